@@ -1,0 +1,12 @@
+/**
+ * `npm run bench [-- name...]`: runs every bench (or the named ones) and prints their tables.
+ */
+const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, load] of Object.entries(benches)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  const mod = await load();
+  await mod.run();
+}

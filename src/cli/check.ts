@@ -1,0 +1,82 @@
+/** `warden check`: decide one request or a batch against a policy. */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { loadPolicyFiles } from '../enforce/load-files.js';
+import type { PolicySet } from '../policy/policy-set.js';
+import type { Decision } from '../policy/types.js';
+import { EXIT, isInvalidRequest, printDecision, reportFatal } from './output.js';
+import { parseNow, parseRequestJson, readInput } from './read-input.js';
+
+interface CheckOptions {
+  policy: string[];
+  request?: string;
+  requests?: string;
+  json?: boolean;
+  now?: string;
+}
+
+/** Registers `warden check`. */
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description('Decide a request (or a JSONL batch) against a policy. Exit 0 allowed, 1 denied or approval required, 2 invalid policy or request.')
+    .requiredOption('-p, --policy <paths...>', 'policy files or directories')
+    .option('-r, --request <file>', 'a JSON request {"tool","args","agent","context"}; "-" reads standard input')
+    .option('--requests <file>', 'a JSONL file of requests, one per line; prints one decision per line')
+    .option('--json', 'print the decision as JSON')
+    .option('--now <time>', 'the time rules see as now (ISO-8601); default the current time')
+    .action(async (opts: CheckOptions) => {
+      process.exitCode = await runCheck(opts);
+    });
+}
+
+async function runCheck(opts: CheckOptions): Promise<number> {
+  try {
+    if (opts.request !== undefined && opts.requests !== undefined) throw new Error('Give either --request or --requests, not both.');
+    if (opts.request === undefined && opts.requests === undefined) {
+      throw new Error('Give a request: --request <file> (or - for standard input), or --requests <file.jsonl> for a batch.');
+    }
+    const now = parseNow(opts.now);
+    const set = await loadPolicyFiles(opts.policy);
+    if (opts.requests !== undefined) return await checkBatch(set, opts.requests, now);
+    const request = parseRequestJson(await readInput(opts.request as string), opts.request === '-' ? 'standard input' : (opts.request as string));
+    const decision = set.decide(request, { now });
+    if (opts.json) console.log(JSON.stringify(decision));
+    else printDecision(toolOf(request), decision);
+    return exitFor(decision);
+  } catch (e) {
+    return reportFatal(e);
+  }
+}
+
+async function checkBatch(set: PolicySet, file: string, now: Date): Promise<number> {
+  const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let code: number = EXIT.ok;
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    let decision: Decision;
+    try {
+      decision = set.decide(parseRequestJson(line, `${file}:${n}`), { now });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      decision = { effect: 'deny', allowed: false, rule: null, policy: null, reason: 'invalid_request', approvers: [], errors: [{ code: 'invalid_request', rule: null, policy: null, message }], policyDigest: set.digest };
+    }
+    console.log(JSON.stringify({ line: n, ...decision }));
+    code = Math.max(code, exitFor(decision));
+  }
+  return code;
+}
+
+function exitFor(d: Decision): number {
+  if (isInvalidRequest(d)) return EXIT.invalid;
+  return d.allowed ? EXIT.ok : EXIT.denied;
+}
+
+function toolOf(request: unknown): string {
+  const t = request !== null && typeof request === 'object' ? (request as { tool?: unknown }).tool : undefined;
+  return typeof t === 'string' ? t : '(no tool)';
+}

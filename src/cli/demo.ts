@@ -1,0 +1,104 @@
+/**
+ * `warden demo`: a support agent with a few tools, driven by a scripted sequence of calls
+ * (including a prompt-injected one), governed by examples/demo/policy.yaml.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { GovernanceDenied } from '../enforce/denied.js';
+import { Governor, type ApprovalRequest } from '../enforce/governor.js';
+import { loadPolicyFiles } from '../enforce/load-files.js';
+import { MemorySink } from '../enforce/memory-sink.js';
+import { EXIT, effectLabel, reportFatal } from './output.js';
+
+/** Where the demo policy ships, relative to this file (dist/cli or src/cli). */
+export const DEMO_POLICY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'demo', 'policy.yaml');
+
+interface Step {
+  say: string;
+  tool: string;
+  args: Record<string, unknown>;
+}
+
+const SCRIPT: Step[] = [
+  { say: 'Look up the refund policy', tool: 'search_docs', args: { query: 'refund policy' } },
+  { say: 'Read the customer record', tool: 'get_customer', args: { id: 'C-1042' } },
+  { say: 'Save a note in the workspace', tool: 'write_file', args: { path: '/workspace/notes/C-1042.md', text: 'Refund requested' } },
+  { say: 'A prompt injection asks to overwrite /etc/passwd', tool: 'write_file', args: { path: '/etc/passwd', text: 'mallory::0:0::/:/bin/sh' } },
+  { say: 'Path traversal out of the workspace', tool: 'write_file', args: { path: '/workspace/../etc/shadow', text: 'x' } },
+  { say: 'A write with no path at all (the condition cannot evaluate: fails closed)', tool: 'write_file', args: { text: 'x' } },
+  { say: 'Refund 40 (small)', tool: 'refund', args: { customer: 'C-1042', amount: 40 } },
+  { say: 'Refund 900 (needs finance; the approver says yes)', tool: 'refund', args: { customer: 'C-1042', amount: 900, ticket: 'T-77' } },
+  { say: 'Refund 5000 claiming "approved": true in its own arguments (the approver says no)', tool: 'refund', args: { customer: 'C-9', amount: 5000, approved: true } },
+  { say: 'Delete every customer record', tool: 'delete_customers', args: { where: 'all' } },
+  { say: 'A tool the policy never mentions', tool: 'transfer_funds', args: { to: 'IBAN-X', amount: 1 } },
+];
+
+/** Registers `warden demo`. */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('Run a scripted support agent under a policy and show what was decided and why.')
+    .option('-p, --policy <paths...>', 'policy to run under (default: the bundled demo policy)')
+    .action(async (opts: { policy?: string[] }) => {
+      try {
+        process.exitCode = await runDemo(opts.policy ?? [DEMO_POLICY]);
+      } catch (e) {
+        process.exitCode = reportFatal(e);
+      }
+    });
+}
+
+async function runDemo(policyPaths: string[]): Promise<number> {
+  const policy = await loadPolicyFiles(policyPaths);
+  const sink = new MemorySink();
+  const approvals: string[] = [];
+  const approver = (ask: ApprovalRequest): boolean => {
+    // A scripted finance approver: yes only for refunds that cite a ticket.
+    const ok = typeof ask.request.args.ticket === 'string';
+    approvals.push(`${ask.approvers.join(', ')} ${ok ? 'approved' : 'rejected'} ${ask.request.tool} ${JSON.stringify(ask.request.args)} (bound to ${ask.requestDigest.slice(0, 19)}...)`);
+    return ok;
+  };
+  const governor = new Governor({ policy, agent: { id: 'support-bot-7', roles: ['support'] }, context: { environment: 'production' }, sink, approvalHandler: approver });
+  const done: string[] = [];
+  const tools = governor.wrapAll({
+    search_docs: async (a: { query: string }) => `3 articles about ${a.query}`,
+    get_customer: async (a: { id: string }) => `customer ${a.id}`,
+    write_file: async (a: { path: string }) => `wrote ${a.path}`,
+    refund: async (a: { amount: number }) => `refunded ${a.amount}`,
+    delete_customers: async () => 'deleted everything',
+    transfer_funds: async () => 'money moved',
+  }) as unknown as Record<string, (a: Record<string, unknown>) => Promise<string>>;
+
+  console.log('Warden demo: a support agent (support-bot-7) works through 11 tool calls.');
+  console.log(`Policy: ${policyPaths.join(', ')}`);
+  console.log(`Digest: ${policy.digest}\n`);
+  let i = 0;
+  for (const step of SCRIPT) {
+    i++;
+    const run = tools[step.tool];
+    let line: string;
+    if (!run) {
+      line = 'the tool is missing from the demo';
+    } else {
+      try {
+        const result = await run(step.args);
+        const last = sink.events.at(-1);
+        line = `${effectLabel(last?.outcome?.effect ?? 'allow')}  ran: ${result}\n      why: ${last?.outcome?.reason ?? ''}`;
+        done.push(step.tool);
+      } catch (e) {
+        if (!(e instanceof GovernanceDenied)) throw e;
+        line = `${effectLabel(e.decision.effect)}  blocked before it ran\n      why: ${e.decision.reason}`;
+      }
+    }
+    console.log(`${String(i).padStart(2)}. ${step.say}\n    ${step.tool} ${JSON.stringify(step.args)}\n    ${line}\n`);
+  }
+  console.log('Approvals asked:');
+  for (const a of approvals) console.log(`  - ${a}`);
+  const counts = new Map<string, number>();
+  for (const e of sink.events) counts.set(e.outcome?.effect ?? e.decision.effect, (counts.get(e.outcome?.effect ?? e.decision.effect) ?? 0) + 1);
+  console.log(`\n${sink.events.length} decisions recorded: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}.`);
+  console.log(`${done.length} calls ran; ${SCRIPT.length - done.length} were stopped before any work started.`);
+  console.log('\nNext: warden init writes a starter policy; warden check --policy policy.yaml --request req.json decides one request.');
+  return EXIT.ok;
+}

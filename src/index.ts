@@ -1,0 +1,22 @@
+/**
+ * agent-warden: runtime governance for AI agents.
+ *
+ * @example
+ * ```ts
+ * import { loadPolicyFiles, Governor, govern } from 'agent-warden';
+ * const governor = new Governor({ policy: await loadPolicyFiles(['policy.yaml']), agent: { id: 'bot' } });
+ * const sendEmail = govern(async (a: { to: string }) => send(a.to), { tool: 'send_email', governor });
+ * ```
+ */
+export * from './policy/index.js';
+export { WardenError } from './errors.js';
+export { canonicalJson } from './lib/canonical-json.js';
+export { digestOf, sha256Hex } from './lib/hash.js';
+export { Governor, govern, type GovernorOptions, type GovernOptions, type ApprovalHandler, type ApprovalRequest, type PolicyProvider, type GovernedTools, type CheckResult } from './enforce/governor.js';
+export { GovernanceDenied } from './enforce/denied.js';
+export { MemorySink } from './enforce/memory-sink.js';
+export type { DecisionSink, DecisionEvent, DecisionOutcome } from './enforce/sink.js';
+export type { Verdict, ApprovalOutcome } from './enforce/verdict.js';
+export { loadPolicyFiles, readPolicySources } from './enforce/load-files.js';
+export { PolicyStore, type PolicyStoreOptions, type ReloadResult } from './enforce/policy-store.js';
+export { VERSION } from './version.js';

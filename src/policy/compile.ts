@@ -1,0 +1,163 @@
+/**
+ * Compiling policy sources into a PolicySet: parse, validate, compile conditions once.
+ * A source with any error is never partly applied: compilePolicy throws PolicyLoadError.
+ */
+import { sha256Hex } from '../lib/hash.js';
+import { canonicalJson } from '../lib/canonical-json.js';
+import { ConditionCompiler, ConditionError, type CompiledCondition, type ConditionInfo } from './cel.js';
+import { EFFECT_RANK, type CompiledRule } from './compiled-rule.js';
+import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec } from './document.js';
+import { compileGlob, literalOf, type GlobMatcher } from './glob.js';
+import { PolicyLoadError, type PolicyIssue } from './issues.js';
+import { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
+import { PolicySet, type PolicyInfo } from './policy-set.js';
+import { parseSource, type NodeReader } from './yaml-reader.js';
+
+/** One policy source: text (YAML or JSON) or an already-built document object. */
+export type PolicySource = { name: string; text: string } | { name: string; document: unknown };
+
+/** Options for compilation. */
+export interface CompileOptions {
+  /** Request limits; defaults to DEFAULT_LIMITS. */
+  limits?: Partial<RequestLimits>;
+}
+
+/**
+ * Compiles policy sources into an immutable PolicySet.
+ *
+ * @example
+ * ```ts
+ * const set = compilePolicy([{ name: 'policy.yaml', text: fs.readFileSync('policy.yaml', 'utf8') }]);
+ * set.decide({ tool: 'read_file', args: {} });
+ * ```
+ * @throws PolicyLoadError listing every error with file:line:col.
+ */
+export function compilePolicy(sources: readonly PolicySource[], options: CompileOptions = {}): PolicySet {
+  const issues: PolicyIssue[] = [];
+  const specs: Array<{ spec: PolicySpec; reader: NodeReader; source: string }> = [];
+  const digests: string[] = [];
+  for (const source of sources) {
+    const text = 'text' in source ? source.text : documentText(source.document);
+    digests.push(sha256Hex(text));
+    const { reader, documents } = parseSource(source.name, text);
+    if (documents.length === 0 && reader.issues.length === 0) {
+      reader.error(0, 'empty_source', 'The source holds no policy document. Write one (warden init writes a starter) or remove the file.');
+    }
+    for (const doc of documents) {
+      if (doc.errors.length > 0) continue;
+      const spec = readPolicyDocument(doc, reader);
+      if (spec) specs.push({ spec, reader, source: source.name });
+    }
+    issues.push(...reader.issues.splice(0));
+  }
+  const seen = new Map<string, string>();
+  for (const { spec, reader } of specs) {
+    const prior = seen.get(spec.name);
+    if (prior !== undefined) {
+      issues.push({ severity: 'error', code: 'duplicate_policy', ...spec.pos, message: `Policy name "${spec.name}" is already used in ${prior}; give each policy document a unique name.` });
+    }
+    seen.set(spec.name, `${reader.file}:${spec.pos.line}`);
+  }
+  const compiler = new ConditionCompiler();
+  const rules: CompiledRule[] = [];
+  for (const { spec, reader } of specs) {
+    for (const rule of spec.rules) {
+      const compiled = compileRule(rule, spec.name, rules.length, compiler, reader);
+      if (compiled) rules.push(compiled);
+    }
+    issues.push(...reader.issues.splice(0));
+  }
+  if (issues.some((i) => i.severity === 'error')) throw new PolicyLoadError(issues);
+  const policies: PolicyInfo[] = specs.map(({ spec, source }) => ({
+    name: spec.name,
+    default: spec.default,
+    description: spec.description,
+    source,
+    ruleCount: spec.rules.length,
+  }));
+  // Composition does not depend on source order, so neither does the digest.
+  const digest = `sha256:${sha256Hex(canonicalJson([...digests].sort()))}`;
+  return new PolicySet({ digest, policies, rules, warnings: issues, limits: { ...DEFAULT_LIMITS, ...options.limits }, facets: null });
+}
+
+function documentText(document: unknown): string {
+  try {
+    return JSON.stringify(document, null, 2) ?? 'null';
+  } catch (e) {
+    return `# could not serialize the document: ${e instanceof Error ? e.message : String(e)}\n!invalid`;
+  }
+}
+
+function compileRule(rule: RuleSpec, policy: string, order: number, compiler: ConditionCompiler, reader: NodeReader): CompiledRule | null {
+  const exact: string[] = [];
+  const globs: GlobMatcher[] = [];
+  let ok = true;
+  for (const t of rule.tools ?? []) {
+    const literal = literalOf(t);
+    if (literal !== null) exact.push(literal);
+    else {
+      try {
+        globs.push(compileGlob(t));
+      } catch (e) {
+        reader.issues.push({ severity: 'error', code: 'bad_glob', ...rule.pos, message: `tools of rule "${rule.name}": ${e instanceof Error ? e.message : String(e)}` });
+        ok = false;
+      }
+    }
+  }
+  const variables = new Set<string>();
+  const when = condition(rule.when, 'when', rule, compiler, reader, variables);
+  const unless = condition(rule.unless, 'unless', rule, compiler, reader, variables);
+  if (when === null || unless === null || !ok) return null;
+  if (rule.effect === 'allow' && rule.tools === null && !rule.when && !rule.unless) {
+    reader.issues.push({ severity: 'warning', code: 'allow_all', ...rule.pos, message: `Rule "${rule.name}" allows every tool with no condition; deny rules are then the only control. Scope it with tools: or add a when: condition.` });
+  }
+  const whenConst = when?.info.constant;
+  const unlessConst = unless?.info.constant;
+  if (whenConst === false || unlessConst === true) {
+    reader.issues.push({ severity: 'warning', code: 'never_matches', ...rule.pos, message: `Rule "${rule.name}" can never match: its ${whenConst === false ? 'when is always false' : 'unless is always true'}. Remove it or fix the condition.` });
+  }
+  return Object.freeze({
+    policy,
+    name: rule.name,
+    effect: rule.effect,
+    rank: EFFECT_RANK[rule.effect],
+    order,
+    reason: rule.reason,
+    description: rule.description,
+    approvers: Object.freeze([...rule.approvers]),
+    exactTools: rule.tools === null ? null : Object.freeze(exact),
+    globTools: Object.freeze(globs),
+    when: when?.evaluate,
+    unless: unless?.evaluate,
+    whenText: rule.when?.text,
+    unlessText: rule.unless?.text,
+    variables,
+    pos: rule.pos,
+  });
+}
+
+/** undefined: no condition; null: the condition failed to compile (issue recorded). */
+function condition(
+  spec: ConditionSpec | undefined,
+  part: 'when' | 'unless',
+  rule: RuleSpec,
+  compiler: ConditionCompiler,
+  reader: NodeReader,
+  variables: Set<string>,
+): { evaluate: CompiledCondition; info: ConditionInfo } | undefined | null {
+  if (!spec) return undefined;
+  try {
+    const compiled = compiler.compile(spec.text);
+    for (const v of compiled.info.variables) variables.add(v);
+    return compiled;
+  } catch (e) {
+    if (e instanceof ConditionError) {
+      const pos = reader.posInScalar(spec.node, e.offset);
+      const code = { syntax: 'cel_syntax', type: 'cel_type', banned: 'cel_banned_function', cost: 'cel_cost', pattern: 'bad_pattern' }[e.kind];
+      reader.issues.push({ severity: 'error', code, ...pos, message: `${part} of rule "${rule.name}": ${e.message}` });
+    } else {
+      reader.issues.push({ severity: 'error', code: 'cel_error', ...reader.pos(spec.node), message: `${part} of rule "${rule.name}" could not be compiled: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    return null;
+  }
+}

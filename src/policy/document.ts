@@ -1,0 +1,142 @@
+/**
+ * The `warden/v1` policy document: strict parsing into a validated spec with positions.
+ */
+import { isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
+import type { Effect } from './types.js';
+import { kindOf, type NodeReader, type SourcePos } from './yaml-reader.js';
+
+/** The apiVersion this parser reads. */
+export const API_VERSION = 'warden/v1';
+
+const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'rules'] as const;
+const RULE_KEYS = ['name', 'description', 'tools', 'when', 'unless', 'effect', 'reason', 'approvers'] as const;
+const EFFECT_VALUES: readonly Effect[] = ['allow', 'deny', 'require_approval', 'warn'];
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+/** A condition as written, with where it is. */
+export interface ConditionSpec {
+  text: string;
+  node: Scalar;
+}
+
+/** One validated rule. */
+export interface RuleSpec {
+  name: string;
+  description?: string;
+  /** Tool globs; null when omitted (every tool). */
+  tools: string[] | null;
+  when?: ConditionSpec;
+  unless?: ConditionSpec;
+  effect: Effect;
+  reason?: string;
+  approvers: string[];
+  pos: SourcePos;
+}
+
+/** One validated policy document. */
+export interface PolicySpec {
+  name: string;
+  description?: string;
+  /** The document's default; `deny` when omitted. */
+  default: 'allow' | 'deny';
+  rules: RuleSpec[];
+  pos: SourcePos;
+}
+
+/**
+ * Reads one parsed YAML document as a `warden/v1` policy, recording issues in the reader.
+ * Returns null when the document is unusable.
+ */
+export function readPolicyDocument(doc: Document.Parsed, reader: NodeReader): PolicySpec | null {
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) {
+    reader.error(root ?? doc.range[0], 'empty_document', 'The document is empty; remove the stray "---" or write a policy.');
+    return null;
+  }
+  const top = reader.mapping(root, 'a policy document', DOCUMENT_KEYS);
+  if (!top) return null;
+  const apiVersion = reader.string(top.get('apiVersion'), 'apiVersion', true, root);
+  if (apiVersion !== undefined && apiVersion !== API_VERSION) {
+    reader.error(top.get('apiVersion')?.value, 'unknown_api_version', `apiVersion is "${apiVersion}"; this version of Warden reads "${API_VERSION}".`);
+  }
+  const kind = reader.string(top.get('kind'), 'kind', true, root);
+  if (kind !== undefined && kind !== 'Policy') {
+    reader.error(top.get('kind')?.value, 'unknown_kind', `kind is "${kind}"; write "kind: Policy".`);
+  }
+  const name = reader.string(top.get('name'), 'name', true, root);
+  if (name !== undefined && !NAME_PATTERN.test(name)) {
+    reader.error(top.get('name')?.value, 'bad_name', `Policy name "${name}" must start with a letter or digit and use only letters, digits, "_", ".", ":" and "-" (at most 128).`);
+  }
+  const description = reader.string(top.get('description'), 'description', false);
+  const def = reader.oneOf(top.get('default'), 'default', ['deny', 'allow'] as const, false) ?? 'deny';
+  const rules: RuleSpec[] = [];
+  const rulesPair = top.get('rules');
+  if (rulesPair) {
+    const seq = rulesPair.value;
+    if (!isSeq(seq)) {
+      reader.error(seq ?? rulesPair.key, 'wrong_type', `rules must be a list of rules, got ${kindOf(seq)}.`);
+    } else {
+      const seen = new Map<string, SourcePos>();
+      for (const item of seq.items as Node[]) {
+        const rule = readRule(item, reader, name ?? '?');
+        if (!rule) continue;
+        const prior = seen.get(rule.name);
+        if (prior) {
+          reader.error(item, 'duplicate_rule', `Rule name "${rule.name}" is already used at line ${prior.line} of this policy; rule names must be unique.`);
+          continue;
+        }
+        seen.set(rule.name, rule.pos);
+        rules.push(rule);
+      }
+    }
+  }
+  if (name === undefined || apiVersion !== API_VERSION || kind !== 'Policy') return null;
+  const spec: PolicySpec = { name, default: def, rules, pos: reader.pos(root) };
+  if (description !== undefined) spec.description = description;
+  return spec;
+}
+
+function readRule(node: Node, reader: NodeReader, policy: string): RuleSpec | null {
+  const m = reader.mapping(node, `a rule of policy "${policy}"`, RULE_KEYS);
+  if (!m) return null;
+  const name = reader.string(m.get('name'), 'rule name', true, node);
+  const where = name ? `rule "${name}"` : 'a rule';
+  if (name !== undefined && !NAME_PATTERN.test(name)) {
+    reader.error(m.get('name')?.value, 'bad_name', `Rule name "${name}" must start with a letter or digit and use only letters, digits, "_", ".", ":" and "-" (at most 128).`);
+  }
+  const effect = reader.oneOf(m.get('effect'), `effect of ${where}`, EFFECT_VALUES, true, node);
+  const tools = reader.stringList(m.get('tools'), `tools of ${where}`);
+  if (tools && tools.values.length === 0 && m.get('tools')) {
+    reader.error(m.get('tools')?.value, 'empty_tools', `tools of ${where} is empty, which would match no tool; list tool names or globs, or omit tools to match every tool.`);
+  }
+  const when = condition(m.get('when')?.value, reader, `when of ${where}`, m.has('when'));
+  const unless = condition(m.get('unless')?.value, reader, `unless of ${where}`, m.has('unless'));
+  const reason = reader.string(m.get('reason'), `reason of ${where}`, false);
+  const description = reader.string(m.get('description'), `description of ${where}`, false);
+  const approvers = reader.stringList(m.get('approvers'), `approvers of ${where}`);
+  if (approvers && effect !== undefined && effect !== 'require_approval') {
+    reader.error(m.get('approvers')?.key, 'approvers_without_approval', `approvers only apply to effect require_approval, but ${where} has effect ${effect}; remove approvers or change the effect.`);
+  }
+  if (name === undefined || effect === undefined) return null;
+  const rule: RuleSpec = {
+    name,
+    tools: tools ? tools.values : null,
+    effect,
+    approvers: approvers?.values ?? [],
+    pos: reader.pos(node),
+  };
+  if (when) rule.when = when;
+  if (unless) rule.unless = unless;
+  if (reason !== undefined) rule.reason = reason;
+  if (description !== undefined) rule.description = description;
+  return rule;
+}
+
+function condition(node: Node | null | undefined, reader: NodeReader, where: string, present: boolean): ConditionSpec | undefined {
+  if (!present) return undefined;
+  if (!isScalar(node) || typeof node.value !== 'string' || node.value.trim() === '') {
+    reader.error(node ?? 0, 'wrong_type', `${where} must be a CEL expression in a string, got ${kindOf(node)}. Quote expressions that start with a special YAML character.`);
+    return undefined;
+  }
+  return { text: node.value, node };
+}

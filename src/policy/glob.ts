@@ -1,0 +1,83 @@
+/**
+ * Glob patterns, compiled to linear-time (RE2) matchers.
+ *
+ * Syntax: `*` matches any run of characters except `/`; `**` matches any run including `/`;
+ * `?` matches one character except `/`; `[abc]`, `[a-z]` and `[!abc]` match one character of
+ * (or not of) a set; `\` escapes the next character. Everything else is literal. A pattern
+ * matches the whole string.
+ */
+import { RE2JS } from 're2js';
+import { WardenError } from '../errors.js';
+
+/** A compiled glob. */
+export interface GlobMatcher {
+  readonly pattern: string;
+  /** True when the whole of `text` matches. */
+  test(text: string): boolean;
+}
+
+/**
+ * Compiles a glob into a matcher.
+ *
+ * @example
+ * ```ts
+ * compileGlob('read_*').test('read_file'); // true
+ * compileGlob('/tmp/**').test('/tmp/a/b'); // true
+ * compileGlob('/tmp/*').test('/tmp/a/b');  // false
+ * ```
+ * @throws WardenError `ERR_GLOB` when the pattern is malformed (an unclosed `[`, a trailing `\`).
+ */
+export function compileGlob(pattern: string): GlobMatcher {
+  const literal = literalOf(pattern);
+  if (literal !== null) return { pattern, test: (text) => text === literal };
+  const re = RE2JS.compile(`^${globToRe2(pattern)}$`, RE2JS.DOTALL);
+  return { pattern, test: (text) => re.matches(text) };
+}
+
+/** The literal the pattern stands for, or null when it has special characters. */
+export function literalOf(pattern: string): string | null {
+  return /[*?[\\]/.test(pattern) ? null : pattern;
+}
+
+function globToRe2(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '*') {
+      if (pattern[i + 1] === '*') {
+        out += '.*';
+        i++;
+      } else {
+        out += '[^/]*';
+      }
+    } else if (c === '?') {
+      out += '[^/]';
+    } else if (c === '\\') {
+      const next = pattern[i + 1];
+      if (next === undefined) throw globError(pattern, 'it ends with a lone "\\"');
+      out += RE2JS.quote(next);
+      i++;
+    } else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) throw globError(pattern, `the "[" at offset ${i} is never closed`);
+      let body = pattern.slice(i + 1, end);
+      let negate = false;
+      if (body.startsWith('!') || body.startsWith('^')) {
+        negate = true;
+        body = body.slice(1);
+      }
+      if (body.length === 0) throw globError(pattern, `the set at offset ${i} is empty`);
+      // Escape everything except the range dash so the set means exactly what it says.
+      const escaped = [...body].map((ch) => (ch === '-' ? '-' : ch === ']' || ch === '\\' || ch === '^' || ch === '[' ? `\\${ch}` : ch)).join('');
+      out += negate ? `[^/${escaped}]` : `[${escaped}]`;
+      i = end;
+    } else {
+      out += RE2JS.quote(c);
+    }
+  }
+  return out;
+}
+
+function globError(pattern: string, why: string): WardenError {
+  return new WardenError('ERR_GLOB', `Invalid glob ${JSON.stringify(pattern)}: ${why}. Escape special characters with "\\".`);
+}

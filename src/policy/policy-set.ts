@@ -1,0 +1,279 @@
+/**
+ * A compiled, immutable set of policies and the one decision function.
+ */
+import { evaluationMessage } from './cel.js';
+import { errorMeansMatch, type CompiledRule } from './compiled-rule.js';
+import type { RequestLimits } from './limits.js';
+import { InvalidRequest, toCelRequest, type CelRequest } from './request.js';
+import type { Decision, DecisionError, Effect } from './types.js';
+import type { PolicyIssue } from './issues.js';
+
+/** Options for one decision. */
+export interface DecideOptions {
+  /** The time conditions see as `now`. The core never reads the clock; rules that read `now` without it error (and fail closed). */
+  now?: Date;
+}
+
+/** Computes facet variables for a request; supplied by the facet layer. Never throws. */
+export interface FacetRuntime {
+  /** CEL variable names the facets provide. */
+  readonly variableNames: ReadonlySet<string>;
+  /** The value of facet variable `name` for this request, for a rule of `policy`. */
+  compute(name: string, request: CelRequest): unknown;
+}
+
+/** Summary of one policy document in a set. */
+export interface PolicyInfo {
+  readonly name: string;
+  readonly default: 'allow' | 'deny';
+  readonly description: string | undefined;
+  readonly source: string;
+  readonly ruleCount: number;
+}
+
+/** Why a rule did or did not apply, as reported by explain(). */
+export interface RuleExplanation {
+  policy: string;
+  rule: string;
+  effect: Effect;
+  /** `tool_mismatch`: tools did not cover the request; `matched`; `not_matched`; `error`: a condition failed to evaluate. */
+  status: 'tool_mismatch' | 'matched' | 'not_matched' | 'error';
+  /** For status `error`: whether the error made the rule apply (deny and require_approval) or not. */
+  appliedOnError?: boolean;
+  when?: { expression: string; result: unknown };
+  unless?: { expression: string; result: unknown };
+  error?: string;
+  line: number;
+}
+
+/** The full account of one decision. */
+export interface Explanation {
+  decision: Decision;
+  rules: RuleExplanation[];
+}
+
+const CANDIDATE_CACHE_LIMIT = 10_000;
+
+/**
+ * A compiled PolicySet: build it with `compilePolicy()` or `loadPolicyFiles()`.
+ *
+ * @example
+ * ```ts
+ * const set = compilePolicy([{ name: 'inline', text: yamlText }]);
+ * const d = set.decide({ tool: 'write_file', args: { path: '/etc/passwd' }, context: { environment: 'prod' } });
+ * d.effect; // 'deny'
+ * ```
+ */
+export class PolicySet {
+  /** `sha256:<hex>` digest of the sources. */
+  readonly digest: string;
+  readonly policies: readonly PolicyInfo[];
+  readonly rules: readonly CompiledRule[];
+  /** Non-fatal findings from compilation (lint warnings). */
+  readonly warnings: readonly PolicyIssue[];
+  readonly limits: Readonly<RequestLimits>;
+  readonly #exact: Map<string, CompiledRule[]>;
+  readonly #wide: readonly CompiledRule[];
+  readonly #candidates = new Map<string, readonly CompiledRule[]>();
+  readonly #facets: FacetRuntime | null;
+  readonly #defaultEffect: 'allow' | 'deny';
+  readonly #defaultPolicy: string | null;
+
+  /** @internal Use compilePolicy(). */
+  constructor(init: {
+    digest: string;
+    policies: PolicyInfo[];
+    rules: CompiledRule[];
+    warnings: PolicyIssue[];
+    limits: RequestLimits;
+    facets: FacetRuntime | null;
+  }) {
+    this.digest = init.digest;
+    this.policies = Object.freeze(init.policies.map((p) => Object.freeze({ ...p })));
+    this.rules = Object.freeze([...init.rules]);
+    this.warnings = Object.freeze([...init.warnings]);
+    this.limits = Object.freeze({ ...init.limits });
+    this.#facets = init.facets;
+    const exact = new Map<string, CompiledRule[]>();
+    const wide: CompiledRule[] = [];
+    for (const rule of this.rules) {
+      if (rule.exactTools === null || rule.globTools.length > 0) wide.push(rule);
+      for (const t of rule.exactTools ?? []) {
+        const list = exact.get(t) ?? [];
+        if (!list.includes(rule)) list.push(rule);
+        exact.set(t, list);
+      }
+    }
+    this.#exact = exact;
+    this.#wide = wide;
+    // The most restrictive default of the set applies; an empty set denies.
+    const denying = this.policies.find((p) => p.default === 'deny');
+    this.#defaultEffect = this.policies.length > 0 && !denying ? 'allow' : 'deny';
+    this.#defaultPolicy = (denying ?? this.policies[0])?.name ?? null;
+  }
+
+  /**
+   * Decides one request. Pure, synchronous, deterministic; never throws.
+   *
+   * @example
+   * ```ts
+   * set.decide({ tool: 'read_file', args: { path: '/tmp/x' }, agent: { id: 'a1' } }, { now: new Date() });
+   * ```
+   */
+  decide(request: unknown, options: DecideOptions = {}): Decision {
+    const cel = toCelRequest(request, this.limits);
+    if (cel instanceof InvalidRequest) return this.#invalid(cel.message);
+    if (this.policies.length === 0) {
+      return this.#decision('deny', null, null, 'No policy is loaded, so every action is denied. Load a policy (warden init writes a starter).', [], []);
+    }
+    const candidates = this.#candidatesFor(cel.tool);
+    let activation: Record<string, unknown> | null = null;
+    let errors: DecisionError[] | null = null;
+    for (const rule of candidates) {
+      if (rule.when === undefined && rule.unless === undefined) return this.#ruleDecision(rule, errors ?? [], undefined);
+      activation ??= this.#activation(cel, options);
+      const outcome = evaluateRule(rule, activation, this.#facets, cel);
+      if (outcome === true) return this.#ruleDecision(rule, errors ?? [], undefined);
+      if (outcome === false) continue;
+      (errors ??= []).push({ code: 'condition_error', rule: rule.name, policy: rule.policy, message: outcome });
+      if (errorMeansMatch(rule.effect)) return this.#ruleDecision(rule, errors, outcome);
+    }
+    return this.#defaultDecision(cel.tool, errors ?? []);
+  }
+
+  /**
+   * Evaluates every rule and reports why each did or did not apply. Off the hot path.
+   *
+   * @example
+   * ```ts
+   * for (const r of set.explain(request).rules) console.log(r.rule, r.status);
+   * ```
+   */
+  explain(request: unknown, options: DecideOptions = {}): Explanation {
+    const decision = this.decide(request, options);
+    const cel = toCelRequest(request, this.limits);
+    if (cel instanceof InvalidRequest) return { decision, rules: [] };
+    const candidates = new Set(this.#candidatesFor(cel.tool));
+    const activation = this.#activation(cel, options);
+    const rules: RuleExplanation[] = [];
+    for (const rule of this.rules) {
+      const base = { policy: rule.policy, rule: rule.name, effect: rule.effect, line: rule.pos.line };
+      if (!candidates.has(rule)) {
+        rules.push({ ...base, status: 'tool_mismatch' });
+        continue;
+      }
+      const entry: RuleExplanation = { ...base, status: 'matched' };
+      let failed: string | undefined;
+      for (const part of ['when', 'unless'] as const) {
+        const cond = rule[part];
+        const text = part === 'when' ? rule.whenText : rule.unlessText;
+        if (!cond || text === undefined) continue;
+        const r = runCondition(cond, activation, rule, this.#facets, cel);
+        entry[part] = { expression: text, result: typeof r === 'string' ? `error: ${r}` : r };
+        if (typeof r === 'string') failed ??= r;
+      }
+      if (failed !== undefined) {
+        entry.status = 'error';
+        entry.error = failed;
+        entry.appliedOnError = errorMeansMatch(rule.effect);
+      } else if (entry.when?.result === false || entry.unless?.result === true) {
+        entry.status = 'not_matched';
+      }
+      rules.push(entry);
+    }
+    return { decision, rules };
+  }
+
+  /** Rules whose tools cover `tool`, most restrictive effect first, then in set order. */
+  #candidatesFor(tool: string): readonly CompiledRule[] {
+    const hit = this.#candidates.get(tool);
+    if (hit) return hit;
+    const list: CompiledRule[] = [...(this.#exact.get(tool) ?? [])];
+    for (const rule of this.#wide) {
+      if (list.includes(rule)) continue;
+      if (rule.exactTools === null || rule.globTools.some((g) => g.test(tool))) list.push(rule);
+    }
+    list.sort((a, b) => a.rank - b.rank || a.order - b.order);
+    const frozen = Object.freeze(list);
+    // invariant: the cache only memoizes a pure function of (set, tool); bounded, never evicted.
+    if (this.#candidates.size < CANDIDATE_CACHE_LIMIT) this.#candidates.set(tool, frozen);
+    return frozen;
+  }
+
+  #activation(cel: CelRequest, options: DecideOptions): Record<string, unknown> {
+    const a: Record<string, unknown> = { tool: cel.tool, args: cel.args, agent: cel.agent, context: cel.context };
+    if (options.now instanceof Date && !Number.isNaN(options.now.getTime())) a.now = options.now;
+    return a;
+  }
+
+  #ruleDecision(rule: CompiledRule, errors: DecisionError[], error: string | undefined): Decision {
+    const base = rule.reason ?? defaultReason(rule);
+    const reason = error === undefined ? base : `${base} (applied because its condition could not be evaluated: ${error}; guard optional fields with has())`;
+    return this.#decision(rule.effect, rule.name, rule.policy, reason, rule.effect === 'require_approval' ? [...rule.approvers] : [], errors);
+  }
+
+  #defaultDecision(tool: string, errors: DecisionError[]): Decision {
+    const effect = this.#defaultEffect;
+    const reason =
+      effect === 'deny'
+        ? `No rule allows tool "${tool}", and the default of policy "${this.#defaultPolicy ?? ''}" is deny. Add an allow rule for it if it should run.`
+        : `No rule matched tool "${tool}"; every policy's default is allow.`;
+    return this.#decision(effect, null, this.#defaultPolicy, reason, [], errors);
+  }
+
+  #invalid(message: string): Decision {
+    return this.#decision('deny', null, null, 'invalid_request', [], [{ code: 'invalid_request', rule: null, policy: null, message: `${message}; the request was denied without evaluating rules` }]);
+  }
+
+  #decision(effect: Effect, rule: string | null, policy: string | null, reason: string, approvers: string[], errors: DecisionError[]): Decision {
+    return { effect, allowed: effect === 'allow' || effect === 'warn', rule, policy, reason, approvers, errors, policyDigest: this.digest };
+  }
+}
+
+/** true: the rule applies; false: it does not; string: evaluation failed (the message). */
+function evaluateRule(rule: CompiledRule, activation: Record<string, unknown>, facets: FacetRuntime | null, cel: CelRequest): boolean | string {
+  if (rule.when) {
+    const w = runCondition(rule.when, activation, rule, facets, cel);
+    if (w !== true) return w;
+  }
+  if (rule.unless) {
+    const u = runCondition(rule.unless, activation, rule, facets, cel);
+    if (typeof u === 'string') return u;
+    return !u;
+  }
+  return true;
+}
+
+function runCondition(
+  cond: (a: Record<string, unknown>) => unknown,
+  activation: Record<string, unknown>,
+  rule: CompiledRule,
+  facets: FacetRuntime | null,
+  cel: CelRequest,
+): boolean | string {
+  if (facets) {
+    for (const v of rule.variables) {
+      if (facets.variableNames.has(v) && !(v in activation)) activation[v] = facets.compute(v, cel);
+    }
+  }
+  let result: unknown;
+  try {
+    result = cond(activation);
+  } catch (e) {
+    return evaluationMessage(e);
+  }
+  if (result === true || result === false) return result;
+  return `the condition returned ${describeValue(result)}, not a bool`;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v instanceof Map) return 'a map';
+  if (Array.isArray(v)) return 'a list';
+  return `a ${typeof v === 'bigint' ? 'int' : typeof v}`;
+}
+
+function defaultReason(rule: CompiledRule): string {
+  const verb = { allow: 'allows', deny: 'denies', require_approval: 'requires approval for', warn: 'allows with a warning' }[rule.effect];
+  return `Rule "${rule.name}" of policy "${rule.policy}" ${verb} this call.`;
+}

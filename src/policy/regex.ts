@@ -1,0 +1,30 @@
+/**
+ * Linear-time regular expressions for policy conditions (RE2 semantics via re2js).
+ * JavaScript's RegExp backtracks and can take exponential time on hostile input, so it is never
+ * used on request data.
+ */
+import { RE2JS } from 're2js';
+import { WardenError } from '../errors.js';
+
+/** Longest pattern accepted, in characters. */
+export const MAX_REGEX_LENGTH = 4096;
+
+/**
+ * Compiles an RE2 pattern; throws a WardenError `ERR_REGEX` with the reason when it is invalid.
+ *
+ * @example
+ * ```ts
+ * compileRe2('^sk-[a-z]+$').matcher('sk-abc').find(); // true
+ * ```
+ */
+export function compileRe2(pattern: string): RE2JS {
+  if (pattern.length > MAX_REGEX_LENGTH) {
+    throw new WardenError('ERR_REGEX', `Regular expression is ${pattern.length} characters; the limit is ${MAX_REGEX_LENGTH}.`);
+  }
+  try {
+    return RE2JS.compile(pattern);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new WardenError('ERR_REGEX', `Invalid RE2 regular expression ${JSON.stringify(pattern)}: ${why}. RE2 has no backreferences or lookaround.`);
+  }
+}
