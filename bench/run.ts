@@ -2,6 +2,7 @@
  * `npm run bench [-- name...]`: runs every bench (or the named ones) and prints their tables.
  */
 const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  decide: () => import('./decide.js'),
 };
 
 const wanted = process.argv.slice(2);
