@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-bench/**', 'dist-bench-tmp/**', 'node_modules/**', 'coverage/**', '.warden/**'] },
+  { ignores: ['dist/**', 'dist-bench/**', 'dist-bench-tmp/**', 'node_modules/**', 'coverage/**', '.warden/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -289,7 +289,9 @@ export class Governor {
     }
   }
 
-  #event(verdict: Verdict, request: Partial<Request>, now: Date): DecisionEvent {
+  #event(verdict: Verdict, live: Partial<Request>, now: Date): DecisionEvent {
+    // The sink gets its own copy: it cannot reach (or change) the caller's objects.
+    const request = copyOf(live);
     const agent = request.agent ?? null;
     const event: DecisionEvent = {
       ts: now.toISOString(),
@@ -341,42 +343,61 @@ function governWith<F extends (...args: never[]) => unknown>(governor: Governor,
   if (typeof options.tool !== 'string' || options.tool.length === 0) throw new TypeError('govern() needs a non-empty tool name.');
   const tool = options.tool;
   const raw = fn as unknown as (...a: unknown[]) => unknown;
-  const toArgs = options.toArgs ?? defaultArgs;
   const mode = !options.mode || options.mode === 'auto' ? kindOf(raw) : options.mode;
-  const requestOf = (params: unknown[]): Partial<Request> => {
-    const req: Partial<Request> = { tool, args: toArgs(...params) };
-    if (options.context) req.context = options.context;
-    return req;
+  const custom = options.toArgs;
+  const prepare = (params: unknown[]): Call => {
+    const mapped = custom ? { args: custom(...params), rebuild: null } : defaultArgs(params);
+    const request: Partial<Request> = { tool, args: mapped.args };
+    if (options.context) request.context = options.context;
+    return { request, rebuild: mapped.rebuild, params, paramsPrint: custom ? safeCanonical(params) : null };
   };
-  const enforce = (result: CheckResult, request: Partial<Request>): void => {
+  /** The parameters to run with: exactly what was decided, or the call does not run. */
+  const decided = (result: CheckResult, call: Call): unknown[] => {
     if (!result.verdict.allowed) throw new GovernanceDenied(tool, result.verdict);
-    const current = fingerprintOf(request);
-    if (current === '' || current !== result.fingerprint) {
-      const verdict: Verdict = { ...result.verdict, effect: 'deny', allowed: false, reason: 'The arguments changed after the decision was made; the call was not run.' };
-      throw new GovernanceDenied(tool, verdict);
+    const changed = (): never => {
+      throw new GovernanceDenied(tool, { ...result.verdict, effect: 'deny', allowed: false, reason: 'The arguments changed after the decision was made; the call was not run.' });
+    };
+    if (result.fingerprint === '') changed();
+    if (fingerprintOf(call.request) !== result.fingerprint) changed();
+    if (call.rebuild) {
+      // invariant: the function receives a copy rebuilt from the decided canonical request, so a
+      // getter, Proxy or concurrent mutation cannot make it run with anything the policy did not see.
+      const snapshot = JSON.parse(result.fingerprint) as { args?: Record<string, unknown> };
+      return call.rebuild(snapshot.args ?? {});
     }
+    // A custom toArgs: also compare the raw parameters, when they are JSON data.
+    if (call.paramsPrint !== null && safeCanonical(call.params) !== call.paramsPrint) changed();
+    return call.params;
   };
   let wrapped: (this: unknown, ...params: unknown[]) => unknown;
   switch (mode) {
     case 'async':
       wrapped = async function (this: unknown, ...params: unknown[]) {
-        const request = requestOf(params);
-        enforce(await governor.checkWithFingerprint(request), request);
-        return await raw.apply(this, params);
+        const call = prepare(params);
+        const args = decided(await governor.checkWithFingerprint(call.request), call);
+        return await raw.apply(this, args);
       };
       break;
     case 'async-generator':
+      // Generators are lazy: the check runs on the first next(), before the body starts.
       wrapped = async function* (this: unknown, ...params: unknown[]) {
-        const request = requestOf(params);
-        enforce(await governor.checkWithFingerprint(request), request);
-        return yield* raw.apply(this, params) as AsyncGenerator<unknown, unknown, unknown>;
+        const call = prepare(params);
+        const args = decided(await governor.checkWithFingerprint(call.request), call);
+        return yield* raw.apply(this, args) as AsyncGenerator<unknown, unknown, unknown>;
+      };
+      break;
+    case 'generator':
+      wrapped = function* (this: unknown, ...params: unknown[]) {
+        const call = prepare(params);
+        const args = decided(governor.checkSyncWithFingerprint(call.request), call);
+        return yield* raw.apply(this, args) as Generator<unknown, unknown, unknown>;
       };
       break;
     default:
       wrapped = function (this: unknown, ...params: unknown[]) {
-        const request = requestOf(params);
-        enforce(governor.checkSyncWithFingerprint(request), request);
-        return raw.apply(this, params);
+        const call = prepare(params);
+        const args = decided(governor.checkSyncWithFingerprint(call.request), call);
+        return raw.apply(this, args);
       };
   }
   Object.defineProperty(wrapped, 'name', { value: raw.name || tool });
@@ -384,19 +405,36 @@ function governWith<F extends (...args: never[]) => unknown>(governor: Governor,
   return wrapped as unknown as F;
 }
 
-function defaultArgs(...params: unknown[]): Record<string, unknown> {
+interface Call {
+  request: Partial<Request>;
+  /** Rebuilds the parameters from decided args; null for a custom toArgs. */
+  rebuild: ((args: Record<string, unknown>) => unknown[]) | null;
+  params: unknown[];
+  paramsPrint: string | null;
+}
+
+function defaultArgs(params: unknown[]): { args: Record<string, unknown>; rebuild: (args: Record<string, unknown>) => unknown[] } {
   if (params.length === 1) {
     const p = params[0];
     if (p !== null && typeof p === 'object' && !Array.isArray(p)) {
       const proto: unknown = Object.getPrototypeOf(p);
-      if (proto === Object.prototype || proto === null) return p as Record<string, unknown>;
+      if (proto === Object.prototype || proto === null) return { args: p as Record<string, unknown>, rebuild: (a) => [a] };
     }
   }
   const out: Record<string, unknown> = {};
   params.forEach((p, i) => {
     out[String(i)] = p;
   });
-  return out;
+  const count = params.length;
+  return { args: out, rebuild: (a) => Array.from({ length: count }, (_, i) => a[String(i)]) };
+}
+
+function safeCanonical(value: unknown): string | null {
+  try {
+    return canonicalJson(value);
+  } catch {
+    return null;
+  }
 }
 
 function kindOf(fn: (...a: unknown[]) => unknown): 'sync' | 'async' | 'async-generator' | 'generator' {
@@ -423,6 +461,16 @@ function fingerprintOf(request: Partial<Request>): string {
     return canonicalJson({ tool: request?.tool, args: request?.args, agent: request?.agent, context: request?.context });
   } catch {
     return '';
+  }
+}
+
+function copyOf(request: Partial<Request>): Partial<Request> {
+  const text = safeCanonical(request);
+  if (text !== null) return JSON.parse(text) as Partial<Request>;
+  try {
+    return structuredClone(request);
+  } catch {
+    return { tool: typeof request?.tool === 'string' ? request.tool : '', args: {} };
   }
 }
 

@@ -58,17 +58,36 @@ export async function readPolicySources(paths: readonly string[]): Promise<Polic
   return sources;
 }
 
-async function listPolicyFiles(dir: string): Promise<string[]> {
+/** Deepest directory nesting followed (it also stops symlink loops). */
+const MAX_DIR_DEPTH = 32;
+
+async function listPolicyFiles(dir: string, depth = 0): Promise<string[]> {
+  if (depth > MAX_DIR_DEPTH) throw loadError(dir, 'too_deep', `Policy directories nest deeper than ${MAX_DIR_DEPTH} levels (a symlink loop?).`);
   const out: string[] = [];
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const full = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listPolicyFiles(full)));
-    else if (e.isFile() && POLICY_EXTENSIONS.includes(extname(e.name).toLowerCase()) && !e.name.endsWith('.test.yaml') && !e.name.endsWith('.test.yml')) out.push(full);
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      // Symlinks are followed, never silently skipped.
+      const target = await stat(full).catch(() => null);
+      if (!target) throw loadError(full, 'file_not_found', `${full} is a symlink to nothing. Fix or remove it.`);
+      isDir = target.isDirectory();
+      isFile = target.isFile();
+    }
+    if (isDir) out.push(...(await listPolicyFiles(full, depth + 1)));
+    else if (isFile && isPolicyFileName(e.name)) out.push(full);
     if (out.length > MAX_FILES) break;
   }
   return out;
+}
+
+/** Policy files: .yaml, .yml, .json, except test-case files (`*.test.yaml`). */
+export function isPolicyFileName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return POLICY_EXTENSIONS.includes(extname(lower)) && !/\.test\.(ya?ml|json)$/.test(lower);
 }
 
 function loadError(file: string, code: string, message: string): PolicyLoadError {

@@ -2,7 +2,8 @@
  * A PolicyStore holds the PolicySet in force and can reload it from files. A reload swaps the
  * whole set at once; a reload that fails keeps the last good set and reports why.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { CompileOptions } from '../policy/compile.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { loadPolicyFiles } from './load-files.js';
@@ -38,6 +39,7 @@ export class PolicyStore implements PolicyProvider {
   #watchers: FSWatcher[] = [];
   #timer: NodeJS.Timeout | undefined;
   #reloading: Promise<ReloadResult> | null = null;
+  #followUp: Promise<ReloadResult> | null = null;
   readonly #paths: readonly string[];
   readonly #options: PolicyStoreOptions;
 
@@ -66,9 +68,19 @@ export class PolicyStore implements PolicyProvider {
     return this.#lastError;
   }
 
-  /** Reloads from the files now. Concurrent calls share one reload. */
+  /**
+   * Reloads from the files now. A call made while a reload is reading starts one more reload after
+   * it (shared by every such call), so the result always reflects files as they were when asked.
+   */
   reload(): Promise<ReloadResult> {
-    this.#reloading ??= this.#doReload().finally(() => {
+    if (this.#reloading) {
+      this.#followUp ??= this.#reloading.then(() => {
+        this.#followUp = null;
+        return this.reload();
+      });
+      return this.#followUp;
+    }
+    this.#reloading = this.#doReload().finally(() => {
       this.#reloading = null;
     });
     return this.#reloading;
@@ -104,7 +116,14 @@ export class PolicyStore implements PolicyProvider {
     };
     for (const p of this.#paths) {
       try {
-        const w = watch(p, { recursive: false }, schedule);
+        // Watch directories (recursively), and a file through its directory: editors save by
+        // writing a new file and renaming it over the old one, which ends a watch on the file.
+        const isDir = statSync(p).isDirectory();
+        const target = isDir ? p : dirname(p);
+        const name = basename(p);
+        const w = watch(target, { recursive: isDir }, (_event, changed) => {
+          if (isDir || changed === null || changed === name) schedule();
+        });
         w.on('error', (e) => this.#options.onError?.(e));
         w.unref();
         this.#watchers.push(w);

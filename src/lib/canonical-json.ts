@@ -35,6 +35,7 @@ function write(value: unknown, out: string[], stack: Set<object>, path: string):
       out.push(value ? 'true' : 'false');
       return;
     case 'string':
+      if (!isWellFormed(value)) fail(path, 'the string holds a lone UTF-16 surrogate, which RFC 8785 forbids');
       out.push(JSON.stringify(value));
       return;
     case 'number':
@@ -69,6 +70,7 @@ function write(value: unknown, out: string[], stack: Set<object>, path: string):
     for (const key of keys) {
       const member: unknown = (obj as Record<string, unknown>)[key];
       if (member === undefined) continue;
+      if (!isWellFormed(key)) fail(path, 'a key holds a lone UTF-16 surrogate, which RFC 8785 forbids');
       if (!first) out.push(',');
       first = false;
       out.push(JSON.stringify(key), ':');
@@ -77,6 +79,19 @@ function write(value: unknown, out: string[], stack: Set<object>, path: string):
     out.push('}');
   }
   stack.delete(obj);
+}
+
+/** True when every surrogate in `s` is part of a pair. */
+function isWellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c >= 0xdc00) return false;
+    const next = s.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
 }
 
 /** Orders strings by UTF-16 code units, as RFC 8785 section 3.2.3 requires. */

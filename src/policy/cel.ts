@@ -141,6 +141,16 @@ export class ConditionCompiler {
       return;
     }
     if (op === 'value') return;
+    if (op === 'in' && loopVars.length > 0) {
+      const haystack = (node.args as unknown[])[1];
+      if (readsOther(haystack, loopVars)) {
+        throw new ConditionError(
+          'cost',
+          '"in" over request data inside a loop costs the square of the request size; test membership outside the loop, or over a literal list.',
+          node.start ?? 0,
+        );
+      }
+    }
     if (op === 'call' || op === 'rcall') {
       const parts = node.args as unknown[];
       const name = parts[0] as string;
@@ -150,7 +160,9 @@ export class ConditionCompiler {
         const receiver = parts[1] as AstNode;
         const macroArgs = (parts[2] as AstNode[]) ?? [];
         this.#walk(receiver, loopVars, variables);
-        if (loopVars.length > 0 && !readsAny(receiver, loopVars)) {
+        // invariant: an inner loop ranges over data derived only from the outer element, so the
+        // total work stays linear in the size of the request.
+        if (loopVars.length > 0 && (!readsAny(receiver, loopVars) || readsOther(receiver, loopVars))) {
           throw new ConditionError(
             'cost',
             `Nested ${name}() iterates over data that does not come from the enclosing loop variable, so its cost grows with the square of the request size; iterate over a field of the outer element, or split the condition.`,
@@ -211,6 +223,15 @@ function readsAny(node: unknown, names: string[]): boolean {
   const n = node as AstNode;
   if (n.op === 'id') return names.includes(n.args as string);
   return readsAny(n.args, names);
+}
+
+/** True when the node reads a variable other than the loop variables. */
+function readsOther(node: unknown, loopVars: string[]): boolean {
+  if (Array.isArray(node)) return node.some((n) => readsOther(n, loopVars));
+  if (node === null || typeof node !== 'object') return false;
+  const n = node as AstNode;
+  if (n.op === 'id') return !loopVars.includes(n.args as string);
+  return readsOther(n.args, loopVars);
 }
 
 function summary(e: unknown): string {

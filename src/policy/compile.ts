@@ -12,6 +12,8 @@ import { PolicyLoadError, type PolicyIssue } from './issues.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
 import { PolicySet, type PolicyInfo } from './policy-set.js';
 import { parseSource, type NodeReader } from './yaml-reader.js';
+import { FACET_FUNCTIONS } from '../facets/functions.js';
+import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
 
 /** One policy source: text (YAML or JSON) or an already-built document object. */
 export type PolicySource = { name: string; text: string } | { name: string; document: unknown };
@@ -32,11 +34,20 @@ export interface CompileOptions {
  * ```
  * @throws PolicyLoadError listing every error with file:line:col.
  */
-export function compilePolicy(sources: readonly PolicySource[], options: CompileOptions = {}): PolicySet {
+export function compilePolicy(sources: readonly PolicySource[], options?: CompileOptions | null): PolicySet {
+  options ??= {};
+  if (!Array.isArray(sources)) {
+    throw new PolicyLoadError([{ severity: 'error', code: 'bad_sources', file: '(input)', line: 0, col: 0, message: 'compilePolicy takes a list of sources: [{ name, text }] or [{ name, document }].' }]);
+  }
   const issues: PolicyIssue[] = [];
   const specs: Array<{ spec: PolicySpec; reader: NodeReader; source: string }> = [];
   const digests: string[] = [];
-  for (const source of sources) {
+  for (const [n, source] of sources.entries()) {
+    const bad = sourceProblem(source);
+    if (bad !== null) {
+      issues.push({ severity: 'error', code: 'bad_sources', file: `(source ${n})`, line: 0, col: 0, message: bad });
+      continue;
+    }
     const text = 'text' in source ? source.text : documentText(source.document);
     digests.push(sha256Hex(text));
     const { reader, documents } = parseSource(source.name, text);
@@ -58,7 +69,7 @@ export function compilePolicy(sources: readonly PolicySource[], options: Compile
     }
     seen.set(spec.name, `${reader.file}:${spec.pos.line}`);
   }
-  const compiler = new ConditionCompiler();
+  const compiler = new ConditionCompiler({ variables: FACET_VARIABLES, functions: FACET_FUNCTIONS });
   const rules: CompiledRule[] = [];
   for (const { spec, reader } of specs) {
     for (const rule of spec.rules) {
@@ -77,7 +88,17 @@ export function compilePolicy(sources: readonly PolicySource[], options: Compile
   }));
   // Composition does not depend on source order, so neither does the digest.
   const digest = `sha256:${sha256Hex(canonicalJson([...digests].sort()))}`;
-  return new PolicySet({ digest, policies, rules, warnings: issues, limits: { ...DEFAULT_LIMITS, ...options.limits }, facets: null });
+  const facets = new FacetEngine(specs.flatMap(({ spec }) => spec.facets));
+  return new PolicySet({ digest, policies, rules, warnings: issues, limits: { ...DEFAULT_LIMITS, ...options.limits }, facets });
+}
+
+function sourceProblem(source: unknown): string | null {
+  if (source === null || typeof source !== 'object') return 'A policy source must be an object { name, text } or { name, document }.';
+  const s = source as { name?: unknown; text?: unknown; document?: unknown };
+  if (typeof s.name !== 'string' || s.name.length === 0) return 'A policy source needs a non-empty name (a file path or label).';
+  if ('text' in s) return typeof s.text === 'string' ? null : `The text of source ${s.name} must be a string.`;
+  if ('document' in s) return null;
+  return `Source ${s.name} has neither text nor document.`;
 }
 
 function documentText(document: unknown): string {
@@ -92,14 +113,14 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Co
   const exact: string[] = [];
   const globs: GlobMatcher[] = [];
   let ok = true;
-  for (const t of rule.tools ?? []) {
+  for (const [i, t] of (rule.tools ?? []).entries()) {
     const literal = literalOf(t);
     if (literal !== null) exact.push(literal);
     else {
       try {
         globs.push(compileGlob(t));
       } catch (e) {
-        reader.issues.push({ severity: 'error', code: 'bad_glob', ...rule.pos, message: `tools of rule "${rule.name}": ${e instanceof Error ? e.message : String(e)}` });
+        reader.issues.push({ severity: 'error', code: 'bad_glob', ...(rule.toolPos[i] ?? rule.pos), message: `tools of rule "${rule.name}": ${e instanceof Error ? e.message : String(e)}` });
         ok = false;
       }
     }
@@ -110,6 +131,9 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Co
   if (when === null || unless === null || !ok) return null;
   if (rule.effect === 'allow' && rule.tools === null && !rule.when && !rule.unless) {
     reader.issues.push({ severity: 'warning', code: 'allow_all', ...rule.pos, message: `Rule "${rule.name}" allows every tool with no condition; deny rules are then the only control. Scope it with tools: or add a when: condition.` });
+  }
+  if (rule.effect === 'require_approval' && rule.approvers.length === 0) {
+    reader.issues.push({ severity: 'warning', code: 'no_approvers', ...rule.pos, message: `Rule "${rule.name}" requires approval but names no approvers, so the Governor denies every call it covers. Add approvers: [...].` });
   }
   const whenConst = when?.info.constant;
   const unlessConst = unless?.info.constant;

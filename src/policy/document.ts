@@ -4,11 +4,12 @@
 import { isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
 import type { Effect } from './types.js';
 import { kindOf, type NodeReader, type SourcePos } from './yaml-reader.js';
+import { readFacetBindings, type FacetBinding } from '../facets/bindings.js';
 
 /** The apiVersion this parser reads. */
 export const API_VERSION = 'warden/v1';
 
-const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'rules'] as const;
+const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'facets', 'rules'] as const;
 const RULE_KEYS = ['name', 'description', 'tools', 'when', 'unless', 'effect', 'reason', 'approvers'] as const;
 const EFFECT_VALUES: readonly Effect[] = ['allow', 'deny', 'require_approval', 'warn'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -25,6 +26,8 @@ export interface RuleSpec {
   description?: string;
   /** Tool globs; null when omitted (every tool). */
   tools: string[] | null;
+  /** Where each entry of tools is written. */
+  toolPos: SourcePos[];
   when?: ConditionSpec;
   unless?: ConditionSpec;
   effect: Effect;
@@ -40,6 +43,8 @@ export interface PolicySpec {
   /** The document's default; `deny` when omitted. */
   default: 'allow' | 'deny';
   rules: RuleSpec[];
+  /** Which tools' arguments feed which facet. */
+  facets: FacetBinding[];
   pos: SourcePos;
 }
 
@@ -90,8 +95,9 @@ export function readPolicyDocument(doc: Document.Parsed, reader: NodeReader): Po
       }
     }
   }
+  const facets = readFacetBindings(top.get('facets'), reader, name ?? '?');
   if (name === undefined || apiVersion !== API_VERSION || kind !== 'Policy') return null;
-  const spec: PolicySpec = { name, default: def, rules, pos: reader.pos(root) };
+  const spec: PolicySpec = { name, default: def, rules, facets, pos: reader.pos(root) };
   if (description !== undefined) spec.description = description;
   return spec;
 }
@@ -121,6 +127,7 @@ function readRule(node: Node, reader: NodeReader, policy: string): RuleSpec | nu
   const rule: RuleSpec = {
     name,
     tools: tools ? tools.values : null,
+    toolPos: tools ? tools.nodes.map((n) => reader.pos(n)) : [],
     effect,
     approvers: approvers?.values ?? [],
     pos: reader.pos(node),

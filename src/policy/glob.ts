@@ -30,7 +30,13 @@ export interface GlobMatcher {
 export function compileGlob(pattern: string): GlobMatcher {
   const literal = literalOf(pattern);
   if (literal !== null) return { pattern, test: (text) => text === literal };
-  const re = RE2JS.compile(`^${globToRe2(pattern)}$`, RE2JS.DOTALL);
+  const source = `^${globToRe2(pattern)}$`;
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(source, RE2JS.DOTALL);
+  } catch (e) {
+    throw globError(pattern, e instanceof Error ? e.message : String(e));
+  }
   return { pattern, test: (text) => re.matches(text) };
 }
 

@@ -14,12 +14,15 @@ export interface DecideOptions {
   now?: Date;
 }
 
+/** A computed facet: its CEL value, or why it could not be computed (a condition error). */
+export type FacetValue = { value: unknown } | { error: string };
+
 /** Computes facet variables for a request; supplied by the facet layer. Never throws. */
 export interface FacetRuntime {
   /** CEL variable names the facets provide. */
   readonly variableNames: ReadonlySet<string>;
-  /** The value of facet variable `name` for this request, for a rule of `policy`. */
-  compute(name: string, request: CelRequest): unknown;
+  /** The value of facet variable `name` for this request. */
+  compute(name: string, request: CelRequest): FacetValue;
 }
 
 /** Summary of one policy document in a set. */
@@ -120,7 +123,8 @@ export class PolicySet {
    * set.decide({ tool: 'read_file', args: { path: '/tmp/x' }, agent: { id: 'a1' } }, { now: new Date() });
    * ```
    */
-  decide(request: unknown, options: DecideOptions = {}): Decision {
+  decide(request: unknown, options?: DecideOptions | null): Decision {
+    options ??= {};
     const cel = toCelRequest(request, this.limits);
     if (cel instanceof InvalidRequest) return this.#invalid(cel.message);
     if (this.policies.length === 0) {
@@ -149,7 +153,8 @@ export class PolicySet {
    * for (const r of set.explain(request).rules) console.log(r.rule, r.status);
    * ```
    */
-  explain(request: unknown, options: DecideOptions = {}): Explanation {
+  explain(request: unknown, options?: DecideOptions | null): Explanation {
+    options ??= {};
     const decision = this.decide(request, options);
     const cel = toCelRequest(request, this.limits);
     if (cel instanceof InvalidRequest) return { decision, rules: [] };
@@ -163,20 +168,26 @@ export class PolicySet {
         continue;
       }
       const entry: RuleExplanation = { ...base, status: 'matched' };
-      let failed: string | undefined;
+      const results: Partial<Record<'when' | 'unless', boolean | string>> = {};
       for (const part of ['when', 'unless'] as const) {
         const cond = rule[part];
         const text = part === 'when' ? rule.whenText : rule.unlessText;
         if (!cond || text === undefined) continue;
         const r = runCondition(cond, activation, rule, this.#facets, cel);
+        results[part] = r;
         entry[part] = { expression: text, result: typeof r === 'string' ? `error: ${r}` : r };
-        if (typeof r === 'string') failed ??= r;
       }
-      if (failed !== undefined) {
+      // The status follows decide()'s order: a false when settles it before unless is considered.
+      const w = results.when;
+      const u = results.unless;
+      const failed = typeof w === 'string' ? w : w === false ? undefined : typeof u === 'string' ? u : undefined;
+      if (w === false) {
+        entry.status = 'not_matched';
+      } else if (failed !== undefined) {
         entry.status = 'error';
         entry.error = failed;
         entry.appliedOnError = errorMeansMatch(rule.effect);
-      } else if (entry.when?.result === false || entry.unless?.result === true) {
+      } else if (u === true) {
         entry.status = 'not_matched';
       }
       rules.push(entry);
@@ -253,7 +264,17 @@ function runCondition(
 ): boolean | string {
   if (facets) {
     for (const v of rule.variables) {
-      if (facets.variableNames.has(v) && !(v in activation)) activation[v] = facets.compute(v, cel);
+      if (!facets.variableNames.has(v)) continue;
+      const failed = activation[`!${v}`];
+      if (typeof failed === 'string') return failed;
+      if (v in activation) continue;
+      const computed = facets.compute(v, cel);
+      // invariant: each facet is computed at most once per decision; a failure is remembered too.
+      if ('error' in computed) {
+        activation[`!${v}`] = computed.error;
+        return computed.error;
+      }
+      activation[v] = computed.value;
     }
   }
   let result: unknown;

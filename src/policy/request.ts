@@ -85,6 +85,7 @@ function convert(value: unknown, path: string, depth: number, limits: RequestLim
   if (--budget.nodes < 0) throw new InvalidRequest(`the request has more than ${limits.maxNodes} values`);
   switch (typeof value) {
     case 'string':
+      if (!wellFormed(value)) throw new InvalidRequest(`${path} is not valid Unicode (it holds a lone UTF-16 surrogate)`);
       if (value.length > limits.maxStringLength) {
         throw new InvalidRequest(`${path} is a string of ${value.length} characters; the limit is ${limits.maxStringLength}`);
       }
@@ -112,10 +113,15 @@ function convert(value: unknown, path: string, depth: number, limits: RequestLim
     throw new InvalidRequest(`${path} is a ${describe(value)}; requests carry JSON data only (convert it to a string or plain object)`);
   }
   const out = new Map<string, unknown>();
+  const descriptors = Object.getOwnPropertyDescriptors(value);
   for (const key of Object.keys(value as object)) {
     budget.chars -= key.length;
     if (budget.chars < 0) throw new InvalidRequest(`the request holds more than ${limits.maxTotalChars} characters`);
-    const v = (value as Record<string, unknown>)[key];
+    if (!wellFormed(key)) throw new InvalidRequest(`a key of ${path} is not valid Unicode (it holds a lone UTF-16 surrogate)`);
+    const d = descriptors[key];
+    // A getter could answer differently when the tool reads it than when the policy did.
+    if (!d || !('value' in d)) throw new InvalidRequest(`${path}.${key} is an accessor (getter/setter); requests carry plain data only`);
+    const v: unknown = d.value;
     // undefined members are absent, exactly as in the JSON the request would serialize to.
     if (v === undefined) continue;
     out.set(key, convert(v, `${path}.${key}`, depth + 1, limits, budget));
@@ -132,6 +138,18 @@ function isPlainObject(v: unknown): boolean {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
+}
+
+function wellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c >= 0xdc00) return false;
+    const next = s.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
 }
 
 function hasControl(s: string): boolean {

@@ -1,0 +1,437 @@
+/**
+ * The shell facet: a command line in, the commands it would run out.
+ *
+ * The line is parsed with `unbash` (a bash parser) and every simple command anywhere counts:
+ * lists, pipelines, subshells, groups, `if`/`while`/`for`/`case` bodies, function bodies, command
+ * and process substitutions. Words are resolved as the shell would (quotes, escapes, `$'...'`),
+ * wrappers are seen through (`env`, `sudo`, `doas`, `nohup`, `timeout`, `nice`, `xargs`,
+ * `busybox`, `command`, `builtin`, `exec`, `time`, `setsid`, `stdbuf`, `ionice`, `chrt`,
+ * `taskset`, `unbuffer`, `chroot`, `runuser -u`, `find -exec`, `watch -x`, `flock`), and code run
+ * from a string (`bash -c`, `sh -c`, `zsh -c`, `eval`, `trap`, `alias`, `mapfile -C`, `su -c`,
+ * `flock -c`, `watch`, `script -c`, `nc -e`/`-c`, `socat EXEC:`/`SYSTEM:`, a here-string or
+ * here-document fed to a shell) is parsed in turn, to a bounded depth.
+ *
+ * What is not known before the line runs is reported, not guessed: a command name that depends
+ * on an expansion sets `dynamic`, and a line that cannot be parsed or resolved safely sets
+ * `parsed: false` with the reason.
+ */
+import { forEachChild, parse } from 'unbash';
+import type { Command, HereDoc, HereString, Pipeline, Redirect, RedirectDescriptor, SyntaxNode } from 'unbash';
+import { WardenError } from '../errors.js';
+import { analyzeProgram, isCodeVariable, type CommandSink, type Dialect, type ProgramFact, type Stdin } from './shell-programs.js';
+import { assignmentFacts, hereDocText, wordFacts, type WordFacts } from './shell-words.js';
+
+/**
+ * One command the line would run.
+ *
+ * @example
+ * ```ts
+ * // `sudo -u root /usr/bin/curl -s x` yields two commands:
+ * // { name: 'sudo', path: 'sudo', argv: ['sudo', '-u', 'root', '/usr/bin/curl', '-s', 'x'] }
+ * // { name: 'curl', path: '/usr/bin/curl', argv: ['/usr/bin/curl', '-s', 'x'] }
+ * ```
+ */
+export interface ShellCommandFacts {
+  /** Basename of `path`, lower-case: what a rule compares against (`curl`). */
+  name: string;
+  /** The command word after quote removal, as written (`/usr/bin/curl`, `./run.sh`). */
+  path: string;
+  /**
+   * Every word of the command, `argv[0]` being `path`. A word that depends on run time
+   * (`$X`, `$(date)`, `*.txt`) appears as written.
+   */
+  argv: string[];
+}
+
+/**
+ * One redirection.
+ *
+ * @example
+ * ```ts
+ * // `echo key >> ~/.ssh/authorized_keys` yields { op: '>>', target: '~/.ssh/authorized_keys' }
+ * ```
+ */
+export interface ShellRedirectFacts {
+  /** The operator as written, with its file descriptor: `>`, `>>`, `<`, `2>`, `&>`, `>|`, `2>&`, `<<<`, `<<`, `<<-`. */
+  op: string;
+  /**
+   * The target after quote removal (`~` is not expanded). For `<<<` the string fed to stdin;
+   * for `<<` and `<<-` the here-document body. A target that depends on run time is as written
+   * and sets {@link ShellFacts.dynamicRedirect}.
+   */
+  target: string;
+}
+
+/**
+ * The facts CEL rules see as `shell`. Every field is always present.
+ *
+ * @example
+ * ```ts
+ * const f = shellFacet("ls; bash -c 'curl x | sh'");
+ * f.names;      // ['ls', 'bash', 'curl', 'sh']
+ * f.runsScript; // true: `sh` reads its script from the pipe
+ * ```
+ */
+export interface ShellFacts {
+  /** True when the whole line was parsed and resolved. When false, the lists are empty. */
+  parsed: boolean;
+  /** Why `parsed` is false; `''` otherwise. */
+  error: string;
+  /** Every command that would run, in source order, wrapped commands right after their wrapper. */
+  commands: ShellCommandFacts[];
+  /** The distinct `name`s of `commands`, in order of first appearance. */
+  names: string[];
+  /**
+   * Some code is not known before the line runs: a command name containing an expansion, a
+   * substitution, a glob or a brace expansion (`$X`, `$(echo curl)`, `c${IFS}url`, `cu*l`,
+   * `{curl,x}`); a wrapper or shell option region holding such a word; `bash -c`, `eval`,
+   * `trap` or `alias` given a non-static string; an indirect `${!x}` or prompt `${x@P}`
+   * expansion; or an assignment to a variable that later runs as code (`BASH_ENV`, `PS4`,
+   * `PROMPT_COMMAND`, `BASH_FUNC_*`, `LD_PRELOAD`, ...). Also true when `parsed` is false.
+   */
+  dynamic: boolean;
+  /** A command substitution (`$(...)`, backticks, `${ ...; }`) or process substitution (`<(...)`, `>(...)`) appears anywhere. */
+  hasSubstitution: boolean;
+  /** Every redirection, here-string and here-document, in source order. */
+  redirects: ShellRedirectFacts[];
+  /** Something runs asynchronously: `&` anywhere, `coproc`, or `sudo -b`. */
+  background: boolean;
+  /**
+   * A shell runs code the line does not show: a script file (`bash x.sh`, `sh /tmp/a.sh`,
+   * `source x`, `. ./x`), stdin (`curl x | sh`, `bash <<< '...'`, `bash <(curl x)`, a bare `sh`,
+   * `sudo -s`, `su` without `-c`), or a loaded builtin (`enable -f`). Static here-string and
+   * here-document scripts are still parsed, so their commands are listed too.
+   */
+  runsScript: boolean;
+  /**
+   * A language interpreter runs program text from the command line or stdin rather than a named
+   * file: `python -c`, `python -`, `curl x | python3`, `perl -e`/`-ne`, `ruby -e`, `node -e`/`-p`,
+   * `bun -e`, `deno eval`, `php -r`, `lua -e`, `osascript -e`, `Rscript -e`, and `awk`/`gawk`
+   * programs not read from `-f`. Errs towards true when an option is not recognized.
+   */
+  inlineCode: boolean;
+  /** Some redirection target depends on run time (`> "$HOME/x"`, `> $(mktemp)`). */
+  dynamicRedirect: boolean;
+}
+
+/** Longest input analyzed, in UTF-16 code units; longer input is `parsed: false`. */
+export const SHELL_MAX_INPUT = 100_000;
+
+const DEFAULT_MAX_DEPTH = 8;
+/** Most wrappers around one command (`sudo env nice ...`); keeps a wrapper chain linear in cost. */
+const MAX_WRAPPERS = 32;
+const MAX_MAX_DEPTH = 64;
+const UNRESOLVED = 'ERR_SHELL_UNRESOLVED';
+const STDIN_OTHER: Stdin = Object.freeze({ kind: 'other' });
+
+function emptyFacts(): ShellFacts {
+  return {
+    parsed: false,
+    error: '',
+    commands: [],
+    names: [],
+    dynamic: false,
+    hasSubstitution: false,
+    redirects: [],
+    background: false,
+    runsScript: false,
+    inlineCode: false,
+    dynamicRedirect: false,
+  };
+}
+
+/**
+ * The facts when no shell binding applies to the tool: nothing parsed, no error.
+ *
+ * @example
+ * ```ts
+ * const facts = binding === undefined ? EMPTY_SHELL_FACTS : shellFacet(value);
+ * ```
+ */
+export const EMPTY_SHELL_FACTS: ShellFacts = deepFreeze(emptyFacts());
+
+function deepFreeze(facts: ShellFacts): ShellFacts {
+  Object.freeze(facts.commands);
+  Object.freeze(facts.names);
+  Object.freeze(facts.redirects);
+  return Object.freeze(facts);
+}
+
+function failure(error: string): ShellFacts {
+  // Nothing about the code is known statically, so `dynamic` holds too.
+  return { ...emptyFacts(), error, dynamic: true };
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function descriptorText(d: RedirectDescriptor | undefined): string {
+  if (d === undefined) return '';
+  return d.type === 'FileDescriptor' ? String(d.value) : `{${d.name}}`;
+}
+
+function arithmeticBody(text: string): string {
+  return text.startsWith('$((') ? text.slice(3, -2) : text.startsWith('$[') ? text.slice(2, -1) : text;
+}
+
+/** zsh expansions that re-interpret a value as a pattern or code, which a bash parse cannot see. */
+const ZSH_VALUE_FLAGS = ['$~', '$=', '$^', '${~', '${=', '${^', '${('];
+
+class Analyzer implements CommandSink {
+  readonly commands: ShellCommandFacts[] = [];
+  readonly names: string[] = [];
+  readonly redirects: ShellRedirectFacts[] = [];
+  private readonly nameSet = new Set<string>();
+  private readonly flags: Record<ProgramFact, boolean> = { dynamic: false, runsScript: false, inlineCode: false, background: false };
+  private hasSubstitution = false;
+  private dynamicRedirect = false;
+  private depth = 0;
+  private wrappers = 0;
+  dialect: Dialect = 'bash';
+
+  constructor(private readonly maxDepth: number) {}
+
+  facts(): ShellFacts {
+    return {
+      parsed: true,
+      error: '',
+      commands: this.commands,
+      names: this.names,
+      dynamic: this.flags.dynamic,
+      hasSubstitution: this.hasSubstitution,
+      redirects: this.redirects,
+      background: this.flags.background,
+      runsScript: this.flags.runsScript,
+      inlineCode: this.flags.inlineCode,
+      dynamicRedirect: this.dynamicRedirect,
+    };
+  }
+
+  readonly visit = (node: SyntaxNode): void => {
+    switch (node.type) {
+      case 'Script': {
+        const err = node.errors?.[0];
+        if (err !== undefined) this.fail(`syntax error at offset ${err.pos}${this.depth > 0 ? ` of nested code (depth ${this.depth})` : ''}: ${err.message}`);
+        break;
+      }
+      case 'Statement':
+        if (node.background === true) this.flags.background = true;
+        break;
+      case 'Coproc':
+        this.flags.background = true;
+        break;
+      case 'Pipeline':
+        this.timeKeyword(node);
+        break;
+      case 'Command':
+        this.command(node);
+        break;
+      case 'Redirect':
+        this.redirect(node);
+        break;
+      case 'HereString':
+      case 'HereDoc':
+        this.input(node);
+        break;
+      case 'CommandExpansion':
+      case 'ProcessSubstitution':
+      case 'ArithmeticCommandExpansion':
+        this.hasSubstitution = true;
+        if (node.script === undefined) this.fail(`could not parse the substitution ${node.text.slice(0, 40)}`);
+        break;
+      case 'ArithmeticExpansion':
+        if (node.expression === undefined && arithmeticBody(node.text).trim() !== '') this.fail(`could not parse the arithmetic ${node.text.slice(0, 40)}`);
+        break;
+      case 'ArithmeticCommand':
+        if (node.expression === undefined && node.body.trim() !== '') this.fail(`could not parse the arithmetic command ((${node.body.slice(0, 40)}))`);
+        break;
+      case 'Assignment':
+        if (isCodeVariable(node.name)) this.flags.dynamic = true;
+        break;
+      case 'ParameterExpansion':
+        this.parameter(node.text, node.prefix === '!' && node.operation?.type !== 'Names', node.operation?.type === 'Transform' && node.operation.operand.text === 'P');
+        break;
+      case 'ExtendedGlob':
+        if (this.dialect === 'zsh') this.fail(`zsh glob qualifiers can run code: ${node.text.slice(0, 40)}`);
+        break;
+      case 'Word':
+        if (this.dialect === 'zsh' && ZSH_VALUE_FLAGS.some((f) => node.text.includes(f))) {
+          this.fail(`zsh expansion flags are not resolved: ${node.text.slice(0, 40)}`);
+        }
+        break;
+      default:
+        break;
+    }
+    forEachChild(node, this.visit);
+  };
+
+  private parameter(text: string, indirect: boolean, prompt: boolean): void {
+    // `${!x}` and `${x@P}` evaluate the value of x, and a subscript or `$(...)` inside it runs.
+    if (indirect || prompt) this.flags.dynamic = true;
+    if (this.dialect === 'zsh' && ZSH_VALUE_FLAGS.some((f) => text.startsWith(f))) {
+      this.fail(`zsh expansion flags are not resolved: ${text.slice(0, 40)}`);
+    }
+  }
+
+  private record(name: string, path: string, argv: string[]): void {
+    this.commands.push({ name, path, argv });
+    if (!this.nameSet.has(name)) {
+      this.nameSet.add(name);
+      this.names.push(name);
+    }
+  }
+
+  private timeKeyword(node: Pipeline): void {
+    const time = node.prefixes.find((p) => p.type === 'Time');
+    if (time === undefined) return;
+    this.record('time', 'time', time.posix === undefined ? ['time'] : ['time', '-p']);
+  }
+
+  private command(node: Command): void {
+    if (node.name === undefined) return;
+    const words: WordFacts[] = [wordFacts(node.name)];
+    for (const arg of node.suffix) {
+      if (arg.type === 'Word') words.push(wordFacts(arg));
+      else if (arg.type === 'Assignment') words.push(assignmentFacts(arg));
+    }
+    this.run(words, this.stdinOf(node), false);
+  }
+
+  private stdinOf(node: Command): Stdin {
+    let stdin: Stdin = STDIN_OTHER;
+    // prefix then suffix is source order; reading them directly avoids the derived `redirects` array.
+    for (const r of node.prefix.length === 0 ? node.suffix : [...node.prefix, ...node.suffix]) {
+      if (r.type !== 'Redirect' && r.type !== 'HereString' && r.type !== 'HereDoc') continue;
+      const fd = r.descriptor === undefined ? (r.operator.startsWith('<') ? 0 : 1) : r.descriptor.type === 'FileDescriptor' ? r.descriptor.value : -1;
+      if (fd !== 0) continue;
+      if (r.type === 'HereString') stdin = { kind: 'text', text: r.target === undefined ? null : wordFacts(r.target).value };
+      else if (r.type === 'HereDoc') stdin = { kind: 'text', text: hereDocText(r) };
+      else stdin = STDIN_OTHER;
+    }
+    return stdin;
+  }
+
+  private redirect(node: Redirect): void {
+    const op = descriptorText(node.descriptor) + node.operator;
+    if (node.target === undefined) {
+      this.redirects.push({ op, target: '' });
+      return;
+    }
+    const target = wordFacts(node.target);
+    if (target.value === null) this.dynamicRedirect = true;
+    this.redirects.push({ op, target: target.value ?? target.text });
+  }
+
+  private input(node: HereString | HereDoc): void {
+    const op = descriptorText(node.descriptor) + node.operator;
+    if (node.type === 'HereString') {
+      const target = node.target === undefined ? undefined : wordFacts(node.target);
+      this.redirects.push({ op, target: target === undefined ? '' : (target.value ?? target.text) });
+    } else {
+      this.redirects.push({ op, target: hereDocText(node) ?? node.body.text });
+    }
+  }
+
+  run(words: readonly WordFacts[], stdin: Stdin, appended: boolean): void {
+    const head = words[0];
+    if (head === undefined) return;
+    const path = head.value;
+    // invariant: a command whose name is not static is never listed; it only sets `dynamic`.
+    if (path === null || (head.tilde && !path.includes('/')) || (this.dialect === 'zsh' && path.startsWith('='))) {
+      this.flags.dynamic = true;
+      return;
+    }
+    const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+    this.record(
+      name,
+      path,
+      words.map((w) => w.value ?? w.text),
+    );
+    if (this.wrappers >= MAX_WRAPPERS) this.fail(`more than ${MAX_WRAPPERS} nested wrapper commands`);
+    this.wrappers++;
+    try {
+      analyzeProgram(name, words, stdin, appended, this);
+    } finally {
+      this.wrappers--;
+    }
+  }
+
+  code(source: string | null, dialect: Dialect): void {
+    if (source === null) {
+      this.flags.dynamic = true;
+      return;
+    }
+    if (this.depth >= this.maxDepth) this.fail(`nested shell code is deeper than maxDepth (${this.maxDepth})`);
+    if (source.includes('\0')) this.fail('nested shell code contains a NUL character');
+    const saved = this.dialect;
+    this.dialect = dialect;
+    this.depth++;
+    try {
+      this.visit(parse(source));
+    } finally {
+      this.depth--;
+      this.dialect = saved;
+    }
+  }
+
+  mark(fact: ProgramFact): void {
+    this.flags[fact] = true;
+  }
+
+  fail(message: string): never {
+    throw new WardenError(UNRESOLVED, message);
+  }
+}
+
+function readMaxDepth(options: unknown): number | string {
+  if (options === undefined || options === null) return DEFAULT_MAX_DEPTH;
+  if (typeof options !== 'object') return `options must be an object, got ${describe(options)}`;
+  const value: unknown = (options as { maxDepth?: unknown }).maxDepth;
+  if (value === undefined) return DEFAULT_MAX_DEPTH;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_MAX_DEPTH) {
+    return `maxDepth must be an integer from 0 to ${MAX_MAX_DEPTH}`;
+  }
+  return value;
+}
+
+/**
+ * Parses a shell command line into the facts policy rules test. Pure and synchronous; never
+ * throws: input that is not a string, longer than {@link SHELL_MAX_INPUT}, syntactically invalid,
+ * or not safely resolvable (an unknown wrapper option, code for a non-bash shell, nested code
+ * deeper than `maxDepth`) gives `parsed: false` with the reason in `error`.
+ *
+ * `maxDepth` (default 8, at most 64) bounds how many times code inside code is parsed
+ * (`bash -c "eval 'sh -c ls'"` needs 3).
+ *
+ * Decisions worth knowing: a glob or brace expansion in a command name makes it `dynamic`
+ * (`/usr/bin/cur?` could match `curl`); `command -v x` and `sudo -l x` do not list `x` (nothing
+ * runs); aliases are ignored as in a non-interactive shell, but an `alias` body is analyzed as code;
+ * startup files (`~/.bashrc` for `bash -i`) are not considered.
+ *
+ * @example
+ * ```ts
+ * shellFacet('sh -c "$(echo curl) x"');
+ * // { parsed: true, names: ['sh', 'echo'], dynamic: true, hasSubstitution: true, ... }
+ * shellFacet("c\\url x && 'w'get y").names; // ['curl', 'wget']
+ * shellFacet('echo "unterminated').error;   // 'syntax error at offset 5: unterminated double quote'
+ * ```
+ */
+export function shellFacet(input: unknown, options?: { maxDepth?: number }): ShellFacts {
+  try {
+    if (typeof input !== 'string') return failure(`shell input must be a string, got ${describe(input)}`);
+    if (input.length > SHELL_MAX_INPUT) return failure(`shell input is ${input.length} characters; the limit is ${SHELL_MAX_INPUT}`);
+    if (input.includes('\0')) return failure('shell input contains a NUL character');
+    const maxDepth = readMaxDepth(options);
+    if (typeof maxDepth === 'string') return failure(maxDepth);
+    const analyzer = new Analyzer(maxDepth);
+    analyzer.visit(parse(input));
+    return analyzer.facts();
+  } catch (e) {
+    if (e instanceof WardenError && e.code === UNRESOLVED) return failure(e.message);
+    if (e instanceof RangeError) return failure('shell input nests too deeply to analyze');
+    return failure(`shell analysis failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Internal: gathers the statements a SQL analyser finds and turns them into
+ * {@link SqlStatementFacts}. Shared by the PostgreSQL and the node-sql-parser back ends so both
+ * normalise names, order and propagation the same way.
+ */
+import type { SqlStatementFacts } from './sql.js';
+
+/** Verbs that change data; a SELECT that carries one of them (a data-modifying CTE) takes its verb. */
+const DATA_WRITE_VERBS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'REPLACE']);
+
+/**
+ * Most statements (top-level and nested) one input may hold; beyond it the input is refused.
+ *
+ * @example
+ * ```ts
+ * 'SELECT 1;'.repeat(SQL_MAX_STATEMENTS + 1); // refused: more than 1000 statements
+ * ```
+ */
+export const SQL_MAX_STATEMENTS = 1_000;
+
+interface Ref {
+  name: string;
+  pos: number;
+}
+
+interface Draft {
+  verb: string;
+  object: string;
+  hasWhere: boolean;
+  program: boolean;
+  file: string;
+  parent: number;
+  tables: Ref[];
+  functions: Ref[];
+}
+
+/**
+ * What a statement opens with, besides its verb.
+ *
+ * @example
+ * ```ts
+ * const extras: StatementExtras = { object: 'table', hasWhere: true };
+ * ```
+ */
+export interface StatementExtras {
+  object?: string;
+  hasWhere?: boolean;
+  program?: boolean;
+  file?: string;
+}
+
+/**
+ * Thrown inside an analyser to stop with a specific, user-facing reason; sqlFacet turns it into
+ * `parsed: false`. Never escapes the facet.
+ *
+ * @example
+ * ```ts
+ * throw new SqlAnalysisError('more than 1000 statements; split the input');
+ * ```
+ */
+export class SqlAnalysisError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SqlAnalysisError';
+  }
+}
+
+/**
+ * Collects statements with their tables and functions. A table or function seen inside a nested
+ * statement also belongs to every statement around it.
+ *
+ * @example
+ * ```ts
+ * const c = new StatementCollector();
+ * const s = c.open('SELECT', -1);
+ * c.table(s, 'Users', 14);
+ * c.finish(); // [{ verb: 'SELECT', tables: ['users'], ... }]
+ * ```
+ */
+export class StatementCollector {
+  readonly #drafts: Draft[] = [];
+
+  /** Number of statements opened so far. */
+  get size(): number {
+    return this.#drafts.length;
+  }
+
+  /** Opens a statement; `parent` is -1 for a top-level one. Returns its index. */
+  open(verb: string, parent: number, extras: StatementExtras = {}): number {
+    if (this.#drafts.length >= SQL_MAX_STATEMENTS) {
+      throw new SqlAnalysisError(`more than ${SQL_MAX_STATEMENTS} statements; split the input`);
+    }
+    const index = this.#drafts.length;
+    this.#drafts.push({
+      verb,
+      object: extras.object ?? '',
+      hasWhere: extras.hasWhere ?? false,
+      program: extras.program ?? false,
+      file: extras.file ?? '',
+      parent,
+      tables: [],
+      functions: [],
+    });
+    // invariant: a statement that writes through a nested statement is never reported as SELECT.
+    if (DATA_WRITE_VERBS.has(verb)) {
+      for (let p = parent; p >= 0; ) {
+        const d = this.#drafts[p];
+        if (!d) break;
+        if (d.verb === 'SELECT') d.verb = verb;
+        p = d.parent;
+      }
+    }
+    return index;
+  }
+
+  /** Replaces the verb of statement `index` (e.g. a SELECT found to write a file). */
+  setVerb(index: number, verb: string, extras: StatementExtras = {}): void {
+    const d = this.#drafts[index];
+    if (!d) return;
+    d.verb = verb;
+    if (extras.object !== undefined) d.object = extras.object;
+    if (extras.file !== undefined) d.file = extras.file;
+    if (extras.program !== undefined) d.program = extras.program;
+  }
+
+  /** Records a table read or written by statement `index` and its enclosing statements. */
+  table(index: number, name: string, pos: number): void {
+    if (name === '') return;
+    for (let p = index; p >= 0; ) {
+      const d = this.#drafts[p];
+      if (!d) break;
+      d.tables.push({ name, pos });
+      p = d.parent;
+    }
+  }
+
+  /** Records a function called by statement `index` and its enclosing statements. */
+  func(index: number, name: string, pos: number): void {
+    if (name === '') return;
+    for (let p = index; p >= 0; ) {
+      const d = this.#drafts[p];
+      if (!d) break;
+      d.functions.push({ name, pos });
+      p = d.parent;
+    }
+  }
+
+  /** The facts, each statement's names in source order, lower-cased and deduplicated. */
+  finish(): SqlStatementFacts[] {
+    return this.#drafts.map((d) => ({
+      verb: d.verb,
+      tables: orderedNames(d.tables),
+      functions: orderedNames(d.functions),
+      hasWhere: d.hasWhere,
+      object: d.object,
+      program: d.program,
+      file: d.file,
+      nested: d.parent >= 0,
+    }));
+  }
+}
+
+function orderedNames(refs: Ref[]): string[] {
+  // Array.prototype.sort is stable, so refs at the same position keep the order they were seen in.
+  const sorted = refs.slice().sort((a, b) => a.pos - b.pos);
+  return uniqueInOrder(sorted.map((r) => r.name.toLowerCase()));
+}
+
+/**
+ * The distinct strings of `items`, in the order each first appears.
+ *
+ * @example
+ * ```ts
+ * uniqueInOrder(['a', 'b', 'a']); // ['a', 'b']
+ * ```
+ */
+export function uniqueInOrder(items: Iterable<string>): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const item of items) {
+    if (!seen.has(item)) {
+      seen.add(item);
+      out.push(item);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,236 @@
+/**
+ * The `sql` facet: what a SQL string does, from real parsers.
+ *
+ * PostgreSQL goes through libpg-query (the server's own parser, as WebAssembly). MySQL, MariaDB
+ * and SQLite go through node-sql-parser, after a lexer that follows each server's rules for
+ * comments, executable comments, quoting and statement separators (see `sql-lexer.ts`), so the
+ * parser sees the statements the server would run. What cannot be parsed is reported as
+ * `parsed: false` with the reason; nothing is guessed.
+ *
+ * Verbs are upper-case statement kinds. Every statement counts, including those nested in another:
+ * a data-modifying CTE, the statement of an EXPLAIN (ANALYZE) or PREPARE, the body of a trigger or
+ * rule. Verbs that need a word of explanation:
+ * - `CREATE` for every CREATE form (`object` says what: 'table', 'function', 'extension', ...),
+ *   and for PostgreSQL `SELECT ... INTO new_table`.
+ * - `WRITE_FILE` for MySQL `SELECT ... INTO OUTFILE | DUMPFILE` (`object` 'outfile' or 'dumpfile',
+ *   `file` the path).
+ * - `LOAD_FILE` for MySQL `LOAD DATA | LOAD XML ... INFILE` (reads a file into a table; `file` the
+ *   path). The function `load_file()` is reported under `functions`, in a SELECT.
+ * - `LOAD` for PostgreSQL `LOAD 'library'`.
+ * - `BEGIN` (also for START TRANSACTION), `COMMIT` (also END), `ROLLBACK` (also ABORT and
+ *   ROLLBACK TO), `SAVEPOINT`, `RELEASE`.
+ * - `SET` / `RESET` / `SHOW` (`object` the setting: 'role', 'search_path', ...), `PRAGMA` (`object`
+ *   the pragma: 'writable_schema').
+ * - `EXPLAIN` for EXPLAIN of a statement (the statement is also reported, nested); `DESCRIBE` for
+ *   MySQL DESCRIBE/EXPLAIN of a table.
+ * - A SELECT that carries a data-modifying CTE takes that CTE's verb: it is never `SELECT`.
+ *
+ * Names: tables and functions are lower-cased and schema-qualified as written
+ * (`pg_catalog.pg_authid`; unqualified stays unqualified). Quoted identifiers are lower-cased
+ * too, although `"Users"` and `users` are different tables to PostgreSQL: a rule naming `users`
+ * then also matches `"Users"`, which errs on the side of matching. References to a common table
+ * expression are not tables; the tables inside it are.
+ */
+import { WardenError } from '../errors.js';
+import { SqlAnalysisError, StatementCollector, uniqueInOrder } from './sql-collect.js';
+import { analyseNodeSql, loadNodeSqlParsers } from './sql-nodesql.js';
+import { analysePostgres, loadPostgresParser } from './sql-postgres.js';
+
+/**
+ * A SQL dialect the facet parses.
+ *
+ * @example
+ * ```ts
+ * const d: SqlDialect = 'postgresql';
+ * ```
+ */
+export type SqlDialect = 'postgresql' | 'mysql' | 'mariadb' | 'sqlite';
+
+/**
+ * Every supported dialect, for validating a policy's `dialect:`.
+ *
+ * @example
+ * ```ts
+ * SQL_DIALECTS.includes('mysql'); // true
+ * ```
+ */
+export const SQL_DIALECTS: readonly SqlDialect[] = Object.freeze(['postgresql', 'mysql', 'mariadb', 'sqlite'] as const);
+
+/**
+ * What one statement does.
+ *
+ * @example
+ * ```ts
+ * const s: SqlStatementFacts = sqlFacet('DELETE FROM t WHERE id = 1', { dialect: 'postgresql' }).statements[0]!;
+ * // { verb: 'DELETE', tables: ['t'], functions: [], hasWhere: true, object: '', program: false, file: '', nested: false }
+ * ```
+ */
+export interface SqlStatementFacts {
+  /** Upper-case statement kind: SELECT, INSERT, DROP, CREATE, WRITE_FILE, ... */
+  verb: string;
+  /** Tables read or written, lower-case, schema-qualified as written, in source order. */
+  tables: string[];
+  /** Functions called (including table functions and CALLed procedures), lower-case. */
+  functions: string[];
+  /** The statement (SELECT, UPDATE, DELETE) has a WHERE clause; for a UNION, every branch has one. */
+  hasWhere: boolean;
+  /** What a CREATE/ALTER/DROP/GRANT acts on ('table', 'function', ...), or the setting of SET/SHOW/PRAGMA; '' otherwise. */
+  object: string;
+  /** COPY ... TO/FROM PROGRAM: `file` is then the shell command. */
+  program: boolean;
+  /** File (or program) a statement reads or writes when written literally: COPY, INTO OUTFILE, LOAD DATA, ATTACH, VACUUM INTO, LOAD; '' otherwise. */
+  file: string;
+  /** This statement sits inside another (data-modifying CTE, EXPLAIN/PREPARE target, trigger or rule body). */
+  nested: boolean;
+}
+
+/**
+ * The `sql` variable of policy conditions.
+ *
+ * @example
+ * ```ts
+ * const f: SqlFacts = sqlFacet('SELECT 1; DROP TABLE x', { dialect: 'postgresql' });
+ * f.verbs; // ['SELECT', 'DROP']
+ * ```
+ */
+export interface SqlFacts {
+  /** The whole input parsed. When false, `error` says why and the lists are empty. */
+  parsed: boolean;
+  /** Why the input did not parse; '' when it did (or when no binding applies). */
+  error: string;
+  /** The dialect the input was parsed as ('' when no binding applies). */
+  dialect: string;
+  /** Every statement, top-level and nested, in order. */
+  statements: SqlStatementFacts[];
+  /** Union of the statements' verbs, in first-seen order. */
+  verbs: string[];
+  /** Union of the statements' tables, in first-seen order. */
+  tables: string[];
+  /** Union of the statements' functions, in first-seen order. */
+  functions: string[];
+}
+
+/**
+ * The value of `sql` when no SQL binding applies to the request.
+ *
+ * @example
+ * ```ts
+ * EMPTY_SQL_FACTS.parsed; // false
+ * EMPTY_SQL_FACTS.error; // ''
+ * ```
+ */
+export const EMPTY_SQL_FACTS: SqlFacts = Object.freeze({
+  parsed: false,
+  error: '',
+  dialect: '',
+  statements: Object.freeze([]) as unknown as SqlStatementFacts[],
+  verbs: Object.freeze([]) as unknown as string[],
+  tables: Object.freeze([]) as unknown as string[],
+  functions: Object.freeze([]) as unknown as string[],
+});
+
+/**
+ * Longest input analysed, in characters (UTF-16 code units). Longer is `parsed: false`.
+ *
+ * @example
+ * ```ts
+ * sqlFacet('x'.repeat(SQL_MAX_INPUT + 1), { dialect: 'sqlite' }).parsed; // false
+ * ```
+ */
+export const SQL_MAX_INPUT = 100_000;
+
+let loaded: Promise<void> | undefined;
+
+/**
+ * Loads the parsers: the WebAssembly PostgreSQL parser (needed before any `postgresql` call) and
+ * the node-sql-parser grammars (otherwise loaded on first use). Idempotent; concurrent calls share
+ * one load; a failed load rejects with `ERR_SQL_PARSER_LOAD` and may be retried.
+ *
+ * @example
+ * ```ts
+ * await loadSqlParsers();
+ * sqlFacet('SELECT 1', { dialect: 'postgresql' }).parsed; // true
+ * ```
+ */
+export function loadSqlParsers(): Promise<void> {
+  loaded ??= (async () => {
+    try {
+      loadNodeSqlParsers();
+      await loadPostgresParser();
+    } catch (e) {
+      loaded = undefined;
+      throw new WardenError('ERR_SQL_PARSER_LOAD', `Could not load the SQL parsers: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  })();
+  return loaded;
+}
+
+/** Longest error message returned (parser messages can quote the input). */
+const MAX_ERROR_LENGTH = 300;
+
+function failure(dialect: string, error: string): SqlFacts {
+  const bounded = error.length > MAX_ERROR_LENGTH ? error.slice(0, MAX_ERROR_LENGTH - 3) + '...' : error;
+  return { parsed: false, error: bounded, dialect, statements: [], verbs: [], tables: [], functions: [] };
+}
+
+/**
+ * Parses `input` as SQL of `options.dialect` and reports every statement, table and function.
+ * Synchronous and never throws: anything that is not a string, is empty or too long, or does not
+ * parse gives `parsed: false` with a specific `error`. PostgreSQL needs {@link loadSqlParsers} to
+ * have completed first.
+ *
+ * @example
+ * ```ts
+ * await loadSqlParsers();
+ * const f = sqlFacet('WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d', { dialect: 'postgresql' });
+ * f.verbs; // ['DELETE']
+ * f.tables; // ['t']
+ * sqlFacet('SELECT 1 /*!; DROP TABLE x *\/', { dialect: 'mysql' }).verbs; // ['SELECT', 'DROP']
+ * ```
+ */
+export function sqlFacet(input: unknown, options: { dialect: SqlDialect }): SqlFacts {
+  try {
+    return analyse(input, options);
+  } catch {
+    // Even hostile values (a throwing getter, a revoked Proxy) must not escape the facet; the
+    // thrown value itself is not touched, it may be hostile too.
+    return failure('', 'SQL analysis failed on an unexpected input or options value');
+  }
+}
+
+function analyse(input: unknown, options: { dialect: SqlDialect }): SqlFacts {
+  const requested: unknown = (options as { dialect?: unknown } | null | undefined)?.dialect;
+  const dialect = typeof requested === 'string' && (SQL_DIALECTS as readonly string[]).includes(requested) ? (requested as SqlDialect) : undefined;
+  if (dialect === undefined) {
+    const shown = typeof requested === 'string' ? JSON.stringify(requested.slice(0, 40)) : typeof requested;
+    return failure('', `unknown SQL dialect ${shown}; supported: ${SQL_DIALECTS.join(', ')}`);
+  }
+  if (typeof input !== 'string') {
+    const kind = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input;
+    return failure(dialect, `expected the SQL as a string, got ${kind}`);
+  }
+  if (input.length === 0) return failure(dialect, 'empty SQL string');
+  if (input.length > SQL_MAX_INPUT) return failure(dialect, `SQL is ${input.length} characters; the limit is ${SQL_MAX_INPUT}`);
+  if (input.includes('\0')) return failure(dialect, 'SQL contains a NUL character (U+0000), which parsers and servers disagree on');
+  try {
+    const out = new StatementCollector();
+    const error = dialect === 'postgresql' ? analysePostgres(input, out) : analyseNodeSql(input, dialect, out);
+    if (error !== undefined) return failure(dialect, error);
+    if (out.size === 0) return failure(dialect, 'no SQL statement found (only comments or whitespace)');
+    const statements = out.finish();
+    return {
+      parsed: true,
+      error: '',
+      dialect,
+      statements,
+      verbs: uniqueInOrder(statements.map((s) => s.verb)),
+      tables: uniqueInOrder(statements.flatMap((s) => s.tables)),
+      functions: uniqueInOrder(statements.flatMap((s) => s.functions)),
+    };
+  } catch (e) {
+    if (e instanceof SqlAnalysisError) return failure(dialect, e.message);
+    // A parser bug or resource exhaustion must not escape the facet: fail closed with the reason.
+    const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return failure(dialect, `SQL analysis failed: ${why.slice(0, 200)}`);
+  }
+}

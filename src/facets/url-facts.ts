@@ -1,0 +1,308 @@
+/**
+ * One URL candidate to {@link UrlFacts}: the WHATWG parser does the parsing, this module only
+ * maps its result onto the facts rules read (normalized host, effective port, address flags).
+ */
+import { classifyHost, normalizeHost } from './url-host.js';
+
+/**
+ * What an egress rule sees about one URL or host found in the arguments (CEL variable `urls`).
+ * Every field is always present.
+ */
+export interface UrlFacts {
+  /** The candidate text as found. */
+  raw: string;
+  /** Lower-case scheme without the colon; `''` for scheme-less hosts and `//host` references. */
+  scheme: string;
+  /** {@link normalizeHost} form: lower case, punycode, no trailing dot, IPv4 dotted, IPv6 without brackets. */
+  host: string;
+  /** The explicit port, else the scheme's default port, else 0. */
+  port: number;
+  /** WHATWG pathname (percent-encoded as serialized); `''` when the URL could not be parsed. */
+  path: string;
+  /** Registrable domain (eTLD+1, private PSL section honoured, so `a.github.io`); `''` for IPs. */
+  registrableDomain: string;
+  isIp: boolean;
+  /** 127.0.0.0/8, 0.0.0.0/8, `::1`, `::`, `localhost`, `*.localhost`, and IPv6 forms carrying those. */
+  loopback: boolean;
+  /** RFC 1918, CGNAT 100.64.0.0/10, fc00::/7, fec0::/10, names under `.internal`/`.local`/`.home.arpa`. */
+  private: boolean;
+  /** 169.254.0.0/16, fe80::/10. */
+  linkLocal: boolean;
+  /** A cloud instance-metadata address or name. */
+  metadata: boolean;
+  /** The authority had a userinfo part (`user@`, `a.com:80@`), even an empty one. */
+  hasUserinfo: boolean;
+  /** Query without the leading `?`. */
+  query: string;
+  /** Found inside another URL's path, query or fragment (`?next=https://b.example`). */
+  embedded: boolean;
+  /** The WHATWG parser accepted the candidate; `false` facts carry a best-effort host only. */
+  valid: boolean;
+}
+
+/** WHATWG "special" schemes: slashes optional, backslash is a separator, host parsed as a domain. */
+export const SPECIAL_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'ws', 'wss', 'ftp', 'file']);
+
+/** Schemes with an opaque body that are reported even without `//` (`mailto:a@b.example`). */
+export const OPAQUE_SCHEMES: ReadonlySet<string> = new Set([
+  'mailto',
+  'data',
+  'javascript',
+  'vbscript',
+  'blob',
+  'view-source',
+  'jar',
+]);
+
+const DEFAULT_PORTS: ReadonlyMap<string, number> = new Map([
+  ['http', 80],
+  ['https', 443],
+  ['ws', 80],
+  ['wss', 443],
+  ['ftp', 21],
+  ['ftps', 990],
+  ['sftp', 22],
+  ['ssh', 22],
+  ['git', 9418],
+  ['gopher', 70],
+  ['dict', 2628],
+  ['ldap', 389],
+  ['ldaps', 636],
+  ['telnet', 23],
+  ['smtp', 25],
+  ['smtps', 465],
+  ['imap', 143],
+  ['imaps', 993],
+  ['pop3', 110],
+  ['pop3s', 995],
+  ['nntp', 119],
+  ['tftp', 69],
+  ['rtsp', 554],
+  ['irc', 6667],
+  ['ircs', 6697],
+  ['redis', 6379],
+  ['rediss', 6379],
+  ['memcached', 11211],
+  ['mysql', 3306],
+  ['postgres', 5432],
+  ['postgresql', 5432],
+  ['mongodb', 27017],
+  ['amqp', 5672],
+  ['amqps', 5671],
+  ['mqtt', 1883],
+  ['smb', 445],
+  ['sip', 5060],
+  ['xmpp', 5222],
+]);
+
+/** Result of parsing one candidate: its facts and the text to search for embedded URLs. */
+export interface ParsedCandidate {
+  facts: UrlFacts;
+  /** Path, query and fragment (or opaque body), searched again for embedded URLs. */
+  nested: string;
+  /** Host text worth a second look (it holds sub-delimiters such as `,` or `;`), else `''`. */
+  oddHost: string;
+}
+
+function build(
+  raw: string,
+  scheme: string,
+  host: string,
+  port: number,
+  path: string,
+  query: string,
+  hasUserinfo: boolean,
+  embedded: boolean,
+  valid: boolean,
+  classified: boolean,
+): UrlFacts {
+  const c = classified ? classifyHost(host) : classifyHost('');
+  return {
+    raw,
+    scheme,
+    host,
+    port,
+    path,
+    registrableDomain: c.registrableDomain,
+    isIp: c.isIp,
+    loopback: c.loopback,
+    private: c.private,
+    linkLocal: c.linkLocal,
+    metadata: c.metadata,
+    hasUserinfo,
+    query,
+    embedded,
+    valid,
+  };
+}
+
+function isSlash(c: number, special: boolean): boolean {
+  return c === 0x2f || (special && c === 0x5c);
+}
+
+/** Start and end of the authority in an explicit-scheme URL text, or null when it has none. */
+function authoritySpan(text: string, scheme: string, schemeEnd: number, special: boolean): [number, number] | null {
+  let a = schemeEnd + 1;
+  if (scheme === 'file') {
+    // file: has an authority only after exactly two slashes (`file:///x` has an empty one)
+    if (!isSlash(text.charCodeAt(a), true) || !isSlash(text.charCodeAt(a + 1), true)) return null;
+    a += 2;
+  } else if (special) {
+    // http:evil.com, http:/\evil.com and http:///evil.com all name evil.com
+    while (a < text.length && isSlash(text.charCodeAt(a), true)) a++;
+  } else {
+    if (text.charCodeAt(a) !== 0x2f || text.charCodeAt(a + 1) !== 0x2f) return null;
+    a += 2;
+  }
+  let e = a;
+  while (e < text.length) {
+    const c = text.charCodeAt(e);
+    if (isSlash(c, special) || c === 0x3f || c === 0x23) break;
+    e++;
+  }
+  return [a, e];
+}
+
+function stripTabsAndNewlines(text: string): string {
+  if (!text.includes('\t') && !text.includes('\n') && !text.includes('\r')) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x09 && c !== 0x0a && c !== 0x0d) out += text[i];
+  }
+  return out;
+}
+
+function trimC0AndSpace(text: string): string {
+  let s = 0;
+  let e = text.length;
+  while (s < e && text.charCodeAt(s) <= 0x20) s++;
+  while (e > s && text.charCodeAt(e - 1) <= 0x20) e--;
+  return s === 0 && e === text.length ? text : text.slice(s, e);
+}
+
+function parsePortText(text: string): number {
+  if (text.length === 0 || text.length > 5) return -1;
+  let v = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return -1;
+    v = v * 10 + (c - 0x30);
+  }
+  return v <= 65535 ? v : -1;
+}
+
+const PLAIN_HOST_CHAR = /^[a-z0-9._:-]*$/;
+
+/**
+ * Facts for a URL with an explicit scheme (`https://`, `gopher://`, `http:\\host`, `mailto:`).
+ * A URL the WHATWG parser rejects is still reported (`valid: false`) when a host can be read from
+ * its authority, so an unparsable URL never hides its destination. Returns null when there is no
+ * scheme or no destination at all.
+ *
+ * @example
+ * ```ts
+ * explicitCandidate('http://allowed.com:80@127.0.0.1:6666', false)?.facts.host; // '127.0.0.1'
+ * ```
+ */
+export function explicitCandidate(rawText: string, embedded: boolean): ParsedCandidate | null {
+  const text = stripTabsAndNewlines(trimC0AndSpace(rawText));
+  const colon = text.indexOf(':');
+  if (colon <= 0) return null;
+  const scheme = text.slice(0, colon).toLowerCase();
+  const special = SPECIAL_SCHEMES.has(scheme);
+  const u = whatwgParse(text);
+  // Only an "@" can make an authority have userinfo; most URLs have none, so skip the search.
+  const span = u === null || text.includes('@') ? authoritySpan(text, scheme, colon, special) : null;
+  const authorityHasAt = span !== null && text.slice(span[0], span[1]).includes('@');
+  if (u !== null) {
+    const urlScheme = u.protocol.slice(0, -1);
+    const hostname = u.hostname;
+    let host = '';
+    let classified = false;
+    if (hostname !== '') {
+      // Non-special schemes keep an "opaque" host (no IPv4 or IDNA processing), but curl and
+      // friends resolve `gopher://0x7f000001` like any host: normalize every host the same way.
+      host = normalizeHost(hostname);
+      classified = host !== '';
+      if (host === '') host = percentDecodeHost(hostname).toLowerCase();
+    }
+    const portText = u.port;
+    const port = portText !== '' ? Number(portText) : (DEFAULT_PORTS.get(urlScheme) ?? 0);
+    const pathname = u.pathname;
+    const search = u.search;
+    const hasUserinfo = authorityHasAt || u.username !== '' || u.password !== '';
+    const facts = build(rawText, urlScheme, host, port, pathname, search.slice(1), hasUserinfo, embedded, true, classified);
+    return { facts, nested: pathname + search + u.hash, oddHost: PLAIN_HOST_CHAR.test(host) ? '' : host };
+  }
+  if (span === null) return null;
+  const authority = text.slice(span[0], span[1]);
+  const at = authority.lastIndexOf('@');
+  const hostPort = authority.slice(at + 1);
+  let hostText: string;
+  let portText = '';
+  if (hostPort.startsWith('[')) {
+    const close = hostPort.indexOf(']');
+    hostText = close === -1 ? hostPort : hostPort.slice(0, close + 1);
+    if (close !== -1 && hostPort.charCodeAt(close + 1) === 0x3a) portText = hostPort.slice(close + 2);
+  } else {
+    const pc = hostPort.indexOf(':');
+    hostText = pc === -1 ? hostPort : hostPort.slice(0, pc);
+    if (pc !== -1) portText = hostPort.slice(pc + 1);
+  }
+  if (hostText === '') return null;
+  const normalized = normalizeHost(hostText);
+  const host = normalized !== '' ? normalized : percentDecodeHost(hostText).toLowerCase();
+  const explicitPort = parsePortText(portText);
+  // A port that is written but invalid (`:99999`) is no known port: 0, not the scheme default.
+  const port = explicitPort >= 0 ? explicitPort : portText === '' ? (DEFAULT_PORTS.get(scheme) ?? 0) : 0;
+  const facts = build(rawText, scheme, host, port, '', '', at !== -1, embedded, false, normalized !== '');
+  return { facts, nested: text.slice(span[1]), oddHost: normalized !== '' && PLAIN_HOST_CHAR.test(host) ? '' : host };
+}
+
+function whatwgParse(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null; // rejected: the caller reads the authority by hand
+  }
+}
+
+function percentDecodeHost(host: string): string {
+  if (!host.includes('%')) return host;
+  try {
+    return decodeURIComponent(host);
+  } catch {
+    return host; // malformed escapes: keep the host as written
+  }
+}
+
+/**
+ * Facts for a host reference without a scheme (`evil.com/x`, `127.1:80`, `[::1]`, `//host/x`).
+ * `parseText` is the text from the host on (no userinfo, no leading slashes); `explicitPort` is
+ * the port as written (0 when none), since the WHATWG parser hides `:80` behind its `http:`
+ * default. Returns null when the WHATWG parser rejects it.
+ *
+ * @example
+ * ```ts
+ * schemelessCandidate('evil.com:80/x', 'evil.com:80/x', 80, false, false)?.facts.port; // 80
+ * ```
+ */
+export function schemelessCandidate(
+  raw: string,
+  parseText: string,
+  explicitPort: number,
+  hasUserinfo: boolean,
+  embedded: boolean,
+): ParsedCandidate | null {
+  let u: URL;
+  try {
+    u = new URL(`http://${parseText}`);
+  } catch {
+    return null; // not a host reference after all
+  }
+  const host = normalizeHost(u.hostname);
+  if (host === '') return null;
+  const facts = build(raw, '', host, explicitPort, u.pathname, u.search.slice(1), hasUserinfo || u.username !== '' || u.password !== '', embedded, true, true);
+  return { facts, nested: u.pathname + u.search + u.hash, oddHost: PLAIN_HOST_CHAR.test(host) ? '' : host };
+}
