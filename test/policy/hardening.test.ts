@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { compilePolicy, PolicyLoadError } from '../../src/policy/index.js';
+
+const doc = (rules: object[]) => ({ apiVersion: 'warden/v1', kind: 'Policy', name: 'p', rules });
+
+function loadIssues(when: string): string[] {
+  try {
+    compilePolicy([{ name: 'p', document: doc([{ name: 'r', effect: 'deny', when }]) }]);
+    return [];
+  } catch (e) {
+    if (!(e instanceof PolicyLoadError)) throw e;
+    return e.issues.map((i) => i.code);
+  }
+}
+
+describe('condition cost checks', () => {
+  it.each([
+    ['"in" over another request list inside a loop', 'args.a.exists(x, x in args.b)'],
+    ['a nested loop whose range mixes the loop variable with other request data', "args.xs.exists(x, (x == x ? args.ys : []).exists(y, y == x))"],
+    ['a nested loop over unrelated request data', 'args.a.exists(x, args.b.exists(y, x == y))'],
+  ])('refuses %s at load (cel_cost)', (_name, when) => {
+    expect(loadIssues(when)).toEqual(['cel_cost']);
+  });
+
+  it.each([
+    ['a loop over an element field', "args.items.exists(i, i.tags.exists(t, t == 'x'))"],
+    ['"in" over a literal list inside a loop', "args.items.exists(i, i in ['a', 'b'])"],
+    ['a scalar comparison with request data inside a loop', 'args.items.all(i, i.owner == agent.id)'],
+  ])('accepts %s', (_name, when) => {
+    expect(loadIssues(when)).toEqual([]);
+  });
+});
+
+describe('request hardening', () => {
+  const set = compilePolicy([{ name: 'p', document: doc([{ name: 'ok', effect: 'allow' }]) }]);
+
+  it('refuses an args object with a getter as invalid_request', () => {
+    const args = Object.defineProperty({}, 'path', { get: () => '/tmp/x', enumerable: true });
+    const d = set.decide({ tool: 't', args });
+    expect(d).toMatchObject({ effect: 'deny', reason: 'invalid_request' });
+    expect(d.errors[0]?.message).toContain('accessor');
+  });
+
+  it.each([
+    ['a lone high surrogate in a value', { s: 'a\ud800b' }],
+    ['a lone low surrogate in a value', { s: '\udc00' }],
+    ['a lone surrogate in a key', { ['k\ud800']: 1 }],
+  ])('refuses %s as invalid_request', (_name, args) => {
+    expect(set.decide({ tool: 't', args })).toMatchObject({ effect: 'deny', reason: 'invalid_request' });
+  });
+
+  it('accepts a well-formed surrogate pair', () => {
+    expect(set.decide({ tool: 't', args: { s: '😀' } })).toMatchObject({ effect: 'allow', rule: 'ok' });
+  });
+
+  it('treats null options like no options', () => {
+    const c = compilePolicy([{ name: 'p', document: doc([{ name: 'ok', effect: 'allow', when: "tool == 't'" }]) }]);
+    expect(c.decide({ tool: 't', args: {} }, null)).toMatchObject({ effect: 'allow' });
+  });
+});
+
+describe('compilePolicy input', () => {
+  it.each([
+    ['null', null],
+    ['a source with a numeric text', [{ name: 'x', text: 5 }]],
+    ['a source without a name', [{ text: 'a: 1' }]],
+  ])('reports %s as a PolicyLoadError (bad_sources)', (_name, input) => {
+    let err: unknown;
+    try {
+      compilePolicy(input as never);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PolicyLoadError);
+    expect((err as PolicyLoadError).issues.map((i) => i.code)).toContain('bad_sources');
+  });
+
+  it('warns when a require_approval rule names no approvers', () => {
+    const s = compilePolicy([{ name: 'p', document: doc([{ name: 'gate', effect: 'require_approval' }]) }]);
+    expect(s.warnings.map((w) => w.code)).toEqual(['no_approvers']);
+  });
+});
