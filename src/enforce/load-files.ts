@@ -6,6 +6,7 @@ import { extname, join } from 'node:path';
 import { compilePolicy, type CompileOptions, type PolicySource } from '../policy/compile.js';
 import { PolicyLoadError } from '../policy/issues.js';
 import type { PolicySet } from '../policy/policy-set.js';
+import { loadSqlParsers } from '../facets/sql.js';
 
 /** File extensions read from a policy directory. */
 export const POLICY_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -24,7 +25,10 @@ const MAX_FILES = 10_000;
  * @throws PolicyLoadError when a path is missing, a directory holds no policy, or any source fails to load.
  */
 export async function loadPolicyFiles(paths: readonly string[], options: CompileOptions = {}): Promise<PolicySet> {
-  return compilePolicy(await readPolicySources(paths), options);
+  const set = compilePolicy(await readPolicySources(paths), options);
+  // The SQL parsers load asynchronously (WASM); until they have, the sql facet reports parsed: false.
+  if (set.boundFacets.has('sql')) await loadSqlParsers();
+  return set;
 }
 
 /** Reads the sources behind `paths` without compiling them. */

@@ -42,6 +42,7 @@ interface CompiledBinding {
  */
 export class FacetEngine implements FacetRuntime {
   readonly variableNames: ReadonlySet<string> = new Set(FACET_VARIABLES.map((v) => v.name));
+  readonly bound: ReadonlySet<string>;
   readonly #bindings: CompiledBinding[];
   readonly #empty = new Map<string, unknown>();
 
@@ -51,6 +52,7 @@ export class FacetEngine implements FacetRuntime {
       return { binding, globs: binding.tools.map((t) => compileGlob(t)), key: canonicalJson(options) };
     });
     for (const [name, value] of Object.entries(EMPTY)) this.#empty.set(name, toCel(value));
+    this.bound = new Set(bindings.map((b) => b.facet));
   }
 
   compute(name: string, request: CelRequest): FacetValue {

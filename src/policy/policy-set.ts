@@ -23,6 +23,8 @@ export interface FacetRuntime {
   readonly variableNames: ReadonlySet<string>;
   /** The value of facet variable `name` for this request. */
   compute(name: string, request: CelRequest): FacetValue;
+  /** Facets some binding of the set feeds (`sql`, `shell`, ...). */
+  readonly bound: ReadonlySet<string>;
 }
 
 /** Summary of one policy document in a set. */
@@ -113,6 +115,11 @@ export class PolicySet {
     const denying = this.policies.find((p) => p.default === 'deny');
     this.#defaultEffect = this.policies.length > 0 && !denying ? 'allow' : 'deny';
     this.#defaultPolicy = (denying ?? this.policies[0])?.name ?? null;
+  }
+
+  /** Facets this set binds to tools (`sql`, `shell`, `path`, `k8s`); `urls` needs no binding. */
+  get boundFacets(): ReadonlySet<string> {
+    return this.#facets?.bound ?? new Set();
   }
 
   /**
