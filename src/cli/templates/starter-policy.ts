@@ -13,7 +13,33 @@ kind: Policy
 name: starter
 default: deny
 
+# Facets parse arguments with real parsers so rules see the operation, not just the tool name
+# (docs/facets.md): sql, shell, path and k8s are bound to tools here; urls (every URL anywhere in
+# the arguments) needs no binding.
+facets:
+  - tools: [run_shell]
+    shell: { from: args.command }
+
 rules:
+  # The guard every bound facet needs: what cannot be parsed is not allowed.
+  - name: unparsable-or-dynamic-shell
+    tools: [run_shell]
+    when: "!shell.parsed || shell.dynamic"
+    effect: deny
+    reason: The command could not be read statically, so it is not allowed
+
+  # Every command of the line (through pipes, ;, &&, sudo, env, bash -c ...) must be on the list.
+  - name: allow-listed-shell-commands
+    tools: [run_shell]
+    when: "shell.names.all(n, n in ['ls', 'cat', 'grep', 'head', 'tail', 'wc', 'git', 'npm'])"
+    effect: allow
+
+  # No tool may reach the cloud metadata service, loopback or private addresses.
+  - name: no-internal-urls
+    when: "urls.exists(u, u.metadata || u.loopback || u.private || u.linkLocal)"
+    effect: deny
+    reason: Internal and metadata addresses are never reachable
+
   # Read-only tools may run. Tool names are globs: * and ? (not across /), ** (across /).
   - name: allow-read-only-tools
     tools: ["read_*", "search_*", "list_*", "get_*"]
