@@ -254,6 +254,7 @@ function readings(raw: string, windows: boolean): Reading[] {
   const add = (text: string, known = true): void => {
     if (!out.some((r) => r.text === text && r.known === known)) out.push({ text, known });
   };
+  add(raw); // invariant: the path as written is the first reading (it gives `resolved`)
   let d = raw;
   for (let round = 0; round < MAX_DECODE_ROUNDS && d.includes('%'); round++) {
     const next = percentDecode(d, true);

@@ -3,33 +3,46 @@
  *
  * PostgreSQL goes through libpg-query (the server's own parser, as WebAssembly). MySQL, MariaDB
  * and SQLite go through node-sql-parser, after a lexer that follows each server's rules for
- * comments, executable comments, quoting and statement separators (see `sql-lexer.ts`), so the
- * parser sees the statements the server would run. What cannot be parsed is reported as
- * `parsed: false` with the reason; nothing is guessed.
+ * comments, executable comments (`/*! ... *\/` is run by MySQL, so it is read), quoting and
+ * statement separators (see `sql-lexer.ts`), so the parser sees the statements the server would
+ * run. What cannot be parsed is `parsed: false` with the reason; nothing is guessed. That includes
+ * text whose meaning depends on server settings (a backslash-escaped quote under
+ * NO_BACKSLASH_ESCAPES or standard_conforming_strings), space-like or invisible characters outside
+ * quotes (MySQL, SQLite), and statement kinds node-sql-parser has no grammar for.
  *
- * Verbs are upper-case statement kinds. Every statement counts, including those nested in another:
- * a data-modifying CTE, the statement of an EXPLAIN (ANALYZE) or PREPARE, the body of a trigger or
- * rule. Verbs that need a word of explanation:
+ * Verbs are upper-case statement kinds. Every statement counts, including those nested in another
+ * (`nested: true`): a data-modifying CTE, the statement of an EXPLAIN (ANALYZE) or PREPARE (also
+ * MySQL `PREPARE s FROM '<sql>'`), the body of a trigger, rule or SQL-standard function. Verbs that
+ * need a word of explanation:
  * - `CREATE` for every CREATE form (`object` says what: 'table', 'function', 'extension', ...),
  *   and for PostgreSQL `SELECT ... INTO new_table`.
  * - `WRITE_FILE` for MySQL `SELECT ... INTO OUTFILE | DUMPFILE` (`object` 'outfile' or 'dumpfile',
  *   `file` the path).
- * - `LOAD_FILE` for MySQL `LOAD DATA | LOAD XML ... INFILE` (reads a file into a table; `file` the
- *   path). The function `load_file()` is reported under `functions`, in a SELECT.
- * - `LOAD` for PostgreSQL `LOAD 'library'`.
- * - `BEGIN` (also for START TRANSACTION), `COMMIT` (also END), `ROLLBACK` (also ABORT and
- *   ROLLBACK TO), `SAVEPOINT`, `RELEASE`.
+ * - `LOAD_FILE` for MySQL `LOAD DATA [LOCAL] INFILE` (reads a file into a table; `file` the path).
+ *   The function `load_file()` is reported under `functions`, in a SELECT.
+ * - `LOAD` for PostgreSQL `LOAD 'library'` (`file` the library).
+ * - `COPY` with `program: true` and `file` the command for COPY ... TO/FROM PROGRAM.
+ * - `BEGIN` (also START TRANSACTION), `COMMIT` (also END), `ROLLBACK` (also ABORT, ROLLBACK TO),
+ *   `SAVEPOINT`, `RELEASE`.
  * - `SET` / `RESET` / `SHOW` (`object` the setting: 'role', 'search_path', ...), `PRAGMA` (`object`
- *   the pragma: 'writable_schema').
- * - `EXPLAIN` for EXPLAIN of a statement (the statement is also reported, nested); `DESCRIBE` for
- *   MySQL DESCRIBE/EXPLAIN of a table.
+ *   the pragma, e.g. 'writable_schema').
+ * - `EXPLAIN` for EXPLAIN of a statement (which is also reported, nested); `DESCRIBE` for MySQL
+ *   DESCRIBE/EXPLAIN of a table.
+ * - `DO` for PostgreSQL DO blocks (their body is not analysed) and MySQL DO expressions (whose
+ *   functions are reported).
+ * - `REPLACE` for REPLACE INTO, `RENAME` for MySQL RENAME TABLE, `ATTACH`/`DETACH` and `VACUUM`
+ *   (`file` for VACUUM INTO) for SQLite.
  * - A SELECT that carries a data-modifying CTE takes that CTE's verb: it is never `SELECT`.
  *
  * Names: tables and functions are lower-cased and schema-qualified as written
- * (`pg_catalog.pg_authid`; unqualified stays unqualified). Quoted identifiers are lower-cased
- * too, although `"Users"` and `users` are different tables to PostgreSQL: a rule naming `users`
- * then also matches `"Users"`, which errs on the side of matching. References to a common table
- * expression are not tables; the tables inside it are.
+ * (`pg_catalog.pg_authid`; unqualified stays unqualified, so `pg_authid` alone is also the catalog
+ * table through the search path). Quoted identifiers are lower-cased too, although `"Users"` and
+ * `users` are different tables to PostgreSQL: a rule naming `users` then also matches `"Users"`,
+ * which errs on the side of matching. A reference to a common table expression is not a table;
+ * the tables inside it are. Functions include table functions, CALLed procedures and SQL-syntax
+ * functions (`extract`, `current_user`, `coalesce`); names inside strings (`dblink('...')`'s query,
+ * PREPARE from a variable, a DO body) are not seen, so rules should treat those verbs and functions
+ * as opaque.
  */
 import { WardenError } from '../errors.js';
 import { SqlAnalysisError, StatementCollector, uniqueInOrder } from './sql-collect.js';

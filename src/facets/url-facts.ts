@@ -251,13 +251,22 @@ export function explicitCandidate(rawText: string, embedded: boolean): ParsedCan
     if (pc !== -1) portText = hostPort.slice(pc + 1);
   }
   if (hostText === '') return null;
-  const normalized = normalizeHost(hostText);
+  const normalized = normalizeHost(withoutZone(hostText));
   const host = normalized !== '' ? normalized : percentDecodeHost(hostText).toLowerCase();
   const explicitPort = parsePortText(portText);
   // A port that is written but invalid (`:99999`) is no known port: 0, not the scheme default.
   const port = explicitPort >= 0 ? explicitPort : portText === '' ? (DEFAULT_PORTS.get(scheme) ?? 0) : 0;
   const facts = build(rawText, scheme, host, port, '', '', at !== -1, embedded, false, normalized !== '');
-  return { facts, nested: text.slice(span[1]), oddHost: normalized !== '' && PLAIN_HOST_CHAR.test(host) ? '' : host };
+  // The parser rejected this authority, and other clients may split it differently
+  // (`allowed.com:443.evil.com`): search all of it for names.
+  return { facts, nested: text.slice(span[1]), oddHost: authority };
+}
+
+/** `[fe80::1%25eth0]` -> `[fe80::1]`: the WHATWG parser rejects zone IDs, curl accepts them. */
+function withoutZone(hostText: string): string {
+  if (!hostText.startsWith('[')) return hostText;
+  const pct = hostText.indexOf('%');
+  return pct === -1 ? hostText : `${hostText.slice(0, pct)}]`;
 }
 
 function whatwgParse(text: string): URL | null {

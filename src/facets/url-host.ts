@@ -276,8 +276,18 @@ function endsWithLabel(host: string, suffix: string): boolean {
   return host === suffix || (host.length > suffix.length && host.endsWith(suffix) && host.charCodeAt(host.length - suffix.length - 1) === 0x2e);
 }
 
-// The host is already normalized and not an IP; tldts still validates it.
-const DOMAIN_OPTIONS = { allowPrivateDomains: true, detectIp: false, mixedInputs: false } as const;
+// The host is already normalized and not an IP: skip tldts's hostname extraction.
+const DOMAIN_OPTIONS = { allowPrivateDomains: true, extractHostname: false, detectIp: false, mixedInputs: false } as const;
+
+/** eTLD+1 of a normalized name; `''` for hosts that are not plain DNS names (`a.com,http`). */
+function registrableDomainOf(host: string): string {
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    const ok = (c >= 0x61 && c <= 0x7a) || isAsciiDigit(c) || c === 0x2d || c === 0x2e || c === 0x5f;
+    if (!ok) return '';
+  }
+  return getDomain(host, DOMAIN_OPTIONS) ?? '';
+}
 
 const NO_HOST: HostClass = Object.freeze({
   isIp: false,
@@ -318,7 +328,7 @@ export function classifyHost(host: string): HostClass {
     private: endsWithLabel(host, 'internal') || endsWithLabel(host, 'local') || endsWithLabel(host, 'home.arpa'),
     linkLocal: false,
     metadata,
-    registrableDomain: getDomain(host, DOMAIN_OPTIONS) ?? '',
+    registrableDomain: registrableDomainOf(host),
   };
 }
 

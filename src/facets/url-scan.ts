@@ -1,6 +1,7 @@
 /**
- * The URL tokenizer: finds every URL-ish candidate in one string, in one left-to-right pass with
- * bounded look-ahead (no regular expressions), and hands each to the WHATWG parser.
+ * The URL tokenizer: finds every URL-ish candidate in one string, in one left-to-right pass
+ * (native `indexOf` or one single-character-class regex to find the characters a candidate must
+ * contain, then a hand-written reader with bounded look-ahead), and hands each to the WHATWG parser.
  *
  * What counts as a candidate (documented for rule authors in `scanUrls`):
  * - `scheme:` for the WHATWG special schemes (`http`, `https`, `ws`, `wss`, `ftp`, `file`), with
@@ -10,11 +11,12 @@
  * - `//host` and `\\host` (protocol-relative, UNC);
  * - scheme-less hosts: a dotted name whose public suffix is on the ICANN list or is an internal
  *   suffix (`.internal`, `.local`, `.localhost`, ...); a four-part IPv4 (`169.254.169.254`); other
- *   IPv4 numeric forms (`127.1`, `0x7f000001`) only with a port or path; `[v6]` literals; bare IPv6
+ *   IPv4 numeric forms (`127.1`, `0x7f000001`) only with a port or path, or in hex as a whole
+ *   value (a lone number or "1.2" is an id or a version far more often); `[v6]` literals; bare IPv6
  *   with `::`; `localhost` anywhere; `metadata`/`instance-data` with a port or path or as a whole
  *   value; any single label with a port when it is the whole value (`redis:6379`); `user@host`.
- * - inside each URL's path, query and fragment (also once percent-decoded), the same again
- *   (reported with `embedded: true`).
+ * - inside each URL's path, query and fragment (also fully percent-decoded, up to three layers),
+ *   the same again (reported with `embedded: true`).
  */
 import {
   explicitCandidate,
@@ -49,8 +51,10 @@ export interface ScanContext {
   reLocalhost: RegExp;
   /** Top-level label -> known TLD, for this scan only. */
   tldMemo: Map<string, boolean>;
-  /** Candidates already handled in this scan (same text, same context) -> whether one was found. */
+  /** Scheme-less candidates already handled in this scan (text and flags) -> whether one was found. */
   seen: Map<string, boolean>;
+  /** Explicit-URL texts already handled, one set per nesting level and embedded flag. */
+  explicitSeen: (Set<string> | undefined)[];
 }
 
 /**
@@ -73,6 +77,7 @@ export function newScanContext(maxUrls: number, budget: number): ScanContext {
     reLocalhost: new RegExp(LOCALHOST),
     tldMemo: new Map(),
     seen: new Map(),
+    explicitSeen: [],
   };
 }
 
@@ -234,8 +239,25 @@ function accept(ctx: ScanContext, parsed: ParsedCandidate, nest: number): void {
 }
 
 function scanNested(text: string, ctx: ScanContext, nest: number): void {
+  if (!nestedMayHold(text)) return;
   scanText(text, ctx, true, nest, -1, -1);
   scanDecodedReading(text, ctx, nest);
+}
+
+// invariant: an alternation of literals, no quantifiers; linear
+const SPECIAL_NAME_ANY_CASE = /localhost|metadata|instance-data|ip6-/i;
+
+/**
+ * Most paths and queries (`/v1/reports?id=42&format=json`) cannot hold a host: every embedded
+ * candidate has one of `. : @ % [ \`, a non-ASCII character, `//`, or a special name.
+ */
+function nestedMayHold(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || c === 0x2e || c === 0x3a || c === 0x40 || c === 0x25 || c === 0x5b || c === 0x5c) return true;
+    if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f) return true;
+  }
+  return SPECIAL_NAME_ANY_CASE.test(text);
 }
 
 /** Up to three rounds of percent-decoding (`%252F` is two layers). */
@@ -297,11 +319,16 @@ function isQuietAfter(text: string, j: number): boolean {
   return (cls(c) & TERM) !== 0 || c === 0x2c || c === 0x3b || c === 0x21 || c === 0x29 || c === 0x5d;
 }
 
+function isHexRun(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isHex(text.charCodeAt(i))) return false;
+  return true;
+}
+
 const CANDIDATE = 0;
 const SKIP_WORD = 1;
 
-/** Lengths of the single labels that count with a path or port (`metadata/x`, `ip6-loopback:80`). */
-const SPECIAL_LENGTHS: ReadonlySet<number> = new Set([...SPECIAL_SINGLE_LABELS].map((l) => l.length));
+/** Lengths of the single labels that can count alone (`localhost`, `metadata/x`, `ip6-loopback:80`). */
+const SPECIAL_LENGTHS: ReadonlySet<number> = new Set(['localhost', ...SPECIAL_SINGLE_LABELS].map((l) => l.length));
 /** Longest special or opaque scheme name. */
 const MAX_KNOWN_SCHEME = 11;
 
@@ -314,10 +341,11 @@ function plainWordVerdict(text: string, b: number, q: number): number {
   const len = q - b;
   const next = q + 1 < text.length ? text.charCodeAt(q + 1) : 0x20;
   switch (c) {
-    case 0x2e: // "." ends a sentence, or continues a dotted name
-      return len !== 9 && isQuietAfter(text, q + 1) ? SKIP_WORD : CANDIDATE;
+    case 0x2e: // "." ends a sentence, or continues a dotted name ("metadata." may be a whole value)
+      return !SPECIAL_LENGTHS.has(len) && isQuietAfter(text, q + 1) ? SKIP_WORD : CANDIDATE;
     case 0x3a: // ":" port, IPv6, "scheme://", a special scheme, or just a colon
-      if (isDigit(next) || next === 0x3a || SPECIAL_LENGTHS.has(len) || len === 9) return CANDIDATE;
+      if (isDigit(next) || next === 0x3a || SPECIAL_LENGTHS.has(len)) return CANDIDATE;
+      if (len <= 4 && isHex(next) && isHexRun(text, b, q)) return CANDIDATE; // IPv6 group ("fd00:ec2::254")
       if (next === 0x2f && q + 2 < text.length && text.charCodeAt(q + 2) === 0x2f) return CANDIDATE;
       if (len <= MAX_KNOWN_SCHEME) {
         const word = text.slice(b, q).toLowerCase();
@@ -331,8 +359,24 @@ function plainWordVerdict(text: string, b: number, q: number): number {
     default:
       if (c >= 0x80) return CANDIDATE; // IDN text
       // "/", "\\", "?", "#", "[", "]" after a single label: only the special labels count
-      return SPECIAL_LENGTHS.has(len) || len === 9 ? CANDIDATE : SKIP_WORD;
+      return SPECIAL_LENGTHS.has(len) ? CANDIDATE : SKIP_WORD;
   }
+}
+
+/**
+ * A trimmed whole value without any character the search stops at that may still be a host:
+ * a special single label (`metadata`) or a hex number (`0x7f000001`).
+ *
+ * @example
+ * ```ts
+ * isPlainWholeCandidate('Metadata');   // true
+ * isPlainWholeCandidate('0x7f000001'); // true
+ * isPlainWholeCandidate('hello');      // false
+ * ```
+ */
+export function isPlainWholeCandidate(value: string): boolean {
+  if (value.length > 2 && value.charCodeAt(0) === 0x30 && (value.charCodeAt(1) | 0x20) === 0x78) return true;
+  return value.length <= 13 && SPECIAL_SINGLE_LABELS.has(value.toLowerCase());
 }
 
 /** The ASCII characters the search stops at (see INTERESTING). */
@@ -409,9 +453,9 @@ export function scanText(text: string, ctx: ScanContext, embedded: boolean, nest
   const n = text.length;
   // Everything before `pos` is done.
   let pos = 0;
-  // A whole value that is a special single label (`metadata`) holds no character the search
-  // below stops at; every other whole-value candidate does.
-  if (wholeStart >= 0 && wholeEnd - wholeStart <= 13 && SPECIAL_SINGLE_LABELS.has(text.slice(wholeStart, wholeEnd).toLowerCase())) {
+  // A whole value that is a special single label (`metadata`) or a hex number holds no character
+  // the search below stops at; every other whole-value candidate does.
+  if (wholeStart >= 0 && isPlainWholeCandidate(text.slice(wholeStart, wholeEnd))) {
     const end = candidateAt(cur, wholeStart);
     if (end > wholeStart) pos = cur.lastEnd = end;
   }
@@ -426,20 +470,26 @@ export function scanText(text: string, ctx: ScanContext, embedded: boolean, nest
       if (!isWordChar(text.charCodeAt(b))) plain = false;
     }
     const c = text.charCodeAt(q);
-    if (plain && b < q && b !== wholeStart) {
+    if (plain && b < q) {
       if (plainWordVerdict(text, b, q) === SKIP_WORD) {
         // what follows the interesting character may still start one ("ops@" then a host)
         pos = q + 1;
         continue;
       }
-    } else if (b === q && isSlashLike(c)) {
-      // a lone "/" (or "//" before a space) starts nothing
-      let k = q;
-      while (k < n && k - q < 16 && isSlashLike(text.charCodeAt(k))) k++;
-      if (k - q < 2 || k >= n || (cls(text.charCodeAt(k)) & (HOST | START)) === 0) {
+    } else if (b === q && (isSlashLike(c) || c === 0x3a)) {
+      // A run of slashes (or colons) is read once: a lone "/", slashes before a space, and runs
+      // of 3+ colons (no IPv6 literal starts with ":::") start nothing.
+      let k = q + 1;
+      while (k < n && (c === 0x3a ? text.charCodeAt(k) === 0x3a : isSlashLike(text.charCodeAt(k)))) k++;
+      const run = k - q;
+      const after = k < n ? cls(text.charCodeAt(k)) : 0;
+      if (c === 0x3a ? run === 1 || run > 2 : run < 2 || (after & (HOST | START)) === 0) {
         pos = k;
         continue;
       }
+      const end = candidateAt(cur, q);
+      pos = end > q ? (cur.lastEnd = end) : k;
+      continue;
     }
     if (isStartAt(text, b)) {
       const end = candidateAt(cur, b);
@@ -500,13 +550,25 @@ function schemeAt(cur: Cursor, i: number): number {
   // "http:" or "https://" with nothing after names no destination: consume it, report nothing.
   if (body >= end) return Math.max(end, j + 1);
   const raw = text.slice(i, end);
-  const key = `e${cur.nest}${cur.embedded ? 'e' : ''}|${raw}`;
-  if (!cur.ctx.seen.has(key) && spend(cur.ctx)) {
+  // invariant: same text, nesting level and embedded flag give the same facts: skip repeats
+  const seen = explicitSeen(cur);
+  if (!seen.has(raw) && spend(cur.ctx)) {
+    if (seen.size < MEMO_LIMIT) seen.add(raw);
     const parsed = explicitCandidate(raw, cur.embedded);
-    remember(cur.ctx, key, parsed !== null);
     if (parsed !== null) accept(cur.ctx, parsed, cur.nest);
   }
   return end;
+}
+
+/** The set of explicit-URL texts already handled at this nesting level and embedded flag. */
+function explicitSeen(cur: Cursor): Set<string> {
+  const slot = cur.nest * 2 + (cur.embedded ? 1 : 0);
+  let set = cur.ctx.explicitSeen[slot];
+  if (set === undefined) {
+    set = new Set();
+    cur.ctx.explicitSeen[slot] = set;
+  }
+  return set;
 }
 
 /** A bare IPv6 literal (`fd00:ec2::254`, `::1`): needs `::` or all eight groups. */
@@ -518,7 +580,8 @@ function bareIpv6At(cur: Cursor, i: number): number {
   while (j < text.length && j - i < 46) {
     const c = text.charCodeAt(j);
     if (c === 0x3a) {
-      colons++;
+      // no IPv6 literal has more than 8 colons ("::1:2:3:4:5:6:7"): stop reading colon runs early
+      if (++colons > 8) return -1;
       if (text.charCodeAt(j + 1) === 0x3a) double = true;
     } else if (!isHex(c) && c !== 0x2e) {
       break;
@@ -562,6 +625,13 @@ function countDots(s: string): number {
   return d;
 }
 
+/** `text[from, to)` is empty or only dots (a whole value may end in a trailing FQDN dot). */
+function onlyDotsBetween(text: string, from: number, to: number): boolean {
+  if (to < from) return false;
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) !== 0x2e) return false;
+  return true;
+}
+
 interface Shape {
   portGiven: boolean;
   hasPath: boolean;
@@ -575,6 +645,9 @@ function numericQualifies(hostText: string, s: Shape): boolean {
   const h = stripTrailingDots(hostText);
   const parts = countDots(h) + 1;
   if (parts === 4) return true;
+  // A whole value in hex (`0x7f000001`, `0x7f.1`) is an address spelled to evade; a plain short
+  // decimal like "1.2" or "2024" is far more often a version, an amount or an id.
+  if (s.whole && h.includes('0x')) return true;
   if (!s.portGiven && !s.hasPath) return false;
   // "12:30" and "1/2" are not addresses: a lone small decimal needs to be at least 2^24.
   if (parts === 1 && isPlainDecimal(h) && Number(h) < 16777216) return false;
@@ -669,7 +742,7 @@ function hostAt(cur: Cursor, candStart: number, hs: number, protoRel: boolean): 
     portGiven,
     hasPath: end > p,
     protoRel,
-    whole: cur.wholeStart === candStart && cur.wholeEnd === end,
+    whole: cur.wholeStart === candStart && onlyDotsBetween(text, end, cur.wholeEnd),
   };
   const decodedHost = hostText.includes('%') ? percentDecode(hostText) : hostText;
   const pre = bracket ? true : preQualifies(cur.ctx, decodedHost, shape);

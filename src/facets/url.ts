@@ -25,9 +25,8 @@
  *   Egress allowlists (`domainMatches`) are the defence there.
  */
 import { explicitCandidate, OPAQUE_SCHEMES, schemelessCandidate, SPECIAL_SCHEMES } from './url-facts.js';
-import { SPECIAL_SINGLE_LABELS } from './url-host.js';
 import type { UrlFacts } from './url-facts.js';
-import { newScanContext, scanDecodedReading, scanText, type ScanContext } from './url-scan.js';
+import { isPlainWholeCandidate, newScanContext, scanDecodedReading, scanText, type ScanContext } from './url-scan.js';
 
 export type { UrlFacts } from './url-facts.js';
 export { normalizeHost, domainMatches, inCidr } from './url-host.js';
@@ -57,7 +56,7 @@ export const URL_SCAN_LIMITS: {
   maxDepth: 64,
   maxUrls: 1_000,
   maxStringLength: 1_048_576,
-  maxTotalLength: 4_194_304,
+  maxTotalLength: 2_097_152,
   maxNodes: 100_000,
   maxCandidates: 50_000,
 });
@@ -99,8 +98,8 @@ const LOCALHOST_ANY_CASE = /localhost/i;
 
 /**
  * Quick pre-check for short strings (keys, enum values): every candidate holds one of
- * `: . / \ @ [ ] % ? #` or a non-ASCII character, or is `localhost` or a special single label
- * (at least 8 letters) as a whole value.
+ * `: . / \ @ [ ] % ? #` or a non-ASCII character, or is `localhost`, or is a whole value that
+ * {@link isPlainWholeCandidate} accepts.
  */
 function mayHoldCandidate(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -109,7 +108,7 @@ function mayHoldCandidate(s: string): boolean {
       return true;
     }
   }
-  return s.length >= 8 && (LOCALHOST_ANY_CASE.test(s) || SPECIAL_SINGLE_LABELS.has(s.trim().toLowerCase()));
+  return (s.length >= 9 && LOCALHOST_ANY_CASE.test(s)) || isPlainWholeCandidate(s.trim());
 }
 
 function scanString(state: WalkState, s: string, isKey: boolean): void {
