@@ -3,6 +3,12 @@
  */
 const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   decide: () => import('./decide.js'),
+  sql: () => import('./sql.js'),
+  shell: () => import('./shell.js'),
+  url: () => import('./url.js'),
+  k8s: () => import('./k8s.js'),
+  redact: () => import('./redact.js'),
+  audit: () => import('./audit.js'),
 };
 
 const wanted = process.argv.slice(2);

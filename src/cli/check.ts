@@ -2,7 +2,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { openFileAuditSink, type FileAuditSink } from '../audit/file-sink.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
+import type { DecisionEvent } from '../enforce/sink.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import type { Decision } from '../policy/types.js';
 import { EXIT, isInvalidRequest, printDecision, reportFatal } from './output.js';
@@ -14,6 +16,7 @@ interface CheckOptions {
   requests?: string;
   json?: boolean;
   now?: string;
+  audit?: string;
 }
 
 /** Registers `warden check`. */
@@ -26,6 +29,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--requests <file>', 'a JSONL file of requests, one per line; prints one decision per line')
     .option('--json', 'print the decision as JSON')
     .option('--now <time>', 'the time rules see as now (ISO-8601); default the current time')
+    .option('--audit <path>', 'record every decision in this audit log (a .jsonl file or a directory)')
     .action(async (opts: CheckOptions) => {
       process.exitCode = await runCheck(opts);
     });
@@ -39,18 +43,40 @@ async function runCheck(opts: CheckOptions): Promise<number> {
     }
     const now = parseNow(opts.now);
     const set = await loadPolicyFiles(opts.policy);
-    if (opts.requests !== undefined) return await checkBatch(set, opts.requests, now);
-    const request = parseRequestJson(await readInput(opts.request as string), opts.request === '-' ? 'standard input' : (opts.request as string));
-    const decision = set.decide(request, { now });
-    if (opts.json) console.log(JSON.stringify(decision));
-    else printDecision(toolOf(request), decision);
-    return exitFor(decision);
+    const sink = opts.audit === undefined ? null : await openFileAuditSink({ path: opts.audit });
+    try {
+      if (opts.requests !== undefined) return await checkBatch(set, opts.requests, now, sink);
+      const request = parseRequestJson(await readInput(opts.request as string), opts.request === '-' ? 'standard input' : (opts.request as string));
+      const decision = set.decide(request, { now });
+      // invariant: a decision is printed only after it is recorded, when a log was asked for.
+      if (sink) await sink.write(eventOf(request, decision, now));
+      if (opts.json) console.log(JSON.stringify(decision));
+      else printDecision(toolOf(request), decision);
+      if (sink) console.error(`Recorded in ${sink.path}.`);
+      return exitFor(decision);
+    } finally {
+      await sink?.close();
+    }
   } catch (e) {
     return reportFatal(e);
   }
 }
 
-async function checkBatch(set: PolicySet, file: string, now: Date): Promise<number> {
+/** The record of a `warden check` decision: nothing ran, so there is no outcome. */
+function eventOf(request: unknown, decision: Decision, now: Date): DecisionEvent {
+  const r = (request !== null && typeof request === 'object' && !Array.isArray(request) ? request : {}) as Record<string, unknown>;
+  const plain = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const context = plain(r.context);
+  const agent = plain(r.agent);
+  return {
+    ts: now.toISOString(),
+    agent: agent && typeof agent.id === 'string' ? (agent as unknown as DecisionEvent['agent']) : null,
+    request: { tool: typeof r.tool === 'string' ? r.tool : '', args: plain(r.args) ?? {}, ...(context ? { context } : {}) },
+    decision,
+  };
+}
+
+async function checkBatch(set: PolicySet, file: string, now: Date, sink: FileAuditSink | null): Promise<number> {
   const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Infinity });
   let code: number = EXIT.ok;
@@ -65,10 +91,22 @@ async function checkBatch(set: PolicySet, file: string, now: Date): Promise<numb
       const message = e instanceof Error ? e.message : String(e);
       decision = { effect: 'deny', allowed: false, rule: null, policy: null, reason: 'invalid_request', approvers: [], errors: [{ code: 'invalid_request', rule: null, policy: null, message }], policyDigest: set.digest };
     }
+    if (sink) {
+      await sink.write(eventOf(parseOrNull(line), decision, now));
+    }
     console.log(JSON.stringify({ line: n, ...decision }));
     code = Math.max(code, exitFor(decision));
   }
   return code;
+}
+
+function parseOrNull(line: string): unknown {
+  try {
+    return JSON.parse(line) as unknown;
+  } catch {
+    // An unparsable line is recorded with an empty request; its decision says why.
+    return null;
+  }
 }
 
 function exitFor(d: Decision): number {

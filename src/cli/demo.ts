@@ -8,7 +8,10 @@ import type { Command } from 'commander';
 import { GovernanceDenied } from '../enforce/denied.js';
 import { Governor, type ApprovalRequest } from '../enforce/governor.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
-import { MemorySink } from '../enforce/memory-sink.js';
+import { openFileAuditSink } from '../audit/file-sink.js';
+import { listAuditFiles } from '../audit/files.js';
+import { verifyAuditLog } from '../audit/verify.js';
+import type { DecisionEvent, DecisionSink } from '../enforce/sink.js';
 import { EXIT, effectLabel, reportFatal } from './output.js';
 
 /** Where the demo policy ships, relative to this file (dist/cli or src/cli). */
@@ -40,18 +43,27 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description('Run a scripted support agent under a policy and show what was decided and why.')
     .option('-p, --policy <paths...>', 'policy to run under (default: the bundled demo policy)')
-    .action(async (opts: { policy?: string[] }) => {
+    .option('--audit <path>', 'audit log to record the decisions in', join('.warden', 'audit', 'demo.jsonl'))
+    .action(async (opts: { policy?: string[]; audit: string }) => {
       try {
-        process.exitCode = await runDemo(opts.policy ?? [DEMO_POLICY]);
+        process.exitCode = await runDemo(opts.policy ?? [DEMO_POLICY], opts.audit);
       } catch (e) {
         process.exitCode = reportFatal(e);
       }
     });
 }
 
-async function runDemo(policyPaths: string[]): Promise<number> {
+async function runDemo(policyPaths: string[], auditPath: string): Promise<number> {
   const policy = await loadPolicyFiles(policyPaths);
-  const sink = new MemorySink();
+  const log = await openFileAuditSink({ path: auditPath });
+  // The demo reads back what it recorded, to print it; the file log is the record.
+  const events: DecisionEvent[] = [];
+  const sink: DecisionSink = {
+    write: async (e) => {
+      await log.write(e);
+      events.push(e);
+    },
+  };
   const approvals: string[] = [];
   const approver = (ask: ApprovalRequest): boolean => {
     // A scripted finance approver: yes only for refunds that cite a ticket.
@@ -83,7 +95,7 @@ async function runDemo(policyPaths: string[]): Promise<number> {
     } else {
       try {
         const result = await run(step.args);
-        const last = sink.events.at(-1);
+        const last = events.at(-1);
         line = `${effectLabel(last?.outcome?.effect ?? 'allow')}  ran: ${result}\n      why: ${last?.outcome?.reason ?? ''}`;
         done.push(step.tool);
       } catch (e) {
@@ -96,9 +108,17 @@ async function runDemo(policyPaths: string[]): Promise<number> {
   console.log('Approvals asked:');
   for (const a of approvals) console.log(`  - ${a}`);
   const counts = new Map<string, number>();
-  for (const e of sink.events) counts.set(e.outcome?.effect ?? e.decision.effect, (counts.get(e.outcome?.effect ?? e.decision.effect) ?? 0) + 1);
-  console.log(`\n${sink.events.length} decisions recorded: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}.`);
+  for (const e of events) counts.set(e.outcome?.effect ?? e.decision.effect, (counts.get(e.outcome?.effect ?? e.decision.effect) ?? 0) + 1);
+  console.log(`\n${events.length} decisions recorded: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}.`);
   console.log(`${done.length} calls ran; ${SCRIPT.length - done.length} were stopped before any work started.`);
+  await log.close();
+  const result = await verifyAuditLog(await listAuditFiles(log.path));
+  if (!result.ok) {
+    console.log(`\nThe audit log ${log.path} did NOT verify: ${result.firstBad?.reason ?? '?'} at seq ${String(result.firstBad?.seq ?? '?')}: ${result.firstBad?.message ?? ''}`);
+    return EXIT.denied;
+  }
+  console.log(`\nAudit log: ${log.path} verified: ${result.records} records in an intact hash chain (head seq ${result.head?.seq ?? 0}).`);
+  console.log(`Inspect it:  npx warden audit query ${log.path}   |   npx warden audit verify ${log.path}`);
   console.log('\nNext: warden init writes a starter policy; warden check --policy policy.yaml --request req.json decides one request.');
   return EXIT.ok;
 }

@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 /** The `warden` command line. Each subcommand lives in its own file, thin over the library. */
 import { Command } from 'commander';
+import { registerAuditCommand } from './audit.js';
 import { registerCheckCommand } from './check.js';
 import { registerDemoCommand } from './demo.js';
 import { registerExplainCommand } from './explain.js';
 import { registerInitCommand } from './init.js';
+import { registerKeygenCommand } from './keygen.js';
 import { registerLintCommand } from './lint.js';
 import { EXIT } from './output.js';
 import { VERSION } from '../version.js';
+
+// A reader that stops early (`warden audit query ... | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 
 const program = new Command();
 program
@@ -25,5 +35,7 @@ registerLintCommand(program);
 registerExplainCommand(program);
 registerInitCommand(program);
 registerDemoCommand(program);
+registerAuditCommand(program);
+registerKeygenCommand(program);
 
 await program.parseAsync(process.argv);

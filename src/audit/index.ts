@@ -1,0 +1,66 @@
+/**
+ * The audit log: hash-chained records, the file sink, signed checkpoints, verification and queries.
+ *
+ * @example
+ * ```ts
+ * import { openFileAuditSink, verifyAuditLog, listAuditFiles } from './audit/index.js';
+ * const sink = await openFileAuditSink({ path: '.warden/audit' });
+ * ```
+ */
+export {
+  GENESIS_HASH,
+  DEFAULT_MAX_RECORD_BYTES,
+  computeRecordHash,
+  buildDecisionBody,
+  buildDecisionBodyEncoded,
+  chainRecord,
+  chainLine,
+  encodeMembers,
+  assembleRecord,
+  parseRecordLine,
+} from './record.js';
+export type {
+  AuditRecord,
+  AuditDecisionRecord,
+  AuditCheckpointRecord,
+  AuditRecordBody,
+  DecisionRecordBody,
+  AuditRequest,
+  AuditDecision,
+  RedactionNote,
+  CheckpointStatement,
+  EncodedMember,
+  BuildDecisionOptions,
+  ParsedLine,
+} from './record.js';
+export { FileAuditSink, openFileAuditSink } from './file-sink.js';
+export type { FileAuditSinkOptions, FsyncPolicy, AuditWarning, TornTail } from './file-sink.js';
+export { MAX_LINE_BYTES } from './io.js';
+export { listAuditFiles, resolveLogLocation, rotatedFileName, secretPathOf, DEFAULT_STREAM, LOG_EXTENSION } from './files.js';
+export type { LogLocation } from './files.js';
+export {
+  generateKeyPair,
+  writeKeyPair,
+  loadPrivateKey,
+  loadPublicKey,
+  keyIdOf,
+  toPrivateKey,
+  toPublicKey,
+  PRIVATE_KEY_FILE,
+  PUBLIC_KEY_FILE,
+} from './keys.js';
+export type { AuditKeyPair, KeyInput, KeyPairTarget } from './keys.js';
+export {
+  CHECKPOINT_SIGNING_PREFIX,
+  checkpointSigningBytes,
+  signCheckpoint,
+  checkCheckpointSignature,
+  readHead,
+} from './checkpoint.js';
+export type { ChainHead, SignedHead } from './checkpoint.js';
+export { verifyAuditLog } from './verify.js';
+export type { VerifyOptions, VerifyResult, VerifyProblem, VerifyReason } from './verify.js';
+export { queryAuditLog, tailAuditLog } from './query.js';
+export type { AuditQueryFilter, TailOptions, ReadOptions, MalformedLine } from './query.js';
+export { redact, redactDetailed, redactString, findSecrets, isSecretKey } from './redact.js';
+export type { RedactionFinding, RedactOptions, RedactionResult } from './redact.js';
