@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   k8s: () => import('./k8s.js'),
   redact: () => import('./redact.js'),
   audit: () => import('./audit.js'),
+  govern: () => import('./govern.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -50,6 +50,10 @@ export type CompiledCondition = (activation: Record<string, unknown>) => unknown
 export interface ConditionInfo {
   /** Top-level variables the condition reads (`args`, `sql`, ...). */
   variables: Set<string>;
+  /** Field paths read, rooted at a variable (`args.path`, `sql.verbs`), longest static prefix. */
+  reads: Set<string>;
+  /** Field paths tested with has() (`args.path`). */
+  guards: Set<string>;
   /** Constant value when the condition reads no variable and evaluates without error. */
   constant?: unknown;
 }
@@ -121,7 +125,10 @@ export class ConditionCompiler {
     }
     const variables = new Set<string>();
     this.#walk(parsed.ast as unknown as AstNode, [], variables);
-    const info: ConditionInfo = { variables };
+    const reads = new Set<string>();
+    const guards = new Set<string>();
+    collectPaths(parsed.ast as unknown as AstNode, [], reads, guards);
+    const info: ConditionInfo = { variables, reads, guards };
     if (variables.size === 0) {
       try {
         info.constant = parsed({});
@@ -223,6 +230,66 @@ function readsAny(node: unknown, names: string[]): boolean {
   const n = node as AstNode;
   if (n.op === 'id') return names.includes(n.args as string);
   return readsAny(n.args, names);
+}
+
+/** The static field path of a member chain (`args.a.b`, `args['k']`), or null when it is not one. */
+function pathOf(node: AstNode, loopVars: readonly string[]): string | null {
+  if (node.op === 'id') {
+    const name = node.args as string;
+    return loopVars.includes(name) ? null : name;
+  }
+  if (node.op === '.' || node.op === '[]') {
+    const [object, field] = node.args as [AstNode, unknown];
+    const base = pathOf(object, loopVars);
+    if (base === null) return null;
+    if (node.op === '.' && typeof field === 'string') return `${base}.${field}`;
+    const index = field as AstNode;
+    if (index && index.op === 'value' && typeof index.args === 'string') return `${base}.${index.args}`;
+    return base;
+  }
+  return null;
+}
+
+/** Collects every maximal field path a condition reads, and the paths it guards with has(). */
+function collectPaths(node: unknown, loopVars: string[], reads: Set<string>, guards: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const n of node) collectPaths(n, loopVars, reads, guards);
+    return;
+  }
+  if (node === null || typeof node !== 'object' || typeof (node as AstNode).op !== 'string') return;
+  const n = node as AstNode;
+  if (n.op === 'id' || n.op === '.' || n.op === '[]') {
+    const path = pathOf(n, loopVars);
+    if (path !== null) {
+      reads.add(path);
+      // A dynamic index still reads its own operands.
+      if (n.op === '[]') collectPaths((n.args as unknown[])[1], loopVars, reads, guards);
+      return;
+    }
+    collectPaths(n.args, loopVars, reads, guards);
+    return;
+  }
+  if (n.op === 'call' || n.op === 'rcall') {
+    const parts = n.args as unknown[];
+    const name = parts[0] as string;
+    if (n.op === 'call' && name === 'has') {
+      const target = (parts[1] as AstNode[])[0];
+      const path = target ? pathOf(target, loopVars) : null;
+      if (path !== null) guards.add(path);
+      return;
+    }
+    if (n.op === 'rcall' && COMPREHENSIONS.has(name)) {
+      collectPaths(parts[1], loopVars, reads, guards);
+      const macroArgs = (parts[2] as AstNode[]) ?? [];
+      const iter = macroArgs[0];
+      const bound = iter && iter.op === 'id' ? [iter.args as string] : [];
+      collectPaths(macroArgs.slice(1), [...loopVars, ...bound], reads, guards);
+      return;
+    }
+    collectPaths(parts.slice(1), loopVars, reads, guards);
+    return;
+  }
+  collectPaths(n.args, loopVars, reads, guards);
 }
 
 /** True when the node reads a variable other than the loop variables. */

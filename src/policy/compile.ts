@@ -85,6 +85,7 @@ export function compilePolicy(sources: readonly PolicySource[], options?: Compil
     description: spec.description,
     source,
     ruleCount: spec.rules.length,
+    inventory: spec.inventory ? [...spec.inventory.names] : null,
   }));
   // Composition does not depend on source order, so neither does the digest.
   const digest = `sha256:${sha256Hex(canonicalJson([...digests].sort()))}`;
@@ -128,6 +129,8 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Co
   const variables = new Set<string>();
   const when = condition(rule.when, 'when', rule, compiler, reader, variables);
   const unless = condition(rule.unless, 'unless', rule, compiler, reader, variables);
+  const reads = new Set([...(when?.info.reads ?? []), ...(unless?.info.reads ?? [])]);
+  const guards = new Set([...(when?.info.guards ?? []), ...(unless?.info.guards ?? [])]);
   if (when === null || unless === null || !ok) return null;
   if (rule.effect === 'allow' && rule.tools === null && !rule.when && !rule.unless) {
     reader.issues.push({ severity: 'warning', code: 'allow_all', ...rule.pos, message: `Rule "${rule.name}" allows every tool with no condition; deny rules are then the only control. Scope it with tools: or add a when: condition.` });
@@ -156,6 +159,8 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Co
     whenText: rule.when?.text,
     unlessText: rule.unless?.text,
     variables,
+    reads,
+    guards,
     pos: rule.pos,
   });
 }

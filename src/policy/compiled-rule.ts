@@ -33,5 +33,9 @@ export interface CompiledRule {
   readonly unlessText: string | undefined;
   /** Top-level variables the conditions read. */
   readonly variables: ReadonlySet<string>;
+  /** Field paths the conditions read (`args.path`, `sql.verbs`): the longest static prefix of each access. */
+  readonly reads: ReadonlySet<string>;
+  /** Field paths the conditions guard with has(). */
+  readonly guards: ReadonlySet<string>;
   readonly pos: SourcePos;
 }

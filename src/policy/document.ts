@@ -9,7 +9,7 @@ import { readFacetBindings, type FacetBinding } from '../facets/bindings.js';
 /** The apiVersion this parser reads. */
 export const API_VERSION = 'warden/v1';
 
-const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'facets', 'rules'] as const;
+const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'tools', 'facets', 'rules'] as const;
 const RULE_KEYS = ['name', 'description', 'tools', 'when', 'unless', 'effect', 'reason', 'approvers'] as const;
 const EFFECT_VALUES: readonly Effect[] = ['allow', 'deny', 'require_approval', 'warn'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -45,6 +45,8 @@ export interface PolicySpec {
   rules: RuleSpec[];
   /** Which tools' arguments feed which facet. */
   facets: FacetBinding[];
+  /** The optional inventory of known tool names (`tools:` at the top level); null when absent. */
+  inventory: { names: string[]; pos: SourcePos[] } | null;
   pos: SourcePos;
 }
 
@@ -96,8 +98,10 @@ export function readPolicyDocument(doc: Document.Parsed, reader: NodeReader): Po
     }
   }
   const facets = readFacetBindings(top.get('facets'), reader, name ?? '?');
+  const inventoryList = reader.stringList(top.get('tools'), 'tools (the inventory of known tools)');
+  const inventory = inventoryList ? { names: inventoryList.values, pos: inventoryList.nodes.map((n) => reader.pos(n)) } : null;
   if (name === undefined || apiVersion !== API_VERSION || kind !== 'Policy') return null;
-  const spec: PolicySpec = { name, default: def, rules, facets, pos: reader.pos(root) };
+  const spec: PolicySpec = { name, default: def, rules, facets, inventory, pos: reader.pos(root) };
   if (description !== undefined) spec.description = description;
   return spec;
 }

@@ -34,6 +34,8 @@ export interface PolicyInfo {
   readonly description: string | undefined;
   readonly source: string;
   readonly ruleCount: number;
+  /** The document's declared inventory of tool names (`tools:`), or null. */
+  readonly inventory: readonly string[] | null;
 }
 
 /** Why a rule did or did not apply, as reported by explain(). */

@@ -61,7 +61,7 @@ rules:
     approvers: [security-team]
 `;
     const set = compilePolicy([{ name: 'p.yaml', text }]);
-    expect(set.policies).toEqual([{ name: 'p', default: 'deny', description: 'the whole language', source: 'p.yaml', ruleCount: 3 }]);
+    expect(set.policies).toEqual([{ name: 'p', default: 'deny', description: 'the whole language', source: 'p.yaml', ruleCount: 3, inventory: null }]);
     expect(set.rules.map((r) => [r.name, r.effect, r.policy])).toEqual([
       ['allow-reads', 'allow', 'p'],
       ['no-prod-writes', 'deny', 'p'],
