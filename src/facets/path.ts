@@ -29,7 +29,13 @@ const MAX_DECODE_ROUNDS = 3;
 const MAX_ANCESTORS = 1024;
 
 /**
- * What a rule sees about a path argument. Every field is always present.
+ * What a rule sees about a path argument (CEL variable `path`). Every field is always present.
+ *
+ * @example
+ * ```ts
+ * // CEL: !path.parsed || !path.insideRoot || path.traversal
+ * const f: PathFacts = pathFacet('../etc/passwd', { root: '/workspace' }); // f.insideRoot === false
+ * ```
  */
 export interface PathFacts {
   /** The argument as given (`''` when it was not a string). */
@@ -90,7 +96,14 @@ export const EMPTY_PATH_FACTS: PathFacts = Object.freeze({
   symlinkEscape: false,
 });
 
-/** Options of {@link pathFacet}: the binding's `root`, and the opt-ins. */
+/**
+ * Options of {@link pathFacet}: the binding's `root`, and the opt-ins.
+ *
+ * @example
+ * ```ts
+ * const options: PathFacetOptions = { root: '/workspace', realpath: true, home: '/workspace' };
+ * ```
+ */
 export interface PathFacetOptions {
   /** Absolute directory the path must stay inside. */
   root: string;

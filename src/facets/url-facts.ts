@@ -2,11 +2,17 @@
  * One URL candidate to {@link UrlFacts}: the WHATWG parser does the parsing, this module only
  * maps its result onto the facts rules read (normalized host, effective port, address flags).
  */
-import { classifyHost, normalizeHost } from './url-host.js';
+import { classifyHost, normalizeHost, type HostClass } from './url-host.js';
 
 /**
  * What an egress rule sees about one URL or host found in the arguments (CEL variable `urls`).
  * Every field is always present.
+ *
+ * @example
+ * ```ts
+ * // CEL: urls.exists(u, u.metadata || u.loopback || !domainMatches(u.host, 'example.com'))
+ * const u: UrlFacts = scanUrls({ link: 'http://0x7f000001/' }).urls[0]; // u.loopback === true
+ * ```
  */
 export interface UrlFacts {
   /** The candidate text as found. */
@@ -40,10 +46,25 @@ export interface UrlFacts {
   valid: boolean;
 }
 
-/** WHATWG "special" schemes: slashes optional, backslash is a separator, host parsed as a domain. */
+/**
+ * WHATWG "special" schemes: slashes optional, backslash is a separator, host parsed as a domain.
+ *
+ * @example
+ * ```ts
+ * SPECIAL_SCHEMES.has('ws'); // true: `ws:evil.com` names evil.com
+ * ```
+ */
 export const SPECIAL_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'ws', 'wss', 'ftp', 'file']);
 
-/** Schemes with an opaque body that are reported even without `//` (`mailto:a@b.example`). */
+/**
+ * Schemes with an opaque body that are reported even without `//`; their body is searched for
+ * embedded hosts.
+ *
+ * @example
+ * ```ts
+ * OPAQUE_SCHEMES.has('mailto'); // true: `mailto:a@evil.com` reports evil.com (embedded)
+ * ```
+ */
 export const OPAQUE_SCHEMES: ReadonlySet<string> = new Set([
   'mailto',
   'data',
@@ -95,13 +116,42 @@ const DEFAULT_PORTS: ReadonlyMap<string, number> = new Map([
   ['xmpp', 5222],
 ]);
 
-/** Result of parsing one candidate: its facts and the text to search for embedded URLs. */
+/**
+ * Result of parsing one candidate: its facts and the text to search for embedded URLs.
+ *
+ * @example
+ * ```ts
+ * const p = explicitCandidate('https://a.example/?next=//evil.com', false);
+ * p?.nested; // '/?next=//evil.com'
+ * ```
+ */
 export interface ParsedCandidate {
   facts: UrlFacts;
   /** Path, query and fragment (or opaque body), searched again for embedded URLs. */
   nested: string;
   /** Host text worth a second look (it holds sub-delimiters such as `,` or `;`), else `''`. */
   oddHost: string;
+}
+
+/**
+ * Per-scan memo of `classifyHost`, keyed by normalized host (at most 4096 entries).
+ *
+ * @example
+ * ```ts
+ * const cache: HostClassCache = new Map();
+ * explicitCandidate('https://a.example/', false, cache);
+ * ```
+ */
+export type HostClassCache = Map<string, HostClass>;
+
+function classifyCached(host: string, cache: HostClassCache | undefined): HostClass {
+  if (cache === undefined) return classifyHost(host);
+  let c = cache.get(host);
+  if (c === undefined) {
+    c = classifyHost(host);
+    if (cache.size < 4096) cache.set(host, c);
+  }
+  return c;
 }
 
 function build(
@@ -115,8 +165,9 @@ function build(
   embedded: boolean,
   valid: boolean,
   classified: boolean,
+  cache: HostClassCache | undefined,
 ): UrlFacts {
-  const c = classified ? classifyHost(host) : classifyHost('');
+  const c = classifyCached(classified ? host : '', cache);
   return {
     raw,
     scheme,
@@ -205,7 +256,7 @@ const PLAIN_HOST_CHAR = /^[a-z0-9._:-]*$/;
  * explicitCandidate('http://allowed.com:80@127.0.0.1:6666', false)?.facts.host; // '127.0.0.1'
  * ```
  */
-export function explicitCandidate(rawText: string, embedded: boolean): ParsedCandidate | null {
+export function explicitCandidate(rawText: string, embedded: boolean, cache?: HostClassCache): ParsedCandidate | null {
   const text = stripTabsAndNewlines(trimC0AndSpace(rawText));
   const colon = text.indexOf(':');
   if (colon <= 0) return null;
@@ -232,7 +283,7 @@ export function explicitCandidate(rawText: string, embedded: boolean): ParsedCan
     const pathname = u.pathname;
     const search = u.search;
     const hasUserinfo = authorityHasAt || u.username !== '' || u.password !== '';
-    const facts = build(rawText, urlScheme, host, port, pathname, search.slice(1), hasUserinfo, embedded, true, classified);
+    const facts = build(rawText, urlScheme, host, port, pathname, search.slice(1), hasUserinfo, embedded, true, classified, cache);
     return { facts, nested: pathname + search + u.hash, oddHost: PLAIN_HOST_CHAR.test(host) ? '' : host };
   }
   if (span === null) return null;
@@ -256,7 +307,7 @@ export function explicitCandidate(rawText: string, embedded: boolean): ParsedCan
   const explicitPort = parsePortText(portText);
   // A port that is written but invalid (`:99999`) is no known port: 0, not the scheme default.
   const port = explicitPort >= 0 ? explicitPort : portText === '' ? (DEFAULT_PORTS.get(scheme) ?? 0) : 0;
-  const facts = build(rawText, scheme, host, port, '', '', at !== -1, embedded, false, normalized !== '');
+  const facts = build(rawText, scheme, host, port, '', '', at !== -1, embedded, false, normalized !== '', cache);
   // The parser rejected this authority, and other clients may split it differently
   // (`allowed.com:443.evil.com`): search all of it for names.
   return { facts, nested: text.slice(span[1]), oddHost: authority };
@@ -303,6 +354,7 @@ export function schemelessCandidate(
   explicitPort: number,
   hasUserinfo: boolean,
   embedded: boolean,
+  cache?: HostClassCache,
 ): ParsedCandidate | null {
   let u: URL;
   try {
@@ -312,6 +364,6 @@ export function schemelessCandidate(
   }
   const host = normalizeHost(u.hostname);
   if (host === '') return null;
-  const facts = build(raw, '', host, explicitPort, u.pathname, u.search.slice(1), hasUserinfo || u.username !== '' || u.password !== '', embedded, true, true);
+  const facts = build(raw, '', host, explicitPort, u.pathname, u.search.slice(1), hasUserinfo || u.username !== '' || u.password !== '', embedded, true, true, cache);
   return { facts, nested: u.pathname + u.search + u.hash, oddHost: PLAIN_HOST_CHAR.test(host) ? '' : host };
 }

@@ -14,7 +14,14 @@ const MAX_HOST_INPUT = 1024;
 /** Longest CIDR text accepted by {@link inCidr}. */
 const MAX_CIDR_INPUT = 64;
 
-/** Address facts of one normalized host. */
+/**
+ * Address facts of one normalized host (the host part of `UrlFacts`).
+ *
+ * @example
+ * ```ts
+ * const c: HostClass = classifyHost('10.0.0.1'); // { isIp: true, private: true, ... }
+ * ```
+ */
 export interface HostClass {
   isIp: boolean;
   loopback: boolean;
@@ -50,6 +57,11 @@ const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', 'localhost.loc
 /**
  * Single-label names that are worth reporting even without a dot: they reach the local host or a
  * metadata service through the resolver's search list.
+ *
+ * @example
+ * ```ts
+ * SPECIAL_SINGLE_LABELS.has('metadata'); // true
+ * ```
  */
 export const SPECIAL_SINGLE_LABELS: ReadonlySet<string> = new Set([
   'localhost',
@@ -62,6 +74,11 @@ export const SPECIAL_SINGLE_LABELS: ReadonlySet<string> = new Set([
 /**
  * Suffixes outside the ICANN list that still name real (internal) networks; a scheme-less token
  * ending in one of these is reported as a host.
+ *
+ * @example
+ * ```ts
+ * INTERNAL_SUFFIXES.has('internal'); // true: `db.internal` is reported
+ * ```
  */
 export const INTERNAL_SUFFIXES: ReadonlySet<string> = new Set([
   'localhost',
@@ -82,13 +99,34 @@ function isAsciiDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** True when a WHATWG-normalized host is an IP literal (IPv6 without brackets, or dotted IPv4). */
+/**
+ * True when a normalized host is an IP literal: IPv6 (without brackets) or dotted-quad IPv4, the
+ * only IPv4 spelling the WHATWG parser produces. A domain such as `foo.1abc` is not.
+ *
+ * @example
+ * ```ts
+ * isIpHost('127.0.0.1'); // true
+ * isIpHost('::1');       // true
+ * isIpHost('foo.1abc');  // false
+ * ```
+ */
 export function isIpHost(host: string): boolean {
   if (host.includes(':')) return true;
-  // invariant: the WHATWG host parser never yields a domain whose last label starts with a digit
-  // (such hosts are parsed as IPv4 or rejected), so this test is exact on normalized hosts.
-  const lastDot = host.lastIndexOf('.');
-  return host.length > 0 && isAsciiDigit(host.charCodeAt(lastDot + 1));
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0) return false;
+      dots++;
+      digits = 0;
+    } else if (isAsciiDigit(c)) {
+      digits++;
+    } else {
+      return false;
+    }
+  }
+  return dots === 3 && digits > 0;
 }
 
 function hostForbidden(host: string): boolean {
@@ -161,7 +199,14 @@ function isCanonicalAsciiName(host: string): boolean {
   return last >= 0x61 && last <= 0x7a;
 }
 
-/** The WHATWG path of {@link normalizeHost}, without the fast path (exported for tests). */
+/**
+ * The WHATWG path of {@link normalizeHost}, without the fast path (exported for tests).
+ *
+ * @example
+ * ```ts
+ * normalizeHostSlow('Example.COM.'); // 'example.com'
+ * ```
+ */
 export function normalizeHostSlow(host: string): string {
   if (typeof host !== 'string' || host.length === 0 || host.length > MAX_HOST_INPUT) return '';
   if (host.charCodeAt(0) === 0x5b) {
@@ -215,6 +260,11 @@ function ipv4FromParts(hi: number, lo: number): ipaddr.IPv4 {
  * IPv4-mapped (`::ffff:a.b.c.d`), IPv4-translated (`::ffff:0:a.b.c.d`), IPv4-compatible
  * (`::a.b.c.d`, from 1.0.0.0 up, so `::` and `::1` stay IPv6), NAT64 (`64:ff9b::/96`) and 6to4
  * (`2002:AABB:CCDD::/48`). Teredo is not unwrapped.
+ *
+ * @example
+ * ```ts
+ * embeddedIpv4(ipaddr.IPv6.parse('64:ff9b::a9fe:a9fe'))?.toString(); // '169.254.169.254'
+ * ```
  */
 export function embeddedIpv4(addr: ipaddr.IPv6): ipaddr.IPv4 | null {
   const p = addr.parts;

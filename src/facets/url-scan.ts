@@ -23,6 +23,7 @@ import {
   OPAQUE_SCHEMES,
   schemelessCandidate,
   SPECIAL_SCHEMES,
+  type HostClassCache,
   type ParsedCandidate,
   type UrlFacts,
 } from './url-facts.js';
@@ -37,7 +38,14 @@ const MAX_SCHEME = 32;
 /** Longest host text considered (DNS names stop at 253). */
 const MAX_HOST = 253;
 
-/** Mutable state of one scan (owned by one `scanUrls` call). */
+/**
+ * Mutable state of one scan, owned by one `scanUrls` call (never shared between calls).
+ *
+ * @example
+ * ```ts
+ * const ctx: ScanContext = newScanContext(1000, 50_000);
+ * ```
+ */
 export interface ScanContext {
   urls: UrlFacts[];
   byKey: Map<string, UrlFacts>;
@@ -55,6 +63,8 @@ export interface ScanContext {
   seen: Map<string, boolean>;
   /** Explicit-URL texts already handled, one set per nesting level and embedded flag. */
   explicitSeen: (Set<string> | undefined)[];
+  /** Address facts per normalized host, for this scan only. */
+  hosts: HostClassCache;
 }
 
 /**
@@ -78,6 +88,7 @@ export function newScanContext(maxUrls: number, budget: number): ScanContext {
     tldMemo: new Map(),
     seen: new Map(),
     explicitSeen: [],
+    hosts: new Map(),
   };
 }
 
@@ -324,9 +335,6 @@ function isHexRun(text: string, from: number, to: number): boolean {
   return true;
 }
 
-const CANDIDATE = 0;
-const SKIP_WORD = 1;
-
 /** Lengths of the single labels that can count alone (`localhost`, `metadata/x`, `ip6-loopback:80`). */
 const SPECIAL_LENGTHS: ReadonlySet<number> = new Set(['localhost', ...SPECIAL_SINGLE_LABELS].map((l) => l.length));
 /** Longest special or opaque scheme name. */
@@ -334,33 +342,65 @@ const MAX_KNOWN_SCHEME = 11;
 
 /**
  * A plain word (ASCII letters, digits, `-`, `_`) at [b, q) followed by the interesting character
- * at q: decide cheaply whether it can begin a candidate. Mirrors what the full reader accepts.
+ * at q: decide cheaply whether it can begin a candidate. Returns -1 when it may (the full reader
+ * decides), else the position to resume the search at. Mirrors what the full reader accepts.
  */
-function plainWordVerdict(text: string, b: number, q: number): number {
+function plainWordVerdict(ctx: ScanContext, text: string, b: number, q: number): number {
   const c = text.charCodeAt(q);
   const len = q - b;
   const next = q + 1 < text.length ? text.charCodeAt(q + 1) : 0x20;
   switch (c) {
     case 0x2e: // "." ends a sentence, or continues a dotted name ("metadata." may be a whole value)
-      return !SPECIAL_LENGTHS.has(len) && isQuietAfter(text, q + 1) ? SKIP_WORD : CANDIDATE;
+      if (isQuietAfter(text, q + 1)) return SPECIAL_LENGTHS.has(len) ? -1 : q + 1;
+      return dottedWordVerdict(ctx, text, q);
     case 0x3a: // ":" port, IPv6, "scheme://", a special scheme, or just a colon
-      if (isDigit(next) || next === 0x3a || SPECIAL_LENGTHS.has(len)) return CANDIDATE;
-      if (len <= 4 && isHex(next) && isHexRun(text, b, q)) return CANDIDATE; // IPv6 group ("fd00:ec2::254")
-      if (next === 0x2f && q + 2 < text.length && text.charCodeAt(q + 2) === 0x2f) return CANDIDATE;
+      if (isDigit(next) || next === 0x3a || SPECIAL_LENGTHS.has(len)) return -1;
+      if (len <= 4 && isHex(next) && isHexRun(text, b, q)) return -1; // IPv6 group ("fd00:ec2::254")
+      if (next === 0x2f && q + 2 < text.length && text.charCodeAt(q + 2) === 0x2f) return -1;
       if (len <= MAX_KNOWN_SCHEME) {
         const word = text.slice(b, q).toLowerCase();
-        if (SPECIAL_SCHEMES.has(word) || OPAQUE_SCHEMES.has(word)) return CANDIDATE;
+        if (SPECIAL_SCHEMES.has(word) || OPAQUE_SCHEMES.has(word)) return -1;
       }
-      return SKIP_WORD;
+      return q + 1;
     case 0x40: // "@": the word is userinfo; the host after it is found on its own
-      return SKIP_WORD;
+      return q + 1;
     case 0x25: // "%": a percent-encoded host
-      return CANDIDATE;
+      return -1;
     default:
-      if (c >= 0x80) return CANDIDATE; // IDN text
+      if (c >= 0x80) return -1; // IDN text
       // "/", "\\", "?", "#", "[", "]" after a single label: only the special labels count
-      return SPECIAL_LENGTHS.has(len) ? CANDIDATE : SKIP_WORD;
+      return SPECIAL_LENGTHS.has(len) ? -1 : q + 1;
   }
+}
+
+/**
+ * A dotted ASCII name whose first dot is at q ("item.price", "Math.round("): when nothing after it
+ * can make it more than a bare host, it counts only with a known TLD. Returns -1 or the run end.
+ */
+function dottedWordVerdict(ctx: ScanContext, text: string, q: number): number {
+  const n = text.length;
+  let e = q + 1;
+  let lastDot = q;
+  while (e < n) {
+    const c = text.charCodeAt(e);
+    if (c === 0x2e) lastDot = e;
+    else if (!(isAsciiLetter(c) || isDigit(c) || c === 0x2d || c === 0x5f)) break;
+    e++;
+  }
+  if (e < n) {
+    const f = text.charCodeAt(e);
+    // a port, path, userinfo, percent-escape or IDN text may follow: let the full reader decide
+    if (f >= 0x80 || f === 0x3a || f === 0x2f || f === 0x5c || f === 0x3f || f === 0x23 || f === 0x40 || f === 0x25 || f === 0x5b) return -1;
+  }
+  let labelEnd = e;
+  while (labelEnd > q + 1 && text.charCodeAt(labelEnd - 1) === 0x2e) labelEnd--;
+  if (lastDot >= labelEnd) {
+    // trailing dots only: find the dot before the last label
+    lastDot = text.lastIndexOf('.', labelEnd - 1);
+  }
+  const label = text.slice(lastDot + 1, labelEnd);
+  if (label.length === 0 || isDigit(label.charCodeAt(0))) return -1; // numeric: the reader decides
+  return knownTld(ctx, label.toLowerCase()) ? -1 : e;
 }
 
 /**
@@ -376,7 +416,7 @@ function plainWordVerdict(text: string, b: number, q: number): number {
  */
 export function isPlainWholeCandidate(value: string): boolean {
   if (value.length > 2 && value.charCodeAt(0) === 0x30 && (value.charCodeAt(1) | 0x20) === 0x78) return true;
-  return value.length <= 13 && SPECIAL_SINGLE_LABELS.has(value.toLowerCase());
+  return SPECIAL_LENGTHS.has(value.length) && SPECIAL_SINGLE_LABELS.has(value.toLowerCase());
 }
 
 /** The ASCII characters the search stops at (see INTERESTING). */
@@ -471,9 +511,10 @@ export function scanText(text: string, ctx: ScanContext, embedded: boolean, nest
     }
     const c = text.charCodeAt(q);
     if (plain && b < q) {
-      if (plainWordVerdict(text, b, q) === SKIP_WORD) {
-        // what follows the interesting character may still start one ("ops@" then a host)
-        pos = q + 1;
+      const resume = plainWordVerdict(ctx, text, b, q);
+      if (resume !== -1) {
+        // what follows may still start one ("ops@" then a host)
+        pos = resume;
         continue;
       }
     } else if (b === q && (isSlashLike(c) || c === 0x3a)) {
@@ -554,7 +595,7 @@ function schemeAt(cur: Cursor, i: number): number {
   const seen = explicitSeen(cur);
   if (!seen.has(raw) && spend(cur.ctx)) {
     if (seen.size < MEMO_LIMIT) seen.add(raw);
-    const parsed = explicitCandidate(raw, cur.embedded);
+    const parsed = explicitCandidate(raw, cur.embedded, cur.ctx.hosts);
     if (parsed !== null) accept(cur.ctx, parsed, cur.nest);
   }
   return end;
@@ -592,7 +633,7 @@ function bareIpv6At(cur: Cursor, i: number): number {
   if (j < text.length && (cls(text.charCodeAt(j)) & NAME || text.charCodeAt(j) === 0x3a)) return -1;
   if (!spend(cur.ctx)) return j;
   const literal = text.slice(i, j);
-  const parsed = schemelessCandidate(literal, `[${literal}]`, 0, false, cur.embedded);
+  const parsed = schemelessCandidate(literal, `[${literal}]`, 0, false, cur.embedded, cur.ctx.hosts);
   if (parsed === null) return -1;
   accept(cur.ctx, parsed, cur.nest);
   return j;
@@ -759,11 +800,11 @@ function hostAt(cur: Cursor, candStart: number, hs: number, protoRel: boolean): 
     rawStart = hs - 1;
     while (rawStart > floor && (cls(text.charCodeAt(rawStart - 1)) & TERM) === 0) rawStart--;
   }
-  let parsed = schemelessCandidate(text.slice(rawStart, end), text.slice(hs, end), port, hasUserinfo, cur.embedded);
+  let parsed = schemelessCandidate(text.slice(rawStart, end), text.slice(hs, end), port, hasUserinfo, cur.embedded, cur.ctx.hosts);
   if (parsed === null && end > p) {
     end = p;
     shape.hasPath = false;
-    parsed = schemelessCandidate(text.slice(rawStart, end), text.slice(hs, end), port, hasUserinfo, cur.embedded);
+    parsed = schemelessCandidate(text.slice(rawStart, end), text.slice(hs, end), port, hasUserinfo, cur.embedded, cur.ctx.hosts);
   }
   if (parsed !== null && (pre === true || postQualifies(cur.ctx, parsed.facts, decodedHost, shape))) {
     remember(cur.ctx, key, true);
@@ -790,7 +831,7 @@ function asciiRunsOf(cur: Cursor, from: number, to: number): void {
       const run = sub.slice(i, j);
       if (preQualifies(cur.ctx, run, { portGiven: false, hasPath: false, protoRel: false, whole: false }) === true) {
         if (!spend(cur.ctx)) return;
-        const parsed = schemelessCandidate(run, run, 0, false, cur.embedded);
+        const parsed = schemelessCandidate(run, run, 0, false, cur.embedded, cur.ctx.hosts);
         if (parsed !== null) accept(cur.ctx, parsed, cur.nest);
       }
     }

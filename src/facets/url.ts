@@ -64,6 +64,12 @@ export const URL_SCAN_LIMITS: {
 /**
  * Result of {@link scanUrls}. When `truncated` is true, `urls` holds what was found before the
  * limit and `error` says which limit; the engine must treat that as a failure, never as complete.
+ *
+ * @example
+ * ```ts
+ * const scan: UrlScan = scanUrls(args);
+ * if (scan.truncated) return deny(scan.error);
+ * ```
  */
 export interface UrlScan {
   urls: UrlFacts[];
@@ -101,14 +107,15 @@ const LOCALHOST_ANY_CASE = /localhost/i;
  * `: . / \ @ [ ] % ? #` or a non-ASCII character, or is `localhost`, or is a whole value that
  * {@link isPlainWholeCandidate} accepts.
  */
-function mayHoldCandidate(s: string): boolean {
+function mayHoldCandidate(s: string, isKey: boolean): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x80 || c === 0x3a || c === 0x2e || c === 0x2f || c === 0x5c || c === 0x40 || c === 0x5b || c === 0x5d || c === 0x25 || c === 0x3f || c === 0x23) {
       return true;
     }
   }
-  return (s.length >= 9 && LOCALHOST_ANY_CASE.test(s)) || isPlainWholeCandidate(s.trim());
+  if (s.length < 8) return false;
+  return LOCALHOST_ANY_CASE.test(s) || (!isKey && isPlainWholeCandidate(s.trim()));
 }
 
 function scanString(state: WalkState, s: string, isKey: boolean): void {
@@ -126,7 +133,7 @@ function scanString(state: WalkState, s: string, isKey: boolean): void {
     fail(state, `url scan: the arguments hold more than ${URL_SCAN_LIMITS.maxTotalLength} characters of text`);
     return;
   }
-  if (s.length <= SHORT_STRING && !mayHoldCandidate(s)) return;
+  if (s.length <= SHORT_STRING && !mayHoldCandidate(s, isKey)) return;
   let ws = 0;
   let we = s.length;
   while (ws < we && s.charCodeAt(ws) <= 0x20) ws++;
