@@ -1,13 +1,7 @@
 #!/usr/bin/env node
 /** The `warden` command line. Each subcommand lives in its own file, thin over the library. */
 import { Command } from 'commander';
-import { registerAuditCommand } from './audit.js';
-import { registerCheckCommand } from './check.js';
-import { registerDemoCommand } from './demo.js';
-import { registerExplainCommand } from './explain.js';
-import { registerInitCommand } from './init.js';
-import { registerKeygenCommand } from './keygen.js';
-import { registerLintCommand } from './lint.js';
+import { COMMANDS } from './commands.js';
 import { EXIT } from './output.js';
 import { VERSION } from '../version.js';
 
@@ -30,12 +24,9 @@ program
     process.exit(err.exitCode === 0 ? 0 : EXIT.invalid);
   });
 
-registerCheckCommand(program);
-registerLintCommand(program);
-registerExplainCommand(program);
-registerInitCommand(program);
-registerDemoCommand(program);
-registerAuditCommand(program);
-registerKeygenCommand(program);
+// Load only the command being run; load them all for help or an unknown command.
+const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const chosen = COMMANDS.find((c) => c.name === first);
+for (const entry of chosen ? [chosen] : COMMANDS) (await entry.load())(program);
 
 await program.parseAsync(process.argv);

@@ -6,9 +6,12 @@
  * Values JSON cannot represent are refused rather than silently coerced, so two different
  * values can never share a canonical form: `undefined` members are omitted (as JSON.stringify
  * does, so a stored line parses back to the same canonical text), while NaN, Infinity,
- * bigint, functions, symbols and cycles throw.
+ * bigint, functions, symbols, lone surrogates and cycles throw.
  */
 import { WardenError } from '../errors.js';
+
+/** Deepest nesting serialized; deeper values (and cycles, which are infinitely deep) throw. */
+export const MAX_CANONICAL_DEPTH = 512;
 
 /**
  * Serializes `value` to its RFC 8785 canonical JSON text.
@@ -20,69 +23,68 @@ import { WardenError } from '../errors.js';
  * @throws WardenError `ERR_CANONICAL_JSON` for values JSON cannot represent.
  */
 export function canonicalJson(value: unknown): string {
-  const parts: string[] = [];
-  write(value, parts, new Set<object>(), '$');
-  return parts.join('');
+  return write(value, 0, '$');
 }
 
-function write(value: unknown, out: string[], stack: Set<object>, path: string): void {
-  if (value === null) {
-    out.push('null');
-    return;
-  }
+const wellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: () => boolean }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed: () => boolean }).isWellFormed()
+    : isWellFormedSlow;
+
+function write(value: unknown, depth: number, path: string): string {
   switch (typeof value) {
-    case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
     case 'string':
-      if (!isWellFormed(value)) fail(path, 'the string holds a lone UTF-16 surrogate, which RFC 8785 forbids');
-      out.push(JSON.stringify(value));
-      return;
+      if (!wellFormed(value)) fail(path, 'the string holds a lone UTF-16 surrogate, which RFC 8785 forbids');
+      return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) fail(path, `the number ${String(value)} has no JSON form`);
-      // Number serialization of ECMAScript is the one RFC 8785 specifies; -0 becomes 0.
-      out.push(Object.is(value, -0) ? '0' : JSON.stringify(value));
-      return;
+      // ECMAScript number serialization is the one RFC 8785 specifies; -0 becomes 0.
+      return value === 0 ? '0' : JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'object':
+      if (value === null) return 'null';
       break;
     default:
       fail(path, `a ${typeof value} has no JSON form`);
   }
-  const obj = value as object;
-  if (stack.has(obj)) fail(path, 'the value contains a cycle');
-  stack.add(obj);
-  if (Array.isArray(obj)) {
-    out.push('[');
-    for (let i = 0; i < obj.length; i++) {
-      if (i > 0) out.push(',');
-      const item: unknown = obj[i];
-      if (item === undefined) out.push('null');
-      else write(item, out, stack, `${path}[${i}]`);
+  if (depth >= MAX_CANONICAL_DEPTH) fail(path, `the value is nested deeper than ${MAX_CANONICAL_DEPTH} levels (or holds a cycle)`);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const item: unknown = value[i];
+      out += item === undefined ? 'null' : write(item, depth + 1, path);
     }
-    out.push(']');
-  } else {
-    if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
-      fail(path, 'objects with toJSON() (Date, Buffer, ...) are not canonicalized; pass plain data');
-    }
-    const keys = Object.keys(obj).sort(compareUtf16);
-    out.push('{');
-    let first = true;
-    for (const key of keys) {
-      const member: unknown = (obj as Record<string, unknown>)[key];
-      if (member === undefined) continue;
-      if (!isWellFormed(key)) fail(path, 'a key holds a lone UTF-16 surrogate, which RFC 8785 forbids');
-      if (!first) out.push(',');
-      first = false;
-      out.push(JSON.stringify(key), ':');
-      write(member, out, stack, `${path}.${key}`);
-    }
-    out.push('}');
+    return `${out}]`;
   }
-  stack.delete(obj);
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    fail(path, 'objects with toJSON() (Date, Buffer, ...) are not canonicalized; pass plain data');
+  }
+  const keys = Object.keys(value);
+  // Keys are usually already in order (records are built that way); sort only when they are not.
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      // invariant: JavaScript string comparison is by UTF-16 code unit, exactly the JCS order.
+      keys.sort();
+      break;
+    }
+  }
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const member: unknown = (value as Record<string, unknown>)[key];
+    if (member === undefined) continue;
+    if (!wellFormed(key)) fail(path, 'a key holds a lone UTF-16 surrogate, which RFC 8785 forbids');
+    if (!first) out += ',';
+    first = false;
+    out += `${JSON.stringify(key)}:${write(member, depth + 1, path)}`;
+  }
+  return `${out}}`;
 }
 
-/** True when every surrogate in `s` is part of a pair. */
-function isWellFormed(s: string): boolean {
+/** True when every surrogate in `s` is part of a pair (for runtimes without String#isWellFormed). */
+function isWellFormedSlow(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0xd800 || c > 0xdfff) continue;
@@ -92,12 +94,6 @@ function isWellFormed(s: string): boolean {
     i++;
   }
   return true;
-}
-
-/** Orders strings by UTF-16 code units, as RFC 8785 section 3.2.3 requires. */
-function compareUtf16(a: string, b: string): number {
-  // invariant: JavaScript string comparison is by UTF-16 code unit, exactly the JCS order.
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function fail(path: string, why: string): never {

@@ -1,0 +1,22 @@
+/**
+ * Every `warden` subcommand, loaded on demand: running one command imports only its module, so a
+ * cold start (a hook invoked once per tool call) pays for nothing else.
+ */
+import type { Command } from 'commander';
+
+/** A subcommand: its name and how to load its registration. */
+export interface CommandEntry {
+  name: string;
+  load: () => Promise<(program: Command) => void>;
+}
+
+/** The subcommands, in the order help lists them. Add one line per command. */
+export const COMMANDS: CommandEntry[] = [
+  { name: 'check', load: async () => (await import('./check.js')).registerCheckCommand },
+  { name: 'explain', load: async () => (await import('./explain.js')).registerExplainCommand },
+  { name: 'lint', load: async () => (await import('./lint.js')).registerLintCommand },
+  { name: 'init', load: async () => (await import('./init.js')).registerInitCommand },
+  { name: 'demo', load: async () => (await import('./demo.js')).registerDemoCommand },
+  { name: 'audit', load: async () => (await import('./audit.js')).registerAuditCommand },
+  { name: 'keygen', load: async () => (await import('./keygen.js')).registerKeygenCommand },
+];
