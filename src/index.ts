@@ -20,3 +20,27 @@ export type { Verdict, ApprovalOutcome } from './enforce/verdict.js';
 export { loadPolicyFiles, readPolicySources } from './enforce/load-files.js';
 export { PolicyStore, type PolicyStoreOptions, type ReloadResult } from './enforce/policy-store.js';
 export { VERSION } from './version.js';
+export {
+  openFileAuditSink,
+  FileAuditSink,
+  verifyAuditLog,
+  listAuditFiles,
+  queryAuditLog,
+  tailAuditLog,
+  readHead,
+  generateKeyPair,
+  writeKeyPair,
+  loadPrivateKey,
+  loadPublicKey,
+  redact,
+  redactDetailed,
+  redactString,
+  findSecrets,
+  isSecretKey,
+  type FileAuditSinkOptions,
+  type FsyncPolicy,
+  type VerifyResult,
+  type RedactOptions,
+  type RedactionFinding,
+} from './audit/index.js';
+export { loadSqlParsers } from './facets/sql.js';
