@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { openFileAuditSink, type FileAuditSink } from '../audit/file-sink.js';
+import { loadPrivateKey } from '../audit/keys.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
 import type { DecisionEvent } from '../enforce/sink.js';
 import type { PolicySet } from '../policy/policy-set.js';
@@ -17,6 +18,7 @@ interface CheckOptions {
   json?: boolean;
   now?: string;
   audit?: string;
+  signingKey?: string;
 }
 
 /** Registers `warden check`. */
@@ -30,6 +32,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--json', 'print the decision as JSON')
     .option('--now <time>', 'the time rules see as now (ISO-8601); default the current time')
     .option('--audit <path>', 'record every decision in this audit log (a .jsonl file or a directory)')
+    .option('--signing-key <file>', 'Ed25519 private key (warden keygen) to sign checkpoints of the audit log')
     .action(async (opts: CheckOptions) => {
       process.exitCode = await runCheck(opts);
     });
@@ -43,7 +46,9 @@ async function runCheck(opts: CheckOptions): Promise<number> {
     }
     const now = parseNow(opts.now);
     const set = await loadPolicyFiles(opts.policy);
-    const sink = opts.audit === undefined ? null : await openFileAuditSink({ path: opts.audit });
+    if (opts.signingKey !== undefined && opts.audit === undefined) throw new Error('--signing-key needs --audit <path>: it signs checkpoints of that log.');
+    const signingKey = opts.signingKey === undefined ? undefined : await loadPrivateKey(opts.signingKey);
+    const sink = opts.audit === undefined ? null : await openFileAuditSink({ path: opts.audit, ...(signingKey ? { signingKey } : {}) });
     try {
       if (opts.requests !== undefined) return await checkBatch(set, opts.requests, now, sink);
       const request = parseRequestJson(await readInput(opts.request as string), opts.request === '-' ? 'standard input' : (opts.request as string));
@@ -96,7 +101,9 @@ async function checkBatch(set: PolicySet, file: string, now: Date, sink: FileAud
     }
     console.log(JSON.stringify({ line: n, ...decision }));
     code = Math.max(code, exitFor(decision));
+    if (process.stderr.isTTY && n % 10_000 === 0) process.stderr.write(`\r${n.toLocaleString('en-US')} requests decided...`);
   }
+  if (process.stderr.isTTY && n >= 10_000) process.stderr.write(`\r${n.toLocaleString('en-US')} requests decided.   \n`);
   return code;
 }
 

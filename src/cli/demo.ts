@@ -10,6 +10,7 @@ import { Governor, type ApprovalRequest } from '../enforce/governor.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
 import { openFileAuditSink } from '../audit/file-sink.js';
 import { listAuditFiles } from '../audit/files.js';
+import { loadPrivateKey, loadPublicKey } from '../audit/keys.js';
 import { verifyAuditLog } from '../audit/verify.js';
 import type { DecisionEvent, DecisionSink } from '../enforce/sink.js';
 import { EXIT, effectLabel, reportFatal } from './output.js';
@@ -44,18 +45,22 @@ export function registerDemoCommand(program: Command): void {
     .description('Run a scripted support agent under a policy and show what was decided and why.')
     .option('-p, --policy <paths...>', 'policy to run under (default: the bundled demo policy)')
     .option('--audit <path>', 'audit log to record the decisions in', join('.warden', 'audit', 'demo.jsonl'))
-    .action(async (opts: { policy?: string[]; audit: string }) => {
+    .option('--signing-key <file>', 'Ed25519 private key (warden keygen) to sign checkpoints; the demo then verifies them with --public-key')
+    .option('--public-key <file>', 'the matching public key, to verify the signatures at the end')
+    .action(async (opts: { policy?: string[]; audit: string; signingKey?: string; publicKey?: string }) => {
       try {
-        process.exitCode = await runDemo(opts.policy ?? [DEMO_POLICY], opts.audit);
+        process.exitCode = await runDemo(opts.policy ?? [DEMO_POLICY], opts.audit, opts.signingKey, opts.publicKey);
       } catch (e) {
         process.exitCode = reportFatal(e);
       }
     });
 }
 
-async function runDemo(policyPaths: string[], auditPath: string): Promise<number> {
+async function runDemo(policyPaths: string[], auditPath: string, signingKeyPath?: string, publicKeyPath?: string): Promise<number> {
   const policy = await loadPolicyFiles(policyPaths);
-  const log = await openFileAuditSink({ path: auditPath });
+  const signingKey = signingKeyPath === undefined ? undefined : await loadPrivateKey(signingKeyPath);
+  const publicKey = publicKeyPath === undefined ? undefined : await loadPublicKey(publicKeyPath);
+  const log = await openFileAuditSink({ path: auditPath, ...(signingKey ? { signingKey } : {}) });
   // The demo reads back what it recorded, to print it; the file log is the record.
   const events: DecisionEvent[] = [];
   const sink: DecisionSink = {
@@ -112,12 +117,13 @@ async function runDemo(policyPaths: string[], auditPath: string): Promise<number
   console.log(`\n${events.length} decisions recorded: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}.`);
   console.log(`${done.length} calls ran; ${SCRIPT.length - done.length} were stopped before any work started.`);
   await log.close();
-  const result = await verifyAuditLog(await listAuditFiles(log.path));
+  const result = await verifyAuditLog(await listAuditFiles(log.path), publicKey ? { publicKey } : {});
   if (!result.ok) {
     console.log(`\nThe audit log ${log.path} did NOT verify: ${result.firstBad?.reason ?? '?'} at seq ${String(result.firstBad?.seq ?? '?')}: ${result.firstBad?.message ?? ''}`);
     return EXIT.denied;
   }
-  console.log(`\nAudit log: ${log.path} verified: ${result.records} records in an intact hash chain (head seq ${result.head?.seq ?? 0}).`);
+  const signed = result.signaturesChecked > 0 ? `, ${result.signaturesChecked} checkpoint signature(s) verified` : '';
+  console.log(`\nAudit log: ${log.path} verified: ${result.records} records in an intact hash chain (head seq ${result.head?.seq ?? 0})${signed}.`);
   console.log(`Inspect it:  npx warden audit query ${log.path}   |   npx warden audit verify ${log.path}`);
   console.log('\nNext: warden init writes a starter policy; warden check --policy policy.yaml --request req.json decides one request.');
   return EXIT.ok;
