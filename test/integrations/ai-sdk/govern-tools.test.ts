@@ -1,0 +1,485 @@
+/**
+ * The Vercel AI SDK adapter, driven by the AI SDK's own MockLanguageModelV3 through the real
+ * generateText / streamText tool loop, recording into the real file audit sink.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateText, stepCountIs, streamText, tool, type ToolSet } from 'ai';
+import { MockLanguageModelV3, convertArrayToReadableStream } from 'ai/test';
+import ts from 'typescript';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { openFileAuditSink } from '../../../src/audit/file-sink.js';
+import { listAuditFiles } from '../../../src/audit/files.js';
+import { verifyAuditLog } from '../../../src/audit/verify.js';
+import { GovernanceDenied } from '../../../src/enforce/denied.js';
+import { Governor, type ApprovalHandler, type ApprovalRequest } from '../../../src/enforce/governor.js';
+import { MemorySink } from '../../../src/enforce/memory-sink.js';
+import { WardenError } from '../../../src/errors.js';
+import { governTools } from '../../../src/integrations/ai-sdk/index.js';
+import { compilePolicy } from '../../../src/policy/compile.js';
+
+const POLICY = `
+apiVersion: warden/v1
+kind: Policy
+name: shop
+default: deny
+rules:
+  - name: lookups
+    tools: [lookup_order]
+    effect: allow
+  - name: no-big-refunds
+    tools: [refund]
+    when: "args.amount > 100"
+    effect: deny
+    reason: Refunds over 100 are never made by agents
+  - name: approve-refunds
+    tools: [refund]
+    when: "args.amount > 10"
+    effect: require_approval
+    approvers: [finance]
+  - name: small-refunds
+    tools: [refund]
+    effect: allow
+`;
+const policy = compilePolicy([{ name: 'shop.yaml', text: POLICY }]);
+
+type ModelOptions = NonNullable<ConstructorParameters<typeof MockLanguageModelV3>[0]>;
+type GenerateResult = Exclude<ModelOptions['doGenerate'], ((...a: never[]) => unknown) | unknown[] | undefined>;
+type StreamResult = Exclude<ModelOptions['doStream'], ((...a: never[]) => unknown) | unknown[] | undefined>;
+
+const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
+
+function callTurn(calls: Array<{ id: string; tool: string; input: unknown }>): GenerateResult {
+  return {
+    content: calls.map((c) => ({ type: 'tool-call' as const, toolCallId: c.id, toolName: c.tool, input: JSON.stringify(c.input) })),
+    finishReason: { unified: 'tool-calls', raw: undefined },
+    usage,
+    warnings: [],
+  };
+}
+const textTurn = (text: string): GenerateResult => ({ content: [{ type: 'text', text }], finishReason: { unified: 'stop', raw: undefined }, usage, warnings: [] });
+
+function streamTurn(calls: Array<{ id: string; tool: string; input: unknown }>, text?: string): StreamResult {
+  const parts: unknown[] = [{ type: 'stream-start', warnings: [] }];
+  for (const c of calls) parts.push({ type: 'tool-call', toolCallId: c.id, toolName: c.tool, input: JSON.stringify(c.input) });
+  if (text !== undefined) parts.push({ type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: text }, { type: 'text-end', id: 't' });
+  parts.push({ type: 'finish', finishReason: { unified: calls.length > 0 ? 'tool-calls' : 'stop', raw: undefined }, usage });
+  return { stream: convertArrayToReadableStream(parts) } as StreamResult;
+}
+
+/** The shop's tools, each counting how often its body really ran. */
+function shopTools(): { tools: ToolSet; ran: { refund: number; lookup: number; report: number } } {
+  const ran = { refund: 0, lookup: 0, report: 0 };
+  const tools = {
+    refund: tool({
+      description: 'Refund an order',
+      inputSchema: z.object({ order: z.string(), amount: z.number() }),
+      execute: async ({ order, amount }) => {
+        ran.refund++;
+        return `refunded ${amount} on ${order}`;
+      },
+    }),
+    lookup_order: tool({
+      description: 'Look up an order',
+      inputSchema: z.object({ order: z.string() }),
+      execute: ({ order }) => {
+        ran.lookup++;
+        return { order, status: 'shipped' };
+      },
+    }),
+    // A streaming tool: preliminary results, then the final one.
+    sales_report: tool({
+      description: 'Build a report',
+      inputSchema: z.object({ region: z.string() }),
+      execute: async function* ({ region }) {
+        ran.report++;
+        yield { status: 'working', region };
+        yield { status: 'done', region };
+      },
+    }),
+  };
+  return { tools, ran };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'warden-ai-sdk-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface AuditLine {
+  type: string;
+  agent: { id: string } | null;
+  request: { tool: string; args: Record<string, unknown>; context?: Record<string, unknown> };
+  decision: { effect: string; rule: string | null };
+  outcome?: { executed: boolean; effect?: string; approval?: { approved: boolean } };
+}
+
+async function auditLines(path: string): Promise<AuditLine[]> {
+  const verified = await verifyAuditLog(await listAuditFiles(path));
+  expect(verified.ok).toBe(true);
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AuditLine)
+    .filter((l) => l.type === 'decision');
+}
+
+describe('governTools with generateText and the AI SDK mock model', () => {
+  it('runs allowed calls, refuses denied ones, routes approvals, and records every call with the agent id', async () => {
+    const logPath = join(dir, 'audit.jsonl');
+    const sink = await openFileAuditSink({ path: logPath, fsync: 'never' });
+    const asked: ApprovalRequest[] = [];
+    const approvalHandler: ApprovalHandler = (ask) => {
+      asked.push(ask);
+      return ask.request.args.order === 'A-approve';
+    };
+    const governor = new Governor({ policy, sink, agent: { id: 'support-bot', roles: ['support'] }, approvalHandler });
+    const { tools, ran } = shopTools();
+    const model = new MockLanguageModelV3({
+      doGenerate: [
+        callTurn([
+          { id: 'c-small', tool: 'refund', input: { order: 'A-small', amount: 5 } },
+          { id: 'c-big', tool: 'refund', input: { order: 'A-big', amount: 500 } },
+          { id: 'c-yes', tool: 'refund', input: { order: 'A-approve', amount: 50 } },
+          { id: 'c-no', tool: 'refund', input: { order: 'A-refuse', amount: 50 } },
+          { id: 'c-look', tool: 'lookup_order', input: { order: 'A-small' } },
+        ]),
+        textTurn('done'),
+      ],
+    });
+
+    const result = await generateText({ model, tools: governTools(tools, { governor }), prompt: 'sort out the refunds', stopWhen: stepCountIs(3) });
+    await sink.close();
+
+    expect(result.text).toBe('done');
+    expect(ran).toEqual({ refund: 2, lookup: 1, report: 0 });
+    const first = result.steps[0]?.content ?? [];
+    const outcome = (id: string): string => {
+      const part = first.find((p) => (p.type === 'tool-result' || p.type === 'tool-error') && p.toolCallId === id);
+      return part?.type ?? 'missing';
+    };
+    expect(['c-small', 'c-big', 'c-yes', 'c-no', 'c-look'].map(outcome)).toEqual(['tool-result', 'tool-error', 'tool-result', 'tool-error', 'tool-result']);
+    const bigError = first.find((p) => p.type === 'tool-error' && p.toolCallId === 'c-big');
+    expect(bigError?.type === 'tool-error' && bigError.error).toBeInstanceOf(GovernanceDenied);
+
+    // The model saw the denial as the tool's error text.
+    const secondPrompt = JSON.stringify(model.doGenerateCalls[1]?.prompt);
+    expect(secondPrompt).toContain('Refunds over 100 are never made by agents');
+    expect(secondPrompt).toContain('error-text');
+
+    // The approval handler was asked for the two mid-sized refunds only, with the call's id as context.
+    expect(asked.map((a) => [a.request.args.order, a.request.context?.toolCallId, a.request.context?.framework]).sort()).toEqual([
+      ['A-approve', 'c-yes', 'ai-sdk'],
+      ['A-refuse', 'c-no', 'ai-sdk'],
+    ]);
+
+    const lines = await auditLines(logPath);
+    expect(lines).toHaveLength(5);
+    expect(new Set(lines.map((l) => l.agent?.id))).toEqual(new Set(['support-bot']));
+    const byCall = new Map(lines.map((l) => [l.request.context?.toolCallId, l]));
+    expect(byCall.get('c-small')?.outcome).toMatchObject({ executed: true, effect: 'allow' });
+    expect(byCall.get('c-big')?.decision).toMatchObject({ effect: 'deny', rule: 'no-big-refunds' });
+    expect(byCall.get('c-big')?.outcome).toMatchObject({ executed: false });
+    expect(byCall.get('c-yes')?.outcome).toMatchObject({ executed: true, effect: 'allow', approval: { approved: true } });
+    expect(byCall.get('c-no')?.outcome).toMatchObject({ executed: false, effect: 'deny', approval: { approved: false } });
+    expect(byCall.get('c-look')?.request).toMatchObject({ tool: 'lookup_order', args: { order: 'A-small' }, context: { framework: 'ai-sdk' } });
+  });
+
+  it('a tool the policy does not name is denied by default and never runs', async () => {
+    let ran = 0;
+    const governor = new Governor({ policy, agent: { id: 'bot' } });
+    const tools = { delete_account: tool({ inputSchema: z.object({ id: z.string() }), execute: async () => ++ran }) };
+    const model = new MockLanguageModelV3({ doGenerate: [callTurn([{ id: 'c1', tool: 'delete_account', input: { id: 'u1' } }]), textTurn('ok')] });
+    const result = await generateText({ model, tools: governTools(tools, { governor }), prompt: 'x', stopWhen: stepCountIs(3) });
+    expect(ran).toBe(0);
+    expect(result.steps[0]?.content.some((p) => p.type === 'tool-error')).toBe(true);
+  });
+
+  it("onDeny: 'throw' ends the run with GovernanceDenied before the model is called again", async () => {
+    const governor = new Governor({ policy, agent: { id: 'bot' } });
+    const { tools, ran } = shopTools();
+    const model = new MockLanguageModelV3({ doGenerate: [callTurn([{ id: 'c1', tool: 'refund', input: { order: 'A', amount: 500 } }]), textTurn('never')] });
+    const run = generateText({ model, tools: governTools(tools, { governor, onDeny: 'throw' }), prompt: 'x', stopWhen: stepCountIs(3) });
+    const error: unknown = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GovernanceDenied);
+    expect((error as GovernanceDenied).decision).toMatchObject({ effect: 'deny', rule: 'no-big-refunds' });
+    expect(ran.refund).toBe(0);
+    expect(model.doGenerateCalls).toHaveLength(1);
+  });
+
+  it("onDeny: 'throw' still runs allowed calls and keeps a tool's own toModelOutput", async () => {
+    const governor = new Governor({ policy, agent: { id: 'bot' } });
+    const tools = {
+      lookup_order: tool({
+        inputSchema: z.object({ order: z.string() }),
+        execute: async ({ order }) => ({ order }),
+        toModelOutput: ({ output }) => ({ type: 'text', value: `order ${output.order} is fine` }),
+      }),
+    };
+    const model = new MockLanguageModelV3({ doGenerate: [callTurn([{ id: 'c1', tool: 'lookup_order', input: { order: 'Z' } }]), textTurn('ok')] });
+    const result = await generateText({ model, tools: governTools(tools, { governor, onDeny: 'throw' }), prompt: 'x', stopWhen: stepCountIs(3) });
+    expect(result.text).toBe('ok');
+    expect(JSON.stringify(model.doGenerateCalls[1]?.prompt)).toContain('order Z is fine');
+  });
+});
+
+describe('governTools with streamText', () => {
+  it('governs streamed tool calls, including a streaming (async generator) tool', async () => {
+    const sink = new MemorySink();
+    const governor = new Governor({ policy: compilePolicy([{ name: 'p', text: `${POLICY}\n  - name: reports\n    tools: [sales_report]\n    when: "args.region == 'eu'"\n    effect: allow\n` }]), sink, agent: { id: 'analyst' } });
+    const { tools, ran } = shopTools();
+    const model = new MockLanguageModelV3({
+      doStream: [
+        streamTurn([
+          { id: 's-eu', tool: 'sales_report', input: { region: 'eu' } },
+          { id: 's-us', tool: 'sales_report', input: { region: 'us' } },
+          { id: 's-big', tool: 'refund', input: { order: 'B', amount: 900 } },
+        ]),
+        streamTurn([], 'finished'),
+      ],
+    });
+    const result = streamText({ model, tools: governTools(tools, { governor }), prompt: 'x', stopWhen: stepCountIs(3) });
+    const parts: Array<{ type: string; toolCallId?: string; preliminary?: boolean }> = [];
+    for await (const part of result.fullStream) parts.push(part as { type: string; toolCallId?: string; preliminary?: boolean });
+    expect(await result.text).toBe('finished');
+    expect(ran).toEqual({ refund: 0, lookup: 0, report: 1 });
+    const of = (id: string): string[] => parts.filter((p) => p.toolCallId === id && p.type !== 'tool-call' && !p.type.startsWith('tool-input')).map((p) => `${p.type}${p.preliminary ? ':preliminary' : ''}`);
+    expect(of('s-eu')).toEqual(['tool-result:preliminary', 'tool-result:preliminary', 'tool-result']);
+    expect(of('s-us')).toEqual(['tool-error']);
+    expect(of('s-big')).toEqual(['tool-error']);
+    expect(sink.events.map((e) => [e.request.context?.toolCallId, e.outcome?.executed, e.agent?.id])).toEqual(
+      expect.arrayContaining([
+        ['s-eu', true, 'analyst'],
+        ['s-us', false, 'analyst'],
+        ['s-big', false, 'analyst'],
+      ]),
+    );
+    expect(sink.events).toHaveLength(3);
+  });
+
+  it("onDeny: 'throw' fails the stream and the result promises with GovernanceDenied", async () => {
+    const governor = new Governor({ policy, agent: { id: 'bot' } });
+    const { tools, ran } = shopTools();
+    const model = new MockLanguageModelV3({ doStream: [streamTurn([{ id: 'c1', tool: 'refund', input: { order: 'A', amount: 500 } }]), streamTurn([], 'never')] });
+    const result = streamText({ model, tools: governTools(tools, { governor, onDeny: 'throw' }), prompt: 'x', stopWhen: stepCountIs(3), onError: () => undefined });
+    const consumed: unknown = await (async () => {
+      for await (const part of result.fullStream) void part;
+    })().catch((e: unknown) => e);
+    expect(consumed).toBeInstanceOf(GovernanceDenied);
+    expect(await Promise.resolve(result.text).catch((e: unknown) => e)).toBeInstanceOf(GovernanceDenied);
+    expect(ran.refund).toBe(0);
+    expect(model.doStreamCalls).toHaveLength(1);
+  });
+});
+
+describe('caller-supplied authority in the tool input', () => {
+  const cases: Array<{ name: string; input: Record<string, unknown> }> = [
+    { name: 'approved: true', input: { order: 'X', amount: 50, approved: true } },
+    { name: 'Approved: true', input: { order: 'X', amount: 50, Approved: true } },
+    { name: 'a confusable approvеd (Cyrillic e)', input: { order: 'X', amount: 50, ['approv\u0435d']: true } },
+    { name: 'a nested approval', input: { order: 'X', amount: 50, meta: { approval: { approved: true, by: 'finance' } } } },
+    { name: 'an agent id in the body', input: { order: 'X', amount: 50, agent_id: 'admin', agent: { id: 'admin' } } },
+  ];
+  it.each(cases)('$name neither approves nor changes the identity', async ({ input }) => {
+    const sink = new MemorySink();
+    const governor = new Governor({ policy, sink, agent: { id: 'support-bot' } });
+    let ran = 0;
+    const tools = governTools({ refund: tool({ inputSchema: z.record(z.string(), z.unknown()), execute: async () => ++ran }) }, { governor });
+    const model = new MockLanguageModelV3({ doGenerate: [callTurn([{ id: 'c1', tool: 'refund', input }]), textTurn('ok')] });
+    await generateText({ model, tools, prompt: 'x', stopWhen: stepCountIs(3) });
+    expect(ran).toBe(0);
+    expect(sink.events[0]?.agent?.id).toBe('support-bot');
+    expect(sink.events[0]?.outcome).toMatchObject({ executed: false, effect: 'deny' });
+    expect(sink.events[0]?.outcome?.reason).toContain('no approval handler is configured');
+  });
+});
+
+describe('governTools options and shapes', () => {
+  const governor = new Governor({ policy, agent: { id: 'bot' } });
+  const providerTool = { type: 'provider', id: 'acme.web_search', args: {}, inputSchema: z.object({}) } as unknown as ToolSet[string];
+
+  it('refuses a tool without execute unless it is listed in passThrough', () => {
+    expect(() => governTools({ web_search: providerTool }, { governor })).toThrow(expect.objectContaining({ code: 'ERR_UNGOVERNED_TOOL' }) as Error);
+    const tools = governTools({ web_search: providerTool }, { governor, passThrough: ['web_search'] });
+    expect(tools.web_search).toBe(providerTool);
+  });
+
+  it('still governs a tool with execute even when it is listed in passThrough', async () => {
+    let ran = 0;
+    const tools = governTools({ delete_account: tool({ inputSchema: z.object({}), execute: async () => ++ran }) }, { governor, passThrough: ['delete_account'] });
+    await expect(tools.delete_account?.execute?.({}, { toolCallId: 'x', messages: [] })).rejects.toBeInstanceOf(GovernanceDenied);
+    expect(ran).toBe(0);
+  });
+
+  const badOptions: Array<{ name: string; options: unknown }> = [
+    { name: 'no governor', options: {} },
+    { name: 'a governor that is not one', options: { governor: { check: true } } },
+    { name: 'a typo in onDeny', options: { governor, onDeny: 'error_result' } },
+    { name: 'onDeny allow', options: { governor, onDeny: 'allow' } },
+  ];
+  it.each(badOptions)('rejects $name with ERR_INTEGRATION_OPTIONS', ({ options }) => {
+    let error: unknown;
+    try {
+      governTools({}, options as Parameters<typeof governTools>[1]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WardenError);
+    expect((error as WardenError).code).toBe('ERR_INTEGRATION_OPTIONS');
+  });
+
+  it('keeps description, schema and needsApproval, and looks up nothing inherited', () => {
+    const original = tool({ description: 'Refund', inputSchema: z.object({ amount: z.number() }), needsApproval: true, execute: async () => 1 });
+    const tools = governTools({ refund: original }, { governor });
+    expect(tools.refund).toMatchObject({ description: 'Refund', inputSchema: original.inputSchema, needsApproval: true });
+    expect(tools.refund?.execute).not.toBe(original.execute);
+    expect((tools as Record<string, unknown>).toString).toBeUndefined();
+    expect((tools as Record<string, unknown>).constructor).toBeUndefined();
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('a tool named %s is governed under that name like any other', async (name) => {
+    let ran = 0;
+    const sink = new MemorySink();
+    const raw: Record<string, ToolSet[string]> = {};
+    Object.defineProperty(raw, name, { value: tool({ inputSchema: z.object({}), execute: async () => ++ran }), enumerable: true });
+    const tools = governTools(raw, { governor: new Governor({ policy, sink }) }) as Record<string, ToolSet[string] | undefined>;
+    expect(Object.keys(tools)).toEqual([name]);
+    await expect(Promise.resolve(tools[name]?.execute?.({}, { toolCallId: 'c', messages: [] }))).rejects.toBeInstanceOf(GovernanceDenied);
+    expect(ran).toBe(0);
+    expect(sink.events.map((e) => e.request.tool)).toEqual([name]);
+  });
+
+  it('passes the tool exactly the input that was decided, and its own options', async () => {
+    const seen: unknown[] = [];
+    const sink = new MemorySink();
+    const g = new Governor({ policy, sink, agent: { id: 'bot' } });
+    const tools = governTools({ lookup_order: tool({ inputSchema: z.object({ order: z.string() }), execute: async (input, options) => seen.push(input, options.toolCallId) }) }, { governor: g, context: { tenant: 't1' } });
+    const input = { order: 'Q' };
+    await tools.lookup_order?.execute?.(input, { toolCallId: 'call-9', messages: [] });
+    expect(seen).toEqual([{ order: 'Q' }, 'call-9']);
+    expect(sink.events[0]?.request.context).toEqual({ tenant: 't1', framework: 'ai-sdk', toolCallId: 'call-9' });
+  });
+});
+
+describe('cost when unused', () => {
+  const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src');
+  /** Every module reached from `entry` through value (not type-only) imports: relative ones followed, bare ones collected. */
+  function valueImports(entry: string): { files: Set<string>; packages: Set<string> } {
+    const files = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string): void => {
+      if (files.has(file)) return;
+      files.add(file);
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+      const specifiers: string[] = [];
+      const walk = (node: ts.Node): void => {
+        if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier)) {
+          const named = node.importClause?.namedBindings;
+          const allTypes = !node.importClause?.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+          if (!allTypes) specifiers.push(node.moduleSpecifier.text);
+        } else if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+          specifiers.push(node.moduleSpecifier.text);
+        } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+          specifiers.push(node.arguments[0].text);
+        }
+        ts.forEachChild(node, walk);
+      };
+      walk(source);
+      for (const s of specifiers) {
+        if (s.startsWith('.')) visit(resolve(dirname(file), s.replace(/\.js$/, '.ts')));
+        else packages.add(s);
+      }
+    };
+    visit(entry);
+    return { files, packages };
+  }
+  const FRAMEWORKS = ['ai', 'ai/', '@ai-sdk/', '@langchain/', 'langchain', '@openai/agents', 'openai'];
+  const isFramework = (p: string): boolean => FRAMEWORKS.some((f) => (f.endsWith('/') ? p.startsWith(f) : p === f || p.startsWith(`${f}/`)));
+
+  it("importing Warden's root entry point loads no agent framework and no adapter", () => {
+    const { files, packages } = valueImports(join(SRC, 'index.ts'));
+    expect([...packages].filter(isFramework)).toEqual([]);
+    expect([...files].filter((f) => f.includes(`${join('src', 'integrations')}`))).toEqual([]);
+  });
+
+  it('the AI SDK adapter itself loads nothing of the AI SDK at runtime (types only)', () => {
+    const { packages } = valueImports(join(SRC, 'integrations/ai-sdk/index.ts'));
+    expect([...packages].filter(isFramework)).toEqual([]);
+  });
+});
+
+describe('approvals and the AI SDK', () => {
+  it("the SDK's own needsApproval stays an earlier, separate gate: Warden decides when the approved call runs", async () => {
+    const sink = new MemorySink();
+    const governor = new Governor({ policy, sink, agent: { id: 'bot' } });
+    let ran = 0;
+    const tools = governTools({ refund: tool({ inputSchema: z.object({ order: z.string(), amount: z.number() }), needsApproval: true, execute: async () => ++ran }) }, { governor });
+    const model = new MockLanguageModelV3({ doGenerate: [callTurn([{ id: 'c1', tool: 'refund', input: { order: 'A', amount: 500 } }]), textTurn('ok')] });
+    const first = await generateText({ model, tools, prompt: 'refund A', stopWhen: stepCountIs(3) });
+    const request = first.content.find((p) => p.type === 'tool-approval-request');
+    expect(request?.type).toBe('tool-approval-request');
+    expect(sink.events).toHaveLength(0);
+    const approvalId = request?.type === 'tool-approval-request' ? request.approvalId : '';
+    await generateText({
+      model,
+      tools,
+      messages: [
+        { role: 'user', content: 'refund A' },
+        ...first.response.messages,
+        { role: 'tool', content: [{ type: 'tool-approval-response', approvalId, approved: true }] },
+      ],
+      stopWhen: stepCountIs(3),
+    });
+    expect(ran).toBe(0);
+    expect(sink.events.map((e) => [e.decision.rule, e.outcome?.executed, e.request.context?.toolCallId])).toEqual([['no-big-refunds', false, 'c1']]);
+  });
+
+  it('arguments changed while approval is pending are not run', async () => {
+    const sink = new MemorySink();
+    const input = { order: 'A', amount: 50 };
+    const governor = new Governor({
+      policy,
+      sink,
+      approvalHandler: () => {
+        input.amount = 5000;
+        return true;
+      },
+    });
+    let ran = 0;
+    const tools = governTools({ refund: tool({ inputSchema: z.object({ order: z.string(), amount: z.number() }), execute: async () => ++ran }) }, { governor });
+    const error: unknown = await Promise.resolve(tools.refund?.execute?.(input, { toolCallId: 'c1', messages: [] })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GovernanceDenied);
+    expect((error as GovernanceDenied).decision.reason).toContain('changed while approval was pending');
+    expect(ran).toBe(0);
+  });
+});
+
+describe('streaming tool outputs', () => {
+  it("onDeny: 'throw' also ends the run for a denied streaming tool, whose body never starts", async () => {
+    const governor = new Governor({ policy, agent: { id: 'bot' } });
+    const { tools, ran } = shopTools();
+    const model = new MockLanguageModelV3({ doGenerate: [callTurn([{ id: 'c1', tool: 'sales_report', input: { region: 'us' } }]), textTurn('never')] });
+    const error: unknown = await generateText({ model, tools: governTools(tools, { governor, onDeny: 'throw' }), prompt: 'x', stopWhen: stepCountIs(3) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GovernanceDenied);
+    expect(ran.report).toBe(0);
+  });
+
+  it('an execute that returns an AsyncIterable from a plain function gives its last value as the output', async () => {
+    const governor = new Governor({ policy });
+    async function* progress(): AsyncGenerator<string> {
+      yield 'half';
+      yield 'all';
+    }
+    const tools = governTools({ lookup_order: tool({ inputSchema: z.object({ order: z.string() }), execute: () => progress() }) }, { governor });
+    const model = new MockLanguageModelV3({ doGenerate: [callTurn([{ id: 'c1', tool: 'lookup_order', input: { order: 'A' } }]), textTurn('ok')] });
+    const result = await generateText({ model, tools, prompt: 'x', stopWhen: stepCountIs(3) });
+    const part = result.steps[0]?.content.find((p) => p.type === 'tool-result');
+    expect(part?.type === 'tool-result' && part.output).toBe('all');
+  });
+});
