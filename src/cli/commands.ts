@@ -14,9 +14,12 @@ export interface CommandEntry {
 export const COMMANDS: CommandEntry[] = [
   { name: 'check', load: async () => (await import('./check.js')).registerCheckCommand },
   { name: 'explain', load: async () => (await import('./explain.js')).registerExplainCommand },
+  { name: 'test', load: async () => (await import('./test.js')).registerTestCommand },
   { name: 'lint', load: async () => (await import('./lint.js')).registerLintCommand },
+  { name: 'diff', load: async () => (await import('./diff.js')).registerDiffCommand },
   { name: 'init', load: async () => (await import('./init.js')).registerInitCommand },
   { name: 'demo', load: async () => (await import('./demo.js')).registerDemoCommand },
   { name: 'audit', load: async () => (await import('./audit.js')).registerAuditCommand },
   { name: 'keygen', load: async () => (await import('./keygen.js')).registerKeygenCommand },
+  { name: 'convert', load: async () => (await import('./convert.js')).registerConvertCommand },
 ];

@@ -1,42 +1,77 @@
-/** `warden lint`: load errors and warnings for policy files. */
+/** `warden lint`: load errors, warnings and static-analysis findings for policy files. */
+import { isAbsolute, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { readPolicySources } from '../enforce/load-files.js';
-import { compilePolicy } from '../policy/compile.js';
-import { PolicyLoadError, formatIssue, type PolicyIssue } from '../policy/issues.js';
+import { PolicyLoadError } from '../policy/issues.js';
+import { formatFinding, lintPolicy, toSarif, type LintReport } from '../policy/lint.js';
+import { VERSION } from '../version.js';
 import { EXIT, reportFatal } from './output.js';
+
+const FORMATS = ['text', 'json', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface LintOptions {
+  format?: string;
+  json?: boolean;
+  strict?: boolean;
+}
 
 /** Registers `warden lint`. */
 export function registerLintCommand(program: Command): void {
   program
     .command('lint')
-    .description('Check policy files: every load error and warning with file:line:col. Exit 1 on errors.')
+    .description('Check policy files: load errors, warnings and static analysis, each with file:line:col and a fix. Exit 1 on errors (and on warnings with --strict).')
     .argument('<paths...>', 'policy files or directories')
-    .option('--json', 'print findings as JSON')
-    .action(async (paths: string[], opts: { json?: boolean }) => {
+    .option('--format <format>', 'text (default), json, or sarif (SARIF 2.1.0, for code scanning)')
+    .option('--json', 'the same as --format json')
+    .option('--strict', 'exit 1 on warnings too (infos never fail)')
+    .action(async (paths: string[], opts: LintOptions) => {
       process.exitCode = await runLint(paths, opts);
     });
 }
 
-async function runLint(paths: string[], opts: { json?: boolean }): Promise<number> {
-  let issues: PolicyIssue[];
-  let rules = 0;
+async function runLint(paths: string[], opts: LintOptions): Promise<number> {
+  const format = opts.json ? 'json' : (opts.format ?? 'text');
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    console.error(`warden lint: --format "${format}" is not one of ${FORMATS.join(', ')}.`);
+    return EXIT.invalid;
+  }
+  let report: LintReport;
   try {
-    const set = compilePolicy(await readPolicySources(paths));
-    issues = [...set.warnings];
-    rules = set.rules.length;
+    report = lintPolicy(await readPolicySources(paths));
   } catch (e) {
     if (!(e instanceof PolicyLoadError)) return reportFatal(e);
-    issues = e.issues;
+    // A missing or unreadable file is a finding like any other load error.
+    const findings = [...e.issues];
+    report = { loaded: false, rules: 0, findings, errors: findings.filter((f) => f.severity === 'error').length, warnings: findings.filter((f) => f.severity === 'warning').length, infos: 0 };
   }
-  const errors = issues.filter((i) => i.severity === 'error').length;
-  const warnings = issues.length - errors;
-  if (opts.json) {
-    console.log(JSON.stringify({ errors, warnings, issues }));
-  } else {
-    for (const i of issues) console.log(formatIssue(i));
-    if (errors > 0) console.log(`\n${errors} error(s), ${warnings} warning(s). The policy does not load until the errors are fixed.`);
-    else if (warnings > 0) console.log(`\nThe policy loads (${rules} rules), with ${warnings} warning(s) worth a look.`);
-    else console.log(`OK: the policy loads (${rules} rules), no findings.`);
+  print(report, format as Format);
+  return report.errors > 0 || (opts.strict === true && report.warnings > 0) ? EXIT.denied : EXIT.ok;
+}
+
+function print(report: LintReport, format: Format): void {
+  if (format === 'json') {
+    const { errors, warnings, infos, rules, loaded, findings } = report;
+    console.log(JSON.stringify({ errors, warnings, infos, rules, loaded, issues: findings }));
+    return;
   }
-  return errors > 0 ? EXIT.denied : EXIT.ok;
+  if (format === 'sarif') {
+    console.log(JSON.stringify(toSarif(report.findings, { version: VERSION, uriOf: artifactUri }), null, 2));
+    return;
+  }
+  for (const f of report.findings) console.log(formatFinding(f));
+  const { errors, warnings, infos } = report;
+  const notes = infos > 0 ? `, ${infos} note(s)` : '';
+  if (errors > 0) console.log(`\n${errors} error(s), ${warnings} warning(s)${notes}. The policy does not load until the errors are fixed.`);
+  else if (warnings > 0 || infos > 0) console.log(`\nThe policy loads (${report.rules} rules), with ${warnings} warning(s)${notes} worth a look.`);
+  else console.log(`OK: the policy loads (${report.rules} rules), no findings.`);
+}
+
+/** Code scanning wants paths relative to the repository: files under the working directory are written relative to it. */
+function artifactUri(file: string): string {
+  if (file.startsWith('(')) return encodeURIComponent(file);
+  const rel = isAbsolute(file) ? relative(process.cwd(), file) : file;
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return pathToFileURL(file).href;
+  return rel.split(sep).join('/').split('/').map(encodeURIComponent).join('/');
 }

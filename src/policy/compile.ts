@@ -7,6 +7,7 @@ import { canonicalJson } from '../lib/canonical-json.js';
 import { ConditionCompiler, ConditionError, type CompiledCondition, type ConditionInfo } from './cel.js';
 import { EFFECT_RANK, type CompiledRule } from './compiled-rule.js';
 import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec } from './document.js';
+import { isAgtDocument, readAgtDocument } from './agt.js';
 import { compileGlob, literalOf, type GlobMatcher } from './glob.js';
 import { PolicyLoadError, type PolicyIssue } from './issues.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
@@ -14,6 +15,7 @@ import { PolicySet, type PolicyInfo } from './policy-set.js';
 import { parseSource, type NodeReader } from './yaml-reader.js';
 import { FACET_FUNCTIONS } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
+import type { FacetBinding } from '../facets/bindings.js';
 
 /** One policy source: text (YAML or JSON) or an already-built document object. */
 export type PolicySource = { name: string; text: string } | { name: string; document: unknown };
@@ -35,6 +37,28 @@ export interface CompileOptions {
  * @throws PolicyLoadError listing every error with file:line:col.
  */
 export function compilePolicy(sources: readonly PolicySource[], options?: CompileOptions | null): PolicySet {
+  return compileSources(sources, options, []);
+}
+
+/**
+ * Compiles policy sources plus facet bindings an enforcement point supplies for its host's tools
+ * (the Claude Code hook binds `Bash` to the shell facet, `Read` to the path facet with the project
+ * as root, ...). A supplied binding applies to a tool only where no binding of the documents feeds
+ * the same facet to that tool, so a policy's own `facets:` always win. Supplied bindings name
+ * literal tools; they are not part of the digest (it covers the sources).
+ *
+ * @example
+ * ```ts
+ * const bash = { facet: 'shell', tools: ['Bash'], from: parseArgPath('args.command')!, pos: { file: '(hook)', line: 0, col: 0 } } as const;
+ * const set = compilePolicyWithBindings([{ name: 'policy.yaml', text }], [bash]);
+ * ```
+ * @throws PolicyLoadError listing every error with file:line:col.
+ */
+export function compilePolicyWithBindings(sources: readonly PolicySource[], bindings: readonly FacetBinding[], options?: CompileOptions | null): PolicySet {
+  return compileSources(sources, options, bindings);
+}
+
+function compileSources(sources: readonly PolicySource[], options: CompileOptions | null | undefined, supplied: readonly FacetBinding[]): PolicySet {
   options ??= {};
   if (!Array.isArray(sources)) {
     throw new PolicyLoadError([{ severity: 'error', code: 'bad_sources', file: '(input)', line: 0, col: 0, message: 'compilePolicy takes a list of sources: [{ name, text }] or [{ name, document }].' }]);
@@ -56,7 +80,8 @@ export function compilePolicy(sources: readonly PolicySource[], options?: Compil
     }
     for (const doc of documents) {
       if (doc.errors.length > 0) continue;
-      const spec = readPolicyDocument(doc, reader);
+      // AGT (Agent Governance Toolkit) documents load as they are, with that format's semantics.
+      const spec = isAgtDocument(doc) ? readAgtDocument(doc, reader) : readPolicyDocument(doc, reader);
       if (spec) specs.push({ spec, reader, source: source.name });
     }
     issues.push(...reader.issues.splice(0));
@@ -89,8 +114,21 @@ export function compilePolicy(sources: readonly PolicySource[], options?: Compil
   }));
   // Composition does not depend on source order, so neither does the digest.
   const digest = `sha256:${sha256Hex(canonicalJson([...digests].sort()))}`;
-  const facets = new FacetEngine(specs.flatMap(({ spec }) => spec.facets));
+  const own = specs.flatMap(({ spec }) => spec.facets);
+  const facets = new FacetEngine([...own, ...unboundBy(own, supplied)]);
   return new PolicySet({ digest, policies, rules, warnings: issues, limits: { ...DEFAULT_LIMITS, ...options.limits }, facets });
+}
+
+/** The supplied bindings, each narrowed to the tools no own binding of its facet covers. */
+function unboundBy(own: readonly FacetBinding[], supplied: readonly FacetBinding[]): FacetBinding[] {
+  if (supplied.length === 0) return [];
+  const ownGlobs = own.map((b) => ({ facet: b.facet, globs: b.tools.map((t) => compileGlob(t)) }));
+  const out: FacetBinding[] = [];
+  for (const b of supplied) {
+    const tools = b.tools.filter((t) => !ownGlobs.some((o) => o.facet === b.facet && o.globs.some((g) => g.test(t))));
+    if (tools.length > 0) out.push({ ...b, tools });
+  }
+  return out;
 }
 
 function sourceProblem(source: unknown): string | null {

@@ -4,6 +4,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap, type Scalar } from 'yaml';
 import type { PolicyIssue } from './issues.js';
+import { nestingProblem } from './yaml-nesting.js';
 
 /** Largest policy source accepted, in characters. */
 export const MAX_SOURCE_CHARS = 10_000_000;
@@ -155,6 +156,15 @@ export function parseSource(file: string, text: string): { reader: NodeReader; d
   const reader = new NodeReader(file, text, lines);
   if (text.length > MAX_SOURCE_CHARS) {
     reader.error(0, 'too_large', `The file is ${text.length} characters; the limit is ${MAX_SOURCE_CHARS}. Split it into several files.`);
+    return { reader, documents: [] };
+  }
+  // Deep nesting overflows the YAML parser's stack, and a later parse in the same process can then
+  // abort Node; refuse it before parsing.
+  const deep = nestingProblem(text);
+  if (deep) {
+    lines.addNewLine(0);
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lines.addNewLine(i + 1);
+    reader.error(deep.offset, 'too_deep', `${deep.message} Flatten the document.`);
     return { reader, documents: [] };
   }
   const documents = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
