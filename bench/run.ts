@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   redact: () => import('./redact.js'),
   audit: () => import('./audit.js'),
   govern: () => import('./govern.js'),
+  replay: () => import('./replay.js'),
 };
 
 const wanted = process.argv.slice(2);

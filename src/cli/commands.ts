@@ -21,5 +21,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'demo', load: async () => (await import('./demo.js')).registerDemoCommand },
   { name: 'audit', load: async () => (await import('./audit.js')).registerAuditCommand },
   { name: 'keygen', load: async () => (await import('./keygen.js')).registerKeygenCommand },
+  { name: 'replay', load: async () => (await import('./replay.js')).registerReplayCommand },
+  { name: 'mcp-proxy', load: async () => (await import('./mcp-proxy.js')).registerMcpProxyCommand },
+  { name: 'mcp-pin', load: async () => (await import('./mcp-pin.js')).registerMcpPinCommand },
   { name: 'convert', load: async () => (await import('./convert.js')).registerConvertCommand },
 ];

@@ -1,0 +1,128 @@
+/** `warden mcp-proxy`: a governed MCP gateway in front of a real MCP server. */
+import type { Command } from 'commander';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { openFileAuditSink, type FileAuditSink } from '../audit/file-sink.js';
+import { loadPrivateKey } from '../audit/keys.js';
+import { loadPolicyFiles } from '../enforce/load-files.js';
+import { WardenError } from '../errors.js';
+import { McpGateway } from '../integrations/mcp/gateway.js';
+import { listenStreamableHttp, parseListenAddress, type HttpListener } from '../integrations/mcp/http-listener.js';
+import { lockPathFor } from '../integrations/mcp/lock-file.js';
+import { upstreamSpecOf } from '../integrations/mcp/upstream.js';
+import { EXIT, reportFatal } from './output.js';
+
+interface ProxyOptions {
+  policy: string[];
+  audit?: string;
+  signingKey?: string;
+  agentId?: string;
+  serverName?: string;
+  hideDenied?: boolean;
+  redactResults?: boolean;
+  listen?: string;
+  allowRemote?: boolean;
+  upstreamUrl?: string;
+  lock?: string;
+  onChange: string;
+  onNew: string;
+  approvalTimeout?: string;
+}
+
+/** Registers `warden mcp-proxy`. */
+export function registerMcpProxyCommand(program: Command): void {
+  program
+    .command('mcp-proxy')
+    .description('Run an MCP gateway: every tools/call is decided by the policy before the real server sees it; tool definitions are pinned. The server command goes after --.')
+    .requiredOption('-p, --policy <paths...>', 'policy files or directories')
+    .option('--audit <path>', 'record every decision in this audit log (a .jsonl file or a directory)')
+    .option('--signing-key <file>', 'Ed25519 private key (warden keygen) to sign checkpoints of the audit log')
+    .option('--agent-id <id>', 'the agent id rules see as agent.id (default mcp-client)')
+    .option('--server-name <name>', 'the server name rules see as context.server, and its key in the lock file (default: the command line or URL)')
+    .option('--hide-denied', 'leave out of tools/list the tools the policy denies for every call')
+    .option('--redact-results', 'redact credentials in tool results, resource contents and prompts before the client sees them')
+    .option('--listen <host:port>', 'serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio (loopback only unless --allow-remote)')
+    .option('--allow-remote', 'allow --listen on a non-loopback address (the listener has no authentication of its own)')
+    .option('--upstream-url <url>', 'the real server is a Streamable HTTP endpoint, not a command')
+    .option('--lock <file>', 'the pin lock file (default: warden-mcp.lock.json beside the policy)')
+    .option('--on-change <mode>', 'a pinned tool whose definition changed: block or warn', 'block')
+    .option('--on-new <mode>', 'a tool that is not pinned yet, on a pinned server: block or pin', 'block')
+    .option('--approval-timeout <seconds>', 'how long an approval (MCP elicitation) may take', '300')
+    .argument('[command...]', 'the MCP server command and its arguments, after --')
+    .action(async (command: string[], opts: ProxyOptions) => {
+      process.exitCode = await runProxy(command, opts);
+    });
+}
+
+async function runProxy(command: string[], opts: ProxyOptions): Promise<number> {
+  let sink: FileAuditSink | null = null;
+  let gateway: McpGateway | null = null;
+  let listener: HttpListener | null = null;
+  try {
+    const upstream = upstreamSpecOf(command, opts.upstreamUrl);
+    const onChange = oneOf('--on-change', opts.onChange, ['block', 'warn'] as const);
+    const onNew = oneOf('--on-new', opts.onNew, ['block', 'pin'] as const);
+    const approvalTimeoutMs = seconds('--approval-timeout', opts.approvalTimeout ?? '300');
+    const address = opts.listen === undefined ? null : parseListenAddress(opts.listen);
+    if (opts.allowRemote && address === null) throw new WardenError('ERR_MCP_OPTIONS', '--allow-remote only applies with --listen.');
+    if (address !== null && !address.loopback && !opts.allowRemote) {
+      throw new WardenError('ERR_MCP_LISTEN', `Refusing to listen on ${address.host}: not a loopback address. Use 127.0.0.1, or add --allow-remote and put authentication in front.`);
+    }
+    if (opts.signingKey !== undefined && opts.audit === undefined) throw new WardenError('ERR_MCP_OPTIONS', '--signing-key needs --audit <path>: it signs checkpoints of that log.');
+    const policy = await loadPolicyFiles(opts.policy);
+    const lockFile = opts.lock ?? (await lockPathFor(opts.policy));
+    const signingKey = opts.signingKey === undefined ? undefined : await loadPrivateKey(opts.signingKey);
+    sink = opts.audit === undefined ? null : await openFileAuditSink({ path: opts.audit, ...(signingKey ? { signingKey } : {}) });
+    gateway = await McpGateway.start({
+      upstream,
+      policy,
+      lockFile,
+      onChange,
+      onNew,
+      approvalTimeoutMs,
+      ...(sink ? { sink } : {}),
+      ...(opts.agentId !== undefined ? { agentId: opts.agentId } : {}),
+      ...(opts.serverName !== undefined ? { serverName: opts.serverName } : {}),
+      ...(opts.hideDenied ? { hideDenied: true } : {}),
+      ...(opts.redactResults ? { redactResults: true } : {}),
+    });
+    const stop = stopSignal();
+    let reason: 'client' | 'signal' | 'upstream';
+    if (address === null) {
+      const transport = new StdioServerTransport();
+      const clientGone = new Promise<'client'>((resolve) => {
+        process.stdin.once('end', () => resolve('client'));
+        process.stdin.once('close', () => resolve('client'));
+      });
+      await gateway.connect(transport, 'stdio');
+      reason = await Promise.race([clientGone, stop, gateway.closed.then(() => 'upstream' as const)]);
+    } else {
+      listener = await listenStreamableHttp(gateway, { host: address.host, port: address.port, ...(opts.allowRemote ? { allowRemote: true } : {}) });
+      process.stderr.write(`warden mcp-proxy: listening on ${listener.url} (MCP Streamable HTTP) for server ${gateway.serverName}\n`);
+      reason = await Promise.race([stop, gateway.closed.then(() => 'upstream' as const)]);
+    }
+    return reason === 'upstream' ? EXIT.invalid : EXIT.ok;
+  } catch (e) {
+    return reportFatal(e);
+  } finally {
+    await listener?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the listener failed: ${String(e)}`));
+    await gateway?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the gateway failed: ${String(e)}`));
+    await sink?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the audit log failed: ${String(e)}`));
+  }
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new WardenError('ERR_MCP_OPTIONS', `${flag} must be ${allowed.join(' or ')}, not ${JSON.stringify(value)}.`);
+}
+
+function seconds(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n) || n <= 0 || n > 86_400) throw new WardenError('ERR_MCP_OPTIONS', `${flag} must be a number of seconds between 0 and 86400, not ${JSON.stringify(value)}.`);
+  return Math.round(n * 1000);
+}
+
+function stopSignal(): Promise<'signal'> {
+  return new Promise((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => resolve('signal'));
+  });
+}

@@ -1,0 +1,268 @@
+/**
+ * `warden mcp-proxy` and `warden mcp-pin` as users run them: the built CLI as a child process,
+ * the SDK's own Client speaking MCP to it over stdio (and Streamable HTTP with --listen), and the
+ * real filesystem server from npm behind it.
+ *
+ * The CLI is compiled once into a private temporary directory (as test/cli/cli.test.ts does), so
+ * the suite exercises the current sources and never touches dist/.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { LOCK_FILE_NAME, readLockFile } from '../../../src/integrations/mcp/lock-file.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const FS_SERVER = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
+
+let build = '';
+let main = '';
+let root = '';
+let ws = '';
+let policyDir = '';
+let policy = '';
+let lockPath = '';
+const temps: string[] = [];
+const children: ChildProcessWithoutNullStreams[] = [];
+
+beforeAll(() => {
+  build = mkdtempSync(join(tmpdir(), 'warden-mcp-cli-build-'));
+  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
+  symlinkSync(join(ROOT, 'examples'), join(build, 'examples'), 'dir');
+  copyFileSync(join(ROOT, 'package.json'), join(build, 'package.json'));
+  // Type errors in files still being written elsewhere do not stop tsc from emitting.
+  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')], { cwd: ROOT, encoding: 'utf8' });
+  main = join(build, 'dist', 'cli', 'main.js');
+  if (!existsSync(main)) throw new Error(`the CLI did not build: ${main} is missing`);
+
+  root = realpathSync(mkdtempSync(join(tmpdir(), 'warden-mcp-cli-')));
+  temps.push(root);
+  ws = join(root, 'ws');
+  policyDir = join(root, 'policies');
+  for (const d of [ws, join(root, 'outside'), policyDir]) mkdirSync(d);
+  writeFileSync(join(ws, 'notes.txt'), 'hello from the cli');
+  policy = join(policyDir, 'fs.yaml');
+  lockPath = join(policyDir, LOCK_FILE_NAME);
+  writeFileSync(
+    policy,
+    `apiVersion: warden/v1
+kind: Policy
+name: fs
+facets:
+  - tools: [read_text_file, write_file]
+    path: { from: args.path, root: ${JSON.stringify(ws)} }
+rules:
+  - name: writes-stay-in-workspace
+    tools: [write_file]
+    when: "!path.parsed || !path.insideRoot"
+    effect: deny
+    reason: Writes stay inside the workspace
+  - name: reads
+    tools: ["read_*", list_allowed_directories]
+    effect: allow
+  - name: writes
+    tools: [write_file]
+    effect: allow
+`,
+  );
+}, 180_000);
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  if (build) rmSync(build, { recursive: true, force: true });
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+const serverCommand = (): string[] => [process.execPath, FS_SERVER, root];
+
+interface Proxy {
+  client: Client;
+  stderr: () => string;
+  close: () => Promise<void>;
+}
+
+/** The SDK's own Client, spawning `warden mcp-proxy` over stdio. */
+async function proxy(flags: string[]): Promise<Proxy> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [main, 'mcp-proxy', '--policy', policy, ...flags, '--', ...serverCommand()], stderr: 'pipe', cwd: root });
+  let err = '';
+  transport.stderr?.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const client = new Client({ name: 'cli-test-ide', version: '0.1' });
+  await client.connect(transport);
+  return { client, stderr: () => err, close: () => client.close() };
+}
+
+function warden(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [main, ...args], { cwd: root, timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}
+
+async function callText(client: Client, name: string, args: Record<string, unknown>): Promise<{ isError: boolean; text: string }> {
+  const r = (await client.callTool({ name, arguments: args })) as { isError?: boolean; content: Array<{ text?: string }> };
+  return { isError: r.isError === true, text: r.content.map((c) => c.text ?? '').join('') };
+}
+
+describe('warden mcp-proxy over stdio', () => {
+  it('pins on first run, lets an allowed read through, denies a write outside the workspace before the server sees it, and audits both', async () => {
+    const audit = join(root, 'audit');
+    const p = await proxy(['--audit', audit, '--agent-id', 'cli-agent']);
+    try {
+      expect(await callText(p.client, 'read_text_file', { path: join(ws, 'notes.txt') })).toEqual({ isError: false, text: 'hello from the cli' });
+      expect(await callText(p.client, 'write_file', { path: join(root, 'outside', 'x.txt'), content: 'x' })).toEqual({
+        isError: true,
+        text: 'Denied by Warden (rule writes-stay-in-workspace of policy fs): Writes stay inside the workspace',
+      });
+      expect(existsSync(join(root, 'outside', 'x.txt'))).toBe(false);
+      expect(p.stderr()).toContain(`pinned 14 tool definitions of MCP server ${serverCommand().join(' ')} in ${lockPath}.`);
+    } finally {
+      await p.close();
+    }
+    const records = readFileSync(join(audit, 'warden.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; agent: { id: string; labels: Record<string, string> }; request: { tool: string }; decision: { effect: string } })
+      .filter((r) => r.type === 'decision');
+    expect(records.map((r) => [r.request.tool, r.decision.effect, r.agent.id, r.agent.labels.mcp_client_name])).toEqual([
+      ['read_text_file', 'allow', 'cli-agent', 'cli-test-ide'],
+      ['write_file', 'deny', 'cli-agent', 'cli-test-ide'],
+    ]);
+    const verify = await warden(['audit', 'verify', audit]);
+    expect(verify.code).toBe(0);
+  }, 60_000);
+
+  it('exits 0 when the client closes its input', async () => {
+    const child = spawn(process.execPath, [main, 'mcp-proxy', '--policy', policy, '--', ...serverCommand()], { cwd: root });
+    children.push(child);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.resume();
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+    child.stdin.write(`${JSON.stringify(init)}\n`);
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (out.includes('"id":1')) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', (c) => resolve(c));
+      child.stdin.end();
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(out.trim().split('\n')[0] ?? '{}')).toMatchObject({ id: 1, result: { serverInfo: { name: 'secure-filesystem-server' } } });
+  }, 60_000);
+});
+
+describe('a changed tool definition, caught and re-approved with warden mcp-pin', () => {
+  it('blocks the changed tool until mcp-pin records the current definitions', async () => {
+    // Pin (first run), then tamper with the recorded digest of read_text_file, as a changed server would look.
+    const first = await proxy([]);
+    await first.close();
+    const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { servers: Record<string, { tools: Record<string, { digest: string; parts: Record<string, string> }> }> };
+    const key = `stdio:${JSON.stringify(serverCommand())}`;
+    const entry = lock.servers[key];
+    if (!entry?.tools.read_text_file) throw new Error('read_text_file was not pinned');
+    const original = entry.tools.read_text_file.digest;
+    entry.tools.read_text_file.digest = `sha256:${'0'.repeat(64)}`;
+    entry.tools.read_text_file.parts.description = `sha256:${'1'.repeat(64)}`;
+    writeFileSync(lockPath, JSON.stringify(lock, null, 2));
+
+    const changed = await proxy(['--audit', join(root, 'audit-rug')]);
+    try {
+      const message = `Tool "read_text_file" of MCP server ${serverCommand().join(' ')} changed since it was pinned (description); it is blocked as a possible rug pull. Review it, then run \`warden mcp-pin\` for this server to approve the current definitions.`;
+      expect(changed.stderr()).toContain(message);
+      expect((await changed.client.listTools()).tools.map((t) => t.name)).not.toContain('read_text_file');
+      expect(await callText(changed.client, 'read_text_file', { path: join(ws, 'notes.txt') })).toEqual({ isError: true, text: message });
+    } finally {
+      await changed.close();
+    }
+    const audit = readFileSync(join(root, 'audit-rug', 'warden.jsonl'), 'utf8');
+    expect(audit).toContain('"rule":"mcp-pin"');
+    expect(audit).toContain('"event":"tool_changed"');
+
+    const dry = await warden(['mcp-pin', '--policy', policy, '--dry-run', '--', ...serverCommand()]);
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toContain('  changed    read_text_file (description)');
+    expect(dry.stdout).toContain('Dry run: the lock would change.');
+
+    const pin = await warden(['mcp-pin', '--policy', policy, '--', ...serverCommand()]);
+    expect(pin.code).toBe(0);
+    expect(pin.stdout).toContain(`Wrote ${lockPath}: 14 tool definitions pinned.`);
+    expect((await readLockFile(lockPath)).servers[key]?.tools.read_text_file?.digest).toBe(original);
+
+    const again = await proxy([]);
+    try {
+      expect(await callText(again.client, 'read_text_file', { path: join(ws, 'notes.txt') })).toEqual({ isError: false, text: 'hello from the cli' });
+      expect(again.stderr()).not.toContain('changed since it was pinned');
+    } finally {
+      await again.close();
+    }
+    const clean = await warden(['mcp-pin', '--policy', policy, '--dry-run', '--', ...serverCommand()]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain('Dry run: the lock already matches.');
+  }, 120_000);
+});
+
+describe('warden mcp-proxy --listen (Streamable HTTP)', () => {
+  it('serves MCP on a random loopback port and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [main, 'mcp-proxy', '--policy', policy, '--listen', '127.0.0.1:0', '--', ...serverCommand()], { cwd: root });
+    children.push(child);
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stdout.resume();
+    const url = await new Promise<string>((resolve, reject) => {
+      const poll = setInterval(() => {
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(err);
+        if (m?.[1]) {
+          clearInterval(poll);
+          resolve(m[1]);
+        }
+        if (child.exitCode !== null) {
+          clearInterval(poll);
+          reject(new Error(`the proxy exited: ${err}`));
+        }
+      }, 20);
+    });
+    const client = new Client({ name: 'http-ide', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    expect(await callText(client, 'read_text_file', { path: join(ws, 'notes.txt') })).toEqual({ isError: false, text: 'hello from the cli' });
+    expect((await callText(client, 'write_file', { path: join(root, 'outside', 'h.txt'), content: 'h' })).isError).toBe(true);
+    await client.close();
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', (c) => resolve(c));
+      child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+  }, 60_000);
+});
+
+describe('warden mcp-proxy refuses bad invocations (exit 2, nothing started)', () => {
+  const cases: Array<[string, string[], string]> = [
+    ['a non-loopback --listen without --allow-remote', ['--listen', '0.0.0.0:0', '--', process.execPath, FS_SERVER, '/tmp'], 'Refusing to listen on 0.0.0.0: not a loopback address'],
+    ['no server command', [], 'No MCP server given. Put its command after --'],
+    ['both a command and --upstream-url', ['--upstream-url', 'http://127.0.0.1:1/mcp', '--', 'node'], 'Give either --upstream-url or a server command after --, not both.'],
+    ['an unknown --on-change mode', ['--on-change', 'ignore', '--', 'node'], '--on-change must be block or warn, not "ignore".'],
+    ['a bad --approval-timeout', ['--approval-timeout', 'soon', '--', 'node'], '--approval-timeout must be a number of seconds'],
+    ['a server that exits at once', ['--', process.execPath, '-e', 'process.exit(0)'], 'Could not start the MCP server'],
+  ];
+  it.each(cases)('%s', async (_label, flags, message) => {
+    const r = await warden(['mcp-proxy', '--policy', policy, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
+  }, 30_000);
+});
