@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   audit: () => import('./audit.js'),
   govern: () => import('./govern.js'),
   replay: () => import('./replay.js'),
+  hook: () => import('./hook.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -25,4 +25,5 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'mcp-proxy', load: async () => (await import('./mcp-proxy.js')).registerMcpProxyCommand },
   { name: 'mcp-pin', load: async () => (await import('./mcp-pin.js')).registerMcpPinCommand },
   { name: 'convert', load: async () => (await import('./convert.js')).registerConvertCommand },
+  { name: 'hook', load: async () => (await import('./hook.js')).registerHookCommand },
 ];

@@ -1,32 +1,42 @@
 #!/usr/bin/env node
 /** The `warden` command line. Each subcommand lives in its own file, thin over the library. */
-import { Command } from 'commander';
 import { COMMANDS } from './commands.js';
 import { EXIT } from './output.js';
 import { VERSION } from '../version.js';
 
-// A reader that stops early (`warden audit query ... | head`) is not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+// The Claude Code hook runs once per tool call: it skips the argument parser entirely.
+if (process.argv[2] === 'hook') {
+  process.exitCode = await (await import('./hook.js')).runHookCli(process.argv.slice(3));
+} else {
+  await runCommandLine();
 }
 
-const program = new Command();
-program
-  .name('warden')
-  .description('Runtime governance for AI agents: a fail-closed policy decision before every tool call.')
-  .version(VERSION)
-  .showHelpAfterError('(run warden --help for usage)')
-  .exitOverride((err) => {
-    // Usage errors exit 2, like an invalid policy or request; help and version exit 0.
-    process.exit(err.exitCode === 0 ? 0 : EXIT.invalid);
-  });
+async function runCommandLine(): Promise<void> {
+  const { Command } = await import('commander');
 
-// Load only the command being run; load them all for help or an unknown command.
-const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
-const chosen = COMMANDS.find((c) => c.name === first);
-for (const entry of chosen ? [chosen] : COMMANDS) (await entry.load())(program);
+  // A reader that stops early (`warden audit query ... | head`) is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
 
-await program.parseAsync(process.argv);
+  const program = new Command();
+  program
+    .name('warden')
+    .description('Runtime governance for AI agents: a fail-closed policy decision before every tool call.')
+    .version(VERSION)
+    .showHelpAfterError('(run warden --help for usage)')
+    .exitOverride((err) => {
+      // Usage errors exit 2, like an invalid policy or request; help and version exit 0.
+      process.exit(err.exitCode === 0 ? 0 : EXIT.invalid);
+    });
+
+  // Load only the command being run; load them all for help or an unknown command.
+  const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const chosen = COMMANDS.find((c) => c.name === first);
+  for (const entry of chosen ? [chosen] : COMMANDS) (await entry.load())(program);
+
+  await program.parseAsync(process.argv);
+}

@@ -1,0 +1,108 @@
+/**
+ * What the hook writes back to Claude Code: the JSON shapes of the hooks contract
+ * (`SyncHookJSONOutput` in `@anthropic-ai/claude-agent-sdk`), built from a Warden Decision.
+ */
+import type { Decision } from '../../policy/types.js';
+
+/** Longest reason written back (Claude Code shows it to the model or the user). */
+const MAX_REASON = 2000;
+
+/**
+ * The PreToolUse answer: `allow`, `deny` or `ask`, with the reason.
+ *
+ * @example
+ * ```ts
+ * const out: PreToolUseOutput = { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'Warden: ...' } };
+ * ```
+ */
+export interface PreToolUseOutput {
+  hookSpecificOutput: {
+    hookEventName: 'PreToolUse';
+    permissionDecision: 'allow' | 'deny' | 'ask';
+    permissionDecisionReason: string;
+  };
+}
+
+/**
+ * The UserPromptSubmit answer that blocks a prompt: Claude Code drops the prompt and shows the
+ * reason to the user.
+ *
+ * @example
+ * ```ts
+ * const out: PromptBlockOutput = { decision: 'block', reason: 'Warden: ...' };
+ * ```
+ */
+export interface PromptBlockOutput {
+  decision: 'block';
+  reason: string;
+}
+
+/**
+ * The permission decision for a Warden effect: deny for deny, ask for require_approval, allow for
+ * allow and warn. Anything else denies.
+ *
+ * @example
+ * ```ts
+ * permissionDecisionOf('require_approval'); // 'ask'
+ * ```
+ */
+export function permissionDecisionOf(effect: string): 'allow' | 'deny' | 'ask' {
+  if (effect === 'allow' || effect === 'warn') return 'allow';
+  if (effect === 'require_approval') return 'ask';
+  return 'deny';
+}
+
+/**
+ * The PreToolUse output for a decision.
+ *
+ * @example
+ * ```ts
+ * preToolUseOutput(set.decide(request)).hookSpecificOutput.permissionDecision; // 'deny' | 'ask' | 'allow'
+ * ```
+ */
+export function preToolUseOutput(decision: Decision): PreToolUseOutput {
+  return {
+    hookSpecificOutput: {
+      hookEventName: 'PreToolUse',
+      permissionDecision: permissionDecisionOf(decision.effect),
+      permissionDecisionReason: reasonText(decision),
+    },
+  };
+}
+
+/**
+ * The UserPromptSubmit output for a decision: a block for deny and require_approval (a prompt has
+ * no way to ask), nothing (null) when the prompt may go on.
+ *
+ * @example
+ * ```ts
+ * promptOutput(decision); // { decision: 'block', reason: 'Warden: ...' } or null
+ * ```
+ */
+export function promptOutput(decision: Decision): PromptBlockOutput | null {
+  if (decision.effect === 'allow' || decision.effect === 'warn') return null;
+  const why = decision.effect === 'require_approval' ? ' (the rule requires approval, which a prompt cannot ask for, so it is blocked)' : '';
+  return { decision: 'block', reason: clip(`${reasonText(decision)}${why}`) };
+}
+
+/**
+ * The reason Claude Code shows: `Warden: <reason>` and which rule of which policy decided.
+ *
+ * @example
+ * ```ts
+ * reasonText(decision); // 'Warden: Recursive deletes need the repository owner [rule rm-rf of policy coding]'
+ * ```
+ */
+export function reasonText(decision: Decision): string {
+  const effect = decision.effect === 'warn' ? 'warning: ' : '';
+  let reason = decision.reason;
+  if (reason === 'invalid_request') reason = `the request is invalid: ${decision.errors[0]?.message ?? 'unknown problem'}`;
+  // The default reason of a rule already names it.
+  const named = decision.rule !== null && reason.startsWith(`Rule "${decision.rule}" of policy`);
+  const where = decision.rule !== null && !named ? ` [rule ${decision.rule} of policy ${decision.policy ?? '?'}]` : '';
+  return clip(`Warden: ${effect}${reason}${where}`);
+}
+
+function clip(s: string): string {
+  return s.length <= MAX_REASON ? s : `${s.slice(0, MAX_REASON - 3)}...`;
+}

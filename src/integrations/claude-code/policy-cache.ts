@@ -1,0 +1,62 @@
+/**
+ * Loading the hook's policy: read the files on every call, compile only when they changed.
+ */
+import { canonicalJson } from '../../lib/canonical-json.js';
+import { sha256Hex } from '../../lib/hash.js';
+import { readPolicySources } from '../../enforce/load-files.js';
+import { loadSqlParsers } from '../../facets/sql.js';
+import { compilePolicyWithBindings } from '../../policy/compile.js';
+import type { PolicySet } from '../../policy/policy-set.js';
+import { claudeCodeBindings, type BindingOptions } from './mapping.js';
+
+/**
+ * Compiled policy sets keyed by the exact bytes of their sources and the binding options. The
+ * files are read on every load, so an edited policy is in force from the next call: a cache hit
+ * needs every source byte-for-byte equal. A policy that fails to load is never cached, and the
+ * load throws (the hook fails closed).
+ *
+ * @example
+ * ```ts
+ * const cache = new PolicyCache();
+ * const set = await cache.load(['/repo/.warden/policy.yaml'], { root: '/repo', home: '/home/dev' });
+ * ```
+ */
+export class PolicyCache {
+  readonly #max: number;
+  readonly #sets = new Map<string, PolicySet>();
+
+  /** `max`: most sets kept; the least recently used goes first. */
+  constructor(max = 16) {
+    this.#max = Math.max(1, Math.floor(max));
+  }
+
+  /**
+   * Reads the policy files and returns their compiled set with the Claude Code bindings.
+   *
+   * @example
+   * ```ts
+   * const set = await cache.load(['.warden/policy.yaml'], { root: process.cwd() });
+   * ```
+   * @throws PolicyLoadError when a file is missing or unreadable or any source fails to load.
+   */
+  async load(paths: readonly string[], bindings: BindingOptions): Promise<PolicySet> {
+    const sources = await readPolicySources(paths);
+    const key = sha256Hex(canonicalJson({ sources: sources.map((s) => [s.name, 'text' in s ? sha256Hex(s.text) : '']), bindings: [bindings.root, bindings.home ?? null, bindings.windows === true, bindings.realpath !== false] }));
+    const hit = this.#sets.get(key);
+    if (hit) {
+      this.#sets.delete(key);
+      this.#sets.set(key, hit);
+      return hit;
+    }
+    const set = compilePolicyWithBindings(sources, claudeCodeBindings(bindings));
+    // The SQL parsers load asynchronously (WASM); until they have, sql.parsed is false.
+    if (set.boundFacets.has('sql')) await loadSqlParsers();
+    this.#sets.set(key, set);
+    while (this.#sets.size > this.#max) {
+      const oldest = this.#sets.keys().next().value;
+      if (oldest === undefined) break;
+      this.#sets.delete(oldest);
+    }
+    return set;
+  }
+}

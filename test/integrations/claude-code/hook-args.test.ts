@@ -1,0 +1,42 @@
+/**
+ * `warden hook` parses its own arguments (so an entry can skip commander): the same options as
+ * its help, anything else is a usage error (exit 2, which blocks).
+ */
+import { describe, expect, it } from 'vitest';
+import { parseHookArgs } from '../../../src/cli/hook.js';
+
+describe('parseHookArgs', () => {
+  const ok: Array<[string[], unknown]> = [
+    [['claude-code'], { host: 'claude-code', options: {} }],
+    [['claude-code', '--policy', 'a.yaml', 'b/'], { host: 'claude-code', options: { policy: ['a.yaml', 'b/'] } }],
+    [['claude-code', '-p', 'a.yaml', '--no-server'], { host: 'claude-code', options: { policy: ['a.yaml'], server: false } }],
+    [['claude-code', '--policy=a.yaml', '--policy', 'b.yaml'], { host: 'claude-code', options: { policy: ['a.yaml', 'b.yaml'] } }],
+    [['claude-code', '--audit', 'log.jsonl', '--agent-id=coder', '--root', '/repo'], { host: 'claude-code', options: { audit: 'log.jsonl', agentId: 'coder', root: '/repo' } }],
+    [['--agent-id', 'x', 'claude-code'], { host: 'claude-code', options: { agentId: 'x' } }],
+  ];
+
+  it.each(ok)('%j', (args, expected) => {
+    expect(parseHookArgs(args)).toEqual(expected);
+  });
+
+  const bad: Array<[string[], string]> = [
+    [[], 'missing the host'],
+    [['cursor'], 'unknown hook host "cursor"'],
+    [['claude-code', 'extra'], 'unexpected argument extra'],
+    [['claude-code', '--policy'], '--policy needs at least one path'],
+    [['claude-code', '--policy', '--no-server'], '--policy needs at least one path'],
+    [['claude-code', '--policy='], '--policy needs at least one path'],
+    [['claude-code', '--audit'], '--audit needs a value'],
+    [['claude-code', '--audit', '--root', '/x'], '--audit needs a value'],
+    [['claude-code', '--agent-id='], '--agent-id needs a value'],
+    [['claude-code', '--polcy', 'x'], 'unknown option --polcy'],
+    [['claude-code', '--server'], 'unknown option --server'],
+    [['claude-code', '-x'], 'unknown option -x'],
+  ];
+
+  it.each(bad)('%j is a usage error: %s', (args, message) => {
+    const r = parseHookArgs(args);
+    expect(typeof r).toBe('string');
+    expect(r).toContain(message);
+  });
+});
