@@ -37,14 +37,15 @@ import { resolveLogLocation, rotatedFileName, rotatedFiles, secretPathOf, type L
 import { codeOf, MAX_LINE_BYTES, messageOf, readLinesBackward } from './io.js';
 import { keyIdOf, toPrivateKey, type KeyInput } from './keys.js';
 import {
-  buildDecisionBodyEncoded,
-  chainLine,
   DEFAULT_MAX_RECORD_BYTES,
   encodeMembers,
   GENESIS_HASH,
   parseRecordLine,
+  prepareDecisionRecord,
+  prepareRecord,
+  writeChainedLine,
   type AuditRecord,
-  type EncodedMember,
+  type PreparedRecord,
 } from './record.js';
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -137,8 +138,8 @@ export interface FileAuditSinkOptions {
 }
 
 interface Pending {
-  /** The record body, serialized member by member (redacted), waiting for seq and prev. */
-  members: EncodedMember[];
+  /** The record body, serialized (redacted), waiting for seq and prev. */
+  prepared: PreparedRecord;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -177,6 +178,9 @@ interface SinkState {
 
 const NOOP = (): void => undefined;
 
+/** Largest batch buffer a sink keeps for the next batch (bigger ones are left to the GC). */
+const SCRATCH_KEEP_BYTES = 4 * 1024 * 1024;
+
 /** invariant: the only module state; one open writer per resolved log file in this process. */
 const openWriters = new Set<string>();
 
@@ -213,6 +217,11 @@ export class FileAuditSink implements DecisionSink {
   private readonly warn: (warning: AuditWarning) => void;
   private readonly now: () => number;
   private readonly registryKey: string;
+  private readonly buildOptions: { hmacKey: Uint8Array; redaction: FileAuditSinkOptions['redaction']; maxRecordBytes: number };
+  /** Canonical texts proven to hold nothing to redact under this sink's redaction options. */
+  private readonly provenClean = new Set<string>();
+  /** Reused between batches (appends are synchronous); dropped after a batch over SCRATCH_KEEP_BYTES. */
+  private scratch: Buffer | null = null;
 
   private fd: number;
   private ino: number;
@@ -254,6 +263,7 @@ export class FileAuditSink implements DecisionSink {
     this.warn = options.onWarning ?? NOOP;
     this.now = options.now ?? Date.now;
     this.registryKey = state.registryKey;
+    this.buildOptions = { hmacKey: this.hmacKey, redaction: this.redaction, maxRecordBytes: this.maxRecordBytes };
     this.fd = state.fd;
     this.ino = state.ino;
     this.dev = state.dev;
@@ -310,7 +320,7 @@ export class FileAuditSink implements DecisionSink {
       if (this.queue.length >= this.maxQueue) {
         throw new WardenError('ERR_AUDIT_QUEUE_FULL', `${this.queue.length} audit records are waiting to be written to ${this.path}; the disk is not keeping up. Retry later or use a faster fsync policy.`);
       }
-      pending = { members: this.prepare(event), resolve: NOOP, reject: NOOP };
+      pending = { prepared: this.prepare(event), resolve: NOOP, reject: NOOP };
     } catch (e) {
       return Promise.reject(asWardenError(e, this.path));
     }
@@ -337,7 +347,7 @@ export class FileAuditSink implements DecisionSink {
     let own: Pending;
     try {
       this.assertWritable();
-      own = { members: this.prepare(event), resolve: NOOP, reject: NOOP };
+      own = { prepared: this.prepare(event), resolve: NOOP, reject: NOOP };
     } catch (e) {
       throw asWardenError(e, this.path);
     }
@@ -412,8 +422,8 @@ export class FileAuditSink implements DecisionSink {
     if (this.failure !== null) throw this.failure;
   }
 
-  private prepare(event: DecisionEvent): EncodedMember[] {
-    return buildDecisionBodyEncoded(event, { hmacKey: this.hmacKey, redaction: this.redaction, maxRecordBytes: this.maxRecordBytes }).members;
+  private prepare(event: DecisionEvent): PreparedRecord {
+    return prepareDecisionRecord(event, this.buildOptions, this.stream, this.provenClean);
   }
 
   /** Starts the write loop unless it runs; it re-arms itself when work arrived while it finished. */
@@ -488,38 +498,47 @@ export class FileAuditSink implements DecisionSink {
     let hash = this.hash;
     let uncovered = this.uncovered;
     let headIsCheckpoint = this.headIsCheckpoint;
-    const lines: string[] = [];
+    // The batch's lines are written straight into one buffer (each line's bytes hashed in place).
+    let capacity = 0;
+    for (const item of items) capacity += item.prepared.maxBytes;
+    let buf = this.scratch !== null && this.scratch.length >= capacity ? this.scratch : Buffer.allocUnsafe(Math.max(capacity, 64 * 1024));
+    let used = 0;
+    const put = (prepared: PreparedRecord): void => {
+      if (buf.length - used < prepared.maxBytes) {
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, used + prepared.maxBytes));
+        buf.copy(bigger, 0, 0, used);
+        buf = bigger;
+      }
+      const written = writeChainedLine(prepared, seq + 1, hash, buf, used);
+      used = written.end;
+      seq += 1;
+      hash = written.hash;
+    };
     const pushCheckpoint = (signer: Signer): void => {
       const statement = signCheckpoint({ stream: this.stream, seq, hash }, signer.key, signer.keyId);
       const body = { type: 'checkpoint' as const, ts: new Date(this.now()).toISOString(), checkpoint: statement };
-      const chained = chainLine(encodeMembers(body), { seq: seq + 1, stream: this.stream, prev: hash });
-      lines.push(chained.line, '\n');
-      seq += 1;
-      hash = chained.hash;
+      put(prepareRecord(encodeMembers(body), this.stream));
       uncovered = 0;
       headIsCheckpoint = true;
     };
     for (const item of items) {
-      const chained = chainLine(item.members, { seq: seq + 1, stream: this.stream, prev: hash });
-      lines.push(chained.line, '\n');
-      seq += 1;
-      hash = chained.hash;
+      put(item.prepared);
       uncovered += 1;
       headIsCheckpoint = false;
       if (this.signer !== null && uncovered >= this.signer.every) pushCheckpoint(this.signer);
     }
     if (forceCheckpoint && this.signer !== null && uncovered > 0) pushCheckpoint(this.signer);
-    if (lines.length === 0) return batch;
+    this.scratch = buf.length <= SCRATCH_KEEP_BYTES ? buf : null;
+    if (used === 0) return batch;
     this.checkStillOurs();
-    const buf = Buffer.from(lines.join(''), 'utf8');
     let written = 0;
     try {
-      while (written < buf.length) written += fsWriteSync(this.fd, buf, written, buf.length - written);
+      while (written < used) written += fsWriteSync(this.fd, buf, written, used - written);
     } catch (e) {
       if (written > 0) this.truncateBack(batch.start, e);
       throw new WardenError('ERR_AUDIT_WRITE', `Cannot append to ${this.path}: ${describeIoError(e)}. The records were not written.`, { cause: e });
     }
-    this.size += buf.length;
+    this.size += used;
     batch.end = this.size;
     this.seq = seq;
     this.hash = hash;

@@ -7,13 +7,13 @@
  * never carry a raw newline or control character (JSON escapes them).
  */
 import { isUtf8 } from 'node:buffer';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, hash as oneShotHash } from 'node:crypto';
 import { WardenError } from '../errors.js';
-import { canonicalJson } from '../lib/canonical-json.js';
+import { canonicalJson, canonicalJsonProfile, type CanonicalProfile } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/hash.js';
 import type { DecisionEvent, DecisionOutcome } from '../enforce/sink.js';
 import type { AgentIdentity, DecisionError, Effect } from '../policy/types.js';
-import { redactDetailed } from './redact.js';
+import { redactDetailed, redactionIsNoop } from './redact.js';
 
 /**
  * The `prev` of the first record of a stream.
@@ -203,18 +203,20 @@ export type EncodedMember = readonly [key: string, json: string];
 
 /**
  * Serializes the members of an object in key order (undefined members are left out, as
- * canonicalJson does).
+ * canonicalJson does). `known` supplies members already serialized (the caller vouches that each
+ * equals canonicalJson of the member).
  *
  * @example
  * ```ts
  * encodeMembers({ b: 1, a: 'x' }); // [['a', '"x"'], ['b', '1']]
  * ```
  */
-export function encodeMembers(value: object): EncodedMember[] {
+export function encodeMembers(value: object, known: Readonly<Record<string, string>> = {}): EncodedMember[] {
   const out: EncodedMember[] = [];
   for (const key of Object.keys(value).sort()) {
     const member: unknown = (value as Record<string, unknown>)[key];
-    if (member !== undefined) out.push([key, canonicalJson(member)]);
+    if (member === undefined) continue;
+    out.push([key, Object.hasOwn(known, key) ? (known[key] as string) : canonicalJson(member)]);
   }
   return out;
 }
@@ -354,9 +356,33 @@ export function buildDecisionBodyEncoded(
   event: DecisionEvent,
   options: BuildDecisionOptions,
 ): { body: DecisionRecordBody; members: EncodedMember[] } {
-  const { request, decision } = event;
+  return redactedBody(event, options, requestParts(event, options));
+}
+
+/** The unredacted request, its canonical JSON (with profile) and its keyed digest. */
+interface RequestParts {
+  unredacted: AuditRequest;
+  profile: CanonicalProfile;
+  argsDigest: string;
+}
+
+function requestParts(event: DecisionEvent, options: BuildDecisionOptions): RequestParts {
+  const { request } = event;
   const unredacted: AuditRequest = { tool: request.tool, args: request.args, context: request.context };
-  const argsDigest = `hmac-sha256:${createHmac('sha256', options.hmacKey).update(canonicalJson(unredacted)).digest('hex')}`;
+  // The same members in canonical order, so nothing is sorted.
+  const profile = canonicalJsonProfile({ args: unredacted.args, context: unredacted.context, tool: unredacted.tool });
+  const argsDigest = `hmac-sha256:${createHmac('sha256', options.hmacKey).update(profile.json).digest('hex')}`;
+  return { unredacted, profile, argsDigest };
+}
+
+/**
+ * The record body the slow way: the redactor walks the payload and returns a redacted copy, which
+ * is serialized member by member. (The request's canonical text computed for the digest is not
+ * reused: the copy is what the redactor scanned, and a getter may answer differently twice.)
+ */
+function redactedBody(event: DecisionEvent, options: BuildDecisionOptions, parts: RequestParts): { body: DecisionRecordBody; members: EncodedMember[] } {
+  const { request, decision } = event;
+  const { unredacted, argsDigest } = parts;
   const payload = {
     agent: event.agent ?? null,
     request: unredacted,
@@ -402,6 +428,212 @@ export function buildDecisionBodyEncoded(
   return { body, members };
 }
 
+/**
+ * A decision record prepared without the redactor, when redaction is provably a no-op for its
+ * payload (see `redactionIsNoop`): the canonical texts of agent, decision, outcome and request are
+ * then the members themselves, and the redactor's walk and copy are skipped. Null when not proven (or
+ * when the record would be over the size limit): the caller takes the slow path, which decides
+ * (and throws) exactly as before.
+ */
+function provenCleanRecord(
+  event: DecisionEvent,
+  options: BuildDecisionOptions,
+  parts: RequestParts,
+  stream: string,
+  proven: Set<string> | undefined,
+): PreparedRecord | null {
+  const { decision } = event;
+  let agent: CanonicalProfile;
+  let verdict: CanonicalProfile;
+  let outcome: CanonicalProfile | null;
+  try {
+    agent = canonicalJsonProfile(event.agent ?? null);
+    // Keys in canonical order already, so nothing is sorted.
+    verdict = canonicalJsonProfile({
+      approvers: decision.approvers,
+      effect: decision.effect,
+      errors: decision.errors,
+      policy: decision.policy,
+      reason: decision.reason,
+      rule: decision.rule,
+    } satisfies AuditDecision);
+    outcome = event.outcome === undefined ? null : canonicalJsonProfile(event.outcome);
+  } catch {
+    // Not plain JSON: the slow path redacts first and then reports this the way it always has.
+    return null;
+  }
+  const req = parts.profile;
+  const u = parts.unredacted;
+  // Members the redactor visits with an undefined value, which no text shows: only these fixed
+  // words may be among them (`tool`, `args`, `context` of the request; `outcome` of the payload).
+  const requestUndefined = (u.tool === undefined ? 1 : 0) + (u.args === undefined ? 1 : 0) + (u.context === undefined ? 1 : 0);
+  if (req.undefinedMembers !== requestUndefined) return null;
+  const fixedKeys = 4 + requestUndefined; // agent, decision, outcome, request + those
+  const clean = redactionIsNoop(
+    {
+      // agent, decision and outcome recur from call to call; the request rarely does
+      texts: outcome === null ? [agent.json, verdict.json, req.json] : [agent.json, verdict.json, outcome.json, req.json],
+      repeating: outcome === null ? 2 : 3,
+      depth: 1 + Math.max(agent.depth, verdict.depth, outcome?.depth ?? 0, req.depth),
+      undefinedMembers: agent.undefinedMembers + verdict.undefinedMembers + (outcome?.undefinedMembers ?? 0),
+      binary: agent.binary + verdict.binary + (outcome?.binary ?? 0) + req.binary,
+      fixedKeys,
+      fixedKeyChars: fixedKeys * 'decision'.length,
+    },
+    options.redaction,
+    proven,
+  );
+  if (!clean) return null;
+  // The slow path's members, serialized the same way (undefined ones left out), placed around the
+  // link members as prepareRecord places them: agent, argsDigest, decision | hash | outcome,
+  // policyDigest, prev | redactions, request, seq | stream, ts, type.
+  const policyDigest = decision.policyDigest === undefined ? '' : `"policyDigest":${canonicalJson(decision.policyDigest)},`;
+  const ts = event.ts === undefined ? '' : `,"ts":${canonicalJson(event.ts)}`;
+  const head = `{"agent":${agent.json},"argsDigest":"${parts.argsDigest}","decision":${verdict.json},`;
+  const r0 = `${outcome === null ? '' : `"outcome":${outcome.json},`}${policyDigest}"prev":`;
+  const r1 = `,"redactions":[],"request":${req.json},"seq":`;
+  const streamJson = JSON.stringify(stream);
+  const prepared = preparedOf(head, r0, r1, `,"stream":${streamJson}${ts},"type":"decision"}`);
+  // The slow path's size check, encodedBytes(members): the body text's bytes plus one. The
+  // prepared text is the body text plus `"prev":,`, `"seq":,` and `"stream":<stream>,`.
+  const bodyBytes = prepared.bytes.length - 25 - Buffer.byteLength(streamJson, 'utf8') + 1;
+  const limit = (options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES) - CHAIN_FIELDS_ALLOWANCE;
+  return bodyBytes > limit ? null : prepared;
+}
+
+/**
+ * A record body serialized around its chain links, so that placing it in the chain costs a few
+ * byte copies and one hash. In text: the line is `head` + `"hash":"<hash>",` + rest and the hashed
+ * text is `head` + rest, where rest is `r0` + JSON(prev) + `r1` + seq + `r2` (the stream is
+ * already in `r2`). Stored as the UTF-8 bytes of `head`, `r0`, `r1`, `r2` back to back (one flat
+ * buffer per record while it waits in a queue). Built by {@link prepareRecord}; chained by
+ * {@link writeChainedLine}.
+ *
+ * @example
+ * ```ts
+ * const prepared: PreparedRecord = prepareRecord(encodeMembers(body), 'main');
+ * ```
+ */
+export interface PreparedRecord {
+  /** UTF-8 of `head` + `r0` + `r1` + `r2`. */
+  readonly bytes: Buffer;
+  /** Where `head` ends in `bytes` (it is `{` and the members that sort before `hash`, each with a comma). */
+  readonly headEnd: number;
+  /** Where `r0` ends. */
+  readonly r0End: number;
+  /** Where `r1` ends (`r2` runs to the end). */
+  readonly r1End: number;
+  /** Upper bound on the bytes of the line with its newline, for any seq and prev digest. */
+  readonly maxBytes: number;
+}
+
+const LINK_KEYS: ReadonlySet<string> = new Set(['hash', 'prev', 'seq', 'stream']);
+const LINK_ORDER: readonly string[] = ['prev', 'seq', 'stream'];
+
+/** Bytes of `"hash":"sha256:<64 hex>",`: the member (and comma) inserted into a prepared line. */
+const HASH_MEMBER_BYTES = 81;
+
+function preparedOf(head: string, r0: string, r1: string, r2: string): PreparedRecord {
+  const bytes = Buffer.from(`${head}${r0}${r1}${r2}`, 'utf8');
+  const headEnd = Buffer.byteLength(head, 'utf8');
+  const r0End = headEnd + Buffer.byteLength(r0, 'utf8');
+  const r1End = r0End + Buffer.byteLength(r1, 'utf8');
+  // prev is a quoted digest (73 bytes), seq at most 16 digits, then the hash member and a newline
+  return { bytes, headEnd, r0End, r1End, maxBytes: bytes.length + 73 + 16 + HASH_MEMBER_BYTES + 1 };
+}
+
+/**
+ * Prepares serialized body members (no `hash`, `prev`, `seq` or `stream`) for chaining in `stream`.
+ *
+ * invariant: for every seq and prev digest, {@link writeChainedLine} writes exactly the line
+ * {@link chainLine} returns for these members and link, and the same hash.
+ *
+ * @example
+ * ```ts
+ * const prepared = prepareRecord(encodeMembers({ type: 'checkpoint', ts, checkpoint }), 'main');
+ * ```
+ * @throws WardenError `ERR_AUDIT_RECORD` when a member is one of the chain's own fields.
+ */
+export function prepareRecord(members: readonly EncodedMember[], stream: string): PreparedRecord {
+  const sorted = isSortedByKey(members) ? members : [...members].sort(byKey);
+  let head = '{';
+  // The members after `hash`, with the link members merged in (prev < seq < stream); prev's and
+  // seq's values go between one segment and the next.
+  const segments = [''];
+  let count = 0;
+  let link = 0;
+  const emit = (text: string): void => {
+    segments[segments.length - 1] += count++ === 0 ? text : `,${text}`;
+  };
+  const emitLinksBefore = (key: string | null): void => {
+    for (let name = LINK_ORDER[link]; name !== undefined && (key === null || name < key); name = LINK_ORDER[++link]) {
+      if (name === 'stream') {
+        emit(`"stream":${JSON.stringify(stream)}`);
+      } else {
+        emit(`"${name}":`);
+        segments.push('');
+      }
+    }
+  };
+  for (const [key, json] of sorted) {
+    if (LINK_KEYS.has(key)) throw new WardenError('ERR_AUDIT_RECORD', `A record body cannot carry the chain field ${JSON.stringify(key)}.`);
+    const text = `${JSON.stringify(key)}:${json}`;
+    if (key < 'hash') {
+      head += `${text},`;
+      continue;
+    }
+    emitLinksBefore(key);
+    emit(text);
+  }
+  emitLinksBefore(null);
+  const [r0 = '', r1 = '', r2 = ''] = segments;
+  return preparedOf(head, r0, r1, `${r2}}`);
+}
+
+/**
+ * Writes the line of a prepared body placed at `seq` after `prev`, and a newline, into `out` at
+ * `at` (which must have `prepared.maxBytes` bytes free). Returns the offset after the newline and
+ * the record's hash. The hashed bytes are the line's own bytes without the hash member: they are
+ * laid down once, hashed in place, then moved apart to let the member in.
+ *
+ * @example
+ * ```ts
+ * const { end, hash } = writeChainedLine(prepared, 2, prevHash, buffer, 0);
+ * ```
+ */
+export function writeChainedLine(prepared: PreparedRecord, seq: number, prev: string, out: Buffer, at: number): { end: number; hash: string } {
+  const { bytes, headEnd, r0End, r1End } = prepared;
+  let pos = at + bytes.copy(out, at, 0, r0End);
+  pos += out.write(JSON.stringify(prev), pos, 'utf8');
+  pos += bytes.copy(out, pos, r0End, r1End);
+  pos += out.write(String(seq), pos, 'latin1');
+  pos += bytes.copy(out, pos, r1End, bytes.length);
+  const hash = `sha256:${oneShotHash('sha256', out.subarray(at, pos), 'hex')}`;
+  const member = at + headEnd;
+  out.copyWithin(member + HASH_MEMBER_BYTES, member, pos);
+  out.write(`"hash":"${hash}",`, member, 'latin1');
+  const end = pos + HASH_MEMBER_BYTES;
+  out[end] = 0x0a;
+  return { end: end + 1, hash };
+}
+
+/**
+ * The file sink's preparation of a decision record: the members of {@link buildDecisionBodyEncoded}'s
+ * body (exactly the same text), prepared for chaining in `stream`. Most requests hold nothing to
+ * redact, which is proven from their canonical text (see `redactionIsNoop`) without walking them;
+ * `proven` (one per sink, so per set of redaction options) remembers texts already proven clean.
+ *
+ * @example
+ * ```ts
+ * const prepared = prepareDecisionRecord(event, { hmacKey }, 'main', new Set());
+ * ```
+ * @throws WardenError as {@link buildDecisionBody} does.
+ */
+export function prepareDecisionRecord(event: DecisionEvent, options: BuildDecisionOptions, stream: string, proven?: Set<string>): PreparedRecord {
+  const parts = requestParts(event, options);
+  return provenCleanRecord(event, options, parts, stream, proven) ?? prepareRecord(redactedBody(event, options, parts).members, stream);
+}
+
 function encodedBytes(members: readonly EncodedMember[]): number {
   let n = 2;
   for (const [key, json] of members) n += key.length + 4 + Buffer.byteLength(json, 'utf8');
@@ -422,10 +654,14 @@ function notesOf(findings: ReadonlyArray<{ kind: string; path: string }>): Redac
 
 /** True for a redaction path inside request.args or request.context (both dropped when oversize). */
 function isUnderRequestPayload(path: string): boolean {
-  for (const root of ['$.request.args', '$.request.context']) {
-    if (path === root || path.startsWith(`${root}.`) || path.startsWith(`${root}[`)) return true;
-  }
-  return false;
+  return isUnder(path, '$.request.args') || isUnder(path, '$.request.context');
+}
+
+/** True when a redactor path is `root` or inside it (`root.x`, `root["x"]`, `root[0]`, `root#key`). */
+function isUnder(path: string, root: string): boolean {
+  if (!path.startsWith(root)) return false;
+  const next = path.charAt(root.length);
+  return next === '' || next === '.' || next === '[' || next === '#';
 }
 
 function truncate(s: string): string {
@@ -517,6 +753,8 @@ export function parseRecordLine(bytes: Uint8Array): ParsedLine {
 function fastCheck(record: AuditRecord, text: string, bytes: Buffer): true | 'edited' | null {
   try {
     if (!keysSorted(record) || JSON.stringify(record) !== text) return null;
+    // JSON.stringify escapes a lone surrogate (`\ud800`), which canonicalJson refuses: slow path.
+    if (text.includes('\\ud')) return null;
     // The canonical text without `hash` is the text minus `,"hash":"<hash>"`. `hash` is never the
     // first key (decision and checkpoint records have an earlier key), so a comma precedes it. If
     // the member text occurs more than once (content quoting its own hash), take the slow path.
@@ -534,6 +772,352 @@ function fastCheck(record: AuditRecord, text: string, bytes: Buffer): true | 'ed
   } catch {
     return null;
   }
+}
+
+/**
+ * The fields the verifier reads from a decision record that {@link checkDecisionLine} accepted.
+ *
+ * @example
+ * ```ts
+ * const r: CheckedDecision | null = checkDecisionLine(lineBytes);
+ * if (r !== null) console.log(r.seq, r.prev, r.hash);
+ * ```
+ */
+export interface CheckedDecision {
+  seq: number;
+  stream: string;
+  prev: string;
+  hash: string;
+}
+
+/**
+ * The verifier's fast path for decision records: one pass over the line's bytes that checks it is
+ * exactly canonical JSON (no whitespace, keys in strictly ascending order, strings and numbers in
+ * JSON.stringify's form), shaped like a decision record, and that its hash matches, without
+ * building the record. Returns the fields verify needs, or null when the line is anything else
+ * (a checkpoint, a key that is not plain ASCII, an unusual escape, a bad hash, ...): then
+ * {@link parseRecordLine} decides, and says why.
+ *
+ * invariant: returns non-null only when parseRecordLine(bytes) would return `ok: true` with a
+ * decision record holding these seq, stream, prev and hash. Every check either matches what
+ * canonicalJson writes byte for byte or gives up; nothing is accepted that the full check would not.
+ *
+ * @example
+ * ```ts
+ * const fast = checkDecisionLine(line.bytes);
+ * const record = fast ?? parseRecordLine(line.bytes);
+ * // `scratch`, when given and at least as long as the line, is used to lay out the hashed bytes.
+ * ```
+ */
+export function checkDecisionLine(bytes: Buffer, scratch?: Buffer): CheckedDecision | null {
+  if (!isUtf8(bytes)) return null;
+  return new LineCheck(bytes).decision(scratch);
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+/** Deepest nesting the fast path follows (canonicalJson allows 512; deeper lines take the slow path). */
+const FAST_MAX_DEPTH = 128;
+const DECISION_TYPE = Buffer.from('"decision"', 'latin1');
+const TOOL_KEY = Buffer.from('tool', 'latin1');
+const EFFECT_KEY = Buffer.from('effect', 'latin1');
+
+/** One pass over one line; every method returns false (or -1) as soon as the text is not canonical. */
+class LineCheck {
+  private i = 0;
+  private readonly n: number;
+  /** Set by object() when the wanted key was seen with a string value. */
+  private found = false;
+
+  constructor(private readonly b: Buffer) {
+    this.n = b.length;
+  }
+
+  decision(scratch: Buffer | undefined): CheckedDecision | null {
+    const b = this.b;
+    if (b[0] !== 0x7b) return null;
+    this.i = 1;
+    let prevKeyStart = -1;
+    let prevKeyEnd = -1;
+    let seq = -1;
+    let stream: string | null = null;
+    let prev: string | null = null;
+    let hash: string | null = null;
+    let hashFrom = -1;
+    let hashTo = -1;
+    let ts = false;
+    let type = false;
+    let tool = false;
+    let effect = false;
+    for (let first = true; ; first = false) {
+      const memberStart = this.i;
+      if (!first && b[this.i++] !== COMMA) return null;
+      const keyStart = this.i + 1;
+      if (!this.plainKey()) return null;
+      const keyEnd = this.i - 1;
+      if (prevKeyStart >= 0 && !bytesBefore(b, prevKeyStart, prevKeyEnd, keyStart, keyEnd)) return null;
+      prevKeyStart = keyStart;
+      prevKeyEnd = keyEnd;
+      if (b[this.i++] !== COLON) return null;
+      const valueStart = this.i;
+      const c = b[valueStart];
+      switch (topLevelKey(b, keyStart, keyEnd)) {
+        case 'seq':
+          if (!this.number()) return null;
+          seq = plainPositiveInteger(b, valueStart, this.i);
+          if (seq < 0) return null;
+          break;
+        case 'stream':
+          if (c !== QUOTE || !this.string()) return null;
+          stream = stringValue(b, valueStart, this.i);
+          break;
+        case 'prev':
+          if (c !== QUOTE || !this.string()) return null;
+          prev = digestAt(b, valueStart, this.i);
+          if (prev === null) return null;
+          break;
+        case 'hash':
+          // Its form is not checked here: it must equal the digest computed below, which has it.
+          if (first || c !== QUOTE || !this.string() || this.i - valueStart !== 73) return null;
+          hash = b.toString('latin1', valueStart + 1, this.i - 1);
+          hashFrom = memberStart;
+          hashTo = this.i;
+          break;
+        case 'ts':
+          if (c !== QUOTE || !this.string()) return null;
+          ts = true;
+          break;
+        case 'type':
+          if (!this.value(1) || !sameBytes(b, valueStart, this.i, DECISION_TYPE)) return null;
+          type = true;
+          break;
+        case 'request':
+          if (c !== 0x7b || !this.object(1, TOOL_KEY)) return null;
+          tool = this.found;
+          break;
+        case 'decision':
+          if (c !== 0x7b || !this.object(1, EFFECT_KEY)) return null;
+          effect = this.found;
+          break;
+        default:
+          if (!this.value(1)) return null;
+      }
+      if (b[this.i] === 0x7d) break;
+    }
+    if (this.i + 1 !== this.n) return null;
+    if (seq < 1 || stream === null || prev === null || hash === null || !ts || !type || !tool || !effect) return null;
+    // The hashed bytes are the line without `,"hash":"<hash>"`, laid out in one buffer.
+    const hashed = this.n - (hashTo - hashFrom);
+    const out = scratch !== undefined && scratch.length >= hashed ? scratch : Buffer.allocUnsafe(hashed);
+    b.copy(out, 0, 0, hashFrom);
+    b.copy(out, hashFrom, hashTo, this.n);
+    if (`sha256:${oneShotHash('sha256', out.subarray(0, hashed), 'hex')}` !== hash) return null;
+    return { seq, stream, prev, hash };
+  }
+
+  /** A key of printable ASCII without escapes (so byte order is UTF-16 order); leaves i after its closing quote. */
+  private plainKey(): boolean {
+    const b = this.b;
+    if (b[this.i] !== QUOTE) return false;
+    let i = this.i + 1;
+    for (; i < this.n; i++) {
+      const c = b[i] as number;
+      if (c === QUOTE) {
+        this.i = i + 1;
+        return true;
+      }
+      if (c < 0x20 || c === BACKSLASH || c >= 0x80) return false;
+    }
+    return false;
+  }
+
+  private value(depth: number): boolean {
+    const c = this.b[this.i];
+    if (c === QUOTE) return this.string();
+    if (c === 0x7b) return this.object(depth + 1, null);
+    if (c === 0x5b) return this.array(depth + 1);
+    if (c === 0x74) return this.literal('true');
+    if (c === 0x66) return this.literal('false');
+    if (c === 0x6e) return this.literal('null');
+    return this.number();
+  }
+
+  private literal(word: string): boolean {
+    for (let k = 0; k < word.length; k++) if (this.b[this.i + k] !== word.charCodeAt(k)) return false;
+    this.i += word.length;
+    return true;
+  }
+
+  /** An object with plain ASCII keys in strictly ascending order; `want`: note whether that key holds a string. */
+  private object(depth: number, want: Buffer | null): boolean {
+    if (depth > FAST_MAX_DEPTH) return false;
+    const b = this.b;
+    this.i += 1;
+    let found = false;
+    if (b[this.i] === 0x7d) {
+      this.i += 1;
+      this.found = false;
+      return true;
+    }
+    let prevStart = -1;
+    let prevEnd = -1;
+    for (;;) {
+      const keyStart = this.i + 1;
+      if (!this.plainKey()) return false;
+      const keyEnd = this.i - 1;
+      if (prevStart >= 0 && !bytesBefore(b, prevStart, prevEnd, keyStart, keyEnd)) return false;
+      prevStart = keyStart;
+      prevEnd = keyEnd;
+      if (b[this.i++] !== COLON) return false;
+      const isWanted = want !== null && sameBytes(b, keyStart, keyEnd, want);
+      if (isWanted && b[this.i] === QUOTE) found = true;
+      if (!this.value(depth)) return false;
+      const c = b[this.i++];
+      if (c === 0x7d) break;
+      if (c !== COMMA) return false;
+    }
+    this.found = found;
+    return true;
+  }
+
+  private array(depth: number): boolean {
+    if (depth > FAST_MAX_DEPTH) return false;
+    const b = this.b;
+    this.i += 1;
+    if (b[this.i] === 0x5d) {
+      this.i += 1;
+      return true;
+    }
+    for (;;) {
+      if (!this.value(depth)) return false;
+      const c = b[this.i++];
+      if (c === 0x5d) return true;
+      if (c !== COMMA) return false;
+    }
+  }
+
+  /**
+   * A string as JSON.stringify writes it: raw characters except `"`, `\` and controls, which take
+   * the short escapes (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`) or `\u00xx` in lower case. Any
+   * other escape (`\/`, `\u0041`, a lone surrogate's `\ud800`) is not canonical here.
+   */
+  private string(): boolean {
+    const b = this.b;
+    const n = this.n;
+    let i = this.i + 1;
+    while (i < n) {
+      const c = b[i] as number;
+      if (c === QUOTE) {
+        this.i = i + 1;
+        return true;
+      }
+      if (c === BACKSLASH) {
+        const e = b[i + 1];
+        if (e === QUOTE || e === BACKSLASH || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+          i += 2;
+          continue;
+        }
+        if (e !== 0x75 || b[i + 2] !== 0x30 || b[i + 3] !== 0x30) return false;
+        const hi = b[i + 4];
+        const lo = lowerHex(b[i + 5]);
+        if ((hi !== 0x30 && hi !== 0x31) || lo < 0) return false;
+        const code = (hi === 0x31 ? 16 : 0) + lo;
+        if (code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) return false;
+        i += 6;
+        continue;
+      }
+      if (c < 0x20) return false;
+      i += 1;
+    }
+    return false;
+  }
+
+  /** A number exactly as ECMAScript writes it (`String(Number(t)) === t`; -0 is written 0). */
+  private number(): boolean {
+    const b = this.b;
+    const start = this.i;
+    let i = start;
+    while (i < this.n) {
+      const c = b[i] as number;
+      if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45) i++;
+      else break;
+    }
+    if (i === start) return false;
+    this.i = i;
+    if (plainPositiveInteger(b, start, i) > 0) return true;
+    const t = b.toString('latin1', start, i);
+    return String(Number(t)) === t;
+  }
+}
+
+/**
+ * True when bytes [a, aEnd) sort strictly before [c, cEnd) (unsigned bytes, a prefix first): for
+ * ASCII keys, exactly JavaScript's UTF-16 string order.
+ */
+function bytesBefore(b: Buffer, a: number, aEnd: number, c: number, cEnd: number): boolean {
+  const n = Math.min(aEnd - a, cEnd - c);
+  for (let k = 0; k < n; k++) {
+    const x = b[a + k] as number;
+    const y = b[c + k] as number;
+    if (x !== y) return x < y;
+  }
+  return aEnd - a < cEnd - c;
+}
+
+function sameBytes(b: Buffer, start: number, end: number, expected: Buffer): boolean {
+  if (end - start !== expected.length) return false;
+  for (let k = 0; k < expected.length; k++) if (b[start + k] !== expected[k]) return false;
+  return true;
+}
+
+const TOP_LEVEL_KEYS: ReadonlyArray<readonly [string, Buffer]> = ['seq', 'stream', 'prev', 'hash', 'ts', 'type', 'request', 'decision'].map(
+  (k) => [k, Buffer.from(k, 'latin1')] as const,
+);
+
+/** Which of the top-level keys the fast path reads is at [start, end), or '' for any other key. */
+function topLevelKey(b: Buffer, start: number, end: number): string {
+  for (const [name, bytes] of TOP_LEVEL_KEYS) if (sameBytes(b, start, end, bytes)) return name;
+  return '';
+}
+
+function lowerHex(c: number | undefined): number {
+  if (c === undefined) return -1;
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** The value of digits [start, end) when they are a positive integer written canonically (no leading 0, at most 15 digits), else -1. */
+function plainPositiveInteger(b: Buffer, start: number, end: number): number {
+  const len = end - start;
+  if (len < 1 || len > 15 || b[start] === 0x30) return -1;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const c = b[i] as number;
+    if (c < 0x30 || c > 0x39) return -1;
+    v = v * 10 + (c - 0x30);
+  }
+  return v;
+}
+
+const SHA256_PREFIX = Buffer.from('"sha256:', 'latin1');
+
+/** The digest in the string token [start, end) (quotes included), or null when it is not `sha256:` and 64 lowercase hex. */
+function digestAt(b: Buffer, start: number, end: number): string | null {
+  if (end - start !== 73 || !sameBytes(b, start, start + SHA256_PREFIX.length, SHA256_PREFIX)) return null;
+  for (let i = start + SHA256_PREFIX.length; i < end - 1; i++) if (lowerHex(b[i]) < 0) return null;
+  return b.toString('latin1', start + 1, end - 1);
+}
+
+/** The string token [start, end) decoded (JSON.parse only when it holds an escape or non-ASCII bytes). */
+function stringValue(b: Buffer, start: number, end: number): string {
+  for (let i = start + 1; i < end - 1; i++) {
+    const c = b[i] as number;
+    if (c === BACKSLASH || c >= 0x80) return JSON.parse(b.toString('utf8', start, end)) as string;
+  }
+  return b.toString('latin1', start + 1, end - 1);
 }
 
 /** True when the keys of every object inside `value` are in strictly ascending UTF-16 order. */

@@ -23,6 +23,20 @@ export interface FoldedView {
 const NEEDS_FOLD = /[\u0080-\uffff]|%[2-7][0-9A-Fa-f]|\\u00[2-7][0-9A-Fa-f]/;
 
 /**
+ * True when {@link buildView} would change `text` (it holds a non-ASCII character, or a percent or
+ * `\u00XX` escape of a printable ASCII character); false means the view is the text itself.
+ *
+ * @example
+ * ```ts
+ * viewDiffers('plain ascii'); // false
+ * viewDiffers('gh\u200bp_'); // true
+ * ```
+ */
+export function viewDiffers(text: string): boolean {
+  return NEEDS_FOLD.test(text);
+}
+
+/**
  * Builds the detection view of `text` in one linear pass.
  *
  * @example

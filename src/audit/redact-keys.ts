@@ -81,8 +81,46 @@ export function classifyKey(key: string, extra: ExtraKeys = []): string | null {
 }
 
 // Every stem and word above contains one of these: a key without any is not a secret key (fast path).
-const HINT = /pass|pwd|secret|token|key|auth|cookie|credential/i;
+const HINT_STEMS: readonly string[] = ['pass', 'pwd', 'secret', 'token', 'key', 'auth', 'cookie', 'credential'];
+// invariant: an alternation of literals, linear.
+const HINT = new RegExp(HINT_STEMS.join('|'), 'i');
 const SEPARATORS = /[^A-Za-z0-9]+/g;
+
+/**
+ * A HINT stem whose letters may be apart in JSON text, with only what `classifyKey` removes before
+ * its HINT test between them: separators (non-alphanumerics), which JSON text writes either as
+ * themselves or, for `"`, `\` and controls, as an escape (`\"`, `\\`, `\n`, `\u001f`) whose letters
+ * are not part of the key's words.
+ * invariant: linear. Each gap is a star over units that begin with different characters (a
+ * non-alphanumeric other than `\`, or `\` and then `u` and four hex digits or one other
+ * character), so a gap is read one way only; each attempt starts at a stem's first letter and
+ * crosses at most as many gaps as the stem has letters.
+ */
+const SPLIT_HINT = new RegExp(
+  HINT_STEMS.map((stem) => stem.split('').join('(?:[^A-Za-z0-9\\\\]|\\\\u[0-9a-fA-F]{4}|\\\\[^u])*')).join('|'),
+  'i',
+);
+
+/**
+ * False proves that no key and no string value inside a canonical JSON text classifies as a
+ * secret key (without extra keys), provided the text folds to itself (see `viewDiffers`) and
+ * holds no `[REDACTED:` marker. True means "perhaps": classify the strings one by one.
+ *
+ * Why false is a proof: `classifyKey(x)` is null unless HINT matches `x` with its separators
+ * removed (folding and marker stripping leave such an `x` unchanged). A HINT match there is a
+ * stem's letters in `x` with only separators between them; in the JSON text `x` appears with its
+ * letters as they are and each separator as itself or an escape, which is exactly what
+ * SPLIT_HINT allows between the letters. (It may also match across two strings: a false "perhaps".)
+ *
+ * @example
+ * ```ts
+ * jsonMayNameSecretKey('{"path":"/tmp/a"}'); // false
+ * jsonMayNameSecretKey('{"p-a-s-s":"x"}'); // true
+ * ```
+ */
+export function jsonMayNameSecretKey(json: string): boolean {
+  return SPLIT_HINT.test(json);
+}
 
 /**
  * Classifies a key that is already folded ASCII (the detectors' view of a text).

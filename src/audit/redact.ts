@@ -27,7 +27,9 @@
  */
 import { Buffer } from 'node:buffer';
 import { WardenError } from '../errors.js';
-import { classifyKey, normalizeExtraKeys } from './redact-keys.js';
+import { cannotMatch } from './redact-detectors.js';
+import { viewDiffers } from './redact-fold.js';
+import { classifyKey, jsonMayNameSecretKey, normalizeExtraKeys } from './redact-keys.js';
 import { marker } from './redact-kinds.js';
 import { redactText, scanText } from './redact-text.js';
 import type { ScanContext } from './redact-detectors.js';
@@ -168,6 +170,89 @@ export function isSecretKey(key: string): boolean {
   return typeof key === 'string' && classifyKey(key) !== null;
 }
 
+/**
+ * A value described by the canonical JSON texts of its parts, for {@link redactionIsNoop}: the
+ * value's own canonical JSON is these texts wrapped in objects whose keys the caller chose (fixed
+ * words such as `request`), and its members with an `undefined` value are counted, not shown.
+ *
+ * @example
+ * ```ts
+ * const a = canonicalJsonProfile(agent);
+ * const r = canonicalJsonProfile(request);
+ * const described: DescribedValue = { texts: [a.json, r.json], repeating: 1, depth: 1 + Math.max(a.depth, r.depth), undefinedMembers: 0, binary: 0, fixedKeys: 2, fixedKeyChars: 12 };
+ * ```
+ */
+export interface DescribedValue {
+  /** Canonical JSON of each part (`canonicalJsonProfile(part).json`). */
+  texts: readonly string[];
+  /** How many of the first texts are likely to recur (only those are remembered as proven). */
+  repeating: number;
+  /** Deepest nesting of the whole value (the wrapper object is 1). */
+  depth: number;
+  /** Undefined members inside the parts (any: the proof then fails). */
+  undefinedMembers: number;
+  /** Binary buffers inside the parts (any: the proof then fails). */
+  binary: number;
+  /** Keys the wrapper adds, also those with an `undefined` value: fixed plain words no detector or key rule reacts to. */
+  fixedKeys: number;
+  /** Their total length. */
+  fixedKeyChars: number;
+}
+
+/**
+ * True when redacting a value is provably a no-op: {@link redactDetailed} would report no finding
+ * and return a copy with the same canonical JSON. Judged from the canonical JSON texts of the
+ * value's parts in a few linear passes, instead of a walk that scans every key and string. False
+ * means "not proven": redact the value. `proven` remembers texts already judged clean (it must
+ * serve one set of options only; it grows to at most 1024 texts): the decision and agent parts of
+ * audit records repeat.
+ *
+ * Why true is a proof (each step is a condition checked below):
+ * - No extra key names and no entropy fallback: only the detectors and the built-in key rules run.
+ * - No `undefined` member inside a part (so every key the walk visits is in a text or is a fixed
+ *   wrapper key) and no binary buffer (the walk scans bytes as text; canonical JSON shows them as
+ *   numbers); nesting no deeper than `maxDepth`. A cycle never gets here: canonicalJson refuses it.
+ * - The walk's limits hold: each string and key, the sum of their lengths and the number of values
+ *   are all at most the texts' total length plus the wrapper keys (JSON escaping only lengthens).
+ * - Each text folds to itself (`viewDiffers` false): no non-ASCII character and no percent or
+ *   `\u00XX` escape of a printable character. Every string in the part then folds to itself too:
+ *   such a character or escape in a string shows in the text (a `\` is written `\\`, which still
+ *   ends in the escape).
+ * - No detector trigger in a text (`cannotMatch`): a trigger in a string is made of characters JSON
+ *   writes as themselves (letters, digits, `_ - . / : =` and space), so it would show in the text.
+ *   Each key and string value then yields no finding.
+ * - No marker in a text, and no secret key name (`jsonMayNameSecretKey`): no key, `[name, value]`
+ *   tuple or `{ name, value }` pair makes the walk replace a value.
+ * With no finding, every string and key is copied as it is, so the copy's canonical JSON is the
+ * value's own.
+ *
+ * @example
+ * ```ts
+ * const r = canonicalJsonProfile({ path: '/tmp/a' });
+ * redactionIsNoop({ texts: [r.json], repeating: 0, depth: r.depth, undefinedMembers: 0, binary: 0, fixedKeys: 0, fixedKeyChars: 0 }); // true
+ * ```
+ */
+export function redactionIsNoop(value: DescribedValue, options?: RedactOptions, proven?: Set<string>): boolean {
+  const s = options === undefined ? DEFAULT_SETTINGS : settings(options);
+  if (s.ctx.entropy || s.ctx.extraKeys.length > 0 || value.undefinedMembers !== 0 || value.binary !== 0 || value.depth > s.maxDepth) return false;
+  let length = value.fixedKeys + value.fixedKeyChars;
+  for (const text of value.texts) length += text.length;
+  if (length > s.maxStringLength || length > MAX_TOTAL_CHARS || length >= MAX_NODES) return false;
+  for (let i = 0; i < value.texts.length; i++) {
+    const text = value.texts[i] as string;
+    const remember = proven !== undefined && i < value.repeating;
+    if (remember && proven.has(text)) continue;
+    if (!textIsClean(text, s.ctx)) return false;
+    if (remember && proven.size < 1024) proven.add(text);
+  }
+  return true;
+}
+
+/** The text conditions of {@link redactionIsNoop} for one canonical JSON text. */
+function textIsClean(text: string, ctx: ScanContext): boolean {
+  return !text.includes('[REDACTED:') && !viewDiffers(text) && cannotMatch(text, ctx) && !jsonMayNameSecretKey(text);
+}
+
 interface Settings {
   ctx: ScanContext;
   maxDepth: number;
@@ -184,6 +269,13 @@ function settings(options: RedactOptions | undefined): Settings {
   if (!Array.isArray(extra) || extra.some((k) => typeof k !== 'string')) badOption('extraKeys must be an array of strings');
   return { ctx: { entropy: o.entropy === true, extraKeys: normalizeExtraKeys(extra) }, maxDepth, maxStringLength };
 }
+
+/** `settings(undefined)`, computed once (frozen: shared by every call). */
+const DEFAULT_SETTINGS: Settings = Object.freeze({
+  ctx: Object.freeze({ entropy: false, extraKeys: Object.freeze([]) as ScanContext['extraKeys'] }),
+  maxDepth: DEFAULT_MAX_DEPTH,
+  maxStringLength: DEFAULT_MAX_STRING_LENGTH,
+});
 
 function badOption(why: string): never {
   throw new WardenError('ERR_REDACTION_OPTIONS', `Invalid redaction options: ${why}.`);

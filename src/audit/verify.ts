@@ -9,7 +9,7 @@ import { WardenError } from '../errors.js';
 import { checkCheckpointSignature } from './checkpoint.js';
 import { codeOf, MAX_LINE_BYTES, messageOf, readLineBatches } from './io.js';
 import { keyIdOf, toPublicKey, type KeyInput } from './keys.js';
-import { GENESIS_HASH, parseRecordLine, type AuditRecord } from './record.js';
+import { checkDecisionLine, GENESIS_HASH, parseRecordLine, type AuditRecord, type CheckedDecision } from './record.js';
 
 /**
  * Why a log fails verification:
@@ -106,7 +106,7 @@ interface Position {
 /** State while classifying a seq gap. */
 interface Gap {
   expected: number;
-  jumped: AuditRecord;
+  jumped: { seq: number; prev: string };
   at: Position;
   linesLeft: number;
   sawExpected: boolean;
@@ -148,6 +148,8 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
     lastCheckpoint: null,
     files: files.length,
   };
+  /** Where the fast check lays out the bytes it hashes (lines longer than this get their own buffer). */
+  const scratch = Buffer.allocUnsafe(64 * 1024);
   let expected = 1;
   let prev = GENESIS_HASH;
   let prevAt: Position | null = null;
@@ -180,9 +182,10 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
         if (gap !== null) {
           // Past a gap: only classify it.
           if (line.terminated && !line.tooLong) {
-            const parsed = parseRecordLine(line.bytes);
-            if (parsed.ok) {
-              const r = parsed.record;
+            const fast = checkDecisionLine(line.bytes, scratch);
+            const parsed = fast === null ? parseRecordLine(line.bytes) : null;
+            const r: { seq: number; hash: string } | null = fast ?? (parsed?.ok === true ? parsed.record : null);
+            if (r !== null) {
               if (r.hash === gap.jumped.prev) predecessorSeen = true;
               if (r.seq === gap.expected) gap.sawExpected = true;
               if (r.seq === gap.jumped.seq) gap.sawJumpedAgain = true;
@@ -210,12 +213,16 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
           fail({ seq: expected, ...at, reason: 'malformed', message: line.tooLong ? `the line is ${line.length} bytes, over the ${maxLineBytes}-byte limit` : 'the line is empty' });
           break outer;
         }
-        const parsed = parseRecordLine(line.bytes);
-        if (!parsed.ok) {
-          fail({ seq: parsed.seq ?? expected, ...at, reason: parsed.reason, message: parsed.message });
-          break outer;
+        // Most lines are decision records the one-pass check accepts; anything else is parsed whole.
+        let record: CheckedDecision | AuditRecord | null = checkDecisionLine(line.bytes, scratch);
+        if (record === null) {
+          const parsed = parseRecordLine(line.bytes);
+          if (!parsed.ok) {
+            fail({ seq: parsed.seq ?? expected, ...at, reason: parsed.reason, message: parsed.message });
+            break outer;
+          }
+          record = parsed.record;
         }
-        const record = parsed.record;
         if (result.stream === null) {
           result.stream = record.stream;
         } else if (record.stream !== result.stream) {
@@ -248,7 +255,7 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
           }
           break outer;
         }
-        if (record.type === 'checkpoint') {
+        if ('type' in record && record.type === 'checkpoint') {
           const c = record.checkpoint;
           if (c.stream !== record.stream || c.seq !== record.seq - 1 || c.hash !== record.prev) {
             fail({ seq: record.seq, ...at, reason: 'bad_signature', message: `the checkpoint signs ${c.stream} seq ${c.seq}, not the record right before it (seq ${record.seq - 1})` });
@@ -277,7 +284,6 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
           sawExpectedHead = true;
         }
         result.records += 1;
-        result.head = { seq: record.seq, hash: record.hash };
         prev = record.hash;
         prevAt = at;
         expected += 1;
@@ -285,6 +291,7 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
     }
   }
   if (gap !== null) settleGap(gap);
+  if (result.records > 0) result.head = { seq: expected - 1, hash: prev };
   if (found.bad === null && expect !== undefined && !sawExpectedHead) {
     const lastSeq = expected - 1;
     const where: Position = last ?? { file: files[files.length - 1] ?? '', line: 0 };

@@ -107,10 +107,10 @@ export function registerAuditCommand(program: Command): void {
               `key        ${head.keyId}`,
               `signature  ${head.signature}`,
               `checkpoint seq ${head.checkpointSeq} at ${printable(head.ts)} in ${head.file}`,
-              head.signatureValid === null ? 'signature  not checked (pass --pubkey to check it)' : head.signatureValid ? 'signature  valid' : `signature  INVALID: ${head.signatureProblem ?? ''}`,
+              head.signatureValid === null ? 'verified   no key given (pass --pubkey to check the signature)' : head.signatureValid ? 'verified   signature valid' : `verified   SIGNATURE INVALID: ${head.signatureProblem ?? ''}`,
               '',
               'Store these lines outside this machine. Later, prove the log still reaches this head:',
-              `  warden audit verify ${paths.map(shellQuote).join(' ')}${opts.pubkey === undefined ? '' : ` --pubkey ${shellQuote(opts.pubkey)}`} --expect-seq ${head.seq} --expect-hash ${head.hash}`,
+              `  warden audit verify ${files.map(shellQuote).join(' ')}${opts.pubkey === undefined ? '' : ` --pubkey ${shellQuote(opts.pubkey)}`} --expect-seq ${head.seq} --expect-hash ${head.hash}`,
               '',
             ].join('\n'),
           );

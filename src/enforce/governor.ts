@@ -125,7 +125,7 @@ export class Governor {
     if (decision.effect === 'require_approval') approval = await this.#approval(full, request, decision, fingerprint);
     const verdict = finalVerdict(decision, approval);
     try {
-      await this.sink.write(this.#event(verdict, full, now));
+      await this.sink.write(this.#event(verdict, full, now, request, fingerprint));
       verdict.recorded = true;
     } catch (e) {
       this.#auditFailed(verdict, e);
@@ -152,7 +152,7 @@ export class Governor {
     const verdict = finalVerdict(decision, approval);
     try {
       if (!this.sink.writeSync) throw new Error('the decision sink cannot record synchronously; govern an async function instead');
-      this.sink.writeSync(this.#event(verdict, full, now));
+      this.sink.writeSync(this.#event(verdict, full, now, request, fingerprint));
       verdict.recorded = true;
     } catch (e) {
       this.#auditFailed(verdict, e);
@@ -195,7 +195,7 @@ export class Governor {
 
   #complete(request: Partial<Request>): Partial<Request> {
     if (request === null || typeof request !== 'object') return request;
-    const full: Partial<Request> = { ...request };
+    const full: Partial<Request> = shallowCopy(request);
     if (full.agent === undefined && this.#agent !== undefined) full.agent = this.#agent;
     if (this.#context !== undefined) {
       const own = full.context;
@@ -289,9 +289,9 @@ export class Governor {
     }
   }
 
-  #event(verdict: Verdict, live: Partial<Request>, now: Date): DecisionEvent {
+  #event(verdict: Verdict, live: Partial<Request>, now: Date, original: Partial<Request>, fingerprint: string): DecisionEvent {
     // The sink gets its own copy: it cannot reach (or change) the caller's objects.
-    const request = copyOf(live);
+    const request = copyFromFingerprint(live, original, fingerprint) ?? copyOf(live);
     const agent = request.agent ?? null;
     const event: DecisionEvent = {
       ts: now.toISOString(),
@@ -458,9 +458,38 @@ function methodNames(obj: object): string[] {
 /** Canonical JSON of the parts of a request that decide; '' when it has no JSON form (then nothing can match it). */
 function fingerprintOf(request: Partial<Request>): string {
   try {
-    return canonicalJson({ tool: request?.tool, args: request?.args, agent: request?.agent, context: request?.context });
+    const tool = request?.tool;
+    const args = request?.args;
+    const agent = request?.agent;
+    const context = request?.context;
+    // Members in canonical order, so nothing is sorted.
+    return canonicalJson({ agent, args, context, tool });
   } catch {
     return '';
+  }
+}
+
+/**
+ * copyOf(live), reusing the canonical text already made for the fingerprint: the arguments (the
+ * bulk of a request) are parsed from it instead of serialized again. `live` is `original` completed
+ * with the Governor's agent and context, so only those two are copied anew. Null (use copyOf)
+ * when the request has members the fingerprint leaves out, or when anything has no JSON form.
+ */
+function copyFromFingerprint(live: Partial<Request>, original: Partial<Request>, fingerprint: string): Partial<Request> | null {
+  if (fingerprint === '' || original === null || typeof original !== 'object') return null;
+  for (const key of Object.keys(original)) if (key !== 'tool' && key !== 'args' && key !== 'agent' && key !== 'context') return null;
+  try {
+    // invariant: the fingerprint is canonicalJson({ tool, args, agent, context }) of `original`,
+    // whose tool and args are `live`'s own (the same objects, serialized once).
+    const parsed = JSON.parse(fingerprint) as Partial<Request>;
+    const copy: Partial<Request> = {};
+    if (parsed.tool !== undefined) copy.tool = parsed.tool;
+    if (parsed.args !== undefined) copy.args = parsed.args;
+    if (live.agent !== undefined) copy.agent = JSON.parse(canonicalJson(live.agent)) as Request['agent'];
+    if (live.context !== undefined) copy.context = JSON.parse(canonicalJson(live.context)) as Request['context'];
+    return copy;
+  } catch {
+    return null;
   }
 }
 
@@ -474,8 +503,45 @@ function copyOf(request: Partial<Request>): Partial<Request> {
   }
 }
 
+/** The members of a Decision as decide() builds it, in its order. */
+const DECISION_KEYS: readonly string[] = ['effect', 'allowed', 'rule', 'policy', 'reason', 'approvers', 'errors', 'policyDigest'];
+
+/** True when `decision` has exactly the members decide() gives it, in that order (and no symbol keys). */
+function isPlainDecision(decision: Decision): boolean {
+  const keys = Object.keys(decision);
+  if (keys.length !== DECISION_KEYS.length) return false;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== DECISION_KEYS[i]) return false;
+  return Object.getOwnPropertySymbols(decision).length === 0;
+}
+
+/**
+ * `{ ...request }`, built without a spread when it may: V8 makes adding a member to a spread copy
+ * (the Governor's agent, here) a slow path. Object.assign copies the same own enumerable members in
+ * the same order; it assigns where a spread defines, which differs only for a `__proto__` member,
+ * so such a request is spread.
+ */
+function shallowCopy(request: Partial<Request>): Partial<Request> {
+  return Object.hasOwn(request, '__proto__') ? { ...request } : Object.assign({}, request);
+}
+
 function finalVerdict(decision: Decision, approval: ApprovalOutcome | undefined): Verdict {
-  const verdict: Verdict = { ...decision, errors: [...decision.errors], approvers: [...decision.approvers], policyDecision: decision, recorded: false, warnings: [] };
+  // The literal is the spread below for a decision shaped as decide() makes it (V8 makes adding
+  // members to a spread copy a slow path); any other decision is spread.
+  const verdict: Verdict = isPlainDecision(decision)
+    ? {
+        effect: decision.effect,
+        allowed: decision.allowed,
+        rule: decision.rule,
+        policy: decision.policy,
+        reason: decision.reason,
+        approvers: [...decision.approvers],
+        errors: [...decision.errors],
+        policyDigest: decision.policyDigest,
+        policyDecision: decision,
+        recorded: false,
+        warnings: [],
+      }
+    : { ...decision, errors: [...decision.errors], approvers: [...decision.approvers], policyDecision: decision, recorded: false, warnings: [] };
   if (approval) {
     verdict.approval = approval;
     if (approval.approved) {

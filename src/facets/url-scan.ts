@@ -20,6 +20,7 @@
  */
 import {
   explicitCandidate,
+  isSpecialScheme,
   OPAQUE_SCHEMES,
   schemelessCandidate,
   SPECIAL_SCHEMES,
@@ -578,7 +579,7 @@ function schemeAt(cur: Cursor, i: number): number {
   while (j < text.length && j - i <= MAX_SCHEME && isSchemeChar(text.charCodeAt(j))) j++;
   if (text.charCodeAt(j) !== 0x3a) return -1;
   const scheme = text.slice(i, j).toLowerCase();
-  const special = SPECIAL_SCHEMES.has(scheme);
+  const special = isSpecialScheme(scheme);
   const doubleSlash = text.charCodeAt(j + 1) === 0x2f && text.charCodeAt(j + 2) === 0x2f;
   if (!special && !doubleSlash && !OPAQUE_SCHEMES.has(scheme)) return -1;
   const end = tokenEnd(text, j + 1);

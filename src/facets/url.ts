@@ -83,7 +83,13 @@ interface WalkState {
   nodes: number;
   total: number;
   visited: Set<object>;
+  /** Values (and, apart, keys) whose scan parsed nothing: scanning them again finds nothing new. */
+  inertValues: Set<string>;
+  inertKeys: Set<string>;
 }
+
+/** Bound on each of the inert-string sets (past it, repeats are simply scanned again). */
+const INERT_LIMIT = 4096;
 
 function fail(state: WalkState, message: string): void {
   if (state.ctx.error === '') state.ctx.error = message;
@@ -115,7 +121,8 @@ function mayHoldCandidate(s: string, isKey: boolean): boolean {
     }
   }
   if (s.length < 8) return false;
-  return LOCALHOST_ANY_CASE.test(s) || (!isKey && isPlainWholeCandidate(s.trim()));
+  // `localhost` has 9 letters: a shorter string cannot hold it
+  return (s.length >= 9 && LOCALHOST_ANY_CASE.test(s)) || (!isKey && isPlainWholeCandidate(s.trim()));
 }
 
 function scanString(state: WalkState, s: string, isKey: boolean): void {
@@ -134,6 +141,14 @@ function scanString(state: WalkState, s: string, isKey: boolean): void {
     return;
   }
   if (s.length <= SHORT_STRING && !mayHoldCandidate(s, isKey)) return;
+  // invariant: a scan that spent no budget parsed no candidate, so it recorded nothing (facts are
+  // only recorded after a parse, and a parse always spends) and set no error; what it did depended
+  // only on the text, its role (key or value) and memo entries, which are never changed or
+  // removed. The same text in the same role scans the same way again: nothing new, so skip it.
+  // (Repeated prose, e-mail addresses and labels are common in arguments.)
+  const inert = isKey ? state.inertKeys : state.inertValues;
+  if (inert.has(s)) return;
+  const budget = state.ctx.budget;
   let ws = 0;
   let we = s.length;
   while (ws < we && s.charCodeAt(ws) <= 0x20) ws++;
@@ -146,6 +161,7 @@ function scanString(state: WalkState, s: string, isKey: boolean): void {
     const stripped = s.slice(ws, we).replace(TABS_AND_NEWLINES, '');
     scanText(stripped, state.ctx, false, 0, isKey ? -1 : 0, isKey ? -1 : stripped.length);
   }
+  if (state.ctx.budget === budget && state.ctx.error === '' && inert.size < INERT_LIMIT) inert.add(s);
 }
 
 // invariant: a single character class, so matching is linear
@@ -222,7 +238,7 @@ function walk(state: WalkState, value: unknown, depth: number): void {
  */
 export function scanUrls(args: unknown): UrlScan {
   const ctx = newScanContext(URL_SCAN_LIMITS.maxUrls, URL_SCAN_LIMITS.maxCandidates);
-  const state: WalkState = { ctx, strings: 0, nodes: 0, total: 0, visited: new Set() };
+  const state: WalkState = { ctx, strings: 0, nodes: 0, total: 0, visited: new Set(), inertValues: new Set(), inertKeys: new Set() };
   try {
     walk(state, args, 0);
   } catch (err) {

@@ -23,21 +23,84 @@ export const MAX_CANONICAL_DEPTH = 512;
  * @throws WardenError `ERR_CANONICAL_JSON` for values JSON cannot represent.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, 0, '$');
+  return write(value, 0, null);
 }
 
-const wellFormed: (s: string) => boolean =
+/**
+ * What {@link canonicalJsonProfile} saw while serializing, besides the text.
+ *
+ * @example
+ * ```ts
+ * const { json, depth } = canonicalJsonProfile({ a: [1] }); // '{"a":[1]}', 2
+ * ```
+ */
+export interface CanonicalProfile {
+  json: string;
+  /** Deepest nesting of objects and arrays (`1` for `{}`, `2` for `{ a: [] }`, `0` for a scalar). */
+  depth: number;
+  /** Object members left out because their value is `undefined` (their keys are not in `json`). */
+  undefinedMembers: number;
+  /** ArrayBuffers and typed arrays or DataViews met (serialized as plain objects, like any object). */
+  binary: number;
+}
+
+/**
+ * {@link canonicalJson}, and how deep the value nests and which of its parts the text does not
+ * show as such (undefined members, binary buffers). The text is exactly canonicalJson's; callers
+ * that reason about a value from its text (the audit writer proving a request holds nothing to
+ * redact) use the rest to know when the text tells the whole story.
+ *
+ * @example
+ * ```ts
+ * canonicalJsonProfile({ a: undefined, b: new Uint8Array(1) }); // { json: '{"b":{"0":0}}', depth: 2, undefinedMembers: 1, binary: 1 }
+ * ```
+ * @throws WardenError `ERR_CANONICAL_JSON`, as canonicalJson does.
+ */
+export function canonicalJsonProfile(value: unknown): CanonicalProfile {
+  const profile: CanonicalProfile = { json: '', depth: 0, undefinedMembers: 0, binary: 0 };
+  profile.json = write(value, 0, profile);
+  return profile;
+}
+
+/**
+ * True when every UTF-16 surrogate in `s` is part of a pair (the one check Warden uses, here and in
+ * request validation).
+ *
+ * @example
+ * ```ts
+ * isWellFormedUnicode('a\ud800'); // false
+ * ```
+ */
+export const isWellFormedUnicode: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: () => boolean }).isWellFormed === 'function'
     ? (s) => (s as unknown as { isWellFormed: () => boolean }).isWellFormed()
     : isWellFormedSlow;
 
-function write(value: unknown, depth: number, path: string): string {
+/**
+ * True when `s` holds a character JSON.stringify changes (a control, `"`, `\`) or a surrogate (it
+ * escapes lone ones; paired ones take the careful path too). Without one, JSON.stringify(s) is
+ * `"` + s + `"`, and `s` is well formed.
+ */
+function needsEscapeOrCheck(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
+
+function stringJson(s: string): string {
+  if (!needsEscapeOrCheck(s)) return `"${s}"`;
+  if (!isWellFormedUnicode(s)) fail('the string holds a lone UTF-16 surrogate, which RFC 8785 forbids');
+  return JSON.stringify(s);
+}
+
+function write(value: unknown, depth: number, profile: CanonicalProfile | null): string {
   switch (typeof value) {
     case 'string':
-      if (!wellFormed(value)) fail(path, 'the string holds a lone UTF-16 surrogate, which RFC 8785 forbids');
-      return JSON.stringify(value);
+      return stringJson(value);
     case 'number':
-      if (!Number.isFinite(value)) fail(path, `the number ${String(value)} has no JSON form`);
+      if (!Number.isFinite(value)) fail(`the number ${String(value)} has no JSON form`);
       // ECMAScript number serialization is the one RFC 8785 specifies; -0 becomes 0.
       return value === 0 ? '0' : JSON.stringify(value);
     case 'boolean':
@@ -46,27 +109,28 @@ function write(value: unknown, depth: number, path: string): string {
       if (value === null) return 'null';
       break;
     default:
-      fail(path, `a ${typeof value} has no JSON form`);
+      fail(`a ${typeof value} has no JSON form`);
   }
-  if (depth >= MAX_CANONICAL_DEPTH) fail(path, `the value is nested deeper than ${MAX_CANONICAL_DEPTH} levels (or holds a cycle)`);
+  if (depth >= MAX_CANONICAL_DEPTH) fail(`the value is nested deeper than ${MAX_CANONICAL_DEPTH} levels (or holds a cycle)`);
+  if (profile !== null && depth + 1 > profile.depth) profile.depth = depth + 1;
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ',';
       const item: unknown = value[i];
-      out += item === undefined ? 'null' : write(item, depth + 1, path);
+      out += item === undefined ? 'null' : write(item, depth + 1, profile);
     }
     return `${out}]`;
   }
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    fail(path, 'objects with toJSON() (Date, Buffer, ...) are not canonicalized; pass plain data');
+    fail('objects with toJSON() (Date, Buffer, ...) are not canonicalized; pass plain data');
   }
+  if (profile !== null && (value instanceof ArrayBuffer || ArrayBuffer.isView(value))) profile.binary += 1;
   const keys = Object.keys(value);
   // Keys are usually already in order (records are built that way); sort only when they are not.
   for (let i = 1; i < keys.length; i++) {
     if ((keys[i - 1] as string) > (keys[i] as string)) {
-      // invariant: JavaScript string comparison is by UTF-16 code unit, exactly the JCS order.
-      keys.sort();
+      sortKeys(keys);
       break;
     }
   }
@@ -74,13 +138,42 @@ function write(value: unknown, depth: number, path: string): string {
   let first = true;
   for (const key of keys) {
     const member: unknown = (value as Record<string, unknown>)[key];
-    if (member === undefined) continue;
-    if (!wellFormed(key)) fail(path, 'a key holds a lone UTF-16 surrogate, which RFC 8785 forbids');
+    if (member === undefined) {
+      if (profile !== null) profile.undefinedMembers += 1;
+      continue;
+    }
+    const name = needsEscapeOrCheck(key) ? keyJson(key) : `"${key}"`;
     if (!first) out += ',';
     first = false;
-    out += `${JSON.stringify(key)}:${write(member, depth + 1, path)}`;
+    out += `${name}:${write(member, depth + 1, profile)}`;
   }
   return `${out}}`;
+}
+
+/**
+ * Sorts distinct keys by UTF-16 code units, as `keys.sort()` does; a few keys are sorted in place by
+ * insertion, which spares the engine's sort its work arrays (most objects have a handful of keys).
+ * invariant: JavaScript string comparison is by UTF-16 code unit, exactly the JCS order.
+ */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 16) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+}
+
+function keyJson(key: string): string {
+  if (!isWellFormedUnicode(key)) fail('a key holds a lone UTF-16 surrogate, which RFC 8785 forbids');
+  return JSON.stringify(key);
 }
 
 /** True when every surrogate in `s` is part of a pair (for runtimes without String#isWellFormed). */
@@ -96,6 +189,6 @@ function isWellFormedSlow(s: string): boolean {
   return true;
 }
 
-function fail(path: string, why: string): never {
-  throw new WardenError('ERR_CANONICAL_JSON', `Cannot canonicalize ${path}: ${why}. Pass plain JSON data.`);
+function fail(why: string): never {
+  throw new WardenError('ERR_CANONICAL_JSON', `Cannot canonicalize $: ${why}. Pass plain JSON data.`);
 }

@@ -1,5 +1,5 @@
 /** SHA-256 helpers used for digests and request binding. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 
 /**
@@ -11,7 +11,8 @@ import { canonicalJson } from './canonical-json.js';
  * ```
  */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  // The one-shot form: no Hash object per call (this runs for every audit record, twice in verify).
+  return hash('sha256', data, 'hex');
 }
 
 /**

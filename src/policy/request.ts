@@ -5,6 +5,7 @@
  */
 import type { AgentIdentity, Request } from './types.js';
 import type { RequestLimits } from './limits.js';
+import { isWellFormedUnicode } from '../lib/canonical-json.js';
 
 /** A request turned into CEL values. */
 export interface CelRequest {
@@ -85,7 +86,7 @@ function convert(value: unknown, path: string, depth: number, limits: RequestLim
   if (--budget.nodes < 0) throw new InvalidRequest(`the request has more than ${limits.maxNodes} values`);
   switch (typeof value) {
     case 'string':
-      if (!wellFormed(value)) throw new InvalidRequest(`${path} is not valid Unicode (it holds a lone UTF-16 surrogate)`);
+      if (!isWellFormedUnicode(value)) throw new InvalidRequest(`${path} is not valid Unicode (it holds a lone UTF-16 surrogate)`);
       if (value.length > limits.maxStringLength) {
         throw new InvalidRequest(`${path} is a string of ${value.length} characters; the limit is ${limits.maxStringLength}`);
       }
@@ -117,7 +118,7 @@ function convert(value: unknown, path: string, depth: number, limits: RequestLim
   for (const key of Object.keys(value as object)) {
     budget.chars -= key.length;
     if (budget.chars < 0) throw new InvalidRequest(`the request holds more than ${limits.maxTotalChars} characters`);
-    if (!wellFormed(key)) throw new InvalidRequest(`a key of ${path} is not valid Unicode (it holds a lone UTF-16 surrogate)`);
+    if (!isWellFormedUnicode(key)) throw new InvalidRequest(`a key of ${path} is not valid Unicode (it holds a lone UTF-16 surrogate)`);
     const d = descriptors[key];
     // A getter could answer differently when the tool reads it than when the policy did.
     if (!d || !('value' in d)) throw new InvalidRequest(`${path}.${key} is an accessor (getter/setter); requests carry plain data only`);
@@ -138,18 +139,6 @@ function isPlainObject(v: unknown): boolean {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
-}
-
-function wellFormed(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0xd800 || c > 0xdfff) continue;
-    if (c >= 0xdc00) return false;
-    const next = s.charCodeAt(i + 1);
-    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
-    i++;
-  }
-  return true;
 }
 
 function hasControl(s: string): boolean {
