@@ -107,7 +107,7 @@ describe('a writer killed mid-write (SIGKILL)', () => {
       total = after.records;
     }
     expect(readFileSync(file).at(-1)).toBe(10);
-  });
+  }, 120_000);
 });
 
 /** Starts the big-append child and SIGKILLs it the moment its first append starts landing in the file. */
@@ -148,5 +148,5 @@ describe('a writer killed inside one large append call', () => {
       expect(await verifyAuditLog([file])).toMatchObject({ ok: true, records: before.records + 1 });
     }
     expect(torn).toBe(1);
-  });
+  }, 180_000);
 });

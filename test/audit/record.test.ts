@@ -56,6 +56,19 @@ describe('record hashing', () => {
     );
   });
 
+  it('any JSON arguments give a line that is canonical and verifies against its hash (property)', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 8 }), fc.string({ maxLength: 20 }), (args, tool) => {
+        const plain = JSON.parse(JSON.stringify(args)) as Record<string, unknown>;
+        const { body, members } = buildDecisionBodyEncoded(decisionEvent(1, { request: { tool, args: plain } }), { hmacKey });
+        const { record, line } = chainRecord(body, { seq: 1, stream: 'main', prev: GENESIS_HASH }, members);
+        expect(line).toBe(canonicalJson(record));
+        expect(parseRecordLine(Buffer.from(line)).ok).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('chainRecord links seq and prev as given', () => {
     const first = chained(1);
     const second = chained(2, first.record.hash);

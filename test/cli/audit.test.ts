@@ -155,13 +155,24 @@ describe('warden audit head', () => {
     const last = JSON.parse(linesOf(log).at(-1) as string) as AuditRecord & { checkpoint: { seq: number; hash: string } };
     expect(r.stdout).toContain(`seq        ${last.checkpoint.seq}`);
     expect(r.stdout).toContain(`hash       ${last.checkpoint.hash}`);
-    expect(r.stdout).toContain('signature  valid');
+    expect(r.stdout).toContain('verified   signature valid');
     const command = r.stdout.split('\n').find((l) => l.trim().startsWith('warden audit verify'));
     expect(command).toBeDefined();
     const args = (command as string).trim().split(/\s+/).slice(1);
     const pasted = await warden(args);
     expect(pasted.code).toBe(0);
     expect(pasted.stdout).toContain('intact:');
+  });
+
+  it('exits 1 when the head is not signed by the given key', async () => {
+    const other = await warden(['keygen', '--out', 'other-keys']);
+    expect(other.code).toBe(0);
+    const r = await warden(['audit', 'head', log, '--pubkey', join(dir, 'other-keys', 'warden-audit.pub')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('SIGNATURE INVALID');
+    const v = await warden(['audit', 'verify', log, '--pubkey', join(dir, 'other-keys', 'warden-audit.pub')]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain('bad_signature');
   });
 
   it('prints JSON with --json', async () => {
