@@ -116,11 +116,13 @@ export class Governor {
 
   /** check(), plus the canonical form of what was decided (used by wrappers). */
   async checkWithFingerprint(request: Partial<Request>): Promise<CheckResult> {
-    const full = this.#complete(request);
+    // The caller's own request is what a wrapper runs with, so that is what is fingerprinted; the
+    // decision is made on the snapshot parsed back from it, so a getter or Proxy that answers
+    // differently on each read cannot make the policy decide on one value and the tool run with another.
+    const fingerprint = fingerprintOf(request);
+    const full = this.#complete(snapshotOf(request, fingerprint));
     const now = this.#clock();
     const decision = this.#decide(full, now);
-    // The caller's own request is what a wrapper runs with, so that is what is fingerprinted.
-    const fingerprint = fingerprintOf(request);
     let approval: ApprovalOutcome | undefined;
     if (decision.effect === 'require_approval') approval = await this.#approval(full, request, decision, fingerprint);
     const verdict = finalVerdict(decision, approval);
@@ -143,10 +145,10 @@ export class Governor {
 
   /** checkSync(), plus the canonical form of what was decided. */
   checkSyncWithFingerprint(request: Partial<Request>): CheckResult {
-    const full = this.#complete(request);
+    const fingerprint = fingerprintOf(request);
+    const full = this.#complete(snapshotOf(request, fingerprint));
     const now = this.#clock();
     const decision = this.#decide(full, now);
-    const fingerprint = fingerprintOf(request);
     let approval: ApprovalOutcome | undefined;
     if (decision.effect === 'require_approval') approval = this.#approvalSync(full, request, decision, fingerprint);
     const verdict = finalVerdict(decision, approval);
@@ -522,6 +524,11 @@ function isPlainDecision(decision: Decision): boolean {
  */
 function shallowCopy(request: Partial<Request>): Partial<Request> {
   return Object.hasOwn(request, '__proto__') ? { ...request } : Object.assign({}, request);
+}
+
+/** The request as decided: parsed back from its canonical form, or the original when it has none (it is then invalid). */
+function snapshotOf(request: Partial<Request>, fingerprint: string): Partial<Request> {
+  return fingerprint === '' ? request : (JSON.parse(fingerprint) as Partial<Request>);
 }
 
 function finalVerdict(decision: Decision, approval: ApprovalOutcome | undefined): Verdict {

@@ -41,12 +41,12 @@ export function toCelRequest(request: unknown, limits: RequestLimits): CelReques
     const args = readOwn(r, 'args');
     if (!isPlainObject(args)) return new InvalidRequest(`request.args must be an object, got ${describe(args)}`);
     const budget = { nodes: limits.maxNodes, chars: limits.maxTotalChars };
-    const celArgs = convert(args, 'args', 1, limits, budget) as Map<string, unknown>;
+    const celArgs = convert(args, ['args'], 1, limits, budget) as Map<string, unknown>;
     const context = readOwn(r, 'context');
     let celContext: Map<string, unknown>;
     if (context === undefined) celContext = new Map();
     else if (!isPlainObject(context)) return new InvalidRequest(`request.context must be an object, got ${describe(context)}`);
-    else celContext = convert(context, 'context', 1, limits, budget) as Map<string, unknown>;
+    else celContext = convert(context, ['context'], 1, limits, budget) as Map<string, unknown>;
     const agent = readOwn(r, 'agent');
     const celAgent = agentToCel(agent, limits, budget);
     return { tool, args: celArgs, agent: celAgent, context: celContext };
@@ -71,7 +71,7 @@ function agentToCel(agent: unknown, limits: RequestLimits, budget: Budget): Map<
   if (labels !== undefined && (!isPlainObject(labels) || !Object.values(labels as object).every((x) => typeof x === 'string'))) {
     throw new InvalidRequest('request.agent.labels must be a map of strings');
   }
-  const out = convert(agent, 'agent', 1, limits, budget) as Map<string, unknown>;
+  const out = convert(agent, ['agent'], 1, limits, budget) as Map<string, unknown>;
   if (!out.has('roles')) out.set('roles', []);
   if (!out.has('labels')) out.set('labels', new Map());
   return out;
@@ -82,13 +82,20 @@ interface Budget {
   chars: number;
 }
 
-function convert(value: unknown, path: string, depth: number, limits: RequestLimits, budget: Budget): unknown {
+/** The dotted path of the value being converted, built only when an error names it. */
+function pathOf(trail: readonly (string | number)[]): string {
+  let out = '';
+  for (const seg of trail) out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+  return out;
+}
+
+function convert(value: unknown, trail: (string | number)[], depth: number, limits: RequestLimits, budget: Budget): unknown {
   if (--budget.nodes < 0) throw new InvalidRequest(`the request has more than ${limits.maxNodes} values`);
   switch (typeof value) {
     case 'string':
-      if (!isWellFormedUnicode(value)) throw new InvalidRequest(`${path} is not valid Unicode (it holds a lone UTF-16 surrogate)`);
+      if (!isWellFormedUnicode(value)) throw new InvalidRequest(`${pathOf(trail)} is not valid Unicode (it holds a lone UTF-16 surrogate)`);
       if (value.length > limits.maxStringLength) {
-        throw new InvalidRequest(`${path} is a string of ${value.length} characters; the limit is ${limits.maxStringLength}`);
+        throw new InvalidRequest(`${pathOf(trail)} is a string of ${value.length} characters; the limit is ${limits.maxStringLength}`);
       }
       budget.chars -= value.length;
       if (budget.chars < 0) throw new InvalidRequest(`the request holds more than ${limits.maxTotalChars} characters`);
@@ -96,36 +103,40 @@ function convert(value: unknown, path: string, depth: number, limits: RequestLim
     case 'boolean':
       return value;
     case 'number':
-      if (!Number.isFinite(value)) throw new InvalidRequest(`${path} is ${String(value)}, which is not a JSON number`);
+      if (!Number.isFinite(value)) throw new InvalidRequest(`${pathOf(trail)} is ${String(value)}, which is not a JSON number`);
       return value;
     case 'object':
       break;
     default:
-      throw new InvalidRequest(`${path} is a ${typeof value}; requests carry JSON data only`);
+      throw new InvalidRequest(`${pathOf(trail)} is a ${typeof value}; requests carry JSON data only`);
   }
   if (value === null) return null;
-  if (depth > limits.maxDepth) throw new InvalidRequest(`${path} is nested deeper than ${limits.maxDepth} levels`);
+  if (depth > limits.maxDepth) throw new InvalidRequest(`${pathOf(trail)} is nested deeper than ${limits.maxDepth} levels`);
   if (Array.isArray(value)) {
     const out: unknown[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = convert(value[i], `${path}[${i}]`, depth + 1, limits, budget);
+    for (let i = 0; i < value.length; i++) {
+      trail.push(i);
+      out[i] = convert(value[i], trail, depth + 1, limits, budget);
+      trail.pop();
+    }
     return out;
   }
   if (!isPlainObject(value)) {
-    throw new InvalidRequest(`${path} is a ${describe(value)}; requests carry JSON data only (convert it to a string or plain object)`);
+    throw new InvalidRequest(`${pathOf(trail)} is a ${describe(value)}; requests carry JSON data only (convert it to a string or plain object)`);
   }
   const out = new Map<string, unknown>();
-  const descriptors = Object.getOwnPropertyDescriptors(value);
   for (const key of Object.keys(value as object)) {
     budget.chars -= key.length;
     if (budget.chars < 0) throw new InvalidRequest(`the request holds more than ${limits.maxTotalChars} characters`);
-    if (!isWellFormedUnicode(key)) throw new InvalidRequest(`a key of ${path} is not valid Unicode (it holds a lone UTF-16 surrogate)`);
-    const d = descriptors[key];
-    // A getter could answer differently when the tool reads it than when the policy did.
-    if (!d || !('value' in d)) throw new InvalidRequest(`${path}.${key} is an accessor (getter/setter); requests carry plain data only`);
-    const v: unknown = d.value;
+    if (!isWellFormedUnicode(key)) throw new InvalidRequest(`a key of ${pathOf(trail)} is not valid Unicode (it holds a lone UTF-16 surrogate)`);
+    // Each value is read once: the decision is about what this read saw. (The Governor decides on a
+    // canonical snapshot, so a getter cannot answer differently when the tool runs.)
+    const v: unknown = (value as Record<string, unknown>)[key];
     // undefined members are absent, exactly as in the JSON the request would serialize to.
     if (v === undefined) continue;
-    out.set(key, convert(v, `${path}.${key}`, depth + 1, limits, budget));
+    trail.push(key);
+    out.set(key, convert(v, trail, depth + 1, limits, budget));
+    trail.pop();
   }
   return out;
 }

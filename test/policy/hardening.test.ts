@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, PolicyLoadError } from '../../src/policy/index.js';
+import { Governor, govern } from '../../src/enforce/governor.js';
 
 const doc = (rules: object[]) => ({ apiVersion: 'warden/v1', kind: 'Policy', name: 'p', rules });
 
@@ -34,11 +35,23 @@ describe('condition cost checks', () => {
 describe('request hardening', () => {
   const set = compilePolicy([{ name: 'p', document: doc([{ name: 'ok', effect: 'allow' }]) }]);
 
-  it('refuses an args object with a getter as invalid_request', () => {
-    const args = Object.defineProperty({}, 'path', { get: () => '/tmp/x', enumerable: true });
-    const d = set.decide({ tool: 't', args });
-    expect(d).toMatchObject({ effect: 'deny', reason: 'invalid_request' });
-    expect(d.errors[0]?.message).toContain('accessor');
+  it('reads a getter in args exactly once and decides on that value', () => {
+    let reads = 0;
+    const args = Object.defineProperty({}, 'path', { get: () => (reads++ === 0 ? '/tmp/x' : '/etc/passwd'), enumerable: true });
+    const gated = compilePolicy([{ name: 'p', document: doc([{ name: 'no-etc', effect: 'deny', when: "args.path.startsWith('/etc/')" }, { name: 'ok', effect: 'allow' }]) }]);
+    expect(gated.decide({ tool: 't', args })).toMatchObject({ effect: 'allow', rule: 'ok' });
+    expect(reads).toBe(1);
+  });
+
+  it('the Governor decides on the canonical snapshot, so a shifting getter runs only with what was decided', async () => {
+    const gated = compilePolicy([{ name: 'p', document: doc([{ name: 'no-etc', effect: 'deny', when: "args.path.startsWith('/etc/')" }, { name: 'ok', effect: 'allow' }]) }]);
+    const governor = new Governor({ policy: gated });
+    const seen: string[] = [];
+    const write = govern(async (a: { path: string }) => seen.push(a.path), { tool: 't', governor });
+    let reads = 0;
+    const args = Object.defineProperty({}, 'path', { get: () => (reads++ % 2 === 0 ? '/tmp/x' : '/etc/passwd'), enumerable: true }) as { path: string };
+    await write(args).catch(() => undefined);
+    expect(seen.filter((p) => p.startsWith('/etc/'))).toEqual([]);
   });
 
   it.each([
