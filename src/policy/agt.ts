@@ -9,7 +9,7 @@ import { isMap, isScalar, isSeq, Scalar, type Document, type Node, type Pair } f
 import { agtConditionToCel, celString, parseAgtCondition, type AgtCelTranslation } from './agt-condition.js';
 import type { PolicySpec, RuleSpec } from './document.js';
 import type { Effect } from './types.js';
-import { kindOf, type NodeReader, type SourcePos } from './yaml-reader.js';
+import { kindOf, openDocument, type NodeReader, type SourcePos } from './yaml-reader.js';
 
 /**
  * The apiVersion of AGT policy documents.
@@ -151,17 +151,9 @@ export function readAgtDocument(doc: Document.Parsed, reader: NodeReader): Polic
  */
 export function readAgtPolicy(doc: Document.Parsed, reader: NodeReader): AgtPolicy | null {
   const errorsBefore = countErrors(reader);
-  const root = doc.contents;
-  if (root === null || (isScalar(root) && root.value === null)) {
-    reader.error(root ?? doc.range[0], 'empty_document', 'The document is empty; remove the stray "---" or write a policy.');
-    return null;
-  }
-  const top = reader.mapping(root, 'an AGT policy document', DOCUMENT_KEYS);
-  if (!top) return null;
-  const apiVersion = reader.string(top.get('apiVersion'), 'apiVersion', true, root);
-  if (apiVersion !== undefined && apiVersion !== AGT_API_VERSION) {
-    reader.error(top.get('apiVersion')?.value, 'unknown_api_version', `apiVersion is "${apiVersion}"; an AGT policy declares "${AGT_API_VERSION}".`);
-  }
+  const head = openDocument(doc, reader, 'an AGT policy document', DOCUMENT_KEYS, AGT_API_VERSION, 'an AGT policy declares');
+  if (!head) return null;
+  const { root, top, apiVersion } = head;
   const name = reader.string(top.get('name'), 'name', true, root);
   if (name !== undefined && !NAME_PATTERN.test(name)) {
     reader.error(top.get('name')?.value, 'bad_name', `Policy name "${name}" must start with a letter or digit and use only letters, digits, "_", ".", ":" and "-" (at most 128): decisions and the audit log carry it.`);

@@ -3,7 +3,7 @@
  */
 import { isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
 import type { Effect } from './types.js';
-import { kindOf, type NodeReader, type SourcePos } from './yaml-reader.js';
+import { kindOf, openDocument, type NodeReader, type SourcePos } from './yaml-reader.js';
 import { readFacetBindings, type FacetBinding } from '../facets/bindings.js';
 
 /** The apiVersion this parser reads. */
@@ -55,17 +55,9 @@ export interface PolicySpec {
  * Returns null when the document is unusable.
  */
 export function readPolicyDocument(doc: Document.Parsed, reader: NodeReader): PolicySpec | null {
-  const root = doc.contents;
-  if (root === null || (isScalar(root) && root.value === null)) {
-    reader.error(root ?? doc.range[0], 'empty_document', 'The document is empty; remove the stray "---" or write a policy.');
-    return null;
-  }
-  const top = reader.mapping(root, 'a policy document', DOCUMENT_KEYS);
-  if (!top) return null;
-  const apiVersion = reader.string(top.get('apiVersion'), 'apiVersion', true, root);
-  if (apiVersion !== undefined && apiVersion !== API_VERSION) {
-    reader.error(top.get('apiVersion')?.value, 'unknown_api_version', `apiVersion is "${apiVersion}"; this version of Warden reads "${API_VERSION}".`);
-  }
+  const head = openDocument(doc, reader, 'a policy document', DOCUMENT_KEYS, API_VERSION, 'this version of Warden reads');
+  if (!head) return null;
+  const { root, top, apiVersion } = head;
   const kind = reader.string(top.get('kind'), 'kind', true, root);
   if (kind !== undefined && kind !== 'Policy') {
     reader.error(top.get('kind')?.value, 'unknown_kind', `kind is "${kind}"; write "kind: Policy".`);

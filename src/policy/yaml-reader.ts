@@ -150,6 +150,37 @@ export class NodeReader {
   }
 }
 
+/**
+ * Opens one document of a known format: refuses an empty document, checks its top-level keys and
+ * its `apiVersion`. Returns null (issues recorded) when there is no usable mapping.
+ *
+ * @example
+ * ```ts
+ * const head = openDocument(doc, reader, 'a policy document', ['apiVersion', 'kind'], 'warden/v1', 'this version of Warden reads');
+ * ```
+ */
+export function openDocument(
+  doc: Document.Parsed,
+  reader: NodeReader,
+  what: string,
+  keys: readonly string[],
+  expectedApiVersion: string,
+  expectation: string,
+): { root: Node; top: Map<string, Pair<Scalar, Node | null>>; apiVersion: string | undefined } | null {
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) {
+    reader.error(root ?? doc.range[0], 'empty_document', 'The document is empty; remove the stray "---" or write a policy.');
+    return null;
+  }
+  const top = reader.mapping(root, what, keys);
+  if (!top) return null;
+  const apiVersion = reader.string(top.get('apiVersion'), 'apiVersion', true, root);
+  if (apiVersion !== undefined && apiVersion !== expectedApiVersion) {
+    reader.error(top.get('apiVersion')?.value, 'unknown_api_version', `apiVersion is "${apiVersion}"; ${expectation} "${expectedApiVersion}".`);
+  }
+  return { root, top, apiVersion };
+}
+
 /** Parses every YAML (or JSON) document in a source. */
 export function parseSource(file: string, text: string): { reader: NodeReader; documents: Document.Parsed[] } {
   const lines = new LineCounter();
