@@ -10,5 +10,5 @@ export interface InitTarget {
 /** Targets by name; `policy` is the default. */
 export const INIT_TARGETS: Record<string, () => Promise<InitTarget>> = {
   policy: async () => (await import('./init-policy.js')).target,
-  'claude-code': async () => (await import('../integrations/claude-code/init.js')).target,
+  'claude-code': async () => (await import('./init-claude-code.js')).target,
 };

@@ -7,6 +7,7 @@ import { compilePolicy, type CompileOptions, type PolicySource } from '../policy
 import { PolicyLoadError } from '../policy/issues.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { loadSqlParsers } from '../facets/sql.js';
+import { fsRealpathResolver } from './realpath-resolver.js';
 
 /** File extensions read from a policy directory. */
 export const POLICY_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -16,7 +17,8 @@ const MAX_FILES = 10_000;
 
 /**
  * Reads policy files (directories are read recursively for .yaml, .yml and .json files, in
- * sorted order, skipping dot-files) and compiles them into one PolicySet.
+ * sorted order, skipping dot-files) and compiles them into one PolicySet. Path bindings with
+ * `realpath: true` are answered from this machine's file system unless `options.resolver` says otherwise.
  *
  * @example
  * ```ts
@@ -25,7 +27,7 @@ const MAX_FILES = 10_000;
  * @throws PolicyLoadError when a path is missing, a directory holds no policy, or any source fails to load.
  */
 export async function loadPolicyFiles(paths: readonly string[], options: CompileOptions = {}): Promise<PolicySet> {
-  const set = compilePolicy(await readPolicySources(paths), options);
+  const set = compilePolicy(await readPolicySources(paths), { resolver: fsRealpathResolver, ...options });
   // The SQL parsers load asynchronously (WASM); until they have, the sql facet reports parsed: false.
   if (set.boundFacets.has('sql')) await loadSqlParsers();
   return set;

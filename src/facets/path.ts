@@ -9,24 +9,21 @@
  * expanded against `home` (without `home` such a path is never inside). Containment is on a
  * path-segment boundary (`/workspace-evil` is outside `/workspace`), case-insensitive for Windows.
  *
- * Pure, except the opt-in `realpath: true` check: `fs.realpathSync` on the resolved path (or its
- * nearest existing ancestor) and on the root, plus one `fs.lstatSync` per missing component to
- * refuse dangling symlinks (creating a file through one writes wherever it points). With
- * `realpath: true`, `insideRoot` requires the real path to be inside the real root too. The check
- * is as of the call: a symlink swapped in afterwards is the enforcement point's problem (open with
+ * Pure. The opt-in `realpath: true` check asks an injected {@link RealpathResolver} (the edge
+ * answers from the file system: the real path of the resolved path, or of its nearest existing
+ * ancestor, refusing dangling symlinks, since creating a file through one writes wherever it
+ * points). With `realpath: true`, `insideRoot` requires the real path to be inside the real root
+ * too; without a resolver the check fails, and so does every rule that relies on it. The check is
+ * as of the call: a symlink swapped in afterwards is the enforcement point's problem (open with
  * `O_NOFOLLOW` or re-check).
  */
-import { lstatSync, realpathSync } from 'node:fs';
-import nodePath from 'node:path';
-import { WardenError } from '../errors.js';
 import { percentDecode } from './url-decode.js';
+import type { RealpathResolver } from './types.js';
 
 /** Longest path accepted (Linux PATH_MAX). */
 const MAX_PATH_LENGTH = 4096;
 /** How many times percent-decoding is repeated (`%25252e` is three layers). */
 const MAX_DECODE_ROUNDS = 3;
-/** Bound on ancestors walked by the realpath check. */
-const MAX_ANCESTORS = 1024;
 
 /**
  * What a rule sees about a path argument (CEL variable `path`). Every field is always present.
@@ -107,8 +104,10 @@ export const EMPTY_PATH_FACTS: PathFacts = Object.freeze({
 export interface PathFacetOptions {
   /** Absolute directory the path must stay inside. */
   root: string;
-  /** Also resolve symlinks on disk (the only I/O this facet does). */
+  /** Also resolve symlinks on disk, through `resolver`. */
   realpath?: boolean;
+  /** Answers the `realpath` check (injected by whoever loads the policy); without one the check fails. */
+  resolver?: RealpathResolver;
   /** Absolute home directory for `~` and `$HOME`; without it such paths are never inside. */
   home?: string;
   /** Windows semantics: `\` and `/` separators, drive letters, UNC, case-insensitive. */
@@ -329,38 +328,9 @@ function resolveReading(r: Reading, root: string, home: string, windows: boolean
   return [expanded, literal];
 }
 
-function errorCode(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
-  return '';
-}
-
-function lstatIsSymlink(p: string): boolean {
-  try {
-    return lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
-  } catch {
-    return false; // ENOTDIR and the like: nothing there, so no symlink either
-  }
-}
-
-/** The real path of `p`, or of its nearest existing ancestor with the missing tail appended. */
-function realOf(p: string): string {
-  let cur = p;
-  const tail: string[] = [];
-  for (let i = 0; i < MAX_ANCESTORS; i++) {
-    try {
-      const real = realpathSync(cur);
-      return tail.length === 0 ? real : nodePath.join(real, ...tail.reverse());
-    } catch (err) {
-      const code = errorCode(err);
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-      if (lstatIsSymlink(cur)) throw new WardenError('ERR_PATH_SYMLINK', `dangling symlink at ${cur}`);
-      const parent = nodePath.dirname(cur);
-      if (parent === cur) throw new WardenError('ERR_PATH_REALPATH', `no existing ancestor of ${p}`);
-      tail.push(nodePath.basename(cur));
-      cur = parent;
-    }
-  }
-  throw new WardenError('ERR_PATH_REALPATH', `too many missing components in ${p}`);
+/** True when the resolver refused because of a dangling symlink (its error code says so). */
+function isSymlinkRefusal(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'ERR_PATH_SYMLINK';
 }
 
 function failed(raw: string, root: string, error: string, extra: Partial<PathFacts> = {}): PathFacts {
@@ -416,21 +386,30 @@ export function pathFacet(input: unknown, options: PathFacetOptions): PathFacts 
       encoded: all.some((r) => r.text !== raw),
       lexicalInsideRoot,
     };
-    if (options.realpath === true) checkRealpath(facts, resolutions, windows);
+    if (options.realpath === true) checkRealpath(facts, resolutions, windows, options.resolver);
     return facts;
   } catch (err) {
     return failed(raw, '', `path facet: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-function checkRealpath(facts: PathFacts, resolutions: Resolution[], windows: boolean): void {
+function checkRealpath(facts: PathFacts, resolutions: Resolution[], windows: boolean, resolver: RealpathResolver | undefined): void {
   facts.insideRoot = false;
-  if (windows !== (process.platform === 'win32')) {
+  if (resolver === undefined) {
+    facts.error = 'path facet: the realpath check needs a resolver; load the policy with loadPolicyFiles() or pass { resolver } to compilePolicy()';
+    return;
+  }
+  if (windows !== (resolver.platform === 'win32')) {
     facts.error = 'path facet: the realpath check needs paths of this platform';
     return;
   }
   facts.realpathChecked = true;
   try {
+    const realOf = (p: string): string => {
+      const real = resolver.real(p);
+      if (typeof real !== 'string' || real === '') throw new Error(`the resolver gave no real path for ${p}`);
+      return real;
+    };
     const realRoot = realOf(facts.root);
     let allInside = true;
     const seen = new Set<string>();
@@ -447,7 +426,7 @@ function checkRealpath(facts: PathFacts, resolutions: Resolution[], windows: boo
   } catch (err) {
     facts.realResolved = '';
     facts.realInsideRoot = false;
-    facts.symlinkEscape = facts.lexicalInsideRoot && errorCode(err) === 'ERR_PATH_SYMLINK';
+    facts.symlinkEscape = facts.lexicalInsideRoot && isSymlinkRefusal(err);
     facts.error = `path facet: realpath check failed: ${err instanceof Error ? err.message : String(err)}`;
   }
 }

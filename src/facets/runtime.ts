@@ -3,9 +3,8 @@
  * only when a candidate rule reads its variable, and at most once per decision.
  */
 import { canonicalJson } from '../lib/canonical-json.js';
-import { compileGlob, type GlobMatcher } from '../policy/glob.js';
-import type { FacetRuntime, FacetValue } from '../policy/policy-set.js';
-import type { CelRequest } from '../policy/request.js';
+import { compileGlob, type GlobMatcher } from '../lib/glob.js';
+import type { FacetRequest, FacetRuntime, FacetValue, RealpathResolver } from './types.js';
 import type { BoundFacet, FacetBinding } from './bindings.js';
 import { EMPTY_K8S_FACTS, k8sFacet } from './k8s.js';
 import { EMPTY_PATH_FACTS, pathFacet } from './path.js';
@@ -45,8 +44,11 @@ export class FacetEngine implements FacetRuntime {
   readonly bound: ReadonlySet<string>;
   readonly #bindings: CompiledBinding[];
   readonly #empty = new Map<string, unknown>();
+  readonly #resolver: RealpathResolver | undefined;
 
-  constructor(bindings: readonly FacetBinding[]) {
+  /** `resolver` answers `realpath: true` path bindings; without one their check fails closed. */
+  constructor(bindings: readonly FacetBinding[], options: { resolver?: RealpathResolver } = {}) {
+    this.#resolver = options.resolver;
     this.#bindings = bindings.map((binding) => {
       const { tools: _tools, pos: _pos, ...options } = binding;
       return { binding, globs: binding.tools.map((t) => compileGlob(t)), key: canonicalJson(options) };
@@ -55,7 +57,7 @@ export class FacetEngine implements FacetRuntime {
     this.bound = new Set(bindings.map((b) => b.facet));
   }
 
-  compute(name: string, request: CelRequest): FacetValue {
+  compute(name: string, request: FacetRequest): FacetValue {
     try {
       if (name === 'urls') {
         const scan = scanUrls(toPlain(request.args));
@@ -70,7 +72,7 @@ export class FacetEngine implements FacetRuntime {
         return { error: `tool "${request.tool}" has ${applicable.length} different ${facet} bindings; bind each tool once` };
       }
       const input = toPlain(readPath(request.args, first.binding.from.keys));
-      return { value: toCel(computeFacet(first.binding, input)) };
+      return { value: toCel(computeFacet(first.binding, input, this.#resolver)) };
     } catch (e) {
       // invariant: a facet that fails is an evaluation error for the rule, which fails closed.
       return { error: `the ${name} facet failed: ${e instanceof Error ? e.message : String(e)}` };
@@ -78,14 +80,14 @@ export class FacetEngine implements FacetRuntime {
   }
 }
 
-function computeFacet(b: FacetBinding, input: unknown): object {
+function computeFacet(b: FacetBinding, input: unknown, resolver: RealpathResolver | undefined): object {
   switch (b.facet) {
     case 'sql':
       return sqlFacet(input, { dialect: b.dialect });
     case 'shell':
       return shellFacet(input);
     case 'path':
-      return pathFacet(input, { root: b.root, realpath: b.realpath, windows: b.windows, ...(b.home !== undefined ? { home: b.home } : {}) });
+      return pathFacet(input, { root: b.root, realpath: b.realpath, windows: b.windows, ...(b.home !== undefined ? { home: b.home } : {}), ...(resolver ? { resolver } : {}) });
     case 'k8s':
       return k8sFacet(input, { ...(b.verb !== undefined ? { verb: b.verb } : {}), ...(b.defaultNamespace !== undefined ? { defaultNamespace: b.defaultNamespace } : {}) });
   }

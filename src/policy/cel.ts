@@ -5,7 +5,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { RE2JS } from 're2js';
 import { WardenError } from '../errors.js';
-import { compileGlob, type GlobMatcher } from './glob.js';
+import { compileGlob, type GlobMatcher } from '../lib/glob.js';
 import { compileRe2 } from './regex.js';
 
 /** Variables every condition may read, with their CEL types. */

@@ -8,7 +8,7 @@ import { ConditionCompiler, ConditionError, type CompiledCondition, type Conditi
 import { EFFECT_RANK, type CompiledRule } from './compiled-rule.js';
 import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec } from './document.js';
 import { isAgtDocument, readAgtDocument } from './agt.js';
-import { compileGlob, literalOf, type GlobMatcher } from './glob.js';
+import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
 import { PolicyLoadError, type PolicyIssue } from './issues.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
 import { PolicySet, type PolicyInfo } from './policy-set.js';
@@ -16,6 +16,7 @@ import { parseSource, type NodeReader } from './yaml-reader.js';
 import { FACET_FUNCTIONS } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
 import type { FacetBinding } from '../facets/bindings.js';
+import type { RealpathResolver } from '../facets/types.js';
 
 /** One policy source: text (YAML or JSON) or an already-built document object. */
 export type PolicySource = { name: string; text: string } | { name: string; document: unknown };
@@ -24,6 +25,8 @@ export type PolicySource = { name: string; text: string } | { name: string; docu
 export interface CompileOptions {
   /** Request limits; defaults to DEFAULT_LIMITS. */
   limits?: Partial<RequestLimits>;
+  /** Answers `realpath: true` path bindings (loadPolicyFiles() injects one over the file system). */
+  resolver?: RealpathResolver;
 }
 
 /**
@@ -115,7 +118,7 @@ function compileSources(sources: readonly PolicySource[], options: CompileOption
   // Composition does not depend on source order, so neither does the digest.
   const digest = `sha256:${sha256Hex(canonicalJson([...digests].sort()))}`;
   const own = specs.flatMap(({ spec }) => spec.facets);
-  const facets = new FacetEngine([...own, ...unboundBy(own, supplied)]);
+  const facets = new FacetEngine([...own, ...unboundBy(own, supplied)], options.resolver ? { resolver: options.resolver } : {});
   return new PolicySet({ digest, policies, rules, warnings: issues, limits: { ...DEFAULT_LIMITS, ...options.limits }, facets });
 }
 

@@ -1,6 +1,6 @@
 /** A rule after compilation: what decide() evaluates. */
 import type { CompiledCondition } from './cel.js';
-import type { GlobMatcher } from './glob.js';
+import type { GlobMatcher } from '../lib/glob.js';
 import type { Effect } from './types.js';
 import type { SourcePos } from './yaml-reader.js';
 

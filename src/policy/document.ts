@@ -4,7 +4,8 @@
 import { isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
 import type { Effect } from './types.js';
 import { kindOf, openDocument, type NodeReader, type SourcePos } from './yaml-reader.js';
-import { readFacetBindings, type FacetBinding } from '../facets/bindings.js';
+import type { FacetBinding } from '../facets/bindings.js';
+import { readFacetBindings } from './facet-bindings.js';
 
 /** The apiVersion this parser reads. */
 export const API_VERSION = 'warden/v1';

@@ -17,7 +17,7 @@ import { isAgtDocument, readAgtDocument } from './agt.js';
 import { compilePolicy, type CompileOptions, type PolicySource } from './compile.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec } from './document.js';
-import { compileGlob, literalOf, type GlobMatcher } from './glob.js';
+import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
 import { PolicyLoadError } from './issues.js';
 import type { PolicySet } from './policy-set.js';
 import type { Effect } from './types.js';

@@ -7,24 +7,14 @@ import type { RequestLimits } from './limits.js';
 import { InvalidRequest, toCelRequest, type CelRequest } from './request.js';
 import type { Decision, DecisionError, Effect } from './types.js';
 import type { PolicyIssue } from './issues.js';
+import type { FacetRuntime } from '../facets/types.js';
+
+export type { FacetRuntime, FacetValue } from '../facets/types.js';
 
 /** Options for one decision. */
 export interface DecideOptions {
   /** The time conditions see as `now`. The core never reads the clock; rules that read `now` without it error (and fail closed). */
   now?: Date;
-}
-
-/** A computed facet: its CEL value, or why it could not be computed (a condition error). */
-export type FacetValue = { value: unknown } | { error: string };
-
-/** Computes facet variables for a request; supplied by the facet layer. Never throws. */
-export interface FacetRuntime {
-  /** CEL variable names the facets provide. */
-  readonly variableNames: ReadonlySet<string>;
-  /** The value of facet variable `name` for this request. */
-  compute(name: string, request: CelRequest): FacetValue;
-  /** Facets some binding of the set feeds (`sql`, `shell`, ...). */
-  readonly bound: ReadonlySet<string>;
 }
 
 /** Summary of one policy document in a set. */

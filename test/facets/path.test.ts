@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
+import { fsRealpathResolver } from '../../src/enforce/realpath-resolver.js';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
@@ -224,7 +225,7 @@ describe('pathFacet: realpath check (symlinks)', () => {
   ];
 
   it.each(CASES)('%s', (_name, p, inside, realInside, escape, error) => {
-    const f = pathFacet(p, { root: ws, realpath: true });
+    const f = pathFacet(p, { root: ws, realpath: true, resolver: fsRealpathResolver });
     expect(f.realpathChecked).toBe(true);
     expect([f.insideRoot, f.realInsideRoot, f.symlinkEscape]).toEqual([inside, realInside, escape]);
     if (error === '') expect(f.error).toBe('');
@@ -232,11 +233,11 @@ describe('pathFacet: realpath check (symlinks)', () => {
   });
 
   it('resolves the real path of a file inside', () => {
-    expect(pathFacet('inlink/x', { root: ws, realpath: true }).realResolved).toBe(nodePath.join(ws, 'sub', 'x'));
+    expect(pathFacet('inlink/x', { root: ws, realpath: true, resolver: fsRealpathResolver }).realResolved).toBe(nodePath.join(ws, 'sub', 'x'));
   });
 
   it('accepts a root that is itself a symlink', () => {
-    const f = pathFacet('file.txt', { root: nodePath.join(base, 'wslink'), realpath: true });
+    const f = pathFacet('file.txt', { root: nodePath.join(base, 'wslink'), realpath: true, resolver: fsRealpathResolver });
     expect([f.insideRoot, f.realInsideRoot, f.symlinkEscape]).toEqual([true, true, false]);
   });
 
@@ -245,8 +246,22 @@ describe('pathFacet: realpath check (symlinks)', () => {
     expect([f.insideRoot, f.realpathChecked, f.symlinkEscape]).toEqual([true, false, false]);
   });
 
+  it('fails the realpath check closed when no resolver is injected', () => {
+    const f = pathFacet('file.txt', { root: ws, realpath: true });
+    expect([f.insideRoot, f.realpathChecked, f.realInsideRoot]).toEqual([false, false, false]);
+    expect(f.error).toMatch(/needs a resolver/);
+  });
+
+  it('fails the realpath check closed when the resolver throws or answers nothing', () => {
+    const throwing = pathFacet('file.txt', { root: ws, realpath: true, resolver: { platform: 'posix', real: () => { throw new Error('EIO'); } } });
+    expect([throwing.insideRoot, throwing.realInsideRoot]).toEqual([false, false]);
+    expect(throwing.error).toMatch(/realpath check failed: EIO/);
+    const empty = pathFacet('file.txt', { root: ws, realpath: true, resolver: { platform: 'posix', real: () => '' } });
+    expect(empty.insideRoot).toBe(false);
+  });
+
   it('refuses the realpath check for Windows paths on a POSIX host', () => {
-    const f = pathFacet('a', { root: 'C:\\work', windows: true, realpath: true });
+    const f = pathFacet('a', { root: 'C:\\work', windows: true, realpath: true, resolver: fsRealpathResolver });
     expect(f.insideRoot).toBe(process.platform === 'win32');
     if (process.platform !== 'win32') expect(f.error).toBe('path facet: the realpath check needs paths of this platform');
   });

@@ -21,7 +21,7 @@ import {
   type LintFinding,
   type LintReport,
 } from '../../src/policy/lint.js';
-import { compileGlob } from '../../src/policy/glob.js';
+import { compileGlob } from '../../src/lib/glob.js';
 
 const HEAD = 'apiVersion: warden/v1\nkind: Policy\n';
 

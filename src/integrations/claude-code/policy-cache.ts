@@ -6,6 +6,7 @@ import { sha256Hex } from '../../lib/hash.js';
 import { readPolicySources } from '../../enforce/load-files.js';
 import { loadSqlParsers } from '../../facets/sql.js';
 import { compilePolicyWithBindings } from '../../policy/compile.js';
+import { fsRealpathResolver } from '../../enforce/realpath-resolver.js';
 import type { PolicySet } from '../../policy/policy-set.js';
 import { claudeCodeBindings, type BindingOptions } from './mapping.js';
 
@@ -48,7 +49,7 @@ export class PolicyCache {
       this.#sets.set(key, hit);
       return hit;
     }
-    const set = compilePolicyWithBindings(sources, claudeCodeBindings(bindings));
+    const set = compilePolicyWithBindings(sources, claudeCodeBindings(bindings), { resolver: fsRealpathResolver });
     // The SQL parsers load asynchronously (WASM); until they have, sql.parsed is false.
     if (set.boundFacets.has('sql')) await loadSqlParsers();
     this.#sets.set(key, set);

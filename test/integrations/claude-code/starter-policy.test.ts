@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePolicyWithBindings } from '../../../src/policy/compile.js';
+import { fsRealpathResolver } from '../../../src/enforce/realpath-resolver.js';
 import type { PolicySet } from '../../../src/policy/policy-set.js';
 import { claudeCodeBindings, requestFor } from '../../../src/integrations/claude-code/mapping.js';
 import { CLAUDE_CODE_STARTER_POLICY } from '../../../src/integrations/claude-code/starter-policy.js';
@@ -28,7 +29,7 @@ beforeAll(() => {
   writeFileSync(join(home, '.ssh', 'id_rsa'), 'key\n');
   writeFileSync(join(base, 'outside', 'notes.txt'), 'x\n');
   symlinkSync(join(base, 'outside'), join(project, 'escape'));
-  set = compilePolicyWithBindings([{ name: 'policy.yaml', text: CLAUDE_CODE_STARTER_POLICY }], claudeCodeBindings({ root: project, home }));
+  set = compilePolicyWithBindings([{ name: 'policy.yaml', text: CLAUDE_CODE_STARTER_POLICY }], claudeCodeBindings({ root: project, home }), { resolver: fsRealpathResolver });
 });
 
 afterAll(() => {

@@ -4,12 +4,12 @@
  */
 import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { InitTarget } from '../../cli/init-targets.js';
-import { EXIT } from '../../cli/output.js';
-import { exists } from '../../cli/fs-util.js';
-import { WardenError } from '../../errors.js';
-import { mergeClaudeSettings } from './settings.js';
-import { CLAUDE_CODE_STARTER_POLICY } from './starter-policy.js';
+import type { InitTarget } from './init-targets.js';
+import { EXIT } from './output.js';
+import { exists } from './fs-util.js';
+import { WardenError } from '../errors.js';
+import { mergeClaudeSettings } from '../integrations/claude-code/settings.js';
+import { CLAUDE_CODE_STARTER_POLICY } from '../integrations/claude-code/starter-policy.js';
 
 /** Keeps the audit log and its HMAC secret out of version control. */
 const WARDEN_GITIGNORE = '# The audit log and its HMAC secret stay on this machine.\naudit/\n';
