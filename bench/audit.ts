@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { openFileAuditSink, type FsyncPolicy } from '../src/audit/file-sink.js';
 import { generateKeyPair } from '../src/audit/keys.js';
 import { verifyAuditLog } from '../src/audit/verify.js';
-import type { DecisionEvent } from '../src/enforce/sink.js';
+import type { DecisionEvent } from '../src/decision.js';
 import { measure, printTable, type Timing } from './stats.js';
 
 function event(i: number): DecisionEvent {

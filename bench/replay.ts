@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildDecisionBodyEncoded, chainLine, GENESIS_HASH } from '../src/audit/record.js';
-import type { DecisionEvent } from '../src/enforce/sink.js';
+import type { DecisionEvent } from '../src/decision.js';
 import { compilePolicy } from '../src/policy/compile.js';
 import type { PolicySet } from '../src/policy/policy-set.js';
 import { readReplayRecords } from '../src/replay/read-log.js';

@@ -1,5 +1,6 @@
 /**
- * Errors with stable codes a caller can switch on.
+ * Errors with stable codes a caller can switch on: one closed list, each code documented once
+ * (docs/errors.md is generated from the same table and a test keeps the two equal).
  *
  * @example
  * ```ts
@@ -7,11 +8,92 @@
  * catch (e) { if (e instanceof WardenError && e.code === 'ERR_POLICY_LOAD') console.error(e.message); }
  * ```
  */
-export class WardenError extends Error {
-  /** Stable, machine-readable code (`ERR_...`). */
-  readonly code: string;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+/**
+ * Every error code Warden throws, with what it means. Add a code here (and to docs/errors.md)
+ * before throwing it; the type below makes any other string a compile error.
+ *
+ * @example
+ * ```ts
+ * console.log(ERROR_CODES.ERR_POLICY_LOAD); // 'A policy source failed to load; nothing of it was applied.'
+ * ```
+ */
+export const ERROR_CODES = Object.freeze({
+  ERR_AGT_CONVERT: 'An Agent Governance Toolkit policy could not be converted to warden/v1.',
+  ERR_AUDIT_CLOSED: 'An audit sink was used after close().',
+  ERR_AUDIT_CORRUPT: 'The tail of an audit log is not a record, so nothing more is appended to it.',
+  ERR_AUDIT_IN_USE: 'Another writer holds the audit log.',
+  ERR_AUDIT_KEY: 'A signing or HMAC key could not be created, read or parsed.',
+  ERR_AUDIT_KEY_EXISTS: 'A key file already exists and was kept.',
+  ERR_AUDIT_MALFORMED: 'A line of an audit log is not a valid record.',
+  ERR_AUDIT_NOT_FOUND: 'An audit log file or directory does not exist or cannot be read.',
+  ERR_AUDIT_OPEN: 'An audit log could not be opened for writing.',
+  ERR_AUDIT_OPTIONS: 'Options of an audit sink, query or command are invalid.',
+  ERR_AUDIT_QUEUE_FULL: 'Too many records are waiting to be written; the disk is not keeping up.',
+  ERR_AUDIT_RECORD: 'A record body is malformed (it carries a chain field, or is not an object).',
+  ERR_AUDIT_RECORD_TOO_LARGE: 'A record is larger than the configured maximum even without its arguments.',
+  ERR_AUDIT_STREAM_MISMATCH: 'An audit file belongs to another stream than the one being written.',
+  ERR_AUDIT_WRITE: 'A decision could not be recorded.',
+  ERR_CANONICAL_JSON: 'A value has no canonical JSON form (a cycle, a non-finite number, a lone surrogate, a non-plain object).',
+  ERR_CLAUDE_SETTINGS: 'The Claude Code settings file cannot be read or merged.',
+  ERR_CONDITION: 'A CEL condition failed to compile.',
+  ERR_GLOB: 'A glob pattern is malformed.',
+  ERR_GOVERNANCE_DENIED: 'A governed call was not allowed; the error carries the decision.',
+  ERR_HOOK_CONFIG: 'The Claude Code hook is configured wrongly (no policy, no audit path, a bad agent id).',
+  ERR_HOOK_INPUT: 'The Claude Code hook input is not a hook event it understands.',
+  ERR_HOOK_SERVER: 'The Claude Code hook server could not start or answer.',
+  ERR_INPUT: 'An input file cannot be read.',
+  ERR_INPUT_TOO_LARGE: 'An input is larger than the limit.',
+  ERR_INTEGRATION_OPTIONS: 'Options given to a framework adapter are invalid.',
+  ERR_K8S_PARSE: 'A Kubernetes command, path or manifest cannot be parsed.',
+  ERR_LOCK: 'A lock file cannot be created or released.',
+  ERR_LOCK_TIMEOUT: 'A lock was not acquired in time.',
+  ERR_MCP_CLOSED: 'The MCP gateway was used after close().',
+  ERR_MCP_LISTEN: 'The MCP gateway cannot listen where it was asked to.',
+  ERR_MCP_LOCK: 'The MCP pin lock file is missing, unreadable or invalid.',
+  ERR_MCP_OPTIONS: 'Options given to the MCP gateway are invalid.',
+  ERR_MCP_UPSTREAM: 'The upstream MCP server cannot be started or reached.',
+  ERR_PATH_REALPATH: 'A real path cannot be resolved (no existing ancestor, too many missing components).',
+  ERR_PATH_SYMLINK: 'A path goes through a dangling symlink.',
+  ERR_POLICY_LOAD: 'A policy source failed to load; nothing of it was applied.',
+  ERR_POLICY_TEST_CASE: 'A policy test case is malformed.',
+  ERR_POLICY_TEST_LOAD: 'Policy test cases failed to load; nothing was run.',
+  ERR_REDACTION_INCOMPLETE: 'Redaction could not prove a value clean, so it is not recorded.',
+  ERR_REDACTION_LIMIT: 'A value is too large or too deep to redact, so it is not recorded.',
+  ERR_REDACTION_OPTIONS: 'Redaction options are invalid.',
+  ERR_REGEX: 'A regular expression is invalid or over the length limit.',
+  ERR_REPLAY_OPTIONS: 'Options given to replay are invalid.',
+  ERR_REQUEST_JSON: 'A request is not valid JSON.',
+  ERR_SHELL_OPTION_SPEC: 'A shell program table entry is malformed (a bug in the table).',
+  ERR_SHELL_UNRESOLVED: 'A shell word cannot be resolved to literal text.',
+  ERR_SQL_PARSER_LOAD: 'The SQL parsers could not be loaded.',
+  ERR_UNGOVERNED_TOOL: 'A tool was called that no governed wrapper covers.',
+  ERR_USAGE: 'A command was invoked with wrong arguments.',
+} as const);
+
+/**
+ * A stable error code: one of {@link ERROR_CODES}.
+ *
+ * @example
+ * ```ts
+ * const code: WardenErrorCode = 'ERR_AUDIT_WRITE';
+ * ```
+ */
+export type WardenErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * The base of every error Warden throws on a public path.
+ *
+ * @example
+ * ```ts
+ * throw new WardenError('ERR_USAGE', 'Give either --request or --requests, not both.');
+ * ```
+ */
+export class WardenError extends Error {
+  /** Stable, machine-readable code (`ERR_...`), one of {@link ERROR_CODES}. */
+  readonly code: WardenErrorCode;
+
+  constructor(code: WardenErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'WardenError';
     this.code = code;

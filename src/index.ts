@@ -15,7 +15,7 @@ export { digestOf, sha256Hex } from './lib/hash.js';
 export { Governor, govern, type GovernorOptions, type GovernOptions, type ApprovalHandler, type ApprovalRequest, type PolicyProvider, type GovernedTools, type CheckResult } from './enforce/governor.js';
 export { GovernanceDenied } from './enforce/denied.js';
 export { MemorySink } from './enforce/memory-sink.js';
-export type { DecisionSink, DecisionEvent, DecisionOutcome } from './enforce/sink.js';
+export type { DecisionSink, DecisionEvent, DecisionOutcome } from './decision.js';
 export type { Verdict, ApprovalOutcome } from './enforce/verdict.js';
 export { loadPolicyFiles, readPolicySources } from './enforce/load-files.js';
 export { PolicyStore, type PolicyStoreOptions, type ReloadResult } from './enforce/policy-store.js';

@@ -30,8 +30,8 @@ import {
 import { chmod, mkdir, open, readFile, realpath, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { WardenError } from '../errors.js';
-import type { DecisionEvent, DecisionSink } from '../enforce/sink.js';
+import { WardenError, type WardenErrorCode } from '../errors.js';
+import type { DecisionEvent, DecisionSink } from '../decision.js';
 import { signCheckpoint } from './checkpoint.js';
 import { resolveLogLocation, rotatedFileName, rotatedFiles, secretPathOf, type LogLocation } from './files.js';
 import { codeOf, MAX_LINE_BYTES, messageOf, readLinesBackward } from './io.js';
@@ -953,7 +953,7 @@ function describeIoError(e: unknown): string {
   return `${messageOf(e)}${hint}`;
 }
 
-function asWardenError(e: unknown, path: string, code = 'ERR_AUDIT_WRITE'): WardenError {
+function asWardenError(e: unknown, path: string, code: WardenErrorCode = 'ERR_AUDIT_WRITE'): WardenError {
   if (e instanceof WardenError) return e;
   return new WardenError(code, `Audit log ${path}: ${describeIoError(e)}.`, { cause: e });
 }

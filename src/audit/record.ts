@@ -11,8 +11,8 @@ import { createHash, createHmac, hash as oneShotHash } from 'node:crypto';
 import { WardenError } from '../errors.js';
 import { canonicalJson, canonicalJsonProfile, type CanonicalProfile } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/hash.js';
-import type { DecisionEvent, DecisionOutcome } from '../enforce/sink.js';
-import type { AgentIdentity, DecisionError, Effect } from '../policy/types.js';
+import type { DecisionEvent, DecisionOutcome } from '../decision.js';
+import type { AgentIdentity, DecisionError, Effect } from '../decision.js';
 import { redactDetailed, redactionIsNoop } from './redact.js';
 
 /**

@@ -5,9 +5,9 @@ import type { Command } from 'commander';
 import { openFileAuditSink, type FileAuditSink } from '../audit/file-sink.js';
 import { loadPrivateKey } from '../audit/keys.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
-import type { DecisionEvent } from '../enforce/sink.js';
+import type { DecisionEvent } from '../decision.js';
 import type { PolicySet } from '../policy/policy-set.js';
-import type { Decision } from '../policy/types.js';
+import type { Decision } from '../decision.js';
 import { EXIT, isInvalidRequest, printDecision, reportFatal } from './output.js';
 import { parseNow, parseRequestJson, readInput } from './read-input.js';
 

@@ -12,7 +12,7 @@ import { openFileAuditSink } from '../audit/file-sink.js';
 import { listAuditFiles } from '../audit/files.js';
 import { loadPrivateKey, loadPublicKey } from '../audit/keys.js';
 import { verifyAuditLog } from '../audit/verify.js';
-import type { DecisionEvent, DecisionSink } from '../enforce/sink.js';
+import type { DecisionEvent, DecisionSink } from '../decision.js';
 import { EXIT, effectLabel, reportFatal } from './output.js';
 
 /** Where the demo policy ships, relative to this file (dist/cli or src/cli). */

@@ -1,6 +1,6 @@
 /** Shared CLI plumbing: exit codes, printing decisions and load errors. */
 import { PolicyLoadError, formatIssue } from '../policy/issues.js';
-import type { Decision } from '../policy/types.js';
+import type { Decision } from '../decision.js';
 
 /** Exit codes of every command. */
 export const EXIT = Object.freeze({ ok: 0, denied: 1, invalid: 2 });

@@ -1,6 +1,6 @@
 /** The error a governed function throws when its call is not allowed. */
 import { WardenError } from '../errors.js';
-import type { Decision } from '../policy/types.js';
+import type { Decision } from '../decision.js';
 
 /**
  * Thrown by governed functions when the decision is not an allow. Carries the Decision.

@@ -4,10 +4,10 @@
 import { canonicalJson } from '../lib/canonical-json.js';
 import { digestOf } from '../lib/hash.js';
 import type { PolicySet } from '../policy/policy-set.js';
-import type { AgentIdentity, Decision, Request } from '../policy/types.js';
+import type { AgentIdentity, Decision, Request } from '../decision.js';
 import { GovernanceDenied } from './denied.js';
 import { MemorySink } from './memory-sink.js';
-import type { DecisionEvent, DecisionSink } from './sink.js';
+import type { DecisionEvent, DecisionSink } from '../decision.js';
 import type { ApprovalOutcome, Verdict } from './verdict.js';
 
 /** What an approval handler is asked. Everything in it is a frozen copy. */

@@ -1,6 +1,6 @@
 /** An in-memory decision sink, for tests, demos and short-lived processes. */
 import { WardenError } from '../errors.js';
-import type { DecisionEvent, DecisionSink } from './sink.js';
+import type { DecisionEvent, DecisionSink } from '../decision.js';
 
 /**
  * Keeps decision events in memory, up to a capacity; when full, writes fail (and the Governor

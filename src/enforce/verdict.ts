@@ -1,5 +1,5 @@
 /** What the Governor returns: the final word on one request. */
-import type { Decision } from '../policy/types.js';
+import type { Decision } from '../decision.js';
 
 /** The outcome of approval handling. */
 export interface ApprovalOutcome {

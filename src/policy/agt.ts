@@ -8,7 +8,7 @@
 import { isMap, isScalar, isSeq, Scalar, type Document, type Node, type Pair } from 'yaml';
 import { agtConditionToCel, celString, parseAgtCondition, type AgtCelTranslation } from './agt-condition.js';
 import type { PolicySpec, RuleSpec } from './document.js';
-import type { Effect } from './types.js';
+import type { Effect } from '../decision.js';
 import { kindOf, openDocument, type NodeReader, type SourcePos } from './yaml-reader.js';
 
 /**

@@ -1,7 +1,7 @@
 /** A rule after compilation: what decide() evaluates. */
 import type { CompiledCondition } from './cel.js';
 import type { GlobMatcher } from '../lib/glob.js';
-import type { Effect } from './types.js';
+import type { Effect } from '../decision.js';
 import type { SourcePos } from './yaml-reader.js';
 
 /** Rank of an effect: lower wins (deny-overrides). */

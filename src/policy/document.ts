@@ -2,7 +2,7 @@
  * The `warden/v1` policy document: strict parsing into a validated spec with positions.
  */
 import { isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
-import type { Effect } from './types.js';
+import type { Effect } from '../decision.js';
 import { kindOf, openDocument, type NodeReader, type SourcePos } from './yaml-reader.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import { readFacetBindings } from './facet-bindings.js';

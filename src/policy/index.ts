@@ -5,4 +5,4 @@ export { PolicyLoadError, formatIssue, type PolicyIssue } from './issues.js';
 export { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
 export { compileGlob, type GlobMatcher } from '../lib/glob.js';
 export { API_VERSION } from './document.js';
-export type { Request, Decision, DecisionError, Effect, AgentIdentity } from './types.js';
+export type { Request, Decision, DecisionError, Effect, AgentIdentity } from '../decision.js';

@@ -20,7 +20,7 @@ import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec 
 import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
 import { PolicyLoadError } from './issues.js';
 import type { PolicySet } from './policy-set.js';
-import type { Effect } from './types.js';
+import type { Effect } from '../decision.js';
 import { closest, parseSource, type NodeReader, type SourcePos } from './yaml-reader.js';
 
 /** How much a finding matters: errors stop the policy from loading; infos never fail a build. */

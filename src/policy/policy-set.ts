@@ -5,7 +5,7 @@ import { evaluationMessage } from './cel.js';
 import { errorMeansMatch, type CompiledRule } from './compiled-rule.js';
 import type { RequestLimits } from './limits.js';
 import { InvalidRequest, toCelRequest, type CelRequest } from './request.js';
-import type { Decision, DecisionError, Effect } from './types.js';
+import type { Decision, DecisionError, Effect } from '../decision.js';
 import type { PolicyIssue } from './issues.js';
 import type { FacetRuntime } from '../facets/types.js';
 

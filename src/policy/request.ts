@@ -3,7 +3,7 @@
  * Validation converts objects into `Map`s for the CEL evaluator, so keys such as `__proto__`,
  * `constructor` or `toString` are ordinary data and nothing can reach a prototype.
  */
-import type { AgentIdentity, Request } from './types.js';
+import type { AgentIdentity, Request } from '../decision.js';
 import type { RequestLimits } from './limits.js';
 import { isWellFormedUnicode } from '../lib/canonical-json.js';
 

@@ -2,7 +2,7 @@
  * `--fail-on`: which replay findings fail a CI run.
  */
 import { WardenError } from '../errors.js';
-import type { Effect } from '../policy/types.js';
+import type { Effect } from '../decision.js';
 import type { ChangeKind, ReplayReport } from './replay.js';
 
 /**

@@ -8,7 +8,7 @@
 import type { AuditRequest, RedactionNote } from '../audit/record.js';
 import { WardenError } from '../errors.js';
 import type { PolicySet } from '../policy/policy-set.js';
-import { EFFECTS, type AgentIdentity, type Decision, type Effect } from '../policy/types.js';
+import { EFFECTS, type AgentIdentity, type Decision, type Effect } from '../decision.js';
 import { hiddenFields } from './hidden-fields.js';
 import { RuleReads } from './rule-reads.js';
 

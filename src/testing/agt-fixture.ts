@@ -5,7 +5,7 @@
  * silently dropped: a key Warden cannot place is an error with its position.
  */
 import { isMap, isScalar, type Node } from 'yaml';
-import type { AgentIdentity, Effect, Request } from '../policy/types.js';
+import type { AgentIdentity, Effect, Request } from '../decision.js';
 import { INVALID, readData } from './node-data.js';
 import { readExpectedRule, readName, readRecord, readTime, type KeyPair, type ReadContext } from './read-context.js';
 import type { PolicyTestCase, PolicyTestExpectation } from './types.js';

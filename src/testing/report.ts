@@ -1,6 +1,6 @@
 /** Reports of a test run: for a person, as JSON, and as JUnit XML for CI. Pure string building. */
 import { formatIssue, type PolicyIssue } from '../policy/issues.js';
-import type { Decision } from '../policy/types.js';
+import type { Decision } from '../decision.js';
 import type { PolicyTestCase, PolicyTestExpectation, PolicyTestResult, PolicyTestRun } from './types.js';
 
 /** `file:line:col` of a case, or its suite when it was not read from a file. */

@@ -1,7 +1,7 @@
 /** Running test cases against a compiled PolicySet. Pure: no I/O, no clock. */
 import { WardenError } from '../errors.js';
 import type { PolicySet } from '../policy/policy-set.js';
-import { EFFECTS, type Decision } from '../policy/types.js';
+import { EFFECTS, type Decision } from '../decision.js';
 import type { PolicyTestCase, PolicyTestMismatch, PolicyTestResult, PolicyTestRun } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 /** The data of policy tests: cases in, results out. */
-import type { Decision, Effect, Request } from '../policy/types.js';
+import type { Decision, Effect, Request } from '../decision.js';
 import type { SourcePos } from '../policy/yaml-reader.js';
 
 /**

@@ -4,8 +4,8 @@
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { API_VERSION } from '../policy/document.js';
-import type { AgentIdentity, Effect, Request } from '../policy/types.js';
-import { EFFECTS } from '../policy/types.js';
+import type { AgentIdentity, Effect, Request } from '../decision.js';
+import { EFFECTS } from '../decision.js';
 import { kindOf } from '../policy/yaml-reader.js';
 import { INVALID, isRecord, readData } from './node-data.js';
 import { readExpectedRule, readName, readRecord, readTime, type KeyPair, type ReadContext } from './read-context.js';

@@ -17,7 +17,7 @@ import {
 } from '../../src/audit/record.js';
 import { redactDetailed, redactionIsNoop } from '../../src/audit/redact.js';
 import { scanUrls } from '../../src/facets/url.js';
-import type { DecisionEvent } from '../../src/enforce/sink.js';
+import type { DecisionEvent } from '../../src/decision.js';
 
 const hmacKey = Buffer.from('0123456789abcdef0123456789abcdef');
 const prev = `sha256:${'12'.repeat(32)}`;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import type { DecisionEvent } from '../../src/enforce/sink.js';
-import type { Effect } from '../../src/policy/types.js';
+import type { DecisionEvent } from '../../src/decision.js';
+import type { Effect } from '../../src/decision.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 

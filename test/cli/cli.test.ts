@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STARTER_POLICY } from '../../src/cli/templates/starter-policy.js';
 import { loadPolicyFiles } from '../../src/enforce/load-files.js';
-import type { Decision } from '../../src/policy/types.js';
+import type { Decision } from '../../src/decision.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIX = fileURLToPath(new URL('../fixtures/cli', import.meta.url));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { GovernanceDenied } from '../../src/enforce/denied.js';
 import { Governor, govern } from '../../src/enforce/governor.js';
 import { MemorySink } from '../../src/enforce/memory-sink.js';
-import type { DecisionEvent, DecisionSink } from '../../src/enforce/sink.js';
+import type { DecisionEvent, DecisionSink } from '../../src/decision.js';
 import { WardenError } from '../../src/errors.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Governor } from '../../src/enforce/governor.js';
 import { MemorySink } from '../../src/enforce/memory-sink.js';
 import { compilePolicy } from '../../src/policy/compile.js';
-import type { Effect, Request } from '../../src/policy/types.js';
+import type { Effect, Request } from '../../src/decision.js';
 
 const POLICY_FILE = new URL('../fixtures/enforce/policy.yaml', import.meta.url);
 const policy = compilePolicy([{ name: 'policy.yaml', text: readFileSync(POLICY_FILE, 'utf8') }]);

@@ -401,12 +401,7 @@ describe('normalizeHost', () => {
   // Punycode validity is the runtime's WHATWG URL parser's to judge (Node 22 refuses `xn--zz`,
   // Node 24 accepts it); the facet must name the host that fetch() would connect to.
   it.each(['xn--zz', 'xn--a', 'xn--', 'xn--bcher-kva', 'xn---', 'a.xn--zz.b'])('normalizes the edge punycode %j exactly as the runtime URL parser reads it', (input) => {
-    let expected = '';
-    try {
-      expected = new URL(`http://${input}/`).hostname;
-    } catch {
-      expected = '';
-    }
+    const expected = URL.canParse(`http://${input}/`) ? new URL(`http://${input}/`).hostname : '';
     expect(normalizeHost(input)).toBe(expected);
   });
 

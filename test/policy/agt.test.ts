@@ -18,7 +18,7 @@ import { AGT_NOT_TARGETED_RULE, isAgtDocument, readAgtPolicy } from '../../src/p
 import { compilePolicy } from '../../src/policy/compile.js';
 import { PolicyLoadError, type PolicyIssue } from '../../src/policy/issues.js';
 import type { PolicySet } from '../../src/policy/policy-set.js';
-import type { Decision, Request } from '../../src/policy/types.js';
+import type { Decision, Request } from '../../src/decision.js';
 import { parseSource } from '../../src/policy/yaml-reader.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildDecisionBody, chainRecord, GENESIS_HASH, type AuditDecisionRecord, type RedactionNote } from '../../src/audit/record.js';
-import type { DecisionEvent } from '../../src/enforce/sink.js';
+import type { DecisionEvent } from '../../src/decision.js';
 import { compilePolicy } from '../../src/policy/compile.js';
-import type { AgentIdentity, Decision } from '../../src/policy/types.js';
+import type { AgentIdentity, Decision } from '../../src/decision.js';
 import { hiddenFields, pathsOverlap } from '../../src/replay/hidden-fields.js';
 import { replay } from '../../src/replay/replay.js';
 

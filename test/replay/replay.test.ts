@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDecisionBody, buildDecisionBodyEncoded, chainLine, chainRecord, encodeMembers, GENESIS_HASH, type AuditDecisionRecord } from '../../src/audit/record.js';
-import type { DecisionEvent } from '../../src/enforce/sink.js';
+import type { DecisionEvent } from '../../src/decision.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 import type { PolicySet } from '../../src/policy/policy-set.js';
-import type { AgentIdentity, Effect } from '../../src/policy/types.js';
+import type { AgentIdentity, Effect } from '../../src/decision.js';
 import { readReplayRecords } from '../../src/replay/read-log.js';
 import { replay, type ChangeKind, type ReplayProgress, type ReplayRecord, type ReplayReport } from '../../src/replay/replay.js';
 

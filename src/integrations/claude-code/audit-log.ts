@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { openFileAuditSink } from '../../audit/file-sink.js';
 import { WardenError } from '../../errors.js';
 import { resolveLogLocation } from '../../audit/files.js';
-import type { DecisionEvent } from '../../enforce/sink.js';
+import type { DecisionEvent } from '../../decision.js';
 import { withFileLock, type FileLockOptions } from './file-lock.js';
 
 /**

@@ -7,8 +7,8 @@
  */
 import { formatIssue, PolicyLoadError } from '../../policy/issues.js';
 import type { PolicySet } from '../../policy/policy-set.js';
-import type { Decision } from '../../policy/types.js';
-import type { DecisionOutcome } from '../../enforce/sink.js';
+import type { Decision } from '../../decision.js';
+import type { DecisionOutcome } from '../../decision.js';
 import { WardenError } from '../../errors.js';
 import { LockedAuditLog } from './audit-log.js';
 import { parseHookText, type HookInput } from './hook-input.js';

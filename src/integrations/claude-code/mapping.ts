@@ -6,7 +6,7 @@
  * from `tool_input`: whatever the model writes into a tool's arguments is data, not authority.
  */
 import { parseArgPath, type ArgPath, type FacetBinding } from '../../facets/bindings.js';
-import type { AgentIdentity, Request } from '../../policy/types.js';
+import type { AgentIdentity, Request } from '../../decision.js';
 import type { HookInput } from './hook-input.js';
 import { PROMPT_TOOL } from './constants.js';
 

@@ -2,7 +2,7 @@
  * What the hook writes back to Claude Code: the JSON shapes of the hooks contract
  * (`SyncHookJSONOutput` in `@anthropic-ai/claude-agent-sdk`), built from a Warden Decision.
  */
-import type { Decision } from '../../policy/types.js';
+import type { Decision } from '../../decision.js';
 
 /** Longest reason written back (Claude Code shows it to the model or the user). */
 const MAX_REASON = 2000;

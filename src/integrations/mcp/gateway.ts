@@ -40,11 +40,11 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { redact } from '../../audit/redact.js';
 import { Governor, type ApprovalRequest, type PolicyProvider } from '../../enforce/governor.js';
-import type { DecisionEvent, DecisionSink } from '../../enforce/sink.js';
+import type { DecisionEvent, DecisionSink } from '../../decision.js';
 import type { Verdict } from '../../enforce/verdict.js';
 import { WardenError } from '../../errors.js';
 import type { PolicySet } from '../../policy/policy-set.js';
-import type { AgentIdentity, Decision } from '../../policy/types.js';
+import type { AgentIdentity, Decision } from '../../decision.js';
 import { approvalAnswer, approvalForm } from './approval.js';
 import { alwaysDenied } from './hide.js';
 import { writeServerPins, readLockFile } from './lock-file.js';

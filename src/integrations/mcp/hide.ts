@@ -3,7 +3,7 @@
  * possible call, so hiding never removes a tool some call could use. Pure.
  */
 import type { PolicySet } from '../../policy/policy-set.js';
-import type { AgentIdentity } from '../../policy/types.js';
+import type { AgentIdentity } from '../../decision.js';
 
 /**
  * True when every call of `tool` by this agent in this context is denied, whatever its arguments.

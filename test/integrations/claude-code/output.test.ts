@@ -4,7 +4,7 @@
  */
 import type { SyncHookJSONOutput } from '@anthropic-ai/claude-agent-sdk';
 import { describe, expect, it } from 'vitest';
-import type { Decision, Effect } from '../../../src/policy/types.js';
+import type { Decision, Effect } from '../../../src/decision.js';
 import { permissionDecisionOf, preToolUseOutput, promptOutput, reasonText } from '../../../src/integrations/claude-code/output.js';
 
 function decision(effect: Effect, extra: Partial<Decision> = {}): Decision {

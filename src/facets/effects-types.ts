@@ -1,0 +1,102 @@
+/**
+ * The shape of effects: what an action does, the same for every facet that can say it (shell,
+ * SQL, paths, URLs, Kubernetes). Policies read the merged effects of a request as the CEL variable
+ * `effects` (`effects.exec.size() == 0`, `effects.writes.all(w, w.known && pathWithin(w.path, '/workspace'))`).
+ *
+ * Unknown is never safe: a glob, a variable or a substitution in a path or host position, an
+ * unparsable argument, an unknown program or SQL function is reported with `known: false` (and
+ * the text as written), so a rule that must hold for every effect fails for it.
+ */
+
+/**
+ * Code that will run: an interpreter's inline code, a script file, a hook, a command hidden in
+ * an option (`git -c core.sshCommand=...`), an unknown program or SQL function.
+ *
+ * @example
+ * ```ts
+ * const e: ExecEffect = { program: 'git', code: 'sh -c id', via: 'git -c core.sshCommand', reason: 'git runs core.sshCommand to connect', known: true };
+ * ```
+ */
+export interface ExecEffect {
+  /** The program or function that runs the code (`sh`, `node`, `make`, `pg:query_to_xml`). */
+  program: string;
+  /** The code, command or file that will run, as far as it is known ('' when not). */
+  code: string;
+  /** Where it came from in the action (`-c`, `NODE_OPTIONS`, `Makefile`, `COPY ... TO PROGRAM`). */
+  via: string;
+  /** Why this counts as code execution, for people. */
+  reason: string;
+  /** False when what runs cannot be known (an unknown program, a variable, a repository script). */
+  known: boolean;
+}
+
+/**
+ * A network destination the action reaches.
+ *
+ * @example
+ * ```ts
+ * const e: NetworkEffect = { host: 'evil.com', port: 443, scheme: 'https', via: 'curl', known: true };
+ * ```
+ */
+export interface NetworkEffect {
+  /** Normalized host (lower case, punycode, IPv4 dotted), or the text as written when not known. */
+  host: string;
+  /** Port, or 0 when not known. */
+  port: number;
+  /** Scheme (`https`, `ssh`, `tcp`), or '' when not known. */
+  scheme: string;
+  via: string;
+  /** False when the destination cannot be known (a variable, a glob). */
+  known: boolean;
+}
+
+/**
+ * A file-system location the action reads, writes or deletes.
+ *
+ * @example
+ * ```ts
+ * const e: PathEffect = { path: '/home/dev/.ssh/authorized_keys', via: '>>', known: true };
+ * ```
+ */
+export interface PathEffect {
+  /** Absolute, normalized path (resolved against the working directory or facet root); the text as written when not known. */
+  path: string;
+  via: string;
+  /** False when the path cannot be known (a glob, a variable, an unexpanded `~`): it may be any path. */
+  known: boolean;
+}
+
+/**
+ * Privilege the action gains or changes (`sudo`, setuid bits, `chown`, `SET ROLE`, `ALTER SYSTEM`).
+ *
+ * @example
+ * ```ts
+ * const e: PrivilegeEffect = { kind: 'sudo', via: 'sudo', reason: 'runs the command as root' };
+ * ```
+ */
+export interface PrivilegeEffect {
+  kind: string;
+  via: string;
+  reason: string;
+}
+
+/**
+ * Everything an action does, as far as the facets can tell.
+ *
+ * @example
+ * ```ts
+ * const none: Effects = { exec: [], network: [], reads: [], writes: [], deletes: [], privilege: [], complete: true, unknown: [] };
+ * ```
+ */
+export interface Effects {
+  exec: ExecEffect[];
+  network: NetworkEffect[];
+  reads: PathEffect[];
+  writes: PathEffect[];
+  deletes: PathEffect[];
+  privilege: PrivilegeEffect[];
+  /** True when the analysis covered the whole action; false when any part could not be analysed. */
+  complete: boolean;
+  /** Why the analysis is incomplete, one reason per part ([] when complete). */
+  unknown: string[];
+}
