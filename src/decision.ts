@@ -54,6 +54,7 @@ export const DECISION_ERROR_CODES = Object.freeze({
   condition_error: 'A rule condition (or a facet it reads) could not be evaluated; deny and approval rules then apply, allow rules do not.',
   policy_error: 'The policy could not be evaluated at all (the policy provider failed); denied.',
   audit_failure: 'The decision could not be recorded; denied unless the enforcement point is configured to allow and warn.',
+  pipeline_error: 'A stage of the enforcement pipeline failed unexpectedly (a bug, or a gate or sink that threw); denied.',
 } as const);
 
 /**
@@ -103,14 +104,25 @@ export interface Decision {
 
 /** One decision, as handed to a sink. Plain data; the sink decides how to store it. */
 export interface DecisionEvent {
-  /** ISO-8601 time the decision was made (from the Governor's injected clock). */
+  /** ISO-8601 time the decision was made (from the enforcement point's injected clock). */
   ts: string;
+  /**
+   * The call's id: the host's own id for the call when it has one (`context.callId`), else one the
+   * pipeline made. An outcome recorded later names the same id.
+   */
+  call?: string;
   /** The identity the enforcement point authenticated. */
   agent: AgentIdentity | null;
   request: Request;
   decision: Decision;
   /** What happened after the decision: approval outcome, audit warnings. */
   outcome?: DecisionOutcome;
+  /**
+   * Set when the request as the caller gave it cannot be recorded (it has no JSON form, or its
+   * tool is not a string): `request` then holds only what can be shown, and the record says so,
+   * so replay never re-decides a substitute.
+   */
+  unrecordable?: string;
 }
 
 /** The final word after approval handling. */
@@ -139,6 +151,65 @@ export interface DecisionSink {
   write(event: DecisionEvent): Promise<void>;
   /** Synchronous variant, used when governing synchronous functions. Optional. */
   writeSync?(event: DecisionEvent): void;
+  /** Records what happened when a governed call ran. Optional: a sink without it records decisions only. */
+  writeOutcome?(event: OutcomeEvent): Promise<void>;
   /** Flushes and releases resources. */
   close?(): Promise<void>;
+}
+
+/**
+ * Something an enforcement point wants its user to know without failing the call (a decision
+ * recorded only under allow-and-warn, a reload that kept the last good policy, an outcome that
+ * could not be recorded). Every component takes `onWarning(w)` with this shape.
+ *
+ * @example
+ * ```ts
+ * const governor = new Governor({ policy, onWarning: (w) => console.warn(`warden ${w.code}: ${w.message}`) });
+ * ```
+ */
+export interface WardenWarning {
+  /** Stable, machine-readable code (`audit_failure`, `outcome_not_recorded`, ...). */
+  code: string;
+  message: string;
+}
+
+/**
+ * What happened when a governed call ran: reported by the enforcement point (or the pipeline,
+ * when it runs the function) after the decision was recorded.
+ *
+ * @example
+ * ```ts
+ * const o: Outcome = { status: 'error', durationMs: 12.5, error: { name: 'TypeError', message: 'fetch failed' } };
+ * ```
+ */
+export interface Outcome {
+  /** `ok`: it returned; `error`: it threw or the host reported a failure; `aborted`: it was cancelled. */
+  status: 'ok' | 'error' | 'aborted';
+  /** How long it ran, in milliseconds, when known. */
+  durationMs?: number;
+  /** The error's class name and message, when it failed. */
+  error?: { name: string; message: string };
+  /**
+   * What the tool returned, when the enforcement point records it (the Claude Code hook records
+   * the tool response, bounded). Plain JSON data; redacted like everything else in a record.
+   */
+  result?: unknown;
+}
+
+/**
+ * The record of a governed call's outcome, linked to its decision by `call`.
+ *
+ * @example
+ * ```ts
+ * const e: OutcomeEvent = { ts: '2026-01-01T00:00:00.000Z', call: 'toolu_01', tool: 'Bash', agent: { id: 'claude-code' }, outcome: { status: 'ok' } };
+ * ```
+ */
+export interface OutcomeEvent {
+  /** ISO-8601 time the outcome was observed. */
+  ts: string;
+  /** The call id of the decision this outcome belongs to. */
+  call: string;
+  tool: string;
+  agent: AgentIdentity | null;
+  outcome: Outcome;
 }

@@ -31,7 +31,7 @@ import { chmod, mkdir, open, readFile, realpath, stat, writeFile, type FileHandl
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WardenError, type WardenErrorCode } from '../errors.js';
-import type { DecisionEvent, DecisionSink } from '../decision.js';
+import type { DecisionEvent, DecisionSink, OutcomeEvent } from '../decision.js';
 import { signCheckpoint } from './checkpoint.js';
 import { resolveLogLocation, rotatedFileName, rotatedFiles, secretPathOf, type LogLocation } from './files.js';
 import { codeOf, MAX_LINE_BYTES, messageOf, readLinesBackward } from './io.js';
@@ -42,6 +42,7 @@ import {
   GENESIS_HASH,
   parseRecordLine,
   prepareDecisionRecord,
+  prepareOutcomeRecord,
   prepareRecord,
   writeChainedLine,
   type AuditRecord,
@@ -314,13 +315,31 @@ export class FileAuditSink implements DecisionSink {
    *   `ERR_AUDIT_RECORD_TOO_LARGE`, or the redactor's `ERR_REDACTION_*`.
    */
   write(event: DecisionEvent): Promise<void> {
+    return this.enqueue(() => this.prepare(event));
+  }
+
+  /**
+   * Records what happened when a governed call ran (an `outcome` record naming the call's id).
+   * Resolves once appended, as {@link FileAuditSink.write} does.
+   *
+   * @example
+   * ```ts
+   * await sink.writeOutcome({ ts: new Date().toISOString(), call: verdict.call, tool: 'send_email', agent: null, outcome: { status: 'ok', durationMs: 41 } });
+   * ```
+   * @throws (rejects) as {@link FileAuditSink.write} does.
+   */
+  writeOutcome(event: OutcomeEvent): Promise<void> {
+    return this.enqueue(() => prepareOutcomeRecord(event, this.buildOptions, this.stream));
+  }
+
+  private enqueue(prepare: () => PreparedRecord): Promise<void> {
     let pending: Pending;
     try {
       this.assertWritable();
       if (this.queue.length >= this.maxQueue) {
         throw new WardenError('ERR_AUDIT_QUEUE_FULL', `${this.queue.length} audit records are waiting to be written to ${this.path}; the disk is not keeping up. Retry later or use a faster fsync policy.`);
       }
-      pending = { prepared: this.prepare(event), resolve: NOOP, reject: NOOP };
+      pending = { prepared: prepare(), resolve: NOOP, reject: NOOP };
     } catch (e) {
       return Promise.reject(asWardenError(e, this.path));
     }

@@ -249,6 +249,10 @@ function recordOf(bytes: Buffer): AuditRecord | null {
   const v = value as Record<string, unknown>;
   if (typeof v.seq !== 'number' || typeof v.ts !== 'string') return null;
   if (v.type === 'checkpoint') return typeof v.checkpoint === 'object' && v.checkpoint !== null ? (value as AuditRecord) : null;
+  if (v.type === 'outcome') {
+    const o = v.outcome as { status?: unknown } | null;
+    return typeof v.call === 'string' && typeof v.tool === 'string' && typeof o === 'object' && o !== null && typeof o.status === 'string' ? (value as AuditRecord) : null;
+  }
   if (v.type !== 'decision') return null;
   const request = v.request as { tool?: unknown } | null;
   const decision = v.decision as { effect?: unknown } | null;

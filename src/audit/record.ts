@@ -11,7 +11,8 @@ import { createHash, createHmac, hash as oneShotHash } from 'node:crypto';
 import { WardenError } from '../errors.js';
 import { canonicalJson, canonicalJsonProfile, type CanonicalProfile } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/hash.js';
-import type { DecisionEvent, DecisionOutcome } from '../decision.js';
+import type { DecisionEvent, DecisionOutcome, Outcome, OutcomeEvent } from '../decision.js';
+import { requestSnapshotOf } from '../lib/snapshot.js';
 import type { AgentIdentity, DecisionError, Effect } from '../decision.js';
 import { redactDetailed, redactionIsNoop } from './redact.js';
 
@@ -96,6 +97,8 @@ interface AuditRecordBase {
  */
 export interface AuditDecisionRecord extends AuditRecordBase {
   type: 'decision';
+  /** The call's id (the host's, or one the pipeline made); the call's outcome record names it too. */
+  call?: string;
   /** The identity the enforcement point authenticated (null when none). */
   agent: AgentIdentity | null;
   request: AuditRequest;
@@ -150,7 +153,26 @@ export interface AuditCheckpointRecord extends AuditRecordBase {
  * function label(r: AuditRecord): string { return r.type === 'decision' ? r.decision.effect : 'checkpoint'; }
  * ```
  */
-export type AuditRecord = AuditDecisionRecord | AuditCheckpointRecord;
+export type AuditRecord = AuditDecisionRecord | AuditCheckpointRecord | AuditOutcomeRecord;
+
+/**
+ * What happened when a governed call ran, recorded after its decision record and linked to it by
+ * `call`.
+ *
+ * @example
+ * ```ts
+ * if (r.type === 'outcome') console.log(r.call, r.outcome.status, r.outcome.durationMs);
+ * ```
+ */
+export interface AuditOutcomeRecord extends AuditRecordBase {
+  type: 'outcome';
+  call: string;
+  tool: string;
+  agent: AgentIdentity | null;
+  outcome: Outcome;
+  /** Every span replaced before writing (an error message can carry a secret). */
+  redactions: RedactionNote[];
+}
 
 /**
  * A decision record before it is placed in the chain: everything but `seq`, `stream`, `prev`, `hash`.
@@ -170,7 +192,7 @@ export type DecisionRecordBody = Omit<AuditDecisionRecord, 'seq' | 'stream' | 'p
  * const body: AuditRecordBody = { type: 'checkpoint', ts, checkpoint };
  * ```
  */
-export type AuditRecordBody = DecisionRecordBody | Omit<AuditCheckpointRecord, 'seq' | 'stream' | 'prev' | 'hash'>;
+export type AuditRecordBody = DecisionRecordBody | Omit<AuditCheckpointRecord, 'seq' | 'stream' | 'prev' | 'hash'> | Omit<AuditOutcomeRecord, 'seq' | 'stream' | 'prev' | 'hash'>;
 
 /**
  * Hash of a record: `sha256:` + SHA-256 hex of canonicalJson(record without `hash`).
@@ -369,8 +391,9 @@ interface RequestParts {
 function requestParts(event: DecisionEvent, options: BuildDecisionOptions): RequestParts {
   const { request } = event;
   const unredacted: AuditRequest = { tool: request.tool, args: request.args, context: request.context };
-  // The same members in canonical order, so nothing is sorted.
-  const profile = canonicalJsonProfile({ args: unredacted.args, context: unredacted.context, tool: unredacted.tool });
+  // The pipeline serialized exactly these members already (its snapshot); otherwise serialize them,
+  // in canonical order, so nothing is sorted.
+  const profile = requestSnapshotOf(event)?.profile ?? canonicalJsonProfile({ args: unredacted.args, context: unredacted.context, tool: unredacted.tool });
   const argsDigest = `hmac-sha256:${createHmac('sha256', options.hmacKey).update(profile.json).digest('hex')}`;
   return { unredacted, profile, argsDigest };
 }
@@ -398,8 +421,10 @@ function redactedBody(event: DecisionEvent, options: BuildDecisionOptions, parts
   };
   const redacted = redactDetailed(payload, options.redaction);
   const redactions = notesOf(redacted.findings);
+  if (event.unrecordable !== undefined) redactions.push({ path: '$.request', kind: 'unrecordable' });
   const body: DecisionRecordBody = {
     type: 'decision',
+    ...(event.call !== undefined ? { call: checkedCallId(event.call) } : {}),
     ts: event.ts,
     agent: redacted.value.agent,
     request: redacted.value.request,
@@ -443,6 +468,7 @@ function provenCleanRecord(
   proven: Set<string> | undefined,
 ): PreparedRecord | null {
   const { decision } = event;
+  if (event.unrecordable !== undefined) return null;
   let agent: CanonicalProfile;
   let verdict: CanonicalProfile;
   let outcome: CanonicalProfile | null;
@@ -489,7 +515,8 @@ function provenCleanRecord(
   // policyDigest, prev | redactions, request, seq | stream, ts, type.
   const policyDigest = decision.policyDigest === undefined ? '' : `"policyDigest":${canonicalJson(decision.policyDigest)},`;
   const ts = event.ts === undefined ? '' : `,"ts":${canonicalJson(event.ts)}`;
-  const head = `{"agent":${agent.json},"argsDigest":"${parts.argsDigest}","decision":${verdict.json},`;
+  const call = event.call === undefined ? '' : `"call":${JSON.stringify(checkedCallId(event.call))},`;
+  const head = `{"agent":${agent.json},"argsDigest":"${parts.argsDigest}",${call}"decision":${verdict.json},`;
   const r0 = `${outcome === null ? '' : `"outcome":${outcome.json},`}${policyDigest}"prev":`;
   const r1 = `,"redactions":[],"request":${req.json},"seq":`;
   const streamJson = JSON.stringify(stream);
@@ -632,6 +659,52 @@ export function writeChainedLine(prepared: PreparedRecord, seq: number, prev: st
 export function prepareDecisionRecord(event: DecisionEvent, options: BuildDecisionOptions, stream: string, proven?: Set<string>): PreparedRecord {
   const parts = requestParts(event, options);
   return provenCleanRecord(event, options, parts, stream, proven) ?? prepareRecord(redactedBody(event, options, parts).members, stream);
+}
+
+/**
+ * The file sink's preparation of an outcome record: redacted (an error message can carry a
+ * secret), with every replaced span listed, prepared for chaining in `stream`.
+ *
+ * @example
+ * ```ts
+ * const prepared = prepareOutcomeRecord({ ts, call: 'toolu_01', tool: 'Bash', agent: null, outcome: { status: 'ok' } }, { hmacKey }, 'main');
+ * ```
+ * @throws WardenError from the redactor, `ERR_AUDIT_RECORD` for a call id that is not an id, `ERR_AUDIT_RECORD_TOO_LARGE`.
+ */
+export function prepareOutcomeRecord(event: OutcomeEvent, options: BuildDecisionOptions, stream: string): PreparedRecord {
+  const redacted = redactDetailed({ agent: event.agent ?? null, tool: event.tool, outcome: event.outcome }, options.redaction);
+  const body: Omit<AuditOutcomeRecord, 'seq' | 'stream' | 'prev' | 'hash'> = {
+    type: 'outcome',
+    ts: event.ts,
+    call: checkedCallId(event.call),
+    tool: redacted.value.tool,
+    agent: redacted.value.agent,
+    outcome: redacted.value.outcome,
+    redactions: notesOf(redacted.findings),
+  };
+  const members = encodeMembers(body);
+  const limit = (options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES) - CHAIN_FIELDS_ALLOWANCE;
+  if (encodedBytes(members) > limit) {
+    throw new WardenError('ERR_AUDIT_RECORD_TOO_LARGE', `The outcome record of call ${body.call} is over ${limit + CHAIN_FIELDS_ALLOWANCE} bytes; raise maxRecordBytes.`);
+  }
+  return prepareRecord(members, stream);
+}
+
+/** A call id is an identifier, recorded as is (not redacted): letters, digits and `._:@-`, at most 256 characters. */
+const CALL_ID = /^[A-Za-z0-9._:@-]{1,256}$/;
+
+/**
+ * `id` when it is a valid call id; throws otherwise (the pipeline only makes valid ones).
+ *
+ * @example
+ * ```ts
+ * checkedCallId('toolu_01AbC'); // 'toolu_01AbC'
+ * ```
+ * @throws WardenError `ERR_AUDIT_RECORD` for anything else.
+ */
+export function checkedCallId(id: unknown): string {
+  if (typeof id !== 'string' || !CALL_ID.test(id)) throw new WardenError('ERR_AUDIT_RECORD', `A call id must be 1-256 letters, digits or ._:@- characters; got ${JSON.stringify(String(id).slice(0, 80))}.`);
+  return id;
 }
 
 function encodedBytes(members: readonly EncodedMember[]): number {
@@ -1171,5 +1244,11 @@ function shapeProblem(value: unknown): string | null {
     }
     return null;
   }
-  return '`type` is neither "decision" nor "checkpoint"';
+  if (v.type === 'outcome') {
+    const o = v.outcome as Record<string, unknown> | null | undefined;
+    if (typeof v.call !== 'string' || typeof v.tool !== 'string') return '`call` or `tool` of an outcome record is missing';
+    if (typeof o !== 'object' || o === null || typeof o.status !== 'string') return '`outcome.status` is missing';
+    return null;
+  }
+  return '`type` is not "decision", "checkpoint" or "outcome"';
 }

@@ -61,9 +61,11 @@ export interface VerifyProblem {
  */
 export interface VerifyResult {
   ok: boolean;
-  /** Records read and verified before the first problem (decisions and checkpoints). */
+  /** Records read and verified before the first problem (decisions, outcomes and checkpoints). */
   records: number;
   decisions: number;
+  /** Outcome records: what happened when a governed call ran. */
+  outcomes: number;
   checkpoints: number;
   /** Checkpoint signatures verified with the given public key. */
   signaturesChecked: number;
@@ -140,6 +142,7 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
     ok: true,
     records: 0,
     decisions: 0,
+    outcomes: 0,
     checkpoints: 0,
     signaturesChecked: 0,
     signaturesUnchecked: 0,
@@ -273,6 +276,8 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
           }
           result.checkpoints += 1;
           result.lastCheckpoint = { seq: c.seq, hash: c.hash, keyId: c.keyId };
+        } else if ('type' in record && record.type === 'outcome') {
+          result.outcomes += 1;
         } else {
           result.decisions += 1;
         }

@@ -211,7 +211,8 @@ async function expandFiles(args: readonly string[]): Promise<string[]> {
 function describeVerify(r: VerifyResult, files: readonly string[], keyGiven: boolean): string {
   const lines: string[] = [];
   const where = files.length === 1 ? (files[0] ?? '') : `${files.length} files`;
-  const counts = `${r.records} record${r.records === 1 ? '' : 's'} (${r.decisions} decision${r.decisions === 1 ? '' : 's'}, ${r.checkpoints} checkpoint${r.checkpoints === 1 ? '' : 's'})`;
+  const outcomes = r.outcomes > 0 ? `, ${r.outcomes} outcome${r.outcomes === 1 ? '' : 's'}` : '';
+  const counts = `${r.records} record${r.records === 1 ? '' : 's'} (${r.decisions} decision${r.decisions === 1 ? '' : 's'}${outcomes}, ${r.checkpoints} checkpoint${r.checkpoints === 1 ? '' : 's'})`;
   if (r.ok) {
     lines.push(`intact: ${where}: ${counts}${r.stream === null ? '' : `, stream ${printable(r.stream)}`}`);
     if (r.head !== null) lines.push(`head: seq ${r.head.seq} ${r.head.hash}`);
@@ -254,6 +255,11 @@ function tableRow(r: AuditRecord): string {
   if (r.type === 'checkpoint') {
     const cells = [String(r.seq), r.ts, '-', '-', 'checkpoint', `signs seq ${r.checkpoint.seq}`];
     return `${cells.map((c, i) => cell(c, COLUMNS[i]?.[1] ?? 10)).join(' ')} ${r.checkpoint.hash}`;
+  }
+  if (r.type === 'outcome') {
+    const cells = [String(r.seq), r.ts, r.agent?.id ?? '-', r.tool, `outcome ${r.outcome.status}`, r.call];
+    const why = r.outcome.error ? `${r.outcome.error.name}: ${r.outcome.error.message}` : r.outcome.durationMs !== undefined ? `${r.outcome.durationMs} ms` : '';
+    return `${cells.map((c, i) => cell(c, COLUMNS[i]?.[1] ?? 10)).join(' ')} ${printable(why).slice(0, 120)}`;
   }
   const cells = [String(r.seq), r.ts, r.agent?.id ?? '-', r.request.tool, r.decision.effect, r.decision.rule ?? '(default)'];
   return `${cells.map((c, i) => cell(c, COLUMNS[i]?.[1] ?? 10)).join(' ')} ${printable(r.decision.reason).slice(0, 120)}`;

@@ -1,15 +1,16 @@
-/** `warden check`: decide one request or a batch against a policy. */
+/** `warden check`: decide one request or a batch against a policy, through the pipeline. */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { openFileAuditSink, type FileAuditSink } from '../audit/file-sink.js';
+import { openFileAuditSink } from '../audit/file-sink.js';
 import { loadPrivateKey } from '../audit/keys.js';
+import type { AgentIdentity, Decision, DecisionSink } from '../decision.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
-import type { DecisionEvent } from '../decision.js';
-import type { PolicySet } from '../policy/policy-set.js';
-import type { Decision } from '../decision.js';
+import { Pipeline, type CallInput } from '../enforce/pipeline.js';
+import { WardenError } from '../errors.js';
+import { parseJsonText } from '../lib/json-text.js';
 import { EXIT, isInvalidRequest, printDecision, reportFatal } from './output.js';
-import { parseNow, parseRequestJson, readInput } from './read-input.js';
+import { parseNow, readInput } from './read-input.js';
 
 interface CheckOptions {
   policy: string[];
@@ -38,25 +39,34 @@ export function registerCheckCommand(program: Command): void {
     });
 }
 
+/** Decisions are not recorded without --audit: a sink that keeps nothing. */
+const NOWHERE: DecisionSink = { write: async () => undefined, writeSync: () => undefined };
+
 async function runCheck(opts: CheckOptions): Promise<number> {
   try {
-    if (opts.request !== undefined && opts.requests !== undefined) throw new Error('Give either --request or --requests, not both.');
+    if (opts.request !== undefined && opts.requests !== undefined) throw new WardenError('ERR_USAGE', 'Give either --request or --requests, not both.');
     if (opts.request === undefined && opts.requests === undefined) {
-      throw new Error('Give a request: --request <file> (or - for standard input), or --requests <file.jsonl> for a batch.');
+      throw new WardenError('ERR_USAGE', 'Give a request: --request <file> (or - for standard input), or --requests <file.jsonl> for a batch.');
     }
     const now = parseNow(opts.now);
     const set = await loadPolicyFiles(opts.policy);
-    if (opts.signingKey !== undefined && opts.audit === undefined) throw new Error('--signing-key needs --audit <path>: it signs checkpoints of that log.');
+    if (opts.signingKey !== undefined && opts.audit === undefined) throw new WardenError('ERR_USAGE', '--signing-key needs --audit <path>: it signs checkpoints of that log.');
     const signingKey = opts.signingKey === undefined ? undefined : await loadPrivateKey(opts.signingKey);
     const sink = opts.audit === undefined ? null : await openFileAuditSink({ path: opts.audit, ...(signingKey ? { signingKey } : {}) });
+    // A check answers with the policy's word: require_approval is reported, never asked.
+    const pipeline = new Pipeline({ policy: set, sink: sink ?? NOWHERE, approval: 'defer', clock: () => now });
     try {
-      if (opts.requests !== undefined) return await checkBatch(set, opts.requests, now, sink);
-      const request = parseRequestJson(await readInput(opts.request as string), opts.request === '-' ? 'standard input' : (opts.request as string));
-      const decision = set.decide(request, { now });
+      if (opts.requests !== undefined) return await checkBatch(pipeline, opts.requests, sink !== null);
+      const where = opts.request === '-' ? 'standard input' : (opts.request as string);
+      const input = callInput(await readInput(opts.request as string), where);
+      const { verdict } = await pipeline.decide(input);
       // invariant: a decision is printed only after it is recorded, when a log was asked for.
-      if (sink) await sink.write(eventOf(request, decision, now));
+      if (sink && !verdict.recorded) throw new WardenError('ERR_AUDIT_WRITE', `The decision could not be recorded in ${sink.path}: ${verdict.reason}`);
+      const decision = decisionOf(verdict);
+      // A request that could not be read says why on standard error too (the decision says it on standard output).
+      if (isInvalidRequest(decision)) for (const e of decision.errors) console.error(`warden: ${e.message}`);
       if (opts.json) console.log(JSON.stringify(decision));
-      else printDecision(toolOf(request), decision);
+      else printDecision(toolOf(input.request), decision);
       if (sink) console.error(`Recorded in ${sink.path}.`);
       return exitFor(decision);
     } finally {
@@ -67,52 +77,112 @@ async function runCheck(opts: CheckOptions): Promise<number> {
   }
 }
 
-/** The record of a `warden check` decision: nothing ran, so there is no outcome. */
-function eventOf(request: unknown, decision: Decision, now: Date): DecisionEvent {
-  const r = (request !== null && typeof request === 'object' && !Array.isArray(request) ? request : {}) as Record<string, unknown>;
-  const plain = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
-  const context = plain(r.context);
-  const agent = plain(r.agent);
-  return {
-    ts: now.toISOString(),
-    agent: agent && typeof agent.id === 'string' ? (agent as unknown as DecisionEvent['agent']) : null,
-    request: { tool: typeof r.tool === 'string' ? r.tool : '', args: plain(r.args) ?? {}, ...(context ? { context } : {}) },
-    decision,
-  };
+/**
+ * A request's JSON text as pipeline input: `agent` travels beside the request (the file is the
+ * operator's, so its identity is trusted as given); text that is not JSON, or repeats a key, is an
+ * invalid request that is still decided (denied) and recorded.
+ */
+function callInput(text: string, where: string): CallInput {
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) return { request: undefined, invalid: `${where} is not a valid JSON request (${parsed.error}); a request is {"tool": "...", "args": {...}}` };
+  const value = parsed.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, 'agent')) return { request: value };
+  const agent = (value as { agent?: unknown }).agent;
+  return { request: value, agent: agent as AgentIdentity };
 }
 
-async function checkBatch(set: PolicySet, file: string, now: Date, sink: FileAuditSink | null): Promise<number> {
+/** The batch: decisions pipelined (the audit log batches its writes), printed in input order through one buffer. */
+async function checkBatch(pipeline: Pipeline, file: string, recording: boolean): Promise<number> {
   const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Infinity });
+  const out = new LineWriter();
+  const digest = pipeline.policySet.digest;
+  const digestJson = JSON.stringify(digest);
   let code: number = EXIT.ok;
   let n = 0;
-  for await (const line of lines) {
+  let inFlight: Promise<void>[] = [];
+  const emit = (line: number, d: Decision): void => {
+    out.write(decisionLine(line, d, digest, digestJson));
+    code = Math.max(code, exitFor(d));
+  };
+  for await (const text of lines) {
     n++;
-    if (line.trim() === '') continue;
-    let decision: Decision;
-    try {
-      decision = set.decide(parseRequestJson(line, `${file}:${n}`), { now });
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      decision = { effect: 'deny', allowed: false, rule: null, policy: null, reason: 'invalid_request', approvers: [], errors: [{ code: 'invalid_request', rule: null, policy: null, message }], policyDigest: set.digest };
+    if (text.trim() === '') continue;
+    const line = n;
+    const call = callInput(text, `${file}:${line}`);
+    if (!recording) {
+      // Nothing to wait for: decide synchronously, in order.
+      emit(line, decisionOf(pipeline.decideSync(call).verdict));
+    } else {
+      const previous = inFlight.length > 0 ? (inFlight[inFlight.length - 1] as Promise<void>) : Promise.resolve();
+      const decided = pipeline.decide(call);
+      inFlight.push(
+        Promise.all([decided, previous]).then(([{ verdict }]) => {
+          if (!verdict.recorded) throw new WardenError('ERR_AUDIT_WRITE', `${file}:${line}: the decision could not be recorded: ${verdict.reason}`);
+          emit(line, decisionOf(verdict));
+        }),
+      );
+      // Bounded: at most this many decisions wait for the log at once.
+      if (inFlight.length >= 256) {
+        await inFlight[inFlight.length - 1];
+        inFlight = [];
+      }
     }
-    if (sink) {
-      await sink.write(eventOf(parseOrNull(line), decision, now));
-    }
-    console.log(JSON.stringify({ line: n, ...decision }));
-    code = Math.max(code, exitFor(decision));
+    if (out.backlogged) await out.drained();
     if (process.stderr.isTTY && n % 10_000 === 0) process.stderr.write(`\r${n.toLocaleString('en-US')} requests decided...`);
   }
+  if (inFlight.length > 0) await inFlight[inFlight.length - 1];
+  await out.end();
   if (process.stderr.isTTY && n >= 10_000) process.stderr.write(`\r${n.toLocaleString('en-US')} requests decided.   \n`);
   return code;
 }
 
-function parseOrNull(line: string): unknown {
-  try {
-    return JSON.parse(line) as unknown;
-  } catch {
-    // An unparsable line is recorded with an empty request; its decision says why.
-    return null;
+/** What `check` prints of a verdict: the Decision members, final (approval is deferred, so they are the policy's). */
+function decisionOf(v: Decision): Decision {
+  return { effect: v.effect, allowed: v.allowed, rule: v.rule, policy: v.policy, reason: v.reason, approvers: v.approvers, errors: v.errors, policyDigest: v.policyDigest };
+}
+
+/** `{"line":n,...decision}` as JSON.stringify would write it, with the constant digest serialized once. */
+function decisionLine(line: number, d: Decision, digest: string, digestJson: string): string {
+  const rule = d.rule === null ? 'null' : JSON.stringify(d.rule);
+  const policy = d.policy === null ? 'null' : JSON.stringify(d.policy);
+  const approvers = d.approvers.length === 0 ? '[]' : JSON.stringify(d.approvers);
+  const errors = d.errors.length === 0 ? '[]' : JSON.stringify(d.errors);
+  const policyDigest = d.policyDigest === digest ? digestJson : JSON.stringify(d.policyDigest);
+  return `{"line":${line},"effect":"${d.effect}","allowed":${d.allowed},"rule":${rule},"policy":${policy},"reason":${JSON.stringify(d.reason)},"approvers":${approvers},"errors":${errors},"policyDigest":${policyDigest}}\n`;
+}
+
+/** Buffers output lines and writes them in large chunks (a console.log per line costs more than the decision). */
+class LineWriter {
+  #buffer = '';
+  /** True when standard output asked the writer to wait (its buffer is full). */
+  backlogged = false;
+
+  write(text: string): void {
+    this.#buffer += text;
+    if (this.#buffer.length >= 64 * 1024) this.#flush();
+  }
+
+  /** Resolves once standard output has drained. */
+  drained(): Promise<void> {
+    if (!this.backlogged) return Promise.resolve();
+    return new Promise<void>((resolve) =>
+      process.stdout.once('drain', () => {
+        this.backlogged = false;
+        resolve();
+      }),
+    );
+  }
+
+  #flush(): void {
+    const chunk = this.#buffer;
+    this.#buffer = '';
+    if (chunk !== '' && !process.stdout.write(chunk)) this.backlogged = true;
+  }
+
+  async end(): Promise<void> {
+    this.#flush();
+    await this.drained();
   }
 }
 

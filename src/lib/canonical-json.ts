@@ -23,7 +23,7 @@ export const MAX_CANONICAL_DEPTH = 512;
  * @throws WardenError `ERR_CANONICAL_JSON` for values JSON cannot represent.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, 0, null);
+  return write(value, 0, null, false);
 }
 
 /**
@@ -54,11 +54,15 @@ export interface CanonicalProfile {
  * ```ts
  * canonicalJsonProfile({ a: undefined, b: new Uint8Array(1) }); // { json: '{"b":{"0":0}}', depth: 2, undefinedMembers: 1, binary: 1 }
  * ```
+ * With `{ plain: true }` only plain data is accepted: an object whose prototype is not
+ * Object.prototype or null (a Map, a class instance, a typed array) and an `undefined` array item
+ * throw, instead of being written as JSON.stringify would write them.
+ *
  * @throws WardenError `ERR_CANONICAL_JSON`, as canonicalJson does.
  */
-export function canonicalJsonProfile(value: unknown): CanonicalProfile {
+export function canonicalJsonProfile(value: unknown, options?: { plain?: boolean }): CanonicalProfile {
   const profile: CanonicalProfile = { json: '', depth: 0, undefinedMembers: 0, binary: 0 };
-  profile.json = write(value, 0, profile);
+  profile.json = write(value, 0, profile, options?.plain === true);
   return profile;
 }
 
@@ -95,7 +99,7 @@ function stringJson(s: string): string {
   return JSON.stringify(s);
 }
 
-function write(value: unknown, depth: number, profile: CanonicalProfile | null): string {
+function write(value: unknown, depth: number, profile: CanonicalProfile | null, plain: boolean): string {
   switch (typeof value) {
     case 'string':
       return stringJson(value);
@@ -118,12 +122,20 @@ function write(value: unknown, depth: number, profile: CanonicalProfile | null):
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ',';
       const item: unknown = value[i];
-      out += item === undefined ? 'null' : write(item, depth + 1, profile);
+      if (item === undefined && plain) fail(`an array item at index ${i} is undefined (or missing)`);
+      out += item === undefined ? 'null' : write(item, depth + 1, profile, plain);
     }
     return `${out}]`;
   }
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     fail('objects with toJSON() (Date, Buffer, ...) are not canonicalized; pass plain data');
+  }
+  if (plain) {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+      fail(`a ${typeof name === 'string' && name !== '' ? name : 'non-plain'} object is not plain data (convert it to a plain object or a string)`);
+    }
   }
   if (profile !== null && (value instanceof ArrayBuffer || ArrayBuffer.isView(value))) profile.binary += 1;
   const keys = Object.keys(value);
@@ -145,7 +157,7 @@ function write(value: unknown, depth: number, profile: CanonicalProfile | null):
     const name = needsEscapeOrCheck(key) ? keyJson(key) : `"${key}"`;
     if (!first) out += ',';
     first = false;
-    out += `${name}:${write(member, depth + 1, profile)}`;
+    out += `${name}:${write(member, depth + 1, profile, plain)}`;
   }
   return `${out}}`;
 }

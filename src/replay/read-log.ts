@@ -74,7 +74,7 @@ function parseLine(bytes: Buffer): ReplayRecord | string {
     return `the line is not JSON (${messageOf(e)})`;
   }
   // A stored line claiming to be a malformed marker would carry its own file and line: refuse it.
-  if ((value as { type?: unknown } | null)?.type === 'malformed') return '`type` is neither "decision" nor "checkpoint"';
+  if ((value as { type?: unknown } | null)?.type === 'malformed') return '`type` is not "decision", "checkpoint" or "outcome"';
   const problem = replayRecordProblem(value);
   return problem ?? (value as ReplayRecord);
 }

@@ -55,14 +55,14 @@ export interface ReplayMalformedLine {
 }
 
 /**
- * One item replay reads: a decision record, a checkpoint record (skipped), or a malformed line.
+ * One item replay reads: a decision record, a checkpoint or outcome record (skipped), or a malformed line.
  *
  * @example
  * ```ts
  * const items: ReplayRecord[] = [{ type: 'checkpoint' }, { type: 'malformed', file: 'a.jsonl', line: 3, message: 'not JSON' }];
  * ```
  */
-export type ReplayRecord = ReplayDecisionRecord | { type: 'checkpoint' } | ReplayMalformedLine;
+export type ReplayRecord = ReplayDecisionRecord | { type: 'checkpoint' } | { type: 'outcome' } | ReplayMalformedLine;
 
 /**
  * A change of effect: `allow->deny`, `deny->allow`, `allow->require_approval`, ...
@@ -269,14 +269,17 @@ const EFFECT_SET: ReadonlySet<string> = new Set(EFFECTS);
 export function replayRecordProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
   const v = value as Record<string, unknown>;
-  if (v.type === 'checkpoint' || v.type === 'malformed') return null;
-  if (v.type !== 'decision') return '`type` is neither "decision" nor "checkpoint"';
+  if (v.type === 'checkpoint' || v.type === 'malformed' || v.type === 'outcome') return null;
+  if (v.type !== 'decision') return '`type` is not "decision", "checkpoint" or "outcome"';
   if (typeof v.ts !== 'string') return '`ts` is not a string';
   if (v.seq !== undefined && (typeof v.seq !== 'number' || !Number.isSafeInteger(v.seq))) return '`seq` is not an integer';
   const request = v.request as Record<string, unknown> | null | undefined;
   if (!isObject(request)) return '`request` is not an object';
   if (typeof request.tool !== 'string') return '`request.tool` is not a string';
-  if (!isObject(request.args)) return '`request.args` is not an object';
+  const decisionErrors = (v.decision as { errors?: unknown } | null | undefined)?.errors;
+  const invalid = Array.isArray(decisionErrors) && decisionErrors.some((e) => isObject(e) && e.code === 'invalid_request');
+  // A request refused as invalid is recorded as the caller gave it (args a list, say), so it stays invalid on replay.
+  if (!isObject(request.args) && !invalid) return '`request.args` is not an object';
   if (request.context !== undefined && !isObject(request.context)) return '`request.context` is not an object';
   if (v.agent !== null && v.agent !== undefined && !isObject(v.agent)) return '`agent` is neither an object nor null';
   const decision = v.decision as Record<string, unknown> | null | undefined;
@@ -376,6 +379,8 @@ class ReplayRun {
       this.#addMalformed({ file: String(item.file), line: Number.isSafeInteger(item.line) ? item.line : null, seq: null, message: String(item.message) });
     } else if (item.type === 'checkpoint') {
       this.#checkpoints += 1;
+    } else if (item.type === 'outcome') {
+      // What ran and how it went: nothing to re-decide.
     } else {
       this.#decide(item);
     }

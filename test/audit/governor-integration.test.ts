@@ -7,7 +7,8 @@ import { openFileAuditSink } from '../../src/audit/file-sink.js';
 import { listAuditFiles } from '../../src/audit/files.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import { compilePolicy } from '../../src/policy/compile.js';
-import { Governor, govern } from '../../src/enforce/governor.js';
+import { Governor } from '../../src/enforce/governor.js';
+import { govern } from '../../src/enforce/govern.js';
 import { GovernanceDenied } from '../../src/enforce/denied.js';
 
 const policy = compilePolicy([
@@ -43,11 +44,19 @@ describe('Governor with the file audit sink', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(200);
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof GovernanceDenied)).toHaveLength(100);
     const verdict = await verifyAuditLog(await listAuditFiles(join(dir, 'main.jsonl')));
-    expect(verdict).toMatchObject({ ok: true, decisions: 300 });
-    const lines = readFileSync(join(dir, 'main.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string; agent: { id: string } | null });
+    // 300 decisions, and an outcome record for each of the 200 calls that ran.
+    expect(verdict).toMatchObject({ ok: true, decisions: 300, outcomes: 200 });
+    const lines = readFileSync(join(dir, 'main.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; type: string; call: string; agent: { id: string } | null; outcome: { executed?: boolean; status?: string } });
+    expect(lines.map((l) => l.seq)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
     const decisions = lines.filter((l) => l.type === 'decision');
-    expect(decisions.map((l) => l.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(new Set(decisions.map((l) => l.agent?.id))).toEqual(new Set(['agent-7']));
+    const ran = new Set(decisions.filter((l) => l.outcome.executed === true).map((l) => l.call));
+    const outcomes = lines.filter((l) => l.type === 'outcome');
+    expect(new Set(outcomes.map((l) => l.call))).toEqual(ran);
+    expect(outcomes.every((l) => l.outcome.status === 'ok')).toBe(true);
   });
 
   it('records the policy decision, the final outcome and the policy digest', async () => {
@@ -95,7 +104,7 @@ describe('Governor with the file audit sink', () => {
     symlinkSync('/dev/full', path);
     const sink = await openFileAuditSink({ path });
     const warnings: string[] = [];
-    const governor = new Governor({ policy, sink, onAuditFailure: 'allow-and-warn', onWarning: (m) => warnings.push(m) });
+    const governor = new Governor({ policy, sink, onAuditFailure: 'allow-and-warn', onWarning: (w) => warnings.push(w.message) });
     const verdict = await governor.check({ tool: 'write_file', args: { path: '/tmp/ok' } });
     expect(verdict).toMatchObject({ effect: 'allow', allowed: true, recorded: false });
     expect(warnings).toHaveLength(1);
@@ -120,6 +129,6 @@ describe('Governor with the file audit sink', () => {
     await asyncWrite({ path: '/tmp/b' });
     expect(syncWrite({ path: '/tmp/c' })).toBe('/tmp/c');
     await sink.close();
-    expect(await verifyAuditLog([join(dir, 'main.jsonl')])).toMatchObject({ ok: true, decisions: 3 });
+    expect(await verifyAuditLog([join(dir, 'main.jsonl')])).toMatchObject({ ok: true, decisions: 3, outcomes: 3 });
   });
 });

@@ -191,8 +191,9 @@ describe.concurrent('warden check invalid input: exit 2', () => {
     const r = await warden(['check', '--policy', POLICY, '--request', fx('bad-json.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(fx('bad-json.json'));
-    expect(r.stderr).toContain('not valid JSON');
-    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('not a valid JSON request');
+    // It is still a decision (a denial, recorded when --audit is given), printed as any other.
+    expect(r.stdout).toContain('reason:  invalid_request');
   });
 
   it('invalid request JSON on standard input exits 2', async () => {

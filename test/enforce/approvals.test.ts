@@ -167,6 +167,7 @@ describe('what the handler sees', () => {
     }).check({ tool: 'pay', args: { amount: 5 } });
     expect(seen?.requestDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(seen?.requestDigest).toBe(digestOf(seen?.request));
+    expect(v.requestDigest).toBe(seen?.requestDigest);
     expect(seen?.request).toEqual({ tool: 'pay', args: { amount: 5 }, agent: { id: 'bot-1' } });
     expect(seen?.decision.rule).toBe('approve-payments');
     expect(seen?.decision.effect).toBe('require_approval');

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GovernanceDenied } from '../../src/enforce/denied.js';
-import { Governor, govern } from '../../src/enforce/governor.js';
+import { Governor } from '../../src/enforce/governor.js';
+import { govern } from '../../src/enforce/govern.js';
 import { MemorySink } from '../../src/enforce/memory-sink.js';
 import type { DecisionEvent, DecisionSink } from '../../src/decision.js';
 import { WardenError } from '../../src/errors.js';
@@ -79,26 +80,24 @@ describe('audit failure with the default onAuditFailure (deny)', () => {
     expect(ran).toBe(0);
   });
 
-  it('an unknown onAuditFailure value fails closed (deny)', async () => {
-    const g = new Governor({ policy, sink: rejecting, onAuditFailure: 'allow' as unknown as 'deny' });
-    const v = await g.check({ tool: 'read_file', args: {} });
-    expect(v.allowed).toBe(false);
-    expect(v.recorded).toBe(false);
+  it('an unknown onAuditFailure value is refused when the Governor is made (never a silent default)', () => {
+    expect(() => new Governor({ policy, sink: rejecting, onAuditFailure: 'allow' as unknown as 'deny' })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
   });
 });
 
 describe("audit failure with onAuditFailure: 'allow-and-warn'", () => {
   it('allows, recorded: false, adds a warning and calls onWarning', async () => {
     const warnings: string[] = [];
-    const g = new Governor({ policy, sink: rejecting, onAuditFailure: 'allow-and-warn', onWarning: (m) => warnings.push(m) });
+    const g = new Governor({ policy, sink: rejecting, onAuditFailure: 'allow-and-warn', onWarning: (w) => warnings.push(w.message) });
     const v = await g.check({ tool: 'read_file', args: {} });
     expect(v.effect).toBe('allow');
     expect(v.allowed).toBe(true);
     expect(v.recorded).toBe(false);
     expect(v.warnings).toHaveLength(1);
-    expect(v.warnings[0]).toContain('disk full');
-    expect(v.warnings[0]).toContain('allow-and-warn');
-    expect(warnings).toEqual(v.warnings);
+    expect(v.warnings[0]?.code).toBe('audit_failure');
+    expect(v.warnings[0]?.message).toContain('disk full');
+    expect(v.warnings[0]?.message).toContain('allow-and-warn');
+    expect(warnings).toEqual(v.warnings.map((w) => w.message));
   });
 
   it('does not turn a deny into an allow', async () => {
@@ -111,7 +110,7 @@ describe("audit failure with onAuditFailure: 'allow-and-warn'", () => {
 
   it('a governed sync function runs, with the warning delivered', () => {
     const warnings: string[] = [];
-    const g = new Governor({ policy, sink: rejecting, onAuditFailure: 'allow-and-warn', onWarning: (m) => warnings.push(m) });
+    const g = new Governor({ policy, sink: rejecting, onAuditFailure: 'allow-and-warn', onWarning: (w) => warnings.push(w.message) });
     const read = govern(() => 'contents', { tool: 'read_file', governor: g });
     expect(read()).toBe('contents');
     expect(warnings).toHaveLength(1);
@@ -197,7 +196,8 @@ describe('MemorySink capacity', () => {
   });
 
   it('writeSync throws ERR_AUDIT_WRITE when full', () => {
-    const sink = new MemorySink({ capacity: 0 });
+    const sink = new MemorySink({ capacity: 1 });
+    sink.writeSync({ ts: '2026-01-01T00:00:00.000Z', agent: null, request: { tool: 't', args: {} }, decision: { effect: 'deny', allowed: false, rule: null, policy: null, reason: 'r', approvers: [], errors: [], policyDigest: '' } });
     const event: DecisionEvent = {
       ts: '2026-01-01T00:00:00.000Z',
       agent: null,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GovernanceDenied } from '../../src/enforce/denied.js';
-import { Governor, govern } from '../../src/enforce/governor.js';
+import { Governor } from '../../src/enforce/governor.js';
+import { govern } from '../../src/enforce/govern.js';
 import { MemorySink } from '../../src/enforce/memory-sink.js';
 import type { DecisionEvent, DecisionSink } from '../../src/decision.js';
 import { WardenError } from '../../src/errors.js';
@@ -152,8 +153,8 @@ describe('govern(): every kind of function is checked before any work starts', (
 
   it('refuses a non-function and an empty tool name', () => {
     const { g } = setup();
-    expect(() => govern(42 as unknown as () => void, { tool: 'x', governor: g })).toThrow(TypeError);
-    expect(() => govern(() => undefined, { tool: '', governor: g })).toThrow(TypeError);
+    expect(() => govern(42 as unknown as () => void, { tool: 'x', governor: g })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+    expect(() => govern(() => undefined, { tool: '', governor: g })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
   });
 
   it('a denial from a default-deny tool names no rule', async () => {
@@ -285,16 +286,37 @@ describe('Governor.wrap() and wrapAll()', () => {
 
   it('wrapAll refuses a non-object', () => {
     const { g } = setup();
-    expect(() => g.wrapAll(null as unknown as object)).toThrow(TypeError);
+    expect(() => g.wrapAll(null as unknown as object)).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
   });
 });
 
 describe('arguments changed after the decision do not run', () => {
-  it('an async sink that mutates its event cannot change what runs: the call runs with the decided args, the caller object untouched', async () => {
+  it('an async sink cannot change what runs: its event is frozen, so trying fails the record and the call is denied', async () => {
     const seen: string[] = [];
     const sink: DecisionSink = {
       async write(e: DecisionEvent) {
         (e.request.args as Record<string, unknown>).path = '/etc/passwd';
+      },
+    };
+    const g = new Governor({ policy, sink });
+    const fn = govern(async (a: { path: string }) => seen.push(a.path), { tool: 'write_file', governor: g });
+    const args = { path: '/tmp/ok' };
+    const e = await thrown(() => fn(args));
+    expect(e).toBeInstanceOf(GovernanceDenied);
+    expect((e as GovernanceDenied).decision.errors.map((x) => x.code)).toContain('audit_failure');
+    expect(seen).toEqual([]);
+    expect(args.path).toBe('/tmp/ok');
+  });
+
+  it('an async sink that swallows its failed mutation: the call runs with the decided args, the caller object untouched', async () => {
+    const seen: string[] = [];
+    const sink: DecisionSink = {
+      async write(e: DecisionEvent) {
+        try {
+          (e.request.args as Record<string, unknown>).path = '/etc/passwd';
+        } catch {
+          // frozen
+        }
       },
     };
     const g = new Governor({ policy, sink });
@@ -445,7 +467,11 @@ describe('a sink that mutates the args in writeSync', () => {
     const sink: DecisionSink = {
       write: async () => undefined,
       writeSync: (e: DecisionEvent) => {
-        (e.request.args as Record<string, unknown>).path = '/etc/passwd';
+        try {
+          (e.request.args as Record<string, unknown>).path = '/etc/passwd';
+        } catch {
+          // the event is frozen
+        }
       },
     };
     const g = new Governor({ policy, sink });

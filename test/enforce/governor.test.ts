@@ -87,6 +87,7 @@ describe('Governor.check recording', () => {
     const e = sink.events[0];
     expect(e).toEqual({
       ts: '2026-03-01T12:00:00.000Z',
+      call: v.call,
       agent: { id: 'bot-1', roles: ['support'] },
       request: { tool: 'write_file', args: { path: '/etc/hosts' }, context: { ticket: 'T-1' } },
       decision: v.policyDecision,
@@ -232,6 +233,6 @@ describe('Governor with a failing policy provider', () => {
   });
 
   it('constructing without a policy throws', () => {
-    expect(() => new Governor({} as unknown as ConstructorParameters<typeof Governor>[0])).toThrow(TypeError);
+    expect(() => new Governor({} as unknown as ConstructorParameters<typeof Governor>[0])).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
   });
 });

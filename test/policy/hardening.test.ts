@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, PolicyLoadError } from '../../src/policy/index.js';
-import { Governor, govern } from '../../src/enforce/governor.js';
+import { Governor } from '../../src/enforce/governor.js';
+import { govern } from '../../src/enforce/govern.js';
 
 const doc = (rules: object[]) => ({ apiVersion: 'warden/v1', kind: 'Policy', name: 'p', rules });
 

@@ -416,7 +416,7 @@ rules:
     ['a tool that is not a string', { request: { tool: 1, args: {} } }, '`request.tool` is not a string'],
     ['a context that is a list', { request: { tool: 't', args: {}, context: [] } }, '`request.context` is not an object'],
     ['an agent that is a string', { agent: 'coder' }, '`agent` is neither an object nor null'],
-    ['an unknown type', { type: 'note' }, '`type` is neither "decision" nor "checkpoint"'],
+    ['an unknown type', { type: 'note' }, '`type` is not "decision", "checkpoint" or "outcome"'],
   ];
   it.each(shapes)('counts a record with %s as malformed', async (_name, patch, message) => {
     const bad = { ...record(1, { request: { tool: 't', args: {} } }), ...patch };

@@ -5,7 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { openFileAuditSink } from '../../audit/file-sink.js';
 import { WardenError } from '../../errors.js';
 import { resolveLogLocation } from '../../audit/files.js';
-import type { DecisionEvent } from '../../decision.js';
+import type { FileAuditSink } from '../../audit/file-sink.js';
+import type { DecisionEvent, DecisionSink, OutcomeEvent, WardenWarning } from '../../decision.js';
 import { withFileLock, type FileLockOptions } from './file-lock.js';
 
 /**
@@ -40,7 +41,30 @@ export class LockedAuditLog {
    * ```
    */
   append(event: DecisionEvent): Promise<string[]> {
-    const run = this.#tail.then(() => this.#appendLocked(event));
+    return this.#queue((sink) => sink.write(event));
+  }
+
+  /**
+   * The log as a pipeline sink: decisions and outcomes appended under the lock; the sink's own
+   * warnings (a torn tail moved aside) are pushed to `warnings`.
+   *
+   * @example
+   * ```ts
+   * const pipeline = new Pipeline({ policy, sink: log.sink(warnings) });
+   * ```
+   */
+  sink(warnings: WardenWarning[]): DecisionSink {
+    const collect = (found: string[]): void => {
+      for (const w of found) warnings.push({ code: 'audit_log', message: w });
+    };
+    return {
+      write: async (event: DecisionEvent) => collect(await this.#queue((sink) => sink.write(event))),
+      writeOutcome: async (event: OutcomeEvent) => collect(await this.#queue((sink) => sink.writeOutcome(event))),
+    };
+  }
+
+  #queue(write: (sink: FileAuditSink) => Promise<void>): Promise<string[]> {
+    const run = this.#tail.then(() => this.#appendLocked(write));
     // invariant: a failed append rejects its own caller only; the queue goes on.
     this.#tail = run.then(
       () => undefined,
@@ -49,7 +73,7 @@ export class LockedAuditLog {
     return run;
   }
 
-  async #appendLocked(event: DecisionEvent): Promise<string[]> {
+  async #appendLocked(write: (sink: FileAuditSink) => Promise<void>): Promise<string[]> {
     const loc = resolveLogLocation(this.path);
     try {
       await mkdir(loc.dir, { recursive: true, mode: 0o700 });
@@ -62,7 +86,7 @@ export class LockedAuditLog {
       async () => {
         const sink = await openFileAuditSink({ path: this.path, onWarning: (w) => warnings.push(`${w.code}: ${w.message}`) });
         try {
-          await sink.write(event);
+          await write(sink);
         } finally {
           await sink.close();
         }

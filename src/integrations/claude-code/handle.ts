@@ -1,18 +1,20 @@
 /**
- * One hook event, start to finish: parse the input, load the policy, decide, record, answer.
+ * One hook event, start to finish: parse the input, load the policy, then the pipeline decides and
+ * records (PreToolUse, UserPromptSubmit) or records the outcome (PostToolUse, PostToolUseFailure).
  *
  * Everything that can go wrong (input that is not a hook input, a policy that does not load, an
  * audit log that cannot be written) ends in exit code 2 with the reason on stderr, which Claude
  * Code treats as a block. A decision is answered only after it is recorded.
  */
+import { randomUUID } from 'node:crypto';
 import { formatIssue, PolicyLoadError } from '../../policy/issues.js';
 import type { PolicySet } from '../../policy/policy-set.js';
-import type { Decision } from '../../decision.js';
-import type { DecisionOutcome } from '../../decision.js';
+import type { AgentIdentity, Outcome, WardenWarning } from '../../decision.js';
+import { Pipeline } from '../../enforce/pipeline.js';
 import { WardenError } from '../../errors.js';
 import { LockedAuditLog } from './audit-log.js';
 import { parseHookText, type HookInput } from './hook-input.js';
-import { PROMPT_TOOL, requestFor } from './mapping.js';
+import { boundedResponse, PROMPT_TOOL, requestFor } from './mapping.js';
 import { preToolUseOutput, promptOutput } from './output.js';
 import { PolicyCache } from './policy-cache.js';
 
@@ -93,20 +95,50 @@ export class HookRuntime {
         windows: config.windows,
         ...(config.home !== null ? { home: config.home } : {}),
       });
-      const request = requestFor(input, { agentId: config.agentId, projectDir });
-      const now = this.#now();
-      const decision = governs(set, input) ? set.decide(request, { now }) : recordOnly(set);
-      const answer = answerFor(input, decision);
-      const warnings = await this.#log(config.auditPath).append({
-        ts: now.toISOString(),
-        agent: request.agent ?? null,
-        request,
-        decision,
-        ...(answer.outcome ? { outcome: answer.outcome } : {}),
-      });
-      return { exitCode: 0, stdout: answer.stdout, stderr: warnings.map((w) => `warden: audit log: ${w}\n`).join('') };
+      const log = this.#log(config.auditPath);
+      const warnings: WardenWarning[] = [];
+      // Claude Code asks the user itself: require_approval is answered `ask`, never decided here.
+      const pipeline = new Pipeline({ policy: set, sink: log.sink(warnings), approval: 'defer', clock: this.#now, onWarning: (w) => warnings.push(w) });
+      const { request, agent } = requestFor(input, { agentId: config.agentId, projectDir });
+      const answer = await this.#answer(pipeline, input, request, agent, set);
+      const failed = warnings.find((w) => w.code === 'outcome_not_recorded' || w.code === 'audit_failure');
+      if (answer.recorded === false || failed) {
+        // invariant: nothing is answered that was not recorded; Claude Code blocks on exit code 2.
+        return { exitCode: 2, stdout: '', stderr: `warden: the decision could not be recorded, so the call is blocked: ${failed?.message ?? answer.reason}\n` };
+      }
+      return { exitCode: 0, stdout: answer.stdout, stderr: warnings.map((w) => `warden: audit log: ${w.message}\n`).join('') };
     } catch (e) {
       return { exitCode: 2, stdout: '', stderr: fatalText(e) };
+    }
+  }
+
+  /** Decides (or records) one event through the pipeline and says what to answer Claude Code. */
+  async #answer(pipeline: Pipeline, input: HookInput, request: ReturnType<typeof requestFor>['request'], agent: AgentIdentity, set: PolicySet): Promise<{ stdout: string; recorded: boolean; reason: string }> {
+    switch (input.hook_event_name) {
+      case 'PreToolUse': {
+        // Whether the tool then runs is Claude Code's to say (an ask goes to the user); PostToolUse records how it went.
+        const { verdict } = await pipeline.decide({ request, agent });
+        return { stdout: `${JSON.stringify(preToolUseOutput(verdict))}\n`, recorded: verdict.recorded, reason: verdict.reason };
+      }
+      case 'UserPromptSubmit': {
+        if (!governsPrompts(set)) {
+          const { verdict } = await pipeline.report({ request, agent }, { effect: 'allow', rule: null, policy: null, reason: `Prompts are recorded, not decided: no rule of the policy lists tool ${PROMPT_TOOL}.`, executed: true });
+          return { stdout: '', recorded: verdict.recorded, reason: verdict.reason };
+        }
+        const { verdict } = await pipeline.decide({ request, agent });
+        const block = promptOutput(verdict);
+        return { stdout: block ? `${JSON.stringify(block)}\n` : '', recorded: verdict.recorded, reason: verdict.reason };
+      }
+      case 'PostToolUse':
+      case 'PostToolUseFailure': {
+        const call = typeof request.context.callId === 'string' ? request.context.callId : undefined;
+        const outcome: Outcome =
+          input.hook_event_name === 'PostToolUse'
+            ? { status: 'ok', result: boundedResponse(input.tool_response) }
+            : { status: input.is_interrupt === true ? 'aborted' : 'error', error: { name: input.is_interrupt === true ? 'Interrupted' : 'ToolError', message: clip(input.error, 500) } };
+        await pipeline.observe({ call: call ?? randomUUID(), tool: request.tool, agent }, outcome);
+        return { stdout: '', recorded: true, reason: '' };
+      }
     }
   }
 
@@ -123,8 +155,8 @@ export class HookRuntime {
 }
 
 /**
- * True when the policy decides this input: every tool call, and a prompt only when some rule
- * names the tool `UserPromptSubmit` in its `tools:` list (prompts are otherwise recorded only).
+ * True when the policy decides prompts: some rule names the tool `UserPromptSubmit` in its
+ * `tools:` list (prompts are otherwise recorded only).
  *
  * @example
  * ```ts
@@ -133,40 +165,6 @@ export class HookRuntime {
  */
 export function governsPrompts(set: PolicySet): boolean {
   return set.rules.some((r) => r.exactTools !== null && r.exactTools.includes(PROMPT_TOOL));
-}
-
-function governs(set: PolicySet, input: HookInput): boolean {
-  return input.hook_event_name !== 'UserPromptSubmit' || governsPrompts(set);
-}
-
-/** The record of a prompt no rule governs: it went on, and the record says why. */
-function recordOnly(set: PolicySet): Decision {
-  return {
-    effect: 'allow',
-    allowed: true,
-    rule: null,
-    policy: null,
-    reason: `Prompts are recorded, not decided: no rule of the policy lists tool ${PROMPT_TOOL}.`,
-    approvers: [],
-    errors: [],
-    policyDigest: set.digest,
-  };
-}
-
-function answerFor(input: HookInput, decision: Decision): { stdout: string; outcome?: DecisionOutcome } {
-  switch (input.hook_event_name) {
-    case 'PreToolUse':
-      // Whether the tool then runs is Claude Code's to say (an ask goes to the user); PostToolUse records it.
-      return { stdout: `${JSON.stringify(preToolUseOutput(decision))}\n` };
-    case 'UserPromptSubmit': {
-      const block = promptOutput(decision);
-      return block ? { stdout: `${JSON.stringify(block)}\n`, outcome: { executed: false } } : { stdout: '', outcome: { executed: true } };
-    }
-    case 'PostToolUse':
-      return { stdout: '', outcome: { executed: true } };
-    case 'PostToolUseFailure':
-      return { stdout: '', outcome: { executed: true, reason: `the tool failed${input.is_interrupt === true ? ' (interrupted)' : ''}: ${clip(input.error, 500)}` } };
-  }
 }
 
 function checkConfig(config: HookConfig): void {

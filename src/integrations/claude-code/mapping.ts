@@ -6,7 +6,7 @@
  * from `tool_input`: whatever the model writes into a tool's arguments is data, not authority.
  */
 import { parseArgPath, type ArgPath, type FacetBinding } from '../../facets/bindings.js';
-import type { AgentIdentity, Request } from '../../decision.js';
+import type { AgentIdentity } from '../../decision.js';
 import type { HookInput } from './hook-input.js';
 import { PROMPT_TOOL } from './constants.js';
 
@@ -95,57 +95,57 @@ export function claudeCodeBindings(options: BindingOptions): FacetBinding[] {
 export interface RequestOptions {
   /** The configured agent id (`--agent-id`), default {@link DEFAULT_AGENT_ID}. */
   agentId: string;
-  /** The project directory the path facet resolves against (also `context.projectDir`). */
+  /** The project directory the path facet resolves against (also `context.claudeCode.projectDir`). */
   projectDir: string;
 }
 
 /**
- * The agent identity of a hook input: the configured id, labelled with the session and, inside a
- * subagent, the subagent's id and type.
+ * The agent identity of a hook input: the configured id, labelled, inside a subagent, with the
+ * subagent's id and type. (The session is `context.session`, not part of who is acting.)
  *
  * @example
  * ```ts
- * agentOf(input, 'claude-code'); // { id: 'claude-code', labels: { session: 's1', subagent: 'a7', agentType: 'code-reviewer' } }
+ * agentOf(input, 'claude-code'); // { id: 'claude-code', labels: { subagent: 'a7', agentType: 'code-reviewer' } }
  * ```
  */
 export function agentOf(input: HookInput, agentId: string): AgentIdentity {
-  const labels: Record<string, string> = { session: input.session_id };
+  const labels: Record<string, string> = {};
   if (input.agent_id !== undefined) labels.subagent = input.agent_id;
   if (input.agent_type !== undefined) labels.agentType = input.agent_type;
   return { id: agentId, labels };
 }
 
 /**
- * The Request a hook input is decided as. Tool calls keep Claude Code's tool name (MCP tools
- * their full `mcp__<server>__<tool>` name) and pass `tool_input` as `args`; a prompt is tool
- * {@link PROMPT_TOOL} with args `{ prompt }`. After a tool ran, its response (bounded) is in
- * `context.tool_response`.
+ * What a hook input is decided as: the request `{ tool, args, context }` and who is acting. Tool
+ * calls keep Claude Code's tool name (MCP tools their full `mcp__<server>__<tool>` name) and pass
+ * `tool_input` as `args`; a prompt is tool {@link PROMPT_TOOL} with args `{ prompt }`. The context
+ * follows docs/context.md: `host`, `session`, `callId` (the tool use id), and Claude Code's own
+ * facts under `claudeCode`.
  *
  * @example
  * ```ts
- * requestFor({ hook_event_name: 'PreToolUse', session_id: 's1', cwd: '/repo', tool_name: 'Bash', tool_input: { command: 'ls' } }, { agentId: 'claude-code', projectDir: '/repo' });
- * // { tool: 'Bash', args: { command: 'ls' }, agent: { id: 'claude-code', labels: { session: 's1' } }, context: { hook_event_name: 'PreToolUse', cwd: '/repo', projectDir: '/repo' } }
+ * requestFor({ hook_event_name: 'PreToolUse', session_id: 's1', cwd: '/repo', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_use_id: 'toolu_1' }, { agentId: 'claude-code', projectDir: '/repo' });
+ * // { request: { tool: 'Bash', args: { command: 'ls' }, context: { host: 'claude-code', session: 's1', callId: 'toolu_1', claudeCode: { event: 'PreToolUse', cwd: '/repo', projectDir: '/repo' } } },
+ * //   agent: { id: 'claude-code', labels: {} } }
  * ```
  */
-export function requestFor(input: HookInput, options: RequestOptions): Request {
-  const context: Record<string, unknown> = { hook_event_name: input.hook_event_name, cwd: input.cwd, projectDir: options.projectDir };
-  if (input.permission_mode !== undefined) context.permission_mode = input.permission_mode;
-  if (input.transcript_path !== undefined) context.transcript_path = input.transcript_path;
-  if (input.prompt_id !== undefined) context.prompt_id = input.prompt_id;
+export function requestFor(input: HookInput, options: RequestOptions): { request: { tool: string; args: unknown; context: Record<string, unknown> }; agent: AgentIdentity } {
+  const claudeCode: Record<string, unknown> = { event: input.hook_event_name, cwd: input.cwd, projectDir: options.projectDir };
+  if (input.permission_mode !== undefined) claudeCode.permissionMode = input.permission_mode;
+  if (input.transcript_path !== undefined) claudeCode.transcriptPath = input.transcript_path;
+  if (input.prompt_id !== undefined) claudeCode.promptId = input.prompt_id;
+  const context: Record<string, unknown> = { host: 'claude-code', session: input.session_id };
   const agent = agentOf(input, options.agentId);
   if (input.hook_event_name === 'UserPromptSubmit') {
-    if (input.source !== undefined) context.source = input.source;
-    return { tool: PROMPT_TOOL, args: { prompt: input.prompt }, agent, context };
+    if (input.source !== undefined) claudeCode.source = input.source;
+    context.claudeCode = claudeCode;
+    return { request: { tool: PROMPT_TOOL, args: { prompt: input.prompt }, context }, agent };
   }
-  if (input.tool_use_id !== undefined) context.tool_use_id = input.tool_use_id;
-  if (input.mcp_server !== undefined) context.mcp_server = { ...input.mcp_server };
-  if (input.hook_event_name === 'PostToolUse') context.tool_response = boundedResponse(input.tool_response);
-  if (input.hook_event_name === 'PostToolUseFailure') {
-    context.error = input.error;
-    if (input.is_interrupt === true) context.is_interrupt = true;
-  }
-  // A tool_input that is not an object stays what it is: decide() denies it as an invalid request.
-  return { tool: input.tool_name, args: input.tool_input as Record<string, unknown>, agent, context };
+  if (input.tool_use_id !== undefined) context.callId = input.tool_use_id;
+  if (input.mcp_server !== undefined) claudeCode.mcpServer = { ...input.mcp_server };
+  context.claudeCode = claudeCode;
+  // A tool_input that is not an object stays what it is: the pipeline denies it as an invalid request.
+  return { request: { tool: input.tool_name, args: input.tool_input, context }, agent };
 }
 
 /**

@@ -25,7 +25,8 @@ export const CLAUDE_CODE_STARTER_POLICY = `# Warden policy for Claude Code (apiV
 #   NotebookEdit                  path:  { from: args.notebook_path } (symlinks resolved; ~ is
 #   Glob Grep LS                  path:  { from: args.path }           your home directory)
 # and every URL anywhere in a call's arguments is in \`urls\`. Rules also see
-# context.projectDir (the project directory), context.cwd and context.permission_mode.
+# context.claudeCode.projectDir (the project directory), context.claudeCode.cwd and
+# context.claudeCode.permissionMode (docs/context.md lists every context key).
 #
 # Try it:  warden check --policy .warden/policy.yaml --request req.json  (a request is
 # {"tool":"Bash","args":{"command":"git push"}}; the hook adds the bindings, check does not).
@@ -141,8 +142,8 @@ rules:
       shell.commands.exists(c, (c.name in ['rm', 'rmdir', 'unlink', 'shred'] || (c.name == 'find' && '-delete' in c.argv))
         && c.argv.exists(a, a != c.argv[0] && !a.startsWith('-') && (
           re2(a, r'^~|[$\`]|(^|/)\\.[*?\\[]')
-          || (a.startsWith('/') && !pathWithin(a, context.projectDir))
-          || (!a.startsWith('/') && !pathWithin(context.cwd + '/' + a, context.projectDir)))))
+          || (a.startsWith('/') && !pathWithin(a, context.claudeCode.projectDir))
+          || (!a.startsWith('/') && !pathWithin(context.claudeCode.cwd + '/' + a, context.claudeCode.projectDir)))))
     effect: deny
     reason: Deletes outside the project are not allowed
 

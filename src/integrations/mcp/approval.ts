@@ -26,7 +26,8 @@ const MAX_SHOWN_ARGS = 4000;
  */
 export function approvalForm(ask: ApprovalRequest): ElicitRequestFormParams {
   const { request, decision } = ask;
-  const server = typeof request.context?.server === 'string' ? request.context.server : 'the MCP server';
+  const mcp = request.context?.mcp as { server?: unknown } | undefined;
+  const server = typeof mcp?.server === 'string' ? mcp.server : 'the MCP server';
   const lines = [
     `Warden: tool "${request.tool}" on ${server} needs approval.`,
     `Rule: ${decision.rule ?? '(none)'}${decision.policy ? ` (policy ${decision.policy})` : ''}: ${decision.reason}`,

@@ -7,6 +7,7 @@
  * HTTP session). Each session gets its own MCP `Server`, so elicitation for an approval goes back
  * to the client that made the call.
  */
+import { performance } from 'node:perf_hooks';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra, RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -39,19 +40,19 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { redact } from '../../audit/redact.js';
-import { Governor, type ApprovalRequest, type PolicyProvider } from '../../enforce/governor.js';
-import type { DecisionEvent, DecisionSink } from '../../decision.js';
+import type { ApprovalRequest } from '../../enforce/approval.js';
+import { Pipeline, type Gate, type PolicyProvider } from '../../enforce/pipeline.js';
+import type { AgentIdentity, DecisionSink } from '../../decision.js';
 import type { Verdict } from '../../enforce/verdict.js';
 import { WardenError } from '../../errors.js';
 import type { PolicySet } from '../../policy/policy-set.js';
-import type { AgentIdentity, Decision } from '../../decision.js';
 import { approvalAnswer, approvalForm } from './approval.js';
 import { alwaysDenied } from './hide.js';
 import { writeServerPins, readLockFile } from './lock-file.js';
 import { comparePins, describeCheck, pinsOf, type PinCheck, type ServerPins } from './pin.js';
 import { connectUpstream, listAllTools, serverKey, serverLabel, type UpstreamSpec } from './upstream.js';
 
-/** How the MCP client reaches the gateway: rules see it as `context.transport`. */
+/** How the MCP client reaches the gateway: rules see it as `context.mcp.transport`. */
 export type DownstreamTransport = 'stdio' | 'streamable-http';
 
 /**
@@ -70,7 +71,7 @@ export type DownstreamTransport = 'stdio' | 'streamable-http';
  */
 export interface McpGatewayOptions {
   upstream: UpstreamSpec;
-  /** The server's name for rules (`context.server`) and its lock key. Default: the command line or URL. */
+  /** The server's name for rules (`context.mcp.server`) and its lock key. Default: the command line or URL. */
   serverName?: string;
   /** The policy in force: a PolicySet, or a PolicyStore that hot-reloads. */
   policy: PolicySet | PolicyProvider;
@@ -140,7 +141,7 @@ const DISCARD: DecisionSink = { write: async () => undefined };
 export class McpGateway {
   /** The server's lock key (see serverKey). */
   readonly serverKey: string;
-  /** The server's name as rules see it in `context.server`. */
+  /** The server's name as rules see it in `context.mcp.server`. */
   readonly serverName: string;
   readonly lockFile: string | null;
   /** Resolves when the upstream connection closes (the server exited, or close() was called). */
@@ -149,7 +150,7 @@ export class McpGateway {
   readonly #client: Client;
   readonly #options: McpGatewayOptions;
   readonly #policy: PolicyProvider;
-  readonly #sink: DecisionSink;
+  readonly #pipeline: Pipeline;
   readonly #log: (message: string) => void;
   readonly #clock: () => Date;
   readonly #sessions = new Set<Session>();
@@ -166,7 +167,14 @@ export class McpGateway {
     this.#options = options;
     const policy = options.policy;
     this.#policy = 'current' in policy && typeof policy.current === 'function' ? policy : { current: () => policy as PolicySet };
-    this.#sink = options.sink ?? DISCARD;
+    this.#pipeline = new Pipeline({
+      policy: this.#policy,
+      sink: options.sink ?? DISCARD,
+      ...(options.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: options.approvalTimeoutMs } : {}),
+      ...(options.onAuditFailure !== undefined ? { onAuditFailure: options.onAuditFailure } : {}),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      onWarning: (w) => this.#log(w.message),
+    });
     this.#log = options.log ?? ((m) => process.stderr.write(`warden mcp-proxy: ${m}\n`));
     this.#clock = options.clock ?? (() => new Date());
     this.#pins = pins;
@@ -329,8 +337,8 @@ export class McpGateway {
     const blocked = this.#blocked(check);
     const message = describeCheck(check, this.serverName, { blocked });
     this.#reportOnce(id, message);
-    const context = { ...this.#baseContext(null), mcp: { event: `tool_${check.status}`, pinned: check.pinned?.digest ?? null, current: check.pin?.digest ?? null, fields: check.changedFields } };
-    await this.#recordGatewayDecision(check.name, {}, null, context, message, blocked);
+    const context = this.#baseContext(null, { event: `tool_${check.status}`, pinned: check.pinned?.digest ?? null, current: check.pin?.digest ?? null, fields: check.changedFields });
+    await this.#report(check.name, {}, null, context, message, blocked);
   }
 
   #reportOnce(id: string, message: string): void {
@@ -402,36 +410,35 @@ export class McpGateway {
 
   async #callTool(session: Session, params: { name: string; arguments?: Record<string, unknown> | undefined }, extra: Extra): Promise<CallToolResult> {
     const name = params.name;
-    // invariant: what is decided is what is forwarded: a private copy nobody else holds.
-    const args = structuredClone(params.arguments ?? {});
     const agent = this.#agent(session);
-    const context = this.#baseContext(session);
-    let entry = this.#tools.get(name);
-    if (!entry) {
-      await this.refreshTools();
-      entry = this.#tools.get(name);
+    const context = this.#baseContext(session, { requestId: String(extra.requestId) }, extra);
+    if (!this.#tools.has(name)) await this.refreshTools();
+    // The pins are the gateway's own check: asked before the policy, and again after an approval wait.
+    const gate: Gate = () => {
+      const entry = this.#tools.get(name);
+      if (!entry) return { rule: PIN_RULE, policy: GATEWAY_POLICY, reason: `Tool "${name}" is not in the tool list of MCP server ${this.serverName}, so it has no pinned definition; denied.` };
+      if (this.#blocked(entry.check)) return { rule: PIN_RULE, policy: GATEWAY_POLICY, reason: describeCheck(entry.check, this.serverName) };
+      return null;
+    };
+    const { verdict, snapshot } = await this.#pipeline.decide({
+      request: { tool: name, args: params.arguments ?? {}, context },
+      agent,
+      gate,
+      approvalHandler: (ask: ApprovalRequest) => this.#elicit(session, ask, extra),
+    });
+    // The gateway's own refusals (pins) read as they always have; policy denials name their rule.
+    if (!verdict.allowed || snapshot === null) return refusal(verdict.policy === GATEWAY_POLICY ? verdict.reason : denialText(verdict));
+    // invariant: only what was decided goes to the server: the name and a copy of the decided arguments, no client _meta.
+    const args = (JSON.parse(snapshot.text) as { args: Record<string, unknown> }).args;
+    const started = performance.now();
+    let result: CallToolResult;
+    try {
+      result = await this.#client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, this.#forwardOptions(extra));
+    } catch (e) {
+      await this.#pipeline.observe({ call: verdict.call, tool: name, agent }, { status: 'error', durationMs: performance.now() - started, error: { name: e instanceof Error ? e.name : 'Error', message: messageOf(e) } });
+      throw e;
     }
-    if (!entry) {
-      const reason = `Tool "${name}" is not in the tool list of MCP server ${this.serverName}, so it has no pinned definition; denied.`;
-      await this.#recordGatewayDecision(name, args, agent, context, reason, true);
-      return refusal(reason);
-    }
-    if (this.#blocked(entry.check)) {
-      const reason = describeCheck(entry.check, this.serverName);
-      await this.#recordGatewayDecision(name, args, agent, context, reason, true);
-      return refusal(reason);
-    }
-    const verdict = await this.#governor(session, agent, extra).check({ tool: name, args, context });
-    if (!verdict.allowed) return refusal(denialText(verdict));
-    // The definition may have changed while the decision (or an approval) was pending.
-    const now = this.#tools.get(name);
-    if (!now || this.#blocked(now.check)) {
-      const reason = now ? describeCheck(now.check, this.serverName) : `Tool "${name}" is no longer in the tool list of MCP server ${this.serverName}; denied.`;
-      await this.#recordGatewayDecision(name, args, agent, context, reason, true);
-      return refusal(reason);
-    }
-    // Only what was decided goes to the server: the name and the arguments, no client _meta.
-    const result = await this.#client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, this.#forwardOptions(extra));
+    await this.#pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs: performance.now() - started, error: { name: 'ToolError', message: 'the tool reported an error (isError)' } } : { status: 'ok', durationMs: performance.now() - started });
     if (!this.#options.redactResults) return result;
     try {
       return redact(result);
@@ -442,7 +449,11 @@ export class McpGateway {
 
   /** Decides resources/read and prompts/get; throws an MCP error when not allowed. */
   async #governOther(session: Session, tool: string, args: Record<string, unknown>, extra: Extra): Promise<void> {
-    const verdict = await this.#governor(session, this.#agent(session), extra).check({ tool, args, context: this.#baseContext(session) });
+    const { verdict } = await this.#pipeline.decide({
+      request: { tool, args, context: this.#baseContext(session, { requestId: String(extra.requestId) }, extra) },
+      agent: this.#agent(session),
+      approvalHandler: (ask: ApprovalRequest) => this.#elicit(session, ask, extra),
+    });
     if (!verdict.allowed) throw new McpError(ErrorCode.InvalidRequest, denialText(verdict));
   }
 
@@ -455,20 +466,6 @@ export class McpGateway {
     }
   }
 
-  /** One Governor per call: cheap, and its approval handler answers through this call's own request. */
-  #governor(session: Session, agent: AgentIdentity, extra: Extra): Governor {
-    return new Governor({
-      policy: this.#policy,
-      agent,
-      sink: this.#sink,
-      approvalHandler: (ask: ApprovalRequest) => this.#elicit(session, ask, extra),
-      ...(this.#options.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: this.#options.approvalTimeoutMs } : {}),
-      ...(this.#options.onAuditFailure !== undefined ? { onAuditFailure: this.#options.onAuditFailure } : {}),
-      clock: this.#clock,
-      onWarning: this.#log,
-    });
-  }
-
   async #elicit(session: Session, ask: ApprovalRequest, extra: Extra): Promise<true | string> {
     if (!session.server.getClientCapabilities()?.elicitation?.form) {
       throw new Error('the MCP client did not declare the elicitation capability (form mode), so nobody could be asked');
@@ -478,24 +475,10 @@ export class McpGateway {
     return approvalAnswer(result);
   }
 
-  /** Records a decision the gateway made itself (a pin block or report), never through the policy. */
-  async #recordGatewayDecision(tool: string, args: Record<string, unknown>, agent: AgentIdentity | null, context: Record<string, unknown>, reason: string, blocked: boolean): Promise<void> {
-    const effect = blocked ? 'deny' : 'warn';
-    const decision: Decision = { effect, allowed: !blocked, rule: PIN_RULE, policy: GATEWAY_POLICY, reason, approvers: [], errors: [], policyDigest: this.#policyDigest() };
-    const event: DecisionEvent = { ts: this.#clock().toISOString(), agent, request: { tool, args, context }, decision, outcome: { executed: false, effect, reason } };
-    try {
-      await this.#sink.write(event);
-    } catch (e) {
-      this.#log(`could not record the gateway's decision on "${tool}" in the audit log: ${messageOf(e)}`);
-    }
-  }
-
-  #policyDigest(): string {
-    try {
-      return this.#policy.current().digest;
-    } catch {
-      return '';
-    }
+  /** Records something the gateway decided itself (a pin report), through the pipeline like any call. */
+  async #report(tool: string, args: Record<string, unknown>, agent: AgentIdentity | null, context: Record<string, unknown>, reason: string, blocked: boolean): Promise<void> {
+    const { verdict } = await this.#pipeline.report({ request: { tool, args, context }, ...(agent ? { agent } : {}) }, { effect: blocked ? 'deny' : 'warn', rule: PIN_RULE, policy: GATEWAY_POLICY, reason });
+    if (!verdict.recorded && verdict.warnings.length === 0) this.#log(`could not record the gateway's decision on "${tool}" in the audit log: ${verdict.reason}`);
   }
 
   #agent(session: Session): AgentIdentity {
@@ -506,8 +489,11 @@ export class McpGateway {
     return { id: this.#options.agentId ?? DEFAULT_AGENT_ID, labels };
   }
 
-  #baseContext(session: Session | null): Record<string, unknown> {
-    return { server: this.serverName, ...(session ? { transport: session.transport } : {}), upstream: this.#options.upstream.transport };
+  /** The context every request carries (docs/context.md): `host`, `session`, and the gateway's own facts under `mcp`. */
+  #baseContext(session: Session | null, more: Record<string, unknown> = {}, extra?: Extra): Record<string, unknown> {
+    const mcp = { server: this.serverName, ...(session ? { transport: session.transport } : {}), upstream: this.#options.upstream.transport, ...more };
+    const sessionId = extra?.sessionId;
+    return { host: 'mcp', ...(typeof sessionId === 'string' && sessionId !== '' ? { session: sessionId } : {}), mcp };
   }
 
   #timeout(): number {

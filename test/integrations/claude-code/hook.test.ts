@@ -117,10 +117,13 @@ function pre(dir: string, tool: string, toolInput: unknown, extra: Record<string
 
 interface RecordLine {
   seq: number;
+  type: 'decision' | 'outcome' | 'checkpoint';
+  call?: string;
+  tool?: string;
   agent: { id: string; labels?: Record<string, string> } | null;
   request: { tool: string; args: Record<string, unknown>; context?: Record<string, unknown> };
   decision: { effect: string; rule: string | null; reason: string };
-  outcome?: { executed: boolean; reason?: string };
+  outcome?: { executed?: boolean; effect?: string; reason?: string; status?: string; error?: { name: string; message: string }; result?: unknown };
   redactions: Array<{ path: string; kind: string }>;
 }
 
@@ -149,8 +152,9 @@ describe.concurrent('PreToolUse: deny, ask, allow', SLOW, () => {
     expect(r.stderr).toBe('');
     const [rec] = records(dir);
     expect(rec?.decision).toMatchObject({ effect: 'deny', rule: 'no-deletes-outside-project' });
-    expect(rec?.request).toMatchObject({ tool: 'Bash', args: { command: 'rm -rf /', description: 'clean up' }, context: { hook_event_name: 'PreToolUse', cwd: dir, projectDir: dir, tool_use_id: 'toolu_01' } });
-    expect(rec?.outcome).toBeUndefined();
+    expect(rec?.request).toMatchObject({ tool: 'Bash', args: { command: 'rm -rf /', description: 'clean up' }, context: { host: 'claude-code', session: 'sess-1', callId: 'toolu_01', claudeCode: { event: 'PreToolUse', cwd: dir, projectDir: dir } } });
+    expect(rec?.call).toBe('toolu_01');
+    expect(rec?.outcome).toEqual({ executed: false, effect: 'deny', reason: 'Deletes outside the project are not allowed' });
   });
 
   it('require_approval: ask, with the reason Claude Code shows in its prompt', async () => {
@@ -221,7 +225,7 @@ rules:
     effect: allow
   - name: file-tools-are-paths
     tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS]
-    when: "path.parsed && path.insideRoot && path.root == context.projectDir"
+    when: "path.parsed && path.insideRoot && path.root == context.claudeCode.projectDir"
     effect: allow
   - name: fetch-urls
     tools: [WebFetch]
@@ -334,7 +338,8 @@ rules:
     const dir = project(POLICY);
     const r = await hook(dir, pre(dir, 'Write', { file_path: join(dir, 'a'), content: 'x' }, { agent_id: 'agent-7', agent_type: 'code-reviewer' }), { args: ['--agent-id', 'coder'] });
     expect(permission(r)).toEqual({ permissionDecision: 'deny', permissionDecisionReason: 'Warden: Subagents do not write [rule no-subagent-writes of policy ids]' });
-    expect(records(dir)[0]?.agent).toEqual({ id: 'coder', labels: { session: 'sess-1', subagent: 'agent-7', agentType: 'code-reviewer' } });
+    expect(records(dir)[0]?.agent).toEqual({ id: 'coder', labels: { subagent: 'agent-7', agentType: 'code-reviewer' } });
+    expect(records(dir)[0]?.request.context?.session).toBe('sess-1');
   });
 
   it('identity claims inside tool_input change nothing', async () => {
@@ -342,7 +347,7 @@ rules:
     const forged = { file_path: join(dir, 'a'), content: 'x', agent_id: 'coder', agent: { id: 'coder' }, approved: true };
     const r = await hook(dir, pre(dir, 'Write', forged));
     expect(permission(r).permissionDecision).toBe('deny');
-    expect(records(dir)[0]?.agent).toEqual({ id: 'claude-code', labels: { session: 'sess-1' } });
+    expect(records(dir)[0]?.agent).toEqual({ id: 'claude-code', labels: {} });
   });
 });
 
@@ -353,12 +358,12 @@ describe.concurrent('PostToolUse, PostToolUseFailure and UserPromptSubmit', SLOW
     const r = await hook(dir, input);
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     const [rec] = records(dir);
-    expect(rec?.outcome).toEqual({ executed: true });
-    expect(rec?.request.context?.hook_event_name).toBe('PostToolUse');
-    const response = rec?.request.context?.tool_response as { stdout: string };
+    // An outcome record of the call (same id as its PreToolUse decision), not a second decision.
+    expect([rec?.type, rec?.call, rec?.tool, rec?.outcome?.status]).toEqual(['outcome', 'toolu_01', 'Bash', 'ok']);
+    const response = rec?.outcome?.result as { stdout: string };
     expect(response.stdout).not.toContain('AKIAIOSFODNN7EXAMPLE');
     expect(response.stdout).toContain('ok');
-    expect(rec?.redactions.some((n) => n.path.startsWith('$.request.context.tool_response'))).toBe(true);
+    expect(rec?.redactions.some((n) => n.path.startsWith('$.outcome.result'))).toBe(true);
     expect(readFileSync(join(dir, '.warden', 'audit', 'claude-code.jsonl'), 'utf8')).not.toContain('AKIAIOSFODNN7EXAMPLE');
   });
 
@@ -366,14 +371,14 @@ describe.concurrent('PostToolUse, PostToolUseFailure and UserPromptSubmit', SLOW
     const dir = project();
     const r = await hook(dir, { ...pre(dir, 'Read', { file_path: join(dir, 'src', 'a.ts') }), hook_event_name: 'PostToolUse', tool_response: { file: { content: 'y'.repeat(200_000) } } });
     expect(r.code).toBe(0);
-    expect(records(dir)[0]?.request.context?.tool_response).toEqual({ $omitted: { bytes: 200_023 } });
+    expect(records(dir)[0]?.outcome?.result).toEqual({ $omitted: { bytes: 200_023 } });
   });
 
   it('PostToolUseFailure records the failure', async () => {
     const dir = project();
     const r = await hook(dir, { ...pre(dir, 'Bash', { command: 'npm test' }), hook_event_name: 'PostToolUseFailure', error: 'Command failed with exit code 1' });
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect(records(dir)[0]?.outcome).toEqual({ executed: true, reason: 'the tool failed: Command failed with exit code 1' });
+    expect(records(dir)[0]?.outcome).toEqual({ status: 'error', error: { name: 'ToolError', message: 'Command failed with exit code 1' } });
   });
 
   const prompt = (dir: string, text: string): Record<string, unknown> => ({ session_id: 'sess-1', transcript_path: join(dir, 't.jsonl'), cwd: dir, permission_mode: 'default', hook_event_name: 'UserPromptSubmit', prompt: text });
@@ -385,7 +390,7 @@ describe.concurrent('PostToolUse, PostToolUseFailure and UserPromptSubmit', SLOW
     const [rec] = records(dir);
     expect(rec?.request).toMatchObject({ tool: 'UserPromptSubmit', args: { prompt: 'refactor the parser' } });
     expect(rec?.decision).toMatchObject({ effect: 'allow', rule: null, reason: 'Prompts are recorded, not decided: no rule of the policy lists tool UserPromptSubmit.' });
-    expect(rec?.outcome).toEqual({ executed: true });
+    expect(rec?.outcome).toMatchObject({ executed: true });
   });
 
   const PROMPTS = `apiVersion: warden/v1
@@ -414,7 +419,7 @@ rules:
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${JSON.stringify({ decision: 'block', reason: 'Warden: Do not paste AWS keys into prompts [rule no-aws-keys of policy prompts]' })}\n`);
     const [rec] = records(dir);
-    expect(rec?.outcome).toEqual({ executed: false });
+    expect(rec?.outcome).toMatchObject({ executed: false, effect: 'deny' });
     expect(JSON.stringify(rec)).not.toContain('AKIAIOSFODNN7EXAMPLE');
   });
 
@@ -490,7 +495,7 @@ describe('concurrent hook processes share one gapless audit chain', SLOW, () => 
     for (const r of runs) expect(permission(r).permissionDecision).toBe('allow');
     const recs = records(dir);
     expect(recs.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(recs.map((r) => r.request.context?.tool_use_id).sort()).toEqual(inputs.map((i) => i.tool_use_id).sort());
+    expect(recs.map((r) => r.call).sort()).toEqual(inputs.map((i) => i.tool_use_id).sort());
     const verified = await verifyAuditLog([join(dir, '.warden', 'audit', 'claude-code.jsonl')]);
     expect(verified.ok).toBe(true);
   });

@@ -14,23 +14,30 @@ describe('requestFor', () => {
   it('a PreToolUse call keeps the tool name and passes tool_input as args', () => {
     const input: HookInput = { ...base, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_use_id: 'toolu_1' };
     expect(requestFor(input, options)).toEqual({
-      tool: 'Bash',
-      args: { command: 'ls' },
-      agent: { id: 'coder', labels: { session: 'sess-1' } },
-      context: { hook_event_name: 'PreToolUse', cwd: '/repo/pkg', projectDir: '/repo', permission_mode: 'acceptEdits', transcript_path: '/t/sess-1.jsonl', tool_use_id: 'toolu_1' },
+      request: {
+        tool: 'Bash',
+        args: { command: 'ls' },
+        context: {
+          host: 'claude-code',
+          session: 'sess-1',
+          callId: 'toolu_1',
+          claudeCode: { event: 'PreToolUse', cwd: '/repo/pkg', projectDir: '/repo', permissionMode: 'acceptEdits', transcriptPath: '/t/sess-1.jsonl' },
+        },
+      },
+      agent: { id: 'coder', labels: {} },
     });
   });
 
   it('an MCP tool keeps its full mcp__<server>__<tool> name and its server provenance', () => {
     const input: HookInput = { ...base, hook_event_name: 'PreToolUse', tool_name: 'mcp__github__create_issue', tool_input: { title: 'x' }, mcp_server: { name: 'github', source: 'project' } };
-    const r = requestFor(input, options);
+    const r = requestFor(input, options).request;
     expect(r.tool).toBe('mcp__github__create_issue');
-    expect(r.context?.mcp_server).toEqual({ name: 'github', source: 'project' });
+    expect((r.context.claudeCode as Record<string, unknown>).mcpServer).toEqual({ name: 'github', source: 'project' });
   });
 
   it('inside a subagent the identity carries the subagent id and type', () => {
     const input: HookInput = { ...base, agent_id: 'agent-7', agent_type: 'code-reviewer', hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: '/repo/a' } };
-    expect(requestFor(input, options).agent).toEqual({ id: 'coder', labels: { session: 'sess-1', subagent: 'agent-7', agentType: 'code-reviewer' } });
+    expect(requestFor(input, options).agent).toEqual({ id: 'coder', labels: { subagent: 'agent-7', agentType: 'code-reviewer' } });
   });
 
   const forged: Array<[string, Record<string, unknown>]> = [
@@ -45,25 +52,31 @@ describe('requestFor', () => {
   it.each(forged)('an %s inside tool_input is data, never identity', (_name, toolInput) => {
     const input: HookInput = { ...base, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: toolInput };
     const r = requestFor(input, options);
-    expect(r.agent).toEqual({ id: 'coder', labels: { session: 'sess-1' } });
-    expect(r.args).toBe(toolInput);
+    expect(r.agent).toEqual({ id: 'coder', labels: {} });
+    expect(r.request.context.session).toBe('sess-1');
+    expect(r.request.args).toBe(toolInput);
   });
 
   it('a prompt is tool UserPromptSubmit with args { prompt }', () => {
     const input: HookInput = { ...base, hook_event_name: 'UserPromptSubmit', prompt: 'deploy it', source: 'user', prompt_id: 'p1' };
     expect(requestFor(input, options)).toEqual({
-      tool: 'UserPromptSubmit',
-      args: { prompt: 'deploy it' },
-      agent: { id: 'coder', labels: { session: 'sess-1' } },
-      context: { hook_event_name: 'UserPromptSubmit', cwd: '/repo/pkg', projectDir: '/repo', permission_mode: 'acceptEdits', transcript_path: '/t/sess-1.jsonl', prompt_id: 'p1', source: 'user' },
+      request: {
+        tool: 'UserPromptSubmit',
+        args: { prompt: 'deploy it' },
+        context: {
+          host: 'claude-code',
+          session: 'sess-1',
+          claudeCode: { event: 'UserPromptSubmit', cwd: '/repo/pkg', projectDir: '/repo', permissionMode: 'acceptEdits', transcriptPath: '/t/sess-1.jsonl', promptId: 'p1', source: 'user' },
+        },
+      },
+      agent: { id: 'coder', labels: {} },
     });
   });
 
-  it('a PostToolUse carries the tool response in context; a failure its error', () => {
-    const post: HookInput = { ...base, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_response: { stdout: 'a\n' } };
-    expect(requestFor(post, options).context?.tool_response).toEqual({ stdout: 'a\n' });
-    const failed: HookInput = { ...base, hook_event_name: 'PostToolUseFailure', tool_name: 'Bash', tool_input: { command: 'x' }, error: 'not found', is_interrupt: true };
-    expect(requestFor(failed, options).context).toMatchObject({ error: 'not found', is_interrupt: true });
+  it('a PostToolUse is the same call (same tool and call id): its outcome is recorded, not decided', () => {
+    const post: HookInput = { ...base, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_use_id: 'toolu_9', tool_response: { stdout: 'a\n' } };
+    const r = requestFor(post, options).request;
+    expect([r.tool, r.context.callId, (r.context.claudeCode as Record<string, unknown>).event]).toEqual(['Bash', 'toolu_9', 'PostToolUse']);
   });
 
   it('a response over the limit is recorded as its size', () => {

@@ -38,7 +38,8 @@ afterAll(() => {
 
 function decide(tool: string, toolInput: Record<string, unknown>, cwd = project): { effect: string; rule: string | null } {
   const input: HookInput = { hook_event_name: 'PreToolUse', session_id: 's1', cwd, tool_name: tool, tool_input: toolInput, tool_use_id: 'toolu_1' };
-  const d = set.decide(requestFor(input, { agentId: 'claude-code', projectDir: project }));
+  const { request, agent } = requestFor(input, { agentId: 'claude-code', projectDir: project });
+  const d = set.decide({ ...request, agent });
   return { effect: d.effect, rule: d.rule };
 }
 

@@ -4,10 +4,11 @@ import type { ApprovalRequest } from '../../../src/enforce/governor.js';
 import { approvalAnswer, approvalForm } from '../../../src/integrations/mcp/approval.js';
 
 const ask: ApprovalRequest = {
-  request: { tool: 'move_file', args: { source: '/ws/a', destination: '/ws/b', token: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789' }, agent: { id: 'ide' }, context: { server: 'fs' } },
+  request: { tool: 'move_file', args: { source: '/ws/a', destination: '/ws/b', token: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789' }, agent: { id: 'ide' }, context: { host: 'mcp', mcp: { server: 'fs' } } },
   decision: { effect: 'require_approval', allowed: false, rule: 'approve-moves', policy: 'fs', reason: 'Moves need a person', approvers: ['ops'], errors: [], policyDigest: 'sha256:x' },
   requestDigest: 'sha256:abc',
   approvers: ['ops'],
+  call: 'call-1',
 };
 
 describe('approvalForm', () => {

@@ -171,7 +171,7 @@ describe('the MCP gateway in front of the real filesystem server', () => {
     const event = shared.sink.events.at(-1);
     expect(event?.agent).toEqual({ id: 'ide-agent', labels: { mcp_client_name: 'test-ide', mcp_client_version: '1.2.3' } });
     expect(event?.request.tool).toBe('read_text_file');
-    expect(event?.request.context).toEqual({ server: shared.gateway.serverName, transport: 'stdio', upstream: 'stdio' });
+    expect(event?.request.context).toEqual({ host: 'mcp', mcp: { server: shared.gateway.serverName, transport: 'stdio', upstream: 'stdio', requestId: expect.any(String) } });
     expect(event?.decision.rule).toBe('reads');
     expect(event?.outcome?.executed).toBe(true);
   });
@@ -409,7 +409,7 @@ describe('tool-definition pinning against a server that changes its tools', () =
     expect(g.logs).toContain(message);
     const report = g.sink.events.find((e) => e.request.tool === 'echo');
     expect(report?.decision).toMatchObject({ effect: 'deny', rule: PIN_RULE, policy: GATEWAY_POLICY, reason: message });
-    expect(report?.request.context).toMatchObject({ server: 'echo', mcp: { event: 'tool_changed', fields: ['description'] } });
+    expect(report?.request.context).toMatchObject({ host: 'mcp', mcp: { server: 'echo', event: 'tool_changed', fields: ['description'] } });
     const c = await connect(g.gateway);
     expect((await c.listTools()).tools.map((t) => t.name)).toEqual(['rug_pull', 'die']);
     const before = calledTools().length;

@@ -173,7 +173,7 @@ describe('the gateway over Streamable HTTP', () => {
     expect(existsSync(join(root, 'outside', 'x.txt'))).toBe(false);
     const event = sink.events.at(-1);
     expect(event?.agent).toEqual({ id: 'http-agent', labels: { mcp_client_name: 'http-ide', mcp_client_version: '9' } });
-    expect(event?.request.context).toMatchObject({ transport: 'streamable-http', upstream: 'stdio' });
+    expect(event?.request.context).toMatchObject({ host: 'mcp', session: expect.any(String), mcp: { transport: 'streamable-http', upstream: 'stdio' } });
   });
 
   it('asks for approval by elicitation on the HTTP session that made the call', async () => {
