@@ -2,19 +2,17 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/verify.js';
-import { buildCli, runCli, ROOT } from '../helpers/cli.js';
+import { runCli, ROOT } from '../helpers/cli.js';
 
 let main = '';
-let cleanup = (): void => undefined;
 let dir = '';
 beforeAll(() => {
-  ({ main, cleanup } = buildCli());
+  main = inject('wardenCli');
   dir = mkdtempSync(join(tmpdir(), 'warden-check-audit-'));
 }, 180_000);
 afterAll(() => {
-  cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -5,12 +5,12 @@
  * tsconfig.build.json as `npm run build`), so the suite always exercises the current sources and
  * never races another suite that builds or reads dist/ at the same time.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { STARTER_POLICY } from '../../src/cli/templates/starter-policy.js';
 import { loadPolicyFiles } from '../../src/enforce/load-files.js';
 import type { Decision } from '../../src/decision.js';
@@ -21,7 +21,6 @@ const fx = (name: string): string => join(FIX, name);
 const POLICY = fx('policy.yaml');
 const NOW = '2026-03-01T12:00:00Z';
 
-let build = '';
 let main = '';
 const temps: string[] = [];
 
@@ -32,23 +31,11 @@ function tempDir(): string {
 }
 
 beforeAll(() => {
-  build = mkdtempSync(join(tmpdir(), 'warden-cli-build-'));
-  // The built CLI resolves its dependencies and the demo policy relative to itself.
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
-  symlinkSync(join(ROOT, 'examples'), join(build, 'examples'), 'dir');
-  copyFileSync(join(ROOT, 'package.json'), join(build, 'package.json'));
-  // Type errors in files still being written elsewhere do not stop tsc from emitting.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  main = join(build, 'dist', 'cli', 'main.js');
-  if (!existsSync(main)) throw new Error(`the CLI did not build: ${main} is missing`);
+  main = inject('wardenCli');
 }, 180_000);
 
 afterAll(() => {
-  if (build) rmSync(build, { recursive: true, force: true });
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
 interface Run {

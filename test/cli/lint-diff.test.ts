@@ -2,15 +2,13 @@
  * `warden lint` (static analysis, formats, exit codes) and `warden diff`, run as a user runs them:
  * a child process of the CLI built (with tsconfig.build.json) into a private temporary directory.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { SarifLog } from '../../src/policy/lint.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NOW = '2026-03-01T12:00:00Z';
 
 let build = '';
@@ -63,14 +61,8 @@ const FILES: Record<string, string> = {
 };
 
 beforeAll(() => {
-  build = mkdtempSync(join(tmpdir(), 'warden-lint-diff-build-'));
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
-  symlinkSync(join(ROOT, 'examples'), join(build, 'examples'), 'dir');
-  copyFileSync(join(ROOT, 'package.json'), join(build, 'package.json'));
-  // Type errors in files still being written elsewhere do not stop tsc from emitting.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')], { cwd: ROOT, encoding: 'utf8' });
-  main = join(build, 'dist', 'cli', 'main.js');
-  if (!existsSync(main)) throw new Error(`the CLI did not build: ${main} is missing`);
+  main = inject('wardenCli');
+  build = join(main, '..', '..', '..');
   dir = mkdtempSync(join(tmpdir(), 'warden-lint-diff-'));
   for (const [name, text] of Object.entries(FILES)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -79,7 +71,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(() => {
-  for (const d of [build, dir]) if (d) rmSync(d, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.concurrent('warden lint', () => {

@@ -3,14 +3,14 @@
  * conditions translated to CEL, deny-overrides with AGT's priority order, and a differential table
  * against the real AGT SDK (@microsoft/agent-governance-sdk 4.0.0, PolicyEngine.evaluatePolicy).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConflictResolutionStrategy, PolicyEngine, type Policy, type PolicyAction } from '@microsoft/agent-governance-sdk';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { parse } from 'yaml';
 import { AGT_ACTION_TYPE_CEL, agtConditionToCel, celString, parseAgtCondition } from '../../src/policy/agt-condition.js';
 import { convertAgtPolicies } from '../../src/policy/agt-convert.js';
@@ -737,24 +737,15 @@ describe('docs/agt-compatibility.md', () => {
 // The built CLI, as a user runs it.
 
 describe('warden convert (the CLI)', () => {
-  let build = '';
   let main = '';
   const temps: string[] = [];
 
   beforeAll(() => {
-    build = mkdtempSync(join(tmpdir(), 'warden-agt-build-'));
-    symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
-    symlinkSync(join(ROOT, 'examples'), join(build, 'examples'), 'dir');
-    copyFileSync(join(ROOT, 'package.json'), join(build, 'package.json'));
-    // Type errors in files still being written elsewhere do not stop tsc from emitting.
-    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')], { cwd: ROOT, encoding: 'utf8' });
-    main = join(build, 'dist', 'cli', 'main.js');
-    if (!existsSync(main)) throw new Error(`the CLI did not build: ${main} is missing`);
+    main = inject('wardenCli');
   }, 180_000);
 
   afterAll(() => {
-    if (build) rmSync(build, { recursive: true, force: true });
-    for (const d of temps) rmSync(d, { recursive: true, force: true });
+        for (const d of temps) rmSync(d, { recursive: true, force: true });
   });
 
   function warden(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -2,18 +2,16 @@
  * `warden replay` run as a user runs it: a child process of the CLI, built once into a private
  * temporary directory (the same tsconfig.build.json as `npm run build`).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { openFileAuditSink } from '../../src/audit/file-sink.js';
 import { buildDecisionBodyEncoded, chainLine, GENESIS_HASH } from '../../src/audit/record.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 import type { ReplayReport } from '../../src/replay/replay.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HMAC = Buffer.from('replay-cli-secret-0123456789abcdef');
 
 const CURRENT = `apiVersion: warden/v1
@@ -48,7 +46,6 @@ const POLICIES: Record<string, string> = {
 const TOOLS = ['read_file', 'send_email', 'delete_file', 'bash'] as const;
 const RECORDS = 40;
 
-let build = '';
 let main = '';
 let dir = '';
 const p = (name: string): string => join(dir, name);
@@ -71,17 +68,7 @@ function writeLog(file: string, extraLines: string[] = []): void {
 }
 
 beforeAll(async () => {
-  build = mkdtempSync(join(tmpdir(), 'warden-replay-cli-build-'));
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
-  symlinkSync(join(ROOT, 'examples'), join(build, 'examples'), 'dir');
-  copyFileSync(join(ROOT, 'package.json'), join(build, 'package.json'));
-  // Type errors in files still being written elsewhere do not stop tsc from emitting.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  main = join(build, 'dist', 'cli', 'main.js');
-  if (!existsSync(main)) throw new Error(`the CLI did not build: ${main} is missing`);
+  main = inject('wardenCli');
 
   dir = mkdtempSync(join(tmpdir(), 'warden-replay-cli-'));
   for (const [name, text] of Object.entries(POLICIES)) writeFileSync(p(name), text);
@@ -98,7 +85,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => {
-  for (const d of [build, dir]) if (d) rmSync(d, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 interface Run {

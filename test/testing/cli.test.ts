@@ -2,12 +2,12 @@
  * `warden test` and the `warden init` test scaffold, run as a user runs them: a child process of
  * the CLI built (with tsconfig.build.json) into a private temporary directory.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { STARTER_POLICY } from '../../src/cli/templates/starter-policy.js';
 import { STARTER_TESTS } from '../../src/cli/templates/starter-tests.js';
 import { loadPolicyFiles } from '../../src/enforce/load-files.js';
@@ -19,7 +19,6 @@ const FIX = fileURLToPath(new URL('../fixtures/testing', import.meta.url));
 const fx = (...p: string[]): string => join(FIX, ...p);
 const POLICY = fx('policy.yaml');
 
-let build = '';
 let main = '';
 const temps: string[] = [];
 
@@ -30,19 +29,11 @@ function tempDir(): string {
 }
 
 beforeAll(() => {
-  build = mkdtempSync(join(tmpdir(), 'warden-test-cli-build-'));
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
-  symlinkSync(join(ROOT, 'examples'), join(build, 'examples'), 'dir');
-  copyFileSync(join(ROOT, 'package.json'), join(build, 'package.json'));
-  // Type errors in files still being written elsewhere do not stop tsc from emitting.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')], { cwd: ROOT, encoding: 'utf8' });
-  main = join(build, 'dist', 'cli', 'main.js');
-  if (!existsSync(main)) throw new Error(`the CLI did not build: ${main} is missing`);
+  main = inject('wardenCli');
 }, 180_000);
 
 afterAll(() => {
-  if (build) rmSync(build, { recursive: true, force: true });
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
 interface Run {

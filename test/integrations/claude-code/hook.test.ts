@@ -5,17 +5,15 @@
  * The CLI is compiled once into a private temporary directory (as test/cli/cli.test.ts does), so
  * the suite exercises the current sources and never touches dist/.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { verifyAuditLog } from '../../../src/audit/verify.js';
 import { CLAUDE_CODE_STARTER_POLICY } from '../../../src/integrations/claude-code/starter-policy.js';
 import { HOOK_COMMAND } from '../../../src/integrations/claude-code/settings.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** Each test starts real processes; a loaded machine takes seconds per Node start. */
 const SLOW = { timeout: 180_000 };
 let build = '';
@@ -29,13 +27,8 @@ function tempDir(prefix = 'warden-hook-'): string {
 }
 
 beforeAll(() => {
-  build = mkdtempSync(join(tmpdir(), 'warden-hook-build-'));
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
-  copyFileSync(join(ROOT, 'package.json'), join(build, 'package.json'));
-  // Type errors in files still being written elsewhere do not stop tsc from emitting.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')], { cwd: ROOT, encoding: 'utf8' });
-  main = join(build, 'dist', 'cli', 'main.js');
-  if (!existsSync(main)) throw new Error(`the CLI did not build: ${main} is missing`);
+  main = inject('wardenCli');
+  build = join(main, '..', '..', '..');
 }, 240_000);
 
 afterAll(() => {
@@ -44,8 +37,7 @@ afterAll(() => {
     if (d.includes('warden-hook-rt-')) for (const f of readdirSync(d).filter((n) => n.endsWith('.sock.lock'))) stopServer(join(d, f));
     rmSync(d, { recursive: true, force: true });
   }
-  if (build) rmSync(build, { recursive: true, force: true });
-});
+  });
 
 function stopServer(lockFile: string): void {
   const pid = Number(readFileSync(lockFile, 'utf8').split(' ')[0]);

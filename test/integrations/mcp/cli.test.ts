@@ -6,12 +6,12 @@
  * The CLI is compiled once into a private temporary directory (as test/cli/cli.test.ts does), so
  * the suite exercises the current sources and never touches dist/.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -20,7 +20,6 @@ import { LOCK_FILE_NAME, readLockFile } from '../../../src/integrations/mcp/lock
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FS_SERVER = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
 
-let build = '';
 let main = '';
 let root = '';
 let ws = '';
@@ -31,14 +30,7 @@ const temps: string[] = [];
 const children: ChildProcessWithoutNullStreams[] = [];
 
 beforeAll(() => {
-  build = mkdtempSync(join(tmpdir(), 'warden-mcp-cli-build-'));
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
-  symlinkSync(join(ROOT, 'examples'), join(build, 'examples'), 'dir');
-  copyFileSync(join(ROOT, 'package.json'), join(build, 'package.json'));
-  // Type errors in files still being written elsewhere do not stop tsc from emitting.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')], { cwd: ROOT, encoding: 'utf8' });
-  main = join(build, 'dist', 'cli', 'main.js');
-  if (!existsSync(main)) throw new Error(`the CLI did not build: ${main} is missing`);
+  main = inject('wardenCli');
 
   root = realpathSync(mkdtempSync(join(tmpdir(), 'warden-mcp-cli-')));
   temps.push(root);
@@ -74,8 +66,7 @@ rules:
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  if (build) rmSync(build, { recursive: true, force: true });
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
 const serverCommand = (): string[] => [process.execPath, FS_SERVER, root];

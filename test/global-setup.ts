@@ -1,0 +1,32 @@
+/**
+ * Builds the CLI once for the whole test run, into a private temp dir (never dist/), and hands
+ * its path to every test file through `inject('wardenCli')`. Removed when the run ends.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Absolute path of the built CLI's main.js. */
+    wardenCli: string;
+  }
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export default function setup(project: TestProject): () => void {
+  const build = mkdtempSync(join(tmpdir(), 'warden-cli-build-'));
+  // The built CLI resolves its dependencies and the demo policy relative to itself.
+  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
+  symlinkSync(join(ROOT, 'examples'), join(build, 'examples'), 'dir');
+  copyFileSync(join(ROOT, 'package.json'), join(build, 'package.json'));
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(build, 'dist')], { cwd: ROOT, encoding: 'utf8' });
+  const main = join(build, 'dist', 'cli', 'main.js');
+  if (!existsSync(main)) throw new Error(`the CLI did not build (${main} is missing):\n${r.stdout}${r.stderr}`);
+  project.provide('wardenCli', main);
+  return () => rmSync(build, { recursive: true, force: true });
+}
