@@ -31,7 +31,7 @@ export interface GovernToolsOptions {
   governor: Governor;
   /** Default `error-result`. */
   onDeny?: AiSdkDenyMode;
-  /** Extra context for every request (under `framework` and `toolCallId`, which the adapter sets). */
+  /** Extra context for every request (the adapter sets `host` and `callId` over it; see docs/context.md). */
   context?: Record<string, unknown>;
   /**
    * Tools that have no `execute` here (provider-executed tools, tools the client runs) and so
@@ -49,7 +49,7 @@ const DENY_MODES: readonly AiSdkDenyMode[] = ['error-result', 'throw'];
 /**
  * Returns a copy of an AI SDK `tools` object in which every tool's `execute` is governed: the
  * Governor decides the call (tool name = the key, args = the tool input, context =
- * `{ framework: 'ai-sdk', toolCallId }`), asks its approval handler when the policy requires
+ * `{ host: 'ai-sdk', callId }`), asks its approval handler when the policy requires
  * approval, and records the decision, all before `execute` starts. `execute` receives a copy of
  * exactly the input that was decided.
  *
@@ -100,8 +100,8 @@ function governTool(name: string, tool: Tool, governor: Governor, onDeny: AiSdkD
 
   const contextOf = (options: ToolExecutionOptions | undefined): Record<string, unknown> => ({
     ...extra,
-    framework: 'ai-sdk',
-    ...(typeof options?.toolCallId === 'string' ? { toolCallId: options.toolCallId } : {}),
+    host: 'ai-sdk',
+    ...(typeof options?.toolCallId === 'string' ? { callId: options.toolCallId } : {}),
   });
   const denialOutput = (denied: GovernanceDenied): object => {
     const output = Object.freeze({ warden: 'denied', tool: name, reason: denied.decision.reason });

@@ -40,7 +40,7 @@ export interface GovernLangChainToolsOptions {
   governor: Governor;
   /** Default `tool-message`. */
   onDeny?: LangChainDenyMode;
-  /** Extra context for every request (under `framework` and `toolCallId`, which the adapter sets). */
+  /** Extra context for every request (the adapter sets `host` and `callId` over it; see docs/context.md). */
   context?: Record<string, unknown>;
 }
 
@@ -53,7 +53,7 @@ const DENY_MODES: readonly LangChainDenyMode[] = ['tool-message', 'throw'];
  * `DynamicTool`s or `runnable.asTool()`). Each invocation is decided after the tool's schema has
  * parsed the input and before the tool's own code runs: tool name = the tool's name, args = the
  * parsed input (a non-object input, like a `DynamicTool`'s string, is `{ "0": input }`), context =
- * `{ framework: 'langchain', toolCallId }`. The tool runs with a copy of exactly the decided input.
+ * `{ host: 'langchain', callId }`. The tool runs with a copy of exactly the decided input.
  *
  * @throws WardenError `ERR_INTEGRATION_OPTIONS` for bad options, `ERR_UNGOVERNED_TOOL` for an entry
  *   that cannot be invoked (a provider tool definition, a plain object).
@@ -100,7 +100,7 @@ function governOne(tool: LangChainTool, governor: Governor, onDeny: LangChainDen
 
   const func = async (input: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig): Promise<unknown> => {
     const toolCallId = typeof config?.toolCall?.id === 'string' ? config.toolCall.id : undefined;
-    const context = { ...extra, framework: 'langchain', ...(toolCallId !== undefined ? { toolCallId } : {}) };
+    const context = { ...extra, host: 'langchain', ...(toolCallId !== undefined ? { callId: toolCallId } : {}) };
     // Only a denial of this call (before the body started) is translated; a GovernanceDenied thrown
     // by the tool's own body (a nested governed call) propagates as the tool's error.
     let started = false;

@@ -34,7 +34,7 @@ export interface GovernFunctionToolsOptions {
   governor: Governor;
   /** Default `reject-content`. */
   onDeny?: OpenAIAgentsDenyMode;
-  /** Extra context for every request (under `framework` and `toolCallId`, which the adapter sets). */
+  /** Extra context for every request (the adapter sets `host` and `callId` over it; see docs/context.md). */
   context?: Record<string, unknown>;
   /**
    * Names of tools that are not function tools (hosted tools such as web search, computer, shell
@@ -87,7 +87,7 @@ const GUARDRAIL_NAME = 'warden';
  * Returns the tools with every function tool governed. A Warden tool input guardrail (run after
  * any guardrails the tool already has) asks the Governor to decide the call (tool name = the
  * tool's name, args = the parsed JSON arguments; anything that is not a JSON object is
- * `{ "0": value }`; context = `{ framework: 'openai-agents', toolCallId }`), calls the approval
+ * `{ "0": value }`; context = `{ host: 'openai-agents', callId }`), calls the approval
  * handler when the policy requires approval, and records the decision. The tool's `invoke` runs only
  * a call the guardrail allowed with exactly those arguments; a call that reaches `invoke` any other
  * way (invoked directly, arguments the guardrail never saw) is decided there first.
@@ -130,7 +130,7 @@ function governFunctionTool<C>(tool: AnyFunctionTool<C>, governor: Governor, onD
   const original = tool.invoke;
   const keyOf = (callId: string, args: string): string => `${name}\u0000${callId}\u0000${sha256Hex(args)}`;
   const decide = (args: string, callId: string | undefined): Promise<Verdict> =>
-    governor.check({ tool: name, args: argsOf(args), context: { ...extra, framework: 'openai-agents', ...(callId !== undefined ? { toolCallId: callId } : {}) } });
+    governor.check({ tool: name, args: argsOf(args), context: { ...extra, host: 'openai-agents', ...(callId !== undefined ? { callId } : {}) } });
   const message = (verdict: Verdict): string => new GovernanceDenied(name, verdict).message;
 
   const guardrail: ToolInputGuardrailDefinition<C> = {

@@ -174,7 +174,7 @@ describe('governTools with generateText and the AI SDK mock model', () => {
     expect(secondPrompt).toContain('error-text');
 
     // The approval handler was asked for the two mid-sized refunds only, with the call's id as context.
-    expect(asked.map((a) => [a.request.args.order, a.request.context?.toolCallId, a.request.context?.framework]).sort()).toEqual([
+    expect(asked.map((a) => [a.request.args.order, a.request.context?.callId, a.request.context?.host]).sort()).toEqual([
       ['A-approve', 'c-yes', 'ai-sdk'],
       ['A-refuse', 'c-no', 'ai-sdk'],
     ]);
@@ -182,13 +182,13 @@ describe('governTools with generateText and the AI SDK mock model', () => {
     const lines = await auditLines(logPath);
     expect(lines).toHaveLength(5);
     expect(new Set(lines.map((l) => l.agent?.id))).toEqual(new Set(['support-bot']));
-    const byCall = new Map(lines.map((l) => [l.request.context?.toolCallId, l]));
+    const byCall = new Map(lines.map((l) => [l.request.context?.callId, l]));
     expect(byCall.get('c-small')?.outcome).toMatchObject({ executed: true, effect: 'allow' });
     expect(byCall.get('c-big')?.decision).toMatchObject({ effect: 'deny', rule: 'no-big-refunds' });
     expect(byCall.get('c-big')?.outcome).toMatchObject({ executed: false });
     expect(byCall.get('c-yes')?.outcome).toMatchObject({ executed: true, effect: 'allow', approval: { approved: true } });
     expect(byCall.get('c-no')?.outcome).toMatchObject({ executed: false, effect: 'deny', approval: { approved: false } });
-    expect(byCall.get('c-look')?.request).toMatchObject({ tool: 'lookup_order', args: { order: 'A-small' }, context: { framework: 'ai-sdk' } });
+    expect(byCall.get('c-look')?.request).toMatchObject({ tool: 'lookup_order', args: { order: 'A-small' }, context: { host: 'ai-sdk' } });
   });
 
   it('a tool the policy does not name is denied by default and never runs', async () => {
@@ -253,7 +253,7 @@ describe('governTools with streamText', () => {
     expect(of('s-eu')).toEqual(['tool-result:preliminary', 'tool-result:preliminary', 'tool-result']);
     expect(of('s-us')).toEqual(['tool-error']);
     expect(of('s-big')).toEqual(['tool-error']);
-    expect(sink.events.map((e) => [e.request.context?.toolCallId, e.outcome?.executed, e.agent?.id])).toEqual(
+    expect(sink.events.map((e) => [e.request.context?.callId, e.outcome?.executed, e.agent?.id])).toEqual(
       expect.arrayContaining([
         ['s-eu', true, 'analyst'],
         ['s-us', false, 'analyst'],
@@ -363,7 +363,7 @@ describe('governTools options and shapes', () => {
     const input = { order: 'Q' };
     await tools.lookup_order?.execute?.(input, { toolCallId: 'call-9', messages: [] });
     expect(seen).toEqual([{ order: 'Q' }, 'call-9']);
-    expect(sink.events[0]?.request.context).toEqual({ tenant: 't1', framework: 'ai-sdk', toolCallId: 'call-9' });
+    expect(sink.events[0]?.request.context).toEqual({ tenant: 't1', host: 'ai-sdk', callId: 'call-9' });
   });
 });
 
@@ -437,7 +437,7 @@ describe('approvals and the AI SDK', () => {
       stopWhen: stepCountIs(3),
     });
     expect(ran).toBe(0);
-    expect(sink.events.map((e) => [e.decision.rule, e.outcome?.executed, e.request.context?.toolCallId])).toEqual([['no-big-refunds', false, 'c1']]);
+    expect(sink.events.map((e) => [e.decision.rule, e.outcome?.executed, e.request.context?.callId])).toEqual([['no-big-refunds', false, 'c1']]);
   });
 
   it('arguments changed while approval is pending are not run', async () => {

@@ -149,7 +149,7 @@ describe('governLangChainTools in a LangGraph createReactAgent', () => {
     // The model's second turn saw the denial.
     expect(llm.seen[1]?.some((m) => ToolMessage.isInstance(m) && m.status === 'error' && String(m.content).includes('Refunds over 100'))).toBe(true);
 
-    expect(asked.map((a) => [a.request.args.order, a.request.context?.toolCallId, a.request.context?.framework]).sort()).toEqual([
+    expect(asked.map((a) => [a.request.args.order, a.request.context?.callId, a.request.context?.host]).sort()).toEqual([
       ['A-approve', 'c-yes', 'langchain'],
       ['A-refuse', 'c-no', 'langchain'],
     ]);
@@ -162,13 +162,13 @@ describe('governLangChainTools in a LangGraph createReactAgent', () => {
       .filter((l) => l.type === 'decision');
     expect(lines).toHaveLength(5);
     expect(new Set(lines.map((l) => l.agent?.id))).toEqual(new Set(['graph-agent']));
-    const byCall = new Map(lines.map((l) => [l.request.context?.toolCallId, l]));
+    const byCall = new Map(lines.map((l) => [l.request.context?.callId, l]));
     expect(byCall.get('c-small')?.outcome).toMatchObject({ executed: true, effect: 'allow' });
     expect(byCall.get('c-big')?.decision).toMatchObject({ effect: 'deny', rule: 'no-big-refunds' });
     expect(byCall.get('c-big')?.outcome).toMatchObject({ executed: false });
     expect(byCall.get('c-yes')?.outcome).toMatchObject({ executed: true, approval: { approved: true } });
     expect(byCall.get('c-no')?.outcome).toMatchObject({ executed: false, effect: 'deny', approval: { approved: false } });
-    expect(byCall.get('c-look')?.request).toMatchObject({ tool: 'lookup_order', args: { order: 'A-small' }, context: { framework: 'langchain' } });
+    expect(byCall.get('c-look')?.request).toMatchObject({ tool: 'lookup_order', args: { order: 'A-small' }, context: { host: 'langchain' } });
   });
 
   it('a tool the policy does not name is denied by default and never runs', async () => {
@@ -228,8 +228,8 @@ describe('governed tools invoked directly', () => {
     await expect(refund?.invoke({ order: 'A', amount: 500 })).rejects.toBeInstanceOf(GovernanceDenied);
     expect(ran.refund).toBe(1);
     expect(sink.events.map((e) => [e.request.args.amount, e.outcome?.executed, e.request.context])).toEqual([
-      [5, true, { framework: 'langchain' }],
-      [500, false, { framework: 'langchain' }],
+      [5, true, { host: 'langchain' }],
+      [500, false, { host: 'langchain' }],
     ]);
   });
 

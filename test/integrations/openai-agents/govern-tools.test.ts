@@ -176,7 +176,7 @@ describe('governFunctionTools with the Runner and a scripted model', () => {
     expect(wardenResults.map((r) => r.output.behavior.type).sort()).toEqual(['allow', 'allow', 'allow', 'rejectContent', 'rejectContent']);
     expect(wardenResults.map((r) => (r.output.outputInfo as { warden: { rule: string | null } }).warden.rule)).toContain('no-big-refunds');
 
-    expect(asked.map((a) => [a.request.args.order, a.request.context?.toolCallId, a.request.context?.framework]).sort()).toEqual([
+    expect(asked.map((a) => [a.request.args.order, a.request.context?.callId, a.request.context?.host]).sort()).toEqual([
       ['A-approve', 'c-yes', 'openai-agents'],
       ['A-refuse', 'c-no', 'openai-agents'],
     ]);
@@ -190,13 +190,13 @@ describe('governFunctionTools with the Runner and a scripted model', () => {
     // One decision per call: the guardrail's allow is what invoke runs on, not a second decision.
     expect(lines).toHaveLength(5);
     expect(new Set(lines.map((l) => l.agent?.id))).toEqual(new Set(['support-agent']));
-    const byCall = new Map(lines.map((l) => [l.request.context?.toolCallId, l]));
+    const byCall = new Map(lines.map((l) => [l.request.context?.callId, l]));
     expect(byCall.get('c-small')?.outcome).toMatchObject({ executed: true, effect: 'allow' });
     expect(byCall.get('c-big')?.decision).toMatchObject({ effect: 'deny', rule: 'no-big-refunds' });
     expect(byCall.get('c-big')?.outcome).toMatchObject({ executed: false });
     expect(byCall.get('c-yes')?.outcome).toMatchObject({ executed: true, approval: { approved: true } });
     expect(byCall.get('c-no')?.outcome).toMatchObject({ executed: false, effect: 'deny', approval: { approved: false } });
-    expect(byCall.get('c-look')?.request).toMatchObject({ tool: 'lookup_order', args: { order: 'A-small' }, context: { framework: 'openai-agents' } });
+    expect(byCall.get('c-look')?.request).toMatchObject({ tool: 'lookup_order', args: { order: 'A-small' }, context: { host: 'openai-agents' } });
   });
 
   it('governs a streamed run the same way', async () => {
@@ -209,7 +209,7 @@ describe('governFunctionTools with the Runner and a scripted model', () => {
     await result.completed;
     expect(result.finalOutput).toBe('ok');
     expect(ran.refund).toBe(1);
-    expect(sink.events.map((e) => [e.request.context?.toolCallId, e.outcome?.executed, e.agent?.id])).toEqual([
+    expect(sink.events.map((e) => [e.request.context?.callId, e.outcome?.executed, e.agent?.id])).toEqual([
       ['c1', true, 'streamer'],
       ['c2', false, 'streamer'],
     ]);
