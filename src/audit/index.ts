@@ -3,41 +3,17 @@
  *
  * @example
  * ```ts
- * import { openFileAuditSink, verifyAuditLog, listAuditFiles } from './audit/index.js';
+ * import { openFileAuditSink, verifyAuditLog, listAuditFiles } from 'agent-warden/audit';
  * const sink = await openFileAuditSink({ path: '.warden/audit' });
  * ```
  */
-export {
-  GENESIS_HASH,
-  DEFAULT_MAX_RECORD_BYTES,
-  computeRecordHash,
-  buildDecisionBody,
-  buildDecisionBodyEncoded,
-  chainRecord,
-  chainLine,
-  encodeMembers,
-  assembleRecord,
-  parseRecordLine,
-} from './record.js';
-export type {
-  AuditRecord,
-  AuditDecisionRecord,
-  AuditCheckpointRecord,
-  AuditRecordBody,
-  DecisionRecordBody,
-  AuditRequest,
-  AuditDecision,
-  RedactionNote,
-  CheckpointStatement,
-  EncodedMember,
-  BuildDecisionOptions,
-  ParsedLine,
-} from './record.js';
+// The record format and how to check one line; the writer's serialization internals stay private.
+export { GENESIS_HASH, DEFAULT_MAX_RECORD_BYTES, computeRecordHash, parseRecordLine } from './record.js';
+export type { AuditRecord, AuditDecisionRecord, AuditCheckpointRecord, AuditOutcomeRecord, AuditRequest, AuditDecision, RedactionNote, CheckpointStatement, ParsedLine } from './record.js';
 export { FileAuditSink, openFileAuditSink } from './file-sink.js';
 export type { FileAuditSinkOptions, FsyncPolicy, AuditWarning, TornTail } from './file-sink.js';
 export { MAX_LINE_BYTES } from './io.js';
-export { listAuditFiles, resolveLogLocation, rotatedFileName, secretPathOf, DEFAULT_STREAM, LOG_EXTENSION } from './files.js';
-export type { LogLocation } from './files.js';
+export { listAuditFiles, DEFAULT_STREAM, LOG_EXTENSION } from './files.js';
 export {
   generateKeyPair,
   writeKeyPair,
