@@ -3,7 +3,9 @@
  * {@link SqlStatementFacts}. Shared by the PostgreSQL and the node-sql-parser back ends so both
  * normalise names, order and propagation the same way.
  */
-import type { SqlStatementFacts } from './sql.js';
+import { classifyFunction, SQL_CLASSES, verbClasses, type SqlClass } from './sql-classify.js';
+import type { SqlDialect } from './sql-parsers.js';
+import type { SqlCallFacts, SqlStatementFacts } from './sql.js';
 
 /** Verbs that change data; a SELECT that carries one of them (a data-modifying CTE) takes its verb. */
 const DATA_WRITE_VERBS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'REPLACE']);
@@ -23,6 +25,12 @@ interface Ref {
   pos: number;
 }
 
+interface CallRef {
+  name: string;
+  pos: number;
+  args: Array<string | null>;
+}
+
 interface Draft {
   verb: string;
   object: string;
@@ -32,6 +40,10 @@ interface Draft {
   parent: number;
   tables: Ref[];
   functions: Ref[];
+  /** Classes the analyser found besides the verb's (a row lock, a pragma that only reports). */
+  hints: Set<SqlClass>;
+  /** Classes that replace the verb's own, when the analyser knows better. */
+  classes: readonly SqlClass[] | undefined;
 }
 
 /**
@@ -47,6 +59,8 @@ export interface StatementExtras {
   hasWhere?: boolean;
   program?: boolean;
   file?: string;
+  /** The statement's own classes, replacing those of its verb (functions still add theirs). */
+  classes?: readonly SqlClass[];
 }
 
 /**
@@ -71,14 +85,23 @@ export class SqlAnalysisError extends Error {
  *
  * @example
  * ```ts
- * const c = new StatementCollector();
+ * const c = new StatementCollector('postgresql');
  * const s = c.open('SELECT', -1);
  * c.table(s, 'Users', 14);
- * c.finish(); // [{ verb: 'SELECT', tables: ['users'], ... }]
+ * c.finish(); // [{ verb: 'SELECT', tables: ['users'], classes: ['read'], ... }]
  * ```
  */
 export class StatementCollector {
   readonly #drafts: Draft[] = [];
+  readonly #calls: CallRef[] = [];
+  readonly #dialect: SqlDialect;
+  readonly #classify: boolean;
+
+  /** `dialect` decides how function names are classified; `classify: false` skips that (bench only). */
+  constructor(dialect: SqlDialect, classify = true) {
+    this.#dialect = dialect;
+    this.#classify = classify;
+  }
 
   /** Number of statements opened so far. */
   get size(): number {
@@ -100,6 +123,8 @@ export class StatementCollector {
       parent,
       tables: [],
       functions: [],
+      hints: new Set(),
+      classes: extras.classes,
     });
     // invariant: a statement that writes through a nested statement is never reported as SELECT.
     if (DATA_WRITE_VERBS.has(verb)) {
@@ -134,9 +159,18 @@ export class StatementCollector {
     }
   }
 
-  /** Records a function called by statement `index` and its enclosing statements. */
-  func(index: number, name: string, pos: number): void {
+  /** Adds a class to statement `index` (and so to the statements around it). */
+  addClass(index: number, cls: SqlClass): void {
+    this.#drafts[index]?.hints.add(cls);
+  }
+
+  /**
+   * Records a function called by statement `index` and its enclosing statements, with its
+   * arguments: the text of each literal (string or number), null for anything else.
+   */
+  func(index: number, name: string, pos: number, args: Array<string | null> = []): void {
     if (name === '') return;
+    if (this.#drafts[index]) this.#calls.push({ name: name.toLowerCase(), pos, args });
     for (let p = index; p >= 0; ) {
       const d = this.#drafts[p];
       if (!d) break;
@@ -147,7 +181,24 @@ export class StatementCollector {
 
   /** The facts, each statement's names in source order, lower-cased and deduplicated. */
   finish(): SqlStatementFacts[] {
-    return this.#drafts.map((d) => ({
+    if (!this.#classify) return this.#drafts.map((d) => this.#facts(d, []));
+    const classes = this.#drafts.map((d) => {
+      const own = new Set<SqlClass>(d.classes ?? verbClasses(d));
+      for (const h of d.hints) own.add(h);
+      for (const f of orderedNames(d.functions)) own.add(classifyFunction(this.#dialect, f).class);
+      return own;
+    });
+    // invariant: a statement has every class of the statements nested in it (children come later).
+    for (let i = this.#drafts.length - 1; i >= 0; i--) {
+      const parent = (this.#drafts[i] as Draft).parent;
+      const into = classes[parent];
+      if (into) for (const c of classes[i] as Set<SqlClass>) into.add(c);
+    }
+    return this.#drafts.map((d, i) => this.#facts(d, SQL_CLASSES.filter((c) => (classes[i] as Set<SqlClass>).has(c))));
+  }
+
+  #facts(d: Draft, classes: SqlClass[]): SqlStatementFacts {
+    return {
       verb: d.verb,
       tables: orderedNames(d.tables),
       functions: orderedNames(d.functions),
@@ -156,7 +207,24 @@ export class StatementCollector {
       program: d.program,
       file: d.file,
       nested: d.parent >= 0,
-    }));
+      classes,
+    };
+  }
+
+  /** Every function call, in source order, each distinct call (name and arguments) once. */
+  calls(): SqlCallFacts[] {
+    if (!this.#classify) return [];
+    const sorted = this.#calls.slice().sort((a, b) => a.pos - b.pos);
+    const seen = new Set<string>();
+    const out: SqlCallFacts[] = [];
+    for (const c of sorted) {
+      const key = JSON.stringify([c.name, c.args]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const k = classifyFunction(this.#dialect, c.name);
+      out.push({ name: c.name, args: c.args, class: k.class, known: k.known, reason: k.reason });
+    }
+    return out;
   }
 }
 
