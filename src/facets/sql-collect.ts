@@ -3,7 +3,7 @@
  * {@link SqlStatementFacts}. Shared by the PostgreSQL and the node-sql-parser back ends so both
  * normalise names, order and propagation the same way.
  */
-import { classifyFunction, SQL_CLASSES, verbClasses, type SqlClass } from './sql-classify.js';
+import { classifyFunction, SQL_CLASSES, verbClasses, type FunctionClass, type SqlClass } from './sql-classify.js';
 import type { SqlDialect } from './sql-parsers.js';
 import type { SqlCallFacts, SqlStatementFacts } from './sql.js';
 
@@ -96,6 +96,8 @@ export class StatementCollector {
   readonly #calls: CallRef[] = [];
   readonly #dialect: SqlDialect;
   readonly #classify: boolean;
+  /** Classifications made for this input (a name recurs across statements and calls). */
+  readonly #known = new Map<string, FunctionClass>();
 
   /** `dialect` decides how function names are classified; `classify: false` skips that (bench only). */
   constructor(dialect: SqlDialect, classify = true) {
@@ -185,7 +187,7 @@ export class StatementCollector {
     const classes = this.#drafts.map((d) => {
       const own = new Set<SqlClass>(d.classes ?? verbClasses(d));
       for (const h of d.hints) own.add(h);
-      for (const f of orderedNames(d.functions)) own.add(classifyFunction(this.#dialect, f).class);
+      for (const f of d.functions) own.add(this.#classOf(f.name.toLowerCase()).class);
       return own;
     });
     // invariant: a statement has every class of the statements nested in it (children come later).
@@ -214,17 +216,27 @@ export class StatementCollector {
   /** Every function call, in source order, each distinct call (name and arguments) once. */
   calls(): SqlCallFacts[] {
     if (!this.#classify) return [];
-    const sorted = this.#calls.slice().sort((a, b) => a.pos - b.pos);
+    const sorted = this.#calls.length > 1 ? this.#calls.slice().sort((a, b) => a.pos - b.pos) : this.#calls;
     const seen = new Set<string>();
     const out: SqlCallFacts[] = [];
     for (const c of sorted) {
-      const key = JSON.stringify([c.name, c.args]);
+      let key = c.name;
+      for (const a of c.args) key += a === null ? '\u0000n' : '\u0000s' + a;
       if (seen.has(key)) continue;
       seen.add(key);
-      const k = classifyFunction(this.#dialect, c.name);
+      const k = this.#classOf(c.name);
       out.push({ name: c.name, args: c.args, class: k.class, known: k.known, reason: k.reason });
     }
     return out;
+  }
+
+  #classOf(name: string): FunctionClass {
+    let k = this.#known.get(name);
+    if (k === undefined) {
+      k = classifyFunction(this.#dialect, name);
+      this.#known.set(name, k);
+    }
+    return k;
   }
 }
 
