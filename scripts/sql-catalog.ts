@@ -71,13 +71,13 @@ ROLLBACK;`)
  */
 
 /** The server the catalog was read from. */
-export const PG_CATALOG_SERVER = ${JSON.stringify(version[0])};
+export const PG_CATALOG_SERVER: string = ${JSON.stringify(version[0])};
 
 /** Its server_version_num. */
-export const PG_CATALOG_VERSION_NUM = ${Number(version[1])};
+export const PG_CATALOG_VERSION_NUM: number = ${Number(version[1])};
 
 /** One tab-separated line per function (see above). */
-export const PG_CATALOG_ROWS = \`${rows.join('\n')}\`;
+export const PG_CATALOG_ROWS: string = \`${rows.join('\n')}\`;
 `;
   writeFileSync(join(ROOT, 'src/facets/sql-catalog-postgres.ts'), out);
   console.log(`PostgreSQL: ${rows.length} functions from ${version[0]}`);
@@ -100,10 +100,10 @@ function generateSqlite(): void {
  */
 
 /** The SQLite version the list was read from. */
-export const SQLITE_CATALOG_VERSION = ${JSON.stringify(version)};
+export const SQLITE_CATALOG_VERSION: string = ${JSON.stringify(version)};
 
 /** One tab-separated line per function and argument count (see above). */
-export const SQLITE_CATALOG_ROWS = \`${rows.join('\n')}\`;
+export const SQLITE_CATALOG_ROWS: string = \`${rows.join('\n')}\`;
 `;
   writeFileSync(join(ROOT, 'src/facets/sql-catalog-sqlite.ts'), out);
   console.log(`SQLite: ${rows.length} functions from SQLite ${version}`);

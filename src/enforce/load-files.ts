@@ -31,27 +31,30 @@ const MAX_FILES = 10_000;
  */
 export async function loadPolicyFiles(paths: readonly string[], options: CompileOptions = {}): Promise<PolicySet> {
   const staged = stagePolicy(await readPolicySources(paths), [], { resolver: fsRealpathResolver, ...options });
-  return staged.complete(await sqlParsersFor(staged.sqlDialects, options.sqlParsers));
+  const sql = await sqlParsersFor(staged.sqlDialects, options.sqlParsers);
+  return 'error' in sql ? staged.complete(options.sqlParsers, sql.error) : staged.complete(sql.parsers);
 }
 
 /**
- * Parsers for `dialects`: `given` when it has them all, otherwise freshly loaded ones (none when no
- * dialect is needed). A failed load is a policy load error naming what to install.
+ * Parsers for `dialects`: `given` when it has them all, otherwise freshly loaded ones with
+ * `given`'s dialects too (none when no dialect is needed), or why they could not be loaded (the
+ * caller turns that into a load error at each sql binding).
  *
  * @example
  * ```ts
- * const parsers = await sqlParsersFor(new Set(['postgresql']), undefined);
+ * const r = await sqlParsersFor(new Set(['postgresql']), undefined);
+ * if ('parsers' in r) compilePolicy(sources, { sqlParsers: r.parsers });
  * ```
  */
-export async function sqlParsersFor(dialects: ReadonlySet<SqlDialect>, given: SqlParsers | undefined): Promise<SqlParsers | undefined> {
-  if (dialects.size === 0) return given;
-  if (given && [...dialects].every((d) => given.dialects.has(d))) return given;
+export async function sqlParsersFor(dialects: ReadonlySet<SqlDialect>, given: SqlParsers | undefined): Promise<{ parsers: SqlParsers | undefined } | { error: string }> {
+  if (dialects.size === 0) return { parsers: given };
+  if (given && [...dialects].every((d) => given.dialects.has(d))) return { parsers: given };
   // Keep what was loaded before, so a cache shared across sets only ever grows.
   const all = new Set([...(given?.dialects ?? []), ...dialects]);
   try {
-    return await loadSqlParsers({ dialects: [...all] });
+    return { parsers: await loadSqlParsers({ dialects: [...all] }) };
   } catch (e) {
-    throw loadError('(sql parsers)', 'sql_parsers_missing', `The policy binds the sql facet (${[...dialects].join(', ')}), and its parsers could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+    return { error: e instanceof Error ? e.message : String(e) };
   }
 }
 

@@ -9,13 +9,13 @@
  */
 
 /** The server the catalog was read from. */
-export const PG_CATALOG_SERVER = "PostgreSQL 15.20 (Debian 15.20-0+deb12u1) on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit";
+export const PG_CATALOG_SERVER: string = "PostgreSQL 15.20 (Debian 15.20-0+deb12u1) on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit";
 
 /** Its server_version_num. */
-export const PG_CATALOG_VERSION_NUM = 150020;
+export const PG_CATALOG_VERSION_NUM: number = 150020;
 
 /** One tab-separated line per function (see above). */
-export const PG_CATALOG_ROWS = `information_schema	_pg_char_max_length	i	f	f	oid, integer	
+export const PG_CATALOG_ROWS: string = `information_schema	_pg_char_max_length	i	f	f	oid, integer	
 information_schema	_pg_char_octet_length	i	f	f	oid, integer	
 information_schema	_pg_datetime_precision	i	f	f	oid, integer	
 information_schema	_pg_expandarray	i	f	t	anyarray	

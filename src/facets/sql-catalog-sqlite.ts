@@ -8,10 +8,10 @@
  */
 
 /** The SQLite version the list was read from. */
-export const SQLITE_CATALOG_VERSION = "3.54.1";
+export const SQLITE_CATALOG_VERSION: string = "3.54.1";
 
 /** One tab-separated line per function and argument count (see above). */
-export const SQLITE_CATALOG_ROWS = `->	s	2	d	b
+export const SQLITE_CATALOG_ROWS: string = `->	s	2	d	b
 ->>	s	2	d	b
 abs	s	1	d	b
 acos	s	1	d	b

@@ -50,10 +50,11 @@ export interface StagedPolicy {
   /** The SQL dialects the set's bindings use. */
   readonly sqlDialects: ReadonlySet<SqlDialect>;
   /**
-   * The PolicySet, with `sqlParsers` for its sql bindings.
+   * The PolicySet, with `sqlParsers` for its sql bindings. `loadFailure` says why parsers could
+   * not be loaded, for the load error of each binding left without them.
    * @throws PolicyLoadError when the set binds sql and `sqlParsers` is missing or lacks a dialect.
    */
-  complete(sqlParsers: SqlParsers | undefined): PolicySet;
+  complete(sqlParsers: SqlParsers | undefined, loadFailure?: string): PolicySet;
 }
 
 /**
@@ -115,14 +116,14 @@ export function stagePolicy(sources: readonly PolicySource[], bindings: readonly
  * ```
  */
 export function compilePolicyForAnalysis(sources: readonly PolicySource[], options?: CompileOptions | null): PolicySet {
-  return compileSources(sources, options, []).complete(options?.sqlParsers, true);
+  return compileSources(sources, options, []).complete(options?.sqlParsers, undefined, true);
 }
 
 function compileSources(
   sources: readonly PolicySource[],
   options: CompileOptions | null | undefined,
   supplied: readonly FacetBinding[],
-): StagedPolicy & { complete(sqlParsers: SqlParsers | undefined, analysisOnly?: boolean): PolicySet } {
+): StagedPolicy & { complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly?: boolean): PolicySet } {
   options ??= {};
   if (!Array.isArray(sources)) {
     throw new PolicyLoadError([{ severity: 'error', code: 'bad_sources', file: '(input)', line: 0, col: 0, message: 'compilePolicy takes a list of sources: [{ name, text }] or [{ name, document }].' }]);
@@ -185,9 +186,9 @@ function compileSources(
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return {
     sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
-    complete(sqlParsers: SqlParsers | undefined, analysisOnly = false): PolicySet {
+    complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly = false): PolicySet {
       if (!analysisOnly || sqlParsers !== undefined) {
-        const missing = sqlParserIssues(sqlBindings, sqlParsers);
+        const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
         if (missing.length > 0) throw new PolicyLoadError([...issues, ...missing]);
       }
       const facets = new FacetEngine(bindings, { ...(resolver ? { resolver } : {}), ...(sqlParsers ? { sqlParsers } : {}) });
@@ -197,10 +198,14 @@ function compileSources(
 }
 
 /** One load error per sql binding whose dialect the given parsers cannot parse. */
-function sqlParserIssues(bindings: ReadonlyArray<FacetBinding & { facet: 'sql' }>, sqlParsers: SqlParsers | undefined): PolicyIssue[] {
+function sqlParserIssues(bindings: ReadonlyArray<FacetBinding & { facet: 'sql' }>, sqlParsers: SqlParsers | undefined, loadFailure: string | undefined): PolicyIssue[] {
   const out: PolicyIssue[] = [];
   for (const b of bindings) {
     if (sqlParsers?.dialects.has(b.dialect)) continue;
+    if (loadFailure !== undefined) {
+      out.push({ severity: 'error', code: 'sql_parsers_missing', ...b.pos, message: `The sql binding of tools ${JSON.stringify(b.tools)} (dialect ${b.dialect}) cannot parse: ${loadFailure}` });
+      continue;
+    }
     const load = `loadPolicyFiles() loads them for you; with compilePolicy(), pass { sqlParsers: await loadSqlParsers({ dialects: ['${b.dialect}'] }) }.`;
     const message = sqlParsers
       ? `The sql binding of tools ${JSON.stringify(b.tools)} uses dialect ${b.dialect}, but the SQL parsers given were loaded without it. ${load}`

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlParsers, type SqlParsers } from '../../src/facets/sql.js';
 import { loadPolicyFiles } from '../../src/enforce/load-files.js';
-import { compilePolicy } from '../../src/policy/compile.js';
+import { compilePolicy, stagePolicy } from '../../src/policy/compile.js';
 import { PolicyLoadError } from '../../src/policy/issues.js';
 import { lintPolicy } from '../../src/policy/lint.js';
 
@@ -71,6 +71,15 @@ describe('compiling a policy that binds the sql facet', () => {
     const set = compilePolicy([{ name: 'p.yaml', text: POLICY }], { sqlParsers: pg });
     expect(set.decide({ tool: 'query_db', args: { query: 'SELECT id FROM users' } }).effect).toBe('allow');
     expect(set.decide({ tool: 'query_db', args: { query: "SELECT pg_catalog.lo_import('/etc/passwd')" } }).effect).toBe('deny');
+  });
+
+  it('puts a parser load failure at each sql binding, with the reason', () => {
+    const staged = stagePolicy([{ name: 'p.yaml', text: POLICY }], []);
+    expect([...staged.sqlDialects]).toEqual(['postgresql']);
+    const e = loadError(() => staged.complete(undefined, 'the optional package node-sql-parser is not installed'));
+    expect(e.issues.map((i) => [i.code, i.file, i.line, i.col, i.message])).toEqual([
+      ['sql_parsers_missing', 'p.yaml', 6, 5, 'The sql binding of tools ["query_db"] (dialect postgresql) cannot parse: the optional package node-sql-parser is not installed'],
+    ]);
   });
 
   it('needs no parsers when no binding is sql', () => {

@@ -52,8 +52,9 @@ export class PolicyCache {
       return hit;
     }
     const staged = stagePolicy(sources, claudeCodeBindings(bindings), { resolver: fsRealpathResolver });
-    this.#sqlParsers = await sqlParsersFor(staged.sqlDialects, this.#sqlParsers);
-    const set = staged.complete(this.#sqlParsers);
+    const sql = await sqlParsersFor(staged.sqlDialects, this.#sqlParsers);
+    if ('parsers' in sql) this.#sqlParsers = sql.parsers;
+    const set = 'error' in sql ? staged.complete(this.#sqlParsers, sql.error) : staged.complete(sql.parsers);
     this.#sets.set(key, set);
     while (this.#sets.size > this.#max) {
       const oldest = this.#sets.keys().next().value;
