@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlParsers, sqlFacet, SQL_CLASSES, type SqlClass, type SqlDialect, type SqlParsers } from '../../src/facets/sql.js';
 import { sqlEffects } from '../../src/facets/sql-effects.js';
+import { compilePolicy } from '../../src/policy/compile.js';
 
 let parsers: SqlParsers;
 beforeAll(async () => {
@@ -295,5 +296,35 @@ describe('sqlEffects', () => {
     expect(effects('SELECT lower(name), now() FROM users; UPDATE t SET a = 1 WHERE id = 2')).toEqual(none);
     expect(sqlEffects(sqlFacet(undefined, { dialect: 'postgresql', parsers }))).not.toEqual(none);
     expect(sqlEffects({ parsed: false, error: '', dialect: '', statements: [], verbs: [], tables: [], functions: [], classes: [], calls: [], systemTables: [] })).toEqual(none);
+  });
+});
+
+describe('the worked example of docs/facets.md', () => {
+  const POLICY = `apiVersion: warden/v1
+kind: Policy
+name: sql-read-only
+default: deny
+facets:
+  - tools: [query_db]
+    sql: { from: args.query, dialect: postgresql }
+rules:
+  - name: reads-only
+    tools: [query_db]
+    when: "sql.parsed && sql.classes.all(c, c == 'read') && size(sql.systemTables) == 0"
+    effect: allow
+`;
+  const ROWS: [string, string][] = [
+    ['SELECT u.id, coalesce(u.nick, u.name), now() FROM users u JOIN orders o ON o.uid = u.id', 'allow'],
+    ["SELECT pg_catalog.lo_import('/etc/passwd')", 'deny'],
+    ["SELECT query_to_xml('DELETE FROM t RETURNING *', true, true, '')", 'deny'],
+    ["SELECT nextval('orders_id_seq')", 'deny'],
+    ['SELECT * FROM accounts FOR UPDATE', 'deny'],
+    ['SELECT * FROM mydb.pg_catalog.pg_authid', 'deny'],
+    ["SELECT public.lo_import('/etc/passwd')", 'deny'],
+    ['DR/**/OP TABLE x', 'deny'],
+  ];
+  it.each(ROWS)('%s: %s', (query, effect) => {
+    const set = compilePolicy([{ name: 'facets.md', text: POLICY }], { sqlParsers: parsers });
+    expect(set.decide({ tool: 'query_db', args: { query } }).effect).toBe(effect);
   });
 });
