@@ -184,19 +184,20 @@ export class StatementCollector {
   /** The facts, each statement's names in source order, lower-cased and deduplicated. */
   finish(): SqlStatementFacts[] {
     if (!this.#classify) return this.#drafts.map((d) => this.#facts(d, []));
-    const classes = this.#drafts.map((d) => {
-      const own = new Set<SqlClass>(d.classes ?? verbClasses(d));
-      for (const h of d.hints) own.add(h);
-      for (const f of d.functions) own.add(this.#classOf(f.name.toLowerCase()).class);
-      return own;
+    // Classes as bit masks (one bit per class, in SQL_CLASSES order): this runs on every input.
+    const masks = this.#drafts.map((d) => {
+      let mask = 0;
+      for (const c of d.classes ?? verbClasses(d)) mask |= CLASS_BIT[c];
+      for (const h of d.hints) mask |= CLASS_BIT[h];
+      for (const f of d.functions) mask |= CLASS_BIT[this.#classOf(f.name.toLowerCase()).class];
+      return mask;
     });
     // invariant: a statement has every class of the statements nested in it (children come later).
     for (let i = this.#drafts.length - 1; i >= 0; i--) {
       const parent = (this.#drafts[i] as Draft).parent;
-      const into = classes[parent];
-      if (into) for (const c of classes[i] as Set<SqlClass>) into.add(c);
+      if (parent >= 0) masks[parent] = (masks[parent] as number) | (masks[i] as number);
     }
-    return this.#drafts.map((d, i) => this.#facts(d, SQL_CLASSES.filter((c) => (classes[i] as Set<SqlClass>).has(c))));
+    return this.#drafts.map((d, i) => this.#facts(d, classList(masks[i] as number)));
   }
 
   #facts(d: Draft, classes: SqlClass[]): SqlStatementFacts {
@@ -238,6 +239,15 @@ export class StatementCollector {
     }
     return k;
   }
+}
+
+const CLASS_BIT = Object.fromEntries(SQL_CLASSES.map((c, i) => [c, 1 << i])) as Record<SqlClass, number>;
+
+/** The classes of a mask, in SQL_CLASSES order. */
+function classList(mask: number): SqlClass[] {
+  const out: SqlClass[] = [];
+  for (let i = 0; i < SQL_CLASSES.length; i++) if (mask & (1 << i)) out.push(SQL_CLASSES[i] as SqlClass);
+  return out;
 }
 
 function orderedNames(refs: Ref[]): string[] {
