@@ -264,8 +264,9 @@ class WasmPostgresParser implements PostgresParser {
   scan(sql: string): PgScanToken[] {
     const module = this.#module;
     if (module === undefined || this.#failure !== '') throw new Error(this.#failure || 'the PostgreSQL parser is not available');
+    let text: string;
     try {
-      const text = withCString(module, sql, (p) => {
+      text = withCString(module, sql, (p) => {
         const out = module._wasm_scan(p);
         try {
           return module.UTF8ToString(out);
@@ -273,13 +274,14 @@ class WasmPostgresParser implements PostgresParser {
           if (out) module._wasm_free_string(out);
         }
       });
-      if (!text.startsWith('{')) throw new Error(text.slice(0, 200));
-      const parsed = JSON.parse(text) as { tokens?: PgScanToken[] };
-      return Array.isArray(parsed.tokens) ? parsed.tokens : [];
     } catch (e) {
-      if (e instanceof Error && e.name === 'RuntimeError') this.#trapped(e);
-      throw e;
+      // Any exception out of the WebAssembly call (a trap, a stack overflow) may leave it corrupt.
+      this.#trapped(e);
+      throw new Error(this.#failure, { cause: e });
     }
+    if (!text.startsWith('{')) throw new Error(text.slice(0, 200));
+    const parsed = JSON.parse(text) as { tokens?: PgScanToken[] };
+    return Array.isArray(parsed.tokens) ? parsed.tokens : [];
   }
 
   settled(): Promise<void> {
