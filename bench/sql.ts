@@ -1,11 +1,12 @@
 /**
- * SQL facet cost per request, per dialect, on typical agent queries; beside it, the bare parser
- * call a user would otherwise make (libpg-query parseSync, node-sql-parser astify), so the facet's
- * own overhead (server-faithful lexing, tree walk, fact building) is visible. Target: p99 < 200 µs.
+ * SQL facet cost per request, per dialect, on typical agent queries: the facet with its
+ * classification (classes, calls from the function catalogs) and without it, so the cost of
+ * classification is visible (target: at most +10%); beside them, the bare parser call a user
+ * would otherwise make (libpg-query's raw parse, node-sql-parser astify), so the facet's own
+ * overhead (server-faithful lexing, tree walk, fact building) is visible. Target: p99 < 200 µs.
  */
 import { createRequire } from 'node:module';
-import { parseSync } from 'libpg-query';
-import { loadSqlParsers, sqlFacet, SQL_DIALECTS, type SqlDialect } from '../src/facets/sql.js';
+import { loadSqlParsers, sqlFacet, sqlFacetUnclassified, SQL_DIALECTS, type SqlDialect } from '../src/facets/sql.js';
 import { measure, printTable, type Timing } from './stats.js';
 
 const COMMON: Record<string, string> = {
@@ -18,6 +19,15 @@ const COMMON: Record<string, string> = {
   'three statements': 'BEGIN; UPDATE accounts SET balance = balance - 10 WHERE id = 42; COMMIT',
 };
 
+/** Function calls to classify (node-sql-parser's SQLite grammar has no window functions). */
+const FUNCTIONS_QUERY = "SELECT id, lower(name), coalesce(nick, 'x'), row_number() OVER (ORDER BY id), abs(score) FROM users WHERE length(name) > 3";
+const FUNCTIONS: Record<SqlDialect, string> = {
+  postgresql: FUNCTIONS_QUERY,
+  mysql: FUNCTIONS_QUERY,
+  mariadb: FUNCTIONS_QUERY,
+  sqlite: "SELECT id, lower(name), coalesce(nick, 'x'), upper(name), abs(score) FROM users WHERE length(name) > 3",
+};
+
 const CTE: Record<SqlDialect, string> = {
   postgresql: "WITH recent AS (SELECT * FROM orders WHERE created_at > now() - interval '1 day') SELECT customer_id, sum(total) FROM recent GROUP BY customer_id",
   mysql: 'WITH recent AS (SELECT * FROM orders WHERE created_at > NOW() - INTERVAL 1 DAY) SELECT customer_id, SUM(total) FROM recent GROUP BY customer_id',
@@ -27,26 +37,36 @@ const CTE: Record<SqlDialect, string> = {
 
 const OPTS = { samples: 5_000, warmup: 1_000, loopMs: 200 };
 
-/** Times the facet on every typical query of every dialect, and the bare parsers beside it. */
+/** Times the facet on every typical query of every dialect, with and without classification, and the bare parsers beside it. */
 export async function run(): Promise<void> {
-  await loadSqlParsers();
+  const parsers = await loadSqlParsers();
   const requireCjs = createRequire(import.meta.url);
   for (const dialect of SQL_DIALECTS) {
-    const queries: Record<string, string> = { ...COMMON, 'CTE + aggregate': CTE[dialect] };
+    const queries: Record<string, string> = { ...COMMON, 'functions (+ window)': FUNCTIONS[dialect], 'CTE + aggregate': CTE[dialect] };
     const rows: Timing[] = [];
+    let classified = 0;
+    let unclassified = 0;
     for (const [name, sql] of Object.entries(queries)) {
-      const facts = sqlFacet(sql, { dialect });
+      const facts = sqlFacet(sql, { dialect, parsers });
       if (!facts.parsed) throw new Error(`bench query "${name}" does not parse as ${dialect}: ${facts.error}`);
-      rows.push(measure(`sqlFacet: ${name}`, () => sqlFacet(sql, { dialect }), OPTS));
+      if (facts.calls.some((c) => !c.known)) throw new Error(`bench query "${name}" calls an unknown ${dialect} function: ${facts.calls.filter((c) => !c.known).map((c) => c.name).join(', ')}`);
+      const plain = measure(`without classification: ${name}`, () => sqlFacetUnclassified(sql, { dialect, parsers }), OPTS);
+      const full = measure(`sqlFacet: ${name}`, () => sqlFacet(sql, { dialect, parsers }), OPTS);
+      rows.push(plain, full);
+      unclassified += plain.p50us;
+      classified += full.p50us;
     }
     const join = COMMON['join + aggregate'] as string;
     if (dialect === 'postgresql') {
-      rows.push(measure('bare libpg-query parseSync: join + aggregate', () => parseSync(join), OPTS));
+      const pg = parsers.postgres;
+      if (!pg) throw new Error('no PostgreSQL parser');
+      rows.push(measure('bare libpg-query parse: join + aggregate', () => pg.parse(join), OPTS));
     } else {
       const { Parser } = requireCjs(`node-sql-parser/build/${dialect}`) as { Parser: new () => { astify(sql: string, o: { database: string }): unknown } };
       const parser = new Parser();
       rows.push(measure('bare node-sql-parser astify: join + aggregate', () => parser.astify(join, { database: dialect }), OPTS));
     }
     printTable(`sql facet (${dialect})`, rows);
+    console.log(`classification adds ${(((classified - unclassified) / unclassified) * 100).toFixed(1)}% to the summed p50 of the ${dialect} queries`);
   }
 }

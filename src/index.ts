@@ -45,4 +45,4 @@ export {
   type RedactOptions,
   type RedactionFinding,
 } from './audit/index.js';
-export { loadSqlParsers } from './facets/sql.js';
+export { loadSqlParsers, type SqlParsers } from './facets/sql.js';

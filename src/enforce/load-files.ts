@@ -3,10 +3,10 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { compilePolicy, type CompileOptions, type PolicySource } from '../policy/compile.js';
+import { stagePolicy, type CompileOptions, type PolicySource } from '../policy/compile.js';
 import { PolicyLoadError } from '../policy/issues.js';
 import type { PolicySet } from '../policy/policy-set.js';
-import { loadSqlParsers } from '../facets/sql.js';
+import { loadSqlParsers, type SqlDialect, type SqlParsers } from '../facets/sql-parsers.js';
 import { fsRealpathResolver } from './realpath-resolver.js';
 
 /** File extensions read from a policy directory. */
@@ -18,7 +18,10 @@ const MAX_FILES = 10_000;
 /**
  * Reads policy files (directories are read recursively for .yaml, .yml and .json files, in
  * sorted order, skipping dot-files) and compiles them into one PolicySet. Path bindings with
- * `realpath: true` are answered from this machine's file system unless `options.resolver` says otherwise.
+ * `realpath: true` are answered from this machine's file system unless `options.resolver` says
+ * otherwise. When the policy binds the sql facet, the parsers of the dialects it uses are loaded
+ * before the set is completed (or `options.sqlParsers` is used when it has them all), so the set
+ * parses SQL from its first decision.
  *
  * @example
  * ```ts
@@ -27,10 +30,32 @@ const MAX_FILES = 10_000;
  * @throws PolicyLoadError when a path is missing, a directory holds no policy, or any source fails to load.
  */
 export async function loadPolicyFiles(paths: readonly string[], options: CompileOptions = {}): Promise<PolicySet> {
-  const set = compilePolicy(await readPolicySources(paths), { resolver: fsRealpathResolver, ...options });
-  // The SQL parsers load asynchronously (WASM); until they have, the sql facet reports parsed: false.
-  if (set.boundFacets.has('sql')) await loadSqlParsers();
-  return set;
+  const staged = stagePolicy(await readPolicySources(paths), [], { resolver: fsRealpathResolver, ...options });
+  const sql = await sqlParsersFor(staged.sqlDialects, options.sqlParsers);
+  return 'error' in sql ? staged.complete(options.sqlParsers, sql.error) : staged.complete(sql.parsers);
+}
+
+/**
+ * Parsers for `dialects`: `given` when it has them all, otherwise freshly loaded ones with
+ * `given`'s dialects too (none when no dialect is needed), or why they could not be loaded (the
+ * caller turns that into a load error at each sql binding).
+ *
+ * @example
+ * ```ts
+ * const r = await sqlParsersFor(new Set(['postgresql']), undefined);
+ * if ('parsers' in r) compilePolicy(sources, { sqlParsers: r.parsers });
+ * ```
+ */
+export async function sqlParsersFor(dialects: ReadonlySet<SqlDialect>, given: SqlParsers | undefined): Promise<{ parsers: SqlParsers | undefined } | { error: string }> {
+  if (dialects.size === 0) return { parsers: given };
+  if (given && [...dialects].every((d) => given.dialects.has(d))) return { parsers: given };
+  // Keep what was loaded before, so a cache shared across sets only ever grows.
+  const all = new Set([...(given?.dialects ?? []), ...dialects]);
+  try {
+    return { parsers: await loadSqlParsers({ dialects: [...all] }) };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 /** Reads the sources behind `paths` without compiling them. */

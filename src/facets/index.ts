@@ -5,12 +5,30 @@
  * @example
  * ```ts
  * import { shellFacet, sqlFacet, loadSqlParsers, scanUrls } from 'agent-warden/facets';
- * await loadSqlParsers();
- * sqlFacet('SELECT 1; DROP TABLE t', { dialect: 'postgresql' }).verbs; // ['SELECT', 'DROP']
+ * const parsers = await loadSqlParsers({ dialects: ['postgresql'] });
+ * sqlFacet('SELECT 1; DROP TABLE t', { dialect: 'postgresql', parsers }).verbs; // ['SELECT', 'DROP']
  * shellFacet("bash -c 'curl x'").names;                                // ['bash', 'curl']
  * ```
  */
-export { sqlFacet, loadSqlParsers, SQL_DIALECTS, EMPTY_SQL_FACTS, SQL_MAX_INPUT, type SqlFacts, type SqlStatementFacts, type SqlDialect } from './sql.js';
+export {
+  sqlFacet,
+  loadSqlParsers,
+  classifyFunction,
+  SQL_DIALECTS,
+  SQL_CLASSES,
+  EMPTY_SQL_FACTS,
+  SQL_MAX_INPUT,
+  type SqlFacts,
+  type SqlFacetOptions,
+  type SqlStatementFacts,
+  type SqlCallFacts,
+  type SqlDialect,
+  type SqlClass,
+  type SqlParsers,
+  type LoadSqlParsersOptions,
+  type FunctionClass,
+} from './sql.js';
+export { sqlEffects } from './sql-effects.js';
 export { shellFacet, EMPTY_SHELL_FACTS, SHELL_MAX_INPUT, type ShellFacts, type ShellCommandFacts, type ShellRedirectFacts } from './shell.js';
 export { scanUrls, parseUrlFacts, normalizeHost, domainMatches, inCidr, URL_SCAN_LIMITS, type UrlFacts, type UrlScan } from './url.js';
 export { pathFacet, pathWithin, EMPTY_PATH_FACTS, type PathFacts } from './path.js';

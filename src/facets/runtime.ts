@@ -10,6 +10,7 @@ import { EMPTY_K8S_FACTS, k8sFacet } from './k8s.js';
 import { EMPTY_PATH_FACTS, pathFacet } from './path.js';
 import { EMPTY_SHELL_FACTS, shellFacet } from './shell.js';
 import { EMPTY_SQL_FACTS, sqlFacet } from './sql.js';
+import type { SqlParsers } from './sql-parsers.js';
 import { scanUrls } from './url.js';
 
 /** The CEL variables facets provide, with their types. */
@@ -45,10 +46,16 @@ export class FacetEngine implements FacetRuntime {
   readonly #bindings: CompiledBinding[];
   readonly #empty = new Map<string, unknown>();
   readonly #resolver: RealpathResolver | undefined;
+  readonly #sqlParsers: SqlParsers | undefined;
 
-  /** `resolver` answers `realpath: true` path bindings; without one their check fails closed. */
-  constructor(bindings: readonly FacetBinding[], options: { resolver?: RealpathResolver } = {}) {
+  /**
+   * `resolver` answers `realpath: true` path bindings; without one their check fails closed.
+   * `sqlParsers` parse for sql bindings; without them (or without a binding's dialect) every sql
+   * facet is `parsed: false` (compilePolicy refuses to build such a set; see there).
+   */
+  constructor(bindings: readonly FacetBinding[], options: { resolver?: RealpathResolver; sqlParsers?: SqlParsers } = {}) {
     this.#resolver = options.resolver;
+    this.#sqlParsers = options.sqlParsers;
     this.#bindings = bindings.map((binding) => {
       const { tools: _tools, pos: _pos, ...options } = binding;
       return { binding, globs: binding.tools.map((t) => compileGlob(t)), key: canonicalJson(options) };
@@ -72,7 +79,7 @@ export class FacetEngine implements FacetRuntime {
         return { error: `tool "${request.tool}" has ${applicable.length} different ${facet} bindings; bind each tool once` };
       }
       const input = toPlain(readPath(request.args, first.binding.from.keys));
-      return { value: toCel(computeFacet(first.binding, input, this.#resolver)) };
+      return { value: toCel(computeFacet(first.binding, input, this.#resolver, this.#sqlParsers)) };
     } catch (e) {
       // invariant: a facet that fails is an evaluation error for the rule, which fails closed.
       return { error: `the ${name} facet failed: ${e instanceof Error ? e.message : String(e)}` };
@@ -80,10 +87,10 @@ export class FacetEngine implements FacetRuntime {
   }
 }
 
-function computeFacet(b: FacetBinding, input: unknown, resolver: RealpathResolver | undefined): object {
+function computeFacet(b: FacetBinding, input: unknown, resolver: RealpathResolver | undefined, sqlParsers: SqlParsers | undefined): object {
   switch (b.facet) {
     case 'sql':
-      return sqlFacet(input, { dialect: b.dialect });
+      return sqlFacet(input, { dialect: b.dialect, parsers: sqlParsers as SqlParsers });
     case 'shell':
       return shellFacet(input);
     case 'path':

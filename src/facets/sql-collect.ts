@@ -3,7 +3,9 @@
  * {@link SqlStatementFacts}. Shared by the PostgreSQL and the node-sql-parser back ends so both
  * normalise names, order and propagation the same way.
  */
-import type { SqlStatementFacts } from './sql.js';
+import { classifyFunction, SQL_CLASSES, verbClasses, type FunctionClass, type SqlClass } from './sql-classify.js';
+import type { SqlDialect } from './sql-parsers.js';
+import type { SqlCallFacts, SqlStatementFacts } from './sql.js';
 
 /** Verbs that change data; a SELECT that carries one of them (a data-modifying CTE) takes its verb. */
 const DATA_WRITE_VERBS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'REPLACE']);
@@ -23,6 +25,12 @@ interface Ref {
   pos: number;
 }
 
+interface CallRef {
+  name: string;
+  pos: number;
+  args: Array<string | null>;
+}
+
 interface Draft {
   verb: string;
   object: string;
@@ -32,6 +40,10 @@ interface Draft {
   parent: number;
   tables: Ref[];
   functions: Ref[];
+  /** Classes the analyser found besides the verb's (a row lock, a pragma that only reports). */
+  hints: Set<SqlClass>;
+  /** Classes that replace the verb's own, when the analyser knows better. */
+  classes: readonly SqlClass[] | undefined;
 }
 
 /**
@@ -47,6 +59,8 @@ export interface StatementExtras {
   hasWhere?: boolean;
   program?: boolean;
   file?: string;
+  /** The statement's own classes, replacing those of its verb (functions still add theirs). */
+  classes?: readonly SqlClass[];
 }
 
 /**
@@ -71,14 +85,25 @@ export class SqlAnalysisError extends Error {
  *
  * @example
  * ```ts
- * const c = new StatementCollector();
+ * const c = new StatementCollector('postgresql');
  * const s = c.open('SELECT', -1);
  * c.table(s, 'Users', 14);
- * c.finish(); // [{ verb: 'SELECT', tables: ['users'], ... }]
+ * c.finish(); // [{ verb: 'SELECT', tables: ['users'], classes: ['read'], ... }]
  * ```
  */
 export class StatementCollector {
   readonly #drafts: Draft[] = [];
+  readonly #calls: CallRef[] = [];
+  readonly #dialect: SqlDialect;
+  readonly #classify: boolean;
+  /** Classifications made for this input (a name recurs across statements and calls). */
+  readonly #known = new Map<string, FunctionClass>();
+
+  /** `dialect` decides how function names are classified; `classify: false` skips that (bench only). */
+  constructor(dialect: SqlDialect, classify = true) {
+    this.#dialect = dialect;
+    this.#classify = classify;
+  }
 
   /** Number of statements opened so far. */
   get size(): number {
@@ -100,6 +125,8 @@ export class StatementCollector {
       parent,
       tables: [],
       functions: [],
+      hints: new Set(),
+      classes: extras.classes,
     });
     // invariant: a statement that writes through a nested statement is never reported as SELECT.
     if (DATA_WRITE_VERBS.has(verb)) {
@@ -134,9 +161,18 @@ export class StatementCollector {
     }
   }
 
-  /** Records a function called by statement `index` and its enclosing statements. */
-  func(index: number, name: string, pos: number): void {
+  /** Adds a class to statement `index` (and so to the statements around it). */
+  addClass(index: number, cls: SqlClass): void {
+    this.#drafts[index]?.hints.add(cls);
+  }
+
+  /**
+   * Records a function called by statement `index` and its enclosing statements, with its
+   * arguments: the text of each literal (string or number), null for anything else.
+   */
+  func(index: number, name: string, pos: number, args: Array<string | null> = []): void {
     if (name === '') return;
+    if (this.#drafts[index]) this.#calls.push({ name: name.toLowerCase(), pos, args });
     for (let p = index; p >= 0; ) {
       const d = this.#drafts[p];
       if (!d) break;
@@ -147,7 +183,25 @@ export class StatementCollector {
 
   /** The facts, each statement's names in source order, lower-cased and deduplicated. */
   finish(): SqlStatementFacts[] {
-    return this.#drafts.map((d) => ({
+    if (!this.#classify) return this.#drafts.map((d) => this.#facts(d, []));
+    // Classes as bit masks (one bit per class, in SQL_CLASSES order): this runs on every input.
+    const masks = this.#drafts.map((d) => {
+      let mask = 0;
+      for (const c of d.classes ?? verbClasses(d)) mask |= CLASS_BIT[c];
+      for (const h of d.hints) mask |= CLASS_BIT[h];
+      for (const f of d.functions) mask |= CLASS_BIT[this.#classOf(f.name.toLowerCase()).class];
+      return mask;
+    });
+    // invariant: a statement has every class of the statements nested in it (children come later).
+    for (let i = this.#drafts.length - 1; i >= 0; i--) {
+      const parent = (this.#drafts[i] as Draft).parent;
+      if (parent >= 0) masks[parent] = (masks[parent] as number) | (masks[i] as number);
+    }
+    return this.#drafts.map((d, i) => this.#facts(d, classList(masks[i] as number)));
+  }
+
+  #facts(d: Draft, classes: SqlClass[]): SqlStatementFacts {
+    return {
       verb: d.verb,
       tables: orderedNames(d.tables),
       functions: orderedNames(d.functions),
@@ -156,8 +210,44 @@ export class StatementCollector {
       program: d.program,
       file: d.file,
       nested: d.parent >= 0,
-    }));
+      classes,
+    };
   }
+
+  /** Every function call, in source order, each distinct call (name and arguments) once. */
+  calls(): SqlCallFacts[] {
+    if (!this.#classify) return [];
+    const sorted = this.#calls.length > 1 ? this.#calls.slice().sort((a, b) => a.pos - b.pos) : this.#calls;
+    const seen = new Set<string>();
+    const out: SqlCallFacts[] = [];
+    for (const c of sorted) {
+      let key = c.name;
+      for (const a of c.args) key += a === null ? '\u0000n' : '\u0000s' + a;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const k = this.#classOf(c.name);
+      out.push({ name: c.name, args: c.args, class: k.class, known: k.known, reason: k.reason });
+    }
+    return out;
+  }
+
+  #classOf(name: string): FunctionClass {
+    let k = this.#known.get(name);
+    if (k === undefined) {
+      k = classifyFunction(this.#dialect, name);
+      this.#known.set(name, k);
+    }
+    return k;
+  }
+}
+
+const CLASS_BIT = Object.fromEntries(SQL_CLASSES.map((c, i) => [c, 1 << i])) as Record<SqlClass, number>;
+
+/** The classes of a mask, in SQL_CLASSES order. */
+function classList(mask: number): SqlClass[] {
+  const out: SqlClass[] = [];
+  for (let i = 0; i < SQL_CLASSES.length; i++) if (mask & (1 << i)) out.push(SQL_CLASSES[i] as SqlClass);
+  return out;
 }
 
 function orderedNames(refs: Ref[]): string[] {

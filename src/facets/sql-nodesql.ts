@@ -7,9 +7,10 @@
  * EXPLAIN of a statement, PREPARE ...) are read here from the tokens, strictly: anything
  * unexpected, and any parenthesis (which could hide a function call), is a parse failure.
  */
-import { createRequire } from 'node:module';
 import type { StatementCollector } from './sql-collect.js';
 import { emitTokens, lexSql, unquoteCanonical, type LexedStatement, type Token } from './sql-lexer.js';
+import { readOnlyPragma } from './sql-classify.js';
+import type { NodeSqlParser } from './sql-parsers.js';
 
 /**
  * Dialects this back end reads.
@@ -20,37 +21,6 @@ import { emitTokens, lexSql, unquoteCanonical, type LexedStatement, type Token }
  * ```
  */
 export type NodeSqlDialect = 'mysql' | 'mariadb' | 'sqlite';
-
-interface NodeSqlParser {
-  parse(sql: string, options: { database: string }): { ast: unknown; tableList?: unknown };
-}
-
-const requireCjs = createRequire(import.meta.url);
-/** Parsers loaded so far, one per dialect (each build is a separate, sizeable grammar). */
-const parsers = new Map<NodeSqlDialect, NodeSqlParser>();
-
-function parserFor(dialect: NodeSqlDialect): NodeSqlParser {
-  let p = parsers.get(dialect);
-  if (!p) {
-    // Per-dialect builds: loading only the grammars in use keeps start-up small.
-    const mod = requireCjs(`node-sql-parser/build/${dialect}`) as { Parser: new () => NodeSqlParser };
-    p = new mod.Parser();
-    parsers.set(dialect, p);
-  }
-  return p;
-}
-
-/**
- * Loads the node-sql-parser grammars now rather than on first use.
- *
- * @example
- * ```ts
- * loadNodeSqlParsers();
- * ```
- */
-export function loadNodeSqlParsers(): void {
-  for (const d of ['mysql', 'mariadb', 'sqlite'] as const) parserFor(d);
-}
 
 /** How deep PREPARE ... FROM '<sql>' may nest (MySQL itself refuses PREPARE inside a prepared statement). */
 const MAX_PREPARE_DEPTH = 1;
@@ -75,6 +45,8 @@ const MYSQL_TABLE_DDL_OBJECTS: ReadonlySet<string> = new Set(['TABLE', 'VIEW', '
 const TABLE_PRAGMAS: ReadonlySet<string> = new Set([
   'table_info', 'table_xinfo', 'table_list', 'index_list', 'foreign_key_list', 'foreign_key_check',
 ]);
+/** Read-only pragmas whose argument says what to report on rather than setting a value. */
+const ARGUMENT_PRAGMAS: ReadonlySet<string> = new Set([...TABLE_PRAGMAS, 'index_info', 'index_xinfo', 'integrity_check', 'quick_check']);
 /** Words that start a statement EXPLAIN can run (rather than a table EXPLAIN describes). */
 const EXPLAINABLE: ReadonlySet<string> = new Set(['SELECT', 'WITH', 'INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'TABLE', 'VALUES']);
 const DML_TYPES: ReadonlySet<string> = new Set(['insert', 'replace', 'update', 'delete']);
@@ -134,10 +106,10 @@ function parserErrorMessage(e: unknown, text: string): string {
  * @example
  * ```ts
  * const c = new StatementCollector();
- * analyseNodeSql("SELECT 1 /*! ; DROP TABLE x *\/", 'mysql', c); // undefined; SELECT and DROP recorded
+ * analyseNodeSql("SELECT 1 /*! ; DROP TABLE x *\/", 'mysql', parsers.nodeSql('mysql')!, c); // undefined; SELECT and DROP recorded
  * ```
  */
-export function analyseNodeSql(sql: string, dialect: NodeSqlDialect, out: StatementCollector, parent = -1, depth = 0): string | undefined {
+export function analyseNodeSql(sql: string, dialect: NodeSqlDialect, parser: NodeSqlParser, out: StatementCollector, parent = -1, depth = 0): string | undefined {
   const rules = dialect === 'sqlite' ? 'sqlite' : 'mysql';
   const lexed = lexSql(sql, rules);
   if (!lexed.ok) return lexed.error;
@@ -147,7 +119,7 @@ export function analyseNodeSql(sql: string, dialect: NodeSqlDialect, out: Statem
     return "a string uses a backslash-escaped quote (\\' or \\\"), and the SQL reads differently when the server has NO_BACKSLASH_ESCAPES set; double the quote instead ('')";
   }
   if (lexed.statements.length === 0) return 'no SQL statement found (only comments or whitespace)';
-  const reader = new StatementReader(dialect, out, depth);
+  const reader = new StatementReader(dialect, parser, out, depth);
   const many = lexed.statements.length > 1;
   for (let k = 0; k < lexed.statements.length; k++) {
     const err = reader.statement(lexed.statements[k] as LexedStatement, parent);
@@ -165,13 +137,15 @@ interface Frame {
 
 class StatementReader {
   readonly #dialect: NodeSqlDialect;
+  readonly #parser: NodeSqlParser;
   readonly #out: StatementCollector;
   readonly #depth: number;
   /** Position counter: node-sql-parser keeps no locations, so names are ordered as visited. */
   #pos = 0;
 
-  constructor(dialect: NodeSqlDialect, out: StatementCollector, depth: number) {
+  constructor(dialect: NodeSqlDialect, parser: NodeSqlParser, out: StatementCollector, depth: number) {
     this.#dialect = dialect;
+    this.#parser = parser;
     this.#out = out;
     this.#depth = depth;
   }
@@ -212,7 +186,7 @@ class StatementReader {
     let result: { ast: unknown; tableList?: unknown };
     const text = emitTokens(tokens);
     try {
-      result = parserFor(this.#dialect).parse(text, { database: this.#dialect });
+      result = this.#parser.parse(text, { database: this.#dialect });
     } catch (e) {
       return parserErrorMessage(e, text);
     }
@@ -324,11 +298,15 @@ class StatementReader {
         if (name !== '' && !(db === '' && scope.includes(name))) out.table(entry, db ? `${db}.${name}` : name, this.#pos++);
       }
       if (type === 'function') {
-        out.func(entry, functionName(value.name), this.#pos++);
+        out.func(entry, functionName(value.name), this.#pos++, argumentTexts(value.args));
       } else if (type === 'aggr_func') {
         out.func(entry, str(value, 'name'), this.#pos++);
       } else if (type === 'extract') {
         out.func(entry, 'extract', this.#pos++);
+      }
+      if (type === 'select' && typeof value.locking_read === 'string' && value.locking_read !== '') {
+        // SELECT ... FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE locks the rows it reads.
+        out.addClass(entry, 'lock');
       }
       if (key === 'into') {
         const kw = str(value, 'keyword').toUpperCase();
@@ -509,7 +487,7 @@ class StatementReader {
     if (source?.kind === 'string' && tokens.length === 4) {
       if (this.#depth >= MAX_PREPARE_DEPTH) return 'PREPARE inside a prepared statement';
       const e = this.#out.open('PREPARE', parent);
-      const err = analyseNodeSql(source.value, this.#dialect, this.#out, e, this.#depth + 1);
+      const err = analyseNodeSql(source.value, this.#dialect, this.#parser, this.#out, e, this.#depth + 1);
       return err === undefined ? undefined : `in the prepared statement text: ${err}`;
     }
     if (isPunct(source, '@') && isName(tokens[4]) && tokens.length === 5) {
@@ -545,7 +523,10 @@ class StatementReader {
       }
       if (i !== tokens.length) return bad;
     }
-    const e = this.#out.open('PRAGMA', parent, { object: name });
+    // The query form (and a pragma whose argument names what to report on) only reports, for the
+    // pragmas SQLite documents as such; any other pragma, or a value, changes something.
+    const reports = readOnlyPragma(name) && (value === undefined || ARGUMENT_PRAGMAS.has(name));
+    const e = this.#out.open('PRAGMA', parent, { object: name, classes: [reports ? 'read' : 'admin'] });
     const numeric = value !== undefined && value.kind === 'word' && value.value[0] !== undefined && value.value[0] >= '0' && value.value[0] <= '9';
     if (value && TABLE_PRAGMAS.has(name) && !numeric) {
       this.#out.table(e, schema ? `${schema}.${value.value}` : value.value, this.#pos++);
@@ -554,7 +535,10 @@ class StatementReader {
   }
 }
 
-/** `{ name: [{value}], schema?: {value} }` (or a plain string) -> `schema.name`. */
+/**
+ * `{ name: [{value}], schema?: {value} }` (or a plain string) -> `schema.name`; a part holding a
+ * dot or a double quote is written in double quotes, so it never passes for a qualified name.
+ */
 function functionName(name: unknown): string {
   if (typeof name === 'string') return name;
   if (!isObj(name)) return '';
@@ -563,7 +547,22 @@ function functionName(name: unknown): string {
   if (Array.isArray(name.name)) {
     for (const p of name.name) if (isObj(p)) parts.push(str(p, 'value'));
   }
-  return parts.filter((p) => p !== '').join('.');
+  return parts
+    .filter((p) => p !== '')
+    .map((p) => (p.includes('.') || p.includes('"') ? `"${p.replaceAll('"', '""')}"` : p))
+    .join('.');
+}
+
+/** Each argument's text when it is a literal string or number, null otherwise. */
+function argumentTexts(args: unknown): Array<string | null> {
+  const list = isObj(args) && Array.isArray(args.value) ? args.value : [];
+  return list.map((a: unknown) => {
+    if (!isObj(a)) return null;
+    const t = str(a, 'type');
+    if (t.endsWith('string') && typeof a.value === 'string') return unquoteCanonical(a.value);
+    if (t === 'number' && (typeof a.value === 'number' || typeof a.value === 'string')) return String(a.value);
+    return null;
+  });
 }
 
 /** Every branch of a UNION chain (`_next`) needs a WHERE. Iterative: chains can be long. */

@@ -4,48 +4,9 @@
  * overflow the stack) to find every statement, table and function.
  */
 import { SqlAnalysisError, StatementCollector, type StatementExtras } from './sql-collect.js';
+import type { PgScanToken, PostgresParser } from './sql-parsers.js';
 
-type ParseSync = (query: string) => unknown;
-interface ScanToken {
-  tokenName: string;
-  text: string;
-  keywordName: string;
-}
-type ScanSync = (query: string) => { tokens: ScanToken[] };
-
-/** The loaded parser and scanner; set once by {@link loadPostgresParser}. */
-let parseSync: ParseSync | undefined;
-let scanSync: ScanSync | undefined;
-let loading: Promise<void> | undefined;
-/** The parse tree of `SELECT 1` when the module is healthy, to check it after a crash. */
-let healthyTree = '';
-/** Set when the WebAssembly module failed and may be corrupt: every later call is refused. */
-let broken = '';
-
-/**
- * Loads the WebAssembly parser once. Concurrent and repeated calls share the same load; a failed
- * load can be retried.
- *
- * @example
- * ```ts
- * await loadPostgresParser();
- * ```
- */
-export function loadPostgresParser(): Promise<void> {
-  if (parseSync) return Promise.resolve();
-  loading ??= import('libpg-query')
-    .then(async (mod) => {
-      await mod.loadModule();
-      scanSync = mod.scanSync;
-      healthyTree = JSON.stringify(mod.parseSync('SELECT 1'));
-      parseSync = mod.parseSync;
-    })
-    .catch((e: unknown) => {
-      loading = undefined;
-      throw e;
-    });
-  return loading;
-}
+type ScanToken = PgScanToken;
 
 /** Statement node types that stay part of the statement around them instead of opening one. */
 const INLINE_STATEMENTS: ReadonlySet<string> = new Set(['SelectStmt', 'ReturnStmt', 'PLAssignStmt']);
@@ -179,6 +140,40 @@ function joinNames(items: unknown): string {
   return parts.join('.');
 }
 
+/**
+ * A function's name parts joined with dots; a part that itself holds a dot or a double quote (a
+ * quoted identifier such as `"pg_catalog.lo_import"`) is written in double quotes, so it can never
+ * pass for a schema-qualified built-in.
+ */
+function functionName(items: unknown): string {
+  if (!Array.isArray(items)) return '';
+  const parts: string[] = [];
+  for (const item of items) {
+    const s = isObj(item) ? item.String : undefined;
+    if (!isObj(s) || typeof s.sval !== 'string') continue;
+    parts.push(s.sval.includes('.') || s.sval.includes('"') ? `"${s.sval.replaceAll('"', '""')}"` : s.sval);
+  }
+  return parts.join('.');
+}
+
+/** The text of a literal argument (a string or number constant, possibly cast), or null. */
+function literalText(arg: unknown): string | null {
+  let node = arg;
+  for (let i = 0; i < 4 && isObj(node) && isObj(node.TypeCast); i++) node = node.TypeCast.arg;
+  const c = isObj(node) && isObj(node.A_Const) ? node.A_Const : undefined;
+  if (!c) return null;
+  for (const [k, field] of [['sval', 'sval'], ['ival', 'ival'], ['fval', 'fval'], ['bsval', 'bsval']] as const) {
+    const v = c[k];
+    if (isObj(v)) {
+      const inner = v[field];
+      if (typeof inner === 'string') return inner;
+      if (typeof inner === 'number') return String(inner);
+      if (k === 'ival') return '0'; // libpg-query omits a zero ival
+    }
+  }
+  return null;
+}
+
 /** `OBJECT_FOREIGN_TABLE` -> `foreign table`. */
 function objectName(objtype: string): string {
   if (objtype === 'OBJECT_MATVIEW') return 'materialized view';
@@ -296,7 +291,7 @@ function describe(type: string, body: Obj): { verb: string; extras: StatementExt
     case 'DeleteStmt':
       return { verb: PLAIN_VERBS[type] ?? type, extras: { hasWhere: body.whereClause !== undefined && body.whereClause !== null } };
     case 'CopyStmt':
-      return { verb: 'COPY', extras: { program: body.is_program === true, file: str(body, 'filename') } };
+      return { verb: 'COPY', extras: { object: body.is_from === true ? 'from' : 'to', program: body.is_program === true, file: str(body, 'filename') } };
     case 'LoadStmt':
       return { verb: 'LOAD', extras: { file: str(body, 'filename') } };
     case 'TransactionStmt': {
@@ -361,65 +356,31 @@ function describe(type: string, body: Obj): { verb: string; extras: StatementExt
   return { verb: objectFromType(type, '').toUpperCase().replaceAll(' ', '_') || 'UNKNOWN', extras: {} };
 }
 
-function trappedInWasm(e: unknown): boolean {
-  return e instanceof Error && (e.name === 'RuntimeError' || (typeof e.stack === 'string' && e.stack.includes('wasm://')));
-}
-
-function moduleHealthy(parse: ParseSync): boolean {
-  try {
-    return JSON.stringify(parse('SELECT 1')) === healthyTree;
-  } catch {
-    return false;
-  }
-}
-
-/** The message of a libpg-query failure, with the 1-based character position when known. */
-function pgErrorMessage(e: unknown): string {
-  if (e instanceof Error) {
-    const details = (e as Error & { sqlDetails?: { cursorPosition?: unknown } }).sqlDetails;
-    const pos = details && typeof details.cursorPosition === 'number' ? details.cursorPosition : -1;
-    return pos >= 0 ? `${e.message} (at character ${pos + 1})` : e.message;
-  }
-  return String(e);
-}
-
 /**
  * Parses `sql` as PostgreSQL and records every statement into `out`. Returns an error message
- * instead when the parser is not loaded or the SQL does not parse.
+ * instead when the SQL does not parse or the parser instance refuses (after a trap).
  *
  * @example
  * ```ts
  * const c = new StatementCollector();
- * analysePostgres('SELECT 1; DROP TABLE x', c); // undefined (ok); c.finish() has SELECT and DROP
+ * analysePostgres('SELECT 1; DROP TABLE x', c, parsers.postgres!); // undefined (ok); c.finish() has SELECT and DROP
  * ```
  */
-export function analysePostgres(sql: string, out: StatementCollector): string | undefined {
-  if (!parseSync || !scanSync) return 'the PostgreSQL parser is not loaded: await loadSqlParsers() once before calling sqlFacet';
+export function analysePostgres(sql: string, out: StatementCollector, parser: PostgresParser): string | undefined {
+  if (parser.failure !== '') return parser.failure;
   if (roughDepthBound(sql) > MAX_ESTIMATED_DEPTH) {
-    const estimate = scannedDepthBound(scanSync(sql).tokens);
+    const estimate = scannedDepthBound(parser.scan(sql));
     if (estimate > MAX_ESTIMATED_DEPTH) {
       return `statement too deeply nested (or too long an operator chain) to analyse safely: estimated depth ${estimate}, limit ${MAX_ESTIMATED_DEPTH}`;
     }
   }
-  if (broken !== '') return broken;
-  let tree: unknown;
-  try {
-    tree = parseSync(sql);
-  } catch (e) {
-    const trapped = !(e instanceof Error && e.name === 'SqlError') && (trappedInWasm(e) || !moduleHealthy(parseSync));
-    if (trapped) {
-      // A trap inside WebAssembly skips the module's stack-pointer restore, so every later call
-      // runs on a shifted stack until memory is corrupt (observed: after a few dozen such traps,
-      // a plain SELECT fails). A corrupt parser could return wrong trees: never trust it again.
-      broken = `the PostgreSQL parser failed (${e instanceof Error ? e.message : 'unknown error'}) and may be corrupt; restart the process`;
-      return broken;
-    }
-    return pgErrorMessage(e);
-  }
+  const parsed = parser.parse(sql);
+  if ('error' in parsed) return parsed.error;
+  const tree = parsed.tree;
   const stmts = isObj(tree) && Array.isArray(tree.stmts) ? tree.stmts : [];
   if (stmts.length === 0) return 'no SQL statement found (only comments or whitespace)';
-  if (sql.includes('\\') && scanSync) {
-    const ambiguous = ambiguousBackslashString(scanSync(sql).tokens);
+  if (sql.includes('\\')) {
+    const ambiguous = ambiguousBackslashString(parser.scan(sql));
     if (ambiguous !== undefined) return ambiguous;
   }
   new PostgresWalker(out).walk(stmts);
@@ -529,6 +490,8 @@ class PostgresWalker {
   /** Tables and functions named by this node itself. */
   #facts(node: Obj, entry: number, scope: readonly string[], key: string): void {
     const pos = typeof node.location === 'number' ? node.location : this.#stmtPos;
+    // SELECT ... FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE locks the rows it reads.
+    if (Array.isArray(node.lockingClause) && node.lockingClause.length > 0) this.#out.addClass(entry, 'lock');
     if (typeof node.relname === 'string') {
       // Only RangeVar carries relname in a raw parse tree.
       const schema = str(node, 'schemaname');
@@ -538,10 +501,10 @@ class PostgresWalker {
       return;
     }
     if ((key === 'FuncCall' || key === 'funccall') && Array.isArray(node.funcname)) {
-      let name = joinNames(node.funcname);
+      let name = functionName(node.funcname);
       // Written as SQL syntax (EXTRACT(... FROM ...), TRIM(...)): the parser added pg_catalog, the author did not.
       if (node.funcformat === 'COERCE_SQL_SYNTAX' && name.startsWith('pg_catalog.')) name = name.slice('pg_catalog.'.length);
-      this.#out.func(entry, name, pos);
+      this.#out.func(entry, name, pos, Array.isArray(node.args) ? node.args.map(literalText) : []);
       return;
     }
     if (key === 'SQLValueFunction') {

@@ -21,7 +21,8 @@
  * - `LOAD_FILE` for MySQL `LOAD DATA [LOCAL] INFILE` (reads a file into a table; `file` the path).
  *   The function `load_file()` is reported under `functions`, in a SELECT.
  * - `LOAD` for PostgreSQL `LOAD 'library'` (`file` the library).
- * - `COPY` with `program: true` and `file` the command for COPY ... TO/FROM PROGRAM.
+ * - `COPY` with `object` 'to' or 'from', and `program: true` and `file` the command for COPY ...
+ *   TO/FROM PROGRAM.
  * - `BEGIN` (also START TRANSACTION), `COMMIT` (also END), `ROLLBACK` (also ABORT, ROLLBACK TO),
  *   `SAVEPOINT`, `RELEASE`.
  * - `SET` / `RESET` / `SHOW` (`object` the setting: 'role', 'search_path', ...), `PRAGMA` (`object`
@@ -42,32 +43,21 @@
  * the tables inside it are. Functions include table functions, CALLed procedures and SQL-syntax
  * functions (`extract`, `current_user`, `coalesce`); names inside strings (`dblink('...')`'s query,
  * PREPARE from a variable, a DO body) are not seen, so rules should treat those verbs and functions
- * as opaque.
+ * as opaque (their class says so: `exec`).
+ *
+ * Classes (`read | write | ddl | admin | lock | file | network | exec`, see sql-classify.ts) say what
+ * each statement does, from its kind and every function it calls, classified from the databases'
+ * own catalogs; an unknown function is `exec`. Rules written on classes need no list of spellings:
+ * `sql.classes.all(c, c == 'read')` is a read-only policy.
  */
-import { WardenError } from '../errors.js';
+import { SQL_CLASSES, systemTable, type SqlClass } from './sql-classify.js';
 import { SqlAnalysisError, StatementCollector, uniqueInOrder } from './sql-collect.js';
-import { analyseNodeSql, loadNodeSqlParsers } from './sql-nodesql.js';
-import { analysePostgres, loadPostgresParser } from './sql-postgres.js';
+import { analyseNodeSql } from './sql-nodesql.js';
+import { SQL_DIALECTS, type SqlDialect, type SqlParsers } from './sql-parsers.js';
+import { analysePostgres } from './sql-postgres.js';
 
-/**
- * A SQL dialect the facet parses.
- *
- * @example
- * ```ts
- * const d: SqlDialect = 'postgresql';
- * ```
- */
-export type SqlDialect = 'postgresql' | 'mysql' | 'mariadb' | 'sqlite';
-
-/**
- * Every supported dialect, for validating a policy's `dialect:`.
- *
- * @example
- * ```ts
- * SQL_DIALECTS.includes('mysql'); // true
- * ```
- */
-export const SQL_DIALECTS: readonly SqlDialect[] = Object.freeze(['postgresql', 'mysql', 'mariadb', 'sqlite'] as const);
+export { SQL_DIALECTS, loadSqlParsers, type SqlDialect, type SqlParsers, type LoadSqlParsersOptions } from './sql-parsers.js';
+export { SQL_CLASSES, classifyFunction, type SqlClass, type FunctionClass } from './sql-classify.js';
 
 /**
  * What one statement does.
@@ -95,6 +85,29 @@ export interface SqlStatementFacts {
   file: string;
   /** This statement sits inside another (data-modifying CTE, EXPLAIN/PREPARE target, trigger or rule body). */
   nested: boolean;
+  /** What the statement does (with the statements nested in it and the functions it calls), in {@link SQL_CLASSES} order. */
+  classes: SqlClass[];
+}
+
+/**
+ * One function call and its classification.
+ *
+ * @example
+ * ```ts
+ * const c: SqlCallFacts = { name: 'pg_catalog.pg_read_file', args: ['/etc/passwd'], class: 'file', known: true, reason: 'reads or lists files on the database server' };
+ * ```
+ */
+export interface SqlCallFacts {
+  /** Lower case, schema-qualified as written; a name part holding a dot or quote is written in double quotes. */
+  name: string;
+  /** Each argument's text when it is a literal (string or number), null otherwise. */
+  args: Array<string | null>;
+  /** What calling it does. */
+  class: SqlClass;
+  /** False when the function is not a known built-in (it is then `exec`: it may do anything). */
+  known: boolean;
+  /** Why it has this class, for people. */
+  reason: string;
 }
 
 /**
@@ -121,6 +134,15 @@ export interface SqlFacts {
   tables: string[];
   /** Union of the statements' functions, in first-seen order. */
   functions: string[];
+  /**
+   * Union of the statements' classes, in {@link SQL_CLASSES} order. Input that did not parse has
+   * every class (it could be anything); a request no binding applies to has none.
+   */
+  classes: SqlClass[];
+  /** Every distinct function call (name and literal arguments), in source order, classified. */
+  calls: SqlCallFacts[];
+  /** The tables that are system catalogs, whatever their database or schema prefix (`mydb.pg_catalog.pg_authid`, `main.sqlite_master`). */
+  systemTables: string[];
 }
 
 /**
@@ -140,6 +162,9 @@ export const EMPTY_SQL_FACTS: SqlFacts = Object.freeze({
   verbs: Object.freeze([]) as unknown as string[],
   tables: Object.freeze([]) as unknown as string[],
   functions: Object.freeze([]) as unknown as string[],
+  classes: Object.freeze([]) as unknown as SqlClass[],
+  calls: Object.freeze([]) as unknown as SqlCallFacts[],
+  systemTables: Object.freeze([]) as unknown as string[],
 });
 
 /**
@@ -152,58 +177,66 @@ export const EMPTY_SQL_FACTS: SqlFacts = Object.freeze({
  */
 export const SQL_MAX_INPUT = 100_000;
 
-let loaded: Promise<void> | undefined;
-
-/**
- * Loads the parsers: the WebAssembly PostgreSQL parser (needed before any `postgresql` call) and
- * the node-sql-parser grammars (otherwise loaded on first use). Idempotent; concurrent calls share
- * one load; a failed load rejects with `ERR_SQL_PARSER_LOAD` and may be retried.
- *
- * @example
- * ```ts
- * await loadSqlParsers();
- * sqlFacet('SELECT 1', { dialect: 'postgresql' }).parsed; // true
- * ```
- */
-export function loadSqlParsers(): Promise<void> {
-  loaded ??= (async () => {
-    try {
-      loadNodeSqlParsers();
-      await loadPostgresParser();
-    } catch (e) {
-      loaded = undefined;
-      throw new WardenError('ERR_SQL_PARSER_LOAD', `Could not load the SQL parsers: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-  })();
-  return loaded;
-}
-
 /** Longest error message returned (parser messages can quote the input). */
 const MAX_ERROR_LENGTH = 300;
 
 function failure(dialect: string, error: string): SqlFacts {
   const bounded = error.length > MAX_ERROR_LENGTH ? error.slice(0, MAX_ERROR_LENGTH - 3) + '...' : error;
-  return { parsed: false, error: bounded, dialect, statements: [], verbs: [], tables: [], functions: [] };
+  // invariant: what did not parse could be anything, so it has every class (never only 'read').
+  return { parsed: false, error: bounded, dialect, statements: [], verbs: [], tables: [], functions: [], classes: [...SQL_CLASSES], calls: [], systemTables: [] };
 }
 
 /**
- * Parses `input` as SQL of `options.dialect` and reports every statement, table and function.
- * Synchronous and never throws: anything that is not a string, is empty or too long, or does not
- * parse gives `parsed: false` with a specific `error`. PostgreSQL needs {@link loadSqlParsers} to
- * have completed first.
+ * Options of {@link sqlFacet}.
  *
  * @example
  * ```ts
- * await loadSqlParsers();
- * const f = sqlFacet('WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d', { dialect: 'postgresql' });
- * f.verbs; // ['DELETE']
- * f.tables; // ['t']
- * sqlFacet('SELECT 1 /*!; DROP TABLE x *\/', { dialect: 'mysql' }).verbs; // ['SELECT', 'DROP']
+ * const options: SqlFacetOptions = { dialect: 'postgresql', parsers: await loadSqlParsers() };
  * ```
  */
-export function sqlFacet(input: unknown, options: { dialect: SqlDialect }): SqlFacts {
+export interface SqlFacetOptions {
+  dialect: SqlDialect;
+  /** The loaded parsers ({@link loadSqlParsers}); without them, or without the dialect in them, the input is not parsed. */
+  parsers: SqlParsers;
+}
+
+/**
+ * Parses `input` as SQL of `options.dialect` with `options.parsers` and reports every statement,
+ * table and function, and what each does (`classes`, `calls`). Synchronous and never throws:
+ * anything that is not a string, is empty or too long, or does not parse gives `parsed: false`
+ * with a specific `error` (and every class).
+ *
+ * @example
+ * ```ts
+ * const parsers = await loadSqlParsers({ dialects: ['postgresql'] });
+ * const f = sqlFacet('WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d', { dialect: 'postgresql', parsers });
+ * f.verbs; // ['DELETE']
+ * f.tables; // ['t']
+ * f.classes; // ['write']
+ * sqlFacet("SELECT pg_catalog.lo_import('/etc/passwd')", { dialect: 'postgresql', parsers }).classes; // ['read', 'file']
+ * ```
+ */
+export function sqlFacet(input: unknown, options: SqlFacetOptions): SqlFacts {
+  return analyseGuarded(input, options, true);
+}
+
+/**
+ * The facet without classification (`classes` and `calls` left empty): only for bench/sql.ts,
+ * which measures what classification costs. Never use it to decide.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * sqlFacetUnclassified('SELECT 1', { dialect: 'postgresql', parsers }).classes; // []
+ * ```
+ */
+export function sqlFacetUnclassified(input: unknown, options: SqlFacetOptions): SqlFacts {
+  return analyseGuarded(input, options, false);
+}
+
+function analyseGuarded(input: unknown, options: SqlFacetOptions, classify: boolean): SqlFacts {
   try {
-    return analyse(input, options);
+    return analyse(input, options, classify);
   } catch {
     // Even hostile values (a throwing getter, a revoked Proxy) must not escape the facet; the
     // thrown value itself is not touched, it may be hostile too.
@@ -211,12 +244,19 @@ export function sqlFacet(input: unknown, options: { dialect: SqlDialect }): SqlF
   }
 }
 
-function analyse(input: unknown, options: { dialect: SqlDialect }): SqlFacts {
+function analyse(input: unknown, options: SqlFacetOptions, classify: boolean): SqlFacts {
   const requested: unknown = (options as { dialect?: unknown } | null | undefined)?.dialect;
   const dialect = typeof requested === 'string' && (SQL_DIALECTS as readonly string[]).includes(requested) ? (requested as SqlDialect) : undefined;
   if (dialect === undefined) {
     const shown = typeof requested === 'string' ? JSON.stringify(requested.slice(0, 40)) : typeof requested;
     return failure('', `unknown SQL dialect ${shown}; supported: ${SQL_DIALECTS.join(', ')}`);
+  }
+  const parsers = (options as { parsers?: SqlParsers }).parsers;
+  if (parsers === undefined || parsers === null || typeof parsers !== 'object' || !(parsers.dialects instanceof Set)) {
+    return failure(dialect, 'no SQL parsers were given: load them with `await loadSqlParsers()` and pass them as { parsers } (policies: loadPolicyFiles() does this)');
+  }
+  if (!parsers.dialects.has(dialect)) {
+    return failure(dialect, `the SQL parsers were loaded without ${dialect}: load them with loadSqlParsers({ dialects: [..., '${dialect}'] })`);
   }
   if (typeof input !== 'string') {
     const kind = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input;
@@ -226,19 +266,31 @@ function analyse(input: unknown, options: { dialect: SqlDialect }): SqlFacts {
   if (input.length > SQL_MAX_INPUT) return failure(dialect, `SQL is ${input.length} characters; the limit is ${SQL_MAX_INPUT}`);
   if (input.includes('\0')) return failure(dialect, 'SQL contains a NUL character (U+0000), which parsers and servers disagree on');
   try {
-    const out = new StatementCollector();
-    const error = dialect === 'postgresql' ? analysePostgres(input, out) : analyseNodeSql(input, dialect, out);
+    const out = new StatementCollector(dialect, classify);
+    let error: string | undefined;
+    if (dialect === 'postgresql') {
+      const pg = parsers.postgres;
+      error = pg ? analysePostgres(input, out, pg) : 'the PostgreSQL parser is missing from the loaded parsers';
+    } else {
+      const grammar = parsers.nodeSql(dialect);
+      error = grammar ? analyseNodeSql(input, dialect, grammar, out) : `the ${dialect} parser is missing from the loaded parsers`;
+    }
     if (error !== undefined) return failure(dialect, error);
     if (out.size === 0) return failure(dialect, 'no SQL statement found (only comments or whitespace)');
     const statements = out.finish();
+    const tables = uniqueInOrder(statements.flatMap((s) => s.tables));
+    const classes = new Set(statements.flatMap((s) => s.classes));
     return {
       parsed: true,
       error: '',
       dialect,
       statements,
       verbs: uniqueInOrder(statements.map((s) => s.verb)),
-      tables: uniqueInOrder(statements.flatMap((s) => s.tables)),
+      tables,
       functions: uniqueInOrder(statements.flatMap((s) => s.functions)),
+      classes: SQL_CLASSES.filter((c) => classes.has(c)),
+      calls: out.calls(),
+      systemTables: tables.filter((t) => systemTable(dialect, t)),
     };
   } catch (e) {
     if (e instanceof SqlAnalysisError) return failure(dialect, e.message);

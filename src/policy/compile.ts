@@ -17,6 +17,7 @@ import { FACET_FUNCTIONS } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import type { RealpathResolver } from '../facets/types.js';
+import type { SqlDialect, SqlParsers } from '../facets/sql-parsers.js';
 
 /** One policy source: text (YAML or JSON) or an already-built document object. */
 export type PolicySource = { name: string; text: string } | { name: string; document: unknown };
@@ -27,6 +28,33 @@ export interface CompileOptions {
   limits?: Partial<RequestLimits>;
   /** Answers `realpath: true` path bindings (loadPolicyFiles() injects one over the file system). */
   resolver?: RealpathResolver;
+  /**
+   * The loaded SQL parsers (`await loadSqlParsers()`), needed when a policy binds the sql facet:
+   * compiling such a policy without them, or without one of its dialects, is a load error.
+   * loadPolicyFiles() loads the dialects the policy binds.
+   */
+  sqlParsers?: SqlParsers;
+}
+
+/**
+ * A policy compiled up to its facets: the SQL dialects it binds are known, so the caller can load
+ * exactly those parsers before completing it. Internal to loadPolicyFiles() and the hook's cache.
+ *
+ * @example
+ * ```ts
+ * const staged = stagePolicy(sources, [], {});
+ * const set = staged.complete(staged.sqlDialects.size > 0 ? await loadSqlParsers({ dialects: [...staged.sqlDialects] }) : undefined);
+ * ```
+ */
+export interface StagedPolicy {
+  /** The SQL dialects the set's bindings use. */
+  readonly sqlDialects: ReadonlySet<SqlDialect>;
+  /**
+   * The PolicySet, with `sqlParsers` for its sql bindings. `loadFailure` says why parsers could
+   * not be loaded, for the load error of each binding left without them.
+   * @throws PolicyLoadError when the set binds sql and `sqlParsers` is missing or lacks a dialect.
+   */
+  complete(sqlParsers: SqlParsers | undefined, loadFailure?: string): PolicySet;
 }
 
 /**
@@ -40,7 +68,7 @@ export interface CompileOptions {
  * @throws PolicyLoadError listing every error with file:line:col.
  */
 export function compilePolicy(sources: readonly PolicySource[], options?: CompileOptions | null): PolicySet {
-  return compileSources(sources, options, []);
+  return compileSources(sources, options, []).complete(options?.sqlParsers);
 }
 
 /**
@@ -58,10 +86,44 @@ export function compilePolicy(sources: readonly PolicySource[], options?: Compil
  * @throws PolicyLoadError listing every error with file:line:col.
  */
 export function compilePolicyWithBindings(sources: readonly PolicySource[], bindings: readonly FacetBinding[], options?: CompileOptions | null): PolicySet {
+  return compileSources(sources, options, bindings).complete(options?.sqlParsers);
+}
+
+/**
+ * Compiles everything but the facets, so the SQL parsers a set needs can be loaded before it is
+ * completed (loadPolicyFiles() and the Claude Code hook use it; `options.sqlParsers` is ignored:
+ * pass them to `complete`).
+ *
+ * @example
+ * ```ts
+ * const staged = stagePolicy(await readPolicySources(paths), [], { resolver: fsRealpathResolver });
+ * const set = staged.complete(await loadSqlParsers({ dialects: [...staged.sqlDialects] }));
+ * ```
+ * @throws PolicyLoadError listing every error with file:line:col.
+ */
+export function stagePolicy(sources: readonly PolicySource[], bindings: readonly FacetBinding[], options?: CompileOptions | null): StagedPolicy {
   return compileSources(sources, options, bindings);
 }
 
-function compileSources(sources: readonly PolicySource[], options: CompileOptions | null | undefined, supplied: readonly FacetBinding[]): PolicySet {
+/**
+ * For analysis that never decides a real request (lint): a set whose sql bindings, when no parsers
+ * are given, report every input as not parsed instead of refusing to load.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const set = compilePolicyForAnalysis(sources, options);
+ * ```
+ */
+export function compilePolicyForAnalysis(sources: readonly PolicySource[], options?: CompileOptions | null): PolicySet {
+  return compileSources(sources, options, []).complete(options?.sqlParsers, undefined, true);
+}
+
+function compileSources(
+  sources: readonly PolicySource[],
+  options: CompileOptions | null | undefined,
+  supplied: readonly FacetBinding[],
+): StagedPolicy & { complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly?: boolean): PolicySet } {
   options ??= {};
   if (!Array.isArray(sources)) {
     throw new PolicyLoadError([{ severity: 'error', code: 'bad_sources', file: '(input)', line: 0, col: 0, message: 'compilePolicy takes a list of sources: [{ name, text }] or [{ name, document }].' }]);
@@ -118,8 +180,39 @@ function compileSources(sources: readonly PolicySource[], options: CompileOption
   // Composition does not depend on source order, so neither does the digest.
   const digest = `sha256:${sha256Hex(canonicalJson([...digests].sort()))}`;
   const own = specs.flatMap(({ spec }) => spec.facets);
-  const facets = new FacetEngine([...own, ...unboundBy(own, supplied)], options.resolver ? { resolver: options.resolver } : {});
-  return new PolicySet({ digest, policies, rules, warnings: issues, limits: { ...DEFAULT_LIMITS, ...options.limits }, facets });
+  const bindings = [...own, ...unboundBy(own, supplied)];
+  const sqlBindings = bindings.filter((b): b is FacetBinding & { facet: 'sql' } => b.facet === 'sql');
+  const resolver = options.resolver;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  return {
+    sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
+    complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly = false): PolicySet {
+      if (!analysisOnly || sqlParsers !== undefined) {
+        const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
+        if (missing.length > 0) throw new PolicyLoadError([...issues, ...missing]);
+      }
+      const facets = new FacetEngine(bindings, { ...(resolver ? { resolver } : {}), ...(sqlParsers ? { sqlParsers } : {}) });
+      return new PolicySet({ digest, policies, rules, warnings: issues, limits, facets });
+    },
+  };
+}
+
+/** One load error per sql binding whose dialect the given parsers cannot parse. */
+function sqlParserIssues(bindings: ReadonlyArray<FacetBinding & { facet: 'sql' }>, sqlParsers: SqlParsers | undefined, loadFailure: string | undefined): PolicyIssue[] {
+  const out: PolicyIssue[] = [];
+  for (const b of bindings) {
+    if (sqlParsers?.dialects.has(b.dialect)) continue;
+    if (loadFailure !== undefined) {
+      out.push({ severity: 'error', code: 'sql_parsers_missing', ...b.pos, message: `The sql binding of tools ${JSON.stringify(b.tools)} (dialect ${b.dialect}) cannot parse: ${loadFailure}` });
+      continue;
+    }
+    const load = `loadPolicyFiles() loads them for you; with compilePolicy(), pass { sqlParsers: await loadSqlParsers({ dialects: ['${b.dialect}'] }) }.`;
+    const message = sqlParsers
+      ? `The sql binding of tools ${JSON.stringify(b.tools)} uses dialect ${b.dialect}, but the SQL parsers given were loaded without it. ${load}`
+      : `The sql binding of tools ${JSON.stringify(b.tools)} needs the SQL parsers, and none were given. ${load}`;
+    out.push({ severity: 'error', code: 'sql_parsers_missing', ...b.pos, message });
+  }
+  return out;
 }
 
 /** The supplied bindings, each narrowed to the tools no own binding of its facet covers. */

@@ -14,7 +14,7 @@ import { toCel } from '../facets/runtime.js';
 import { EMPTY_SHELL_FACTS } from '../facets/shell.js';
 import { EMPTY_SQL_FACTS } from '../facets/sql.js';
 import { isAgtDocument, readAgtDocument } from './agt.js';
-import { compilePolicy, type CompileOptions, type PolicySource } from './compile.js';
+import { compilePolicyForAnalysis, type CompileOptions, type PolicySource } from './compile.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec } from './document.js';
 import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
@@ -125,7 +125,7 @@ export function lintPolicy(sources: readonly PolicySource[], options?: LintOptio
   options ??= {};
   let set: PolicySet;
   try {
-    set = compilePolicy(sources, options);
+    set = compilePolicyForAnalysis(sources, options);
   } catch (e) {
     if (!(e instanceof PolicyLoadError)) throw e;
     return report(false, 0, [...e.issues]);

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadSqlParsers, type SqlParsers } from '../../src/facets/sql.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -36,7 +37,12 @@ describe('documentation', () => {
     expect(blocks.length).toBeGreaterThan(0);
   });
 
+  let sqlParsers: SqlParsers;
+  beforeAll(async () => {
+    sqlParsers = await loadSqlParsers();
+  });
+
   it.each(blocks.map((b) => [`${b.file.slice(root.length + 1)}:${b.line}`, b] as const))('compiles the policy example at %s', (_where, block) => {
-    expect(() => compilePolicy([{ name: 'doc', text: block.text }])).not.toThrow();
+    expect(() => compilePolicy([{ name: 'doc', text: block.text }], { sqlParsers })).not.toThrow();
   });
 });

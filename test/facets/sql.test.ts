@@ -6,31 +6,59 @@ import {
   SQL_MAX_INPUT,
   loadSqlParsers,
   sqlFacet,
+  type LoadSqlParsersOptions,
   type SqlDialect,
+  type SqlClass,
+  type SqlFacetOptions,
+  type SqlParsers,
   type SqlFacts,
   type SqlStatementFacts,
 } from '../../src/facets/sql.js';
 
-// Runs before any loadSqlParsers() in this file (vitest runs describes in order, one process per file).
-describe('before loadSqlParsers()', () => {
-  it('refuses PostgreSQL with an error saying to await loadSqlParsers()', () => {
-    const f = sqlFacet('SELECT 1', { dialect: 'postgresql' });
-    expect(f.parsed).toBe(false);
+// One parsers object for the whole file, as a policy set holds one.
+let parsers: SqlParsers;
+beforeAll(async () => {
+  parsers = await loadSqlParsers();
+});
+
+describe('parser readiness', () => {
+  it('refuses to parse without parsers, saying how to load them', () => {
+    const f = sqlFacet('SELECT 1', { dialect: 'postgresql' } as unknown as SqlFacetOptions);
+    expect([f.parsed, f.dialect]).toEqual([false, 'postgresql']);
     expect(f.error).toContain('await loadSqlParsers()');
-    expect(f.dialect).toBe('postgresql');
+    expect(f.classes).toEqual(['read', 'write', 'ddl', 'admin', 'lock', 'file', 'network', 'exec']);
   });
 
-  it('parses MySQL already (its grammar loads on first use)', () => {
-    expect(sqlFacet('SELECT 1; DROP TABLE x', { dialect: 'mysql' }).verbs).toEqual(['SELECT', 'DROP']);
+  it('refuses a dialect the parsers were loaded without, naming it', async () => {
+    const pgOnly = await loadSqlParsers({ dialects: ['postgresql'] });
+    expect([...pgOnly.dialects]).toEqual(['postgresql']);
+    const f = sqlFacet('SELECT 1', { dialect: 'sqlite', parsers: pgOnly });
+    expect([f.parsed, f.error]).toEqual([false, "the SQL parsers were loaded without sqlite: load them with loadSqlParsers({ dialects: [..., 'sqlite'] })"]);
+    expect(sqlFacet('SELECT 1', { dialect: 'postgresql', parsers: pgOnly }).parsed).toBe(true);
+  });
+
+  it('rejects unknown options and dialects when loading, with ERR_SQL_PARSER_LOAD', async () => {
+    await expect(loadSqlParsers({ dialect: ['postgresql'] } as unknown as LoadSqlParsersOptions)).rejects.toMatchObject({ code: 'ERR_SQL_PARSER_LOAD', message: expect.stringContaining('unknown option "dialect"') });
+    await expect(loadSqlParsers({ dialects: ['oracle'] as unknown as SqlDialect[] })).rejects.toMatchObject({ code: 'ERR_SQL_PARSER_LOAD', message: expect.stringContaining('unknown dialect "oracle"') });
+  });
+
+  it('gives each load its own PostgreSQL instance: a trap in one refuses SQL there, not in another, until it is re-instantiated', async () => {
+    const a = await loadSqlParsers({ dialects: ['postgresql'] });
+    const b = await loadSqlParsers({ dialects: ['postgresql'] });
+    // Unguarded (the facet refuses it before parsing), this overflows the stack inside WebAssembly.
+    const deep = 'SELECT ' + Array(60_000).fill('a').join('+');
+    const trapped = a.postgres?.parse(deep);
+    expect(trapped).toMatchObject({ syntax: false, error: expect.stringContaining('may be corrupt; SQL is refused until a fresh parser instance is ready') });
+    const refused = sqlFacet('SELECT 1', { dialect: 'postgresql', parsers: a });
+    expect([refused.parsed, refused.error]).toEqual([false, a.postgres?.failure]);
+    expect(sqlFacet('SELECT 1', { dialect: 'postgresql', parsers: b }).parsed).toBe(true);
+    await a.postgres?.settled();
+    expect(a.postgres?.failure).toBe('');
+    expect(sqlFacet('SELECT id FROM t', { dialect: 'postgresql', parsers: a }).tables).toEqual(['t']);
   });
 });
 
 describe('sqlFacet', () => {
-  beforeAll(async () => {
-    await loadSqlParsers();
-    await loadSqlParsers(); // idempotent
-  });
-
   interface Parsed {
     d: SqlDialect;
     sql: string;
@@ -182,7 +210,7 @@ describe('sqlFacet', () => {
   ];
 
   it.each(PARSED)('$d: $sql', ({ d, sql, verbs, tables = [], functions = [] }) => {
-    const f = sqlFacet(sql, { dialect: d });
+    const f = sqlFacet(sql, { dialect: d, parsers });
     expect({ parsed: f.parsed, error: f.error, dialect: f.dialect, verbs: f.verbs, tables: f.tables, functions: f.functions }).toEqual({
       parsed: true,
       error: '',
@@ -229,13 +257,13 @@ describe('sqlFacet', () => {
   ];
 
   it.each(REFUSED)('%s refuses %j', (d, sql, phrase) => {
-    const f = sqlFacet(sql, { dialect: d });
+    const f = sqlFacet(sql, { dialect: d, parsers });
     expect(f.parsed).toBe(false);
     expect(f.error).toContain(phrase);
     expect([f.statements, f.verbs, f.tables, f.functions]).toEqual([[], [], [], []]);
   });
 
-  const stmt = (s: Partial<SqlStatementFacts> & { verb: string }): SqlStatementFacts => ({
+  const stmt = (s: Partial<SqlStatementFacts> & { verb: string; classes: SqlClass[] }): SqlStatementFacts => ({
     tables: [],
     functions: [],
     hasWhere: false,
@@ -252,60 +280,64 @@ describe('sqlFacet', () => {
       'a data-modifying CTE is a nested statement and the SELECT carrying it takes its verb',
       'postgresql',
       'WITH d AS (DELETE FROM t WHERE id = 1 RETURNING *) SELECT * FROM d',
-      [stmt({ verb: 'DELETE', tables: ['t'] }), stmt({ verb: 'DELETE', tables: ['t'], hasWhere: true, nested: true })],
+      [stmt({ verb: 'DELETE', tables: ['t'], classes: ['write'] }), stmt({ verb: 'DELETE', tables: ['t'], hasWhere: true, nested: true, classes: ['write'] })],
     ],
     [
       'EXPLAIN ANALYZE reports the explained statement, nested',
       'postgresql',
       'EXPLAIN ANALYZE DELETE FROM t',
-      [stmt({ verb: 'EXPLAIN', tables: ['t'] }), stmt({ verb: 'DELETE', tables: ['t'], nested: true })],
+      [stmt({ verb: 'EXPLAIN', tables: ['t'], classes: ['read', 'write'] }), stmt({ verb: 'DELETE', tables: ['t'], nested: true, classes: ['write'] })],
     ],
-    ['COPY TO PROGRAM sets program and the command', 'postgresql', "COPY t TO PROGRAM 'curl x'", [stmt({ verb: 'COPY', tables: ['t'], program: true, file: 'curl x' })]],
-    ['COPY FROM a server file names the file', 'postgresql', "COPY t FROM '/etc/passwd'", [stmt({ verb: 'COPY', tables: ['t'], file: '/etc/passwd' })]],
+    ['COPY TO PROGRAM sets program and the command', 'postgresql', "COPY t TO PROGRAM 'curl x'", [stmt({ verb: 'COPY', object: 'to', tables: ['t'], program: true, file: 'curl x', classes: ['read', 'exec'] })]],
+    ['COPY FROM a server file names the file', 'postgresql', "COPY t FROM '/etc/passwd'", [stmt({ verb: 'COPY', object: 'from', tables: ['t'], file: '/etc/passwd', classes: ['write', 'file'] })]],
     [
       'hasWhere follows each statement',
       'postgresql',
       'UPDATE t SET a = 1; UPDATE t SET a = 1 WHERE b = 2; DELETE FROM u WHERE CURRENT OF c',
-      [stmt({ verb: 'UPDATE', tables: ['t'] }), stmt({ verb: 'UPDATE', tables: ['t'], hasWhere: true }), stmt({ verb: 'DELETE', tables: ['u'], hasWhere: true })],
+      [stmt({ verb: 'UPDATE', tables: ['t'], classes: ['write'] }), stmt({ verb: 'UPDATE', tables: ['t'], hasWhere: true, classes: ['write'] }), stmt({ verb: 'DELETE', tables: ['u'], hasWhere: true, classes: ['write'] })],
     ],
     [
       'a UNION has a WHERE only when every branch has one',
       'postgresql',
       'SELECT a FROM t WHERE x UNION SELECT a FROM u; SELECT a FROM t WHERE x UNION SELECT a FROM u WHERE y',
-      [stmt({ verb: 'SELECT', tables: ['t', 'u'] }), stmt({ verb: 'SELECT', tables: ['t', 'u'], hasWhere: true })],
+      [stmt({ verb: 'SELECT', tables: ['t', 'u'], classes: ['read'] }), stmt({ verb: 'SELECT', tables: ['t', 'u'], hasWhere: true, classes: ['read'] })],
     ],
     [
       'CREATE says what it creates',
       'postgresql',
       'CREATE EXTENSION dblink; CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql; CREATE MATERIALIZED VIEW mv AS SELECT 1',
-      [stmt({ verb: 'CREATE', object: 'extension' }), stmt({ verb: 'CREATE', object: 'function' }), stmt({ verb: 'CREATE', object: 'materialized view', tables: ['mv'] })],
+      [
+        stmt({ verb: 'CREATE', object: 'extension', classes: ['ddl', 'exec'] }),
+        stmt({ verb: 'CREATE', object: 'function', classes: ['ddl'] }),
+        stmt({ verb: 'CREATE', object: 'materialized view', tables: ['mv'], classes: ['ddl'] }),
+      ],
     ],
-    ['SELECT INTO creates a table', 'postgresql', 'SELECT * INTO new_t FROM t', [stmt({ verb: 'CREATE', object: 'table', tables: ['new_t', 't'] })]],
-    ['SET names the setting', 'postgresql', 'SET ROLE postgres', [stmt({ verb: 'SET', object: 'role' })]],
-    ['DROP says what it drops', 'postgresql', 'DROP FUNCTION f(int)', [stmt({ verb: 'DROP', object: 'function' })]],
-    ['INTO OUTFILE names the file', 'mysql', "SELECT * FROM t INTO OUTFILE '/tmp/x'", [stmt({ verb: 'WRITE_FILE', object: 'outfile', tables: ['t'], file: '/tmp/x' })]],
-    ['INTO DUMPFILE names the file', 'mysql', "SELECT 'x' INTO DUMPFILE '/tmp/it''s'", [stmt({ verb: 'WRITE_FILE', object: 'dumpfile', file: "/tmp/it's" })]],
-    ['LOAD DATA names the file it reads', 'mysql', "LOAD DATA INFILE '/etc/passwd' INTO TABLE t", [stmt({ verb: 'LOAD_FILE', object: 'table', tables: ['t'], file: '/etc/passwd' })]],
+    ['SELECT INTO creates a table', 'postgresql', 'SELECT * INTO new_t FROM t', [stmt({ verb: 'CREATE', object: 'table', tables: ['new_t', 't'], classes: ['ddl'] })]],
+    ['SET names the setting', 'postgresql', 'SET ROLE postgres', [stmt({ verb: 'SET', object: 'role', classes: ['admin'] })]],
+    ['DROP says what it drops', 'postgresql', 'DROP FUNCTION f(int)', [stmt({ verb: 'DROP', object: 'function', classes: ['ddl'] })]],
+    ['INTO OUTFILE names the file', 'mysql', "SELECT * FROM t INTO OUTFILE '/tmp/x'", [stmt({ verb: 'WRITE_FILE', object: 'outfile', tables: ['t'], file: '/tmp/x', classes: ['read', 'file'] })]],
+    ['INTO DUMPFILE names the file', 'mysql', "SELECT 'x' INTO DUMPFILE '/tmp/it''s'", [stmt({ verb: 'WRITE_FILE', object: 'dumpfile', file: "/tmp/it's", classes: ['read', 'file'] })]],
+    ['LOAD DATA names the file it reads', 'mysql', "LOAD DATA INFILE '/etc/passwd' INTO TABLE t", [stmt({ verb: 'LOAD_FILE', object: 'table', tables: ['t'], file: '/etc/passwd', classes: ['write', 'file'] })]],
     [
       'a prepared statement text is analysed as nested statements',
       'mysql',
       "PREPARE s FROM 'DELETE FROM t WHERE id = ?'",
-      [stmt({ verb: 'PREPARE', tables: ['t'] }), stmt({ verb: 'DELETE', tables: ['t'], hasWhere: true, nested: true })],
+      [stmt({ verb: 'PREPARE', tables: ['t'], classes: ['read', 'write'] }), stmt({ verb: 'DELETE', tables: ['t'], hasWhere: true, nested: true, classes: ['write'] })],
     ],
-    ['REVOKE of a role names no object', 'mysql', "REVOKE admin FROM 'u'@'%'", [stmt({ verb: 'REVOKE' })]],
-    ['REVOKE on a routine names no table', 'mysql', 'REVOKE EXECUTE ON PROCEDURE db.p FROM u', [stmt({ verb: 'REVOKE', object: 'procedure' })]],
-    ['a PRAGMA names the pragma', 'sqlite', 'PRAGMA writable_schema = 1', [stmt({ verb: 'PRAGMA', object: 'writable_schema' })]],
-    ['ATTACH names the database file', 'sqlite', "ATTACH DATABASE '/tmp/evil.db' AS evil", [stmt({ verb: 'ATTACH', object: 'database', file: '/tmp/evil.db' })]],
+    ['REVOKE of a role names no object', 'mysql', "REVOKE admin FROM 'u'@'%'", [stmt({ verb: 'REVOKE', classes: ['admin'] })]],
+    ['REVOKE on a routine names no table', 'mysql', 'REVOKE EXECUTE ON PROCEDURE db.p FROM u', [stmt({ verb: 'REVOKE', object: 'procedure', classes: ['admin'] })]],
+    ['a PRAGMA names the pragma', 'sqlite', 'PRAGMA writable_schema = 1', [stmt({ verb: 'PRAGMA', object: 'writable_schema', classes: ['admin'] })]],
+    ['ATTACH names the database file', 'sqlite', "ATTACH DATABASE '/tmp/evil.db' AS evil", [stmt({ verb: 'ATTACH', object: 'database', file: '/tmp/evil.db', classes: ['admin', 'file'] })]],
     [
       'a trigger body is nested statements',
       'sqlite',
       'CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM audit; END',
-      [stmt({ verb: 'CREATE', object: 'trigger', tables: ['t', 'audit'] }), stmt({ verb: 'DELETE', tables: ['audit'], nested: true })],
+      [stmt({ verb: 'CREATE', object: 'trigger', tables: ['t', 'audit'], classes: ['write', 'ddl'] }), stmt({ verb: 'DELETE', tables: ['audit'], nested: true, classes: ['write'] })],
     ],
   ];
 
   it.each(STATEMENTS)('%s', (_what, d, sql, expected) => {
-    const f = sqlFacet(sql, { dialect: d });
+    const f = sqlFacet(sql, { dialect: d, parsers });
     expect(f.error).toBe('');
     expect(f.statements).toEqual(expected);
   });
@@ -323,7 +355,7 @@ describe('sqlFacet', () => {
     ];
     for (const d of SQL_DIALECTS) {
       it.each(values)(`${d}: %s is refused with a specific error`, (_what, input, phrase) => {
-        const f = sqlFacet(input, { dialect: d });
+        const f = sqlFacet(input, { dialect: d, parsers });
         expect(f.parsed).toBe(false);
         expect(f.error).toContain(phrase);
         expect(f.dialect).toBe(d);
@@ -333,38 +365,38 @@ describe('sqlFacet', () => {
     it('refuses input one character over SQL_MAX_INPUT and names the limit', () => {
       const sql = 'SELECT 1' + ' '.repeat(SQL_MAX_INPUT - 7);
       expect(sql.length).toBe(SQL_MAX_INPUT + 1);
-      const f = sqlFacet(sql, { dialect: 'postgresql' });
+      const f = sqlFacet(sql, { dialect: 'postgresql', parsers });
       expect([f.parsed, f.error]).toEqual([false, `SQL is ${SQL_MAX_INPUT + 1} characters; the limit is ${SQL_MAX_INPUT}`]);
-      expect(sqlFacet(sql.slice(1), { dialect: 'postgresql' }).parsed).toBe(false);
-      expect(sqlFacet(sql.slice(0, SQL_MAX_INPUT), { dialect: 'postgresql' }).parsed).toBe(true);
+      expect(sqlFacet(sql.slice(1), { dialect: 'postgresql', parsers }).parsed).toBe(false);
+      expect(sqlFacet(sql.slice(0, SQL_MAX_INPUT), { dialect: 'postgresql', parsers }).parsed).toBe(true);
     });
 
     it('refuses an unknown dialect and lists the supported ones', () => {
-      const f = sqlFacet('SELECT 1', { dialect: 'oracle' as SqlDialect });
+      const f = sqlFacet('SELECT 1', { dialect: 'oracle' as SqlDialect, parsers });
       expect([f.parsed, f.dialect, f.error]).toEqual([false, '', 'unknown SQL dialect "oracle"; supported: postgresql, mysql, mariadb, sqlite']);
-      expect(sqlFacet('SELECT 1', undefined as unknown as { dialect: SqlDialect }).parsed).toBe(false);
+      expect(sqlFacet('SELECT 1', undefined as unknown as SqlFacetOptions).parsed).toBe(false);
     });
   });
 
   describe('bounds', () => {
     it('refuses more than 1000 statements', () => {
       for (const d of SQL_DIALECTS) {
-        const f = sqlFacet('SELECT 1;'.repeat(1001), { dialect: d });
+        const f = sqlFacet('SELECT 1;'.repeat(1001), { dialect: d, parsers });
         expect([d, f.parsed, f.error]).toEqual([d, false, 'more than 1000 statements; split the input']);
       }
-      for (const d of ['postgresql', 'sqlite'] as const) expect(sqlFacet('SELECT 1;'.repeat(1000), { dialect: d }).statements).toHaveLength(1000);
+      for (const d of ['postgresql', 'sqlite'] as const) expect(sqlFacet('SELECT 1;'.repeat(1000), { dialect: d, parsers }).statements).toHaveLength(1000);
     });
 
     it('refuses MySQL and SQLite parentheses nested past 100 levels before the parser recurses', () => {
       for (const d of ['mysql', 'mariadb', 'sqlite'] as const) {
-        const deep = sqlFacet('SELECT ' + '('.repeat(101) + '1' + ')'.repeat(101), { dialect: d });
+        const deep = sqlFacet('SELECT ' + '('.repeat(101) + '1' + ')'.repeat(101), { dialect: d, parsers });
         expect([deep.parsed, deep.error]).toEqual([false, 'parentheses nested deeper than 100 levels']);
-        expect(sqlFacet('SELECT ' + '('.repeat(100) + '1' + ')'.repeat(100), { dialect: d }).parsed).toBe(true);
+        expect(sqlFacet('SELECT ' + '('.repeat(100) + '1' + ')'.repeat(100), { dialect: d, parsers }).parsed).toBe(true);
       }
     });
 
     it('walks a deep PostgreSQL tree without recursion', () => {
-      const deep = sqlFacet('SELECT ' + 'f('.repeat(600) + '1' + ')'.repeat(600), { dialect: 'postgresql' });
+      const deep = sqlFacet('SELECT ' + 'f('.repeat(600) + '1' + ')'.repeat(600), { dialect: 'postgresql', parsers });
       expect([deep.parsed, deep.functions]).toEqual([true, ['f']]);
     });
 
@@ -376,29 +408,29 @@ describe('sqlFacet', () => {
         'SELECT ' + '(SELECT '.repeat(700) + '1' + ')'.repeat(700),
         'SELECT ' + 'CASE WHEN a THEN 1 ELSE '.repeat(600) + '1' + ' END'.repeat(600),
       ]) {
-        const f = sqlFacet(sql, { dialect: 'postgresql' });
+        const f = sqlFacet(sql, { dialect: 'postgresql', parsers });
         expect(f.parsed).toBe(false);
         expect(f.error).toMatch(/^statement too deeply nested \(or too long an operator chain\) to analyse safely: estimated depth \d+, limit 2000$/);
       }
-      expect(sqlFacet('SELECT a FROM t WHERE b = 1', { dialect: 'postgresql' }).tables).toEqual(['t']);
+      expect(sqlFacet('SELECT a FROM t WHERE b = 1', { dialect: 'postgresql', parsers }).tables).toEqual(['t']);
     });
 
     it('accepts long but flat PostgreSQL input: the depth estimate does not count list items or strings', () => {
       const inList = 'SELECT * FROM t WHERE id IN (' + Array.from({ length: 5000 }, (_, i) => i).join(', ') + ')';
       const values = 'INSERT INTO t VALUES ' + Array.from({ length: 1500 }, (_, i) => `(${i}, '+-*/<>=')`).join(', ');
       const ors = 'SELECT * FROM t WHERE ' + Array.from({ length: 1500 }, (_, i) => `id = ${i}`).join(' OR ');
-      for (const sql of [inList, values, ors]) expect(sqlFacet(sql, { dialect: 'postgresql' }).error).toBe('');
+      for (const sql of [inList, values, ors]) expect(sqlFacet(sql, { dialect: 'postgresql', parsers }).error).toBe('');
     });
 
     it('reads a long UNION chain (a deep tree) without recursion', () => {
       const sql = Array.from({ length: 1500 }, (_, i) => `SELECT a FROM t${i % 3} WHERE x`).join(' UNION ');
-      const f = sqlFacet(sql, { dialect: 'postgresql' });
+      const f = sqlFacet(sql, { dialect: 'postgresql', parsers });
       expect([f.parsed, f.tables, f.statements[0]?.hasWhere]).toEqual([true, ['t0', 't1', 't2'], true]);
     });
   });
 
   it('EMPTY_SQL_FACTS has every field, not parsed, no error, and is frozen', () => {
-    expect(EMPTY_SQL_FACTS).toEqual({ parsed: false, error: '', dialect: '', statements: [], verbs: [], tables: [], functions: [] });
+    expect(EMPTY_SQL_FACTS).toEqual({ parsed: false, error: '', dialect: '', statements: [], verbs: [], tables: [], functions: [], classes: [], calls: [], systemTables: [] });
     expect(Object.isFrozen(EMPTY_SQL_FACTS)).toBe(true);
     expect(Object.isFrozen(EMPTY_SQL_FACTS.verbs)).toBe(true);
   });
@@ -410,7 +442,7 @@ describe('sqlFacet', () => {
   describe('properties', () => {
     /** Every documented field present, with its type; unions consistent with the statements. */
     function wellFormed(f: SqlFacts, dialect: string): void {
-      expect(Object.keys(f).sort()).toEqual(['dialect', 'error', 'functions', 'parsed', 'statements', 'tables', 'verbs']);
+      expect(Object.keys(f).sort()).toEqual(['calls', 'classes', 'dialect', 'error', 'functions', 'parsed', 'statements', 'systemTables', 'tables', 'verbs']);
       expect(typeof f.parsed).toBe('boolean');
       expect(typeof f.error).toBe('string');
       expect(f.dialect).toBe(dialect);
@@ -420,7 +452,7 @@ describe('sqlFacet', () => {
         expect(new Set(list).size).toBe(list.length);
       }
       for (const s of f.statements) {
-        expect(Object.keys(s).sort()).toEqual(['file', 'functions', 'hasWhere', 'nested', 'object', 'program', 'tables', 'verb']);
+        expect(Object.keys(s).sort()).toEqual(['classes', 'file', 'functions', 'hasWhere', 'nested', 'object', 'program', 'tables', 'verb']);
         expect(s.verb).toMatch(/^[A-Z][A-Z0-9_]*$/);
         expect([typeof s.hasWhere, typeof s.program, typeof s.nested, typeof s.object, typeof s.file]).toEqual(['boolean', 'boolean', 'boolean', 'string', 'string']);
         for (const n of [...s.tables, ...s.functions]) expect(n).toBe(n.toLowerCase());
@@ -448,7 +480,7 @@ describe('sqlFacet', () => {
     it('never throws and always returns well-formed facts for SQL-like strings', () => {
       fc.assert(
         fc.property(sqlish, dialect, (sql, d) => {
-          wellFormed(sqlFacet(sql, { dialect: d }), d);
+          wellFormed(sqlFacet(sql, { dialect: d, parsers }), d);
         }),
         { numRuns: 1000 },
       );
@@ -457,7 +489,7 @@ describe('sqlFacet', () => {
     it('never throws and always returns well-formed facts for arbitrary strings', () => {
       fc.assert(
         fc.property(fc.string({ unit: 'binary', maxLength: 200 }), dialect, (sql, d) => {
-          wellFormed(sqlFacet(sql, { dialect: d }), d);
+          wellFormed(sqlFacet(sql, { dialect: d, parsers }), d);
         }),
         { numRuns: 400 },
       );
@@ -466,7 +498,7 @@ describe('sqlFacet', () => {
     it('never throws on arbitrary values of any type', () => {
       fc.assert(
         fc.property(fc.anything(), dialect, (value, d) => {
-          const f = sqlFacet(value, { dialect: d });
+          const f = sqlFacet(value, { dialect: d, parsers });
           wellFormed(f, d);
           if (typeof value !== 'string') expect(f.parsed).toBe(false);
         }),
@@ -477,7 +509,7 @@ describe('sqlFacet', () => {
     it('is deterministic: the same input gives the same facts', () => {
       fc.assert(
         fc.property(sqlish, dialect, (sql, d) => {
-          expect(sqlFacet(sql, { dialect: d })).toEqual(sqlFacet(sql, { dialect: d }));
+          expect(sqlFacet(sql, { dialect: d, parsers })).toEqual(sqlFacet(sql, { dialect: d, parsers }));
         }),
         { numRuns: 300 },
       );
@@ -488,7 +520,7 @@ describe('sqlFacet', () => {
       const sep = fc.constantFrom(';', '; ', ';\n', ' ;', ';/* x */', ';-- x\n');
       fc.assert(
         fc.property(first, sep, dialect, (a, s, d) => {
-          const f = sqlFacet(`${a}${s}DROP TABLE victim`, { dialect: d });
+          const f = sqlFacet(`${a}${s}DROP TABLE victim`, { dialect: d, parsers });
           expect(f.verbs).toContain('DROP');
           expect(f.tables).toContain('victim');
         }),

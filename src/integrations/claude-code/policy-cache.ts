@@ -3,9 +3,9 @@
  */
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { sha256Hex } from '../../lib/hash.js';
-import { readPolicySources } from '../../enforce/load-files.js';
-import { loadSqlParsers } from '../../facets/sql.js';
-import { compilePolicyWithBindings } from '../../policy/compile.js';
+import { readPolicySources, sqlParsersFor } from '../../enforce/load-files.js';
+import type { SqlParsers } from '../../facets/sql-parsers.js';
+import { stagePolicy } from '../../policy/compile.js';
 import { fsRealpathResolver } from '../../enforce/realpath-resolver.js';
 import type { PolicySet } from '../../policy/policy-set.js';
 import { claudeCodeBindings, type BindingOptions } from './mapping.js';
@@ -25,6 +25,8 @@ import { claudeCodeBindings, type BindingOptions } from './mapping.js';
 export class PolicyCache {
   readonly #max: number;
   readonly #sets = new Map<string, PolicySet>();
+  /** The SQL parsers this cache's sets share (loaded when a set first binds sql; grown per dialect). */
+  #sqlParsers: SqlParsers | undefined;
 
   /** `max`: most sets kept; the least recently used goes first. */
   constructor(max = 16) {
@@ -49,9 +51,10 @@ export class PolicyCache {
       this.#sets.set(key, hit);
       return hit;
     }
-    const set = compilePolicyWithBindings(sources, claudeCodeBindings(bindings), { resolver: fsRealpathResolver });
-    // The SQL parsers load asynchronously (WASM); until they have, sql.parsed is false.
-    if (set.boundFacets.has('sql')) await loadSqlParsers();
+    const staged = stagePolicy(sources, claudeCodeBindings(bindings), { resolver: fsRealpathResolver });
+    const sql = await sqlParsersFor(staged.sqlDialects, this.#sqlParsers);
+    if ('parsers' in sql) this.#sqlParsers = sql.parsers;
+    const set = 'error' in sql ? staged.complete(this.#sqlParsers, sql.error) : staged.complete(sql.parsers);
     this.#sets.set(key, set);
     while (this.#sets.size > this.#max) {
       const oldest = this.#sets.keys().next().value;
