@@ -71,6 +71,11 @@ function samplesFor(fn: () => unknown): number {
   return Math.max(2_000, Math.min(50_000, Math.round(1_000 / Math.max(perCallMs, 1e-6))));
 }
 
+/** Starts each engine's timing on a collected heap (the bench runs with --expose-gc), so no engine pays for another's garbage. */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(', ');
 
 /** Runs the decision bench and prints p50/p99 per engine and the ratio to the fastest peer. */
@@ -107,6 +112,7 @@ export async function run(): Promise<void> {
     const rows: Timing[] = [];
     let i = 0;
     const warden = (): unknown => set.decide(reqs[i++ & 1023], { now });
+    collectGarbage();
     rows.push(measure(`warden      ${s.name}`, warden, { samples: 50_000 }));
     const timings = new Map<string, Timing>();
     for (const p of peers) {
@@ -118,6 +124,7 @@ export async function run(): Promise<void> {
         continue;
       }
       const call = p.timed();
+      collectGarbage();
       let j = 0;
       const fn = (): unknown => call(j++);
       const t = measure(`${p.name.padEnd(11)} ${s.name}`, fn, { samples: samplesFor(fn), warmup: 500, loopMs: 300 });
