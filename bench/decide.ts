@@ -1,139 +1,161 @@
 /**
- * Decision speed: Warden's compiled PolicySet against @microsoft/agent-governance-sdk 4.0.0
- * (PolicyEngine.loadPolicy + evaluatePolicy) on the same scenarios, side by side.
+ * Decision speed: Warden's compiled PolicySet against the in-process peers a user would pick, on
+ * the same generated policies (bench/peers/rules.ts, translated mechanically per engine):
+ * - `@microsoft/agent-governance-sdk` 4.0 (PolicyEngine.evaluatePolicy), bench/peers/agt.ts;
+ * - OPA: Rego compiled to wasm by a real `opa` binary, run by `@open-policy-agent/opa-wasm`, bench/peers/rego.ts;
+ * - Cedar: `@cedar-policy/cedar-wasm`, policies parsed once, bench/peers/cedar.ts.
  *
- * AGT has no tool index, so its tool scoping is written as a condition (`tool == 'tool_7'`), the
- * closest equivalent a user of that SDK would write.
+ * Every peer must first agree with Warden on every request of the corpus (effect and deciding
+ * rule); one that disagrees is not timed, its first disagreements are printed, and the run exits
+ * non-zero. Each engine is timed on its native input, built ahead of time from the same request
+ * (what the engine does with it, such as JSON encoding into wasm memory, is part of its time).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { PolicyEngine } from '@microsoft/agent-governance-sdk';
 import { compilePolicy } from '../src/policy/compile.js';
 import type { PolicySet } from '../src/policy/policy-set.js';
+import { describeDisagreement, disagreements } from './peers/agree.js';
+import { loadAgt } from './peers/agt.js';
+import { loadCedar } from './peers/cedar.js';
+import { findOpa } from './peers/opa-binary.js';
+import { loadRego } from './peers/rego.js';
+import { scenarios, toWardenDocument, type BenchRequest, type Verdict } from './peers/rules.js';
 import { measure, printTable, type Timing } from './stats.js';
 
-interface Scenario {
+/** A peer ready to be checked and timed. */
+interface Peer {
   name: string;
-  warden: () => object;
-  agt: () => { name: string; default_action: 'deny' | 'allow'; rules: Array<Record<string, unknown>> };
-  requests: Array<{ tool: string; args: Record<string, unknown> }>;
+  loadMs: number;
+  check: (r: BenchRequest) => Verdict;
+  /** The timed call on the i-th request (native inputs prepared beforehand). */
+  timed: () => (i: number) => unknown;
 }
 
-const N = 1000;
-
-function requests(count: number, tools: number, amount: (i: number) => number, extra: Record<string, unknown> = {}): Scenario['requests'] {
-  // A fixed pseudo-random sequence so both engines see the same calls.
-  let seed = 42;
-  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-  return Array.from({ length: count }, (_, i) => ({ tool: `tool_${next() % tools}`, args: { amount: amount(i), path: `/data/${i}`, ...extra } }));
+function prepared<I>(peer: { input(r: BenchRequest): I; evaluate(i: I): unknown; verdict(i: I): Verdict }, requests: readonly BenchRequest[]): Pick<Peer, 'check' | 'timed'> {
+  return {
+    check: (r) => peer.verdict(peer.input(r)),
+    timed: () => {
+      const inputs = requests.map((r) => peer.input(r));
+      return (i) => peer.evaluate(inputs[i & 1023] as I);
+    },
+  };
 }
 
-const scenarios: Scenario[] = [
-  {
-    name: '10 rules',
-    warden: () => ({
-      apiVersion: 'warden/v1',
-      kind: 'Policy',
-      name: 'ten',
-      rules: Array.from({ length: 10 }, (_, i) => ({ name: `r${i}`, tools: [`tool_${i}`], effect: i % 3 === 0 ? 'deny' : 'allow', ...(i % 2 === 0 ? { when: 'args.amount > 500' } : {}) })),
-    }),
-    agt: () => ({
-      name: 'ten',
-      default_action: 'deny',
-      rules: Array.from({ length: 10 }, (_, i) => ({ name: `r${i}`, condition: i % 2 === 0 ? `tool == 'tool_${i}' and amount > 500` : `tool == 'tool_${i}'`, action: i % 3 === 0 ? 'deny' : 'allow' })),
-    }),
-    requests: requests(1024, 10, (i) => (i * 37) % 1000),
-  },
-  {
-    name: `${N} tool-scoped rules, one condition each`,
-    warden: () => ({
-      apiVersion: 'warden/v1',
-      kind: 'Policy',
-      name: 'scoped',
-      rules: Array.from({ length: N }, (_, i) => ({ name: `r${i}`, tools: [`tool_${i}`], when: `args.amount > ${i % 900}`, effect: 'allow' })),
-    }),
-    agt: () => ({
-      name: 'scoped',
-      default_action: 'deny',
-      rules: Array.from({ length: N }, (_, i) => ({ name: `r${i}`, condition: `tool == 'tool_${i}' and amount > ${i % 900}`, action: 'allow' })),
-    }),
-    requests: requests(1024, N, (i) => (i * 37) % 1000),
-  },
-  {
-    name: `${N} rules, compound conditions`,
-    warden: () => ({
-      apiVersion: 'warden/v1',
-      kind: 'Policy',
-      name: 'compound',
-      rules: Array.from({ length: N }, (_, i) => ({
-        name: `r${i}`,
-        tools: [`tool_${i}`],
-        when: `args.amount > ${i % 500} && args.region == 'eu' && args.tier != 'free'`,
-        effect: 'allow',
-      })),
-    }),
-    agt: () => ({
-      name: 'compound',
-      default_action: 'deny',
-      rules: Array.from({ length: N }, (_, i) => ({ name: `r${i}`, condition: `tool == 'tool_${i}' and amount > ${i % 500} and region == 'eu' and tier != 'free'`, action: 'allow' })),
-    }),
-    requests: requests(1024, N, (i) => (i * 37) % 1000, { region: 'eu', tier: 'pro' }),
-  },
-  {
-    name: `deny-heavy mix (${N} rules, 50% deny)`,
-    warden: () => ({
-      apiVersion: 'warden/v1',
-      kind: 'Policy',
-      name: 'mix',
-      rules: Array.from({ length: N }, (_, i) => ({
-        name: `r${i}`,
-        tools: [`tool_${i % 200}`],
-        when: i % 2 === 0 ? `args.amount > ${i % 300}` : `args.path.startsWith('/data/')`,
-        effect: i % 2 === 0 ? 'deny' : 'allow',
-      })),
-    }),
-    agt: () => ({
-      name: 'mix',
-      default_action: 'deny',
-      rules: Array.from({ length: N }, (_, i) => ({
-        name: `r${i}`,
-        condition: i % 2 === 0 ? `tool == 'tool_${i % 200}' and amount > ${i % 300}` : `tool == 'tool_${i % 200}'`,
-        action: i % 2 === 0 ? 'deny' : 'allow',
-      })),
-    }),
-    requests: requests(1024, 200, (i) => (i * 37) % 1000),
-  },
-];
-
-/** Runs the decision bench and prints p50/p99, decisions/s and the ratio. */
-export async function run(): Promise<void> {
-  console.log('\n# Decisions: Warden vs @microsoft/agent-governance-sdk 4.0.0');
-  const summary: string[] = [];
-  for (const s of scenarios) {
-    const doc = s.warden();
-    const t0 = performance.now();
-    const set: PolicySet = compilePolicy([{ name: s.name, document: doc }]);
-    const compileMs = performance.now() - t0;
-    const engine = new PolicyEngine();
-    const a0 = performance.now();
-    engine.loadPolicy(s.agt() as unknown as Parameters<PolicyEngine['loadPolicy']>[0]);
-    const agtLoadMs = performance.now() - a0;
-    let i = 0;
-    const reqs = s.requests;
-    const now = new Date();
-    const w = measure(`warden  ${s.name}`, () => set.decide(reqs[i++ & 1023], { now }), { samples: 50_000 });
-    let j = 0;
-    const flat = reqs.map((r) => ({ tool: r.tool, ...r.args }));
-    const big = s.name.startsWith('10 ') ? 20_000 : 2_000;
-    const a = measure(`agt     ${s.name}`, () => engine.evaluatePolicy('did:agent:bench', flat[j++ & 1023] as Record<string, unknown>), { samples: big, warmup: 500, loopMs: 300 });
-    printTable(s.name, [w, a]);
-    console.log(`compile: warden ${compileMs.toFixed(1)} ms, agt load ${agtLoadMs.toFixed(1)} ms; p99 ratio ${(a.p99us / w.p99us).toFixed(0)}x, throughput ratio ${(w.opsPerSec / a.opsPerSec).toFixed(0)}x`);
-    summary.push(row(s.name, w, a, compileMs));
+/** The installed version of `pkg`, read from its package.json (some packages do not export it). */
+function version(pkg: string): string {
+  try {
+    let dir = dirname(fileURLToPath(import.meta.resolve(pkg)));
+    for (;;) {
+      const file = join(dir, 'package.json');
+      if (existsSync(file)) {
+        const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+        if (manifest.name === pkg) return manifest.version ?? 'unknown';
+      }
+      const up = dirname(dir);
+      if (up === dir) return 'unknown';
+      dir = up;
+    }
+  } catch {
+    return 'not installed';
   }
-  console.log('\n| scenario | warden p50 µs | warden p99 µs | warden decisions/s | agt p99 µs | agt decisions/s | throughput ratio | warden compile ms |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const r of summary) console.log(r);
 }
 
-function row(name: string, w: Timing, a: Timing, compileMs: number): string {
-  return `| ${name} | ${w.p50us.toFixed(2)} | ${w.p99us.toFixed(2)} | ${Math.round(w.opsPerSec).toLocaleString('en-US')} | ${a.p99us.toFixed(1)} | ${Math.round(a.opsPerSec).toLocaleString('en-US')} | ${(w.opsPerSec / a.opsPerSec).toFixed(0)}x | ${compileMs.toFixed(1)} |`;
+/** Samples so that one engine's per-call timing takes about a second (at least 2,000). */
+function samplesFor(fn: () => unknown): number {
+  const t0 = performance.now();
+  for (let i = 0; i < 200; i++) fn();
+  const perCallMs = (performance.now() - t0) / 200;
+  return Math.max(2_000, Math.min(50_000, Math.round(1_000 / Math.max(perCallMs, 1e-6))));
+}
+
+/** Starts each engine's timing on a collected heap (the bench runs with --expose-gc), so no engine pays for another's garbage. */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(', ');
+
+/** Runs the decision bench and prints p50/p99 per engine and the ratio to the fastest peer. */
+export async function run(): Promise<void> {
+  const opa = findOpa();
+  console.log('\n# Decisions: Warden vs AGT, OPA (wasm) and Cedar (wasm), same rules, same requests');
+  console.log(
+    `node ${process.version}; @microsoft/agent-governance-sdk ${version('@microsoft/agent-governance-sdk')}, @open-policy-agent/opa-wasm ${version('@open-policy-agent/opa-wasm')} (opa ${opa.ok ? opa.version : 'missing'}), @cedar-policy/cedar-wasm ${version('@cedar-policy/cedar-wasm')}`,
+  );
+  console.log(`load average at start: ${load()}`);
+  if (!opa.ok) console.log(`OPA is left out: ${opa.reason}`);
+  const summary: string[] = [];
+  let refused = false;
+  const now = new Date();
+  for (const s of scenarios()) {
+    const t0 = performance.now();
+    const set: PolicySet = compilePolicy([{ name: s.name, document: toWardenDocument('bench', s.rules) }]);
+    const compileMs = performance.now() - t0;
+    const reqs = s.requests;
+
+    const peers: Peer[] = [];
+    const a0 = performance.now();
+    const agt = loadAgt('bench', s.rules);
+    peers.push({ name: 'agt', loadMs: performance.now() - a0, ...prepared(agt, reqs) });
+    if (opa.ok) {
+      const o0 = performance.now();
+      const rego = await loadRego(opa.path, s.rules);
+      peers.push({ name: 'opa-wasm', loadMs: performance.now() - o0, ...prepared(rego, reqs) });
+    }
+    const c0 = performance.now();
+    const cedar = loadCedar(`bench-${s.size}-${summary.length}`, s.rules, reqs);
+    peers.push({ name: 'cedar-wasm', loadMs: performance.now() - c0, ...prepared(cedar, reqs) });
+
+    const rows: Timing[] = [];
+    let i = 0;
+    const warden = (): unknown => set.decide(reqs[i++ & 1023], { now });
+    collectGarbage();
+    rows.push(measure(`warden      ${s.name}`, warden, { samples: 50_000 }));
+    const timings = new Map<string, Timing>();
+    for (const p of peers) {
+      const bad = disagreements(set, reqs, p.check, now);
+      if (bad.length > 0) {
+        refused = true;
+        console.log(`\n${p.name} disagrees with Warden on ${bad.length} of ${reqs.length} requests of "${s.name}"; not timed. First disagreements:`);
+        for (const d of bad.slice(0, 5)) console.log(`  ${describeDisagreement(d)}`);
+        continue;
+      }
+      const call = p.timed();
+      collectGarbage();
+      let j = 0;
+      const fn = (): unknown => call(j++);
+      const t = measure(`${p.name.padEnd(11)} ${s.name}`, fn, { samples: samplesFor(fn), warmup: 500, loopMs: 300 });
+      timings.set(p.name, t);
+      rows.push(t);
+    }
+    printTable(`${s.name} (timed: the engines that decide all ${reqs.length} requests as Warden does)`, rows);
+    const w = rows[0] as Timing;
+    console.log(`load: warden compile ${compileMs.toFixed(1)} ms; ${peers.map((p) => `${p.name} ${p.loadMs.toFixed(1)} ms`).join(', ')} (opa-wasm includes opa build; cedar-wasm includes strict validation)`);
+    summary.push(row(s.name, w, timings));
+  }
+  console.log(`\nload average at end: ${load()}`);
+  console.log('\n| scenario | warden p50 µs | warden p99 µs | agt p50 / p99 µs | opa-wasm p50 / p99 µs | cedar-wasm p50 / p99 µs | fastest peer p50 | ratio p50 | ratio p99 |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of summary) console.log(r);
+  console.log('ratio: the fastest in-process peer (by p50, and by p99) over Warden. Goal (issue 9): at least 20x at 10 and at 1,000 rules.');
+  if (refused) {
+    console.log('\nSome peers disagreed with Warden and were not timed (see above).');
+    process.exitCode = 1;
+  }
+}
+
+function row(name: string, w: Timing, peers: Map<string, Timing>): string {
+  const cell = (n: string): string => {
+    const t = peers.get(n);
+    return t ? `${t.p50us.toFixed(2)} / ${t.p99us.toFixed(2)}` : 'not timed';
+  };
+  const timed = [...peers.values()];
+  const by = (k: 'p50us' | 'p99us'): Timing | undefined => timed.reduce<Timing | undefined>((best, t) => (best === undefined || t[k] < best[k] ? t : best), undefined);
+  const f50 = by('p50us');
+  const f99 = by('p99us');
+  const ratio = (t: Timing | undefined, k: 'p50us' | 'p99us'): string => (t ? `${(t[k] / w[k]).toFixed(1)}x` : 'n/a');
+  return `| ${name} | ${w.p50us.toFixed(2)} | ${w.p99us.toFixed(2)} | ${cell('agt')} | ${cell('opa-wasm')} | ${cell('cedar-wasm')} | ${f50 ? f50.name.split(' ')[0] : 'n/a'} | ${ratio(f50, 'p50us')} | ${ratio(f99, 'p99us')} |`;
 }

@@ -75,6 +75,8 @@ export class PolicySet {
   readonly #facets: FacetRuntime | null;
   readonly #defaultEffect: 'allow' | 'deny';
   readonly #defaultPolicy: string | null;
+  /** Each rule's reason, built once: a decision copies it instead of formatting it. */
+  readonly #reasons: ReadonlyMap<CompiledRule, string>;
 
   /** @internal Use compilePolicy(). */
   constructor(init: {
@@ -103,6 +105,7 @@ export class PolicySet {
     }
     this.#exact = exact;
     this.#wide = wide;
+    this.#reasons = new Map(this.rules.map((rule) => [rule, rule.reason ?? defaultReason(rule)]));
     // The most restrictive default of the set applies; an empty set denies.
     const denying = this.policies.find((p) => p.default === 'deny');
     this.#defaultEffect = this.policies.length > 0 && !denying ? 'allow' : 'deny';
@@ -217,7 +220,7 @@ export class PolicySet {
   }
 
   #ruleDecision(rule: CompiledRule, errors: DecisionError[], error: string | undefined): Decision {
-    const base = rule.reason ?? defaultReason(rule);
+    const base = this.#reasons.get(rule) ?? defaultReason(rule);
     const reason = error === undefined ? base : `${base} (applied because its condition could not be evaluated: ${error}; guard optional fields with has())`;
     return this.#decision(rule.effect, rule.name, rule.policy, reason, rule.effect === 'require_approval' ? [...rule.approvers] : [], errors);
   }

@@ -58,7 +58,14 @@ export function toCelRequest(request: unknown, limits: RequestLimits): CelReques
 }
 
 function agentToCel(agent: unknown, limits: RequestLimits, budget: Budget): Map<string, unknown> {
-  if (agent === undefined || agent === null) return new Map<string, unknown>([['id', ''], ['roles', []], ['labels', new Map()]]);
+  if (agent === undefined || agent === null) {
+    // Built with set(): the iterable constructor allocates an array per entry, on every decision.
+    const anonymous = new Map<string, unknown>();
+    anonymous.set('id', '');
+    anonymous.set('roles', []);
+    anonymous.set('labels', new Map());
+    return anonymous;
+  }
   if (!isPlainObject(agent)) throw new InvalidRequest(`request.agent must be an object, got ${describe(agent)}`);
   const a = agent as Partial<AgentIdentity>;
   const id = readOwn(a, 'id');
