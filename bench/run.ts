@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   redact: () => import('./redact.js'),
   audit: () => import('./audit.js'),
   govern: () => import('./govern.js'),
+  check: () => import('./check.js'),
   replay: () => import('./replay.js'),
   hook: () => import('./hook.js'),
 };

@@ -86,9 +86,10 @@ function callInput(text: string, where: string): CallInput {
   const parsed = parseJsonText(text);
   if (!parsed.ok) return { request: undefined, invalid: `${where} is not a valid JSON request (${parsed.error}); a request is {"tool": "...", "args": {...}}` };
   const value = parsed.value;
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, 'agent')) return { request: value };
+  // The parse is this command's own: the pipeline may freeze it in place instead of copying it.
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, 'agent')) return { request: value, parsedJson: true };
   const agent = (value as { agent?: unknown }).agent;
-  return { request: value, agent: agent as AgentIdentity };
+  return { request: value, agent: agent as AgentIdentity, parsedJson: true };
 }
 
 /** The batch: decisions pipelined (the audit log batches its writes), printed in input order through one buffer. */
@@ -142,14 +143,23 @@ function decisionOf(v: Decision): Decision {
   return { effect: v.effect, allowed: v.allowed, rule: v.rule, policy: v.policy, reason: v.reason, approvers: v.approvers, errors: v.errors, policyDigest: v.policyDigest };
 }
 
-/** `{"line":n,...decision}` as JSON.stringify would write it, with the constant digest serialized once. */
+/** Serialized decision parts, reused: a policy has few distinct rules and reasons. Bounded. */
+const PARTS = new Map<string, string>();
+
+/** `{"line":n,...decision}` as JSON.stringify would write it, from serialized parts. */
 function decisionLine(line: number, d: Decision, digest: string, digestJson: string): string {
-  const rule = d.rule === null ? 'null' : JSON.stringify(d.rule);
-  const policy = d.policy === null ? 'null' : JSON.stringify(d.policy);
-  const approvers = d.approvers.length === 0 ? '[]' : JSON.stringify(d.approvers);
+  // Everything but the line number and the errors repeats from decision to decision.
+  const key = `${d.effect}\u0000${d.rule ?? '\u0001'}\u0000${d.policy ?? '\u0001'}\u0000${d.reason}\u0000${d.approvers.join('\u0000')}`;
+  let middle = d.policyDigest === digest ? PARTS.get(key) : undefined;
+  if (middle === undefined) {
+    const rule = d.rule === null ? 'null' : JSON.stringify(d.rule);
+    const policy = d.policy === null ? 'null' : JSON.stringify(d.policy);
+    middle = `"effect":"${d.effect}","allowed":${d.allowed},"rule":${rule},"policy":${policy},"reason":${JSON.stringify(d.reason)},"approvers":${JSON.stringify(d.approvers)},"errors":`;
+    if (d.policyDigest === digest && PARTS.size < 4096) PARTS.set(key, middle);
+  }
   const errors = d.errors.length === 0 ? '[]' : JSON.stringify(d.errors);
   const policyDigest = d.policyDigest === digest ? digestJson : JSON.stringify(d.policyDigest);
-  return `{"line":${line},"effect":"${d.effect}","allowed":${d.allowed},"rule":${rule},"policy":${policy},"reason":${JSON.stringify(d.reason)},"approvers":${approvers},"errors":${errors},"policyDigest":${policyDigest}}\n`;
+  return `{"line":${line},${middle}${errors},"policyDigest":${policyDigest}}\n`;
 }
 
 /** Buffers output lines and writes them in large chunks (a console.log per line costs more than the decision). */

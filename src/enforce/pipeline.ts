@@ -11,13 +11,13 @@
  * {@link CallInput} and the {@link Verdict} back into their host's way of allowing, denying or
  * asking; none of them builds a Decision or a record itself.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AgentIdentity, Decision, DecisionError, DecisionEvent, DecisionOutcome, DecisionSink, Outcome, OutcomeEvent, Request, WardenWarning } from '../decision.js';
 import { findSecrets } from '../audit/redact.js';
 import { WardenError } from '../errors.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/hash.js';
-import { takeSnapshot, withRequestSnapshot, type Snapshot } from '../lib/snapshot.js';
+import { adoptParsedJson, deepFreeze, takeSnapshot, withRequestSnapshot, type Snapshot } from '../lib/snapshot.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { approvalQuestion, askHandler, askHandlerSync, type ApprovalHandler } from './approval.js';
 import { MemorySink } from './memory-sink.js';
@@ -79,6 +79,13 @@ export interface CallInput {
   /** The enforcement point's own check (see {@link Gate}). */
   gate?: Gate;
   /**
+   * True when `request` is a fresh result of `JSON.parse` that the enforcement point hands over
+   * (the CLI's and the hook's own parse of their input): it is frozen in place instead of copied,
+   * and its canonical text is made only when something needs it. Never set it for an object
+   * anyone else can reach.
+   */
+  parsedJson?: boolean;
+  /**
    * Set when the enforcement point already knows the request is invalid (its text is not JSON,
    * or repeats a key): the call is denied as `invalid_request` with this reason, and recorded.
    */
@@ -117,7 +124,7 @@ export interface PipelineOptions {
   clock?: () => Date;
   /** Receives warnings (audit failures under allow-and-warn, outcomes that could not be recorded). */
   onWarning?: (warning: WardenWarning) => void;
-  /** Makes call ids for calls whose host gave none (`context.callId`); default random UUIDs. */
+  /** Makes call ids for calls whose host gave none (`context.callId`); default a random prefix per pipeline and a counter. */
   callIds?: () => string;
 }
 
@@ -260,7 +267,7 @@ export class Pipeline {
       approvalTimeoutMs: timeout,
       onAuditFailure,
       warn: this.#warn,
-      callIds: options.callIds ?? randomUUID,
+      callIds: options.callIds ?? sequentialIds(),
     });
   }
 
@@ -451,7 +458,7 @@ function snapshotStage(call: CallState, core: Core): void {
   const tool = parts.tool;
   let snapshot: Snapshot<RequestParts>;
   try {
-    snapshot = takeSnapshot<RequestParts>(parts);
+    snapshot = call.input.parsedJson === true ? adoptParsedJson<RequestParts>(parts) : takeSnapshot<RequestParts>(parts);
   } catch (e) {
     call.invalid ??= `the request has no JSON form (${messageOf(e)})`;
     call.unrecordable = `the request has no JSON form (${messageOf(e)})`;
@@ -496,7 +503,8 @@ function changedSinceSnapshot(call: CallState, core: Core): boolean {
 /** identify: who is acting. The enforcement point's authenticated identity, never the arguments. */
 function identifyStage(call: CallState, core: Core): void {
   const given = call.input.agent;
-  call.agent = given === undefined ? core.agent : frozenCopy(given, 'agent');
+  // An agent inside a handed-over parse (CallInput.parsedJson) is frozen in place, like the request.
+  call.agent = given === undefined ? core.agent : call.input.parsedJson === true && isPlainJsonObject(given) ? deepFreeze(given) : frozenCopy(given, 'agent');
   const hostId = (call.request.context as Record<string, unknown> | undefined)?.callId;
   call.id = isUsableCallId(hostId) ? hostId : core.callIds();
 }
@@ -586,6 +594,7 @@ function recheckStage(call: CallState, core: Core): void {
 
 /** record: the one event builder; the call is answered only after its record is written. */
 function recordStage(call: CallState, core: Core): void | Promise<void> {
+  ensureRecordable(call);
   const event = buildEvent(call);
   const sink = core.sink;
   const snapshot = call.unrecordable === null ? call.snapshot : null;
@@ -626,6 +635,23 @@ function settled(call: CallState): { effect: Decision['effect']; allowed: boolea
   return approval.approved
     ? { effect: 'allow', allowed: true, reason: `Approved. ${decision.reason}` }
     : { effect: 'deny', allowed: false, reason: `Approval was not granted: ${approval.reason}. ${decision.reason}` };
+}
+
+/**
+ * An adopted snapshot (see CallInput.parsedJson) has no text yet. A request the policy accepted
+ * holds only plain JSON values, so its text can always be made; one refused as invalid may not
+ * have a JSON form (a number JSON.parse read as Infinity), and is then recorded as unrecordable.
+ */
+function ensureRecordable(call: CallState): void {
+  if (call.snapshot === null || call.unrecordable !== null || call.input.parsedJson !== true) return;
+  if (!(call.decision?.errors.some((e) => e.code === 'invalid_request') ?? false)) return;
+  try {
+    void call.snapshot.profile;
+  } catch (e) {
+    call.unrecordable = `the request has no JSON form (${messageOf(e)})`;
+    const tool = call.snapshot.value.tool;
+    call.request = { tool: typeof tool === 'string' ? tool : '', args: {} };
+  }
 }
 
 /** Builds the decision event: the only place an event is made. */
@@ -796,6 +822,12 @@ function ownValue(obj: object, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
+function isPlainJsonObject(v: unknown): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 function frozenCopy<T>(value: T, what: string): T {
   try {
     return takeSnapshot<T>(value).value;
@@ -808,6 +840,16 @@ function rejectUnknownKeys(options: object, known: readonly string[], what: stri
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new WardenError('ERR_OPTIONS', `Unknown ${what} option ${JSON.stringify(key)}; the options are ${known.join(', ')}.`);
   }
+}
+
+/**
+ * Call ids for calls whose host gave none: a random 96-bit prefix per pipeline and a counter
+ * (unique across processes and restarts, and far cheaper than a UUID per call).
+ */
+function sequentialIds(): () => string {
+  const prefix = randomBytes(12).toString('base64url');
+  let n = 0;
+  return () => `${prefix}.${(++n).toString(36)}`;
 }
 
 /** The last time formatted, reused while the clock stays in the same millisecond (formatting is costly). */

@@ -32,15 +32,24 @@ export interface Snapshot<T = unknown> {
 }
 
 class FrozenSnapshot<T> implements Snapshot<T> {
-  readonly text: string;
-  readonly profile: CanonicalProfile;
   readonly value: T;
+  #profile: CanonicalProfile | undefined;
   #digest: string | undefined;
 
-  constructor(profile: CanonicalProfile) {
-    this.profile = profile;
-    this.text = profile.json;
-    this.value = deepFreeze(JSON.parse(profile.json) as T);
+  constructor(profile: CanonicalProfile | undefined, value: T) {
+    this.#profile = profile;
+    this.value = value;
+  }
+
+  get profile(): CanonicalProfile {
+    // invariant: a snapshot made without its text holds a frozen value of plain JSON data, so
+    // serializing it later gives exactly the text it would have had.
+    this.#profile ??= canonicalJsonProfile(this.value, { plain: true });
+    return this.#profile;
+  }
+
+  get text(): string {
+    return this.profile.json;
   }
 
   get digest(): string {
@@ -63,7 +72,23 @@ class FrozenSnapshot<T> implements Snapshot<T> {
  * @throws WardenError `ERR_CANONICAL_JSON` when the value is not plain JSON data (a cycle, a function, a bigint, NaN, a Map or class instance, ...).
  */
 export function takeSnapshot<T = unknown>(value: unknown): Snapshot<T> {
-  return new FrozenSnapshot<T>(canonicalJsonProfile(value, { plain: true }));
+  const profile = canonicalJsonProfile(value, { plain: true });
+  return new FrozenSnapshot<T>(profile, deepFreeze(JSON.parse(profile.json) as T));
+}
+
+/**
+ * A snapshot of a value that is itself a fresh result of `JSON.parse` which nobody else holds
+ * (the CLI's and the hook's own parse of their input): it is frozen in place instead of copied,
+ * and its canonical text is made only if something asks for it. Never pass an object anyone else
+ * can reach: it is frozen, and a getter or Proxy in it would be read again.
+ *
+ * @example
+ * ```ts
+ * const s = adoptParsedJson<{ tool: string }>(JSON.parse(line));
+ * ```
+ */
+export function adoptParsedJson<T = unknown>(parsed: unknown): Snapshot<T> {
+  return new FrozenSnapshot<T>(undefined, deepFreeze(parsed as T));
 }
 
 /**

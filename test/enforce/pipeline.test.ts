@@ -341,3 +341,19 @@ describe('replaying what the pipeline recorded', () => {
     }
   });
 });
+
+describe('a handed-over parse (CallInput.parsedJson)', () => {
+  it('is frozen in place and decided like a copy; a number JSON.parse read as Infinity is denied and recorded as unrecordable', async () => {
+    const sink = new MemorySink();
+    const p = new Pipeline({ policy, sink });
+    const parsed = JSON.parse('{"tool":"write_file","args":{"path":"/tmp/ok"}}') as { args: { path: string } };
+    const { verdict } = await p.decide({ request: parsed, parsedJson: true });
+    expect(verdict.allowed).toBe(true);
+    expect(Object.isFrozen(parsed.args)).toBe(true);
+    const huge = JSON.parse('{"tool":"write_file","args":{"size":1e400}}') as unknown;
+    const refused = await p.decide({ request: huge, parsedJson: true });
+    expect(refused.verdict.errors.map((e) => e.code)).toEqual(['invalid_request']);
+    expect(refused.verdict.recorded).toBe(true);
+    expect(sink.events[1]?.unrecordable).toMatch(/no JSON form/);
+  });
+});
