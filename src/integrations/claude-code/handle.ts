@@ -117,7 +117,8 @@ export class HookRuntime {
     switch (input.hook_event_name) {
       case 'PreToolUse': {
         // Whether the tool then runs is Claude Code's to say (an ask goes to the user); PostToolUse records how it went.
-        const { verdict } = await pipeline.decide({ request, agent });
+        // (The request is built from this process's own parse of the input: handed over, not copied.)
+        const { verdict } = await pipeline.decide({ request, agent, parsedJson: true });
         return { stdout: `${JSON.stringify(preToolUseOutput(verdict))}\n`, recorded: verdict.recorded, reason: verdict.reason };
       }
       case 'UserPromptSubmit': {
@@ -125,7 +126,7 @@ export class HookRuntime {
           const { verdict } = await pipeline.report({ request, agent }, { effect: 'allow', rule: null, policy: null, reason: `Prompts are recorded, not decided: no rule of the policy lists tool ${PROMPT_TOOL}.`, executed: true });
           return { stdout: '', recorded: verdict.recorded, reason: verdict.reason };
         }
-        const { verdict } = await pipeline.decide({ request, agent });
+        const { verdict } = await pipeline.decide({ request, agent, parsedJson: true });
         const block = promptOutput(verdict);
         return { stdout: block ? `${JSON.stringify(block)}\n` : '', recorded: verdict.recorded, reason: verdict.reason };
       }
