@@ -1,0 +1,128 @@
+/**
+ * The pipeline's public types: what an enforcement point hands in, configures and gets back.
+ */
+import type { AgentIdentity, DecisionSink, Request, WardenWarning } from '../decision.js';
+import type { Snapshot } from '../lib/snapshot.js';
+import type { PolicySet } from '../policy/policy-set.js';
+import type { ApprovalHandler } from './approval.js';
+import type { Verdict } from './verdict.js';
+
+/**
+ * Something that holds the current PolicySet: a PolicySet itself or a PolicyStore.
+ *
+ * @example
+ * ```ts
+ * const provider: PolicyProvider = { current: () => policySet };
+ * ```
+ */
+export interface PolicyProvider {
+  current(): PolicySet;
+}
+
+/**
+ * A check an enforcement point makes itself, outside the policy (the MCP gateway's tool pins).
+ * Runs before `decide` and again after `approve`; a refusal denies and is recorded under its own
+ * rule and policy names.
+ *
+ * @example
+ * ```ts
+ * const gate: Gate = (request) => (pinned.has(request.tool) ? null : { rule: 'mcp-pin', policy: 'warden:mcp-gateway', reason: 'not pinned' });
+ * ```
+ */
+export type Gate = (request: Readonly<Request>) => GateRefusal | null;
+
+/**
+ * Why a gate refused a call.
+ *
+ * @example
+ * ```ts
+ * const r: GateRefusal = { rule: 'mcp-pin', policy: 'warden:mcp-gateway', reason: 'the tool definition changed since it was pinned' };
+ * ```
+ */
+export interface GateRefusal {
+  rule: string;
+  policy: string;
+  reason: string;
+}
+
+/**
+ * One call, as an enforcement point hands it to the pipeline.
+ *
+ * @example
+ * ```ts
+ * const input: CallInput = { request: { tool: 'Bash', args: { command: 'ls' }, context: { host: 'claude-code', callId: 'toolu_01' } } };
+ * ```
+ */
+export interface CallInput {
+  /** `{ tool, args, context? }` as the host gave it. Anything else is an invalid request (a denial). */
+  request: unknown;
+  /** The identity the enforcement point authenticated; the pipeline's `agent` when absent. Never read from `request`. */
+  agent?: AgentIdentity;
+  /** An approval handler for this call only (the MCP gateway asks through the calling session). */
+  approvalHandler?: ApprovalHandler;
+  /** The enforcement point's own check (see {@link Gate}). */
+  gate?: Gate;
+  /**
+   * True when `request` is a fresh result of `JSON.parse` that the enforcement point hands over
+   * (the CLI's and the hook's own parse of their input): it is frozen in place instead of copied,
+   * and its canonical text is made only when something needs it. Never set it for an object
+   * anyone else can reach.
+   */
+  parsedJson?: boolean;
+  /**
+   * Set when the enforcement point already knows the request is invalid (its text is not JSON,
+   * or repeats a key): the call is denied as `invalid_request` with this reason, and recorded.
+   */
+  invalid?: string;
+}
+
+/**
+ * Options of a {@link Pipeline} (the Governor takes the same, plus nothing else).
+ *
+ * @example
+ * ```ts
+ * const options: PipelineOptions = { policy, agent: { id: 'support-bot' }, sink, approvalHandler, onWarning: (w) => console.warn(w.message) };
+ * ```
+ */
+export interface PipelineOptions {
+  /** The policy in force: a compiled PolicySet, or a PolicyStore that can hot-reload. */
+  policy: PolicySet | PolicyProvider;
+  /** The identity this enforcement point authenticated; used when a call carries none. */
+  agent?: AgentIdentity;
+  /** Context merged under each request's own context (the request's keys win). */
+  context?: Record<string, unknown>;
+  approvalHandler?: ApprovalHandler;
+  /**
+   * `handler` (default): a `require_approval` decision asks the approval handler. `defer`: the
+   * verdict stays `require_approval` and the enforcement point asks its host (Claude Code's `ask`,
+   * `warden check` reports it).
+   */
+  approval?: 'handler' | 'defer';
+  /** How long to wait for the approval handler; default 5 minutes. */
+  approvalTimeoutMs?: number;
+  /** Where decisions (and outcomes) are recorded; default an in-memory sink. */
+  sink?: DecisionSink;
+  /** What to do when a decision cannot be recorded: deny (default) or allow and warn. */
+  onAuditFailure?: 'deny' | 'allow-and-warn';
+  /** The clock for `ts` and the `now` rules see; injected so tests and replays are deterministic. */
+  clock?: () => Date;
+  /** Receives warnings (audit failures under allow-and-warn, outcomes that could not be recorded). */
+  onWarning?: (warning: WardenWarning) => void;
+  /** Makes call ids for calls whose host gave none (`context.callId`); default a random prefix per pipeline and a counter. */
+  callIds?: () => string;
+}
+
+/**
+ * A decided call: the verdict, and the snapshot the governed function must run with.
+ *
+ * @example
+ * ```ts
+ * const { verdict, snapshot } = await pipeline.decide({ request });
+ * if (verdict.allowed) run(JSON.parse(snapshot!.text).args);
+ * ```
+ */
+export interface DecidedCall {
+  verdict: Verdict;
+  /** The decided request; null when it had no JSON form (the verdict is then a denial). */
+  snapshot: Snapshot<{ args?: unknown; context?: unknown; tool?: unknown }> | null;
+}

@@ -1,0 +1,231 @@
+/**
+ * The pipeline's stages, one function each, in the order of STAGES (src/enforce/pipeline.ts).
+ * A stage returns a Promise only when it must wait.
+ */
+import { findSecrets } from '../audit/redact.js';
+import type { AgentIdentity, Decision, DecisionEvent, DecisionOutcome, Request, WardenWarning } from '../decision.js';
+import { adoptParsedJson, deepFreeze, takeSnapshot, withRequestSnapshot, type Snapshot } from '../lib/snapshot.js';
+import type { PolicySet } from '../policy/policy-set.js';
+import { approvalQuestion, askHandler, askHandlerSync, type ApprovalHandler } from './approval.js';
+import {
+  CALL_ID,
+  changedSinceSnapshot,
+  freezeDecision,
+  frozenCopy,
+  gateDecision,
+  invalidDecision,
+  isoTime,
+  isPlainJsonObject,
+  messageOf,
+  partsOf,
+  policyFailure,
+  requestDigestOf,
+  settled,
+  type CallState,
+  type Core,
+  type RequestParts,
+} from './call.js';
+
+/** snapshot: one canonical serialization of `{ tool, args, context }`, parsed back and frozen. */
+export function snapshotStage(call: CallState, core: Core): void {
+  const raw = call.input.request;
+  if (call.input.invalid !== undefined) call.invalid = String(call.input.invalid);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    call.invalid ??= 'the request must be an object { tool, args, context? }';
+    call.unrecordable = call.invalid;
+    return;
+  }
+  // Each member is read once, here; everything later reads the snapshot.
+  const parts = partsOf(raw, core.context);
+  const tool = parts.tool;
+  let snapshot: Snapshot<RequestParts>;
+  try {
+    snapshot = call.input.parsedJson === true ? adoptParsedJson<RequestParts>(parts) : takeSnapshot<RequestParts>(parts);
+  } catch (e) {
+    call.invalid ??= `the request has no JSON form (${messageOf(e)})`;
+    call.unrecordable = `the request has no JSON form (${messageOf(e)})`;
+    call.request = { tool: typeof tool === 'string' ? tool : '', args: {} };
+    return;
+  }
+  call.snapshot = snapshot;
+  const v = snapshot.value;
+  if (typeof v.tool !== 'string') {
+    // The record's tool is text; a request whose tool is not cannot be shown as it was.
+    call.unrecordable = 'request.tool is not a string';
+    call.request = { tool: '', args: {} };
+    return;
+  }
+  // invariant: `request` is exactly the snapshot's value (a sink reuses snapshot.text for it).
+  call.request = v as unknown as Request;
+}
+
+/** identify: who is acting. The enforcement point's authenticated identity, never the arguments. */
+export function identifyStage(call: CallState, core: Core): void {
+  const given = call.input.agent;
+  // An agent inside a handed-over parse (CallInput.parsedJson) is frozen in place, like the request.
+  call.agent = given === undefined ? core.agent : call.input.parsedJson === true && isPlainJsonObject(given) ? deepFreeze(given) : frozenCopy(given, 'agent');
+  const hostId = (call.request.context as Record<string, unknown> | undefined)?.callId;
+  call.id = isUsableCallId(hostId) ? hostId : core.callIds();
+}
+
+/** The host's call id is recorded as is (unredacted), so it must be an identifier and hold no secret. */
+function isUsableCallId(id: unknown): id is string {
+  if (typeof id !== 'string' || !CALL_ID.test(id)) return false;
+  try {
+    return findSecrets(id).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** gate: the enforcement point's own check (MCP pins); a refusal decides. */
+export function gateStage(call: CallState, core: Core): void {
+  if (call.report !== null && call.decision === null) {
+    call.decision = call.report;
+    return;
+  }
+  const gate = call.input.gate;
+  if (gate === undefined || call.decision !== null || call.invalid !== null || call.unrecordable !== null) return;
+  const refusal = gate(call.request);
+  if (refusal !== null) gateDecision(call, core, refusal);
+}
+
+/** decide: the policy's one pure decision function. */
+export function decideStage(call: CallState, core: Core): void {
+  if (call.decision !== null) return;
+  const policy = core.policy;
+  let set: PolicySet;
+  try {
+    set = policy.current();
+  } catch (e) {
+    call.decision = policyFailure(`the policy provider failed: ${messageOf(e)}`, '');
+    return;
+  }
+  if (call.invalid !== null) {
+    call.decision = invalidDecision(call.invalid, set.digest);
+    return;
+  }
+  const r = call.request;
+  const request: Partial<Request> = { tool: r.tool, args: r.args };
+  if (r.context !== undefined) request.context = r.context;
+  if (call.agent !== null) request.agent = call.agent as AgentIdentity;
+  // A request whose tool is not text was never shown as it was; decide on what the snapshot holds.
+  const decided = set.decide(call.unrecordable === null ? request : (call.snapshot?.value ?? request), { now: call.now });
+  call.decision = freezeDecision(decided);
+}
+
+/** approve: a require_approval decision asks the approval handler (or is deferred to the host). */
+export function approveStage(call: CallState, core: Core): void | Promise<void> {
+  const decision = call.decision as Decision;
+  if (decision.effect !== 'require_approval') return;
+  const config = core;
+  if (config.defer) return;
+  const digest = requestDigestOf(call);
+  const handler = call.input.approvalHandler ?? config.approve;
+  const question = approvalQuestion(decision, call.request, call.agent, digest, call.id, handler);
+  if ('outcome' in question) {
+    call.approval = question.outcome;
+    return;
+  }
+  if (call.sync) {
+    const outcome = askHandlerSync(handler as ApprovalHandler, question.ask);
+    call.approval = outcome.approved && changedSinceSnapshot(call, core) ? { approved: false, reason: 'the request changed while approval was pending; the approval does not cover it', requestDigest: outcome.requestDigest } : outcome;
+    return;
+  }
+  call.waited = true;
+  return askHandler(handler as ApprovalHandler, question.ask, config.approvalTimeoutMs).then((outcome) => {
+    // invariant: an approval covers exactly the request that was shown; a caller that runs its own
+    // objects after check() must not run something changed while approval was pending.
+    call.approval = outcome.approved && changedSinceSnapshot(call, core) ? { approved: false, reason: 'the request changed while approval was pending; the approval does not cover it', requestDigest: outcome.requestDigest } : outcome;
+  });
+}
+
+/** recheck: after an approval wait, the enforcement point's gate is asked again (a pin may have changed). */
+export function recheckStage(call: CallState, core: Core): void {
+  const gate = call.input.gate;
+  if (gate === undefined || !call.waited || call.approval?.approved !== true) return;
+  const refusal = gate(call.request);
+  if (refusal !== null) {
+    call.approval = undefined;
+    gateDecision(call, core, refusal);
+  }
+}
+
+/** record: the one event builder; the call is answered only after its record is written. */
+export function recordStage(call: CallState, core: Core): void | Promise<void> {
+  ensureRecordable(call);
+  const event = buildEvent(call);
+  const sink = core.sink;
+  const snapshot = call.unrecordable === null ? call.snapshot : null;
+  if (call.sync) {
+    try {
+      if (typeof sink.writeSync !== 'function') throw new Error('the decision sink cannot record synchronously; govern an async function instead');
+      if (snapshot === null) sink.writeSync(event);
+      else withRequestSnapshot(event, snapshot, () => (sink.writeSync as (e: DecisionEvent) => void).call(sink, event));
+      call.recorded = true;
+    } catch (e) {
+      auditFailed(call, core, e);
+    }
+    return;
+  }
+  let pending: Promise<void>;
+  try {
+    pending = snapshot === null ? sink.write(event) : withRequestSnapshot(event, snapshot, () => sink.write(event));
+  } catch (e) {
+    auditFailed(call, core, e);
+    return;
+  }
+  return Promise.resolve(pending).then(
+    () => {
+      call.recorded = true;
+    },
+    (e: unknown) => auditFailed(call, core, e),
+  );
+}
+
+// --- helpers ------------------------------------------------------------------------------
+
+/**
+ * An adopted snapshot (see CallInput.parsedJson) has no text yet. A request the policy accepted
+ * holds only plain JSON values, so its text can always be made; one refused as invalid may not
+ * have a JSON form (a number JSON.parse read as Infinity), and is then recorded as unrecordable.
+ */
+function ensureRecordable(call: CallState): void {
+  if (call.snapshot === null || call.unrecordable !== null || call.input.parsedJson !== true) return;
+  if (!(call.decision?.errors.some((e) => e.code === 'invalid_request') ?? false)) return;
+  try {
+    void call.snapshot.profile;
+  } catch (e) {
+    call.unrecordable = `the request has no JSON form (${messageOf(e)})`;
+    const tool = call.snapshot.value.tool;
+    call.request = { tool: typeof tool === 'string' ? tool : '', args: {} };
+  }
+}
+
+/** Builds the decision event: the only place an event is made. */
+function buildEvent(call: CallState): DecisionEvent {
+  const decision = call.decision as Decision;
+  const final = settled(call);
+  const outcome: DecisionOutcome = { executed: call.report === null ? final.allowed : call.reportExecuted, effect: final.effect, reason: final.reason };
+  if (call.approval !== undefined) outcome.approval = call.approval;
+  const event: DecisionEvent = {
+    ts: isoTime(call.now),
+    call: call.id,
+    agent: call.agent as AgentIdentity | null,
+    request: call.request,
+    decision,
+    outcome,
+  };
+  if (call.unrecordable !== null) event.unrecordable = call.unrecordable;
+  return Object.freeze(event);
+}
+
+function auditFailed(call: CallState, core: Core, e: unknown): void {
+  const why = messageOf(e);
+  call.auditError = why;
+  if (core.onAuditFailure === 'allow-and-warn') {
+    const warning: WardenWarning = { code: 'audit_failure', message: `The decision could not be recorded (${why}); allowed anyway because onAuditFailure is allow-and-warn.` };
+    call.warnings.push(warning);
+    core.warn(warning);
+  }
+}
