@@ -78,16 +78,18 @@ describe('tailAuditLog', () => {
     await sink.write(decisionEvent(0));
     const controller = new AbortController();
     const seen: AuditRecord[] = [];
+    let following: () => void = () => undefined;
+    const tailing = new Promise<void>((r) => (following = r));
     const done = (async () => {
       for await (const r of tailAuditLog(sink.path, { follow: true, lines: 10, signal: controller.signal, pollMs: 5 })) {
         seen.push(r);
+        following();
         if (seen.length === 20) controller.abort();
       }
     })();
-    for (let i = 1; i < 20; i++) {
-      await sink.write(decisionEvent(i));
-      await new Promise((r) => setTimeout(r, 3));
-    }
+    // The tail has read what was there; everything from now on it must follow (across a rotation).
+    await tailing;
+    for (let i = 1; i < 20; i++) await sink.write(decisionEvent(i));
     await done;
     await sink.close();
     expect(seen.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));

@@ -69,14 +69,10 @@ describe('approval failures deny', () => {
   });
 
   it('a handler that never answers denies after approvalTimeoutMs', async () => {
-    const started = Date.now();
     const v = await governor(() => new Promise(() => undefined), { approvalTimeoutMs: 50 }).check({ tool: 'pay', args: { amount: 5 } });
-    const took = Date.now() - started;
     expect(v.allowed).toBe(false);
     expect(v.effect).toBe('deny');
     expect(v.approval?.reason).toBe('the approval handler did not answer within 50 ms');
-    expect(took).toBeGreaterThanOrEqual(45);
-    expect(took).toBeLessThan(5000);
   });
 
   it('a handler that answers true only after the timeout still denies', async () => {
@@ -193,8 +189,16 @@ describe('approval is bound to the exact request', () => {
   it('args mutated by the caller while approval is pending are denied', async () => {
     const args: Record<string, unknown> = { amount: 5 };
     let release: (v: unknown) => void = () => undefined;
-    const pending = governor(() => new Promise((r) => (release = r))).check({ tool: 'pay', args });
-    await new Promise((r) => setTimeout(r, 5));
+    let asked: () => void = () => undefined;
+    const handlerCalled = new Promise<void>((r) => (asked = r));
+    const pending = governor(
+      () =>
+        new Promise((r) => {
+          release = r;
+          asked();
+        }),
+    ).check({ tool: 'pay', args });
+    await handlerCalled;
     args.amount = 5_000_000;
     release(true);
     const v = await pending;

@@ -441,10 +441,9 @@ describe('k8sFacet: contract', () => {
 
   it('checks duplicate keys of a large map in linear time', () => {
     const data = Array.from({ length: 30_000 }, (_, i) => `  k${i}: v`).join('\n');
-    const t0 = performance.now();
+    // A quadratic check of 30,000 keys would not finish within the test's timeout.
     const f = k8sFacet(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n${data}\n`);
     expect(f.parsed).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
   it('refuses deeply nested flow collections before parsing them', () => {

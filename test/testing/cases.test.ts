@@ -92,10 +92,8 @@ describe('the PolicyTest format', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i <= 8; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
     const text = `apiVersion: warden/v1\nkind: PolicyTest\ncases:\n  - name: bomb\n    request:\n      tool: t\n      args:\n${lines.map((l) => `        ${l}`).join('\n')}\n    expect: { effect: deny }\n`;
-    const started = Date.now();
     const errs = errorsOf(text);
     expect(errs.map((e) => e.code)).toEqual(['too_large']);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('refuses data nested deeper than 64 levels, with the position of the deepest value', () => {
