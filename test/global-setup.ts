@@ -1,9 +1,10 @@
 /**
  * Builds the CLI once for the whole test run, into a private temp dir (never dist/), and hands
- * its path to every test file through `inject('wardenCli')`. Removed when the run ends.
+ * its path to every test file through `inject('wardenCli')`. Removed when the run ends, when it
+ * also checks that no test wrote into the checkout.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,8 @@ declare module 'vitest' {
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export default function setup(project: TestProject): () => void {
+  // Tests never write into the checkout: whatever appears at its top level during the run is a failure.
+  const before = new Set(readdirSync(ROOT));
   const build = mkdtempSync(join(tmpdir(), 'warden-cli-build-'));
   // The built CLI resolves its dependencies and the demo policy relative to itself.
   symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
@@ -28,5 +31,9 @@ export default function setup(project: TestProject): () => void {
   const main = join(build, 'dist', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`the CLI did not build (${main} is missing):\n${r.stdout}${r.stderr}`);
   project.provide('wardenCli', main);
-  return () => rmSync(build, { recursive: true, force: true });
+  return () => {
+    rmSync(build, { recursive: true, force: true });
+    const added = readdirSync(ROOT).filter((name) => !before.has(name));
+    if (added.length > 0) throw new Error(`tests wrote into the checkout: ${added.join(', ')} appeared in ${ROOT}; write under a temporary directory instead`);
+  };
 }

@@ -418,9 +418,11 @@ describe.concurrent('warden init', () => {
 });
 
 describe.concurrent('warden demo', () => {
-  it('exits 0 and shows allows, denies and an approval', async () => {
-    const r = await warden(['demo']);
+  it('exits 0 and shows allows, denies and an approval (recording under its own working directory, not the checkout)', async () => {
+    const cwd = tempDir();
+    const r = await warden(['demo'], undefined, cwd);
     expect(r.code).toBe(0);
+    expect(existsSync(join(cwd, '.warden', 'audit'))).toBe(true);
     expect(r.stdout).toContain('ALLOW');
     expect(r.stdout).toContain('DENY');
     expect(r.stdout).toContain('Approved.');
