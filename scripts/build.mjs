@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/**
+ * The package build: type declarations from tsc, JavaScript from esbuild.
+ *
+ * Why a bundle: a Warden process is often short-lived (the Claude Code hook runs once per tool
+ * call, `warden check` once per request), and loading ~200 small files (ours and yaml's, cel-js's,
+ * unbash's) cost more than running the decision. esbuild builds every public entry (each subpath
+ * export and the `warden` command) in one pass with code splitting, so each entry and each
+ * `await import()` loads only the chunks it needs, and entries share chunks (one copy of the
+ * policy engine, one class identity).
+ *
+ * The pure-JavaScript libraries the engine uses are bundled in (see BUNDLED); the rest stay
+ * ordinary dependencies resolved from node_modules (see EXTERNAL: WebAssembly, very large or
+ * optional packages, peers). A bare import of anything else fails the build, so a dependency is
+ * never bundled by accident. The licences of the bundled packages are copied into
+ * dist/THIRD_PARTY_LICENSES.txt.
+ *
+ * Usage: node scripts/build.mjs [--out <dir>] [--no-types]
+ *   --out       where to write (default: dist); tests build into a private temporary directory
+ *   --no-types  skip the declaration files (tests need only the JavaScript)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+/** Bundled into dist (pure JavaScript, loaded on the decision path). Their own dependencies come along. */
+export const BUNDLED = ['@marcbachmann/cel-js', 'commander', 'ipaddr.js', 're2js', 'tldts', 'tldts-core', 'unbash', 'yaml'];
+
+/** Resolved from node_modules at run time: runtime dependencies that are not bundled, and peers. */
+export const EXTERNAL = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+
+function parseArgs(argv) {
+  const out = { outDir: join(ROOT, 'dist'), types: true };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out') out.outDir = resolve(argv[++i]);
+    else if (argv[i] === '--no-types') out.types = false;
+    else throw new Error(`build: unknown argument ${argv[i]}`);
+  }
+  return out;
+}
+
+/** Every public entry: each subpath export's JavaScript file and the `warden` binary, mapped back to src. */
+function entryPoints() {
+  const outputs = new Set([pkg.bin.warden]);
+  for (const target of Object.values(pkg.exports)) if (typeof target === 'object' && target.import) outputs.add(target.import);
+  const entries = {};
+  for (const out of outputs) {
+    const m = /^\.\/dist\/(.+)\.js$/.exec(out);
+    if (!m) throw new Error(`build: ${out} is not a ./dist/*.js path`);
+    const src = join(ROOT, 'src', `${m[1]}.ts`);
+    if (!existsSync(src)) throw new Error(`build: ${out} has no source ${relative(ROOT, src)}`);
+    entries[m[1]] = src;
+  }
+  return entries;
+}
+
+/** Fails on a bare import that is neither bundled nor external (a dev dependency reached by accident). */
+const onlyKnownPackages = {
+  name: 'only-known-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { external: true };
+      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      if (EXTERNAL.includes(name)) return { external: true };
+      const inPackage = BUNDLED.includes(name) || args.importer.includes(`${join('node_modules', '')}`);
+      if (!inPackage) return { errors: [{ text: `"${args.path}" is neither a bundled nor a runtime dependency (scripts/build.mjs)` }] };
+      return undefined;
+    });
+  },
+};
+
+async function main() {
+  const { outDir, types } = parseArgs(process.argv.slice(2));
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  if (types) {
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--emitDeclarationOnly', '--declarationMap', 'false', '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' });
+    if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  }
+  const result = await build({
+    entryPoints: entryPoints(),
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22.12',
+    chunkNames: 'chunks/[name]-[hash]',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+    plugins: [onlyKnownPackages],
+    // Bundled CommonJS packages (yaml, tldts) call require() for Node built-ins.
+    banner: { js: "import { createRequire as __wardenRequire } from 'node:module';\nconst require = __wardenRequire(import.meta.url);" },
+  });
+  writeFileSync(join(outDir, 'THIRD_PARTY_LICENSES.txt'), licences(result.metafile));
+  const main = join(outDir, 'cli', 'main.js');
+  if (!readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node')) throw new Error('build: dist/cli/main.js lost its #! line');
+}
+
+/** The licence text of every package whose code is in the bundle. */
+function licences(metafile) {
+  const names = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) names.add(m[1]);
+  }
+  const parts = [];
+  for (const name of [...names].sort()) {
+    const dir = join(ROOT, 'node_modules', name);
+    const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    parts.push(`${name}@${meta.version} (${meta.license ?? 'see below'})\n\n${file ? readFileSync(join(dir, file), 'utf8').trim() : '(no licence file shipped)'}\n`);
+  }
+  return `Third-party code bundled into agent-warden's dist/ (scripts/build.mjs).\n\n${parts.join(`\n${'-'.repeat(72)}\n\n`)}`;
+}
+
+await main();
