@@ -20,6 +20,7 @@
  *   --no-types  skip the declaration files (tests need only the JavaScript)
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +75,21 @@ const onlyKnownPackages = {
   },
 };
 
+/** A digest of everything that decides what the bundle does: the sources and the locked dependency tree. */
+function buildId() {
+  const h = createHash('sha256');
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith('.ts')) h.update(`${relative(ROOT, full)}\0`).update(readFileSync(full)).update('\0');
+    }
+  };
+  walk(join(ROOT, 'src'));
+  h.update(readFileSync(join(ROOT, 'package-lock.json')));
+  return h.digest('hex').slice(0, 16);
+}
+
 async function main() {
   const { outDir, types } = parseArgs(process.argv.slice(2));
   rmSync(outDir, { recursive: true, force: true });
@@ -91,12 +107,13 @@ async function main() {
     platform: 'node',
     target: 'node22.12',
     chunkNames: 'chunks/[name]-[hash]',
-    sourcemap: 'linked',
-    sourcesContent: false,
+    // No source maps: Node scans every chunk for one at load, and the install carries them. The
+    // bundle is not minified, so stack traces keep their function names.
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
     plugins: [onlyKnownPackages],
+    define: { __WARDEN_BUILD_ID__: JSON.stringify(buildId()) },
     // Bundled CommonJS packages (yaml, tldts) call require() for Node built-ins.
     banner: { js: "import { createRequire as __wardenRequire } from 'node:module';\nconst require = __wardenRequire(import.meta.url);" },
   });

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 /** The `warden` command line. Each subcommand lives in its own file, thin over the library. */
+import { enableCodeCache } from './code-cache.js';
 import { chosenCommand, COMMANDS, registerCommandList } from './commands.js';
 import { EXIT } from './output.js';
 import { VERSION } from '../version.js';
+
+// Before any command's code loads, so its compiled bytecode comes from (and goes to) the cache.
+enableCodeCache(process.env);
 
 // The Claude Code hook runs once per tool call: it skips the argument parser entirely.
 if (process.argv[2] === 'hook') {

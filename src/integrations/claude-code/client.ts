@@ -67,8 +67,8 @@ export async function runClaudeCodeHook(opts: HookRunOptions, io: HookIo): Promi
     const text = await readAll(io.stdin);
     const config = resolveHookConfig(opts, io.env, io.cwd);
     result = await dispatch(JSON.stringify({ v: 1, config, input: text }), opts, io, async () => {
-      const { HookRuntime } = await import('./handle.js');
-      return new HookRuntime().handle(text, config);
+      const [{ HookRuntime }, { compiledPolicyCacheFromEnv }] = await Promise.all([import('./handle.js'), import('../../enforce/compiled-cache.js')]);
+      return new HookRuntime({ compiledCache: compiledPolicyCacheFromEnv(io.env) }).handle(text, config);
     });
   } catch (e) {
     result = { exitCode: 2, stdout: '', stderr: `warden: ${e instanceof Error ? e.message : String(e)}\n` };
