@@ -47,7 +47,8 @@ function parseArgs(argv) {
 
 /** Every public entry: each subpath export's JavaScript file and the `warden` binary, mapped back to src. */
 function entryPoints() {
-  const outputs = new Set([pkg.bin.warden]);
+  // The hook server's process entry (started by path, see server-address.ts) is an entry too.
+  const outputs = new Set([pkg.bin.warden, './dist/integrations/claude-code/server-main.js']);
   for (const target of Object.values(pkg.exports)) if (typeof target === 'object' && target.import) outputs.add(target.import);
   const entries = {};
   for (const out of outputs) {
