@@ -20,6 +20,7 @@
  *   --no-types  skip the declaration files (tests need only the JavaScript)
  */
 import { spawnSync } from 'node:child_process';
+import process from 'node:process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
