@@ -114,6 +114,11 @@ async function main() {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
+    // Prefer each bundled package's ES module build: esbuild then hoists it into the chunk instead of
+    // wrapping a CommonJS module and copying its exports at load. yaml's ES build is its "browser"
+    // one: the same parser, without the Node-only debug logging (LOG_TOKENS, LOG_STREAM).
+    mainFields: ['module', 'main'],
+    alias: { yaml: join(ROOT, 'node_modules', 'yaml', 'browser', 'index.js') },
     plugins: [onlyKnownPackages],
     define: { __WARDEN_BUILD_ID__: JSON.stringify(buildId()) },
     // Bundled CommonJS packages (yaml, tldts) call require() for Node built-ins.
