@@ -99,6 +99,7 @@ async function main() {
   if (types) {
     const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--emitDeclarationOnly', '--declarationMap', 'false', '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' });
     if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+    checkDeclarations(outDir);
   }
   const result = await build({
     entryPoints: entryPoints(),
@@ -127,6 +128,36 @@ async function main() {
   writeFileSync(join(outDir, 'THIRD_PARTY_LICENSES.txt'), licences(result.metafile));
   const main = join(outDir, 'cli', 'main.js');
   if (!readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node')) throw new Error('build: dist/cli/main.js lost its #! line');
+}
+
+/**
+ * The public declarations (each export's `types`, and what they import) may name only Node's
+ * modules, runtime dependencies and peers: a bundled package is not installed for users, so a type
+ * imported from it would not resolve in their type check.
+ */
+function checkDeclarations(outDir) {
+  const problems = [];
+  for (const target of Object.values(pkg.exports)) {
+    if (typeof target !== 'object' || !target.types) continue;
+    const stack = [join(outDir, target.types.replace(/^\.\/dist\//, ''))];
+    const seen = new Set();
+    while (stack.length > 0) {
+      const file = stack.pop();
+      if (seen.has(file) || !existsSync(file)) continue;
+      seen.add(file);
+      // Comments (TSDoc examples) import things too; only the declarations count.
+      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+      for (const m of code.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+        const spec = m[1];
+        if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec.replace(/\.js$/, '.d.ts')));
+        else if (!spec.startsWith('node:')) {
+          const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+          if (!EXTERNAL.includes(name)) problems.push(`${relative(outDir, file)} imports "${spec}", which users do not install`);
+        }
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(`build: public declarations reach bundled packages:\n  ${[...new Set(problems)].join('\n  ')}`);
 }
 
 /** The licence text of every package whose code is in the bundle. */

@@ -13,7 +13,7 @@ import { sha256Hex } from '../lib/hash.js';
 import { PolicyLoadError, type PolicyIssue } from './issues.js';
 import type { RequestLimits } from './limits.js';
 import { PolicySet, type PolicyInfo } from './policy-set.js';
-import type { SourcePos } from './yaml-reader.js';
+import type { SourcePos } from './source-pos.js';
 import type { Effect } from '../decision.js';
 import { FACET_FUNCTIONS } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
