@@ -9,17 +9,17 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLAUDE_CODE_STARTER_POLICY } from '../../src/integrations/claude-code/starter-policy.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/cli', import.meta.url));
-let cli: { main: string; cleanup: () => void };
+let main = '';
 let dir = '';
 let tracer = '';
 
 beforeAll(() => {
-  cli = buildCli();
+  // The CLI built once for the run by test/global-setup.ts (scripts/build.mjs).
+  main = inject('wardenCli');
   dir = mkdtempSync(join(tmpdir(), 'warden-lazy-'));
   tracer = join(dir, 'trace.mjs');
   // Lists every file: URL the process loads, one per line, in $TRACE_OUT.
@@ -30,10 +30,9 @@ import { appendFileSync } from 'node:fs';
 registerHooks({ load(url, context, next) { if (url.startsWith('file:')) appendFileSync(process.env.TRACE_OUT, url + '\\n'); return next(url, context); } });
 `,
   );
-}, 180_000);
+});
 
 afterAll(() => {
-  cli?.cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -42,7 +41,7 @@ function traced(args: string[], options: { input?: string; env?: Record<string, 
   const out = join(dir, `trace-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(out, '');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tracer, cli.main, ...args], { cwd: options.cwd ?? dir, env: { PATH: process.env.PATH ?? '', HOME: dir, TRACE_OUT: out, ...options.env } });
+    const child = spawn(process.execPath, ['--import', tracer, main, ...args], { cwd: options.cwd ?? dir, env: { PATH: process.env.PATH ?? '', HOME: dir, TRACE_OUT: out, ...options.env } });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.resume();
