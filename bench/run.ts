@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   check: () => import('./check.js'),
   replay: () => import('./replay.js'),
   hook: () => import('./hook.js'),
+  startup: () => import('./startup.js'),
 };
 
 const wanted = process.argv.slice(2);

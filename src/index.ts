@@ -19,7 +19,9 @@ export { GovernanceDenied } from './enforce/denied.js';
 export { MemorySink } from './enforce/memory-sink.js';
 export type { DecisionSink, DecisionEvent, DecisionOutcome, Outcome, OutcomeEvent, WardenWarning } from './decision.js';
 export type { Verdict, ApprovalOutcome } from './enforce/verdict.js';
-export { loadPolicyFiles, readPolicySources } from './enforce/load-files.js';
+export { loadPolicyFiles, readPolicySources, type LoadOptions } from './enforce/load-files.js';
+export { CompiledPolicyCache, compiledPolicyCacheFromEnv, type CacheStatus } from './enforce/compiled-cache.js';
+export { wardenCacheDir } from './enforce/cache-dir.js';
 export { PolicyStore, type PolicyStoreOptions, type ReloadResult } from './enforce/policy-store.js';
 export { VERSION } from './version.js';
 export {

@@ -6,6 +6,7 @@ import { openFileAuditSink } from '../audit/file-sink.js';
 import { loadPrivateKey } from '../audit/keys.js';
 import type { AgentIdentity, Decision, DecisionSink } from '../decision.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
+import { compiledPolicyCacheFromEnv } from '../enforce/compiled-cache.js';
 import { Pipeline, type CallInput } from '../enforce/pipeline.js';
 import { WardenError } from '../errors.js';
 import { parseJsonText } from '../lib/json-text.js';
@@ -49,7 +50,7 @@ async function runCheck(opts: CheckOptions): Promise<number> {
       throw new WardenError('ERR_USAGE', 'Give a request: --request <file> (or - for standard input), or --requests <file.jsonl> for a batch.');
     }
     const now = parseNow(opts.now);
-    const set = await loadPolicyFiles(opts.policy);
+    const set = await loadPolicyFiles(opts.policy, { cache: compiledPolicyCacheFromEnv(process.env) });
     if (opts.signingKey !== undefined && opts.audit === undefined) throw new WardenError('ERR_USAGE', '--signing-key needs --audit <path>: it signs checkpoints of that log.');
     const signingKey = opts.signingKey === undefined ? undefined : await loadPrivateKey(opts.signingKey);
     const sink = opts.audit === undefined ? null : await openFileAuditSink({ path: opts.audit, ...(signingKey ? { signingKey } : {}) });

@@ -1,29 +1,66 @@
 /**
  * Every `warden` subcommand, loaded on demand: running one command imports only its module, so a
- * cold start (a hook invoked once per tool call) pays for nothing else.
+ * cold start pays for nothing else. `warden --help` lists the commands from this table alone,
+ * without importing any of them (a test keeps each entry's arguments equal to its command's).
  */
 import type { Command } from 'commander';
 
-/** A subcommand: its name and how to load its registration. */
+/** A subcommand: its name, what the list shows, and how to load its registration. */
 export interface CommandEntry {
   name: string;
+  /** Its arguments as commander writes them (`<paths...>`), shown after the name in the list. */
+  args: string;
+  /** One line for `warden --help`; the command's own help has the full description. */
+  summary: string;
   load: () => Promise<(program: Command) => void>;
 }
 
 /** The subcommands, in the order help lists them. Add one line per command. */
-export const COMMANDS: CommandEntry[] = [
-  { name: 'check', load: async () => (await import('./check.js')).registerCheckCommand },
-  { name: 'explain', load: async () => (await import('./explain.js')).registerExplainCommand },
-  { name: 'test', load: async () => (await import('./test.js')).registerTestCommand },
-  { name: 'lint', load: async () => (await import('./lint.js')).registerLintCommand },
-  { name: 'diff', load: async () => (await import('./diff.js')).registerDiffCommand },
-  { name: 'init', load: async () => (await import('./init.js')).registerInitCommand },
-  { name: 'demo', load: async () => (await import('./demo.js')).registerDemoCommand },
-  { name: 'audit', load: async () => (await import('./audit.js')).registerAuditCommand },
-  { name: 'keygen', load: async () => (await import('./keygen.js')).registerKeygenCommand },
-  { name: 'replay', load: async () => (await import('./replay.js')).registerReplayCommand },
-  { name: 'mcp-proxy', load: async () => (await import('./mcp-proxy.js')).registerMcpProxyCommand },
-  { name: 'mcp-pin', load: async () => (await import('./mcp-pin.js')).registerMcpPinCommand },
-  { name: 'convert', load: async () => (await import('./convert.js')).registerConvertCommand },
-  { name: 'hook', load: async () => (await import('./hook.js')).registerHookCommand },
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'check', args: '', summary: 'decide a request (or a JSONL batch) against a policy', load: async () => (await import('./check.js')).registerCheckCommand },
+  { name: 'explain', args: '', summary: 'show every rule considered for a request and why', load: async () => (await import('./explain.js')).registerExplainCommand },
+  { name: 'test', args: '<policy...>', summary: 'run test cases against policies', load: async () => (await import('./test.js')).registerTestCommand },
+  { name: 'lint', args: '<paths...>', summary: 'check policy files: errors, warnings and static analysis', load: async () => (await import('./lint.js')).registerLintCommand },
+  { name: 'diff', args: '[paths...]', summary: 'compare two policy versions and the decisions that move', load: async () => (await import('./diff.js')).registerDiffCommand },
+  { name: 'init', args: '[target]', summary: 'write starter files (a policy, or the Claude Code hook)', load: async () => (await import('./init.js')).registerInitCommand },
+  { name: 'demo', args: '', summary: 'run a scripted agent under a policy and show each decision', load: async () => (await import('./demo.js')).registerDemoCommand },
+  { name: 'audit', args: '', summary: 'verify, inspect and query tamper-evident audit logs', load: async () => (await import('./audit.js')).registerAuditCommand },
+  { name: 'keygen', args: '', summary: 'create the key pair that signs audit checkpoints', load: async () => (await import('./keygen.js')).registerKeygenCommand },
+  { name: 'replay', args: '<logs...>', summary: 're-decide recorded requests under a candidate policy', load: async () => (await import('./replay.js')).registerReplayCommand },
+  { name: 'mcp-proxy', args: '[command...]', summary: 'run an MCP gateway that decides every tools/call', load: async () => (await import('./mcp-proxy.js')).registerMcpProxyCommand },
+  { name: 'mcp-pin', args: '[command...]', summary: "record an MCP server's tool definitions in the lock file", load: async () => (await import('./mcp-pin.js')).registerMcpPinCommand },
+  { name: 'convert', args: '<paths...>', summary: 'print AGT policies as equivalent warden/v1 YAML', load: async () => (await import('./convert.js')).registerConvertCommand },
+  { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
 ];
+
+/**
+ * The entry whose full registration `argv` (the arguments after `warden`) needs, or undefined
+ * when it names none (`--help`, `help` alone, an unknown command): then only the list is needed.
+ *
+ * @example
+ * ```ts
+ * chosenCommand(['check', '--policy', 'p.yaml'])?.name; // 'check'
+ * chosenCommand(['help', 'lint'])?.name;                // 'lint'
+ * chosenCommand(['--help']);                            // undefined
+ * ```
+ */
+export function chosenCommand(argv: readonly string[]): CommandEntry | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/**
+ * Registers every command as a stub that only lists (name, arguments, summary): enough for
+ * `warden --help` and for commander's "unknown command" suggestions, and imports nothing.
+ *
+ * @example
+ * ```ts
+ * registerCommandList(program, COMMANDS.filter((c) => c.name !== 'check'));
+ * ```
+ */
+export function registerCommandList(program: Command, entries: readonly CommandEntry[]): void {
+  for (const entry of entries) {
+    program.command(entry.args === '' ? entry.name : `${entry.name} ${entry.args}`).summary(entry.summary);
+  }
+}

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 /** The `warden` command line. Each subcommand lives in its own file, thin over the library. */
-import { COMMANDS } from './commands.js';
+import { enableCodeCache } from './code-cache.js';
+import { chosenCommand, COMMANDS, registerCommandList } from './commands.js';
 import { EXIT } from './output.js';
 import { VERSION } from '../version.js';
+
+// Before any command's code loads, so its compiled bytecode comes from (and goes to) the cache.
+enableCodeCache(process.env);
 
 // The Claude Code hook runs once per tool call: it skips the argument parser entirely.
 if (process.argv[2] === 'hook') {
@@ -33,10 +37,10 @@ async function runCommandLine(): Promise<void> {
       process.exit(err.exitCode === 0 ? 0 : EXIT.invalid);
     });
 
-  // Load only the command being run; load them all for help or an unknown command.
-  const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  const chosen = COMMANDS.find((c) => c.name === first);
-  for (const entry of chosen ? [chosen] : COMMANDS) (await entry.load())(program);
+  // Load only the command being run; the others are listed from the table without loading them.
+  const chosen = chosenCommand(process.argv.slice(2));
+  if (chosen) (await chosen.load())(program);
+  registerCommandList(program, COMMANDS.filter((c) => c !== chosen));
 
   await program.parseAsync(process.argv);
 }

@@ -3,11 +3,25 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { stagePolicy, type CompileOptions, type PolicySource } from '../policy/compile.js';
+import type { CompileOptions, PolicySource } from '../policy/compile.js';
 import { PolicyLoadError } from '../policy/issues.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { loadSqlParsers, type SqlDialect, type SqlParsers } from '../facets/sql-parsers.js';
 import { fsRealpathResolver } from './realpath-resolver.js';
+import type { CompiledPolicyCache } from './compiled-cache.js';
+
+/**
+ * Options of {@link loadPolicyFiles}: the compile options, and the on-disk compiled-policy cache
+ * to use (none by default; `compiledPolicyCacheFromEnv(process.env)` is the command line's).
+ *
+ * @example
+ * ```ts
+ * const options: LoadOptions = { cache: CompiledPolicyCache.open('/var/cache/warden/policies') };
+ * ```
+ */
+export interface LoadOptions extends CompileOptions {
+  cache?: CompiledPolicyCache | null;
+}
 
 /** File extensions read from a policy directory. */
 export const POLICY_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -29,8 +43,12 @@ const MAX_FILES = 10_000;
  * ```
  * @throws PolicyLoadError when a path is missing, a directory holds no policy, or any source fails to load.
  */
-export async function loadPolicyFiles(paths: readonly string[], options: CompileOptions = {}): Promise<PolicySet> {
-  const staged = stagePolicy(await readPolicySources(paths), [], { resolver: fsRealpathResolver, ...options });
+export async function loadPolicyFiles(paths: readonly string[], options: LoadOptions = {}): Promise<PolicySet> {
+  const { cache, ...compileOptions } = options;
+  const sources = await readPolicySources(paths);
+  const resolved = { resolver: fsRealpathResolver, ...compileOptions };
+  // The compiler (and the YAML parser) loads on demand: a cache hit needs neither.
+  const staged = cache ? (await cache.stage(sources, [], resolved)).staged : (await import('../policy/compile.js')).stagePolicy(sources, [], resolved);
   const sql = await sqlParsersFor(staged.sqlDialects, options.sqlParsers);
   return 'error' in sql ? staged.complete(options.sqlParsers, sql.error) : staged.complete(sql.parsers);
 }

@@ -712,184 +712,195 @@ const authCanI: Handler = (ctx) => {
 const wait: Handler = (ctx) => targetsOrFile(ctx, ctx.args, () => 'watch');
 const applyView: Handler = (ctx) => targetsOrFile(ctx, ctx.args, readVerb(false));
 
-const ROOT: CommandSpec = build('', '', {
-  children: {
-    get: {
-      flags: [...PRINT, 'no-headers', 'show-labels', 'show-kind', 'L|label-columns=v', 'sort-by=v', 'server-print',
-        'use-openapi-print-columns', ...FILE, 'raw=v', 'w|watch', 'watch-only', 'output-watch-events', 'chunk-size=v',
-        'ignore-not-found', 'l|selector=v', 'field-selector=v', 'A|all-namespaces', 'subresource=v'],
-      handler: get,
-    },
-    describe: { flags: [...FILE, 'l|selector=v', 'A|all-namespaces', 'show-events', 'chunk-size=v'], handler: describe },
-    create: {
-      flags: [...FILE, ...PRINT, 'edit', 'raw=v', 'windows-line-endings', 'save-config', 'l|selector=v', 'validate=?',
-        'dry-run=?', 'field-manager=v', 'record'],
-      handler: create,
-      children: {
-        clusterrole: { flags: [...CREATE_SUB, 'verb=v', 'resource=v', 'resource-name=v', 'non-resource-url=v', 'aggregation-rule=v'], handler: createNamed('rbac.authorization.k8s.io', 'clusterroles') },
-        clusterrolebinding: { flags: [...CREATE_SUB, 'clusterrole=v', 'user=v', 'group=v', 'serviceaccount=v'], handler: createNamed('rbac.authorization.k8s.io', 'clusterrolebindings') },
-        configmap: { aliases: ['cm'], flags: [...CREATE_SUB, 'from-file=v', 'from-literal=v', 'from-env-file=v', 'append-hash'], handler: createNamed('', 'configmaps') },
-        cronjob: { aliases: ['cj'], flags: [...CREATE_SUB, 'image=v', 'schedule=v', 'restart=v'], handler: createNamed('batch', 'cronjobs') },
-        deployment: { aliases: ['deploy'], flags: [...CREATE_SUB, 'image=v', 'port=v', 'r|replicas=v'], handler: createNamed('apps', 'deployments') },
-        ingress: { aliases: ['ing'], flags: [...CREATE_SUB, 'class=v', 'rule=v', 'default-backend=v', 'annotation=v'], handler: createNamed('networking.k8s.io', 'ingresses') },
-        job: { flags: [...CREATE_SUB, 'image=v', 'from=v'], handler: createNamed('batch', 'jobs', readFrom) },
-        namespace: { aliases: ['ns'], flags: CREATE_SUB, handler: createNamed('', 'namespaces') },
-        poddisruptionbudget: { aliases: ['pdb'], flags: [...CREATE_SUB, 'min-available=v', 'max-unavailable=v', 'selector=v'], handler: createNamed('policy', 'poddisruptionbudgets') },
-        priorityclass: { aliases: ['pc'], flags: [...CREATE_SUB, 'value=v', 'global-default', 'description=v', 'preemption-policy=v'], handler: createNamed('scheduling.k8s.io', 'priorityclasses') },
-        quota: { aliases: ['resourcequota'], flags: [...CREATE_SUB, 'hard=v', 'scopes=v'], handler: createNamed('', 'resourcequotas') },
-        role: { flags: [...CREATE_SUB, 'verb=v', 'resource=v', 'resource-name=v'], handler: createNamed('rbac.authorization.k8s.io', 'roles') },
-        rolebinding: { flags: [...CREATE_SUB, 'clusterrole=v', 'role=v', 'user=v', 'group=v', 'serviceaccount=v'], handler: createNamed('rbac.authorization.k8s.io', 'rolebindings') },
-        secret: {
-          children: {
-            generic: { flags: [...CREATE_SUB, 'from-file=v', 'from-literal=v', 'from-env-file=v', 'type=v', 'append-hash'], handler: createNamed('', 'secrets') },
-            tls: { flags: [...CREATE_SUB, 'cert=v', 'key=v', 'append-hash'], handler: createNamed('', 'secrets') },
-            'docker-registry': { flags: [...CREATE_SUB, 'docker-server=v', 'docker-username=v', 'docker-password=v', 'docker-email=v', 'from-file=v', 'from-env-file=v', 'append-hash'], handler: createNamed('', 'secrets') },
+/** The kubectl command tree, built on first use: most processes that load the facets never parse kubectl. */
+let rootSpec: CommandSpec | null = null;
+
+function kubectlRoot(): CommandSpec {
+  // invariant: built once from constants, never changed after; every caller sees the same tree.
+  rootSpec ??= buildRoot();
+  return rootSpec;
+}
+
+function buildRoot(): CommandSpec {
+  return build('', '', {
+    children: {
+      get: {
+        flags: [...PRINT, 'no-headers', 'show-labels', 'show-kind', 'L|label-columns=v', 'sort-by=v', 'server-print',
+          'use-openapi-print-columns', ...FILE, 'raw=v', 'w|watch', 'watch-only', 'output-watch-events', 'chunk-size=v',
+          'ignore-not-found', 'l|selector=v', 'field-selector=v', 'A|all-namespaces', 'subresource=v'],
+        handler: get,
+      },
+      describe: { flags: [...FILE, 'l|selector=v', 'A|all-namespaces', 'show-events', 'chunk-size=v'], handler: describe },
+      create: {
+        flags: [...FILE, ...PRINT, 'edit', 'raw=v', 'windows-line-endings', 'save-config', 'l|selector=v', 'validate=?',
+          'dry-run=?', 'field-manager=v', 'record'],
+        handler: create,
+        children: {
+          clusterrole: { flags: [...CREATE_SUB, 'verb=v', 'resource=v', 'resource-name=v', 'non-resource-url=v', 'aggregation-rule=v'], handler: createNamed('rbac.authorization.k8s.io', 'clusterroles') },
+          clusterrolebinding: { flags: [...CREATE_SUB, 'clusterrole=v', 'user=v', 'group=v', 'serviceaccount=v'], handler: createNamed('rbac.authorization.k8s.io', 'clusterrolebindings') },
+          configmap: { aliases: ['cm'], flags: [...CREATE_SUB, 'from-file=v', 'from-literal=v', 'from-env-file=v', 'append-hash'], handler: createNamed('', 'configmaps') },
+          cronjob: { aliases: ['cj'], flags: [...CREATE_SUB, 'image=v', 'schedule=v', 'restart=v'], handler: createNamed('batch', 'cronjobs') },
+          deployment: { aliases: ['deploy'], flags: [...CREATE_SUB, 'image=v', 'port=v', 'r|replicas=v'], handler: createNamed('apps', 'deployments') },
+          ingress: { aliases: ['ing'], flags: [...CREATE_SUB, 'class=v', 'rule=v', 'default-backend=v', 'annotation=v'], handler: createNamed('networking.k8s.io', 'ingresses') },
+          job: { flags: [...CREATE_SUB, 'image=v', 'from=v'], handler: createNamed('batch', 'jobs', readFrom) },
+          namespace: { aliases: ['ns'], flags: CREATE_SUB, handler: createNamed('', 'namespaces') },
+          poddisruptionbudget: { aliases: ['pdb'], flags: [...CREATE_SUB, 'min-available=v', 'max-unavailable=v', 'selector=v'], handler: createNamed('policy', 'poddisruptionbudgets') },
+          priorityclass: { aliases: ['pc'], flags: [...CREATE_SUB, 'value=v', 'global-default', 'description=v', 'preemption-policy=v'], handler: createNamed('scheduling.k8s.io', 'priorityclasses') },
+          quota: { aliases: ['resourcequota'], flags: [...CREATE_SUB, 'hard=v', 'scopes=v'], handler: createNamed('', 'resourcequotas') },
+          role: { flags: [...CREATE_SUB, 'verb=v', 'resource=v', 'resource-name=v'], handler: createNamed('rbac.authorization.k8s.io', 'roles') },
+          rolebinding: { flags: [...CREATE_SUB, 'clusterrole=v', 'role=v', 'user=v', 'group=v', 'serviceaccount=v'], handler: createNamed('rbac.authorization.k8s.io', 'rolebindings') },
+          secret: {
+            children: {
+              generic: { flags: [...CREATE_SUB, 'from-file=v', 'from-literal=v', 'from-env-file=v', 'type=v', 'append-hash'], handler: createNamed('', 'secrets') },
+              tls: { flags: [...CREATE_SUB, 'cert=v', 'key=v', 'append-hash'], handler: createNamed('', 'secrets') },
+              'docker-registry': { flags: [...CREATE_SUB, 'docker-server=v', 'docker-username=v', 'docker-password=v', 'docker-email=v', 'from-file=v', 'from-env-file=v', 'append-hash'], handler: createNamed('', 'secrets') },
+            },
           },
-        },
-        service: {
-          aliases: ['svc'],
-          children: {
-            clusterip: { flags: [...CREATE_SUB, 'tcp=v', 'clusterip=v'], handler: createNamed('', 'services') },
-            nodeport: { flags: [...CREATE_SUB, 'tcp=v', 'node-port=v'], handler: createNamed('', 'services') },
-            loadbalancer: { flags: [...CREATE_SUB, 'tcp=v'], handler: createNamed('', 'services') },
-            externalname: { flags: [...CREATE_SUB, 'tcp=v', 'external-name=v'], handler: createNamed('', 'services') },
+          service: {
+            aliases: ['svc'],
+            children: {
+              clusterip: { flags: [...CREATE_SUB, 'tcp=v', 'clusterip=v'], handler: createNamed('', 'services') },
+              nodeport: { flags: [...CREATE_SUB, 'tcp=v', 'node-port=v'], handler: createNamed('', 'services') },
+              loadbalancer: { flags: [...CREATE_SUB, 'tcp=v'], handler: createNamed('', 'services') },
+              externalname: { flags: [...CREATE_SUB, 'tcp=v', 'external-name=v'], handler: createNamed('', 'services') },
+            },
           },
+          serviceaccount: { aliases: ['sa'], flags: CREATE_SUB, handler: createNamed('', 'serviceaccounts') },
+          token: { flags: [...PRINT, 'audience=v', 'bound-object-kind=v', 'bound-object-name=v', 'bound-object-uid=v', 'duration=v'], handler: createToken },
         },
-        serviceaccount: { aliases: ['sa'], flags: CREATE_SUB, handler: createNamed('', 'serviceaccounts') },
-        token: { flags: [...PRINT, 'audience=v', 'bound-object-kind=v', 'bound-object-name=v', 'bound-object-uid=v', 'duration=v'], handler: createToken },
       },
-    },
-    apply: {
-      flags: [...FILE, ...PRINT, 'overwrite', 'prune', 'prune-allowlist=v', 'prune-whitelist=v', 'all', 'l|selector=v',
-        'cascade=?', 'grace-period=v', 'force', 'timeout=v', 'wait', 'validate=?', 'dry-run=?', 'server-side',
-        'force-conflicts', 'field-manager=v', 'openapi-patch', 'record', 'applyset=v', 'subresource=v'],
-      handler: apply,
-      children: {
-        'edit-last-applied': { flags: [...FILE, ...PRINT, 'windows-line-endings', 'field-manager=v'], handler: fixed('patch') },
-        'set-last-applied': { flags: [...FILE, ...PRINT, 'create-annotation', 'dry-run=?'], handler: fileOnly('patch') },
-        'view-last-applied': { flags: [...FILE, 'o|output=v', 'all', 'l|selector=v'], handler: applyView },
+      apply: {
+        flags: [...FILE, ...PRINT, 'overwrite', 'prune', 'prune-allowlist=v', 'prune-whitelist=v', 'all', 'l|selector=v',
+          'cascade=?', 'grace-period=v', 'force', 'timeout=v', 'wait', 'validate=?', 'dry-run=?', 'server-side',
+          'force-conflicts', 'field-manager=v', 'openapi-patch', 'record', 'applyset=v', 'subresource=v'],
+        handler: apply,
+        children: {
+          'edit-last-applied': { flags: [...FILE, ...PRINT, 'windows-line-endings', 'field-manager=v'], handler: fixed('patch') },
+          'set-last-applied': { flags: [...FILE, ...PRINT, 'create-annotation', 'dry-run=?'], handler: fileOnly('patch') },
+          'view-last-applied': { flags: [...FILE, 'o|output=v', 'all', 'l|selector=v'], handler: applyView },
+        },
       },
-    },
-    edit: { flags: [...FILE, ...PRINT, 'output-patch', 'windows-line-endings', 'save-config', 'validate=?', 'field-manager=v', 'subresource=v', 'record'], handler: (ctx) => targetsOrFile(ctx, ctx.args, () => 'patch', str(ctx, 'subresource').toLowerCase()) },
-    delete: {
-      flags: [...FILE, 'l|selector=v', 'field-selector=v', 'A|all-namespaces', 'all', 'cascade=?', 'ignore-not-found', 'now',
-        'force', 'grace-period=v', 'timeout=v', 'wait', 'o|output=v', 'raw=v', 'dry-run=?', 'i|interactive', 'chunk-size=v'],
-      handler: del,
-    },
-    replace: { flags: [...FILE, ...PRINT, 'force', 'grace-period=v', 'timeout=v', 'wait', 'cascade=?', 'raw=v', 'save-config', 'validate=?', 'dry-run=?', 'field-manager=v', 'subresource=v', 'record'], handler: replace },
-    patch: { flags: [...FILE, ...PRINT, 'p|patch=v', 'patch-file=v', 'type=v', 'local', 'dry-run=?', 'field-manager=v', 'subresource=v', 'record'], handler: (ctx) => targetsOrFile(ctx, ctx.args, () => 'patch', str(ctx, 'subresource').toLowerCase()) },
-    logs: {
-      flags: ['f|follow', 'p|previous', 'c|container=v', 'all-containers', 'all-pods', 'since=v', 'since-time=v', 'tail=v', 'timestamps',
-        'limit-bytes=v', 'l|selector=v', 'max-log-requests=v', 'prefix', 'ignore-errors', 'insecure-skip-tls-verify-backend', 'pod-running-timeout=v'],
-      handler: logs,
-    },
-    exec: { flags: ['c|container=v', 'i|stdin', 't|tty', 'q|quiet', 'pod-running-timeout=v', 'f|filename=v', 'p|pod=v'], handler: exec },
-    attach: { flags: ['c|container=v', 'i|stdin', 't|tty', 'q|quiet', 'pod-running-timeout=v'], handler: attach },
-    'port-forward': { flags: ['address=v', 'pod-running-timeout=v'], handler: portForward },
-    proxy: {
-      flags: ['p|port=v', 'address=v', 'accept-hosts=v', 'accept-paths=v', 'reject-paths=v', 'reject-methods=v', 'api-prefix=v',
-        'disable-filter', 'w|www=v', 'P|www-prefix=v', 'u|unix-socket=v', 'keepalive=v', 'append-server-path'],
-      handler: proxy,
-    },
-    cp: { flags: ['c|container=v', 'no-preserve', 'retries=v'], handler: cp },
-    scale: { flags: [...FILE, ...PRINT, 'all', 'l|selector=v', 'current-replicas=v', 'resource-version=v', 'replicas=v', 'timeout=v', 'dry-run=?', 'record'], handler: fixed('patch', 'scale') },
-    autoscale: { flags: [...FILE, ...PRINT, 'name=v', 'min=v', 'max=v', 'cpu-percent=v', 'cpu=v', 'memory=v', 'dry-run=?', 'save-config', 'field-manager=v', 'record'], handler: autoscale },
-    rollout: {
-      children: {
-        status: { flags: [...FILE, 'l|selector=v', 'w|watch', 'revision=v', 'timeout=v'], handler: rollout('watch') },
-        history: { flags: [...FILE, ...PRINT, 'l|selector=v', 'revision=v'], handler: rollout('get') },
-        undo: { flags: [...FILE, ...PRINT, 'l|selector=v', 'to-revision=v', 'dry-run=?'], handler: rollout('patch') },
-        restart: { flags: [...FILE, ...PRINT, 'l|selector=v', 'field-manager=v', 'dry-run=?'], handler: rollout('patch') },
-        pause: { flags: [...FILE, ...PRINT, 'l|selector=v', 'field-manager=v', 'dry-run=?'], handler: rollout('patch') },
-        resume: { flags: [...FILE, ...PRINT, 'l|selector=v', 'field-manager=v', 'dry-run=?'], handler: rollout('patch') },
+      edit: { flags: [...FILE, ...PRINT, 'output-patch', 'windows-line-endings', 'save-config', 'validate=?', 'field-manager=v', 'subresource=v', 'record'], handler: (ctx) => targetsOrFile(ctx, ctx.args, () => 'patch', str(ctx, 'subresource').toLowerCase()) },
+      delete: {
+        flags: [...FILE, 'l|selector=v', 'field-selector=v', 'A|all-namespaces', 'all', 'cascade=?', 'ignore-not-found', 'now',
+          'force', 'grace-period=v', 'timeout=v', 'wait', 'o|output=v', 'raw=v', 'dry-run=?', 'i|interactive', 'chunk-size=v'],
+        handler: del,
       },
-    },
-    label: { flags: LABEL, handler: label },
-    annotate: { flags: LABEL, handler: label },
-    taint: { flags: [...PRINT, 'overwrite', 'all', 'l|selector=v', 'validate=?', 'dry-run=?', 'field-manager=v'], handler: taint },
-    cordon: { flags: ['l|selector=v', 'dry-run=?'], handler: nodes },
-    uncordon: { flags: ['l|selector=v', 'dry-run=?'], handler: nodes },
-    drain: {
-      flags: ['force', 'ignore-daemonsets', 'delete-emptydir-data', 'delete-local-data', 'grace-period=v', 'timeout=v', 'l|selector=v',
-        'pod-selector=v', 'disable-eviction', 'skip-wait-for-delete-timeout=v', 'chunk-size=v', 'dry-run=?'],
-      handler: nodes,
-    },
-    top: {
-      children: {
-        node: { aliases: ['nodes', 'no'], flags: ['l|selector=v', 'sort-by=v', 'no-headers', 'use-protocol-buffers', 'show-capacity'], handler: top('nodes', 'NodeMetrics') },
-        pod: { aliases: ['pods', 'po'], flags: ['A|all-namespaces', 'l|selector=v', 'field-selector=v', 'sort-by=v', 'containers', 'no-headers', 'use-protocol-buffers', 'sum'], handler: top('pods', 'PodMetrics') },
+      replace: { flags: [...FILE, ...PRINT, 'force', 'grace-period=v', 'timeout=v', 'wait', 'cascade=?', 'raw=v', 'save-config', 'validate=?', 'dry-run=?', 'field-manager=v', 'subresource=v', 'record'], handler: replace },
+      patch: { flags: [...FILE, ...PRINT, 'p|patch=v', 'patch-file=v', 'type=v', 'local', 'dry-run=?', 'field-manager=v', 'subresource=v', 'record'], handler: (ctx) => targetsOrFile(ctx, ctx.args, () => 'patch', str(ctx, 'subresource').toLowerCase()) },
+      logs: {
+        flags: ['f|follow', 'p|previous', 'c|container=v', 'all-containers', 'all-pods', 'since=v', 'since-time=v', 'tail=v', 'timestamps',
+          'limit-bytes=v', 'l|selector=v', 'max-log-requests=v', 'prefix', 'ignore-errors', 'insecure-skip-tls-verify-backend', 'pod-running-timeout=v'],
+        handler: logs,
       },
-    },
-    run: {
-      flags: [...PRINT, 'image=v', 'port=v', 'env=v', 'l|labels=v', 'annotations=v', 'i|stdin', 't|tty', 'attach', 'rm', 'restart=v',
-        'command', 'overrides=v', 'expose', 'q|quiet', 'image-pull-policy=v', 'privileged', 'leave-stdin-open', 'pod-running-timeout=v',
-        'dry-run=?', 'field-manager=v', 'save-config', 'cascade=?', 'force', 'grace-period=v', 'timeout=v', 'wait', ...FILE],
-      handler: run,
-    },
-    expose: {
-      flags: [...FILE, ...PRINT, 'port=v', 'protocol=v', 'target-port=v', 'name=v', 'external-ip=v', 'type=v', 'load-balancer-ip=v',
-        'selector=v', 'l|labels=v', 'session-affinity=v', 'cluster-ip=v', 'override-type=v', 'overrides=v', 'dry-run=?', 'save-config',
-        'field-manager=v', 'record'],
-      handler: expose,
-    },
-    set: {
-      children: {
-        image: { flags: SET_BASE, handler: setResources((a) => splitPairs(a, labelPair).resources) },
-        env: { flags: [...SET_BASE, 'e|env=v', 'c|containers=v', 'from=v', 'prefix=v', 'keys=v', 'list', 'resolve', 'overwrite'], handler: setResources((a) => splitPairs(a, labelPair).resources) },
-        resources: { flags: [...SET_BASE, 'c|containers=v', 'limits=v', 'requests=v'], handler: setResources((a) => [...a]) },
-        selector: { flags: [...SET_BASE, 'resource-version=v'], handler: setResources((a) => a.slice(0, -1)) },
-        serviceaccount: { aliases: ['sa'], flags: SET_BASE, handler: setResources((a) => a.slice(0, -1)) },
-        subject: { flags: [...SET_BASE, 'serviceaccount=v', 'user=v', 'group=v'], handler: setResources((a) => [...a]) },
+      exec: { flags: ['c|container=v', 'i|stdin', 't|tty', 'q|quiet', 'pod-running-timeout=v', 'f|filename=v', 'p|pod=v'], handler: exec },
+      attach: { flags: ['c|container=v', 'i|stdin', 't|tty', 'q|quiet', 'pod-running-timeout=v'], handler: attach },
+      'port-forward': { flags: ['address=v', 'pod-running-timeout=v'], handler: portForward },
+      proxy: {
+        flags: ['p|port=v', 'address=v', 'accept-hosts=v', 'accept-paths=v', 'reject-paths=v', 'reject-methods=v', 'api-prefix=v',
+          'disable-filter', 'w|www=v', 'P|www-prefix=v', 'u|unix-socket=v', 'keepalive=v', 'append-server-path'],
+        handler: proxy,
       },
-    },
-    auth: {
-      children: {
-        'can-i': { flags: ['A|all-namespaces', 'q|quiet', 'list', 'no-headers', 'subresource=v'], handler: authCanI },
-        whoami: { flags: PRINT, handler: named('create', 'authentication.k8s.io', 'selfsubjectreviews') },
-        reconcile: { flags: [...FILE, ...PRINT, 'remove-extra-permissions', 'remove-extra-subjects', 'dry-run=?'], handler: fileOnly('reconcile') },
+      cp: { flags: ['c|container=v', 'no-preserve', 'retries=v'], handler: cp },
+      scale: { flags: [...FILE, ...PRINT, 'all', 'l|selector=v', 'current-replicas=v', 'resource-version=v', 'replicas=v', 'timeout=v', 'dry-run=?', 'record'], handler: fixed('patch', 'scale') },
+      autoscale: { flags: [...FILE, ...PRINT, 'name=v', 'min=v', 'max=v', 'cpu-percent=v', 'cpu=v', 'memory=v', 'dry-run=?', 'save-config', 'field-manager=v', 'record'], handler: autoscale },
+      rollout: {
+        children: {
+          status: { flags: [...FILE, 'l|selector=v', 'w|watch', 'revision=v', 'timeout=v'], handler: rollout('watch') },
+          history: { flags: [...FILE, ...PRINT, 'l|selector=v', 'revision=v'], handler: rollout('get') },
+          undo: { flags: [...FILE, ...PRINT, 'l|selector=v', 'to-revision=v', 'dry-run=?'], handler: rollout('patch') },
+          restart: { flags: [...FILE, ...PRINT, 'l|selector=v', 'field-manager=v', 'dry-run=?'], handler: rollout('patch') },
+          pause: { flags: [...FILE, ...PRINT, 'l|selector=v', 'field-manager=v', 'dry-run=?'], handler: rollout('patch') },
+          resume: { flags: [...FILE, ...PRINT, 'l|selector=v', 'field-manager=v', 'dry-run=?'], handler: rollout('patch') },
+        },
       },
-    },
-    debug: {
-      flags: ['f|filename=v', 'arguments-only', 'attach', 'c|container=v', 'copy-to=v', 'replace', 'env=v', 'image=v', 'keep-labels',
-        'keep-annotations', 'keep-liveness', 'keep-readiness', 'keep-startup', 'keep-init-containers', 'set-image=v',
-        'image-pull-policy=v', 'i|stdin', 'q|quiet', 'same-node', 'share-processes', 'target=v', 't|tty', 'profile=v', 'custom=v'],
-      handler: debug,
-    },
-    diff: { flags: [...FILE, 'server-side', 'force-conflicts', 'field-manager=v', 'l|selector=v', 'prune', 'prune-allowlist=v', 'show-managed-fields', 'concurrency=v'], handler: fileOnly('diff') },
-    wait: { flags: [...FILE, ...PRINT, 'A|all-namespaces', 'all', 'l|selector=v', 'field-selector=v', 'for=v', 'timeout=v', 'local'], handler: wait },
-    explain: { flags: ['recursive', 'api-version=v', 'output=v'], handler: named('explain') },
-    events: { flags: [...PRINT, 'A|all-namespaces', 'chunk-size=v', 'for=v', 'types=v', 'w|watch', 'no-headers'], handler: events },
-    certificate: {
-      children: {
-        approve: { flags: [...FILE, ...PRINT, 'force'], handler: certificate },
-        deny: { flags: [...FILE, ...PRINT, 'force'], handler: certificate },
+      label: { flags: LABEL, handler: label },
+      annotate: { flags: LABEL, handler: label },
+      taint: { flags: [...PRINT, 'overwrite', 'all', 'l|selector=v', 'validate=?', 'dry-run=?', 'field-manager=v'], handler: taint },
+      cordon: { flags: ['l|selector=v', 'dry-run=?'], handler: nodes },
+      uncordon: { flags: ['l|selector=v', 'dry-run=?'], handler: nodes },
+      drain: {
+        flags: ['force', 'ignore-daemonsets', 'delete-emptydir-data', 'delete-local-data', 'grace-period=v', 'timeout=v', 'l|selector=v',
+          'pod-selector=v', 'disable-eviction', 'skip-wait-for-delete-timeout=v', 'chunk-size=v', 'dry-run=?'],
+        handler: nodes,
       },
+      top: {
+        children: {
+          node: { aliases: ['nodes', 'no'], flags: ['l|selector=v', 'sort-by=v', 'no-headers', 'use-protocol-buffers', 'show-capacity'], handler: top('nodes', 'NodeMetrics') },
+          pod: { aliases: ['pods', 'po'], flags: ['A|all-namespaces', 'l|selector=v', 'field-selector=v', 'sort-by=v', 'containers', 'no-headers', 'use-protocol-buffers', 'sum'], handler: top('pods', 'PodMetrics') },
+        },
+      },
+      run: {
+        flags: [...PRINT, 'image=v', 'port=v', 'env=v', 'l|labels=v', 'annotations=v', 'i|stdin', 't|tty', 'attach', 'rm', 'restart=v',
+          'command', 'overrides=v', 'expose', 'q|quiet', 'image-pull-policy=v', 'privileged', 'leave-stdin-open', 'pod-running-timeout=v',
+          'dry-run=?', 'field-manager=v', 'save-config', 'cascade=?', 'force', 'grace-period=v', 'timeout=v', 'wait', ...FILE],
+        handler: run,
+      },
+      expose: {
+        flags: [...FILE, ...PRINT, 'port=v', 'protocol=v', 'target-port=v', 'name=v', 'external-ip=v', 'type=v', 'load-balancer-ip=v',
+          'selector=v', 'l|labels=v', 'session-affinity=v', 'cluster-ip=v', 'override-type=v', 'overrides=v', 'dry-run=?', 'save-config',
+          'field-manager=v', 'record'],
+        handler: expose,
+      },
+      set: {
+        children: {
+          image: { flags: SET_BASE, handler: setResources((a) => splitPairs(a, labelPair).resources) },
+          env: { flags: [...SET_BASE, 'e|env=v', 'c|containers=v', 'from=v', 'prefix=v', 'keys=v', 'list', 'resolve', 'overwrite'], handler: setResources((a) => splitPairs(a, labelPair).resources) },
+          resources: { flags: [...SET_BASE, 'c|containers=v', 'limits=v', 'requests=v'], handler: setResources((a) => [...a]) },
+          selector: { flags: [...SET_BASE, 'resource-version=v'], handler: setResources((a) => a.slice(0, -1)) },
+          serviceaccount: { aliases: ['sa'], flags: SET_BASE, handler: setResources((a) => a.slice(0, -1)) },
+          subject: { flags: [...SET_BASE, 'serviceaccount=v', 'user=v', 'group=v'], handler: setResources((a) => [...a]) },
+        },
+      },
+      auth: {
+        children: {
+          'can-i': { flags: ['A|all-namespaces', 'q|quiet', 'list', 'no-headers', 'subresource=v'], handler: authCanI },
+          whoami: { flags: PRINT, handler: named('create', 'authentication.k8s.io', 'selfsubjectreviews') },
+          reconcile: { flags: [...FILE, ...PRINT, 'remove-extra-permissions', 'remove-extra-subjects', 'dry-run=?'], handler: fileOnly('reconcile') },
+        },
+      },
+      debug: {
+        flags: ['f|filename=v', 'arguments-only', 'attach', 'c|container=v', 'copy-to=v', 'replace', 'env=v', 'image=v', 'keep-labels',
+          'keep-annotations', 'keep-liveness', 'keep-readiness', 'keep-startup', 'keep-init-containers', 'set-image=v',
+          'image-pull-policy=v', 'i|stdin', 'q|quiet', 'same-node', 'share-processes', 'target=v', 't|tty', 'profile=v', 'custom=v'],
+        handler: debug,
+      },
+      diff: { flags: [...FILE, 'server-side', 'force-conflicts', 'field-manager=v', 'l|selector=v', 'prune', 'prune-allowlist=v', 'show-managed-fields', 'concurrency=v'], handler: fileOnly('diff') },
+      wait: { flags: [...FILE, ...PRINT, 'A|all-namespaces', 'all', 'l|selector=v', 'field-selector=v', 'for=v', 'timeout=v', 'local'], handler: wait },
+      explain: { flags: ['recursive', 'api-version=v', 'output=v'], handler: named('explain') },
+      events: { flags: [...PRINT, 'A|all-namespaces', 'chunk-size=v', 'for=v', 'types=v', 'w|watch', 'no-headers'], handler: events },
+      certificate: {
+        children: {
+          approve: { flags: [...FILE, ...PRINT, 'force'], handler: certificate },
+          deny: { flags: [...FILE, ...PRINT, 'force'], handler: certificate },
+        },
+      },
+      'cluster-info': {
+        handler: clusterInfo,
+        children: { dump: { flags: [...PRINT, 'A|all-namespaces', 'namespaces=v', 'output-directory=v', 'pod-running-timeout=v'], handler: clusterInfoDump } },
+      },
+      'api-resources': { flags: ['namespaced', 'api-group=v', 'cached', 'categories=v', 'no-headers', 'o|output=v', 'sort-by=v', 'verbs=v'], handler: named('api-resources') },
+      'api-versions': { handler: named('api-versions') },
+      version: { flags: ['client', 'o|output=v'], handler: named('version') },
+      config: {
+        lenient: true,
+        handler: named('config'),
+        children: Object.fromEntries(
+          ['current-context', 'delete-cluster', 'delete-context', 'delete-user', 'get-clusters', 'get-contexts', 'get-users',
+            'rename-context', 'set', 'set-cluster', 'set-context', 'set-credentials', 'unset', 'use-context', 'view'].map((c) => [
+            c,
+            { lenient: true, handler: named('config'), aliases: c === 'use-context' ? ['use'] : [] } satisfies Def,
+          ]),
+        ),
+      },
+      completion: { lenient: true, handler: named('completion') },
+      kustomize: { lenient: true, handler: named('kustomize') },
+      plugin: { lenient: true, handler: named('plugin'), children: { list: { lenient: true, handler: named('plugin') } } },
+      options: { lenient: true, handler: named('options') },
+      help: { lenient: true, handler: named('help') },
     },
-    'cluster-info': {
-      handler: clusterInfo,
-      children: { dump: { flags: [...PRINT, 'A|all-namespaces', 'namespaces=v', 'output-directory=v', 'pod-running-timeout=v'], handler: clusterInfoDump } },
-    },
-    'api-resources': { flags: ['namespaced', 'api-group=v', 'cached', 'categories=v', 'no-headers', 'o|output=v', 'sort-by=v', 'verbs=v'], handler: named('api-resources') },
-    'api-versions': { handler: named('api-versions') },
-    version: { flags: ['client', 'o|output=v'], handler: named('version') },
-    config: {
-      lenient: true,
-      handler: named('config'),
-      children: Object.fromEntries(
-        ['current-context', 'delete-cluster', 'delete-context', 'delete-user', 'get-clusters', 'get-contexts', 'get-users',
-          'rename-context', 'set', 'set-cluster', 'set-context', 'set-credentials', 'unset', 'use-context', 'view'].map((c) => [
-          c,
-          { lenient: true, handler: named('config'), aliases: c === 'use-context' ? ['use'] : [] } satisfies Def,
-        ]),
-      ),
-    },
-    completion: { lenient: true, handler: named('completion') },
-    kustomize: { lenient: true, handler: named('kustomize') },
-    plugin: { lenient: true, handler: named('plugin'), children: { list: { lenient: true, handler: named('plugin') } } },
-    options: { lenient: true, handler: named('options') },
-    help: { lenient: true, handler: named('help') },
-  },
-});
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // cobra command search and pflag parsing
@@ -944,7 +955,7 @@ function withoutFirst(cmd: CommandSpec, args: readonly string[], x: string): str
 }
 
 function findCommand(args: readonly string[]): { cmd: CommandSpec; rest: string[] } {
-  let cmd = ROOT;
+  let cmd = kubectlRoot();
   let rest = [...args];
   for (;;) {
     const words = commandWords(cmd, rest);
@@ -1093,7 +1104,7 @@ export function isKubectlProgram(word: string): boolean {
  * ```
  */
 export function isKubectlSubcommand(word: string): boolean {
-  return ROOT.children.has(word);
+  return kubectlRoot().children.has(word);
 }
 
 /**
@@ -1120,7 +1131,7 @@ export function parseKubectlArgs(argv: readonly string[], defaultNamespace: stri
     out.objects.push({ verb: 'help', group: '', version: '', resource: '', subresource: '', namespace: '', name: '', kind: '' });
     return out;
   }
-  if (cmd === ROOT) {
+  if (cmd === kubectlRoot()) {
     const first = ctx.args[0];
     if (first === undefined) fail('missing kubectl subcommand');
     fail(`unknown kubectl subcommand '${first}' (plugins are not analysed)`);

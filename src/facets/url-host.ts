@@ -266,7 +266,7 @@ function ipv4FromParts(hi: number, lo: number): ipaddr.IPv4 {
  * embeddedIpv4(ipaddr.IPv6.parse('64:ff9b::a9fe:a9fe'))?.toString(); // '169.254.169.254'
  * ```
  */
-export function embeddedIpv4(addr: ipaddr.IPv6): ipaddr.IPv4 | null {
+function embeddedIpv4(addr: ipaddr.IPv6): ipaddr.IPv4 | null {
   const p = addr.parts;
   const [p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0] = p;
   const high64Zero = p0 === 0 && p1 === 0 && p2 === 0 && p3 === 0;

@@ -9,7 +9,8 @@ import { isMap, isScalar, isSeq, Scalar, type Document, type Node, type Pair } f
 import { agtConditionToCel, celString, parseAgtCondition, type AgtCelTranslation } from './agt-condition.js';
 import type { PolicySpec, RuleSpec } from './document.js';
 import type { Effect } from '../decision.js';
-import { kindOf, openDocument, type NodeReader, type SourcePos } from './yaml-reader.js';
+import { kindOf, openDocument, type NodeReader } from './yaml-reader.js';
+import type { SourcePos } from './source-pos.js';
 
 /**
  * The apiVersion of AGT policy documents.

@@ -3,7 +3,6 @@
  * A source with any error is never partly applied: compilePolicy throws PolicyLoadError.
  */
 import { sha256Hex } from '../lib/hash.js';
-import { canonicalJson } from '../lib/canonical-json.js';
 import { ConditionCompiler, ConditionError, type CompiledCondition, type ConditionInfo } from './cel.js';
 import { EFFECT_RANK, type CompiledRule } from './compiled-rule.js';
 import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec } from './document.js';
@@ -12,12 +11,14 @@ import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
 import { PolicyLoadError, type PolicyIssue } from './issues.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
 import { PolicySet, type PolicyInfo } from './policy-set.js';
-import { parseSource, type NodeReader } from './yaml-reader.js';
+import { MAX_SOURCE_CHARS, parseSource, type NodeReader } from './yaml-reader.js';
+import { parseJsonSource } from './json-source.js';
 import { FACET_FUNCTIONS } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import type { RealpathResolver } from '../facets/types.js';
 import type { SqlDialect, SqlParsers } from '../facets/sql-parsers.js';
+import { digestOfTextDigests, PLAN_FORMAT, sqlParserIssues, type ConditionPlan, type PolicyPlan, type RulePlan } from './plan.js';
 
 /** One policy source: text (YAML or JSON) or an already-built document object. */
 export type PolicySource = { name: string; text: string } | { name: string; document: unknown };
@@ -106,6 +107,37 @@ export function stagePolicy(sources: readonly PolicySource[], bindings: readonly
 }
 
 /**
+ * Stages like {@link stagePolicy} and also returns the compiled policy as a plan: plain data that
+ * stagePlan() turns back into the same staged policy without YAML or validation (what the on-disk
+ * policy cache stores). The plan does not depend on the SQL parsers: they complete either.
+ *
+ * @example
+ * ```ts
+ * const { staged, plan } = stagePolicyPlan([{ name: 'policy.yaml', text }], []);
+ * const same = stagePlan(JSON.parse(JSON.stringify(plan))).complete(undefined);
+ * ```
+ * @throws PolicyLoadError listing every error with file:line:col.
+ */
+export function stagePolicyPlan(sources: readonly PolicySource[], bindings: readonly FacetBinding[], options?: CompileOptions | null): { staged: StagedPolicy; plan: PolicyPlan } {
+  const staged = compileSources(sources, options, bindings);
+  return { staged, plan: staged.plan };
+}
+
+/**
+ * Compiles like {@link compilePolicyWithBindings} and also returns the plan (see stagePolicyPlan).
+ *
+ * @example
+ * ```ts
+ * const { set, plan } = compilePolicyPlan([{ name: 'policy.yaml', text }], []);
+ * ```
+ * @throws PolicyLoadError listing every error with file:line:col.
+ */
+export function compilePolicyPlan(sources: readonly PolicySource[], bindings: readonly FacetBinding[], options?: CompileOptions | null): { set: PolicySet; plan: PolicyPlan } {
+  const staged = compileSources(sources, options, bindings);
+  return { set: staged.complete(options?.sqlParsers), plan: staged.plan };
+}
+
+/**
  * For analysis that never decides a real request (lint): a set whose sql bindings, when no parsers
  * are given, report every input as not parsed instead of refusing to load.
  *
@@ -123,7 +155,7 @@ function compileSources(
   sources: readonly PolicySource[],
   options: CompileOptions | null | undefined,
   supplied: readonly FacetBinding[],
-): StagedPolicy & { complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly?: boolean): PolicySet } {
+): StagedPolicy & { plan: PolicyPlan; complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly?: boolean): PolicySet } {
   options ??= {};
   if (!Array.isArray(sources)) {
     throw new PolicyLoadError([{ severity: 'error', code: 'bad_sources', file: '(input)', line: 0, col: 0, message: 'compilePolicy takes a list of sources: [{ name, text }] or [{ name, document }].' }]);
@@ -139,7 +171,9 @@ function compileSources(
     }
     const text = 'text' in source ? source.text : documentText(source.document);
     digests.push(sha256Hex(text));
-    const { reader, documents } = parseSource(source.name, text);
+    // Plain JSON (a .json file, a document object) takes the fast reader; anything else, or any
+    // doubt, the YAML parser. Both give the same nodes and positions.
+    const { reader, documents } = (text.length <= MAX_SOURCE_CHARS ? parseJsonSource(source.name, text) : null) ?? parseSource(source.name, text);
     if (documents.length === 0 && reader.issues.length === 0) {
       reader.error(0, 'empty_source', 'The source holds no policy document. Write one (warden init writes a starter) or remove the file.');
     }
@@ -159,12 +193,16 @@ function compileSources(
     }
     seen.set(spec.name, `${reader.file}:${spec.pos.line}`);
   }
-  const compiler = new ConditionCompiler({ variables: FACET_VARIABLES, functions: FACET_FUNCTIONS });
+  const compiler = sharedConditions(new ConditionCompiler({ variables: FACET_VARIABLES, functions: FACET_FUNCTIONS }));
   const rules: CompiledRule[] = [];
+  const rulePlans: RulePlan[] = [];
   for (const { spec, reader } of specs) {
     for (const rule of spec.rules) {
       const compiled = compileRule(rule, spec.name, rules.length, compiler, reader);
-      if (compiled) rules.push(compiled);
+      if (compiled) {
+        rules.push(compiled.rule);
+        rulePlans.push(compiled.plan);
+      }
     }
     issues.push(...reader.issues.splice(0));
   }
@@ -177,8 +215,7 @@ function compileSources(
     ruleCount: spec.rules.length,
     inventory: spec.inventory ? [...spec.inventory.names] : null,
   }));
-  // Composition does not depend on source order, so neither does the digest.
-  const digest = `sha256:${sha256Hex(canonicalJson([...digests].sort()))}`;
+  const digest = digestOfTextDigests(digests);
   const own = specs.flatMap(({ spec }) => spec.facets);
   const bindings = [...own, ...unboundBy(own, supplied)];
   const sqlBindings = bindings.filter((b): b is FacetBinding & { facet: 'sql' } => b.facet === 'sql');
@@ -186,6 +223,7 @@ function compileSources(
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return {
     sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
+    plan: { format: PLAN_FORMAT, digest, policies, warnings: issues, limits, rules: rulePlans, facets: bindings },
     complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly = false): PolicySet {
       if (!analysisOnly || sqlParsers !== undefined) {
         const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
@@ -195,24 +233,6 @@ function compileSources(
       return new PolicySet({ digest, policies, rules, warnings: issues, limits, facets });
     },
   };
-}
-
-/** One load error per sql binding whose dialect the given parsers cannot parse. */
-function sqlParserIssues(bindings: ReadonlyArray<FacetBinding & { facet: 'sql' }>, sqlParsers: SqlParsers | undefined, loadFailure: string | undefined): PolicyIssue[] {
-  const out: PolicyIssue[] = [];
-  for (const b of bindings) {
-    if (sqlParsers?.dialects.has(b.dialect)) continue;
-    if (loadFailure !== undefined) {
-      out.push({ severity: 'error', code: 'sql_parsers_missing', ...b.pos, message: `The sql binding of tools ${JSON.stringify(b.tools)} (dialect ${b.dialect}) cannot parse: ${loadFailure}` });
-      continue;
-    }
-    const load = `loadPolicyFiles() loads them for you; with compilePolicy(), pass { sqlParsers: await loadSqlParsers({ dialects: ['${b.dialect}'] }) }.`;
-    const message = sqlParsers
-      ? `The sql binding of tools ${JSON.stringify(b.tools)} uses dialect ${b.dialect}, but the SQL parsers given were loaded without it. ${load}`
-      : `The sql binding of tools ${JSON.stringify(b.tools)} needs the SQL parsers, and none were given. ${load}`;
-    out.push({ severity: 'error', code: 'sql_parsers_missing', ...b.pos, message });
-  }
-  return out;
 }
 
 /** The supplied bindings, each narrowed to the tools no own binding of its facet covers. */
@@ -244,7 +264,26 @@ function documentText(document: unknown): string {
   }
 }
 
-function compileRule(rule: RuleSpec, policy: string, order: number, compiler: ConditionCompiler, reader: NodeReader): CompiledRule | null {
+/** A compiler that compiles each distinct condition text once per compile (rules often repeat one). */
+interface SharedConditions {
+  compile(text: string): { evaluate: CompiledCondition; info: ConditionInfo };
+}
+
+function sharedConditions(compiler: ConditionCompiler): SharedConditions {
+  const done = new Map<string, { evaluate: CompiledCondition; info: ConditionInfo }>();
+  return {
+    compile(text) {
+      const hit = done.get(text);
+      if (hit) return hit;
+      // A text that fails throws here, for every rule that uses it (each gets its own issue).
+      const compiled = compiler.compile(text);
+      done.set(text, compiled);
+      return compiled;
+    },
+  };
+}
+
+function compileRule(rule: RuleSpec, policy: string, order: number, compiler: SharedConditions, reader: NodeReader): { rule: CompiledRule; plan: RulePlan } | null {
   const exact: string[] = [];
   const globs: GlobMatcher[] = [];
   let ok = true;
@@ -277,7 +316,7 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Co
   if (whenConst === false || unlessConst === true) {
     reader.issues.push({ severity: 'warning', code: 'never_matches', ...rule.pos, message: `Rule "${rule.name}" can never match: its ${whenConst === false ? 'when is always false' : 'unless is always true'}. Remove it or fix the condition.` });
   }
-  return Object.freeze({
+  const compiled: CompiledRule = Object.freeze({
     policy,
     name: rule.name,
     effect: rule.effect,
@@ -297,6 +336,24 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Co
     guards,
     pos: rule.pos,
   });
+  const plan: RulePlan = {
+    policy,
+    name: rule.name,
+    effect: rule.effect,
+    order,
+    ...(rule.reason !== undefined ? { reason: rule.reason } : {}),
+    ...(rule.description !== undefined ? { description: rule.description } : {}),
+    approvers: [...rule.approvers],
+    tools: rule.tools === null ? null : [...rule.tools],
+    ...(rule.when && when ? { when: conditionPlan(rule.when.text, when.info) } : {}),
+    ...(rule.unless && unless ? { unless: conditionPlan(rule.unless.text, unless.info) } : {}),
+    pos: rule.pos,
+  };
+  return { rule: compiled, plan };
+}
+
+function conditionPlan(text: string, info: ConditionInfo): ConditionPlan {
+  return { text, variables: [...info.variables], reads: [...info.reads], guards: [...info.guards] };
 }
 
 /** undefined: no condition; null: the condition failed to compile (issue recorded). */
@@ -304,7 +361,7 @@ function condition(
   spec: ConditionSpec | undefined,
   part: 'when' | 'unless',
   rule: RuleSpec,
-  compiler: ConditionCompiler,
+  compiler: SharedConditions,
   reader: NodeReader,
   variables: Set<string>,
 ): { evaluate: CompiledCondition; info: ConditionInfo } | undefined | null {

@@ -2,7 +2,7 @@
 import type { CompiledCondition } from './cel.js';
 import type { GlobMatcher } from '../lib/glob.js';
 import type { Effect } from '../decision.js';
-import type { SourcePos } from './yaml-reader.js';
+import type { SourcePos } from './source-pos.js';
 
 /** Rank of an effect: lower wins (deny-overrides). */
 export const EFFECT_RANK: Readonly<Record<Effect, number>> = Object.freeze({ deny: 0, require_approval: 1, warn: 2, allow: 3 });

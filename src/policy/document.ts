@@ -3,12 +3,13 @@
  */
 import { isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
 import type { Effect } from '../decision.js';
-import { kindOf, openDocument, type NodeReader, type SourcePos } from './yaml-reader.js';
+import { kindOf, openDocument, type NodeReader } from './yaml-reader.js';
+import type { SourcePos } from './source-pos.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import { readFacetBindings } from './facet-bindings.js';
+import { API_VERSION } from './api-version.js';
 
-/** The apiVersion this parser reads. */
-export const API_VERSION = 'warden/v1';
+export { API_VERSION } from './api-version.js';
 
 const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'tools', 'facets', 'rules'] as const;
 const RULE_KEYS = ['name', 'description', 'tools', 'when', 'unless', 'effect', 'reason', 'approvers'] as const;

@@ -4,5 +4,5 @@ export { PolicySet, type DecideOptions, type Explanation, type RuleExplanation, 
 export { PolicyLoadError, formatIssue, type PolicyIssue } from './issues.js';
 export { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
 export { compileGlob, type GlobMatcher } from '../lib/glob.js';
-export { API_VERSION } from './document.js';
+export { API_VERSION } from './api-version.js';
 export type { Request, Decision, DecisionError, Effect, AgentIdentity } from '../decision.js';

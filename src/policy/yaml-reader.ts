@@ -5,16 +5,12 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap, type Scalar } from 'yaml';
 import type { PolicyIssue } from './issues.js';
 import { nestingProblem } from './yaml-nesting.js';
+import type { SourcePos } from './source-pos.js';
 
 /** Largest policy source accepted, in characters. */
 export const MAX_SOURCE_CHARS = 10_000_000;
 
-/** A position in a source file (1-based). */
-export interface SourcePos {
-  file: string;
-  line: number;
-  col: number;
-}
+export type { SourcePos } from './source-pos.js';
 
 /** Reads nodes of one source, collecting issues instead of throwing. */
 export class NodeReader {

@@ -5,40 +5,13 @@
  * silently dropped: a key Warden cannot place is an error with its position.
  */
 import { isMap, isScalar, type Node } from 'yaml';
-import type { AgentIdentity, Effect, Request } from '../decision.js';
+import type { AgentIdentity, Request } from '../decision.js';
 import { INVALID, readData } from './node-data.js';
 import { readExpectedRule, readName, readRecord, readTime, type KeyPair, type ReadContext } from './read-context.js';
 import type { PolicyTestCase, PolicyTestExpectation } from './types.js';
+import { AGT_VERDICTS, AGT_VERDICT_EFFECT } from './formats.js';
 
-/** The verdicts an AGT fixture may expect. */
-export const AGT_VERDICTS = ['allow', 'deny', 'require_approval', 'warn', 'log'] as const;
-
-/**
- * An AGT verdict.
- *
- * @example
- * ```ts
- * const v: AgtVerdict = 'log';
- * ```
- */
-export type AgtVerdict = (typeof AGT_VERDICTS)[number];
-
-/**
- * The Warden effect an AGT verdict expects: `log` lets the call through (and records it) in that
- * toolkit, so it is expected as `allow`.
- *
- * @example
- * ```ts
- * AGT_VERDICT_EFFECT.log; // 'allow'
- * ```
- */
-export const AGT_VERDICT_EFFECT: Readonly<Record<AgtVerdict, Effect>> = Object.freeze({
-  allow: 'allow',
-  deny: 'deny',
-  require_approval: 'require_approval',
-  warn: 'warn',
-  log: 'allow',
-});
+export { AGT_VERDICTS, AGT_VERDICT_EFFECT, type AgtVerdict } from './formats.js';
 
 const FIXTURE_KEYS = ['id', 'description', 'input', 'expected_verdict', 'expected_rule', 'resolution_metadata', 'tags', 'recorded_at'] as const;
 const INPUT_KEYS = ['action', 'agent_did', 'agent_id', 'context', 'parameters', 'args', 'resource', 'tool_name'] as const;

@@ -5,7 +5,8 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { WardenError } from '../errors.js';
 import { formatIssue, type PolicyIssue } from '../policy/issues.js';
-import { kindOf, MAX_SOURCE_CHARS, parseSource, type SourcePos } from '../policy/yaml-reader.js';
+import { kindOf, MAX_SOURCE_CHARS, parseSource } from '../policy/yaml-reader.js';
+import type { SourcePos } from '../policy/source-pos.js';
 import { looksLikeAgtFixture, readAgtFixture } from './agt-fixture.js';
 import { inlineAliases, newDataBudget } from './node-data.js';
 import { nestingProblem } from '../policy/yaml-nesting.js';

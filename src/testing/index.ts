@@ -25,6 +25,6 @@ export {
   type PolicyTestRunJson,
   type PolicyTestResultJson,
 } from './report.js';
-export { AGT_VERDICTS, AGT_VERDICT_EFFECT, type AgtVerdict } from './agt-fixture.js';
-export { POLICY_TEST_KIND } from './warden-cases.js';
+export { AGT_VERDICTS, AGT_VERDICT_EFFECT, type AgtVerdict } from './formats.js';
+export { POLICY_TEST_KIND } from './formats.js';
 export { parseTestTime } from './time.js';

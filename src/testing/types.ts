@@ -1,6 +1,6 @@
 /** The data of policy tests: cases in, results out. */
 import type { Decision, Effect, Request } from '../decision.js';
-import type { SourcePos } from '../policy/yaml-reader.js';
+import type { SourcePos } from '../policy/source-pos.js';
 
 /**
  * Where a case came from: Warden's `PolicyTest` documents or an Agent Governance Toolkit fixture.

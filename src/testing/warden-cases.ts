@@ -10,9 +10,9 @@ import { kindOf } from '../policy/yaml-reader.js';
 import { INVALID, isRecord, readData } from './node-data.js';
 import { readExpectedRule, readName, readRecord, readTime, type KeyPair, type ReadContext } from './read-context.js';
 import type { PolicyTestCase, PolicyTestExpectation } from './types.js';
+import { POLICY_TEST_KIND } from './formats.js';
 
-/** The `kind` of a test document. */
-export const POLICY_TEST_KIND = 'PolicyTest';
+export { POLICY_TEST_KIND } from './formats.js';
 
 const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'cases'] as const;
 const CASE_KEYS = ['name', 'description', 'request', 'now', 'expect'] as const;

@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import type { HookResult } from './handle.js';
 import { MAX_HOOK_INPUT_BYTES } from './hook-input.js';
 import { resolveHookConfig, type HookCommandOptions } from './options.js';
-import { SERVER_ENTRY, serverSocketPath } from './server-address.js';
+import { serverEntry, serverSocketPath, socketIsOurs } from './server-address.js';
 
 /** Default quiet period after which the hook server exits. */
 export const DEFAULT_SERVER_IDLE_MS = 10 * 60_000;
@@ -67,8 +67,8 @@ export async function runClaudeCodeHook(opts: HookRunOptions, io: HookIo): Promi
     const text = await readAll(io.stdin);
     const config = resolveHookConfig(opts, io.env, io.cwd);
     result = await dispatch(JSON.stringify({ v: 1, config, input: text }), opts, io, async () => {
-      const { HookRuntime } = await import('./handle.js');
-      return new HookRuntime().handle(text, config);
+      const [{ HookRuntime }, { compiledPolicyCacheFromEnv }] = await Promise.all([import('./handle.js'), import('../../enforce/compiled-cache.js')]);
+      return new HookRuntime({ compiledCache: compiledPolicyCacheFromEnv(io.env) }).handle(text, config);
     });
   } catch (e) {
     result = { exitCode: 2, stdout: '', stderr: `warden: ${e instanceof Error ? e.message : String(e)}\n` };
@@ -82,7 +82,8 @@ async function dispatch(line: string, opts: HookRunOptions, io: HookIo, inProces
   const debug = truthy(io.env.WARDEN_HOOK_DEBUG) ? (r: HookResult, how: string): HookResult => ({ ...r, stderr: `${r.stderr}warden: debug: ${how}\n` }) : (r: HookResult): HookResult => r;
   const socket = serverWanted(opts, io.env) ? serverSocketPath(io.env) : null;
   if (socket === null) return debug(await inProcess(), 'handled in process (no hook server)');
-  const reply = await askServer(socket, `${line}\n`);
+  // invariant: the event goes only to a socket that is this user's and no one else's to write.
+  const reply: Reply = socketIsOurs(socket) ? await askServer(socket, `${line}\n`) : { kind: 'unavailable' };
   if (reply.kind === 'answer') return debug(reply.result, `answered by the hook server at ${socket}`);
   if (reply.kind === 'failed') return { exitCode: 2, stdout: '', stderr: `warden: the hook server failed, so the call is blocked: ${reply.message}\n` };
   const started = await startServer(socket, io.env);
@@ -145,13 +146,14 @@ function parseReply(text: string): Reply {
 
 /** Starts this build's server in the background unless one holds the socket's lock already. */
 async function startServer(socketPath: string, env: Readonly<Record<string, string | undefined>>): Promise<boolean> {
-  if (lockHolderAlive(`${socketPath}.lock`)) return false;
+  const entry = serverEntry();
+  if (entry === null || lockHolderAlive(`${socketPath}.lock`)) return false;
   // Loaded only here: most hooks never start a server.
   const { spawn } = await import('node:child_process');
   const idle = Number(env.WARDEN_HOOK_SERVER_IDLE_MS ?? DEFAULT_SERVER_IDLE_MS);
   const idleMs = Number.isSafeInteger(idle) && idle >= 100 ? idle : DEFAULT_SERVER_IDLE_MS;
   try {
-    const child = spawn(process.execPath, [SERVER_ENTRY, '--socket', socketPath, '--idle-ms', String(idleMs)], {
+    const child = spawn(process.execPath, [entry, '--socket', socketPath, '--idle-ms', String(idleMs)], {
       detached: true,
       stdio: 'ignore',
       cwd: dirname(socketPath),

@@ -17,6 +17,7 @@ import { parseHookText, type HookInput } from './hook-input.js';
 import { boundedResponse, PROMPT_TOOL, requestFor } from './mapping.js';
 import { preToolUseOutput, promptOutput } from './output.js';
 import { PolicyCache } from './policy-cache.js';
+import type { CompiledPolicyCache } from '../../enforce/compiled-cache.js';
 
 /**
  * Where the hook reads its policy and writes its log, and who it says is acting. Every path is
@@ -71,9 +72,10 @@ export class HookRuntime {
   readonly #logs = new Map<string, LockedAuditLog>();
   readonly #now: () => Date;
 
-  constructor(options: { now?: () => Date; policyCacheSize?: number } = {}) {
+  /** `compiledCache`: the on-disk compiled-policy cache to use (none by default). */
+  constructor(options: { now?: () => Date; policyCacheSize?: number; compiledCache?: CompiledPolicyCache | null } = {}) {
     this.#now = options.now ?? (() => new Date());
-    this.#policies = new PolicyCache(options.policyCacheSize);
+    this.#policies = new PolicyCache(options.policyCacheSize, options.compiledCache ?? null);
   }
 
   /**

@@ -7,6 +7,7 @@
  * error (the hook then exits 2, which blocks the call).
  */
 import { WardenError } from '../../errors.js';
+import { parseJsonText } from '../../lib/json-text.js';
 
 /** Events `warden hook claude-code` handles. */
 export const HOOK_EVENTS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'UserPromptSubmit'] as const;
@@ -133,18 +134,15 @@ const MAX_PATH = 4096;
  * ```ts
  * const input = parseHookText('{"hook_event_name":"UserPromptSubmit","session_id":"s","cwd":"/repo","prompt":"hi"}');
  * ```
- * @throws WardenError `ERR_HOOK_INPUT` when the text is not JSON, too large, or not a hook input this integration handles.
+ * @throws WardenError `ERR_HOOK_INPUT` when the text is not JSON, repeats a key in any object, is too large, or is not a hook input this integration handles.
  */
 export function parseHookText(text: string): HookInput {
   if (Buffer.byteLength(text, 'utf8') > MAX_HOOK_INPUT_BYTES) throw inputError(`the hook input is over ${MAX_HOOK_INPUT_BYTES} bytes`);
   if (text.trim() === '') throw inputError('the hook input is empty; Claude Code writes one JSON object to standard input');
-  let value: unknown;
-  try {
-    value = JSON.parse(text) as unknown;
-  } catch (e) {
-    throw inputError(`the hook input is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  return parseHookInput(value);
+  // A repeated key is refused: Claude Code may run the value JSON.parse did not keep.
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw inputError(`the hook input is not valid JSON, or repeats a key (${parsed.error})`);
+  return parseHookInput(parsed.value);
 }
 
 /**

@@ -5,8 +5,8 @@ import { canonicalJson } from '../../lib/canonical-json.js';
 import { sha256Hex } from '../../lib/hash.js';
 import { readPolicySources, sqlParsersFor } from '../../enforce/load-files.js';
 import type { SqlParsers } from '../../facets/sql-parsers.js';
-import { stagePolicy } from '../../policy/compile.js';
 import { fsRealpathResolver } from '../../enforce/realpath-resolver.js';
+import type { CompiledPolicyCache } from '../../enforce/compiled-cache.js';
 import type { PolicySet } from '../../policy/policy-set.js';
 import { claudeCodeBindings, type BindingOptions } from './mapping.js';
 
@@ -28,9 +28,12 @@ export class PolicyCache {
   /** The SQL parsers this cache's sets share (loaded when a set first binds sql; grown per dialect). */
   #sqlParsers: SqlParsers | undefined;
 
-  /** `max`: most sets kept; the least recently used goes first. */
-  constructor(max = 16) {
+  readonly #disk: CompiledPolicyCache | null;
+
+  /** `max`: most sets kept; the least recently used goes first. `disk`: the compiled-policy cache consulted on a miss. */
+  constructor(max = 16, disk: CompiledPolicyCache | null = null) {
     this.#max = Math.max(1, Math.floor(max));
+    this.#disk = disk;
   }
 
   /**
@@ -51,7 +54,11 @@ export class PolicyCache {
       this.#sets.set(key, hit);
       return hit;
     }
-    const staged = stagePolicy(sources, claudeCodeBindings(bindings), { resolver: fsRealpathResolver });
+    const supplied = claudeCodeBindings(bindings);
+    // The compiler (and the YAML parser) loads on demand: a hit in the disk cache needs neither.
+    const staged = this.#disk
+      ? (await this.#disk.stage(sources, supplied, { resolver: fsRealpathResolver })).staged
+      : (await import('../../policy/compile.js')).stagePolicy(sources, supplied, { resolver: fsRealpathResolver });
     const sql = await sqlParsersFor(staged.sqlDialects, this.#sqlParsers);
     if ('parsers' in sql) this.#sqlParsers = sql.parsers;
     const set = 'error' in sql ? staged.complete(this.#sqlParsers, sql.error) : staged.complete(sql.parsers);

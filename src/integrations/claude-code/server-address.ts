@@ -13,8 +13,55 @@ import { VERSION } from '../../version.js';
 /** Longest Unix socket path that works on Linux and macOS. */
 const MAX_SOCKET_PATH = 100;
 
-/** The server entry file, beside this module. */
-export const SERVER_ENTRY = fileURLToPath(new URL('./server-main.js', import.meta.url));
+let serverEntryPath: string | null | undefined;
+
+/**
+ * The server entry file: beside this module when it runs from per-file output, or at its own path
+ * in the package when this module is bundled into dist/chunks/ (scripts/build.mjs builds
+ * server-main as an entry of its own). Null when neither exists (running from the TypeScript
+ * sources): then there is no server and hooks run in process. Looked up once, on first use.
+ *
+ * @example
+ * ```ts
+ * serverEntry(); // '/app/node_modules/agent-warden/dist/integrations/claude-code/server-main.js'
+ * ```
+ */
+export function serverEntry(): string | null {
+  serverEntryPath ??=
+    ['./server-main.js', '../integrations/claude-code/server-main.js']
+      .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+      .find((path) => {
+        try {
+          return statSync(path).isFile();
+        } catch {
+          // Not at this place; try the next.
+          return false;
+        }
+      }) ?? null;
+  return serverEntryPath;
+}
+
+/**
+ * True when the socket at `path` can be trusted to be this user's own hook server: a socket owned
+ * by this user that no group or other user can write to. Checked before every connection, not
+ * only the directory: the directory check stops others from placing one, this one stops using a
+ * socket whose own owner or mode is not ours (a server still setting up, or one placed by root).
+ *
+ * @example
+ * ```ts
+ * if (socketIsOurs(path)) connect(path);
+ * ```
+ */
+export function socketIsOurs(path: string): boolean {
+  if (typeof process.getuid !== 'function') return false;
+  try {
+    const st = lstatSync(path);
+    return st.isSocket() && st.uid === process.getuid() && (st.mode & 0o077) === 0;
+  } catch {
+    // No socket (no server yet): not ours to use.
+    return false;
+  }
+}
 
 /**
  * The socket path of this build's hook server, or null when there is no safe place for one (no
@@ -29,14 +76,16 @@ export function serverSocketPath(env: Readonly<Record<string, string | undefined
   if (process.platform === 'win32' || typeof process.getuid !== 'function') return null;
   const dir = privateDir(env);
   if (dir === null) return null;
+  const entry = serverEntry();
+  if (entry === null) return null;
   let stamp: string;
   try {
-    stamp = String(statSync(SERVER_ENTRY).mtimeMs);
+    stamp = String(statSync(entry).mtimeMs);
   } catch {
     // The server entry is missing (a partial install): run in process.
     return null;
   }
-  const id = createHash('sha256').update([VERSION, SERVER_ENTRY, stamp, process.execPath, process.version].join('\n')).digest('hex').slice(0, 16);
+  const id = createHash('sha256').update([VERSION, entry, stamp, process.execPath, process.version].join('\n')).digest('hex').slice(0, 16);
   const path = join(dir, `hook-${id}.sock`);
   return path.length <= MAX_SOCKET_PATH ? path : null;
 }

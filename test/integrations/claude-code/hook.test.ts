@@ -498,7 +498,8 @@ describe('the lock file across processes', SLOW, () => {
     const dir = tempDir();
     const counter = join(dir, 'counter');
     writeFileSync(counter, '0');
-    const lockModule = join(build, 'dist', 'integrations', 'claude-code', 'file-lock.js');
+    // The public subpath that exports it (the build bundles, so there is no per-file module).
+    const lockModule = join(build, 'dist', 'integrations', 'claude-code', 'index.js');
     const script = `
       import { readFileSync, writeFileSync } from 'node:fs';
       const { withFileLock } = await import(${JSON.stringify(lockModule)});

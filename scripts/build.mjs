@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+/**
+ * The package build: type declarations from tsc, JavaScript from esbuild.
+ *
+ * Why a bundle: a Warden process is often short-lived (the Claude Code hook runs once per tool
+ * call, `warden check` once per request), and loading ~200 small files (ours and yaml's, cel-js's,
+ * unbash's) cost more than running the decision. esbuild builds every public entry (each subpath
+ * export and the `warden` command) in one pass with code splitting, so each entry and each
+ * `await import()` loads only the chunks it needs, and entries share chunks (one copy of the
+ * policy engine, one class identity).
+ *
+ * The pure-JavaScript libraries the engine uses are bundled in (see BUNDLED); the rest stay
+ * ordinary dependencies resolved from node_modules (see EXTERNAL: WebAssembly, very large or
+ * optional packages, peers). A bare import of anything else fails the build, so a dependency is
+ * never bundled by accident. The licences of the bundled packages are copied into
+ * dist/THIRD_PARTY_LICENSES.txt.
+ *
+ * Usage: node scripts/build.mjs [--out <dir>] [--no-types]
+ *   --out       where to write (default: dist); tests build into a private temporary directory
+ *   --no-types  skip the declaration files (tests need only the JavaScript)
+ */
+import { spawnSync } from 'node:child_process';
+import process from 'node:process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+/** Bundled into dist (pure JavaScript, loaded on the decision path). Their own dependencies come along. */
+export const BUNDLED = ['@marcbachmann/cel-js', 'commander', 'ipaddr.js', 're2js', 'tldts', 'tldts-core', 'unbash', 'yaml'];
+
+/** Resolved from node_modules at run time: runtime dependencies that are not bundled, and peers. */
+export const EXTERNAL = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+
+function parseArgs(argv) {
+  const out = { outDir: join(ROOT, 'dist'), types: true };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out') out.outDir = resolve(argv[++i]);
+    else if (argv[i] === '--no-types') out.types = false;
+    else throw new Error(`build: unknown argument ${argv[i]}`);
+  }
+  return out;
+}
+
+/** Every public entry: each subpath export's JavaScript file and the `warden` binary, mapped back to src. */
+function entryPoints() {
+  // The hook server's process entry (started by path, see server-address.ts) is an entry too.
+  const outputs = new Set([pkg.bin.warden, './dist/integrations/claude-code/server-main.js']);
+  for (const target of Object.values(pkg.exports)) if (typeof target === 'object' && target.import) outputs.add(target.import);
+  const entries = {};
+  for (const out of outputs) {
+    const m = /^\.\/dist\/(.+)\.js$/.exec(out);
+    if (!m) throw new Error(`build: ${out} is not a ./dist/*.js path`);
+    const src = join(ROOT, 'src', `${m[1]}.ts`);
+    if (!existsSync(src)) throw new Error(`build: ${out} has no source ${relative(ROOT, src)}`);
+    entries[m[1]] = src;
+  }
+  return entries;
+}
+
+/** Fails on a bare import that is neither bundled nor external (a dev dependency reached by accident). */
+const onlyKnownPackages = {
+  name: 'only-known-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { external: true };
+      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      if (EXTERNAL.includes(name)) return { external: true };
+      const inPackage = BUNDLED.includes(name) || args.importer.includes(`${join('node_modules', '')}`);
+      if (!inPackage) return { errors: [{ text: `"${args.path}" is neither a bundled nor a runtime dependency (scripts/build.mjs)` }] };
+      return undefined;
+    });
+  },
+};
+
+/** A digest of everything that decides what the bundle does: the sources and the locked dependency tree. */
+function buildId() {
+  const h = createHash('sha256');
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith('.ts')) h.update(`${relative(ROOT, full)}\0`).update(readFileSync(full)).update('\0');
+    }
+  };
+  walk(join(ROOT, 'src'));
+  h.update(readFileSync(join(ROOT, 'package-lock.json')));
+  return h.digest('hex').slice(0, 16);
+}
+
+async function main() {
+  const { outDir, types } = parseArgs(process.argv.slice(2));
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  if (types) {
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--emitDeclarationOnly', '--declarationMap', 'false', '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' });
+    if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+    checkDeclarations(outDir);
+  }
+  const result = await build({
+    entryPoints: entryPoints(),
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22.12',
+    chunkNames: 'chunks/[name]-[hash]',
+    // No source maps: Node scans every chunk for one at load, and the install carries them. The
+    // bundle is not minified, so stack traces keep their function names.
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+    // Prefer each bundled package's ES module build: esbuild then hoists it into the chunk instead of
+    // wrapping a CommonJS module and copying its exports at load. yaml's ES build is its "browser"
+    // one: the same parser, without the Node-only debug logging (LOG_TOKENS, LOG_STREAM).
+    mainFields: ['module', 'main'],
+    alias: { yaml: join(ROOT, 'node_modules', 'yaml', 'browser', 'index.js') },
+    plugins: [onlyKnownPackages],
+    define: { __WARDEN_BUILD_ID__: JSON.stringify(buildId()) },
+    // Bundled CommonJS packages (yaml, tldts) call require() for Node built-ins.
+    banner: { js: "import { createRequire as __wardenRequire } from 'node:module';\nconst require = __wardenRequire(import.meta.url);" },
+  });
+  writeFileSync(join(outDir, 'THIRD_PARTY_LICENSES.txt'), licences(result.metafile));
+  const main = join(outDir, 'cli', 'main.js');
+  if (!readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node')) throw new Error('build: dist/cli/main.js lost its #! line');
+}
+
+/**
+ * The public declarations (each export's `types`, and what they import) may name only Node's
+ * modules, runtime dependencies and peers: a bundled package is not installed for users, so a type
+ * imported from it would not resolve in their type check.
+ */
+function checkDeclarations(outDir) {
+  const problems = [];
+  for (const target of Object.values(pkg.exports)) {
+    if (typeof target !== 'object' || !target.types) continue;
+    const stack = [join(outDir, target.types.replace(/^\.\/dist\//, ''))];
+    const seen = new Set();
+    while (stack.length > 0) {
+      const file = stack.pop();
+      if (seen.has(file) || !existsSync(file)) continue;
+      seen.add(file);
+      // Comments (TSDoc examples) import things too; only the declarations count.
+      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+      for (const m of code.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+        const spec = m[1];
+        if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec.replace(/\.js$/, '.d.ts')));
+        else if (!spec.startsWith('node:')) {
+          const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+          if (!EXTERNAL.includes(name)) problems.push(`${relative(outDir, file)} imports "${spec}", which users do not install`);
+        }
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(`build: public declarations reach bundled packages:\n  ${[...new Set(problems)].join('\n  ')}`);
+}
+
+/** The licence text of every package whose code is in the bundle. */
+function licences(metafile) {
+  const names = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) names.add(m[1]);
+  }
+  const parts = [];
+  for (const name of [...names].sort()) {
+    const dir = join(ROOT, 'node_modules', name);
+    const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    parts.push(`${name}@${meta.version} (${meta.license ?? 'see below'})\n\n${file ? readFileSync(join(dir, file), 'utf8').trim() : '(no licence file shipped)'}\n`);
+  }
+  return `Third-party code bundled into agent-warden's dist/ (scripts/build.mjs).\n\n${parts.join(`\n${'-'.repeat(72)}\n\n`)}`;
+}
+
+await main();
