@@ -48,6 +48,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_K8S_PARSE: 'A Kubernetes command, path or manifest cannot be parsed.',
   ERR_LOCK: 'A lock file cannot be created or released.',
   ERR_LOCK_TIMEOUT: 'A lock was not acquired in time.',
+  ERR_MISSING_DEPENDENCY: 'An optional package a feature needs is not installed; the message names it and how to install it.',
   ERR_MCP_CLOSED: 'The MCP gateway was used after close().',
   ERR_MCP_LISTEN: 'The MCP gateway cannot listen where it was asked to.',
   ERR_MCP_LOCK: 'The MCP pin lock file is missing, unreadable or invalid.',

@@ -4,6 +4,7 @@
  * without importing any of them (a test keeps each entry's arguments equal to its command's).
  */
 import type { Command } from 'commander';
+import { WardenError } from '../errors.js';
 
 /** A subcommand: its name, what the list shows, and how to load its registration. */
 export interface CommandEntry {
@@ -27,11 +28,27 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'audit', args: '', summary: 'verify, inspect and query tamper-evident audit logs', load: async () => (await import('./audit.js')).registerAuditCommand },
   { name: 'keygen', args: '', summary: 'create the key pair that signs audit checkpoints', load: async () => (await import('./keygen.js')).registerKeygenCommand },
   { name: 'replay', args: '<logs...>', summary: 're-decide recorded requests under a candidate policy', load: async () => (await import('./replay.js')).registerReplayCommand },
-  { name: 'mcp-proxy', args: '[command...]', summary: 'run an MCP gateway that decides every tools/call', load: async () => (await import('./mcp-proxy.js')).registerMcpProxyCommand },
-  { name: 'mcp-pin', args: '[command...]', summary: "record an MCP server's tool definitions in the lock file", load: async () => (await import('./mcp-pin.js')).registerMcpPinCommand },
+  { name: 'mcp-proxy', args: '[command...]', summary: 'run an MCP gateway that decides every tools/call', load: async () => (await withMcpSdk(() => import('./mcp-proxy.js'))).registerMcpProxyCommand },
+  { name: 'mcp-pin', args: '[command...]', summary: "record an MCP server's tool definitions in the lock file", load: async () => (await withMcpSdk(() => import('./mcp-pin.js'))).registerMcpPinCommand },
   { name: 'convert', args: '<paths...>', summary: 'print AGT policies as equivalent warden/v1 YAML', load: async () => (await import('./convert.js')).registerConvertCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
 ];
+
+/**
+ * Imports an MCP command, whose package (`@modelcontextprotocol/sdk`, an optional peer dependency)
+ * may not be installed: then the command says what to install instead of a module-not-found trace.
+ */
+async function withMcpSdk<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && /@modelcontextprotocol\/sdk|'zod'/.test(String((e as Error).message))) {
+      throw new WardenError('ERR_MISSING_DEPENDENCY', 'The MCP gateway needs the optional package @modelcontextprotocol/sdk (and its peer zod). Install them beside agent-warden: npm install @modelcontextprotocol/sdk zod');
+    }
+    throw e;
+  }
+}
 
 /**
  * The entry whose full registration `argv` (the arguments after `warden`) needs, or undefined

@@ -39,7 +39,16 @@ async function runCommandLine(): Promise<void> {
 
   // Load only the command being run; the others are listed from the table without loading them.
   const chosen = chosenCommand(process.argv.slice(2));
-  if (chosen) (await chosen.load())(program);
+  if (chosen) {
+    try {
+      (await chosen.load())(program);
+    } catch (e) {
+      // A command that cannot load (an optional package missing) says why, once, and exits 2.
+      process.stderr.write(`warden: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = EXIT.invalid;
+      return;
+    }
+  }
   registerCommandList(program, COMMANDS.filter((c) => c !== chosen));
 
   await program.parseAsync(process.argv);

@@ -450,3 +450,32 @@ describe.concurrent('usage errors exit 2', () => {
     expect(r.stdout).toContain('check');
   });
 });
+
+describe('optional packages', () => {
+  it('warden mcp-proxy without @modelcontextprotocol/sdk installed says what to install (exit 2), once', async () => {
+    const { cpSync, mkdirSync, readdirSync, symlinkSync } = await import('node:fs');
+    const build = join(main, '..', '..', '..');
+    const bare = tempDir();
+    cpSync(join(build, 'dist'), join(bare, 'dist'), { recursive: true });
+    cpSync(join(build, 'package.json'), join(bare, 'package.json'));
+    // Every installed package but the MCP SDK (an optional peer).
+    mkdirSync(join(bare, 'node_modules', '@modelcontextprotocol'), { recursive: true });
+    for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
+      if (entry !== '@modelcontextprotocol') symlinkSync(join(ROOT, 'node_modules', entry), join(bare, 'node_modules', entry), 'dir');
+    }
+    for (const entry of readdirSync(join(ROOT, 'node_modules', '@modelcontextprotocol'))) {
+      if (entry !== 'sdk') symlinkSync(join(ROOT, 'node_modules', '@modelcontextprotocol', entry), join(bare, 'node_modules', '@modelcontextprotocol', entry), 'dir');
+    }
+    const r = await new Promise<Run>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(bare, 'dist', 'cli', 'main.js'), 'mcp-proxy', '--policy', POLICY, '--', 'true'], { cwd: bare, timeout: 60_000 });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('warden: The MCP gateway needs the optional package @modelcontextprotocol/sdk (and its peer zod). Install them beside agent-warden: npm install @modelcontextprotocol/sdk zod\n');
+  });
+});
