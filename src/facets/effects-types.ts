@@ -64,6 +64,20 @@ export interface PathEffect {
   via: string;
   /** False when the path cannot be known (a glob, a variable, an unexpanded `~`): it may be any path. */
   known: boolean;
+  /**
+   * The effect reaches everything under `path` too (`rm -r`, `find -delete`, `cp -r`, `tar -x`,
+   * `git checkout .`). Added to the shape because deleting or overwriting a directory touches the
+   * protected files inside it (`rm -rf .` deletes `.warden/policy.yaml`). Filled in by the merge
+   * (default false), so it is always present in CEL.
+   */
+  recursive?: boolean;
+  /**
+   * A directory the path certainly lies in: `path` itself when known; for an unknown path, the
+   * directory its static part pins down (`/workspace/src` for `/workspace/src/*.ts`), or `''`
+   * when it could be anywhere (a variable, `~` without a home, a `..` a glob may produce). Added so
+   * an allow rule can confine a glob without guessing (`effectWithin`). Filled in by the merge.
+   */
+  within?: string;
 }
 
 /**
