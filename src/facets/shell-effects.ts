@@ -72,6 +72,8 @@ export class EffectsCollector implements FxSink {
   readonly #frames: Frame[] = [];
   /** Inside `chroot`: absolute paths name other files than they say. */
   #chroot = 0;
+  /** In a pipeline stage: the directories the previous stage printed file names under (for `xargs`). */
+  pipeUnder: readonly WordFacts[] | undefined;
 
   constructor(cwd: Cwd, home: string | null) {
     this.cwd = cwd;
@@ -101,7 +103,7 @@ export class EffectsCollector implements FxSink {
     this.#frames.push({ name, exec: false, modelled: model !== undefined && !MARKS_REPORT.has(name) });
     let ws = words;
     // xargs appends what it reads to the command, unless it substitutes it (`-I {}`).
-    if (appended && !words.some((w) => w.runtime === true)) ws = [...words, RUNTIME_ARGUMENT];
+    if (appended && !words.some((w) => w.runtime === true)) ws = [...words, this.pipeUnder === undefined ? RUNTIME_ARGUMENT : { ...RUNTIME_ARGUMENT, under: this.pipeUnder }];
     const call: FxCall = { name, words: ws, stdin, appended, fx: this, sink };
     if (name === 'cd' || name === 'pushd' || name === 'popd' || name === 'chdir') {
       this.#chdir(name, ws);
@@ -216,7 +218,7 @@ export class EffectsCollector implements FxSink {
   }
 
   pathText(access: PathAccess, text: string, via: string, recursive = false): void {
-    this.path(access, syntheticWord(text), via, recursive);
+    this.path(access, { ...syntheticWord(text), tilde: text.startsWith('~') }, via, recursive);
   }
 
   url(word: WordFacts, via: string, defaultScheme: string, defaultPort: number): void {

@@ -527,9 +527,15 @@ function subcommand(call: FxCall, sub: string, from: number): void {
       break;
   }
   if (TREE_WRITERS.has(sub)) {
+    // A new branch from where HEAD is (`checkout -b x`, `switch -c x`) changes no file.
+    if ((sub === 'checkout' || sub === 'switch') && flag('-b', '-B', '-c', '-C', '--create', '--force-create', '--orphan') && operands.length <= 1 && afterDashes.length === 0 && !flag('--orphan')) {
+      call.fx.pathText('write', '.git', via, true);
+      hooks(call, sub);
+      return;
+    }
     const paths = [...afterDashes, ...(sub === 'restore' || sub === 'apply' ? operands : [])];
     if (paths.length > 0 && (sub === 'restore' || sub === 'checkout')) for (const p of paths) call.fx.path('write', p, via, true);
-    else call.fx.pathText('write', '.', via, true);
+    else call.fx.pathText('write', '.', `${via} (tracked files)`, true);
     if (sub === 'apply' || sub === 'am') for (const p of operands) call.fx.path('read', p, via);
     const noVerify = flag('--no-verify');
     if (!(sub === 'checkout' && afterDashes.length > 0) && !(sub === 'merge' && noVerify)) hooks(call, sub);

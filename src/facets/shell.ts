@@ -18,8 +18,8 @@
 import { forEachChild, parse } from 'unbash';
 import type { Command, HereDoc, HereString, Pipeline, Redirect, RedirectDescriptor, SyntaxNode } from 'unbash';
 import { WardenError } from '../errors.js';
-import { analyzeProgram, isCodeVariable, type CommandSink, type Dialect, type ProgramFact, type Stdin } from './shell-programs.js';
-import { assignmentFacts, hereDocText, wordFacts, type WordFacts } from './shell-words.js';
+import { analyzeProgram, findStartPoints, isCodeVariable, type CommandSink, type Dialect, type ProgramFact, type Stdin } from './shell-programs.js';
+import { assignmentFacts, hereDocText, syntheticWord, wordFacts, type WordFacts } from './shell-words.js';
 import { EffectsCollector, unionCwd } from './shell-effects.js';
 import { normalizeAbsolute, type Cwd } from './shell-paths.js';
 import type { Effects } from './effects-types.js';
@@ -222,10 +222,16 @@ class Analyzer implements CommandSink {
         if (node.commands.length < 2) return false;
         this.timeKeyword(node);
         const before = fx.cwd;
-        for (const c of node.commands) {
-          this.visit(c);
+        node.commands.forEach((c, k) => {
+          // What `xargs` in this stage appends comes from the previous stage's output.
+          fx.pipeUnder = k > 0 && nullSeparatedXargs(c) ? pipeSource(node.commands[k - 1] as SyntaxNode) : undefined;
+          try {
+            this.visit(c);
+          } finally {
+            fx.pipeUnder = undefined;
+          }
           fx.cwd = before;
-        }
+        });
         return true;
       }
       case 'Statement':
@@ -498,6 +504,59 @@ class Analyzer implements CommandSink {
   fail(message: string): never {
     throw new WardenError(UNRESOLVED, message);
   }
+}
+
+// find primaries that only select or print names (no -printf, -exec, -fprint: their output could be any text).
+const FIND_SELECTORS = new Set(['-name', '-iname', '-path', '-ipath', '-wholename', '-iwholename', '-type', '-xtype', '-maxdepth', '-mindepth', '-size', '-mtime', '-mmin', '-newer', '-empty', '-print', '-print0', '-not', '!', '-o', '-or', '-a', '-and', '(', ')', '-prune', '-readable', '-writable', '-executable', '-regex', '-iregex', '-perm', '-user', '-group']);
+
+/** The stage is `xargs -0` (or `--null`): names arrive whole, so none can split into `..`. */
+function nullSeparatedXargs(node: SyntaxNode): boolean {
+  if (node.type !== 'Command' || node.name === undefined) return false;
+  const name = wordFacts(node.name).value;
+  if (name === null || name.slice(name.lastIndexOf('/') + 1) !== 'xargs') return false;
+  for (const a of node.suffix) {
+    if (a.type !== 'Word') return false;
+    const v = wordFacts(a).value;
+    if (v === null || !v.startsWith('-')) return false;
+    if (v === '--null' || (!v.startsWith('--') && /^-[a-zA-Z]*0/.test(v))) return true;
+  }
+  return false;
+}
+
+/**
+ * The directories a pipeline stage prints paths under, when it prints only file names, each
+ * ended by a NUL (so a name with a space or newline cannot split into `..`): `find ... -print0`
+ * with selectors only, `git ls-files -z`, `grep -lZ`, `rg -l0`/`rg --files -0`. Undefined otherwise.
+ */
+function pipeSource(node: SyntaxNode): WordFacts[] | undefined {
+  if (node.type !== 'Command' || node.name === undefined || node.prefix.length > 0) return undefined;
+  const words: WordFacts[] = [wordFacts(node.name)];
+  for (const a of node.suffix) {
+    if (a.type !== 'Word') return undefined;
+    words.push(wordFacts(a));
+  }
+  if (words.some((w) => w.value === null)) return undefined;
+  const v = words.map((w) => w.value as string);
+  const name = (v[0] as string).slice((v[0] as string).lastIndexOf('/') + 1);
+  if (name === 'find') {
+    const { starts, next } = findStartPoints(words);
+    if (!v.includes('-print0')) return undefined;
+    for (let i = next; i < v.length; i++) {
+      const x = v[i] as string;
+      if (!FIND_SELECTORS.has(x)) return undefined;
+      if (!['-print', '-print0', '-not', '!', '-o', '-or', '-a', '-and', '(', ')', '-prune', '-readable', '-writable', '-executable', '-empty'].includes(x)) i++;
+    }
+    return starts;
+  }
+  const nul = v.some((x) => x === '-z' || x === '-Z' || x === '-0' || x === '--null' || x === '--null-data' || (/^-[a-zA-Z0]+$/.test(x) && /[zZ0]/.test(x)));
+  if (!nul) return undefined;
+  if (name === 'git' && v[1] === 'ls-files' && v.slice(2).every((x) => x.startsWith('-'))) return [syntheticWord('.')];
+  if ((name === 'grep' || name === 'rg') && v.some((x) => /^-[a-zA-Z0]*l[a-zA-Z0]*$/.test(x) || x === '--files-with-matches' || x === '--files')) {
+    const ops = v.slice(1).filter((x) => !x.startsWith('-'));
+    const dirs = name === 'rg' && v.includes('--files') ? ops : ops.slice(1);
+    return dirs.length === 0 ? [syntheticWord('.')] : dirs.map((d) => syntheticWord(d));
+  }
+  return undefined;
 }
 
 const CWD_CHANGERS = new Set(['cd', 'pushd', 'popd', 'chdir', 'eval', 'source', '.', 'builtin', 'command', 'exec']);
