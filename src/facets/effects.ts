@@ -28,6 +28,28 @@ export function emptyEffects(): Effects {
   return { exec: [], network: [], reads: [], writes: [], deletes: [], privilege: [], complete: true, unknown: [] };
 }
 
+/** Lists up to this length are searched for duplicates; longer ones are keyed. */
+const LINEAR = 16;
+
+/** The key of an effect already in `list` (one of `lists`), as the add methods build it. */
+function keyOf(list: unknown[], x: unknown, lists: Effects): string {
+  if (list === lists.exec) {
+    const e = x as ExecEffect;
+    return `x${e.program}\u0000${e.code}\u0000${e.via}\u0000${e.known}`;
+  }
+  if (list === lists.network) {
+    const e = x as NetworkEffect;
+    return `n${e.host}\u0000${e.port}\u0000${e.scheme}\u0000${e.via}\u0000${e.known}`;
+  }
+  if (list === lists.privilege) {
+    const e = x as PrivilegeEffect;
+    return `p${e.kind}\u0000${e.via}`;
+  }
+  const p = x as Required<PathEffect>;
+  const a = list === lists.reads ? 'r' : list === lists.writes ? 'w' : 'd';
+  return `${a}${p.path}\u0000${p.via}\u0000${p.known}\u0000${p.recursive}\u0000${p.within}`;
+}
+
 /** A path effect with every field present (`recursive` false, `within` the path when known). */
 function fullPath(p: PathEffect): Required<PathEffect> {
   return { path: p.path, via: p.via, known: p.known, recursive: p.recursive === true, within: p.within ?? (p.known ? p.path : '') };
@@ -46,29 +68,37 @@ function fullPath(p: PathEffect): Required<PathEffect> {
  */
 export class EffectsBuilder {
   readonly #lists: Effects = emptyEffects();
+  /** Keys of the effects of long lists (short lists are searched instead: cheaper for one line). */
   readonly #seen = new Set<string>();
   #count = 0;
 
   /** Adds code that will run. */
   exec(e: ExecEffect): void {
-    this.#add('exec', `${e.program}\u0000${e.code}\u0000${e.via}\u0000${e.known}`, e);
+    const list = this.#lists.exec;
+    if (list.length < LINEAR && list.some((x) => x.program === e.program && x.code === e.code && x.via === e.via && x.known === e.known)) return;
+    this.#add(list, list.length < LINEAR ? null : `x${e.program}\u0000${e.code}\u0000${e.via}\u0000${e.known}`, e);
   }
 
   /** Adds a network destination. */
   network(e: NetworkEffect): void {
-    this.#add('network', `${e.host}\u0000${e.port}\u0000${e.scheme}\u0000${e.via}\u0000${e.known}`, e);
+    const list = this.#lists.network;
+    if (list.length < LINEAR && list.some((x) => x.host === e.host && x.port === e.port && x.scheme === e.scheme && x.via === e.via && x.known === e.known)) return;
+    this.#add(list, list.length < LINEAR ? null : `n${e.host}\u0000${e.port}\u0000${e.scheme}\u0000${e.via}\u0000${e.known}`, e);
   }
 
   /** Adds a path read, written or deleted. */
   path(access: PathAccess, e: PathEffect): void {
     const full = fullPath(e);
-    const list = access === 'read' ? 'reads' : access === 'write' ? 'writes' : 'deletes';
-    this.#add(list, `${full.path}\u0000${full.via}\u0000${full.known}\u0000${full.recursive}\u0000${full.within}`, full);
+    const list = access === 'read' ? this.#lists.reads : access === 'write' ? this.#lists.writes : this.#lists.deletes;
+    if (list.length < LINEAR && list.some((x) => x.path === full.path && x.via === full.via && x.known === full.known && x.recursive === full.recursive && x.within === full.within)) return;
+    this.#add(list, list.length < LINEAR ? null : `${access[0] as string}${full.path}\u0000${full.via}\u0000${full.known}\u0000${full.recursive}\u0000${full.within}`, full);
   }
 
   /** Adds a privilege change. */
   privilege(e: PrivilegeEffect): void {
-    this.#add('privilege', `${e.kind}\u0000${e.via}`, e);
+    const list = this.#lists.privilege;
+    if (list.length < LINEAR && list.some((x) => x.kind === e.kind && x.via === e.via)) return;
+    this.#add(list, list.length < LINEAR ? null : `p${e.kind}\u0000${e.via}`, e);
   }
 
   /** Marks the analysis incomplete, with the reason (each reason once). */
@@ -93,13 +123,17 @@ export class EffectsBuilder {
     return this.#lists;
   }
 
-  #add<K extends 'exec' | 'network' | 'reads' | 'writes' | 'deletes' | 'privilege'>(list: K, key: string, e: Effects[K][number]): void {
-    const k = `${list}\u0001${key}`;
-    if (this.#seen.has(k)) return;
+  /** Appends `e` unless its key (given once the list is long) was seen. */
+  #add<T>(list: T[], key: string | null, e: T): void {
+    if (key !== null) {
+      if (this.#seen.has(key)) return;
+      // A list that just grew past LINEAR: key the entries searched linearly so far.
+      if (list.length === LINEAR) for (const x of list) this.#seen.add(keyOf(list, x, this.#lists));
+      this.#seen.add(key);
+    }
     // invariant: the number of effects is bounded; the caller's analysis fails closed past it.
     if (++this.#count > MAX_EFFECTS) throw new RangeError(`more than ${MAX_EFFECTS} effects`);
-    this.#seen.add(k);
-    (this.#lists[list] as Effects[K][number][]).push(e);
+    list.push(e);
   }
 }
 

@@ -35,6 +35,13 @@ const HARMLESS_KEYS = new Set([
 ]);
 const HARMLESS_PREFIXES = ['color.', 'advice.', 'i18n.', 'status.', 'blame.', 'grep.', 'interactive.singlekey', 'am.', 'apply.whitespace'];
 
+/** Keys whose value is a command git runs (or that enables one: `protocol.allow`). */
+const COMMAND_KEYS = new Set([
+  'core.sshcommand', 'core.pager', 'core.editor', 'core.askpass', 'core.gitproxy', 'core.fsmonitor', 'sequence.editor', 'diff.external',
+  'gpg.program', 'uploadpack.packobjectshook', 'web.browser', 'interactive.difffilter', 'credential.helper', 'sendemail.smtpserver',
+  'sendemail.tocmd', 'sendemail.cccmd', 'sendemail.sendmailcmd', 'ssh.variant', 'merge.tool', 'diff.tool', 'protocol.allow',
+]);
+
 /** How a configuration value is used. */
 type KeyUse = 'harmless' | 'command' | 'path' | 'destination' | 'unknown';
 
@@ -52,12 +59,7 @@ function keyUse(key: string, value: string | null): KeyUse {
   if (section === 'url' && (last === 'insteadof' || last === 'pushinsteadof')) return 'destination';
   if (key === 'core.fsmonitor' && value !== null && /^(true|false|yes|no|on|off|1|0)$/i.test(value)) return 'harmless';
   if (key === 'core.hookspath' || key === 'init.templatedir' || key === 'include.path' || (section === 'includeif' && last === 'path') || key === 'core.worktree' || key === 'core.attributesfile' || key === 'safe.directory') return 'path';
-  const commands = [
-    'core.sshcommand', 'core.pager', 'core.editor', 'core.askpass', 'core.gitproxy', 'core.fsmonitor', 'sequence.editor', 'diff.external',
-    'gpg.program', 'uploadpack.packobjectshook', 'web.browser', 'interactive.difffilter', 'credential.helper', 'sendemail.smtpserver',
-    'sendemail.tocmd', 'sendemail.cccmd', 'sendemail.sendmailcmd', 'ssh.variant', 'merge.tool', 'diff.tool', 'protocol.allow',
-  ];
-  if (commands.includes(key)) return 'command';
+  if (COMMAND_KEYS.has(key)) return 'command';
   if ((section === 'diff' && (last === 'command' || last === 'textconv')) || (section === 'merge' && last === 'driver') || (section === 'filter' && (last === 'clean' || last === 'smudge' || last === 'process'))) return 'command';
   if (section === 'credential' && last === 'helper') return 'command';
   if (section === 'gpg' && last === 'program') return 'command';
@@ -140,7 +142,7 @@ function repository(call: FxCall, w: WordFacts, via: string, nameIsRemote: boole
 }
 
 /** Options whose next word is their value, per subcommand (so operands are found correctly). */
-const VALUE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+const VALUE_OPTION_LISTS: Readonly<Record<string, readonly string[]>> = {
   '*': ['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--super-prefix', '--config-env', '--list-cmds', '--attr-source'],
   clone: ['-o', '--origin', '-b', '--branch', '-u', '--upload-pack', '--reference', '--reference-if-able', '--separate-git-dir', '--depth', '--shallow-since', '--shallow-exclude', '-j', '--jobs', '--filter', '--template', '-c', '--config', '--server-option', '--bundle-uri', '--ref-format', '--revision'],
   fetch: ['--upload-pack', '--depth', '--deepen', '--shallow-since', '--shallow-exclude', '-j', '--jobs', '--refmap', '-o', '--server-option', '--negotiation-tip', '--filter', '--recurse-submodules-default', '--submodule-prefix'],
@@ -174,9 +176,12 @@ const VALUE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   'filter-branch': ['--setup', '--subdirectory-filter', '--env-filter', '--tree-filter', '--index-filter', '--parent-filter', '--msg-filter', '--commit-filter', '--tag-name-filter', '--prune-empty', '--original', '-d', '--state-branch'],
 };
 
+const VALUE_OPTIONS: ReadonlyMap<string, ReadonlySet<string>> = new Map(Object.entries(VALUE_OPTION_LISTS).map(([k, v]) => [k, new Set(v)]));
+const NO_VALUES: ReadonlySet<string> = new Set();
+
 /** Options (`--name` or `--name=value` or `-x`) of `words[from..]`, with values, and the operands. */
 function split(words: readonly WordFacts[], from: number, sub: string): { options: Map<string, WordFacts[]>; operands: WordFacts[]; afterDashes: WordFacts[] } {
-  const takes = new Set([...(VALUE_OPTIONS[sub] ?? [])]);
+  const takes = VALUE_OPTIONS.get(sub) ?? NO_VALUES;
   const options = new Map<string, WordFacts[]>();
   const operands: WordFacts[] = [];
   const afterDashes: WordFacts[] = [];

@@ -54,6 +54,8 @@ export interface ResolvedPath {
  * ```
  */
 export function normalizeAbsolute(p: string): string {
+  // Most paths are already normal: no empty, `.` or `..` segment, no trailing slash.
+  if (p.length > 1 && p.charCodeAt(0) === 0x2f && !NOT_NORMAL.test(p)) return p;
   const out: string[] = [];
   for (const s of p.split('/')) {
     if (s === '' || s === '.') continue;
@@ -62,6 +64,9 @@ export function normalizeAbsolute(p: string): string {
   }
   return `/${out.join('/')}`;
 }
+
+// invariant: an alternation of literals anchored on `/`, linear.
+const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|\/$/;
 
 function join(dir: string, rel: string): string {
   return normalizeAbsolute(`${dir}/${rel}`);
