@@ -8,7 +8,8 @@
  * would: letters compare without case, `\` is a separator, a trailing dot or space on a name is
  * dropped (`.env.` and `.env ` are `.env`), an alternate data stream suffix is dropped
  * (`.env::$DATA`, `.env:x`), and an 8.3 short name (`PROGRA~1`, `SETTIN~1.JSO`) matches any
- * name that starts with its letters (dots and spaces aside). Folding only ever makes more paths
+ * name that starts with its letters (dots and spaces aside) and has an extension starting with
+ * its extension. Folding only ever makes more paths
  * match, so use it in deny rules.
  */
 import { percentDecode } from './url-decode.js';
@@ -121,6 +122,13 @@ function foldedSteps(text: string): PathStep[] {
       out.push({ ch });
     }
     out.push({ anySegment: true });
+    // `NAME~1.EXT`: the long name has an extension that starts with EXT.
+    const ext = (m[2] ?? '').slice(1);
+    if (ext !== '') {
+      out.push({ ch: '.' });
+      for (const ch of ext) out.push({ ch });
+      out.push({ anySegment: true });
+    }
   });
   return out;
 }

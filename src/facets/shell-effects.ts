@@ -72,6 +72,8 @@ export class EffectsCollector implements FxSink {
   readonly #frames: Frame[] = [];
   /** Inside `chroot`: absolute paths name other files than they say. */
   #chroot = 0;
+  /** After a `cd`: the directory if it failed (the analyzer joins it with the success state). */
+  cdFailed: Cwd | undefined;
   /** In a pipeline stage: the directories the previous stage printed file names under (for `xargs`). */
   pipeUnder: readonly WordFacts[] | undefined;
 
@@ -95,7 +97,7 @@ export class EffectsCollector implements FxSink {
    * A command about to run (after wrappers): applies its model. Returns the working directory to
    * restore in {@link endProgram} (a wrapper may change it for the command it runs).
    */
-  program(name: string, words: readonly WordFacts[], stdin: Stdin, appended: boolean, sink: CommandSink): Cwd {
+  program(name: string, words: readonly WordFacts[], stdin: Stdin, appended: boolean, sink: CommandSink): Cwd | 'keep' {
     const saved = this.cwd;
     const head = words[0] as WordFacts;
     const path = head.value ?? '';
@@ -113,15 +115,17 @@ export class EffectsCollector implements FxSink {
     if (path.includes('/') && model === undefined) this.path('read', head, 'program file');
     if (model === undefined) unknownProgram(call);
     else model(call);
-    // A sourced script runs in this shell and may change its directory.
+    // A sourced script runs in this shell and may change its directory; eval's code (analysed
+    // as it runs) changes it as it says.
     if (name === 'source' || name === '.') return null;
+    if (name === 'eval') return 'keep';
     return saved;
   }
 
   /** The command's handler is done: restores the working directory a wrapper changed. */
-  endProgram(saved: Cwd): void {
+  endProgram(saved: Cwd | 'keep'): void {
     this.#frames.pop();
-    this.cwd = saved;
+    if (saved !== 'keep') this.cwd = saved;
   }
 
   /** The analyzer marked a fact: code it cannot see runs. Reported unless the model already did. */
@@ -152,7 +156,7 @@ export class EffectsCollector implements FxSink {
     const isDup = op.endsWith('&') && (target.value === '-' || (target.value !== null && /^[0-9]+-?$/.test(target.value)));
     if (isDup) return;
     const known = target.value ?? target.prefix;
-    const dev = /^\/dev\/(tcp|udp)\//.exec(known);
+    const dev = /^\/dev\/(tcp|udp)\//.exec(known.startsWith('/') ? normalizeAbsolute(known.endsWith('/') ? `${known}x` : known) : known);
     if (dev !== null) {
       this.#devNet(dev[1] as string, target);
       return;
@@ -331,6 +335,7 @@ export class EffectsCollector implements FxSink {
   // ---- internals -------------------------------------------------------------------------
 
   #chdir(name: string, words: readonly WordFacts[]): void {
+    this.cdFailed = this.cwd;
     if (name === 'popd') {
       this.cwd = null;
       return;
@@ -350,6 +355,8 @@ export class EffectsCollector implements FxSink {
     const via = `/dev/${proto}`;
     const v = target.value;
     const m = v === null ? null : /^\/dev\/(?:tcp|udp)\/([^/]+)\/([^/]+)$/.exec(normalizeAbsolute(v));
+    // invariant: bash opens /dev/tcp itself only when the name is spelled exactly; a normalized
+    // spelling is still reported as the connection it may be.
     if (m === null) {
       this.unknownHost(target.text, proto, via);
       return;

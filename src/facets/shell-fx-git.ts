@@ -416,13 +416,16 @@ function subcommand(call: FxCall, sub: string, from: number): void {
       call.fx.pathText('write', '.', via, true);
       return;
     case 'grep':
-      for (const k of ['-O', '--open-files-in-pager']) {
-        if (!options.has(k)) continue;
-        for (const p of options.get(k) as WordFacts[]) {
-          const pager = p.value === '' ? null : p;
-          call.fx.exec('sh', pager?.value ?? 'core.pager', 'git grep -O', 'git grep opens the matching files with the given pager', pager !== null && pager.value !== null);
-          if (pager !== null) call.sink.code(pager.value, 'bash');
-        }
+      // -O[pager] / --open-files-in-pager[=pager]: the value is only ever attached.
+      for (let k = from; k < words.length; k++) {
+        const w = words[k] as WordFacts;
+        const v = w.value ?? w.prefix;
+        if (v === '--') break;
+        const at = v.startsWith('--open-files-in-pager') ? (v.includes('=') ? v.indexOf('=') + 1 : v.length) : /^-[a-zA-Z]*O/.test(v) && !v.startsWith('--') ? v.indexOf('O') + 1 : -1;
+        if (at === -1) continue;
+        const pager = at >= v.length && w.value !== null ? null : subWord(w, at);
+        call.fx.exec('sh', pager === null ? 'core.pager' : (pager.value ?? pager.text), 'git grep -O', 'git grep opens the matching files with the given pager', pager !== null && pager.value !== null);
+        if (pager !== null) call.sink.code(pager.value, 'bash');
       }
       for (const f of opt('-f')) call.fx.path('read', f, via);
       call.fx.pathText('read', '.', via, true);

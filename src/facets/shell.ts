@@ -208,12 +208,17 @@ class Analyzer implements CommandSink {
   private flow(node: SyntaxNode, fx: EffectsCollector): boolean {
     switch (node.type) {
       case 'AndOr': {
+        // `a && b` runs b in the state a's success leaves; `a || b` in the state its failure
+        // leaves (a failed `cd` changes nothing). Afterwards any state the chain passed through holds.
         const seen: Cwd[] = [fx.cwd];
+        let failed: Cwd = fx.cwd;
         node.commands.forEach((c, k) => {
-          // `||` runs the next command when one before failed, in whichever state that left.
-          if (k > 0 && node.operators[k - 1] === '||') fx.cwd = unionCwd(seen);
+          if (k > 0 && node.operators[k - 1] === '||') fx.cwd = failed;
+          fx.cdFailed = undefined;
           this.visit(c);
-          seen.push(fx.cwd);
+          failed = fx.cdFailed === undefined ? fx.cwd : fx.cdFailed;
+          fx.cdFailed = undefined;
+          seen.push(fx.cwd, failed);
         });
         fx.cwd = unionCwd(seen);
         return true;
@@ -240,7 +245,15 @@ class Analyzer implements CommandSink {
       case 'ProcessSubstitution':
       case 'ArithmeticCommandExpansion':
       case 'Coproc': {
-        if (node.type === 'Statement' && node.background !== true) return false;
+        if (node.type === 'Statement' && node.background !== true) {
+          this.own(node);
+          forEachChild(node, this.visit);
+          // A `cd` that fails leaves the directory as it was, and the next statement runs anyway.
+          if (fx.cdFailed !== undefined) fx.cwd = unionCwd([fx.cwd, fx.cdFailed]);
+          fx.cdFailed = undefined;
+          return true;
+        }
+        // A background job, a subshell or a substitution runs in a child process.
         const before = fx.cwd;
         this.own(node);
         forEachChild(node, this.visit);
