@@ -59,7 +59,7 @@ export function pathEffects(facts: PathFacts, b: Extract<FacetBinding, { facet: 
  */
 export function sqlContribution(facts: SqlFacts, input: unknown): Effects {
   const e = emptyEffects();
-  e.exec.push({ program: `sql:${facts.dialect}`, code: typeof input === 'string' ? input : '', via: 'sql', reason: 'SQL statements are not classified into effects yet', known: false });
+  e.exec.push({ program: `sql:${facts.dialect}`, code: typeof input === 'string' ? input : '', via: 'sql', reason: 'SQL statements are not classified into effects yet', known: false, kind: 'program' });
   e.complete = false;
   e.unknown.push('SQL statements are not classified into effects yet');
   return e;

@@ -8,7 +8,7 @@
  */
 import type { Effects, ExecEffect, NetworkEffect, PathEffect, PrivilegeEffect } from './effects-types.js';
 
-export type { Effects, ExecEffect, NetworkEffect, PathEffect, PrivilegeEffect } from './effects-types.js';
+export type { Effects, ExecEffect, ExecKind, NetworkEffect, PathEffect, PrivilegeEffect } from './effects-types.js';
 
 /** Most effects one action may have; past it the analysis fails (closed) rather than grow. */
 export const MAX_EFFECTS = 10_000;
@@ -35,7 +35,7 @@ const LINEAR = 16;
 function keyOf(list: unknown[], x: unknown, lists: Effects): string {
   if (list === lists.exec) {
     const e = x as ExecEffect;
-    return `x${e.program}\u0000${e.code}\u0000${e.via}\u0000${e.known}`;
+    return `x${e.program}\u0000${e.code}\u0000${e.via}\u0000${e.known}\u0000${e.kind}`;
   }
   if (list === lists.network) {
     const e = x as NetworkEffect;
@@ -72,11 +72,12 @@ export class EffectsBuilder {
   readonly #seen = new Set<string>();
   #count = 0;
 
-  /** Adds code that will run. */
-  exec(e: ExecEffect): void {
+  /** Adds code that will run (its `kind` defaults to `program`). */
+  exec(effect: ExecEffect): void {
+    const e = effect.kind === undefined ? { ...effect, kind: 'program' as const } : effect;
     const list = this.#lists.exec;
-    if (list.length < LINEAR && list.some((x) => x.program === e.program && x.code === e.code && x.via === e.via && x.known === e.known)) return;
-    this.#add(list, list.length < LINEAR ? null : `x${e.program}\u0000${e.code}\u0000${e.via}\u0000${e.known}`, e);
+    if (list.length < LINEAR && list.some((x) => x.program === e.program && x.code === e.code && x.via === e.via && x.known === e.known && x.kind === e.kind)) return;
+    this.#add(list, list.length < LINEAR ? null : `x${e.program}\u0000${e.code}\u0000${e.via}\u0000${e.known}\u0000${e.kind}`, e);
   }
 
   /** Adds a network destination. */

@@ -25,7 +25,7 @@ export function k8sEffects(facts: K8sFacts): Effects {
   if (runs) {
     const code = facts.command.join(' ');
     const via = sub !== '' ? `kubectl ${sub}` : `k8s ${[...subresources].filter((s) => s !== '').join(',') || facts.verb}`;
-    e.exec.push({ program: 'kubectl', code, via, reason: 'code runs in a container of the cluster', known: code !== '' && !(subresources.has('attach') && code === '') });
+    e.exec.push({ program: 'kubectl', code, via, reason: 'code runs in a container of the cluster', known: code !== '', kind: 'remote' });
     if (code === '') {
       e.complete = false;
       e.unknown.push(`${via}: what runs in the container is not on the line`);

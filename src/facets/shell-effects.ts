@@ -10,6 +10,7 @@
  * Internal to the shell facet; `shellEffects()` in `shell.ts` is the public entry.
  */
 import { EffectsBuilder, type Effects, type PathAccess } from './effects.js';
+import type { ExecKind } from './effects-types.js';
 import type { CommandSink, Stdin } from './shell-programs.js';
 import { changeDirectory, normalizeAbsolute, wordPaths, type Cwd, type PathContext } from './shell-paths.js';
 import { syntheticWord, type WordFacts } from './shell-words.js';
@@ -140,13 +141,13 @@ export class EffectsCollector implements FxSink {
         : fact === 'runsScript'
           ? 'a shell runs a script the line does not show'
           : 'an interpreter runs program text the line does not show';
-    this.exec(program, detail, fact === 'dynamic' ? 'run time' : fact === 'runsScript' ? 'script' : 'inline code', `${program}: ${why}`, false);
+    this.exec(program, detail, fact === 'dynamic' ? 'run time' : fact === 'runsScript' ? 'script' : 'inline code', `${program}: ${why}`, false, fact === 'dynamic' ? 'runtime' : fact === 'runsScript' ? 'script' : 'inline');
   }
 
   /** A command whose name is only known at run time (`$CMD x`). */
   dynamicCommand(words: readonly WordFacts[], sink: CommandSink, stdin: Stdin): void {
     const head = words[0] as WordFacts;
-    this.exec(head.text, head.text, 'command name', `the command name ${head.text} is only known when the line runs`, false);
+    this.exec(head.text, head.text, 'command name', `the command name ${head.text} is only known when the line runs`, false, 'runtime');
     unknownProgram({ name: head.text, words, stdin, appended: false, fx: this, sink }, true);
   }
 
@@ -187,22 +188,22 @@ export class EffectsCollector implements FxSink {
         this.url(value, via, 'http', 80);
         return;
       case 'command':
-        this.exec(program, code, via, `${target} runs the command in ${name}`, value.value !== null);
+        this.exec(program, code, via, `${target} runs the command in ${name}`, value.value !== null, 'hidden');
         if (value.value !== null && sink !== undefined) sink.code(value.value, 'bash');
         return;
       case 'file':
-        this.exec(program, code, via, `${target} loads or runs the file ${name} names`, false);
+        this.exec(program, code, via, `${target} loads or runs the file ${name} names`, false, 'hidden');
         this.path('read', value, via);
         return;
       case 'options':
         if (name === 'NODE_OPTIONS' && value.value !== null && harmlessNodeOptions(value.value)) return;
-        this.exec(program, code, via, `${name} passes options to ${target}, and options can load code`, false);
+        this.exec(program, code, via, `${name} passes options to ${target}, and options can load code`, false, 'hidden');
         return;
       case 'search':
-        this.exec(program, code, via, `which programs or modules ${target} runs depends on ${name}`, false);
+        this.exec(program, code, via, `which programs or modules ${target} runs depends on ${name}`, false, 'hidden');
         return;
       case 'config':
-        this.exec(program, code, via, `${target} reads configuration, which can hold commands, from where ${name} points`, false);
+        this.exec(program, code, via, `${target} reads configuration, which can hold commands, from where ${name} points`, false, 'hidden');
         return;
     }
   }
@@ -268,10 +269,10 @@ export class EffectsCollector implements FxSink {
     this.incomplete(`${via}: the destination ${text} is only known when the command runs`);
   }
 
-  exec(program: string, code: string, via: string, reason: string, known: boolean): void {
+  exec(program: string, code: string, via: string, reason: string, known: boolean, kind: ExecKind): void {
     const frame = this.#frames[this.#frames.length - 1];
     if (frame !== undefined) frame.exec = true;
-    this.#b.exec({ program, code, via, reason, known });
+    this.#b.exec({ program, code, via, reason, known, kind });
     if (!known) this.incomplete(reason);
   }
 

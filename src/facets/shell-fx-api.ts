@@ -9,6 +9,7 @@
 import type { CommandSink, Stdin } from './shell-programs.js';
 import { syntheticWord, type WordFacts } from './shell-words.js';
 import type { PathAccess } from './effects.js';
+import type { ExecKind } from './effects-types.js';
 
 /** The effects a program model may report. */
 export interface FxSink {
@@ -22,8 +23,8 @@ export interface FxSink {
   host(host: WordFacts | string, port: number, scheme: string, via: string): void;
   /** A destination that cannot be known (a configured remote, a registry from a config file). */
   unknownHost(text: string, scheme: string, via: string): void;
-  /** Code that will run. */
-  exec(program: string, code: string, via: string, reason: string, known: boolean): void;
+  /** Code that will run, and what kind of code it is. */
+  exec(program: string, code: string, via: string, reason: string, known: boolean, kind: ExecKind): void;
   /** Privilege gained or changed. */
   privilege(kind: string, via: string, reason: string): void;
   /** Part of the command could not be analysed. */

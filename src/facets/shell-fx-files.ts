@@ -61,7 +61,7 @@ const install = copier(INSTALL, false, (call, p) => {
     if (m.value === null || setsIdBits(m.value)) call.fx.privilege('setuid', 'install -m', `install sets mode ${m.value ?? m.text}, which may set the set-user-ID or set-group-ID bit`);
   }
   if (has(p, 'o', 'g')) call.fx.privilege('chown', 'install -o', 'install sets the owner or group of what it installs');
-  for (const prog of values(p, 'strip-program')) call.fx.exec('install', prog.value ?? prog.text, 'install --strip-program', 'install runs the strip program it is given', false);
+  for (const prog of values(p, 'strip-program')) call.fx.exec('install', prog.value ?? prog.text, 'install --strip-program', 'install runs the strip program it is given', false, 'hidden');
   if (has(p, 'd')) {
     for (const d of p.operands) call.fx.path('write', d, 'install -d');
     return true;
@@ -290,7 +290,7 @@ const SPLIT = argSpec({ short: 'a:b:C:dxel:n:t:u', long: ['suffix-length=/a', 'a
 const split: FxModel = (call) => {
   const p = parseArgs(call.words, 1, SPLIT);
   for (const f of values(p, 'filter')) {
-    call.fx.exec('split', f.value ?? f.text, 'split --filter', 'split runs the filter command for each piece', f.value !== null);
+    call.fx.exec('split', f.value ?? f.text, 'split --filter', 'split runs the filter command for each piece', f.value !== null, 'hidden');
     call.sink.code(f.value, 'bash');
   }
   const [input, prefix] = p.operands;
@@ -396,7 +396,7 @@ const zip: FxModel = (call) => {
     const v = words[i]?.value;
     if (v === '-TT' || v === '--unzip-command' || (v !== null && v !== undefined && v.startsWith('--unzip-command='))) {
       const cmd = v.includes('=') ? syntheticWord(v.slice(v.indexOf('=') + 1)) : (words[i + 1] ?? syntheticWord(''));
-      call.fx.exec('zip', cmd.value ?? cmd.text, 'zip -TT', 'zip runs the command given to test the archive', cmd.value !== null);
+      call.fx.exec('zip', cmd.value ?? cmd.text, 'zip -TT', 'zip runs the command given to test the archive', cmd.value !== null, 'hidden');
       call.sink.code(cmd.value, 'bash');
       words.splice(i, v.includes('=') ? 1 : 2);
       i--;
@@ -463,7 +463,7 @@ const tar: FxModel = (call) => {
   const p = parseArgs(words, 1, TAR);
   for (const [key, via] of TAR_COMMANDS) {
     for (const v of values(p, key)) {
-      call.fx.exec('tar', v.value ?? v.text, via, `${via} runs a command`, key !== 'F' && v.value !== null);
+      call.fx.exec('tar', v.value ?? v.text, via, `${via} runs a command`, key !== 'F' && v.value !== null, 'hidden');
       if (key !== 'F') call.sink.code(v.value, 'bash');
     }
   }
@@ -471,11 +471,11 @@ const tar: FxModel = (call) => {
     const text = a.value ?? a.prefix;
     if (a.value === null || text.startsWith('exec=')) {
       const cmd = a.value === null ? null : text.slice(5);
-      call.fx.exec('tar', cmd ?? a.text, 'tar --checkpoint-action=exec', 'tar runs the checkpoint command', cmd !== null);
+      call.fx.exec('tar', cmd ?? a.text, 'tar --checkpoint-action=exec', 'tar runs the checkpoint command', cmd !== null, 'hidden');
       call.sink.code(cmd, 'bash');
     }
   }
-  for (const u of p.unknown) call.fx.exec('tar', u, `tar ${u}`, `tar: the option ${u} is not one Warden models`, false);
+  for (const u of p.unknown) call.fx.exec('tar', u, `tar ${u}`, `tar: the option ${u} is not one Warden models`, false, 'hidden');
   for (const w of values(p, 'T', 'X', 'K')) call.fx.path('read', w, 'tar');
   for (const w of values(p, 'index-file', 'volno-file')) call.fx.path('write', w, 'tar');
   for (const w of values(p, 'g')) {
@@ -492,7 +492,7 @@ const tar: FxModel = (call) => {
     const colon = known.indexOf(':');
     if (!has(p, 'force-local') && colon > 0 && !known.slice(0, colon).includes('/')) {
       call.fx.host(known.slice(0, colon).replace(/^.*@/, ''), 22, 'rsh', 'tar remote archive');
-      call.fx.exec('tar', 'rsh', 'tar remote archive', 'tar runs rsh to reach a remote archive', false);
+      call.fx.exec('tar', 'rsh', 'tar remote archive', 'tar runs rsh to reach a remote archive', false, 'hidden');
       continue;
     }
     if (known === '-') continue;

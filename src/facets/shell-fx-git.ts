@@ -76,7 +76,7 @@ function configSetting(call: FxCall, pair: WordFacts, via: string, later: boolea
   const key = (eq === -1 ? known : known.slice(0, eq)).toLowerCase();
   const valueWord = eq === -1 ? syntheticWord('true') : subWord(pair, eq + 1);
   if (pair.value === null && eq === -1) {
-    call.fx.exec('git', pair.text, via, 'git is given configuration only known when the line runs', false);
+    call.fx.exec('git', pair.text, via, 'git is given configuration only known when the line runs', false, 'runtime');
     return;
   }
   setting(call, key, valueWord, `${via} ${key}`, later);
@@ -90,19 +90,19 @@ function setting(call: FxCall, key: string, valueWord: WordFacts, via: string, l
       return;
     case 'command': {
       const code = value !== null && key.startsWith('alias.') ? value.slice(1) : value;
-      call.fx.exec('git', code ?? valueWord.text, via, `${when} the command set in ${key}`, code !== null);
+      call.fx.exec('git', code ?? valueWord.text, via, `${when} the command set in ${key}`, code !== null, 'hidden');
       if (code !== null && !key.startsWith('protocol.') && key !== 'ssh.variant' && key !== 'merge.tool' && key !== 'diff.tool') call.sink.code(code, 'bash');
       return;
     }
     case 'path':
-      call.fx.exec('git', value ?? valueWord.text, via, `${when} hooks, templates or configuration from the path set in ${key}`, false);
+      call.fx.exec('git', value ?? valueWord.text, via, `${when} hooks, templates or configuration from the path set in ${key}`, false, 'hidden');
       return;
     case 'destination':
       if (value !== null && value.includes('://')) call.fx.url(valueWord, via, '', 0);
       else call.fx.unknownHost(value ?? valueWord.text, '', via);
       return;
     default:
-      call.fx.exec('git', value ?? valueWord.text, via, `${key} is not a git setting Warden models; settings can make git run commands`, false);
+      call.fx.exec('git', value ?? valueWord.text, via, `${key} is not a git setting Warden models; settings can make git run commands`, false, 'hidden');
   }
 }
 
@@ -117,10 +117,10 @@ function repository(call: FxCall, w: WordFacts, via: string, nameIsRemote: boole
   if (helper !== null) {
     const [, transport, address] = helper as unknown as [string, string, string];
     if (transport === 'ext') {
-      call.fx.exec('git', address, `${via} ext::`, 'git runs the command of an ext:: remote', true);
+      call.fx.exec('git', address, `${via} ext::`, 'git runs the command of an ext:: remote', true, 'hidden');
       call.sink.code(address.replace(/%S/g, 'git-upload-pack').replace(/%s/g, 'upload-pack').replace(/%G\S*/g, ''), 'bash');
     } else {
-      call.fx.exec(`git-remote-${transport}`, address, `${via} ${transport}::`, `git runs the remote helper git-remote-${transport}`, false);
+      call.fx.exec(`git-remote-${transport}`, address, `${via} ${transport}::`, `git runs the remote helper git-remote-${transport}`, false, 'hidden');
       call.fx.unknownHost(address, transport, via);
     }
     return;
@@ -260,7 +260,7 @@ const git: FxModel = (call) => {
     const w = words[i] as WordFacts;
     const v = w.value;
     if (v === null) {
-      call.fx.exec('git', w.text, 'git', 'a git option or subcommand is only known when the line runs', false);
+      call.fx.exec('git', w.text, 'git', 'a git option or subcommand is only known when the line runs', false, 'runtime');
       call.fx.unknownArguments(call, i, 'git');
       return;
     }
@@ -269,9 +269,9 @@ const git: FxModel = (call) => {
     else if (v === '-c') configSetting(call, words[++i] ?? syntheticWord(''), 'git -c', false);
     else if (v === '--config-env' || v.startsWith('--config-env=')) {
       const pair = v.includes('=') ? v.slice(v.indexOf('=') + 1) : (words[++i]?.value ?? '');
-      call.fx.exec('git', pair, 'git --config-env', 'git takes configuration from an environment variable', false);
+      call.fx.exec('git', pair, 'git --config-env', 'git takes configuration from an environment variable', false, 'hidden');
     } else if (v.startsWith('--exec-path=')) {
-      call.fx.exec('git', v.slice(12), 'git --exec-path', 'git runs its subcommands from the given directory', false);
+      call.fx.exec('git', v.slice(12), 'git --exec-path', 'git runs its subcommands from the given directory', false, 'hidden');
     } else if (v === '--git-dir' || v === '--work-tree' || v === '--namespace' || v === '--super-prefix' || v === '--list-cmds' || v === '--attr-source') {
       if (v === '--work-tree') dirs.push(words[i + 1] ?? syntheticWord('.'));
       i++;
@@ -290,13 +290,13 @@ const git: FxModel = (call) => {
 };
 
 function editor(call: FxCall, sub: string): void {
-  call.fx.exec('git', 'core.editor', 'editor', `git ${sub} starts an editor for the message`, false);
+  call.fx.exec('git', 'core.editor', 'editor', `git ${sub} starts an editor for the message`, false, 'hidden');
 }
 
 function hooks(call: FxCall, sub: string, extra = ''): void {
   const names = HOOKS[sub];
   if (names === undefined) return;
-  call.fx.exec('git', `.git/hooks: ${names}${extra}`, 'hook', `git ${sub} runs the repository's hooks (${names}) when they exist; a hook is a file anyone who can write the repository controls`, false);
+  call.fx.exec('git', `.git/hooks: ${names}${extra}`, 'hook', `git ${sub} runs the repository's hooks (${names}) when they exist; a hook is a file anyone who can write the repository controls`, false, 'hook');
 }
 
 function subcommand(call: FxCall, sub: string, from: number): void {
@@ -307,16 +307,16 @@ function subcommand(call: FxCall, sub: string, from: number): void {
   const via = `git ${sub}`;
   // Options that run a command, on whichever subcommand accepts them.
   for (const w of opt('--upload-pack', '--receive-pack', '--exec', ...(sub === 'clone' || sub === 'fetch' || sub === 'pull' || sub === 'ls-remote' ? ['-u'] : []))) {
-    call.fx.exec('git', w.value ?? w.text, `${via} ${sub === 'push' || sub === 'archive' ? '--exec' : '--upload-pack'}`, `${via} runs the given program (on the remote, or here for a local repository)`, w.value !== null);
+    call.fx.exec('git', w.value ?? w.text, `${via} ${sub === 'push' || sub === 'archive' ? '--exec' : '--upload-pack'}`, `${via} runs the given program (on the remote, or here for a local repository)`, w.value !== null, 'hidden');
     call.sink.code(w.value, 'bash');
   }
   if (sub === 'clone' || sub === 'init') {
-    for (const t of opt('--template')) call.fx.exec('git', t.value ?? t.text, `${via} --template`, `${via} copies hooks from the template directory`, false);
+    for (const t of opt('--template')) call.fx.exec('git', t.value ?? t.text, `${via} --template`, `${via} copies hooks from the template directory`, false, 'hook');
   }
   if (sub === 'clone') for (const c of opt('-c', '--config')) configSetting(call, c, 'git clone -c', false);
   for (const o of opt('--output', ...(sub === 'archive' ? ['-o'] : []))) call.fx.path('write', o, via);
-  if (flag('--ext-diff')) call.fx.exec('git', 'diff.external', `${via} --ext-diff`, `${via} runs the configured external diff program`, false);
-  if (flag('--textconv') && sub !== 'cat-file') call.fx.exec('git', 'diff.<driver>.textconv', `${via} --textconv`, `${via} runs the textconv programs the configuration names`, false);
+  if (flag('--ext-diff')) call.fx.exec('git', 'diff.external', `${via} --ext-diff`, `${via} runs the configured external diff program`, false, 'hidden');
+  if (flag('--textconv') && sub !== 'cat-file') call.fx.exec('git', 'diff.<driver>.textconv', `${via} --textconv`, `${via} runs the textconv programs the configuration names`, false, 'hidden');
   switch (sub) {
     case 'clone': {
       const [repo, dir] = operands;
@@ -357,7 +357,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
         let k = cmdStart;
         while (words[k]?.value === '--recursive' || words[k]?.value === '-q' || words[k]?.value === '--quiet') k++;
         const code = joined(words, k);
-        call.fx.exec('sh', code ?? '', 'git submodule foreach', 'git runs the command in every submodule', code !== null);
+        call.fx.exec('sh', code ?? '', 'git submodule foreach', 'git runs the command in every submodule', code !== null, 'hidden');
         call.fx.inDirectory(null, () => call.sink.code(code, 'bash'));
         return;
       }
@@ -377,7 +377,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
     case 'bisect': {
       if (operands[0]?.value === 'run') {
         const k = words.findIndex((w, n) => n >= from && w.value === 'run') + 1;
-        call.fx.exec('sh', joined(words, k) ?? '', 'git bisect run', 'git runs the command at each bisection step', joined(words, k) !== null);
+        call.fx.exec('sh', joined(words, k) ?? '', 'git bisect run', 'git runs the command at each bisection step', joined(words, k) !== null, 'hidden');
         if (k < words.length) call.sink.run(words.slice(k), { kind: 'other' }, false);
       }
       call.fx.pathText('write', '.', via, true);
@@ -386,19 +386,19 @@ function subcommand(call: FxCall, sub: string, from: number): void {
     }
     case 'rebase':
       for (const x of opt('-x', '--exec')) {
-        call.fx.exec('sh', x.value ?? x.text, 'git rebase --exec', 'git runs the command after each rebased commit', x.value !== null);
+        call.fx.exec('sh', x.value ?? x.text, 'git rebase --exec', 'git runs the command after each rebased commit', x.value !== null, 'hidden');
         call.sink.code(x.value, 'bash');
       }
-      if (flag('-i', '--interactive')) call.fx.exec('git', 'sequence.editor', 'editor', 'git rebase -i starts the sequence editor', false);
+      if (flag('-i', '--interactive')) call.fx.exec('git', 'sequence.editor', 'editor', 'git rebase -i starts the sequence editor', false, 'hidden');
       call.fx.pathText('write', '.', via, true);
       if (!flag('--no-verify')) hooks(call, 'rebase');
       return;
     case 'difftool':
     case 'mergetool': {
       const cmds = opt('-x', '--extcmd');
-      if (cmds.length === 0) call.fx.exec('git', 'difftool/mergetool', via, `${via} runs the configured diff or merge tool`, false);
+      if (cmds.length === 0) call.fx.exec('git', 'difftool/mergetool', via, `${via} runs the configured diff or merge tool`, false, 'hidden');
       for (const x of cmds) {
-        call.fx.exec('sh', x.value ?? x.text, 'git difftool --extcmd', 'git runs the command for each changed file', x.value !== null);
+        call.fx.exec('sh', x.value ?? x.text, 'git difftool --extcmd', 'git runs the command for each changed file', x.value !== null, 'hidden');
         call.sink.code(x.value, 'bash');
       }
       if (sub === 'mergetool') call.fx.pathText('write', '.', via, true);
@@ -409,7 +409,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
       for (const [k, list] of options) {
         if (!k.endsWith('-filter') && k !== '--setup') continue;
         for (const f of list) {
-          call.fx.exec('sh', f.value ?? f.text, `git filter-branch ${k}`, 'git filter-branch runs the filter for every commit', f.value !== null);
+          call.fx.exec('sh', f.value ?? f.text, `git filter-branch ${k}`, 'git filter-branch runs the filter for every commit', f.value !== null, 'hidden');
           if (k !== '--subdirectory-filter') call.sink.code(f.value, 'bash');
         }
       }
@@ -424,7 +424,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
         const at = v.startsWith('--open-files-in-pager') ? (v.includes('=') ? v.indexOf('=') + 1 : v.length) : /^-[a-zA-Z]*O/.test(v) && !v.startsWith('--') ? v.indexOf('O') + 1 : -1;
         if (at === -1) continue;
         const pager = at >= v.length && w.value !== null ? null : subWord(w, at);
-        call.fx.exec('sh', pager === null ? 'core.pager' : (pager.value ?? pager.text), 'git grep -O', 'git grep opens the matching files with the given pager', pager !== null && pager.value !== null);
+        call.fx.exec('sh', pager === null ? 'core.pager' : (pager.value ?? pager.text), 'git grep -O', 'git grep opens the matching files with the given pager', pager !== null && pager.value !== null, 'hidden');
         if (pager !== null) call.sink.code(pager.value, 'bash');
       }
       for (const f of opt('-f')) call.fx.path('read', f, via);
@@ -527,7 +527,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
     case 'upload-pack':
     case 'receive-pack':
     case 'shell':
-      call.fx.exec('git', sub, via, `${via} runs programs, hooks or helpers, or serves the network`, false);
+      call.fx.exec('git', sub, via, `${via} runs programs, hooks or helpers, or serves the network`, false, 'program');
       call.fx.unknownHost(`<${sub} destination>`, '', via);
       call.fx.unknownArguments(call, from, via);
       return;
@@ -551,7 +551,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
   }
   if (GIT_DIR_WRITERS.has(sub)) {
     call.fx.pathText('write', '.git', via, true);
-    if (sub === 'lfs') call.fx.exec('git-lfs', sub, via, 'git runs the git-lfs program', false);
+    if (sub === 'lfs') call.fx.exec('git-lfs', sub, via, 'git runs the git-lfs program', false, 'program');
     if (sub === 'remote') {
       const action = operands[0]?.value;
       if (action === 'add' || action === 'set-url') {
@@ -571,7 +571,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
     return;
   }
   // An alias from the configuration, or a `git-<name>` program on PATH.
-  call.fx.exec('git', sub, via, `git ${sub} is not a git command Warden models: an alias (which can run a shell command) or a git-${sub} program`, false);
+  call.fx.exec('git', sub, via, `git ${sub} is not a git command Warden models: an alias (which can run a shell command) or a git-${sub} program`, false, 'program');
   call.fx.unknownArguments(call, from, via);
 }
 
@@ -586,7 +586,7 @@ function config(call: FxCall, options: Map<string, WordFacts[]>, operands: WordF
     else call.fx.pathText('write', '.git/config', 'git config');
   };
   if (flag('-e', '--edit')) {
-    call.fx.exec('git', 'core.editor', 'editor', 'git config --edit starts an editor on the configuration', false);
+    call.fx.exec('git', 'core.editor', 'editor', 'git config --edit starts an editor on the configuration', false, 'hidden');
     target();
     return;
   }
@@ -595,7 +595,7 @@ function config(call: FxCall, options: Map<string, WordFacts[]>, operands: WordF
   // The subcommand syntax (git 2.46+): get, set, unset, list, rename-section, remove-section, edit.
   if (verb === 'get' || verb === 'list' || verb === 'get-urlmatch') return;
   if (verb === 'edit') {
-    call.fx.exec('git', 'core.editor', 'editor', 'git config edit starts an editor on the configuration', false);
+    call.fx.exec('git', 'core.editor', 'editor', 'git config edit starts an editor on the configuration', false, 'hidden');
     target();
     return;
   }
@@ -610,7 +610,7 @@ function config(call: FxCall, options: Map<string, WordFacts[]>, operands: WordF
   const value = ops[1];
   if (key === undefined || value === undefined) return;
   if (key.value === null) {
-    call.fx.exec('git', key.text, 'git config', 'git config sets a key only known when the line runs; a later git call may run it', false);
+    call.fx.exec('git', key.text, 'git config', 'git config sets a key only known when the line runs; a later git call may run it', false, 'runtime');
     return;
   }
   setting(call, key.value.toLowerCase(), value, `git config ${key.value.toLowerCase()}`, true);

@@ -82,7 +82,7 @@ const curl: FxModel = (call) => {
     call.fx.path('read', w, 'curl --unix-socket');
     call.fx.path('write', w, 'curl --unix-socket');
   }
-  for (const w of values(p, 'engine')) call.fx.exec('curl', w.value ?? w.text, 'curl --engine', 'curl loads a crypto engine', false);
+  for (const w of values(p, 'engine')) call.fx.exec('curl', w.value ?? w.text, 'curl --engine', 'curl loads a crypto engine', false, 'module');
 };
 
 /** `-d @file`, `--data-urlencode name@file`, `-F name=@file` / `name=<file`: the file is read. */
@@ -139,8 +139,8 @@ const wget: FxModel = (call) => {
     if (w.value !== '-') call.fx.path('read', w, 'wget -i');
     call.fx.unknownHost('<URLs from the input file>', 'http', 'wget -i');
   }
-  for (const w of values(p, 'e')) call.fx.exec('wget', w.value ?? w.text, 'wget -e', 'wget runs a .wgetrc command, which can change where it connects and writes', false);
-  for (const o of p.options) if (o.key === 'use-askpass') call.fx.exec('wget', o.value?.value ?? '', 'wget --use-askpass', 'wget runs the askpass program', false);
+  for (const w of values(p, 'e')) call.fx.exec('wget', w.value ?? w.text, 'wget -e', 'wget runs a .wgetrc command, which can change where it connects and writes', false, 'hidden');
+  for (const o of p.options) if (o.key === 'use-askpass') call.fx.exec('wget', o.value?.value ?? '', 'wget --use-askpass', 'wget runs the askpass program', false, 'hidden');
   const docs = values(p, 'O');
   const prefixes = values(p, 'P');
   const recursive = has(p, 'r', 'm', 'p');
@@ -296,7 +296,7 @@ function sshOptions(call: FxCall, p: ParsedArgs, via: string, programKey: string
   for (const o of values(p, 'o')) {
     const v = o.value;
     if (v === null) {
-      call.fx.exec(call.name, o.text, `${via} -o`, `${via} is given an option only known when the line runs; options can run commands`, false);
+      call.fx.exec(call.name, o.text, `${via} -o`, `${via} is given an option only known when the line runs; options can run commands`, false, 'runtime');
       continue;
     }
     const m = /^\s*([A-Za-z0-9]+)\s*(?:=|\s)\s*(.*)$/s.exec(v);
@@ -305,7 +305,7 @@ function sshOptions(call: FxCall, p: ParsedArgs, via: string, programKey: string
     const value = m[2] as string;
     if (SSH_LOCAL_COMMANDS.has(key)) {
       const code = key === 'include' || key === 'pkcs11provider' || key === 'securitykeyprovider' ? null : value;
-      call.fx.exec(key === 'proxycommand' ? 'sh' : call.name, value, `${via} -o ${m[1] as string}`, `${via} runs or loads what ${m[1] as string} names`, code !== null && key !== 'match');
+      call.fx.exec(key === 'proxycommand' ? 'sh' : call.name, value, `${via} -o ${m[1] as string}`, `${via} runs or loads what ${m[1] as string} names`, code !== null && key !== 'match', 'hidden');
       if (code !== null && key !== 'match') call.sink.code(code, 'bash');
     } else if (key === 'proxyjump') {
       for (const hop of value.split(',')) if (hop !== 'none') call.fx.url(syntheticWord(hop.includes('://') ? hop : `ssh://${hop}`), `${via} -o ProxyJump`, 'ssh', 22);
@@ -317,13 +317,13 @@ function sshOptions(call: FxCall, p: ParsedArgs, via: string, programKey: string
   for (const f of values(p, 'F')) {
     if (f.value === '/dev/null' || f.value === 'none') continue;
     call.fx.path('read', f, `${via} -F`);
-    call.fx.exec(call.name, f.value ?? f.text, `${via} -F`, `${via} reads a configuration file, which can run commands (ProxyCommand, Match exec)`, false);
+    call.fx.exec(call.name, f.value ?? f.text, `${via} -F`, `${via} reads a configuration file, which can run commands (ProxyCommand, Match exec)`, false, 'hidden');
   }
   for (const f of values(p, 'i')) call.fx.path('read', f, `${via} -i`);
   for (const j of values(p, 'J')) {
     for (const hop of (j.value ?? j.text).split(',')) call.fx.url(j.value === null ? j : syntheticWord(hop.includes('://') ? hop : `ssh://${hop}`), `${via} -J`, 'ssh', 22);
   }
-  for (const s of values(p, programKey)) call.fx.exec(s.value ?? s.text, s.value ?? s.text, `${via} -${programKey}`, `${via} runs the given program in place of ssh`, false);
+  for (const s of values(p, programKey)) call.fx.exec(s.value ?? s.text, s.value ?? s.text, `${via} -${programKey}`, `${via} runs the given program in place of ssh`, false, 'hidden');
   return { port, remoteCommand, hostname };
 }
 
@@ -371,9 +371,9 @@ const ssh: FxModel = (call) => {
   const host = sshDestination(call, dest, port, 'ssh', opts.hostname);
   const command = rest.length > 0 ? joined(rest, 0) : opts.remoteCommand?.value ?? null;
   if (rest.length > 0 || opts.remoteCommand !== null) {
-    call.fx.exec('ssh', command ?? rest.map((w) => w.text).join(' '), 'ssh (remote command)', `ssh runs the command on ${host}`, command !== null);
+    call.fx.exec('ssh', command ?? rest.map((w) => w.text).join(' '), 'ssh (remote command)', `ssh runs the command on ${host}`, command !== null, 'remote');
   } else if (!has(p, 'N', 'O')) {
-    call.fx.exec('ssh', call.stdin.kind === 'text' && call.stdin.text !== null ? call.stdin.text : '', 'ssh (remote shell)', `ssh starts a shell on ${host}`, call.stdin.kind === 'text' && call.stdin.text !== null);
+    call.fx.exec('ssh', call.stdin.kind === 'text' && call.stdin.text !== null ? call.stdin.text : '', 'ssh (remote shell)', `ssh starts a shell on ${host}`, call.stdin.kind === 'text' && call.stdin.text !== null, 'remote');
   }
 };
 
@@ -431,7 +431,7 @@ function reachHost(call: FxCall, h: string, port: number, via: string): void {
 const sftp: FxModel = (call) => {
   const p = parseArgs(call.words, 1, argSpec({ short: '46AaCfNpqrvB:b:c:D:F:i:J:l:o:P:R:S:s:X:' }));
   const opts = sshOptions(call, p, 'sftp', 'S');
-  for (const d of values(p, 'D')) call.fx.exec(d.value ?? d.text, d.value ?? d.text, 'sftp -D', 'sftp runs the given sftp server program locally', false);
+  for (const d of values(p, 'D')) call.fx.exec(d.value ?? d.text, d.value ?? d.text, 'sftp -D', 'sftp runs the given sftp server program locally', false, 'hidden');
   for (const b of values(p, 'b')) if (b.value !== '-') call.fx.path('read', b, 'sftp -b');
   const dest = p.operands[0];
   if (dest !== undefined) sshDestination(call, syntheticWord((dest.value ?? dest.text).replace(/:.*$/, '')), Number(values(p, 'P')[0]?.value) || opts.port, 'sftp', opts.hostname);
@@ -457,10 +457,10 @@ const RSYNC = argSpec({
 const rsync: FxModel = (call) => {
   const p = parseArgs(call.words, 1, RSYNC);
   for (const e of values(p, 'e')) {
-    call.fx.exec('sh', e.value ?? e.text, 'rsync -e', 'rsync runs the remote shell command it is given', e.value !== null);
+    call.fx.exec('sh', e.value ?? e.text, 'rsync -e', 'rsync runs the remote shell command it is given', e.value !== null, 'hidden');
     call.sink.code(e.value, 'bash');
   }
-  for (const r of values(p, 'rsync-path')) call.fx.exec('rsync', r.value ?? r.text, 'rsync --rsync-path', 'rsync runs the given command on the remote host', r.value !== null);
+  for (const r of values(p, 'rsync-path')) call.fx.exec('rsync', r.value ?? r.text, 'rsync --rsync-path', 'rsync runs the given command on the remote host', r.value !== null, 'remote');
   for (const w of values(p, 'files-from', 'exclude-from', 'include-from', 'password-file', 'read-batch', 'config', 'early-input')) if (w.value !== '-') call.fx.path('read', w, 'rsync');
   for (const w of values(p, 'log-file', 'write-batch', 'only-write-batch', 'backup-dir', 'T', 'partial-dir')) call.fx.path('write', w, 'rsync', true);
   if (has(p, 'daemon')) call.fx.host('0.0.0.0', Number(values(p, 'port')[0]?.value) || 873, 'rsync', 'rsync --daemon (listens)');
@@ -550,7 +550,7 @@ const openssl: FxModel = (call) => {
       if (!(v === '-passin' && next.value !== null && !next.value.startsWith('file:'))) call.fx.path('read', v === '-passin' ? syntheticWord((next.value ?? '').slice(5)) : next, `openssl ${v}`);
       i++;
     } else if (v === '-engine' || v === '-provider' || v === '-provider-path') {
-      call.fx.exec('openssl', next.value ?? next.text, `openssl ${v}`, 'openssl loads a crypto engine or provider', false);
+      call.fx.exec('openssl', next.value ?? next.text, `openssl ${v}`, 'openssl loads a crypto engine or provider', false, 'module');
       i++;
     }
   }
@@ -593,7 +593,7 @@ const aria2c: FxModel = (call) => {
     const eq = v.indexOf('=');
     const name = eq === -1 ? v : v.slice(0, eq);
     const value = eq === -1 ? (/^-[dioxsjkx]$/.test(v) ? call.words[++i] : undefined) : subWord(w, eq + 1);
-    if (name.startsWith('--on-')) call.fx.exec('aria2c', value?.value ?? '', `aria2c ${name}`, 'aria2c runs the hook command', false);
+    if (name.startsWith('--on-')) call.fx.exec('aria2c', value?.value ?? '', `aria2c ${name}`, 'aria2c runs the hook command', false, 'hidden');
     else if (name === '-d' || name === '--dir') call.fx.path('write', value ?? syntheticWord('.'), 'aria2c', true);
     else if (name === '-i' || name === '--input-file') {
       if (value !== undefined) call.fx.path('read', value, 'aria2c -i');
@@ -618,15 +618,15 @@ const gh: FxModel = (call) => {
     call.fx.host('github.com', 443, 'https', 'gh repo clone');
   } else if ((sub === 'pr' && action === 'checkout') || (sub === 'repo' && action === 'sync')) {
     call.fx.pathText('write', '.', `gh ${sub} ${action}`, true);
-    call.fx.exec('git', '.git/hooks: post-checkout', 'hook', 'gh checks out a branch with git, which runs the repository hooks', false);
+    call.fx.exec('git', '.git/hooks: post-checkout', 'hook', 'gh checks out a branch with git, which runs the repository hooks', false, 'hook');
   } else if ((sub === 'release' || sub === 'run') && action === 'download') {
     unnamedIn(call, undefined, `gh ${sub} download`);
   } else if (sub === 'extension' || sub === 'ext' || sub === 'codespace' || sub === 'cs' || (sub === 'alias' && action === 'set') || sub === 'attestation') {
-    call.fx.exec('gh', `${sub} ${action ?? ''}`.trim(), `gh ${sub}`, `gh ${sub} installs or runs programs, or changes what later gh commands run`, false);
+    call.fx.exec('gh', `${sub} ${action ?? ''}`.trim(), `gh ${sub}`, `gh ${sub} installs or runs programs, or changes what later gh commands run`, false, 'program');
   } else if (sub === 'auth' || sub === 'config' || sub === 'secret' || sub === 'variable' || sub === 'ssh-key' || sub === 'gpg-key') {
     call.fx.pathText('write', '~/.config/gh', `gh ${sub}`, true);
   } else if (!['api', 'issue', 'pr', 'repo', 'release', 'run', 'workflow', 'gist', 'search', 'status', 'browse', 'label', 'project', 'org', 'ruleset', 'cache', 'completion', 'copilot'].includes(sub ?? '')) {
-    call.fx.exec('gh', sub ?? '', `gh ${sub ?? ''}`, `gh ${sub ?? ''} is not a gh command Warden models (an extension or alias runs a program)`, false);
+    call.fx.exec('gh', sub ?? '', `gh ${sub ?? ''}`, `gh ${sub ?? ''} is not a gh command Warden models (an extension or alias runs a program)`, false, 'program');
   }
   for (let i = 1; i < words.length; i++) {
     const v = words[i]?.value;
@@ -647,7 +647,7 @@ function transferClient(scheme: string, port: number): FxModel {
     const anywhere: WordFacts = { value: null, text: `<local files named by ${call.name} commands>`, singleField: false, prefix: '', tilde: false, pattern: null };
     call.fx.path('read', anywhere, call.name);
     call.fx.path('write', anywhere, call.name);
-    if (call.name === 'lftp' || call.name === 'ncftp') call.fx.exec(call.name, '', call.name, `${call.name} commands can run shell commands`, false);
+    if (call.name === 'lftp' || call.name === 'ncftp') call.fx.exec(call.name, '', call.name, `${call.name} commands can run shell commands`, false, 'hidden');
   };
 }
 

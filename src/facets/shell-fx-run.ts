@@ -16,20 +16,20 @@ import { syntheticWord, type WordFacts } from './shell-words.js';
 /** Code run from a script file: the file is read and what it does is unknown, so are its arguments. */
 function script(call: FxCall, file: WordFacts, index: number, via = 'script'): void {
   call.fx.path('read', file, `${call.name} ${via}`);
-  call.fx.exec(call.name, file.value ?? file.text, via, `${call.name} runs the script ${file.value ?? file.text}, whose contents are not known`, false);
+  call.fx.exec(call.name, file.value ?? file.text, via, `${call.name} runs the script ${file.value ?? file.text}, whose contents are not known`, false, 'script');
   call.fx.unknownArguments(call, index + 1, `${call.name} ${via} arguments`);
 }
 
 /** Program text from stdin: known when a static here-document or here-string supplies it. */
 function fromStdin(call: FxCall, via = 'stdin'): void {
   const text = call.stdin.kind === 'text' ? call.stdin.text : null;
-  call.fx.exec(call.name, text ?? '', via, text === null ? `${call.name} runs program text read from stdin` : `${call.name} runs the program text given on stdin`, text !== null);
+  call.fx.exec(call.name, text ?? '', via, text === null ? `${call.name} runs program text read from stdin` : `${call.name} runs the program text given on stdin`, text !== null, 'script');
 }
 
 /** Inline program text (`-c`, `-e`): the text is visible, not analysed (it is not shell). */
 function inline(call: FxCall, code: WordFacts | undefined, via: string, argsFrom: number): void {
   const text = code?.value ?? null;
-  call.fx.exec(call.name, text ?? code?.text ?? '', via, `${call.name} runs inline program text`, text !== null);
+  call.fx.exec(call.name, text ?? code?.text ?? '', via, `${call.name} runs inline program text`, text !== null, 'inline');
   call.fx.unknownArguments(call, argsFrom, `${call.name} arguments`);
 }
 
@@ -76,7 +76,7 @@ const python: FxModel = (call) => {
       call.fx.host('0.0.0.0', Number(port?.value) || 8000, 'http', `${call.name} -m ${module} (listens)`);
       call.fx.pathText('read', '.', `${call.name} -m ${module} (serves)`, true);
     }
-    call.fx.exec(call.name, module, '-m', `${call.name} runs the module ${module}`, false);
+    call.fx.exec(call.name, module, '-m', `${call.name} runs the module ${module}`, false, 'module');
     call.fx.unknownArguments(call, at('m') + 2, `${call.name} -m arguments`);
     return;
   }
@@ -97,7 +97,7 @@ const node: FxModel = (call) => {
     const w = words[i] as WordFacts;
     const v = w.value;
     if (v === null) {
-      call.fx.exec(call.name, w.text, 'arguments', `${call.name} is given an argument only known when the line runs`, false);
+      call.fx.exec(call.name, w.text, 'arguments', `${call.name} is given an argument only known when the line runs`, false, 'runtime');
       call.fx.unknownArguments(call, i, call.name);
       return;
     }
@@ -119,7 +119,7 @@ const node: FxModel = (call) => {
       return;
     }
     if (v === '--test') {
-      call.fx.exec(call.name, 'test files', '--test', `${call.name} --test runs the test files it finds`, false);
+      call.fx.exec(call.name, 'test files', '--test', `${call.name} --test runs the test files it finds`, false, 'project');
       call.fx.pathText('read', '.', `${call.name} --test`, true);
       return;
     }
@@ -131,13 +131,13 @@ const node: FxModel = (call) => {
     if (NODE_VALUES.has(name)) {
       const val = value();
       if (val === undefined) return;
-      if (NODE_LOADERS.has(name)) call.fx.exec(call.name, val.value ?? val.text, name, `${call.name} loads ${val.value ?? val.text} before the program`, false);
+      if (NODE_LOADERS.has(name)) call.fx.exec(call.name, val.value ?? val.text, name, `${call.name} loads ${val.value ?? val.text} before the program`, false, 'module');
       if (name === '--env-file' || name === '--env-file-if-exists') {
         call.fx.path('read', val, `${call.name} ${name}`);
-        call.fx.exec(call.name, val.value ?? val.text, name, `${call.name} takes environment (NODE_OPTIONS too) from the file`, false);
+        call.fx.exec(call.name, val.value ?? val.text, name, `${call.name} takes environment (NODE_OPTIONS too) from the file`, false, 'hidden');
       }
       if (name === '--run') {
-        call.fx.exec(call.name, `scripts.${val.value ?? val.text}`, '--run', `${call.name} --run runs a package.json script`, false);
+        call.fx.exec(call.name, `scripts.${val.value ?? val.text}`, '--run', `${call.name} --run runs a package.json script`, false, 'project');
         return;
       }
       continue;
@@ -171,7 +171,7 @@ function clustered(codeLetters: string, valueLetters: string, moduleLetters: str
       const v = w.value;
       if (v === null) {
         if (code === undefined) {
-          call.fx.exec(call.name, w.text, 'arguments', `${call.name} is given an argument only known when the line runs`, false);
+          call.fx.exec(call.name, w.text, 'arguments', `${call.name} is given an argument only known when the line runs`, false, 'runtime');
           call.fx.unknownArguments(call, i, call.name);
           return;
         }
@@ -195,16 +195,16 @@ function clustered(codeLetters: string, valueLetters: string, moduleLetters: str
         const take = (): WordFacts | undefined => (rest !== '' ? syntheticWord(rest) : words[++i]);
         if (codeLetters.includes(ch)) {
           code = take();
-          call.fx.exec(call.name, code?.value ?? code?.text ?? '', `-${ch}`, `${call.name} runs inline program text`, code?.value !== null && code !== undefined);
+          call.fx.exec(call.name, code?.value ?? code?.text ?? '', `-${ch}`, `${call.name} runs inline program text`, code?.value !== null && code !== undefined, 'inline');
           break;
         }
         if (moduleLetters.includes(ch)) {
           const mod = take();
-          call.fx.exec(call.name, mod?.value ?? mod?.text ?? '', `-${ch}`, `${call.name} loads the module ${mod?.value ?? mod?.text ?? ''}`, false);
+          call.fx.exec(call.name, mod?.value ?? mod?.text ?? '', `-${ch}`, `${call.name} loads the module ${mod?.value ?? mod?.text ?? ''}`, false, 'module');
           break;
         }
         if (ch === cwdLetter) {
-          call.fx.exec(call.name, '', `-${ch}`, `${call.name} changes directory before running`, false);
+          call.fx.exec(call.name, '', `-${ch}`, `${call.name} changes directory before running`, false, 'hidden');
           take();
           break;
         }
@@ -239,12 +239,12 @@ const php: FxModel = (call) => {
   for (const s of values(p, 'S')) {
     const addr = s.value ?? '';
     call.fx.host(addr.includes(':') ? addr.slice(0, addr.lastIndexOf(':')) || '0.0.0.0' : addr || '0.0.0.0', Number(addr.split(':').pop()) || 0, 'http', 'php -S (listens)');
-    call.fx.exec('php', values(p, 't')[0]?.value ?? '.', 'php -S', 'php -S serves and runs the PHP files of the document root', false);
+    call.fx.exec('php', values(p, 't')[0]?.value ?? '.', 'php -S', 'php -S serves and runs the PHP files of the document root', false, 'project');
   }
-  for (const d of values(p, 'd', 'c', 'z')) call.fx.exec('php', d.value ?? d.text, 'php -d/-c/-z', 'php settings and extensions can load code (auto_prepend_file, extensions)', false);
+  for (const d of values(p, 'd', 'c', 'z')) call.fx.exec('php', d.value ?? d.text, 'php -d/-c/-z', 'php settings and extensions can load code (auto_prepend_file, extensions)', false, 'hidden');
   const code = [...values(p, 'r'), ...values(p, 'B', 'R', 'E')];
   if (code.length > 0) {
-    for (const c of code) call.fx.exec('php', c.value ?? c.text, '-r', 'php runs inline program text', c.value !== null);
+    for (const c of code) call.fx.exec('php', c.value ?? c.text, '-r', 'php runs inline program text', c.value !== null, 'inline');
     call.fx.unknownArguments(call, (p.operandIndex[0] ?? call.words.length), 'php arguments');
     return;
   }
@@ -265,7 +265,7 @@ function evalOrScript(codeFlags: readonly string[], valueFlags: readonly string[
     for (let i = 1; i < words.length; i++) {
       const v = words[i]?.value;
       if (v === null || v === undefined) {
-        call.fx.exec(call.name, words[i]?.text ?? '', 'arguments', `${call.name} is given an argument only known when the line runs`, false);
+        call.fx.exec(call.name, words[i]?.text ?? '', 'arguments', `${call.name} is given an argument only known when the line runs`, false, 'runtime');
         return;
       }
       if (v === '--version' || v === '-v' || v === '--help' || v === '-h') return;
@@ -336,7 +336,7 @@ function pmArgs(words: readonly WordFacts[], from: number, stopAfterCommand: boo
 function pmConfigOptions(call: FxCall, a: PmArgs, tool: string): void {
   for (const [key, value] of a.options) {
     if (NPM_CODE_KEYS.has(key) && key !== 'prefix' && key !== 'cache') {
-      call.fx.exec(tool, value.value ?? value.text, `${tool} --${key}`, `${tool} runs or loads what --${key} names`, false);
+      call.fx.exec(tool, value.value ?? value.text, `${tool} --${key}`, `${tool} runs or loads what --${key} names`, false, 'hidden');
     }
   }
 }
@@ -364,7 +364,7 @@ function packageSpecs(call: FxCall, specs: readonly WordFacts[], via: string): v
 
 function installs(call: FxCall, a: PmArgs, tool: string, sub: string, specs: readonly WordFacts[]): void {
   const via = `${tool} ${sub}`;
-  if (!a.flags.has('ignore-scripts')) call.fx.exec(tool, 'lifecycle scripts (preinstall, install, postinstall, prepare)', via, `${via} runs the lifecycle scripts of the project and of every package it installs`, false);
+  if (!a.flags.has('ignore-scripts')) call.fx.exec(tool, 'lifecycle scripts (preinstall, install, postinstall, prepare)', via, `${via} runs the lifecycle scripts of the project and of every package it installs`, false, 'project');
   registry(call, a, tool, via);
   packageSpecs(call, specs, via);
   if (a.flags.has('g') || a.flags.has('global')) call.fx.path('write', { value: null, text: '<global package prefix>', singleField: false, prefix: '', tilde: false, pattern: null }, via, true);
@@ -376,20 +376,20 @@ function installs(call: FxCall, a: PmArgs, tool: string, sub: string, specs: rea
 }
 
 function runsScript(call: FxCall, tool: string, name: string): void {
-  call.fx.exec(tool, `scripts.${name}`, `${tool} run`, `${tool} runs the package.json script "${name}" (and its pre/post scripts)`, false);
+  call.fx.exec(tool, `scripts.${name}`, `${tool} run`, `${tool} runs the package.json script "${name}" (and its pre/post scripts)`, false, 'project');
 }
 
 /** `npx`, `npm exec`, `pnpm dlx`, `yarn dlx`, `bunx`: a package's program, downloaded if missing. */
 function execPackage(call: FxCall, a: PmArgs, tool: string, operands: readonly WordFacts[], argsIndex: number): void {
   const c = a.options.get('call') ?? a.options.get('c');
   if (c !== undefined) {
-    call.fx.exec('sh', c.value ?? c.text, `${tool} -c`, `${tool} runs the command in the package environment`, c.value !== null);
+    call.fx.exec('sh', c.value ?? c.text, `${tool} -c`, `${tool} runs the command in the package environment`, c.value !== null, 'hidden');
     call.sink.code(c.value, 'bash');
     return;
   }
   const cmd = operands[0];
   if (cmd === undefined) return;
-  call.fx.exec(cmd.value ?? cmd.text, joined(operands, 0) ?? cmd.text, tool, `${tool} runs the program of the package ${cmd.value ?? cmd.text}, downloading it if it is missing`, false);
+  call.fx.exec(cmd.value ?? cmd.text, joined(operands, 0) ?? cmd.text, tool, `${tool} runs the program of the package ${cmd.value ?? cmd.text}, downloading it if it is missing`, false, 'program');
   if (!a.flags.has('no-install') && !a.flags.has('offline') && !a.flags.has('no')) registry(call, a, tool, tool);
   call.fx.unknownArguments(call, argsIndex, `${tool} arguments`);
 }
@@ -422,7 +422,7 @@ function packageCommand(call: FxCall, a: PmArgs, tool: 'npm' | 'pnpm' | 'yarn' |
     return;
   }
   if (sub === null || sub === undefined) {
-    call.fx.exec(tool, subWord.text, tool, `the ${tool} subcommand is only known when the line runs`, false);
+    call.fx.exec(tool, subWord.text, tool, `the ${tool} subcommand is only known when the line runs`, false, 'runtime');
     return;
   }
   const via = `${tool} ${sub}`;
@@ -437,7 +437,7 @@ function packageCommand(call: FxCall, a: PmArgs, tool: 'npm' | 'pnpm' | 'yarn' |
     if (name === undefined) return;
     if (tool === 'bun' && name.value !== null && /[./]/.test(name.value)) {
       call.fx.path('read', name, `${via}`);
-      call.fx.exec('bun', name.value, 'script', `bun runs the file ${name.value}`, false);
+      call.fx.exec('bun', name.value, 'script', `bun runs the file ${name.value}`, false, 'script');
       return;
     }
     runsScript(call, tool, name.value ?? name.text);
@@ -446,7 +446,7 @@ function packageCommand(call: FxCall, a: PmArgs, tool: 'npm' | 'pnpm' | 'yarn' |
   if (sub === 'exec' || sub === 'x' || sub === 'dlx') {
     if (tool === 'yarn' && sub === 'exec') {
       const code = joined(rest, 0);
-      call.fx.exec('sh', code ?? '', 'yarn exec', 'yarn exec runs the command through the shell', code !== null);
+      call.fx.exec('sh', code ?? '', 'yarn exec', 'yarn exec runs the command through the shell', code !== null, 'hidden');
       call.sink.code(code, 'bash');
       return;
     }
@@ -458,7 +458,7 @@ function packageCommand(call: FxCall, a: PmArgs, tool: 'npm' | 'pnpm' | 'yarn' |
       call.fx.pathText('write', 'package.json', via);
       return;
     }
-    call.fx.exec(tool, `create-${rest[0]?.value ?? ''}`, via, `${via} downloads and runs an initializer package`, false);
+    call.fx.exec(tool, `create-${rest[0]?.value ?? ''}`, via, `${via} downloads and runs an initializer package`, false, 'program');
     registry(call, a, tool, via);
     call.fx.pathText('write', '.', via, true);
     return;
@@ -471,31 +471,31 @@ function packageCommand(call: FxCall, a: PmArgs, tool: 'npm' | 'pnpm' | 'yarn' |
     if (rc.startsWith('<')) call.fx.path('write', { value: null, text: rc, singleField: false, prefix: '', tilde: false, pattern: null }, via);
     else call.fx.pathText('write', rc, via);
     if (action === 'edit') {
-      call.fx.exec(tool, 'editor', 'editor', `${via} edit starts an editor`, false);
+      call.fx.exec(tool, 'editor', 'editor', `${via} edit starts an editor`, false, 'hidden');
       return;
     }
     const key = (args[0]?.value ?? '').split('=')[0] ?? '';
-    if (args[0]?.value === null || NPM_CODE_KEYS.has(key)) call.fx.exec(tool, (args.map((w) => w.value ?? w.text).join(' ')), via, `a later ${tool} command runs or loads what ${key || 'this setting'} names`, false);
+    if (args[0]?.value === null || NPM_CODE_KEYS.has(key)) call.fx.exec(tool, (args.map((w) => w.value ?? w.text).join(' ')), via, `a later ${tool} command runs or loads what ${key || 'this setting'} names`, false, 'hidden');
     return;
   }
   if (sub === 'pack' || sub === 'version' || sub === 'publish') {
-    if (!a.flags.has('ignore-scripts')) call.fx.exec(tool, `lifecycle scripts (${sub})`, via, `${via} runs the project's ${sub} lifecycle scripts`, false);
+    if (!a.flags.has('ignore-scripts')) call.fx.exec(tool, `lifecycle scripts (${sub})`, via, `${via} runs the project's ${sub} lifecycle scripts`, false, 'project');
     if (sub === 'publish') registry(call, a, tool, via);
     if (sub === 'pack') call.fx.path('write', a.options.get('pack-destination') ?? syntheticWord('.'), via, true);
     if (sub === 'version' && rest.length > 0) {
       call.fx.pathText('write', 'package.json', via);
-      call.fx.exec('git', '.git/hooks: pre-commit, commit-msg, post-commit', 'hook', `${via} commits and tags with git, which runs the repository hooks`, false);
+      call.fx.exec('git', '.git/hooks: pre-commit, commit-msg, post-commit', 'hook', `${via} commits and tags with git, which runs the repository hooks`, false, 'hook');
     }
     return;
   }
   if (sub === 'explore') {
     const code = joined(a.operands, 2);
-    call.fx.exec('sh', code ?? '', 'npm explore', 'npm explore runs the command in the package directory', code !== null);
+    call.fx.exec('sh', code ?? '', 'npm explore', 'npm explore runs the command in the package directory', code !== null, 'hidden');
     call.fx.inDirectory(null, () => call.sink.code(code, 'bash'));
     return;
   }
   if (sub === 'edit' || sub === 'docs' || sub === 'home' || sub === 'bugs' || sub === 'repo') {
-    call.fx.exec(tool, sub === 'edit' ? 'editor' : 'browser', via, `${via} starts an editor or a browser`, false);
+    call.fx.exec(tool, sub === 'edit' ? 'editor' : 'browser', via, `${via} starts an editor or a browser`, false, 'hidden');
     return;
   }
   if (sub === 'pkg' || sub === 'set-script') {
@@ -522,7 +522,7 @@ function packageCommand(call: FxCall, a: PmArgs, tool: 'npm' | 'pnpm' | 'yarn' |
     return;
   }
   // yarn, pnpm and bun run a script or a package binary of that name.
-  call.fx.exec(tool, sub, via, `${via} runs a package.json script or a package's program named ${sub}`, false);
+  call.fx.exec(tool, sub, via, `${via} runs a package.json script or a package's program named ${sub}`, false, 'project');
   if (tool !== 'npm') call.fx.unknownArguments(call, argsIndex(1), `${via} arguments`);
 }
 
@@ -547,11 +547,11 @@ const make: FxModel = (call) => {
     for (const f of files) if (f.value !== '-') call.fx.path('read', f, 'make -f');
     const makefile = files.length === 0 ? 'Makefile' : files.map((f) => (f.value === '-' && call.stdin.kind === 'text' ? (call.stdin.text ?? f.text) : (f.value ?? f.text))).join(', ');
     if (files.length === 0) call.fx.pathText('read', 'Makefile', 'make');
-    call.fx.exec('make', makefile, 'Makefile recipes', `make runs the recipes of ${makefile} (and its $(shell ...) calls, even with -n)`, false);
-    for (const e of values(p, 'E')) call.fx.exec('make', e.value ?? e.text, 'make --eval', 'make evaluates the given makefile text, which can define and run recipes', false);
+    call.fx.exec('make', makefile, 'Makefile recipes', `make runs the recipes of ${makefile} (and its $(shell ...) calls, even with -n)`, false, 'project');
+    for (const e of values(p, 'E')) call.fx.exec('make', e.value ?? e.text, 'make --eval', 'make evaluates the given makefile text, which can define and run recipes', false, 'hidden');
     for (const d of values(p, 'I')) call.fx.path('read', d, 'make -I', true);
     if (has(p, 't')) call.fx.pathText('write', '.', 'make -t (touches targets)', true);
-    for (const op of p.operands) if (op.value !== null && op.value.includes('=') && /^[A-Za-z_.][A-Za-z0-9_.]*[+:?!]?=/.test(op.value)) call.fx.exec('make', op.value, 'make VAR=value', 'make variables given on the command line can change the commands recipes run', false);
+    for (const op of p.operands) if (op.value !== null && op.value.includes('=') && /^[A-Za-z_.][A-Za-z0-9_.]*[+:?!]?=/.test(op.value)) call.fx.exec('make', op.value, 'make VAR=value', 'make variables given on the command line can change the commands recipes run', false, 'hidden');
   };
   const nest = (k: number): void => (k >= dirs.length ? body() : call.fx.inDirectory(dirs[k] as WordFacts, () => nest(k + 1)));
   nest(0);
@@ -571,7 +571,7 @@ function pipCommand(call: FxCall, tool: string, from: number): void {
   if (sub === undefined || sub === null) return;
   const via = `${tool} ${sub}`;
   if (sub === 'install' || sub === 'download' || sub === 'wheel' || sub === 'sync' || sub === 'compile') {
-    if (sub !== 'download' || !a.flags.has('no-deps')) call.fx.exec(tool, 'package build scripts (setup.py, build backends)', via, `${via} runs the build code of packages it builds from source`, false);
+    if (sub !== 'download' || !a.flags.has('no-deps')) call.fx.exec(tool, 'package build scripts (setup.py, build backends)', via, `${via} runs the build code of packages it builds from source`, false, 'project');
     const index = a.options.get('i') ?? a.options.get('index-url');
     if (index !== undefined) call.fx.url(index, via, 'https', 443);
     else if (!a.flags.has('no-index')) call.fx.unknownHost('pypi.org', 'https', `${via} (index from configuration)`);
@@ -589,10 +589,10 @@ function pipCommand(call: FxCall, tool: string, from: number): void {
   }
   if (['list', 'show', 'freeze', 'check', 'help', 'inspect', 'debug', 'hash', 'tree'].includes(sub)) return;
   if (sub === 'config' || sub === 'cache' || sub === 'search' || sub === 'index') {
-    call.fx.exec(tool, via, via, `${via} changes ${tool}'s configuration or cache, or queries the index`, false);
+    call.fx.exec(tool, via, via, `${via} changes ${tool}'s configuration or cache, or queries the index`, false, 'hidden');
     return;
   }
-  call.fx.exec(tool, sub, via, `${via} is not a ${tool} command Warden models`, false);
+  call.fx.exec(tool, sub, via, `${via} is not a ${tool} command Warden models`, false, 'program');
 }
 
 const pip: FxModel = (call) => {
@@ -608,7 +608,7 @@ const uv: FxModel = (call) => {
     return;
   }
   if (sub.value === 'version' || sub.value === 'help' || sub.value === '--version') return;
-  call.fx.exec('uv', sub.value ?? sub.text, `uv ${sub.value ?? sub.text}`, `uv ${sub.value ?? sub.text} runs project or package code, or builds it`, false);
+  call.fx.exec('uv', sub.value ?? sub.text, `uv ${sub.value ?? sub.text}`, `uv ${sub.value ?? sub.text} runs project or package code, or builds it`, false, 'project');
   call.fx.unknownHost('pypi.org', 'https', 'uv (index from configuration)');
   call.fx.unknownArguments(call, call.words.indexOf(sub) + 1, 'uv arguments');
 };
@@ -651,7 +651,7 @@ const docker: FxModel = (call) => {
   }
   const via = `${call.name} ${sub}`;
   if (subW.value === null) {
-    call.fx.exec(call.name, subW.text, call.name, `the ${call.name} subcommand is only known when the line runs`, false);
+    call.fx.exec(call.name, subW.text, call.name, `the ${call.name} subcommand is only known when the line runs`, false, 'runtime');
     return;
   }
   if (DOCKER_LOCAL.has(sub) || sub === '--version' || sub === '--help') return;
@@ -686,7 +686,7 @@ const docker: FxModel = (call) => {
     return;
   }
   if (!DOCKER_RUNNERS.has(sub)) {
-    call.fx.exec(call.name, sub, via, `${via} is not a ${call.name} command Warden models (a plugin or alias runs a program)`, false);
+    call.fx.exec(call.name, sub, via, `${via} is not a ${call.name} command Warden models (a plugin or alias runs a program)`, false, 'program');
     return;
   }
   containerRun(call, via, j);
@@ -699,7 +699,7 @@ function containerRun(call: FxCall, via: string, from: number): void {
     const w = words[k] as WordFacts;
     const v = w.value;
     if (v === null) {
-      if (image === null) call.fx.exec(call.name, w.text, via, `${via} is given an argument only known when the line runs`, false);
+      if (image === null) call.fx.exec(call.name, w.text, via, `${via} is given an argument only known when the line runs`, false, 'runtime');
       continue;
     }
     const eq = v.indexOf('=');
@@ -749,7 +749,7 @@ function containerRun(call: FxCall, via: string, from: number): void {
     }
   }
   const code = image ?? '';
-  call.fx.exec(call.name, code, via, `${via} runs code inside a container (the image's or the given command)`, false);
+  call.fx.exec(call.name, code, via, `${via} runs code inside a container (the image's or the given command)`, false, 'remote');
   if (via.includes('build')) call.fx.unknownHost('<hosts the build steps reach>', '', via);
 }
 
@@ -791,7 +791,7 @@ const sudo: FxModel = (call) => {
   for (const r of values(p, 'R')) call.fx.path('read', r, 'sudo -R', true);
   if (has(p, 'e') || call.name === 'sudoedit') {
     for (const f of p.operands) call.fx.path('write', f, 'sudoedit');
-    call.fx.exec('sudo', 'editor', 'editor', 'sudoedit starts an editor', false);
+    call.fx.exec('sudo', 'editor', 'editor', 'sudoedit starts an editor', false, 'hidden');
     return;
   }
   const start = p.operandIndex[0];
@@ -855,7 +855,7 @@ const deno: FxModel = (call) => {
   const sub = subW.value;
   const at = call.words.indexOf(subW);
   if (sub === null) {
-    call.fx.exec('deno', subW.text, 'deno', 'the deno subcommand is only known when the line runs', false);
+    call.fx.exec('deno', subW.text, 'deno', 'the deno subcommand is only known when the line runs', false, 'runtime');
     return;
   }
   if (sub === 'eval' || sub === 'e') {
@@ -877,7 +877,7 @@ const deno: FxModel = (call) => {
   const known = ['run', 'task', 'test', 'bench', 'serve', 'repl', 'jupyter', 'install', 'compile', 'cache', 'upgrade', 'uninstall', 'add', 'remove', 'outdated', 'init', 'clean', 'publish', 'vendor', 'x', 'bundle', 'update'];
   const target = known.includes(sub) ? call.words.slice(at + 1).find((w) => w.value === null || !w.value.startsWith('-')) : subW;
   if (target?.value !== null && target?.value !== undefined && /^https?:\/\//.test(target.value)) call.fx.url(target, 'deno', 'https', 443);
-  call.fx.exec('deno', target?.value ?? target?.text ?? sub, `deno ${known.includes(sub) ? sub : 'run'}`, `deno ${sub} runs code (a script, a task, tests or a package)`, false);
+  call.fx.exec('deno', target?.value ?? target?.text ?? sub, `deno ${known.includes(sub) ? sub : 'run'}`, `deno ${sub} runs code (a script, a task, tests or a package)`, false, 'project');
   if (sub !== 'run' && known.includes(sub)) call.fx.unknownHost('<module registries>', 'https', `deno ${sub}`);
   call.fx.unknownArguments(call, at + (known.includes(sub) ? 2 : 1), 'deno arguments');
 };

@@ -39,7 +39,7 @@ function simple(s: Simple): FxModel {
     for (const w of values(p, ...(s.reads ?? []))) call.fx.path('read', w, `${via} option`);
     for (const w of values(p, ...(s.writes ?? []))) call.fx.path('write', w, `${via} option`);
     for (const w of values(p, ...(s.execs ?? []))) {
-      call.fx.exec(call.name, w.value ?? w.text, `${call.name} option`, `${call.name} runs the command given in an option`, w.value !== null);
+      call.fx.exec(call.name, w.value ?? w.text, `${call.name} option`, `${call.name} runs the command given in an option`, w.value !== null, 'hidden');
       call.sink.code(w.value, 'bash');
     }
     if (s.operands === 'none') return;

