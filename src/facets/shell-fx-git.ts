@@ -274,8 +274,10 @@ const git: FxModel = (call) => {
       call.fx.exec('git', v.slice(12), 'git --exec-path', 'git runs its subcommands from the given directory', false, 'hidden');
     } else if (v === '--git-dir' || v === '--work-tree' || v === '--namespace' || v === '--super-prefix' || v === '--list-cmds' || v === '--attr-source') {
       if (v === '--work-tree') dirs.push(words[i + 1] ?? syntheticWord('.'));
+      if (v === '--git-dir') otherRepository(call, words[i + 1] ?? syntheticWord(''));
       i++;
     } else if (v.startsWith('--work-tree=')) dirs.push(subWord(w, 12));
+    else if (v.startsWith('--git-dir=')) otherRepository(call, subWord(w, 10));
     else if (v === '--version' || v === '-v' || v === '--help' || v === '-h' || v === '--html-path' || v === '--man-path' || v === '--info-path' || v === '--exec-path') return;
   }
   const subWordFacts = words[i];
@@ -288,6 +290,11 @@ const git: FxModel = (call) => {
   };
   nest(0);
 };
+
+/** `--git-dir`: git reads that repository's configuration, which can name commands (core.fsmonitor, hooks). */
+function otherRepository(call: FxCall, dir: WordFacts): void {
+  call.fx.exec('git', dir.value ?? dir.text, 'git --git-dir', 'git reads the configuration of the given repository, which can make it run commands (core.fsmonitor, core.hooksPath)', false, 'hidden');
+}
 
 function editor(call: FxCall, sub: string): void {
   call.fx.exec('git', 'core.editor', 'editor', `git ${sub} starts an editor for the message`, false, 'hidden');

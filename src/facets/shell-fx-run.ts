@@ -76,6 +76,11 @@ const python: FxModel = (call) => {
       call.fx.host('0.0.0.0', Number(port?.value) || 8000, 'http', `${call.name} -m ${module} (listens)`);
       call.fx.pathText('read', '.', `${call.name} -m ${module} (serves)`, true);
     }
+    if (module === 'pip' || module === 'pip3') {
+      // `python -m pip` is pip.
+      pipCommand(call, 'pip', at('m') + 2);
+      return;
+    }
     call.fx.exec(call.name, module, '-m', `${call.name} runs the module ${module}`, false, 'module');
     call.fx.unknownArguments(call, at('m') + 2, `${call.name} -m arguments`);
     return;
