@@ -1,13 +1,14 @@
 /**
  * The effects of the path and SQL facets: a path binding's path is read, written or deleted as
  * its `access` says (every access when it does not say), under every reading of the path; SQL
- * effects come from the SQL facet (see the marked place below).
+ * effects are the SQL facet's own (`sql-effects.ts`).
  */
 import type { FacetBinding } from './bindings.js';
 import type { Effects } from './effects-types.js';
 import { emptyEffects } from './effects.js';
 import type { PathFacts } from './path.js';
 import type { SqlFacts } from './sql.js';
+import { sqlEffects } from './sql-effects.js';
 
 /**
  * The effects of a path binding's facts: each known reading of the path (as written, decoded,
@@ -46,21 +47,14 @@ export function pathEffects(facts: PathFacts, b: Extract<FacetBinding, { facet: 
 }
 
 /**
- * The SQL facet's contribution to `effects`.
- *
- * SQL EFFECTS GO HERE: the sql-effects work exports `sqlEffects(facts)` from `src/facets/sql*.ts`;
- * replace the body with `return sqlEffects(facts);`. Until then every query counts as code Warden
- * has not classified (fail closed: a policy written on effects denies or asks for it).
+ * The SQL facet's contribution to `effects`: {@link sqlEffects} of its facts (statements that
+ * run code, server files, connections, privilege).
  *
  * @example
  * ```ts
- * sqlContribution(sqlFacet('SELECT 1', { dialect: 'postgresql' }), 'SELECT 1').exec[0].program; // 'sql'
+ * sqlContribution(sqlFacet("SELECT lo_import('/etc/passwd')", { dialect: 'postgresql', parsers })).reads[0].path; // '/etc/passwd'
  * ```
  */
-export function sqlContribution(facts: SqlFacts, input: unknown): Effects {
-  const e = emptyEffects();
-  e.exec.push({ program: `sql:${facts.dialect}`, code: typeof input === 'string' ? input : '', via: 'sql', reason: 'SQL statements are not classified into effects yet', known: false, kind: 'program' });
-  e.complete = false;
-  e.unknown.push('SQL statements are not classified into effects yet');
-  return e;
+export function sqlContribution(facts: SqlFacts): Effects {
+  return sqlEffects(facts);
 }

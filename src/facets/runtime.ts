@@ -143,7 +143,7 @@ export class FacetEngine implements FacetRuntime {
         }
         case 'sql': {
           const facts = computeFacet(b, input, this.#resolver, this.#sqlParsers) as ReturnType<typeof sqlFacet>;
-          part = facts.parsed ? sqlContribution(facts, input) : { error: `the sql facet could not read argument ${b.from.text}: ${facts.error}` };
+          part = facts.parsed ? sqlContribution(facts) : { error: `the sql facet could not read argument ${b.from.text}: ${facts.error}` };
           break;
         }
         default:

@@ -16,6 +16,7 @@ import { urlNetworkEffects } from '../../src/facets/effects-urls.js';
 import { effectWithin, isPrivateKeyPath, mayBePrivateKey, pathDecoded, PathMatchers } from '../../src/facets/path-match.js';
 import { pathFacet, pathWithin } from '../../src/facets/path.js';
 import { k8sFacet } from '../../src/facets/k8s.js';
+import { loadSqlParsers } from '../../src/facets/sql.js';
 import { k8sEffects } from '../../src/facets/k8s-effects.js';
 import { claudeCodeBindings } from '../../src/integrations/claude-code/mapping.js';
 import type { FacetRequest, FacetValue } from '../../src/facets/types.js';
@@ -144,10 +145,14 @@ describe('effects: the shape rules read', () => {
     expect((e.reads as Array<{ path: string }>).map((r) => r.path)).toEqual(['/workspace/%2eenv', '/workspace/.env']);
   });
 
-  it('SQL is not classified yet, so every query is unknown code (fail closed until it is)', () => {
-    const s = compilePolicy([{ name: 'q.yaml', text: `${HEAD}facets:\n  - tools: [q]\n    sql: { from: args.query, dialect: sqlite }\nrules:\n  - name: ro\n    when: "effects.exec.size() == 0"\n    effect: allow` }]);
-    const d = s.decide({ tool: 'q', args: { query: 'SELECT 1' } });
-    expect(d.effect).toBe('deny');
+  it('SQL contributes its own effects (sqlEffects), and SQL that does not parse is an error', async () => {
+    const sqlParsers = await loadSqlParsers({ dialects: ['postgresql'] });
+    const s = compilePolicy([{ name: 'q.yaml', text: `${HEAD}facets:\n  - tools: [q]\n    sql: { from: args.query, dialect: postgresql }\nrules:\n  - name: ro\n    when: "effects.exec.size() == 0 && effects.reads.size() == 0"\n    effect: allow` }], { sqlParsers });
+    expect(s.decide({ tool: 'q', args: { query: 'SELECT 1' } }).effect).toBe('allow');
+    expect(s.decide({ tool: 'q', args: { query: "SELECT pg_catalog.lo_import('/etc/passwd')" } }).effect).toBe('deny');
+    expect(s.decide({ tool: 'q', args: { query: 'SELECT public.frob(1)' } }).effect).toBe('deny');
+    const bad = s.decide({ tool: 'q', args: { query: 'DR/**/OP TABLE x' } });
+    expect([bad.effect, bad.errors[0]?.message.includes('sql facet')]).toEqual(['deny', true]);
   });
 });
 
@@ -273,8 +278,16 @@ describe('effects: network destinations of arguments (false denies of issue 10)'
       [{ name: 'c.yaml', text: `${HEAD}rules:\n  - name: egress\n    tools: [Bash]\n    when: "effects.network.size() > 0"\n    effect: deny\n  - name: ok\n    tools: [Bash]\n    effect: allow` }],
       claudeCodeBindings({ root: '/repo', realpath: false }),
     );
-    expect(s.decide({ tool: 'Bash', args: { command: 'ls', description: 'List files; docs at https://evil.example.com' }, context: { cwd: '/repo' } }).effect).toBe('allow');
-    expect(s.decide({ tool: 'Bash', args: { command: 'curl https://evil.example.com' }, context: { cwd: '/repo' } }).effect).toBe('deny');
+    const context = { claudeCode: { cwd: '/repo' } };
+    expect(s.decide({ tool: 'Bash', args: { command: 'ls', description: 'List files; docs at https://evil.example.com' }, context }).effect).toBe('allow');
+    expect(s.decide({ tool: 'Bash', args: { command: 'curl https://evil.example.com' }, context }).effect).toBe('deny');
+    // The session directory is context.claudeCode.cwd: relative paths resolve there.
+    const w = compilePolicyWithBindings(
+      [{ name: 'c.yaml', text: `${HEAD}rules:\n  - name: in-repo\n    tools: [Bash]\n    when: "effects.writes.all(p, effectWithin(p, '/repo'))"\n    effect: allow` }],
+      claudeCodeBindings({ root: '/repo', realpath: false }),
+    );
+    expect(w.decide({ tool: 'Bash', args: { command: 'touch ../x' }, context: { claudeCode: { cwd: '/repo/sub' } } }).effect).toBe('allow');
+    expect(w.decide({ tool: 'Bash', args: { command: 'touch ../x' }, context: { claudeCode: { cwd: '/repo' } } }).effect).toBe('deny');
   });
 
   it('Write content and search patterns are not destinations either', () => {
@@ -443,8 +456,12 @@ describe('docs/facets.md: the worked examples decide as documented', () => {
     ['egress-on-effects', { tool: 'fetch', args: { url: 'https://docs.example.com/a?next=https://evil.com', note: 'compare with README.md' } }, 'allow', 'https-allowlist'],
     ['k8s-on-effects', { tool: 'kubectl', args: { command: 'kubectl exec -n prod web -- sh -c id' } }, 'deny', 'no-code-in-the-cluster'],
     ['k8s-on-effects', { tool: 'kubectl', args: { command: 'kubectl get pods -n prod' } }, 'allow', 'reads'],
-  ] as const)('%s: %j', (name, request, effect, rule) => {
-    const d = example(name).decide(request);
+    ['sql-on-effects', { tool: 'query_db', args: { query: "SELECT pg_catalog.lo_import('/etc/passwd')" } }, 'deny', null],
+    ['sql-on-effects', { tool: 'query_db', args: { query: 'SELECT id, name FROM users' } }, 'allow', 'nothing-but-reads'],
+  ] as const)('%s: %j', async (name, request, effect, rule) => {
+    const sqlParsers = name.startsWith('sql') ? await loadSqlParsers({ dialects: ['postgresql'] }) : undefined;
+    const text = blocks.find((b) => b.includes(`name: ${name}\n`)) as string;
+    const d = (sqlParsers === undefined ? example(name) : compilePolicy([{ name: `${name}.yaml`, text }], { sqlParsers })).decide(request);
     expect([d.effect, d.rule]).toEqual([effect, rule]);
   });
 });
