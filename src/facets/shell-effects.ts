@@ -22,6 +22,9 @@ import { normalizeHost } from './url-host.js';
 import { parseUrlFacts } from './url.js';
 import { percentDecode } from './url-decode.js';
 
+// invariant: anchored, one character class and a literal, linear.
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
 /** Most candidate working directories tracked at once; past it the directory is unknown. */
 const MAX_CWDS = 4;
 
@@ -239,6 +242,23 @@ export class EffectsCollector implements FxSink {
         this.incomplete(`${via}: a file: URL that does not parse: ${text}`);
       }
       return;
+    }
+    // The WHATWG parser (what curl-like programs follow) gives host and port directly; the URL
+    // facet's parse (address classes, registrable domain) is only needed when it refuses.
+    const explicit = SCHEME.exec(text);
+    if (explicit !== null || (defaultScheme !== '' && !text.includes('@'))) {
+      try {
+        const u = new URL(explicit !== null ? text : `${defaultScheme}://${text}`);
+        const host = normalizeHost(u.hostname);
+        if (host !== '') {
+          const scheme = u.protocol.slice(0, -1).toLowerCase();
+          const port = u.port !== '' ? Number(u.port) : schemeDefaultPort(scheme) || defaultPort;
+          this.#b.network({ host, port, scheme, via, known: true });
+          return;
+        }
+      } catch {
+        // fall through to the URL facet's reading
+      }
     }
     const f = parseUrlFacts(text);
     if (f === null || f.host === '') {

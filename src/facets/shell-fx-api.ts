@@ -253,9 +253,9 @@ export function has(parsed: ParsedArgs, ...keys: readonly string[]): boolean {
  * ```
  */
 export function values(parsed: ParsedArgs, ...keys: readonly string[]): WordFacts[] {
-  const out: WordFacts[] = [];
-  for (const o of parsed.options) if (keys.includes(o.key) && o.value !== undefined) out.push(o.value);
-  return out;
+  let out: WordFacts[] | undefined;
+  for (const o of parsed.options) if (o.value !== undefined && keys.includes(o.key)) (out ??= []).push(o.value);
+  return out ?? [];
 }
 
 /**
