@@ -387,7 +387,15 @@ export class EffectsCollector implements FxSink {
   }
 }
 
-/** A value that could name a file: a path with a separator, a dot-name, `~`, or a name with an extension. */
+/**
+ * A value that could name a file: a path with a separator, a dot-name, `~`, or a name with an extension.
+ *
+ * @example
+ * ```ts
+ * isPathLike('src/a.ts'); // true
+ * isPathLike('--all');    // false for option words; callers skip them first
+ * ```
+ */
 export function isPathLike(v: string): boolean {
   if (v === '' || v === '-') return false;
   return v.includes('/') || v.startsWith('.') || v.startsWith('~') || /\.[A-Za-z0-9_]{1,10}$/.test(v);

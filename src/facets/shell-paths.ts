@@ -72,7 +72,14 @@ function join(dir: string, rel: string): string {
   return normalizeAbsolute(`${dir}/${rel}`);
 }
 
-/** Files that are not files: reading or writing them touches nothing on disk. */
+/**
+ * Files that are not files: reading or writing them touches nothing on disk.
+ *
+ * @example
+ * ```ts
+ * isStdioDevice('/dev/null'); // true
+ * ```
+ */
 export function isStdioDevice(p: string): boolean {
   return (
     p === '/dev/null' ||

@@ -755,12 +755,13 @@ function socat(call: Call): void {
 // ---------------------------------------------------------------------------------------------
 // Shells
 
+/** Shells whose code a bash parser reads (`zsh` with its own checks). */
 export const POSIX_SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'rbash', 'dash', 'ash', 'hush', 'ksh', 'mksh', 'lksh', 'pdksh', 'oksh', 'loksh', 'yash', 'posh', 'zsh']);
 
-// Shells whose syntax is not bash's: their code cannot be analyzed with a bash parser.
+/** Shells whose syntax is not bash's: their code cannot be analysed with a bash parser. */
 export const FOREIGN_SHELLS: ReadonlySet<string> = new Set(['fish', 'csh', 'tcsh', 'pwsh', 'powershell', 'nu', 'elvish', 'xonsh', 'osh', 'ysh', 'cmd.exe']);
 
-// A script path that is really stdin, so a here-string fed to it is the script.
+/** Script paths that are really stdin, so a here-string fed to them is the script. */
 export const STDIN_PATHS: ReadonlySet<string> = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
 const BASH_LONG_VALUE = new Set(['--rcfile', '--init-file']);
