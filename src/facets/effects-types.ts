@@ -9,12 +9,36 @@
  */
 
 /**
+ * What kind of code an exec effect is, so a rule can say which it accepts:
+ *
+ * - `hidden`: a command a program takes from an option, its configuration or a variable rather
+ *   than as its purpose (`git -c core.sshCommand`, `GIT_SSH_COMMAND`, `ssh -o ProxyCommand`,
+ *   `tar --to-command`, `sed e`, `awk system()`, `npx -c`, an editor, `LD_PRELOAD`, `PATH=`), or an
+ *   option or setting Warden does not model (it may be one);
+ * - `hook`: the repository's hooks (`git commit`, `git checkout`, `git push`);
+ * - `project`: the project's or its packages' own code (`npm run`, `npm install` lifecycle scripts,
+ *   `make` recipes, `pip install` builds, `node --test`);
+ * - `script`: a script file or program text from stdin (`bash x.sh`, `python app.py`, `curl | sh`);
+ * - `inline`: program text on the line, not analysed (`python -c`, `node -e`, `perl -e`);
+ * - `module`: a module or library loaded into a program (`python -m`, `node --require`, `perl -M`);
+ * - `program`: a program Warden does not model (`tsc`, `cargo`, `./configure`) or a package's program (`npx x`);
+ * - `remote`: code that runs elsewhere (`ssh host cmd`, `docker run`, `kubectl exec`);
+ * - `runtime`: code or a command name only known when the line runs (`$CMD`, `eval "$X"`).
+ *
+ * @example
+ * ```ts
+ * const k: ExecKind = 'hidden';
+ * ```
+ */
+export type ExecKind = 'hidden' | 'hook' | 'project' | 'script' | 'inline' | 'module' | 'program' | 'remote' | 'runtime';
+
+/**
  * Code that will run: an interpreter's inline code, a script file, a hook, a command hidden in
  * an option (`git -c core.sshCommand=...`), an unknown program or SQL function.
  *
  * @example
  * ```ts
- * const e: ExecEffect = { program: 'git', code: 'sh -c id', via: 'git -c core.sshCommand', reason: 'git runs core.sshCommand to connect', known: true };
+ * const e: ExecEffect = { program: 'git', code: 'sh -c id', via: 'git -c core.sshCommand', reason: 'git runs core.sshCommand to connect', known: true, kind: 'hidden' };
  * ```
  */
 export interface ExecEffect {
@@ -26,8 +50,18 @@ export interface ExecEffect {
   via: string;
   /** Why this counts as code execution, for people. */
   reason: string;
-  /** False when what runs cannot be known (an unknown program, a variable, a repository script). */
+  /**
+   * False when what runs cannot be known (an unknown program, a variable, a repository script).
+   * True means the code is on the line; it is analysed only when it is shell (`bash -c`, a hidden
+   * shell command), not when it is another language (`python -c`).
+   */
   known: boolean;
+  /**
+   * What kind of code this is ({@link ExecKind}). Added to the shape so a rule can tell the
+   * repository's hooks from a hidden command from a build tool without matching `via` text.
+   * Filled in by the merge (`program` when a facet does not say), so it is always present in CEL.
+   */
+  kind?: ExecKind;
 }
 
 /**
@@ -64,6 +98,20 @@ export interface PathEffect {
   via: string;
   /** False when the path cannot be known (a glob, a variable, an unexpanded `~`): it may be any path. */
   known: boolean;
+  /**
+   * The effect reaches everything under `path` too (`rm -r`, `find -delete`, `cp -r`, `tar -x`,
+   * `git checkout .`). Added to the shape because deleting or overwriting a directory touches the
+   * protected files inside it (`rm -rf .` deletes `.warden/policy.yaml`). Filled in by the merge
+   * (default false), so it is always present in CEL.
+   */
+  recursive?: boolean;
+  /**
+   * A directory the path certainly lies in: `path` itself when known; for an unknown path, the
+   * directory its static part pins down (`/workspace/src` for `/workspace/src/*.ts`), or `''`
+   * when it could be anywhere (a variable, `~` without a home, a `..` a glob may produce). Added so
+   * an allow rule can confine a glob without guessing (`effectWithin`). Filled in by the merge.
+   */
+  within?: string;
 }
 
 /**

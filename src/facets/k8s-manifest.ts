@@ -5,11 +5,13 @@
  * whatever its `kind` says.
  *
  * Parsing is strict where YAML readers disagree: duplicate keys, merge keys (`<<`), `%YAML 1.1`
- * directives, unresolved tags, aliases in the fields the facet reads, and non-string
- * `kind`/`apiVersion`/`namespace`/`name` fail closed. YAML is read from its syntax tree, never
- * converted whole: a large `spec` costs only its parse, and aliases elsewhere are never expanded.
+ * directives, unresolved tags, and non-string `kind`/`apiVersion`/`namespace`/`name` fail
+ * closed. YAML is read from its syntax tree, never converted whole: a large `spec` costs only its
+ * parse. Anchors and aliases in the fields the facet reads (`metadata: *meta`, `namespace: *ns`,
+ * `items: [*a, *b]`) are resolved as kubectl's YAML reader resolves them, up to
+ * {@link MAX_ALIAS_RESOLUTIONS} per manifest; aliases elsewhere are never expanded.
  */
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { WardenError } from '../errors.js';
 import type { K8sObjectFacts } from './k8s.js';
 import { lookupKind } from './k8s-resources.js';
@@ -18,6 +20,8 @@ import { lookupKind } from './k8s-resources.js';
 const MANIFEST_MAX_OBJECTS = 10_000;
 const MAX_LIST_DEPTH = 8;
 const MAX_BRACKET_DEPTH = 512;
+/** Most aliases resolved in one manifest's read fields (an alias can repeat a whole list of objects). */
+const MAX_ALIAS_RESOLUTIONS = 1_000;
 const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
@@ -130,9 +134,28 @@ function collect(value: unknown, depth: number, where: string, w: Walk): void {
 // Stands in for any value the facet does not read: never a string, so reading it fails.
 const OPAQUE = Object.freeze({ opaque: true });
 
-function yamlScalar(node: unknown, where: string): unknown {
-  if (node === null || node === undefined) return null;
-  if (isAlias(node)) fail(`${where}: YAML alias is not supported here`);
+/** The YAML document being read and how many more aliases may be resolved in it. */
+interface YamlContext {
+  doc: Document.Parsed;
+  aliases: { left: number };
+}
+
+/** The node an alias stands for (bounded); any other node as it is. */
+function deref(node: unknown, ctx: YamlContext, where: string): unknown {
+  let n = node;
+  for (let hops = 0; isAlias(n); hops++) {
+    if (--ctx.aliases.left < 0) fail(`${where}: more than ${MAX_ALIAS_RESOLUTIONS} YAML aliases to resolve`);
+    if (hops > 16) fail(`${where}: YAML alias chain too long`);
+    const target = n.resolve(ctx.doc);
+    if (target === undefined) fail(`${where}: YAML alias *${n.source} has no anchor`);
+    n = target;
+  }
+  return n;
+}
+
+function yamlScalar(raw: unknown, ctx: YamlContext, where: string): unknown {
+  if (raw === null || raw === undefined) return null;
+  const node = deref(raw, ctx, where);
   return isScalar(node) ? node.value : OPAQUE;
 }
 
@@ -141,15 +164,14 @@ function yamlScalar(node: unknown, where: string): unknown {
  * (`name`, `namespace`) and `items`; a merge key (`<<`) is refused. Keys are checked for
  * duplicates here, in linear time, instead of by the YAML library (quadratic on big maps).
  */
-function yamlMap(node: unknown, depth: number, where: string, read: (key: string, value: unknown, into: Record<string, unknown>) => void): unknown {
-  if (node === null || node === undefined) return null;
-  if (isAlias(node)) fail(`${where}: YAML alias is not supported here`);
-  if (!isMap(node)) return isScalar(node) ? node.value : isSeq(node) ? yamlItems(node, depth, where) : OPAQUE;
+function yamlMap(raw: unknown, ctx: YamlContext, depth: number, where: string, read: (key: string, value: unknown, into: Record<string, unknown>) => void): unknown {
+  if (raw === null || raw === undefined) return null;
+  const node = deref(raw, ctx, where);
+  if (!isMap(node)) return isScalar(node) ? node.value : isSeq(node) ? yamlItems(node, ctx, depth, where) : OPAQUE;
   const out: Record<string, unknown> = {};
   const seen = new Set<string>();
   for (const pair of node.items) {
-    const k = pair.key;
-    if (isAlias(k)) fail(`${where}: YAML alias as a key is not supported`);
+    const k = deref(pair.key, ctx, where);
     if (!isScalar(k)) continue; // a collection as a key never names a field the facet reads
     const key = String(k.value);
     if (key === '<<') fail(`YAML merge key '<<' in ${where} is not supported`);
@@ -160,19 +182,20 @@ function yamlMap(node: unknown, depth: number, where: string, read: (key: string
   return out;
 }
 
-function yamlItems(node: unknown, depth: number, where: string): unknown {
+function yamlItems(raw: unknown, ctx: YamlContext, depth: number, where: string): unknown {
   if (depth > MAX_LIST_DEPTH) fail(`${where}: lists nested deeper than ${MAX_LIST_DEPTH}`);
-  if (!isSeq(node)) return yamlScalar(node, where);
-  return node.items.map((item, i) => yamlObject(item, depth + 1, `${where}[${i}]`));
+  const node = raw === null || raw === undefined ? raw : deref(raw, ctx, where);
+  if (!isSeq(node)) return yamlScalar(node, ctx, where);
+  return node.items.map((item, i) => yamlObject(item, ctx, depth + 1, `${where}[${i}]`));
 }
 
-function yamlObject(node: unknown, depth: number, where: string): unknown {
-  return yamlMap(node, depth, where, (key, value, into) => {
-    if (key === 'kind' || key === 'apiVersion') into[key] = yamlScalar(value, `${where}.${key}`);
-    else if (key === 'items') into.items = yamlItems(value, depth, `${where}.items`);
+function yamlObject(node: unknown, ctx: YamlContext, depth: number, where: string): unknown {
+  return yamlMap(node, ctx, depth, where, (key, value, into) => {
+    if (key === 'kind' || key === 'apiVersion') into[key] = yamlScalar(value, ctx, `${where}.${key}`);
+    else if (key === 'items') into.items = yamlItems(value, ctx, depth, `${where}.items`);
     else if (key === 'metadata') {
-      into.metadata = yamlMap(value, depth, `${where}.metadata`, (mk, mv, meta) => {
-        if (mk === 'name' || mk === 'namespace') meta[mk] = yamlScalar(mv, `${where}.metadata.${mk}`);
+      into.metadata = yamlMap(value, ctx, depth, `${where}.metadata`, (mk, mv, meta) => {
+        if (mk === 'name' || mk === 'namespace') meta[mk] = yamlScalar(mv, ctx, `${where}.metadata.${mk}`);
       });
     }
   });
@@ -200,6 +223,7 @@ function documentsOf(text: string): unknown[] {
   const docs = parseAllDocuments(text, { merge: false, uniqueKeys: false, prettyErrors: false });
   const values: unknown[] = [];
   let index = 0;
+  const aliases = { left: MAX_ALIAS_RESOLUTIONS };
   for (const doc of docs) {
     const where = `document ${index}`;
     index++;
@@ -208,7 +232,7 @@ function documentsOf(text: string): unknown[] {
     if (doc.directives.yaml.explicit && doc.directives.yaml.version !== '1.2') {
       fail(`${where}: %YAML ${doc.directives.yaml.version} directive is not supported`);
     }
-    values.push(yamlObject(doc.contents, 0, where));
+    values.push(yamlObject(doc.contents, { doc, aliases }, 0, where));
   }
   return values;
 }

@@ -65,6 +65,15 @@ export interface PathFacts {
   realInsideRoot: boolean;
   /** Lexically inside, but a symlink leads out (or dangles). */
   symlinkEscape: boolean;
+  /**
+   * The path as the fully percent-decoded text reads it, resolved like `resolved` (`%2eenv` is
+   * `.env`); equal to `resolved` when nothing decodes. Match names against this too.
+   */
+  decoded: string;
+  /** Every location a reading of the path names (as written, decoded, `\` as a separator, ...), normalized, `resolved` first. */
+  readings: string[];
+  /** Some reading names a location that cannot be known (`~` without a home, a drive letter on a POSIX root). */
+  unknownReading: boolean;
 }
 
 /**
@@ -91,6 +100,9 @@ export const EMPTY_PATH_FACTS: PathFacts = Object.freeze({
   realResolved: '',
   realInsideRoot: false,
   symlinkEscape: false,
+  decoded: '',
+  readings: Object.freeze([]) as unknown as string[],
+  unknownReading: false,
 });
 
 /**
@@ -294,6 +306,8 @@ function readings(raw: string, windows: boolean): Reading[] {
   }
   if (!windows) {
     for (const r of [...out]) if (r.text.includes('\\')) add(r.text.replaceAll('\\', '/'), r.known);
+    // A drive-letter path (`C:\x`, `c:x`) is somewhere on a Windows host, never inside a POSIX root.
+    for (const r of [...out]) if (/^[A-Za-z]:/.test(r.text)) add(r.text, false);
   }
   return out;
 }
@@ -373,6 +387,11 @@ export function pathFacet(input: unknown, options: PathFacetOptions): PathFacts 
     const resolutions = all.flatMap((r) => resolveReading(r, root, home, windows));
     const primary = resolutions[0] ?? { resolved: '', known: false };
     const lexicalInsideRoot = resolutions.every((r) => r.known && within(r.resolved, root, windows));
+    let decodedText = raw;
+    for (let round = 0; round < MAX_DECODE_ROUNDS && decodedText.includes('%'); round++) decodedText = percentDecode(decodedText, true);
+    const decoded = decodedText === raw ? primary.resolved : (resolveReading({ text: decodedText, known: true }, root, home, windows)[0]?.resolved ?? primary.resolved);
+    const readingsList: string[] = [];
+    for (const r of resolutions) if (r.known && !readingsList.includes(r.resolved)) readingsList.push(r.resolved);
     const facts: PathFacts = {
       ...EMPTY_PATH_FACTS,
       raw,
@@ -385,6 +404,9 @@ export function pathFacet(input: unknown, options: PathFacetOptions): PathFacts 
       tilde: isTildeLike(raw),
       encoded: all.some((r) => r.text !== raw),
       lexicalInsideRoot,
+      decoded,
+      readings: readingsList,
+      unknownReading: resolutions.some((r) => !r.known),
     };
     if (options.realpath === true) checkRealpath(facts, resolutions, windows, options.resolver);
     return facts;

@@ -5,13 +5,18 @@
 import { canonicalJson } from '../lib/canonical-json.js';
 import { compileGlob, type GlobMatcher } from '../lib/glob.js';
 import type { FacetRequest, FacetRuntime, FacetValue, RealpathResolver } from './types.js';
-import type { BoundFacet, FacetBinding } from './bindings.js';
+import type { ArgPath, BoundFacet, FacetBinding, RequestValue } from './bindings.js';
 import { EMPTY_K8S_FACTS, k8sFacet } from './k8s.js';
 import { EMPTY_PATH_FACTS, pathFacet } from './path.js';
-import { EMPTY_SHELL_FACTS, shellFacet } from './shell.js';
+import { EMPTY_SHELL_FACTS, shellEffects, shellFacet } from './shell.js';
 import { EMPTY_SQL_FACTS, sqlFacet } from './sql.js';
 import type { SqlParsers } from './sql-parsers.js';
 import { scanUrls } from './url.js';
+import { mergeEffects } from './effects.js';
+import type { Effects } from './effects-types.js';
+import { urlNetworkEffects } from './effects-urls.js';
+import { k8sEffects } from './k8s-effects.js';
+import { pathEffects, sqlContribution } from './effects-facets.js';
 
 /** The CEL variables facets provide, with their types. */
 export const FACET_VARIABLES = [
@@ -20,6 +25,7 @@ export const FACET_VARIABLES = [
   { name: 'path', type: 'map' },
   { name: 'k8s', type: 'map' },
   { name: 'urls', type: 'list' },
+  { name: 'effects', type: 'map' },
 ] as const;
 
 const EMPTY: Record<BoundFacet, object> = { sql: EMPTY_SQL_FACTS, shell: EMPTY_SHELL_FACTS, path: EMPTY_PATH_FACTS, k8s: EMPTY_K8S_FACTS };
@@ -61,7 +67,7 @@ export class FacetEngine implements FacetRuntime {
       return { binding, globs: binding.tools.map((t) => compileGlob(t)), key: canonicalJson(options) };
     });
     for (const [name, value] of Object.entries(EMPTY)) this.#empty.set(name, toCel(value));
-    this.bound = new Set(bindings.map((b) => b.facet));
+    this.bound = new Set(bindings.filter((b) => b.facet !== 'prose').map((b) => b.facet));
   }
 
   compute(name: string, request: FacetRequest): FacetValue {
@@ -71,20 +77,122 @@ export class FacetEngine implements FacetRuntime {
         if (scan.truncated || scan.error !== '') return { error: `the URL scan of the arguments stopped: ${scan.error || 'a limit was reached'}` };
         return { value: toCel(scan.urls) };
       }
-      const facet = name as BoundFacet;
-      const applicable = this.#bindings.filter((b) => b.binding.facet === facet && b.globs.some((g) => g.test(request.tool)));
-      if (applicable.length === 0) return { value: this.#empty.get(facet) };
-      const first = applicable[0] as CompiledBinding;
-      if (applicable.some((b) => b.key !== first.key)) {
-        return { error: `tool "${request.tool}" has ${applicable.length} different ${facet} bindings; bind each tool once` };
+      if (name === 'effects') {
+        const r = this.#effects(request);
+        return 'error' in r ? r : { value: toCel(r.effects) };
       }
-      const input = toPlain(readPath(request.args, first.binding.from.keys));
-      return { value: toCel(computeFacet(first.binding, input, this.#resolver, this.#sqlParsers)) };
+      const facet = name as BoundFacet;
+      const one = this.#binding(facet, request.tool);
+      if (one === undefined) return { value: this.#empty.get(facet) };
+      if ('error' in one) return one;
+      const input = toPlain(readPath(request.args, one.binding.from.keys));
+      return { value: toCel(computeFacet(one.binding, input, this.#resolver, this.#sqlParsers)) };
     } catch (e) {
       // invariant: a facet that fails is an evaluation error for the rule, which fails closed.
       return { error: `the ${name} facet failed: ${e instanceof Error ? e.message : String(e)}` };
     }
   }
+
+  /** The one binding of `facet` for `tool`, undefined when none, an error when several differ. */
+  #binding(facet: BoundFacet, tool: string): CompiledBinding | { error: string } | undefined {
+    const applicable = this.#bindings.filter((b) => b.binding.facet === facet && b.globs.some((g) => g.test(tool)));
+    const first = applicable[0];
+    if (first === undefined) return undefined;
+    if (applicable.some((b) => b.key !== first.key)) {
+      return { error: `tool "${tool}" has ${applicable.length} different ${facet} bindings; bind each tool once` };
+    }
+    return first;
+  }
+
+  /**
+   * The merged effects of every facet bound to the tool, plus the network destinations of the
+   * arguments no facet reads (and no prose binding marks as text). A facet that cannot analyse
+   * its input makes the whole variable an error, never an empty list.
+   */
+  #effects(request: FacetRequest): { effects: Effects } | { error: string } {
+    const parts: Effects[] = [];
+    const consumed: ArgPath[] = [];
+    let analysed = false;
+    for (const facet of ['shell', 'path', 'k8s', 'sql'] as const) {
+      const one = this.#binding(facet, request.tool);
+      if (one === undefined) continue;
+      if ('error' in one) return one;
+      const b = one.binding;
+      consumed.push(b.from);
+      analysed = true;
+      const raw = readPath(request.args, b.from.keys);
+      const input = toPlain(raw);
+      let part: Effects | { error: string };
+      switch (b.facet) {
+        case 'shell': {
+          const cwd = requestValue(b.cwd, request);
+          const r = shellEffects(input, { ...(cwd !== undefined ? { cwd } : {}), ...(b.home !== undefined ? { home: b.home } : {}) });
+          part = 'error' in r ? { error: `the shell effects of argument ${b.from.text} could not be computed: ${r.error}` } : r.effects;
+          break;
+        }
+        case 'path': {
+          const value = raw === undefined && b.default !== undefined ? b.default : input;
+          const facts = computeFacet(b, value, this.#resolver, this.#sqlParsers) as ReturnType<typeof pathFacet>;
+          part = pathEffects(facts, b, request.tool);
+          break;
+        }
+        case 'k8s': {
+          const facts = computeFacet(b, input, this.#resolver, this.#sqlParsers) as ReturnType<typeof k8sFacet>;
+          part = facts.parsed ? k8sEffects(facts) : { error: `the k8s facet could not read argument ${b.from.text}: ${facts.error}` };
+          break;
+        }
+        case 'sql': {
+          const facts = computeFacet(b, input, this.#resolver, this.#sqlParsers) as ReturnType<typeof sqlFacet>;
+          part = facts.parsed ? sqlContribution(facts) : { error: `the sql facet could not read argument ${b.from.text}: ${facts.error}` };
+          break;
+        }
+        default:
+          continue;
+      }
+      if ('error' in part) return part;
+      parts.push(part);
+    }
+    for (const b of this.#bindings) {
+      if (b.binding.facet === 'prose' && b.globs.some((g) => g.test(request.tool))) consumed.push(b.binding.from, ...b.binding.also);
+    }
+    const urls = urlNetworkEffects(withoutPaths(request.args, consumed));
+    if ('error' in urls) return urls;
+    parts.push(urls.effects);
+    const merged = mergeEffects(parts);
+    if (!analysed) {
+      merged.complete = false;
+      merged.unknown.push(`no facet is bound to tool "${request.tool}": only the network destinations in its arguments are known`);
+    }
+    return { effects: merged };
+  }
+}
+
+/** The value of a binding's request reference (an absolute path, or `context.cwd`), or undefined. */
+function requestValue(v: RequestValue | undefined, request: FacetRequest): string | undefined {
+  if (v === undefined) return undefined;
+  if (v.kind === 'literal') return v.value;
+  const root = v.root === 'context' ? request.context : request.args;
+  if (root === undefined) return undefined;
+  const value = readPath(root, v.keys);
+  // A missing or relative value leaves the directory unknown (relative paths are then unknown too).
+  return typeof value === 'string' && value.startsWith('/') ? value : undefined;
+}
+
+/** The arguments without the ones at `paths` (a copy; the request is not changed). */
+function withoutPaths(args: Map<string, unknown>, paths: readonly ArgPath[]): unknown {
+  const plain = toPlain(args) as Record<string, unknown>;
+  for (const p of paths) {
+    let cur: unknown = plain;
+    for (let i = 0; i < p.keys.length - 1; i++) {
+      if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) {
+        cur = undefined;
+        break;
+      }
+      cur = (cur as Record<string, unknown>)[p.keys[i] as string];
+    }
+    if (cur !== null && typeof cur === 'object' && !Array.isArray(cur)) delete (cur as Record<string, unknown>)[p.keys[p.keys.length - 1] as string];
+  }
+  return plain;
 }
 
 function computeFacet(b: FacetBinding, input: unknown, resolver: RealpathResolver | undefined, sqlParsers: SqlParsers | undefined): object {
@@ -97,6 +205,8 @@ function computeFacet(b: FacetBinding, input: unknown, resolver: RealpathResolve
       return pathFacet(input, { root: b.root, realpath: b.realpath, windows: b.windows, ...(b.home !== undefined ? { home: b.home } : {}), ...(resolver ? { resolver } : {}) });
     case 'k8s':
       return k8sFacet(input, { ...(b.verb !== undefined ? { verb: b.verb } : {}), ...(b.defaultNamespace !== undefined ? { defaultNamespace: b.defaultNamespace } : {}) });
+    case 'prose':
+      return {};
   }
 }
 

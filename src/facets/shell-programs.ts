@@ -23,8 +23,13 @@ export type Dialect = 'bash' | 'zsh';
 export interface CommandSink {
   /** Analyzes a command that a wrapper runs (recorded and dispatched like any other). */
   run(words: readonly WordFacts[], stdin: Stdin, appended: boolean): void;
-  /** Analyzes a string the shell will run as code; `null` means the string is not static. */
-  code(source: string | null, dialect: Dialect): void;
+  /**
+   * Analyzes a string the shell will run as code; `null` means the string is not static.
+   * `sameShell`: the code runs in this shell (`eval`), so a `cd` in it carries over.
+   */
+  code(source: string | null, dialect: Dialect, sameShell?: boolean): void;
+  /** Runs `fn` with the working directory changed to `dir` (null: unknown), for the effects. */
+  withCwd(dir: WordFacts | null, fn: () => void): void;
   mark(fact: ProgramFact): void;
   /** Stops the analysis: the input is reported unparsed with this message. */
   fail(message: string): never;
@@ -134,15 +139,147 @@ const ENV_SPEC: OptionSpec = {
   ),
 };
 
-function env(call: Call): void {
+/** Most times `env -S` may nest (`env -S 'env -S ...'`). */
+const MAX_SPLIT_DEPTH = 4;
+
+/**
+ * GNU `env -S` splitting: whitespace separates, `'...'` and `"..."` quote, `\_` is a space
+ * inside double quotes and a separator outside, `\c` ends the string, `#` starting a word starts
+ * a comment, `${VAR}` expands (so that piece is not static). Returns null for what env rejects.
+ */
+function splitEnvString(text: string): WordFacts[] | null {
+  const out: WordFacts[] = [];
+  let cur = '';
+  let started = false;
+  let dynamic = false;
+  let i = 0;
+  const push = (): void => {
+    if (started) out.push(dynamic ? { ...syntheticWord(null, cur), singleField: true } : syntheticWord(cur));
+    cur = '';
+    started = false;
+    dynamic = false;
+  };
+  const ESC: Record<string, string> = { f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '#': '#', $: '$', '"': '"', "'": "'", '\\': '\\' };
+  let quote: '' | "'" | '"' = '';
+  for (; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quote === "'") {
+      if (c === "'") quote = '';
+      else if (c === '\\' && (text[i + 1] === "'" || text[i + 1] === '\\')) cur += text[++i];
+      else cur += c;
+      continue;
+    }
+    if (c === '\\') {
+      const n = text[i + 1];
+      if (n === undefined) return null;
+      i++;
+      if (n === 'c') {
+        if (quote !== '') return null;
+        break;
+      }
+      if (n === '_') {
+        if (quote === '"') cur += ' ';
+        else push();
+        continue;
+      }
+      const e = ESC[n];
+      if (e === undefined) return null;
+      cur += e;
+      started = true;
+      continue;
+    }
+    if (quote === '"') {
+      if (c === '"') quote = '';
+      else if (c === '$') {
+        if (text[i + 1] !== '{') return null;
+        const close = text.indexOf('}', i);
+        if (close === -1) return null;
+        cur += text.slice(i, close + 1);
+        dynamic = true;
+        i = close;
+      } else cur += c;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\f' || c === '\v' || c === '\r') {
+      push();
+      continue;
+    }
+    if (c === '#' && !started) break;
+    started = true;
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '$') {
+      if (text[i + 1] !== '{') return null;
+      const close = text.indexOf('}', i);
+      if (close === -1) return null;
+      cur += text.slice(i, close + 1);
+      dynamic = true;
+      i = close;
+    } else cur += c;
+  }
+  if (quote !== '') return null;
+  push();
+  return out;
+}
+
+/** The words with an `env -S string` replaced by what it splits into; null when it cannot be split. */
+function expandSplitString(call: Call): WordFacts[] | null | undefined {
+  for (let i = 1; i < call.words.length; i++) {
+    const v = call.words[i]?.value;
+    if (v === null || v === undefined || !v.startsWith('-') || v === '--') return undefined;
+    let text: string | null | undefined;
+    let used = 1;
+    if (v === '-S' || v === '--split-string' || v === '--split-strin' || v === '--split-s') {
+      text = call.words[i + 1]?.value;
+      used = 2;
+    } else if (v.startsWith('-S')) text = v.slice(2);
+    else if (v.startsWith('--split-string=')) text = v.slice('--split-string='.length);
+    else if (!v.startsWith('--') && v.includes('S')) return null;
+    else continue;
+    if (text === undefined || text === null) return null;
+    const split = splitEnvString(text);
+    if (split === null) return null;
+    return [...call.words.slice(0, i), ...split, ...call.words.slice(i + used)];
+  }
+  return undefined;
+}
+
+/** The word of the last `-C dir` / `--chdir=dir` among `words[1..end)`, or null when not static. */
+function chdirWord(words: readonly WordFacts[], end: number, letter: string, long: string): WordFacts | null {
+  let found: WordFacts | null = null;
+  for (let i = 1; i < end; i++) {
+    const v = words[i]?.value;
+    if (v === null || v === undefined || !v.startsWith('-')) continue;
+    if (v.startsWith('--')) {
+      const eq = v.indexOf('=');
+      if (!long.startsWith(eq === -1 ? v : v.slice(0, eq)) || v.length < 4) continue;
+      found = eq === -1 ? (words[++i] ?? null) : syntheticWord(v.slice(eq + 1));
+    } else {
+      const at = v.indexOf(letter);
+      if (at === -1) continue;
+      found = at === v.length - 1 ? (words[++i] ?? null) : syntheticWord(v.slice(at + 1));
+    }
+  }
+  return found;
+}
+
+function env(call: Call, depth = 0): void {
   const parsed = read(call, 1, ENV_SPEC);
   if (parsed === undefined) return;
   if (hasOption(parsed.options, 'S')) {
-    call.sink.fail('env -S splits its argument with its own quoting rules; not resolved');
+    const words = depth < MAX_SPLIT_DEPTH ? expandSplitString(call) : null;
+    if (words === null || words === undefined) call.sink.fail('env -S splits its argument with its own quoting rules; this one is not resolved');
+    env({ ...call, words }, depth + 1);
+    return;
   }
   if (hasOption(parsed.options, 'help', 'version')) return;
   const next = skipAssignments(call, parsed.next);
-  if (next !== undefined) wrap(call, next);
+  if (next === undefined) return;
+  if (hasOption(parsed.options, 'C')) {
+    // `env -C dir cmd` runs cmd in dir.
+    call.sink.withCwd(chdirWord(call.words, parsed.next, 'C', '--chdir'), () => wrap(call, next));
+    return;
+  }
+  wrap(call, next);
 }
 
 const SUDO_SPEC: OptionSpec = {
@@ -198,6 +335,10 @@ function sudo(call: Call): void {
     call.sink.mark('runsScript');
     return;
   }
+  if (hasOption(o, 'D')) {
+    call.sink.withCwd(chdirWord(call.words, parsed.next, 'D', '--chdir'), () => wrap(call, next));
+    return;
+  }
   wrap(call, next);
 }
 
@@ -235,6 +376,8 @@ function simpleWrapper(spec: OptionSpec, operands = 0, noCommand: readonly strin
 const HELP_VERSION = longOptions('help', 'version');
 
 const nohup = simpleWrapper({ flags: '', values: '', long: HELP_VERSION });
+
+const pkexec = simpleWrapper({ flags: '', values: '', long: longOptions('user=u', 'disable-internal-agent', 'keep-cwd', 'help', 'version') });
 
 const timeout = simpleWrapper(
   {
@@ -351,8 +494,12 @@ const XARGS_SPEC: OptionSpec = {
 };
 
 /** Words containing a run-time replacement string (`{}`) are not static. */
-function replaced(words: readonly WordFacts[], token: string): WordFacts[] {
-  return words.map((w) => (w.value !== null && w.value.includes(token) ? { ...w, value: null, prefix: w.value.slice(0, w.value.indexOf(token)) } : w));
+function replaced(words: readonly WordFacts[], token: string, under?: readonly WordFacts[]): WordFacts[] {
+  return words.map((w) => {
+    if (w.value === null || !w.value.includes(token)) return w;
+    const out: WordFacts = { ...w, value: null, prefix: w.value.slice(0, w.value.indexOf(token)), pattern: null, runtime: true };
+    return under !== undefined && w.value === token ? { ...out, under } : out;
+  });
 }
 
 function xargs(call: Call): void {
@@ -388,8 +535,36 @@ function busybox(call: Call): void {
 
 const FIND_ACTIONS = new Set(['-exec', '-execdir', '-ok', '-okdir']);
 
+/**
+ * Where `find` starts: the words after its leading options (`-H`, `-L`, `-P`, `-D x`, `-O n`)
+ * up to the first expression word; `.` when none.
+ *
+ * @example
+ * ```ts
+ * findStartPoints(words); // { starts: [word('src')], next: 2 }
+ * ```
+ */
+export function findStartPoints(words: readonly WordFacts[]): { starts: WordFacts[]; next: number } {
+  let i = 1;
+  while (i < words.length) {
+    const v = words[i]?.value;
+    if (v === '-H' || v === '-L' || v === '-P') i++;
+    else if (v === '-D' || v === '-O' || (v !== undefined && v !== null && /^-O[0-9]$/.test(v))) i += v.length > 2 ? 1 : 2;
+    else break;
+  }
+  const starts: WordFacts[] = [];
+  for (; i < words.length; i++) {
+    const w = words[i] as WordFacts;
+    const v = w.value ?? w.prefix;
+    if (v.startsWith('-') || v === '(' || v === '!' || v === ',') break;
+    starts.push(w);
+  }
+  return { starts: starts.length > 0 ? starts : [syntheticWord('.')], next: i };
+}
+
 function find(call: Call): void {
   const words = call.words;
+  const { starts } = findStartPoints(words);
   for (let i = 1; i < words.length; i++) {
     const w = words[i] as WordFacts;
     if (w.value === null) {
@@ -403,8 +578,12 @@ function find(call: Call): void {
     if (!FIND_ACTIONS.has(w.value)) continue;
     let end = i + 1;
     while (end < words.length && words[end]?.value !== ';' && words[end]?.value !== '+') end++;
-    // find substitutes each file name for `{}`, even inside a larger argument.
-    call.sink.run(replaced(words.slice(i + 1, end), '{}'), call.stdin, false);
+    // find substitutes each file name for `{}`, even inside a larger argument; alone, it is some
+    // file under the start points.
+    const command = replaced(words.slice(i + 1, end), '{}', starts);
+    // -execdir runs the command in each file's directory.
+    if (w.value === '-execdir' || w.value === '-okdir') call.sink.withCwd(null, () => call.sink.run(command, call.stdin, false));
+    else call.sink.run(command, call.stdin, false);
     i = end;
   }
 }
@@ -576,13 +755,14 @@ function socat(call: Call): void {
 // ---------------------------------------------------------------------------------------------
 // Shells
 
-const POSIX_SHELLS = new Set(['sh', 'bash', 'rbash', 'dash', 'ash', 'hush', 'ksh', 'mksh', 'lksh', 'pdksh', 'oksh', 'loksh', 'yash', 'posh', 'zsh']);
+/** Shells whose code a bash parser reads (`zsh` with its own checks). */
+export const POSIX_SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'rbash', 'dash', 'ash', 'hush', 'ksh', 'mksh', 'lksh', 'pdksh', 'oksh', 'loksh', 'yash', 'posh', 'zsh']);
 
-// Shells whose syntax is not bash's: their code cannot be analyzed with a bash parser.
-const FOREIGN_SHELLS = new Set(['fish', 'csh', 'tcsh', 'pwsh', 'powershell', 'nu', 'elvish', 'xonsh', 'osh', 'ysh', 'cmd.exe']);
+/** Shells whose syntax is not bash's: their code cannot be analysed with a bash parser. */
+export const FOREIGN_SHELLS: ReadonlySet<string> = new Set(['fish', 'csh', 'tcsh', 'pwsh', 'powershell', 'nu', 'elvish', 'xonsh', 'osh', 'ysh', 'cmd.exe']);
 
-// A script path that is really stdin, so a here-string fed to it is the script.
-const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+/** Script paths that are really stdin, so a here-string fed to them is the script. */
+export const STDIN_PATHS: ReadonlySet<string> = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
 const BASH_LONG_VALUE = new Set(['--rcfile', '--init-file']);
 const BASH_LONG_FLAGS = new Set([
@@ -601,10 +781,18 @@ const BASH_LONG_FLAGS = new Set([
   '--pretty-print',
 ]);
 
-function shell(call: Call): void {
-  const { words, sink } = call;
-  const dialect: Dialect = call.name === 'zsh' ? 'zsh' : 'bash';
-  const valueLetters = call.name === 'ksh' ? 'oOR' : call.name === 'mksh' ? 'oOT' : 'oO';
+/**
+ * How a POSIX shell was invoked: `-c` given, the index of its first operand (the `-c` string or
+ * the script), `-s` given; `dynamic` when a run-time word hides the options; `error` for an
+ * unknown long option.
+ *
+ * @example
+ * ```ts
+ * shellInvocation('bash', words); // { hasC: true, operand: 2, fromStdin: false }
+ * ```
+ */
+export function shellInvocation(name: string, words: readonly WordFacts[]): { hasC: boolean; operand: number; fromStdin: boolean; dynamic?: true; error?: string } {
+  const valueLetters = name === 'ksh' ? 'oOR' : name === 'mksh' ? 'oOT' : 'oO';
   let hasC = false;
   let fromStdin = false;
   let i = 1;
@@ -613,8 +801,7 @@ function shell(call: Call): void {
     const v = w.value;
     if (v === null) {
       if (w.singleField && w.prefix !== '' && !w.prefix.startsWith('-') && !w.prefix.startsWith('+')) break;
-      sink.mark('dynamic');
-      return;
+      return { hasC, operand: i, fromStdin, dynamic: true };
     }
     if (v === '--' || v === '-') {
       i++;
@@ -629,7 +816,7 @@ function shell(call: Call): void {
         i++;
         continue;
       }
-      sink.fail(`${call.name}: unrecognized option '${v}'`);
+      return { hasC, operand: i, fromStdin, error: `${name}: unrecognized option '${v}'` };
     }
     if ((!v.startsWith('-') && !v.startsWith('+')) || v.length === 1) break;
     let consumed = 1;
@@ -637,10 +824,7 @@ function shell(call: Call): void {
       const ch = v[j] as string;
       if (valueLetters.includes(ch)) {
         const next = words[i + consumed];
-        if (next !== undefined && next.value === null && !next.singleField) {
-          sink.mark('dynamic');
-          return;
-        }
+        if (next !== undefined && next.value === null && !next.singleField) return { hasC, operand: i, fromStdin, dynamic: true };
         consumed++;
       } else if (ch === 'c' && v[0] === '-') {
         hasC = true;
@@ -650,7 +834,20 @@ function shell(call: Call): void {
     }
     i += consumed;
   }
-  if (hasC) {
+  return { hasC, operand: i, fromStdin };
+}
+
+function shell(call: Call): void {
+  const { words, sink } = call;
+  const dialect: Dialect = call.name === 'zsh' ? 'zsh' : 'bash';
+  const inv = shellInvocation(call.name, words);
+  if (inv.error !== undefined) sink.fail(inv.error);
+  if (inv.dynamic === true) {
+    sink.mark('dynamic');
+    return;
+  }
+  const i = inv.operand;
+  if (inv.hasC) {
     const text = words[i];
     if (text === undefined) {
       if (call.appended) sink.mark('dynamic');
@@ -661,7 +858,7 @@ function shell(call: Call): void {
   }
   sink.mark('runsScript');
   const script = words[i]?.value;
-  if ((script === undefined || fromStdin || STDIN_PATHS.has(script ?? '')) && call.stdin.kind === 'text') sink.code(call.stdin.text, dialect);
+  if ((script === undefined || inv.fromStdin || STDIN_PATHS.has(script ?? '')) && call.stdin.kind === 'text') sink.code(call.stdin.text, dialect);
 }
 
 function foreignShell(call: Call): void {
@@ -673,7 +870,7 @@ function foreignShell(call: Call): void {
 // Builtins that run strings as code
 
 /** Joins static words with spaces and analyzes them as code, as `eval` and `watch` do. */
-function callCode(call: Call, words: readonly WordFacts[], dialect: Dialect): void {
+function callCode(call: Call, words: readonly WordFacts[], dialect: Dialect, sameShell = false): void {
   if (words.length === 0) {
     if (call.appended) call.sink.mark('dynamic');
     return;
@@ -686,18 +883,18 @@ function callCode(call: Call, words: readonly WordFacts[], dialect: Dialect): vo
     }
     values.push(w.value);
   }
-  call.sink.code(values.join(' '), dialect);
+  call.sink.code(values.join(' '), dialect, sameShell);
 }
 
 function evalBuiltin(call: Call): void {
   const start = call.words[1]?.value === '--' ? 2 : 1;
-  callCode(call, call.words.slice(start), call.sink.dialect);
+  callCode(call, call.words.slice(start), call.sink.dialect, true);
 }
 
 function source(call: Call): void {
   call.sink.mark('runsScript');
   const file = call.words[call.words[1]?.value === '--' ? 2 : 1]?.value;
-  if (file !== undefined && file !== null && STDIN_PATHS.has(file) && call.stdin.kind === 'text') call.sink.code(call.stdin.text, call.sink.dialect);
+  if (file !== undefined && file !== null && STDIN_PATHS.has(file) && call.stdin.kind === 'text') call.sink.code(call.stdin.text, call.sink.dialect, true);
 }
 
 function isUnsignedInteger(v: string): boolean {
@@ -914,6 +1111,7 @@ const PROGRAMS = new Map<string, Handler>([
   ['sudo', sudo],
   ['doas', doas],
   ['nohup', nohup],
+  ['pkexec', pkexec],
   ['timeout', timeout],
   ['nice', nice],
   ['xargs', xargs],
@@ -985,8 +1183,15 @@ const ZSH_PRECOMMANDS: ReadonlyMap<string, number> = new Map([
   ['repeat', 2],
 ]);
 
-/** The name used to look a program up: no `.exe`, no version suffix (`python3.12` is `python`). */
-function lookupName(name: string): string {
+/**
+ * The name used to look a program up: no `.exe`, no version suffix (`python3.12` is `python`).
+ *
+ * @example
+ * ```ts
+ * lookupName('python3.12'); // 'python'
+ * ```
+ */
+export function lookupName(name: string): string {
   const n = name.endsWith('.exe') ? name.slice(0, -4) : name;
   let end = n.length;
   while (end > 1) {

@@ -18,6 +18,20 @@ export interface WordFacts {
   readonly prefix: string;
   /** True when the word begins with an unquoted `~` (tilde expansion applies). */
   readonly tilde: boolean;
+  /**
+   * For a word whose only run-time parts are globs (`*`, `?`, `[...]`), brace expansions and
+   * extended globs without a `/`: the word as a glob pattern (quoted text escaped, a brace or
+   * extended glob as `*`). `null` or absent otherwise. Lets the effects layer bound where a
+   * globbed path can be.
+   */
+  readonly pattern?: string | null;
+  /**
+   * The word stands for some file under these start points (find's `{}`): the effects layer
+   * reports it as everything under them.
+   */
+  readonly under?: readonly WordFacts[];
+  /** The word is substituted at run time by the program that runs the command (`xargs -I {}`). */
+  readonly runtime?: boolean;
 }
 
 /**
@@ -63,18 +77,29 @@ interface Accumulator {
   singleField: boolean;
   prefix: string;
   prefixOpen: boolean;
+  /** The word as a glob pattern while only globs are dynamic; null once anything else is. */
+  pattern: string | null;
 }
+
+const GLOB_SPECIAL = /[*?[\\\]]/g;
 
 function addStatic(acc: Accumulator, text: string): void {
   acc.value += text;
   if (acc.prefixOpen) acc.prefix += text;
+  if (acc.pattern !== null) acc.pattern += text.replace(GLOB_SPECIAL, (c) => `\\${c}`);
 }
 
-function addDynamic(acc: Accumulator, singleField: boolean, prefixText?: string): void {
+function addDynamic(acc: Accumulator, singleField: boolean, prefixText?: string, patternText: string | null = null): void {
   acc.static = false;
   if (!singleField) acc.singleField = false;
   if (acc.prefixOpen && prefixText !== undefined) acc.prefix += prefixText;
   acc.prefixOpen = false;
+  acc.pattern = acc.pattern === null || patternText === null ? null : acc.pattern + patternText;
+}
+
+/** A brace or extended glob stays within one path segment when it has no `/` and no `..`. */
+function segmentWildcard(text: string): string | null {
+  return text.includes('/') || text.includes('..') ? null : '*';
 }
 
 function addQuotedChildren(acc: Accumulator, children: readonly DoubleQuotedChild[], translatable: boolean): void {
@@ -107,8 +132,15 @@ function addPart(acc: Accumulator, part: WordPart): void {
       // Expands to one `/dev/fd/N` path: never an option, always one field.
       addDynamic(acc, true, '/dev/fd/');
       return;
+    case 'Glob':
+      addDynamic(acc, false, undefined, part.text);
+      return;
+    case 'BraceExpansion':
+    case 'ExtendedGlob':
+      addDynamic(acc, false, undefined, segmentWildcard(part.text));
+      return;
     default:
-      // Unquoted expansions, globs, extended globs and brace expansions: any number of fields.
+      // Unquoted expansions: any number of fields.
       addDynamic(acc, false);
   }
 }
@@ -134,7 +166,7 @@ export function wordFacts(word: Word): WordFacts {
     const value = plain ? word.value : null;
     return { value, text: word.text, singleField: plain, prefix: value ?? '', tilde: word.text.startsWith('~') };
   }
-  const acc: Accumulator = { value: '', static: true, singleField: true, prefix: '', prefixOpen: true };
+  const acc: Accumulator = { value: '', static: true, singleField: true, prefix: '', prefixOpen: true, pattern: '' };
   for (const part of parts) addPart(acc, part);
   return {
     value: acc.static ? acc.value : null,
@@ -142,6 +174,7 @@ export function wordFacts(word: Word): WordFacts {
     singleField: acc.singleField,
     prefix: acc.prefix,
     tilde: startsWithTilde(word),
+    pattern: acc.static ? null : acc.pattern,
   };
 }
 

@@ -18,8 +18,11 @@
 import { forEachChild, parse } from 'unbash';
 import type { Command, HereDoc, HereString, Pipeline, Redirect, RedirectDescriptor, SyntaxNode } from 'unbash';
 import { WardenError } from '../errors.js';
-import { analyzeProgram, isCodeVariable, type CommandSink, type Dialect, type ProgramFact, type Stdin } from './shell-programs.js';
-import { assignmentFacts, hereDocText, wordFacts, type WordFacts } from './shell-words.js';
+import { analyzeProgram, findStartPoints, isCodeVariable, type CommandSink, type Dialect, type ProgramFact, type Stdin } from './shell-programs.js';
+import { assignmentFacts, hereDocText, syntheticWord, wordFacts, type WordFacts } from './shell-words.js';
+import { EffectsCollector, unionCwd } from './shell-effects.js';
+import { normalizeAbsolute, type Cwd } from './shell-paths.js';
+import type { Effects } from './effects-types.js';
 
 /**
  * One command the line would run.
@@ -191,8 +194,98 @@ class Analyzer implements CommandSink {
   private depth = 0;
   private wrappers = 0;
   dialect: Dialect = 'bash';
+  /** Collects effects when the caller asked for them (`shellEffects`); null for the facts alone. */
+  fx: EffectsCollector | null = null;
 
   constructor(private readonly maxDepth: number) {}
+
+  /**
+   * Working-directory flow for the effects: a `cd` carries over to what runs after it in the same
+   * shell, not out of a subshell, a pipeline stage, a substitution or a background job; after
+   * `a && b` or `a || b`, any state the chain passed through is possible. True when the node was
+   * visited here.
+   */
+  private flow(node: SyntaxNode, fx: EffectsCollector): boolean {
+    switch (node.type) {
+      case 'AndOr': {
+        // `a && b` runs b in the state a's success leaves; `a || b` in the state its failure
+        // leaves (a failed `cd` changes nothing). Afterwards any state the chain passed through holds.
+        const seen: Cwd[] = [fx.cwd];
+        let failed: Cwd = fx.cwd;
+        node.commands.forEach((c, k) => {
+          if (k > 0 && node.operators[k - 1] === '||') fx.cwd = failed;
+          fx.cdFailed = undefined;
+          this.visit(c);
+          failed = fx.cdFailed === undefined ? fx.cwd : fx.cdFailed;
+          fx.cdFailed = undefined;
+          seen.push(fx.cwd, failed);
+        });
+        fx.cwd = unionCwd(seen);
+        return true;
+      }
+      case 'Pipeline': {
+        if (node.commands.length < 2) return false;
+        this.timeKeyword(node);
+        const before = fx.cwd;
+        node.commands.forEach((c, k) => {
+          // What `xargs` in this stage appends comes from the previous stage's output.
+          fx.pipeUnder = k > 0 && nullSeparatedXargs(c) ? pipeSource(node.commands[k - 1] as SyntaxNode) : undefined;
+          try {
+            this.visit(c);
+          } finally {
+            fx.pipeUnder = undefined;
+          }
+          fx.cwd = before;
+        });
+        return true;
+      }
+      case 'Statement':
+      case 'Subshell':
+      case 'CommandExpansion':
+      case 'ProcessSubstitution':
+      case 'ArithmeticCommandExpansion':
+      case 'Coproc': {
+        if (node.type === 'Statement' && node.background !== true) {
+          this.own(node);
+          forEachChild(node, this.visit);
+          // A `cd` that fails leaves the directory as it was, and the next statement runs anyway.
+          if (fx.cdFailed !== undefined) fx.cwd = unionCwd([fx.cwd, fx.cdFailed]);
+          fx.cdFailed = undefined;
+          return true;
+        }
+        // A background job, a subshell or a substitution runs in a child process.
+        const before = fx.cwd;
+        this.own(node);
+        forEachChild(node, this.visit);
+        fx.cwd = before;
+        return true;
+      }
+      case 'If':
+      case 'While':
+      case 'For':
+      case 'ArithmeticFor':
+      case 'Select':
+      case 'Case':
+      case 'Function': {
+        // Branches and loops: a directory change inside makes the directory unknown there and after.
+        if (changesDirectory(node)) fx.cwd = null;
+        return false;
+      }
+      case 'Command': {
+        // A command's words, substitutions and redirections are evaluated before it runs: a `cd`
+        // it performs applies to what follows, not to its own redirections.
+        const before = fx.cwd;
+        this.command(node);
+        const after = fx.cwd;
+        fx.cwd = before;
+        forEachChild(node, this.visit);
+        fx.cwd = after;
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
 
   facts(): ShellFacts {
     return {
@@ -211,6 +304,13 @@ class Analyzer implements CommandSink {
   }
 
   readonly visit = (node: SyntaxNode): void => {
+    if (this.fx !== null && this.flow(node, this.fx)) return;
+    this.own(node);
+    forEachChild(node, this.visit);
+  };
+
+  /** The facts one node contributes by itself (its children are visited separately). */
+  private own(node: SyntaxNode): void {
     switch (node.type) {
       case 'Script': {
         const err = node.errors?.[0];
@@ -265,8 +365,7 @@ class Analyzer implements CommandSink {
       default:
         break;
     }
-    forEachChild(node, this.visit);
-  };
+  }
 
   private parameter(text: string, indirect: boolean, prompt: boolean): void {
     // `${!x}` and `${x@P}` evaluate the value of x, and a subscript or `$(...)` inside it runs.
@@ -291,11 +390,20 @@ class Analyzer implements CommandSink {
   }
 
   private command(node: Command): void {
-    if (node.name === undefined) return;
+    if (node.name === undefined) {
+      // `NAME=value` alone: it holds for the commands after it in this shell.
+      if (this.fx !== null) for (const p of node.prefix) if (p.type === 'Assignment') this.fx.assignment(assignmentFacts(p), 'sh', this);
+      return;
+    }
     const words: WordFacts[] = [wordFacts(node.name)];
     for (const arg of node.suffix) {
       if (arg.type === 'Word') words.push(wordFacts(arg));
       else if (arg.type === 'Assignment') words.push(assignmentFacts(arg));
+    }
+    if (this.fx !== null) {
+      const head = words[0] as WordFacts;
+      const program = (head.value ?? head.text).slice((head.value ?? head.text).lastIndexOf('/') + 1).toLowerCase();
+      for (const p of node.prefix) if (p.type === 'Assignment') this.fx.assignment(assignmentFacts(p), program, this);
     }
     this.run(words, this.stdinOf(node), false);
   }
@@ -321,6 +429,7 @@ class Analyzer implements CommandSink {
       return;
     }
     const target = wordFacts(node.target);
+    this.fx?.redirect(op, target);
     if (target.value === null) this.dynamicRedirect = true;
     this.redirects.push({ op, target: target.value ?? target.text });
   }
@@ -342,6 +451,7 @@ class Analyzer implements CommandSink {
     // invariant: a command whose name is not static is never listed; it only sets `dynamic`.
     if (path === null || (head.tilde && !path.includes('/')) || (this.dialect === 'zsh' && path.startsWith('='))) {
       this.flags.dynamic = true;
+      this.fx?.dynamicCommand(words, this, stdin);
       return;
     }
     const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
@@ -352,18 +462,40 @@ class Analyzer implements CommandSink {
     );
     if (this.wrappers >= MAX_WRAPPERS) this.fail(`more than ${MAX_WRAPPERS} nested wrapper commands`);
     this.wrappers++;
+    const restore = this.fx?.program(name, words, stdin, appended, this);
     try {
       analyzeProgram(name, words, stdin, appended, this);
     } finally {
       this.wrappers--;
+      if (restore !== undefined) this.fx?.endProgram(restore);
     }
   }
 
-  code(source: string | null, dialect: Dialect): void {
+  withCwd(dir: WordFacts | null, fn: () => void): void {
+    if (this.fx === null) fn();
+    else this.fx.inDirectory(dir, fn);
+  }
+
+  code(source: string | null, dialect: Dialect, sameShell = false): void {
     if (source === null) {
       this.flags.dynamic = true;
+      this.fx?.fact('dynamic');
       return;
     }
+    // Code run by another shell process keeps its `cd`s to itself.
+    const cwd = this.fx?.cwd;
+    if (this.fx !== null && !sameShell) {
+      try {
+        this.nested(source, dialect);
+      } finally {
+        this.fx.cwd = cwd ?? null;
+      }
+      return;
+    }
+    this.nested(source, dialect);
+  }
+
+  private nested(source: string, dialect: Dialect): void {
     if (this.depth >= this.maxDepth) this.fail(`nested shell code is deeper than maxDepth (${this.maxDepth})`);
     if (source.includes('\0')) this.fail('nested shell code contains a NUL character');
     const saved = this.dialect;
@@ -379,11 +511,85 @@ class Analyzer implements CommandSink {
 
   mark(fact: ProgramFact): void {
     this.flags[fact] = true;
+    this.fx?.fact(fact);
   }
 
   fail(message: string): never {
     throw new WardenError(UNRESOLVED, message);
   }
+}
+
+// find primaries that only select or print names (no -printf, -exec, -fprint: their output could be any text).
+const FIND_SELECTORS = new Set(['-name', '-iname', '-path', '-ipath', '-wholename', '-iwholename', '-type', '-xtype', '-maxdepth', '-mindepth', '-size', '-mtime', '-mmin', '-newer', '-empty', '-print', '-print0', '-not', '!', '-o', '-or', '-a', '-and', '(', ')', '-prune', '-readable', '-writable', '-executable', '-regex', '-iregex', '-perm', '-user', '-group']);
+
+/** The stage is `xargs -0` (or `--null`): names arrive whole, so none can split into `..`. */
+function nullSeparatedXargs(node: SyntaxNode): boolean {
+  if (node.type !== 'Command' || node.name === undefined) return false;
+  const name = wordFacts(node.name).value;
+  if (name === null || name.slice(name.lastIndexOf('/') + 1) !== 'xargs') return false;
+  for (const a of node.suffix) {
+    if (a.type !== 'Word') return false;
+    const v = wordFacts(a).value;
+    if (v === null || !v.startsWith('-')) return false;
+    if (v === '--null' || (!v.startsWith('--') && /^-[a-zA-Z]*0/.test(v))) return true;
+  }
+  return false;
+}
+
+/**
+ * The directories a pipeline stage prints paths under, when it prints only file names, each
+ * ended by a NUL (so a name with a space or newline cannot split into `..`): `find ... -print0`
+ * with selectors only, `git ls-files -z`, `grep -lZ`, `rg -l0`/`rg --files -0`. Undefined otherwise.
+ */
+function pipeSource(node: SyntaxNode): WordFacts[] | undefined {
+  if (node.type !== 'Command' || node.name === undefined || node.prefix.length > 0) return undefined;
+  const words: WordFacts[] = [wordFacts(node.name)];
+  for (const a of node.suffix) {
+    if (a.type !== 'Word') return undefined;
+    words.push(wordFacts(a));
+  }
+  if (words.some((w) => w.value === null)) return undefined;
+  const v = words.map((w) => w.value as string);
+  const name = (v[0] as string).slice((v[0] as string).lastIndexOf('/') + 1);
+  if (name === 'find') {
+    const { starts, next } = findStartPoints(words);
+    if (!v.includes('-print0')) return undefined;
+    for (let i = next; i < v.length; i++) {
+      const x = v[i] as string;
+      if (!FIND_SELECTORS.has(x)) return undefined;
+      if (!['-print', '-print0', '-not', '!', '-o', '-or', '-a', '-and', '(', ')', '-prune', '-readable', '-writable', '-executable', '-empty'].includes(x)) i++;
+    }
+    return starts;
+  }
+  const nul = v.some((x) => x === '-z' || x === '-Z' || x === '-0' || x === '--null' || x === '--null-data' || (/^-[a-zA-Z0]+$/.test(x) && /[zZ0]/.test(x)));
+  if (!nul) return undefined;
+  if (name === 'git' && v[1] === 'ls-files' && v.slice(2).every((x) => x.startsWith('-'))) return [syntheticWord('.')];
+  if ((name === 'grep' || name === 'rg') && v.some((x) => /^-[a-zA-Z0]*l[a-zA-Z0]*$/.test(x) || x === '--files-with-matches' || x === '--files')) {
+    const ops = v.slice(1).filter((x) => !x.startsWith('-'));
+    const dirs = name === 'rg' && v.includes('--files') ? ops : ops.slice(1);
+    return dirs.length === 0 ? [syntheticWord('.')] : dirs.map((d) => syntheticWord(d));
+  }
+  return undefined;
+}
+
+const CWD_CHANGERS = new Set(['cd', 'pushd', 'popd', 'chdir', 'eval', 'source', '.', 'builtin', 'command', 'exec']);
+
+/** True when some command in `node` may change the shell's working directory. */
+function changesDirectory(node: SyntaxNode): boolean {
+  let found = false;
+  const walk = (n: SyntaxNode): void => {
+    if (found) return;
+    if (n.type === 'Command' && n.name !== undefined) {
+      const v = wordFacts(n.name).value;
+      if (v === null || CWD_CHANGERS.has(v.slice(v.lastIndexOf('/') + 1))) {
+        found = true;
+        return;
+      }
+    }
+    forEachChild(n, walk);
+  };
+  walk(node);
+  return found;
 }
 
 function readMaxDepth(options: unknown): number | string {
@@ -433,5 +639,72 @@ export function shellFacet(input: unknown, options?: { maxDepth?: number }): She
     if (e instanceof WardenError && e.code === UNRESOLVED) return failure(e.message);
     if (e instanceof RangeError) return failure('shell input nests too deeply to analyze');
     return failure(`shell analysis failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * Options of {@link shellEffects}.
+ *
+ * @example
+ * ```ts
+ * const options: ShellEffectsOptions = { cwd: '/workspace', home: '/home/dev' };
+ * ```
+ */
+export interface ShellEffectsOptions {
+  /** Absolute working directory relative paths resolve against; without it they are unknown. */
+  cwd?: string;
+  /** Absolute home directory for `~`; without it `~` paths are unknown. */
+  home?: string;
+  /** As for {@link shellFacet}. */
+  maxDepth?: number;
+}
+
+const EFFECTS_OPTION_KEYS = new Set(['cwd', 'home', 'maxDepth']);
+
+function absoluteOption(value: unknown, name: string): string | null | { error: string } {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !value.startsWith('/') || value.includes('\0') || value.length > 4096) return { error: `${name} must be an absolute POSIX path` };
+  return normalizeAbsolute(value);
+}
+
+/**
+ * What a command line does: the code it runs, the destinations it reaches, the paths it reads,
+ * writes and deletes (absolute, normalized, resolved against `cwd`, following `cd` where it can),
+ * and the privilege it gains, from the same parse as {@link shellFacet} and the program models
+ * (which arguments of `git`, `cp`, `curl`, `sed`, `find`, ... are paths, destinations or code).
+ * Returns `{ error }` when the line cannot be parsed or resolved (the caller must deny), never an
+ * empty result for a line it could not read.
+ *
+ * @example
+ * ```ts
+ * const r = shellEffects('cd src && cp a.ts ~/.bashrc', { cwd: '/w', home: '/h' });
+ * // r.effects.writes: [{ path: '/h/.bashrc', ... }, { path: '/h/.bashrc/a.ts', ... }]
+ * shellEffects("git -c core.sshCommand='sh -c id' fetch").effects?.exec[0].via; // 'git -c core.sshCommand'
+ * ```
+ */
+export function shellEffects(input: unknown, options?: ShellEffectsOptions): { effects: Effects } | { error: string } {
+  try {
+    if (options !== undefined && options !== null) {
+      if (typeof options !== 'object') return { error: 'shell effects: options must be an object' };
+      for (const k of Object.keys(options)) if (!EFFECTS_OPTION_KEYS.has(k)) return { error: `shell effects: unknown option "${k}"` };
+    }
+    const cwd = absoluteOption(options?.cwd, 'cwd');
+    const home = absoluteOption(options?.home, 'home');
+    if (cwd !== null && typeof cwd === 'object') return cwd;
+    if (home !== null && typeof home === 'object') return home;
+    if (typeof input !== 'string') return { error: `shell input must be a string, got ${describe(input)}` };
+    if (input.length > SHELL_MAX_INPUT) return { error: `shell input is ${input.length} characters; the limit is ${SHELL_MAX_INPUT}` };
+    if (input.includes('\0')) return { error: 'shell input contains a NUL character' };
+    const maxDepth = readMaxDepth(options);
+    if (typeof maxDepth === 'string') return { error: maxDepth };
+    const analyzer = new Analyzer(maxDepth);
+    const fx = new EffectsCollector(cwd === null ? null : [cwd], home);
+    analyzer.fx = fx;
+    analyzer.visit(parse(input));
+    return { effects: fx.build() };
+  } catch (e) {
+    if (e instanceof WardenError && e.code === UNRESOLVED) return { error: e.message };
+    if (e instanceof RangeError) return { error: `shell effects: ${e.message.startsWith('more than') ? e.message : 'the input nests too deeply to analyze'}` };
+    return { error: `shell effects failed: ${e instanceof Error ? e.message : String(e)}` };
   }
 }

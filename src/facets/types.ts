@@ -15,6 +15,8 @@
 export interface FacetRequest {
   readonly tool: string;
   readonly args: Map<string, unknown>;
+  /** The request's context (as CEL values), for bindings that read it (`cwd: context.cwd`). */
+  readonly context?: Map<string, unknown>;
 }
 
 /**

@@ -66,6 +66,12 @@ export interface ScanContext {
   explicitSeen: (Set<string> | undefined)[];
   /** Address facts per normalized host, for this scan only. */
   hosts: HostClassCache;
+  /**
+   * When set, where each URL was found: `top` holds those found in an argument itself (or its
+   * decoded reading) rather than inside another URL; `whole` the scheme-less ones that were a whole
+   * argument value. The effects layer reads destinations from these.
+   */
+  roles?: { top: Set<UrlFacts>; whole: Set<UrlFacts> };
 }
 
 /**
@@ -218,19 +224,20 @@ function factsKey(f: UrlFacts): string {
   return `${f.scheme}\u0000${f.host}\u0000${f.port}\u0000${f.path}\u0000${f.query}\u0000${f.hasUserinfo}\u0000${f.valid}`;
 }
 
-function addFacts(ctx: ScanContext, facts: UrlFacts): void {
+function addFacts(ctx: ScanContext, facts: UrlFacts): UrlFacts | undefined {
   const key = factsKey(facts);
   const seen = ctx.byKey.get(key);
   if (seen !== undefined) {
     if (!facts.embedded) seen.embedded = false;
-    return;
+    return seen;
   }
   if (ctx.urls.length >= ctx.maxUrls) {
     ctx.error = `url scan: more than ${ctx.maxUrls} distinct URLs in the arguments`;
-    return;
+    return undefined;
   }
   ctx.byKey.set(key, facts);
   ctx.urls.push(facts);
+  return facts;
 }
 
 function spend(ctx: ScanContext): boolean {
@@ -242,8 +249,12 @@ function spend(ctx: ScanContext): boolean {
   return true;
 }
 
-function accept(ctx: ScanContext, parsed: ParsedCandidate, nest: number): void {
-  addFacts(ctx, parsed.facts);
+function accept(ctx: ScanContext, parsed: ParsedCandidate, nest: number, whole = false): void {
+  const stored = addFacts(ctx, parsed.facts);
+  if (ctx.roles !== undefined && stored !== undefined && nest === 0) {
+    ctx.roles.top.add(stored);
+    if (whole) ctx.roles.whole.add(stored);
+  }
   if (nest >= MAX_NEST || ctx.error !== '') return;
   if (parsed.nested.length > 1) scanNested(parsed.nested, ctx, nest + 1);
   // A host like `a.example,http` (what `http://a.example,http://b.example` parses to) hides names.
@@ -809,7 +820,7 @@ function hostAt(cur: Cursor, candStart: number, hs: number, protoRel: boolean): 
   }
   if (parsed !== null && (pre === true || postQualifies(cur.ctx, parsed.facts, decodedHost, shape))) {
     remember(cur.ctx, key, true);
-    accept(cur.ctx, parsed, cur.nest);
+    accept(cur.ctx, parsed, cur.nest, shape.whole);
     return end;
   }
   remember(cur.ctx, key, false);

@@ -248,6 +248,31 @@ export function scanUrls(args: unknown): UrlScan {
   return { urls: ctx.urls, truncated: ctx.error !== '', error: ctx.error };
 }
 
+/**
+ * {@link scanUrls}, also saying where each URL was found: `top` holds the URLs found in an
+ * argument itself (not inside another URL's path, query or fragment), `whole` the scheme-less ones
+ * that were a whole argument value. Used for the network effects of a request.
+ *
+ * @example
+ * ```ts
+ * const d = scanDestinations({ url: 'https://a.com/?next=b.com' });
+ * d.top.size; // 1: b.com is inside a.com's query
+ * ```
+ */
+export function scanDestinations(args: unknown): UrlScan & { top: ReadonlySet<UrlFacts>; whole: ReadonlySet<UrlFacts> } {
+  const ctx = newScanContext(URL_SCAN_LIMITS.maxUrls, URL_SCAN_LIMITS.maxCandidates);
+  const roles = { top: new Set<UrlFacts>(), whole: new Set<UrlFacts>() };
+  ctx.roles = roles;
+  const state: WalkState = { ctx, strings: 0, nodes: 0, total: 0, visited: new Set(), inertValues: new Set(), inertKeys: new Set() };
+  try {
+    walk(state, args, 0);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    fail(state, `url scan: the arguments could not be read: ${message}`);
+  }
+  return { urls: ctx.urls, truncated: ctx.error !== '', error: ctx.error, ...roles };
+}
+
 function schemeOf(text: string): string {
   let j = 0;
   const first = text.charCodeAt(0);

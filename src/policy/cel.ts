@@ -182,6 +182,7 @@ export class ConditionCompiler {
         return;
       }
       if ((name === 'glob' || name === 're2') && op === 'call') this.#precompile(name, parts[1] as AstNode[]);
+      if ((name === 'pathMatches' || name === 'pathMayMatch') && op === 'call') checkPathCall(parts[1] as AstNode[]);
       for (const p of parts.slice(1)) this.#walkAny(p, loopVars, variables);
       return;
     }
@@ -221,6 +222,32 @@ export class ConditionCompiler {
     const re = compileRe2(pattern);
     if (this.#regexes.size < PATTERN_CACHE_LIMIT) this.#regexes.set(pattern, re);
     return re;
+  }
+}
+
+const PATH_OPTION_KEYS = new Set(['fold', 'decode']);
+
+/** A literal pattern or options map of pathMatches/pathMayMatch is checked at load, so a typo is a load error. */
+function checkPathCall(callArgs: AstNode[]): void {
+  const pattern = callArgs[1];
+  if (pattern && pattern.op === 'value' && typeof pattern.args === 'string') {
+    try {
+      compileGlob(pattern.args);
+    } catch (e) {
+      throw new ConditionError('pattern', e instanceof Error ? e.message : String(e), pattern.start ?? 0);
+    }
+  }
+  const options = callArgs[2];
+  if (!options || options.op !== 'map') return;
+  for (const entry of (options.args as AstNode[][]) ?? []) {
+    const [key, value] = entry;
+    if (key?.op !== 'value' || typeof key.args !== 'string') continue;
+    if (!PATH_OPTION_KEYS.has(key.args)) {
+      throw new ConditionError('pattern', `Unknown path matching option "${key.args}"; the options are fold and decode.`, key.start ?? 0);
+    }
+    if (value?.op === 'value' && typeof value.args !== 'boolean') {
+      throw new ConditionError('pattern', `Path matching option "${key.args}" must be true or false.`, value.start ?? 0);
+    }
   }
 }
 

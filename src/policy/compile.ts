@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
 import { PolicySet, type PolicyInfo } from './policy-set.js';
 import { MAX_SOURCE_CHARS, parseSource, type NodeReader } from './yaml-reader.js';
 import { parseJsonSource } from './json-source.js';
-import { FACET_FUNCTIONS } from '../facets/functions.js';
+import { facetFunctions } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import type { RealpathResolver } from '../facets/types.js';
@@ -193,7 +193,7 @@ function compileSources(
     }
     seen.set(spec.name, `${reader.file}:${spec.pos.line}`);
   }
-  const compiler = sharedConditions(new ConditionCompiler({ variables: FACET_VARIABLES, functions: FACET_FUNCTIONS }));
+  const compiler = sharedConditions(new ConditionCompiler({ variables: FACET_VARIABLES, functions: facetFunctions() }));
   const rules: CompiledRule[] = [];
   const rulePlans: RulePlan[] = [];
   for (const { spec, reader } of specs) {

@@ -15,15 +15,18 @@ import type { RequestLimits } from './limits.js';
 import { PolicySet, type PolicyInfo } from './policy-set.js';
 import type { SourcePos } from './source-pos.js';
 import type { Effect } from '../decision.js';
-import { FACET_FUNCTIONS } from '../facets/functions.js';
+import { facetFunctions } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import type { RealpathResolver } from '../facets/types.js';
 import type { SqlParsers } from '../facets/sql-parsers.js';
 import type { StagedPolicy } from './compile.js';
 
-/** The plan format; a plan of another format is not read. Bump it when a plan's meaning changes. */
-export const PLAN_FORMAT = 1;
+/**
+ * The plan format; a plan of another format is not read. Bump it when a plan's meaning changes.
+ * 2: facet bindings carry what effects need (path `access`, shell `cwd`, `prose` bindings).
+ */
+export const PLAN_FORMAT = 2;
 
 /**
  * One condition of a plan: its text and what the static analysis found in it.
@@ -106,7 +109,7 @@ export function stagePlan(plan: PolicyPlan, options: { resolver?: RealpathResolv
     if (hit) return hit;
     let compiled: CompiledCondition | null = null;
     const evaluate: CompiledCondition = (activation) => {
-      compiled ??= (compiler ??= new ConditionCompiler({ variables: FACET_VARIABLES, functions: FACET_FUNCTIONS })).compile(text).evaluate;
+      compiled ??= (compiler ??= new ConditionCompiler({ variables: FACET_VARIABLES, functions: facetFunctions() })).compile(text).evaluate;
       return compiled(activation);
     };
     conditions.set(text, evaluate);

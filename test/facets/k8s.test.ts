@@ -433,10 +433,30 @@ describe('k8sFacet: contract', () => {
     expect(f.resource).toBe('configmaps');
   });
 
-  it('refuses YAML aliases in the fields it reads', () => {
+  // Was refused outright (a false deny, issue 10): kubectl resolves anchors, so the facet does too.
+  it('resolves YAML aliases in the fields it reads', () => {
     const f = k8sFacet('x: &k Secret\napiVersion: v1\nkind: *k\n');
+    expect(f.parsed).toBe(true);
+    expect(f.kind).toBe('Secret');
+  });
+
+  it('resolves an aliased metadata block and namespace', () => {
+    const f = k8sFacet('meta: &m {name: db, namespace: &ns prod}\napiVersion: v1\nkind: Secret\nmetadata: *m\nother: {namespace: *ns}\n---\nns: &ns2 prod\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: *ns2}\n');
+    expect(f.parsed).toBe(true);
+    expect(f.objects.map((o) => `${o.kind}/${o.namespace}/${o.name}`)).toEqual(['Secret/prod/db', 'ConfigMap/prod/c']);
+  });
+
+  it('refuses an alias whose anchor is not defined (anchors do not cross documents)', () => {
+    expect(k8sFacet('apiVersion: v1\nkind: *missing\n').parsed).toBe(false);
+    expect(k8sFacet('k: &k Secret\napiVersion: v1\nkind: *k\n---\napiVersion: v1\nkind: *k\n').parsed).toBe(false);
+  });
+
+  it('bounds alias resolution in items (an alias bomb is refused, not expanded)', () => {
+    const lines = ['o: &o {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}', 'l0: &l0 [*o, *o, *o, *o, *o, *o, *o, *o, *o, *o]'];
+    for (let i = 1; i < 6; i++) lines.push(`l${i}: &l${i} [{items: *l${i - 1}}, {items: *l${i - 1}}, {items: *l${i - 1}}, {items: *l${i - 1}}, {items: *l${i - 1}}, {items: *l${i - 1}}, {items: *l${i - 1}}, {items: *l${i - 1}}, {items: *l${i - 1}}, {items: *l${i - 1}}]`);
+    const f = k8sFacet(`${lines.join('\n')}\napiVersion: v1\nkind: List\nitems: *l5\n`);
     expect(f.parsed).toBe(false);
-    expect(f.error).toContain('alias');
+    expect(f.error).toMatch(/aliases|objects/);
   });
 
   it('checks duplicate keys of a large map in linear time', () => {

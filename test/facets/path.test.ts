@@ -142,6 +142,9 @@ describe('pathFacet: facts shape', () => {
       realResolved: '',
       realInsideRoot: false,
       symlinkEscape: false,
+      decoded: '/workspace/src/a.ts',
+      readings: ['/workspace/src/a.ts'],
+      unknownReading: false,
     });
   });
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlParsers, type SqlParsers } from '../../src/facets/sql-parsers.js';
 import { compilePolicy, compilePolicyPlan, stagePolicyPlan } from '../../src/policy/compile.js';
 import { PolicyLoadError } from '../../src/policy/issues.js';
-import { policyDigestOf, policySetFromPlan, type PolicyPlan } from '../../src/policy/plan.js';
+import { PLAN_FORMAT, policyDigestOf, policySetFromPlan, type PolicyPlan } from '../../src/policy/plan.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/policies', import.meta.url));
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -112,7 +112,7 @@ describe('a plan refuses SQL bindings without parsers, as a compile does', () =>
 describe('a malformed plan is refused, not half-read', () => {
   const good = (): PolicyPlan => roundTrip(compilePolicyPlan([{ name: 'p.yaml', text: 'apiVersion: warden/v1\nkind: Policy\nname: p\nrules: []\n' }], []).plan);
   const cases: Array<[string, (p: Record<string, unknown>) => void]> = [
-    ['another format', (p) => (p.format = 2)],
+    ['another format', (p) => (p.format = PLAN_FORMAT + 1)],
     ['no rules list', (p) => delete p.rules],
     ['a rule with an unknown effect', (p) => (p.rules = [{ name: 'r', effect: 'maybe', approvers: [] }])],
     ['a digest that is not a string', (p) => (p.digest = 7)],

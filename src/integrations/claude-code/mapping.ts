@@ -5,7 +5,7 @@
  * Identity comes from the hook payload (session, subagent) and the configured agent id, never
  * from `tool_input`: whatever the model writes into a tool's arguments is data, not authority.
  */
-import { parseArgPath, type ArgPath, type FacetBinding } from '../../facets/bindings.js';
+import { parseArgPath, type ArgPath, type FacetBinding, type PathAccessMode } from '../../facets/bindings.js';
 import type { AgentIdentity } from '../../decision.js';
 import type { HookInput } from './hook-input.js';
 import { PROMPT_TOOL } from './constants.js';
@@ -16,19 +16,42 @@ export { DEFAULT_AGENT_ID, PROMPT_TOOL } from './constants.js';
 export const MAX_RECORDED_RESPONSE_BYTES = 64 * 1024;
 
 /**
- * Which argument of which built-in tool feeds a facet. `Bash` feeds the shell facet; the file
- * tools feed the path facet, resolved against the project directory.
+ * Which argument of which built-in tool feeds a facet. `Bash` feeds the shell facet (relative
+ * paths resolve against the session's `cwd`, `context.claudeCode.cwd`); the file tools feed the path facet, resolved
+ * against the project directory, with what each tool does to the path (`access`) for `effects`;
+ * `prose` marks the arguments that are text for people or content the tool writes (the Bash
+ * `description`, `Write` content, search patterns), which are not read for network destinations.
  *
  * @example
  * ```ts
- * CLAUDE_CODE_FACET_SOURCES.find((s) => s.tools.includes('Read'))?.from; // 'args.file_path'
+ * CLAUDE_CODE_FACET_SOURCES.find((s) => s.tools.includes('Read'))?.from; // ['args.file_path']
  * ```
  */
-export const CLAUDE_CODE_FACET_SOURCES: ReadonlyArray<{ facet: 'shell' | 'path'; tools: readonly string[]; from: string }> = Object.freeze([
-  { facet: 'shell', tools: ['Bash'], from: 'args.command' },
-  { facet: 'path', tools: ['Read', 'Write', 'Edit', 'MultiEdit'], from: 'args.file_path' },
-  { facet: 'path', tools: ['NotebookEdit'], from: 'args.notebook_path' },
-  { facet: 'path', tools: ['Glob', 'Grep', 'LS'], from: 'args.path' },
+export const CLAUDE_CODE_FACET_SOURCES: ReadonlyArray<{
+  facet: 'shell' | 'path' | 'prose';
+  tools: readonly string[];
+  from: readonly string[];
+  access?: readonly PathAccessMode[];
+  recursive?: boolean;
+  default?: string;
+}> = Object.freeze([
+  { facet: 'shell', tools: ['Bash'], from: ['args.command'] },
+  { facet: 'path', tools: ['Read'], from: ['args.file_path'], access: ['read'] },
+  { facet: 'path', tools: ['Write'], from: ['args.file_path'], access: ['write'] },
+  { facet: 'path', tools: ['Edit', 'MultiEdit'], from: ['args.file_path'], access: ['read', 'write'] },
+  { facet: 'path', tools: ['NotebookEdit'], from: ['args.notebook_path'], access: ['read', 'write'] },
+  { facet: 'path', tools: ['Glob', 'Grep'], from: ['args.path'], access: ['read'], recursive: true, default: '.' },
+  { facet: 'path', tools: ['LS'], from: ['args.path'], access: ['read'], default: '.' },
+  { facet: 'prose', tools: ['Bash'], from: ['args.description'] },
+  { facet: 'prose', tools: ['Write'], from: ['args.content'] },
+  { facet: 'prose', tools: ['Edit'], from: ['args.old_string', 'args.new_string'] },
+  { facet: 'prose', tools: ['MultiEdit'], from: ['args.edits'] },
+  { facet: 'prose', tools: ['NotebookEdit'], from: ['args.new_source'] },
+  { facet: 'prose', tools: ['Glob'], from: ['args.pattern'] },
+  { facet: 'prose', tools: ['Grep'], from: ['args.pattern', 'args.glob', 'args.type'] },
+  { facet: 'prose', tools: ['WebFetch'], from: ['args.prompt'] },
+  { facet: 'prose', tools: ['Task', 'Agent'], from: ['args.description', 'args.prompt'] },
+  { facet: 'prose', tools: ['TodoWrite'], from: ['args.todos'] },
 ]);
 
 /**
@@ -64,10 +87,13 @@ export function claudeCodeBindings(options: BindingOptions): FacetBinding[] {
   const pos = { file: '(claude-code hook)', line: 0, col: 0 };
   const out: FacetBinding[] = [];
   for (const s of CLAUDE_CODE_FACET_SOURCES) {
-    const from = parseArgPath(s.from) as ArgPath;
+    const paths = s.from.map((f) => parseArgPath(f) as ArgPath);
+    const from = paths[0] as ArgPath;
     const tools = [...s.tools];
     if (s.facet === 'shell') {
-      out.push({ facet: 'shell', tools, from, pos });
+      out.push({ facet: 'shell', tools, from, pos, cwd: { kind: 'field', text: 'context.claudeCode.cwd', root: 'context', keys: ['claudeCode', 'cwd'] }, ...(options.home !== undefined ? { home: options.home } : {}) });
+    } else if (s.facet === 'prose') {
+      out.push({ facet: 'prose', tools, from, also: paths.slice(1), pos });
     } else {
       out.push({
         facet: 'path',
@@ -78,6 +104,9 @@ export function claudeCodeBindings(options: BindingOptions): FacetBinding[] {
         realpath: options.realpath ?? true,
         windows: options.windows ?? false,
         ...(options.home !== undefined ? { home: options.home } : {}),
+        ...(s.access !== undefined ? { access: [...s.access] } : {}),
+        ...(s.recursive === true ? { recursive: true } : {}),
+        ...(s.default !== undefined ? { default: s.default } : {}),
       });
     }
   }

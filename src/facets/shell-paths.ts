@@ -1,0 +1,247 @@
+/**
+ * Shell words as file-system locations, for the shell's effects: resolved against the working
+ * directory (one or more candidates, or unknown), `~` against a configured home, normalized
+ * (`//etc/x`, `/tmp/../etc/x`, `.claude/./settings.json`). A word that depends on run time is an
+ * unknown path, reported as written, with the directory it certainly lies in when its static part
+ * pins one down and no glob in it can produce `..`.
+ *
+ * Internal to the shell effects; not part of the public surface.
+ */
+import { compileGlob } from '../lib/glob.js';
+import type { WordFacts } from './shell-words.js';
+
+/** Candidate working directories (absolute, normalized), or null when unknown. */
+export type Cwd = readonly string[] | null;
+
+/**
+ * Where relative paths and `~` resolve.
+ *
+ * @example
+ * ```ts
+ * const ctx: PathContext = { cwd: ['/workspace'], home: '/home/dev' };
+ * ```
+ */
+export interface PathContext {
+  readonly cwd: Cwd;
+  /** Absolute home directory, or null when `~` cannot be resolved. */
+  readonly home: string | null;
+}
+
+/**
+ * One location a word may name.
+ *
+ * @example
+ * ```ts
+ * const p: ResolvedPath = { path: '/w/src', known: false, within: '/w/src', recursive: false };
+ * ```
+ */
+export interface ResolvedPath {
+  path: string;
+  known: boolean;
+  /** The directory the path certainly lies in; `''` when it could be anywhere. */
+  within: string;
+  /** The word stands for anything under `path` (find's `{}`). */
+  recursive: boolean;
+}
+
+/**
+ * Normalizes an absolute POSIX path: empty and `.` segments dropped, `..` applied (never above
+ * `/`). Lexical only: `..` after a symlink is taken literally, as `pathWithin` does.
+ *
+ * @example
+ * ```ts
+ * normalizeAbsolute('//tmp/../etc/./x'); // '/etc/x'
+ * ```
+ */
+export function normalizeAbsolute(p: string): string {
+  // Most paths are already normal: no empty, `.` or `..` segment, no trailing slash.
+  if (p.length > 1 && p.charCodeAt(0) === 0x2f && !NOT_NORMAL.test(p)) return p;
+  const out: string[] = [];
+  for (const s of p.split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') out.pop();
+    else out.push(s);
+  }
+  return `/${out.join('/')}`;
+}
+
+// invariant: an alternation of literals anchored on `/`, linear.
+const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|\/$/;
+
+function join(dir: string, rel: string): string {
+  return normalizeAbsolute(`${dir}/${rel}`);
+}
+
+/**
+ * Files that are not files: reading or writing them touches nothing on disk.
+ *
+ * @example
+ * ```ts
+ * isStdioDevice('/dev/null'); // true
+ * ```
+ */
+export function isStdioDevice(p: string): boolean {
+  return (
+    p === '/dev/null' ||
+    p === '/dev/zero' ||
+    p === '/dev/random' ||
+    p === '/dev/urandom' ||
+    p === '/dev/full' ||
+    p === '/dev/stdin' ||
+    p === '/dev/stdout' ||
+    p === '/dev/stderr' ||
+    p === '/dev/tty' ||
+    p.startsWith('/dev/fd/') ||
+    p.startsWith('/proc/self/fd/')
+  );
+}
+
+const UNKNOWN_ANYWHERE = (text: string): ResolvedPath => ({ path: text, known: false, within: '', recursive: false });
+
+/** The base a `~`-led text resolves against, and the rest after it; null when `~` is not resolvable. */
+function tildeBase(text: string, home: string | null): { base: string; rest: string } | null {
+  if (home === null) return null;
+  if (text === '~') return { base: home, rest: '' };
+  if (text.startsWith('~/')) return { base: home, rest: text.slice(2) };
+  return null; // `~user`, `~+`, `~-`: depends on the machine or the shell's state
+}
+
+/** Splits a glob pattern at unescaped `/`. */
+function patternSegments(pattern: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\' && i + 1 < pattern.length) {
+      cur += c + (pattern[i + 1] as string);
+      i++;
+    } else if (c === '/') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+function hasWildcard(seg: string): boolean {
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '*' || c === '?' || c === '[') return true;
+  }
+  return false;
+}
+
+function unescape(seg: string): string {
+  return seg.replace(/\\(.)/g, '$1');
+}
+
+/**
+ * True when a path segment pattern could expand to `..`. Shells match a leading dot only
+ * explicitly, so only a segment that starts with `.` or a bracket can (`.*` can, `*` cannot).
+ */
+function mayBeDotDot(seg: string): boolean {
+  if (unescape(seg) === '..') return true;
+  if (!hasWildcard(seg)) return false;
+  if (!seg.startsWith('.') && !seg.startsWith('[') && !seg.startsWith('\\.')) return false;
+  try {
+    return compileGlob(seg).test('..');
+  } catch {
+    return true;
+  }
+}
+
+/** The directory a glob pattern's matches certainly lie in, relative to `base`; '' when unbounded. */
+function globWithin(base: string, rest: string): string {
+  const segs = patternSegments(rest);
+  const fixed: string[] = [];
+  let i = 0;
+  for (; i < segs.length; i++) {
+    const seg = segs[i] as string;
+    if (hasWildcard(seg)) break;
+    fixed.push(unescape(seg));
+  }
+  for (let j = i; j < segs.length; j++) if (mayBeDotDot(segs[j] as string)) return '';
+  // The last fixed segment is a directory only when a wildcard segment follows it.
+  if (i >= segs.length) fixed.pop();
+  return normalizeAbsolute(`${base}/${fixed.join('/')}`);
+}
+
+/**
+ * Every location `word` may name, or `[]` when it names no file (`-`, `''`, `/dev/null`).
+ *
+ * @example
+ * ```ts
+ * wordPaths(word('~/.ss*' + '/id_r*'), { cwd: ['/w'], home: '/h' });
+ * // [{ path: '~/.ss*' + '/id_r*', known: false, within: '/h', recursive: false }]
+ * ```
+ */
+export function wordPaths(word: WordFacts, ctx: PathContext): ResolvedPath[] {
+  if (word.under !== undefined) {
+    const out: ResolvedPath[] = [];
+    for (const start of word.under) for (const p of wordPaths(start, ctx)) out.push({ ...p, recursive: true });
+    return out;
+  }
+  const v = word.value;
+  if (v !== null) return staticPaths(v, word.tilde, ctx);
+  const pattern = word.pattern;
+  if (pattern === null || pattern === undefined) return [UNKNOWN_ANYWHERE(word.text)];
+  let bases: readonly string[];
+  let rest: string;
+  if (word.tilde && pattern.startsWith('~')) {
+    const t = tildeBase(pattern, ctx.home);
+    if (t === null) return [UNKNOWN_ANYWHERE(word.text)];
+    bases = [t.base];
+    rest = t.rest;
+  } else if (pattern.startsWith('/')) {
+    bases = ['/'];
+    rest = pattern;
+  } else {
+    if (ctx.cwd === null) return [UNKNOWN_ANYWHERE(word.text)];
+    bases = ctx.cwd;
+    rest = pattern;
+  }
+  return bases.map((b) => ({ path: word.text, known: false, within: globWithin(b, rest), recursive: false }));
+}
+
+function staticPaths(v: string, tilde: boolean, ctx: PathContext): ResolvedPath[] {
+  if (v === '' || v === '-') return [];
+  if (tilde && v.startsWith('~')) {
+    const t = tildeBase(v, ctx.home);
+    if (t === null) return [UNKNOWN_ANYWHERE(v)];
+    return [known(join(t.base, t.rest))];
+  }
+  if (v.startsWith('/')) {
+    const p = normalizeAbsolute(v);
+    return isStdioDevice(p) ? [] : [known(p)];
+  }
+  if (ctx.cwd === null) return [UNKNOWN_ANYWHERE(v)];
+  return ctx.cwd.map((dir) => known(join(dir, v)));
+}
+
+function known(path: string): ResolvedPath {
+  return { path, known: true, within: path, recursive: false };
+}
+
+/**
+ * The working directories after `cd target` from `cwd`: one per candidate, or null (unknown) when
+ * the target depends on run time, is `-`, or is relative to an unknown directory. `CDPATH` is
+ * taken to be unset (it is not exported to non-interactive shells by default).
+ *
+ * @example
+ * ```ts
+ * changeDirectory(word('src'), { cwd: ['/w'], home: null }); // ['/w/src']
+ * ```
+ */
+export function changeDirectory(target: WordFacts | undefined, ctx: PathContext): Cwd {
+  if (target === undefined) return ctx.home === null ? null : [ctx.home];
+  if (target.value === '-') return null;
+  if (target.value === null) return null;
+  const paths = staticPaths(target.value, target.tilde, ctx);
+  if (paths.length === 0 || paths.some((p) => !p.known)) return null;
+  return [...new Set(paths.map((p) => p.path))];
+}
