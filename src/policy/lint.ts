@@ -14,7 +14,8 @@ import { toCel } from '../facets/runtime.js';
 import { EMPTY_SHELL_FACTS } from '../facets/shell.js';
 import { EMPTY_SQL_FACTS } from '../facets/sql.js';
 import { isAgtDocument, readAgtDocument } from './agt.js';
-import { compilePolicyForAnalysis, type CompileOptions, type PolicySource } from './compile.js';
+import { COMPILE_OPTION_KEYS, compileOptionsOf, compilePolicyForAnalysis, type CompileOptions, type PolicySource } from './compile.js';
+import { rejectUnknownKeys } from '../lib/options.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec } from './document.js';
 import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
@@ -111,6 +112,8 @@ export const LINT_CHECKS: Readonly<Record<string, LintCheck>> = Object.freeze({
 
 const DEFAULT_MAX_COMPARISONS = 5_000_000;
 
+const LINT_OPTION_KEYS = [...COMPILE_OPTION_KEYS, 'maxComparisons'];
+
 /**
  * Compiles `sources` and analyzes them: every load error (when they do not load), every compile
  * warning, and the findings of {@link analyzePolicySet}. Never throws for a bad policy.
@@ -123,9 +126,10 @@ const DEFAULT_MAX_COMPARISONS = 5_000_000;
  */
 export function lintPolicy(sources: readonly PolicySource[], options?: LintOptions | null): LintReport {
   options ??= {};
+  rejectUnknownKeys(options, LINT_OPTION_KEYS, 'ERR_POLICY_OPTIONS', 'lint options');
   let set: PolicySet;
   try {
-    set = compilePolicyForAnalysis(sources, options);
+    set = compilePolicyForAnalysis(sources, compileOptionsOf(options));
   } catch (e) {
     if (!(e instanceof PolicyLoadError)) throw e;
     return report(false, 0, [...e.issues]);
