@@ -183,6 +183,17 @@ describe.concurrent('warden check invalid input: exit 2', () => {
     expect(r.stdout).toContain('reason:  invalid_request');
   });
 
+  it.each([
+    ['the same key twice at the top', '{"tool":"read_file","args":{},"tool":"write_file"}', 'tool'],
+    ['the same argument twice', '{"tool":"write_file","args":{"path":"/tmp/x","path":"/etc/passwd"}}', 'path'],
+    ['a repeat spelled with an escape', '{"tool":"write_file","args":{"path":"/tmp/x","\\u0070ath":"/etc/passwd"}}', 'path'],
+  ])('a request whose JSON repeats a key (%s) exits 2 and decides nothing', async (_name, input, key) => {
+    const r = await warden(['check', '--policy', POLICY, '--request', '-', '--json'], input);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`the key "${key}" appears twice in one object`);
+  });
+
   it('invalid request JSON on standard input exits 2', async () => {
     const r = await warden(['check', '--policy', POLICY, '--request', '-'], '{"tool":');
     expect(r.code).toBe(2);
@@ -272,6 +283,22 @@ describe.concurrent('warden check --requests (batch)', () => {
       [2, 'deny', true],
       [3, 'deny', false],
     ]);
+  });
+
+  it('a line whose JSON repeats a key is an invalid_request denial on its line', async () => {
+    const input = ['{"tool":"read_file","args":{}}', '{"tool":"read_file","args":{"path":"/a"},"tool":"write_file"}', '{"tool":"read_file","args":{}}'].join('\n');
+    const r = await warden(['check', '--policy', POLICY, '--requests', '-'], input);
+    expect(r.code).toBe(2);
+    const out = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Decision & { line: number });
+    expect(out.map((d) => [d.line, d.effect, d.reason])).toEqual([
+      [1, 'allow', expect.any(String)],
+      [2, 'deny', 'invalid_request'],
+      [3, 'allow', expect.any(String)],
+    ]);
+    expect(out[1]?.errors[0]?.message).toContain('the key "tool" appears twice');
   });
 
   it('a missing batch file exits 2 and names it', async () => {
