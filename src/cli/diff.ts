@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { WardenError } from '../errors.js';
 import { parseJsonText } from '../lib/json-text.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
-import { diffDecisions, diffPolicySets, type DecisionDiff, type DiffRequest, type PolicyDiff, type RuleField, type RuleSnapshot } from '../policy/lint.js';
+import { diffDecisions, diffPolicySets, type DecisionDiff, type DiffRequest, type PolicyDiff, type RuleField, type RuleSnapshot } from '../policy/policy-diff.js';
 import { loadPolicyTestFiles } from '../testing/load.js';
 import { EXIT, reportFatal } from './output.js';
 import { parseNow, readInput } from './read-input.js';

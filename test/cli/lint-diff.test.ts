@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import type { SarifLog } from '../../src/policy/lint.js';
+import type { SarifLog } from '../../src/policy/sarif.js';
 
 const NOW = '2026-03-01T12:00:00Z';
 
