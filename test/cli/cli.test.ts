@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { STARTER_POLICY } from '../../src/cli/templates/starter-policy.js';
 import { loadPolicyFiles } from '../../src/enforce/load-files.js';
+import { PolicyStore } from '../../src/enforce/policy-store.js';
 import type { Decision } from '../../src/decision.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -504,5 +505,32 @@ describe('optional packages', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('warden: The MCP gateway needs the optional package @modelcontextprotocol/sdk (and its peer zod). Install them beside agent-warden: npm install @modelcontextprotocol/sdk zod\n');
+  });
+});
+
+describe('warden manifest', () => {
+  it('prints the manifest naming the digest of the policy as it loads', async () => {
+    const r = await warden(['manifest', POLICY]);
+    expect(r.code).toBe(0);
+    const digest = (await loadPolicyFiles([POLICY])).digest;
+    expect(r.stdout).toBe(`${JSON.stringify({ apiVersion: 'warden/v1', kind: 'PolicyManifest', digest })}\n`);
+  });
+
+  it('--out writes it where a strict PolicyStore reads it, and the store activates that policy', async () => {
+    const out = join(tempDir(), '.manifest.json');
+    const r = await warden(['manifest', POLICY, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`Wrote ${out}`);
+    const store = await PolicyStore.open([POLICY], { manifest: out });
+    expect(store.current().digest).toBe((await loadPolicyFiles([POLICY])).digest);
+    store.close();
+  });
+
+  it('a policy that does not load gets no manifest (exit 2)', async () => {
+    const d = tempDir();
+    writeFileSync(join(d, 'p.yaml'), 'apiVersion: warden/v1\nkind: Policy\nname: p\nrules:\n  - name: r\n    effect: alow\n');
+    const r = await warden(['manifest', join(d, 'p.yaml'), '--out', join(d, '.manifest.json')]);
+    expect(r.code).toBe(2);
+    expect(existsSync(join(d, '.manifest.json'))).toBe(false);
   });
 });
