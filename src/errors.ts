@@ -59,7 +59,6 @@ export const ERROR_CODES = Object.freeze({
   ERR_PATH_SYMLINK: 'A path goes through a dangling symlink.',
   ERR_POLICY_LOAD: 'A policy source failed to load; nothing of it was applied.',
   ERR_POLICY_MANIFEST: 'A policy manifest is missing, unreadable or invalid, or does not name the digest of the policy read, so that policy was not activated.',
-  ERR_POLICY_OPTIONS: 'Options given to compile, load or hold a policy are invalid (an unknown key or a bad value).',
   ERR_POLICY_UNSTABLE: 'The policy files kept changing while they were read (a save that is not atomic), so they were not activated.',
   ERR_POLICY_WATCH: 'Watching the policy files for changes failed or stopped; the policy in force stays.',
   ERR_POLICY_TEST_CASE: 'A policy test case is malformed.',

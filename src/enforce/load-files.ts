@@ -46,11 +46,11 @@ const MAX_FILES = 10_000;
  * const set = await loadPolicyFiles(['policies/']);
  * ```
  * @throws PolicyLoadError when a path is missing, a directory holds no policy, or any source fails to load;
- *   WardenError `ERR_POLICY_OPTIONS` for an unknown option key or a bad limit.
+ *   WardenError `ERR_OPTIONS` for an unknown option key or a bad limit.
  */
 export async function loadPolicyFiles(paths: readonly string[], options: LoadOptions = {}): Promise<PolicySet> {
   // Checked before any file is read (compiling checks them again).
-  rejectUnknownKeys(options, LOAD_OPTION_KEYS, 'ERR_POLICY_OPTIONS', 'loadPolicyFiles options');
+  rejectUnknownKeys(options, LOAD_OPTION_KEYS, 'ERR_OPTIONS', 'loadPolicyFiles options');
   resolveRequestLimits(options.limits);
   return (await compileReadSources(await readPolicySources(paths, options), options)).set;
 }

@@ -47,7 +47,7 @@ export interface PolicyStoreWarning {
 
 /**
  * Options for a PolicyStore: the compile options (`limits`, `loadLimits`, `resolver`) and these.
- * Unknown keys are refused (`ERR_POLICY_OPTIONS`).
+ * Unknown keys are refused (`ERR_OPTIONS`).
  *
  * @example
  * ```ts
@@ -137,7 +137,7 @@ export class PolicyStore implements PolicyProvider {
    * const store = await PolicyStore.open(['policies/'], { manifest: 'policies.manifest.json' });
    * ```
    * @throws PolicyLoadError when the first load fails (there is no good set yet); WardenError
-   *   `ERR_POLICY_OPTIONS`, `ERR_POLICY_MANIFEST` (strict mode) or `ERR_POLICY_UNSTABLE`.
+   *   `ERR_OPTIONS`, `ERR_POLICY_MANIFEST` (strict mode) or `ERR_POLICY_UNSTABLE`.
    */
   static async open(paths: readonly string[], options: PolicyStoreOptions = {}): Promise<PolicyStore> {
     checkOptions(options);
@@ -275,7 +275,7 @@ async function loadStable(paths: readonly string[], options: PolicyStoreOptions,
   if (manifest !== null) {
     const manifestPath = resolve(options.manifest as string);
     if (sources.some((s) => resolve(s.name) === manifestPath)) {
-      throw new WardenError('ERR_POLICY_OPTIONS', `The manifest ${options.manifest as string} is read as a policy file too. Give it a name starting with "." or keep it outside the policy directory.`);
+      throw new WardenError('ERR_OPTIONS', `The manifest ${options.manifest as string} is read as a policy file too. Give it a name starting with "." or keep it outside the policy directory.`);
     }
     const digest = policyDigestOf(sources.map((s) => s.text));
     if (digest !== manifest.digest) {
@@ -289,12 +289,12 @@ async function loadStable(paths: readonly string[], options: PolicyStoreOptions,
 }
 
 function checkOptions(options: PolicyStoreOptions): void {
-  rejectUnknownKeys(options, STORE_OPTION_KEYS, 'ERR_POLICY_OPTIONS', 'PolicyStore options');
+  rejectUnknownKeys(options, STORE_OPTION_KEYS, 'ERR_OPTIONS', 'PolicyStore options');
   // Checked here too (compiling checks them again), so a typo fails before any file is read.
   resolveRequestLimits(options.limits);
   resolveLoadLimits(options.loadLimits);
   const bad = (what: string): never => {
-    throw new WardenError('ERR_POLICY_OPTIONS', `Invalid PolicyStore option: ${what}.`);
+    throw new WardenError('ERR_OPTIONS', `Invalid PolicyStore option: ${what}.`);
   };
   const ms = (name: 'debounceMs' | 'settleMs' | 'pollMs', min: number): void => {
     const v = options[name];

@@ -11,8 +11,8 @@ import { WardenError, type WardenErrorCode } from '../errors.js';
  *
  * @example
  * ```ts
- * rejectUnknownKeys({ watch: true, debounceMS: 5 }, ['watch', 'debounceMs'], 'ERR_POLICY_OPTIONS', 'PolicyStore options');
- * // WardenError ERR_POLICY_OPTIONS: Unknown key "debounceMS" in PolicyStore options. Did you mean "debounceMs"? Accepted keys: debounceMs, watch.
+ * rejectUnknownKeys({ watch: true, debounceMS: 5 }, ['watch', 'debounceMs'], 'ERR_OPTIONS', 'PolicyStore options');
+ * // WardenError ERR_OPTIONS: Unknown key "debounceMS" in PolicyStore options. Did you mean "debounceMs"? Accepted keys: debounceMs, watch.
  * ```
  * @throws WardenError `code` for an unknown key, or when `options` is not an object.
  */

@@ -28,7 +28,7 @@ export type PolicySource = { name: string; text: string } | { name: string; docu
 
 /**
  * Options for compilation. Unknown keys (here and in `limits` and `loadLimits`) are refused with
- * `ERR_POLICY_OPTIONS`.
+ * `ERR_OPTIONS`.
  *
  * @example
  * ```ts
@@ -172,7 +172,7 @@ function compileSources(
   supplied: readonly FacetBinding[],
 ): StagedPolicy & { plan: PolicyPlan; complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly?: boolean): PolicySet } {
   options ??= {};
-  rejectUnknownKeys(options, COMPILE_OPTION_KEYS, 'ERR_POLICY_OPTIONS', 'compile options');
+  rejectUnknownKeys(options, COMPILE_OPTION_KEYS, 'ERR_OPTIONS', 'compile options');
   const limits = resolveRequestLimits(options.limits);
   const load = resolveLoadLimits(options.loadLimits);
   if (!Array.isArray(sources)) {

@@ -41,16 +41,16 @@ const REQUEST_LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as ReadonlyArray<keyof Re
  * ```ts
  * resolveRequestLimits({ maxDepth: 16 }).maxDepth; // 16
  * ```
- * @throws WardenError `ERR_POLICY_OPTIONS` for an unknown key or a bad value.
+ * @throws WardenError `ERR_OPTIONS` for an unknown key or a bad value.
  */
 export function resolveRequestLimits(given: Partial<RequestLimits> | undefined): RequestLimits {
-  rejectUnknownKeys(given, REQUEST_LIMIT_KEYS, 'ERR_POLICY_OPTIONS', 'limits (request limits)');
+  rejectUnknownKeys(given, REQUEST_LIMIT_KEYS, 'ERR_OPTIONS', 'limits (request limits)');
   const out = { ...DEFAULT_LIMITS };
   for (const key of REQUEST_LIMIT_KEYS) {
     const v = given?.[key];
     if (v === undefined) continue;
     if (!Number.isSafeInteger(v) || v < 0) {
-      throw new WardenError('ERR_POLICY_OPTIONS', `limits.${key} must be a non-negative integer, got ${JSON.stringify(v)}.`);
+      throw new WardenError('ERR_OPTIONS', `limits.${key} must be a non-negative integer, got ${JSON.stringify(v)}.`);
     }
     out[key] = v;
   }

@@ -47,7 +47,7 @@ const LINT_OPTION_KEYS = [...COMPILE_OPTION_KEYS, 'maxComparisons'];
  */
 export function lintPolicy(sources: readonly PolicySource[], options?: LintOptions | null): LintReport {
   options ??= {};
-  rejectUnknownKeys(options, LINT_OPTION_KEYS, 'ERR_POLICY_OPTIONS', 'lint options');
+  rejectUnknownKeys(options, LINT_OPTION_KEYS, 'ERR_OPTIONS', 'lint options');
   let set: PolicySet;
   try {
     set = compilePolicyForAnalysis(sources, compileOptionsOf(options));

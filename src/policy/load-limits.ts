@@ -54,16 +54,16 @@ const LIMIT_KEYS = Object.keys(DEFAULT_LOAD_LIMITS) as ReadonlyArray<keyof LoadL
  * ```ts
  * resolveLoadLimits({ maxRules: 20_000 }).maxRules; // 20000
  * ```
- * @throws WardenError `ERR_POLICY_OPTIONS` for an unknown key or a bad value.
+ * @throws WardenError `ERR_OPTIONS` for an unknown key or a bad value.
  */
 export function resolveLoadLimits(given: Partial<LoadLimits> | undefined): LoadLimits {
-  rejectUnknownKeys(given, LIMIT_KEYS, 'ERR_POLICY_OPTIONS', 'loadLimits');
+  rejectUnknownKeys(given, LIMIT_KEYS, 'ERR_OPTIONS', 'loadLimits');
   const out = { ...DEFAULT_LOAD_LIMITS };
   for (const key of LIMIT_KEYS) {
     const v = given?.[key];
     if (v === undefined) continue;
     if (!Number.isSafeInteger(v) || v < 1) {
-      throw new WardenError('ERR_POLICY_OPTIONS', `loadLimits.${key} must be a positive integer, got ${JSON.stringify(v)}.`);
+      throw new WardenError('ERR_OPTIONS', `loadLimits.${key} must be a positive integer, got ${JSON.stringify(v)}.`);
     }
     out[key] = v;
   }

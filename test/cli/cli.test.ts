@@ -188,10 +188,12 @@ describe.concurrent('warden check invalid input: exit 2', () => {
     ['the same key twice at the top', '{"tool":"read_file","args":{},"tool":"write_file"}', 'tool'],
     ['the same argument twice', '{"tool":"write_file","args":{"path":"/tmp/x","path":"/etc/passwd"}}', 'path'],
     ['a repeat spelled with an escape', '{"tool":"write_file","args":{"path":"/tmp/x","\\u0070ath":"/etc/passwd"}}', 'path'],
-  ])('a request whose JSON repeats a key (%s) exits 2 and decides nothing', async (_name, input, key) => {
+  ])('a request whose JSON repeats a key (%s) is an invalid_request denial (exit 2), on neither value', async (_name, input, key) => {
     const r = await warden(['check', '--policy', POLICY, '--request', '-', '--json'], input);
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
+    const d = JSON.parse(r.stdout) as Decision;
+    expect([d.effect, d.reason, d.rule]).toEqual(['deny', 'invalid_request', null]);
+    expect(d.errors[0]?.message).toContain(`the key "${key}" appears twice in one object`);
     expect(r.stderr).toContain(`the key "${key}" appears twice in one object`);
   });
 

@@ -352,11 +352,11 @@ describe('PolicyStore options', () => {
     ['an empty manifest path', { manifest: '' }, /manifest/],
     ['a zero rule limit', { loadLimits: { maxRules: 0 } }, /maxRules must be a positive integer/],
   ];
-  it.each(bad)('refuses %s with ERR_POLICY_OPTIONS', async (_name, options, message) => {
+  it.each(bad)('refuses %s with ERR_OPTIONS', async (_name, options, message) => {
     writeFileSync(join(dir, 'p.yaml'), FULL);
     const err = await PolicyStore.open([join(dir, 'p.yaml')], options as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WardenError);
-    expect((err as WardenError).code).toBe('ERR_POLICY_OPTIONS');
+    expect((err as WardenError).code).toBe('ERR_OPTIONS');
     expect((err as WardenError).message).toMatch(message);
   });
 

@@ -117,7 +117,7 @@ describe('CompileOptions refuse unknown keys', () => {
     ['a negative request limit', { limits: { maxDepth: -1 } }, /maxDepth must be a non-negative integer/],
     ['options that are not an object', 'fast', /compile options must be an object/],
   ];
-  it.each(cases)('refuses %s with ERR_POLICY_OPTIONS', (_name, options, message) => {
+  it.each(cases)('refuses %s with ERR_OPTIONS', (_name, options, message) => {
     const err = (() => {
       try {
         compilePolicy([{ name: 'p.yaml', text: policy(1) }], options as CompileOptions);
@@ -127,11 +127,11 @@ describe('CompileOptions refuse unknown keys', () => {
       return null;
     })();
     expect(err).toBeInstanceOf(WardenError);
-    expect((err as WardenError).code).toBe('ERR_POLICY_OPTIONS');
+    expect((err as WardenError).code).toBe('ERR_OPTIONS');
     expect((err as WardenError).message).toMatch(message);
   });
 
   it('loadPolicyFiles refuses them too, before reading any file', async () => {
-    await expect(loadPolicyFiles([join(dir, 'does-not-exist.yaml')], { loadLimits: { maxRule: 1 } } as never)).rejects.toMatchObject({ code: 'ERR_POLICY_OPTIONS' });
+    await expect(loadPolicyFiles([join(dir, 'does-not-exist.yaml')], { loadLimits: { maxRule: 1 } } as never)).rejects.toMatchObject({ code: 'ERR_OPTIONS' });
   });
 });
