@@ -18,6 +18,7 @@ import { COMPILE_OPTION_KEYS, compileOptionsOf, policyDigestOf, type CompileOpti
 import { resolveRequestLimits } from '../policy/limits.js';
 import { resolveLoadLimits } from '../policy/load-limits.js';
 import type { PolicySet } from '../policy/policy-set.js';
+import type { SqlParsers } from '../facets/sql-parsers.js';
 import type { PolicyProvider } from './governor.js';
 import { compileReadSources } from './load-files.js';
 import { readPolicyManifest } from './policy-manifest.js';
@@ -121,11 +122,14 @@ export class PolicyStore implements PolicyProvider {
   readonly #paths: readonly string[];
   readonly #options: PolicyStoreOptions;
 
-  private constructor(paths: readonly string[], set: PolicySet, fingerprint: string, options: PolicyStoreOptions) {
+  readonly #parsers: ParserCache;
+
+  private constructor(paths: readonly string[], set: PolicySet, fingerprint: string, options: PolicyStoreOptions, parsers: ParserCache) {
     this.#paths = [...paths];
     this.#set = set;
     this.#attempted = fingerprint;
     this.#options = options;
+    this.#parsers = parsers;
   }
 
   /**
@@ -142,8 +146,9 @@ export class PolicyStore implements PolicyProvider {
   static async open(paths: readonly string[], options: PolicyStoreOptions = {}): Promise<PolicyStore> {
     checkOptions(options);
     const fingerprint = await fingerprintOf(paths, manifestList(options));
-    const set = await loadStable(paths, options, () => undefined);
-    const store = new PolicyStore(paths, set, fingerprint, options);
+    const parsers: ParserCache = { current: options.sqlParsers };
+    const set = await loadStable(paths, options, parsers, () => undefined);
+    const store = new PolicyStore(paths, set, fingerprint, options, parsers);
     if (options.watch) await store.#watch();
     return store;
   }
@@ -193,7 +198,7 @@ export class PolicyStore implements PolicyProvider {
   async #doReload(): Promise<ReloadResult> {
     try {
       this.#attempted = await fingerprintOf(this.#paths, manifestList(this.#options));
-      const set = await loadStable(this.#paths, this.#options, (message) => this.#warn('non_atomic_write', message));
+      const set = await loadStable(this.#paths, this.#options, this.#parsers, (message) => this.#warn('non_atomic_write', message));
       // invariant: the swap is one assignment, so a decision sees the old set or the new one, never a mix.
       this.#set = set;
       this.#lastError = null;
@@ -257,6 +262,11 @@ export class PolicyStore implements PolicyProvider {
   }
 }
 
+/** The SQL parsers loaded so far: every reload reuses them (loading WASM parsers is slow), growing only when a new dialect is bound. */
+interface ParserCache {
+  current: SqlParsers | undefined;
+}
+
 function manifestList(options: PolicyStoreOptions): string[] {
   return options.manifest === undefined ? [] : [options.manifest];
 }
@@ -265,7 +275,7 @@ function manifestList(options: PolicyStoreOptions): string[] {
  * Reads the files once they are stable, checks them against the manifest in strict mode (before
  * compiling anything), and compiles them.
  */
-async function loadStable(paths: readonly string[], options: PolicyStoreOptions, onUnstable: (message: string) => void): Promise<PolicySet> {
+async function loadStable(paths: readonly string[], options: PolicyStoreOptions, parsers: ParserCache, onUnstable: (message: string) => void): Promise<PolicySet> {
   const manifest = options.manifest === undefined ? null : await readPolicyManifest(options.manifest);
   const { sources } = await readStableSources(paths, {
     settleMs: manifest !== null ? 0 : (options.settleMs ?? DEFAULT_SETTLE_MS),
@@ -285,7 +295,11 @@ async function loadStable(paths: readonly string[], options: PolicyStoreOptions,
       );
     }
   }
-  return compileReadSources(sources, compileOptionsOf(options));
+  const compileOptions = compileOptionsOf(options);
+  if (parsers.current !== undefined) compileOptions.sqlParsers = parsers.current;
+  const loaded = await compileReadSources(sources, compileOptions);
+  parsers.current = loaded.sqlParsers;
+  return loaded.set;
 }
 
 function checkOptions(options: PolicyStoreOptions): void {

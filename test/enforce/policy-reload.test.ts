@@ -3,7 +3,7 @@
  * reads; a manifest in strict mode), watches survive rename-saves, symlink swaps and replaced
  * directories, and a dead watch is reported while the last good set stays.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -364,6 +364,22 @@ describe('PolicyStore options', () => {
     writeFileSync(join(dir, 'p.yaml'), FULL);
     const store = await PolicyStore.open([join(dir, 'p.yaml')], { settleMs: 0, limits: { maxDepth: 8 }, loadLimits: { maxRules: 5 } });
     expect(store.current().limits.maxDepth).toBe(8);
+    store.close();
+  });
+
+  it('a policy that binds the sql facet parses SQL from its first decision, and after a reload', async () => {
+    const file = join(dir, 'sql.yaml');
+    writeFileSync(file, readFileSync(new URL('../../examples/policies/sql-agent.yaml', import.meta.url), 'utf8'));
+    const store = await PolicyStore.open([file], { settleMs: 0 });
+    const read = { tool: 'query_db', args: { query: 'SELECT id FROM app.orders' } };
+    const drop = { tool: 'query_db', args: { query: 'DROP TABLE app.orders' } };
+    expect(store.current().decide(read).effect).toBe('allow');
+    expect(store.current().decide(drop).effect).toBe('deny');
+    appendFileSync(file, '\n# edited\n');
+    const r = await store.reload();
+    expect(r.ok).toBe(true);
+    expect(store.current().decide(read).effect).toBe('allow');
+    expect(store.current().decide(drop).rule).toBe('read-only');
     store.close();
   });
 
