@@ -16,7 +16,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { WardenError } from '../errors.js';
 import { parseJsonText } from '../lib/json-text.js';
-import { API_VERSION } from '../policy/document.js';
+import { API_VERSION } from '../policy/api-version.js';
 
 /** The `kind` of a manifest document. */
 export const MANIFEST_KIND = 'PolicyManifest';

@@ -14,7 +14,9 @@
 import { resolve } from 'node:path';
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
-import { COMPILE_OPTION_KEYS, compileOptionsOf, policyDigestOf, type CompileOptions } from '../policy/compile.js';
+import type { CompileOptions } from '../policy/compile.js';
+import { COMPILE_OPTION_KEYS, compileOptionsOf } from '../policy/compile-options.js';
+import { policyDigestOf } from '../policy/plan.js';
 import { resolveRequestLimits } from '../policy/limits.js';
 import { resolveLoadLimits } from '../policy/load-limits.js';
 import type { PolicySet } from '../policy/policy-set.js';

@@ -4,7 +4,7 @@
  */
 import type { CompiledRule } from './compiled-rule.js';
 import type { CompileOptions } from './compile.js';
-import type { SourcePos } from './yaml-reader.js';
+import type { SourcePos } from './source-pos.js';
 
 /** How much a finding matters: errors stop the policy from loading; infos never fail a build. */
 export type LintSeverity = 'error' | 'warning' | 'info';

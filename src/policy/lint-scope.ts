@@ -4,7 +4,7 @@
  */
 import { literalOf, type GlobMatcher } from '../lib/glob.js';
 import type { CompiledRule } from './compiled-rule.js';
-import type { SourcePos } from './yaml-reader.js';
+import type { SourcePos } from './source-pos.js';
 
 /** One piece of a scope: every tool, one literal name, or one glob. */
 export type Atom = { kind: 'all' } | { kind: 'literal'; name: string } | { kind: 'glob'; glob: GlobMatcher };

@@ -9,7 +9,8 @@
  * overridden only when the overriding rule provably covers every tool it names, never on a guess.
  */
 import { rejectUnknownKeys } from '../lib/options.js';
-import { COMPILE_OPTION_KEYS, compileOptionsOf, compilePolicyForAnalysis, type PolicySource } from './compile.js';
+import { compilePolicyForAnalysis, type PolicySource } from './compile.js';
+import { COMPILE_OPTION_KEYS, compileOptionsOf } from './compile-options.js';
 import { PolicyLoadError } from './issues.js';
 import { analyzePolicySet } from './lint-analyze.js';
 import { cmp, type LintFinding, type LintOptions, type LintReport, type LintSeverity } from './lint-findings.js';

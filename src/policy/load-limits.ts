@@ -6,7 +6,7 @@
  */
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
-import type { SourcePos } from './yaml-reader.js';
+import type { SourcePos } from './source-pos.js';
 
 /**
  * Limits on the policy sources one load reads. Raise one through `CompileOptions.loadLimits`

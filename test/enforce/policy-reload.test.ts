@@ -11,7 +11,7 @@ import { WardenError } from '../../src/errors.js';
 import { policyManifestText, parsePolicyManifest, readPolicyManifest, writePolicyManifest } from '../../src/enforce/policy-manifest.js';
 import { PolicyStore, type PolicyStoreWarning } from '../../src/enforce/policy-store.js';
 import { readStableSources } from '../../src/enforce/stable-read.js';
-import { policyDigestOf } from '../../src/policy/compile.js';
+import { policyDigestOf } from '../../src/policy/plan.js';
 import type { PolicySet } from '../../src/policy/policy-set.js';
 import { EventLog } from '../helpers/events.js';
 
