@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   replay: () => import('./replay.js'),
   hook: () => import('./hook.js'),
   startup: () => import('./startup.js'),
+  'policy-load': () => import('./policy-load.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -22,7 +22,8 @@ export type { Verdict, ApprovalOutcome } from './enforce/verdict.js';
 export { loadPolicyFiles, readPolicySources, type LoadOptions } from './enforce/load-files.js';
 export { CompiledPolicyCache, compiledPolicyCacheFromEnv, type CacheStatus } from './enforce/compiled-cache.js';
 export { wardenCacheDir } from './enforce/cache-dir.js';
-export { PolicyStore, type PolicyStoreOptions, type ReloadResult } from './enforce/policy-store.js';
+export { PolicyStore, type PolicyStoreOptions, type PolicyStoreWarning, type ReloadResult } from './enforce/policy-store.js';
+export { readPolicyManifest, writePolicyManifest, type PolicyManifest } from './enforce/policy-manifest.js';
 export { VERSION } from './version.js';
 export {
   openFileAuditSink,

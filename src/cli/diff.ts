@@ -1,8 +1,9 @@
 /** `warden diff`: what changed between two policy versions, and which decisions move. */
 import type { Command } from 'commander';
 import { WardenError } from '../errors.js';
+import { parseJsonText } from '../lib/json-text.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
-import { diffDecisions, diffPolicySets, type DecisionDiff, type DiffRequest, type PolicyDiff, type RuleField, type RuleSnapshot } from '../policy/lint.js';
+import { diffDecisions, diffPolicySets, type DecisionDiff, type DiffRequest, type PolicyDiff, type RuleField, type RuleSnapshot } from '../policy/policy-diff.js';
 import { loadPolicyTestFiles } from '../testing/load.js';
 import { EXIT, reportFatal } from './output.js';
 import { parseNow, readInput } from './read-input.js';
@@ -88,12 +89,11 @@ async function readRequests(file: string, now: Date): Promise<DiffRequest[]> {
   for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.trim();
     if (line === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line) as unknown;
-    } catch (e) {
-      throw new WardenError('ERR_REQUEST_JSON', `${name}:${i + 1} is not valid JSON (${e instanceof Error ? e.message : String(e)}). Each line is a request {"tool": "...", "args": {...}} or an audit record.`);
+    const parsed = parseJsonText(line);
+    if (!parsed.ok) {
+      throw new WardenError('ERR_REQUEST_JSON', `${name}:${i + 1} is not valid JSON with unique keys (${parsed.error}). Each line is a request {"tool": "...", "args": {...}} or an audit record, each key once per object.`);
     }
+    const value = parsed.value;
     const label = `${name}:${i + 1}`;
     const record = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
     if (record?.type === 'checkpoint') continue;

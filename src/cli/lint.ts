@@ -4,7 +4,9 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { readPolicySources } from '../enforce/load-files.js';
 import { PolicyLoadError } from '../policy/issues.js';
-import { formatFinding, lintPolicy, toSarif, type LintReport } from '../policy/lint.js';
+import { lintPolicy } from '../policy/lint.js';
+import { formatFinding, type LintReport } from '../policy/lint-findings.js';
+import { toSarif } from '../policy/sarif.js';
 import { VERSION } from '../version.js';
 import { EXIT, reportFatal } from './output.js';
 

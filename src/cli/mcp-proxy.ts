@@ -1,6 +1,6 @@
 /** `warden mcp-proxy`: a governed MCP gateway in front of a real MCP server. */
 import type { Command } from 'commander';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StrictStdioServerTransport } from '../integrations/mcp/strict-json.js';
 import { openFileAuditSink, type FileAuditSink } from '../audit/file-sink.js';
 import { loadPrivateKey } from '../audit/keys.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
@@ -88,7 +88,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
     const stop = stopSignal();
     let reason: 'client' | 'signal' | 'upstream';
     if (address === null) {
-      const transport = new StdioServerTransport();
+      const transport = new StrictStdioServerTransport();
       const clientGone = new Promise<'client'>((resolve) => {
         process.stdin.once('end', () => resolve('client'));
         process.stdin.once('close', () => resolve('client'));

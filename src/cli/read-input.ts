@@ -1,6 +1,7 @@
 /** Reading requests for the CLI from files or standard input. */
 import { readFile } from 'node:fs/promises';
 import { WardenError } from '../errors.js';
+import { parseJsonText } from '../lib/json-text.js';
 
 /** Largest request input read, in bytes. */
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -25,13 +26,15 @@ export async function readInput(path: string): Promise<string> {
   }
 }
 
-/** Parses one JSON request; throws a WardenError that says where the JSON is wrong. */
+/**
+ * Parses one JSON request; throws a WardenError that says where the JSON is wrong. Text that
+ * repeats a key in one object is refused too: JSON.parse keeps the last value, the host that runs
+ * the tool may keep the first, and would then run something other than what was decided.
+ */
 export function parseRequestJson(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new WardenError('ERR_REQUEST_JSON', `${where} is not valid JSON (${e instanceof Error ? e.message : String(e)}). A request is {"tool": "...", "args": {...}}.`);
-  }
+  const parsed = parseJsonText(text);
+  if (parsed.ok) return parsed.value;
+  throw new WardenError('ERR_REQUEST_JSON', `${where} is not valid JSON with unique keys (${parsed.error}). A request is {"tool": "...", "args": {...}}, each key once per object.`);
 }
 
 /** Parses `--now`: an ISO-8601 time; default the current time. */

@@ -6,7 +6,7 @@
  * A cache can only cost speed, never correctness:
  * - an entry is found by a key over everything the compile depends on: the plan format, Warden's
  *   version and build (sources and locked dependencies), the Node version, each source's name and
- *   the SHA-256 of its text, the supplied facet bindings and the request limits;
+ *   the SHA-256 of its text, the supplied facet bindings, the request limits and the load limits;
  * - an entry is read only when its HMAC-SHA256 (under a random key kept in the cache directory)
  *   verifies, it names the same key, and the digest it records is the digest of the sources just
  *   read; anything else (flipped bytes, a truncated file, another policy's entry, another build's)
@@ -224,6 +224,8 @@ function entryKey(sources: ReadonlyArray<{ name: string; text: string }>, bindin
       sources: sources.map((s) => [s.name, sha256Hex(s.text)]),
       bindings,
       limits: options.limits ?? null,
+      // A plan is valid only under the load limits it passed (a hit skips the rule and condition counts).
+      loadLimits: options.loadLimits ?? null,
     }),
   );
 }

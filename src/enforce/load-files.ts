@@ -1,10 +1,14 @@
 /**
  * Reading policy files and directories from disk (the I/O edge of the policy language).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { CompileOptions, PolicySource } from '../policy/compile.js';
+import { COMPILE_OPTION_KEYS } from '../policy/compile-options.js';
 import { PolicyLoadError } from '../policy/issues.js';
+import { resolveRequestLimits } from '../policy/limits.js';
+import { count, positionAt, raiseHint, resolveLoadLimits, type LoadLimits } from '../policy/load-limits.js';
+import { rejectUnknownKeys } from '../lib/options.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { loadSqlParsers, type SqlDialect, type SqlParsers } from '../facets/sql-parsers.js';
 import { fsRealpathResolver } from './realpath-resolver.js';
@@ -41,16 +45,39 @@ const MAX_FILES = 10_000;
  * ```ts
  * const set = await loadPolicyFiles(['policies/']);
  * ```
- * @throws PolicyLoadError when a path is missing, a directory holds no policy, or any source fails to load.
+ * @throws PolicyLoadError when a path is missing, a directory holds no policy, or any source fails to load;
+ *   WardenError `ERR_OPTIONS` for an unknown option key or a bad limit.
  */
 export async function loadPolicyFiles(paths: readonly string[], options: LoadOptions = {}): Promise<PolicySet> {
+  // Checked before any file is read (compiling checks them again).
+  rejectUnknownKeys(options, LOAD_OPTION_KEYS, 'ERR_OPTIONS', 'loadPolicyFiles options');
+  resolveRequestLimits(options.limits);
+  return (await compileReadSources(await readPolicySources(paths, options), options)).set;
+}
+
+const LOAD_OPTION_KEYS = [...COMPILE_OPTION_KEYS, 'cache'];
+
+/**
+ * Compiles sources read from disk as {@link loadPolicyFiles} does: path bindings answered from this
+ * machine's file system (unless `options.resolver` says otherwise), through `options.cache` when
+ * given, the SQL parsers the policy binds loaded before the set is completed (`options.sqlParsers`
+ * used when it has them all). Also returns the parsers in use, so a caller that loads again (a
+ * PolicyStore) can pass them back.
+ *
+ * @example
+ * ```ts
+ * const { set, sqlParsers } = await compileReadSources(await readPolicySources(['policies/']));
+ * ```
+ * @throws PolicyLoadError when any source fails to load.
+ */
+export async function compileReadSources(sources: readonly PolicySource[], options: LoadOptions = {}): Promise<{ set: PolicySet; sqlParsers: SqlParsers | undefined }> {
   const { cache, ...compileOptions } = options;
-  const sources = await readPolicySources(paths);
   const resolved = { resolver: fsRealpathResolver, ...compileOptions };
   // The compiler (and the YAML parser) loads on demand: a cache hit needs neither.
   const staged = cache ? (await cache.stage(sources, [], resolved)).staged : (await import('../policy/compile.js')).stagePolicy(sources, [], resolved);
   const sql = await sqlParsersFor(staged.sqlDialects, options.sqlParsers);
-  return 'error' in sql ? staged.complete(options.sqlParsers, sql.error) : staged.complete(sql.parsers);
+  if ('error' in sql) return { set: staged.complete(options.sqlParsers, sql.error), sqlParsers: options.sqlParsers };
+  return { set: staged.complete(sql.parsers), sqlParsers: sql.parsers };
 }
 
 /**
@@ -76,8 +103,53 @@ export async function sqlParsersFor(dialects: ReadonlySet<SqlDialect>, given: Sq
   }
 }
 
-/** Reads the sources behind `paths` without compiling them. */
-export async function readPolicySources(paths: readonly string[]): Promise<PolicySource[]> {
+/**
+ * Reads the sources behind `paths` without compiling them. A file that is certainly over the load
+ * limits (more than three bytes per allowed character) is refused without reading all of it.
+ *
+ * @example
+ * ```ts
+ * const sources = await readPolicySources(['policies/'], { loadLimits: { maxSourceChars: 2_000_000 } });
+ * ```
+ * @throws PolicyLoadError when a path is missing, a directory holds no policy, or a file is too large.
+ */
+export async function readPolicySources(paths: readonly string[], options: Pick<CompileOptions, 'loadLimits'> = {}): Promise<PolicySource[]> {
+  resolveLoadLimits(options.loadLimits);
+  return readListedSources(await policyFilesOf(paths), options);
+}
+
+/**
+ * Reads listed policy files (as {@link policyFilesOf} lists them), within the load limits.
+ *
+ * @example
+ * ```ts
+ * const sources = await readListedSources(await policyFilesOf(['policies/']));
+ * ```
+ * @throws PolicyLoadError when a file cannot be read or is too large.
+ */
+export async function readListedSources(files: readonly string[], options: Pick<CompileOptions, 'loadLimits'> = {}): Promise<Array<{ name: string; text: string }>> {
+  const limits = resolveLoadLimits(options.loadLimits);
+  const sources: Array<{ name: string; text: string }> = [];
+  let totalBytes = 0;
+  for (const f of files) {
+    const text = await readBounded(f, limits, totalBytes);
+    totalBytes += Buffer.byteLength(text, 'utf8');
+    sources.push({ name: f, text });
+  }
+  return sources;
+}
+
+/**
+ * The policy files behind `paths`, in load order: files as given, directories listed recursively
+ * (sorted, dot-files skipped).
+ *
+ * @example
+ * ```ts
+ * await policyFilesOf(['policies/']); // ['policies/a.yaml', 'policies/team/b.yaml']
+ * ```
+ * @throws PolicyLoadError when a path is missing or a directory holds no policy.
+ */
+export async function policyFilesOf(paths: readonly string[]): Promise<string[]> {
   if (paths.length === 0) throw loadError('(none)', 'no_policy', 'No policy path was given. Pass --policy <file|dir> (warden init writes a starter policy).');
   const files: string[] = [];
   for (const p of paths) {
@@ -96,15 +168,55 @@ export async function readPolicySources(paths: readonly string[]): Promise<Polic
     }
     if (files.length > MAX_FILES) throw loadError(p, 'too_many_files', `More than ${MAX_FILES} policy files; point --policy at fewer files.`);
   }
-  const sources: PolicySource[] = [];
-  for (const f of files) {
-    try {
-      sources.push({ name: f, text: await readFile(f, 'utf8') });
-    } catch (e) {
-      throw loadError(f, 'file_unreadable', `Cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
-    }
+  return files;
+}
+
+/** UTF-8 spends at most three bytes on one UTF-16 code unit, so more bytes than this is certainly over. */
+const BYTES_PER_CHAR = 3;
+
+/**
+ * Reads a policy file, but never more than the limits allow: a longer file is refused with a
+ * `too_large` issue at the character where it crosses `maxSourceChars`, having read only that far.
+ */
+async function readBounded(file: string, limits: LoadLimits, bytesBefore: number): Promise<string> {
+  const cap = Math.min(limits.maxSourceChars, limits.maxTotalSourceChars) * BYTES_PER_CHAR;
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (e) {
+    throw loadError(file, 'file_unreadable', `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
   }
-  return sources;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    // Read to the end or one byte past the cap (a FIFO or a growing file has no size to trust).
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, cap + 1 - size));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      size += bytesRead;
+      if (size > cap) break;
+    }
+  } catch (e) {
+    throw loadError(file, 'file_unreadable', `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
+  } finally {
+    await handle.close();
+  }
+  const text = Buffer.concat(chunks, size).toString('utf8');
+  if (size > cap) {
+    const key = limits.maxSourceChars <= limits.maxTotalSourceChars ? 'maxSourceChars' : 'maxTotalSourceChars';
+    throw tooLarge(file, text, limits[key], `${file} is more than ${count(cap)} bytes, so more than the ${count(limits[key])} characters loadLimits.${key} allows; the limit is crossed here. ${raiseHint(key)}`);
+  }
+  if (bytesBefore + size > limits.maxTotalSourceChars * BYTES_PER_CHAR) {
+    const room = Math.max(0, Math.floor((limits.maxTotalSourceChars * BYTES_PER_CHAR - bytesBefore) / BYTES_PER_CHAR));
+    throw tooLarge(file, text, room, `The policy files of this load are more than ${count(limits.maxTotalSourceChars * BYTES_PER_CHAR)} bytes together, so more than the ${count(limits.maxTotalSourceChars)} characters loadLimits.maxTotalSourceChars allows; this file crosses it. ${raiseHint('maxTotalSourceChars')}`);
+  }
+  return text;
+}
+
+function tooLarge(file: string, text: string, offset: number, message: string): PolicyLoadError {
+  return new PolicyLoadError([{ severity: 'error', code: 'too_large', ...positionAt(text, offset, file), message }]);
 }
 
 /** Deepest directory nesting followed (it also stops symlink loops). */

@@ -46,48 +46,57 @@ export function parseJsonText(text: string): JsonTextResult {
  * ```
  */
 export function firstDuplicateKey(text: string): { key: string; offset: number } | null {
-  // One frame per open container: the keys seen so far for an object, null for an array.
-  const frames: (Set<string> | null)[] = [];
+  // One frame per open container: the keys seen so far for an object (a list while short, a Set
+  // past SMALL_OBJECT keys), null for an array.
+  const frames: (string[] | Set<string> | null)[] = [];
   let expectKey = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
       const start = i;
-      let escaped = false;
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c /* \ */) {
-          escaped = true;
-          i += 2;
-          continue;
-        }
-        if (d === 0x22) break;
-        i++;
+      // Jump to the closing quote (native indexOf; most of a record's text is inside strings): the
+      // next quote not preceded by an odd run of backslashes.
+      // invariant: text parsed, so the string closes.
+      let end = text.indexOf('"', i + 1);
+      for (;;) {
+        let k = end - 1;
+        while (text.charCodeAt(k) === 0x5c /* \ */) k--;
+        if ((end - 1 - k) % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
       }
-      // invariant: text parsed, so the string closes at i.
+      i = end;
       if (expectKey) {
         const frame = frames[frames.length - 1];
-        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
         if (frame) {
-          if (frame.has(key)) return { key, offset: start };
-          frame.add(key);
+          const raw = text.slice(start + 1, end);
+          const key = raw.indexOf('\\') === -1 ? raw : (JSON.parse(text.slice(start, end + 1)) as string);
+          if (Array.isArray(frame)) {
+            if (frame.includes(key)) return { key, offset: start };
+            frame.push(key);
+            if (frame.length > SMALL_OBJECT) frames[frames.length - 1] = new Set(frame);
+          } else {
+            if (frame.has(key)) return { key, offset: start };
+            frame.add(key);
+          }
         }
         expectKey = false;
       }
       continue;
     }
     if (c === 0x7b /* { */) {
-      frames.push(new Set());
+      frames.push([]);
       expectKey = true;
     } else if (c === 0x5b /* [ */) {
       frames.push(null);
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       frames.pop();
     } else if (c === 0x2c /* , */) {
-      expectKey = frames[frames.length - 1] !== null && frames.length > 0;
+      expectKey = frames.length > 0 && frames[frames.length - 1] !== null;
     }
   }
   return null;
 }
+
+/** Keys an object may have before its frame becomes a Set (a short list is faster to search). */
+const SMALL_OBJECT = 16;

@@ -9,9 +9,12 @@ import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec 
 import { isAgtDocument, readAgtDocument } from './agt.js';
 import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
 import { PolicyLoadError, type PolicyIssue } from './issues.js';
-import { DEFAULT_LIMITS, type RequestLimits } from './limits.js';
+import { resolveRequestLimits, type RequestLimits } from './limits.js';
+import { count, positionAt, raiseHint, resolveLoadLimits, type LoadLimits } from './load-limits.js';
+import { COMPILE_OPTION_KEYS } from './compile-options.js';
+import { rejectUnknownKeys } from '../lib/options.js';
 import { PolicySet, type PolicyInfo } from './policy-set.js';
-import { MAX_SOURCE_CHARS, parseSource, type NodeReader } from './yaml-reader.js';
+import { parseSource, type NodeReader } from './yaml-reader.js';
 import { parseJsonSource } from './json-source.js';
 import { facetFunctions } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
@@ -23,10 +26,20 @@ import { digestOfTextDigests, PLAN_FORMAT, sqlParserIssues, type ConditionPlan, 
 /** One policy source: text (YAML or JSON) or an already-built document object. */
 export type PolicySource = { name: string; text: string } | { name: string; document: unknown };
 
-/** Options for compilation. */
+/**
+ * Options for compilation. Unknown keys (here and in `limits` and `loadLimits`) are refused with
+ * `ERR_OPTIONS`.
+ *
+ * @example
+ * ```ts
+ * const options: CompileOptions = { limits: { maxDepth: 16 }, loadLimits: { maxRules: 50_000 } };
+ * ```
+ */
 export interface CompileOptions {
   /** Request limits; defaults to DEFAULT_LIMITS. */
   limits?: Partial<RequestLimits>;
+  /** Limits on the sources a load accepts (size, rules, condition text); defaults to DEFAULT_LOAD_LIMITS. */
+  loadLimits?: Partial<LoadLimits>;
   /** Answers `realpath: true` path bindings (loadPolicyFiles() injects one over the file system). */
   resolver?: RealpathResolver;
   /**
@@ -36,6 +49,8 @@ export interface CompileOptions {
    */
   sqlParsers?: SqlParsers;
 }
+
+export { COMPILE_OPTION_KEYS, compileOptionsOf } from './compile-options.js';
 
 /**
  * A policy compiled up to its facets: the SQL dialects it binds are known, so the caller can load
@@ -157,12 +172,16 @@ function compileSources(
   supplied: readonly FacetBinding[],
 ): StagedPolicy & { plan: PolicyPlan; complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly?: boolean): PolicySet } {
   options ??= {};
+  rejectUnknownKeys(options, COMPILE_OPTION_KEYS, 'ERR_OPTIONS', 'compile options');
+  const limits = resolveRequestLimits(options.limits);
+  const load = resolveLoadLimits(options.loadLimits);
   if (!Array.isArray(sources)) {
     throw new PolicyLoadError([{ severity: 'error', code: 'bad_sources', file: '(input)', line: 0, col: 0, message: 'compilePolicy takes a list of sources: [{ name, text }] or [{ name, document }].' }]);
   }
   const issues: PolicyIssue[] = [];
   const specs: Array<{ spec: PolicySpec; reader: NodeReader; source: string }> = [];
   const digests: string[] = [];
+  let totalChars = 0;
   for (const [n, source] of sources.entries()) {
     const bad = sourceProblem(source);
     if (bad !== null) {
@@ -171,9 +190,21 @@ function compileSources(
     }
     const text = 'text' in source ? source.text : documentText(source.document);
     digests.push(sha256Hex(text));
+    // invariant: every size limit is checked before the source is parsed (the expensive part).
+    if (text.length <= load.maxSourceChars && totalChars + text.length > load.maxTotalSourceChars) {
+      const room = load.maxTotalSourceChars - totalChars;
+      issues.push({
+        severity: 'error',
+        code: 'too_large',
+        ...positionAt(text, room, source.name),
+        message: `The sources of this load hold more than ${count(load.maxTotalSourceChars)} characters together, crossed here. ${raiseHint('maxTotalSourceChars')}`,
+      });
+      continue;
+    }
+    totalChars += text.length;
     // Plain JSON (a .json file, a document object) takes the fast reader; anything else, or any
     // doubt, the YAML parser. Both give the same nodes and positions.
-    const { reader, documents } = (text.length <= MAX_SOURCE_CHARS ? parseJsonSource(source.name, text) : null) ?? parseSource(source.name, text);
+    const { reader, documents } = (text.length <= load.maxSourceChars ? parseJsonSource(source.name, text) : null) ?? parseSource(source.name, text, load.maxSourceChars, raiseHint('maxSourceChars'));
     if (documents.length === 0 && reader.issues.length === 0) {
       reader.error(0, 'empty_source', 'The source holds no policy document. Write one (warden init writes a starter) or remove the file.');
     }
@@ -193,6 +224,9 @@ function compileSources(
     }
     seen.set(spec.name, `${reader.file}:${spec.pos.line}`);
   }
+  // Counted on the read documents, before any condition is compiled.
+  const oversize = sizeIssues(specs, load);
+  if (oversize.length > 0) throw new PolicyLoadError([...issues, ...oversize]);
   const compiler = sharedConditions(new ConditionCompiler({ variables: FACET_VARIABLES, functions: facetFunctions() }));
   const rules: CompiledRule[] = [];
   const rulePlans: RulePlan[] = [];
@@ -220,7 +254,6 @@ function compileSources(
   const bindings = [...own, ...unboundBy(own, supplied)];
   const sqlBindings = bindings.filter((b): b is FacetBinding & { facet: 'sql' } => b.facet === 'sql');
   const resolver = options.resolver;
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return {
     sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
     plan: { format: PLAN_FORMAT, digest, policies, warnings: issues, limits, rules: rulePlans, facets: bindings },
@@ -233,6 +266,34 @@ function compileSources(
       return new PolicySet({ digest, policies, rules, warnings: issues, limits, facets });
     },
   };
+}
+
+/** The rule-count and condition-size issues of a load, each at the rule or condition that crosses its limit. */
+function sizeIssues(specs: ReadonlyArray<{ spec: PolicySpec; reader: NodeReader }>, load: LoadLimits): PolicyIssue[] {
+  const out: PolicyIssue[] = [];
+  let rules = 0;
+  let chars = 0;
+  for (const { spec, reader } of specs) {
+    for (const rule of spec.rules) {
+      rules++;
+      if (rules === load.maxRules + 1) {
+        out.push({ severity: 'error', code: 'too_large', ...rule.pos, message: `Rule "${rule.name}" is rule number ${count(rules)} of this load; the limit is ${count(load.maxRules)} rules. ${raiseHint('maxRules')}` });
+      }
+      for (const c of [rule.when, rule.unless]) {
+        if (c === undefined || chars > load.maxConditionChars) continue;
+        chars += c.text.length;
+        if (chars > load.maxConditionChars) {
+          out.push({
+            severity: 'error',
+            code: 'too_large',
+            ...reader.pos(c.node),
+            message: `The conditions of this load hold more than ${count(load.maxConditionChars)} characters together, crossed in rule "${rule.name}". ${raiseHint('maxConditionChars')}`,
+          });
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** The supplied bindings, each narrowed to the tools no own binding of its facet covers. */

@@ -1,3 +1,6 @@
+import { WardenError } from '../errors.js';
+import { rejectUnknownKeys } from '../lib/options.js';
+
 /** Bounds on what a request may carry. Exceeding one is a denial (`invalid_request`), never a crash. */
 export interface RequestLimits {
   /** Deepest nesting of objects and arrays inside `args` or `context`. */
@@ -27,3 +30,29 @@ export const DEFAULT_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxTotalChars: 8_000_000,
   maxToolLength: 256,
 });
+
+const REQUEST_LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as ReadonlyArray<keyof RequestLimits>;
+
+/**
+ * The request limits in force for `given` (defaults filled in), after checking it: unknown keys
+ * and values that are not positive safe integers are refused.
+ *
+ * @example
+ * ```ts
+ * resolveRequestLimits({ maxDepth: 16 }).maxDepth; // 16
+ * ```
+ * @throws WardenError `ERR_OPTIONS` for an unknown key or a bad value.
+ */
+export function resolveRequestLimits(given: Partial<RequestLimits> | undefined): RequestLimits {
+  rejectUnknownKeys(given, REQUEST_LIMIT_KEYS, 'ERR_OPTIONS', 'limits (request limits)');
+  const out = { ...DEFAULT_LIMITS };
+  for (const key of REQUEST_LIMIT_KEYS) {
+    const v = given?.[key];
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw new WardenError('ERR_OPTIONS', `limits.${key} must be a non-negative integer, got ${JSON.stringify(v)}.`);
+    }
+    out[key] = v;
+  }
+  return out;
+}

@@ -177,20 +177,29 @@ export function openDocument(
   return { root, top, apiVersion };
 }
 
-/** Parses every YAML (or JSON) document in a source. */
-export function parseSource(file: string, text: string): { reader: NodeReader; documents: Document.Parsed[] } {
+/**
+ * Parses every YAML (or JSON) document in a source. A source over `maxChars` is refused before
+ * parsing, with a `too_large` issue at the character where it crosses the limit; `hint` ends that
+ * message (what to do about it).
+ */
+export function parseSource(
+  file: string,
+  text: string,
+  maxChars: number = MAX_SOURCE_CHARS,
+  hint = 'Split it into several files.',
+): { reader: NodeReader; documents: Document.Parsed[] } {
   const lines = new LineCounter();
   const reader = new NodeReader(file, text, lines);
-  if (text.length > MAX_SOURCE_CHARS) {
-    reader.error(0, 'too_large', `The file is ${text.length} characters; the limit is ${MAX_SOURCE_CHARS}. Split it into several files.`);
+  if (text.length > maxChars) {
+    countLines(lines, text, maxChars);
+    reader.error(maxChars, 'too_large', `The file is ${text.length.toLocaleString('en-US')} characters; the limit is ${maxChars.toLocaleString('en-US')}, crossed here. ${hint}`);
     return { reader, documents: [] };
   }
   // Deep nesting overflows the YAML parser's stack, and a later parse in the same process can then
   // abort Node; refuse it before parsing.
   const deep = nestingProblem(text);
   if (deep) {
-    lines.addNewLine(0);
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lines.addNewLine(i + 1);
+    countLines(lines, text, text.length);
     reader.error(deep.offset, 'too_deep', `${deep.message} Flatten the document.`);
     return { reader, documents: [] };
   }
@@ -208,6 +217,12 @@ export function parseSource(file: string, text: string): { reader: NodeReader; d
     for (const w of doc.warnings) reader.warn(w.pos[0], 'yaml_warning', w.message.split('\n')[0] ?? w.message);
   }
   return { reader, documents: list };
+}
+
+/** Feeds the line starts of `text` up to `end` to a LineCounter the parser did not fill. */
+function countLines(lines: LineCounter, text: string, end: number): void {
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
 }
 
 /** A readable name for the kind of a node. */

@@ -8,6 +8,7 @@
 import { isUtf8 } from 'node:buffer';
 import { stat } from 'node:fs/promises';
 import { WardenError } from '../errors.js';
+import { firstDuplicateKey } from '../lib/json-text.js';
 import { codeOf, MAX_LINE_BYTES, messageOf, readLineBatches } from '../audit/io.js';
 import { replayRecordProblem, type ReplayRecord } from './replay.js';
 
@@ -67,12 +68,17 @@ export async function* readReplayRecords(files: readonly string[], options: Read
 /** The record on a line, or why it is not one. */
 function parseLine(bytes: Buffer): ReplayRecord | string {
   if (!isUtf8(bytes)) return 'the line is not valid UTF-8';
+  // A line that repeats a key is no record the sink wrote (it writes canonical JSON), and which of
+  // the two values a reader keeps is a choice: it is malformed, never re-decided on one of them.
+  const text = bytes.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch (e) {
     return `the line is not JSON (${messageOf(e)})`;
   }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== null) return `the line repeats a key: ${JSON.stringify(duplicate.key)} appears twice in one object (at offset ${duplicate.offset})`;
   // A stored line claiming to be a malformed marker would carry its own file and line: refuse it.
   if ((value as { type?: unknown } | null)?.type === 'malformed') return '`type` is not "decision", "checkpoint" or "outcome"';
   const problem = replayRecordProblem(value);

@@ -176,6 +176,20 @@ describe('opening', () => {
     await expect(openFileAuditSink(o as Parameters<typeof openFileAuditSink>[0])).rejects.toMatchObject({ code: 'ERR_AUDIT_OPTIONS' });
   });
 
+  it.each([
+    ['a misspelt option', { fsnyc: 'never' }, /Unknown key "fsnyc" in audit sink options\. Accepted keys: checkpointEvery, checkpointIntervalMs, fsync, hmacKey, lock, maxBatchRecords, maxQueue, maxRecordBytes, now, onWarning, path, redaction, rotateBytes, signingKey, stream\./],
+    ['a wrongly cased option', { rotatebytes: 8192 }, /Unknown key "rotatebytes".*Did you mean "rotateBytes"\?/],
+    ['an unknown redaction option', { redaction: { entropie: true } }, /Unknown key "entropie" in audit sink option `redaction`\. Accepted keys: entropy, extraKeys\./],
+    ['an unknown lock option', { lock: { timeout: 5 } }, /Unknown key "timeout" in audit sink option `lock`\. Accepted keys: staleMs, timeoutMs\./],
+    ['an extra key in the fsync policy', { fsync: { everyMs: 50, jitter: 1 } }, /`fsync` must be/],
+    ['a negative lock timeout', { lock: { timeoutMs: -1 } }, /lock\.timeoutMs/],
+  ])('refuses %s with ERR_AUDIT_OPTIONS naming it, before touching the disk', async (_name, extra, message) => {
+    const path = join(dir, 'never-created', 'main.jsonl');
+    const err = await openFileAuditSink({ path, ...extra } as Parameters<typeof openFileAuditSink>[0]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_AUDIT_OPTIONS', message: expect.stringMatching(message) });
+    expect(existsSync(join(dir, 'never-created'))).toBe(false);
+  });
+
   it('refuses a log written under another stream id', async () => {
     const file = join(dir, 'main.jsonl');
     const sink = await openFileAuditSink({ path: file, stream: 'alpha' });

@@ -41,6 +41,31 @@ describe('warden check --audit', () => {
     expect(records.map((r) => [r.seq, r.request.tool])).toEqual([[1, 'search_docs'], [2, 'delete_customers'], [3, 'refund']]);
   });
 
+  it('records a batch line whose JSON repeats a key as an invalid_request denial, never with either of its values', async () => {
+    const log = join(dir, 'twice.jsonl');
+    const lines = ['{"tool":"search_docs","args":{"query":"x"}}', '{"tool":"search_docs","args":{"query":"x"},"tool":"delete_customers"}'].join('\n');
+    const run = await runCli(main, ['check', '--policy', policy, '--requests', '-', '--audit', log], { input: lines });
+    expect(run.code).toBe(2);
+    const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { request: { tool: string }; decision: { effect: string; reason: string } });
+    expect(records.map((r) => [r.request.tool, r.decision.effect, r.decision.reason])).toEqual([
+      ['search_docs', 'allow', expect.any(String)],
+      ['', 'deny', 'invalid_request'],
+    ]);
+  });
+
+  it('runs in parallel on one log: 5 processes, 12 lines each, one chain with no fork and no gap', async () => {
+    const log = join(dir, 'parallel.jsonl');
+    const batch = (w: number): string => Array.from({ length: 12 }, (_, i) => JSON.stringify({ tool: 'search_docs', args: { query: `w${w}-${i}` } })).join('\n');
+    const runs = await Promise.all(Array.from({ length: 5 }, (_, w) => runCli(main, ['check', '--policy', policy, '--requests', '-', '--audit', log], { input: batch(w) })));
+    for (const r of runs) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { seq: number; request: { args: { query: string } } });
+    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    // Each process's lines are contiguous: it held the log from open to close.
+    const writers = records.map((r) => r.request.args.query.split('-')[0]);
+    expect(writers.filter((w, i) => i === 0 || w !== writers[i - 1])).toHaveLength(5);
+    expect(await verifyAuditLog([log])).toMatchObject({ ok: true, decisions: 60 });
+  });
+
   it('refuses --signing-key without --audit (exit 2)', async () => {
     const run = await runCli(main, ['check', '--policy', policy, '--request', '-', '--signing-key', 'x.key'], { input: '{"tool":"t","args":{}}' });
     expect(run.code).toBe(2);

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { STARTER_POLICY } from '../../src/cli/templates/starter-policy.js';
 import { loadPolicyFiles } from '../../src/enforce/load-files.js';
+import { PolicyStore } from '../../src/enforce/policy-store.js';
 import type { Decision } from '../../src/decision.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -183,6 +184,19 @@ describe.concurrent('warden check invalid input: exit 2', () => {
     expect(r.stdout).toContain('reason:  invalid_request');
   });
 
+  it.each([
+    ['the same key twice at the top', '{"tool":"read_file","args":{},"tool":"write_file"}', 'tool'],
+    ['the same argument twice', '{"tool":"write_file","args":{"path":"/tmp/x","path":"/etc/passwd"}}', 'path'],
+    ['a repeat spelled with an escape', '{"tool":"write_file","args":{"path":"/tmp/x","\\u0070ath":"/etc/passwd"}}', 'path'],
+  ])('a request whose JSON repeats a key (%s) is an invalid_request denial (exit 2), on neither value', async (_name, input, key) => {
+    const r = await warden(['check', '--policy', POLICY, '--request', '-', '--json'], input);
+    expect(r.code).toBe(2);
+    const d = JSON.parse(r.stdout) as Decision;
+    expect([d.effect, d.reason, d.rule]).toEqual(['deny', 'invalid_request', null]);
+    expect(d.errors[0]?.message).toContain(`the key "${key}" appears twice in one object`);
+    expect(r.stderr).toContain(`the key "${key}" appears twice in one object`);
+  });
+
   it('invalid request JSON on standard input exits 2', async () => {
     const r = await warden(['check', '--policy', POLICY, '--request', '-'], '{"tool":');
     expect(r.code).toBe(2);
@@ -272,6 +286,22 @@ describe.concurrent('warden check --requests (batch)', () => {
       [2, 'deny', true],
       [3, 'deny', false],
     ]);
+  });
+
+  it('a line whose JSON repeats a key is an invalid_request denial on its line', async () => {
+    const input = ['{"tool":"read_file","args":{}}', '{"tool":"read_file","args":{"path":"/a"},"tool":"write_file"}', '{"tool":"read_file","args":{}}'].join('\n');
+    const r = await warden(['check', '--policy', POLICY, '--requests', '-'], input);
+    expect(r.code).toBe(2);
+    const out = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Decision & { line: number });
+    expect(out.map((d) => [d.line, d.effect, d.reason])).toEqual([
+      [1, 'allow', expect.any(String)],
+      [2, 'deny', 'invalid_request'],
+      [3, 'allow', expect.any(String)],
+    ]);
+    expect(out[1]?.errors[0]?.message).toContain('the key "tool" appears twice');
   });
 
   it('a missing batch file exits 2 and names it', async () => {
@@ -477,5 +507,32 @@ describe('optional packages', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('warden: The MCP gateway needs the optional package @modelcontextprotocol/sdk (and its peer zod). Install them beside agent-warden: npm install @modelcontextprotocol/sdk zod\n');
+  });
+});
+
+describe('warden manifest', () => {
+  it('prints the manifest naming the digest of the policy as it loads', async () => {
+    const r = await warden(['manifest', POLICY]);
+    expect(r.code).toBe(0);
+    const digest = (await loadPolicyFiles([POLICY])).digest;
+    expect(r.stdout).toBe(`${JSON.stringify({ apiVersion: 'warden/v1', kind: 'PolicyManifest', digest })}\n`);
+  });
+
+  it('--out writes it where a strict PolicyStore reads it, and the store activates that policy', async () => {
+    const out = join(tempDir(), '.manifest.json');
+    const r = await warden(['manifest', POLICY, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`Wrote ${out}`);
+    const store = await PolicyStore.open([POLICY], { manifest: out });
+    expect(store.current().digest).toBe((await loadPolicyFiles([POLICY])).digest);
+    store.close();
+  });
+
+  it('a policy that does not load gets no manifest (exit 2)', async () => {
+    const d = tempDir();
+    writeFileSync(join(d, 'p.yaml'), 'apiVersion: warden/v1\nkind: Policy\nname: p\nrules:\n  - name: r\n    effect: alow\n');
+    const r = await warden(['manifest', join(d, 'p.yaml'), '--out', join(d, '.manifest.json')]);
+    expect(r.code).toBe(2);
+    expect(existsSync(join(d, '.manifest.json'))).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import type { SarifLog } from '../../src/policy/lint.js';
+import type { SarifLog } from '../../src/policy/sarif.js';
 
 const NOW = '2026-03-01T12:00:00Z';
 
@@ -57,6 +57,7 @@ const FILES: Record<string, string> = {
     JSON.stringify({ tool: 'read_file', args: {} }),
   ].join('\n'),
   'bad.jsonl': `${JSON.stringify({ tool: 'rm', args: {} })}\n{not json\n`,
+  'twice.jsonl': `${JSON.stringify({ tool: 'rm', args: {} })}\n{"tool":"read_file","args":{},"tool":"rm"}\n`,
   'files.test.yaml': `apiVersion: warden/v1\nkind: PolicyTest\nname: files-tests\ncases:\n  - name: etc writes\n    request: { tool: write_file, args: { path: /etc/hosts } }\n    expect: { effect: allow }\n  - name: reads\n    request: { tool: read_file, args: { path: /a } }\n    expect: { effect: allow }\n`,
 };
 
@@ -255,6 +256,7 @@ describe.concurrent('warden diff', () => {
     ['--old without --new', ['diff', '--old', 'old.yaml'], 'Give both --old'],
     ['a policy that does not load', ['diff', 'old.yaml', 'broken.yaml'], 'error[unknown_value]'],
     ['a bad line of requests', ['diff', 'old.yaml', 'new.yaml', '--requests', 'bad.jsonl'], 'bad.jsonl:2 is not valid JSON'],
+    ['a line of requests that repeats a key', ['diff', 'old.yaml', 'new.yaml', '--requests', 'twice.jsonl'], 'twice.jsonl:2 is not valid JSON with unique keys (the key "tool" appears twice in one object'],
     ['a bad --now', ['diff', 'old.yaml', 'new.yaml', '--now', 'yesterday'], '--now "yesterday"'],
   ];
   it.each(usage)('exits 2 on %s', async (_label, args, message) => {

@@ -154,6 +154,15 @@ describe('a verified entry', () => {
     expect(other.set.decide(read, { now: NOW })).toEqual(compilePolicyWithBindings(sources, claudeCodeBindings({ root: '/elsewhere' })).decide(read, { now: NOW }));
   });
 
+  it('is keyed by the load limits: a plan that passed raised limits is not reused under tighter ones', async () => {
+    const cache = CompiledPolicyCache.open(join(tempDir(), 'c')) as CompiledPolicyCache;
+    const raised = await cache.compile(sourcesOf(POLICY_A), [], { loadLimits: { maxRules: 100 } });
+    expect(raised.status).toBe('written');
+    const rules = raised.set.rules.length;
+    expect(rules).toBeGreaterThan(1);
+    await expect(cache.compile(sourcesOf(POLICY_A), [], { loadLimits: { maxRules: rules - 1 } })).rejects.toMatchObject({ code: 'ERR_POLICY_LOAD', issues: [expect.objectContaining({ code: 'too_large' })] });
+  });
+
   it('is keyed by the text: an edited policy is compiled, not read from the old entry', async () => {
     const cache = CompiledPolicyCache.open(join(tempDir(), 'c')) as CompiledPolicyCache;
     await cache.compile(sourcesOf(POLICY_A), []);

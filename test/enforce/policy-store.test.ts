@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { MemorySink } from '../../src/enforce/memory-sink.js';
 import { PolicyStore } from '../../src/enforce/policy-store.js';
 import { PolicyLoadError } from '../../src/policy/issues.js';
 import type { PolicySet } from '../../src/policy/policy-set.js';
+import { EventLog } from '../helpers/events.js';
 
 function policyText(name: string, effect: 'allow' | 'deny', tool = 'read_file'): string {
   return `apiVersion: warden/v1\nkind: Policy\nname: ${name}\nrules:\n  - name: r-${name}\n    tools: [${tool}]\n    effect: ${effect}\n`;
@@ -23,15 +24,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(pred: () => boolean, timeoutMs = 4000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (pred()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return pred();
-}
 
 describe('PolicyStore', () => {
   it('open() loads the files and current() decides with them', async () => {
@@ -128,14 +120,12 @@ describe('PolicyStore', () => {
   it('watch: true picks up a file change', async () => {
     const file = join(dir, 'p.yaml');
     writeFileSync(file, policyText('one', 'deny'));
-    const store = await PolicyStore.open([file], { watch: true, debounceMs: 20 });
+    const reloads = new EventLog<PolicySet>();
+    const store = await PolicyStore.open([file], { watch: true, debounceMs: 20, settleMs: 10, onReload: reloads.push });
     try {
       expect(store.current().decide({ tool: 'read_file', args: {} }).effect).toBe('deny');
-      // Give the watcher a moment to attach before the change.
-      await new Promise((r) => setTimeout(r, 50));
       writeFileSync(file, policyText('two', 'allow'));
-      const changed = await until(() => store.current().policies[0]?.name === 'two');
-      expect(changed).toBe(true);
+      await reloads.next((s) => s.policies[0]?.name === 'two');
       expect(store.current().decide({ tool: 'read_file', args: {} }).effect).toBe('allow');
     } finally {
       store.close();
@@ -145,13 +135,12 @@ describe('PolicyStore', () => {
   it('watch: true with a broken edit keeps the last good set and reports it', async () => {
     const file = join(dir, 'p.yaml');
     writeFileSync(file, policyText('one', 'deny'));
-    const errors: unknown[] = [];
-    const store = await PolicyStore.open([file], { watch: true, debounceMs: 20, onError: (e) => errors.push(e) });
+    const errors = new EventLog<unknown>();
+    const store = await PolicyStore.open([file], { watch: true, debounceMs: 20, settleMs: 10, onError: errors.push });
     try {
       const good = store.current();
-      await new Promise((r) => setTimeout(r, 50));
       writeFileSync(file, BROKEN);
-      expect(await until(() => errors.length > 0)).toBe(true);
+      expect(await errors.next()).toBeInstanceOf(PolicyLoadError);
       expect(store.current()).toBe(good);
       expect(store.lastError).toBeInstanceOf(PolicyLoadError);
     } finally {
@@ -162,16 +151,15 @@ describe('PolicyStore', () => {
   it('watch: true keeps watching after an editor-style save (write a temp file, rename it over the policy)', async () => {
     const file = join(dir, 'p.yaml');
     writeFileSync(file, policyText('one', 'deny'));
-    const store = await PolicyStore.open([file], { watch: true, debounceMs: 20 });
+    const reloads = new EventLog<PolicySet>();
+    const store = await PolicyStore.open([file], { watch: true, debounceMs: 20, settleMs: 10, pollMs: 0, onReload: reloads.push });
     try {
-      await new Promise((r) => setTimeout(r, 50));
       writeFileSync(join(dir, '.p.yaml.tmp1'), policyText('two', 'allow'));
       renameSync(join(dir, '.p.yaml.tmp1'), file);
-      expect(await until(() => store.current().policies[0]?.name === 'two')).toBe(true);
-      await new Promise((r) => setTimeout(r, 50));
+      await reloads.next((s) => s.policies[0]?.name === 'two');
       writeFileSync(join(dir, '.p.yaml.tmp2'), policyText('three', 'deny'));
       renameSync(join(dir, '.p.yaml.tmp2'), file);
-      expect(await until(() => store.current().policies[0]?.name === 'three')).toBe(true);
+      await reloads.next((s) => s.policies[0]?.name === 'three');
       expect(store.current().decide({ tool: 'read_file', args: {} }).effect).toBe('deny');
     } finally {
       store.close();
@@ -182,11 +170,11 @@ describe('PolicyStore', () => {
     mkdirSync(join(dir, 'team'));
     const nested = join(dir, 'team', 'p.yaml');
     writeFileSync(nested, policyText('one', 'allow'));
-    const store = await PolicyStore.open([dir], { watch: true, debounceMs: 20 });
+    const reloads = new EventLog<PolicySet>();
+    const store = await PolicyStore.open([dir], { watch: true, debounceMs: 20, settleMs: 10, pollMs: 0, onReload: reloads.push });
     try {
-      await new Promise((r) => setTimeout(r, 50));
       writeFileSync(nested, policyText('tightened', 'deny'));
-      expect(await until(() => store.current().policies[0]?.name === 'tightened')).toBe(true);
+      await reloads.next((s) => s.policies[0]?.name === 'tightened');
       expect(store.current().decide({ tool: 'read_file', args: {} }).effect).toBe('deny');
     } finally {
       store.close();
@@ -196,42 +184,57 @@ describe('PolicyStore', () => {
   it('a reload() asked for after a write, while an earlier reload is still reading, reflects the write', async () => {
     const file = join(dir, 'a.yaml');
     writeFileSync(file, policyText('old', 'allow'));
-    // A FIFO holds the earlier reload mid-read, deterministically, after it has read a.yaml.
+    // A FIFO holds a reload mid-read, deterministically, after it has read a.yaml (sorted first):
+    // opening its write end without blocking succeeds only once a reader waits on it.
     const fifo = join(dir, 'z.yaml');
     execFileSync('mkfifo', [fifo]);
-    const feed = async (name: string): Promise<boolean> => {
-      const end = Date.now() + 5000;
-      while (Date.now() < end) {
-        let fd: number | undefined;
+    const openWriter = async (stop: () => boolean): Promise<number | null> => {
+      const end = Date.now() + 10_000;
+      while (Date.now() < end && !stop()) {
         try {
-          fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+          return openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw e;
-          await new Promise((r) => setTimeout(r, 10));
-          continue;
+          await new Promise((r) => setTimeout(r, 5));
         }
-        writeSync(fd, policyText(name, 'deny', 'never_called'));
-        closeSync(fd);
-        return true;
       }
-      return false;
+      return null;
     };
-    const opening = PolicyStore.open([file, fifo]);
-    expect(await feed('z0')).toBe(true);
+    // The reader is this process: it holds a descriptor on the FIFO from its open until it is done.
+    const readerHoldsIt = (): boolean =>
+      readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === fifo;
+        } catch {
+          return false;
+        }
+      });
+    let fed = 0;
+    const feed = async (fd: number): Promise<void> => {
+      writeSync(fd, policyText(`z${fed++}`, 'deny', 'never_called'));
+      closeSync(fd);
+      // One feed per read: wait until that reader has reached the end and let go.
+      const end = Date.now() + 10_000;
+      while (readerHoldsIt() && Date.now() < end) await new Promise((r) => setTimeout(r, 2));
+    };
+    const opening = PolicyStore.open([file, fifo], { settleMs: 0 });
+    await feed((await openWriter(() => false)) as number);
     const store = await opening;
     const earlier = store.reload();
-    // Let the earlier reload read a.yaml and block on the FIFO.
-    await new Promise((r) => setTimeout(r, 300));
+    const held = await openWriter(() => false);
+    expect(held).not.toBeNull();
+    // The earlier reload has read a.yaml and waits on the FIFO; now the file changes.
     writeFileSync(file, policyText('new', 'deny'));
     const later = store.reload();
-    expect(await feed('z1')).toBe(true);
+    let done = false;
+    void later.finally(() => (done = true));
+    await feed(held as number);
+    // Feed every further read of the FIFO until the later reload is done.
+    for (let fd = await openWriter(() => done); fd !== null; fd = await openWriter(() => done)) await feed(fd);
     await earlier;
-    // A correct store reloads again for the later request; feed it if it asks.
-    const feeding = feed('z2');
-    const r = await Promise.race([later, new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), 5000))]);
-    await feeding;
-    expect(r).not.toBe('timeout');
-    expect(store.current().policies.map((p) => p.name)).toEqual(['new', 'z2']);
+    const r = await later;
+    expect(r.ok).toBe(true);
+    expect(store.current().policies.map((p) => p.name)[0]).toBe('new');
     expect(store.current().decide({ tool: 'read_file', args: {} }).effect).toBe('deny');
     store.close();
   });

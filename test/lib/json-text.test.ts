@@ -11,6 +11,9 @@ describe('parseJsonText', () => {
     ['a repeat inside an array element', '[{"a":1},{"b":1,"b":2}]'],
     ['a repeat of __proto__', '{"__proto__":{},"__proto__":{"x":1}}'],
     ['a repeat after whitespace and newlines', '{ "a" : 1 ,\n "a" : 2 }'],
+    ['a repeat in an object with many keys (past the short-list size)', `{${Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(',')},"k3":0}`],
+    ['a repeat of the last of many keys', `{${Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(',')},"k39":0}`],
+    ['a repeat whose key ends in an escaped backslash and an escaped quote', '{"a\\\\\\"":1,"a\\\\\\"":2}'],
     ['invalid JSON', '{"a":1,}'],
     ['a lone value that is not JSON', "{'a':1}"],
   ];
@@ -26,6 +29,8 @@ describe('parseJsonText', () => {
     ['an escaped backslash before the closing quote', '{"a\\\\":1,"a":2}', { 'a\\': 1, a: 2 }],
     ['arrays of strings with commas', '{"a":["x","y"],"b":["x"]}', { a: ['x', 'y'], b: ['x'] }],
     ['a scalar document', '"just a string"', 'just a string'],
+    ['many distinct keys', `{${Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(',')}}`, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]))],
+    ['strings that end in runs of backslashes', '{"a":"\\\\","b":"x\\\\\\\\","c":"\\""}', { a: '\\', b: 'x\\\\', c: '"' }],
   ];
   it.each(ACCEPTED)('accepts %s', (_name, text, value) => {
     expect(parseJsonText(text)).toEqual({ ok: true, value });

@@ -1,18 +1,15 @@
 /**
  * The hook's audit log: one hash-chained stream shared by every hook process of a project.
  */
-import { mkdir } from 'node:fs/promises';
-import { openFileAuditSink } from '../../audit/file-sink.js';
-import { WardenError } from '../../errors.js';
-import { resolveLogLocation } from '../../audit/files.js';
-import type { FileAuditSink } from '../../audit/file-sink.js';
+import type { FileLockOptions } from '../../audit/file-lock.js';
+import { openFileAuditSink, type FileAuditSink } from '../../audit/file-sink.js';
 import type { DecisionEvent, DecisionSink, OutcomeEvent, WardenWarning } from '../../decision.js';
-import { withFileLock, type FileLockOptions } from './file-lock.js';
 
 /**
- * Appends decision events to a file audit log, holding a lock file across open, append and close
- * so concurrent hook processes (and the hook server) extend one gapless chain. Appends from this
- * object are also queued in order, so one process never waits on its own lock.
+ * Appends decision events to a file audit log, one open-append-close per event. The file sink holds
+ * the log's cross-process lock from open to close, so concurrent hook processes (and the hook
+ * server) extend one gapless chain. Appends from this object are also queued in order, so one
+ * process never waits on its own lock.
  *
  * @example
  * ```ts
@@ -74,25 +71,13 @@ export class LockedAuditLog {
   }
 
   async #appendLocked(write: (sink: FileAuditSink) => Promise<void>): Promise<string[]> {
-    const loc = resolveLogLocation(this.path);
-    try {
-      await mkdir(loc.dir, { recursive: true, mode: 0o700 });
-    } catch (e) {
-      throw new WardenError('ERR_AUDIT_OPEN', `Cannot create the audit directory ${loc.dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}. Choose a writable location (--audit).`, { cause: e });
-    }
     const warnings: string[] = [];
-    await withFileLock(
-      `${loc.activePath}.lock`,
-      async () => {
-        const sink = await openFileAuditSink({ path: this.path, onWarning: (w) => warnings.push(`${w.code}: ${w.message}`) });
-        try {
-          await write(sink);
-        } finally {
-          await sink.close();
-        }
-      },
-      this.#lock,
-    );
+    const sink = await openFileAuditSink({ path: this.path, lock: this.#lock, onWarning: (w) => warnings.push(`${w.code}: ${w.message}`) });
+    try {
+      await write(sink);
+    } finally {
+      await sink.close();
+    }
     return warnings;
   }
 }

@@ -41,7 +41,7 @@ export {
 export { permissionDecisionOf, preToolUseOutput, promptOutput, reasonText, type PreToolUseOutput, type PromptBlockOutput } from './output.js';
 export { PolicyCache } from './policy-cache.js';
 export { LockedAuditLog } from './audit-log.js';
-export { withFileLock, type FileLockOptions } from './file-lock.js';
+export { withFileLock, type FileLockOptions } from '../../audit/file-lock.js';
 export { resolveHookConfig, DEFAULT_AUDIT_PATH, DEFAULT_POLICY_PATH, type HookCommandOptions } from './options.js';
 export { runClaudeCodeHook, DEFAULT_SERVER_IDLE_MS, type HookIo, type HookRunOptions } from './client.js';
 export { mergeClaudeSettings, HOOK_COMMAND, INSTALLED_EVENTS, type SettingsMerge } from './settings.js';

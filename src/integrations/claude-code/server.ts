@@ -14,7 +14,7 @@ import { chmod, unlink } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { WardenError } from '../../errors.js';
-import { withFileLock } from './file-lock.js';
+import { withFileLock } from '../../audit/file-lock.js';
 import { HookRuntime, type HookConfig, type HookResult } from './handle.js';
 import { MAX_HOOK_INPUT_BYTES } from './hook-input.js';
 

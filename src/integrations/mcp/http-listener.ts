@@ -10,6 +10,7 @@ import ipaddr from 'ipaddr.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { WardenError } from '../../errors.js';
 import type { McpGateway } from './gateway.js';
+import { duplicateKeyRefusal } from './strict-json.js';
 
 /**
  * A parsed `--listen` address.
@@ -134,6 +135,7 @@ export async function listenStreamableHttp(gateway: McpGateway, options: HttpLis
     );
   }
   const maxSessions = options.maxSessions ?? 64;
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   let port = options.port;
 
@@ -153,11 +155,21 @@ export async function listenStreamableHttp(gateway: McpGateway, options: HttpLis
     if (path !== PATH) return jsonError(res, 404, `Not found; the MCP endpoint is ${PATH}.`);
     if (!allowedHost(req.headers.host)) return jsonError(res, 403, `Host header ${JSON.stringify(req.headers.host ?? '')} is not allowed.`);
     if (!allowedOrigin(req.headers.origin)) return jsonError(res, 403, `Origin ${JSON.stringify(req.headers.origin ?? '')} is not allowed.`);
+    // The body is read here, not by the SDK, so a message whose JSON repeats a key is refused
+    // before anything parses it the lenient way (strict-json.ts); the SDK gets the parsed value.
+    let body: unknown;
+    if (req.method === 'POST') {
+      const read = await readJsonBody(req, maxBodyBytes);
+      if (read.kind === 'too_large') return jsonError(res, 413, `Request body is over ${maxBodyBytes} bytes.`);
+      if (read.kind === 'not_json') return jsonError(res, 400, 'Parse error: Invalid JSON', -32700);
+      if (read.kind === 'refused') return jsonRpcError(res, 400, read.refusal);
+      body = read.value;
+    }
     const id = req.headers['mcp-session-id'];
     if (typeof id === 'string') {
       const transport = sessions.get(id);
       if (!transport) return jsonError(res, 404, 'Session not found.');
-      return transport.handleRequest(req, res);
+      return transport.handleRequest(req, res, body);
     }
     if (id !== undefined) return jsonError(res, 400, 'One Mcp-Session-Id header, please.');
     if (req.method !== 'POST') return jsonError(res, 400, 'No session: start one with a POST of initialize.');
@@ -167,13 +179,13 @@ export async function listenStreamableHttp(gateway: McpGateway, options: HttpLis
       onsessioninitialized: (sid) => {
         sessions.set(sid, transport);
       },
-      maxRequestBodySize: options.maxBodyBytes ?? 4 * 1024 * 1024,
+      maxRequestBodySize: maxBodyBytes,
     });
     transport.onclose = () => {
       if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
     };
     const server = await gateway.connect(transport, 'streamable-http');
-    await transport.handleRequest(req, res);
+    await transport.handleRequest(req, res, body);
     // A first request that did not initialize a session leaves nothing behind.
     if (transport.sessionId === undefined || !sessions.has(transport.sessionId)) await server.close();
   };
@@ -205,7 +217,40 @@ export async function listenStreamableHttp(gateway: McpGateway, options: HttpLis
   };
 }
 
-function jsonError(res: ServerResponse, status: number, message: string): void {
+function jsonError(res: ServerResponse, status: number, message: string, code = -32000): void {
+  jsonRpcError(res, status, { id: null, error: { code, message } });
+}
+
+function jsonRpcError(res: ServerResponse, status: number, answer: { id: string | number | null; error: { code: number; message: string } }): void {
   res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: answer.error, id: answer.id }));
+}
+
+type BodyRead =
+  | { kind: 'json'; value: unknown }
+  | { kind: 'too_large' }
+  | { kind: 'not_json' }
+  | { kind: 'refused'; refusal: NonNullable<ReturnType<typeof duplicateKeyRefusal>> };
+
+/** Reads a request body (at most `max` bytes) and parses it strictly. */
+async function readJsonBody(req: IncomingMessage, max: number): Promise<BodyRead> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      req.resume();
+      return { kind: 'too_large' };
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks, size).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'not_json' };
+  }
+  const refusal = duplicateKeyRefusal(text, value);
+  return refusal === null ? { kind: 'json', value } : { kind: 'refused', refusal };
 }

@@ -4,10 +4,9 @@
  *
  * @example
  * ```ts
- * import { McpGateway } from 'agent-warden/mcp';
- * import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+ * import { McpGateway, StrictStdioServerTransport } from 'agent-warden/mcp';
  * const gateway = await McpGateway.start({ upstream: { transport: 'stdio', command: 'node', args: ['server.js'] }, policy });
- * await gateway.connect(new StdioServerTransport(), 'stdio');
+ * await gateway.connect(new StrictStdioServerTransport(), 'stdio'); // refuses messages whose JSON repeats a key
  * ```
  */
 export { McpGateway, GATEWAY_POLICY, PIN_RULE, type McpGatewayOptions, type DownstreamTransport } from './gateway.js';
@@ -17,3 +16,4 @@ export { lockPathFor, parseLock, readLockFile, writeServerPins, LOCK_FILE_NAME, 
 export { alwaysDenied } from './hide.js';
 export { approvalAnswer, approvalForm, APPROVE_FIELD } from './approval.js';
 export { listenStreamableHttp, parseListenAddress, isLoopbackHost, type HttpListenOptions, type HttpListener, type ListenAddress } from './http-listener.js';
+export { StrictStdioServerTransport, duplicateKeyRefusal, INVALID_REQUEST } from './strict-json.js';

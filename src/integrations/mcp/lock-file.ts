@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { WardenError } from '../../errors.js';
+import { parseJsonText } from '../../lib/json-text.js';
 import { PINNED_FIELDS, type ServerPins, type ToolPin } from './pin.js';
 
 /** The lock file's name. */
@@ -98,12 +99,10 @@ export async function readLockFile(path: string): Promise<McpLock> {
  */
 export function parseLock(text: string): McpLock | string {
   if (text.length > MAX_LOCK_BYTES) return `over the ${MAX_LOCK_BYTES}-character limit`;
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    return `not JSON (${e instanceof Error ? e.message : String(e)})`;
-  }
+  // A repeated key (two pins for one tool) would pin whichever value this reader keeps.
+  const json = parseJsonText(text);
+  if (!json.ok) return `not JSON with unique keys (${json.error})`;
+  const data = json.value;
   if (!isPlainObject(data)) return 'the top level must be an object';
   if (data.version !== 1) return 'version must be 1';
   if (!isPlainObject(data.servers)) return 'servers must be an object';

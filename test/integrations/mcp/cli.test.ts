@@ -158,6 +158,36 @@ describe('warden mcp-proxy over stdio', () => {
   }, 60_000);
 });
 
+describe('warden mcp-proxy refuses JSON that repeats a key', () => {
+  it('answers a tools/call whose arguments name the path twice with -32600; the file is not written', async () => {
+    const child = spawn(process.execPath, [main, 'mcp-proxy', '--policy', policy, '--', ...serverCommand()], { cwd: root });
+    children.push(child);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.resume();
+    const waitFor = (id: number): Promise<Record<string, unknown>> =>
+      new Promise((resolve, reject) => {
+        const deadline = Date.now() + 30_000;
+        const look = (): void => {
+          const line = out.split('\n').find((l) => l.includes(`"id":${id}`));
+          if (line !== undefined) resolve(JSON.parse(line) as Record<string, unknown>);
+          else if (Date.now() > deadline) reject(new Error(`no answer to ${id}: ${out}`));
+          else setTimeout(look, 10);
+        };
+        look();
+      });
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+    child.stdin.write(`${JSON.stringify(init)}\n${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+    await waitFor(1);
+    const target = join(ws, 'dup.txt');
+    child.stdin.write(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"write_file","arguments":{"path":${JSON.stringify(target)},"content":"x","path":${JSON.stringify(join(root, 'outside', 'dup.txt'))}}}}\n`);
+    expect(await waitFor(2)).toMatchObject({ id: 2, error: { code: -32600, message: expect.stringContaining('the key "path" appears twice') } });
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(join(root, 'outside', 'dup.txt'))).toBe(false);
+    child.stdin.end();
+  }, 60_000);
+});
+
 describe('a changed tool definition, caught and re-approved with warden mcp-pin', () => {
   it('blocks the changed tool until mcp-pin records the current definitions', async () => {
     // Pin (first run), then tamper with the recorded digest of read_text_file, as a changed server would look.

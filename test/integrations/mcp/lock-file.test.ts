@@ -50,6 +50,16 @@ describe('parseLock', () => {
     [`{"version":1,"servers":{"s":{"pinnedAt":"t","tools":{"x":{"digest":"${D('a')}","parts":{"colour":"${D('a')}"}}}}}}`, 'servers["s"].tools["x"].parts has an unknown field "colour"'],
     [`{"version":1,"servers":{"s":{"pinnedAt":"t","tools":{"x":{"digest":"${D('a').toUpperCase()}","parts":{}}}}}}`, 'servers["s"].tools["x"].digest must be a sha256:<64 hex> string'],
   ];
+  const twice: Array<[string, string]> = [
+    ['a tool pinned twice (a reader keeping the first would pin the other definition)', `{"version":1,"servers":{"s":{"pinnedAt":"t","tools":{"x":{"digest":"${D('a')}","parts":{}},"x":{"digest":"${D('b')}","parts":{}}}}}}`],
+    ['a digest given twice', `{"version":1,"servers":{"s":{"pinnedAt":"t","tools":{"x":{"digest":"${D('a')}","digest":"${D('b')}","parts":{}}}}}}`],
+    ['a server given twice', `{"version":1,"servers":{"s":{"pinnedAt":"t","tools":{}},"s":{"pinnedAt":"u","tools":{}}}}`],
+    ['version twice', '{"version":1,"version":1,"servers":{}}'],
+  ];
+  it.each(twice)('rejects a lock with %s', (_name, text) => {
+    expect(parseLock(text)).toEqual(expect.stringContaining('not JSON with unique keys (the key'));
+  });
+
   it.each(bad)('rejects %s', (text, why) => {
     const r = parseLock(text);
     expect(typeof r).toBe('string');
