@@ -18,8 +18,6 @@ import type { PolicySet } from './policy-set.js';
 
 export { analyzePolicySet } from './lint-analyze.js';
 export { formatFinding, LINT_CHECKS, type LintCheck, type LintFinding, type LintOptions, type LintReport, type LintSeverity } from './lint-findings.js';
-export { nestedQuantifierAt } from './lint-regex.js';
-export { globCovers } from './lint-scope.js';
 export { toSarif, type SarifLevel, type SarifLog, type SarifOptions, type SarifResult, type SarifRule, type SarifRun } from './sarif.js';
 export {
   diffDecisions,

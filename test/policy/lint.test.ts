@@ -14,14 +14,14 @@ import {
   diffDecisions,
   diffPolicySets,
   formatFinding,
-  globCovers,
   lintPolicy,
-  nestedQuantifierAt,
   toSarif,
   type LintFinding,
   type LintReport,
 } from '../../src/policy/lint.js';
 import { compileGlob } from '../../src/lib/glob.js';
+import { nestedQuantifierAt } from '../../src/policy/lint-regex.js';
+import { globCovers } from '../../src/policy/lint-scope.js';
 
 const HEAD = 'apiVersion: warden/v1\nkind: Policy\n';
 
