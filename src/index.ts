@@ -11,7 +11,7 @@
 export * from './policy/index.js';
 export { WardenError } from './errors.js';
 export { canonicalJson } from './lib/canonical-json.js';
-export { digestOf, sha256Hex } from './lib/hash.js';
+export { digestOf } from './lib/hash.js';
 export { Governor, type GovernorOptions, type GovernorRequest, type ApprovalHandler, type ApprovalRequest, type PolicyProvider, type GovernedTools } from './enforce/governor.js';
 export { govern, type GovernOptions } from './enforce/govern.js';
 export { Pipeline, STAGES, type PipelineOptions, type CallInput, type DecidedCall, type Gate, type GateRefusal } from './enforce/pipeline.js';
@@ -25,27 +25,20 @@ export { wardenCacheDir } from './enforce/cache-dir.js';
 export { PolicyStore, type PolicyStoreOptions, type PolicyStoreWarning, type ReloadResult } from './enforce/policy-store.js';
 export { readPolicyManifest, writePolicyManifest, type PolicyManifest } from './enforce/policy-manifest.js';
 export { VERSION } from './version.js';
+// The audit log's everyday entry points; queries, tailing, checkpoints and the redactor's finer
+// tools are in `agent-warden/audit`.
 export {
   openFileAuditSink,
   FileAuditSink,
   verifyAuditLog,
   listAuditFiles,
-  queryAuditLog,
-  tailAuditLog,
-  readHead,
   generateKeyPair,
-  writeKeyPair,
   loadPrivateKey,
   loadPublicKey,
   redact,
-  redactDetailed,
-  redactString,
-  findSecrets,
-  isSecretKey,
   type FileAuditSinkOptions,
   type FsyncPolicy,
   type VerifyResult,
   type RedactOptions,
-  type RedactionFinding,
 } from './audit/index.js';
 export { loadSqlParsers, type SqlParsers } from './facets/sql.js';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { compileGlob } from '../../src/policy/index.js';
+import { compileGlob } from '../../src/lib/glob.js';
 import { WardenError } from '../../src/errors.js';
 
 describe('compileGlob', () => {
