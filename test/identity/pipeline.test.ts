@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MemorySink } from '../../src/enforce/memory-sink.js';
 import { Pipeline } from '../../src/enforce/pipeline.js';
 import { WardenError } from '../../src/errors.js';
+import { compilePolicy } from '../../src/policy/compile.js';
 import { createIdentity, createIdentityVerifier, delegateUcan, invokeUcan, issueUcan, MemoryReplayStore, signAgentMessage, type IdentityVerifierOptions } from '../../src/identity/index.js';
 import { AUDIENCE, identityPolicy, ISSUER, makeDpopKey, makeIssuer, NOW, NOW_S } from './helpers.js';
 
@@ -146,6 +147,47 @@ describe('identify: nothing asserted passes for verified', () => {
     const pipeline = new Pipeline({ policy: identityPolicy() });
     const { verdict } = await pipeline.decide({ request: { tool: 'refund', args: { agent_id: 'admin', verified: { method: 'dpop' } }, context: { agent: { verified: { method: 'dpop' } } } } });
     expect(verdict.effect).toBe('deny');
+  });
+});
+
+describe('identify: the verified fields in CEL', () => {
+  const policy = compilePolicy([{ name: 'p.yaml', text: `apiVersion: warden/v1
+kind: Policy
+name: p
+default: deny
+rules:
+  - name: dpop-without-has
+    tools: [a]
+    when: "agent.verified.method == 'dpop'"
+    effect: allow
+  - name: no-delegation-or-shallow
+    tools: [b]
+    when: "!has(agent.delegation) || agent.delegation.depth <= 2"
+    effect: allow
+` }]);
+
+  it('an unverified agent reading agent.verified.method is a condition error, never an allow', async () => {
+    for (const agent of [undefined, { id: 'host' }]) {
+      const pipeline = new Pipeline({ policy, ...(agent === undefined ? {} : { agent }) });
+      const { verdict } = await pipeline.decide({ request: { tool: 'a', args: {} } });
+      expect(verdict.effect).toBe('deny');
+      expect(verdict.errors.map((e) => e.code)).toEqual(['condition_error']);
+    }
+  });
+
+  it('has() on an absent delegation is false, for the anonymous agent and an asserted one', async () => {
+    for (const agent of [undefined, { id: 'host' }]) {
+      const pipeline = new Pipeline({ policy, ...(agent === undefined ? {} : { agent }) });
+      expect((await pipeline.decide({ request: { tool: 'b', args: {} } })).verdict.effect).toBe('allow');
+    }
+  });
+
+  it('a verified local agent reaches the rule through agent.verified', async () => {
+    const me = createIdentity();
+    const pipeline = new Pipeline({ policy, identity: createIdentityVerifier({ local: {} }) });
+    const { verdict } = await pipeline.decide({ request: { tool: 'a', args: {} }, credential: { type: 'local', key: me } });
+    expect(verdict.effect).toBe('deny');
+    expect(verdict.errors).toEqual([]);
   });
 });
 
