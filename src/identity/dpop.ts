@@ -3,13 +3,15 @@
  * store that fails closed when full. The replay check runs last, so only proofs that verified can
  * take a place in the store.
  */
-import { decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWTPayload } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import type { JWTPayload } from 'jose';
 import { WardenError } from '../errors.js';
 import { sha256, toBase64url } from './bytes.js';
 import { IdentityError } from './errors.js';
-import { assertPublicJwk, jwkThumbprint, type PublicJwk } from './jwk.js';
+import { assertPublicJwk, jwkThumbprint, publicKeyFromJwk, type PublicJwk } from './jwk.js';
+import { readJwsHeader, verifyCompactJws } from './jws.js';
 import { defaultReplayStore, replayKey, type ReplayStore } from './replay-store.js';
-import { checkAlgorithms, fromJose } from './token.js';
+import { checkAlgorithms } from './token.js';
 
 /** Longest proof read. */
 export const MAX_PROOF_LENGTH = 8 * 1024;
@@ -94,24 +96,25 @@ export async function verifyDpopProof(proof: string, options: DpopOptions): Prom
   if (typeof proof !== 'string' || proof.length === 0 || proof.length > MAX_PROOF_LENGTH || proof.split('.').length !== 3) {
     throw new IdentityError('malformed', `The DPoP proof is not one compact JWT of at most ${MAX_PROOF_LENGTH} characters.`);
   }
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(proof);
-  } catch (e) {
-    throw new IdentityError('malformed', `The DPoP proof's header is not readable: ${e instanceof Error ? e.message : String(e)}.`);
-  }
+  const header = readJwsHeader(proof);
   // (4) typ, (5) an allowed asymmetric alg, never none, (7) a public jwk.
   if (header.typ !== 'dpop+jwt') throw new IdentityError('type', `The DPoP proof's typ is ${JSON.stringify(header.typ)}; it must be "dpop+jwt".`);
   if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) throw new IdentityError('algorithm', `The DPoP proof's algorithm ${JSON.stringify(header.alg)} is not allowed (allowed: ${algorithms.join(', ')}).`);
   assertPublicJwk(header.jwk, 'The DPoP proof\'s jwk header');
-  if (header.crit !== undefined) throw new IdentityError('malformed', 'The DPoP proof marks header parameters critical that this verifier does not understand.');
-  // (6) the signature, with the embedded key.
+  const jwk = header.jwk as PublicJwk;
+  const jkt = jwkThumbprint(jwk);
+  // (6) the signature, with the embedded key (synchronously, through node:crypto).
+  const { payload } = verifyCompactJws(proof, embeddedKey(jkt, jwk), algorithms);
   let claims: JWTPayload;
   try {
-    claims = (await jwtVerify(proof, EmbeddedJWK, { algorithms, currentDate: now })).payload;
-  } catch (e) {
-    throw fromJose(e);
+    claims = JSON.parse(payload.toString('utf8')) as JWTPayload;
+  } catch {
+    throw new IdentityError('malformed', 'The DPoP proof\'s payload is not JSON.');
   }
+  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) throw new IdentityError('malformed', 'The DPoP proof\'s payload is not a JSON object.');
+  const nowSeconds = now.getTime() / 1000;
+  if (typeof claims.exp === 'number' && claims.exp < nowSeconds) throw new IdentityError('expired', 'The DPoP proof has expired (exp).');
+  if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds + skew) throw new IdentityError('not_yet_valid', 'The DPoP proof is not valid yet (nbf).');
   // (3) the required claims.
   const { jti, htm, htu, iat } = claims as { jti?: unknown; htm?: unknown; htu?: unknown; iat?: unknown };
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 512) throw new IdentityError('claim', 'The DPoP proof lacks a jti (or it is over 512 characters).');
@@ -135,14 +138,25 @@ export async function verifyDpopProof(proof: string, options: DpopOptions): Prom
     const ath = (claims as { ath?: unknown }).ath;
     if (typeof ath !== 'string' || ath !== toBase64url(sha256(options.accessToken))) throw new IdentityError('binding', 'The DPoP proof\'s ath is not the hash of the access token presented with it.');
   }
-  const jwk = header.jwk as PublicJwk;
-  const jkt = jwkThumbprint(jwk);
   if (options.jkt !== undefined && options.jkt !== jkt) throw new IdentityError('binding', 'The access token is bound to another key than the one that signed the DPoP proof (cnf.jkt).');
   // jti unique within the window: last, so a proof that failed any check never takes a place.
   const verdict = await (options.replay ?? defaultReplayStore()).remember(replayKey('dpop', jkt, jti), Math.ceil((iat + maxAge) * 1000) + 1, now.getTime());
   if (verdict === 'replayed') throw new IdentityError('replayed', `The DPoP proof ${JSON.stringify(jti)} was already used.`);
   if (verdict !== 'fresh') throw new IdentityError('replay_store_full', 'The DPoP replay store is full of live entries; denying rather than forgetting one.');
   return { jkt, jwk, jti, htm, htu, iat, alg: header.alg, claims };
+}
+
+/** Imported proof keys by thumbprint: a client signs many proofs with one key. Bounded; cleared when full. */
+const keyCache = new Map<string, KeyObject>();
+
+function embeddedKey(jkt: string, jwk: PublicJwk): KeyObject {
+  let key = keyCache.get(jkt);
+  if (key === undefined) {
+    key = publicKeyFromJwk(jwk, 'The DPoP proof\'s jwk header');
+    if (keyCache.size >= 1024) keyCache.clear();
+    keyCache.set(jkt, key);
+  }
+  return key;
 }
 
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;

@@ -32,6 +32,8 @@ export { MemoryReplayStore, defaultReplayStore, replayKey } from './replay-store
 export type { ReplayStore, ReplayVerdict, MemoryReplayStoreOptions } from './replay-store.js';
 export { jwkThumbprint, assertPublicJwk, publicKeyFromJwk } from './jwk.js';
 export type { PublicJwk } from './jwk.js';
+export { verifyCompactJws, readJwsHeader } from './jws.js';
+export type { VerifiedJws } from './jws.js';
 export { RemoteJwks } from './jwks.js';
 export type { RemoteJwksOptions, JwksFetch } from './jwks.js';
 export { verifyAgentToken, createTokenVerifier, ASYMMETRIC_ALGORITHMS } from './token.js';

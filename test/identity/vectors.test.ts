@@ -21,6 +21,7 @@ import {
   verifyAgentToken,
   verifyDpopProof,
   verifyUcanInvocation,
+  verifyCompactJws,
   IdentityError,
 } from '../../src/identity/index.js';
 import { encodeEnvelope } from '../../src/identity/ucan/envelope.js';
@@ -58,6 +59,13 @@ describe('RFC 8037 Appendix A (Ed25519 in JOSE)', () => {
     }
   });
 
+  it('A.5: the synchronous node:crypto verifier accepts the JWS, and refuses it for the wrong key type', () => {
+    const pub = createPublicKey({ key: a2 as never, format: 'jwk' });
+    expect(verifyCompactJws(a4.jws, pub, ['EdDSA']).payload.toString()).toBe('Example of Ed25519 signing');
+    const ec = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' } as never, format: 'jwk' });
+    expect(() => verifyCompactJws(a4.jws, ec, ['EdDSA'])).toThrow(/needs a public ed25519 key/);
+  });
+
   it('A.1 seed gives the did:key of the A.2 public key', () => {
     const seed = Buffer.from(a1.d as string, 'base64url');
     expect(didKeyFromSeed(seed)).toBe(didKeyFromPublicKey(Buffer.from(a2.x as string, 'base64url')));
@@ -92,6 +100,14 @@ describe('RFC 7515 Appendix A (JWS)', () => {
     const { x, y } = a3.jwk;
     const err = await verifyAgentToken(a3.jws, { algorithms: ['ES256'], key: { kty: 'EC', crv: 'P-256', x: x as string, y: y as string }, issuer: 'joe', now }).catch((e: unknown) => e);
     expect((err as IdentityError).reason).toBe('claim');
+  });
+
+  it('A.3 verifies with the synchronous verifier; A.1 (HS256) and A.5 (none) are refused by it whatever the key', () => {
+    const { x, y } = a3.jwk;
+    const pub = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y } as never, format: 'jwk' });
+    expect(JSON.parse(verifyCompactJws(a3.jws, pub, ['ES256']).payload.toString()).iss).toBe('joe');
+    expect(() => verifyCompactJws(a1.jws, pub, ['ES256', 'EdDSA'])).toThrow(/not allowed/);
+    expect(() => verifyCompactJws((v['A.5'] as { jws: string }).jws, pub, ['ES256'])).toThrow(/Not a compact JWS|not allowed/);
   });
 
   it('A.5: the unsecured (alg none) JWS is refused', async () => {
