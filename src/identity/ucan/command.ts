@@ -15,7 +15,12 @@ export function isCommand(command: unknown): command is string {
   if (typeof command !== 'string' || command.length === 0 || command.length > 1024 || command[0] !== '/') return false;
   if (command === '/') return true;
   if (command.endsWith('/') || command.includes('//')) return false;
-  return command === command.toLowerCase() && !/[\s\u0000-\u001f]/.test(command);
+  if (command !== command.toLowerCase()) return false;
+  for (let i = 0; i < command.length; i++) {
+    const c = command.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return false;
+  }
+  return true;
 }
 
 /**
