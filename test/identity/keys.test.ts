@@ -63,6 +63,12 @@ describe('FileKeyStore', () => {
 });
 
 describe('did:key', () => {
+  const accepted = ['did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp', 'did:key:z6MkjchhfUsD6mmvni8mCdXHw216Xrm9bQe2mBH1P5RDjVJG', 'did:key:z6MknGc3ocHs3zdPiJbnaaqDi58NGb4pk1Sp9WxWufuXSdxf', 'did:key:z6MkvqoYXQfDDJRv8L4wKzxYeuKyVZBfi9Qo6Ro8MiLH3kDQ'];
+  for (const did of accepted) {
+    it(`accepts ${did.slice(0, 24)}...`, () => {
+      expect(publicKeyFromDidKey(did)).toHaveLength(32);
+    });
+  }
   const table: Array<[string, string]> = [
     ['a P-256 did:key', 'did:key:zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169'],
     ['a secp256k1 did:key', 'did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme'],
