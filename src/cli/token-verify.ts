@@ -1,9 +1,8 @@
 /** `warden token verify <token>`: verifies an agent token (and its DPoP proof) offline, against a key or key set file. */
 import type { Command } from 'commander';
-import type { JSONWebKeySet } from 'jose';
 import { verifyDpopProof } from '../identity/dpop.js';
 import { createEntraVerifier } from '../identity/entra.js';
-import type { PublicJwk } from '../identity/jwk.js';
+import type { JsonWebKeySet, PublicJwk } from '../identity/jwk.js';
 import { MemoryReplayStore } from '../identity/replay-store.js';
 import { createTokenVerifier, type VerifiedToken } from '../identity/token.js';
 import { ioOf, nowFlag, readBytes, readJsonFile, runCommand, usage } from './identity-io.js';
@@ -54,12 +53,12 @@ export function registerTokenVerify(token: Command): void {
         const text = (input === '-' ? Buffer.from(await readBytes('-')).toString('utf8') : input).trim();
         const now = nowFlag(opts.now);
         if ((opts.jwks === undefined) === (opts.key === undefined)) throw usage('Give the issuer\'s keys with exactly one of --jwks <file> and --key <file>.');
-        const keys = opts.jwks !== undefined ? { jwks: (await readJsonFile(opts.jwks)) as JSONWebKeySet } : { key: (await readJsonFile(opts.key as string)) as PublicJwk };
+        const keys = opts.jwks !== undefined ? { jwks: (await readJsonFile(opts.jwks)) as JsonWebKeySet } : { key: (await readJsonFile(opts.key as string)) as PublicJwk };
         const tolerance = opts.clockTolerance === undefined ? {} : { clockTolerance: Number(opts.clockTolerance) };
         let verified: VerifiedToken;
         if (opts.entraTenant !== undefined) {
           if (opts.jwks === undefined || opts.audience === undefined) throw usage('--entra-tenant needs --audience and --jwks (the tenant\'s keys, saved from its discovery/v2.0/keys).');
-          verified = await createEntraVerifier({ tenantId: opts.entraTenant, audience: opts.audience, jwks: keys.jwks as JSONWebKeySet, ...tolerance })(text, now);
+          verified = await createEntraVerifier({ tenantId: opts.entraTenant, audience: opts.audience, jwks: keys.jwks as JsonWebKeySet, ...tolerance })(text, now);
         } else {
           verified = await createTokenVerifier({ algorithms: opts.alg ?? ['EdDSA'], ...keys, ...(opts.issuer === undefined ? {} : { issuer: opts.issuer }), ...(opts.audience === undefined ? {} : { audience: opts.audience }), ...tolerance })(text, now);
         }

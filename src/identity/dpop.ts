@@ -4,11 +4,10 @@
  * take a place in the store.
  */
 import type { KeyObject } from 'node:crypto';
-import type { JWTPayload } from 'jose';
 import { WardenError } from '../errors.js';
 import { sha256, toBase64url } from './bytes.js';
 import { IdentityError } from './errors.js';
-import { assertPublicJwk, jwkThumbprint, publicKeyFromJwk, type PublicJwk } from './jwk.js';
+import { assertPublicJwk, jwkThumbprint, publicKeyFromJwk, type JwtClaims, type PublicJwk } from './jwk.js';
 import { readJwsHeader, verifyCompactJws } from './jws.js';
 import { defaultReplayStore, replayKey, type ReplayStore } from './replay-store.js';
 import { checkAlgorithms } from './token.js';
@@ -64,7 +63,7 @@ export interface VerifiedDpopProof {
   htu: string;
   iat: number;
   alg: string;
-  claims: JWTPayload;
+  claims: JwtClaims;
 }
 
 const OPTION_KEYS = ['method', 'url', 'accessToken', 'jkt', 'nonce', 'replay', 'now', 'maxAgeSeconds', 'clockSkewSeconds', 'algorithms'];
@@ -105,9 +104,9 @@ export async function verifyDpopProof(proof: string, options: DpopOptions): Prom
   const jkt = jwkThumbprint(jwk);
   // (6) the signature, with the embedded key (synchronously, through node:crypto).
   const { payload } = verifyCompactJws(proof, embeddedKey(jkt, jwk), algorithms);
-  let claims: JWTPayload;
+  let claims: JwtClaims;
   try {
-    claims = JSON.parse(payload.toString('utf8')) as JWTPayload;
+    claims = JSON.parse(payload.toString('utf8')) as JwtClaims;
   } catch {
     throw new IdentityError('malformed', 'The DPoP proof\'s payload is not JSON.');
   }

@@ -4,9 +4,9 @@
  * `tid` equal to the pinned tenant, the audience pinned. The agent is the actor of a
  * user-delegated token (`act.sub`) or the token's subject.
  */
-import type { JSONWebKeySet } from 'jose';
 import { WardenError } from '../errors.js';
 import { IdentityError } from './errors.js';
+import type { JsonWebKeySet } from './jwk.js';
 import { RemoteJwks, type JwksFetch } from './jwks.js';
 import { createTokenVerifier, type VerifiedToken } from './token.js';
 
@@ -26,7 +26,7 @@ export interface EntraTokenOptions {
   /** The audience (`aud`): your API's application id URI or client id. */
   audience: string | string[];
   /** The tenant's keys: a key set or a RemoteJwks; default {@link entraJwks} for the tenant. */
-  jwks?: JSONWebKeySet | RemoteJwks;
+  jwks?: JsonWebKeySet | RemoteJwks;
   /** The fetch the default key set uses. */
   fetch?: JwksFetch;
   /** The login authority; default `https://login.microsoftonline.com` (sovereign clouds differ). */

@@ -31,7 +31,7 @@ export type { RotationStatement, RevocationEntry, RevocationList } from './rotat
 export { MemoryReplayStore, defaultReplayStore, replayKey } from './replay-store.js';
 export type { ReplayStore, ReplayVerdict, MemoryReplayStoreOptions } from './replay-store.js';
 export { jwkThumbprint, assertPublicJwk, publicKeyFromJwk } from './jwk.js';
-export type { PublicJwk } from './jwk.js';
+export type { PublicJwk, JsonWebKeySet, JwtClaims, JwsHeader } from './jwk.js';
 export { verifyCompactJws, readJwsHeader } from './jws.js';
 export type { VerifiedJws } from './jws.js';
 export { RemoteJwks } from './jwks.js';

@@ -38,6 +38,52 @@ export interface PublicJwk {
 }
 
 /**
+ * A JSON Web Key Set.
+ *
+ * @example
+ * ```ts
+ * const jwks: JsonWebKeySet = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] };
+ * ```
+ */
+export interface JsonWebKeySet {
+  keys: PublicJwk[];
+}
+
+/**
+ * The claims of a JWT.
+ *
+ * @example
+ * ```ts
+ * const claims: JwtClaims = { iss: 'https://idp.example', sub: 'agent-7', exp: 1767225600 };
+ * ```
+ */
+export interface JwtClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  [claim: string]: unknown;
+}
+
+/**
+ * The protected header of a JWS.
+ *
+ * @example
+ * ```ts
+ * const header: JwsHeader = { alg: 'EdDSA', kid: 'k1' };
+ * ```
+ */
+export interface JwsHeader {
+  alg?: string;
+  kid?: string;
+  typ?: string;
+  [parameter: string]: unknown;
+}
+
+/**
  * The RFC 7638 SHA-256 thumbprint of a public JWK, base64url.
  *
  * @example

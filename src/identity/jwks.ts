@@ -4,13 +4,13 @@
  * while a refetch fails, and refused once older than a hard maximum staleness: verification then
  * fails closed instead of trusting keys that may have been revoked long ago.
  */
+import type { KeyObject, webcrypto } from 'node:crypto';
 import { createLocalJWKSet, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
 import { WardenError } from '../errors.js';
-import { assertPublicJwk } from './jwk.js';
+import { assertPublicJwk, type JsonWebKeySet, type JwsHeader } from './jwk.js';
 import { IdentityError, messageOf } from './errors.js';
 
 type KeyGetter = ReturnType<typeof createLocalJWKSet>;
-type JwksKey = Awaited<ReturnType<KeyGetter>>;
 
 /** The fetch a key set calls (WHATWG fetch's shape). */
 export type JwksFetch = (url: string, init: { redirect: 'error'; signal: AbortSignal; headers: Record<string, string> }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
@@ -98,13 +98,15 @@ export class RemoteJwks {
    * await jwtVerify(token, (header, jws) => jwks.getKey(header, jws), { algorithms: ['RS256'] });
    * ```
    */
-  async getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<JwksKey> {
+  async getKey(header: JwsHeader, token: unknown): Promise<webcrypto.CryptoKey | KeyObject> {
     const getter = await this.#current(false);
+    const h = header as JWSHeaderParameters;
+    const t = token as FlattenedJWSInput;
     try {
-      return await getter(header, token);
+      return await getter(h, t);
     } catch (e) {
       if ((e as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY' || this.#clock().getTime() - this.#lastAttempt < this.#cooldown) throw e;
-      return (await this.#current(true))(header, token);
+      return (await this.#current(true))(h, t);
     }
   }
 
@@ -144,7 +146,7 @@ export class RemoteJwks {
     }
     if (Buffer.byteLength(text) > this.#maxBytes) throw new Error(`the key set is over ${this.#maxBytes} bytes`);
     const jwks = checkJwks(JSON.parse(text) as unknown, this.#maxKeys, this.url);
-    this.#cache = { getter: createLocalJWKSet(jwks), fetchedAt: this.#clock().getTime() };
+    this.#cache = { getter: createLocalJWKSet(jwks as unknown as JSONWebKeySet), fetchedAt: this.#clock().getTime() };
   }
 }
 
@@ -157,12 +159,12 @@ export class RemoteJwks {
  * const jwks = checkJwks(JSON.parse(text), 100, 'jwks.json');
  * ```
  */
-export function checkJwks(value: unknown, maxKeys: number, where: string): JSONWebKeySet {
+export function checkJwks(value: unknown, maxKeys: number, where: string): JsonWebKeySet {
   const keys = (value as { keys?: unknown } | null)?.keys;
   if (value === null || typeof value !== 'object' || !Array.isArray(keys)) throw new IdentityError('key', `${where} is not a JSON Web Key Set ({ "keys": [...] }).`);
   if (keys.length > maxKeys) throw new IdentityError('key', `${where} has ${keys.length} keys; the limit is ${maxKeys}.`);
   keys.forEach((k, i) => assertPublicJwk(k, `key ${i} of ${where}`));
-  return value as JSONWebKeySet;
+  return value as JsonWebKeySet;
 }
 
 function positive(n: number, name: string): number {

@@ -5,10 +5,10 @@
  * on a user-delegated token) or else its subject.
  */
 import type { KeyObject } from 'node:crypto';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { WardenError } from '../errors.js';
 import { IdentityError, messageOf, type IdentityFailure } from './errors.js';
-import { publicKeyFromJwk, type PublicJwk } from './jwk.js';
+import { publicKeyFromJwk, type JsonWebKeySet, type JwsHeader, type JwtClaims, type PublicJwk } from './jwk.js';
 import { checkJwks, RemoteJwks } from './jwks.js';
 
 /** The asymmetric JWS algorithms an allowlist may name. */
@@ -33,7 +33,7 @@ export interface AgentTokenOptions {
   /** The algorithms accepted: asymmetric only. `EdDSA` and `Ed25519` both name Ed25519 and each admits the other. */
   algorithms: string[];
   /** The issuer's key set: `{ keys: [...] }` or a {@link RemoteJwks}. Give this or `key`. */
-  jwks?: JSONWebKeySet | RemoteJwks;
+  jwks?: JsonWebKeySet | RemoteJwks;
   /** The issuer's one public key, as a JWK. Give this or `jwks`. */
   key?: PublicJwk;
   /** Refuse tokens whose `iat` is older than this (seconds, or a jose duration such as `'10m'`). */
@@ -66,8 +66,8 @@ export interface VerifiedToken {
   keyId: string | null;
   /** The DPoP key thumbprint the token is bound to (`cnf.jkt`), when it is. */
   boundJkt: string | null;
-  claims: JWTPayload;
-  header: ProtectedHeaderParameters;
+  claims: JwtClaims;
+  header: JwsHeader;
 }
 
 const OPTION_KEYS = ['issuer', 'audience', 'algorithms', 'jwks', 'key', 'maxTokenAge', 'clockTolerance', 'typ', 'requiredClaims', 'now'];
@@ -115,7 +115,7 @@ export function createTokenVerifier(options: AgentTokenOptions): (token: string,
     } catch (e) {
       throw fromJose(e);
     }
-    return describe(result.payload, result.protectedHeader);
+    return describe(result.payload as JwtClaims, result.protectedHeader as JwsHeader);
   };
 }
 
@@ -144,9 +144,9 @@ function keyResolver(options: AgentTokenOptions): KeyObject | JWTVerifyGetKey {
       throw new WardenError('ERR_OPTIONS', messageOf(e));
     }
   }
-  if (jwks instanceof RemoteJwks) return (header, token) => jwks.getKey(header, token);
+  if (jwks instanceof RemoteJwks) return ((header: JwsHeader, token: unknown) => jwks.getKey(header, token)) as JWTVerifyGetKey;
   try {
-    return createLocalJWKSet(checkJwks(jwks, 1000, 'options.jwks'));
+    return createLocalJWKSet(checkJwks(jwks, 1000, 'options.jwks') as unknown as JSONWebKeySet);
   } catch (e) {
     throw new WardenError('ERR_OPTIONS', messageOf(e));
   }
@@ -156,7 +156,7 @@ function keyResolver(options: AgentTokenOptions): KeyObject | JWTVerifyGetKey {
 function preflight(token: string, algorithms: readonly string[]): void {
   if (typeof token !== 'string' || token.length === 0) throw new IdentityError('malformed', 'The token is empty or not a string.');
   if (token.length > MAX_TOKEN_LENGTH) throw new IdentityError('malformed', `The token is ${token.length} characters; the limit is ${MAX_TOKEN_LENGTH}.`);
-  let header: ProtectedHeaderParameters;
+  let header: JwsHeader;
   try {
     header = decodeProtectedHeader(token);
   } catch (e) {
@@ -169,7 +169,7 @@ function preflight(token: string, algorithms: readonly string[]): void {
   if (header.crit !== undefined) throw new IdentityError('malformed', `The token marks header parameters critical (${JSON.stringify(header.crit)}) that this verifier does not understand.`);
 }
 
-function describe(claims: JWTPayload, header: ProtectedHeaderParameters): VerifiedToken {
+function describe(claims: JwtClaims, header: JwsHeader): VerifiedToken {
   const act = claims.act as { sub?: unknown } | undefined;
   const actor = act !== null && typeof act === 'object' && typeof act.sub === 'string' && act.sub !== '' ? act.sub : null;
   const sub = typeof claims.sub === 'string' && claims.sub !== '' ? claims.sub : null;

@@ -7,7 +7,7 @@ import { randomNonce } from '../bytes.js';
 import { publicKeyFromDidKey } from '../did-key.js';
 import { publicKeyFromRaw } from '../ed25519.js';
 import { checkCommand, commandCovers } from './command.js';
-import { cidOf, decodeEnvelope, DELEGATION_TAGS, encodeEnvelope, envelopeSignatureValid } from './envelope.js';
+import { cidLink, cidOf, decodeEnvelope, DELEGATION_TAGS, encodeEnvelope, envelopeSignatureValid } from './envelope.js';
 import { UcanError } from './errors.js';
 import { baseDid, readDelegation } from './fields.js';
 import { checkPolicy, type UcanPolicy } from './policy.js';
@@ -96,7 +96,7 @@ export function delegateUcan(issuer: AgentKey, spec: DelegationSpec): UcanToken 
   if (nbf !== null) payload.nbf = nbf;
   if (spec.meta !== undefined) payload.meta = spec.meta;
   const bytes = encodeEnvelope(issuer.privateKey, 'ucan/dlg@1.0.0', payload);
-  return { bytes, cid: cidOf(bytes).toString() };
+  return { bytes, cid: cidOf(bytes) };
 }
 
 /**
@@ -136,7 +136,7 @@ export function invokeUcan(issuer: AgentKey, spec: InvocationSpec): UcanToken {
     sub: did(spec.subject, 'subject'),
     cmd: checkCommand(spec.command, 'command'),
     args: spec.args,
-    prf: spec.proofs.map((p) => cidOf(p)),
+    prf: spec.proofs.map((p) => cidLink(p)),
     nonce: spec.nonce ?? randomNonce(12),
     exp: seconds(spec.expiration, 'expiration'),
   };
@@ -144,7 +144,7 @@ export function invokeUcan(issuer: AgentKey, spec: InvocationSpec): UcanToken {
   if (spec.issuedAt !== undefined && spec.issuedAt !== null) payload.iat = seconds(spec.issuedAt, 'issuedAt');
   if (spec.meta !== undefined) payload.meta = spec.meta;
   const bytes = encodeEnvelope(issuer.privateKey, 'ucan/inv@1.0.0', payload);
-  return { bytes, cid: cidOf(bytes).toString() };
+  return { bytes, cid: cidOf(bytes) };
 }
 
 function seconds(t: Time | undefined, what: string): number | null {

@@ -36,8 +36,8 @@ export interface Envelope {
   payload: Record<string, unknown>;
   /** The DAG-CBOR bytes the signature covers. */
   signed: Uint8Array;
-  /** The envelope's CID (CIDv1, DAG-CBOR, SHA-256). */
-  cid: CID;
+  /** The envelope's CID (CIDv1, DAG-CBOR, SHA-256), as text. */
+  cid: string;
 }
 
 /**
@@ -45,10 +45,15 @@ export interface Envelope {
  *
  * @example
  * ```ts
- * cidOf(bytes).toString(); // 'bafyrei...'
+ * cidOf(bytes); // 'bafyrei...'
  * ```
  */
-export function cidOf(bytes: Uint8Array): CID {
+export function cidOf(bytes: Uint8Array): string {
+  return cidLink(bytes).toString();
+}
+
+/** The CID of envelope bytes as a link (what a `prf` list holds). Typed loosely: CID is not a public type. */
+export function cidLink(bytes: Uint8Array): object {
   return CID.createV1(0x71, createDigest(0x12, new Uint8Array(createHash('sha256').update(bytes).digest())));
 }
 

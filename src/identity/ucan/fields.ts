@@ -37,7 +37,8 @@ export interface InvocationFields {
   aud: string | null;
   cmd: string;
   args: Record<string, unknown>;
-  prf: CID[];
+  /** The proofs' CIDs, as text. */
+  prf: string[];
   nonce: Uint8Array;
   exp: number | null;
   iat: number | null;
@@ -70,7 +71,7 @@ export function readInvocation(p: Record<string, unknown>, where: string): Invoc
     aud: p.aud === undefined ? null : did(p.aud, `${where}.aud`),
     cmd: checkCommand(p.cmd, `${where}.cmd`),
     args: args as Record<string, unknown>,
-    prf: prf.map((c) => CID.asCID(c) as CID),
+    prf: prf.map((c) => (CID.asCID(c) as CID).toString()),
     nonce: bytes(p.nonce, `${where}.nonce`),
     exp: expiry(p, where),
     iat: optionalTime(p.iat, `${where}.iat`),

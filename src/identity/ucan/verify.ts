@@ -105,7 +105,7 @@ function validate(invocationBytes: Uint8Array, proofBytes: readonly Uint8Array[]
   const invEnvelope = decodeEnvelope(invocationBytes, INVOCATION_TAGS);
   const inv = readInvocation(invEnvelope.payload, 'invocation');
   checkSignature(invEnvelope, inv.iss, 'the invocation', options);
-  checkRevoked(options, invEnvelope.cid.toString(), inv.iss, 'the invocation');
+  checkRevoked(options, invEnvelope.cid, inv.iss, 'the invocation');
   checkTime(inv, now, 'The invocation');
 
   if (inv.prf.length === 0 && baseDid(inv.iss) !== baseDid(inv.sub)) {
@@ -116,15 +116,15 @@ function validate(invocationBytes: Uint8Array, proofBytes: readonly Uint8Array[]
   const byCid = new Map<string, Uint8Array>();
   for (const b of proofBytes.slice(0, 64)) {
     // The CID is of the bytes as given; they are decoded (and refused if malformed) only when named.
-    if (b instanceof Uint8Array) byCid.set(cidOf(b).toString(), b);
+    if (b instanceof Uint8Array) byCid.set(cidOf(b), b);
   }
   const chain: Array<{ env: Envelope; d: DelegationFields }> = inv.prf.map((cid, i) => {
-    const bytes = byCid.get(cid.toString());
-    if (bytes === undefined) throw new UcanError('UnavailableProof', `The proof ${cid.toString()} (link ${i}) was not provided.`);
+    const bytes = byCid.get(cid);
+    if (bytes === undefined) throw new UcanError('UnavailableProof', `The proof ${cid} (link ${i}) was not provided.`);
     const env = decodeEnvelope(bytes, DELEGATION_TAGS);
     const d = readDelegation(env.payload, `proof ${i}`);
-    checkSignature(env, d.iss, `proof ${i} (${env.cid.toString()})`, options);
-    checkRevoked(options, env.cid.toString(), d.iss, `proof ${i}`);
+    checkSignature(env, d.iss, `proof ${i} (${env.cid})`, options);
+    checkRevoked(options, env.cid, d.iss, `proof ${i}`);
     return { env, d };
   });
   chain.forEach(({ d }, i) => checkTime(d, now, `Proof ${i}`));
@@ -171,8 +171,8 @@ function validate(invocationBytes: Uint8Array, proofBytes: readonly Uint8Array[]
   });
 
   return {
-    invocation: { cid: invEnvelope.cid.toString(), issuer: inv.iss, subject: inv.sub, audience: inv.aud, command: inv.cmd, args: inv.args, expiration: inv.exp, issuedAt: inv.iat, nonce: inv.nonce },
-    chain: chain.map(({ env, d }) => ({ cid: env.cid.toString(), issuer: d.iss, audience: d.aud, subject: d.sub, command: d.cmd, policy: d.pol, expiration: d.exp, notBefore: d.nbf })),
+    invocation: { cid: invEnvelope.cid, issuer: inv.iss, subject: inv.sub, audience: inv.aud, command: inv.cmd, args: inv.args, expiration: inv.exp, issuedAt: inv.iat, nonce: inv.nonce },
+    chain: chain.map(({ env, d }) => ({ cid: env.cid, issuer: d.iss, audience: d.aud, subject: d.sub, command: d.cmd, policy: d.pol, expiration: d.exp, notBefore: d.nbf })),
     depth: chain.length,
     capabilities: { subject, command: inv.cmd, policy },
   };
