@@ -89,6 +89,7 @@ export function verifyCompactJws(jws: string, key: KeyObject, algorithms: readon
   if (key.type !== 'public' || key.asymmetricKeyType !== spec.keyType || (spec.curve !== undefined && key.asymmetricKeyDetails?.namedCurve !== spec.curve)) {
     throw new IdentityError('key', `A ${String(alg)} signature needs a public ${spec.curve ?? spec.keyType} key; got a ${key.type} ${key.asymmetricKeyType ?? 'secret'} key.`);
   }
+  if (spec.keyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new IdentityError('key', `An RSA key of ${key.asymmetricKeyDetails?.modulusLength ?? 0} bits is too weak; at least 2048 bits are required.`);
   const signature = Buffer.from(fromBase64url(parts[2] as string, 'the JWS signature'));
   const input = Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii');
   let ok: boolean;
