@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   hook: () => import('./hook.js'),
   startup: () => import('./startup.js'),
   'policy-load': () => import('./policy-load.js'),
+  identity: () => import('./identity.js'),
 };
 
 const wanted = process.argv.slice(2);

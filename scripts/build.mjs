@@ -31,7 +31,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 /** Bundled into dist (pure JavaScript, loaded on the decision path). Their own dependencies come along. */
-export const BUNDLED = ['@marcbachmann/cel-js', 'commander', 'ipaddr.js', 're2js', 'tldts', 'tldts-core', 'unbash', 'yaml'];
+export const BUNDLED = ['@marcbachmann/cel-js', 'commander', 'ipaddr.js', 're2js', 'tldts', 'tldts-core', 'unbash', 'yaml', 'jose', '@ipld/dag-cbor', 'cborg', 'multiformats'];
 
 /** Resolved from node_modules at run time: runtime dependencies that are not bundled, and peers. */
 export const EXTERNAL = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];

@@ -11,19 +11,93 @@ export type Effect = 'allow' | 'deny' | 'require_approval' | 'warn';
 export const EFFECTS: readonly Effect[] = ['deny', 'require_approval', 'warn', 'allow'];
 
 /**
- * The identity of the acting agent, as the enforcement point authenticated it.
- * Never taken from tool arguments.
+ * The identity of the acting agent, as the enforcement point authenticated it or as the pipeline's
+ * `identify` stage verified it from a credential. Never taken from tool arguments.
+ *
+ * @example
+ * ```ts
+ * const agent: AgentIdentity = { id: 'did:key:z6Mk...', did: 'did:key:z6Mk...', verified: { method: 'dpop', issuer: 'https://idp.example', keyId: 'kPrK_qmx...' } };
+ * ```
  */
 export interface AgentIdentity {
+  /** The agent's id: its DID, or the subject (or actor) of its token. */
   id: string;
   roles?: string[];
   labels?: Record<string, string>;
-  /** Decentralized identifier, when identity is verified (later work). */
+  /** Decentralized identifier (`did:key:...`, `did:web:...`), when the agent has one. */
   did?: string;
   /** Execution ring, when rings are in use (later work). */
   ring?: number;
   /** Trust score 0-1000, when trust scoring is in use (later work). */
   trust?: number;
+  /**
+   * How the identity was verified. Present only when the `identify` stage verified a credential;
+   * an identity the enforcement point asserted (or none) never carries it, so a rule can require
+   * `has(agent.verified)`.
+   */
+  verified?: AgentVerification;
+  /** The UCAN delegation the agent acts under, when its credential was a UCAN invocation. */
+  delegation?: AgentDelegation;
+}
+
+/**
+ * How an agent's identity was verified (see {@link AgentIdentity.verified}).
+ *
+ * @example
+ * ```ts
+ * const v: AgentVerification = { method: 'bearer', issuer: 'https://login.example', keyId: 'key-2026-01' };
+ * ```
+ */
+export interface AgentVerification {
+  /**
+   * The credential that proved it: `bearer` (a signed JWT), `entra` (an Entra ID token, tenant
+   * pinned), `dpop` (a JWT bound to a key the caller proved it holds, RFC 9449), `message` (a
+   * signed agent-to-agent message), `ucan` (a UCAN invocation and its delegation chain), `local`
+   * (an in-process agent's own key).
+   */
+  method: 'bearer' | 'entra' | 'dpop' | 'message' | 'ucan' | 'local';
+  /** Who vouches for the identity: the token's `iss`, the root of a UCAN chain; null when the agent's key speaks for itself. */
+  issuer: string | null;
+  /** The key that signed: the token's `kid`, the DPoP key's RFC 7638 thumbprint, or the DID key that signed. */
+  keyId: string | null;
+}
+
+/**
+ * The delegation an agent acts under (see {@link AgentIdentity.delegation}).
+ *
+ * @example
+ * ```ts
+ * const d: AgentDelegation = { depth: 1, chain: [{ cid: 'bafy...', issuer: 'did:key:z6MkA', audience: 'did:key:z6MkB', subject: 'did:key:z6MkA', command: '/crm' }], capabilities: { subject: 'did:key:z6MkA', command: '/crm/read', policy: [] } };
+ * ```
+ */
+export interface AgentDelegation {
+  /** How many delegations separate the agent from the subject (0 when it acts on its own authority). */
+  depth: number;
+  /** The delegations, root first. */
+  chain: AgentDelegationLink[];
+  /**
+   * What the chain grants, narrowed by every link: the subject, the command invoked, and every
+   * link's policy statements (all of which the invocation's arguments satisfied).
+   */
+  capabilities: { subject: string; command: string; policy: unknown[] };
+}
+
+/**
+ * One delegation of an {@link AgentDelegation} chain.
+ *
+ * @example
+ * ```ts
+ * const link: AgentDelegationLink = { cid: 'bafy...', issuer: 'did:key:z6MkA', audience: 'did:key:z6MkB', subject: 'did:key:z6MkA', command: '/crm' };
+ * ```
+ */
+export interface AgentDelegationLink {
+  /** The delegation's content id (CIDv1, DAG-CBOR, SHA-256). */
+  cid: string;
+  issuer: string;
+  audience: string;
+  /** The subject the link is about; null for a powerline delegation (any subject of the issuer). */
+  subject: string | null;
+  command: string;
 }
 
 /**
@@ -55,6 +129,7 @@ export const DECISION_ERROR_CODES = Object.freeze({
   policy_error: 'The policy could not be evaluated at all (the policy provider failed); denied.',
   audit_failure: 'The decision could not be recorded; denied unless the enforcement point is configured to allow and warn.',
   pipeline_error: 'A stage of the enforcement pipeline failed unexpectedly (a bug, or a gate or sink that threw); denied.',
+  identity_error: 'The credential the call carried could not be verified, or the pipeline requires a verified identity and the call carried none; denied without evaluating rules.',
 } as const);
 
 /**

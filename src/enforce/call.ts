@@ -4,6 +4,7 @@
  * Internal to src/enforce.
  */
 import type { AgentIdentity, Decision, DecisionSink, Request, WardenWarning } from '../decision.js';
+import type { CredentialVerifier } from '../identity/credential.js';
 import { WardenError } from '../errors.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/hash.js';
@@ -63,6 +64,8 @@ export interface Core {
   sink: DecisionSink;
   policy: PolicyProvider;
   agent: Readonly<AgentIdentity> | null;
+  /** Verifies call credentials in the identify stage; null when the pipeline has none. */
+  identity: CredentialVerifier | null;
   context: Readonly<Record<string, unknown>> | null;
   approve: ApprovalHandler | undefined;
   defer: boolean;
@@ -133,6 +136,11 @@ export function gateDecision(call: CallState, core: Core, refusal: GateRefusal):
   const digest = currentDigest(core.policy);
   call.gated = true;
   call.decision = freezeDecision({ effect: 'deny', allowed: false, rule: String(refusal.rule), policy: String(refusal.policy), reason: String(refusal.reason), approvers: [], errors: [], policyDigest: digest });
+}
+
+/** A denial by the identify stage: the credential did not verify (or none was given where one is required). */
+export function identityDecision(message: string, digest: string): Decision {
+  return freezeDecision({ effect: 'deny', allowed: false, rule: null, policy: null, reason: `The caller's identity could not be verified: ${message}; denied.`, approvers: [], errors: [{ code: 'identity_error', rule: null, policy: null, message }], policyDigest: digest });
 }
 
 export function policyFailure(message: string, digest: string): Decision {

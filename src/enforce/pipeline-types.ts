@@ -2,6 +2,7 @@
  * The pipeline's public types: what an enforcement point hands in, configures and gets back.
  */
 import type { AgentIdentity, DecisionSink, Request, WardenWarning } from '../decision.js';
+import type { Credential, CredentialVerifier } from '../identity/credential.js';
 import type { Snapshot } from '../lib/snapshot.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import type { ApprovalHandler } from './approval.js';
@@ -58,6 +59,13 @@ export interface CallInput {
   request: unknown;
   /** The identity the enforcement point authenticated; the pipeline's `agent` when absent. Never read from `request`. */
   agent?: AgentIdentity;
+  /**
+   * What the caller presented to prove who it is (a bearer token, a DPoP proof with its token, a
+   * signed message, a UCAN invocation, an in-process key). The `identify` stage verifies it with
+   * the pipeline's `identity` verifier and the verified agent replaces `agent`; a credential that
+   * does not verify denies the call. Never read from `request`.
+   */
+  credential?: Credential;
   /** An approval handler for this call only (the MCP gateway asks through the calling session). */
   approvalHandler?: ApprovalHandler;
   /** The enforcement point's own check (see {@link Gate}). */
@@ -89,6 +97,11 @@ export interface PipelineOptions {
   policy: PolicySet | PolicyProvider;
   /** The identity this enforcement point authenticated; used when a call carries none. */
   agent?: AgentIdentity;
+  /**
+   * Verifies the credentials calls carry (`createIdentityVerifier()` from `agent-warden/identity`).
+   * With `required: true`, a call without a credential is denied.
+   */
+  identity?: CredentialVerifier;
   /** Context merged under each request's own context (the request's keys win). */
   context?: Record<string, unknown>;
   approvalHandler?: ApprovalHandler;

@@ -27,6 +27,7 @@ export type { CallInput, DecidedCall, Gate, GateRefusal, PipelineOptions, Policy
 const OPTION_KEYS: readonly (keyof PipelineOptions)[] = [
   'policy',
   'agent',
+  'identity',
   'context',
   'approvalHandler',
   'approval',
@@ -81,6 +82,10 @@ export class Pipeline {
     if (!policy || typeof policy !== 'object') throw new WardenError('ERR_OPTIONS', 'A policy is required: pass a PolicySet from loadPolicyFiles() or compilePolicy(), or a PolicyStore.');
     this.#policy = typeof (policy as Partial<PolicyProvider>).current === 'function' ? (policy as PolicyProvider) : { current: () => policy as PolicySet };
     this.#agent = options.agent === undefined ? null : frozenCopy(options.agent, 'agent');
+    // invariant: `verified` and `delegation` come only from the identify stage, never from configuration.
+    if (this.#agent !== null && ('verified' in this.#agent || 'delegation' in this.#agent)) throw new WardenError('ERR_OPTIONS', 'The agent option cannot carry verified or delegation: those are set by the identify stage from a verified credential (pass identity and a per-call credential).');
+    const identity = options.identity ?? null;
+    if (identity !== null && (typeof identity !== 'object' || typeof identity.verifyCredential !== 'function')) throw new WardenError('ERR_OPTIONS', 'identity must be a credential verifier: createIdentityVerifier({...}) from agent-warden/identity.');
     const context = options.context === undefined ? null : frozenCopy(options.context, 'context');
     if (options.approvalHandler !== undefined && typeof options.approvalHandler !== 'function') throw new WardenError('ERR_OPTIONS', 'approvalHandler must be a function that answers true to approve.');
     if (options.approval !== undefined && options.approval !== 'handler' && options.approval !== 'defer') {
@@ -97,6 +102,7 @@ export class Pipeline {
       sink: this.sink,
       policy: this.#policy,
       agent: this.#agent,
+      identity,
       context,
       approve: options.approvalHandler,
       defer: options.approval === 'defer',

@@ -10,9 +10,11 @@ import { approvalQuestion, askHandler, askHandlerSync, type ApprovalHandler } fr
 import {
   CALL_ID,
   changedSinceSnapshot,
+  currentDigest,
   freezeDecision,
   frozenCopy,
   gateDecision,
+  identityDecision,
   invalidDecision,
   isoTime,
   isPlainJsonObject,
@@ -59,13 +61,70 @@ export function snapshotStage(call: CallState, core: Core): void {
   call.request = v as unknown as Request;
 }
 
-/** identify: who is acting. The enforcement point's authenticated identity, never the arguments. */
-export function identifyStage(call: CallState, core: Core): void {
-  const given = call.input.agent;
-  // An agent inside a handed-over parse (CallInput.parsedJson) is frozen in place, like the request.
-  call.agent = given === undefined ? core.agent : call.input.parsedJson === true && isPlainJsonObject(given) ? deepFreeze(given) : frozenCopy(given, 'agent');
+/**
+ * identify: who is acting. A credential the call carries is verified by the pipeline's identity
+ * verifier and the verified agent is the caller; without one, the enforcement point's
+ * authenticated identity (unverified). Never anything from the arguments.
+ */
+export function identifyStage(call: CallState, core: Core): void | Promise<void> {
   const hostId = (call.request.context as Record<string, unknown> | undefined)?.callId;
   call.id = isUsableCallId(hostId) ? hostId : core.callIds();
+  call.agent = assertedAgent(call, core);
+  const credential = call.input.credential;
+  const verifier = core.identity;
+  if (credential === undefined) {
+    if (verifier?.required === true) identityDenied(call, core, 'this enforcement point requires a verified identity and the call carried no credential');
+    return;
+  }
+  if (verifier === null) {
+    identityDenied(call, core, 'the call carried a credential, but the pipeline has no identity verifier (PipelineOptions.identity) to check it');
+    return;
+  }
+  // An invalid request is denied as such; its credential is not spent on it.
+  if (call.invalid !== null || call.unrecordable !== null) return;
+  let pending: AgentIdentity | Promise<AgentIdentity>;
+  try {
+    pending = verifier.verifyCredential(credential, { now: call.now, sync: call.sync, request: { tool: call.request.tool, args: call.request.args } });
+  } catch (e) {
+    identityDenied(call, core, messageOf(e));
+    return;
+  }
+  if (!(pending instanceof Promise)) return acceptAgent(call, core, pending);
+  return pending.then(
+    (agent) => acceptAgent(call, core, agent),
+    (e: unknown) => identityDenied(call, core, messageOf(e)),
+  );
+}
+
+/** The enforcement point's own identity for the call, stripped of anything only verification may set. */
+function assertedAgent(call: CallState, core: Core): Readonly<AgentIdentity> | null {
+  const given = call.input.agent;
+  if (given === undefined) return core.agent;
+  // An agent inside a handed-over parse (CallInput.parsedJson) is frozen in place, like the request.
+  const agent = call.input.parsedJson === true && isPlainJsonObject(given) ? deepFreeze(given) : frozenCopy(given, 'agent');
+  // invariant: an asserted identity never carries `verified` or `delegation` a rule could mistake for a verified one.
+  if (agent !== null && typeof agent === 'object' && ('verified' in agent || 'delegation' in agent)) {
+    const { verified: _v, delegation: _d, ...rest } = agent;
+    return deepFreeze(rest as AgentIdentity);
+  }
+  return agent;
+}
+
+function acceptAgent(call: CallState, core: Core, agent: AgentIdentity): void {
+  const verified = (agent as Partial<AgentIdentity> | null)?.verified;
+  if (agent === null || typeof agent !== 'object' || typeof agent.id !== 'string' || verified === null || typeof verified !== 'object' || typeof verified.method !== 'string') {
+    identityDenied(call, core, 'the identity verifier returned no verified agent');
+    return;
+  }
+  try {
+    call.agent = frozenCopy(agent, 'verified agent');
+  } catch (e) {
+    identityDenied(call, core, messageOf(e));
+  }
+}
+
+function identityDenied(call: CallState, core: Core, message: string): void {
+  call.decision = identityDecision(message, currentDigest(core.policy));
 }
 
 /** The host's call id is recorded as is (unredacted), so it must be an identifier and hold no secret. */
