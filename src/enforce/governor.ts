@@ -4,6 +4,7 @@
  * approved, recorded and run with exactly what was decided (see govern()).
  */
 import type { AgentIdentity, DecisionSink, Outcome, Request } from '../decision.js';
+import type { Credential } from '../identity/credential.js';
 import { WardenError } from '../errors.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { governWith, kindOf, type GovernOptions } from './govern.js';
@@ -37,6 +38,8 @@ export interface GovernorRequest {
   args: Record<string, unknown>;
   context?: Record<string, unknown>;
   agent?: AgentIdentity;
+  /** A credential for the pipeline's identity verifier (a token, a DPoP proof, a UCAN invocation); see docs/identity.md. */
+  credential?: Credential;
 }
 
 /**
@@ -157,8 +160,13 @@ export type GovernedTools<T> = { [K in keyof T as T[K] extends (...args: never[]
 /** A check() request as pipeline input: the identity travels beside the request, never inside what is decided as arguments. */
 function inputOf(request: GovernorRequest | Partial<Request>): CallInput {
   if (request === null || typeof request !== 'object') return { request };
-  const agent = Object.prototype.hasOwnProperty.call(request, 'agent') ? (request as { agent?: AgentIdentity }).agent : undefined;
-  return agent === undefined ? { request } : { request, agent };
+  const own = (key: string): unknown => (Object.prototype.hasOwnProperty.call(request, key) ? (request as Record<string, unknown>)[key] : undefined);
+  const input: CallInput = { request };
+  const agent = own('agent');
+  if (agent !== undefined) input.agent = agent as AgentIdentity;
+  const credential = own('credential');
+  if (credential !== undefined) input.credential = credential as Credential;
+  return input;
 }
 
 function methodNames(obj: object): string[] {

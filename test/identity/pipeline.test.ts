@@ -261,3 +261,19 @@ describe('identify: signed agent messages', () => {
     expect(mismatch.verdict.reason).toContain('not this call');
   });
 });
+
+describe('identify through the Governor', () => {
+  it('Governor.check passes the call credential to the verifier; the request cannot carry one inside args', async () => {
+    const { Governor } = await import('../../src/enforce/governor.js');
+    const issuer = makeIssuer();
+    const dpopKey = makeDpopKey();
+    const governor = new Governor({ policy: identityPolicy(), identity: createIdentityVerifier({ replay: new MemoryReplayStore(), tokens: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'], key: issuer.jwk }, dpop: {} }), clock: () => NOW });
+    const bound = await issuer.token({ sub: 'agent-7', cnf: { jkt: dpopKey.jkt } });
+    const proof = await dpopKey.proof({ method: 'POST', url: URL_, token: bound });
+    const ok = await governor.check({ tool: 'refund', args: { amount: 50 }, credential: { type: 'dpop', token: bound, proof, method: 'POST', url: URL_ } });
+    expect([ok.effect, ok.rule]).toEqual(['allow', 'refunds-need-proof-of-possession']);
+    const proof2 = await dpopKey.proof({ method: 'POST', url: URL_, token: bound });
+    const smuggled = await governor.check({ tool: 'refund', args: { amount: 50, credential: { type: 'dpop', token: bound, proof: proof2, method: 'POST', url: URL_ } } });
+    expect(smuggled.effect).toBe('deny');
+  });
+});
