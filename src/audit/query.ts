@@ -5,6 +5,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WardenError } from '../errors.js';
+import { resolveLogLocation, rotatedFiles, type LogLocation } from './files.js';
 import { codeOf, MAX_LINE_BYTES, messageOf, readFully, readLineBatches, readLinesBackward } from './io.js';
 import type { AuditDecisionRecord, AuditRecord } from './record.js';
 
@@ -161,6 +162,7 @@ export async function* tailAuditLog(file: string, options: TailOptions = {}): As
     if (options.follow !== true) return;
 
     const pollMs = options.pollMs ?? 200;
+    const stream = streamOf(file);
     let partial: Buffer[] = [];
     let partialLen = 0;
     const signal = options.signal;
@@ -202,11 +204,35 @@ export async function* tailAuditLog(file: string, options: TailOptions = {}): As
         if (codeOf(e) !== 'ENOENT') throw notFound(file, e);
       }
       if (current !== null && current.ino !== ino) {
-        // Rotated: finish the old file, then start the new one from its beginning.
+        // Rotated: finish the old file, then every file rotated after it (a fast writer can rotate
+        // several times between two looks), then start the new active file from its beginning.
         yield* drain(handle, (await handle.stat()).size);
         await handle.close();
-        handle = await open(file, 'r');
-        ino = (await handle.stat()).ino;
+        let finished = ino;
+        for (;;) {
+          const between = await rotatedAfter(stream, finished);
+          if (between !== null) {
+            handle = await open(between, 'r');
+            finished = ino = (await handle.stat()).ino;
+            pos = 0;
+            partial = [];
+            partialLen = 0;
+            yield* drain(handle, (await handle.stat()).size);
+            await handle.close();
+            continue;
+          }
+          const next = await openIfPresent(file);
+          if (next === null) {
+            // Between the rename and the new file: look again shortly.
+            await sleep(Math.min(pollMs, 20));
+            continue;
+          }
+          handle = next;
+          ino = (await handle.stat()).ino;
+          // A rotation between the look above and this open would hide a file: look once more.
+          if ((await rotatedAfter(stream, finished)) === null) break;
+          await handle.close();
+        }
         pos = 0;
         partial = [];
         partialLen = 0;
@@ -231,6 +257,41 @@ export async function* tailAuditLog(file: string, options: TailOptions = {}): As
     }
   } finally {
     await handle.close().catch(() => undefined);
+  }
+}
+
+/** The stream a followed file belongs to, or null when its name is not an audit log's. */
+function streamOf(file: string): LogLocation | null {
+  try {
+    return resolveLogLocation(file);
+  } catch {
+    return null;
+  }
+}
+
+/** The rotated file that follows the one with inode `ino` in its stream, or null. */
+async function rotatedAfter(stream: LogLocation | null, ino: number): Promise<string | null> {
+  if (stream === null) return null;
+  const files = await rotatedFiles(stream.dir, stream.stem);
+  // The file just finished is almost always among the last: search from the end.
+  for (let i = files.length - 1; i >= 0; i--) {
+    let found: number;
+    try {
+      found = (await stat((files[i] as { path: string }).path)).ino;
+    } catch {
+      continue;
+    }
+    if (found === ino) return files[i + 1]?.path ?? null;
+  }
+  return null;
+}
+
+async function openIfPresent(file: string): Promise<FileHandle | null> {
+  try {
+    return await open(file, 'r');
+  } catch (e) {
+    if (codeOf(e) === 'ENOENT') return null;
+    throw notFound(file, e);
   }
 }
 

@@ -2,6 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openFileAuditSink } from '../../src/audit/file-sink.js';
+import { listAuditFiles } from '../../src/audit/files.js';
 import { generateKeyPair } from '../../src/audit/keys.js';
 import { queryAuditLog, tailAuditLog, type AuditQueryFilter, type MalformedLine } from '../../src/audit/query.js';
 import type { AuditDecisionRecord, AuditRecord } from '../../src/audit/record.js';
@@ -93,6 +94,25 @@ describe('tailAuditLog', () => {
     await done;
     await sink.close();
     expect(seen.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('reads every file rotated while the reader was away, in order, before the new active file', async () => {
+    const sink = await openFileAuditSink({ path: join(dir, 'burst.jsonl'), rotateBytes: 4096 });
+    await sink.write(decisionEvent(0));
+    const controller = new AbortController();
+    const tail = tailAuditLog(sink.path, { follow: true, lines: 1, signal: controller.signal, pollMs: 5 });
+    expect((await tail.next()).value?.seq).toBe(1);
+    // The reader is suspended at its yield: the writer rotates several times before it looks again.
+    for (let i = 1; i < 120; i++) await sink.write(decisionEvent(i));
+    await sink.close();
+    const rotations = (await listAuditFiles(sink.path)).length - 1;
+    expect(rotations).toBeGreaterThan(2);
+    const seen: number[] = [];
+    for await (const r of tail) {
+      seen.push(r.seq);
+      if (seen.length === 119) controller.abort();
+    }
+    expect(seen).toEqual(Array.from({ length: 119 }, (_, i) => i + 2));
   });
 
   it('rejects a missing file with ERR_AUDIT_NOT_FOUND', async () => {
