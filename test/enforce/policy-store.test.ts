@@ -201,21 +201,27 @@ describe('PolicyStore', () => {
       return null;
     };
     // The reader is this process: it holds a descriptor on the FIFO from its open until it is done.
-    const readerHoldsIt = (): boolean =>
-      readdirSync('/proc/self/fd').some((fd) => {
+    // A writer's open succeeds as soon as a reader has *entered* open(), before its descriptor
+    // exists; so a feed first waits for the reader's descriptor (beside its own), then writes,
+    // then waits until every descriptor is gone. Two feeds can then never meet in one read.
+    const holders = (): number =>
+      readdirSync('/proc/self/fd').filter((fd) => {
         try {
           return readlinkSync(`/proc/self/fd/${fd}`) === fifo;
         } catch {
           return false;
         }
-      });
+      }).length;
+    const until = async (ready: () => boolean): Promise<void> => {
+      const end = Date.now() + 10_000;
+      while (!ready() && Date.now() < end) await new Promise((r) => setTimeout(r, 2));
+    };
     let fed = 0;
     const feed = async (fd: number): Promise<void> => {
+      await until(() => holders() >= 2);
       writeSync(fd, policyText(`z${fed++}`, 'deny', 'never_called'));
       closeSync(fd);
-      // One feed per read: wait until that reader has reached the end and let go.
-      const end = Date.now() + 10_000;
-      while (readerHoldsIt() && Date.now() < end) await new Promise((r) => setTimeout(r, 2));
+      await until(() => holders() === 0);
     };
     const opening = PolicyStore.open([file, fifo], { settleMs: 0 });
     await feed((await openWriter(() => false)) as number);
@@ -233,7 +239,7 @@ describe('PolicyStore', () => {
     for (let fd = await openWriter(() => done); fd !== null; fd = await openWriter(() => done)) await feed(fd);
     await earlier;
     const r = await later;
-    expect(r.ok).toBe(true);
+    expect(r.ok ? 'ok' : String((r as { error?: unknown }).error)).toBe('ok');
     expect(store.current().policies.map((p) => p.name)[0]).toBe('new');
     expect(store.current().decide({ tool: 'read_file', args: {} }).effect).toBe('deny');
     store.close();
