@@ -29,6 +29,7 @@ import { PLAN_FORMAT, policyDigestOf, stagePlan, type PolicyPlan } from '../poli
 import type { PolicySet } from '../policy/policy-set.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import { BUILD_ID, VERSION } from '../version.js';
+import { WardenError } from '../errors.js';
 
 /** First line of an entry: what the file is. */
 const MAGIC = 'warden-compiled-policy 1';
@@ -126,6 +127,8 @@ export class CompiledPolicyCache {
     const found = this.#read(file, key, policyDigestOf(texts), options);
     if (found.staged) return { staged: found.staged, status: 'hit' };
     const { staged, plan } = (await compiler()).stagePolicyPlan(sources, bindings, options);
+    // A set with Cedar or Rego documents is compiled on every load (their engines are not data).
+    if (plan.backends !== undefined) return { staged, status: 'not-cacheable' };
     const stored = this.#write(file, key, plan);
     return { staged, status: !stored ? 'not-stored' : found.present ? 'replaced' : 'written' };
   }
@@ -189,6 +192,55 @@ export class CompiledPolicyCache {
     }
     prune(this.dir);
     return true;
+  }
+
+  /**
+   * An authenticated store of binary entries of one kind beside the plans (compiled Rego modules):
+   * an entry is used only when its MAC, under this directory's key, verifies; a damaged or foreign
+   * one reads as absent.
+   *
+   * @example
+   * ```ts
+   * const wasm = CompiledPolicyCache.open(dir)?.blobs('rego-wasm');
+   * wasm?.set('abc123', new Uint8Array([0, 97, 115, 109]));
+   * ```
+   */
+  blobs(kind: string): { get(key: string): Uint8Array | null; set(key: string, bytes: Uint8Array): void } {
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(kind)) throw new WardenError('ERR_OPTIONS', `A cache blob kind must be 1-32 lowercase letters, digits or '-', starting with a letter; got ${JSON.stringify(kind)}.`);
+    const fileOf = (key: string): string | null => (/^[a-f0-9]{16,128}$/.test(key) ? join(this.dir, `${kind}-${key}.blob`) : null);
+    const macOf = (key: string, bytes: Uint8Array): Buffer => createHmac('sha256', this.#macKey).update(`${MAGIC}\0${kind}\0${key}\0`).update(bytes).digest();
+    return {
+      get: (key) => {
+        const file = fileOf(key);
+        if (file === null) return null;
+        try {
+          const st = statSync(file);
+          if (!st.isFile() || st.size > MAX_ENTRY_BYTES || st.size < 32) return null;
+          const data = readFileSync(file);
+          const mac = data.subarray(0, 32);
+          const bytes = data.subarray(32);
+          return timingSafeEqual(mac, macOf(key, bytes)) ? new Uint8Array(bytes) : null;
+        } catch {
+          return null;
+        }
+      },
+      set: (key, bytes) => {
+        const file = fileOf(key);
+        if (file === null || bytes.length > MAX_ENTRY_BYTES) return;
+        const temp = join(this.dir, `.${kind}-${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+        try {
+          writeFileSync(temp, Buffer.concat([macOf(key, bytes), bytes]), { mode: 0o600, flag: 'wx' });
+          renameSync(temp, file);
+        } catch {
+          // A cache that cannot be written only costs a compile next time.
+          try {
+            unlinkSync(temp);
+          } catch {
+            // nothing to remove
+          }
+        }
+      },
+    };
   }
 
   #mac(body: string): Buffer {
@@ -269,7 +321,7 @@ function prune(dir: string): void {
     const names = readdirSync(dir);
     if (names.length <= MAX_ENTRIES + 1) return;
     const entries = names
-      .filter((n) => n.endsWith('.plan') || n.endsWith('.tmp'))
+      .filter((n) => n.endsWith('.plan') || n.endsWith('.blob') || n.endsWith('.tmp'))
       .map((n) => {
         try {
           return { n, t: statSync(join(dir, n)).mtimeMs };

@@ -2,7 +2,9 @@
  * Reading policy files and directories from disk (the I/O edge of the policy language).
  */
 import { open, readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
+import { API_VERSION } from '../policy/api-version.js';
+import type { PolicyBackends } from '../policy/backend.js';
 import type { CompileOptions, PolicySource } from '../policy/compile.js';
 import { COMPILE_OPTION_KEYS } from '../policy/compile-options.js';
 import { PolicyLoadError } from '../policy/issues.js';
@@ -27,8 +29,8 @@ export interface LoadOptions extends CompileOptions {
   cache?: CompiledPolicyCache | null;
 }
 
-/** File extensions read from a policy directory. */
-export const POLICY_EXTENSIONS = ['.yaml', '.yml', '.json'];
+/** File extensions read from a policy directory (.cedar and .rego files are Cedar and Rego documents). */
+export const POLICY_EXTENSIONS = ['.yaml', '.yml', '.json', '.cedar', '.rego'];
 
 /** Most files read from directories in one load. */
 const MAX_FILES = 10_000;
@@ -72,7 +74,9 @@ const LOAD_OPTION_KEYS = [...COMPILE_OPTION_KEYS, 'cache'];
  */
 export async function compileReadSources(sources: readonly PolicySource[], options: LoadOptions = {}): Promise<{ set: PolicySet; sqlParsers: SqlParsers | undefined }> {
   const { cache, ...compileOptions } = options;
-  const resolved = { resolver: fsRealpathResolver, ...compileOptions };
+  sources = sources.map(languageSource);
+  const backends = compileOptions.backends ?? (await backendsFor(sources, cache ?? null));
+  const resolved = { resolver: fsRealpathResolver, ...compileOptions, ...(backends !== undefined ? { backends } : {}) };
   // The compiler (and the YAML parser) loads on demand: a cache hit needs neither.
   const staged = cache ? (await cache.stage(sources, [], resolved)).staged : (await import('../policy/compile.js')).stagePolicy(sources, [], resolved);
   const sql = await sqlParsersFor(staged.sqlDialects, options.sqlParsers);
@@ -245,10 +249,60 @@ async function listPolicyFiles(dir: string, depth = 0): Promise<string[]> {
   return out;
 }
 
-/** Policy files: .yaml, .yml, .json, except test-case files (`*.test.yaml`). */
+/** Policy files: .yaml, .yml, .json, .cedar, .rego, except test files (`*.test.yaml`, `*_test.rego`). */
 export function isPolicyFileName(name: string): boolean {
   const lower = name.toLowerCase();
-  return POLICY_EXTENSIONS.includes(extname(lower)) && !/\.test\.(ya?ml|json)$/.test(lower);
+  return POLICY_EXTENSIONS.includes(extname(lower)) && !/\.test\.(ya?ml|json)$/.test(lower) && !lower.endsWith('_test.rego');
+}
+
+/**
+ * A .cedar or .rego file as the document it stands for (`kind: CedarPolicy` / `kind: RegoPolicy`,
+ * named after the file); any other source as it is.
+ */
+function languageSource(source: PolicySource): PolicySource {
+  if (!('text' in source)) return source;
+  const ext = extname(source.name).toLowerCase();
+  if (ext !== '.cedar' && ext !== '.rego') return source;
+  const name = basename(source.name).slice(0, -ext.length);
+  const document =
+    ext === '.cedar'
+      ? { apiVersion: API_VERSION, kind: 'CedarPolicy', name, policies: source.text }
+      : { apiVersion: API_VERSION, kind: 'RegoPolicy', name, module: source.text };
+  return { name: source.name, document };
+}
+
+/** Whether a source holds a Cedar or Rego document (a cheap look: the compile reads it properly). */
+function languagesIn(sources: readonly PolicySource[]): Set<'cedar' | 'rego'> {
+  const found = new Set<'cedar' | 'rego'>();
+  for (const s of sources) {
+    const text = 'text' in s ? s.text : JSON.stringify((s as { document: unknown }).document ?? null);
+    if (/CedarPolicy/.test(text)) found.add('cedar');
+    if (/RegoPolicy/.test(text)) found.add('rego');
+  }
+  return found;
+}
+
+/**
+ * The engines the sources need, loaded; an engine that cannot be loaded is left out, so each of its
+ * documents fails the load with a `backend_missing` issue carrying why (what to install).
+ */
+async function backendsFor(sources: readonly PolicySource[], cache: CompiledPolicyCache | null): Promise<PolicyBackends | undefined> {
+  const languages = languagesIn(sources);
+  if (languages.size === 0) return undefined;
+  const engines = await import('../backends/index.js');
+  const out: PolicyBackends = {};
+  for (const language of languages) {
+    try {
+      if (language === 'cedar') out.cedar = await engines.cedarBackend();
+      else out.rego = await engines.regoBackend({ cache: cache?.blobs('rego-wasm') ?? null });
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      out[language] = () => {
+        throw new Error(why);
+      };
+    }
+  }
+  return out;
 }
 
 function loadError(file: string, code: string, message: string): PolicyLoadError {

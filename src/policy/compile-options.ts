@@ -13,7 +13,7 @@ import type { CompileOptions } from './compile.js';
  * const compileOnly = Object.fromEntries(Object.entries(options).filter(([k]) => COMPILE_OPTION_KEYS.includes(k)));
  * ```
  */
-export const COMPILE_OPTION_KEYS: readonly string[] = Object.freeze(['limits', 'loadLimits', 'resolver', 'sqlParsers']);
+export const COMPILE_OPTION_KEYS: readonly string[] = Object.freeze(['limits', 'loadLimits', 'resolver', 'sqlParsers', 'backends']);
 
 /**
  * The {@link CompileOptions} part of a larger options object.
@@ -29,5 +29,6 @@ export function compileOptionsOf(options: CompileOptions | null | undefined): Co
   if (options?.loadLimits !== undefined) out.loadLimits = options.loadLimits;
   if (options?.resolver !== undefined) out.resolver = options.resolver;
   if (options?.sqlParsers !== undefined) out.sqlParsers = options.sqlParsers;
+  if (options?.backends !== undefined) out.backends = options.backends;
   return out;
 }

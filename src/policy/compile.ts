@@ -7,6 +7,8 @@ import { ConditionCompiler, ConditionError, type CompiledCondition, type Conditi
 import { EFFECT_RANK, type CompiledRule } from './compiled-rule.js';
 import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec } from './document.js';
 import { isAgtDocument, readAgtDocument } from './agt.js';
+import type { BackendDocument, BackendEvaluator, PolicyBackends } from './backend.js';
+import { backendLanguageOf, readBackendDocument } from './backend-document.js';
 import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
 import { PolicyLoadError, type PolicyIssue } from './issues.js';
 import { resolveRequestLimits, type RequestLimits } from './limits.js';
@@ -48,6 +50,12 @@ export interface CompileOptions {
    * loadPolicyFiles() loads the dialects the policy binds.
    */
   sqlParsers?: SqlParsers;
+  /**
+   * The engines for `kind: CedarPolicy` and `kind: RegoPolicy` documents (src/backends builds them;
+   * loadPolicyFiles() attaches the ones its sources need). Such a document without its engine is a
+   * load error.
+   */
+  backends?: PolicyBackends;
 }
 
 export { COMPILE_OPTION_KEYS, compileOptionsOf } from './compile-options.js';
@@ -180,6 +188,7 @@ function compileSources(
   }
   const issues: PolicyIssue[] = [];
   const specs: Array<{ spec: PolicySpec; reader: NodeReader; source: string }> = [];
+  const backendDocs: Array<{ doc: BackendDocument; reader: NodeReader }> = [];
   const digests: string[] = [];
   let totalChars = 0;
   for (const [n, source] of sources.entries()) {
@@ -210,6 +219,13 @@ function compileSources(
     }
     for (const doc of documents) {
       if (doc.errors.length > 0) continue;
+      // Cedar and Rego documents are read here and evaluated by their injected engine.
+      const language = backendLanguageOf(doc);
+      if (language !== null) {
+        const backend = readBackendDocument(doc, reader, language, source.name);
+        if (backend) backendDocs.push({ doc: backend, reader });
+        continue;
+      }
       // AGT (Agent Governance Toolkit) documents load as they are, with that format's semantics.
       const spec = isAgtDocument(doc) ? readAgtDocument(doc, reader) : readPolicyDocument(doc, reader);
       if (spec) specs.push({ spec, reader, source: source.name });
@@ -217,7 +233,7 @@ function compileSources(
     issues.push(...reader.issues.splice(0));
   }
   const seen = new Map<string, string>();
-  for (const { spec, reader } of specs) {
+  for (const { spec, reader } of [...specs, ...backendDocs.map((b) => ({ spec: b.doc, reader: b.reader }))]) {
     const prior = seen.get(spec.name);
     if (prior !== undefined) {
       issues.push({ severity: 'error', code: 'duplicate_policy', ...spec.pos, message: `Policy name "${spec.name}" is already used in ${prior}; give each policy document a unique name.` });
@@ -240,6 +256,7 @@ function compileSources(
     }
     issues.push(...reader.issues.splice(0));
   }
+  const backends = issues.some((i) => i.severity === 'error') ? [] : loadBackends(backendDocs, options.backends, issues);
   if (issues.some((i) => i.severity === 'error')) throw new PolicyLoadError(issues);
   const policies: PolicyInfo[] = specs.map(({ spec, source }) => ({
     name: spec.name,
@@ -249,6 +266,9 @@ function compileSources(
     ruleCount: spec.rules.length,
     inventory: spec.inventory ? [...spec.inventory.names] : null,
   }));
+  for (const { doc } of backendDocs) {
+    policies.push({ name: doc.name, default: doc.default, description: doc.description, source: doc.source, ruleCount: 0, inventory: null, language: doc.language });
+  }
   const digest = digestOfTextDigests(digests);
   const own = specs.flatMap(({ spec }) => spec.facets);
   const bindings = [...own, ...unboundBy(own, supplied)];
@@ -256,16 +276,44 @@ function compileSources(
   const resolver = options.resolver;
   return {
     sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
-    plan: { format: PLAN_FORMAT, digest, policies, warnings: issues, limits, rules: rulePlans, facets: bindings },
+    // A plan cannot carry a backend's engine: one with backends is never staged again (stagePlan refuses it).
+    plan: { format: PLAN_FORMAT, digest, policies, warnings: issues, limits, rules: rulePlans, facets: bindings, ...(backends.length > 0 ? { backends: backends.map((b) => b.policy) } : {}) },
     complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly = false): PolicySet {
       if (!analysisOnly || sqlParsers !== undefined) {
         const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
         if (missing.length > 0) throw new PolicyLoadError([...issues, ...missing]);
       }
       const facets = new FacetEngine(bindings, { ...(resolver ? { resolver } : {}), ...(sqlParsers ? { sqlParsers } : {}) });
-      return new PolicySet({ digest, policies, rules, warnings: issues, limits, facets });
+      return new PolicySet({ digest, policies, rules, warnings: issues, limits, facets, backends });
     },
   };
+}
+
+/** Each backend document's evaluator, made by its injected engine; a failure is a load issue at the document. */
+function loadBackends(
+  docs: ReadonlyArray<{ doc: BackendDocument }>,
+  engines: PolicyBackends | undefined,
+  issues: PolicyIssue[],
+): Array<{ policy: string; evaluator: BackendEvaluator }> {
+  const out: Array<{ policy: string; evaluator: BackendEvaluator }> = [];
+  for (const { doc } of docs) {
+    const engine = engines?.[doc.language];
+    const kind = doc.language === 'cedar' ? 'CedarPolicy' : 'RegoPolicy';
+    if (engine === undefined) {
+      const how =
+        doc.language === 'cedar'
+          ? 'Load it with loadPolicyFiles() or the warden command (they attach the Cedar engine when @cedar-policy/cedar-wasm is installed), or pass backends: { cedar: await cedarBackend() } from agent-warden/backends.'
+          : 'Load it with loadPolicyFiles() or the warden command (they attach the Rego engine when @open-policy-agent/opa-wasm is installed and an opa binary is found), or pass backends: { rego: await regoBackend() } from agent-warden/backends.';
+      issues.push({ severity: 'error', code: 'backend_missing', ...doc.pos, message: `${kind} "${doc.name}" needs the ${doc.language === 'cedar' ? 'Cedar' : 'Rego'} engine, which this compile was not given. ${how}` });
+      continue;
+    }
+    try {
+      out.push({ policy: doc.name, evaluator: engine(doc) });
+    } catch (e) {
+      issues.push({ severity: 'error', code: 'backend_error', ...doc.pos, message: `${kind} "${doc.name}" did not load: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+  return out;
 }
 
 /** The rule-count and condition-size issues of a load, each at the rule or condition that crosses its limit. */

@@ -84,6 +84,11 @@ export interface PolicyPlan {
   rules: RulePlan[];
   /** The facet bindings in force: the documents' own, then the supplied ones they leave. */
   facets: FacetBinding[];
+  /**
+   * The Cedar and Rego documents of the set, by name, when it has any. Their engines are not plain
+   * data, so such a plan is never staged again: {@link stagePlan} refuses it and callers recompile.
+   */
+  backends?: string[];
 }
 
 /**
@@ -102,6 +107,8 @@ export interface PolicyPlan {
  */
 export function stagePlan(plan: PolicyPlan, options: { resolver?: RealpathResolver } = {}): StagedPolicy {
   checkPlanShape(plan);
+  // invariant: a set is never rebuilt without the Cedar or Rego documents it was compiled with.
+  if ((plan as { backends?: unknown }).backends !== undefined) throw new TypeError('the plan holds Cedar or Rego documents, whose engines a plan cannot carry; recompile the sources');
   let compiler: ConditionCompiler | null = null;
   const conditions = new Map<string, CompiledCondition>();
   const lazy = (text: string): CompiledCondition => {

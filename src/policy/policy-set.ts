@@ -8,6 +8,7 @@ import { InvalidRequest, toCelRequest, type CelRequest } from './request.js';
 import type { Decision, DecisionError, Effect } from '../decision.js';
 import type { PolicyIssue } from './issues.js';
 import type { FacetRuntime } from '../facets/types.js';
+import type { BackendEvaluator, BackendInput, BackendVerdict } from './backend.js';
 
 export type { FacetRuntime, FacetValue } from '../facets/types.js';
 
@@ -26,6 +27,8 @@ export interface PolicyInfo {
   readonly ruleCount: number;
   /** The document's declared inventory of tool names (`tools:`), or null. */
   readonly inventory: readonly string[] | null;
+  /** For a `kind: CedarPolicy` or `kind: RegoPolicy` document: its language (absent for YAML rules). */
+  readonly language?: 'cedar' | 'rego';
 }
 
 /** Why a rule did or did not apply, as reported by explain(). */
@@ -77,6 +80,8 @@ export class PolicySet {
   readonly #defaultPolicy: string | null;
   /** Each rule's reason, built once: a decision copies it instead of formatting it. */
   readonly #reasons: ReadonlyMap<CompiledRule, string>;
+  /** The Cedar and Rego documents' evaluators, in set order (empty: YAML rules only). */
+  readonly #backends: ReadonlyArray<{ policy: string; evaluator: BackendEvaluator }>;
 
   /** @internal Use compilePolicy(). */
   constructor(init: {
@@ -86,6 +91,7 @@ export class PolicySet {
     warnings: PolicyIssue[];
     limits: RequestLimits;
     facets: FacetRuntime | null;
+    backends?: ReadonlyArray<{ policy: string; evaluator: BackendEvaluator }>;
   }) {
     this.digest = init.digest;
     this.policies = Object.freeze(init.policies.map((p) => Object.freeze({ ...p })));
@@ -93,6 +99,7 @@ export class PolicySet {
     this.warnings = Object.freeze([...init.warnings]);
     this.limits = Object.freeze({ ...init.limits });
     this.#facets = init.facets;
+    this.#backends = Object.freeze([...(init.backends ?? [])]);
     const exact = new Map<string, CompiledRule[]>();
     const wide: CompiledRule[] = [];
     for (const rule of this.rules) {
@@ -132,9 +139,15 @@ export class PolicySet {
     if (this.policies.length === 0) {
       return this.#decision('deny', null, null, 'No policy is loaded, so every action is denied. Load a policy (warden init writes a starter).', [], []);
     }
+    if (this.#backends.length > 0) return this.#decideWithBackends(cel, options);
+    return this.#decideRules(cel, options, null) ?? this.#defaultDecision(cel.tool, []);
+  }
+
+  /** The YAML rules' decision, or null when no rule applied (errors of rules that did not apply go to `errorsOut`). */
+  #decideRules(cel: CelRequest, options: DecideOptions, errorsOut: DecisionError[] | null): Decision | null {
     const candidates = this.#candidatesFor(cel.tool);
     let activation: Record<string, unknown> | null = null;
-    let errors: DecisionError[] | null = null;
+    let errors: DecisionError[] | null = errorsOut;
     for (const rule of candidates) {
       if (rule.when === undefined && rule.unless === undefined) return this.#ruleDecision(rule, errors ?? [], undefined);
       activation ??= this.#activation(cel, options);
@@ -144,7 +157,39 @@ export class PolicySet {
       (errors ??= []).push({ code: 'condition_error', rule: rule.name, policy: rule.policy, message: outcome });
       if (errorMeansMatch(rule.effect)) return this.#ruleDecision(rule, errors, outcome);
     }
-    return this.#defaultDecision(cel.tool, errors ?? []);
+    if (errors !== null && errors !== errorsOut) errorsOut?.push(...errors);
+    return errors === null || errorsOut !== null ? null : this.#defaultDecision(cel.tool, errors);
+  }
+
+  /**
+   * YAML rules and every Cedar/Rego document, deny-overrides: the most restrictive opinion wins
+   * (YAML first, then the documents in set order, on a tie); a document that fails to evaluate is
+   * a deny naming it and the error; no opinion anywhere is the set's default.
+   */
+  #decideWithBackends(cel: CelRequest, options: DecideOptions): Decision {
+    const errors: DecisionError[] = [];
+    let best = this.#decideRules(cel, options, errors);
+    const input = backendInput(cel, options);
+    for (const { policy, evaluator } of this.#backends) {
+      if (best !== null && best.effect === 'deny') break;
+      let verdict: BackendVerdict;
+      try {
+        verdict = checkVerdict(evaluator.decide(input));
+      } catch (e) {
+        const message = `the ${evaluator.language === 'cedar' ? 'Cedar' : 'Rego'} policy could not be evaluated: ${e instanceof Error ? e.message : String(e)}`;
+        errors.push({ code: 'policy_error', rule: null, policy, message });
+        best = this.#decision('deny', null, policy, `Policy "${policy}" denies this call because ${message} (a policy that fails denies).`, [], errors);
+        break;
+      }
+      if (verdict.effect === null) continue;
+      if (best !== null && EFFECT_ORDER[best.effect] <= EFFECT_ORDER[verdict.effect]) continue;
+      const kind = evaluator.language === 'cedar' ? 'Cedar' : 'Rego';
+      const verb = { allow: 'allows', deny: 'denies', require_approval: 'requires approval for' }[verdict.effect];
+      const reason = verdict.reason ?? `${kind} ${verdict.rule === null ? 'policy' : `rule "${verdict.rule}"`} of policy "${policy}" ${verb} this call.`;
+      best = this.#decision(verdict.effect, verdict.rule, policy, reason, verdict.effect === 'require_approval' ? [...(verdict.approvers ?? [])] : [], errors);
+    }
+    if (best === null) return this.#defaultDecision(cel.tool, errors);
+    return best.errors === errors ? best : { ...best, errors: [...best.errors, ...errors.filter((e) => !best?.errors.includes(e))] };
   }
 
   /**
@@ -194,6 +239,7 @@ export class PolicySet {
       }
       rules.push(entry);
     }
+    for (const { policy, evaluator } of this.#backends) rules.push(explainBackend(policy, evaluator, cel, options));
     return { decision, rules };
   }
 
@@ -287,6 +333,52 @@ function runCondition(
   }
   if (result === true || result === false) return result;
   return `the condition returned ${describeValue(result)}, not a bool`;
+}
+
+/** The validated request as plain data (objects without prototype) for a backend. */
+function backendInput(cel: CelRequest, options: DecideOptions): BackendInput {
+  const input: BackendInput = {
+    tool: cel.tool,
+    args: plain(cel.args) as Record<string, unknown>,
+    agent: plain(cel.agent) as Record<string, unknown>,
+    context: plain(cel.context) as Record<string, unknown>,
+  };
+  if (options.now instanceof Date && !Number.isNaN(options.now.getTime())) input.now = options.now;
+  return input;
+}
+
+function plain(v: unknown): unknown {
+  if (v instanceof Map) {
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const [k, x] of v as Map<string, unknown>) out[k] = plain(x);
+    return out;
+  }
+  if (Array.isArray(v)) return v.map(plain);
+  return v;
+}
+
+/** Effects by restrictiveness (lower wins), as EFFECT_RANK orders them. */
+const EFFECT_ORDER: Readonly<Record<Effect, number>> = Object.freeze({ deny: 0, require_approval: 1, warn: 2, allow: 3 });
+
+/** A backend's answer, checked: anything but the documented shape is an error (and so a deny). */
+function checkVerdict(v: unknown): BackendVerdict {
+  if (v === null || typeof v !== 'object') throw new Error(`the engine answered ${v === null ? 'null' : typeof v}, not a verdict`);
+  const o = v as Record<string, unknown>;
+  if (o.effect !== null && o.effect !== 'allow' && o.effect !== 'deny' && o.effect !== 'require_approval') throw new Error(`the engine answered effect ${JSON.stringify(o.effect)}; expected allow, deny, require_approval or null`);
+  if (o.rule !== null && typeof o.rule !== 'string') throw new Error('the engine answered a rule that is not a string');
+  if (o.reason !== undefined && o.reason !== null && typeof o.reason !== 'string') throw new Error('the engine answered a reason that is not a string');
+  if (o.approvers !== undefined && (!Array.isArray(o.approvers) || o.approvers.some((a) => typeof a !== 'string'))) throw new Error('the engine answered approvers that are not a list of strings');
+  return o as unknown as BackendVerdict;
+}
+
+function explainBackend(policy: string, evaluator: BackendEvaluator, cel: CelRequest, options: DecideOptions): RuleExplanation {
+  try {
+    const v = checkVerdict(evaluator.decide(backendInput(cel, options)));
+    if (v.effect === null) return { policy, rule: '(no opinion)', effect: 'allow', status: 'not_matched', line: 0 };
+    return { policy, rule: v.rule ?? '(policy)', effect: v.effect, status: 'matched', line: 0 };
+  } catch (e) {
+    return { policy, rule: '(evaluation)', effect: 'deny', status: 'error', appliedOnError: true, error: e instanceof Error ? e.message : String(e), line: 0 };
+  }
 }
 
 function describeValue(v: unknown): string {
