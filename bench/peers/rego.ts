@@ -12,11 +12,7 @@
  * One difference no corpus here reaches: a comparison on a missing field is undefined in Rego, so
  * the rule does not apply; in Warden it is an evaluation error, which makes a deny rule apply.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { compileRegoToWasm } from '../../src/backends/rego.js';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { checkRules, type BenchRequest, type BenchRule, type Verdict } from './rules.js';
 
@@ -54,42 +50,11 @@ export function toRego(rules: readonly BenchRule[]): string {
 }
 
 /**
- * Compiles a Rego module to a wasm policy with `opa build -t wasm` and returns `policy.wasm`
- * from the bundle it writes.
+ * Compiles a Rego module to a wasm policy with `opa build -t wasm` (Warden's own Rego engine does
+ * the same at load: src/backends/rego.ts).
  */
 export function compileRego(opa: string, source: string, entrypoint: string): Uint8Array {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-rego-'));
-  try {
-    const file = join(dir, 'policy.rego');
-    const out = join(dir, 'bundle.tar.gz');
-    writeFileSync(file, source);
-    try {
-      execFileSync(opa, ['build', '-t', 'wasm', '-e', entrypoint, '-o', out, file], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    } catch (e) {
-      // opa prints its errors on stdout.
-      const { stdout, stderr } = e as { stdout?: Buffer; stderr?: Buffer };
-      const said = `${stdout?.toString('utf8') ?? ''}${stderr?.toString('utf8') ?? ''}`.trim();
-      throw new Error(`opa build -t wasm failed: ${said || (e instanceof Error ? e.message : String(e))}`, { cause: e });
-    }
-    return tarEntry(gunzipSync(readFileSync(out)), 'policy.wasm');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** One file of an uncompressed (ustar) tar archive, by name with or without a leading slash. */
-function tarEntry(tar: Uint8Array, name: string): Uint8Array {
-  const text = new TextDecoder();
-  for (let at = 0; at + 512 <= tar.length; ) {
-    const header = tar.subarray(at, at + 512);
-    const entry = text.decode(header.subarray(0, 100)).replace(/\0.*$/s, '');
-    if (entry === '') break;
-    const size = parseInt(text.decode(header.subarray(124, 136)).replace(/\0.*$/s, '').trim(), 8);
-    if (!Number.isFinite(size)) throw new Error(`the opa bundle has an unreadable tar header at byte ${at}`);
-    if (entry.replace(/^\/+/, '') === name) return tar.slice(at + 512, at + 512 + size);
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  throw new Error(`the opa bundle holds no ${name}`);
+  return compileRegoToWasm(opa, source, entrypoint);
 }
 
 /** A loaded Rego policy and the call the bench times. */

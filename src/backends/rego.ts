@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { BackendDocument, BackendEvaluator, BackendFactory, BackendInput, BackendVerdict } from '../policy/backend.js';
 import { WardenError } from '../errors.js';
@@ -57,8 +57,17 @@ export interface RegoBackendOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+interface LoadedRego {
+  entrypoints: Record<string, number>;
+  evaluate(input: unknown, entrypoint: number): Array<{ result: unknown }>;
+  wasmInstance: { exports: { builtins(): number; opa_json_dump(addr: number): number } };
+  mem: { buffer: ArrayBuffer };
+}
+
 interface OpaWasm {
-  loadPolicySync(wasm: Uint8Array): { entrypoints: Record<string, number>; evaluate(input: unknown, entrypoint: number): Array<{ result: unknown }> };
+  loadPolicySync(wasm: Uint8Array): LoadedRego;
+  /** The builtins the JavaScript runtime provides to a compiled module (the rest are compiled in or missing). */
+  implemented: ReadonlySet<string>;
 }
 
 let opaWasm: OpaWasm | null = null;
@@ -80,7 +89,11 @@ export async function regoBackend(options: RegoBackendOptions = {}): Promise<Bac
   rejectUnknownKeys(options, ['opa', 'cache', 'env'], 'ERR_OPTIONS', 'regoBackend options');
   if (opaWasm === null) {
     try {
-      opaWasm = createRequire(import.meta.url)('@open-policy-agent/opa-wasm') as OpaWasm;
+      const require = createRequire(import.meta.url);
+      const mod = require('@open-policy-agent/opa-wasm') as Omit<OpaWasm, 'implemented'>;
+      // The package exports only its entry; its builtins table is read by path, to check modules at load.
+      const builtins = require(join(dirname(require.resolve('@open-policy-agent/opa-wasm')), 'builtins', 'index.js')) as Record<string, unknown>;
+      opaWasm = { loadPolicySync: (w) => mod.loadPolicySync(w), implemented: new Set(Object.keys(builtins)) };
     } catch (e) {
       throw new WardenError(
         'ERR_MISSING_DEPENDENCY',
@@ -130,22 +143,54 @@ function loadRegoDocument(wasm: OpaWasm, doc: BackendDocument, tools: { opa: str
   const key = createHash('sha256').update(`${tools.version}\0${entrypoint}\0${doc.text}`).digest('hex');
   let bytes = tools.cache?.get(key) ?? null;
   if (bytes === null) {
-    bytes = compileRego(tools.opa, doc.text, entrypoint);
+    bytes = compileRegoToWasm(tools.opa, doc.text, entrypoint);
     tools.cache?.set(key, bytes);
   }
   const policy = wasm.loadPolicySync(bytes);
+  // A builtin the JavaScript runtime lacks would fail every evaluation that reaches it: refuse it now.
+  const missing = requiredBuiltins(policy).filter((b) => !wasm.implemented.has(b));
+  if (missing.length > 0) {
+    throw new Error(`the module uses ${missing.join(', ')}, which opa-wasm cannot evaluate in-process (it is not compiled into WebAssembly and the JavaScript runtime does not provide it). Rewrite those parts without it.`);
+  }
   const entry = policy.entrypoints[entrypoint];
   if (entry === undefined) throw new Error(`the compiled module has no rule ${query}; define it, or name the rule to query with query: data.<package>.<rule>.`);
   return {
     language: 'rego',
     decide(input: BackendInput): BackendVerdict {
       const { now, ...rest } = input;
-      const results = policy.evaluate(now === undefined ? rest : { ...rest, now: now.toISOString() }, entry);
+      let results: Array<{ result: unknown }>;
+      try {
+        results = policy.evaluate(now === undefined ? rest : { ...rest, now: now.toISOString() }, entry);
+      } catch (e) {
+        // opa-wasm throws strings and plain objects as well as Errors.
+        throw new Error(thrownMessage(e), { cause: e });
+      }
       if (!Array.isArray(results) || results.length === 0) return { effect: null, rule: null };
       if (results.length > 1) throw new Error(`${query} has ${results.length} results; it must have one`);
       return regoVerdict((results[0] as { result: unknown }).result, query);
     },
   };
+}
+
+/** The names of the builtins a compiled module calls out to the JavaScript runtime for. */
+function requiredBuiltins(policy: LoadedRego): string[] {
+  const exports = policy.wasmInstance.exports;
+  const at = exports.opa_json_dump(exports.builtins());
+  const bytes = new Uint8Array(policy.mem.buffer);
+  let end = at;
+  while (end < bytes.length && bytes[end] !== 0) end++;
+  return Object.keys(JSON.parse(new TextDecoder().decode(bytes.subarray(at, end))) as Record<string, number>);
+}
+
+function thrownMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  if (e !== null && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
+  try {
+    return JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
 }
 
 /** The verdict a rule's value stands for; anything but the documented object is an error (a deny). */
@@ -169,8 +214,17 @@ function regoVerdict(value: unknown, query: string): BackendVerdict {
   };
 }
 
-/** `opa build -t wasm` of one module; returns the bundle's policy.wasm. */
-function compileRego(opa: string, module: string, entrypoint: string): Uint8Array {
+/**
+ * `opa build -t wasm` of one module with one entrypoint (`package/path/rule`); returns the
+ * bundle's policy.wasm.
+ *
+ * @example
+ * ```ts
+ * const wasm = compileRegoToWasm('/usr/local/bin/opa', 'package t\ndecision := 1', 't/decision');
+ * ```
+ * @throws Error with opa's own message when the module does not compile.
+ */
+export function compileRegoToWasm(opa: string, module: string, entrypoint: string): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'warden-rego-'));
   try {
     const file = join(dir, 'policy.rego');
