@@ -7,7 +7,8 @@
  *   `roles` (set of strings), `labels` (record), `verified` (bool), and `ring`, `trust`, `did` when
  *   present; its parents are `Role::"<role>"` for each role, so `principal in Role::"admin"` works.
  * - action `Action::"<tool>"`; resource `Tool::"<tool>"`.
- * - context `{ args, context }`: the request's args and context as Cedar records. Integers stay
+ * - context `{ tool, args, context }`: the tool name (for patterns: `context.tool like "delete_*"`),
+ *   and the request's args and context as Cedar records. Integers stay
  *   Longs; a fraction becomes a `decimal` when Cedar can hold it (at most 4 places), else the call
  *   is denied; JSON nulls are left out of records; an object key Cedar reserves (`__entity`,
  *   `__extn`, `__expr`) is refused, so arguments can never forge an entity reference.
@@ -165,7 +166,7 @@ function cedarRequest(input: BackendInput): { principal: Uid; action: Uid; resou
   const principal = { type: 'Agent', id };
   const entities: unknown[] = [{ uid: principal, attrs, parents: roles.map((r) => ({ type: 'Role', id: r })) }];
   for (const r of new Set(roles)) entities.push({ uid: { type: 'Role', id: r }, attrs: {}, parents: [] });
-  const context: Record<string, unknown> = { args: cedarValue(input.args, 'args'), context: cedarValue(input.context, 'context') };
+  const context: Record<string, unknown> = { tool: input.tool, args: cedarValue(input.args, 'args'), context: cedarValue(input.context, 'context') };
   return { principal, action: { type: 'Action', id: input.tool }, resource: { type: 'Tool', id: input.tool }, context, entities };
 }
 

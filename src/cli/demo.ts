@@ -18,13 +18,14 @@ import { EXIT, effectLabel, reportFatal } from './output.js';
 /** Where the demo policy ships, relative to this file (dist/cli or src/cli). */
 export const DEMO_POLICY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'demo', 'policy.yaml');
 
-interface Step {
+export interface Step {
   say: string;
   tool: string;
   args: Record<string, unknown>;
 }
 
-const SCRIPT: Step[] = [
+/** The calls the demo agent makes, in order (a test decides them under the mixed-language form of the policy too). */
+export const DEMO_SCRIPT: readonly Step[] = [
   { say: 'Look up the refund policy', tool: 'search_docs', args: { query: 'refund policy' } },
   { say: 'Read the customer record', tool: 'get_customer', args: { id: 'C-1042' } },
   { say: 'Save a note in the workspace', tool: 'write_file', args: { path: '/workspace/notes/C-1042.md', text: 'Refund requested' } },
@@ -91,7 +92,7 @@ async function runDemo(policyPaths: string[], auditPath: string, signingKeyPath?
   console.log(`Policy: ${policyPaths.join(', ')}`);
   console.log(`Digest: ${policy.digest}\n`);
   let i = 0;
-  for (const step of SCRIPT) {
+  for (const step of DEMO_SCRIPT) {
     i++;
     const run = tools[step.tool];
     let line: string;
@@ -115,7 +116,7 @@ async function runDemo(policyPaths: string[], auditPath: string, signingKeyPath?
   const counts = new Map<string, number>();
   for (const e of events) counts.set(e.outcome?.effect ?? e.decision.effect, (counts.get(e.outcome?.effect ?? e.decision.effect) ?? 0) + 1);
   console.log(`\n${events.length} decisions recorded: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}.`);
-  console.log(`${done.length} calls ran; ${SCRIPT.length - done.length} were stopped before any work started.`);
+  console.log(`${done.length} calls ran; ${DEMO_SCRIPT.length - done.length} were stopped before any work started.`);
   await log.close();
   const result = await verifyAuditLog(await listAuditFiles(log.path), publicKey ? { publicKey } : {});
   if (!result.ok) {

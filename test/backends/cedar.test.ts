@@ -214,7 +214,7 @@ describe('Cedar documents that do not load', () => {
     const schema = `entity Role;
 entity Agent in [Role] { roles: Set<String>, labels: {}, verified: Bool };
 entity Tool;
-action "pay" appliesTo { principal: Agent, resource: Tool, context: { args: { amount: Long }, context: {} } };`;
+action "pay" appliesTo { principal: Agent, resource: Tool, context: { tool: String, args: { amount: Long }, context: {} } };`;
     const withSchema = (policies: string) => doc(`schema: |\n${schema.split('\n').map((l) => `  ${l}`).join('\n')}\npolicies: |\n  ${policies}\n`);
 
     it('validates the policies at load, strictly', () => {
