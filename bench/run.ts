@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   startup: () => import('./startup.js'),
   'policy-load': () => import('./policy-load.js'),
   identity: () => import('./identity.js'),
+  backends: () => import('./backends.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -6,14 +6,15 @@
  * `WARDEN_OPA`. Outside CI, run `source .ci/node.sh && ci_use_opa "$OPA_PACKAGE_VERSION" "$OPA_PACKAGE_INTEGRITY"`.
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** An opa binary that ran, or why there is none. */
 export type OpaBinary = { ok: true; path: string; version: string } | { ok: false; reason: string };
 
-const CI_DIR = fileURLToPath(new URL('../../.ci/', import.meta.url));
+/** The checkout's .ci/ (this file runs from bench/peers/ and, compiled, from dist-bench/bench/peers/). */
+const CI_DIR = [new URL('../../.ci/', import.meta.url), new URL('../../../.ci/', import.meta.url)].map((u) => fileURLToPath(u)).find((d) => existsSync(d)) ?? fileURLToPath(new URL('../../.ci/', import.meta.url));
 
 /**
  * Locates (`WARDEN_OPA`, else `.ci/opa-<version>/bin/opa`) and runs (`opa version`) the opa binary.
