@@ -2,7 +2,7 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { readPolicySources } from '../enforce/load-files.js';
+import { readPolicySources, withLanguageEngines } from '../enforce/load-files.js';
 import { PolicyLoadError } from '../policy/issues.js';
 import { lintPolicy } from '../policy/lint.js';
 import { formatFinding, type LintReport } from '../policy/lint-findings.js';
@@ -41,7 +41,8 @@ async function runLint(paths: string[], opts: LintOptions): Promise<number> {
   }
   let report: LintReport;
   try {
-    report = lintPolicy(await readPolicySources(paths));
+    const { sources, backends } = await withLanguageEngines(await readPolicySources(paths), null);
+    report = lintPolicy(sources, backends !== undefined ? { backends } : {});
   } catch (e) {
     if (!(e instanceof PolicyLoadError)) return reportFatal(e);
     // A missing or unreadable file is a finding like any other load error.

@@ -74,9 +74,9 @@ const LOAD_OPTION_KEYS = [...COMPILE_OPTION_KEYS, 'cache'];
  */
 export async function compileReadSources(sources: readonly PolicySource[], options: LoadOptions = {}): Promise<{ set: PolicySet; sqlParsers: SqlParsers | undefined }> {
   const { cache, ...compileOptions } = options;
-  sources = sources.map(languageSource);
-  const backends = compileOptions.backends ?? (await backendsFor(sources, cache ?? null));
-  const resolved = { resolver: fsRealpathResolver, ...compileOptions, ...(backends !== undefined ? { backends } : {}) };
+  const prepared = await withLanguageEngines(sources, cache ?? null, compileOptions.backends);
+  sources = prepared.sources;
+  const resolved = { resolver: fsRealpathResolver, ...compileOptions, ...(prepared.backends !== undefined ? { backends: prepared.backends } : {}) };
   // The compiler (and the YAML parser) loads on demand: a cache hit needs neither.
   const staged = cache ? (await cache.stage(sources, [], resolved)).staged : (await import('../policy/compile.js')).stagePolicy(sources, [], resolved);
   const sql = await sqlParsersFor(staged.sqlDialects, options.sqlParsers);
@@ -253,6 +253,27 @@ async function listPolicyFiles(dir: string, depth = 0): Promise<string[]> {
 export function isPolicyFileName(name: string): boolean {
   const lower = name.toLowerCase();
   return POLICY_EXTENSIONS.includes(extname(lower)) && !/\.test\.(ya?ml|json)$/.test(lower) && !lower.endsWith('_test.rego');
+}
+
+/**
+ * Sources ready to compile, with the engines their Cedar and Rego documents need: .cedar and .rego
+ * files become the documents they stand for, and the engines are loaded (those in `given` are
+ * used as they are). Every loader of policy files calls it (loadPolicyFiles, the Claude Code hook,
+ * `warden lint`).
+ *
+ * @example
+ * ```ts
+ * const { sources, backends } = await withLanguageEngines(await readPolicySources(['policies/']), null);
+ * const set = compilePolicy(sources, backends ? { backends } : {});
+ * ```
+ */
+export async function withLanguageEngines(
+  sources: readonly PolicySource[],
+  cache: CompiledPolicyCache | null,
+  given?: PolicyBackends,
+): Promise<{ sources: PolicySource[]; backends: PolicyBackends | undefined }> {
+  const out = sources.map(languageSource);
+  return { sources: out, backends: given ?? (await backendsFor(out, cache)) };
 }
 
 /**

@@ -3,7 +3,7 @@
  */
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { sha256Hex } from '../../lib/hash.js';
-import { readPolicySources, sqlParsersFor } from '../../enforce/load-files.js';
+import { readPolicySources, sqlParsersFor, withLanguageEngines } from '../../enforce/load-files.js';
 import type { SqlParsers } from '../../facets/sql-parsers.js';
 import { fsRealpathResolver } from '../../enforce/realpath-resolver.js';
 import type { CompiledPolicyCache } from '../../enforce/compiled-cache.js';
@@ -55,10 +55,13 @@ export class PolicyCache {
       return hit;
     }
     const supplied = claudeCodeBindings(bindings);
+    // Cedar and Rego documents (or .cedar/.rego files) get their engines, loaded only when present.
+    const prepared = await withLanguageEngines(sources, this.#disk);
+    const options = { resolver: fsRealpathResolver, ...(prepared.backends !== undefined ? { backends: prepared.backends } : {}) };
     // The compiler (and the YAML parser) loads on demand: a hit in the disk cache needs neither.
     const staged = this.#disk
-      ? (await this.#disk.stage(sources, supplied, { resolver: fsRealpathResolver })).staged
-      : (await import('../../policy/compile.js')).stagePolicy(sources, supplied, { resolver: fsRealpathResolver });
+      ? (await this.#disk.stage(prepared.sources, supplied, options)).staged
+      : (await import('../../policy/compile.js')).stagePolicy(prepared.sources, supplied, options);
     const sql = await sqlParsersFor(staged.sqlDialects, this.#sqlParsers);
     if ('parsers' in sql) this.#sqlParsers = sql.parsers;
     const set = 'error' in sql ? staged.complete(this.#sqlParsers, sql.error) : staged.complete(sql.parsers);
