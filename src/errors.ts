@@ -51,6 +51,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_K8S_PARSE: 'A Kubernetes command, path or manifest cannot be parsed.',
   ERR_LOCK: 'A lock file cannot be created or released.',
   ERR_LOCK_TIMEOUT: 'A lock was not acquired in time.',
+  ERR_COMPLIANCE_INPUT: 'An input of a compliance report (configuration, replay report) cannot be read or is malformed; the message names the file and key.',
   ERR_MISSING_DEPENDENCY: 'An optional package a feature needs is not installed; the message names it and how to install it.',
   ERR_MCP_CLOSED: 'The MCP gateway was used after close().',
   ERR_MCP_LISTEN: 'The MCP gateway cannot listen where it was asked to.',

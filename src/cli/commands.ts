@@ -35,6 +35,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'mcp-pin', args: '[command...]', summary: "record an MCP server's tool definitions in the lock file", load: async () => (await withMcpSdk(() => import('./mcp-pin.js'))).registerMcpPinCommand },
   { name: 'convert', args: '<paths...>', summary: 'print AGT policies as equivalent warden/v1 YAML', load: async () => (await import('./convert.js')).registerConvertCommand },
   { name: 'manifest', args: '<paths...>', summary: 'print or write the digest manifest a strict PolicyStore activates against', load: async () => (await import('./manifest.js')).registerManifestCommand },
+  { name: 'compliance', args: '<command>', summary: 'compliance reports (OWASP agentic, EU AI Act, HIPAA, SOC 2) from evidence', load: async () => (await import('./compliance.js')).registerComplianceCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
 ];
 
