@@ -74,3 +74,20 @@ ci_use_opa() {
 
 OPA_PACKAGE_VERSION=0.3.1-beta.0
 OPA_PACKAGE_INTEGRITY='sha512-UgvO8h8c3cEVht/Nkflx0BbA5vKFatX3B5Q1D/g6pD+tXidZzs4HmZaKcazaniPuuqzbrz70eAYF92yoyjP4OA=='
+
+# A Debian package the tests need (chromium for the browser tests), installed when its command is
+# missing. Needs root (the CI machines run as root); says so otherwise.
+ci_apt_install() { # ci_apt_install <command> <package>
+  if command -v "$1" >/dev/null 2>&1; then
+    echo "ci: $1 at $(command -v "$1")"
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "ci: $1 is missing, and installing the Debian package $2 needs root" >&2
+    return 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  command -v "$1" >/dev/null 2>&1 || { echo "ci: installing $2 did not provide $1" >&2; return 1; }
+  echo "ci: installed $2 ($(command -v "$1"))"
+}

@@ -4,6 +4,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { GovernanceDenied } from '../enforce/denied.js';
 import { Governor, type ApprovalRequest } from '../enforce/governor.js';
@@ -126,6 +127,15 @@ async function runDemo(policyPaths: string[], auditPath: string, signingKeyPath?
   const signed = result.signaturesChecked > 0 ? `, ${result.signaturesChecked} checkpoint signature(s) verified` : '';
   console.log(`\nAudit log: ${log.path} verified: ${result.records} records in an intact hash chain (head seq ${result.head?.seq ?? 0})${signed}.`);
   console.log(`Inspect it:  npx warden audit query ${log.path}   |   npx warden audit verify ${log.path}`);
+  // A compliance report of this run, from its own evidence (docs/compliance.md).
+  const { complianceReport, reportMarkdown } = await import('../compliance/index.js');
+  const report = await complianceReport({ policy: policyPaths, audit: log.path, now: new Date(), ...(publicKey ? { publicKey } : {}) });
+  const reportPath = join(dirname(log.path), 'compliance-report.md');
+  await writeFile(reportPath, reportMarkdown(report));
+  const tally = (s: string): number => report.findings.filter((f) => f.status === s).length;
+  console.log(
+    `\nCompliance report of this run: ${reportPath}: ${tally('satisfied')} controls satisfied, ${tally('not-satisfied')} not satisfied (the demo has no deployment configuration, so those checks have no evidence), ${tally('manual')} manual.`,
+  );
   console.log('\nNext: warden init writes a starter policy; warden check --policy policy.yaml --request req.json decides one request.');
   return EXIT.ok;
 }

@@ -459,6 +459,15 @@ describe.concurrent('warden demo', () => {
     expect(r.stdout).toMatch(/approved refund .*bound to sha256:/);
     expect(r.stdout).toMatch(/rejected refund .*"approved":true/);
   });
+
+  it('writes a compliance report of its own run beside its audit log', async () => {
+    const cwd = tempDir();
+    const r = await warden(['demo'], undefined, cwd);
+    expect(r.stdout).toMatch(/Compliance report of this run: .*compliance-report\.md: \d+ controls satisfied/);
+    const report = readFileSync(join(cwd, '.warden', 'audit', 'compliance-report.md'), 'utf8');
+    expect(report).toContain('# Warden compliance report');
+    expect(report).toMatch(/Audit log: .*11 records, verifies/);
+  });
 });
 
 describe.concurrent('usage errors exit 2', () => {
