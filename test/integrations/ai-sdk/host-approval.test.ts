@@ -323,6 +323,28 @@ describe.each(MAJORS)('governTools with $name', (major) => {
     ]);
   });
 
+  it('streamText: the resume with an approving response runs the paused call', async () => {
+    const sink = new MemorySink();
+    const governor = new Governor({ policy, sink });
+    const { tools, ran } = shopTools();
+    const model = major.model({ stream: [streamTurn(major, [{ id: 's-mid', tool: 'refund', input: { order: 'C', amount: 50 } }]), streamTurn(major, [], 'refunded')] });
+    const first = major.streamText({ model, tools: governed(tools, { governor }), prompt: 'x', stopWhen: major.stepCountIs(3) });
+    let approvalId: string | undefined;
+    for await (const part of first.fullStream) if (part.type === 'tool-approval-request') approvalId = (part as Part).approvalId;
+    expect(approvalId).toBeDefined();
+    const history = (await first.response).messages;
+    const second = major.streamText({
+      model,
+      tools: governed(tools, { governor, approver: 'carol' }),
+      messages: [{ role: 'user', content: 'x' }, ...history, { role: 'tool', content: [{ type: 'tool-approval-response', approvalId, approved: true }] }],
+      stopWhen: major.stepCountIs(3),
+    });
+    for await (const part of second.fullStream) void part;
+    expect(await second.text).toBe('refunded');
+    expect(ran.refund).toEqual([{ order: 'C', amount: 50 }]);
+    expect(sink.events.at(-1)?.outcome).toMatchObject({ executed: true, approval: { approved: true, by: 'carol' } });
+  });
+
   it("onDeny: 'throw' ends the run with GovernanceDenied before the model is called again", async () => {
     const governor = new Governor({ policy });
     const { tools, ran } = shopTools();
