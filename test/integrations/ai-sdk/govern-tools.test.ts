@@ -256,7 +256,7 @@ describe('cost when unused', () => {
     visit(entry);
     return { files, packages };
   }
-  const FRAMEWORKS = ['ai', 'ai/', '@ai-sdk/', '@langchain/', 'langchain', '@openai/agents', 'openai'];
+  const FRAMEWORKS = ['ai', 'ai/', '@ai-sdk/', '@langchain/', 'langchain', '@openai/agents', 'openai', '@anthropic-ai/', '@google/adk', '@google/genai'];
   const isFramework = (p: string): boolean => FRAMEWORKS.some((f) => (f.endsWith('/') ? p.startsWith(f) : p === f || p.startsWith(`${f}/`)));
 
   it("importing Warden's root entry point loads no agent framework and no adapter", () => {
@@ -265,9 +265,14 @@ describe('cost when unused', () => {
     expect([...files].filter((f) => f.includes(`${join('src', 'integrations')}`))).toEqual([]);
   });
 
-  it('the AI SDK adapter itself loads nothing of the AI SDK at runtime (types only)', () => {
-    const { packages } = valueImports(join(SRC, 'integrations/ai-sdk/index.ts'));
+  it.each(['ai-sdk', 'openai-agents', 'claude-agent-sdk', 'google-adk'])('the %s adapter itself loads nothing of its framework at runtime (types only)', (adapter) => {
+    const { packages } = valueImports(join(SRC, `integrations/${adapter}/index.ts`));
     expect([...packages].filter(isFramework)).toEqual([]);
+  });
+
+  it('the LangChain subpath loads @langchain/core only (its peer), never langchain or LangGraph', () => {
+    const { packages } = valueImports(join(SRC, 'integrations/langchain/index.ts'));
+    expect([...packages].filter(isFramework).every((p) => p.startsWith('@langchain/core/'))).toBe(true);
   });
 });
 
