@@ -59,9 +59,11 @@ function scripted(sdk: Sdk, turns: Output[]): current.Model & { requests: curren
       requests.push(request);
       return { usage: new sdk.Usage(), output: queue.shift() ?? [say('(no more turns)')], responseId: `r${requests.length}` };
     },
-    // eslint-disable-next-line require-yield
-    async *getStreamedResponse() {
-      throw new Error('not streamed in these tests');
+    async *getStreamedResponse(request) {
+      const response = await this.getResponse(request);
+      yield { type: 'response_started' };
+      // The stream's item type is narrower than ModelResponse's; these scripted items are all output items.
+      yield { type: 'response_done', response: { id: response.responseId ?? 'r', usage: { requests: 1, inputTokens: 0, outputTokens: 0, totalTokens: 0 }, output: response.output } } as current.StreamEvent;
     },
   };
 }
@@ -111,6 +113,26 @@ describe.each(SDKS)('governFunctionTools with $name', ({ sdk }) => {
     expect(sink.events[1]?.call).toBe('c-mid');
     expect(sink.events[1]?.outcome).toMatchObject({ executed: true, effect: 'allow', approval: { approved: true, by: 'alice@example.com' } });
     expect(sink.outcomes.map((o) => [o.call, o.outcome.status])).toEqual([['c-mid', 'ok']]);
+  });
+
+  it('a streamed run is interrupted the same way and resumes streamed after state.approve()', async () => {
+    const sink = new MemorySink();
+    const governor = new Governor({ policy, sink });
+    const { tool, ran } = refundTool(sdk);
+    const model = scripted(sdk, [[call('c-mid', 'refund', { order: 'A', amount: 50 })], [say('refunded')]]);
+    const agent = new sdk.Agent({ name: 'support', model, tools: governFunctionTools([tool], { governor, approver: 'dana' }) });
+    const first = await sdk.run(agent, 'refund A', { stream: true });
+    for await (const event of first) void event;
+    await first.completed;
+    expect(first.interruptions).toHaveLength(1);
+    expect(ran).toEqual([]);
+    first.state.approve(first.interruptions[0] as Parameters<typeof first.state.approve>[0]);
+    const second = await sdk.run(agent, first.state, { stream: true });
+    for await (const event of second) void event;
+    await second.completed;
+    expect(second.finalOutput).toBe('refunded');
+    expect(ran).toEqual([{ order: 'A', amount: 50 }]);
+    expect(sink.events.at(-1)?.outcome).toMatchObject({ executed: true, approval: { approved: true, by: 'dana' } });
   });
 
   it('the approval survives a RunState serialized to a string and restored (a resume in a later request)', async () => {
