@@ -169,6 +169,18 @@ describe.skipIf(!available)('governClaudeAgent with the real Claude Agent SDK', 
   }, 60_000);
 });
 
+describe.skipIf(!available)('governClaudeAgent and the built-in tools', () => {
+  it('a built-in Bash call the policy denies never runs, and is recorded under its tool use id', async () => {
+    const sink = new MemorySink();
+    const governor = new Governor({ policy, sink });
+    const marker = join(home, 'ran.txt');
+    await runShop([{ tools: [{ id: 'toolu_bash', name: 'Bash', input: { command: `touch ${marker}`, description: 'make a file' } }] }, { text: 'done' }], {}, governor);
+    expect(existsSync(marker)).toBe(false);
+    expect(sink.events.map((e) => [e.call, e.request.tool, e.decision.effect, e.outcome?.executed])).toEqual([['toolu_bash', 'Bash', 'deny', false]]);
+    expect(toolResult('toolu_bash')).toContain('Warden denied \\"Bash\\"');
+  }, 60_000);
+});
+
 describe('governClaudeAgent options', () => {
   const governor = new Governor({ policy });
   const bad: Array<{ name: string; options: unknown }> = [
