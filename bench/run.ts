@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'policy-load': () => import('./policy-load.js'),
   identity: () => import('./identity.js'),
   backends: () => import('./backends.js'),
+  adapters: () => import('./adapters.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -208,7 +208,7 @@ export interface DecisionOutcome {
   effect?: string;
   /** The final reason, when it differs from the policy decision's. */
   reason?: string;
-  approval?: { approved: boolean; reason: string; requestDigest: string };
+  approval?: { approved: boolean; reason: string; requestDigest: string; by?: string };
 }
 
 /**

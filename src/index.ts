@@ -17,6 +17,8 @@ export { govern, type GovernOptions } from './enforce/govern.js';
 export { Pipeline, STAGES, type PipelineOptions, type CallInput, type DecidedCall, type Gate, type GateRefusal } from './enforce/pipeline.js';
 export { GovernanceDenied } from './enforce/denied.js';
 export { MemorySink } from './enforce/memory-sink.js';
+export { MemoryPendingApprovals, type PendingApprovals } from './enforce/pending-approvals.js';
+export type { HostApproval } from './enforce/pipeline-types.js';
 export type { DecisionSink, DecisionEvent, DecisionOutcome, Outcome, OutcomeEvent, WardenWarning } from './decision.js';
 export type { Verdict, ApprovalOutcome } from './enforce/verdict.js';
 export { loadPolicyFiles, readPolicySources, type LoadOptions } from './enforce/load-files.js';

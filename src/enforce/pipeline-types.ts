@@ -68,6 +68,17 @@ export interface CallInput {
   credential?: Credential;
   /** An approval handler for this call only (the MCP gateway asks through the calling session). */
   approvalHandler?: ApprovalHandler;
+  /**
+   * The pipeline's `approval` for this call only: `defer` leaves a `require_approval` verdict to
+   * the enforcement point, which pauses the call in its host's own flow (AI SDK `needsApproval`,
+   * OpenAI Agents interruptions, LangGraph `interrupt()`).
+   */
+  approval?: 'handler' | 'defer';
+  /**
+   * The host's answer to a call that was deferred earlier (see {@link HostApproval}). It stands in
+   * for the approval handler, and approves only when its digest is the digest of this call.
+   */
+  hostApproval?: HostApproval;
   /** The enforcement point's own check (see {@link Gate}). */
   gate?: Gate;
   /**
@@ -82,6 +93,27 @@ export interface CallInput {
    * or repeats a key): the call is denied as `invalid_request` with this reason, and recorded.
    */
   invalid?: string;
+}
+
+/**
+ * A person's approval given through the host's own flow, bound to the request it was asked for.
+ * It approves a call only when `requestDigest` is the digest of the call being decided now (the
+ * digest the deferred verdict carried); a changed argument, context or identity is a denial.
+ *
+ * @example
+ * ```ts
+ * const hostApproval: HostApproval = { requestDigest: deferred.requestDigest, by: 'alice@example.com', via: 'ai-sdk tool-approval-response a-1' };
+ * ```
+ */
+export interface HostApproval {
+  /** `sha256:<hex>` of the request the person was shown (the deferred verdict's `requestDigest`). */
+  requestDigest: string;
+  /** Who answered, as the host authenticated them; recorded with the approval. */
+  by?: string;
+  /** Through what the answer came (recorded in the approval's reason). */
+  via: string;
+  /** False when the person rejected the call (recorded as a denial with `by`); default true. */
+  approved?: boolean;
 }
 
 /**

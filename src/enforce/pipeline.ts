@@ -22,7 +22,7 @@ import { MemorySink } from './memory-sink.js';
 import type { CallInput, DecidedCall, PipelineOptions, PolicyProvider } from './pipeline-types.js';
 import { approveStage, decideStage, gateStage, identifyStage, recheckStage, recordStage, snapshotStage } from './stages.js';
 
-export type { CallInput, DecidedCall, Gate, GateRefusal, PipelineOptions, PolicyProvider } from './pipeline-types.js';
+export type { CallInput, DecidedCall, Gate, GateRefusal, HostApproval, PipelineOptions, PolicyProvider } from './pipeline-types.js';
 
 const OPTION_KEYS: readonly (keyof PipelineOptions)[] = [
   'policy',

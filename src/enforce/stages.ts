@@ -6,6 +6,8 @@ import { findSecrets } from '../audit/redact.js';
 import type { AgentIdentity, Decision, DecisionEvent, DecisionOutcome, Request, WardenWarning } from '../decision.js';
 import { adoptParsedJson, deepFreeze, takeSnapshot, withRequestSnapshot, type Snapshot } from '../lib/snapshot.js';
 import type { PolicySet } from '../policy/policy-set.js';
+import type { HostApproval } from './pipeline-types.js';
+import type { ApprovalOutcome } from './verdict.js';
 import { approvalQuestion, askHandler, askHandlerSync, type ApprovalHandler } from './approval.js';
 import {
   CALL_ID,
@@ -178,12 +180,17 @@ export function approveStage(call: CallState, core: Core): void | Promise<void> 
   const decision = call.decision as Decision;
   if (decision.effect !== 'require_approval') return;
   const config = core;
-  if (config.defer) return;
+  const host = call.input.hostApproval;
+  if (host === undefined && (call.input.approval === undefined ? config.defer : call.input.approval === 'defer')) return;
   const digest = requestDigestOf(call);
   const handler = call.input.approvalHandler ?? config.approve;
-  const question = approvalQuestion(decision, call.request, call.agent, digest, call.id, handler);
+  const question = approvalQuestion(decision, call.request, call.agent, digest, call.id, host === undefined ? handler : () => true);
   if ('outcome' in question) {
     call.approval = question.outcome;
+    return;
+  }
+  if (host !== undefined) {
+    call.approval = hostAnswer(host, digest);
     return;
   }
   if (call.sync) {
@@ -197,6 +204,22 @@ export function approveStage(call: CallState, core: Core): void | Promise<void> 
     // objects after check() must not run something changed while approval was pending.
     call.approval = outcome.approved && changedSinceSnapshot(call, core) ? { approved: false, reason: 'the request changed while approval was pending; the approval does not cover it', requestDigest: outcome.requestDigest } : outcome;
   });
+}
+
+/** The host's answer judged: it approves only the exact request it was given for. */
+function hostAnswer(host: unknown, digest: string): ApprovalOutcome {
+  const h = (host ?? {}) as Partial<HostApproval>;
+  const via = typeof h.via === 'string' ? h.via.slice(0, 200) : 'the host';
+  const by = typeof h.by === 'string' && h.by.length > 0 ? { by: h.by.slice(0, 200) } : {};
+  // invariant: only an absent `approved` or the boolean true is an approval; anything else is a rejection.
+  if (h.approved !== undefined && h.approved !== true) return { approved: false, reason: `rejected through ${via}`, requestDigest: digest, ...by };
+  if (typeof h.requestDigest !== 'string' || h.requestDigest === '') {
+    return { approved: false, reason: `the approval given through ${via} matches no paused call (it was paused by another process, its approval was already used, or it was never paused)`, requestDigest: digest, ...by };
+  }
+  if (h.requestDigest !== digest) {
+    return { approved: false, reason: `the approval given through ${via} was for a different request than this call (its arguments, context or identity changed after approval was asked)`, requestDigest: digest, ...by };
+  }
+  return { approved: true, reason: `approved through ${via}`, requestDigest: digest, ...by };
 }
 
 /** recheck: after an approval wait, the enforcement point's gate is asked again (a pin may have changed). */

@@ -15,6 +15,8 @@ export interface ApprovalOutcome {
   reason: string;
   /** `sha256:<hex>` of the canonical request the approval is bound to. */
   requestDigest: string;
+  /** Who answered, when the answer came through the host's own flow (see HostApproval). */
+  by?: string;
 }
 
 /**

@@ -1,23 +1,34 @@
 /**
- * OpenAI Agents JS adapter: function tools governed through the SDK's own tool input guardrails,
- * with the tool's `invoke` bound to the guardrail's decision so that no path runs a call the
- * Governor did not allow.
+ * OpenAI Agents JS adapter: function tools governed through the SDK's own mechanisms. A policy's
+ * `require_approval` pauses the run with the tool's `needsApproval` (a run interruption, answered
+ * with `state.approve()` / `state.reject()` and resumed with `run(agent, state)`), a denial is the
+ * SDK's tool input guardrail (`rejectContent`, or `throwException` to end the run), and the tool's
+ * `invoke` is bound to the guardrail's decision so that no path runs a call the Governor did not
+ * allow.
  *
  * Only types come from `@openai/agents`: importing this module loads nothing of the SDK.
  */
-import type { FunctionTool, Tool, ToolGuardrailFunctionOutput, ToolInputGuardrailDefinition } from '@openai/agents';
+import { performance } from 'node:perf_hooks';
+import type { FunctionTool, RunContext, Tool, ToolGuardrailFunctionOutput, ToolInputGuardrailDefinition } from '@openai/agents';
+import type { AgentIdentity } from '../../decision.js';
 import { GovernanceDenied } from '../../enforce/denied.js';
 import type { Governor } from '../../enforce/governor.js';
+import { pendingKey, type PendingApprovals } from '../../enforce/pending-approvals.js';
+import type { CallInput, DecidedCall } from '../../enforce/pipeline.js';
 import type { Verdict } from '../../enforce/verdict.js';
 import { WardenError } from '../../errors.js';
+import { canonicalJson } from '../../lib/canonical-json.js';
 import { sha256Hex } from '../../lib/hash.js';
+import { rejectUnknownKeys } from '../../lib/options.js';
+import { EarlyDecisions } from '../host/early-decisions.js';
+import { pendingFor } from '../host/shared-pending.js';
 
 /**
  * What a denied call becomes.
  * - `reject-content` (default): the guardrail rejects the call with the reason as its message;
  *   the tool does not run, the model receives the message as the tool's output, the run goes on.
- * - `throw`: the run fails: `run()` rejects with the SDK's `ToolCallError`, whose `error` is the
- *   GovernanceDenied.
+ * - `throw`: the guardrail's `throwException`: the run fails with the SDK's
+ *   `ToolInputGuardrailTripwireTriggered`, whose `result.output.outputInfo.warden` holds the decision.
  */
 export type OpenAIAgentsDenyMode = 'reject-content' | 'throw';
 
@@ -26,15 +37,17 @@ export type OpenAIAgentsDenyMode = 'reject-content' | 'throw';
  *
  * @example
  * ```ts
- * const options: GovernFunctionToolsOptions = { governor, onDeny: 'throw', passThrough: ['web_search'] };
+ * const options: GovernFunctionToolsOptions = { governor, approver: 'alice@example.com', passThrough: ['web_search'] };
  * ```
  */
 export interface GovernFunctionToolsOptions {
-  /** Decides, approves and records every call; its `agent` is the identity in the audit log. */
+  /** Decides, approves and records every call; its `agent` is the identity in the audit log unless `agent` is given. */
   governor: Governor;
   /** Default `reject-content`. */
   onDeny?: OpenAIAgentsDenyMode;
-  /** Extra context for every request (the adapter sets `host` and `callId` over it; see docs/context.md). */
+  /** The identity your application authenticated for these calls (default: the Governor's). */
+  agent?: AgentIdentity;
+  /** Extra context for every request (the adapter sets `host` and `callId` over it; see docs/context.md). Keep it the same between a pause and its resume. */
   context?: Record<string, unknown>;
   /**
    * Names of tools that are not function tools (hosted tools such as web search, computer, shell
@@ -46,51 +59,81 @@ export interface GovernFunctionToolsOptions {
    * is dropped; its call is then decided again when it runs (recorded twice, never unchecked).
    */
   maxPendingDecisions?: number;
+  /**
+   * `host` (default): a call the policy requires approval for interrupts the run through the tool's
+   * `needsApproval`; it runs only after `state.approve()` for it, and only if it is the exact
+   * request that was paused. `handler`: the Governor's blocking approval handler is asked inside
+   * the guardrail instead.
+   */
+  approval?: 'host' | 'handler';
+  /** Who answers the interruptions of these runs (the signed-in user); recorded with the approval. */
+  approver?: string;
+  /** Where paused calls wait for their approval (default: in this process, one store per Governor). */
+  pendingApprovals?: PendingApprovals;
 }
 
 type AnyFunctionTool<C> = FunctionTool<C, never, unknown>;
 type InvokeArgs<C> = Parameters<FunctionTool<C>['invoke']>;
 type Details<C> = InvokeArgs<C>[2];
+type NeedsApproval<C> = (runContext: RunContext<C>, input: unknown, callId?: string) => Promise<boolean>;
 
-/** Guardrail decisions waiting for their call to run, keyed by tool, call id and exact arguments. */
-class PendingDecisions {
+/** Guardrail allows waiting for their call to run, keyed by tool, call id and exact arguments, with the call ids they were recorded under. */
+class AllowedCalls {
   readonly #max: number;
-  readonly #counts = new Map<string, number>();
+  readonly #calls = new Map<string, string[]>();
 
   constructor(max: number) {
     this.#max = max;
   }
 
-  add(key: string): void {
-    if (this.#counts.size >= this.#max && !this.#counts.has(key)) {
-      const oldest = this.#counts.keys().next();
-      if (!oldest.done) this.#counts.delete(oldest.value);
+  add(key: string, call: string): void {
+    if (this.#calls.size >= this.#max && !this.#calls.has(key)) {
+      const oldest = this.#calls.keys().next();
+      if (!oldest.done) this.#calls.delete(oldest.value);
     }
-    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    const list = this.#calls.get(key) ?? [];
+    list.push(call);
+    this.#calls.set(key, list);
   }
 
-  /** True once for each add() of the same key. */
-  take(key: string): boolean {
-    const n = this.#counts.get(key);
-    if (n === undefined) return false;
-    if (n <= 1) this.#counts.delete(key);
-    else this.#counts.set(key, n - 1);
-    return true;
+  /** The recorded call id of one add() of the same key, once. */
+  take(key: string): string | undefined {
+    const list = this.#calls.get(key);
+    const call = list?.shift();
+    if (list !== undefined && list.length === 0) this.#calls.delete(key);
+    return call;
   }
 }
 
+interface Config {
+  governor: Governor;
+  onDeny: OpenAIAgentsDenyMode;
+  agent: AgentIdentity | undefined;
+  context: Record<string, unknown> | undefined;
+  approval: 'host' | 'handler';
+  approver: string | undefined;
+  pending: PendingApprovals;
+  early: EarlyDecisions;
+  allowed: AllowedCalls;
+}
+
+const OPTION_KEYS = ['governor', 'onDeny', 'agent', 'context', 'passThrough', 'maxPendingDecisions', 'approval', 'approver', 'pendingApprovals'];
 const DENY_MODES: readonly OpenAIAgentsDenyMode[] = ['reject-content', 'throw'];
 const DEFAULT_MAX_PENDING = 1024;
 const GUARDRAIL_NAME = 'warden';
 
 /**
- * Returns the tools with every function tool governed. A Warden tool input guardrail (run after
- * any guardrails the tool already has) asks the Governor to decide the call (tool name = the
- * tool's name, args = the parsed JSON arguments; anything that is not a JSON object is
- * `{ "0": value }`; context = `{ host: 'openai-agents', callId }`), calls the approval
- * handler when the policy requires approval, and records the decision. The tool's `invoke` runs only
- * a call the guardrail allowed with exactly those arguments; a call that reaches `invoke` any other
- * way (invoked directly, arguments the guardrail never saw) is decided there first.
+ * Returns the tools with every function tool governed. For each call (tool name = the tool's name,
+ * args = the JSON arguments; anything that is not a JSON object is `{ "0": value }`; context =
+ * `{ host: 'openai-agents', callId }`):
+ * - `needsApproval` asks the Governor first: a policy's `require_approval` is recorded as such and
+ *   interrupts the run (`result.interruptions`); the tool's own `needsApproval` is still asked for
+ *   calls the policy allows.
+ * - A Warden tool input guardrail (after the tool's own) allows the call, or rejects it with the
+ *   policy's reason. After `state.approve()`, it decides again with the approval, which counts only
+ *   for the exact request that was paused, and is recorded with `approver`.
+ * - `invoke` runs only a call the guardrail allowed with exactly those arguments; a call that
+ *   reaches `invoke` any other way is decided there first. Its outcome is recorded.
  *
  * @throws WardenError `ERR_INTEGRATION_OPTIONS` for bad options, `ERR_UNGOVERNED_TOOL` for a
  *   non-function tool not listed in `passThrough`.
@@ -99,23 +142,18 @@ const GUARDRAIL_NAME = 'warden';
  * import { Agent, run } from '@openai/agents';
  * import { governFunctionTools } from 'agent-warden/openai-agents';
  *
- * const agent = new Agent({ name: 'support', tools: governFunctionTools([refund, lookupOrder], { governor }) });
- * const result = await run(agent, 'Refund order 42');
+ * const agent = new Agent({ name: 'support', model, tools: governFunctionTools([refund, lookupOrder], { governor }) });
+ * let result = await run(agent, 'Refund order 42');
+ * for (const item of result.interruptions) result.state.approve(item); // after a person said yes
+ * result = await run(agent, result.state);
  * ```
  */
 export function governFunctionTools<C = unknown>(tools: readonly Tool<C>[], options: GovernFunctionToolsOptions): Tool<C>[] {
-  const governor = options?.governor;
-  if (!governor || typeof governor.check !== 'function') throw new WardenError('ERR_INTEGRATION_OPTIONS', 'Pass { governor }: the Governor that decides every tool call.');
-  const onDeny = options.onDeny ?? 'reject-content';
-  if (!DENY_MODES.includes(onDeny)) throw new WardenError('ERR_INTEGRATION_OPTIONS', `onDeny must be one of ${DENY_MODES.join(', ')}; got ${JSON.stringify(onDeny)}.`);
-  const max = options.maxPendingDecisions ?? DEFAULT_MAX_PENDING;
-  if (!Number.isSafeInteger(max) || max < 1) throw new WardenError('ERR_INTEGRATION_OPTIONS', `maxPendingDecisions must be a positive integer; got ${String(max)}.`);
+  const config = configOf(options);
   if (!Array.isArray(tools)) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'governFunctionTools needs an array of tools.');
   const passThrough = new Set(options.passThrough ?? []);
-  const pending = new PendingDecisions(max);
-
   return tools.map((t) => {
-    if (t?.type === 'function' && typeof t.invoke === 'function') return governFunctionTool(t as AnyFunctionTool<C>, governor, onDeny, options.context, pending) as Tool<C>;
+    if (t?.type === 'function' && typeof t.invoke === 'function') return governFunctionTool(t as AnyFunctionTool<C>, config) as Tool<C>;
     const name = typeof t?.name === 'string' ? t.name : '(unnamed)';
     if (passThrough.has(name)) return t;
     throw new WardenError(
@@ -125,42 +163,116 @@ export function governFunctionTools<C = unknown>(tools: readonly Tool<C>[], opti
   });
 }
 
-function governFunctionTool<C>(tool: AnyFunctionTool<C>, governor: Governor, onDeny: OpenAIAgentsDenyMode, extra: Record<string, unknown> | undefined, pending: PendingDecisions): AnyFunctionTool<C> {
+function configOf(options: GovernFunctionToolsOptions): Config {
+  if (options === null || typeof options !== 'object') throw new WardenError('ERR_INTEGRATION_OPTIONS', 'Pass { governor }: the Governor that decides every tool call.');
+  rejectUnknownKeys(options, OPTION_KEYS, 'ERR_INTEGRATION_OPTIONS', 'governFunctionTools options');
+  const governor = options.governor;
+  if (!governor || typeof governor.check !== 'function' || typeof governor.pipeline?.decide !== 'function') throw new WardenError('ERR_INTEGRATION_OPTIONS', 'Pass { governor }: the Governor that decides every tool call.');
+  const onDeny = options.onDeny ?? 'reject-content';
+  if (!DENY_MODES.includes(onDeny)) throw new WardenError('ERR_INTEGRATION_OPTIONS', `onDeny must be one of ${DENY_MODES.join(', ')}; got ${JSON.stringify(onDeny)}.`);
+  const max = options.maxPendingDecisions ?? DEFAULT_MAX_PENDING;
+  if (!Number.isSafeInteger(max) || max < 1) throw new WardenError('ERR_INTEGRATION_OPTIONS', `maxPendingDecisions must be a positive integer; got ${String(max)}.`);
+  const approval = options.approval ?? 'host';
+  if (approval !== 'host' && approval !== 'handler') throw new WardenError('ERR_INTEGRATION_OPTIONS', `approval must be "host" or "handler"; got ${JSON.stringify(approval)}.`);
+  if (options.approver !== undefined && (typeof options.approver !== 'string' || options.approver.length === 0)) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'approver must be a non-empty string naming who answers approvals.');
+  const pending = options.pendingApprovals;
+  if (pending !== undefined && (pending === null || typeof pending.put !== 'function' || typeof pending.take !== 'function')) {
+    throw new WardenError('ERR_INTEGRATION_OPTIONS', 'pendingApprovals must offer put(key, digest) and take(key), like MemoryPendingApprovals.');
+  }
+  return { governor, onDeny, agent: options.agent, context: options.context, approval, approver: options.approver, pending: pendingFor(governor, pending), early: new EarlyDecisions(max), allowed: new AllowedCalls(max) };
+}
+
+function governFunctionTool<C>(tool: AnyFunctionTool<C>, config: Config): AnyFunctionTool<C> {
+  const { governor } = config;
   const name = tool.name;
   const original = tool.invoke;
-  const keyOf = (callId: string, args: string): string => `${name}\u0000${callId}\u0000${sha256Hex(args)}`;
-  const decide = (args: string, callId: string | undefined): Promise<Verdict> =>
-    governor.check({ tool: name, args: argsOf(args), context: { ...extra, host: 'openai-agents', ...(callId !== undefined ? { callId } : {}) } });
+  const own = tool.needsApproval as unknown as NeedsApproval<C> | boolean | undefined;
+  const bindingKey = (callId: string, args: string): string => `${name}\u0000${callId}\u0000${sha256Hex(args)}`;
+  const callInput = (args: Record<string, unknown>, callId: string | undefined, extra: Partial<CallInput> = {}): CallInput => ({
+    request: { tool: name, args, context: { ...config.context, host: 'openai-agents', ...(callId !== undefined ? { callId } : {}) } },
+    ...(config.agent !== undefined ? { agent: config.agent } : {}),
+    ...extra,
+  });
+  const decide = (args: Record<string, unknown>, callId: string | undefined): Promise<DecidedCall> => governor.pipeline.decide(callInput(args, callId));
   const message = (verdict: Verdict): string => new GovernanceDenied(name, verdict).message;
+  const approvedByHost = (context: unknown, callId: string | undefined): boolean | undefined => {
+    const ctx = context as Partial<RunContext<C>> | undefined;
+    if (callId === undefined || typeof ctx?.isToolApproved !== 'function') return undefined;
+    return ctx.isToolApproved({ toolName: name, callId });
+  };
 
   const guardrail: ToolInputGuardrailDefinition<C> = {
     type: 'tool_input',
     name: GUARDRAIL_NAME,
-    run: async ({ toolCall }): Promise<ToolGuardrailFunctionOutput> => {
-      const args = typeof toolCall?.arguments === 'string' ? toolCall.arguments : '';
+    run: async ({ context, toolCall }): Promise<ToolGuardrailFunctionOutput> => {
+      const raw = typeof toolCall?.arguments === 'string' ? toolCall.arguments : '';
       const callId = typeof toolCall?.callId === 'string' ? toolCall.callId : undefined;
-      const verdict = await decide(args, callId);
+      const args = argsOf(raw);
+      let decided = callId !== undefined ? config.early.take(pendingKey(name, callId), textOf(args)) : undefined;
+      if (decided === undefined) {
+        if (config.approval === 'host' && approvedByHost(context, callId) === true) {
+          // The person approved this call in the run state: that answer is the approval, bound to the paused request.
+          const digest = await config.pending.take(pendingKey(name, callId as string));
+          const by = config.approver !== undefined ? { by: config.approver } : {};
+          decided = await governor.pipeline.decide(callInput(args, callId, { hostApproval: { requestDigest: typeof digest === 'string' ? digest : '', via: `openai-agents state.approve ${callId as string}`, ...by } }));
+        } else {
+          decided = await decide(args, callId);
+        }
+      }
+      const verdict = decided.verdict;
       const outputInfo = { warden: summary(verdict) };
       if (verdict.allowed) {
-        if (callId !== undefined) pending.add(keyOf(callId, args));
+        if (callId !== undefined) config.allowed.add(bindingKey(callId, raw), verdict.call);
         return { behavior: { type: 'allow' }, outputInfo };
       }
-      if (onDeny === 'throw') throw new GovernanceDenied(name, verdict);
+      if (config.onDeny === 'throw') return { behavior: { type: 'throwException' }, outputInfo };
       return { behavior: { type: 'rejectContent', message: message(verdict) }, outputInfo };
     },
+  };
+
+  const runObserved = async (call: string, runContext: InvokeArgs<C>[0], input: string, details: Details<C> | undefined): Promise<unknown> => {
+    const started = performance.now();
+    try {
+      const result = await original.call(tool, runContext, input, details);
+      await governor.pipeline.observe({ call, tool: name }, { status: 'ok', durationMs: performance.now() - started });
+      return result;
+    } catch (e) {
+      await governor.pipeline.observe({ call, tool: name }, { status: 'error', durationMs: performance.now() - started, error: e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) } });
+      throw e;
+    }
   };
 
   const invoke = async (runContext: InvokeArgs<C>[0], input: string, details?: Details<C>): Promise<unknown> => {
     const callId = typeof details?.toolCall?.callId === 'string' ? details.toolCall.callId : undefined;
     // invariant: the guardrail's allow covers only this tool, this call id and these exact arguments.
-    if (callId !== undefined && typeof input === 'string' && pending.take(keyOf(callId, input))) return await original.call(tool, runContext, input, details);
-    const verdict = await decide(typeof input === 'string' ? input : '', callId);
-    if (verdict.allowed) return await original.call(tool, runContext, input, details);
-    if (onDeny === 'throw') throw new GovernanceDenied(name, verdict);
+    const allowedAs = callId !== undefined && typeof input === 'string' ? config.allowed.take(bindingKey(callId, input)) : undefined;
+    if (allowedAs !== undefined) return await runObserved(allowedAs, runContext, input, details);
+    const { verdict } = await decide(argsOf(typeof input === 'string' ? input : ''), callId);
+    if (verdict.allowed) return await runObserved(verdict.call, runContext, input, details);
+    if (config.onDeny === 'throw') throw new GovernanceDenied(name, verdict);
     return message(verdict);
   };
 
-  return { ...tool, inputGuardrails: [...(tool.inputGuardrails ?? []), guardrail], invoke: invoke as AnyFunctionTool<C>['invoke'] };
+  const governed: AnyFunctionTool<C> = { ...tool, inputGuardrails: [...(tool.inputGuardrails ?? []), guardrail], invoke: invoke as AnyFunctionTool<C>['invoke'] };
+
+  if (config.approval === 'host') {
+    const needsApproval: NeedsApproval<C> = async (runContext, input, callId) => {
+      // Already answered in the run state (a resume, or a restored state re-asking): the guardrail decides with the answer.
+      if (approvedByHost(runContext, callId) !== undefined) return true;
+      const args = argsOfValue(input);
+      const decided = await governor.pipeline.decide(callInput(args, callId, { approval: 'defer' }));
+      const verdict = decided.verdict;
+      if (verdict.effect === 'require_approval' && verdict.recorded && callId !== undefined) {
+        await config.pending.put(pendingKey(name, callId), verdict.requestDigest);
+        return true;
+      }
+      if (callId !== undefined) config.early.put(pendingKey(name, callId), textOf(args), decided);
+      if (!verdict.allowed) return false;
+      return typeof own === 'function' ? (await own.call(tool, runContext, input, callId)) === true : own === true;
+    };
+    governed.needsApproval = needsApproval as unknown as AnyFunctionTool<C>['needsApproval'];
+  }
+  return governed;
 }
 
 /** The model's JSON arguments as Request args; anything that is not a JSON object is `{ "0": value }`. */
@@ -172,8 +284,20 @@ function argsOf(text: string): Record<string, unknown> {
     // Not JSON: the policy sees the raw text, and the tool's own parser will refuse it anyway.
     return { '0': text };
   }
+  return argsOfValue(value);
+}
+
+function argsOfValue(value: unknown): Record<string, unknown> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
   return { '0': value };
+}
+
+function textOf(value: unknown): string {
+  try {
+    return canonicalJson(value);
+  } catch {
+    return '';
+  }
 }
 
 function summary(verdict: Verdict): { effect: string; rule: string | null; policy: string | null; reason: string } {

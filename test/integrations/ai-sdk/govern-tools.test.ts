@@ -1,6 +1,7 @@
 /**
- * The Vercel AI SDK adapter, driven by the AI SDK's own MockLanguageModelV3 through the real
- * generateText / streamText tool loop, recording into the real file audit sink.
+ * The Vercel AI SDK adapter's shapes and options, and its deny modes, driven by the AI SDK's own
+ * MockLanguageModelV3 through the real generateText / streamText tool loop (ai 7). The host's own
+ * approval flow, against both majors, is in host-approval.test.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +12,8 @@ import { MockLanguageModelV3, convertArrayToReadableStream } from 'ai/test';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { openFileAuditSink } from '../../../src/audit/file-sink.js';
-import { listAuditFiles } from '../../../src/audit/files.js';
-import { verifyAuditLog } from '../../../src/audit/verify.js';
 import { GovernanceDenied } from '../../../src/enforce/denied.js';
-import { Governor, type ApprovalHandler, type ApprovalRequest } from '../../../src/enforce/governor.js';
+import { Governor } from '../../../src/enforce/governor.js';
 import { MemorySink } from '../../../src/enforce/memory-sink.js';
 import { WardenError } from '../../../src/errors.js';
 import { governTools } from '../../../src/integrations/ai-sdk/index.js';
@@ -112,95 +110,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface AuditLine {
-  type: string;
-  agent: { id: string } | null;
-  request: { tool: string; args: Record<string, unknown>; context?: Record<string, unknown> };
-  decision: { effect: string; rule: string | null };
-  outcome?: { executed: boolean; effect?: string; approval?: { approved: boolean } };
-}
-
-async function auditLines(path: string): Promise<AuditLine[]> {
-  const verified = await verifyAuditLog(await listAuditFiles(path));
-  expect(verified.ok).toBe(true);
-  return readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as AuditLine)
-    .filter((l) => l.type === 'decision');
-}
-
 describe('governTools with generateText and the AI SDK mock model', () => {
-  it('runs allowed calls, refuses denied ones, routes approvals, and records every call with the agent id', async () => {
-    const logPath = join(dir, 'audit.jsonl');
-    const sink = await openFileAuditSink({ path: logPath, fsync: 'never' });
-    const asked: ApprovalRequest[] = [];
-    const approvalHandler: ApprovalHandler = (ask) => {
-      asked.push(ask);
-      return ask.request.args.order === 'A-approve';
-    };
-    const governor = new Governor({ policy, sink, agent: { id: 'support-bot', roles: ['support'] }, approvalHandler });
-    const { tools, ran } = shopTools();
-    const model = new MockLanguageModelV3({
-      doGenerate: [
-        callTurn([
-          { id: 'c-small', tool: 'refund', input: { order: 'A-small', amount: 5 } },
-          { id: 'c-big', tool: 'refund', input: { order: 'A-big', amount: 500 } },
-          { id: 'c-yes', tool: 'refund', input: { order: 'A-approve', amount: 50 } },
-          { id: 'c-no', tool: 'refund', input: { order: 'A-refuse', amount: 50 } },
-          { id: 'c-look', tool: 'lookup_order', input: { order: 'A-small' } },
-        ]),
-        textTurn('done'),
-      ],
-    });
-
-    const result = await generateText({ model, tools: governTools(tools, { governor }), prompt: 'sort out the refunds', stopWhen: stepCountIs(3) });
-    await sink.close();
-
-    expect(result.text).toBe('done');
-    expect(ran).toEqual({ refund: 2, lookup: 1, report: 0 });
-    const first = result.steps[0]?.content ?? [];
-    const outcome = (id: string): string => {
-      const part = first.find((p) => (p.type === 'tool-result' || p.type === 'tool-error') && p.toolCallId === id);
-      return part?.type ?? 'missing';
-    };
-    expect(['c-small', 'c-big', 'c-yes', 'c-no', 'c-look'].map(outcome)).toEqual(['tool-result', 'tool-error', 'tool-result', 'tool-error', 'tool-result']);
-    const bigError = first.find((p) => p.type === 'tool-error' && p.toolCallId === 'c-big');
-    expect(bigError?.type === 'tool-error' && bigError.error).toBeInstanceOf(GovernanceDenied);
-
-    // The model saw the denial as the tool's error text.
-    const secondPrompt = JSON.stringify(model.doGenerateCalls[1]?.prompt);
-    expect(secondPrompt).toContain('Refunds over 100 are never made by agents');
-    expect(secondPrompt).toContain('error-text');
-
-    // The approval handler was asked for the two mid-sized refunds only, with the call's id as context.
-    expect(asked.map((a) => [a.request.args.order, a.request.context?.callId, a.request.context?.host]).sort()).toEqual([
-      ['A-approve', 'c-yes', 'ai-sdk'],
-      ['A-refuse', 'c-no', 'ai-sdk'],
-    ]);
-
-    const lines = await auditLines(logPath);
-    expect(lines).toHaveLength(5);
-    expect(new Set(lines.map((l) => l.agent?.id))).toEqual(new Set(['support-bot']));
-    const byCall = new Map(lines.map((l) => [l.request.context?.callId, l]));
-    expect(byCall.get('c-small')?.outcome).toMatchObject({ executed: true, effect: 'allow' });
-    expect(byCall.get('c-big')?.decision).toMatchObject({ effect: 'deny', rule: 'no-big-refunds' });
-    expect(byCall.get('c-big')?.outcome).toMatchObject({ executed: false });
-    expect(byCall.get('c-yes')?.outcome).toMatchObject({ executed: true, effect: 'allow', approval: { approved: true } });
-    expect(byCall.get('c-no')?.outcome).toMatchObject({ executed: false, effect: 'deny', approval: { approved: false } });
-    expect(byCall.get('c-look')?.request).toMatchObject({ tool: 'lookup_order', args: { order: 'A-small' }, context: { host: 'ai-sdk' } });
-  });
-
-  it('a tool the policy does not name is denied by default and never runs', async () => {
-    let ran = 0;
-    const governor = new Governor({ policy, agent: { id: 'bot' } });
-    const tools = { delete_account: tool({ inputSchema: z.object({ id: z.string() }), execute: async () => ++ran }) };
-    const model = new MockLanguageModelV3({ doGenerate: [callTurn([{ id: 'c1', tool: 'delete_account', input: { id: 'u1' } }]), textTurn('ok')] });
-    const result = await generateText({ model, tools: governTools(tools, { governor }), prompt: 'x', stopWhen: stepCountIs(3) });
-    expect(ran).toBe(0);
-    expect(result.steps[0]?.content.some((p) => p.type === 'tool-error')).toBe(true);
-  });
-
   it("onDeny: 'throw' ends the run with GovernanceDenied before the model is called again", async () => {
     const governor = new Governor({ policy, agent: { id: 'bot' } });
     const { tools, ran } = shopTools();
@@ -230,39 +140,6 @@ describe('governTools with generateText and the AI SDK mock model', () => {
 });
 
 describe('governTools with streamText', () => {
-  it('governs streamed tool calls, including a streaming (async generator) tool', async () => {
-    const sink = new MemorySink();
-    const governor = new Governor({ policy: compilePolicy([{ name: 'p', text: `${POLICY}\n  - name: reports\n    tools: [sales_report]\n    when: "args.region == 'eu'"\n    effect: allow\n` }]), sink, agent: { id: 'analyst' } });
-    const { tools, ran } = shopTools();
-    const model = new MockLanguageModelV3({
-      doStream: [
-        streamTurn([
-          { id: 's-eu', tool: 'sales_report', input: { region: 'eu' } },
-          { id: 's-us', tool: 'sales_report', input: { region: 'us' } },
-          { id: 's-big', tool: 'refund', input: { order: 'B', amount: 900 } },
-        ]),
-        streamTurn([], 'finished'),
-      ],
-    });
-    const result = streamText({ model, tools: governTools(tools, { governor }), prompt: 'x', stopWhen: stepCountIs(3) });
-    const parts: Array<{ type: string; toolCallId?: string; preliminary?: boolean }> = [];
-    for await (const part of result.fullStream) parts.push(part as { type: string; toolCallId?: string; preliminary?: boolean });
-    expect(await result.text).toBe('finished');
-    expect(ran).toEqual({ refund: 0, lookup: 0, report: 1 });
-    const of = (id: string): string[] => parts.filter((p) => p.toolCallId === id && p.type !== 'tool-call' && !p.type.startsWith('tool-input')).map((p) => `${p.type}${p.preliminary ? ':preliminary' : ''}`);
-    expect(of('s-eu')).toEqual(['tool-result:preliminary', 'tool-result:preliminary', 'tool-result']);
-    expect(of('s-us')).toEqual(['tool-error']);
-    expect(of('s-big')).toEqual(['tool-error']);
-    expect(sink.events.map((e) => [e.request.context?.callId, e.outcome?.executed, e.agent?.id])).toEqual(
-      expect.arrayContaining([
-        ['s-eu', true, 'analyst'],
-        ['s-us', false, 'analyst'],
-        ['s-big', false, 'analyst'],
-      ]),
-    );
-    expect(sink.events).toHaveLength(3);
-  });
-
   it("onDeny: 'throw' fails the stream and the result promises with GovernanceDenied", async () => {
     const governor = new Governor({ policy, agent: { id: 'bot' } });
     const { tools, ran } = shopTools();
@@ -275,28 +152,6 @@ describe('governTools with streamText', () => {
     expect(await Promise.resolve(result.text).catch((e: unknown) => e)).toBeInstanceOf(GovernanceDenied);
     expect(ran.refund).toBe(0);
     expect(model.doStreamCalls).toHaveLength(1);
-  });
-});
-
-describe('caller-supplied authority in the tool input', () => {
-  const cases: Array<{ name: string; input: Record<string, unknown> }> = [
-    { name: 'approved: true', input: { order: 'X', amount: 50, approved: true } },
-    { name: 'Approved: true', input: { order: 'X', amount: 50, Approved: true } },
-    { name: 'a confusable approvеd (Cyrillic e)', input: { order: 'X', amount: 50, ['approv\u0435d']: true } },
-    { name: 'a nested approval', input: { order: 'X', amount: 50, meta: { approval: { approved: true, by: 'finance' } } } },
-    { name: 'an agent id in the body', input: { order: 'X', amount: 50, agent_id: 'admin', agent: { id: 'admin' } } },
-  ];
-  it.each(cases)('$name neither approves nor changes the identity', async ({ input }) => {
-    const sink = new MemorySink();
-    const governor = new Governor({ policy, sink, agent: { id: 'support-bot' } });
-    let ran = 0;
-    const tools = governTools({ refund: tool({ inputSchema: z.record(z.string(), z.unknown()), execute: async () => ++ran }) }, { governor });
-    const model = new MockLanguageModelV3({ doGenerate: [callTurn([{ id: 'c1', tool: 'refund', input }]), textTurn('ok')] });
-    await generateText({ model, tools, prompt: 'x', stopWhen: stepCountIs(3) });
-    expect(ran).toBe(0);
-    expect(sink.events[0]?.agent?.id).toBe('support-bot');
-    expect(sink.events[0]?.outcome).toMatchObject({ executed: false, effect: 'deny' });
-    expect(sink.events[0]?.outcome?.reason).toContain('no approval handler is configured');
   });
 });
 
@@ -313,7 +168,7 @@ describe('governTools options and shapes', () => {
   it('still governs a tool with execute even when it is listed in passThrough', async () => {
     let ran = 0;
     const tools = governTools({ delete_account: tool({ inputSchema: z.object({}), execute: async () => ++ran }) }, { governor, passThrough: ['delete_account'] });
-    await expect(tools.delete_account?.execute?.({}, { toolCallId: 'x', messages: [] })).rejects.toBeInstanceOf(GovernanceDenied);
+    await expect(Promise.resolve(tools.delete_account?.execute?.({}, { toolCallId: 'x', messages: [], context: {} }))).resolves.toMatchObject({ warden: 'denied', tool: 'delete_account' });
     expect(ran).toBe(0);
   });
 
@@ -334,10 +189,12 @@ describe('governTools options and shapes', () => {
     expect((error as WardenError).code).toBe('ERR_INTEGRATION_OPTIONS');
   });
 
-  it('keeps description, schema and needsApproval, and looks up nothing inherited', () => {
+  it('keeps description and schema, puts the policy in front of needsApproval, and looks up nothing inherited', () => {
     const original = tool({ description: 'Refund', inputSchema: z.object({ amount: z.number() }), needsApproval: true, execute: async () => 1 });
     const tools = governTools({ refund: original }, { governor });
-    expect(tools.refund).toMatchObject({ description: 'Refund', inputSchema: original.inputSchema, needsApproval: true });
+    expect(tools.refund).toMatchObject({ description: 'Refund', inputSchema: original.inputSchema });
+    expect(typeof tools.refund?.needsApproval).toBe('function');
+    expect(governTools({ refund: original }, { governor, approval: 'handler' }).refund?.needsApproval).toBe(true);
     expect(tools.refund?.execute).not.toBe(original.execute);
     expect((tools as Record<string, unknown>).toString).toBeUndefined();
     expect((tools as Record<string, unknown>).constructor).toBeUndefined();
@@ -350,7 +207,7 @@ describe('governTools options and shapes', () => {
     Object.defineProperty(raw, name, { value: tool({ inputSchema: z.object({}), execute: async () => ++ran }), enumerable: true });
     const tools = governTools(raw, { governor: new Governor({ policy, sink }) }) as Record<string, ToolSet[string] | undefined>;
     expect(Object.keys(tools)).toEqual([name]);
-    await expect(Promise.resolve(tools[name]?.execute?.({}, { toolCallId: 'c', messages: [] }))).rejects.toBeInstanceOf(GovernanceDenied);
+    await expect(Promise.resolve(tools[name]?.execute?.({}, { toolCallId: 'c', messages: [], context: {} }))).resolves.toMatchObject({ warden: 'denied', tool: name });
     expect(ran).toBe(0);
     expect(sink.events.map((e) => e.request.tool)).toEqual([name]);
   });
@@ -361,7 +218,7 @@ describe('governTools options and shapes', () => {
     const g = new Governor({ policy, sink, agent: { id: 'bot' } });
     const tools = governTools({ lookup_order: tool({ inputSchema: z.object({ order: z.string() }), execute: async (input, options) => seen.push(input, options.toolCallId) }) }, { governor: g, context: { tenant: 't1' } });
     const input = { order: 'Q' };
-    await tools.lookup_order?.execute?.(input, { toolCallId: 'call-9', messages: [] });
+    await tools.lookup_order?.execute?.(input, { toolCallId: 'call-9', messages: [], context: {} });
     expect(seen).toEqual([{ order: 'Q' }, 'call-9']);
     expect(sink.events[0]?.request.context).toEqual({ tenant: 't1', host: 'ai-sdk', callId: 'call-9' });
   });
@@ -399,7 +256,7 @@ describe('cost when unused', () => {
     visit(entry);
     return { files, packages };
   }
-  const FRAMEWORKS = ['ai', 'ai/', '@ai-sdk/', '@langchain/', 'langchain', '@openai/agents', 'openai'];
+  const FRAMEWORKS = ['ai', 'ai/', '@ai-sdk/', '@langchain/', 'langchain', '@openai/agents', 'openai', '@anthropic-ai/', '@google/adk', '@google/genai'];
   const isFramework = (p: string): boolean => FRAMEWORKS.some((f) => (f.endsWith('/') ? p.startsWith(f) : p === f || p.startsWith(`${f}/`)));
 
   it("importing Warden's root entry point loads no agent framework and no adapter", () => {
@@ -408,38 +265,18 @@ describe('cost when unused', () => {
     expect([...files].filter((f) => f.includes(`${join('src', 'integrations')}`))).toEqual([]);
   });
 
-  it('the AI SDK adapter itself loads nothing of the AI SDK at runtime (types only)', () => {
-    const { packages } = valueImports(join(SRC, 'integrations/ai-sdk/index.ts'));
+  it.each(['ai-sdk', 'openai-agents', 'claude-agent-sdk', 'google-adk'])('the %s adapter itself loads nothing of its framework at runtime (types only)', (adapter) => {
+    const { packages } = valueImports(join(SRC, `integrations/${adapter}/index.ts`));
     expect([...packages].filter(isFramework)).toEqual([]);
+  });
+
+  it('the LangChain subpath loads @langchain/core only (its peer), never langchain or LangGraph', () => {
+    const { packages } = valueImports(join(SRC, 'integrations/langchain/index.ts'));
+    expect([...packages].filter(isFramework).every((p) => p.startsWith('@langchain/core/'))).toBe(true);
   });
 });
 
-describe('approvals and the AI SDK', () => {
-  it("the SDK's own needsApproval stays an earlier, separate gate: Warden decides when the approved call runs", async () => {
-    const sink = new MemorySink();
-    const governor = new Governor({ policy, sink, agent: { id: 'bot' } });
-    let ran = 0;
-    const tools = governTools({ refund: tool({ inputSchema: z.object({ order: z.string(), amount: z.number() }), needsApproval: true, execute: async () => ++ran }) }, { governor });
-    const model = new MockLanguageModelV3({ doGenerate: [callTurn([{ id: 'c1', tool: 'refund', input: { order: 'A', amount: 500 } }]), textTurn('ok')] });
-    const first = await generateText({ model, tools, prompt: 'refund A', stopWhen: stepCountIs(3) });
-    const request = first.content.find((p) => p.type === 'tool-approval-request');
-    expect(request?.type).toBe('tool-approval-request');
-    expect(sink.events).toHaveLength(0);
-    const approvalId = request?.type === 'tool-approval-request' ? request.approvalId : '';
-    await generateText({
-      model,
-      tools,
-      messages: [
-        { role: 'user', content: 'refund A' },
-        ...first.response.messages,
-        { role: 'tool', content: [{ type: 'tool-approval-response', approvalId, approved: true }] },
-      ],
-      stopWhen: stepCountIs(3),
-    });
-    expect(ran).toBe(0);
-    expect(sink.events.map((e) => [e.decision.rule, e.outcome?.executed, e.request.context?.callId])).toEqual([['no-big-refunds', false, 'c1']]);
-  });
-
+describe("approval: 'handler' (the blocking handler, inside the call)", () => {
   it('arguments changed while approval is pending are not run', async () => {
     const sink = new MemorySink();
     const input = { order: 'A', amount: 50 };
@@ -452,8 +289,8 @@ describe('approvals and the AI SDK', () => {
       },
     });
     let ran = 0;
-    const tools = governTools({ refund: tool({ inputSchema: z.object({ order: z.string(), amount: z.number() }), execute: async () => ++ran }) }, { governor });
-    const error: unknown = await Promise.resolve(tools.refund?.execute?.(input, { toolCallId: 'c1', messages: [] })).catch((e: unknown) => e);
+    const tools = governTools({ refund: tool({ inputSchema: z.object({ order: z.string(), amount: z.number() }), execute: async () => ++ran }) }, { governor, approval: 'handler', onDeny: 'error-result' });
+    const error: unknown = await Promise.resolve(tools.refund?.execute?.(input, { toolCallId: 'c1', messages: [], context: {} })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GovernanceDenied);
     expect((error as GovernanceDenied).decision.reason).toContain('changed while approval was pending');
     expect(ran).toBe(0);

@@ -10,6 +10,7 @@ import {
   Agent,
   RunContext,
   ToolCallError,
+  ToolInputGuardrailTripwireTriggered,
   Usage,
   run,
   setTracingDisabled,
@@ -140,7 +141,7 @@ interface AuditLine {
 }
 
 describe('governFunctionTools with the Runner and a scripted model', () => {
-  it('runs allowed calls, rejects denied ones through the guardrail, routes approvals, and records every call', async () => {
+  it("runs allowed calls, rejects denied ones through the guardrail, routes approvals to the handler (approval: 'handler'), and records every call", async () => {
     const logPath = join(dir, 'audit.jsonl');
     const sink = await openFileAuditSink({ path: logPath, fsync: 'never' });
     const asked: ApprovalRequest[] = [];
@@ -160,7 +161,7 @@ describe('governFunctionTools with the Runner and a scripted model', () => {
       ],
       [say('all done')],
     ]);
-    const agent = new Agent({ name: 'support', model, tools: governFunctionTools(tools, { governor }) });
+    const agent = new Agent({ name: 'support', model, tools: governFunctionTools(tools, { governor, approval: 'handler' }) });
     const result = await run(agent, 'sort out the refunds');
     await sink.close();
 
@@ -225,19 +226,22 @@ describe('governFunctionTools with the Runner and a scripted model', () => {
     expect(outputFor(model, 'c1')).toMatchObject({ text: expect.stringContaining('Warden denied "delete_account"') as string });
   });
 
-  it("onDeny: 'throw' fails the run with ToolCallError carrying the GovernanceDenied", async () => {
+  it("onDeny: 'throw' fails the run with the guardrail's throwException tripwire carrying the decision", async () => {
     const governor = new Governor({ policy, agent: { id: 'bot' } });
     const { tools, ran } = shopTools();
     const model = new ScriptedModel([[call('c1', 'refund', { order: 'A', amount: 500 })], [say('never')]]);
     const error: unknown = await run(new Agent({ name: 'a', model, tools: governFunctionTools(tools, { governor, onDeny: 'throw' }) }), 'x').catch((e: unknown) => e);
+    // The SDK reports a tool's failure as ToolCallError; its error is the guardrail's tripwire.
     expect(error).toBeInstanceOf(ToolCallError);
-    expect((error as ToolCallError).error).toBeInstanceOf(GovernanceDenied);
-    expect(((error as ToolCallError).error as GovernanceDenied).decision.rule).toBe('no-big-refunds');
+    const tripwire = (error as ToolCallError).error;
+    expect(tripwire).toBeInstanceOf(ToolInputGuardrailTripwireTriggered);
+    const info = (tripwire as ToolInputGuardrailTripwireTriggered).result.output.outputInfo as { warden: { rule: string; reason: string } };
+    expect(info.warden).toMatchObject({ rule: 'no-big-refunds', reason: 'Refunds over 100 are never made by agents' });
     expect(ran.refund).toBe(0);
     expect(model.requests).toHaveLength(1);
   });
 
-  it("a tool's own guardrail that rejects first means Warden is never asked", async () => {
+  it("a tool's own guardrail that rejects first keeps the call from running (Warden decided it earlier, in needsApproval)", async () => {
     const sink = new MemorySink();
     const governor = new Governor({ policy, sink });
     let ran = 0;
@@ -251,11 +255,12 @@ describe('governFunctionTools with the Runner and a scripted model', () => {
     const model = new ScriptedModel([[call('c1', 'lookup_order', { order: 'Z' })], [say('ok')]]);
     await run(new Agent({ name: 'a', model, tools: governFunctionTools([guarded], { governor }) }), 'x');
     expect(ran).toBe(0);
-    expect(sink.events).toHaveLength(0);
+    expect(sink.events.map((e) => e.decision.rule)).toEqual(['lookups']);
+    expect(sink.outcomes).toHaveLength(0);
     expect(outputFor(model, 'c1')).toMatchObject({ text: 'own guardrail says no' });
   });
 
-  it("the SDK's own needsApproval stays an earlier, separate gate: Warden decides when the approved call runs", async () => {
+  it("a tool's own needsApproval is not asked for a call the policy denies: it is rejected, never offered for approval", async () => {
     const sink = new MemorySink();
     const governor = new Governor({ policy, sink, agent: { id: 'bot' } });
     let ran = 0;
@@ -263,11 +268,9 @@ describe('governFunctionTools with the Runner and a scripted model', () => {
     const model = new ScriptedModel([[call('c1', 'refund', { order: 'A', amount: 500 })], [say('ok')]]);
     const agent = new Agent({ name: 'a', model, tools: governFunctionTools([gated], { governor }) });
     const first = await run(agent, 'x');
-    expect(first.interruptions).toHaveLength(1);
-    expect(sink.events).toHaveLength(0);
-    first.state.approve(first.interruptions[0] as Parameters<typeof first.state.approve>[0]);
-    await run(agent, first.state);
+    expect(first.interruptions).toHaveLength(0);
     expect(ran).toBe(0);
+    expect(outputFor(model, 'c1')).toMatchObject({ text: 'Warden denied "refund": Refunds over 100 are never made by agents' });
     expect(sink.events.map((e) => [e.decision.rule, e.outcome?.executed])).toEqual([['no-big-refunds', false]]);
   });
 });
