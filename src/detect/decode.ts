@@ -105,7 +105,7 @@ const CLUSTER_GAP = 24;
 function clusters(text: string, re: RegExp): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let start = -1;
-  let end = -1;
+  let end = -CLUSTER_GAP - 1;
   let count = 0;
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {

@@ -31,7 +31,7 @@ export interface InjectionRule {
 
 function plural(...words: string[]): string[] {
   const out: string[] = [];
-  for (const w of words) out.push(w, w.endsWith('y') ? `${w.slice(0, -1)}ies` : w.endsWith('s') ? `${w}es` : `${w}s`);
+  for (const w of words) out.push(w, /[^aeiou]y$/.test(w) ? `${w.slice(0, -1)}ies` : w.endsWith('s') ? `${w}es` : `${w}s`);
   return out;
 }
 
@@ -121,6 +121,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   { id: 'exfiltration.send-secrets', family: 'exfiltration', weight: 0.8, seq: [SEND, SECRETS, DEST], gaps: [6, 8], reason: 'asks the model to send credentials or conversation data somewhere', poisoning: true },
   { id: 'exfiltration.read-sensitive', family: 'exfiltration', weight: 0.7, seq: [READ, SENSITIVE, SEND], gaps: [4, 12], reason: 'asks the model to read a sensitive file and pass it on', poisoning: true },
   { id: 'exfiltration.sensitive-as-param', family: 'exfiltration', weight: 0.7, seq: [SEND, SENSITIVE, AS], gaps: [5, 8], reason: 'asks the model to put sensitive data into a parameter', poisoning: true },
+  { id: 'exfiltration.history-as-param', family: 'exfiltration', weight: 0.6, seq: [['with', 'pass', 'include', 'send', 'put', 'add', 'attach', 'append', 'forward'], ['full', 'entire', 'whole', 'complete', 'all', 'previous', 'prior'], ['conversation', 'chat', 'history', 'transcript', 'messages', 'memory', 'memories', 'context', 'emails', 'inbox']], gaps: [2, 1], reason: 'asks the model to pass the whole conversation or its context on', poisoning: true },
   // leak: reveal the system prompt.
   { id: 'leak.repeat-above', family: 'leak', weight: 0.55, seq: [REVEAL, PROMPT, ['above', 'verbatim', 'before', 'earlier', 'preceding', 'so', 'given']], gaps: [2, 1], reason: 'asks the model to repeat the instructions it was given', poisoning: true },
   { id: 'leak.system-prompt', family: 'leak', weight: 0.7, seq: [REVEAL, YOUR_SYS, PROMPT], gaps: [2, 1], reason: 'asks the model to reveal its system prompt or instructions', poisoning: true },

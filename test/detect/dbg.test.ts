@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { it } from 'vitest';
-import { detectInjection } from '../../src/detect/injection.js';
+import { scanToolDefinition } from '../../src/detect/poisoning.js';
 it('dbg', () => {
-  const rows = readFileSync('test/fixtures/detect/injection-dev.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l).text as string);
-  for (let r = 0; r < 3; r++) {
-    const t0 = performance.now();
-    let chars = 0;
-    for (const t of rows) { detectInjection(t); chars += t.length; }
-    const ms = performance.now() - t0;
-    console.log(`round ${r}: ${rows.length} rows, ${chars} chars, ${ms.toFixed(1)} ms, ${(ms * 1000 / (chars / 1024)).toFixed(1)} us/KB`);
+  const rows = readFileSync('test/fixtures/detect/poisoning-set.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const known = rows.filter((r) => r.label === 'benign').map((r) => r.tool.name);
+  let tp = 0, fp = 0, a = 0, b = 0;
+  for (const r of rows) {
+    const res = scanToolDefinition(r.tool, { knownNames: known });
+    if (r.label === 'attack') { a++; if (res.detected) tp++; else console.log('MISS', r.source, res.score, JSON.stringify(res.findings.map((f) => f.rule + ':' + f.score))); }
+    else { b++; if (res.detected) { fp++; console.log('FP', r.source, r.tool.name, JSON.stringify(res.findings.map((f) => f.rule + ':' + f.score + ':' + f.path))); } }
   }
-  const big = rows.join('\n').slice(0, 100 * 1024);
-  for (let r = 0; r < 3; r++) { const t0 = performance.now(); detectInjection(big); console.log('100KB', (performance.now() - t0).toFixed(2), 'ms'); }
+  console.log('recall', tp / a, 'fpr', fp / b, a, b);
 });
