@@ -53,12 +53,14 @@ const ATTENTION: WordClass = ['attention', 'attn', 'note', 'notice', 'message', 
 const AI: WordClass = ['ai', 'assistant', 'assistants', 'llm', 'llms', 'model', 'models', 'agent', 'agents', 'chatbot', 'bot', 'gpt', 'claude', 'copilot', 'gemini', 'chatgpt', 'language'];
 const IF_YOU: WordClass = ['if', 'when', 'whenever'];
 const ARE_AN: WordClass = ['are', 'is', 'be', 're', 'reading', 'read', 'processing', 'process', 'parsing', 'summarizing', 'summarising'];
-const SEND: WordClass = ['send', 'sending', 'forward', 'email', 'mail', 'post', 'upload', 'transmit', 'exfiltrate', 'leak', 'submit', 'deliver', 'relay', 'export', 'copy', 'paste', 'share', 'append', 'attach', 'include', 'embed', 'encode', 'pass', 'put', 'add', 'dump'];
+const SEND_OUT: WordClass = ['send', 'sending', 'forward', 'email', 'mail', 'post', 'upload', 'transmit', 'exfiltrate', 'leak', 'submit', 'deliver', 'relay'];
+const SEND: WordClass = [...SEND_OUT, 'export', 'copy', 'paste', 'share', 'append', 'attach', 'include', 'embed', 'encode', 'pass', 'put', 'add', 'dump'];
 const SECRETS: WordClass = [
   ...plural('password', 'credential', 'secret', 'token', 'key', 'cookie', 'session', 'passphrase', 'certificate', 'seed', 'mnemonic', 'wallet'),
   'id', 'rsa', 'ssh', 'env', 'dotenv', 'aws', 'apikey', 'apikeys', 'history', 'conversation', 'transcript', 'contacts', 'inbox', 'emails', 'memory', 'memories',
 ];
-const DEST: WordClass = ['to', 'http', 'https', 'url', 'attacker', 'address', 'endpoint', 'webhook', 'server', 'domain', 'site', 'link', 'external', 'ngrok', 'pastebin', 'requestbin', 'burpcollaborator', 'interactsh', 'at'];
+const OUTSIDE: WordClass = ['http', 'https', 'url', 'attacker', 'endpoint', 'webhook', 'external', 'ngrok', 'pastebin', 'requestbin', 'burpcollaborator', 'interactsh', 'collector', 'remote'];
+const DEST: WordClass = [...OUTSIDE, 'to', 'address', 'server', 'domain', 'site', 'link', 'at'];
 const REVEAL: WordClass = ['reveal', 'print', 'show', 'output', 'repeat', 'display', 'disclose', 'tell', 'echo', 'leak', 'dump', 'recite', 'spell'];
 const YOUR_SYS: WordClass = ['system', 'initial', 'original', 'hidden', 'secret', 'internal', 'full', 'your', 'developer', 'exact', 'above', 'previous', 'confidential'];
 const PROMPT: WordClass = [...plural('prompt', 'instruction', 'message', 'configuration', 'directive', 'rule', 'guideline'), 'verbatim', 'preprompt'];
@@ -68,7 +70,7 @@ const USER: WordClass = ['user', 'users', 'human', 'humans', 'operator', 'custom
 const TOOLV: WordClass = ['call', 'invoke', 'use', 'run', 'execute', 'trigger', 'launch', 'fire'];
 const TOOLN: WordClass = [...plural('tool', 'function'), 'send', 'email', 'bash', 'shell', 'terminal', 'curl', 'wget', 'fetch', 'browser', 'http', 'python', 'exec', 'transfer'];
 const IMMEDIATELY: WordClass = ['immediately', 'now', 'instead', 'silently', 'quietly', 'secretly', 'automatically', 'right', 'asap', 'straight', 'urgently'];
-const READ: WordClass = ['read', 'reading', 'cat', 'open', 'load', 'access', 'fetch', 'get', 'retrieve', 'grab', 'collect', 'extract', 'obtain', 'view', 'list', 'dump', 'print', 'copy', 'contents', 'content'];
+const READ: WordClass = ['read', 'reading', 'cat', 'open', 'load', 'access', 'fetch', 'get', 'retrieve', 'grab', 'collect', 'extract', 'obtain', 'view', 'list', 'dump', 'print', 'contents', 'content'];
 const SENSITIVE: WordClass = ['ssh', 'id', 'rsa', 'ed25519', 'env', 'dotenv', 'aws', 'credentials', 'credential', 'passwd', 'shadow', 'kube', 'kubeconfig', 'npmrc', 'pypirc', 'netrc', 'gitconfig', 'cursor', 'mcp', 'keychain', 'wallet', 'secrets', 'secret', 'password', 'passwords', 'token', 'tokens', 'private', 'bash_history', 'history', 'cookies'];
 const INSTEAD: WordClass = ['instead', 'rather'];
 const NEVERMIND: WordClass = ['never', 'nevermind', 'changed', 'scratch', 'actually', 'wait', 'oops', 'sorry', 'correction'];
@@ -80,6 +82,7 @@ const STOP: WordClass = ['stop', 'cease', 'quit', 'halt', 'end'];
 const FOLLOW: WordClass = ['follow', 'following', 'obey', 'obeying', 'answer', 'answering', 'summarizing', 'summarising', 'translating', 'doing', 'being', 'acting', 'responding', 'what', 'your', 'the'];
 const ACT: WordClass = ['act', 'pretend', 'roleplay', 'behave', 'simulate', 'impersonate', 'become', 'switch', 'enter', 'enable', 'activate', 'unlock'];
 const AS: WordClass = ['as', 'to', 'into', 'like', 'being'];
+const INTO: WordClass = ['as', 'into', 'here', 'field', 'parameter', 'argument', 'param', 'arg'];
 const END: WordClass = ['end', 'close', 'stop', 'finish', 'terminate'];
 const OFDATA: WordClass = ['of', 'the', 'this'];
 const DATA: WordClass = ['document', 'data', 'input', 'context', 'prompt', 'instructions'];
@@ -118,9 +121,10 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   { id: 'tool.before-using', family: 'tool', weight: 0.55, seq: [BEFORE, USING, THIS_TOOL, READ], gaps: [1, 2, 5], reason: 'makes reading something a precondition of using a tool', poisoning: true },
   { id: 'tool.otherwise-fail', family: 'tool', weight: 0.45, seq: [OTHERWISE, THIS_TOOL, FAIL], gaps: [3, 3], reason: 'threatens that a tool will fail unless the model complies', poisoning: true },
   // exfiltration: send data out.
-  { id: 'exfiltration.send-secrets', family: 'exfiltration', weight: 0.8, seq: [SEND, SECRETS, DEST], gaps: [6, 8], reason: 'asks the model to send credentials or conversation data somewhere', poisoning: true },
+  { id: 'exfiltration.copy-secrets-out', family: 'exfiltration', weight: 0.7, seq: [SEND, SECRETS, OUTSIDE], gaps: [6, 8], reason: 'asks the model to put credentials or conversation data into an outside URL', poisoning: true },
+  { id: 'exfiltration.send-secrets', family: 'exfiltration', weight: 0.8, seq: [SEND_OUT, SECRETS, DEST], gaps: [6, 8], reason: 'asks the model to send credentials or conversation data somewhere', poisoning: true },
   { id: 'exfiltration.read-sensitive', family: 'exfiltration', weight: 0.7, seq: [READ, SENSITIVE, SEND], gaps: [4, 12], reason: 'asks the model to read a sensitive file and pass it on', poisoning: true },
-  { id: 'exfiltration.sensitive-as-param', family: 'exfiltration', weight: 0.7, seq: [SEND, SENSITIVE, AS], gaps: [5, 8], reason: 'asks the model to put sensitive data into a parameter', poisoning: true },
+  { id: 'exfiltration.sensitive-as-param', family: 'exfiltration', weight: 0.7, seq: [SEND, SENSITIVE, INTO], gaps: [5, 8], reason: 'asks the model to put sensitive data into a parameter', poisoning: true },
   { id: 'exfiltration.history-as-param', family: 'exfiltration', weight: 0.6, seq: [['with', 'pass', 'include', 'send', 'put', 'add', 'attach', 'append', 'forward'], ['full', 'entire', 'whole', 'complete', 'all', 'previous', 'prior'], ['conversation', 'chat', 'history', 'transcript', 'messages', 'memory', 'memories', 'context', 'emails', 'inbox']], gaps: [2, 1], reason: 'asks the model to pass the whole conversation or its context on', poisoning: true },
   // leak: reveal the system prompt.
   { id: 'leak.repeat-above', family: 'leak', weight: 0.55, seq: [REVEAL, PROMPT, ['above', 'verbatim', 'before', 'earlier', 'preceding', 'so', 'given']], gaps: [2, 1], reason: 'asks the model to repeat the instructions it was given', poisoning: true },
