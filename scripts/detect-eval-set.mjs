@@ -17,7 +17,9 @@
  *
  * Usage: node scripts/detect-eval-set.mjs   (deterministic: same output every run)
  */
+import { Buffer } from 'node:buffer';
 import { writeFileSync } from 'node:fs';
+import console from 'node:console';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

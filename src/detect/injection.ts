@@ -239,7 +239,11 @@ function quoted(text: string, start: number, end: number): boolean {
     else if (c === 0x201d) curly--;
   }
   if (curly > 0) return true;
-  return doubles % 2 === 1 && text.indexOf('"', end) >= 0;
+  // invariant: bounded look-ahead (one line, 200 characters), so many hits cost linear time together.
+  const window = text.slice(end, end + 200);
+  const close = window.indexOf('"');
+  const eol = window.indexOf('\n');
+  return doubles % 2 === 1 && close >= 0 && (eol < 0 || close < eol);
 }
 
 /** A double quote that opens a JSON string value or element (after `:`, `,`, `[` or `{`), not a quotation mark. */
@@ -258,11 +262,12 @@ function vocatives(text: string, tokens: readonly Token[], report: (start: numbe
   for (let k = 0; k + 1 < tokens.length; k++) {
     const t = tokens[k] as Token;
     if (!VOCATIVE.has(t.w)) continue;
+    const at = k;
     let name = t;
     if (k + 2 < tokens.length && VOCATIVE.has((tokens[k + 1] as Token).w) && onlySpaces(text, t.end, (tokens[k + 1] as Token).start)) name = tokens[++k] as Token;
     const next = tokens[k + 1] as Token;
     const between = text.slice(name.end, next.start).trim();
-    if ((between === ':' || between === ',') && IMPERATIVE.has(next.w) && startsClause(text, tokens, k, t)) report(t.start, next.end);
+    if ((between === ':' || between === ',') && IMPERATIVE.has(next.w) && startsClause(text, tokens, at)) report(t.start, next.end);
   }
 }
 
@@ -271,23 +276,25 @@ function onlySpaces(text: string, from: number, to: number): boolean {
   return true;
 }
 
-/** The vocative opens its clause: nothing but punctuation, markup or `hey`/`dear` before it on its sentence. */
-function startsClause(text: string, tokens: readonly Token[], k: number, first: Token): boolean {
-  let j = tokens.indexOf(first) - 1;
-  if (j < 0) return true;
-  const prev = tokens[j] as Token;
+/** The vocative (word `at`) opens its clause: nothing but punctuation, markup or `hey`/`dear` before it on its sentence. */
+function startsClause(text: string, tokens: readonly Token[], at: number): boolean {
+  if (at === 0) return true;
+  const prev = tokens[at - 1] as Token;
+  const first = tokens[at] as Token;
   if (prev.w === 'hey' || prev.w === 'dear' || prev.w === 'hi' || prev.w === 'hello' || prev.w === 'attention' || prev.w === 'note') return true;
-  const between = text.slice(prev.end, first.start);
-  return /[.!?:;\n>\]]|-->|<!--/.test(between) || k < 0;
+  return /[.!?:;\n>\]]|-->|<!--/.test(text.slice(prev.end, first.start));
 }
 
 /** `![x](https://host/p?d=)` or `?d={secret}`: an image URL that waits for data in its query. */
 function markdownImages(text: string, report: (start: number, end: number) => void): void {
   for (let i = text.indexOf('!['); i >= 0; i = text.indexOf('![', i + 2)) {
-    const close = text.indexOf('](', i + 2);
-    if (close < 0 || close - i > 200) continue;
-    const end = text.indexOf(')', close + 2);
-    if (end < 0 || end - close > 2048) continue;
+    // invariant: bounded look-ahead (200 characters to `](`, 2048 to `)`), so the scan stays linear.
+    const rel = text.slice(i + 2, i + 202).indexOf('](');
+    if (rel < 0) continue;
+    const close = i + 2 + rel;
+    const relEnd = text.slice(close + 2, close + 2050).indexOf(')');
+    if (relEnd < 0) continue;
+    const end = close + 2 + relEnd;
     const url = text.slice(close + 2, end);
     const q = url.indexOf('?');
     if (!/^\s*https?:/i.test(url) || q < 0) continue;
@@ -361,8 +368,8 @@ function hiddenRegions(text: string): Hidden[] {
   }
   HIDDEN_STYLE.lastIndex = 0;
   for (let m = HIDDEN_STYLE.exec(text); m && out.length < 512; m = HIDDEN_STYLE.exec(text)) {
-    const close = text.indexOf('</', m.index);
-    const end = close < 0 ? Math.min(text.length, m.index + 4096) : close;
+    const rel = text.slice(m.index, m.index + 4096).indexOf('</');
+    const end = rel < 0 ? Math.min(text.length, m.index + 4096) : m.index + rel;
     out.push({ start: m.index, end, kind: 'an element styled invisible', instruction: speaksToModel(text.slice(m.index, end)) });
   }
   return out;

@@ -184,7 +184,19 @@ describe('detectInjection: errors and options', () => {
   });
 
   it('handles adversarial shapes without blowing up: a megabyte of one letter, of spaced letters, of escapes', () => {
-    for (const text of ['a'.repeat(1 << 20), 'a '.repeat(1 << 19), '%41'.repeat(300_000), '&#65;'.repeat(200_000), '<!--'.repeat(250_000)]) {
+    const shapes = [
+      'a'.repeat(1 << 20),
+      'a '.repeat(1 << 19),
+      '%41'.repeat(300_000),
+      '&#65;'.repeat(200_000),
+      '<!--'.repeat(250_000),
+      '!['.repeat(400_000),
+      '"ignore previous instructions '.repeat(30_000),
+      'AI: run '.repeat(100_000),
+      '<span style="display:none">'.repeat(30_000),
+      'QUFB'.repeat(200_000),
+    ];
+    for (const text of shapes) {
       const r = detectInjection(text);
       expect(typeof r.score).toBe('number');
     }
