@@ -78,6 +78,7 @@ export async function run(): Promise<void> {
   const agt = agtInjection();
   const dev = jsonl<{ text: string; label: string }>('injection-dev.jsonl');
   const holdout = jsonl<{ text: string; label: string }>('injection-holdout.jsonl');
+  const holdout2 = jsonl<{ text: string; label: string }>('injection-holdout-2.jsonl');
   const tools = jsonl<{ tool: ToolDefinition; label: string }>('poisoning-set.jsonl');
   // A web page with an injected paragraph, padded with prose to 1 KB.
   const oneKb = (fill(PROSE, 700) + (dev.find((r) => r.label === 'attack')?.text ?? '')).padEnd(1024, ' ').slice(0, 1024);
@@ -100,6 +101,8 @@ export async function run(): Promise<void> {
   console.log(`  injection-dev      agt    ${quality(dev, (i) => agt(dev[i]?.text ?? ''))}`);
   console.log(`  injection-holdout  warden ${quality(holdout, (i) => detectInjection(holdout[i]?.text ?? '').detected)}`);
   console.log(`  injection-holdout  agt    ${quality(holdout, (i) => agt(holdout[i]?.text ?? ''))}`);
+  console.log(`  injection-holdout-2 warden ${quality(holdout2, (i) => detectInjection(holdout2[i]?.text ?? '').detected)}`);
+  console.log(`  injection-holdout-2 agt    ${quality(holdout2, (i) => agt(holdout2[i]?.text ?? ''))}`);
   const known = tools.filter((t) => t.label === 'benign').map((t) => t.tool.name);
   const scanner = new McpSecurityScanner();
   const agtTool = (t: ToolDefinition): boolean => !scanner.scan({ name: t.name, description: t.description ?? '', parameters: (t.inputSchema ?? {}) as Record<string, unknown> }).safe;
