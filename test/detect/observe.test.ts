@@ -74,3 +74,33 @@ describe('observe records what the output scanner found', () => {
     expect(result.records).toBe(2);
   });
 });
+
+describe('govern({ scanResults: true })', () => {
+  it('records the labels and findings of what the governed function returned, and returns it unchanged', async () => {
+    const { Governor } = await import('../../src/enforce/governor.js');
+    const sink = new MemorySink();
+    const governor = new Governor({ policy, sink });
+    const fetchPage = governor.wrap('fetch_page', async (a: { url: string }) => `${a.url}: ${PAGE}`, { scanResults: true });
+    expect(await fetchPage({ url: 'https://pricing.example' })).toBe(`https://pricing.example: ${PAGE}`);
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (sink.outcomes.length > 0 ? resolve() : void setImmediate(poll));
+      poll();
+    });
+    expect(sink.outcomes[0]?.outcome.labels).toEqual(['untrusted']);
+    expect(sink.outcomes[0]?.outcome.findings?.length).toBeGreaterThan(0);
+  });
+
+  it('scans nothing by default, and refuses a non-boolean scanResults', async () => {
+    const { Governor } = await import('../../src/enforce/governor.js');
+    const sink = new MemorySink();
+    const governor = new Governor({ policy, sink });
+    const plain = governor.wrap('fetch_page', (a: { url: string }) => PAGE + a.url);
+    plain({ url: 'x' });
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (sink.outcomes.length > 0 ? resolve() : void setImmediate(poll));
+      poll();
+    });
+    expect(sink.outcomes[0]?.outcome.labels).toBeUndefined();
+    expect(() => governor.wrap('fetch_page', () => 1, { scanResults: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+  });
+});
