@@ -32,9 +32,16 @@ export interface InjectionOptions {
   maxLength?: number;
   /** How many encoded layers deep to decode. Default 2. */
   maxDepth?: number;
+  /**
+   * Phrases that are not an attack where they appear (a security page quoting "ignore previous
+   * instructions"): a finding is dropped only when its whole span lies inside an occurrence of one
+   * (case-insensitive, in the text as given); the same words elsewhere, or a finding that reaches
+   * past the phrase, still count. At most 100 phrases of 1-200 characters.
+   */
+  allow?: readonly string[];
 }
 
-const OPTION_KEYS = ['threshold', 'maxLength', 'maxDepth'];
+const OPTION_KEYS = ['threshold', 'maxLength', 'maxDepth', 'allow'];
 const DEFAULT_MAX_LENGTH = 4 * 1024 * 1024;
 /** Findings below this are not reported at all. */
 const FLOOR = 0.2;
@@ -56,6 +63,7 @@ interface Settings {
   threshold: number;
   maxLength: number;
   maxDepth: number;
+  allow: readonly string[];
 }
 
 /** Validated settings; throws `ERR_DETECT_OPTIONS`. */
@@ -67,7 +75,11 @@ export function injectionSettings(options: InjectionOptions | undefined): Settin
   if (!Number.isSafeInteger(maxLength) || maxLength <= 0) throw new WardenError('ERR_DETECT_OPTIONS', `maxLength must be a positive integer; got ${String(maxLength)}.`);
   const maxDepth = options?.maxDepth ?? 2;
   if (!Number.isSafeInteger(maxDepth) || maxDepth < 0 || maxDepth > 4) throw new WardenError('ERR_DETECT_OPTIONS', `maxDepth must be an integer from 0 to 4; got ${String(maxDepth)}.`);
-  return { threshold, maxLength, maxDepth };
+  const allow = options?.allow ?? [];
+  if (!Array.isArray(allow) || allow.length > 100 || !allow.every((a) => typeof a === 'string' && a.trim().length > 0 && a.length <= 200)) {
+    throw new WardenError('ERR_DETECT_OPTIONS', 'allow must be a list of at most 100 phrases, each 1-200 characters.');
+  }
+  return { threshold, maxLength, maxDepth, allow: allow.map((a) => a.toLowerCase()) };
 }
 
 /**
@@ -94,6 +106,7 @@ export function scanInjection(text: string, s: Settings, rules: CompiledRules, d
   const findings: Finding[] = [];
   const budget = { chars: text.length + 65536, layers: MAX_LAYERS };
   scan(text, s.maxDepth, [], (a, b) => [a, b], rules, detector, findings, budget);
+  if (s.allow.length > 0) exemptAllowed(text, s.allow, findings);
   findings.sort((a, b) => a.start - b.start || b.score - a.score);
   // Families combine by noisy-OR, but only findings that could matter alone (>= COMBINE): weak
   // signals (a discounted quote, hidden text that merely mentions a model) never add up to a detection.
@@ -108,6 +121,39 @@ export function scanInjection(text: string, s: Settings, rules: CompiledRules, d
   const score = round(Math.max(max, 1 - miss));
   const detected = score >= s.threshold;
   return { detected, score, findings, labels: detected ? ['untrusted'] : [] };
+}
+
+/**
+ * Drops the findings whose whole span lies inside an occurrence of an allowed phrase; nothing else.
+ * Occurrences are found in the lower-cased text once per phrase (at most 100 phrases).
+ */
+function exemptAllowed(text: string, allow: readonly string[], findings: Finding[]): void {
+  const lower = text.toLowerCase();
+  const spans: Array<[number, number]> = [];
+  for (const phrase of allow) {
+    for (let at = lower.indexOf(phrase); at >= 0 && spans.length < 10_000; at = lower.indexOf(phrase, at + 1)) spans.push([at, at + phrase.length]);
+  }
+  if (spans.length === 0) return;
+  spans.sort((a, b) => a[0] - b[0]);
+  let w = 0;
+  for (const f of findings) {
+    // invariant: an allowlist exempts only the span it covers; a finding reaching past it stays.
+    if (!covered(spans, f.start, f.end)) findings[w++] = f;
+  }
+  findings.length = w;
+}
+
+function covered(spans: ReadonlyArray<[number, number]>, start: number, end: number): boolean {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((spans[mid] as [number, number])[0] <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  // Spans starting at or before `start`: any of them reaching `end` covers the finding.
+  for (let i = lo - 1; i >= 0 && i >= lo - 64; i--) if ((spans[i] as [number, number])[1] >= end) return true;
+  return false;
 }
 
 /** The compiled rule subset the poisoning scanner uses. */
