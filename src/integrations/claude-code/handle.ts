@@ -16,7 +16,6 @@ import { LockedAuditLog } from './audit-log.js';
 import { parseHookText, type HookInput } from './hook-input.js';
 import { boundedResponse, PROMPT_TOOL, requestFor } from './mapping.js';
 import { postToolUseInjectionOutput, preToolUseOutput, promptOutput } from './output.js';
-import { scanOutput } from '../../detect/output.js';
 import { PolicyCache } from './policy-cache.js';
 import type { CompiledPolicyCache } from '../../enforce/compiled-cache.js';
 
@@ -137,7 +136,8 @@ export class HookRuntime {
       case 'PostToolUseFailure': {
         const call = typeof request.context.callId === 'string' ? request.context.callId : undefined;
         // The response is scanned whole (the record keeps a bounded copy): injected instructions and secrets.
-        const scan = input.hook_event_name === 'PostToolUse' ? scanOutput(input.tool_response) : null;
+        // Loaded here, not at start-up: PreToolUse, the hook's hot path, never pays for the detectors.
+        const scan = input.hook_event_name === 'PostToolUse' ? (await import('../../detect/output.js')).scanOutput(input.tool_response) : null;
         const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
         const outcome: Outcome =
           input.hook_event_name === 'PostToolUse'
