@@ -84,4 +84,15 @@ describe('warden detect', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${set}:2 is not a labelled example`);
   });
+
+  it.each([
+    ['--poisoning', 'maybe', '--poisoning must be block or warn or off, not "maybe".'],
+    ['--results', 'drop', '--results must be mark or withhold or off, not "drop".'],
+  ])('warden mcp-proxy refuses %s %s before starting anything', async (flag, value, message) => {
+    const policy = join(dir, 'p.yaml');
+    writeFileSync(policy, 'apiVersion: warden/v1\nkind: Policy\nname: p\nrules: []\n');
+    const r = await runCli(main, ['mcp-proxy', '--policy', policy, flag, value, '--', process.execPath, '-e', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
 });
