@@ -6,6 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { WardenError } from '../errors.js';
 import type { DetectionResult } from './types.js';
 
+/** Timed runs per example; the fastest counts. */
+const TIMED_RUNS = 3;
+
 /** One labelled example. */
 export interface LabelledText {
   text: string;
@@ -25,7 +28,7 @@ export interface EvaluationReport {
   recall: number;
   /** Flagged benign texts / benign texts (0 when there are none). */
   falsePositiveRate: number;
-  /** 99th percentile of the time to scan one text, in microseconds. */
+  /** 99th percentile over the examples of the time to scan one (the fastest of three timed runs each), in microseconds. */
   p99Micros: number;
   count: number;
   attacks: number;
@@ -68,8 +71,8 @@ export function parseLabelledSet(jsonl: string, where: string): Array<LabelledTe
 }
 
 /**
- * Runs `detect` on every example (once untimed to warm up, then timed) and measures recall,
- * false-positive rate and p99 latency. A
+ * Runs `detect` on every example (once untimed to warm up, then three times timed, keeping the
+ * fastest) and measures recall, false-positive rate and p99 latency. A
  * detector that throws on an example counts as detecting it (the fail-closed reading: what cannot
  * be scanned is treated as untrusted), so a throw on a benign example is a false positive.
  *
@@ -96,14 +99,20 @@ export function evaluateDetector(rows: ReadonlyArray<LabelledText & { line?: num
     }
   }
   rows.forEach((row, i) => {
-    const t0 = performance.now();
-    let hit: boolean;
-    try {
-      hit = detect(row.text).detected;
-    } catch {
-      hit = true;
+    let hit = false;
+    // The fastest of TIMED_RUNS runs: what the detector costs on this example, not how long the
+    // scheduler of a shared machine happened to keep the process waiting.
+    let best = Infinity;
+    for (let k = 0; k < TIMED_RUNS; k++) {
+      const t0 = performance.now();
+      try {
+        hit = detect(row.text).detected;
+      } catch {
+        hit = true;
+      }
+      best = Math.min(best, (performance.now() - t0) * 1000);
     }
-    times.push((performance.now() - t0) * 1000);
+    times.push(best);
     const line = row.line ?? i + 1;
     if (row.label === 'attack') {
       attacks++;
