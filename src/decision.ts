@@ -269,6 +269,32 @@ export interface Outcome {
    * the tool response, bounded). Plain JSON data; redacted like everything else in a record.
    */
   result?: unknown;
+  /**
+   * Session flow labels this outcome adds (`untrusted` when the result carried injected
+   * instructions, `private` when it carried secrets), from the output scanner (agent-warden/detect).
+   * Recorded with the outcome; the session store of the flow-labels issue accumulates them.
+   */
+  labels?: string[];
+  /** What the output scanner found in the result: each finding's detector, rule, score, reason and where. */
+  findings?: OutcomeFinding[];
+}
+
+/**
+ * One finding of the output scanner, as recorded on an outcome (see agent-warden/detect `Finding`).
+ *
+ * @example
+ * ```ts
+ * const f: OutcomeFinding = { detector: 'injection', rule: 'override.ignore-prior', score: 0.9, reason: 'asks the model to ignore its earlier instructions', path: '$.content[0].text', start: 120, end: 152 };
+ * ```
+ */
+export interface OutcomeFinding {
+  detector: string;
+  rule: string;
+  score: number;
+  reason: string;
+  path?: string;
+  start?: number;
+  end?: number;
 }
 
 /**

@@ -37,6 +37,8 @@ export const ERROR_CODES = Object.freeze({
   ERR_CANONICAL_JSON: 'A value has no canonical JSON form (a cycle, a non-finite number, a lone surrogate, a non-plain object).',
   ERR_CLAUDE_SETTINGS: 'The Claude Code settings file cannot be read or merged.',
   ERR_CONDITION: 'A CEL condition failed to compile.',
+  ERR_DETECT_LIMIT: 'A text is too large to scan for injections, poisoning or secrets, so it was not scanned (and is treated as untrusted).',
+  ERR_DETECT_OPTIONS: 'Options given to a detector are invalid.',
   ERR_DID: 'A DID is malformed, of a method Warden does not support, or cannot be resolved.',
   ERR_GLOB: 'A glob pattern is malformed.',
   ERR_GOVERNANCE_DENIED: 'A governed call was not allowed; the error carries the decision.',

@@ -19,7 +19,7 @@ export { GovernanceDenied } from './enforce/denied.js';
 export { MemorySink } from './enforce/memory-sink.js';
 export { MemoryPendingApprovals, type PendingApprovals } from './enforce/pending-approvals.js';
 export type { HostApproval } from './enforce/pipeline-types.js';
-export type { DecisionSink, DecisionEvent, DecisionOutcome, Outcome, OutcomeEvent, WardenWarning } from './decision.js';
+export type { DecisionSink, DecisionEvent, DecisionOutcome, Outcome, OutcomeEvent, OutcomeFinding, WardenWarning } from './decision.js';
 export type { Verdict, ApprovalOutcome } from './enforce/verdict.js';
 export { loadPolicyFiles, readPolicySources, type LoadOptions } from './enforce/load-files.js';
 export { CompiledPolicyCache, compiledPolicyCacheFromEnv, type CacheStatus } from './enforce/compiled-cache.js';

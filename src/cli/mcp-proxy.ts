@@ -26,6 +26,8 @@ interface ProxyOptions {
   onChange: string;
   onNew: string;
   approvalTimeout?: string;
+  poisoning: string;
+  results: string;
 }
 
 /** Registers `warden mcp-proxy`. */
@@ -47,6 +49,8 @@ export function registerMcpProxyCommand(program: Command): void {
     .option('--on-change <mode>', 'a pinned tool whose definition changed: block or warn', 'block')
     .option('--on-new <mode>', 'a tool that is not pinned yet, on a pinned server: block or pin', 'block')
     .option('--approval-timeout <seconds>', 'how long an approval (MCP elicitation) may take', '300')
+    .option('--poisoning <mode>', 'a tool whose definition carries instructions to the model: block, warn or off (docs/detection.md)', 'block')
+    .option('--results <mode>', 'tool results: mark (record their labels and findings), withhold (also refuse injected ones) or off', 'mark')
     .argument('[command...]', 'the MCP server command and its arguments, after --')
     .action(async (command: string[], opts: ProxyOptions) => {
       process.exitCode = await runProxy(command, opts);
@@ -61,6 +65,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
     const upstream = upstreamSpecOf(command, opts.upstreamUrl);
     const onChange = oneOf('--on-change', opts.onChange, ['block', 'warn'] as const);
     const onNew = oneOf('--on-new', opts.onNew, ['block', 'pin'] as const);
+    const detect = { poisoning: oneOf('--poisoning', opts.poisoning, ['block', 'warn', 'off'] as const), results: oneOf('--results', opts.results, ['mark', 'withhold', 'off'] as const) };
     const approvalTimeoutMs = seconds('--approval-timeout', opts.approvalTimeout ?? '300');
     const address = opts.listen === undefined ? null : parseListenAddress(opts.listen);
     if (opts.allowRemote && address === null) throw new WardenError('ERR_MCP_OPTIONS', '--allow-remote only applies with --listen.');
@@ -79,6 +84,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
       onChange,
       onNew,
       approvalTimeoutMs,
+      detect,
       ...(sink ? { sink } : {}),
       ...(opts.agentId !== undefined ? { agentId: opts.agentId } : {}),
       ...(opts.serverName !== undefined ? { serverName: opts.serverName } : {}),

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../decision.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { takeSnapshot, thawedCopy, type Snapshot } from '../lib/snapshot.js';
+import { scanOutput } from '../detect/output.js';
 import { WardenError } from '../errors.js';
 import { GovernanceDenied } from './denied.js';
 import type { Governor } from './governor.js';
@@ -39,9 +40,15 @@ export interface GovernOptions {
    * cannot wait for an asynchronous approval handler). `async` makes the wrapper return a Promise.
    */
   mode?: 'auto' | 'sync' | 'async' | 'async-generator' | 'generator';
+  /**
+   * Scan what the function returns (agent-warden/detect `scanOutput`): the outcome record carries
+   * the session labels it adds (`untrusted` for injected instructions, `private` for secrets) and
+   * the findings. The value is returned unchanged. Not for generators. Default false.
+   */
+  scanResults?: boolean;
 }
 
-const GOVERN_KEYS: readonly string[] = ['tool', 'governor', 'toArgs', 'context', 'mode'];
+const GOVERN_KEYS: readonly string[] = ['tool', 'governor', 'toArgs', 'context', 'mode', 'scanResults'];
 const MODES: readonly string[] = ['auto', 'sync', 'async', 'async-generator', 'generator'];
 
 /**
@@ -70,6 +77,7 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
   if (typeof options.tool !== 'string' || options.tool.length === 0) throw new WardenError('ERR_OPTIONS', 'govern() needs a non-empty tool name.');
   if (options.mode !== undefined && !MODES.includes(options.mode)) throw new WardenError('ERR_OPTIONS', `govern() mode must be one of ${MODES.join(', ')}; got ${JSON.stringify(options.mode)}.`);
   if (options.toArgs !== undefined && typeof options.toArgs !== 'function') throw new WardenError('ERR_OPTIONS', 'govern() toArgs must be a function mapping the parameters to args.');
+  if (options.scanResults !== undefined && typeof options.scanResults !== 'boolean') throw new WardenError('ERR_OPTIONS', 'govern() scanResults must be true or false.');
   const tool = options.tool;
   const raw = fn as unknown as (...a: unknown[]) => unknown;
   const mode = !options.mode || options.mode === 'auto' ? kindOf(raw) : options.mode;
@@ -118,14 +126,19 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
     return Array.from({ length: call.positional }, (_, i) => args[String(i)]);
   };
 
-  const outcomeOf = (started: number, error: unknown): Outcome => {
+  const scan = options.scanResults === true;
+  const outcomeOf = (started: number, error: unknown, value?: unknown): Outcome => {
     const durationMs = performance.now() - started;
+    if (error === NO_ERROR && scan && value !== undefined) {
+      const found = scanOutput(value);
+      return { status: 'ok', durationMs, ...(found.labels.length > 0 ? { labels: found.labels } : {}), ...(found.findings.length > 0 ? { findings: found.findings } : {}) };
+    }
     if (error === NO_ERROR) return { status: 'ok', durationMs };
     return { status: 'error', durationMs, error: { name: error instanceof Error ? error.name : typeof error, message: error instanceof Error ? error.message : String(error) } };
   };
-  const observe = (verdict: Verdict, started: number, error: unknown): void => {
+  const observe = (verdict: Verdict, started: number, error: unknown, value?: unknown): void => {
     // Never throws; an outcome that cannot be recorded is reported through onWarning.
-    void governor.pipeline.observe({ call: verdict.call, tool }, outcomeOf(started, error));
+    void governor.pipeline.observe({ call: verdict.call, tool }, outcomeOf(started, error, value));
   };
 
   let wrapped: (this: unknown, ...params: unknown[]) => unknown;
@@ -138,7 +151,7 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const started = performance.now();
         try {
           const value = await raw.apply(this, args);
-          observe(result.verdict, started, NO_ERROR);
+          observe(result.verdict, started, NO_ERROR, value);
           return value;
         } catch (e) {
           observe(result.verdict, started, e);
@@ -192,7 +205,7 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
           observe(result.verdict, started, e);
           throw e;
         }
-        observe(result.verdict, started, NO_ERROR);
+        observe(result.verdict, started, NO_ERROR, value);
         return value;
       };
   }

@@ -12,7 +12,7 @@
  * asking; none of them builds a Decision or a record itself.
  */
 import { randomBytes } from 'node:crypto';
-import type { AgentIdentity, DecisionError, DecisionSink, Outcome, OutcomeEvent, WardenWarning } from '../decision.js';
+import type { AgentIdentity, DecisionError, DecisionSink, Outcome, OutcomeEvent, OutcomeFinding, WardenWarning } from '../decision.js';
 import { WardenError } from '../errors.js';
 import { takeSnapshot } from '../lib/snapshot.js';
 import type { PolicySet } from '../policy/policy-set.js';
@@ -278,7 +278,28 @@ function outcomeCopy(outcome: Outcome): Outcome {
   if (typeof outcome.durationMs === 'number' && Number.isFinite(outcome.durationMs) && outcome.durationMs >= 0) out.durationMs = Math.round(outcome.durationMs * 1000) / 1000;
   if (outcome.error !== undefined) out.error = { name: String(outcome.error?.name ?? 'Error').slice(0, 200), message: String(outcome.error?.message ?? '').slice(0, 2000) };
   if (outcome.result !== undefined) out.result = takeSnapshot(outcome.result).value;
+  if (outcome.labels !== undefined) out.labels = labelsCopy(outcome.labels);
+  if (outcome.findings !== undefined) out.findings = findingsCopy(outcome.findings);
   return out;
+}
+
+/** Session labels: distinct short strings. */
+function labelsCopy(labels: unknown): string[] {
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string' && l !== '' && l.length <= 64)) throw new WardenError('ERR_OPTIONS', 'outcome.labels must be a list of label names (non-empty strings of at most 64 characters).');
+  return [...new Set(labels as string[])].slice(0, 32);
+}
+
+/** Scanner findings, bounded: at most 100, each field a plain value. */
+function findingsCopy(findings: unknown): OutcomeFinding[] {
+  if (!Array.isArray(findings)) throw new WardenError('ERR_OPTIONS', 'outcome.findings must be a list of findings from agent-warden/detect.');
+  return findings.slice(0, 100).map((f: Partial<OutcomeFinding> | null) => {
+    if (f === null || typeof f !== 'object') throw new WardenError('ERR_OPTIONS', 'Each outcome finding is { detector, rule, score, reason, path?, start?, end? }.');
+    const out: OutcomeFinding = { detector: String(f.detector).slice(0, 32), rule: String(f.rule).slice(0, 128), score: typeof f.score === 'number' && Number.isFinite(f.score) ? f.score : 0, reason: String(f.reason).slice(0, 500) };
+    if (typeof f.path === 'string') out.path = f.path.slice(0, 500);
+    if (Number.isSafeInteger(f.start)) out.start = f.start as number;
+    if (Number.isSafeInteger(f.end)) out.end = f.end as number;
+    return out;
+  });
 }
 
 function rejectUnknownKeys(options: object, known: readonly string[], what: string): void {

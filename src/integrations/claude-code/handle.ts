@@ -15,7 +15,7 @@ import { WardenError } from '../../errors.js';
 import { LockedAuditLog } from './audit-log.js';
 import { parseHookText, type HookInput } from './hook-input.js';
 import { boundedResponse, PROMPT_TOOL, requestFor } from './mapping.js';
-import { preToolUseOutput, promptOutput } from './output.js';
+import { postToolUseInjectionOutput, preToolUseOutput, promptOutput } from './output.js';
 import { PolicyCache } from './policy-cache.js';
 import type { CompiledPolicyCache } from '../../enforce/compiled-cache.js';
 
@@ -135,12 +135,17 @@ export class HookRuntime {
       case 'PostToolUse':
       case 'PostToolUseFailure': {
         const call = typeof request.context.callId === 'string' ? request.context.callId : undefined;
+        // The response is scanned whole (the record keeps a bounded copy): injected instructions and secrets.
+        // Loaded here, not at start-up: PreToolUse, the hook's hot path, never pays for the detectors.
+        const scan = input.hook_event_name === 'PostToolUse' ? (await import('../../detect/output.js')).scanOutput(input.tool_response) : null;
+        const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
         const outcome: Outcome =
           input.hook_event_name === 'PostToolUse'
-            ? { status: 'ok', result: boundedResponse(input.tool_response) }
+            ? { status: 'ok', result: boundedResponse(input.tool_response), ...detected }
             : { status: input.is_interrupt === true ? 'aborted' : 'error', error: { name: input.is_interrupt === true ? 'Interrupted' : 'ToolError', message: clip(input.error, 500) } };
         await pipeline.observe({ call: call ?? randomUUID(), tool: request.tool, agent }, outcome);
-        return { stdout: '', recorded: true, reason: '' };
+        const warn = scan !== null && scan.injection ? postToolUseInjectionOutput(request.tool, scan.findings) : null;
+        return { stdout: warn === null ? '' : `${JSON.stringify(warn)}\n`, recorded: true, reason: '' };
       }
     }
   }

@@ -40,11 +40,14 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { redact } from '../../audit/redact.js';
+import { scanOutput } from '../../detect/output.js';
+import { scanToolList, type ToolScan } from '../../detect/poisoning.js';
 import type { ApprovalRequest } from '../../enforce/approval.js';
 import { Pipeline, type Gate, type PolicyProvider } from '../../enforce/pipeline.js';
 import type { AgentIdentity, DecisionSink } from '../../decision.js';
 import type { Verdict } from '../../enforce/verdict.js';
 import { WardenError } from '../../errors.js';
+import { rejectUnknownKeys } from '../../lib/options.js';
 import type { PolicySet } from '../../policy/policy-set.js';
 import { approvalAnswer, approvalForm } from './approval.js';
 import { alwaysDenied } from './hide.js';
@@ -100,6 +103,31 @@ export interface McpGatewayOptions {
   log?: (message: string) => void;
   /** How the upstream child's standard error is handled. Default `inherit`. */
   upstreamStderr?: 'inherit' | 'ignore';
+  /** Detection on tool definitions and results (agent-warden/detect). Default `{ poisoning: 'block', results: 'mark' }`. */
+  detect?: GatewayDetectOptions;
+}
+
+/**
+ * What the gateway does with detection (see docs/detection.md).
+ *
+ * @example
+ * ```ts
+ * const detect: GatewayDetectOptions = { poisoning: 'block', results: 'withhold' };
+ * ```
+ */
+export interface GatewayDetectOptions {
+  /**
+   * A tool whose definition carries instructions to the model (tool poisoning), on `tools/list` and
+   * after `list_changed`: `block` (default) hides it and refuses its calls; `warn` reports and
+   * records it and lets it through (rules can still deny on `context.mcp.definition`); `off` skips the scan.
+   */
+  poisoning?: 'block' | 'warn' | 'off';
+  /**
+   * Each `tools/call` result: `mark` (default) scans it and records its findings and session labels
+   * (`untrusted`, `private`) on the outcome; `withhold` also replaces a result that carries injected
+   * instructions with an error; `off` skips the scan.
+   */
+  results?: 'mark' | 'withhold' | 'off';
 }
 
 /** The tool result a client gets for a call the gateway refused. */
@@ -110,6 +138,8 @@ function refusal(reason: string): CallToolResult {
 /** The rule and policy names the gateway's own denials (pins, unlisted tools) are recorded under. */
 export const GATEWAY_POLICY = 'warden:mcp-gateway';
 export const PIN_RULE = 'mcp-pin';
+/** The rule name the gateway's tool-poisoning reports and refusals are recorded under. */
+export const POISONING_RULE = 'mcp-poisoning';
 
 const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
 const DEFAULT_AGENT_ID = 'mcp-client';
@@ -157,6 +187,7 @@ export class McpGateway {
   readonly #reported = new Set<string>();
   #pins: ServerPins | null;
   #tools = new Map<string, { tool: Tool; check: PinCheck }>();
+  #scans = new Map<string, ToolScan>();
   #listed: Tool[] = [];
   #refreshing: Promise<void> | null = null;
   #again = false;
@@ -196,6 +227,7 @@ export class McpGateway {
    */
   static async start(options: McpGatewayOptions): Promise<McpGateway> {
     if (!options.policy) throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway needs a policy.');
+    checkDetectOptions(options.detect);
     const key = serverKey(options.upstream, options.serverName);
     const lock = options.lockFile === undefined ? null : await readLockFile(options.lockFile);
     const client = await connectUpstream(options.upstream, { timeoutMs: options.requestTimeoutMs ?? 30_000, onStderr: options.upstreamStderr ?? 'inherit' });
@@ -327,8 +359,11 @@ export class McpGateway {
     report.checks.forEach((check, i) => map.set(check.name, { tool: tools[i] as Tool, check }));
     this.#tools = map;
     this.#listed = tools;
+    this.#scans = this.#scanDefinitions(tools);
     for (const check of report.checks) if (check.status !== 'pinned') await this.#reportCheck(check);
     for (const name of report.removed) this.#reportOnce(`removed:${name}`, `tool "${name}" of MCP server ${this.serverName} is pinned but no longer listed.`);
+    // After the pin reports: a definition both changed and poisoned is reported as changed first.
+    for (const scan of this.#scans.values()) if (scan.findings.length > 0) await this.#reportPoisoning(scan);
   }
 
   async #reportCheck(check: PinCheck): Promise<void> {
@@ -339,6 +374,35 @@ export class McpGateway {
     this.#reportOnce(id, message);
     const context = this.#baseContext(null, { event: `tool_${check.status}`, pinned: check.pinned?.digest ?? null, current: check.pin?.digest ?? null, fields: check.changedFields });
     await this.#report(check.name, {}, null, context, message, blocked);
+  }
+
+  /** Scans the listed definitions for poisoning, unless detection is off. */
+  #scanDefinitions(tools: Tool[]): Map<string, ToolScan> {
+    const out = new Map<string, ToolScan>();
+    if (this.#poisoningMode() === 'off') return out;
+    const known = Object.keys(this.#pins?.tools ?? {});
+    for (const scan of scanToolList(tools, { knownNames: known })) out.set(scan.name, scan);
+    return out;
+  }
+
+  #poisoningMode(): 'block' | 'warn' | 'off' {
+    return this.#options.detect?.poisoning ?? 'block';
+  }
+
+  #poisoned(name: string): ToolScan | null {
+    const scan = this.#scans.get(name);
+    return scan !== undefined && scan.detected && this.#poisoningMode() === 'block' ? scan : null;
+  }
+
+  async #reportPoisoning(scan: ToolScan): Promise<void> {
+    const id = `poisoning:${scan.name}:${scan.findings.map((f) => `${f.rule}@${f.path ?? ''}`).join(',')}`;
+    if (this.#reported.has(id)) return;
+    const blocked = scan.detected && this.#poisoningMode() === 'block';
+    const message = poisoningMessage(scan, this.serverName, blocked);
+    this.#reportOnce(id, message);
+    const context = this.#baseContext(null, { event: scan.detected ? 'tool_poisoned' : 'tool_suspicious', definition: definitionFacts(scan) });
+    const { verdict } = await this.#pipeline.report({ request: { tool: scan.name, args: {}, context } }, { effect: blocked ? 'deny' : 'warn', rule: POISONING_RULE, policy: GATEWAY_POLICY, reason: message });
+    if (!verdict.recorded && verdict.warnings.length === 0) this.#log(`could not record the gateway's decision on "${scan.name}" in the audit log: ${verdict.reason}`);
   }
 
   #reportOnce(id: string, message: string): void {
@@ -401,7 +465,7 @@ export class McpGateway {
     const out: Tool[] = [];
     for (const tool of this.#listed) {
       const entry = this.#tools.get(tool.name);
-      if (!entry || this.#blocked(entry.check)) continue;
+      if (!entry || this.#blocked(entry.check) || this.#poisoned(tool.name) !== null) continue;
       if (this.#options.hideDenied && alwaysDenied(set, tool.name, agent, context)) continue;
       out.push(tool);
     }
@@ -411,13 +475,16 @@ export class McpGateway {
   async #callTool(session: Session, params: { name: string; arguments?: Record<string, unknown> | undefined }, extra: Extra): Promise<CallToolResult> {
     const name = params.name;
     const agent = this.#agent(session);
-    const context = this.#baseContext(session, { requestId: String(extra.requestId) }, extra);
     if (!this.#tools.has(name)) await this.refreshTools();
+    const scanned = this.#scans.get(name);
+    const context = this.#baseContext(session, { requestId: String(extra.requestId), ...(scanned !== undefined && scanned.findings.length > 0 ? { definition: definitionFacts(scanned) } : {}) }, extra);
     // The pins are the gateway's own check: asked before the policy, and again after an approval wait.
     const gate: Gate = () => {
       const entry = this.#tools.get(name);
       if (!entry) return { rule: PIN_RULE, policy: GATEWAY_POLICY, reason: `Tool "${name}" is not in the tool list of MCP server ${this.serverName}, so it has no pinned definition; denied.` };
       if (this.#blocked(entry.check)) return { rule: PIN_RULE, policy: GATEWAY_POLICY, reason: describeCheck(entry.check, this.serverName) };
+      const poisoned = this.#poisoned(name);
+      if (poisoned !== null) return { rule: POISONING_RULE, policy: GATEWAY_POLICY, reason: poisoningMessage(poisoned, this.serverName, true) };
       return null;
     };
     const { verdict, snapshot } = await this.#pipeline.decide({
@@ -438,7 +505,15 @@ export class McpGateway {
       await this.#pipeline.observe({ call: verdict.call, tool: name, agent }, { status: 'error', durationMs: performance.now() - started, error: { name: e instanceof Error ? e.name : 'Error', message: messageOf(e) } });
       throw e;
     }
-    await this.#pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs: performance.now() - started, error: { name: 'ToolError', message: 'the tool reported an error (isError)' } } : { status: 'ok', durationMs: performance.now() - started });
+    const durationMs = performance.now() - started;
+    const mode = this.#options.detect?.results ?? 'mark';
+    const scan = mode === 'off' ? null : scanOutput(result);
+    const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
+    await this.#pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs, error: { name: 'ToolError', message: 'the tool reported an error (isError)' }, ...detected } : { status: 'ok', durationMs, ...detected });
+    if (scan !== null && scan.injection && mode === 'withhold') {
+      const why = scan.findings.find((f) => f.detector === 'injection')?.reason ?? 'it carries instructions to the model';
+      return refusal(`Warden withheld the result of ${name}: ${why}. The session is marked untrusted.`);
+    }
     if (!this.#options.redactResults) return result;
     try {
       return redact(result);
@@ -514,6 +589,26 @@ export class McpGateway {
   #broadcast(send: (server: Server) => Promise<void>): void {
     for (const s of this.#sessions) send(s.server).catch((e: unknown) => this.#log(`could not forward a notification to a client: ${messageOf(e)}`));
   }
+}
+
+function checkDetectOptions(detect: GatewayDetectOptions | undefined): void {
+  if (detect === undefined) return;
+  rejectUnknownKeys(detect, ['poisoning', 'results'], 'ERR_MCP_OPTIONS', 'the MCP gateway detect option');
+  if (detect.poisoning !== undefined && !['block', 'warn', 'off'].includes(detect.poisoning)) throw new WardenError('ERR_MCP_OPTIONS', `detect.poisoning must be "block", "warn" or "off"; got ${JSON.stringify(detect.poisoning)}.`);
+  if (detect.results !== undefined && !['mark', 'withhold', 'off'].includes(detect.results)) throw new WardenError('ERR_MCP_OPTIONS', `detect.results must be "mark", "withhold" or "off"; got ${JSON.stringify(detect.results)}.`);
+}
+
+/** The facts rules see about a tool's definition in `context.mcp.definition`. */
+function definitionFacts(scan: ToolScan): { poisoned: boolean; score: number; rules: string[] } {
+  return { poisoned: scan.detected, score: scan.score, rules: [...new Set(scan.findings.map((f) => f.rule))] };
+}
+
+function poisoningMessage(scan: ToolScan, server: string, blocked: boolean): string {
+  const top = [...scan.findings].sort((a, b) => b.score - a.score)[0];
+  const where = top?.path !== undefined ? ` in ${top.path.replace(/^\$\./, '')}` : '';
+  const what = scan.detected ? 'carries instructions to the model (tool poisoning)' : 'has suspicious text';
+  const then = blocked ? 'it is blocked: hidden from the tool list and its calls refused. Review the server before trusting it' : scan.detected ? 'allowed because detect.poisoning is warn' : 'below the poisoning threshold, so it stays available';
+  return `Tool "${scan.name}" of MCP server ${server} ${what}: ${top?.reason ?? 'see the findings'}${where}; ${then}.`;
 }
 
 function denialText(verdict: Verdict): string {

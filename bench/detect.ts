@@ -1,0 +1,116 @@
+/**
+ * Detection speed and quality, side by side with the alternative a user of the toolkit we measure
+ * against would pick: the Agent Governance Toolkit 4.0's regex detectors
+ * (`ContextPoisoningDetector.scanEntry` for injected text, `McpSecurityScanner.scan` for tool
+ * definitions). Both run on the same inputs: a 1 KB tool result, a 100 KB page of plain prose, a
+ * 100 KB page full of encoded layers (the worst case for Warden: every layer is decoded and
+ * rescanned), and the evaluation sets in test/fixtures/detect (recall and false-positive rate of
+ * each detector on each set).
+ *
+ * Times are wall-clock per call (p50/p99) plus CPU time per KB, which is less disturbed by other
+ * processes on a shared machine; report them with the machine's load (`uptime`).
+ *
+ * `npx tsc -p tsconfig.bench.json && node dist-bench/bench/run.js detect`
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { ContextPoisoningDetector, McpSecurityScanner } from '@microsoft/agent-governance-sdk';
+import { detectInjection } from '../src/detect/injection.js';
+import { scanToolDefinition, type ToolDefinition } from '../src/detect/poisoning.js';
+import { measure, printTable } from './stats.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'detect');
+
+function jsonl<T>(name: string): T[] {
+  return readFileSync(join(FIXTURES, name), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as T);
+}
+
+const PROSE = [
+  'The trail climbs steadily through pine forest before opening onto a ridge with views of the valley.',
+  'Our support team answers within one business day; for urgent issues call the number on your invoice.',
+  'Feed the starter twice a day, keep it at room temperature, and bake once it doubles within six hours.',
+  'Revenue grew twelve percent year over year, driven by subscriptions and lower churn in the second half.',
+  'To install the library, run the package manager, then import the module and call its setup function.',
+];
+
+function fill(parts: readonly string[], size: number): string {
+  let out = '';
+  for (let i = 0; out.length < size; i++) out += `<p>${parts[i % parts.length] as string}</p>\n`;
+  return out.slice(0, size);
+}
+
+/** AGT's injection check: one context entry scanned by ContextPoisoningDetector. */
+function agtInjection(): (text: string) => boolean {
+  const d = new ContextPoisoningDetector();
+  let n = 0;
+  return (text) => d.scanEntry({ entryId: `e${n++}`, sessionId: 's', agentId: 'a', role: 'tool', content: text, timestamp: '2026-01-01T00:00:00Z' }).length > 0;
+}
+
+function cpuMicrosPerKb(fn: (t: string) => unknown, text: string, rounds: number): number {
+  for (let i = 0; i < 3; i++) fn(text);
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < rounds; i++) fn(text);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / rounds / (text.length / 1024);
+}
+
+function quality(rows: ReadonlyArray<{ label: string }>, hit: (i: number) => boolean): string {
+  let a = 0;
+  let tp = 0;
+  let b = 0;
+  let fp = 0;
+  rows.forEach((r, i) => {
+    const h = hit(i);
+    if (r.label === 'attack') {
+      a++;
+      if (h) tp++;
+    } else {
+      b++;
+      if (h) fp++;
+    }
+  });
+  return `recall ${(tp / a).toFixed(3)} (${tp}/${a})  false positives ${(fp / b).toFixed(3)} (${fp}/${b})`;
+}
+
+export async function run(): Promise<void> {
+  const agt = agtInjection();
+  const dev = jsonl<{ text: string; label: string }>('injection-dev.jsonl');
+  const holdout = jsonl<{ text: string; label: string }>('injection-holdout.jsonl');
+  const holdout2 = jsonl<{ text: string; label: string }>('injection-holdout-2.jsonl');
+  const tools = jsonl<{ tool: ToolDefinition; label: string }>('poisoning-set.jsonl');
+  // A web page with an injected paragraph, padded with prose to 1 KB.
+  const oneKb = (fill(PROSE, 700) + (dev.find((r) => r.label === 'attack')?.text ?? '')).padEnd(1024, ' ').slice(0, 1024);
+  const prose = fill(PROSE, 100 * 1024);
+  const encoded = dev.map((r) => r.text).join('\n').slice(0, 100 * 1024);
+  console.log(`\nload average (1/5/15 min): ${loadavg().map((x) => x.toFixed(2)).join(' ')} on a 2-core machine shared with other jobs`);
+  printTable('prompt injection: Warden tier 1 vs AGT ContextPoisoningDetector', [
+    measure('warden 1 KB tool result', () => detectInjection(oneKb), { samples: 3000, warmup: 500 }),
+    measure('agt    1 KB tool result', () => agt(oneKb), { samples: 3000, warmup: 500 }),
+    measure('warden 100 KB prose', () => detectInjection(prose), { samples: 60, warmup: 10 }),
+    measure('agt    100 KB prose', () => agt(prose), { samples: 60, warmup: 10 }),
+    measure('warden 100 KB encoded layers', () => detectInjection(encoded), { samples: 30, warmup: 5 }),
+    measure('agt    100 KB encoded layers', () => agt(encoded), { samples: 30, warmup: 5 }),
+  ]);
+  console.log('\nCPU time per KB (µs):');
+  console.log(`  warden 1 KB ${cpuMicrosPerKb((t) => detectInjection(t), oneKb, 2000).toFixed(1)}   100 KB prose ${cpuMicrosPerKb((t) => detectInjection(t), prose, 30).toFixed(1)}   100 KB encoded ${cpuMicrosPerKb((t) => detectInjection(t), encoded, 10).toFixed(1)}`);
+  console.log(`  agt    1 KB ${cpuMicrosPerKb(agt, oneKb, 2000).toFixed(1)}   100 KB prose ${cpuMicrosPerKb(agt, prose, 30).toFixed(1)}   100 KB encoded ${cpuMicrosPerKb(agt, encoded, 10).toFixed(1)}`);
+  console.log('\nQuality on the evaluation sets (test/fixtures/detect):');
+  console.log(`  injection-dev      warden ${quality(dev, (i) => detectInjection(dev[i]?.text ?? '').detected)}`);
+  console.log(`  injection-dev      agt    ${quality(dev, (i) => agt(dev[i]?.text ?? ''))}`);
+  console.log(`  injection-holdout  warden ${quality(holdout, (i) => detectInjection(holdout[i]?.text ?? '').detected)}`);
+  console.log(`  injection-holdout  agt    ${quality(holdout, (i) => agt(holdout[i]?.text ?? ''))}`);
+  console.log(`  injection-holdout-2 warden ${quality(holdout2, (i) => detectInjection(holdout2[i]?.text ?? '').detected)}`);
+  console.log(`  injection-holdout-2 agt    ${quality(holdout2, (i) => agt(holdout2[i]?.text ?? ''))}`);
+  const known = tools.filter((t) => t.label === 'benign').map((t) => t.tool.name);
+  const scanner = new McpSecurityScanner();
+  const agtTool = (t: ToolDefinition): boolean => !scanner.scan({ name: t.name, description: t.description ?? '', parameters: (t.inputSchema ?? {}) as Record<string, unknown> }).safe;
+  console.log(`  poisoning-set      warden ${quality(tools, (i) => scanToolDefinition((tools[i] as { tool: ToolDefinition }).tool, { knownNames: known }).detected)}`);
+  console.log(`  poisoning-set      agt    ${quality(tools, (i) => agtTool((tools[i] as { tool: ToolDefinition }).tool))}`);
+  const sample = (tools.find((t) => t.label === 'attack') as { tool: ToolDefinition }).tool;
+  printTable('tool poisoning: one definition', [
+    measure('warden scanToolDefinition', () => scanToolDefinition(sample, { knownNames: known }), { samples: 3000, warmup: 500 }),
+    measure('agt    McpSecurityScanner.scan', () => agtTool(sample), { samples: 3000, warmup: 500 }),
+  ]);
+}

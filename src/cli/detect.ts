@@ -1,0 +1,161 @@
+/**
+ * `warden detect`: scan a text (a web page, an email, a tool result) for prompt injection and
+ * secrets, or an MCP tool list for poisoning; with `--eval`, measure the detector on a labelled set.
+ */
+import type { Command } from 'commander';
+import { detectInjection } from '../detect/injection.js';
+import { evaluateDetector, parseLabelledSet, type EvaluationReport } from '../detect/evaluate.js';
+import { scanToolDefinition, scanToolList, type ToolDefinition } from '../detect/poisoning.js';
+import { detectSecrets } from '../detect/secrets.js';
+import type { DetectionResult, Finding } from '../detect/types.js';
+import { WardenError } from '../errors.js';
+import { EXIT, reportFatal } from './output.js';
+import { readInput } from './read-input.js';
+
+interface DetectOptions {
+  eval?: string;
+  json?: boolean;
+  tools?: boolean;
+  threshold?: string;
+}
+
+/**
+ * Registers `warden detect`.
+ *
+ * @example
+ * ```ts
+ * registerDetectCommand(program); // warden detect page.html | warden detect --eval set.jsonl --json
+ * ```
+ */
+export function registerDetectCommand(program: Command): void {
+  program
+    .command('detect')
+    .description(
+      'Scan a file (or standard input with -) for prompt injection and secrets and print the findings; exit 1 when something was detected. ' +
+        'With --tools the input is an MCP tools/list answer (or a list of tool definitions) scanned for tool poisoning. ' +
+        'With --eval <jsonl> (each line {"text": "...", "label": "attack" | "benign"}, or {"tool": {...}, "label": ...} with --tools) print recall, false-positive rate and p99 latency.',
+    )
+    .argument('[file]', 'the text to scan, or - for standard input')
+    .option('--eval <jsonl>', 'measure the detector on a labelled set instead of scanning a file')
+    .option('--tools', 'the input is MCP tool definitions: scan for tool poisoning')
+    .option('--threshold <score>', 'score (0..1] at or above which a text counts as detected (default 0.5)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string | undefined, opts: DetectOptions) => {
+      try {
+        process.exitCode = opts.eval !== undefined ? await runEval(opts.eval, opts) : await runScan(file, opts);
+      } catch (e) {
+        process.exitCode = reportFatal(e);
+      }
+    });
+}
+
+function threshold(opts: DetectOptions): number | undefined {
+  if (opts.threshold === undefined) return undefined;
+  const t = Number(opts.threshold);
+  if (!(t > 0 && t <= 1)) throw new WardenError('ERR_USAGE', `--threshold must be a number in (0, 1]; got ${JSON.stringify(opts.threshold)}.`);
+  return t;
+}
+
+async function runScan(file: string | undefined, opts: DetectOptions): Promise<number> {
+  if (file === undefined) throw new WardenError('ERR_USAGE', 'Give a file to scan (or - for standard input), or --eval <jsonl> to measure the detector.');
+  const text = await readInput(file);
+  const t = threshold(opts);
+  if (opts.tools === true) return printTools(parseTools(text, file), t, opts.json === true);
+  const injection = detectInjection(text, t === undefined ? {} : { threshold: t });
+  const secrets = detectSecrets(text);
+  const labels = [...new Set([...injection.labels, ...secrets.labels])];
+  if (opts.json === true) {
+    console.log(JSON.stringify({ detected: injection.detected || secrets.detected, injection, secrets, labels }));
+  } else {
+    for (const f of [...injection.findings, ...secrets.findings].sort((a, b) => a.start - b.start)) console.log(line(f, text));
+    console.log(summary(injection, secrets, labels));
+  }
+  return injection.detected || secrets.detected ? EXIT.denied : EXIT.ok;
+}
+
+function line(f: Finding, text?: string): string {
+  const excerpt = text === undefined ? '' : `  ${JSON.stringify(text.slice(f.start, Math.min(f.end, f.start + 80)))}`;
+  const where = f.path !== undefined ? `${f.path} ` : '';
+  return `${f.detector.padEnd(9)} ${f.score.toFixed(2)}  ${where}${f.start}-${f.end}  ${f.rule}: ${f.reason}${excerpt}`;
+}
+
+function summary(injection: DetectionResult, secrets: DetectionResult, labels: string[]): string {
+  const parts: string[] = [];
+  parts.push(injection.detected ? `prompt injection detected (score ${injection.score})` : `no prompt injection (score ${injection.score})`);
+  parts.push(secrets.detected ? `${secrets.findings.length} secret${secrets.findings.length === 1 ? '' : 's'} found` : 'no secrets');
+  return `${parts.join('; ')}${labels.length > 0 ? `; session labels: ${labels.join(', ')}` : ''}.`;
+}
+
+function parseTools(text: string, where: string): ToolDefinition[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new WardenError('ERR_INPUT', `${where} is not JSON (${(e as Error).message}); with --tools give a tools/list answer {"tools": [...]} or a list of tool definitions.`);
+  }
+  const list = Array.isArray(value) ? value : (value as { tools?: unknown } | null)?.tools;
+  if (!Array.isArray(list)) throw new WardenError('ERR_INPUT', `${where} holds no tool list; with --tools give {"tools": [...]} or [...].`);
+  return list as ToolDefinition[];
+}
+
+function printTools(tools: ToolDefinition[], t: number | undefined, json: boolean): number {
+  const scans = scanToolList(tools, t === undefined ? {} : { threshold: t });
+  const poisoned = scans.filter((s) => s.detected);
+  if (json) {
+    console.log(JSON.stringify({ detected: poisoned.length > 0, tools: scans }));
+  } else {
+    for (const s of scans) {
+      if (s.findings.length === 0) continue;
+      console.log(`${s.detected ? 'POISONED  ' : 'suspicious'} ${s.name} (score ${s.score})`);
+      for (const f of s.findings) console.log(`  ${line(f)}`);
+    }
+    console.log(`${tools.length} tool${tools.length === 1 ? '' : 's'} scanned; ${poisoned.length} poisoned${poisoned.length > 0 ? `: ${poisoned.map((s) => s.name).join(', ')}` : ''}.`);
+  }
+  return poisoned.length > 0 ? EXIT.denied : EXIT.ok;
+}
+
+async function runEval(path: string, opts: DetectOptions): Promise<number> {
+  const text = await readInput(path);
+  const t = threshold(opts);
+  let report: EvaluationReport;
+  if (opts.tools === true) {
+    const rows = parseToolSet(text, path);
+    const known = rows.filter((r) => r.label === 'benign').map((r) => (r.tool as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string');
+    const byText = new Map(rows.map((r) => [r.text, r.tool]));
+    report = evaluateDetector(rows, (s) => scanToolDefinition(byText.get(s) as ToolDefinition, { knownNames: known, ...(t === undefined ? {} : { threshold: t }) }));
+  } else {
+    const settings = t === undefined ? {} : { threshold: t };
+    report = evaluateDetector(parseLabelledSet(text, path), (s) => detectInjection(s, settings));
+  }
+  if (opts.json === true) {
+    console.log(JSON.stringify({ recall: report.recall, falsePositiveRate: report.falsePositiveRate, p99Micros: report.p99Micros, count: report.count }));
+  } else {
+    console.log(`${report.count} examples: ${report.attacks} attacks, ${report.benign} benign`);
+    console.log(`recall              ${report.recall}  (${report.attacks - report.missed.length} of ${report.attacks} detected)`);
+    console.log(`false-positive rate ${report.falsePositiveRate}  (${report.falsePositives.length} of ${report.benign} flagged)`);
+    console.log(`p99 latency         ${report.p99Micros} µs per example`);
+    if (report.missed.length > 0) console.log(`missed (lines): ${report.missed.join(', ')}`);
+    if (report.falsePositives.length > 0) console.log(`false positives (lines): ${report.falsePositives.join(', ')}`);
+  }
+  return EXIT.ok;
+}
+
+/** A labelled set of tool definitions: each line `{"tool": {...}, "label": "attack" | "benign"}`. */
+function parseToolSet(jsonl: string, where: string): Array<{ text: string; label: 'attack' | 'benign'; tool: unknown; line: number }> {
+  const out: Array<{ text: string; label: 'attack' | 'benign'; tool: unknown; line: number }> = [];
+  jsonl.split('\n').forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    let row: { tool?: unknown; label?: unknown } | null;
+    try {
+      row = JSON.parse(raw) as { tool?: unknown; label?: unknown } | null;
+    } catch (e) {
+      throw new WardenError('ERR_INPUT', `${where}:${i + 1} is not JSON (${(e as Error).message}). With --tools each line is {"tool": {...}, "label": "attack" | "benign"}.`);
+    }
+    if (row === null || typeof row !== 'object' || row.tool === null || typeof row.tool !== 'object' || (row.label !== 'attack' && row.label !== 'benign')) {
+      throw new WardenError('ERR_INPUT', `${where}:${i + 1} is not a labelled tool definition. With --tools each line is {"tool": {...}, "label": "attack" | "benign"}.`);
+    }
+    // The line's own text keys the definition, so the evaluator can hand it back.
+    out.push({ text: `${i + 1}:${raw}`, label: row.label, tool: row.tool, line: i + 1 });
+  });
+  return out;
+}

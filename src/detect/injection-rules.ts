@@ -1,0 +1,174 @@
+/**
+ * The instruction families, as data: each rule is a sequence of word classes with a bounded number
+ * of other words allowed between consecutive classes. The matcher (match.ts) tries each rule only
+ * at words of its first class and looks ahead a bounded window, so matching is linear in the
+ * number of words.
+ *
+ * The families follow the published taxonomies of indirect prompt injection: OWASP LLM01 and the
+ * agentic top ten's goal hijack (ASI01), Greshake et al. 2023 ("Not what you've signed up for"),
+ * the StruQ/SecAlign attack phrasings ("ignore all instructions and rules above", "never mind, I
+ * changed my mind, instead"), Invariant Labs' MCP tool-poisoning write-up (`<IMPORTANT>` blocks,
+ * "do not mention this to the user", read `~/.ssh/id_rsa` and pass it as a parameter) and
+ * Unicode-tag "ASCII smuggling". The words and weights are ours.
+ */
+
+/** A class of words: any of these, after folding and leetspeak. */
+export type WordClass = readonly string[];
+
+/** One rule: a sequence of classes, with at most `gaps[i]` other words between class i and i+1. */
+export interface InjectionRule {
+  id: string;
+  family: 'override' | 'role' | 'system' | 'tool' | 'exfiltration' | 'secrecy' | 'leak' | 'hidden';
+  weight: number;
+  seq: readonly WordClass[];
+  gaps: readonly number[];
+  reason: string;
+  /** The character after the last word (spaces skipped) must be a colon or a dash: a heading, not prose. */
+  colon?: boolean;
+  /** Also scanned for in tool definitions (poisoning); rules that read ordinary tool docs as attacks are not. */
+  poisoning?: boolean;
+}
+
+function plural(...words: string[]): string[] {
+  const out: string[] = [];
+  for (const w of words) out.push(w, /[^aeiou]y$/.test(w) ? `${w.slice(0, -1)}ies` : w.endsWith('s') ? `${w}es` : `${w}s`);
+  return out;
+}
+
+const IGNORE: WordClass = ['ignore', 'ignoring', 'ignored', 'disregard', 'disregarding', 'forget', 'forgetting', 'override', 'overriding', 'bypass', 'abandon', 'discard', 'drop', 'neglect', 'skip', 'omit', 'nevermind', 'dismiss', 'erase', 'clear', 'reset', 'suspend', 'cancel', 'overwrite', 'supersede', 'supersedes', 'void'];
+const PRIOR: WordClass = ['previous', 'previously', 'prior', 'above', 'earlier', 'preceding', 'all', 'any', 'your', 'existing', 'original', 'initial', 'system', 'developer', 'old', 'every', 'these', 'those', 'the', 'default', 'current', 'safety', 'given', 'other', 'whatever', 'my', 'our', 'their'];
+const RULES: WordClass = [
+  ...plural('instruction', 'prompt', 'rule', 'direction', 'guideline', 'guardrail', 'constraint', 'policy', 'command', 'order', 'restriction', 'filter', 'directive', 'limitation', 'boundary', 'guidance', 'protocol', 'principle', 'safeguard'),
+  'programming', 'training', 'told', 'everything', 'ethics', 'moderation',
+];
+const NEW: WordClass = ['new', 'updated', 'revised', 'real', 'actual', 'true', 'correct', 'additional', 'urgent', 'important', 'priority', 'override', 'secret', 'hidden', 'special', 'latest', 'changed', 'different', 'following'];
+const YOU: WordClass = ['you', 'your', 'assistant', 'ai', 'model', 'agent', 'llm', 'chatbot', 'bot', 'gpt', 'claude', 'copilot', 'gemini'];
+const ARE_NOW: WordClass = ['now', 'henceforth', 'hereafter'];
+const ROLE_NOUN: WordClass = ['dan', 'unrestricted', 'unfiltered', 'uncensored', 'jailbroken', 'jailbreak', 'evil', 'rogue', 'unlimited', 'unbound', 'unaligned', 'devmode', 'amoral', 'unethical', 'freegpt'];
+const POWER_NOUN: WordClass = ['developer', 'admin', 'administrator', 'root', 'sudo', 'god', 'superuser', 'maintenance', 'debug'];
+const MODE: WordClass = ['mode', 'persona', 'character', 'role', 'personality', 'version'];
+const SYSTEM: WordClass = ['system', 'admin', 'administrator', 'developer', 'operator', 'root', 'security', 'openai', 'anthropic', 'vendor', 'platform'];
+const SYS_NOUN: WordClass = [...plural('override', 'instruction', 'directive', 'command')];
+const ATTENTION: WordClass = ['attention', 'attn', 'note', 'notice', 'message', 'instructions', 'instruction', 'dear', 'hey', 'hello', 'hi', 'psa', 'reminder', 'important', 'warning', 'memo'];
+const AI: WordClass = ['ai', 'assistant', 'assistants', 'llm', 'llms', 'model', 'models', 'agent', 'agents', 'chatbot', 'bot', 'gpt', 'claude', 'copilot', 'gemini', 'chatgpt', 'language'];
+const IF_YOU: WordClass = ['if', 'when', 'whenever'];
+const ARE_AN: WordClass = ['are', 'is', 'be', 're', 'reading', 'read', 'processing', 'process', 'parsing', 'summarizing', 'summarising'];
+const SEND_OUT: WordClass = ['send', 'sending', 'forward', 'email', 'mail', 'post', 'upload', 'transmit', 'exfiltrate', 'leak', 'submit', 'deliver', 'relay'];
+const SEND: WordClass = [...SEND_OUT, 'export', 'copy', 'paste', 'share', 'append', 'attach', 'include', 'embed', 'encode', 'pass', 'put', 'add', 'dump'];
+const SECRETS: WordClass = [
+  ...plural('password', 'credential', 'secret', 'token', 'key', 'cookie', 'session', 'passphrase', 'certificate', 'seed', 'mnemonic', 'wallet'),
+  'id', 'rsa', 'ssh', 'env', 'dotenv', 'aws', 'apikey', 'apikeys', 'history', 'conversation', 'transcript', 'contacts', 'inbox', 'emails', 'memory', 'memories',
+];
+const OUTSIDE: WordClass = ['http', 'https', 'url', 'attacker', 'endpoint', 'webhook', 'external', 'ngrok', 'pastebin', 'requestbin', 'burpcollaborator', 'interactsh', 'collector', 'remote'];
+const DEST: WordClass = [...OUTSIDE, 'to', 'address', 'server', 'domain', 'site', 'link', 'at'];
+const REVEAL: WordClass = ['reveal', 'print', 'show', 'output', 'repeat', 'display', 'disclose', 'tell', 'echo', 'leak', 'dump', 'recite', 'spell'];
+const YOUR_SYS: WordClass = ['system', 'initial', 'original', 'hidden', 'secret', 'internal', 'full', 'your', 'developer', 'exact', 'above', 'previous', 'confidential'];
+const PROMPT: WordClass = [...plural('prompt', 'instruction', 'message', 'configuration', 'directive', 'rule', 'guideline'), 'verbatim', 'preprompt'];
+const DONT: WordClass = ['not', 'don', 'dont', 'never', 'without', 'avoid', 'no', 'nor'];
+const TELL: WordClass = ['tell', 'telling', 'mention', 'mentioning', 'inform', 'informing', 'notify', 'notifying', 'alert', 'alerting', 'reveal', 'revealing', 'disclose', 'disclosing', 'warn', 'warning', 'show', 'showing', 'let', 'letting', 'say', 'saying', 'explain', 'report', 'reporting', 'ask', 'asking', 'confirm', 'confirming'];
+const USER: WordClass = ['user', 'users', 'human', 'humans', 'operator', 'customer', 'person', 'anyone', 'them', 'him', 'her', 'owner', 'recipient', 'requester'];
+const TOOLV: WordClass = ['call', 'invoke', 'use', 'run', 'execute', 'trigger', 'launch', 'fire'];
+const TOOLN: WordClass = [...plural('tool', 'function'), 'send', 'email', 'bash', 'shell', 'terminal', 'curl', 'wget', 'fetch', 'browser', 'http', 'python', 'exec', 'transfer'];
+const IMMEDIATELY: WordClass = ['immediately', 'now', 'instead', 'silently', 'quietly', 'secretly', 'automatically', 'right', 'asap', 'straight', 'urgently'];
+const READ: WordClass = ['read', 'reading', 'cat', 'open', 'load', 'access', 'fetch', 'get', 'retrieve', 'grab', 'collect', 'extract', 'obtain', 'view', 'list', 'dump', 'print', 'contents', 'content'];
+const SENSITIVE: WordClass = ['ssh', 'id', 'rsa', 'ed25519', 'env', 'dotenv', 'aws', 'credentials', 'credential', 'passwd', 'shadow', 'kube', 'kubeconfig', 'npmrc', 'pypirc', 'netrc', 'gitconfig', 'cursor', 'mcp', 'keychain', 'wallet', 'secrets', 'secret', 'password', 'passwords', 'token', 'tokens', 'private', 'bash_history', 'history', 'cookies'];
+const INSTEAD: WordClass = ['instead', 'rather'];
+const NEVERMIND: WordClass = ['never', 'nevermind', 'changed', 'scratch', 'actually', 'wait', 'oops', 'sorry', 'correction'];
+const MIND: WordClass = ['mind', 'that', 'this', 'above', 'instead', 'please'];
+const FROM: WordClass = ['from'];
+const ON: WordClass = ['on', 'forward', 'forth'];
+const MUST: WordClass = ['must', 'will', 'shall', 'should', 'need', 'have', 'are', 'only', 'always', 'may', 'can'];
+const STOP: WordClass = ['stop', 'cease', 'quit', 'halt', 'end'];
+const FOLLOW: WordClass = ['follow', 'following', 'obey', 'obeying', 'answer', 'answering', 'summarizing', 'summarising', 'translating', 'doing', 'being', 'acting', 'responding', 'what', 'your', 'the'];
+const ACT: WordClass = ['act', 'pretend', 'roleplay', 'behave', 'simulate', 'impersonate', 'become', 'switch', 'enter', 'enable', 'activate', 'unlock'];
+const AS: WordClass = ['as', 'to', 'into', 'like', 'being'];
+const INTO: WordClass = ['as', 'into', 'here', 'field', 'parameter', 'argument', 'param', 'arg'];
+const END: WordClass = ['end', 'close', 'stop', 'finish', 'terminate'];
+const OFDATA: WordClass = ['of', 'the', 'this'];
+const DATA: WordClass = ['document', 'data', 'input', 'context', 'prompt', 'instructions'];
+const BEFORE: WordClass = ['before', 'prior', 'first', 'whenever', 'after', 'each', 'every'];
+const USING: WordClass = ['using', 'calling', 'use', 'call', 'invoking', 'running', 'answering', 'responding', 'any', 'this', 'other'];
+const THIS_TOOL: WordClass = ['tool', 'tools', 'function', 'functions', 'request', 'task', 'command', 'operation', 'query', 'action'];
+const OTHERWISE: WordClass = ['otherwise', 'or'];
+const FAIL: WordClass = ['fail', 'fails', 'crash', 'break', 'error', 'work', 'function'];
+
+/** Every rule. Weights: at or above 0.5 a single hit is a detection (the default threshold). */
+export const INJECTION_RULES: readonly InjectionRule[] = [
+  // override: replace the instructions the model already has.
+  { id: 'override.ignore-prior', family: 'override', weight: 0.9, seq: [IGNORE, PRIOR, RULES], gaps: [3, 3], reason: 'asks the model to ignore, forget or override its earlier instructions', poisoning: true },
+  { id: 'override.ignore-rules', family: 'override', weight: 0.75, seq: [IGNORE, RULES], gaps: [1], reason: 'asks the model to ignore its instructions or rules', poisoning: true },
+  { id: 'override.new-instructions', family: 'override', weight: 0.6, seq: [NEW, PROMPT], gaps: [1], colon: true, reason: 'announces new or updated instructions for the model' },
+  { id: 'override.new-task', family: 'override', weight: 0.6, seq: [['your'], ['new', 'real', 'actual', 'true', 'only', 'updated', 'next'], ['task', 'job', 'goal', 'objective', 'mission', 'purpose', 'instructions', 'orders']], gaps: [0, 0], reason: 'gives the model a new task in place of its own' },
+  { id: 'override.stop-following', family: 'override', weight: 0.7, seq: [STOP, FOLLOW, RULES], gaps: [1, 3], reason: 'asks the model to stop following its instructions', poisoning: true },
+  { id: 'override.nevermind-instead', family: 'override', weight: 0.7, seq: [NEVERMIND, MIND, INSTEAD], gaps: [3, 6], reason: 'retracts the task and substitutes another ("never mind ... instead")' },
+  { id: 'override.end-of-data', family: 'override', weight: 0.4, seq: [END, OFDATA, DATA], gaps: [0, 2], reason: 'claims the data has ended and instructions begin', poisoning: true },
+  // role: change who the model is.
+  { id: 'role.you-are-now', family: 'role', weight: 0.55, seq: [YOU, ARE_NOW, ROLE_NOUN], gaps: [2, 4], reason: 'tells the model it is now an unrestricted or other persona', poisoning: true },
+  { id: 'role.mode', family: 'role', weight: 0.8, seq: [ROLE_NOUN, MODE], gaps: [0], reason: 'switches the model into a DAN, jailbroken or unrestricted mode', poisoning: true },
+  { id: 'role.power-mode', family: 'role', weight: 0.45, seq: [ACT, POWER_NOUN, MODE], gaps: [1, 0], reason: 'switches the model into a developer or administrator mode', poisoning: true },
+  { id: 'role.power-access', family: 'role', weight: 0.55, seq: [['pretend', 'roleplay', 'imagine', 'simulate', 'impersonate'], AS, POWER_NOUN], gaps: [1, 2], reason: 'asks the model to pretend it has administrator or root powers', poisoning: true },
+  { id: 'role.unfiltered-output', family: 'role', weight: 0.5, seq: [['respond', 'answer', 'reply', 'output', 'write', 'generate', 'give', 'produce', 'speak'], ['unfiltered', 'uncensored', 'unrestricted', 'raw', 'unmoderated', 'jailbroken'], ['output', 'response', 'responses', 'answer', 'answers', 'version', 'text', 'content', 'reply']], gaps: [3, 1], reason: 'asks the model for unfiltered or uncensored output', poisoning: true },
+  { id: 'role.act-as', family: 'role', weight: 0.55, seq: [ACT, AS, ROLE_NOUN], gaps: [1, 3], reason: 'asks the model to act as an unrestricted persona', poisoning: true },
+  { id: 'role.from-now-on', family: 'role', weight: 0.55, seq: [FROM, ARE_NOW, ON, YOU, MUST], gaps: [0, 0, 2, 2], reason: 'changes how the model must behave "from now on"', poisoning: true },
+  // system: a claim of authority addressed to the model.
+  { id: 'system.override-claim', family: 'system', weight: 0.6, seq: [SYSTEM, SYS_NOUN], gaps: [1], reason: 'claims to be a system, administrator or developer instruction' },
+  { id: 'system.rules-changed', family: 'system', weight: 0.6, seq: [SYSTEM, ['has', 'have', 'just'], ['changed', 'updated', 'replaced', 'revoked', 'disabled', 'lifted', 'removed'], ['your', 'the', 'all'], RULES], gaps: [1, 1, 0, 2], reason: 'claims an authority has changed the model\'s rules' },
+  { id: 'system.addressed-to-ai', family: 'system', weight: 0.7, seq: [ATTENTION, AI], gaps: [2], reason: 'addresses the AI model reading this text directly', poisoning: true },
+  { id: 'system.if-you-are-ai', family: 'system', weight: 0.7, seq: [IF_YOU, YOU, ARE_AN, AI], gaps: [0, 1, 3], reason: 'addresses an AI model that may be reading this text', poisoning: true },
+  // tool: commands to call tools.
+  { id: 'tool.call-now', family: 'tool', weight: 0.5, seq: [TOOLV, TOOLN, IMMEDIATELY], gaps: [3, 4], reason: 'tells the agent to call a tool' },
+  { id: 'tool.must-call', family: 'tool', weight: 0.5, seq: [YOU, MUST, TOOLV, TOOLN], gaps: [1, 2, 3], reason: 'tells the agent it must call a tool' },
+  { id: 'tool.before-using', family: 'tool', weight: 0.55, seq: [BEFORE, USING, THIS_TOOL, READ], gaps: [1, 2, 5], reason: 'makes reading something a precondition of using a tool', poisoning: true },
+  { id: 'tool.otherwise-fail', family: 'tool', weight: 0.45, seq: [OTHERWISE, THIS_TOOL, FAIL], gaps: [3, 3], reason: 'threatens that a tool will fail unless the model complies', poisoning: true },
+  // exfiltration: send data out.
+  { id: 'exfiltration.copy-secrets-out', family: 'exfiltration', weight: 0.7, seq: [SEND, SECRETS, OUTSIDE], gaps: [6, 8], reason: 'asks the model to put credentials or conversation data into an outside URL', poisoning: true },
+  { id: 'exfiltration.send-secrets', family: 'exfiltration', weight: 0.8, seq: [SEND_OUT, SECRETS, DEST], gaps: [6, 8], reason: 'asks the model to send credentials or conversation data somewhere', poisoning: true },
+  { id: 'exfiltration.read-sensitive', family: 'exfiltration', weight: 0.7, seq: [READ, SENSITIVE, SEND], gaps: [4, 12], reason: 'asks the model to read a sensitive file and pass it on', poisoning: true },
+  { id: 'exfiltration.sensitive-as-param', family: 'exfiltration', weight: 0.7, seq: [SEND, SENSITIVE, INTO], gaps: [5, 8], reason: 'asks the model to put sensitive data into a parameter', poisoning: true },
+  { id: 'exfiltration.history-as-param', family: 'exfiltration', weight: 0.6, seq: [['with', 'pass', 'include', 'send', 'put', 'add', 'attach', 'append', 'forward'], ['full', 'entire', 'whole', 'complete', 'all', 'previous', 'prior'], ['conversation', 'chat', 'history', 'transcript', 'messages', 'memory', 'memories', 'context', 'emails', 'inbox']], gaps: [2, 1], reason: 'asks the model to pass the whole conversation or its context on', poisoning: true },
+  // leak: reveal the system prompt.
+  { id: 'leak.repeat-above', family: 'leak', weight: 0.55, seq: [REVEAL, PROMPT, ['above', 'verbatim', 'before', 'earlier', 'preceding', 'so', 'given']], gaps: [2, 1], reason: 'asks the model to repeat the instructions it was given', poisoning: true },
+  { id: 'leak.system-prompt', family: 'leak', weight: 0.7, seq: [REVEAL, YOUR_SYS, PROMPT], gaps: [2, 1], reason: 'asks the model to reveal its system prompt or instructions', poisoning: true },
+  // secrecy: hide the action from the person.
+  { id: 'secrecy.dont-tell-user', family: 'secrecy', weight: 0.75, seq: [DONT, TELL, USER], gaps: [2, 3], reason: 'asks the model to hide what it does from the user', poisoning: true },
+];
+
+/** Literal markup that only model chat templates and prompt-injection payloads use, lower case. */
+export const MARKUP: readonly { text: string; weight: number; reason: string }[] = [
+  { text: '<|im_start|>', weight: 0.8, reason: 'contains a chat-template role delimiter (<|im_start|>)' },
+  { text: '<|im_end|>', weight: 0.8, reason: 'contains a chat-template role delimiter (<|im_end|>)' },
+  { text: '<|system|>', weight: 0.8, reason: 'contains a chat-template system delimiter' },
+  { text: '<|start_header_id|>', weight: 0.8, reason: 'contains a chat-template role delimiter (Llama 3)' },
+  { text: '<|endoftext|>', weight: 0.6, reason: 'contains an end-of-text model token' },
+  { text: '[inst]', weight: 0.6, reason: 'contains an instruction-template delimiter ([INST])' },
+  { text: '<<sys>>', weight: 0.8, reason: 'contains a system-prompt delimiter (<<SYS>>)' },
+  { text: '<system>', weight: 0.6, reason: 'contains a <system> block' },
+  { text: '</system>', weight: 0.6, reason: 'contains a </system> delimiter' },
+  { text: '[system]', weight: 0.6, reason: 'contains a [system] marker' },
+  { text: '### system', weight: 0.6, reason: 'contains a "### system" heading' },
+  { text: '<important>', weight: 0.6, reason: 'contains an <IMPORTANT> block (the tool-poisoning pattern)' },
+  { text: '</user>', weight: 0.5, reason: 'closes a user turn' },
+  { text: '<instructions>', weight: 0.5, reason: 'contains an <instructions> block' },
+  { text: '\nsystem:', weight: 0.5, reason: 'starts a line with "system:"' },
+  { text: '\nassistant:', weight: 0.45, reason: 'starts a line with "assistant:" (a forged turn)' },
+];
+
+/**
+ * Words that mark a sentence as talking about prompt injection rather than doing it (security
+ * docs, classifier write-ups). A hit in such a sentence, or inside quotes, scores lower.
+ */
+export const DISCUSSION: ReadonlySet<string> = new Set([
+  'example', 'examples', 'eg', 'such', 'phrase', 'phrases', 'attack', 'attacks', 'injection', 'injections', 'jailbreak', 'jailbreaks',
+  'detect', 'detects', 'detected', 'detection', 'detector', 'classifier', 'classify', 'malicious', 'adversarial', 'payload', 'payloads', 'researchers', 'research',
+  'paper', 'technique', 'techniques', 'vulnerability', 'mitigation', 'mitigate', 'defend', 'defense', 'defence', 'owasp', 'benchmark', 'dataset', 'study', 'studies',
+]);
+
+/** Words that address a model by name when followed by a colon or comma (`AI agent: run ...`). */
+export const VOCATIVE: ReadonlySet<string> = new Set(['ai', 'assistant', 'llm', 'model', 'agent', 'chatbot', 'bot', 'gpt', 'chatgpt', 'claude', 'copilot', 'gemini']);
+
+/** Imperative verbs that, right after a vocative, make it a command to the model. */
+export const IMPERATIVE: ReadonlySet<string> = new Set([
+  'ignore', 'disregard', 'forget', 'run', 'call', 'invoke', 'execute', 'send', 'forward', 'email', 'read', 'open', 'delete', 'remove', 'print', 'reveal', 'output', 'escalate', 'grant',
+  'approve', 'transfer', 'stop', 'list', 'export', 'upload', 'post', 'fetch', 'visit', 'navigate', 'click', 'include', 'append', 'add', 'write', 'tell', 'reply', 'respond', 'say', 'do', 'you', 'please',
+  'use', 'change', 'set', 'disable', 'enable', 'buy', 'pay', 'recommend', 'rate', 'summarize', 'translate', 'share', 'copy', 'paste', 'download', 'install', 'create', 'make', 'from', 'when', 'before',
+]);
