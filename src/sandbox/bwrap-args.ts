@@ -1,0 +1,85 @@
+/**
+ * The bubblewrap command line for a profile: pure, so a test can read exactly what the kernel is
+ * asked to enforce.
+ *
+ * Order matters (bubblewrap applies its options in order): the system directories read-only, the
+ * secrets in `/etc` masked, fresh `/proc`, `/dev` and an empty `/tmp`, the program view, the
+ * readable paths, and last the writable paths (so a workspace under `/tmp` is bound onto the new
+ * tmpfs, not hidden by it).
+ */
+import type { MountOp } from './program-view.js';
+import type { SandboxProfile } from './profile.js';
+
+/**
+ * The host's system directories as they are: a real directory is bound read-only, a symlink
+ * (`/bin` to `usr/bin` on a merged-/usr system) is recreated; plus the secrets in them to mask.
+ *
+ * @example
+ * ```ts
+ * const l: SystemLayout = { roots: [{ path: '/usr', kind: 'dir' }, { path: '/bin', kind: 'symlink', target: 'usr/bin' }], masks: [{ path: '/etc/shadow', kind: 'file' }] };
+ * ```
+ */
+export interface SystemLayout {
+  roots: readonly ({ path: string; kind: 'dir' } | { path: string; kind: 'symlink'; target: string })[];
+  /** Files are replaced by an empty file, directories by an empty read-only tmpfs. */
+  masks: readonly { path: string; kind: 'file' | 'dir' }[];
+}
+
+/**
+ * What a run needs besides its profile.
+ *
+ * @example
+ * ```ts
+ * const i: BwrapInputs = { layout, view: [], seccompFd: 3, infoFd: 4, argv: ['/bin/sh', '-c', 'ls'] };
+ * ```
+ */
+export interface BwrapInputs {
+  layout: SystemLayout;
+  /** The program view's mounts ({@link programView}). */
+  view: readonly MountOp[];
+  /** The descriptor the seccomp filter is read from, or null for none. */
+  seccompFd: number | null;
+  /** The descriptor bubblewrap writes its start-up information to (its child's pid) once the sandbox exists. */
+  infoFd: number;
+  /** The command to run inside. */
+  argv: readonly string[];
+}
+
+function mount(op: MountOp): string[] {
+  switch (op.op) {
+    case 'symlink':
+      return ['--symlink', op.target, op.dest];
+    case 'tmpfs':
+    case 'dir':
+    case 'remount-ro':
+      return [`--${op.op}`, op.dest];
+    default:
+      return [`--${op.op}`, op.src, op.dest];
+  }
+}
+
+/**
+ * The arguments after `bwrap` for one sandboxed run of `inputs.argv` under `profile`.
+ *
+ * @example
+ * ```ts
+ * bwrapArgs(sandboxProfile({ workspace: '/w' }), { layout, view: [], seccompFd: 3, infoFd: 4, argv: ['/bin/sh', '-c', 'ls'] });
+ * // ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', ..., '--bind', '/w', '/w', '--chdir', '/w', '--', '/bin/sh', '-c', 'ls']
+ * ```
+ */
+export function bwrapArgs(profile: SandboxProfile, inputs: BwrapInputs): string[] {
+  const a: string[] = ['--unshare-all'];
+  if (profile.network === 'host') a.push('--share-net');
+  a.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'sandbox');
+  for (const r of inputs.layout.roots) a.push(...(r.kind === 'dir' ? ['--ro-bind', r.path, r.path] : ['--symlink', r.target, r.path]));
+  for (const m of inputs.layout.masks) a.push(...(m.kind === 'file' ? ['--ro-bind', '/dev/null', m.path] : ['--tmpfs', m.path, '--remount-ro', m.path]));
+  a.push('--proc', '/proc', '--dev', '/dev', '--size', String(profile.limits.fileSizeBytes), '--tmpfs', '/tmp');
+  for (const op of inputs.view) a.push(...mount(op));
+  for (const p of profile.readable) a.push('--ro-bind', p, p);
+  if (!profile.writable.includes(profile.workspace)) a.push('--ro-bind', profile.workspace, profile.workspace);
+  for (const p of profile.writable) a.push('--bind', p, p);
+  a.push('--chdir', profile.workspace, '--info-fd', String(inputs.infoFd));
+  if (inputs.seccompFd !== null) a.push('--seccomp', String(inputs.seccompFd));
+  a.push('--', ...inputs.argv);
+  return a;
+}
