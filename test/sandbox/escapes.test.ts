@@ -150,6 +150,7 @@ describe.skipIf(NO_BWRAP)('escapes from the real sandbox', () => {
     const hostTmp = join(hostTmpDir, 'secret');
     writeFileSync(hostTmp, SECRET);
     server = createServer((s) => {
+      s.on('error', () => undefined);
       connections++;
       s.end('ESCAPED\n');
     });
