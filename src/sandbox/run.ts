@@ -217,7 +217,8 @@ export async function runPlan(plan: RunPlan): Promise<RunResult> {
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
   clearTimeout(timer);
-  limit ??= cgroupLimitHit(groups);
+  // A cgroup limit the kernel enforced says more than the time limit it led to (a fork bomb refused until killed).
+  limit = cgroupLimitHit(groups) ?? limit;
   await removeCgroups(groups);
   if (!sandboxed && child.pid !== undefined) {
     try {

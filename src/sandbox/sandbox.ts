@@ -161,13 +161,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
   });
   for (const p of [profile.workspace, ...profile.readable, ...profile.writable]) {
-    let dir = false;
+    let exists: boolean;
     try {
-      dir = statSync(p).isDirectory() || statSync(p).isFile();
+      const st = statSync(p);
+      exists = st.isDirectory() || st.isFile();
     } catch {
-      dir = false;
+      exists = false;
     }
-    if (!dir) throw new WardenError('ERR_SANDBOX_OPTIONS', `${JSON.stringify(p)} does not exist; create it or leave it out of the sandbox options.`);
+    if (!exists) throw new WardenError('ERR_SANDBOX_OPTIONS', `${JSON.stringify(p)} does not exist; create it or leave it out of the sandbox options.`);
   }
   const commandKey = options.commandKey ?? 'command';
   if (typeof commandKey !== 'string' || commandKey.length === 0) throw new WardenError('ERR_SANDBOX_OPTIONS', 'commandKey must be a non-empty string.');
