@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   identity: () => import('./identity.js'),
   backends: () => import('./backends.js'),
   adapters: () => import('./adapters.js'),
+  sandbox: () => import('./sandbox.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -95,7 +95,7 @@ async function runExec(words: string[], opts: ExecOptions): Promise<number> {
         if (r.limit !== null && !opts.json) console.error(`warden: the ${r.limit} limit was reached; the run was killed.`);
         return r.exitCode ?? 128 + 9;
       } finally {
-        sandbox.close();
+        await sandbox.close();
       }
     } finally {
       await sink?.close();

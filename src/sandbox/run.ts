@@ -55,7 +55,8 @@ export interface RunPlan {
   seccompFile: string | null;
   /** bwrap's `--info-fd` (4) when sandboxed: the sandbox counts as started once bwrap writes to it. */
   infoFd: number | null;
-  cgroups: CgroupRoots;
+  /** Where the run's processes are counted and limited; null for none. */
+  cgroups: CgroupPool | null;
 }
 
 /**
@@ -64,11 +65,115 @@ export interface RunPlan {
  */
 const LAUNCHER = 'for f; do shift; [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; done; ulimit -c 0 || exit 125; ulimit -f "$WARDEN_FSIZE_BLOCKS" || exit 125; unset WARDEN_FSIZE_BLOCKS; exec "$@"';
 
-let runs = 0;
+let groupsMade = 0;
+
+/** Counters of a group when it was (re)taken, so a reused group reports only its own run's limits. */
+interface Group {
+  dirs: string[];
+  pidsMax: number;
+  oomKill: number;
+}
+
+/** Every pool not yet closed, so an exiting process removes their empty groups. */
+const openPools = new Set<CgroupPool>();
+let exitHook = false;
+
+/**
+ * The cgroups of a sandbox's runs (one pids and one memory group per run, v1 hierarchies), made
+ * with the sandbox's limits and reused: making and removing a memory cgroup costs more than a
+ * whole sandbox start on a loaded machine, so a finished run's groups, once empty, wait for the
+ * next run. At most 8 wait; `close()` removes them.
+ *
+ * @example
+ * ```ts
+ * const pool = new CgroupPool(cgroupRoots(), profile.limits);
+ * // runPlan({ ..., cgroups: pool }); ...
+ * await pool.close();
+ * ```
+ */
+export class CgroupPool {
+  readonly #roots: CgroupRoots;
+  readonly #limits: SandboxLimits;
+  #idle: Group[] = [];
+
+  constructor(roots: CgroupRoots, limits: SandboxLimits) {
+    this.#roots = roots;
+    this.#limits = limits;
+    if (roots.pids === null && roots.memory === null) return;
+    openPools.add(this);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const pool of openPools) pool.#removeIdleSync();
+      });
+    }
+  }
+
+  /** A group for one run: an idle one, or a new one. */
+  take(): Group {
+    const idle = this.#idle.pop();
+    if (idle !== undefined) {
+      idle.pidsMax = counter(idle.dirs, 'pids.events', /max (\d+)/);
+      idle.oomKill = counter(idle.dirs, 'memory.oom_control', /oom_kill (\d+)/);
+      return idle;
+    }
+    return { dirs: makeCgroups(this.#roots, this.#limits), pidsMax: 0, oomKill: 0 };
+  }
+
+  /** Takes a group back after its run: anything left in it is killed; an empty group waits for the next run, another is removed. */
+  async give(g: Group): Promise<void> {
+    killMembers(g.dirs);
+    if (this.#idle.length < 8 && g.dirs.every((d) => readProcs(d).length === 0)) {
+      this.#idle.push(g);
+      return;
+    }
+    await removeCgroups(g.dirs);
+  }
+
+  /** Removes the waiting groups. */
+  async close(): Promise<void> {
+    openPools.delete(this);
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const g of idle) await removeCgroups(g.dirs);
+  }
+
+  #removeIdleSync(): void {
+    for (const g of this.#idle) {
+      for (const d of g.dirs) {
+        try {
+          rmdirSync(d);
+        } catch {
+          // busy or gone: the process is exiting, nothing more can be done
+        }
+      }
+    }
+  }
+}
+
+function writeQuietly(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch {
+    // a counter this kernel does not have
+  }
+}
+
+function counter(dirs: readonly string[], file: string, re: RegExp): number {
+  for (const d of dirs) {
+    try {
+      const m = re.exec(readFileSync(join(d, file), 'utf8'));
+      if (m) return Number(m[1]);
+    } catch {
+      // not this hierarchy
+    }
+  }
+  return 0;
+}
 
 /** Creates the run's cgroups with their limits; returns their directories. */
 function makeCgroups(roots: CgroupRoots, limits: SandboxLimits): string[] {
-  const name = `warden-${process.pid}-${++runs}-${randomBytes(4).toString('hex')}`;
+  const name = `warden-${process.pid}-${++groupsMade}-${randomBytes(4).toString('hex')}`;
   const made: string[] = [];
   try {
     if (roots.pids !== null) {
@@ -82,12 +187,8 @@ function makeCgroups(roots: CgroupRoots, limits: SandboxLimits): string[] {
       mkdirSync(d);
       made.push(d);
       writeFileSync(join(d, 'memory.limit_in_bytes'), String(limits.memoryBytes));
-      try {
-        // With swap accounting, memory + swap is limited too (otherwise a hog swaps instead of stopping).
-        writeFileSync(join(d, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));
-      } catch {
-        // the kernel has no swap accounting
-      }
+      // With swap accounting, memory + swap is limited too (otherwise a hog swaps instead of stopping).
+      writeQuietly(join(d, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));
     }
     return made;
   } catch (e) {
@@ -104,17 +205,23 @@ function readProcs(dir: string): number[] {
   }
 }
 
-/** Kills whatever is left in the run's cgroups (a process that outlived its parent) and removes them. */
+function killMembers(dirs: readonly string[]): void {
+  for (const d of dirs) {
+    for (const pid of readProcs(d)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+/** Kills whatever is left in the groups (a process that outlived its parent) and removes them. */
 async function removeCgroups(dirs: readonly string[]): Promise<void> {
   for (const d of dirs) {
     for (let attempt = 0; attempt < 200; attempt++) {
-      for (const pid of readProcs(d)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killMembers([d]);
       try {
         rmdirSync(d);
         break;
@@ -127,22 +234,11 @@ async function removeCgroups(dirs: readonly string[]): Promise<void> {
   }
 }
 
-/** Which cgroup limit the run reached, read from the kernel's own counters. */
-function cgroupLimitHit(dirs: readonly string[]): LimitHit | null {
-  for (const d of dirs) {
-    try {
-      if (d.includes('/pids/')) {
-        const max = /max (\d+)/.exec(readFileSync(join(d, 'pids.events'), 'utf8'));
-        if (max && Number(max[1]) > 0) return 'processes';
-      } else {
-        const oom = /oom_kill (\d+)/.exec(readFileSync(join(d, 'memory.oom_control'), 'utf8'));
-        if (oom && Number(oom[1]) > 0) return 'memory';
-        if (Number(readFileSync(join(d, 'memory.failcnt'), 'utf8')) > 0) return 'memory';
-      }
-    } catch {
-      // counters unreadable: nothing to report
-    }
-  }
+/** Which cgroup limit the run reached: the kernel's own counters, against their values when the group was taken. */
+function cgroupLimitHit(g: Group): LimitHit | null {
+  if (counter(g.dirs, 'pids.events', /max (\d+)/) > g.pidsMax) return 'processes';
+  // Only a kill counts: memory.failcnt also grows when the page cache is reclaimed at the limit, which is no failure.
+  if (counter(g.dirs, 'memory.oom_control', /oom_kill (\d+)/) > g.oomKill) return 'memory';
   return null;
 }
 
@@ -157,12 +253,16 @@ function cgroupLimitHit(dirs: readonly string[]): LimitHit | null {
  * @throws WardenError ERR_SANDBOX_SETUP when a cgroup or the seccomp filter cannot be prepared (nothing ran).
  */
 export async function runPlan(plan: RunPlan): Promise<RunResult> {
-  const groups = plan.infoFd === null ? [] : makeCgroups(plan.cgroups, plan.limits);
+  const group = plan.infoFd === null || plan.cgroups === null ? null : plan.cgroups.take();
+  const groups = group?.dirs ?? [];
+  const release = async (): Promise<void> => {
+    if (group !== null) await (plan.cgroups as CgroupPool).give(group);
+  };
   let seccompFd: number | null = null;
   try {
     if (plan.seccompFile !== null) seccompFd = openSync(plan.seccompFile, 'r');
   } catch (e) {
-    await removeCgroups(groups);
+    await release();
     throw new WardenError('ERR_SANDBOX_SETUP', `The seccomp filter could not be opened (${(e as Error).message}); the command was not run.`, { cause: e });
   }
   const started = performance.now();
@@ -218,8 +318,8 @@ export async function runPlan(plan: RunPlan): Promise<RunResult> {
   });
   clearTimeout(timer);
   // A cgroup limit the kernel enforced says more than the time limit it led to (a fork bomb refused until killed).
-  limit = cgroupLimitHit(groups) ?? limit;
-  await removeCgroups(groups);
+  limit = (group === null ? null : cgroupLimitHit(group)) ?? limit;
+  await release();
   if (!sandboxed && child.pid !== undefined) {
     try {
       // The unsandboxed command's own process group: anything it left running goes with it.

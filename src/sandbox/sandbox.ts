@@ -15,10 +15,10 @@ import type { Verdict } from '../enforce/verdict.js';
 import type { Credential } from '../identity/credential.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { bwrapArgs, type SystemLayout } from './bwrap-args.js';
-import { cgroupRoots, findBwrap, seccompArchSupported, systemLayout, type CgroupRoots } from './host.js';
+import { cgroupRoots, findBwrap, seccompArchSupported, systemLayout } from './host.js';
 import { sandboxProfile, absolutePath, type SandboxLimits, type SandboxProfile, type SandboxRing } from './profile.js';
 import { programView, viewMounts, PROGRAM_DIRS, type MountOp, type ProgramView } from './program-view.js';
-import { runPlan, type LimitHit, type RunPlan, type RunResult } from './run.js';
+import { CgroupPool, runPlan, type LimitHit, type RunPlan, type RunResult } from './run.js';
 import { seccompFilter } from './seccomp-bpf.js';
 
 /**
@@ -124,8 +124,8 @@ export interface Sandbox {
   enforcement(): Promise<SandboxEnforcement>;
   /** Decides `request`, and runs its command when allowed. Never throws for a command: a failure is a result that did not run. */
   exec(request: unknown, call?: { credential?: Credential; agent?: AgentIdentity }): Promise<SandboxExecResult>;
-  /** Removes the sandbox's temporary files. */
-  close(): void;
+  /** Removes the sandbox's temporary files and its idle cgroups. */
+  close(): Promise<void>;
 }
 
 const OPTION_KEYS = ['pipeline', 'workspace', 'ring', 'readable', 'writable', 'network', 'limits', 'commandKey', 'env', 'bwrap', 'unsandboxed', 'programDirs'];
@@ -245,7 +245,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           cgroups: state.cgroups,
         };
       } else {
-        plan = { file: '/bin/sh', args: ['-c', command], cwd: profile.workspace, env, limits: profile.limits, seccompFile: null, infoFd: null, cgroups: { pids: null, memory: null } };
+        plan = { file: '/bin/sh', args: ['-c', command], cwd: profile.workspace, env, limits: profile.limits, seccompFile: null, infoFd: null, cgroups: null };
       }
       let run: RunResult;
       try {
@@ -272,11 +272,11 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       });
       return { ...base, ran: true, enforcement, programs, exitCode: run.exitCode, signal: run.signal, stdout: run.stdout, stderr: run.stderr, truncated: run.truncated, limit: run.limit, durationMs: run.durationMs };
     },
-    close() {
+    async close() {
       views = new WeakMap();
-      void probe().then((s) => {
-        if (s.tmp !== null) rmSync(s.tmp, { recursive: true, force: true });
-      });
+      const s = await probe();
+      await s.cgroups?.close();
+      if (s.tmp !== null) rmSync(s.tmp, { recursive: true, force: true });
     },
   };
 }
@@ -296,7 +296,7 @@ export async function sandboxedExec(request: unknown, options: SandboxOptions): 
   try {
     return await sandbox.exec(request);
   } finally {
-    sandbox.close();
+    await sandbox.close();
   }
 }
 
@@ -304,7 +304,7 @@ interface HostState {
   enforcement: SandboxEnforcement;
   bwrap: string | null;
   layout: SystemLayout;
-  cgroups: CgroupRoots;
+  cgroups: CgroupPool | null;
   seccompFile: string | null;
   tmp: string | null;
 }
@@ -316,7 +316,7 @@ async function probeHost(given: string | undefined, profile: SandboxProfile, env
     enforcement: { mechanism: 'none', bwrap, namespaces: false, seccomp: false, landlock: false, cgroups: { pids: false, memory: false }, reason },
     bwrap,
     layout,
-    cgroups: { pids: null, memory: null },
+    cgroups: null,
     seccompFile: null,
     tmp: null,
   });
@@ -329,7 +329,8 @@ async function probeHost(given: string | undefined, profile: SandboxProfile, env
   chmodSync(tmp, 0o755);
   const seccompFile = join(tmp, 'seccomp.bpf');
   writeFileSync(seccompFile, seccompFilter(process.arch), { mode: 0o600 });
-  const cgroups = profile.sandboxed ? cgroupRoots() : { pids: null, memory: null };
+  const roots = profile.sandboxed ? cgroupRoots() : { pids: null, memory: null };
+  const cgroups = roots.pids === null && roots.memory === null ? null : new CgroupPool(roots, profile.limits);
   // The probe runs the real sandbox (system view, seccomp, cgroups) on `true`, with /bin/sh as its only program.
   const probeProfile = sandboxProfile({ ring: 3, workspace: tmp, limits: { timeMs: 10_000 } });
   let result: RunResult;
@@ -345,15 +346,17 @@ async function probeHost(given: string | undefined, profile: SandboxProfile, env
       cgroups,
     });
   } catch (e) {
+    await cgroups?.close();
     rmSync(tmp, { recursive: true, force: true });
     return none(`the sandbox could not be set up: ${(e as Error).message}`, bwrap);
   }
   if (!result.started || result.exitCode !== 0) {
+    await cgroups?.close();
     rmSync(tmp, { recursive: true, force: true });
     return none(`bubblewrap did not start a sandbox: ${result.stderr.trim().slice(0, 300) || `exit ${String(result.exitCode)}`}`, bwrap);
   }
   return {
-    enforcement: { mechanism: 'bubblewrap', bwrap, namespaces: true, seccomp: true, landlock: false, cgroups: { pids: cgroups.pids !== null, memory: cgroups.memory !== null }, reason: null },
+    enforcement: { mechanism: 'bubblewrap', bwrap, namespaces: true, seccomp: true, landlock: false, cgroups: { pids: roots.pids !== null, memory: roots.memory !== null }, reason: null },
     bwrap,
     layout,
     cgroups,

@@ -19,8 +19,8 @@ import { freshDir, makeSandbox, NO_BWRAP, run, testPolicy } from './helpers.js';
 
 const made: Sandbox[] = [];
 const dirs: string[] = [];
-afterAll(() => {
-  made.forEach((s) => s.close());
+afterAll(async () => {
+  for (const s of made) await s.close();
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 function sandboxOf(options: Parameters<typeof makeSandbox>[0] = {}) {

@@ -161,10 +161,10 @@ describe.skipIf(NO_BWRAP)('escapes from the real sandbox', () => {
     passwd = readFileSync('/etc/passwd', 'utf8');
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     delete process.env.WARDEN_SANDBOX_TEST_SECRET;
     server?.close();
-    sandbox?.close();
+    await sandbox?.close();
     rmSync(ctx.out, { recursive: true, force: true });
     rmSync(ctx.ro, { recursive: true, force: true });
     rmSync(base, { recursive: true, force: true });
