@@ -79,7 +79,7 @@ export async function run(): Promise<void> {
   mkdirSync(viewDir);
   const mounts = viewMounts(view, viewDir);
   const layout = systemLayout();
-  const args = bwrapArgs(profile, { layout, view: mounts, seccompFd: 3, infoFd: 4, argv: ['/bin/sh', '-c', 'true'] });
+  const args = bwrapArgs(profile, { layout, view: mounts, seccompFd: 3, infoFd: 4, command: 'true' });
   const env = { PATH: '/usr/bin:/bin' };
   const plan = (cgroups: CgroupPool | null) => ({ file: bwrap, args, cwd: work, env, limits: profile.limits, seccompFile: seccomp, infoFd: 4, cgroups });
   const sink = new MemorySink({ capacity: 1_000_000 });

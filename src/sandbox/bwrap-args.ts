@@ -30,7 +30,7 @@ export interface SystemLayout {
  *
  * @example
  * ```ts
- * const i: BwrapInputs = { layout, view: [], seccompFd: 3, infoFd: 4, argv: ['/bin/sh', '-c', 'ls'] };
+ * const i: BwrapInputs = { layout, view: [], seccompFd: 3, infoFd: 4, command: 'ls' };
  * ```
  */
 export interface BwrapInputs {
@@ -41,9 +41,16 @@ export interface BwrapInputs {
   seccompFd: number | null;
   /** The descriptor bubblewrap writes its start-up information to (its child's pid) once the sandbox exists. */
   infoFd: number;
-  /** The command to run inside. */
-  argv: readonly string[];
+  /** The command line to run inside (with `/bin/sh`, see {@link SANDBOX_ARGV}). */
+  command: string;
 }
+
+/**
+ * What bubblewrap runs: the command line, handed over in `WARDEN_COMMAND`, evaluated by `/bin/sh`
+ * as `sh -c` would. The command rides in an option (not the argument list) so that the bubblewrap
+ * process can be started before the command is known: its options arrive later on `--args`.
+ */
+export const SANDBOX_ARGV: readonly string[] = Object.freeze(['/bin/sh', '-c', 'eval "$WARDEN_COMMAND"']);
 
 function mount(op: MountOp): string[] {
   switch (op.op) {
@@ -59,12 +66,13 @@ function mount(op: MountOp): string[] {
 }
 
 /**
- * The arguments after `bwrap` for one sandboxed run of `inputs.argv` under `profile`.
+ * The options of `bwrap` for one sandboxed run of `inputs.command` under `profile` (followed, on
+ * the command line, by `--` and {@link SANDBOX_ARGV}).
  *
  * @example
  * ```ts
- * bwrapArgs(sandboxProfile({ workspace: '/w' }), { layout, view: [], seccompFd: 3, infoFd: 4, argv: ['/bin/sh', '-c', 'ls'] });
- * // ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', ..., '--bind', '/w', '/w', '--chdir', '/w', '--', '/bin/sh', '-c', 'ls']
+ * bwrapArgs(sandboxProfile({ workspace: '/w' }), { layout, view: [], seccompFd: 3, infoFd: 4, command: 'ls' });
+ * // ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', ..., '--bind', '/w', '/w', '--chdir', '/w', ..., '--setenv', 'WARDEN_COMMAND', 'ls']
  * ```
  */
 export function bwrapArgs(profile: SandboxProfile, inputs: BwrapInputs): string[] {
@@ -80,6 +88,6 @@ export function bwrapArgs(profile: SandboxProfile, inputs: BwrapInputs): string[
   for (const p of profile.writable) a.push('--bind', p, p);
   a.push('--chdir', profile.workspace, '--info-fd', String(inputs.infoFd));
   if (inputs.seccompFd !== null) a.push('--seccomp', String(inputs.seccompFd));
-  a.push('--', ...inputs.argv);
+  a.push('--setenv', 'WARDEN_COMMAND', inputs.command);
   return a;
 }

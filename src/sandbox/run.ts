@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { WardenError } from '../errors.js';
 import type { SandboxLimits } from './profile.js';
 import type { CgroupRoots } from './host.js';
+import { SANDBOX_ARGV } from './bwrap-args.js';
 
 /** Which limit ended a run. */
 export type LimitHit = 'time' | 'output' | 'memory' | 'processes';
@@ -41,12 +42,13 @@ export interface RunResult {
  *
  * @example
  * ```ts
- * const plan: RunPlan = { file: '/bin/sh', args: ['-c', 'ls'], cwd: '/w', env: { PATH: '/usr/bin:/bin' }, limits, seccompFile: null, infoFd: null, cgroups: { pids: null, memory: null } };
+ * const plan: RunPlan = { file: '/bin/sh', args: ['-c', 'ls'], cwd: '/w', env: { PATH: '/usr/bin:/bin' }, limits, seccompFile: null, infoFd: null, cgroups: null };
  * ```
  */
 export interface RunPlan {
   /** The program to start: bwrap, or the command itself for an unsandboxed run. */
   file: string;
+  /** bwrap's options ({@link bwrapArgs}), or the unsandboxed program's arguments. */
   args: readonly string[];
   cwd: string;
   env: Readonly<Record<string, string>>;
@@ -243,7 +245,85 @@ function cgroupLimitHit(g: Group): LimitHit | null {
 }
 
 /**
- * Runs a plan to its end and reports how it ended. Never leaves a process or a cgroup behind.
+ * A sandbox process started ahead of its command: the launcher has joined the run's cgroups and
+ * set its limits, and bubblewrap waits for its arguments on descriptor 5 (`--args 5`). Joining a
+ * cgroup waits for the kernel (an RCU grace period per hierarchy, tens of milliseconds on a loaded
+ * machine), so a sandbox prepares the next slot while a command runs, off the command's path.
+ *
+ * @example
+ * ```ts
+ * const slot = prepareSlot(plan);
+ * const r = await runPlan(plan, slot); // plan.args are handed to the waiting bwrap
+ * ```
+ */
+export interface Slot {
+  child: ChildProcess;
+  group: Group | null;
+  pool: CgroupPool | null;
+}
+
+/**
+ * Starts a slot for a sandboxed plan (its `args` are not used: they are written when it runs).
+ *
+ * @example
+ * ```ts
+ * const spare = prepareSlot(plan);
+ * ```
+ * @throws WardenError ERR_SANDBOX_SETUP when a cgroup or the seccomp filter cannot be prepared.
+ */
+export function prepareSlot(plan: RunPlan): Slot {
+  const pool = plan.cgroups;
+  const group = pool === null ? null : pool.take();
+  let seccompFd: number | null = null;
+  try {
+    if (plan.seccompFile !== null) seccompFd = openSync(plan.seccompFile, 'r');
+  } catch (e) {
+    if (group !== null && pool !== null) void pool.give(group);
+    throw new WardenError('ERR_SANDBOX_SETUP', `The seccomp filter could not be opened (${(e as Error).message}); the command was not run.`, { cause: e });
+  }
+  try {
+    const child = spawn('/bin/sh', ['-c', LAUNCHER, 'sh', ...(group?.dirs ?? []).map((g) => join(g, 'cgroup.procs')), '--', plan.file, '--args', '5', '--', ...SANDBOX_ARGV], {
+      cwd: '/',
+      env: { ...plan.env, WARDEN_FSIZE_BLOCKS: String(Math.ceil(plan.limits.fileSizeBytes / 512)) },
+      stdio: ['ignore', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
+    });
+    // A slot that is never used is killed; its errors are the run's to report, not an unhandled event.
+    child.on('error', () => undefined);
+    argsPipe(child)?.on('error', () => undefined);
+    return { child, group, pool };
+  } finally {
+    if (seccompFd !== null) closeSync(seccompFd);
+  }
+}
+
+/** The pipe bwrap reads its arguments from (descriptor 5). */
+function argsPipe(child: ChildProcess): NodeJS.WritableStream | null {
+  return ((child.stdio as unknown[])[5] as NodeJS.WritableStream | undefined) ?? null;
+}
+
+/**
+ * Discards a slot that will not run (the sandbox is closing): kills it and gives its group back.
+ *
+ * @example
+ * ```ts
+ * await discardSlot(spare);
+ * ```
+ */
+export async function discardSlot(slot: Slot): Promise<void> {
+  const closed = new Promise<void>((r) => (slot.child.exitCode !== null || slot.child.signalCode !== null ? r() : slot.child.once('close', () => r())));
+  slot.child.kill('SIGKILL');
+  await closed;
+  if (slot.group !== null && slot.pool !== null) await slot.pool.give(slot.group);
+}
+
+/** True while a slot's process still waits for its arguments. */
+export function slotAlive(slot: Slot): boolean {
+  return slot.child.exitCode === null && slot.child.signalCode === null;
+}
+
+/**
+ * Runs a plan to its end and reports how it ended, in `slot` when one was prepared for it. Never
+ * leaves a process behind; the run's cgroups go back to their pool.
  *
  * @example
  * ```ts
@@ -252,35 +332,22 @@ function cgroupLimitHit(g: Group): LimitHit | null {
  * ```
  * @throws WardenError ERR_SANDBOX_SETUP when a cgroup or the seccomp filter cannot be prepared (nothing ran).
  */
-export async function runPlan(plan: RunPlan): Promise<RunResult> {
-  const group = plan.infoFd === null || plan.cgroups === null ? null : plan.cgroups.take();
-  const groups = group?.dirs ?? [];
-  const release = async (): Promise<void> => {
-    if (group !== null) await (plan.cgroups as CgroupPool).give(group);
-  };
-  let seccompFd: number | null = null;
-  try {
-    if (plan.seccompFile !== null) seccompFd = openSync(plan.seccompFile, 'r');
-  } catch (e) {
-    await release();
-    throw new WardenError('ERR_SANDBOX_SETUP', `The seccomp filter could not be opened (${(e as Error).message}); the command was not run.`, { cause: e });
-  }
-  const started = performance.now();
-  const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'pipe', 'pipe'];
-  if (plan.infoFd !== null) stdio.push(seccompFd ?? 'ignore', 'pipe');
+export async function runPlan(plan: RunPlan, slot?: Slot): Promise<RunResult> {
   const sandboxed = plan.infoFd !== null;
+  const started = performance.now();
   let child: ChildProcess;
-  try {
-    child = sandboxed
-      ? spawn('/bin/sh', ['-c', LAUNCHER, 'sh', ...groups.map((g) => join(g, 'cgroup.procs')), '--', plan.file, ...plan.args], {
-          cwd: '/',
-          env: { ...plan.env, WARDEN_FSIZE_BLOCKS: String(Math.ceil(plan.limits.fileSizeBytes / 512)) },
-          stdio,
-        })
-      : spawn(plan.file, plan.args, { cwd: plan.cwd, env: { ...plan.env }, stdio, detached: true });
-  } finally {
-    if (seccompFd !== null) closeSync(seccompFd);
+  let group: Group | null = null;
+  if (sandboxed) {
+    const s = slot ?? prepareSlot(plan);
+    ({ child, group } = s);
+    // invariant: bwrap splits its argument list at NUL bytes; the caller refuses a command holding one.
+    argsPipe(s.child)?.end(Buffer.from(`${plan.args.join('\u0000')}\u0000`, 'utf8'));
+  } else {
+    child = spawn(plan.file, plan.args, { cwd: plan.cwd, env: { ...plan.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   }
+  const release = async (): Promise<void> => {
+    if (group !== null && plan.cgroups !== null) await plan.cgroups.give(group);
+  };
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let outLen = 0;
@@ -313,6 +380,11 @@ export async function runPlan(plan: RunPlan): Promise<RunResult> {
   if (sandboxed) (child.stdio[4] as NodeJS.ReadableStream | null)?.on('data', () => void (began = true));
   const timer = setTimeout(() => kill('time'), plan.limits.timeMs);
   const status = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      // A slot that ended before its run (it could not join its cgroups): nothing ran.
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
     child.once('error', (e) => resolve({ code: null, signal: null, error: e }));
     child.once('close', (code, signal) => resolve({ code, signal }));
   });

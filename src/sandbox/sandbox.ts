@@ -18,7 +18,7 @@ import { bwrapArgs, type SystemLayout } from './bwrap-args.js';
 import { cgroupRoots, findBwrap, seccompArchSupported, systemLayout } from './host.js';
 import { sandboxProfile, absolutePath, type SandboxLimits, type SandboxProfile, type SandboxRing } from './profile.js';
 import { programView, viewMounts, PROGRAM_DIRS, type MountOp, type ProgramView } from './program-view.js';
-import { CgroupPool, runPlan, type LimitHit, type RunPlan, type RunResult } from './run.js';
+import { CgroupPool, discardSlot, prepareSlot, runPlan, slotAlive, type LimitHit, type RunPlan, type RunResult, type Slot } from './run.js';
 import { seccompFilter } from './seccomp-bpf.js';
 
 /**
@@ -181,6 +181,24 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   let views = new WeakMap<PolicySet, Map<string, { view: ProgramView; mounts: MountOp[] }>>();
   let viewCount = 0;
   const probe = (): Promise<HostState> => (host ??= probeHost(options.bwrap, profile, env));
+  let spare: Slot | null = null;
+  let closed = false;
+  const slotPlan = (state: HostState): RunPlan => ({ file: state.bwrap as string, args: [], cwd: profile.workspace, env, limits: profile.limits, seccompFile: state.seccompFile, infoFd: 4, cgroups: state.cgroups });
+  /** The prepared slot if it still waits, and the next one prepared once the caller's run is under way. */
+  const takeSlot = (state: HostState): Slot | undefined => {
+    const s = spare !== null && slotAlive(spare) ? spare : undefined;
+    if (spare !== null && s === undefined) void discardSlot(spare);
+    spare = null;
+    setImmediate(() => {
+      if (closed || spare !== null) return;
+      try {
+        spare = prepareSlot(slotPlan(state));
+      } catch {
+        // the next run prepares its own and reports what fails
+      }
+    });
+    return s;
+  };
 
   const viewFor = (tool: string, agent: AgentIdentity | undefined, workDir: string): { view: ProgramView; mounts: MountOp[] } => {
     const set = pipeline.policySet;
@@ -219,6 +237,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       };
       const command = decided.args?.[commandKey];
       if (typeof command !== 'string') return fail('ERR_SANDBOX_SETUP', `The request has no command line in args.${commandKey}; nothing was run.`);
+      if (command.includes('\u0000')) return fail('ERR_SANDBOX_SETUP', 'The command line holds a NUL byte, which no shell can run; nothing was run.');
 
       let plan: RunPlan;
       let programs: SandboxExecResult['programs'] = null;
@@ -236,7 +255,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
         programs = { present: [...new Set(view.view.allowed.map((p) => p.slice(p.lastIndexOf('/') + 1)))].sort(), denied: view.view.denied };
         plan = {
           file: state.bwrap as string,
-          args: bwrapArgs(profile, { layout: state.layout, view: view.mounts, seccompFd: state.seccompFile === null ? null : 3, infoFd: 4, argv: ['/bin/sh', '-c', command] }),
+          args: bwrapArgs(profile, { layout: state.layout, view: view.mounts, seccompFd: state.seccompFile === null ? null : 3, infoFd: 4, command }),
           cwd: profile.workspace,
           env,
           limits: profile.limits,
@@ -249,7 +268,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       }
       let run: RunResult;
       try {
-        run = await runPlan(plan);
+        const slot = sandboxed ? takeSlot(state) : undefined;
+        run = await runPlan(plan, slot);
+        // A prepared slot that died before its run (its cgroup went away) ran nothing: start afresh once.
+        if (!run.started && slot !== undefined) run = await runPlan(plan);
       } catch (e) {
         return fail('ERR_SANDBOX_SETUP', (e as Error).message);
       }
@@ -273,7 +295,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       return { ...base, ran: true, enforcement, programs, exitCode: run.exitCode, signal: run.signal, stdout: run.stdout, stderr: run.stderr, truncated: run.truncated, limit: run.limit, durationMs: run.durationMs };
     },
     async close() {
+      closed = true;
       views = new WeakMap();
+      if (spare !== null) await discardSlot(spare);
+      spare = null;
       const s = await probe();
       await s.cgroups?.close();
       if (s.tmp !== null) rmSync(s.tmp, { recursive: true, force: true });
@@ -337,7 +362,7 @@ async function probeHost(given: string | undefined, profile: SandboxProfile, env
   try {
     result = await runPlan({
       file: bwrap,
-      args: bwrapArgs(probeProfile, { layout, view: [], seccompFd: 3, infoFd: 4, argv: ['/bin/sh', '-c', 'exit 0'] }),
+      args: bwrapArgs(probeProfile, { layout, view: [], seccompFd: 3, infoFd: 4, command: 'exit 0' }),
       cwd: '/',
       env,
       limits: probeProfile.limits,

@@ -103,7 +103,7 @@ describe('profiles per ring', () => {
 
 describe('the bubblewrap command line', () => {
   const layout = { roots: [{ path: '/usr', kind: 'dir' as const }, { path: '/bin', kind: 'symlink' as const, target: 'usr/bin' }], masks: [{ path: '/etc/shadow', kind: 'file' as const }, { path: '/etc/ssh', kind: 'dir' as const }] };
-  const args = bwrapArgs(sandboxProfile({ workspace: '/tmp/ws', readable: ['/data'] }), { layout, view: [{ op: 'ro-bind', src: '/v/0', dest: '/usr/bin' }], seccompFd: 3, infoFd: 4, argv: ['/bin/sh', '-c', 'ls'] });
+  const args = bwrapArgs(sandboxProfile({ workspace: '/tmp/ws', readable: ['/data'] }), { layout, view: [{ op: 'ro-bind', src: '/v/0', dest: '/usr/bin' }], seccompFd: 3, infoFd: 4, command: 'ls' });
   const at = (...seq: string[]): number => args.findIndex((_, i) => seq.every((s, j) => args[i + j] === s));
 
   it('drops every capability, unshares every namespace, and dies with its parent', () => {
@@ -125,11 +125,11 @@ describe('the bubblewrap command line', () => {
 
   it('ends with the seccomp descriptor and the command', () => {
     expect(at('--seccomp', '3')).toBeGreaterThan(0);
-    expect(args.slice(-4)).toEqual(['--', '/bin/sh', '-c', 'ls']);
+    expect(args.slice(-3)).toEqual(['--setenv', 'WARDEN_COMMAND', 'ls']);
   });
 
   it('shares the network only when the profile says host', () => {
-    const hostNet = bwrapArgs(sandboxProfile({ ring: 1, workspace: '/w', network: 'host' }), { layout, view: [], seccompFd: null, infoFd: 4, argv: ['true'] });
+    const hostNet = bwrapArgs(sandboxProfile({ ring: 1, workspace: '/w', network: 'host' }), { layout, view: [], seccompFd: null, infoFd: 4, command: 'true' });
     expect(hostNet).toContain('--share-net');
     expect(hostNet).not.toContain('--seccomp');
   });
