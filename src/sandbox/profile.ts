@@ -94,8 +94,19 @@ export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   fileSizeBytes: 1024 * 2 ** 20,
 });
 
-/** Paths that can never be bound writable: the root (it holds the system) and the kernel's own file systems. */
-const NEVER_WRITABLE = ['/', '/proc', '/sys', '/dev'];
+/**
+ * Paths a granted path may not touch (be, hold, or lie inside): the system directories, which the
+ * sandbox already shows read-only with its secrets masked and only the allowed programs present
+ * (granting `/`, `/etc` or `/usr/bin` would undo that, and a writable one would change the host's
+ * system), and the kernel's own file systems.
+ */
+const RESERVED = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/boot', '/proc', '/sys', '/dev'];
+
+/** True when `a` and `b` are the same path or one lies inside the other. */
+function overlaps(a: string, b: string): boolean {
+  const inside = (x: string, dir: string): boolean => x === dir || x.startsWith(dir === '/' ? '/' : `${dir}/`);
+  return inside(a, b) || inside(b, a);
+}
 
 const PROFILE_KEYS = ['ring', 'workspace', 'readable', 'writable', 'network', 'limits'];
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS);
@@ -155,10 +166,12 @@ export function sandboxProfile(options: SandboxProfileOptions): SandboxProfile {
   if (network !== 'none' && network !== 'host') throw new WardenError('ERR_SANDBOX_OPTIONS', `network must be "none" or "host"; got ${JSON.stringify(network)}.`);
   const workspace = absolutePath(options.workspace, 'workspace');
   const readable = pathList(options.readable, 'readable');
-  const writable = ring === 3 ? [] : [...new Set([workspace, ...pathList(options.writable, 'writable')])];
-  for (const w of writable) {
-    if (NEVER_WRITABLE.includes(w)) throw new WardenError('ERR_SANDBOX_OPTIONS', `${JSON.stringify(w)} cannot be writable in a sandbox; name the directory the command should write to.`);
+  const asked = pathList(options.writable, 'writable');
+  for (const [what, p] of [['workspace', workspace], ...readable.map((r) => ['readable', r]), ...asked.map((w) => ['writable', w])] as [string, string][]) {
+    const hit = RESERVED.find((r) => overlaps(p, r));
+    if (hit !== undefined) throw new WardenError('ERR_SANDBOX_OPTIONS', `${what} path ${JSON.stringify(p)} overlaps the system directory ${hit}, which the sandbox already shows read-only with only the allowed programs; name a directory of your own.`);
   }
+  const writable = ring === 3 ? [] : [...new Set([workspace, ...asked])];
   return Object.freeze({
     ring,
     sandboxed: ring !== 0,

@@ -356,35 +356,34 @@ async function probeHost(given: string | undefined, profile: SandboxProfile, env
   writeFileSync(seccompFile, seccompFilter(process.arch), { mode: 0o600 });
   const roots = profile.sandboxed ? cgroupRoots() : { pids: null, memory: null };
   const cgroups = roots.pids === null && roots.memory === null ? null : new CgroupPool(roots, profile.limits);
-  // The probe runs the real sandbox (system view, seccomp, cgroups) on `true`, with /bin/sh as its only program.
+  // The probe runs the real sandbox (system view, seccomp, cgroups) on `exit 0`, with /bin/sh as its only program.
   const probeProfile = sandboxProfile({ ring: 3, workspace: tmp, limits: { timeMs: 10_000 } });
-  let result: RunResult;
-  try {
-    result = await runPlan({
-      file: bwrap,
-      args: bwrapArgs(probeProfile, { layout, view: [], seccompFd: 3, infoFd: 4, command: 'exit 0' }),
-      cwd: '/',
-      env,
-      limits: probeProfile.limits,
-      seccompFile,
-      infoFd: 4,
-      cgroups,
-    });
-  } catch (e) {
-    await cgroups?.close();
-    rmSync(tmp, { recursive: true, force: true });
-    return none(`the sandbox could not be set up: ${(e as Error).message}`, bwrap);
+  const attempt = async (pool: CgroupPool | null): Promise<string | null> => {
+    try {
+      const result = await runPlan({ file: bwrap, args: bwrapArgs(probeProfile, { layout, view: [], seccompFd: 3, infoFd: 4, command: 'exit 0' }), cwd: '/', env, limits: probeProfile.limits, seccompFile, infoFd: 4, cgroups: pool });
+      if (result.started && result.exitCode === 0) return null;
+      return `bubblewrap did not start a sandbox: ${result.stderr.trim().slice(0, 300) || `exit ${String(result.exitCode)}`}`;
+    } catch (e) {
+      return `the sandbox could not be set up: ${(e as Error).message}`;
+    }
+  };
+  let failure = await attempt(cgroups);
+  let usedCgroups = cgroups;
+  if (failure !== null && cgroups !== null) {
+    // Cgroups that can be created but not joined (a delegated hierarchy, say): without them, and say so.
+    await cgroups.close();
+    usedCgroups = null;
+    failure = await attempt(null);
   }
-  if (!result.started || result.exitCode !== 0) {
-    await cgroups?.close();
+  if (failure !== null) {
     rmSync(tmp, { recursive: true, force: true });
-    return none(`bubblewrap did not start a sandbox: ${result.stderr.trim().slice(0, 300) || `exit ${String(result.exitCode)}`}`, bwrap);
+    return none(failure, bwrap);
   }
   return {
-    enforcement: { mechanism: 'bubblewrap', bwrap, namespaces: true, seccomp: true, landlock: false, cgroups: { pids: roots.pids !== null, memory: roots.memory !== null }, reason: null },
+    enforcement: { mechanism: 'bubblewrap', bwrap, namespaces: true, seccomp: true, landlock: false, cgroups: { pids: usedCgroups !== null && roots.pids !== null, memory: usedCgroups !== null && roots.memory !== null }, reason: null },
     bwrap,
     layout,
-    cgroups,
+    cgroups: usedCgroups,
     seccompFile,
     tmp,
   };

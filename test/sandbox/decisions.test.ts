@@ -84,7 +84,12 @@ describe('before anything runs (any host)', () => {
     ['no pipeline', { workspace: ws }, /need a pipeline/],
     ['a relative workspace', { pipeline, workspace: 'work' }, /absolute path/],
     ['a workspace with ..', { pipeline, workspace: '/tmp/../etc' }, /must not contain "\.\."/],
-    ['/ writable', { pipeline, workspace: ws, writable: ['/'] }, /cannot be writable/],
+    ['/ writable', { pipeline, workspace: ws, writable: ['/'] }, /overlaps the system directory/],
+    ['/ as the workspace', { pipeline, workspace: '/' }, /overlaps the system directory/],
+    ['/etc/cron.d writable', { pipeline, workspace: ws, writable: ['/etc/cron.d'] }, /overlaps the system directory \/etc/],
+    ['/usr/bin readable (it would undo the program view)', { pipeline, workspace: ws, readable: ['/usr/bin'] }, /overlaps the system directory \/usr/],
+    ['/etc readable (it would unmask the secrets)', { pipeline, workspace: ws, readable: ['/etc'] }, /overlaps/],
+    ['/proc writable', { pipeline, workspace: ws, writable: ['/proc/sys'] }, /overlaps the system directory \/proc/],
     ['a missing writable path', { pipeline, workspace: ws, writable: ['/nonexistent-warden-path'] }, /does not exist/],
     ['a bad ring', { pipeline, workspace: ws, ring: 4 }, /ring must be/],
     ['a negative limit', { pipeline, workspace: ws, limits: { timeMs: -1 } }, /positive integer/],
@@ -203,5 +208,16 @@ rules:
     expect(outcome.outcome.result.sandbox.mechanism).toBe('bubblewrap');
     expect(outcome.outcome.result.stdout).toContain('token=');
     expect(readFileSync(file, 'utf8')).not.toContain(key);
+  });
+});
+
+describe.skipIf(NO_BWRAP)('concurrent runs (real sandbox)', () => {
+  it('runs commands at once, each in its own sandbox with its own output', async () => {
+    const { sandbox } = sandboxOf();
+    const results = await Promise.all([1, 2, 3, 4].map((i) => run(sandbox, `echo run-${i} > f${i} && cat f${i} && ps -e | wc -l`)));
+    results.forEach((r, i) => {
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout.split('\n')[0]).toBe(`run-${i + 1}`);
+    });
   });
 });
