@@ -30,6 +30,8 @@ interface Escape {
   /** THREATS.md class (19 sandbox escapes, 6 shell spellings, 15 hidden execution, 5 paths) or "own". */
   cls: string;
   cmd: (c: Ctx) => string;
+  /** Printed only once the attempt was really made (the compiler ran, the script was read): proves the case is not vacuous. */
+  reached?: string;
 }
 
 const url = (c: Ctx): string => `http://127.0.0.1:${c.port}/`;
@@ -84,6 +86,15 @@ const ESCAPES: Escape[] = [
   },
   { name: 'execs wget from python', cls: '15', cmd: (c) => `${py(`import os; os.execv('/usr/bin/wget', ['wget', '-q', '${url(c)}'])`)} && echo ESCAPED` },
   { name: 'spawns curl from node', cls: '15', cmd: (c) => `node -e "require('child_process').execFileSync('curl', ['-s', '${url(c)}'])" && echo ESCAPED` },
+  { name: 'runs curl from BASH_ENV', cls: '15', cmd: (c) => `printf 'echo sourced; curl -s ${url(c)}\\n' > env.sh; BASH_ENV=./env.sh bash -c true`, reached: 'sourced' },
+  { name: 'runs wget through python subprocess and a shell', cls: '15', cmd: (c) => `${py(`import subprocess, sys; sys.exit(subprocess.run(['sh', '-c', 'wget -q -O- ${url(c)}']).returncode)`)} && echo ESCAPED` },
+  {
+    name: 'compiles a static binary that connects with raw system calls',
+    cls: 'own',
+    cmd: (c) =>
+      `printf '#include <arpa/inet.h>\\n#include <sys/socket.h>\\nint main(void){struct sockaddr_in a={0};a.sin_family=AF_INET;a.sin_port=htons(${c.port});a.sin_addr.s_addr=htonl(0x7f000001);int s=socket(AF_INET,SOCK_STREAM,0);return connect(s,(struct sockaddr*)&a,sizeof a)==0?0:1;}\\n' > raw.c && gcc -static -o raw raw.c && { echo compiled; ./raw && echo ESCAPED; }`,
+    reached: 'compiled',
+  },
   { name: 'copies the curl binary into the workspace', cls: 'own', cmd: (c) => `cp /usr/bin/curl ./c && ./c -s ${url(c)} && echo ESCAPED` },
   // Privilege and kernel attack surface (seccomp, capabilities).
   { name: 'makes a user namespace (unshare)', cls: '19', cmd: () => 'unshare -r true && echo ESCAPED' },
@@ -124,6 +135,13 @@ const BENIGN: { name: string; cmd: (c: Ctx) => string; expect: string }[] = [
   { name: 'runs a script it wrote with sh', cmd: () => "printf 'echo from-script\\n' > s.sh && sh s.sh", expect: 'from-script' },
   { name: 'reads /etc/passwd', cmd: () => 'grep -c root /etc/passwd', expect: '1' },
   { name: 'counts processes in its own namespace', cmd: () => 'ps -e | wc -l | tr -d " "', expect: '' },
+  { name: 'formats JSON with python -m', cmd: () => "echo '{\"a\":1}' | python3 -m json.tool --compact", expect: '{"a":1}' },
+  { name: 'sums with awk', cmd: () => "printf '1\\n2\\n3\\n' | awk '{ s += $1 } END { print s }'", expect: '6' },
+  { name: 'diffs two files', cmd: () => 'echo a > x && echo b > y; diff x y; test $? -eq 1 && echo differ', expect: 'differ' },
+  { name: 'uses xargs with an allowed program', cmd: () => 'printf "a\\nb\\n" | xargs echo', expect: 'a b' },
+  { name: 'hashes a file', cmd: () => 'printf abc > h && sha256sum h | cut -c1-16', expect: 'ba7816bf8f01cfea' },
+  { name: 'writes a file from node', cmd: () => `node -e "require('fs').writeFileSync('n.txt', 'from-node')" && cat n.txt`, expect: 'from-node' },
+  { name: 'asks npm its version', cmd: () => 'npm --version', expect: '.' },
 ];
 
 describe.skipIf(NO_BWRAP)('escapes from the real sandbox', () => {
@@ -186,6 +204,7 @@ describe.skipIf(NO_BWRAP)('escapes from the real sandbox', () => {
       expect(r.verdict.allowed, 'the policy lets the attempt through; the sandbox must hold').toBe(true);
       expect(r.ran).toBe(true);
       expect(r.stdout).not.toContain('ESCAPED');
+      if (esc.reached !== undefined) expect(r.stdout, 'the attempt was made').toContain(esc.reached);
       expect(r.stdout + r.stderr).not.toContain(SECRET);
       // Recorded: an outcome for this call, with the profile in force.
       const outcome = sink.outcomes.find((o) => o.call === r.verdict.call);
