@@ -271,12 +271,13 @@ export function createSandbox(options: SandboxOptions): Sandbox {
         const slot = sandboxed ? takeSlot(state) : undefined;
         run = await runPlan(plan, slot);
         // A prepared slot that died before its run (its cgroup went away) ran nothing: start afresh once.
-        if (!run.started && slot !== undefined) run = await runPlan(plan);
+        if (!run.started && run.limit === null && slot !== undefined) run = await runPlan(plan);
       } catch (e) {
         return fail('ERR_SANDBOX_SETUP', (e as Error).message);
       }
       const enforcement = sandboxed ? state.enforcement : { ...state.enforcement, mechanism: 'none' as const, namespaces: false, seccomp: false, cgroups: { pids: false, memory: false }, reason: profile.sandboxed ? state.enforcement.reason : 'ring 0 runs unsandboxed' };
-      if (!run.started) return fail('ERR_SANDBOX_SETUP', `The sandbox did not start: ${run.stderr.trim().slice(0, 500) || 'no reason given'}. Nothing was run.`);
+      // A run killed at a limit before bubblewrap said it started still counts as a run that hit its limit.
+      if (!run.started && run.limit === null) return fail('ERR_SANDBOX_SETUP', `The sandbox did not start: ${run.stderr.trim().slice(0, 500) || 'no reason given'}. Nothing was run.`);
       await record({
         status: run.exitCode === 0 && run.limit === null ? 'ok' : 'error',
         durationMs: run.durationMs,

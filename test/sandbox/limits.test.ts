@@ -75,7 +75,7 @@ print('allocated 1 GiB')
   });
 
   it('kills a run at the time limit', async () => {
-    const sandbox = sandboxWith({ timeMs: 300 });
+    const sandbox = sandboxWith({ timeMs: 1_000 });
     const r = await run(sandbox, 'sleep 100; echo finished');
     expect(r.limit).toBe('time');
     expect(r.stdout).not.toContain('finished');
