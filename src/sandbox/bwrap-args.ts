@@ -23,6 +23,13 @@ export interface SystemLayout {
   roots: readonly ({ path: string; kind: 'dir' } | { path: string; kind: 'symlink'; target: string })[];
   /** Files are replaced by an empty file, directories by an empty read-only tmpfs. */
   masks: readonly { path: string; kind: 'file' | 'dir' }[];
+  /**
+   * Inside the sandbox's `/proc`: paths bound read-only (`/proc/sys`: as uid 0, even without
+   * capabilities, the sandbox could otherwise write the host's global sysctls, `kernel.core_pattern`
+   * among them), and paths masked like `masks` (kernel memory, keys, timers, `/proc/sysrq-trigger`).
+   * Absent from a layout means none.
+   */
+  proc?: { readOnly: readonly string[]; masks: readonly { path: string; kind: 'file' | 'dir' }[] };
 }
 
 /**
@@ -81,7 +88,11 @@ export function bwrapArgs(profile: SandboxProfile, inputs: BwrapInputs): string[
   a.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'sandbox');
   for (const r of inputs.layout.roots) a.push(...(r.kind === 'dir' ? ['--ro-bind', r.path, r.path] : ['--symlink', r.target, r.path]));
   for (const m of inputs.layout.masks) a.push(...(m.kind === 'file' ? ['--ro-bind', '/dev/null', m.path] : ['--tmpfs', m.path, '--remount-ro', m.path]));
-  a.push('--proc', '/proc', '--dev', '/dev', '--size', String(profile.limits.fileSizeBytes), '--tmpfs', '/tmp');
+  a.push('--proc', '/proc');
+  // invariant: /proc/sys is read-only before the command runs; bubblewrap itself covers only /proc/bus and /proc/irq.
+  for (const p of inputs.layout.proc?.readOnly ?? []) a.push('--ro-bind', p, p);
+  for (const m of inputs.layout.proc?.masks ?? []) a.push(...(m.kind === 'file' ? ['--ro-bind', '/dev/null', m.path] : ['--tmpfs', m.path, '--remount-ro', m.path]));
+  a.push('--dev', '/dev', '--size', String(profile.limits.fileSizeBytes), '--tmpfs', '/tmp');
   for (const op of inputs.view) a.push(...mount(op));
   for (const p of profile.readable) a.push('--ro-bind', p, p);
   if (!profile.writable.includes(profile.workspace)) a.push('--ro-bind', profile.workspace, profile.workspace);

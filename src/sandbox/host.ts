@@ -24,6 +24,12 @@ export const SYSTEM_SECRETS: readonly string[] = Object.freeze([
   '/etc/krb5.keytab',
 ]);
 
+/** Paths of `/proc` bound read-only inside (Docker's list): global sysctls and file-system tunables. */
+export const PROC_READ_ONLY: readonly string[] = Object.freeze(['/proc/sys', '/proc/fs']);
+
+/** Paths of `/proc` masked inside (Docker's list): the SysRq trigger, kernel memory, keys, timers, hardware. */
+export const PROC_MASKED: readonly string[] = Object.freeze(['/proc/sysrq-trigger', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/acpi', '/proc/scsi', '/proc/asound']);
+
 /**
  * The cgroup directories (v1 hierarchies) a run's processes are put in, when the host lets Warden
  * create them.
@@ -89,7 +95,16 @@ export function systemLayout(): SystemLayout {
       // absent
     }
   }
-  return { roots, masks };
+  const existing = (paths: readonly string[]): { path: string; kind: 'file' | 'dir' }[] =>
+    paths.flatMap((path) => {
+      try {
+        return [{ path, kind: lstatSync(path).isDirectory() ? ('dir' as const) : ('file' as const) }];
+      } catch {
+        return [];
+      }
+    });
+  // The sandbox's /proc is a new procfs of the same kernel: it has what the host's has.
+  return { roots, masks, proc: { readOnly: existing(PROC_READ_ONLY).map((p) => p.path), masks: existing(PROC_MASKED) } };
 }
 
 /** cgroup v1 hierarchies Warden can create groups in (this process may write there), else null. */

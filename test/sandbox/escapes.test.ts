@@ -103,6 +103,9 @@ const ESCAPES: Escape[] = [
   { name: 'ptraces', cls: 'own', cmd: () => py(`import ctypes, sys; sys.exit(0 if ctypes.CDLL(None, use_errno=True).ptrace(0, 0, 0, 0) == 0 else 1)`) + ' && echo ESCAPED' },
   { name: 'mounts a file system', cls: 'own', cmd: () => 'mount -t tmpfs none /mnt 2>/dev/null && echo ESCAPED' },
   { name: 'remounts / writable', cls: 'own', cmd: () => 'mount -o remount,rw / 2>/dev/null && echo ESCAPED' },
+  { name: 'writes a global sysctl through /proc/sys', cls: 'own', cmd: () => 'echo 1 > /proc/sys/vm/drop_caches && echo ESCAPED' },
+  { name: 'writes kernel.core_pattern (a host-root program on the next crash)', cls: 'own', cmd: () => 'test -w /proc/sys/kernel/core_pattern && echo ESCAPED' },
+  { name: 'reads the kernel keyring list', cls: 'own', cmd: () => 'grep -q . /proc/keys && echo ESCAPED' },
   { name: 'signals a host process', cls: 'own', cmd: () => `kill -0 ${process.pid} 2>/dev/null && echo ESCAPED` },
   { name: 'raises a capability through a setuid copy', cls: 'own', cmd: () => 'cp /bin/sh ./s && chmod u+s ./s && ./s -c "grep CapEff /proc/self/status" | grep -qv 0000000000000000 && echo ESCAPED' },
 ];

@@ -102,7 +102,11 @@ describe('profiles per ring', () => {
 });
 
 describe('the bubblewrap command line', () => {
-  const layout = { roots: [{ path: '/usr', kind: 'dir' as const }, { path: '/bin', kind: 'symlink' as const, target: 'usr/bin' }], masks: [{ path: '/etc/shadow', kind: 'file' as const }, { path: '/etc/ssh', kind: 'dir' as const }] };
+  const layout = {
+    roots: [{ path: '/usr', kind: 'dir' as const }, { path: '/bin', kind: 'symlink' as const, target: 'usr/bin' }],
+    masks: [{ path: '/etc/shadow', kind: 'file' as const }, { path: '/etc/ssh', kind: 'dir' as const }],
+    proc: { readOnly: ['/proc/sys'], masks: [{ path: '/proc/keys', kind: 'file' as const }] },
+  };
   const args = bwrapArgs(sandboxProfile({ workspace: '/tmp/ws', readable: ['/data'] }), { layout, view: [{ op: 'ro-bind', src: '/v/0', dest: '/usr/bin' }], seccompFd: 3, infoFd: 4, command: 'ls' });
   const at = (...seq: string[]): number => args.findIndex((_, i) => seq.every((s, j) => args[i + j] === s));
 
@@ -121,6 +125,11 @@ describe('the bubblewrap command line', () => {
     expect(at('--tmpfs', '/etc/ssh', '--remount-ro', '/etc/ssh')).toBeGreaterThan(0);
     expect(at('--ro-bind', '/v/0', '/usr/bin')).toBeGreaterThan(at('--ro-bind', '/usr', '/usr'));
     expect(at('--symlink', 'usr/bin', '/bin')).toBeGreaterThan(0);
+  });
+
+  it('makes /proc/sys read-only and masks /proc/keys after mounting the new /proc', () => {
+    expect(at('--ro-bind', '/proc/sys', '/proc/sys')).toBeGreaterThan(at('--proc', '/proc'));
+    expect(at('--ro-bind', '/dev/null', '/proc/keys')).toBeGreaterThan(at('--proc', '/proc'));
   });
 
   it('ends with the seccomp descriptor and the command', () => {
