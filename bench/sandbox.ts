@@ -14,7 +14,7 @@
  * Run: `npm run bench -- sandbox` (needs bubblewrap: apt-get install bubblewrap)
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -59,6 +59,26 @@ function spawnToEnd(file: string, args: string[], extraFds = 0): Promise<void> {
   });
 }
 
+/** CPU time (ms) of this process and of its reaped children so far: /proc/self/stat utime, stime, cutime, cstime. */
+function cpuMs(): { self: number; children: number } {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const at = (i: number): number => Number(fields[i - 3]);
+  return { self: (at(14) + at(15)) * tick, children: (at(16) + at(17)) * tick };
+}
+
+/**
+ * Like measureAsync, plus the CPU time per command (this process and every child process), which a
+ * loaded machine stretches far less than wall-clock time: the comparison to read when the load is high.
+ */
+async function measureCpu(name: string, fn: () => Promise<unknown>, opts: { samples: number; warmup: number }, cpu: Map<string, number>): Promise<Timing> {
+  const before = cpuMs();
+  const t = await measureAsync(name, fn, opts);
+  const after = cpuMs();
+  cpu.set(name, (after.self - before.self + after.children - before.children) / (opts.samples + opts.warmup));
+  return t;
+}
+
 export async function run(): Promise<void> {
   const bwrap = findBwrap();
   if (bwrap === null) {
@@ -84,29 +104,30 @@ export async function run(): Promise<void> {
   const sandbox = createSandbox({ pipeline: new Pipeline({ policy, sink }), workspace: work });
   await sandbox.exec({ tool: 'bash', args: { command: 'true' } });
   const rows: Timing[] = [];
+  const cpu = new Map<string, number>();
   try {
-    rows.push(await measureAsync("spawn('/bin/sh', ['-c', 'true']) directly", () => spawnToEnd('/bin/sh', ['-c', 'true']), opts));
-    rows.push(await measureAsync('bare bwrap --ro-bind / / --unshare-all', () => spawnToEnd(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '/bin/sh', '-c', 'true']), opts));
-    rows.push(await measureAsync('warden bwrap line, no cgroups', async () => {
+    rows.push(await measureCpu("spawn('/bin/sh', ['-c', 'true']) directly", () => spawnToEnd('/bin/sh', ['-c', 'true']), opts, cpu));
+    rows.push(await measureCpu('bare bwrap --ro-bind / / --unshare-all', () => spawnToEnd(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '/bin/sh', '-c', 'true']), opts, cpu));
+    rows.push(await measureCpu('warden bwrap line, no cgroups', async () => {
       const r = await runPlan(plan(null));
       if (r.exitCode !== 0) throw new Error(r.stderr);
-    }, opts));
-    rows.push(await measureAsync('warden bwrap line + cgroups made and removed', async () => {
+    }, opts, cpu));
+    rows.push(await measureCpu('warden bwrap line + cgroups made and removed', async () => {
       const pool = new CgroupPool(cgroupRoots(), profile.limits);
       const r = await runPlan(plan(pool));
       await pool.close();
       if (r.exitCode !== 0) throw new Error(r.stderr);
-    }, opts));
+    }, opts, cpu));
     const pool = new CgroupPool(cgroupRoots(), profile.limits);
-    rows.push(await measureAsync('warden bwrap line + pooled cgroups (a run)', async () => {
+    rows.push(await measureCpu('warden bwrap line + pooled cgroups (a run)', async () => {
       const r = await runPlan(plan(pool));
       if (r.exitCode !== 0) throw new Error(r.stderr);
-    }, opts));
+    }, opts, cpu));
     await pool.close();
-    rows.push(await measureAsync('sandbox.exec: decide + record + run', async () => {
+    rows.push(await measureCpu('sandbox.exec: decide + record + run', async () => {
       const r = await sandbox.exec({ tool: 'bash', args: { command: 'true' } });
       if (r.exitCode !== 0) throw new Error(r.stderr);
-    }, opts));
+    }, opts, cpu));
   } finally {
     await sandbox.close();
   }
@@ -125,5 +146,6 @@ export async function run(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   const direct = rows[0] as Timing;
   for (const r of rows.slice(1)) console.log(`overhead over direct spawn, p50: ${r.name}: ${((r.p50us - direct.p50us) / 1000).toFixed(1)} ms`);
+  for (const r of rows) console.log(`CPU per command (all processes): ${r.name}: ${(cpu.get(r.name) ?? 0).toFixed(1)} ms`);
   console.log(`program view (once per policy version, tool and agent): ${view.allowed.length} present, ${view.denied} denied; median ${(viewTimes[5] as number).toFixed(1)} ms over 10 builds`);
 }
