@@ -3,8 +3,8 @@
  * asked to enforce.
  *
  * Order matters (bubblewrap applies its options in order): the system directories read-only, the
- * secrets in `/etc` masked, fresh `/proc`, `/dev` and an empty `/tmp`, the program view, the
- * readable paths, and last the writable paths (so a workspace under `/tmp` is bound onto the new
+ * secrets in `/etc` masked, fresh `/proc`, `/dev` and an empty `/tmp`, the readable paths, the
+ * program view, and last the writable paths (so a workspace under `/tmp` is bound onto the new
  * tmpfs, not hidden by it).
  */
 import type { MountOp } from './program-view.js';
@@ -93,8 +93,9 @@ export function bwrapArgs(profile: SandboxProfile, inputs: BwrapInputs): string[
   for (const p of inputs.layout.proc?.readOnly ?? []) a.push('--ro-bind', p, p);
   for (const m of inputs.layout.proc?.masks ?? []) a.push(...(m.kind === 'file' ? ['--ro-bind', '/dev/null', m.path] : ['--tmpfs', m.path, '--remount-ro', m.path]));
   a.push('--dev', '/dev', '--size', String(profile.limits.fileSizeBytes), '--tmpfs', '/tmp');
-  for (const op of inputs.view) a.push(...mount(op));
   for (const p of profile.readable) a.push('--ro-bind', p, p);
+  // invariant: the program view comes after the readable paths, so a readable path holding a program directory cannot show its denied programs.
+  for (const op of inputs.view) a.push(...mount(op));
   if (!profile.writable.includes(profile.workspace)) a.push('--ro-bind', profile.workspace, profile.workspace);
   for (const p of profile.writable) a.push('--bind', p, p);
   a.push('--chdir', profile.workspace, '--info-fd', String(inputs.infoFd));

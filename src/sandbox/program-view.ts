@@ -51,7 +51,7 @@ export interface ProgramView {
 /**
  * Builds the view: `allow(name)` decides each program name once (the same name in two directories
  * is decided once). `dirs` are the program directories as the host has them; a directory that is
- * a symlink to another (`/bin` to `usr/bin`) is covered by its target.
+ * a symlink to another (`/bin` to `usr/bin`) is covered by its target, listed or not.
  *
  * @example
  * ```ts
@@ -64,8 +64,10 @@ export function programView(allow: (name: string) => boolean, dirs: readonly str
   const out: { dir: string; entries: ViewEntry[] }[] = [];
   const allowed: string[] = [];
   const decided = new Map<string, boolean>();
-  const present = dirs.filter((d) => isRealDir(d));
-  const masked = new Set(present.map((d) => realpathSync(d)));
+  // A program directory that is a symlink is covered by its target (the target is what the sandbox
+  // shows under both names); one that does not exist has nothing to cover.
+  const present = [...new Set(dirs.filter((d) => isDir(d)).map((d) => realpathSync(d)))];
+  const masked = new Set(present);
   let denied = 0;
   for (const dir of present) {
     const names = readdirSync(dir, { withFileTypes: true });
@@ -137,10 +139,10 @@ export function viewMounts(view: ProgramView, workDir: string): MountOp[] {
   return mounts;
 }
 
-/** True for a directory that is not a symlink (a symlinked directory is covered by its target). */
-function isRealDir(d: string): boolean {
+/** True for a directory, or a symlink to one. */
+function isDir(d: string): boolean {
   try {
-    return lstatSync(d).isDirectory();
+    return statSync(d).isDirectory();
   } catch {
     return false;
   }

@@ -221,3 +221,41 @@ describe.skipIf(NO_BWRAP)('concurrent runs (real sandbox)', () => {
     });
   });
 });
+
+describe.skipIf(NO_BWRAP)('a new policy version (real sandbox)', () => {
+  it('rebuilds the program view when the policy in force changes', async () => {
+    const allowPython = testPolicy();
+    const denyPython = compilePolicy([
+      {
+        name: 'v2.yaml',
+        text: `apiVersion: warden/v1
+kind: Policy
+name: v2
+default: deny
+facets:
+  - tools: [bash]
+    shell: { from: args.command }
+rules:
+  - name: no-python
+    tools: [bash]
+    when: "shell.names.exists(n, n.startsWith('python'))"
+    effect: deny
+  - name: rest
+    tools: [bash]
+    effect: allow
+`,
+      },
+    ]);
+    let current = allowPython;
+    const workspace = freshDir('warden-ws-');
+    dirs.push(workspace);
+    const sandbox = createSandbox({ pipeline: new Pipeline({ policy: { current: () => current } }), workspace });
+    made.push(sandbox);
+    const script = "printf 'python3 -c \"print(6 * 7)\"\\n' > s.sh; sh s.sh";
+    expect((await run(sandbox, script)).stdout).toContain('42');
+    current = denyPython;
+    const after = await run(sandbox, script);
+    expect(after.stdout).not.toContain('42');
+    expect(after.programs?.present).not.toContain('python3');
+  });
+});

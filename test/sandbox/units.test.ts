@@ -132,6 +132,10 @@ describe('the bubblewrap command line', () => {
     expect(at('--ro-bind', '/dev/null', '/proc/keys')).toBeGreaterThan(at('--proc', '/proc'));
   });
 
+  it('puts the program view after the readable paths, so granting a directory cannot re-expose denied programs', () => {
+    expect(at('--ro-bind', '/v/0', '/usr/bin')).toBeGreaterThan(at('--ro-bind', '/data', '/data'));
+  });
+
   it('ends with the seccomp descriptor and the command', () => {
     expect(at('--seccomp', '3')).toBeGreaterThan(0);
     expect(args.slice(-3)).toEqual(['--setenv', 'WARDEN_COMMAND', 'ls']);
@@ -160,12 +164,17 @@ describe('the program view', () => {
   symlinkSync('python3.11', join(bin, 'python3'));
   symlinkSync('../lib/npm-cli.js', join(bin, 'npm'));
   symlinkSync('missing', join(bin, 'dangling'));
+  symlinkSync('bin', join(root, 'bin-link'));
   mkdirSync(join(bin, 'subdir'));
   const asked: string[] = [];
   const view = programView((name) => {
     asked.push(name);
     return ['git', 'python3', 'npm', 'dangling'].includes(name);
-  }, [bin, join(root, 'absent')]);
+  }, [bin, join(root, 'absent'), join(root, 'bin-link')]);
+
+  it('covers a symlinked program directory by its target, once', () => {
+    expect(view.dirs.map((d) => d.dir)).toEqual([bin]);
+  });
 
   it('asks the policy once per program and keeps out what it denies', () => {
     expect(asked.sort()).toEqual(['curl', 'dangling', 'git', 'npm', 'python3', 'python3.11', 'sh-real']);
