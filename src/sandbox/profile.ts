@@ -16,6 +16,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
+import { pathWithin } from '../facets/path.js';
 
 /** The ring a command runs at: 3 least trusted, 0 most. */
 export type SandboxRing = 0 | 1 | 2 | 3;
@@ -102,10 +103,9 @@ export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
  */
 const RESERVED = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/boot', '/proc', '/sys', '/dev'];
 
-/** True when `a` and `b` are the same path or one lies inside the other. */
+/** True when `a` and `b` are the same path or one lies inside the other (the path facet's containment, both ways). */
 function overlaps(a: string, b: string): boolean {
-  const inside = (x: string, dir: string): boolean => x === dir || x.startsWith(dir === '/' ? '/' : `${dir}/`);
-  return inside(a, b) || inside(b, a);
+  return pathWithin(a, b) || pathWithin(b, a);
 }
 
 const PROFILE_KEYS = ['ring', 'workspace', 'readable', 'writable', 'network', 'limits'];
