@@ -1,8 +1,8 @@
 /** `warden exec` end to end: the built CLI decides, runs in the real sandbox, and exits with the command's status. */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 import { freshDir, NO_BWRAP, POLICY_TEXT } from './helpers.js';
 
 describe.skipIf(NO_BWRAP)('warden exec', () => {
@@ -42,6 +42,17 @@ describe.skipIf(NO_BWRAP)('warden exec', () => {
     expect(out).toMatchObject({ ran: true, profile: { ring: 3, writable: [] }, enforcement: { mechanism: 'bubblewrap' } });
     expect(out.exitCode).not.toBe(0);
     expect(readFileSync(audit, 'utf8')).toContain('"type":"outcome"');
+  });
+
+  it('with the coding-agent example policy, a Makefile cannot run a program the policy does not list', async () => {
+    const project = join(dir, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'Makefile'), "all:\n\t@echo building\n\t@python3 -c 'print(6 * 7)'\n");
+    const r = await runCli(main, ['exec', '-p', join(ROOT, 'examples/policies/coding-agent-shell.yaml'), '--', 'make'], { cwd: project });
+    expect(r.stdout).toContain('building');
+    expect(r.stdout).not.toContain('42');
+    expect(r.stderr).toMatch(/python3: (not found|No such file or directory)/);
+    expect(r.code).not.toBe(0);
   });
 
   it('rejects a bad ring before deciding anything', async () => {
