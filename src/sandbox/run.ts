@@ -69,6 +69,9 @@ const LAUNCHER = 'for f; do shift; [ "$f" = -- ] && break; echo $$ > "$f" || exi
 
 let groupsMade = 0;
 
+/** The start of the names of this process's cgroups (`warden-<pid>-<random>-`), so they can be told apart from another's. */
+export const CGROUP_PREFIX = `warden-${process.pid}-${randomBytes(4).toString('hex')}-`;
+
 /** Counters of a group when it was (re)taken, so a reused group reports only its own run's limits. */
 interface Group {
   dirs: string[];
@@ -175,7 +178,7 @@ function counter(dirs: readonly string[], file: string, re: RegExp): number {
 
 /** Creates the run's cgroups with their limits; returns their directories. */
 function makeCgroups(roots: CgroupRoots, limits: SandboxLimits): string[] {
-  const name = `warden-${process.pid}-${++groupsMade}-${randomBytes(4).toString('hex')}`;
+  const name = `${CGROUP_PREFIX}${++groupsMade}`;
   const made: string[] = [];
   try {
     if (roots.pids !== null) {

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { CGROUP_PREFIX } from '../../src/sandbox/run.js';
 import { makeSandbox, NO_BWRAP, run } from './helpers.js';
 
 /** Host processes whose command line contains `marker`. */
@@ -109,7 +110,7 @@ print('allocated 1 GiB')
     // (runs last: every sandbox above is closed here)
     for (const s of made) await s.close();
     for (const root of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/memory']) {
-      expect(readdirSync(root).filter((n) => n.startsWith(`warden-${process.pid}-`))).toEqual([]);
+      expect(readdirSync(root).filter((n) => n.startsWith(CGROUP_PREFIX))).toEqual([]);
     }
   });
 });
