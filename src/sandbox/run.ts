@@ -69,6 +69,9 @@ const LAUNCHER = 'for f; do shift; [ "$f" = -- ] && break; echo $$ > "$f" || exi
 
 let groupsMade = 0;
 
+/** How long a run's output may stay open after its process exited. */
+const EXIT_GRACE_MS = 2_000;
+
 /** The start of the names of this process's cgroups (`warden-<pid>-<random>-`), so they can be told apart from another's. */
 export const CGROUP_PREFIX = `warden-${process.pid}-${randomBytes(4).toString('hex')}-`;
 
@@ -366,6 +369,8 @@ export async function runPlan(plan: RunPlan, slot?: Slot): Promise<RunResult> {
     } catch {
       // already gone
     }
+    // Whatever the run left in its cgroups goes too (a process that escaped bubblewrap's own teardown).
+    if (group !== null) killMembers(group.dirs);
   };
   const take = (chunks: Buffer[], len: number, b: Buffer): number => {
     const room = plan.limits.outputBytes - len;
@@ -382,6 +387,24 @@ export async function runPlan(plan: RunPlan, slot?: Slot): Promise<RunResult> {
   child.stderr?.on('data', (b: Buffer) => void (errLen = take(err, errLen, b)));
   if (sandboxed) (child.stdio[4] as NodeJS.ReadableStream | null)?.on('data', () => void (began = true));
   const timer = setTimeout(() => kill('time'), plan.limits.timeMs);
+  // Once the process has exited, its output ends when every process holding the pipes has gone. One
+  // that outlives it (a background process of an unsandboxed run, a sandbox process bubblewrap's
+  // teardown missed) would hold the run open: after a grace period it is killed (through the run's
+  // cgroups) and the pipes are closed, so a run always ends.
+  let grace: NodeJS.Timeout | undefined;
+  child.once('exit', () => {
+    grace = setTimeout(() => {
+      if (group !== null) killMembers(group.dirs);
+      else if (!sandboxed && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // nothing left
+        }
+      }
+      for (const stream of child.stdio) (stream as { destroy?: () => void } | null)?.destroy?.();
+    }, EXIT_GRACE_MS);
+  });
   const status = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
       // A slot that ended before its run (it could not join its cgroups): nothing ran.
@@ -392,6 +415,7 @@ export async function runPlan(plan: RunPlan, slot?: Slot): Promise<RunResult> {
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
   clearTimeout(timer);
+  clearTimeout(grace);
   // A cgroup limit the kernel enforced says more than the time limit it led to (a fork bomb refused until killed).
   limit = (group === null ? null : cgroupLimitHit(group)) ?? limit;
   await release();

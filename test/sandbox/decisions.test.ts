@@ -6,7 +6,7 @@
  * status and the output, redacted by the audit sink.
  */
 import { createServer } from 'node:net';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../src/policy/compile.js';
@@ -257,5 +257,24 @@ rules:
     const after = await run(sandbox, script);
     expect(after.stdout).not.toContain('42');
     expect(after.programs?.present).not.toContain('python3');
+  });
+});
+
+describe('a run always ends (any host)', () => {
+  it('does not wait for a background process that keeps the output open, and kills it', async () => {
+    const { sandbox } = sandboxOf({ ring: 0 });
+    const marker = `4243.${process.pid}`;
+    const r = await run(sandbox, `sleep ${marker} & echo started`);
+    expect(r.ran).toBe(true);
+    expect(r.stdout).toContain('started');
+    expect(r.exitCode).toBe(0);
+    const left = readdirSync('/proc').filter((pid) => {
+      try {
+        return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\u0000${marker}\u0000`;
+      } catch {
+        return false;
+      }
+    });
+    expect(left).toEqual([]);
   });
 });
