@@ -268,13 +268,20 @@ describe('a run always ends (any host)', () => {
     expect(r.ran).toBe(true);
     expect(r.stdout).toContain('started');
     expect(r.exitCode).toBe(0);
-    const left = readdirSync('/proc').filter((pid) => {
-      try {
-        return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\u0000${marker}\u0000`;
-      } catch {
-        return false;
-      }
-    });
+    const alive = (): string[] =>
+      readdirSync('/proc').filter((pid) => {
+        try {
+          return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\u0000${marker}\u0000` && !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        } catch {
+          return false;
+        }
+      });
+    // SIGKILL was sent; wait (bounded) for the kernel to finish it rather than for a fixed time.
+    let left = alive();
+    for (let i = 0; i < 250 && left.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      left = alive();
+    }
     expect(left).toEqual([]);
   });
 });
