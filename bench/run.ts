@@ -19,6 +19,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   backends: () => import('./backends.js'),
   adapters: () => import('./adapters.js'),
   detect: () => import('./detect.js'),
+  sandbox: () => import('./sandbox.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -37,6 +37,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'manifest', args: '<paths...>', summary: 'print or write the digest manifest a strict PolicyStore activates against', load: async () => (await import('./manifest.js')).registerManifestCommand },
   { name: 'compliance', args: '<command>', summary: 'compliance reports (OWASP agentic, EU AI Act, HIPAA, SOC 2) from evidence', load: async () => (await import('./compliance.js')).registerComplianceCommand },
   { name: 'detect', args: '[file]', summary: 'scan text for prompt injection and secrets, tool lists for poisoning; --eval measures', load: async () => (await import('./detect.js')).registerDetectCommand },
+  { name: 'exec', args: '<command...>', summary: 'decide a shell command, then run it in the OS sandbox', load: async () => (await import('./exec.js')).registerExecCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
 ];
 

@@ -1,0 +1,105 @@
+/**
+ * The bubblewrap command line for a profile: pure, so a test can read exactly what the kernel is
+ * asked to enforce.
+ *
+ * Order matters (bubblewrap applies its options in order): the system directories read-only, the
+ * secrets in `/etc` masked, fresh `/proc`, `/dev` and an empty `/tmp`, the readable paths, the
+ * program view, and last the writable paths (so a workspace under `/tmp` is bound onto the new
+ * tmpfs, not hidden by it).
+ */
+import type { MountOp } from './program-view.js';
+import type { SandboxProfile } from './profile.js';
+
+/**
+ * The host's system directories as they are: a real directory is bound read-only, a symlink
+ * (`/bin` to `usr/bin` on a merged-/usr system) is recreated; plus the secrets in them to mask.
+ *
+ * @example
+ * ```ts
+ * const l: SystemLayout = { roots: [{ path: '/usr', kind: 'dir' }, { path: '/bin', kind: 'symlink', target: 'usr/bin' }], masks: [{ path: '/etc/shadow', kind: 'file' }] };
+ * ```
+ */
+export interface SystemLayout {
+  roots: readonly ({ path: string; kind: 'dir' } | { path: string; kind: 'symlink'; target: string })[];
+  /** Files are replaced by an empty file, directories by an empty read-only tmpfs. */
+  masks: readonly { path: string; kind: 'file' | 'dir' }[];
+  /**
+   * Inside the sandbox's `/proc`: paths bound read-only (`/proc/sys`: as uid 0, even without
+   * capabilities, the sandbox could otherwise write the host's global sysctls, `kernel.core_pattern`
+   * among them), and paths masked like `masks` (kernel memory, keys, timers, `/proc/sysrq-trigger`).
+   * Absent from a layout means none.
+   */
+  proc?: { readOnly: readonly string[]; masks: readonly { path: string; kind: 'file' | 'dir' }[] };
+}
+
+/**
+ * What a run needs besides its profile.
+ *
+ * @example
+ * ```ts
+ * const i: BwrapInputs = { layout, view: [], seccompFd: 3, infoFd: 4, command: 'ls' };
+ * ```
+ */
+export interface BwrapInputs {
+  layout: SystemLayout;
+  /** The program view's mounts ({@link programView}). */
+  view: readonly MountOp[];
+  /** The descriptor the seccomp filter is read from, or null for none. */
+  seccompFd: number | null;
+  /** The descriptor bubblewrap writes its start-up information to (its child's pid) once the sandbox exists. */
+  infoFd: number;
+  /** The command line to run inside (with `/bin/sh`, see {@link SANDBOX_ARGV}). */
+  command: string;
+}
+
+/**
+ * What bubblewrap runs: the command line, handed over in `WARDEN_COMMAND`, evaluated by `/bin/sh`
+ * as `sh -c` would. The command rides in an option (not the argument list) so that the bubblewrap
+ * process can be started before the command is known: its options arrive later on `--args`.
+ */
+export const SANDBOX_ARGV: readonly string[] = Object.freeze(['/bin/sh', '-c', 'eval "$WARDEN_COMMAND"']);
+
+function mount(op: MountOp): string[] {
+  switch (op.op) {
+    case 'symlink':
+      return ['--symlink', op.target, op.dest];
+    case 'tmpfs':
+    case 'dir':
+    case 'remount-ro':
+      return [`--${op.op}`, op.dest];
+    default:
+      return [`--${op.op}`, op.src, op.dest];
+  }
+}
+
+/**
+ * The options of `bwrap` for one sandboxed run of `inputs.command` under `profile` (followed, on
+ * the command line, by `--` and {@link SANDBOX_ARGV}).
+ *
+ * @example
+ * ```ts
+ * bwrapArgs(sandboxProfile({ workspace: '/w' }), { layout, view: [], seccompFd: 3, infoFd: 4, command: 'ls' });
+ * // ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', ..., '--bind', '/w', '/w', '--chdir', '/w', ..., '--setenv', 'WARDEN_COMMAND', 'ls']
+ * ```
+ */
+export function bwrapArgs(profile: SandboxProfile, inputs: BwrapInputs): string[] {
+  const a: string[] = ['--unshare-all'];
+  if (profile.network === 'host') a.push('--share-net');
+  a.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'sandbox');
+  for (const r of inputs.layout.roots) a.push(...(r.kind === 'dir' ? ['--ro-bind', r.path, r.path] : ['--symlink', r.target, r.path]));
+  for (const m of inputs.layout.masks) a.push(...(m.kind === 'file' ? ['--ro-bind', '/dev/null', m.path] : ['--tmpfs', m.path, '--remount-ro', m.path]));
+  a.push('--proc', '/proc');
+  // invariant: /proc/sys is read-only before the command runs; bubblewrap itself covers only /proc/bus and /proc/irq.
+  for (const p of inputs.layout.proc?.readOnly ?? []) a.push('--ro-bind', p, p);
+  for (const m of inputs.layout.proc?.masks ?? []) a.push(...(m.kind === 'file' ? ['--ro-bind', '/dev/null', m.path] : ['--tmpfs', m.path, '--remount-ro', m.path]));
+  a.push('--dev', '/dev', '--size', String(profile.limits.fileSizeBytes), '--tmpfs', '/tmp');
+  for (const p of profile.readable) a.push('--ro-bind', p, p);
+  // invariant: the program view comes after the readable paths, so a readable path holding a program directory cannot show its denied programs.
+  for (const op of inputs.view) a.push(...mount(op));
+  if (!profile.writable.includes(profile.workspace)) a.push('--ro-bind', profile.workspace, profile.workspace);
+  for (const p of profile.writable) a.push('--bind', p, p);
+  a.push('--chdir', profile.workspace, '--info-fd', String(inputs.infoFd));
+  if (inputs.seccompFd !== null) a.push('--seccomp', String(inputs.seccompFd));
+  a.push('--setenv', 'WARDEN_COMMAND', inputs.command);
+  return a;
+}

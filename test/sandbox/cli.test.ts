@@ -1,0 +1,63 @@
+/** `warden exec` end to end: the built CLI decides, runs in the real sandbox, and exits with the command's status. */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { freshDir, NO_BWRAP, POLICY_TEXT } from './helpers.js';
+
+describe.skipIf(NO_BWRAP)('warden exec', () => {
+  let main: string;
+  const dir = freshDir('warden-exec-cli-');
+  const policy = join(dir, 'policy.yaml');
+  beforeAll(() => {
+    main = inject('wardenCli');
+    writeFileSync(policy, POLICY_TEXT);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("runs an allowed command in the sandbox and exits with the command's status", async () => {
+    const r = await runCli(main, ['exec', '-p', policy, '--', 'echo out; echo err >&2; test -d /root || echo sandboxed; exit 3'], { cwd: dir });
+    expect(r.stdout).toBe('out\nsandboxed\n');
+    expect(r.stderr).toContain('err');
+    expect(r.code).toBe(3);
+  });
+
+  it('quotes several words into one command line', async () => {
+    const r = await runCli(main, ['exec', '-p', policy, '--', 'printf', '%s|', 'a b', "it's"], { cwd: dir });
+    expect(r.stdout).toBe("a b|it's|");
+    expect(r.code).toBe(0);
+  });
+
+  it('does not run a denied command, says why, and exits 1', async () => {
+    const r = await runCli(main, ['exec', '-p', policy, '--', 'touch ran; curl http://example.com'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Network tools are not available to the agent');
+    expect(() => readFileSync(join(dir, 'ran'))).toThrow();
+  });
+
+  it('prints the result and the profile as JSON, and records the outcome with --audit', async () => {
+    const audit = join(dir, 'audit.jsonl');
+    const r = await runCli(main, ['exec', '-p', policy, '--ring', '3', '--json', '--audit', audit, '--', 'echo x > f'], { cwd: dir });
+    const out = JSON.parse(r.stdout) as { ran: boolean; exitCode: number; profile: { ring: number; writable: string[] }; enforcement: { mechanism: string } };
+    expect(out).toMatchObject({ ran: true, profile: { ring: 3, writable: [] }, enforcement: { mechanism: 'bubblewrap' } });
+    expect(out.exitCode).not.toBe(0);
+    expect(readFileSync(audit, 'utf8')).toContain('"type":"outcome"');
+  });
+
+  it('with the coding-agent example policy, a Makefile cannot run a program the policy does not list', async () => {
+    const project = join(dir, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'Makefile'), "all:\n\t@echo building\n\t@python3 -c 'print(6 * 7)'\n");
+    const r = await runCli(main, ['exec', '-p', join(ROOT, 'examples/policies/coding-agent-shell.yaml'), '--', 'make'], { cwd: project });
+    expect(r.stdout).toContain('building');
+    expect(r.stdout).not.toContain('42');
+    expect(r.stderr).toMatch(/python3: (not found|No such file or directory)/);
+    expect(r.code).not.toBe(0);
+  });
+
+  it('rejects a bad ring before deciding anything', async () => {
+    const r = await runCli(main, ['exec', '-p', policy, '--ring', '7', '--', 'true'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--ring must be 0, 1, 2 or 3');
+  });
+});
