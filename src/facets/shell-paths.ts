@@ -226,7 +226,9 @@ export function wordPaths(word: WordFacts, ctx: PathContext): ResolvedPath[] {
   }
   return bases.map((b) => {
     const g = globWithin(b, rest);
-    const glob = ctx.plainGlobs === true ? g.glob : '';
+    // Only a word whose wildcards are its own: a brace or other expansion in the text reads as `*`
+    // in the pattern, yet can produce a leading dot or `..` (`{.warden,x}`) that `*` cannot.
+    const glob = ctx.plainGlobs === true && !/[{}$`()@!+]/.test(word.text) ? g.glob : '';
     return { path: word.text, known: false, within: g.within, recursive: false, ...(glob !== '' ? { glob } : {}) };
   });
 }
