@@ -43,6 +43,19 @@ export interface PathGlob {
  */
 export type PathStep = { ch: string } | { anySegment: true } | { anyPath: true } | { leadRun: true } | { skip: string };
 
+/**
+ * `text` with every glob metacharacter escaped, so a literal directory (a project path that holds
+ * `[` or `*`) can lead a pattern.
+ *
+ * @example
+ * ```ts
+ * escapeGlob('/w/a[1]') + '/.warden/**'; // '/w/a\\[1\\]/.warden/**'
+ * ```
+ */
+export function escapeGlob(text: string): string {
+  return text.replace(/[\\*?[\]{}]/g, '\\$&');
+}
+
 function parse(pattern: string): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < pattern.length; i++) {

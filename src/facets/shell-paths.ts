@@ -8,6 +8,7 @@
  * Internal to the shell effects; not part of the public surface.
  */
 import { compileGlob } from '../lib/glob.js';
+import { escapeGlob } from './path-glob.js';
 import type { WordFacts } from './shell-words.js';
 
 /** Candidate working directories (absolute, normalized), or null when unknown. */
@@ -160,11 +161,6 @@ function mayBeDotDot(seg: string): boolean {
   } catch {
     return true;
   }
-}
-
-/** Glob metacharacters escaped, so a literal directory can lead a pattern. */
-function escapeGlob(text: string): string {
-  return text.replace(/[\\*?[\]{}]/g, '\\$&');
 }
 
 /**

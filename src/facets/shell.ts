@@ -672,7 +672,7 @@ function absoluteOption(value: unknown, name: string): string | null | { error: 
  * GLOBIGNORE, options given to a shell). Matching it only costs precision: globs are then known
  * by their directory alone.
  */
-const GLOB_OPTIONS = /shopt|GLOBIGNORE|glob|\bset\b|-O|\+O|BASHOPTS|SHELLOPTS|BASH_ENV|\bENV\b|zsh|ksh|fish/i;
+const GLOB_OPTIONS = /shopt|GLOBIGNORE|[Gg]lob|\bset\b|-O|\+O|BASHOPTS|SHELLOPTS|BASH_ENV|\bENV\b|zsh|ksh|fish/;
 
 /**
  * What a command line does: the code it runs, the destinations it reaches, the paths it reads,
