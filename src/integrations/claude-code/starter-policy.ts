@@ -61,7 +61,30 @@ name: claude-code
 default: deny
 
 rules:
-  # ---- Warden itself: no tool changes its policy, its audit log or the hook settings. ----
+
+  # ---- What cannot be read is not allowed. ----
+  - name: unreadable-path
+    tools: [Read, Write, Edit, MultiEdit, NotebookEdit]
+    when: "!path.parsed"
+    effect: deny
+    reason: The file path could not be read
+
+  - name: unparsable-shell
+    tools: [Bash]
+    when: "!shell.parsed"
+    effect: deny
+    reason: The command could not be parsed, so it is not allowed
+
+  # ---- Files and the shell alike: deletes and writes inside the project; Warden itself and
+  # the hook settings unchanged; no credentials. ----
+  # A delete whose target is only known at run time ($VAR, \`...\`, xargs input, .* globs) is not
+  # known to be inside, so it is denied too.
+  - name: no-deletes-outside-project
+    tools: [Bash, Write, Edit, MultiEdit, NotebookEdit]
+    when: "effects.deletes.exists(p, !effectWithin(p, context.claudeCode.projectDir))"
+    effect: deny
+    reason: Deletes outside the project are not allowed
+
   # A write is checked where it lands (a whole-tree write such as git pull or git checkout lands
   # in the project, not in .warden); a delete of any directory that holds them counts (rm -rf .),
   # except the "may delete" of a build or test tool Warden does not model given a directory.
@@ -80,7 +103,6 @@ rules:
     effect: deny
     reason: The agent may not change Warden's policy, its audit log or Claude Code's hook settings
 
-  # ---- Credentials: .env files, SSH and cloud keys, token files, private keys. ----
   # A path effect is checked by name; a recursive read or write (grep -r, cp -r) by its own
   # directory, so searching the project stays possible while ~/.ssh and ~/.aws do not.
   - name: no-credential-files
@@ -110,32 +132,11 @@ rules:
     effect: deny
     reason: Credential files (.env) are off limits
 
-  # ---- Files and the shell alike: writes and deletes inside the project. ----
-  - name: unreadable-path
-    tools: [Read, Write, Edit, MultiEdit, NotebookEdit]
-    when: "!path.parsed"
-    effect: deny
-    reason: The file path could not be read
-
-  - name: unparsable-shell
-    tools: [Bash]
-    when: "!shell.parsed"
-    effect: deny
-    reason: The command could not be parsed, so it is not allowed
-
   - name: symlink-out-of-project
     tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS]
     when: "path.parsed && path.symlinkEscape"
     effect: deny
     reason: The path leads out of the project through a symlink
-
-  # A delete whose target is only known at run time ($VAR, \`...\`, xargs input, .* globs) is not
-  # known to be inside, so it is denied too.
-  - name: no-deletes-outside-project
-    tools: [Bash, Write, Edit, MultiEdit, NotebookEdit]
-    when: "effects.deletes.exists(p, !effectWithin(p, context.claudeCode.projectDir))"
-    effect: deny
-    reason: Deletes outside the project are not allowed
 
   # A write outside the project is denied; one whose target could be anywhere (a variable, a
   # configured install location) asks.
@@ -153,7 +154,7 @@ rules:
     effect: deny
     reason: No privilege changes
 
-  # ---- Network: explicit destinations must be on the allowlist (Bash and WebFetch). ----
+  # ---- Network: destinations must be on the allowlist (Bash and WebFetch). ----
   - name: no-metadata-or-link-local
     tools: [Bash, WebFetch, "mcp__*"]
     when: "urls.exists(u, u.metadata || u.linkLocal) || effects.network.exists(d, inCidr(d.host, '169.254.0.0/16') || inCidr(d.host, 'fe80::/10'))"
@@ -191,7 +192,7 @@ rules:
     approvers: [user]
     reason: Where this command writes is only known when it runs
 
-  # ---- Shell: hidden code and pushes ask. ----
+  # ---- Shell: pushes and code the line does not show ask; everyday commands run. ----
   - name: git-push-needs-approval
     tools: [Bash]
     when: "shell.commands.exists(c, c.name == 'git' && 'push' in c.argv)"
@@ -233,7 +234,7 @@ rules:
     tools: [Bash]
     effect: allow
 
-  # ---- Files: inside the project; reads outside ask. ----
+  # ---- File tools: reads outside the project ask. ----
   - name: reads-outside-project-need-approval
     tools: [Read]
     when: "!path.insideRoot"
@@ -252,6 +253,7 @@ rules:
     tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS]
     effect: allow
 
+  # ---- Web. ----
   - name: fetch
     tools: [WebFetch]
     when: "effects.network.exists(d, d.known && d.scheme != '')"
