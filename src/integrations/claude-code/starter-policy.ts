@@ -133,7 +133,7 @@ rules:
     reason: Credential files (.env) are off limits
 
   - name: symlink-out-of-project
-    tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS]
+    tools: [Read, Write, Edit, MultiEdit, NotebookEdit]
     when: "path.parsed && path.symlinkEscape"
     effect: deny
     reason: The path leads out of the project through a symlink
@@ -143,8 +143,13 @@ rules:
   - name: no-writes-outside-project
     tools: [Bash, Write, Edit, MultiEdit, NotebookEdit]
     when: >-
-      (tool != 'Bash' && !path.insideRoot)
-      || effects.writes.exists(p, !effectWithin(p, context.claudeCode.projectDir) && (p.known || p.within != ''))
+      effects.writes.exists(p, !effectWithin(p, context.claudeCode.projectDir) && (p.known || p.within != ''))
+    effect: deny
+    reason: Files outside the project are not written
+
+  - name: no-writes-outside-root
+    tools: [Write, Edit, MultiEdit, NotebookEdit]
+    when: "!path.insideRoot"
     effect: deny
     reason: Files outside the project are not written
 
@@ -207,7 +212,6 @@ rules:
     tools: [Bash, Write, Edit, MultiEdit, NotebookEdit]
     when: >-
       effects.exec.exists(e, e.kind in ['hidden', 'inline', 'script', 'remote', 'runtime'])
-      || shell.background
       || effects.writes.exists(p, ['/.git/hooks', '/.git/hooks/**', '/.git/config']
         .exists(g, (p.known && p.recursive)
           ? pathMatches(p.path, globEscape(context.claudeCode.projectDir) + '/**' + g, {'fold': true})
@@ -217,6 +221,13 @@ rules:
     effect: require_approval
     approvers: [user]
     reason: The command runs code the line does not show (a hidden command, inline code, a script, a computed command name) or runs in the background
+
+  - name: background-needs-approval
+    tools: [Bash]
+    when: "shell.background"
+    effect: require_approval
+    approvers: [user]
+    reason: The command runs in the background, where what it does next is not seen
 
   # Programs Warden does not model: everyday build and test tools run, anything else asks.
   - name: other-commands-need-approval
@@ -242,9 +253,10 @@ rules:
     approvers: [user]
     reason: Reading a file outside the project
 
+  # A search reads what its path names, after symlinks (the project when it is given none).
   - name: searches-outside-project-need-approval
     tools: [Glob, Grep, LS]
-    when: "has(args.path) && !path.insideRoot"
+    when: "effects.reads.exists(p, !effectWithin(p, context.claudeCode.projectDir))"
     effect: require_approval
     approvers: [user]
     reason: Searching outside the project

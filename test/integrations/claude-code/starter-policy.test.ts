@@ -103,7 +103,7 @@ describe('the starter coding-agent policy', () => {
     ['bash ./scripts/deploy.sh', 'require_approval', 'opaque-code-needs-approval'],
     ['python3 -c "import os; os.remove(1)"', 'require_approval', 'opaque-code-needs-approval'],
     ['$(echo rm) -rf build', 'require_approval', 'opaque-code-needs-approval'],
-    ['npm run dev &', 'require_approval', 'opaque-code-needs-approval'],
+    ['npm run dev &', 'require_approval', 'background-needs-approval'],
     ['echo "default: allow" > .warden/policy.yaml', 'deny', 'protect-warden-and-hooks'],
     ['rm .warden/audit/claude-code.jsonl', 'deny', 'protect-warden-and-hooks'],
     ['sed -i s/PreToolUse/x/ .claude/settings.json', 'deny', 'protect-warden-and-hooks'],
