@@ -19,7 +19,8 @@ export const CLAUDE_CODE_STARTER_POLICY = `# Warden policy for Claude Code (apiV
 #     a delete outside the project, or one whose target is only known at run time, is denied.
 #   - Warden's policy and audit log (.warden/) and Claude Code's settings and hooks
 #     (.claude/settings.json, .claude/settings.local.json, .claude/hooks/) are changed by no tool,
-#     in any case spelling (case-folding file systems) or by deleting a directory that holds them.
+#     in any case spelling (case-folding file systems), through a glob, or by deleting, unpacking
+#     or copying over a directory that holds them (rm -rf ., tar -x, cp -r x/. .).
 #   - Credentials and private keys are not read or written by any tool: .env files (not
 #     .env.example), ~/.ssh, ~/.aws and the other token stores, *.pem, *.key, id_* keys, named
 #     directly, through a glob, or in any case. (A recursive search of the project, such as
@@ -31,7 +32,8 @@ export const CLAUDE_CODE_STARTER_POLICY = `# Warden policy for Claude Code (apiV
 #     variables and configuration (git -c, GIT_SSH_COMMAND, NODE_OPTIONS, PATH=, sed e, awk
 #     system(), find -exec sh), inline program text, scripts, code run elsewhere (ssh, docker),
 #     commands only known at run time, writing git hooks or git config, and programs Warden does
-#     not model that are not on the everyday list. git push needs your approval too.
+#     not model that are not on the everyday list. git push and package publishing need your
+#     approval too.
 #   - Privilege (sudo, su, doas, setuid bits, chown) is denied; what cannot be parsed is denied.
 #   - Reading outside the project with the file tools asks; tools the policy does not know ask.
 #
@@ -85,15 +87,17 @@ rules:
     effect: deny
     reason: Deletes outside the project are not allowed
 
-  # A write is checked where it lands (a whole-tree write such as git pull or git checkout lands
-  # in the project, not in .warden); a delete of any directory that holds them counts (rm -rf .),
-  # except the "may delete" of a build or test tool Warden does not model given a directory.
+  # A write or delete of any directory that holds them counts (rm -rf ., tar -x, cp -r x/. .),
+  # except git's own whole-tree writes of tracked files (git pull, checkout, reset, stash: they
+  # land where they say) and the "may write or delete" of a build or test tool Warden does not
+  # model given a directory.
   - name: protect-warden-and-hooks
     tools: [Write, Edit, MultiEdit, NotebookEdit, Bash]
     when: >-
       effects.writes.exists(p, ['/.warden', '/.warden/**', '/.claude/settings.json', '/.claude/settings.local.json',
           '/.claude/hooks', '/.claude/hooks/**']
-        .exists(g, (p.known && p.recursive)
+        .exists(g, (p.known && p.recursive && (p.via.startsWith('git ') || p.via in ['tsc', 'vitest', 'jest', 'eslint',
+            'prettier', 'pytest', 'cargo', 'go', 'make', 'biome', 'ruff', 'black', 'mypy']))
           ? pathMatches(p.path, globEscape(context.claudeCode.projectDir) + g, {'fold': true, 'decode': true})
           : pathMayMatch(p, globEscape(context.claudeCode.projectDir) + g, {'fold': true, 'decode': true})))
       || effects.deletes.exists(p, !(p.known && p.recursive && p.via in ['tsc', 'vitest', 'jest', 'eslint', 'prettier',
@@ -118,7 +122,7 @@ rules:
               .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true})))
             || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass',
                 '**/.ssh/**', '**/.aws/**', '**/.gnupg/**', '**/.azure/**', '**/.kube/**', '**/.docker/config.json',
-                '**/.config/gcloud/**', '**/.config/gh/**']
+                '**/.config/gcloud/**', '**/.config/gh/**', '/proc/**/environ', '/etc/shadow', '/etc/gshadow']
                .exists(g, pathMayMatch(p, g, {'fold': true, 'decode': true}))
               && !(p.known && ['**/.env.example', '**/.env.sample', '**/.env.template', '**/.env.example.*', '**/.env.sample.*', '**/.env.template.*']
                 .exists(g, pathMatches(p.path, g, {'fold': true}) && pathMatches(pathDecoded(p.path), g, {'fold': true})))))))
@@ -205,6 +209,13 @@ rules:
     approvers: [user]
     reason: git push needs your approval
 
+  - name: publish-needs-approval
+    tools: [Bash]
+    when: "shell.commands.exists(c, c.name in ['npm', 'pnpm', 'yarn', 'cargo', 'twine', 'gem'] && c.argv.exists(a, a in ['publish', 'upload', 'push']))"
+    effect: require_approval
+    approvers: [user]
+    reason: Publishing a package needs your approval
+
   # Code the line does not show: options, variables and configuration that name commands, inline
   # program text, scripts, code run elsewhere, commands only known at run time; and writing git
   # hooks or git config (code git runs later).
@@ -214,8 +225,9 @@ rules:
       effects.exec.exists(e, e.kind in ['hidden', 'inline', 'script', 'remote', 'runtime'])
       || effects.writes.exists(p, ['/.git/hooks', '/.git/hooks/**', '/.git/config']
         .exists(g, (p.known && p.recursive)
-          ? pathMatches(p.path, globEscape(context.claudeCode.projectDir) + '/**' + g, {'fold': true})
-            || pathMatches(p.path, globEscape(context.claudeCode.projectDir) + g, {'fold': true})
+          ? (p.via.startsWith('git ') || p.via in ['tsc', 'vitest', 'jest', 'eslint', 'prettier', 'pytest', 'cargo', 'go', 'make',
+              'biome', 'ruff', 'black', 'mypy'] ? pathMatches(p.path, globEscape(context.claudeCode.projectDir) + g, {'fold': true})
+            : pathMayMatch(p, globEscape(context.claudeCode.projectDir) + g, {'fold': true}))
           : pathMayMatch(p, globEscape(context.claudeCode.projectDir) + '/**' + g, {'fold': true})
             || pathMayMatch(p, globEscape(context.claudeCode.projectDir) + g, {'fold': true})))
     effect: require_approval
