@@ -9,6 +9,8 @@ import { formatFinding, type LintReport } from '../policy/lint-findings.js';
 import { toSarif } from '../policy/sarif.js';
 import { VERSION } from '../version.js';
 import { EXIT, reportFatal } from './output.js';
+import { hostSetup } from './host-bindings.js';
+import type { FacetBinding } from '../facets/bindings.js';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -17,6 +19,8 @@ interface LintOptions {
   format?: string;
   json?: boolean;
   strict?: boolean;
+  host?: string;
+  root?: string;
 }
 
 /** Registers `warden lint`. */
@@ -28,6 +32,8 @@ export function registerLintCommand(program: Command): void {
     .option('--format <format>', 'text (default), json, or sarif (SARIF 2.1.0, for code scanning)')
     .option('--json', 'the same as --format json')
     .option('--strict', 'exit 1 on warnings too (infos never fail)')
+    .option('--host <host>', 'analyse the policy as this host decides it, with the facet bindings it supplies (claude-code)')
+    .option('--root <dir>', 'with --host: the project directory (default: the working directory)')
     .action(async (paths: string[], opts: LintOptions) => {
       process.exitCode = await runLint(paths, opts);
     });
@@ -39,10 +45,19 @@ async function runLint(paths: string[], opts: LintOptions): Promise<number> {
     console.error(`warden lint: --format "${format}" is not one of ${FORMATS.join(', ')}.`);
     return EXIT.invalid;
   }
+  let bindings: FacetBinding[] = [];
+  if (opts.host !== undefined) {
+    const setup = await hostSetup(opts.host, opts.root);
+    if (typeof setup === 'string') {
+      console.error(`warden lint: ${setup}`);
+      return EXIT.invalid;
+    }
+    bindings = setup.bindings;
+  }
   let report: LintReport;
   try {
     const { sources, backends } = await withLanguageEngines(await readPolicySources(paths), null);
-    report = lintPolicy(sources, backends !== undefined ? { backends } : {});
+    report = lintPolicy(sources, backends !== undefined ? { backends, bindings } : { bindings });
   } catch (e) {
     if (!(e instanceof PolicyLoadError)) return reportFatal(e);
     // A missing or unreadable file is a finding like any other load error.

@@ -1,7 +1,8 @@
 /** `warden test`: run policy test cases (Warden or AGT format) against policies, for CI. */
 import type { Command } from 'commander';
 import { WardenError } from '../errors.js';
-import { loadPolicyFiles } from '../enforce/load-files.js';
+import { compileReadSources, loadPolicyFiles, readPolicySources } from '../enforce/load-files.js';
+import { hostSetup, withHostContext, type HostSetup } from './host-bindings.js';
 import { formatIssue, PolicyLoadError, type PolicyIssue } from '../policy/issues.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { PolicyTestLoadError } from '../testing/cases.js';
@@ -17,6 +18,8 @@ interface TestOptions {
   junit?: boolean;
   now?: string;
   verbose?: boolean;
+  host?: string;
+  root?: string;
 }
 
 /** Registers `warden test`. */
@@ -30,6 +33,8 @@ export function registerTestCommand(program: Command): void {
     .option('--junit', 'print the results as JUnit XML')
     .option('--now <time>', 'the time rules see for cases that give no now (RFC 3339, e.g. 2026-01-31T12:00:00Z)')
     .option('-v, --verbose', 'list passing cases too')
+    .option('--host <host>', 'decide as this host does: its facet bindings and the context it gives requests (claude-code)')
+    .option('--root <dir>', 'with --host: the project directory (default: the working directory)')
     .action(async (policy: string[], opts: TestOptions) => {
       process.exitCode = await runTest(policy, opts);
     });
@@ -48,8 +53,14 @@ async function runTest(policyPaths: string[], opts: TestOptions): Promise<number
   let loaded: LoadedPolicyTests | null = null;
   const issues: PolicyIssue[] = [];
   let other: unknown = null;
+  let host: HostSetup | null = null;
+  if (opts.host !== undefined) {
+    const setup = await hostSetup(opts.host, opts.root);
+    if (typeof setup === 'string') return usage(setup);
+    host = setup;
+  }
   try {
-    set = await loadPolicyFiles(policyPaths);
+    set = host === null ? await loadPolicyFiles(policyPaths) : (await compileReadSources(await readPolicySources(policyPaths), {}, host.bindings)).set;
   } catch (e) {
     if (e instanceof PolicyLoadError) issues.push(...e.issues);
     else other = e;
@@ -64,7 +75,9 @@ async function runTest(policyPaths: string[], opts: TestOptions): Promise<number
   if (!set || !loaded) return invalid(issues, opts);
 
   for (const w of loaded.warnings) console.error(formatIssue(w));
-  const run = runPolicyTests(set, loaded.cases, now === undefined ? {} : { now });
+  const context = host?.context;
+  const cases = context === undefined ? loaded.cases : loaded.cases.map((c) => ({ ...c, request: withHostContext(c.request, context) }));
+  const run = runPolicyTests(set, cases as typeof loaded.cases, now === undefined ? {} : { now });
   if (opts.json) console.log(JSON.stringify(policyTestRunJson(run, loaded.files), null, 2));
   else if (opts.junit) process.stdout.write(formatPolicyTestJunit(run));
   else for (const line of formatPolicyTestText(run, { verbose: opts.verbose === true, files: loaded.files.length })) console.log(line);

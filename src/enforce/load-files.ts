@@ -15,6 +15,7 @@ import type { PolicySet } from '../policy/policy-set.js';
 import { loadSqlParsers, type SqlDialect, type SqlParsers } from '../facets/sql-parsers.js';
 import { fsRealpathResolver } from './realpath-resolver.js';
 import type { CompiledPolicyCache } from './compiled-cache.js';
+import type { FacetBinding } from '../facets/bindings.js';
 
 /**
  * Options of {@link loadPolicyFiles}: the compile options, and the on-disk compiled-policy cache
@@ -70,15 +71,18 @@ const LOAD_OPTION_KEYS = [...COMPILE_OPTION_KEYS, 'cache'];
  * ```ts
  * const { set, sqlParsers } = await compileReadSources(await readPolicySources(['policies/']));
  * ```
+ * `bindings` are facet bindings an enforcement point supplies (the Claude Code hook's), so the set
+ * decides as that host does.
+ *
  * @throws PolicyLoadError when any source fails to load.
  */
-export async function compileReadSources(sources: readonly PolicySource[], options: LoadOptions = {}): Promise<{ set: PolicySet; sqlParsers: SqlParsers | undefined }> {
+export async function compileReadSources(sources: readonly PolicySource[], options: LoadOptions = {}, bindings: readonly FacetBinding[] = []): Promise<{ set: PolicySet; sqlParsers: SqlParsers | undefined }> {
   const { cache, ...compileOptions } = options;
   const prepared = await withLanguageEngines(sources, cache ?? null, compileOptions.backends);
   sources = prepared.sources;
   const resolved = { resolver: fsRealpathResolver, ...compileOptions, ...(prepared.backends !== undefined ? { backends: prepared.backends } : {}) };
   // The compiler (and the YAML parser) loads on demand: a cache hit needs neither.
-  const staged = cache ? (await cache.stage(sources, [], resolved)).staged : (await import('../policy/compile.js')).stagePolicy(sources, [], resolved);
+  const staged = cache ? (await cache.stage(sources, bindings, resolved)).staged : (await import('../policy/compile.js')).stagePolicy(sources, bindings, resolved);
   const sql = await sqlParsersFor(staged.sqlDialects, options.sqlParsers);
   if ('error' in sql) return { set: staged.complete(options.sqlParsers, sql.error), sqlParsers: options.sqlParsers };
   return { set: staged.complete(sql.parsers), sqlParsers: sql.parsers };

@@ -112,6 +112,12 @@ export interface PathEffect {
    * an allow rule can confine a glob without guessing (`effectWithin`). Filled in by the merge.
    */
   within?: string;
+  /**
+   * Present on an unknown path that only a glob leaves unknown (no variable, no substitution):
+   * the absolute pattern it expands from (`/w/src/*.ts` for `src/*.ts` in `/w`), so
+   * `pathMayMatch` and `isPrivateKey` can tell that `*.ts` never names `.env`. Absent otherwise.
+   */
+  glob?: string;
 }
 
 /**

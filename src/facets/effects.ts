@@ -53,7 +53,9 @@ function keyOf(list: unknown[], x: unknown, lists: Effects): string {
 /** A path effect with every field present (`recursive` false, `within` the path when known). */
 function fullPath(p: PathEffect): Required<PathEffect> {
   if (p.recursive !== undefined && p.within !== undefined) return p as Required<PathEffect>;
-  return { path: p.path, via: p.via, known: p.known, recursive: p.recursive === true, within: p.within ?? (p.known ? p.path : '') };
+  const out: PathEffect = { path: p.path, via: p.via, known: p.known, recursive: p.recursive === true, within: p.within ?? (p.known ? p.path : '') };
+  if (p.glob !== undefined && !p.known) out.glob = p.glob;
+  return out as Required<PathEffect>;
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Facet helper functions exposed to CEL conditions. */
 import { pathWithin } from './path.js';
 import { effectWithin, isPrivateKeyPath, mayBePrivateKey, pathDecoded, PathMatchers } from './path-match.js';
+import { escapeGlob } from './path-glob.js';
 import { domainMatches, inCidr } from './url.js';
 
 /** A function for CEL conditions: its CEL signature and its implementation. */
@@ -19,7 +20,8 @@ type Handler = FacetFunction['handler'];
  * - `pathMayMatch(effect, glob)` and `pathMayMatch(effect, glob, options)` for path effects;
  * - `effectWithin(effect, dir)`: the effect's path certainly lies within `dir`;
  * - `pathDecoded(path)`: the percent-decoded reading;
- * - `isPrivateKey(path)`, and `isPrivateKey(effect)` (may name a private key).
+ * - `isPrivateKey(path)`, and `isPrivateKey(effect)` (may name a private key);
+ * - `globEscape(text)`: glob metacharacters escaped, to lead a pattern with a literal directory.
  *
  * @example
  * ```yaml
@@ -40,6 +42,7 @@ export function facetFunctions(): readonly FacetFunction[] {
     { signature: 'pathDecoded(string): string', handler: ((p: string) => pathDecoded(p)) as Handler },
     { signature: 'isPrivateKey(string): bool', handler: ((p: string) => isPrivateKeyPath(p)) as Handler },
     { signature: 'isPrivateKey(map): bool', handler: ((e: unknown) => mayBePrivateKey(e)) as Handler },
+    { signature: 'globEscape(string): string', handler: ((t: string) => escapeGlob(t)) as Handler },
   ];
 }
 

@@ -1,6 +1,8 @@
 /**
  * Kubernetes effects: the code a request runs in the cluster (`kubectl exec`, `run`, `debug`,
- * `attach`, `cp`) and the network it opens here (`port-forward`, `proxy`, `--server`). Reads,
+ * `attach`, `cp`), the network it opens here (`port-forward`, `proxy`, `--server`), the credential
+ * plugins another kubeconfig can run (`--kubeconfig`), and the identity it takes (`--as`,
+ * `--as-group`, `--token` and the other credential flags, as `privilege`). Reads,
  * writes and deletes of cluster resources stay in the k8s facet's own fields (`verb`,
  * `resources`, `objects`): they are API objects, not files.
  */
@@ -54,6 +56,19 @@ export function k8sEffects(facts: K8sFacts): Effects {
       e.complete = false;
       e.unknown.push(`kubectl --server ${facts.server} does not parse`);
     } else e.network.push({ host, port, scheme, via: 'kubectl --server', known: true });
+  }
+  if (facts.kubeconfig !== '') {
+    // A kubeconfig's user can name an exec credential plugin, which kubectl runs to get a token.
+    e.exec.push({ program: 'kubectl', code: '', via: 'kubectl --kubeconfig', reason: `the kubeconfig ${facts.kubeconfig} can name a credential plugin (users[].user.exec) that kubectl runs`, known: false, kind: 'hidden' });
+    e.complete = false;
+    e.unknown.push(`kubectl --kubeconfig ${facts.kubeconfig}: the file's credential plugins are not known`);
+    e.reads.push({ path: facts.kubeconfig, via: 'kubectl --kubeconfig', known: facts.kubeconfig.startsWith('/') });
+  }
+  if (facts.impersonate !== '' || facts.verbs.includes('impersonate')) {
+    e.privilege.push({ kind: 'impersonate', via: 'kubectl --as', reason: 'the request acts as another user, group or service account' });
+  }
+  for (const flag of facts.credentials) {
+    e.privilege.push({ kind: 'credentials', via: `kubectl --${flag}`, reason: 'the request authenticates with credentials given on the line, not the configured identity' });
   }
   return e;
 }

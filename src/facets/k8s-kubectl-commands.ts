@@ -40,6 +40,7 @@ export interface KubectlFacts {
   kubeconfig: string;
   server: string;
   impersonate: string;
+  credentials: string[];
   unknownScope: boolean;
 }
 

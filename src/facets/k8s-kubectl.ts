@@ -160,6 +160,9 @@ function parseFlags(ctx: Ctx, rest: readonly string[]): void {
   ctx.args = args;
 }
 
+/** Global flags that hand kubectl credentials of their own: the request acts as whoever they name. */
+const CREDENTIAL_FLAGS = ['token', 'username', 'password', 'client-key', 'client-certificate'];
+
 function dryRunOf(ctx: Ctx): string {
   const v = last(ctx, 'dry-run');
   if (v === undefined || v === 'none') return '';
@@ -238,7 +241,7 @@ export function parseKubectlArgs(argv: readonly string[], defaultNamespace: stri
   const { cmd, rest } = findCommand(argv);
   const out: KubectlFacts = {
     objects: [], allNamespaces: false, fromFile: false, subcommand: cmd.path, dryRun: '', path: '', command: [],
-    context: '', cluster: '', user: '', kubeconfig: '', server: '', impersonate: '', unknownScope: false,
+    context: '', cluster: '', user: '', kubeconfig: '', server: '', impersonate: '', credentials: [], unknownScope: false,
   };
   const ctx: Ctx = { cmd, args: [], dashAt: -1, values: new Map(), namespace: defaultNamespace, explicitNamespace: false, out };
   parseFlags(ctx, rest);
@@ -264,6 +267,7 @@ export function parseKubectlArgs(argv: readonly string[], defaultNamespace: stri
   out.user = str(ctx, 'user');
   out.kubeconfig = str(ctx, 'kubeconfig');
   out.server = str(ctx, 'server');
+  for (const flag of CREDENTIAL_FLAGS) if ((ctx.values.get(flag) ?? []).length > 0) out.credentials.push(flag);
   out.dryRun = cmd.lenient ? '' : dryRunOf(ctx);
   cmd.handler(ctx);
   if (out.objects.length === 0) fail(`'${cmd.path}' names no object`);

@@ -99,6 +99,11 @@ export interface K8sFacts {
   /** The user named by `--as` (an `impersonate` object is added for it, as RBAC sees it). */
   impersonate: string;
   /**
+   * Credential flags given on the line (`token`, `username`, `password`, `client-key`,
+   * `client-certificate`): the request authenticates as whoever they name, not as configured.
+   */
+  credentials: string[];
+  /**
    * Some object's resource is not a built-in one (a custom resource, `all`, or a file's content),
    * so whether it is namespaced is unknown: kubectl ignores `-n` for cluster-scoped resources.
    */
@@ -115,7 +120,7 @@ function emptyFacts(): K8sFacts {
     parsed: false, error: '', source: '', verb: '', group: '', version: '', resource: '', resources: [], subresource: '',
     namespace: '', namespaces: [], name: '', kind: '', kinds: [], allNamespaces: false, objects: [], verbs: [],
     subcommand: '', fromFile: false, dryRun: '', path: '', command: [], context: '', cluster: '', user: '',
-    kubeconfig: '', server: '', impersonate: '', unknownScope: false,
+    kubeconfig: '', server: '', impersonate: '', credentials: [], unknownScope: false,
   };
 }
 

@@ -32,14 +32,29 @@ export interface PathGlob {
 
 /**
  * One step of input: a known character, any run of non-`/` characters (an unknown segment tail),
- * or any run of the given characters (dots and spaces a short name drops).
+ * any run of characters at all (`/` included: an unknown run of segments), any run of non-`/`
+ * characters that does not start with `.` (a shell wildcard at the start of a name, which never
+ * matches a leading dot), or any run of the given characters (dots and spaces a short name drops).
  *
  * @example
  * ```ts
  * const steps: PathStep[] = [{ ch: 'a' }, { anySegment: true }];
  * ```
  */
-export type PathStep = { ch: string } | { anySegment: true } | { skip: string };
+export type PathStep = { ch: string } | { anySegment: true } | { anyPath: true } | { leadRun: true } | { skip: string };
+
+/**
+ * `text` with every glob metacharacter escaped, so a literal directory (a project path that holds
+ * `[` or `*`) can lead a pattern.
+ *
+ * @example
+ * ```ts
+ * escapeGlob('/w/a[1]') + '/.warden/**'; // '/w/a\\[1\\]/.warden/**'
+ * ```
+ */
+export function escapeGlob(text: string): string {
+  return text.replace(/[\\*?[\]{}]/g, '\\$&');
+}
 
 function parse(pattern: string): Token[] {
   const out: Token[] = [];
@@ -172,6 +187,19 @@ export function compilePathGlob(pattern: string, fold: boolean): PathGlob {
     for (const st of steps) {
       if ('ch' in st) states = step(states, st.ch);
       else if ('anySegment' in st) states = anyRun(states, nonSlash, '');
+      else if ('anyPath' in st) states = anyRun(states, () => true, '');
+      else if ('leadRun' in st) {
+        // Empty, or a first character that is neither `.` nor `/` and then any run.
+        const first = new Set<number>();
+        for (const s of states) {
+          if (s >= n) continue;
+          const t = tokens[s] as Token;
+          if (t.k !== 'c' || (t.c !== '.' && t.c !== '/')) {
+            first.add(t.k === '*' || t.k === '**' ? s : s + 1);
+          }
+        }
+        states = new Set([...states, ...anyRun(closure(first), nonSlash, '')]);
+      }
       else states = anyRun(states, null, st.skip);
       if (states.size === 0) return false;
     }

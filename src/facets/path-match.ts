@@ -158,6 +158,10 @@ interface EffectView {
   known: boolean;
   recursive: boolean;
   within: string;
+  /** For an unknown path: the absolute glob it expands from, '' when there is none. */
+  glob: string;
+  /** The effect's own `recursive` flag (an unknown path reads as recursive for the tests on `within`). */
+  ownRecursive: boolean;
 }
 
 function field(e: unknown, key: string): unknown {
@@ -173,9 +177,13 @@ function effectView(e: unknown): EffectView {
   const recursive = field(e, 'recursive');
   const within = field(e, 'within');
   if (typeof path !== 'string' || known !== true) {
-    return { path: typeof path === 'string' ? path : '', known: false, recursive: true, within: typeof within === 'string' && typeof path === 'string' ? within : '' };
+    const glob = field(e, 'glob');
+    const w = typeof within === 'string' && typeof path === 'string' ? within : '';
+    // invariant: a glob is trusted only below its `within` (a malformed effect reads as anywhere).
+    const g = w !== '' && typeof glob === 'string' && glob.startsWith(w === '/' ? '/' : `${w}/`) ? glob : '';
+    return { path: typeof path === 'string' ? path : '', known: false, recursive: true, within: w, glob: g, ownRecursive: recursive === true };
   }
-  return { path, known: true, recursive: recursive === true, within: typeof within === 'string' ? within : path };
+  return { path, known: true, recursive: recursive === true, within: typeof within === 'string' ? within : path, glob: '', ownRecursive: recursive === true };
 }
 
 const PRIVATE_KEY_EXTENSIONS = ['.pem', '.key', '.p12', '.pfx', '.ppk', '.jks', '.p8', '.keystore'];
@@ -250,6 +258,10 @@ export class PathMatchers {
     const g = this.#glob(pattern, o.fold === true);
     if (!e.known) {
       if (e.within === '') return true;
+      if (e.glob !== '') {
+        const steps = globSteps(e.glob, o.fold === true);
+        if (steps !== null) return g.run(steps, 'match') || (e.ownRecursive && g.run(below(steps), 'prefix'));
+      }
       return readings(e.within, { ...o, decode: false }).some((steps) => g.run(below(steps), 'prefix'));
     }
     return readings(e.path, o).some((steps) => g.run(steps, 'match') || (e.recursive && g.run(below(steps), 'prefix')));
@@ -283,6 +295,53 @@ export function effectWithin(effect: unknown, dir: string): boolean {
  */
 export function mayBePrivateKey(effect: unknown): boolean {
   const e = effectView(effect);
+  if (!e.known && e.glob !== '' && !e.ownRecursive) {
+    const name = e.glob.slice(e.glob.lastIndexOf('/') + 1);
+    const steps = globSteps(name, true);
+    // A pattern that fixes an extension (`*.ts`) names files of that extension: `id_*` keys are
+    // then out of reach unless the extension is a key's own (`*.pem`).
+    const tail = name.slice(Math.max(name.lastIndexOf('*'), name.lastIndexOf('?'), name.lastIndexOf(']')) + 1);
+    const globs = tail.includes('.') ? PRIVATE_KEY_SUFFIX_GLOBS : PRIVATE_KEY_GLOBS;
+    if (steps !== null) return globs.some((g) => g.run(steps, 'match'));
+  }
   if (!e.known || e.recursive) return true;
   return isPrivateKeyPath(e.path);
+}
+
+/**
+ * The names {@link isPrivateKeyPath} accepts, as globs a name pattern is tested against (the
+ * `.pub` exception aside, so a pattern that may name a public key may name a private one).
+ */
+const PRIVATE_KEY_SUFFIX_GLOBS: readonly PathGlob[] = [...PRIVATE_KEY_SUFFIXES.map((s) => `*${s}`), ...PRIVATE_KEY_EXTENSIONS.map((x) => `?*${x}`)].map((p) => compilePathGlob(p, true));
+const PRIVATE_KEY_GLOBS: readonly PathGlob[] = [...['id_*', 'ssh_host_*_key'].map((p) => compilePathGlob(p, true)), ...PRIVATE_KEY_SUFFIX_GLOBS];
+
+/**
+ * A path glob (`/w/src/*.ts`) as input steps for another pattern: literal characters, and any
+ * run within a segment for `*`, `?` and `[set]`, any run at all for `**`. Null when the text is
+ * not a well-formed glob. With `fold`, letters are lower-cased (as the folded pattern is).
+ */
+function globSteps(glob: string, fold: boolean): PathStep[] | null {
+  const out: PathStep[] = [];
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '\\') {
+      if (i + 1 >= glob.length) return null;
+      const x = glob[++i] as string;
+      out.push({ ch: fold ? x.toLowerCase() : x });
+    } else if (c === '*' && glob[i + 1] === '*') {
+      i++;
+      out.push({ anyPath: true });
+    } else if (c === '*' || c === '?' || c === '[') {
+      const startsName = i === 0 || glob[i - 1] === '/';
+      if (c === '[') {
+        const end = glob.indexOf(']', i + 2);
+        if (end < 0) return null;
+        i = end;
+      }
+      // A wildcard that starts a name never matches a leading dot (the shell's rule without
+      // dotglob): `src/*` does not name `src/.env`.
+      out.push(startsName ? { leadRun: true } : { anySegment: true });
+    } else out.push({ ch: fold ? c.toLowerCase() : c });
+  }
+  return out;
 }

@@ -81,13 +81,17 @@ export class EffectsCollector implements FxSink {
   /** In a pipeline stage: the directories the previous stage printed file names under (for `xargs`). */
   pipeUnder: readonly WordFacts[] | undefined;
 
-  constructor(cwd: Cwd, home: string | null) {
+  /** Globs expand as the shell's defaults say (nothing on the line may change the options). */
+  readonly #plainGlobs: boolean;
+
+  constructor(cwd: Cwd, home: string | null, plainGlobs = false) {
     this.cwd = cwd;
     this.home = home;
+    this.#plainGlobs = plainGlobs;
   }
 
   get #ctx(): PathContext {
-    return { cwd: this.cwd, home: this.home };
+    return { cwd: this.cwd, home: this.home, plainGlobs: this.#plainGlobs };
   }
 
   /** The effects collected. */
@@ -220,7 +224,7 @@ export class EffectsCollector implements FxSink {
       return;
     }
     for (const p of wordPaths(word, this.#ctx)) {
-      this.#b.path(access, { path: p.path, via, known: p.known, recursive: recursive || p.recursive, within: p.within });
+      this.#b.path(access, { path: p.path, via, known: p.known, recursive: recursive || p.recursive, within: p.within, ...(p.glob !== undefined ? { glob: p.glob } : {}) });
       if (!p.known) this.incomplete(`${via}: the path ${p.path} is only known when the line runs`);
     }
   }

@@ -187,6 +187,17 @@ export function parseArgs(words: readonly WordFacts[], start: number, c: ArgSpec
   for (; i < words.length; i++) {
     const w = words[i] as WordFacts;
     const v = w.value;
+    // `--include=*.ts` unquoted: a glob word whose static part names a long option (no file is
+    // called `--include=...`, so the shell passes it as written): the option, with a glob value.
+    const eqAt = v === null && !optionsDone && typeof w.pattern === 'string' && w.prefix.startsWith('--') ? w.prefix.indexOf('=') : -1;
+    if (eqAt > 2) {
+      const o = matchLong(c, w.prefix.slice(2, eqAt));
+      if (o !== undefined && o.arg !== 'none') {
+        const pattern = (w.pattern as string).slice(eqAt + 1);
+        options.push({ key: o.key, value: { value: null, text: w.text.slice(eqAt + 1), singleField: w.singleField, prefix: w.prefix.slice(eqAt + 1), tilde: false, pattern } });
+        continue;
+      }
+    }
     if (optionsDone || v === null || !v.startsWith('-') || v === '-') {
       operands.push(w);
       operandIndex.push(i);

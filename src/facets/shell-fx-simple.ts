@@ -9,6 +9,7 @@
 import type { PathAccess } from './effects.js';
 import { argSpec, has, parseArgs, values, type ArgSpec, type FxCall, type FxModel } from './shell-fx-api.js';
 import { syntheticWord } from './shell-words.js';
+import { escapeGlob } from './path-glob.js';
 
 /** What a simple program does, as data. */
 interface Simple {
@@ -30,6 +31,12 @@ interface Simple {
   readonly defaultOperand?: string;
   /** `defaultOperand` applies only with one of these options (`grep -r`). */
   readonly defaultWhen?: readonly string[];
+  /**
+   * Option keys whose value is a file-name glob that picks what a recursive search reads
+   * (`grep --include=.npmrc`, `rg -g .env`): each is also a read of `<operand>/**` + `/<glob>`, so a
+   * rule sees which names the search targets, not only the directory.
+   */
+  readonly names?: readonly string[];
 }
 
 function simple(s: Simple): FxModel {
@@ -50,6 +57,21 @@ function simple(s: Simple): FxModel {
       call.fx.path(s.operands, syntheticWord(s.defaultOperand), via, recursive);
     }
     for (const w of files) call.fx.path(s.operands, w, via, recursive);
+    if (!recursive || s.names === undefined) return;
+    const dirs = files.length > 0 ? files : s.defaultOperand !== undefined ? [syntheticWord(s.defaultOperand)] : [];
+    for (const g of values(p, ...s.names)) {
+      // A negated glob (`rg -g '!x'`) excludes; a glob with a `/` is a path pattern: neither names a file.
+      // The program reads the value as a glob itself, quoted or not.
+      const name = g.value ?? g.pattern;
+      if (typeof name !== 'string' || name === '' || name.startsWith('!') || name.includes('/')) continue;
+      for (const d of dirs) {
+        if (d.value === null) continue;
+        // `**` then the name, with no `/` between: the program's own matching lets a leading `*`
+        // match a leading dot (`--include='*npmrc'` reads `.npmrc`), unlike the shell's.
+        const pattern = `${escapeGlob(d.value.replace(/\/+$/, '') || '/')}/**${/^[*?[]/.test(name) ? '' : '/'}${name}`;
+        call.fx.path('read', { value: null, text: pattern, singleField: true, prefix: '', tilde: d.value.startsWith('~'), pattern }, `${via} ${g.text}`);
+      }
+    }
   };
 }
 
@@ -150,6 +172,7 @@ export const SIMPLE_MODELS: ReadonlyMap<string, FxModel> = new Map<string, FxMod
       skipUnless: ['e', 'f'],
       reads: ['f', 'exclude-from'],
       recursive: ['r', 'R'],
+      names: ['include'],
       defaultOperand: '.',
       defaultWhen: ['r', 'R'],
     }),
@@ -167,6 +190,7 @@ export const SIMPLE_MODELS: ReadonlyMap<string, FxModel> = new Map<string, FxMod
       reads: ['f', 'ignore-file'],
       execs: ['pre', 'hostname-bin'],
       recursive: 'always',
+      names: ['g', 'iglob'],
       defaultOperand: '.',
     }),
   ],

@@ -8,6 +8,7 @@
  * Internal to the shell effects; not part of the public surface.
  */
 import { compileGlob } from '../lib/glob.js';
+import { escapeGlob } from './path-glob.js';
 import type { WordFacts } from './shell-words.js';
 
 /** Candidate working directories (absolute, normalized), or null when unknown. */
@@ -25,6 +26,11 @@ export interface PathContext {
   readonly cwd: Cwd;
   /** Absolute home directory, or null when `~` cannot be resolved. */
   readonly home: string | null;
+  /**
+   * False when the line may change how globs expand (`shopt`, `set -o`, `bash -O`, `GLOBIGNORE`,
+   * `dotglob`, ...): a glob is then known only by the directory it lies in, never as a pattern.
+   */
+  readonly plainGlobs?: boolean;
 }
 
 /**
@@ -42,6 +48,8 @@ export interface ResolvedPath {
   within: string;
   /** The word stands for anything under `path` (find's `{}`). */
   recursive: boolean;
+  /** For a path only a glob leaves unknown: the absolute pattern (see `PathEffect.glob`). */
+  glob?: string;
 }
 
 /**
@@ -155,8 +163,11 @@ function mayBeDotDot(seg: string): boolean {
   }
 }
 
-/** The directory a glob pattern's matches certainly lie in, relative to `base`; '' when unbounded. */
-function globWithin(base: string, rest: string): string {
+/**
+ * The directory a glob pattern's matches certainly lie in, relative to `base` ('' when
+ * unbounded), and the absolute pattern itself ('' when it cannot be written as one).
+ */
+function globWithin(base: string, rest: string): { within: string; glob: string } {
   const segs = patternSegments(rest);
   const fixed: string[] = [];
   let i = 0;
@@ -165,10 +176,14 @@ function globWithin(base: string, rest: string): string {
     if (hasWildcard(seg)) break;
     fixed.push(unescape(seg));
   }
-  for (let j = i; j < segs.length; j++) if (mayBeDotDot(segs[j] as string)) return '';
+  for (let j = i; j < segs.length; j++) if (mayBeDotDot(segs[j] as string)) return { within: '', glob: '' };
+  const wild = segs.slice(i).filter((s) => s !== '' && s !== '.');
   // The last fixed segment is a directory only when a wildcard segment follows it.
   if (i >= segs.length) fixed.pop();
-  return normalizeAbsolute(`${base}/${fixed.join('/')}`);
+  const within = normalizeAbsolute(`${base}/${fixed.join('/')}`);
+  // Brace and extended-glob syntax is not expressible as a path glob: no pattern then.
+  const plain = i < segs.length && wild.every((s) => !/[{}()|!+@]/.test(s));
+  return { within, glob: plain ? `${within === '/' ? '' : escapeGlob(within)}/${wild.join('/')}` : '' };
 }
 
 /**
@@ -205,7 +220,13 @@ export function wordPaths(word: WordFacts, ctx: PathContext): ResolvedPath[] {
     bases = ctx.cwd;
     rest = pattern;
   }
-  return bases.map((b) => ({ path: word.text, known: false, within: globWithin(b, rest), recursive: false }));
+  return bases.map((b) => {
+    const g = globWithin(b, rest);
+    // Only a word whose wildcards are its own: a brace or other expansion in the text reads as `*`
+    // in the pattern, yet can produce a leading dot or `..` (`{.warden,x}`) that `*` cannot.
+    const glob = ctx.plainGlobs === true && !/[{}$`()@!+]/.test(word.text) ? g.glob : '';
+    return { path: word.text, known: false, within: g.within, recursive: false, ...(glob !== '' ? { glob } : {}) };
+  });
 }
 
 function staticPaths(v: string, tilde: boolean, ctx: PathContext): ResolvedPath[] {

@@ -668,6 +668,13 @@ function absoluteOption(value: unknown, name: string): string | null | { error: 
 }
 
 /**
+ * Text that may change how the shell expands globs (dotglob, nocaseglob, extglob, globstar,
+ * GLOBIGNORE, options given to a shell). Matching it only costs precision: globs are then known
+ * by their directory alone.
+ */
+const GLOB_OPTIONS = /shopt|GLOBIGNORE|[Gg]lob|\bset\b|-O|\+O|BASHOPTS|SHELLOPTS|BASH_ENV|\bENV\b|zsh|ksh|fish/;
+
+/**
  * What a command line does: the code it runs, the destinations it reaches, the paths it reads,
  * writes and deletes (absolute, normalized, resolved against `cwd`, following `cd` where it can),
  * and the privilege it gains, from the same parse as {@link shellFacet} and the program models
@@ -698,7 +705,7 @@ export function shellEffects(input: unknown, options?: ShellEffectsOptions): { e
     const maxDepth = readMaxDepth(options);
     if (typeof maxDepth === 'string') return { error: maxDepth };
     const analyzer = new Analyzer(maxDepth);
-    const fx = new EffectsCollector(cwd === null ? null : [cwd], home);
+    const fx = new EffectsCollector(cwd === null ? null : [cwd], home, !GLOB_OPTIONS.test(input));
     analyzer.fx = fx;
     analyzer.visit(parse(input));
     return { effects: fx.build() };

@@ -167,9 +167,11 @@ export class ConditionCompiler {
         const receiver = parts[1] as AstNode;
         const macroArgs = (parts[2] as AstNode[]) ?? [];
         this.#walk(receiver, loopVars, variables);
-        // invariant: an inner loop ranges over data derived only from the outer element, so the
-        // total work stays linear in the size of the request.
-        if (loopVars.length > 0 && (!readsAny(receiver, loopVars) || readsOther(receiver, loopVars))) {
+        // invariant: an inner loop ranges over data derived only from the outer element, or over a
+        // literal of the policy's own (its size is fixed at load), so the total work stays linear
+        // in the size of the request.
+        const literal = !readsOther(receiver, []);
+        if (loopVars.length > 0 && !literal && (!readsAny(receiver, loopVars) || readsOther(receiver, loopVars))) {
           throw new ConditionError(
             'cost',
             `Nested ${name}() iterates over data that does not come from the enclosing loop variable, so its cost grows with the square of the request size; iterate over a field of the outer element, or split the condition.`,

@@ -170,8 +170,8 @@ export function compilePolicyPlan(sources: readonly PolicySource[], bindings: re
  * const set = compilePolicyForAnalysis(sources, options);
  * ```
  */
-export function compilePolicyForAnalysis(sources: readonly PolicySource[], options?: CompileOptions | null): PolicySet {
-  return compileSources(sources, options, []).complete(options?.sqlParsers, undefined, true);
+export function compilePolicyForAnalysis(sources: readonly PolicySource[], options?: CompileOptions | null, bindings: readonly FacetBinding[] = []): PolicySet {
+  return compileSources(sources, options, bindings).complete(options?.sqlParsers, undefined, true);
 }
 
 function compileSources(

@@ -43,7 +43,7 @@ export function analyzePolicySet(set: PolicySet, sources: readonly PolicySource[
     ...shadowedRules(set, budget),
     ...duplicateRules(set),
     ...unknownTools(set, view, budget),
-    ...facetFindings(set, view, syntaxOf, budget),
+    ...facetFindings(set, view, syntaxOf, budget, options?.bindings ?? []),
     ...regexFindings(set, view, syntaxOf),
   ];
   if (budget.truncated) {

@@ -2,7 +2,7 @@
  * Lint checks for facets: a rule that reads a facet for tools no binding feeds (`unbound_facet`),
  * and one whose tools no deny rule guards against input the facet cannot parse (`unguarded_facet`).
  */
-import { BOUND_FACETS } from '../facets/bindings.js';
+import { BOUND_FACETS, type FacetBinding } from '../facets/bindings.js';
 import { EMPTY_K8S_FACTS } from '../facets/k8s.js';
 import { EMPTY_PATH_FACTS } from '../facets/path.js';
 import { toCel } from '../facets/runtime.js';
@@ -23,20 +23,19 @@ interface BindingPattern {
 }
 
 /** The `unbound_facet` and `unguarded_facet` findings. */
-export function facetFindings(set: PolicySet, view: SourceView, syntaxOf: (r: CompiledRule) => RuleSyntax, budget: Budget): LintFinding[] {
+export function facetFindings(set: PolicySet, view: SourceView, syntaxOf: (r: CompiledRule) => RuleSyntax, budget: Budget, supplied: readonly FacetBinding[] = []): LintFinding[] {
   const out: LintFinding[] = [];
   for (const facet of BOUND_FACETS) {
     const bindings: BindingPattern[] = [];
-    for (const spec of view.specs) {
-      for (const b of spec.facets) {
-        if (b.facet !== facet) continue;
-        for (const pattern of b.tools) {
-          if (bindings.some((x) => x.pattern === pattern)) continue;
-          try {
-            bindings.push({ pattern, literal: literalOf(pattern), glob: compileGlob(pattern) });
-          } catch {
-            continue; // a bad binding glob failed the load already
-          }
+    // The policy's own bindings, and those the host supplies (`warden lint --host`).
+    for (const b of [...view.specs.flatMap((spec) => spec.facets), ...supplied]) {
+      if (b.facet !== facet) continue;
+      for (const pattern of b.tools) {
+        if (bindings.some((x) => x.pattern === pattern)) continue;
+        try {
+          bindings.push({ pattern, literal: literalOf(pattern), glob: compileGlob(pattern) });
+        } catch {
+          continue; // a bad binding glob failed the load already
         }
       }
     }

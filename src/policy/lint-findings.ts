@@ -2,6 +2,7 @@
  * What lint reports: findings with their place and fix, the catalogue of checks, the options, and
  * the comparison budget that keeps the pairwise checks bounded on a huge policy.
  */
+import type { FacetBinding } from '../facets/bindings.js';
 import type { CompiledRule } from './compiled-rule.js';
 import type { CompileOptions } from './compile.js';
 import type { SourcePos } from './source-pos.js';
@@ -61,6 +62,11 @@ export interface LintOptions extends CompileOptions {
    * a `lint_truncated` info says so, so a huge policy never makes lint hang.
    */
   maxComparisons?: number;
+  /**
+   * Facet bindings an enforcement point supplies (the Claude Code hook's, `warden lint --host
+   * claude-code`), so the policy is analysed as that host decides it.
+   */
+  bindings?: readonly FacetBinding[];
 }
 
 /** What a check finds and how to read it: the catalogue behind `docs/lint.md` and the SARIF rules. */

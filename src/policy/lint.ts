@@ -32,7 +32,7 @@ export {
   type RuleSnapshot,
 } from './policy-diff.js';
 
-const LINT_OPTION_KEYS = [...COMPILE_OPTION_KEYS, 'maxComparisons'];
+const LINT_OPTION_KEYS = [...COMPILE_OPTION_KEYS, 'maxComparisons', 'bindings'];
 
 /**
  * Compiles `sources` and analyzes them: every load error (when they do not load), every compile
@@ -49,7 +49,7 @@ export function lintPolicy(sources: readonly PolicySource[], options?: LintOptio
   rejectUnknownKeys(options, LINT_OPTION_KEYS, 'ERR_OPTIONS', 'lint options');
   let set: PolicySet;
   try {
-    set = compilePolicyForAnalysis(sources, compileOptionsOf(options));
+    set = compilePolicyForAnalysis(sources, compileOptionsOf(options), options.bindings ?? []);
   } catch (e) {
     if (!(e instanceof PolicyLoadError)) throw e;
     return report(false, 0, [...e.issues]);

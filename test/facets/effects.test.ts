@@ -430,9 +430,16 @@ describe('property: a glob or variable in a path never turns a deny into an allo
     fc.assert(
       fc.property(path, mutation, fc.constantFrom('cp a.txt %', 'rm -rf %', 'cat %', 'echo x > %', 'mv % b'), (p, [piece, at, replace], template) => {
         const segs = p.split('/');
-        const i = at % segs.length;
+        // The mutated path must still cover the original: the leading '' of an absolute path and a
+        // leading `~` stay (`*/src` and `*~/src` are other paths than `/src` and `~/src`), and a
+        // wildcard never stands for a leading dot (the shell's rule: `*` does not match `.env`),
+        // so a dotted name keeps its dot.
+        const i = segs[0] === '' || segs[0] === '~' ? 1 + (at % (segs.length - 1)) : at % segs.length;
         const seg = segs[i] as string;
-        segs[i] = replace ? piece : seg.slice(0, at % (seg.length + 1)) + piece + seg.slice(at % (seg.length + 1));
+        const wildcard = /^[*?[]/.test(piece);
+        const dot = seg.startsWith('.') && wildcard ? '.' : '';
+        const pos = dot !== '' && at % (seg.length + 1) === 0 ? 1 : at % (seg.length + 1);
+        segs[i] = replace ? dot + piece : seg.slice(0, pos) + piece + seg.slice(pos);
         const mutated = segs.join('/');
         const before = run(template.replace('%', p));
         const after = run(template.replace('%', mutated));

@@ -20,6 +20,7 @@ describe('condition cost checks', () => {
     ['"in" over another request list inside a loop', 'args.a.exists(x, x in args.b)'],
     ['a nested loop whose range mixes the loop variable with other request data', "args.xs.exists(x, (x == x ? args.ys : []).exists(y, y == x))"],
     ['a nested loop over unrelated request data', 'args.a.exists(x, args.b.exists(y, x == y))'],
+    ['a nested loop over a literal list that holds request data', 'args.a.exists(x, [args.b].exists(y, x == y))'],
   ])('refuses %s at load (cel_cost)', (_name, when) => {
     expect(loadIssues(when)).toEqual(['cel_cost']);
   });
@@ -28,6 +29,7 @@ describe('condition cost checks', () => {
     ['a loop over an element field', "args.items.exists(i, i.tags.exists(t, t == 'x'))"],
     ['"in" over a literal list inside a loop', "args.items.exists(i, i in ['a', 'b'])"],
     ['a scalar comparison with request data inside a loop', 'args.items.all(i, i.owner == agent.id)'],
+    ['a nested loop over a literal list of the policy', "args.items.exists(i, ['a', 'b'].exists(p, i.startsWith(p)))"],
   ])('accepts %s', (_name, when) => {
     expect(loadIssues(when)).toEqual([]);
   });

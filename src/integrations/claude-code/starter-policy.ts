@@ -11,7 +11,31 @@
  * ```
  */
 export const CLAUDE_CODE_STARTER_POLICY = `# Warden policy for Claude Code (apiVersion warden/v1). Reference: docs/policy.md,
-# docs/integrations/claude-code.md.
+# docs/facets.md (effects), docs/integrations/claude-code.md.
+#
+# What it means (each point is held by tests, as the hook sees it):
+#   - Writes and deletes stay inside the project, for the file tools and the shell alike (however
+#     the path is spelled: .., //, ./, ~, $VARS, globs, cd first, Windows drive and UNC paths);
+#     a delete outside the project, or one whose target is only known at run time, is denied.
+#   - Warden's policy and audit log (.warden/) and Claude Code's settings and hooks
+#     (.claude/settings.json, .claude/settings.local.json, .claude/hooks/) are changed by no tool,
+#     in any case spelling (case-folding file systems), through a glob, or by deleting, unpacking
+#     or copying over a directory that holds them (rm -rf ., tar -x, cp -r x/. .).
+#   - Credentials and private keys are not read or written by any tool: .env files (not
+#     .env.example), ~/.ssh, ~/.aws and the other token stores, *.pem, *.key, id_* keys, named
+#     directly, through a glob, or in any case. (A recursive search of the project, such as
+#     grep -r, may still pass over a .env file in it: keep secrets out of the project tree.)
+#   - Egress: Bash and WebFetch reach only the hosts in egress-allowlist (https, or ssh for git);
+#     never cloud metadata or link-local addresses, from any tool; a git remote from the
+#     repository's configuration counts as allowed; localhost needs your approval.
+#   - Hidden code execution needs your approval (Claude Code asks): code taken from options,
+#     variables and configuration (git -c, GIT_SSH_COMMAND, NODE_OPTIONS, PATH=, sed e, awk
+#     system(), find -exec sh), inline program text, scripts, code run elsewhere (ssh, docker),
+#     commands only known at run time, writing git hooks or git config, and programs Warden does
+#     not model that are not on the everyday list. git push and package publishing need your
+#     approval too.
+#   - Privilege (sudo, su, doas, setuid bits, chown) is denied; what cannot be parsed is denied.
+#   - Reading outside the project with the file tools asks; tools the policy does not know ask.
 #
 # \`warden hook claude-code\` decides every tool call Claude Code makes against these rules:
 #   deny    -> the call is blocked and Claude sees the reason;
@@ -19,14 +43,17 @@ export const CLAUDE_CODE_STARTER_POLICY = `# Warden policy for Claude Code (apiV
 #   allow / warn -> the call runs without a prompt (Claude Code's own deny/ask rules still apply).
 # Any matching deny wins, then require_approval, then warn, then allow. No matching rule: deny.
 #
-# The hook binds Claude Code's tools to facets for you (no facets: section needed):
-#   Bash                          shell: { from: args.command }
-#   Read Write Edit MultiEdit     path:  { from: args.file_path }     root: the project directory
-#   NotebookEdit                  path:  { from: args.notebook_path } (symlinks resolved; ~ is
-#   Glob Grep LS                  path:  { from: args.path }           your home directory)
-# and every URL anywhere in a call's arguments is in \`urls\`. Rules also see
-# context.claudeCode.projectDir (the project directory), context.claudeCode.cwd and
-# context.claudeCode.permissionMode (docs/context.md lists every context key).
+# The hook binds Claude Code's tools to facets for you (no facets: section needed), with what
+# each tool does to its path, so rules read effects (effects.reads, .writes, .deletes, .exec,
+# .network, .privilege) the same way for every tool:
+#   Bash                          shell: { from: args.command }       cwd: the session's cwd
+#   Read (read)  Write (write)    path:  { from: args.file_path }     root: the project directory
+#   Edit MultiEdit (read, write)  path:  { from: args.file_path }     (symlinks resolved; ~ is
+#   NotebookEdit (read, write)    path:  { from: args.notebook_path }  your home directory)
+#   Glob Grep (recursive read) LS path:  { from: args.path }          (default: the project)
+# and every URL anywhere in a call's arguments is in \`urls\` (the Bash description, file content
+# and search patterns are prose: not destinations). Rules also see context.claudeCode.projectDir,
+# context.claudeCode.cwd and context.claudeCode.permissionMode (docs/context.md).
 #
 # Try it:  warden check --policy .warden/policy.yaml --request req.json  (a request is
 # {"tool":"Bash","args":{"command":"git push"}}; the hook adds the bindings, check does not).
@@ -36,33 +63,71 @@ name: claude-code
 default: deny
 
 rules:
-  # ---- Warden itself: the agent must not edit its own policy, audit log or hook settings. ----
+
+  # ---- What cannot be read is not allowed. ----
+  - name: unreadable-path
+    tools: [Read, Write, Edit, MultiEdit, NotebookEdit]
+    when: "!path.parsed"
+    effect: deny
+    reason: The file path could not be read
+
+  - name: unparsable-shell
+    tools: [Bash]
+    when: "!shell.parsed"
+    effect: deny
+    reason: The command could not be parsed, so it is not allowed
+
+  # ---- Files and the shell alike: deletes and writes inside the project; Warden itself and
+  # the hook settings unchanged; no credentials. ----
+  # A delete whose target is only known at run time ($VAR, \`...\`, xargs input, .* globs) is not
+  # known to be inside, so it is denied too.
+  - name: no-deletes-outside-project
+    tools: [Bash, Write, Edit, MultiEdit, NotebookEdit]
+    when: "effects.deletes.exists(p, !effectWithin(p, context.claudeCode.projectDir))"
+    effect: deny
+    reason: Deletes outside the project are not allowed
+
+  # A write or delete of any directory that holds them counts (rm -rf ., tar -x, cp -r x/. .),
+  # except git's own whole-tree writes of tracked files (git pull, checkout, reset, stash: they
+  # land where they say) and the "may write or delete" of a build or test tool Warden does not
+  # model given a directory.
   - name: protect-warden-and-hooks
-    tools: [Write, Edit, MultiEdit, NotebookEdit]
+    tools: [Write, Edit, MultiEdit, NotebookEdit, Bash]
     when: >-
-      path.parsed && [path.resolved, path.realResolved].exists(p,
-        re2(p, r'(^|/)(\\.warden(/|$)|\\.claude/settings(\\.local)?\\.json$)'))
+      effects.writes.exists(p, ['/.warden', '/.warden/**', '/.claude/settings.json', '/.claude/settings.local.json',
+          '/.claude/hooks', '/.claude/hooks/**']
+        .exists(g, (p.known && p.recursive && (p.via.startsWith('git ') || p.via in ['tsc', 'vitest', 'jest', 'eslint',
+            'prettier', 'pytest', 'cargo', 'go', 'make', 'biome', 'ruff', 'black', 'mypy']))
+          ? pathMatches(p.path, globEscape(context.claudeCode.projectDir) + g, {'fold': true, 'decode': true})
+          : pathMayMatch(p, globEscape(context.claudeCode.projectDir) + g, {'fold': true, 'decode': true})))
+      || effects.deletes.exists(p, !(p.known && p.recursive && p.via in ['tsc', 'vitest', 'jest', 'eslint', 'prettier',
+          'pytest', 'cargo', 'go', 'make', 'biome', 'ruff', 'black', 'mypy'])
+        && ['/.warden', '/.warden/**', '/.claude/settings.json', '/.claude/settings.local.json', '/.claude/hooks', '/.claude/hooks/**']
+          .exists(g, pathMayMatch(p, globEscape(context.claudeCode.projectDir) + g, {'fold': true, 'decode': true})))
     effect: deny
     reason: The agent may not change Warden's policy, its audit log or Claude Code's hook settings
 
-  - name: protect-warden-and-hooks-shell
-    tools: [Bash]
-    when: >-
-      shell.commands.exists(c, c.argv.exists(a, re2(a, r'(^|[/=])\\.warden(/|$)|\\.claude/settings')))
-      || shell.redirects.exists(r, re2(r.target, r'(^|/)\\.warden(/|$)|\\.claude/settings'))
-    effect: deny
-    reason: The agent may not touch Warden's policy, its audit log or Claude Code's hook settings from the shell
-
-  # ---- Credentials: .env files, SSH and cloud keys, token files. ----
+  # A path effect is checked by name; a recursive read or write (grep -r, cp -r) by its own
+  # directory, so searching the project stays possible while ~/.ssh and ~/.aws do not.
   - name: no-credential-files
-    tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS]
+    tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS, Bash]
     when: >-
-      path.parsed && [path.resolved, path.realResolved].exists(p,
-        re2(p, r'(^|/)(\\.ssh|\\.aws|\\.gnupg|\\.azure|\\.kube|\\.docker|\\.config/gcloud|\\.config/gh)(/|$)')
-        || (re2(p, r'(^|/)(\\.env(\\.[^/]*)?|\\.npmrc|\\.netrc|\\.pypirc|\\.git-credentials|id_rsa|id_dsa|id_ecdsa|id_ed25519)$')
-            && !re2(p, r'\\.env\\.(example|sample|template)$')))
+      [effects.reads, effects.writes].exists(l, l.exists(p,
+        (p.known && p.recursive)
+          ? ['**/.ssh', '**/.ssh/**', '**/.aws', '**/.aws/**', '**/.gnupg', '**/.gnupg/**', '**/.azure', '**/.azure/**',
+             '**/.kube', '**/.kube/**', '**/.docker', '**/.config/gcloud', '**/.config/gcloud/**', '**/.config/gh', '**/.config/gh/**']
+              .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true}))
+          : (isPrivateKey(p)
+            || (p.known && ['**/.ssh', '**/.aws', '**/.gnupg', '**/.azure', '**/.kube', '**/.config/gcloud', '**/.config/gh']
+              .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true})))
+            || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass',
+                '**/.ssh/**', '**/.aws/**', '**/.gnupg/**', '**/.azure/**', '**/.kube/**', '**/.docker/config.json',
+                '**/.config/gcloud/**', '**/.config/gh/**', '/proc/**/environ', '/etc/shadow', '/etc/gshadow']
+               .exists(g, pathMayMatch(p, g, {'fold': true, 'decode': true}))
+              && !(p.known && ['**/.env.example', '**/.env.sample', '**/.env.template', '**/.env.example.*', '**/.env.sample.*', '**/.env.template.*']
+                .exists(g, pathMatches(p.path, g, {'fold': true}) && pathMatches(pathDecoded(p.path), g, {'fold': true})))))))
     effect: deny
-    reason: Credential files (.env, ~/.ssh, ~/.aws, tokens) are off limits
+    reason: Credential files (.env, ~/.ssh, ~/.aws, tokens, private keys) are off limits
 
   - name: no-credential-files-grep-glob
     tools: [Grep]
@@ -71,91 +136,72 @@ rules:
     effect: deny
     reason: Credential files (.env) are off limits
 
-  - name: no-credential-files-shell
-    tools: [Bash]
-    when: >-
-      shell.commands.exists(c, c.argv.exists(a,
-        re2(a, r'(^|[/=:])(\\.ssh|\\.aws|\\.gnupg|\\.azure|\\.kube|\\.docker|\\.config/gcloud|\\.config/gh)(/|$)')
-        || (re2(a, r'(^|[/=:])(\\.env(\\.[^/]*)?|\\.npmrc|\\.netrc|\\.pypirc|\\.git-credentials|id_rsa|id_dsa|id_ecdsa|id_ed25519)$')
-            && !re2(a, r'\\.env\\.(example|sample|template)$'))))
-      || shell.redirects.exists(r, re2(r.target, r'(^|/)(\\.ssh|\\.aws|\\.gnupg)(/|$)|(^|/)\\.env$'))
-    effect: deny
-    reason: Credential files (.env, ~/.ssh, ~/.aws, tokens) are off limits
-
-  # ---- Files: inside the project; symlinks out count as out. ----
-  - name: unreadable-path
-    tools: [Read, Write, Edit, MultiEdit, NotebookEdit]
-    when: "!path.parsed"
-    effect: deny
-    reason: The file path could not be read
-
   - name: symlink-out-of-project
-    tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS]
+    tools: [Read, Write, Edit, MultiEdit, NotebookEdit]
     when: "path.parsed && path.symlinkEscape"
     effect: deny
     reason: The path leads out of the project through a symlink
 
+  # A write outside the project is denied; one whose target could be anywhere (a variable, a
+  # configured install location) asks.
   - name: no-writes-outside-project
+    tools: [Bash, Write, Edit, MultiEdit, NotebookEdit]
+    when: >-
+      effects.writes.exists(p, !effectWithin(p, context.claudeCode.projectDir) && (p.known || p.within != ''))
+    effect: deny
+    reason: Files outside the project are not written
+
+  - name: no-writes-outside-root
     tools: [Write, Edit, MultiEdit, NotebookEdit]
     when: "!path.insideRoot"
     effect: deny
     reason: Files outside the project are not written
 
-  - name: reads-outside-project-need-approval
-    tools: [Read]
-    when: "!path.insideRoot"
-    effect: require_approval
-    approvers: [user]
-    reason: Reading a file outside the project
-
-  - name: searches-outside-project-need-approval
-    tools: [Glob, Grep, LS]
-    when: "has(args.path) && !path.insideRoot"
-    effect: require_approval
-    approvers: [user]
-    reason: Searching outside the project
-
-  - name: file-tools
-    tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS]
-    effect: allow
-
-  # ---- Shell. ----
-  - name: unparsable-shell
-    tools: [Bash]
-    when: "!shell.parsed"
-    effect: deny
-    reason: The command could not be parsed, so it is not allowed
-
   - name: no-privilege
     tools: [Bash]
-    when: "shell.names.exists(n, n in ['sudo', 'su', 'doas', 'pkexec', 'chown', 'mount', 'umount', 'mkfs', 'dd'])"
+    when: "effects.privilege.size() > 0"
     effect: deny
-    reason: No privilege changes or raw disk access
+    reason: No privilege changes
 
-  # rm (and rmdir, unlink, shred, find -delete) only inside the project: every target, absolute or
-  # relative to the session's directory, must stay inside it. A target only known at run time
-  # ($VAR, ~, backquotes, .* globs) is not. After a cd, or with xargs, the targets are not known
-  # from the line: Claude Code asks you.
-  - name: no-deletes-outside-project
-    tools: [Bash]
-    when: >-
-      shell.commands.exists(c, (c.name in ['rm', 'rmdir', 'unlink', 'shred'] || (c.name == 'find' && '-delete' in c.argv))
-        && c.argv.exists(a, a != c.argv[0] && !a.startsWith('-') && (
-          re2(a, r'^~|[$\`]|(^|/)\\.[*?\\[]')
-          || (a.startsWith('/') && !pathWithin(a, context.claudeCode.projectDir))
-          || (!a.startsWith('/') && !pathWithin(context.claudeCode.cwd + '/' + a, context.claudeCode.projectDir)))))
+  # ---- Network: destinations must be on the allowlist (Bash and WebFetch). ----
+  - name: no-metadata-or-link-local
+    tools: [Bash, WebFetch, "mcp__*"]
+    when: "urls.exists(u, u.metadata || u.linkLocal) || effects.network.exists(d, inCidr(d.host, '169.254.0.0/16') || inCidr(d.host, 'fe80::/10'))"
     effect: deny
-    reason: Deletes outside the project are not allowed
+    reason: Cloud metadata and link-local addresses are never reachable
 
-  - name: deletes-after-cd-need-approval
-    tools: [Bash]
+  # Edit the host list to change what the agent may reach. A known destination must be on it; a
+  # destination only known at run time ($URL) is denied, one only the repository's configuration
+  # knows (a git remote such as origin) is allowed, and loopback asks (below).
+  - name: egress-allowlist
+    tools: [Bash, WebFetch]
     when: >-
-      shell.names.exists(n, n in ['cd', 'pushd', 'popd', 'xargs'])
-      && shell.names.exists(n, n in ['rm', 'rmdir', 'unlink', 'shred', 'find'])
+      effects.network.exists(d, d.known
+        ? !(d.host == 'localhost' || inCidr(d.host, '127.0.0.0/8') || d.host == '::1')
+          && !(d.scheme in ['https', 'ssh', ''] && ['github.com', 'githubusercontent.com', 'npmjs.org', 'npmjs.com', 'yarnpkg.com',
+            'pypi.org', 'pythonhosted.org', 'crates.io', 'docs.rs', 'go.dev', 'golang.org', 'proxy.golang.org', 'nodejs.org',
+            'developer.mozilla.org'].exists(a, domainMatches(d.host, a)))
+        : !(re2(d.host, r'^(<[a-z ]+>|[A-Za-z0-9_][A-Za-z0-9_-]*)$')
+          || d.host in ['registry.npmjs.org', 'registry.yarnpkg.com', 'pypi.org', 'files.pythonhosted.org', 'crates.io', 'index.crates.io', 'proxy.golang.org']))
+      || urls.exists(u, u.hasUserinfo && u.scheme != '')
+    effect: deny
+    reason: The host is not on the egress allowlist (edit egress-allowlist in .warden/policy.yaml)
+
+  - name: loopback-needs-approval
+    tools: [Bash]
+    when: "effects.network.exists(d, d.known && (d.host == 'localhost' || inCidr(d.host, '127.0.0.0/8') || d.host == '::1'))"
     effect: require_approval
     approvers: [user]
-    reason: What this delete removes depends on a cd or on xargs input, so it needs your approval
+    reason: Reaching a service on this machine needs your approval
 
+  - name: outside-write-target-needs-approval
+    tools: [Bash]
+    when: "effects.writes.exists(p, !effectWithin(p, context.claudeCode.projectDir))"
+    effect: require_approval
+    approvers: [user]
+    reason: Where this command writes is only known when it runs
+
+  # ---- Shell: pushes and code the line does not show ask; everyday commands run. ----
   - name: git-push-needs-approval
     tools: [Bash]
     when: "shell.commands.exists(c, c.name == 'git' && 'push' in c.argv)"
@@ -163,22 +209,46 @@ rules:
     approvers: [user]
     reason: git push needs your approval
 
-  - name: opaque-code-needs-approval
+  - name: publish-needs-approval
     tools: [Bash]
-    when: "shell.dynamic || shell.runsScript || shell.inlineCode || shell.background"
+    when: "shell.commands.exists(c, c.name in ['npm', 'pnpm', 'yarn', 'cargo', 'twine', 'gem'] && c.argv.exists(a, a in ['publish', 'upload', 'push']))"
     effect: require_approval
     approvers: [user]
-    reason: The command runs code the line does not show (a script, inline code, a computed command name) or runs in the background
+    reason: Publishing a package needs your approval
 
+  # Code the line does not show: options, variables and configuration that name commands, inline
+  # program text, scripts, code run elsewhere, commands only known at run time; and writing git
+  # hooks or git config (code git runs later).
+  - name: opaque-code-needs-approval
+    tools: [Bash, Write, Edit, MultiEdit, NotebookEdit]
+    when: >-
+      effects.exec.exists(e, e.kind in ['hidden', 'inline', 'script', 'remote', 'runtime'])
+      || effects.writes.exists(p, ['/.git/hooks', '/.git/hooks/**', '/.git/config']
+        .exists(g, (p.known && p.recursive)
+          ? (p.via.startsWith('git ') || p.via in ['tsc', 'vitest', 'jest', 'eslint', 'prettier', 'pytest', 'cargo', 'go', 'make',
+              'biome', 'ruff', 'black', 'mypy'] ? pathMatches(p.path, globEscape(context.claudeCode.projectDir) + g, {'fold': true})
+            : pathMayMatch(p, globEscape(context.claudeCode.projectDir) + g, {'fold': true}))
+          : pathMayMatch(p, globEscape(context.claudeCode.projectDir) + '/**' + g, {'fold': true})
+            || pathMayMatch(p, globEscape(context.claudeCode.projectDir) + g, {'fold': true})))
+    effect: require_approval
+    approvers: [user]
+    reason: The command runs code the line does not show (a hidden command, inline code, a script, a computed command name) or runs in the background
+
+  - name: background-needs-approval
+    tools: [Bash]
+    when: "shell.background"
+    effect: require_approval
+    approvers: [user]
+    reason: The command runs in the background, where what it does next is not seen
+
+  # Programs Warden does not model: everyday build and test tools run, anything else asks.
   - name: other-commands-need-approval
     tools: [Bash]
-    unless: >-
-      shell.names.all(n, n in ['ls', 'cat', 'head', 'tail', 'less', 'grep', 'egrep', 'rg', 'find', 'wc', 'sort', 'uniq',
-      'cut', 'tr', 'echo', 'printf', 'pwd', 'cd', 'which', 'tree', 'file', 'stat', 'du', 'df', 'diff', 'cmp', 'sed',
-      'jq', 'basename', 'dirname', 'realpath', 'date', 'true', 'false', 'test', '[', 'mkdir', 'touch', 'cp', 'mv',
-      'rm', 'rmdir', 'ln', 'chmod', 'tee', 'xargs', 'env', 'sleep', 'bash', 'sh', 'git', 'gh', 'npm', 'pnpm', 'yarn',
-      'node', 'tsc', 'vitest', 'jest', 'eslint', 'prettier', 'python', 'python3', 'pip', 'pip3', 'pytest', 'uv',
-      'cargo', 'rustc', 'go', 'make'])
+    when: >-
+      effects.exec.exists(e, e.kind == 'program' && !(e.program in ['tsc', 'vitest', 'jest', 'eslint', 'prettier', 'pytest',
+        'uv', 'cargo', 'rustc', 'go', 'which', 'tree', 'file', 'stat', 'du', 'df', 'basename', 'dirname', 'realpath', 'date',
+        'sleep', 'gh', 'git', 'npm', 'pnpm', 'yarn', 'node', 'python', 'python3', 'pip', 'pip3', 'make', 'tsx', 'mocha',
+        'ruff', 'black', 'mypy', 'biome', 'next', 'vite', 'webpack', 'rollup', 'esbuild', 'turbo', 'nx', 'lerna']))
     effect: require_approval
     approvers: [user]
     reason: This command is not on the project's list of everyday commands
@@ -187,29 +257,30 @@ rules:
     tools: [Bash]
     effect: allow
 
-  # ---- Network: explicit URLs must be on the allowlist (in Bash and WebFetch). ----
-  - name: no-metadata-or-link-local
-    tools: [Bash, WebFetch, "mcp__*"]
-    when: "urls.exists(u, u.metadata || u.linkLocal)"
-    effect: deny
-    reason: Cloud metadata and link-local addresses are never reachable
+  # ---- File tools: reads outside the project ask. ----
+  - name: reads-outside-project-need-approval
+    tools: [Read]
+    when: "!path.insideRoot"
+    effect: require_approval
+    approvers: [user]
+    reason: Reading a file outside the project
 
-  - name: egress-allowlist
-    tools: [Bash, WebFetch]
-    when: >-
-      urls.exists(u, u.scheme != '' && !u.loopback && !(
-        domainMatches(u.host, 'github.com') || domainMatches(u.host, 'githubusercontent.com')
-        || domainMatches(u.host, 'npmjs.org') || domainMatches(u.host, 'npmjs.com')
-        || domainMatches(u.host, 'pypi.org') || domainMatches(u.host, 'pythonhosted.org')
-        || domainMatches(u.host, 'crates.io') || domainMatches(u.host, 'docs.rs')
-        || domainMatches(u.host, 'go.dev') || domainMatches(u.host, 'nodejs.org')
-        || domainMatches(u.host, 'developer.mozilla.org')))
-    effect: deny
-    reason: The host is not on the egress allowlist (edit egress-allowlist in .warden/policy.yaml)
+  # A search reads what its path names, after symlinks (the project when it is given none).
+  - name: searches-outside-project-need-approval
+    tools: [Glob, Grep, LS]
+    when: "effects.reads.exists(p, !effectWithin(p, context.claudeCode.projectDir))"
+    effect: require_approval
+    approvers: [user]
+    reason: Searching outside the project
 
+  - name: file-tools
+    tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS]
+    effect: allow
+
+  # ---- Web. ----
   - name: fetch
     tools: [WebFetch]
-    when: "urls.exists(u, u.scheme != '')"
+    when: "effects.network.exists(d, d.known && d.scheme != '')"
     effect: allow
 
   - name: search
