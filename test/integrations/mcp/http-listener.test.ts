@@ -181,7 +181,9 @@ describe('the gateway over Streamable HTTP', () => {
     writeFileSync(join(ws, 'to-move.txt'), 'm');
     expect((await text(client, 'move_file', { source: join(ws, 'to-move.txt'), destination: join(ws, 'moved.txt') })).isError).toBe(false);
     expect(existsSync(join(ws, 'moved.txt'))).toBe(true);
-    expect(sink.events.at(-1)?.outcome?.approval?.approved).toBe(true);
+    const answer = sink.events.at(-1);
+    expect([answer?.decision.rule, answer?.outcome?.executed]).toEqual(['mcp-approval', true]);
+    expect((answer?.request.context?.mcp as { approval?: unknown }).approval).toMatchObject({ approved: true, answeredBy: { transport: 'streamable-http', session: expect.any(String) } });
   });
 
   it('keeps sessions apart and forgets a terminated one', async () => {
