@@ -208,6 +208,8 @@ export class McpGateway {
   readonly lockFile: string | null;
   /** True when tool names carry their server's prefix (`servers` was given). */
   readonly namespaced: boolean;
+  /** True when HTTP calls must carry a bearer token verified by `identity`. */
+  readonly verifiesTokens: boolean;
   /** Resolves when every upstream connection has closed (the servers exited, or close() was called). */
   readonly closed: Promise<void>;
 
@@ -231,6 +233,7 @@ export class McpGateway {
     this.serverName = first.name;
     this.lockFile = options.lockFile ?? null;
     this.namespaced = options.servers !== undefined;
+    this.verifiesTokens = options.identity !== undefined;
     this.closed = closed;
   }
 
