@@ -175,7 +175,8 @@ function quoted(text: string): string {
   let out = '';
   for (const ch of text.slice(0, 300)) {
     const code = ch.charCodeAt(0);
-    out += ch === '"' || ch === '\\' ? "'" : code < 0x20 || code === 0x7f ? ' ' : ch;
+    // Header values carry visible ASCII only (a token's claims may hold anything).
+    out += ch === '"' || ch === '\\' ? "'" : code < 0x20 || code >= 0x7f ? '?' : ch;
   }
   return out;
 }
