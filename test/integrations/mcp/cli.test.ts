@@ -287,3 +287,98 @@ describe('warden mcp-proxy refuses bad invocations (exit 2, nothing started)', (
     expect(r.stdout).toBe('');
   }, 30_000);
 });
+
+describe('warden mcp-proxy --config (several servers from warden.mcp.yaml)', () => {
+  let dir = '';
+  let scratch = '';
+  let config = '';
+
+  beforeAll(() => {
+    dir = join(root, 'multi');
+    scratch = join(root, 'scratch');
+    for (const d of [dir, scratch]) mkdirSync(d);
+    writeFileSync(join(dir, 'common.yaml'), `apiVersion: warden/v1
+kind: Policy
+name: common
+rules:
+  - name: no-moves-anywhere
+    tools: [move_file]
+    effect: deny
+    reason: Nothing moves through this gateway
+`);
+    writeFileSync(join(dir, 'scratch.yaml'), `apiVersion: warden/v1
+kind: Policy
+name: scratch
+rules:
+  - name: scratch-writes
+    tools: [write_file, read_text_file]
+    effect: allow
+`);
+    config = join(dir, 'warden.mcp.yaml');
+    writeFileSync(config, `apiVersion: warden/v1
+kind: McpGateway
+agentId: multi-agent
+audit: audit
+policy: [common.yaml]
+servers:
+  fs:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(FS_SERVER)}, ${JSON.stringify(root)}]
+    policy: [${JSON.stringify(policy)}]
+  scratch:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(FS_SERVER)}, ${JSON.stringify(scratch)}]
+    policy: [scratch.yaml]
+`);
+  });
+
+  it('fronts two servers over stdio, each tool under its server name and each decided by its own policy', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [main, 'mcp-proxy', '--config', config], stderr: 'pipe', cwd: root });
+    let err = '';
+    transport.stderr?.on('data', (d: Buffer) => (err += d.toString('utf8')));
+    const client = new Client({ name: 'cli-multi', version: '1' });
+    await client.connect(transport);
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toContain('fs__read_text_file');
+      expect(names).toContain('scratch__write_file');
+      expect(await callText(client, 'scratch__write_file', { path: join(scratch, 'a.txt'), content: 'scratch ok' })).toEqual({ isError: false, text: `Successfully wrote to ${join(scratch, 'a.txt')}` });
+      expect(readFileSync(join(scratch, 'a.txt'), 'utf8')).toBe('scratch ok');
+      // The fs server's policy allows writes inside the workspace only; the scratch policy is not its.
+      expect((await callText(client, 'fs__write_file', { path: join(root, 'outside', 'm.txt'), content: 'x' })).text).toBe('Denied by Warden (rule writes-stay-in-workspace of policy fs): Writes stay inside the workspace');
+      // The gateway-wide policy applies to both servers.
+      expect((await callText(client, 'scratch__move_file', { source: join(scratch, 'a.txt'), destination: join(scratch, 'b.txt') })).text).toBe('Denied by Warden (rule no-moves-anywhere of policy common): Nothing moves through this gateway');
+      expect(existsSync(join(scratch, 'b.txt'))).toBe(false);
+      expect(err).toContain(`in ${join(dir, LOCK_FILE_NAME)}`);
+    } finally {
+      await client.close();
+    }
+    expect(Object.keys((await readLockFile(join(dir, LOCK_FILE_NAME))).servers).sort()).toEqual(['name:fs', 'name:scratch']);
+    const records = readFileSync(join(dir, 'audit', 'warden.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; agent: { id: string }; request: { tool: string; context: { mcp: { server: string } } }; decision: { effect: string } })
+      .filter((r) => r.type === 'decision');
+    expect(records.map((r) => [r.request.context.mcp.server, r.request.tool, r.decision.effect, r.agent.id])).toEqual([
+      ['scratch', 'write_file', 'allow', 'multi-agent'],
+      ['fs', 'write_file', 'deny', 'multi-agent'],
+      ['scratch', 'move_file', 'deny', 'multi-agent'],
+    ]);
+    expect((await warden(['audit', 'verify', join(dir, 'audit')])).code).toBe(0);
+  }, 60_000);
+
+  const bad: Array<[string, string, string[], string]> = [
+    ['a server name with an underscore', 'apiVersion: warden/v1\nkind: McpGateway\nservers:\n  my_fs: { command: node, policy: [x.yaml] }\n', [], 'servers.my_fs: Server name "my_fs" is not allowed'],
+    ['a server without a policy', 'apiVersion: warden/v1\nkind: McpGateway\nservers:\n  fs: { command: node }\n', [], 'servers.fs: has no policy'],
+    ['a policy file that does not load', 'apiVersion: warden/v1\nkind: McpGateway\nservers:\n  fs: { command: node, policy: [missing.yaml] }\n', [], 'missing.yaml'],
+    ['--config with a server command', 'apiVersion: warden/v1\nkind: McpGateway\nservers:\n  fs: { command: node, policy: [x.yaml] }\n', ['--', 'node'], '--config names the servers and their policies'],
+    ['auth without a listener', 'apiVersion: warden/v1\nkind: McpGateway\nauth: { issuer: https://i, audience: https://a, algorithms: [EdDSA], jwksUrl: https://i/jwks }\nservers:\n  fs: { command: node, policy: [x.yaml] }\n', [], 'auth applies to the HTTP listener'],
+  ];
+  it.each(bad)('refuses to start with %s (exit 2)', async (_label, text, extra, message) => {
+    const file = join(dir, `bad-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, text);
+    const r = await warden(['mcp-proxy', '--config', file, ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  }, 30_000);
+});
