@@ -382,3 +382,45 @@ servers:
     expect(r.stderr).toContain(message);
   }, 30_000);
 });
+
+describe('warden mcp-proxy answers every request, even ones it cannot read', () => {
+  it('answers an 11 MiB message, text that is not JSON and a batch, and keeps serving', async () => {
+    const child = spawn(process.execPath, [main, 'mcp-proxy', '--policy', policy, '--', ...serverCommand()], { cwd: root });
+    children.push(child);
+    const lines: Array<Record<string, unknown>> = [];
+    const waiters: Array<() => void> = [];
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      partial += d;
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      for (const l of parts) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const w of waiters.splice(0)) w();
+    });
+    child.stderr.resume();
+    const answer = (id: unknown): Promise<Record<string, unknown>> =>
+      new Promise((resolve) => {
+        const look = (): void => {
+          const found = lines.find((l) => l.id === id && ('result' in l || 'error' in l));
+          if (found) resolve(found);
+          else waiters.push(look);
+        };
+        look();
+      });
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+    child.stdin.write(`${JSON.stringify(init)}\n${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+    await answer(1);
+    const huge = JSON.stringify({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'write_file', arguments: { path: join(ws, 'huge.txt'), content: 'h'.repeat(11 * 1024 * 1024) } }, id: 2 });
+    child.stdin.write(`${huge}\n`);
+    expect(await answer(2)).toMatchObject({ error: { code: -32600, message: expect.stringContaining('over 10485760 bytes') } });
+    child.stdin.write('this is not json\n');
+    expect(await answer(null)).toMatchObject({ error: { code: -32700 } });
+    child.stdin.write(`[{"jsonrpc":"2.0","id":3,"method":"ping"},{"jsonrpc":"2.0","id":4,"method":"ping"}]\n`);
+    expect(await answer(3)).toMatchObject({ error: { code: -32600, message: expect.stringContaining('batches are not supported') } });
+    expect(await answer(4)).toMatchObject({ error: { code: -32600 } });
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/list' })}\n`);
+    expect(((await answer(5)).result as { tools: unknown[] }).tools.length).toBe(14);
+    expect(existsSync(join(ws, 'huge.txt'))).toBe(false);
+    child.stdin.end();
+  }, 60_000);
+});
