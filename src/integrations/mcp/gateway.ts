@@ -183,6 +183,8 @@ export interface GatewaySession {
   readonly transport: DownstreamTransport;
   /** Calls in flight per upstream server (where the server's own requests are routed). */
   readonly inflight: Map<UpstreamServer, number>;
+  /** The bearer token of the session's latest request (HTTP with tokens), for the servers' own requests. */
+  token?: string;
 }
 
 type Decided = { ok: true; args: Record<string, unknown>; verdict: Verdict; agent: AgentIdentity | null } | { ok: false; text: string; gateway: boolean };
@@ -257,6 +259,7 @@ export class McpGateway {
     const forwarder = new ServerRequestForwarder({
       sessions: () => (gateway === null ? [] : gateway.#sessions),
       agentOf: (session) => (gateway === null ? { id: DEFAULT_AGENT_ID } : gateway.#agent(session, undefined)),
+      verifiesTokens: options.identity !== undefined,
       approvalTimeoutMs: options.approvalTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       log,
@@ -576,6 +579,7 @@ export class McpGateway {
     const agent = this.#agent(session, extra);
     const token = extra.authInfo?.token;
     const credential = this.#options.identity !== undefined && typeof token === 'string' ? { type: 'bearer' as const, token } : undefined;
+    if (credential !== undefined) session.token = credential.token;
     const more: Record<string, unknown> = { requestId: String(extra.requestId) };
     if (clientName !== null) {
       if (clientName !== tool) more.tool = clientName;

@@ -39,6 +39,8 @@ export type ServerRequestMethod = (typeof SERVER_REQUEST_METHODS)[number];
 export interface ForwarderDeps {
   sessions(): Iterable<GatewaySession>;
   agentOf(session: GatewaySession): AgentIdentity;
+  /** True when HTTP sessions authenticate with bearer tokens: the session's token is then the credential. */
+  verifiesTokens: boolean;
   approvalTimeoutMs: number;
   requestTimeoutMs: number;
   log(message: string): void;
@@ -106,7 +108,10 @@ export class ServerRequestForwarder {
     const { _meta: _dropped, ...args } = params;
     const agent = this.#deps.agentOf(session);
     const context = { host: 'mcp', mcp: { server: server.name, transport: session.transport, upstream: server.config.upstream.transport, direction: 'server-to-client' } };
-    const { verdict, snapshot } = await server.pipeline.decide({ request: { tool: method, args, context }, agent });
+    // The session's own token identifies it (the call the server is serving was made with it).
+    const credential = this.#deps.verifiesTokens && session.token !== undefined ? { type: 'bearer' as const, token: session.token } : undefined;
+    if (this.#deps.verifiesTokens && session.transport === 'streamable-http' && credential === undefined) throw new McpError(ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: the client session has not authenticated.`);
+    const { verdict, snapshot } = await server.pipeline.decide({ request: { tool: method, args, context }, agent, ...(credential ? { credential } : {}) });
     if (snapshot === null || (!verdict.allowed && verdict.effect !== 'require_approval')) throw new McpError(ErrorCode.InvalidRequest, `Denied by Warden${verdict.rule !== null ? ` (rule ${verdict.rule}${verdict.policy ? ` of policy ${verdict.policy}` : ''})` : ''}: ${verdict.reason}`);
     const decided = JSON.parse(snapshot.text) as Request;
     if (verdict.effect === 'require_approval') {
@@ -116,7 +121,7 @@ export class ServerRequestForwarder {
         signal,
         answeredBy: { via: 'elicitation', transport: session.transport, agent: agent.id },
       }, this.#deps.approvalTimeoutMs);
-      const recorded = await recordHostAnswer(server.pipeline, decided, agent, undefined, verdict, answer, this.#deps.log);
+      const recorded = await recordHostAnswer(server.pipeline, decided, agent, credential, verdict, answer, this.#deps.log);
       if (!answer.approved || !recorded) throw new McpError(ErrorCode.InvalidRequest, `Denied by Warden (rule ${verdict.rule ?? '(none)'}): Approval was not granted: ${answer.approved ? 'the approval could not be recorded' : answer.reason}. ${verdict.reason}`);
     }
     const missing = missingCapability(method, decided.args, session.server.getClientCapabilities());

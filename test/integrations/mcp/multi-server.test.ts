@@ -352,6 +352,7 @@ describe('one gateway in front of two servers (stdio and Streamable HTTP), with 
     const sampling = sink.events.filter((e) => e.request.tool === 'sampling/createMessage').at(-1);
     expect([sampling?.decision.rule, sampling?.outcome?.executed]).toEqual(['short-sampling', true]);
     expect(sampling?.request.context).toMatchObject({ mcp: { server: 'notes', direction: 'server-to-client' } });
+    expect(sampling?.agent?.id).toBe('alice');
   });
 
   it('refuses a server\u2019s sampling request the policy denies; the client model is never asked', async () => {
@@ -436,6 +437,37 @@ describe('one gateway in front of two servers (stdio and Streamable HTTP), with 
     const res = await post(`${label === 'a lower-case scheme' ? 'bearer' : 'Bearer'} ${t}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('mcp-session-id')).toEqual(expect.any(String));
+  });
+
+  it('answers a batch and a message that is not JSON-RPC over HTTP, never leaving the client waiting', async () => {
+    const batch = await fetch(listener.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${alice}` }, body: JSON.stringify([JSON.parse(initialize), { jsonrpc: '2.0', id: 2, method: 'ping' }]) });
+    const notRpc = await fetch(listener.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${alice}` }, body: '{"hello":"world"}' });
+    expect([batch.status, ((await batch.json()) as { error?: { code: number } }).error?.code]).toEqual([400, -32600]);
+    expect([notRpc.status, ((await notRpc.json()) as { error?: { code: number } }).error?.code]).toEqual([400, -32700]);
+  });
+
+  it('decides each call of a batch sent on a session on its own', async () => {
+    const { transport } = await connectClient(listener.url, alice);
+    const before = ticketsSeen.length;
+    const res = await fetch(listener.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${alice}`, 'mcp-session-id': transport.sessionId as string, 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify([
+        { jsonrpc: '2.0', id: 31, method: 'tools/call', params: { name: 'notes__echo', arguments: { text: 'one' } } },
+        { jsonrpc: '2.0', id: 32, method: 'tools/call', params: { name: 'tickets__echo', arguments: { text: 'two' } } },
+      ]),
+    });
+    expect(res.status).toBe(200);
+    // Server-sent events: one `data:` line per answer.
+    const answers = (await res.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => JSON.parse(l.slice(6)) as { id: number; result: { isError?: boolean; content: Array<{ text: string }> } });
+    expect(answers.map((a) => [a.id, a.result.isError === true, a.result.content[0]?.text]).sort()).toEqual([
+      [31, false, 'notes: one'],
+      [32, true, 'Denied by Warden (rule no-echo-here of policy tickets): The tickets server has no business echoing'],
+    ]);
+    expect(ticketsSeen.length).toBe(before);
   });
 
   it('keeps a session with the principal that opened it: another valid token on it gets 403', async () => {
