@@ -46,9 +46,13 @@ function notesServerScript(): string {
 import { appendFileSync } from 'node:fs';
 import { Server } from ${JSON.stringify(url('server/index.js'))};
 import { StdioServerTransport } from ${JSON.stringify(url('server/stdio.js'))};
-import { ListToolsRequestSchema, CallToolRequestSchema } from ${JSON.stringify(url('types.js'))};
+import { ListToolsRequestSchema, CallToolRequestSchema, ListResourcesRequestSchema, ReadResourceRequestSchema, ListPromptsRequestSchema, GetPromptRequestSchema } from ${JSON.stringify(url('types.js'))};
 const log = (name) => appendFileSync(process.env.SEEN_LOG, name + '\\n');
-const server = new Server({ name: 'notes', version: '1.0.0' }, { capabilities: { tools: {} }, instructions: 'Notes are short.' });
+const server = new Server({ name: 'notes', version: '1.0.0' }, { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: 'Notes are short.' });
+server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [{ uri: 'note://1', name: 'one' }, { uri: 'note://secret', name: 'secret' }] }));
+server.setRequestHandler(ReadResourceRequestSchema, async (r) => { log('read ' + r.params.uri); return { contents: [{ uri: r.params.uri, text: 'note text of ' + r.params.uri }] }; });
+server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: [{ name: 'summarize', arguments: [{ name: 'style' }] }, { name: 'leak' }] }));
+server.setRequestHandler(GetPromptRequestSchema, async (r) => { log('prompt ' + r.params.name); return { messages: [{ role: 'user', content: { type: 'text', text: r.params.name + ' in ' + (r.params.arguments?.style ?? 'plain') } }] }; });
 const obj = { type: 'object' };
 server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [
   { name: 'echo', description: 'Echo.', inputSchema: { type: 'object', properties: { text: { type: 'string' } } }, annotations: { readOnlyHint: true } },
@@ -102,6 +106,14 @@ rules:
     effect: allow
   - name: roots
     tools: [roots/list]
+    effect: allow
+  - name: public-notes
+    tools: [resources/read]
+    when: "args.uri == 'note://1'"
+    effect: allow
+  - name: summaries
+    tools: [prompts/get]
+    when: "args.name == 'summarize'"
     effect: allow
 `;
 
@@ -263,6 +275,41 @@ describe('one gateway in front of two servers (stdio and Streamable HTTP), with 
     expect(names).toEqual(['notes__ask_model', 'notes__ask_user', 'notes__echo', 'notes__hang_then_die', 'notes__list_roots', 'notes__wipe', 'tickets__create_ticket', 'tickets__echo']);
     expect(client.getServerVersion()?.name).toBe('warden-mcp-gateway');
     expect(client.getInstructions()).toBe('## notes (tools notes__*)\nNotes are short.');
+  });
+
+  it('routes resources to the server that listed them, and decides each read with that server\u2019s policy', async () => {
+    const { client } = await connectClient(listener.url, alice);
+    expect((await client.listResources()).resources.map((r) => r.uri)).toEqual(['note://1', 'note://secret']);
+    expect((await client.readResource({ uri: 'note://1' })).contents).toEqual([{ uri: 'note://1', text: 'note text of note://1' }]);
+    await expect(client.readResource({ uri: 'note://secret' })).rejects.toThrow('No rule allows tool "resources/read"');
+    await expect(client.readResource({ uri: 'note://never-listed' })).rejects.toThrow('was not listed by any server behind this gateway');
+    expect(notesSeen().filter((l) => l.startsWith('read '))).toEqual(['read note://1']);
+  });
+
+  it('namespaces prompts like tools and decides prompts/get with the owning server\u2019s policy', async () => {
+    const { client } = await connectClient(listener.url, alice);
+    expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(['notes__summarize', 'notes__leak']);
+    expect((await client.getPrompt({ name: 'notes__summarize', arguments: { style: 'terse' } })).messages[0]?.content).toEqual({ type: 'text', text: 'summarize in terse' });
+    await expect(client.getPrompt({ name: 'notes__leak' })).rejects.toThrow('No rule allows tool "prompts/get"');
+    await expect(client.getPrompt({ name: 'summarize' })).rejects.toThrow('names no server behind this gateway');
+    await expect(client.getPrompt({ name: 'tickets__summarize' })).rejects.toThrow();
+    expect(notesSeen().filter((l) => l.startsWith('prompt '))).toEqual(['prompt summarize']);
+    // Rules see the server's own prompt name, and the record names the server.
+    const leak = sink.events.find((e) => e.request.tool === 'prompts/get' && (e.request.args as { name?: string }).name === 'leak');
+    expect([leak?.decision.effect, (leak?.request.context?.mcp as { server?: string }).server]).toEqual(['deny', 'notes']);
+  });
+
+  it('denies an approval when the client cannot be asked (no elicitation capability), and records why', async () => {
+    const client = new Client({ name: 'no-elicit', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(listener.url), { requestInit: { headers: { Authorization: `Bearer ${alice}` } } }));
+    const before = ticketsSeen.length;
+    const r = await call(client, 'tickets__create_ticket', { title: 'x' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain('the MCP client did not declare the elicitation capability (form mode), so nobody could be asked');
+    expect(ticketsSeen.length).toBe(before);
+    const answer = sink.events.at(-1);
+    expect([answer?.decision.rule, answer?.decision.effect, answer?.outcome?.executed]).toEqual([APPROVAL_RULE, 'deny', false]);
+    expect((answer?.request.context?.mcp as { approval?: { action?: string } }).approval?.action).toBe('none');
   });
 
   it('pins each server under its own key in one lock file', async () => {
