@@ -561,3 +561,54 @@ function tamper(jwt: string, claims: Record<string, unknown>): string {
   const payload = { ...(JSON.parse(Buffer.from(p, 'base64url').toString()) as object), ...claims };
   return `${h}.${b64(payload)}.${s}`;
 }
+
+describe('McpGateway.start with several servers refuses what it cannot run', () => {
+  const policy = compilePolicy([{ name: 'p.yaml', text: TICKETS_POLICY }]);
+  const stdio = { transport: 'stdio' as const, command: process.execPath, args: ['-e', 'process.exit(0)'] };
+  const bad: Array<[string, Record<string, unknown>, string, string]> = [
+    ['an unknown option', { servers: [{ name: 'a', upstream: stdio, policy }], upstreams: [] }, 'ERR_MCP_OPTIONS', 'Unknown key "upstreams"'],
+    ['servers and upstream together', { servers: [{ name: 'a', upstream: stdio, policy }], upstream: stdio, policy }, 'ERR_MCP_OPTIONS', 'not both'],
+    ['an empty server list', { servers: [] }, 'ERR_MCP_OPTIONS', 'at least one server'],
+    ['a server without a policy', { servers: [{ name: 'a', upstream: stdio }] }, 'ERR_MCP_OPTIONS', 'has no policy'],
+    ['a server name with an underscore', { servers: [{ name: 'a_b', upstream: stdio, policy }] }, 'ERR_MCP_CONFIG', 'is not allowed'],
+    ['two servers named alike', { servers: [{ name: 'fs', upstream: stdio, policy }, { name: 'FS', upstream: stdio, policy }] }, 'ERR_MCP_CONFIG', 'Two servers are named'],
+    ['an unknown server option', { servers: [{ name: 'a', upstream: stdio, policy, sandbox: true }] }, 'ERR_MCP_OPTIONS', 'Unknown key "sandbox"'],
+    ['an unknown onChange mode', { servers: [{ name: 'a', upstream: stdio, policy, onChange: 'ignore' }] }, 'ERR_MCP_OPTIONS', 'must be block or warn'],
+    ['a server that exits at once (after a good one started)', { servers: [{ name: 'ok', upstream: { transport: 'stdio', command: process.execPath, args: [join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js'), tmpdir()] }, policy }, { name: 'gone', upstream: stdio, policy }] }, 'ERR_MCP_UPSTREAM', 'Could not start the MCP server'],
+  ];
+  it.each(bad)('refuses %s', async (_label, options, code, message) => {
+    await expect(McpGateway.start({ ...(options as object), log: () => undefined, upstreamStderr: 'ignore' } as never)).rejects.toMatchObject({ code, message: expect.stringContaining(message) });
+  }, 30_000);
+
+  it('refuses a listener with auth in front of a gateway that verifies no tokens, and the reverse', async () => {
+    const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const auth = await createBearerAuth({ issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'], key: (await exportJWK(pair.publicKey)) as never });
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'warden-mcp-multi-opt-')));
+    const upstream = { transport: 'stdio' as const, command: process.execPath, args: [join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js'), dir] };
+    const plain = await McpGateway.start({ servers: [{ name: 'fs', upstream, policy }], log: () => undefined, upstreamStderr: 'ignore' });
+    const verifying = await McpGateway.start({ servers: [{ name: 'fs', upstream, policy }], identity: auth.identity, log: () => undefined, upstreamStderr: 'ignore' });
+    try {
+      await expect(listenStreamableHttp(plain, { host: '127.0.0.1', port: 0, auth })).rejects.toMatchObject({ code: 'ERR_MCP_OPTIONS', message: expect.stringContaining('verifies no tokens') });
+      await expect(listenStreamableHttp(verifying, { host: '127.0.0.1', port: 0 })).rejects.toMatchObject({ code: 'ERR_MCP_OPTIONS', message: expect.stringContaining('every call would be denied') });
+      await expect(listenStreamableHttp(plain, { host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'ERR_MCP_LISTEN' });
+    } finally {
+      await plain.close();
+      await verifying.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  const authOptions: Array<[string, Record<string, unknown>, string]> = [
+    ['no issuer', { audience: AUDIENCE, algorithms: ['EdDSA'], key: {} }, 'auth.issuer is required'],
+    ['no audience', { issuer: ISSUER, algorithms: ['EdDSA'], key: {} }, 'auth.audience is required'],
+    ['an empty audience list', { issuer: ISSUER, audience: [], algorithms: ['EdDSA'], key: {} }, 'auth.audience is required'],
+    ['an unknown key', { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'], key: {}, allowAnonymous: true }, 'Unknown key "allowAnonymous"'],
+    ['a scope with a space', { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'], key: {}, requiredScopes: ['a b'] }, 'requiredScopes must be a list of scope tokens'],
+    ['HS256 in the allowlist', { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], key: {} }, 'is not accepted'],
+    ['none in the allowlist', { issuer: ISSUER, audience: AUDIENCE, algorithms: ['none'], key: {} }, 'is not accepted'],
+    ['an empty allowlist', { issuer: ISSUER, audience: AUDIENCE, algorithms: [], key: {} }, 'algorithms must list'],
+  ];
+  it.each(authOptions)('createBearerAuth refuses %s', async (_label, options, message) => {
+    await expect(createBearerAuth(options as never)).rejects.toThrow(message);
+  });
+});
