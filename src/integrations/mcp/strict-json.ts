@@ -77,6 +77,7 @@ export class StrictStdioServerTransport implements Transport {
   #skipping: Buffer | null = null;
   #started = false;
   #dropped = 0;
+  #drained: Promise<void> | null = null;
 
   constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout, options: { maxBufferSize?: number; maxPendingOutput?: number } = {}) {
     this.#stdin = stdin;
@@ -109,14 +110,17 @@ export class StrictStdioServerTransport implements Transport {
       if (this.#dropped++ === 0) this.onerror?.(new Error(`The client is not reading (${backlog} bytes unread); notifications are dropped until it does.`));
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      if (this.#stdout.write(`${JSON.stringify(message)}\n`)) return resolve();
-      if (this.#stdout.writableLength > this.#maxPending) {
-        this.#stdin.pause();
-        this.#stdout.once('drain', () => this.#stdin.resume());
-      }
-      this.#stdout.once('drain', resolve);
+    if (this.#stdout.write(`${JSON.stringify(message)}\n`)) return Promise.resolve();
+    if (this.#stdout.writableLength > this.#maxPending) this.#stdin.pause();
+    // One listener for every writer waiting on the same drain (not one each).
+    this.#drained ??= new Promise<void>((resolve) => {
+      this.#stdout.once('drain', () => {
+        this.#drained = null;
+        if (this.#stdin.isPaused() && this.#stdin.listenerCount('data') > 0) this.#stdin.resume();
+        resolve();
+      });
     });
+    return this.#drained;
   }
 
   /** Stops reading (pausing standard input when nothing else reads it). */

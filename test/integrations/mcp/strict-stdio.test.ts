@@ -119,8 +119,8 @@ describe('StrictStdioServerTransport bounds its output', () => {
   it('drops notifications while a client leaves output unread, but still writes answers', async () => {
     const stdin = new PassThrough();
     // A client that never reads: writes are held, never consumed.
-    const held: Buffer[] = [];
-    const stdout = new Writable({ highWaterMark: 1024, write: (chunk: Buffer, _enc, _done) => void held.push(chunk) });
+    const held: Array<() => void> = [];
+    const stdout = new Writable({ highWaterMark: 1024, write: (_chunk: Buffer, _enc, done) => void held.push(done) });
     const transport = new StrictStdioServerTransport(stdin, stdout, { maxPendingOutput: 4096 });
     transport.onerror = () => undefined;
     await transport.start();
@@ -132,5 +132,12 @@ describe('StrictStdioServerTransport bounds its output', () => {
     void transport.send({ jsonrpc: '2.0', id: 1, result: {} } as JSONRPCMessage);
     expect(stdout.writableLength).toBeGreaterThan(before);
     expect(stdin.isPaused()).toBe(true);
+    // Every waiting writer shares one drain listener.
+    expect(stdout.listenerCount('drain')).toBe(1);
+    // The client reads again: once the output drains, input is read again.
+    const drained = new Promise<void>((resolve) => stdout.once('drain', () => resolve()));
+    while (held.length > 0) (held.shift() as () => void)();
+    await drained;
+    expect(stdin.isPaused()).toBe(false);
   });
 });
