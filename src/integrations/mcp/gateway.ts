@@ -599,6 +599,8 @@ export class McpGateway {
     const decided = JSON.parse(snapshot.text) as Request;
     const decidedAgent = this.#authenticatedAgent(extra) ?? agent;
     if (verdict.effect !== 'require_approval') return { ok: true, args: decided.args, verdict, agent: decidedAgent };
+    // invariant: nobody is asked about a call whose deferred decision is not in the audit log.
+    if (!verdict.recorded && verdict.warnings.length === 0) return { ok: false, text: `${verdict.reason} Nobody was asked to approve it.`, gateway: true };
     const answer = await askByElicitation(verdict, decided, decidedAgent, {
       server: session.server,
       sendRequest: (request, options) => extra.sendRequest(request, ElicitResultAny, options) as Promise<ElicitResult>,

@@ -562,6 +562,40 @@ function tamper(jwt: string, claims: Record<string, unknown>): string {
   return `${h}.${b64(payload)}.${s}`;
 }
 
+describe('an approval whose deferred decision cannot be recorded', () => {
+  it('asks nobody and never runs the call', async () => {
+    const seen: string[] = [];
+    const tickets = await startTicketsServer(seen);
+    // A sink that refuses the require_approval record (the audit log is down at that moment) and takes the rest.
+    const written: string[] = [];
+    const sink = { write: async (e: { decision: { effect: string } }) => {
+      if (e.decision.effect === 'require_approval') throw new Error('disk full');
+      written.push(e.decision.effect);
+    } };
+    const gateway = await McpGateway.start({ servers: [{ name: 'tickets', upstream: { transport: 'streamable-http', url: tickets.url }, policy: compilePolicy([{ name: 't.yaml', text: TICKETS_POLICY }]) }], sink: sink as never, log: () => undefined });
+    const listener = await listenStreamableHttp(gateway, { host: '127.0.0.1', port: 0 });
+    try {
+      const asked: string[] = [];
+      const client = new Client({ name: 'c', version: '1' }, { capabilities: { elicitation: { form: {} } } });
+      client.setRequestHandler(ElicitRequestSchema, async (r) => {
+        asked.push((r.params as { message: string }).message);
+        return { action: 'accept', content: { approve: true } };
+      });
+      await client.connect(new StreamableHTTPClientTransport(new URL(listener.url)));
+      const r = await call(client, 'tickets__create_ticket', { title: 'x' });
+      expect(r.isError).toBe(true);
+      expect(r.text).toContain('The decision could not be recorded (disk full)');
+      expect(r.text).toContain('Nobody was asked to approve it.');
+      expect(asked).toEqual([]);
+      expect(seen).toEqual([]);
+    } finally {
+      await listener.close();
+      await gateway.close();
+      await tickets.close();
+    }
+  }, 30_000);
+});
+
 describe('McpGateway.start with several servers refuses what it cannot run', () => {
   const policy = compilePolicy([{ name: 'p.yaml', text: TICKETS_POLICY }]);
   const stdio = { transport: 'stdio' as const, command: process.execPath, args: ['-e', 'process.exit(0)'] };
