@@ -115,6 +115,8 @@ export class ServerRequestForwarder {
     if (snapshot === null || (!verdict.allowed && verdict.effect !== 'require_approval')) throw new McpError(ErrorCode.InvalidRequest, `Denied by Warden${verdict.rule !== null ? ` (rule ${verdict.rule}${verdict.policy ? ` of policy ${verdict.policy}` : ''})` : ''}: ${verdict.reason}`);
     const decided = JSON.parse(snapshot.text) as Request;
     if (verdict.effect === 'require_approval') {
+      // invariant: nobody is asked about a request whose deferred decision is not in the audit log.
+      if (!verdict.recorded && verdict.warnings.length === 0) throw new McpError(ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: ${verdict.reason}`);
       const answer = await askByElicitation(verdict, decided, agent, {
         server: session.server,
         sendRequest: (request, options) => session.server.request(request, ElicitResultSchema, options),
