@@ -104,6 +104,11 @@ rules:
     tools: [sampling/createMessage]
     when: "args.maxTokens <= 100"
     effect: allow
+  - name: longer-sampling-needs-a-person
+    tools: [sampling/createMessage]
+    when: "args.maxTokens > 100 && args.maxTokens <= 1000"
+    effect: require_approval
+    approvers: [me]
   - name: roots
     tools: [roots/list]
     effect: allow
@@ -407,6 +412,29 @@ describe('one gateway in front of two servers (stdio and Streamable HTTP), with 
     const r = await call(client, 'notes__ask_model', { maxTokens: 5000 });
     expect(r.isError).toBe(true);
     expect(r.text).toContain('Denied by Warden: No rule allows tool "sampling/createMessage"');
+    expect(sampled).toEqual([]);
+  });
+
+  it('asks the person before forwarding a server\u2019s sampling request that needs approval', async () => {
+    const { client, sampled, asked } = await connectClient(listener.url, alice, { elicit: () => ({ action: 'accept', content: { approve: true } }), sample: () => 'a longer summary' });
+    const before = sink.events.length;
+    expect(await call(client, 'notes__ask_model', { maxTokens: 500 })).toEqual({ isError: false, text: 'model said: a longer summary' });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain('Warden: tool "sampling/createMessage" on notes needs approval.');
+    expect(sampled).toEqual([500]);
+    const records = sink.events.slice(before).filter((e) => e.request.tool === 'sampling/createMessage');
+    expect(records.map((e) => [e.decision.rule, e.decision.effect, e.outcome?.executed])).toEqual([
+      ['longer-sampling-needs-a-person', 'require_approval', false],
+      [APPROVAL_RULE, 'allow', true],
+    ]);
+    expect(records[1]?.call).toBe(records[0]?.call);
+  });
+
+  it('does not forward a server\u2019s sampling request whose approval is declined', async () => {
+    const { client, sampled } = await connectClient(listener.url, alice, { elicit: () => ({ action: 'decline' }) });
+    const r = await call(client, 'notes__ask_model', { maxTokens: 500 });
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain('Approval was not granted: the client answered "decline"');
     expect(sampled).toEqual([]);
   });
 
