@@ -367,6 +367,21 @@ servers:
     expect((await warden(['audit', 'verify', join(dir, 'audit')])).code).toBe(0);
   }, 60_000);
 
+  it('mcp-pin --config checks (and writes) every server\u2019s pins under its name', async () => {
+    const dry = await warden(['mcp-pin', '--config', config, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('  key:  name:fs');
+    expect(dry.stdout).toContain('  key:  name:scratch');
+    expect(dry.stdout.match(/Dry run: the lock already matches\./g)).toHaveLength(2);
+    const one = await warden(['mcp-pin', '--config', config, '--server', 'scratch']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain(`Wrote ${join(dir, LOCK_FILE_NAME)}: 14 tool definitions pinned.`);
+    expect(one.stdout).not.toContain('name:fs');
+    const unknown = await warden(['mcp-pin', '--config', config, '--server', 'github']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--server github: not in');
+  }, 60_000);
+
   const bad: Array<[string, string, string[], string]> = [
     ['a server name with an underscore', 'apiVersion: warden/v1\nkind: McpGateway\nservers:\n  my_fs: { command: node, policy: [x.yaml] }\n', [], 'servers.my_fs: Server name "my_fs" is not allowed'],
     ['a server without a policy', 'apiVersion: warden/v1\nkind: McpGateway\nservers:\n  fs: { command: node }\n', [], 'servers.fs: has no policy'],
