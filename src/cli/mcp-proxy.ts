@@ -45,7 +45,7 @@ export function registerMcpProxyCommand(program: Command): void {
     .option('--hide-denied', 'leave out of tools/list the tools the policy denies for every call')
     .option('--redact-results', 'redact credentials in tool results, resource contents and prompts before the client sees them')
     .option('--listen <host:port>', 'serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio (loopback only unless --allow-remote)')
-    .option('--allow-remote', 'allow --listen on a non-loopback address (the listener has no authentication of its own)')
+    .option('--allow-remote', 'allow --listen on a non-loopback address without auth (then anyone who reaches the port can use the tools; --config with auth needs no --allow-remote)')
     .option('--upstream-url <url>', 'the real server is a Streamable HTTP endpoint, not a command')
     .option('--lock <file>', 'the pin lock file (default: warden-mcp.lock.json beside the policy)')
     .option('--on-change <mode>', 'a pinned tool whose definition changed: block or warn', 'block')

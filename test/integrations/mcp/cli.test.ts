@@ -367,6 +367,45 @@ servers:
     expect((await warden(['audit', 'verify', join(dir, 'audit')])).code).toBe(0);
   }, 60_000);
 
+  it('serves both servers over HTTP with bearer tokens from the configuration (401 without one)', async () => {
+    const { SignJWT, exportJWK, generateKeyPair } = await import('jose');
+    const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    writeFileSync(join(dir, 'issuer.jwk.json'), JSON.stringify(await exportJWK(pair.publicKey)));
+    const authConfig = join(dir, 'auth.mcp.yaml');
+    writeFileSync(authConfig, `${readFileSync(config, 'utf8').replace('audit: audit\n', '')}listen: 127.0.0.1:0
+auth:
+  issuer: https://idp.cli.test
+  audience: https://gw.cli.test/mcp
+  algorithms: [EdDSA]
+  keyFile: issuer.jwk.json
+`);
+    const child = spawn(process.execPath, [main, 'mcp-proxy', '--config', authConfig], { cwd: root });
+    children.push(child);
+    let err = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        err += d;
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp) \(MCP Streamable HTTP, bearer tokens required\) for servers fs, scratch/.exec(err);
+        if (m?.[1]) resolve(m[1]);
+      });
+      child.on('close', () => reject(new Error(`the proxy exited: ${err}`)));
+    });
+    child.stdout.resume();
+    const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer resource_metadata="https://gw.cli.test/.well-known/oauth-protected-resource/mcp"');
+    const token = await new SignJWT({ sub: 'cli-user' }).setProtectedHeader({ alg: 'EdDSA' }).setIssuer('https://idp.cli.test').setAudience('https://gw.cli.test/mcp').setExpirationTime('5m').sign(pair.privateKey);
+    const client = new Client({ name: 'http-multi', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    expect(await callText(client, 'fs__read_text_file', { path: join(ws, 'notes.txt') })).toEqual({ isError: false, text: 'hello from the cli' });
+    await client.close();
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', (c) => resolve(c));
+      child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('mcp-pin --config checks (and writes) every server\u2019s pins under its name', async () => {
     const dry = await warden(['mcp-pin', '--config', config, '--dry-run']);
     expect(dry.code).toBe(0);
