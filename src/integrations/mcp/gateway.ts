@@ -12,6 +12,7 @@
  * Streamable HTTP session). Each session gets its own MCP `Server`, so elicitation for an approval
  * goes back to the client that made the call.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra, RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -50,7 +51,7 @@ import { rejectUnknownKeys } from '../../lib/options.js';
 import type { CredentialVerifier } from '../../identity/credential.js';
 import type { PolicySet } from '../../policy/policy-set.js';
 import { VERSION } from '../../version.js';
-import { askByElicitation, recordHostAnswer, type HostApproval } from './approval-flow.js';
+import { askByElicitation, hostApprovalOf } from './approval-flow.js';
 import { alwaysDenied } from './hide.js';
 import { checkServerName, namespacedName, splitNamespaced } from './namespace.js';
 import type { PinCheck } from './pin.js';
@@ -586,7 +587,8 @@ export class McpGateway {
       const annotations = upstream.tool(tool)?.tool.annotations;
       if (annotations !== undefined) more.annotations = annotations;
     }
-    const context = this.#baseContext(extra, session, { server: upstream.name, upstream: upstream.config.upstream.transport, ...more });
+    // The call's id is made here, so a call decided again after its approval keeps it (and its digest).
+    const context = { ...this.#baseContext(extra, session, { server: upstream.name, upstream: upstream.config.upstream.transport, ...more }), callId: `mcp-${randomUUID()}` };
     const gate = clientName !== null ? upstream.gateFor(tool) : () => (upstream.alive ? null : upstream.gate(tool));
     if (this.#options.identity !== undefined && session.transport === 'streamable-http' && credential === undefined) {
       // invariant: an HTTP session of a gateway with token authentication never acts anonymously.
@@ -607,14 +609,12 @@ export class McpGateway {
       signal: extra.signal,
       answeredBy: this.#answeredBy(session, extra, decidedAgent),
     }, this.#options.approvalTimeoutMs ?? DEFAULT_TIMEOUT_MS);
-    // After the wait the gate is asked again: a pin may have changed, or the server gone, meanwhile.
-    const again = answer.approved ? gate(decided) : null;
-    const final: HostApproval = again === null ? answer : { ...answer, approved: false, reason: `approved, but then refused: ${again.reason}` };
-    const recorded = await recordHostAnswer(upstream.pipeline, decided, agent, credential, verdict, final, this.#log);
-    if (again !== null) return { ok: false, text: again.reason, gateway: true };
-    if (!final.approved) return { ok: false, text: `Denied by Warden (rule ${verdict.rule ?? '(none)'}${verdict.policy ? ` of policy ${verdict.policy}` : ''}): Approval was not granted: ${final.reason}. ${verdict.reason}`, gateway: false };
-    if (!recorded) return { ok: false, text: 'The approval could not be recorded in the audit log, so the call is denied. Fix the audit sink.', gateway: true };
-    return { ok: true, args: decided.args, verdict, agent: decidedAgent };
+    // The call is decided again with the answer: the gate (a pin may have changed, or the server
+    // gone, meanwhile), the token and the policy are asked again, and the answer counts only for
+    // the digest it was given for.
+    const again = await upstream.pipeline.decide({ request: decided, agent, gate, ...(credential ? { credential } : {}), hostApproval: hostApprovalOf(answer) });
+    if (!again.verdict.allowed || again.snapshot === null) return { ok: false, text: again.verdict.policy === GATEWAY_POLICY ? again.verdict.reason : denialText(again.verdict), gateway: again.verdict.policy === GATEWAY_POLICY };
+    return { ok: true, args: (JSON.parse(again.snapshot.text) as Request).args, verdict: again.verdict, agent: decidedAgent };
   }
 
   #answeredBy(session: GatewaySession, extra: Extra, agent: AgentIdentity | null): Record<string, string> {

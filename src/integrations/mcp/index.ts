@@ -17,7 +17,7 @@ export { checkServerName, namespacedName, splitNamespaced, NAMESPACE_SEPARATOR, 
 export { readMcpConfig, parseMcpConfig, CONFIG_FILE_NAME, MAX_CONFIG_BYTES, MAX_SERVERS, type McpConfig, type McpConfigServer, type McpConfigAuth } from './config-file.js';
 export { prepareMcpConfig } from './config-start.js';
 export { createBearerAuth, bearerChallenge, protectedResourceMetadata, type BearerAuth, type BearerAuthOptions, type BearerResult } from './inbound-auth.js';
-export { askByElicitation, recordHostAnswer, APPROVAL_RULE, type HostApproval, type ApprovalChannel } from './approval-flow.js';
+export { askByElicitation, hostApprovalOf, type ElicitationAnswer, type ApprovalChannel } from './approval-flow.js';
 export { ServerRequestForwarder, SERVER_REQUEST_METHODS, type ServerRequestMethod, type ForwarderDeps } from './server-requests.js';
 export { connectUpstream, listAllTools, serverKey, serverLabel, upstreamSpecOf, MAX_TOOLS, MAX_TOOL_PAGES, type UpstreamSpec } from './upstream.js';
 export { canonicalToolDefinition, comparePins, describeCheck, pinTool, pinsOf, PINNED_FIELDS, type PinCheck, type PinReport, type PinStatus, type PinnedField, type ServerPins, type ToolDefinition, type ToolPin } from './pin.js';

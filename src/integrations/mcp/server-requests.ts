@@ -25,7 +25,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { performance } from 'node:perf_hooks';
 import type { AgentIdentity, Request } from '../../decision.js';
-import { askByElicitation, recordHostAnswer } from './approval-flow.js';
+import { randomUUID } from 'node:crypto';
+import { askByElicitation, hostApprovalOf } from './approval-flow.js';
 import type { GatewaySession } from './gateway.js';
 import type { UpstreamServer } from './upstream-server.js';
 
@@ -107,13 +108,14 @@ export class ServerRequestForwarder {
     if (typeof session === 'string') throw new McpError(ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: ${session}.`);
     const { _meta: _dropped, ...args } = params;
     const agent = this.#deps.agentOf(session);
-    const context = { host: 'mcp', mcp: { server: server.name, transport: session.transport, upstream: server.config.upstream.transport, direction: 'server-to-client' } };
+    const context = { host: 'mcp', callId: `mcp-${randomUUID()}`, mcp: { server: server.name, transport: session.transport, upstream: server.config.upstream.transport, direction: 'server-to-client' } };
     // The session's own token identifies it (the call the server is serving was made with it).
     const credential = this.#deps.verifiesTokens && session.token !== undefined ? { type: 'bearer' as const, token: session.token } : undefined;
     if (this.#deps.verifiesTokens && session.transport === 'streamable-http' && credential === undefined) throw new McpError(ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: the client session has not authenticated.`);
     const { verdict, snapshot } = await server.pipeline.decide({ request: { tool: method, args, context }, agent, ...(credential ? { credential } : {}) });
     if (snapshot === null || (!verdict.allowed && verdict.effect !== 'require_approval')) throw new McpError(ErrorCode.InvalidRequest, `Denied by Warden${verdict.rule !== null ? ` (rule ${verdict.rule}${verdict.policy ? ` of policy ${verdict.policy}` : ''})` : ''}: ${verdict.reason}`);
-    const decided = JSON.parse(snapshot.text) as Request;
+    let decided = JSON.parse(snapshot.text) as Request;
+    let call = verdict.call;
     if (verdict.effect === 'require_approval') {
       // invariant: nobody is asked about a request whose deferred decision is not in the audit log.
       if (!verdict.recorded && verdict.warnings.length === 0) throw new McpError(ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: ${verdict.reason}`);
@@ -123,8 +125,10 @@ export class ServerRequestForwarder {
         signal,
         answeredBy: { via: 'elicitation', transport: session.transport, agent: agent.id },
       }, this.#deps.approvalTimeoutMs);
-      const recorded = await recordHostAnswer(server.pipeline, decided, agent, credential, verdict, answer, this.#deps.log);
-      if (!answer.approved || !recorded) throw new McpError(ErrorCode.InvalidRequest, `Denied by Warden (rule ${verdict.rule ?? '(none)'}): Approval was not granted: ${answer.approved ? 'the approval could not be recorded' : answer.reason}. ${verdict.reason}`);
+      const again = await server.pipeline.decide({ request: decided, agent, ...(credential ? { credential } : {}), hostApproval: hostApprovalOf(answer) });
+      if (!again.verdict.allowed || again.snapshot === null) throw new McpError(ErrorCode.InvalidRequest, `Denied by Warden${again.verdict.rule !== null ? ` (rule ${again.verdict.rule}${again.verdict.policy ? ` of policy ${again.verdict.policy}` : ''})` : ''}: ${again.verdict.reason}`);
+      decided = JSON.parse(again.snapshot.text) as Request;
+      call = again.verdict.call;
     }
     const missing = missingCapability(method, decided.args, session.server.getClientCapabilities());
     if (missing !== null) throw new McpError(ErrorCode.InvalidRequest, `Warden cannot forward ${method} from MCP server ${server.name}: the client did not declare the ${missing} capability.`);
@@ -132,10 +136,10 @@ export class ServerRequestForwarder {
     try {
       // invariant: the client gets the decided params (a copy of the snapshot), nothing else.
       const result = (await session.server.request({ method, params: decided.args } as never, schema, { signal, timeout: method === 'roots/list' ? this.#deps.requestTimeoutMs : this.#deps.approvalTimeoutMs })) as Record<string, unknown>;
-      await server.pipeline.observe({ call: verdict.call, tool: method, agent }, { status: 'ok', durationMs: performance.now() - started });
+      await server.pipeline.observe({ call, tool: method, agent }, { status: 'ok', durationMs: performance.now() - started });
       return result;
     } catch (e) {
-      await server.pipeline.observe({ call: verdict.call, tool: method, agent }, { status: 'error', durationMs: performance.now() - started, error: { name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) } });
+      await server.pipeline.observe({ call, tool: method, agent }, { status: 'error', durationMs: performance.now() - started, error: { name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) } });
       throw e;
     }
   }

@@ -15,7 +15,6 @@ import { MemorySink } from '../../../src/enforce/memory-sink.js';
 import { loadPolicyFiles } from '../../../src/enforce/load-files.js';
 import { McpGateway, PIN_RULE, GATEWAY_POLICY, type McpGatewayOptions } from '../../../src/integrations/mcp/gateway.js';
 import { LOCK_FILE_NAME, readLockFile, writeServerPins } from '../../../src/integrations/mcp/lock-file.js';
-import { APPROVAL_RULE } from '../../../src/integrations/mcp/approval-flow.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FS_SERVER = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
@@ -173,7 +172,8 @@ describe('the MCP gateway in front of the real filesystem server', () => {
     expect(event?.agent).toEqual({ id: 'ide-agent', labels: { mcp_client_name: 'test-ide', mcp_client_version: '1.2.3' } });
     expect(event?.request.tool).toBe('read_text_file');
     // The tool's pinned annotations ride along for rules (context.mcp.annotations).
-    expect(event?.request.context).toEqual({ host: 'mcp', mcp: { server: shared.gateway.serverName, transport: 'stdio', upstream: 'stdio', requestId: expect.any(String), annotations: { readOnlyHint: true, openWorldHint: false } } });
+    expect(event?.request.context).toEqual({ host: 'mcp', callId: expect.stringMatching(/^mcp-/), mcp: { server: shared.gateway.serverName, transport: 'stdio', upstream: 'stdio', requestId: expect.any(String), annotations: { readOnlyHint: true, openWorldHint: false } } });
+    expect(event?.call).toBe(event?.request.context?.callId);
     expect(event?.decision.rule).toBe('reads');
     expect(event?.outcome?.executed).toBe(true);
   });
@@ -292,14 +292,15 @@ describe('the MCP gateway in front of the real filesystem server', () => {
       expect(existsSync(destination)).toBe(moves);
       expect(r.isError).toBe(!moves);
       if (!moves) expect(r.text).toContain(reason);
-      // Two records of one call: the policy's deferred decision, then the host's answer and who gave it.
+      // Two records of one call: the policy's deferred decision, then the call decided again with the
+      // client's answer, bound to the same digest and naming who gave it.
       const [deferred, answer] = shared.sink.events.slice(before);
-      expect([deferred?.decision.effect, deferred?.outcome?.executed]).toEqual(['require_approval', false]);
-      expect(asked[0]?.message).toContain(`Request digest: ${(answer?.request.context?.mcp as { approval?: { requestDigest?: string } }).approval?.requestDigest}`);
+      expect([deferred?.decision.effect, deferred?.outcome?.executed, deferred?.outcome?.approval]).toEqual(['require_approval', false, undefined]);
       expect(answer?.call).toBe(deferred?.call);
-      expect([answer?.decision.rule, answer?.decision.policy, answer?.decision.effect, answer?.outcome?.executed]).toEqual([APPROVAL_RULE, GATEWAY_POLICY, moves ? 'allow' : 'deny', moves]);
-      expect((answer?.request.context?.mcp as { approval?: unknown }).approval).toMatchObject({ via: 'elicitation', approved: moves, rule: 'moves-need-a-person', policy: 'fs', answeredBy: { via: 'elicitation', client: 'test-ide 1.2.3', agent: 'ide-agent' } });
-      expect(answer?.request.args).toEqual({ source, destination });
+      expect([answer?.decision.rule, answer?.decision.effect, answer?.outcome?.effect, answer?.outcome?.executed]).toEqual(['moves-need-a-person', 'require_approval', moves ? 'allow' : 'deny', moves]);
+      expect(answer?.outcome?.approval).toMatchObject({ approved: moves, by: expect.stringContaining('client test-ide 1.2.3') });
+      expect(asked[0]?.message).toContain(`Request digest: ${answer?.outcome?.approval?.requestDigest}`);
+      expect(answer?.request).toEqual(deferred?.request);
     });
 
     it('denies without asking when the client did not declare elicitation', async () => {

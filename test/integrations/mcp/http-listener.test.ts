@@ -182,8 +182,8 @@ describe('the gateway over Streamable HTTP', () => {
     expect((await text(client, 'move_file', { source: join(ws, 'to-move.txt'), destination: join(ws, 'moved.txt') })).isError).toBe(false);
     expect(existsSync(join(ws, 'moved.txt'))).toBe(true);
     const answer = sink.events.at(-1);
-    expect([answer?.decision.rule, answer?.outcome?.executed]).toEqual(['mcp-approval', true]);
-    expect((answer?.request.context?.mcp as { approval?: unknown }).approval).toMatchObject({ approved: true, answeredBy: { transport: 'streamable-http', session: expect.any(String) } });
+    expect([answer?.decision.effect, answer?.outcome?.executed]).toEqual(['require_approval', true]);
+    expect(answer?.outcome?.approval).toMatchObject({ approved: true, reason: 'approved through MCP elicitation', by: expect.stringContaining('session ') });
   });
 
   it('keeps sessions apart and forgets a terminated one', async () => {

@@ -31,7 +31,6 @@ import { McpGateway } from '../../../src/integrations/mcp/gateway.js';
 import { listenStreamableHttp, type HttpListener } from '../../../src/integrations/mcp/http-listener.js';
 import { createBearerAuth } from '../../../src/integrations/mcp/inbound-auth.js';
 import { LOCK_FILE_NAME, readLockFile } from '../../../src/integrations/mcp/lock-file.js';
-import { APPROVAL_RULE } from '../../../src/integrations/mcp/approval-flow.js';
 import { GATEWAY_POLICY, PIN_RULE } from '../../../src/integrations/mcp/upstream-server.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -313,8 +312,8 @@ describe('one gateway in front of two servers (stdio and Streamable HTTP), with 
     expect(r.text).toContain('the MCP client did not declare the elicitation capability (form mode), so nobody could be asked');
     expect(ticketsSeen.length).toBe(before);
     const answer = sink.events.at(-1);
-    expect([answer?.decision.rule, answer?.decision.effect, answer?.outcome?.executed]).toEqual([APPROVAL_RULE, 'deny', false]);
-    expect((answer?.request.context?.mcp as { approval?: { action?: string } }).approval?.action).toBe('none');
+    expect([answer?.outcome?.effect, answer?.outcome?.executed, answer?.outcome?.approval?.approved]).toEqual(['deny', false, false]);
+    expect(answer?.outcome?.approval?.reason).toContain('the MCP client did not declare the elicitation capability');
   });
 
   it('pins each server under its own key in one lock file', async () => {
@@ -379,12 +378,10 @@ describe('one gateway in front of two servers (stdio and Streamable HTTP), with 
     const [deferred, answer] = sink.events.slice(before);
     expect([deferred?.decision.effect, deferred?.outcome?.executed]).toEqual(['require_approval', false]);
     expect(answer?.call).toBe(deferred?.call);
-    expect([answer?.decision.rule, answer?.decision.effect, answer?.outcome?.executed]).toEqual([APPROVAL_RULE, 'allow', true]);
-    expect((answer?.request.context?.mcp as { approval?: unknown }).approval).toMatchObject({
-      approved: true,
-      rule: 'tickets-need-a-lead',
-      answeredBy: { via: 'elicitation', transport: 'streamable-http', client: 'test-agent 7', agent: 'alice', issuer: ISSUER, session: expect.any(String) },
-    });
+    expect([answer?.decision.rule, answer?.outcome?.effect, answer?.outcome?.executed]).toEqual(['tickets-need-a-lead', 'allow', true]);
+    expect(answer?.outcome?.approval).toMatchObject({ approved: true, reason: 'approved through MCP elicitation', requestDigest: expect.stringMatching(/^sha256:/) });
+    expect(answer?.outcome?.approval?.by).toMatch(/^agent alice \(issuer https:\/\/idp\.test\), client test-agent 7, session \S+$/);
+    expect(answer?.agent?.id).toBe('alice');
     expect(ticketsSeen.at(-1)).toBe('create_ticket:{"title":"disk full"}');
   });
 
@@ -393,7 +390,7 @@ describe('one gateway in front of two servers (stdio and Streamable HTTP), with 
     const before = ticketsSeen.length;
     const r = await call(client, 'tickets__create_ticket', { title: 'nope' });
     expect(r.isError).toBe(true);
-    expect(r.text).toContain('Approval was not granted: the client answered "decline"');
+    expect(r.text).toContain('Approval was not granted: rejected through MCP elicitation: the client answered "decline"');
     expect(ticketsSeen.length).toBe(before);
   });
 
@@ -423,9 +420,9 @@ describe('one gateway in front of two servers (stdio and Streamable HTTP), with 
     expect(asked[0]).toContain('Warden: tool "sampling/createMessage" on notes needs approval.');
     expect(sampled).toEqual([500]);
     const records = sink.events.slice(before).filter((e) => e.request.tool === 'sampling/createMessage');
-    expect(records.map((e) => [e.decision.rule, e.decision.effect, e.outcome?.executed])).toEqual([
-      ['longer-sampling-needs-a-person', 'require_approval', false],
-      [APPROVAL_RULE, 'allow', true],
+    expect(records.map((e) => [e.decision.rule, e.outcome?.effect, e.outcome?.executed, e.outcome?.approval?.approved])).toEqual([
+      ['longer-sampling-needs-a-person', 'require_approval', false, undefined],
+      ['longer-sampling-needs-a-person', 'allow', true, true],
     ]);
     expect(records[1]?.call).toBe(records[0]?.call);
   });
@@ -434,7 +431,7 @@ describe('one gateway in front of two servers (stdio and Streamable HTTP), with 
     const { client, sampled } = await connectClient(listener.url, alice, { elicit: () => ({ action: 'decline' }) });
     const r = await call(client, 'notes__ask_model', { maxTokens: 500 });
     expect(r.isError).toBe(true);
-    expect(r.text).toContain('Approval was not granted: the client answered "decline"');
+    expect(r.text).toContain('the client answered "decline"');
     expect(sampled).toEqual([]);
   });
 
