@@ -153,6 +153,7 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
       ...(opts.hideDenied || config.hideDenied ? { hideDenied: true } : {}),
       ...(opts.redactResults || config.redactResults ? { redactResults: true } : {}),
       ...(auth ? { identity: auth.identity } : {}),
+      detect: { poisoning: oneOf('--poisoning', opts.poisoning, ['block', 'warn', 'off'] as const), results: oneOf('--results', opts.results, ['mark', 'withhold', 'off'] as const) },
     });
     const names = gateway.servers().map((s) => s.name).join(', ');
     const stop = stopSignal();

@@ -43,6 +43,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { redact } from '../../audit/redact.js';
+import { scanOutput } from '../../detect/output.js';
 import type { PolicyProvider } from '../../enforce/pipeline.js';
 import type { AgentIdentity, DecisionSink, Request } from '../../decision.js';
 import type { Verdict } from '../../enforce/verdict.js';
@@ -56,10 +57,10 @@ import { alwaysDenied } from './hide.js';
 import { checkServerName, namespacedName, splitNamespaced } from './namespace.js';
 import type { PinCheck } from './pin.js';
 import { ServerRequestForwarder } from './server-requests.js';
-import { GATEWAY_POLICY, PIN_RULE, UpstreamServer, type SharedConfig, type UpstreamConfig } from './upstream-server.js';
+import { definitionFacts, GATEWAY_POLICY, PIN_RULE, UpstreamServer, type SharedConfig, type UpstreamConfig } from './upstream-server.js';
 import type { UpstreamSpec } from './upstream.js';
 
-export { GATEWAY_POLICY, PIN_RULE } from './upstream-server.js';
+export { GATEWAY_POLICY, PIN_RULE, POISONING_RULE } from './upstream-server.js';
 
 /** How the MCP client reaches the gateway: rules see it as `context.mcp.transport`. */
 export type DownstreamTransport = 'stdio' | 'streamable-http';
@@ -140,6 +141,31 @@ export interface McpGatewayOptions {
   log?: (message: string) => void;
   /** How stdio servers' standard error is handled. Default `inherit`. */
   upstreamStderr?: 'inherit' | 'ignore';
+  /** Detection on tool definitions and results (agent-warden/detect), for every server. Default `{ poisoning: 'block', results: 'mark' }`. */
+  detect?: GatewayDetectOptions;
+}
+
+/**
+ * What the gateway does with detection (see docs/detection.md).
+ *
+ * @example
+ * ```ts
+ * const detect: GatewayDetectOptions = { poisoning: 'block', results: 'withhold' };
+ * ```
+ */
+export interface GatewayDetectOptions {
+  /**
+   * A tool whose definition carries instructions to the model (tool poisoning), on `tools/list` and
+   * after `list_changed`: `block` (default) hides it and refuses its calls; `warn` reports and
+   * records it and lets it through (rules can still deny on `context.mcp.definition`); `off` skips the scan.
+   */
+  poisoning?: 'block' | 'warn' | 'off';
+  /**
+   * Each `tools/call` result: `mark` (default) scans it and records its findings and session labels
+   * (`untrusted`, `private`) on the outcome; `withhold` also replaces a result that carries injected
+   * instructions with an error; `off` skips the scan.
+   */
+  results?: 'mark' | 'withhold' | 'off';
 }
 
 const OPTION_KEYS = [
@@ -161,6 +187,7 @@ const OPTION_KEYS = [
   'clock',
   'log',
   'upstreamStderr',
+  'detect',
 ];
 const SERVER_KEYS = ['name', 'upstream', 'policy', 'hideDenied', 'redactResults', 'onChange', 'onNew'];
 
@@ -528,7 +555,7 @@ export class McpGateway {
       const agent = this.#agent(session, undefined);
       for (const tool of s.listed()) {
         const entry = s.tool(tool.name);
-        if (!entry || s.blocked(entry.check)) continue;
+        if (!entry || s.blocked(entry.check) || s.poisoned(tool.name) !== null) continue;
         if (s.config.hideDenied && alwaysDenied(set, tool.name, agent, { ...context, mcp: { ...(context.mcp as object), server: s.name } })) continue;
         out.push(s.prefix === null ? tool : { ...tool, name: namespacedName(s.prefix, tool.name) });
       }
@@ -562,7 +589,15 @@ export class McpGateway {
       await upstream.pipeline.observe({ call: verdict.call, tool: name, agent }, { status: 'error', durationMs: performance.now() - started, error: { name: error instanceof Error ? error.name : 'Error', message: messageOf(error) } });
       throw error;
     }
-    await upstream.pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs: performance.now() - started, error: { name: 'ToolError', message: 'the tool reported an error (isError)' } } : { status: 'ok', durationMs: performance.now() - started });
+    const durationMs = performance.now() - started;
+    const mode = this.#options.detect?.results ?? 'mark';
+    const scan = mode === 'off' ? null : scanOutput(result);
+    const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
+    await upstream.pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs, error: { name: 'ToolError', message: 'the tool reported an error (isError)' }, ...detected } : { status: 'ok', durationMs, ...detected });
+    if (scan !== null && scan.injection && mode === 'withhold') {
+      const why = scan.findings.find((f) => f.detector === 'injection')?.reason ?? 'it carries instructions to the model';
+      return refusal(`Warden withheld the result of ${params.name}: ${why}. The session is marked untrusted.`);
+    }
     if (!upstream.config.redactResults) return result;
     try {
       return redact(result);
@@ -586,6 +621,8 @@ export class McpGateway {
       if (clientName !== tool) more.tool = clientName;
       const annotations = upstream.tool(tool)?.tool.annotations;
       if (annotations !== undefined) more.annotations = annotations;
+      const scanned = upstream.scan(tool);
+      if (scanned !== undefined && scanned.findings.length > 0) more.definition = definitionFacts(scanned);
     }
     // The call's id is made here, so a call decided again after its approval keeps it (and its digest).
     const context = { ...this.#baseContext(extra, session, { server: upstream.name, upstream: upstream.config.upstream.transport, ...more }), callId: `mcp-${randomUUID()}` };
@@ -710,7 +747,9 @@ const ElicitResultAny = { parse: (v: unknown) => v, safeParse: (v: unknown) => (
 function upstreamConfigs(options: McpGatewayOptions): UpstreamConfig[] {
   if (options === null || typeof options !== 'object') throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway options are an object: { upstream, policy } or { servers }.');
   rejectUnknownKeys(options, OPTION_KEYS, 'ERR_MCP_OPTIONS', 'the MCP gateway options');
+  checkDetectOptions(options.detect);
   const defaults = {
+    poisoning: options.detect?.poisoning ?? 'block',
     lockFile: options.lockFile ?? null,
     onChange: options.onChange ?? 'block',
     onNew: options.onNew ?? 'block',
@@ -742,12 +781,20 @@ function upstreamConfigs(options: McpGatewayOptions): UpstreamConfig[] {
         onNew: s.onNew ?? defaults.onNew,
         hideDenied: s.hideDenied ?? defaults.hideDenied,
         redactResults: s.redactResults ?? defaults.redactResults,
+        poisoning: defaults.poisoning,
       };
     });
   }
   if (!options.policy) throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway needs a policy.');
   if (!options.upstream) throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway needs an upstream server: { transport: "stdio", command } or { transport: "streamable-http", url }.');
   return [{ upstream: options.upstream, ...(options.serverName !== undefined ? { name: options.serverName } : {}), prefix: null, policy: providerOf(options.policy), ...defaults }];
+}
+
+function checkDetectOptions(detect: GatewayDetectOptions | undefined): void {
+  if (detect === undefined) return;
+  rejectUnknownKeys(detect, ['poisoning', 'results'], 'ERR_MCP_OPTIONS', 'the MCP gateway detect option');
+  if (detect.poisoning !== undefined && !['block', 'warn', 'off'].includes(detect.poisoning)) throw new WardenError('ERR_MCP_OPTIONS', `detect.poisoning must be "block", "warn" or "off"; got ${JSON.stringify(detect.poisoning)}.`);
+  if (detect.results !== undefined && !['mark', 'withhold', 'off'].includes(detect.results)) throw new WardenError('ERR_MCP_OPTIONS', `detect.results must be "mark", "withhold" or "off"; got ${JSON.stringify(detect.results)}.`);
 }
 
 function providerOf(policy: PolicySet | PolicyProvider): PolicyProvider {

@@ -10,6 +10,7 @@ import { Pipeline, type Gate, type GateRefusal, type PolicyProvider } from '../.
 import type { AgentIdentity, DecisionSink } from '../../decision.js';
 import type { CredentialVerifier } from '../../identity/credential.js';
 import type { PolicySet } from '../../policy/policy-set.js';
+import { scanToolList, type ToolScan } from '../../detect/poisoning.js';
 import { readLockFile, writeServerPins } from './lock-file.js';
 import { comparePins, describeCheck, pinsOf, type PinCheck, type ServerPins } from './pin.js';
 import { connectUpstream, listAllTools, serverKey, serverLabel, type UpstreamSpec } from './upstream.js';
@@ -18,6 +19,8 @@ import type { ServerRequestForwarder } from './server-requests.js';
 /** The rule and policy names the gateway's own denials (pins, unlisted tools) are recorded under. */
 export const GATEWAY_POLICY = 'warden:mcp-gateway';
 export const PIN_RULE = 'mcp-pin';
+/** The rule name the gateway's tool-poisoning reports and refusals are recorded under. */
+export const POISONING_RULE = 'mcp-poisoning';
 
 /** Most distinct pin problems remembered for report-once purposes. */
 const MAX_REPORTED = 10_000;
@@ -35,6 +38,8 @@ export interface UpstreamConfig {
   onNew: 'block' | 'pin';
   hideDenied: boolean;
   redactResults: boolean;
+  /** Tool poisoning in definitions: block (hide, refuse), warn (report), off (no scan). */
+  poisoning: 'block' | 'warn' | 'off';
 }
 
 /** What every server of one gateway shares. */
@@ -79,6 +84,7 @@ export class UpstreamServer {
   #alive = true;
   #pins: ServerPins | null;
   #tools = new Map<string, { tool: Tool; check: PinCheck }>();
+  #scans = new Map<string, ToolScan>();
   #listed: Tool[] = [];
   #refreshing: Promise<void> | null = null;
   #again = false;
@@ -198,6 +204,17 @@ export class UpstreamServer {
     return this.#refreshing;
   }
 
+  /** The detection scan of a listed tool's definition, when it had findings or was scanned. */
+  scan(name: string): ToolScan | undefined {
+    return this.#scans.get(name);
+  }
+
+  /** The scan of a tool whose definition is poisoned and blocked (poisoning: block); else null. */
+  poisoned(name: string): ToolScan | null {
+    const scan = this.#scans.get(name);
+    return scan !== undefined && scan.detected && this.config.poisoning === 'block' ? scan : null;
+  }
+
   /** True when the tool's pin check keeps it from being listed or called. */
   blocked(check: PinCheck): boolean {
     if (check.status === 'pinned') return false;
@@ -211,6 +228,8 @@ export class UpstreamServer {
     const entry = this.#tools.get(tool);
     if (!entry) return { rule: PIN_RULE, policy: GATEWAY_POLICY, reason: `Tool "${tool}" is not in the tool list of MCP server ${this.name}, so it has no pinned definition; denied.` };
     if (this.blocked(entry.check)) return { rule: PIN_RULE, policy: GATEWAY_POLICY, reason: describeCheck(entry.check, this.name) };
+    const poisoned = this.poisoned(tool);
+    if (poisoned !== null) return { rule: POISONING_RULE, policy: GATEWAY_POLICY, reason: poisoningMessage(poisoned, this.name, true) };
     return null;
   }
 
@@ -248,8 +267,30 @@ export class UpstreamServer {
     report.checks.forEach((check, i) => map.set(check.name, { tool: tools[i] as Tool, check }));
     this.#tools = map;
     this.#listed = tools;
+    this.#scans = this.#scanDefinitions(tools);
     for (const check of report.checks) if (check.status !== 'pinned') await this.#reportCheck(check);
     for (const name of report.removed) this.#reportOnce(`removed:${name}`, `tool "${name}" of MCP server ${this.name} is pinned but no longer listed.`);
+    // After the pin reports: a definition both changed and poisoned is reported as changed first.
+    for (const scan of this.#scans.values()) if (scan.findings.length > 0) await this.#reportPoisoning(scan);
+  }
+
+  /** Scans the listed definitions for poisoning, unless detection is off. */
+  #scanDefinitions(tools: Tool[]): Map<string, ToolScan> {
+    const out = new Map<string, ToolScan>();
+    if (this.config.poisoning === 'off') return out;
+    const known = Object.keys(this.#pins?.tools ?? {});
+    for (const scan of scanToolList(tools, { knownNames: known })) out.set(scan.name, scan);
+    return out;
+  }
+
+  async #reportPoisoning(scan: ToolScan): Promise<void> {
+    const id = `poisoning:${scan.name}:${scan.findings.map((f) => `${f.rule}@${f.path ?? ''}`).join(',')}`;
+    if (this.#reported.has(id)) return;
+    const blocked = scan.detected && this.config.poisoning === 'block';
+    const message = poisoningMessage(scan, this.name, blocked);
+    this.#reportOnce(id, message);
+    const context = { host: 'mcp', mcp: { server: this.name, upstream: this.config.upstream.transport, event: scan.detected ? 'tool_poisoned' : 'tool_suspicious', definition: definitionFacts(scan) } };
+    await this.report(scan.name, {}, null, context, { effect: blocked ? 'deny' : 'warn', rule: POISONING_RULE, reason: message });
   }
 
   async #reportCheck(check: PinCheck): Promise<void> {
@@ -274,6 +315,19 @@ export class UpstreamServer {
     if (this.#reported.size < MAX_REPORTED) this.#reported.add(id);
     this.#shared.log(message);
   }
+}
+
+/** The facts rules see about a tool's definition in `context.mcp.definition`. */
+export function definitionFacts(scan: ToolScan): { poisoned: boolean; score: number; rules: string[] } {
+  return { poisoned: scan.detected, score: scan.score, rules: [...new Set(scan.findings.map((f) => f.rule))] };
+}
+
+function poisoningMessage(scan: ToolScan, server: string, blocked: boolean): string {
+  const top = [...scan.findings].sort((a, b) => b.score - a.score)[0];
+  const where = top?.path !== undefined ? ` in ${top.path.replace(/^\$\./, '')}` : '';
+  const what = scan.detected ? 'carries instructions to the model (tool poisoning)' : 'has suspicious text';
+  const then = blocked ? 'it is blocked: hidden from the tool list and its calls refused. Review the server before trusting it' : scan.detected ? 'allowed because detect.poisoning is warn' : 'below the poisoning threshold, so it stays available';
+  return `Tool "${scan.name}" of MCP server ${server} ${what}: ${top?.reason ?? 'see the findings'}${where}; ${then}.`;
 }
 
 function messageOf(e: unknown): string {
