@@ -56,6 +56,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_COMPLIANCE_INPUT: 'An input of a compliance report (configuration, replay report) cannot be read or is malformed; the message names the file and key.',
   ERR_MISSING_DEPENDENCY: 'An optional package a feature needs is not installed; the message names it and how to install it.',
   ERR_MCP_CLOSED: 'The MCP gateway was used after close().',
+  ERR_MCP_CONFIG: 'The MCP gateway configuration (warden.mcp.yaml) is unreadable or invalid: an unknown key, a bad server name, a server without a policy.',
   ERR_MCP_LISTEN: 'The MCP gateway cannot listen where it was asked to.',
   ERR_MCP_LOCK: 'The MCP pin lock file is missing, unreadable or invalid.',
   ERR_MCP_OPTIONS: 'Options given to the MCP gateway are invalid.',

@@ -12,7 +12,8 @@ import { upstreamSpecOf } from '../integrations/mcp/upstream.js';
 import { EXIT, reportFatal } from './output.js';
 
 interface ProxyOptions {
-  policy: string[];
+  policy?: string[];
+  config?: string;
   audit?: string;
   signingKey?: string;
   agentId?: string;
@@ -34,8 +35,9 @@ interface ProxyOptions {
 export function registerMcpProxyCommand(program: Command): void {
   program
     .command('mcp-proxy')
-    .description('Run an MCP gateway: every tools/call is decided by the policy before the real server sees it; tool definitions are pinned. The server command goes after --.')
-    .requiredOption('-p, --policy <paths...>', 'policy files or directories')
+    .description('Run an MCP gateway: every tools/call is decided by the policy before the real server sees it; tool definitions are pinned. One server: its command after --. Several: --config warden.mcp.yaml.')
+    .option('-p, --policy <paths...>', 'policy files or directories (one server)')
+    .option('-c, --config <file>', 'a gateway configuration (warden.mcp.yaml) naming several servers, each with its own policy')
     .option('--audit <path>', 'record every decision in this audit log (a .jsonl file or a directory)')
     .option('--signing-key <file>', 'Ed25519 private key (warden keygen) to sign checkpoints of the audit log')
     .option('--agent-id <id>', 'the agent id rules see as agent.id (default mcp-client)')
@@ -43,12 +45,12 @@ export function registerMcpProxyCommand(program: Command): void {
     .option('--hide-denied', 'leave out of tools/list the tools the policy denies for every call')
     .option('--redact-results', 'redact credentials in tool results, resource contents and prompts before the client sees them')
     .option('--listen <host:port>', 'serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio (loopback only unless --allow-remote)')
-    .option('--allow-remote', 'allow --listen on a non-loopback address (the listener has no authentication of its own)')
+    .option('--allow-remote', 'allow --listen on a non-loopback address without auth (then anyone who reaches the port can use the tools; --config with auth needs no --allow-remote)')
     .option('--upstream-url <url>', 'the real server is a Streamable HTTP endpoint, not a command')
     .option('--lock <file>', 'the pin lock file (default: warden-mcp.lock.json beside the policy)')
     .option('--on-change <mode>', 'a pinned tool whose definition changed: block or warn', 'block')
     .option('--on-new <mode>', 'a tool that is not pinned yet, on a pinned server: block or pin', 'block')
-    .option('--approval-timeout <seconds>', 'how long an approval (MCP elicitation) may take', '300')
+    .option('--approval-timeout <seconds>', 'how long an approval (MCP elicitation) may take (default 300)')
     .option('--poisoning <mode>', 'a tool whose definition carries instructions to the model: block, warn or off (docs/detection.md)', 'block')
     .option('--results <mode>', 'tool results: mark (record their labels and findings), withhold (also refuse injected ones) or off', 'mark')
     .argument('[command...]', 'the MCP server command and its arguments, after --')
@@ -62,6 +64,8 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
   let gateway: McpGateway | null = null;
   let listener: HttpListener | null = null;
   try {
+    if (opts.config !== undefined) return await runFromConfig(command, opts);
+    if (opts.policy === undefined) throw new WardenError('ERR_MCP_OPTIONS', 'Give --policy <file> and the server command after --, or --config warden.mcp.yaml for several servers.');
     const upstream = upstreamSpecOf(command, opts.upstreamUrl);
     const onChange = oneOf('--on-change', opts.onChange, ['block', 'warn'] as const);
     const onNew = oneOf('--on-new', opts.onNew, ['block', 'pin'] as const);
@@ -104,6 +108,67 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
     } else {
       listener = await listenStreamableHttp(gateway, { host: address.host, port: address.port, ...(opts.allowRemote ? { allowRemote: true } : {}) });
       process.stderr.write(`warden mcp-proxy: listening on ${listener.url} (MCP Streamable HTTP) for server ${gateway.serverName}\n`);
+      reason = await Promise.race([stop, gateway.closed.then(() => 'upstream' as const)]);
+    }
+    return reason === 'upstream' ? EXIT.invalid : EXIT.ok;
+  } catch (e) {
+    return reportFatal(e);
+  } finally {
+    await listener?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the listener failed: ${String(e)}`));
+    await gateway?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the gateway failed: ${String(e)}`));
+    await sink?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the audit log failed: ${String(e)}`));
+  }
+}
+
+/** `--config`: several servers from warden.mcp.yaml; flags given on the command line override the file's. */
+async function runFromConfig(command: string[], opts: ProxyOptions): Promise<number> {
+  let sink: FileAuditSink | null = null;
+  let gateway: McpGateway | null = null;
+  let listener: HttpListener | null = null;
+  try {
+    if (command.length > 0 || opts.upstreamUrl !== undefined || opts.policy !== undefined || opts.serverName !== undefined) {
+      throw new WardenError('ERR_MCP_OPTIONS', '--config names the servers and their policies; leave out --policy, --server-name, --upstream-url and the command after --.');
+    }
+    const { readMcpConfig } = await import('../integrations/mcp/config-file.js');
+    const { prepareMcpConfig } = await import('../integrations/mcp/config-start.js');
+    const config = await readMcpConfig(opts.config as string);
+    const listen = opts.listen ?? config.listen;
+    const allowRemote = opts.allowRemote === true || config.allowRemote;
+    const address = listen === undefined ? null : parseListenAddress(listen);
+    if (config.auth !== undefined && address === null) throw new WardenError('ERR_MCP_OPTIONS', `${config.path}: auth applies to the HTTP listener; give listen (or --listen) too.`);
+    const { servers, auth } = await prepareMcpConfig(config);
+    const audit = opts.audit ?? config.audit;
+    if (opts.signingKey !== undefined && audit === undefined) throw new WardenError('ERR_MCP_OPTIONS', '--signing-key needs an audit log (--audit or audit: in the configuration).');
+    const signingKey = opts.signingKey === undefined ? undefined : await loadPrivateKey(opts.signingKey);
+    sink = audit === undefined ? null : await openFileAuditSink({ path: audit, ...(signingKey ? { signingKey } : {}) });
+    const approvalTimeoutMs = opts.approvalTimeout !== undefined ? seconds('--approval-timeout', opts.approvalTimeout) : config.approvalTimeoutMs;
+    gateway = await McpGateway.start({
+      servers,
+      lockFile: opts.lock ?? config.lock,
+      onChange: oneOf('--on-change', opts.onChange !== 'block' ? opts.onChange : (config.onChange ?? 'block'), ['block', 'warn'] as const),
+      onNew: oneOf('--on-new', opts.onNew !== 'block' ? opts.onNew : (config.onNew ?? 'block'), ['block', 'pin'] as const),
+      ...(approvalTimeoutMs !== undefined ? { approvalTimeoutMs } : {}),
+      ...(sink ? { sink } : {}),
+      ...((opts.agentId ?? config.agentId) !== undefined ? { agentId: (opts.agentId ?? config.agentId) as string } : {}),
+      ...(opts.hideDenied || config.hideDenied ? { hideDenied: true } : {}),
+      ...(opts.redactResults || config.redactResults ? { redactResults: true } : {}),
+      ...(auth ? { identity: auth.identity } : {}),
+      detect: { poisoning: oneOf('--poisoning', opts.poisoning, ['block', 'warn', 'off'] as const), results: oneOf('--results', opts.results, ['mark', 'withhold', 'off'] as const) },
+    });
+    const names = gateway.servers().map((s) => s.name).join(', ');
+    const stop = stopSignal();
+    let reason: 'client' | 'signal' | 'upstream';
+    if (address === null) {
+      const transport = new StrictStdioServerTransport();
+      const clientGone = new Promise<'client'>((resolve) => {
+        process.stdin.once('end', () => resolve('client'));
+        process.stdin.once('close', () => resolve('client'));
+      });
+      await gateway.connect(transport, 'stdio');
+      reason = await Promise.race([clientGone, stop, gateway.closed.then(() => 'upstream' as const)]);
+    } else {
+      listener = await listenStreamableHttp(gateway, { host: address.host, port: address.port, ...(allowRemote ? { allowRemote: true } : {}), ...(auth ? { auth } : {}) });
+      process.stderr.write(`warden mcp-proxy: listening on ${listener.url} (MCP Streamable HTTP${auth ? ', bearer tokens required' : ''}) for servers ${names}\n`);
       reason = await Promise.race([stop, gateway.closed.then(() => 'upstream' as const)]);
     }
     return reason === 'upstream' ? EXIT.invalid : EXIT.ok;

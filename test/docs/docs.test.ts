@@ -7,6 +7,7 @@ import { regoBackend } from '../../src/backends/rego.js';
 import { loadSqlParsers, type SqlParsers } from '../../src/facets/sql.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 import type { PolicyBackends } from '../../src/policy/backend.js';
+import { parseMcpConfig } from '../../src/integrations/mcp/config-file.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -52,8 +53,17 @@ describe('documentation', () => {
     if (opa.ok) backends.rego = await regoBackend({ opa: opa.path });
   });
 
-  it.for(blocks.map((b) => [`${b.file.slice(root.length + 1)}:${b.line}`, b] as const))('compiles the policy example at %s', ([, block], ctx) => {
+  const policies = blocks.filter((b) => !b.text.includes('kind: McpGateway'));
+  const gatewayConfigs = blocks.filter((b) => b.text.includes('kind: McpGateway'));
+
+  it.for(policies.map((b) => [`${b.file.slice(root.length + 1)}:${b.line}`, b] as const))('compiles the policy example at %s', ([, block], ctx) => {
     if (!opa.ok && block.text.includes('kind: RegoPolicy')) return ctx.skip(`a Rego example: ${opa.reason}`);
     expect(() => compilePolicy([{ name: 'doc', text: block.text }], { sqlParsers, backends })).not.toThrow();
+  });
+
+  it.each(gatewayConfigs.map((b) => [`${b.file.slice(root.length + 1)}:${b.line}`, b] as const))('reads the MCP gateway configuration example at %s', (_where, block) => {
+    // Environment variables the examples name are given placeholder values.
+    const env = Object.fromEntries([...block.text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => [m[1] as string, 'placeholder']));
+    expect(() => parseMcpConfig(block.text, '/docs/warden.mcp.yaml', env)).not.toThrow();
   });
 });

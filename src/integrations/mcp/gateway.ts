@@ -1,14 +1,19 @@
 /**
- * The MCP gateway: an MCP server in front of a real MCP server. The client (an IDE, an agent)
- * talks to the gateway; the gateway decides every tools/call with the Governor before the real
- * server sees it, checks tool definitions against their pins, and passes the rest through.
+ * The MCP gateway: an MCP server in front of one or several real MCP servers. The client (an IDE,
+ * an agent) talks to the gateway; the gateway decides every tools/call (and resources/read,
+ * prompts/get, and the servers' own sampling, elicitation and roots requests) with the pipeline of
+ * the server it is for, checks tool definitions against their pins, and passes the rest through.
  *
- * One upstream connection serves every downstream session (one for stdio, one per Streamable
- * HTTP session). Each session gets its own MCP `Server`, so elicitation for an approval goes back
- * to the client that made the call.
+ * One server: its tools keep their names. Several servers (`servers`): each server's tools and
+ * prompts carry its name as a prefix (`github__search_issues`), each server has its own policy and
+ * pins, and a server that exits takes only its own tools with it.
+ *
+ * One upstream connection per server serves every downstream session (one for stdio, one per
+ * Streamable HTTP session). Each session gets its own MCP `Server`, so elicitation for an approval
+ * goes back to the client that made the call.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra, RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -16,24 +21,22 @@ import {
   CallToolRequestSchema,
   CallToolResultSchema,
   CompleteRequestSchema,
-  ElicitResultSchema,
   ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  LoggingMessageNotificationSchema,
   McpError,
-  PromptListChangedNotificationSchema,
   ReadResourceRequestSchema,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
+  RootsListChangedNotificationSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
-  ToolListChangedNotificationSchema,
   UnsubscribeRequestSchema,
   type CallToolResult,
+  type ElicitResult,
+  type Prompt,
+  type Resource,
   type ServerCapabilities,
   type ServerNotification,
   type ServerRequest,
@@ -41,25 +44,51 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { redact } from '../../audit/redact.js';
 import { scanOutput } from '../../detect/output.js';
-import { scanToolList, type ToolScan } from '../../detect/poisoning.js';
-import type { ApprovalRequest } from '../../enforce/approval.js';
-import { Pipeline, type Gate, type PolicyProvider } from '../../enforce/pipeline.js';
-import type { AgentIdentity, DecisionSink } from '../../decision.js';
+import type { PolicyProvider } from '../../enforce/pipeline.js';
+import type { AgentIdentity, DecisionSink, Request } from '../../decision.js';
 import type { Verdict } from '../../enforce/verdict.js';
 import { WardenError } from '../../errors.js';
 import { rejectUnknownKeys } from '../../lib/options.js';
+import type { CredentialVerifier } from '../../identity/credential.js';
 import type { PolicySet } from '../../policy/policy-set.js';
-import { approvalAnswer, approvalForm } from './approval.js';
+import { VERSION } from '../../version.js';
+import { askByElicitation, hostApprovalOf } from './approval-flow.js';
 import { alwaysDenied } from './hide.js';
-import { writeServerPins, readLockFile } from './lock-file.js';
-import { comparePins, describeCheck, pinsOf, type PinCheck, type ServerPins } from './pin.js';
-import { connectUpstream, listAllTools, serverKey, serverLabel, type UpstreamSpec } from './upstream.js';
+import { checkServerName, namespacedName, splitNamespaced } from './namespace.js';
+import type { PinCheck } from './pin.js';
+import { ServerRequestForwarder } from './server-requests.js';
+import { definitionFacts, GATEWAY_POLICY, PIN_RULE, UpstreamServer, type SharedConfig, type UpstreamConfig } from './upstream-server.js';
+import type { UpstreamSpec } from './upstream.js';
+
+export { GATEWAY_POLICY, PIN_RULE, POISONING_RULE } from './upstream-server.js';
 
 /** How the MCP client reaches the gateway: rules see it as `context.mcp.transport`. */
 export type DownstreamTransport = 'stdio' | 'streamable-http';
 
 /**
- * Options of {@link McpGateway.start}.
+ * One of several servers behind a gateway (`McpGatewayOptions.servers`). Options left out take the
+ * gateway's own (`hideDenied`, `redactResults`, `onChange`, `onNew`).
+ *
+ * @example
+ * ```ts
+ * const fs: McpServerOptions = { name: 'fs', upstream: { transport: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '/workspace'] }, policy: await loadPolicyFiles(['fs.yaml']) };
+ * ```
+ */
+export interface McpServerOptions {
+  /** The server's name: its tools' prefix (`<name>__<tool>`), `context.mcp.server`, its lock key `name:<name>`. */
+  name: string;
+  upstream: UpstreamSpec;
+  /** The policy for this server's calls: a PolicySet, or a PolicyStore that hot-reloads. */
+  policy: PolicySet | PolicyProvider;
+  hideDenied?: boolean;
+  redactResults?: boolean;
+  onChange?: 'block' | 'warn';
+  onNew?: 'block' | 'pin';
+}
+
+/**
+ * Options of {@link McpGateway.start}: `upstream` and `policy` for one server, or `servers` for
+ * several.
  *
  * @example
  * ```ts
@@ -73,20 +102,23 @@ export type DownstreamTransport = 'stdio' | 'streamable-http';
  * ```
  */
 export interface McpGatewayOptions {
-  upstream: UpstreamSpec;
-  /** The server's name for rules (`context.mcp.server`) and its lock key. Default: the command line or URL. */
+  /** The one server (its tools keep their names). Give this and `policy`, or `servers`. */
+  upstream?: UpstreamSpec;
+  /** The one server's name for rules (`context.mcp.server`) and its lock key. Default: the command line or URL. */
   serverName?: string;
-  /** The policy in force: a PolicySet, or a PolicyStore that hot-reloads. */
-  policy: PolicySet | PolicyProvider;
+  /** The one server's policy: a PolicySet, or a PolicyStore that hot-reloads. */
+  policy?: PolicySet | PolicyProvider;
+  /** Several servers, each with its own name (its tools' prefix) and policy. */
+  servers?: McpServerOptions[];
   /** Where decisions are recorded. Default: nowhere (no audit log). */
   sink?: DecisionSink;
-  /** The agent id rules see as `agent.id`. Default `mcp-client`. */
+  /** The agent id rules see as `agent.id` (when the client is not authenticated by a token). Default `mcp-client`. */
   agentId?: string;
   /** Leave out of tools/list the tools the policy denies for every call (see alwaysDenied). */
   hideDenied?: boolean;
   /** Redact credentials in every result from the server (tools, resources, prompts) before the client sees it. */
   redactResults?: boolean;
-  /** The pin lock file. Default: pins held in memory for the gateway's lifetime only. */
+  /** The pin lock file (every server's pins, each under its own key). Default: pins held in memory only. */
   lockFile?: string;
   /** A pinned tool whose definition changed: `block` (default) its calls and hide it, or `warn` and let it through. */
   onChange?: 'block' | 'warn';
@@ -94,16 +126,22 @@ export interface McpGatewayOptions {
   onNew?: 'block' | 'pin';
   /** How long an approval (elicitation) may take. Default 5 minutes. */
   approvalTimeoutMs?: number;
-  /** Timeout of each request to the server, restarted by progress notifications. Default 5 minutes. */
+  /** Timeout of each request to a server, restarted by progress notifications. Default 5 minutes. */
   requestTimeoutMs?: number;
   /** When a decision cannot be recorded: deny (default) or allow and warn. */
   onAuditFailure?: 'deny' | 'allow-and-warn';
+  /**
+   * Verifies the bearer tokens of Streamable HTTP clients in each call's `identify` stage (made by
+   * `createIdentityVerifier({ tokens })`; the HTTP listener's `auth` makes one). With it, a call
+   * on an HTTP session that carries no token is denied.
+   */
+  identity?: CredentialVerifier;
   clock?: () => Date;
   /** Where reports go (pin changes, warnings). Default: standard error. */
   log?: (message: string) => void;
-  /** How the upstream child's standard error is handled. Default `inherit`. */
+  /** How stdio servers' standard error is handled. Default `inherit`. */
   upstreamStderr?: 'inherit' | 'ignore';
-  /** Detection on tool definitions and results (agent-warden/detect). Default `{ poisoning: 'block', results: 'mark' }`. */
+  /** Detection on tool definitions and results (agent-warden/detect), for every server. Default `{ poisoning: 'block', results: 'mark' }`. */
   detect?: GatewayDetectOptions;
 }
 
@@ -130,30 +168,54 @@ export interface GatewayDetectOptions {
   results?: 'mark' | 'withhold' | 'off';
 }
 
+const OPTION_KEYS = [
+  'upstream',
+  'serverName',
+  'policy',
+  'servers',
+  'sink',
+  'agentId',
+  'hideDenied',
+  'redactResults',
+  'lockFile',
+  'onChange',
+  'onNew',
+  'approvalTimeoutMs',
+  'requestTimeoutMs',
+  'onAuditFailure',
+  'identity',
+  'clock',
+  'log',
+  'upstreamStderr',
+  'detect',
+];
+const SERVER_KEYS = ['name', 'upstream', 'policy', 'hideDenied', 'redactResults', 'onChange', 'onNew'];
+
 /** The tool result a client gets for a call the gateway refused. */
 function refusal(reason: string): CallToolResult {
   return { content: [{ type: 'text', text: reason }], isError: true };
 }
 
-/** The rule and policy names the gateway's own denials (pins, unlisted tools) are recorded under. */
-export const GATEWAY_POLICY = 'warden:mcp-gateway';
-export const PIN_RULE = 'mcp-pin';
-/** The rule name the gateway's tool-poisoning reports and refusals are recorded under. */
-export const POISONING_RULE = 'mcp-poisoning';
-
 const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
 const DEFAULT_AGENT_ID = 'mcp-client';
-/** Most distinct pin problems remembered for report-once purposes. */
-const MAX_REPORTED = 10_000;
 /** Longest client name or version kept as an identity label. */
 const MAX_LABEL = 256;
+/** Most resource URIs remembered for routing reads to the server that listed them. */
+const MAX_ROUTED_URIS = 100_000;
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-interface Session {
+/** One client session. */
+export interface GatewaySession {
   server: Server;
-  transport: DownstreamTransport;
+  readonly transport: DownstreamTransport;
+  /** Calls in flight per upstream server (where the server's own requests are routed). */
+  readonly inflight: Map<UpstreamServer, number>;
+  /** The bearer token of the session's latest request (HTTP with tokens), for the servers' own requests. */
+  token?: string;
 }
+
+type Decided = { ok: true; args: Record<string, unknown>; verdict: Verdict; agent: AgentIdentity | null } | { ok: false; text: string; gateway: boolean };
 
 const DISCARD: DecisionSink = { write: async () => undefined };
 
@@ -163,115 +225,126 @@ const DISCARD: DecisionSink = { write: async () => undefined };
  * @example
  * ```ts
  * const gateway = await McpGateway.start({ upstream, policy, lockFile });
- * await gateway.connect(new StdioServerTransport(), 'stdio');
- * await gateway.closed;  // the upstream server went away
+ * await gateway.connect(new StrictStdioServerTransport(), 'stdio');
+ * await gateway.closed;  // every upstream server went away
  * await gateway.close();
  * ```
  */
 export class McpGateway {
-  /** The server's lock key (see serverKey). */
+  /** The (first) server's lock key (see serverKey). */
   readonly serverKey: string;
-  /** The server's name as rules see it in `context.mcp.server`. */
+  /** The (first) server's name as rules see it in `context.mcp.server`. */
   readonly serverName: string;
   readonly lockFile: string | null;
-  /** Resolves when the upstream connection closes (the server exited, or close() was called). */
+  /** True when tool names carry their server's prefix (`servers` was given). */
+  readonly namespaced: boolean;
+  /** True when HTTP calls must carry a bearer token verified by `identity`. */
+  readonly verifiesTokens: boolean;
+  /** Resolves when every upstream connection has closed (the servers exited, or close() was called). */
   readonly closed: Promise<void>;
 
-  readonly #client: Client;
+  readonly #servers: UpstreamServer[];
+  readonly #byName = new Map<string, UpstreamServer>();
   readonly #options: McpGatewayOptions;
-  readonly #policy: PolicyProvider;
-  readonly #pipeline: Pipeline;
   readonly #log: (message: string) => void;
-  readonly #clock: () => Date;
-  readonly #sessions = new Set<Session>();
-  readonly #reported = new Set<string>();
-  #pins: ServerPins | null;
-  #tools = new Map<string, { tool: Tool; check: PinCheck }>();
-  #scans = new Map<string, ToolScan>();
-  #listed: Tool[] = [];
-  #refreshing: Promise<void> | null = null;
-  #again = false;
+  readonly #sessions = new Set<GatewaySession>();
+  readonly #resourceRoutes = new Map<string, UpstreamServer>();
+  readonly #forwarder: ServerRequestForwarder;
   #closing = false;
 
-  private constructor(client: Client, options: McpGatewayOptions, pins: ServerPins | null, closed: Promise<void>) {
-    this.#client = client;
+  private constructor(servers: UpstreamServer[], options: McpGatewayOptions, log: (m: string) => void, forwarder: ServerRequestForwarder, closed: Promise<void>) {
+    this.#servers = servers;
     this.#options = options;
-    const policy = options.policy;
-    this.#policy = 'current' in policy && typeof policy.current === 'function' ? policy : { current: () => policy as PolicySet };
-    this.#pipeline = new Pipeline({
-      policy: this.#policy,
-      sink: options.sink ?? DISCARD,
-      ...(options.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: options.approvalTimeoutMs } : {}),
-      ...(options.onAuditFailure !== undefined ? { onAuditFailure: options.onAuditFailure } : {}),
-      ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      onWarning: (w) => this.#log(w.message),
-    });
-    this.#log = options.log ?? ((m) => process.stderr.write(`warden mcp-proxy: ${m}\n`));
-    this.#clock = options.clock ?? (() => new Date());
-    this.#pins = pins;
-    this.serverKey = serverKey(options.upstream, options.serverName);
-    this.serverName = serverLabel(options.upstream, options.serverName);
+    this.#log = log;
+    this.#forwarder = forwarder;
+    for (const s of servers) this.#byName.set(s.prefix ?? s.name, s);
+    const first = servers[0] as UpstreamServer;
+    this.serverKey = first.key;
+    this.serverName = first.name;
     this.lockFile = options.lockFile ?? null;
+    this.namespaced = options.servers !== undefined;
+    this.verifiesTokens = options.identity !== undefined;
     this.closed = closed;
   }
 
   /**
-   * Connects to the upstream server, lists its tools and checks them against the pins (pinning
-   * them on first sight, writing the lock file), and returns the running gateway.
+   * Connects to every upstream server, lists its tools and checks them against the pins (pinning
+   * them on first sight, writing the lock file), and returns the running gateway. If one server
+   * cannot be started, the ones already started are closed and the error is thrown.
    *
    * @example
    * ```ts
    * const gateway = await McpGateway.start({ upstream: { transport: 'stdio', command: 'node', args: ['server.js'] }, policy });
    * ```
-   * @throws WardenError `ERR_MCP_UPSTREAM` (server unreachable), `ERR_MCP_LOCK` (lock file unreadable or invalid).
+   * @throws WardenError `ERR_MCP_OPTIONS` (invalid options), `ERR_MCP_CONFIG` (a bad server name),
+   *   `ERR_MCP_UPSTREAM` (server unreachable), `ERR_MCP_LOCK` (lock file unreadable or invalid).
    */
   static async start(options: McpGatewayOptions): Promise<McpGateway> {
-    if (!options.policy) throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway needs a policy.');
-    checkDetectOptions(options.detect);
-    const key = serverKey(options.upstream, options.serverName);
-    const lock = options.lockFile === undefined ? null : await readLockFile(options.lockFile);
-    const client = await connectUpstream(options.upstream, { timeoutMs: options.requestTimeoutMs ?? 30_000, onStderr: options.upstreamStderr ?? 'inherit' });
-    let onClosed: () => void = () => undefined;
-    const closed = new Promise<void>((resolve) => (onClosed = resolve));
-    const gateway = new McpGateway(client, options, lock?.servers[key] ?? null, closed);
-    client.onclose = () => {
-      onClosed();
-      gateway.#upstreamClosed();
-    };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-      // The list is refreshed (and re-checked) right away, so a change is reported when it happens.
-      await gateway.refreshTools().catch((e: unknown) => gateway.#log(`could not list tools after a change notification: ${messageOf(e)}`));
-      gateway.#broadcast((s) => s.sendToolListChanged());
+    const configs = upstreamConfigs(options);
+    const log = options.log ?? ((m: string) => process.stderr.write(`warden mcp-proxy: ${m}\n`));
+    let gateway: McpGateway | null = null;
+    const started: UpstreamServer[] = [];
+    const forwarder = new ServerRequestForwarder({
+      sessions: () => (gateway === null ? [] : gateway.#sessions),
+      agentOf: (session) => (gateway === null ? { id: DEFAULT_AGENT_ID } : gateway.#agent(session, undefined)),
+      verifiesTokens: options.identity !== undefined,
+      approvalTimeoutMs: options.approvalTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      log,
     });
-    for (const schema of [ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema, PromptListChangedNotificationSchema, LoggingMessageNotificationSchema]) {
-      client.setNotificationHandler(schema, async (n) => gateway.#broadcast((s) => s.notification(n as ServerNotification)));
-    }
+    const shared: SharedConfig = {
+      sink: options.sink ?? DISCARD,
+      clock: options.clock ?? (() => new Date()),
+      log,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(options.onAuditFailure !== undefined ? { onAuditFailure: options.onAuditFailure } : {}),
+      identity: options.identity ?? null,
+      upstreamStderr: options.upstreamStderr ?? 'inherit',
+      onToolsChanged: () => gateway !== null && gateway.#broadcast((s) => s.sendToolListChanged()),
+      onNotification: (_server, n) => gateway !== null && gateway.#broadcast((s) => s.notification(n)),
+      onClosed: (server) => gateway !== null && gateway.#upstreamClosed(server),
+      forwarder,
+    };
     try {
-      await gateway.refreshTools();
+      for (const config of configs) started.push(await UpstreamServer.start(config, shared));
     } catch (e) {
-      await client.close().catch(() => undefined);
+      await Promise.allSettled(started.map((s) => s.close()));
       throw e;
     }
+    const closed = Promise.all(started.map((s) => s.closed)).then(() => undefined);
+    gateway = new McpGateway(started, options, log, forwarder, closed);
     return gateway;
   }
 
   /**
-   * How each tool the server lists now compares with its pin.
+   * How each tool a server lists now compares with its pin: the one server's, or the named one's.
    *
    * @example
    * ```ts
    * gateway.pinChecks().filter((c) => c.status === 'changed').map((c) => c.name);
+   * gateway.pinChecks('github');
    * ```
    */
-  pinChecks(): PinCheck[] {
-    return [...this.#tools.values()].map((t) => t.check);
+  pinChecks(server?: string): PinCheck[] {
+    const s = server === undefined ? this.#servers[0] : this.#byName.get(server);
+    return s ? s.pinChecks() : [];
   }
 
   /**
-   * Lists the server's tools again and checks them against the pins: pins them on first sight
-   * (and writes the lock), reports each changed, new or unhashable tool once on the log and in
-   * the audit log. Concurrent calls share listings, and each resolves after a listing that
-   * started after it was called.
+   * The servers behind the gateway: name, lock key, whether it is running.
+   *
+   * @example
+   * ```ts
+   * gateway.servers(); // [{ name: 'fs', key: 'name:fs', alive: true }, …]
+   * ```
+   */
+  servers(): Array<{ name: string; key: string; alive: boolean }> {
+    return this.#servers.map((s) => ({ name: s.name, key: s.key, alive: s.alive }));
+  }
+
+  /**
+   * Lists every running server's tools again and checks them against the pins (see
+   * UpstreamServer.refreshTools).
    *
    * @example
    * ```ts
@@ -279,25 +352,12 @@ export class McpGateway {
    * ```
    */
   async refreshTools(): Promise<void> {
-    if (this.#refreshing) {
-      // invariant: a caller that joins a listing in progress still gets one that started after it asked.
-      this.#again = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      do {
-        this.#again = false;
-        await this.#refresh();
-      } while (this.#again);
-    })().finally(() => {
-      this.#refreshing = null;
-    });
-    return this.#refreshing;
+    await Promise.all(this.#servers.filter((s) => s.alive).map((s) => s.refreshTools()));
   }
 
   /**
    * Serves one MCP client over `transport`: a new MCP server session in front of the shared
-   * upstream connection.
+   * upstream connections.
    *
    * @example
    * ```ts
@@ -306,8 +366,9 @@ export class McpGateway {
    */
   async connect(transport: Transport, kind: DownstreamTransport): Promise<Server> {
     if (this.#closing) throw new WardenError('ERR_MCP_CLOSED', 'The MCP gateway is closed.');
-    const server = this.#createServer(kind);
-    const session: Session = { server, transport: kind };
+    const session: GatewaySession = { server: null as unknown as Server, transport: kind, inflight: new Map() };
+    const server = this.#createServer(session);
+    session.server = server;
     this.#sessions.add(session);
     server.onclose = () => this.#sessions.delete(session);
     await server.connect(transport);
@@ -315,8 +376,8 @@ export class McpGateway {
   }
 
   /**
-   * Closes every client session and the upstream connection (a stdio server is stopped). Does not
-   * close the sink: it belongs to the caller.
+   * Closes every client session and every upstream connection (stdio servers are stopped). Does
+   * not close the sink: it belongs to the caller.
    *
    * @example
    * ```ts
@@ -327,213 +388,301 @@ export class McpGateway {
     this.#closing = true;
     await Promise.allSettled([...this.#sessions].map((s) => s.server.close()));
     this.#sessions.clear();
-    await this.#client.close().catch((e: unknown) => this.#log(`closing the server connection failed: ${messageOf(e)}`));
+    await Promise.allSettled(this.#servers.map((s) => s.close()));
   }
 
-  #upstreamClosed(): void {
-    if (!this.#closing) this.#log(`the MCP server ${this.serverName} closed the connection; closing every client session.`);
+  #upstreamClosed(server: UpstreamServer): void {
+    const anyAlive = this.#servers.some((s) => s.alive);
+    if (!this.#closing) {
+      this.#log(anyAlive ? `the MCP server ${server.name} closed the connection; its tools are no longer offered, the other servers go on.` : `the MCP server ${server.name} closed the connection; closing every client session.`);
+    }
+    if (anyAlive) {
+      if (!this.#closing) this.#broadcast((s) => s.sendToolListChanged());
+      return;
+    }
     this.#closing = true;
     for (const s of this.#sessions) void s.server.close().catch(() => undefined);
   }
 
-  async #refresh(): Promise<void> {
-    const capabilities = this.#client.getServerCapabilities();
-    const tools = capabilities?.tools ? await listAllTools(this.#client, { timeoutMs: this.#timeout() }) : [];
-    let report = comparePins(tools, this.#pins);
-    const firstSight = this.#pins === null;
-    const fresh = report.checks.filter((c) => c.status === 'new');
-    if (firstSight || (this.#options.onNew === 'pin' && fresh.length > 0)) {
-      const base: ServerPins = this.#pins ?? { pinnedAt: '', tools: {} };
-      const added = pinsOf(fresh, this.#clock());
-      this.#pins = { pinnedAt: added.pinnedAt, tools: Object.assign(Object.create(null) as ServerPins['tools'], base.tools, added.tools) };
-      if (this.lockFile !== null) await writeServerPins(this.lockFile, this.serverKey, this.#pins);
-      const where = this.lockFile !== null ? ` in ${this.lockFile}` : ' (in memory; no lock file)';
-      this.#log(
-        firstSight
-          ? `pinned ${fresh.length} tool definition${fresh.length === 1 ? '' : 's'} of MCP server ${this.serverName}${where}.`
-          : `pinned new tool${fresh.length === 1 ? '' : 's'} ${fresh.map((c) => c.name).join(', ')} of MCP server ${this.serverName}${where} (onNew: pin).`,
-      );
-      report = comparePins(tools, this.#pins);
-    }
-    const map = new Map<string, { tool: Tool; check: PinCheck }>();
-    report.checks.forEach((check, i) => map.set(check.name, { tool: tools[i] as Tool, check }));
-    this.#tools = map;
-    this.#listed = tools;
-    this.#scans = this.#scanDefinitions(tools);
-    for (const check of report.checks) if (check.status !== 'pinned') await this.#reportCheck(check);
-    for (const name of report.removed) this.#reportOnce(`removed:${name}`, `tool "${name}" of MCP server ${this.serverName} is pinned but no longer listed.`);
-    // After the pin reports: a definition both changed and poisoned is reported as changed first.
-    for (const scan of this.#scans.values()) if (scan.findings.length > 0) await this.#reportPoisoning(scan);
-  }
-
-  async #reportCheck(check: PinCheck): Promise<void> {
-    const id = `${check.status}:${check.name}:${check.pin?.digest ?? check.error ?? ''}`;
-    if (this.#reported.has(id)) return;
-    const blocked = this.#blocked(check);
-    const message = describeCheck(check, this.serverName, { blocked });
-    this.#reportOnce(id, message);
-    const context = this.#baseContext(null, { event: `tool_${check.status}`, pinned: check.pinned?.digest ?? null, current: check.pin?.digest ?? null, fields: check.changedFields });
-    await this.#report(check.name, {}, null, context, message, blocked);
-  }
-
-  /** Scans the listed definitions for poisoning, unless detection is off. */
-  #scanDefinitions(tools: Tool[]): Map<string, ToolScan> {
-    const out = new Map<string, ToolScan>();
-    if (this.#poisoningMode() === 'off') return out;
-    const known = Object.keys(this.#pins?.tools ?? {});
-    for (const scan of scanToolList(tools, { knownNames: known })) out.set(scan.name, scan);
-    return out;
-  }
-
-  #poisoningMode(): 'block' | 'warn' | 'off' {
-    return this.#options.detect?.poisoning ?? 'block';
-  }
-
-  #poisoned(name: string): ToolScan | null {
-    const scan = this.#scans.get(name);
-    return scan !== undefined && scan.detected && this.#poisoningMode() === 'block' ? scan : null;
-  }
-
-  async #reportPoisoning(scan: ToolScan): Promise<void> {
-    const id = `poisoning:${scan.name}:${scan.findings.map((f) => `${f.rule}@${f.path ?? ''}`).join(',')}`;
-    if (this.#reported.has(id)) return;
-    const blocked = scan.detected && this.#poisoningMode() === 'block';
-    const message = poisoningMessage(scan, this.serverName, blocked);
-    this.#reportOnce(id, message);
-    const context = this.#baseContext(null, { event: scan.detected ? 'tool_poisoned' : 'tool_suspicious', definition: definitionFacts(scan) });
-    const { verdict } = await this.#pipeline.report({ request: { tool: scan.name, args: {}, context } }, { effect: blocked ? 'deny' : 'warn', rule: POISONING_RULE, policy: GATEWAY_POLICY, reason: message });
-    if (!verdict.recorded && verdict.warnings.length === 0) this.#log(`could not record the gateway's decision on "${scan.name}" in the audit log: ${verdict.reason}`);
-  }
-
-  #reportOnce(id: string, message: string): void {
-    if (this.#reported.has(id)) return;
-    if (this.#reported.size < MAX_REPORTED) this.#reported.add(id);
-    this.#log(message);
-  }
-
-  #blocked(check: PinCheck): boolean {
-    if (check.status === 'pinned') return false;
-    if (check.status === 'changed') return this.#options.onChange !== 'warn';
-    return true;
-  }
-
-  #createServer(kind: DownstreamTransport): Server {
-    const upstream = this.#client.getServerCapabilities() ?? {};
-    const capabilities: ServerCapabilities = { tools: { listChanged: true } };
-    if (upstream.resources) capabilities.resources = { ...(upstream.resources.subscribe ? { subscribe: true } : {}), ...(upstream.resources.listChanged ? { listChanged: true } : {}) };
-    if (upstream.prompts) capabilities.prompts = upstream.prompts.listChanged ? { listChanged: true } : {};
-    if (upstream.completions) capabilities.completions = {};
-    if (upstream.logging) capabilities.logging = {};
-    const info = this.#client.getServerVersion() ?? { name: 'mcp-server', version: '0.0.0' };
-    const instructions = this.#client.getInstructions();
+  #createServer(own: GatewaySession): Server {
+    const capabilities = this.#capabilities();
+    const single = this.namespaced ? null : (this.#servers[0] as UpstreamServer);
+    const info = single?.client.getServerVersion() ?? { name: 'warden-mcp-gateway', version: VERSION };
+    const instructions = this.#instructions();
     const server = new Server({ name: info.name, version: info.version }, { capabilities, ...(instructions !== undefined ? { instructions } : {}) });
-    const session = (): Session => ({ server, transport: kind });
+    const session = (): GatewaySession => own;
 
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await this.#visibleTools(session()) }));
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => this.#callTool(session(), request.params, extra));
     if (capabilities.resources) {
-      server.setRequestHandler(ListResourcesRequestSchema, async (r, extra) => this.#client.listResources(r.params, this.#forwardOptions(extra)));
-      server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) => this.#client.listResourceTemplates(r.params, this.#forwardOptions(extra)));
+      server.setRequestHandler(ListResourcesRequestSchema, async (r, extra) => this.#listResources(r.params, extra));
+      server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) => {
+        const out = await this.#eachServer('resources', async (s) => (await s.client.listResourceTemplates(single ? r.params : undefined, this.#forwardOptions(extra))).resourceTemplates);
+        return { resourceTemplates: out.flat() };
+      });
       server.setRequestHandler(ReadResourceRequestSchema, async (r, extra) => {
+        const upstream = this.#resourceServer(r.params.uri);
         const args = { uri: r.params.uri };
-        await this.#governOther(session(), 'resources/read', args, extra);
-        return this.#redactOther(await this.#client.readResource(args, this.#forwardOptions(extra)));
+        const decided = await this.#decide(session(), upstream, 'resources/read', args, extra, null);
+        if (!decided.ok) throw new McpError(ErrorCode.InvalidRequest, decided.text);
+        return this.#track(session(), upstream, () => this.#redactOther(upstream, upstream.client.readResource(decided.args as { uri: string }, this.#forwardOptions(extra))));
       });
       if (capabilities.resources.subscribe) {
-        server.setRequestHandler(SubscribeRequestSchema, async (r, extra) => this.#client.subscribeResource(r.params, this.#forwardOptions(extra)));
-        server.setRequestHandler(UnsubscribeRequestSchema, async (r, extra) => this.#client.unsubscribeResource(r.params, this.#forwardOptions(extra)));
+        server.setRequestHandler(SubscribeRequestSchema, async (r, extra) => this.#resourceServer(r.params.uri).client.subscribeResource(r.params, this.#forwardOptions(extra)));
+        server.setRequestHandler(UnsubscribeRequestSchema, async (r, extra) => this.#resourceServer(r.params.uri).client.unsubscribeResource(r.params, this.#forwardOptions(extra)));
       }
     }
     if (capabilities.prompts) {
-      server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) => this.#client.listPrompts(r.params, this.#forwardOptions(extra)));
+      server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) => {
+        if (single) return single.client.listPrompts(r.params, this.#forwardOptions(extra));
+        const lists = await this.#eachServer('prompts', async (s) => (await s.client.listPrompts(undefined, this.#forwardOptions(extra))).prompts.map((p): Prompt => ({ ...p, name: namespacedName(s.prefix as string, p.name) })));
+        return { prompts: lists.flat() };
+      });
       server.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
-        const args = { name: r.params.name, arguments: structuredClone(r.params.arguments ?? {}) };
-        await this.#governOther(session(), 'prompts/get', args, extra);
-        return this.#redactOther(await this.#client.getPrompt(args, this.#forwardOptions(extra)));
+        const { upstream, name } = this.#route(r.params.name);
+        const args = { name, arguments: structuredClone(r.params.arguments ?? {}) };
+        const decided = await this.#decide(session(), upstream, 'prompts/get', args, extra, null);
+        if (!decided.ok) throw new McpError(ErrorCode.InvalidRequest, decided.text);
+        return this.#track(session(), upstream, () => this.#redactOther(upstream, upstream.client.getPrompt(decided.args as typeof args, this.#forwardOptions(extra))));
       });
     }
-    if (capabilities.completions) server.setRequestHandler(CompleteRequestSchema, async (r, extra) => this.#client.complete(r.params, this.#forwardOptions(extra)));
-    if (capabilities.logging) server.setRequestHandler(SetLevelRequestSchema, async (r, extra) => this.#client.setLoggingLevel(r.params.level, this.#forwardOptions(extra)));
+    if (capabilities.completions) {
+      server.setRequestHandler(CompleteRequestSchema, async (r, extra) => {
+        const ref = r.params.ref;
+        if (ref.type === 'ref/prompt') {
+          const { upstream, name } = this.#route(ref.name);
+          return upstream.client.complete({ ...r.params, ref: { ...ref, name } }, this.#forwardOptions(extra));
+        }
+        return this.#resourceServer(ref.uri).client.complete(r.params, this.#forwardOptions(extra));
+      });
+    }
+    if (capabilities.logging) {
+      server.setRequestHandler(SetLevelRequestSchema, async (r, extra) => {
+        await this.#eachServer('logging', (s) => s.client.setLoggingLevel(r.params.level, this.#forwardOptions(extra)));
+        return {};
+      });
+    }
+    // The client's roots changed: every server that may ask for them is told.
+    server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+      for (const s of this.#servers) if (s.alive) s.client.sendRootsListChanged().catch((e: unknown) => this.#log(`could not forward roots/list_changed to ${s.name}: ${messageOf(e)}`));
+    });
     return server;
   }
 
-  async #visibleTools(session: Session): Promise<Tool[]> {
-    await this.refreshTools();
-    const set = this.#policy.current();
-    const agent = this.#agent(session);
-    const context = this.#baseContext(session);
+  /** What the gateway offers: tools always; the rest when some server has it. */
+  #capabilities(): ServerCapabilities {
+    const capabilities: ServerCapabilities = { tools: { listChanged: true } };
+    for (const s of this.#servers) {
+      const upstream = s.client.getServerCapabilities() ?? {};
+      if (upstream.resources) {
+        capabilities.resources = { ...capabilities.resources };
+        if (upstream.resources.subscribe) capabilities.resources.subscribe = true;
+        if (upstream.resources.listChanged) capabilities.resources.listChanged = true;
+      }
+      if (upstream.prompts) capabilities.prompts = upstream.prompts.listChanged || capabilities.prompts?.listChanged ? { listChanged: true } : {};
+      if (upstream.completions) capabilities.completions = {};
+      if (upstream.logging) capabilities.logging = {};
+    }
+    return capabilities;
+  }
+
+  #instructions(): string | undefined {
+    if (!this.namespaced) return (this.#servers[0] as UpstreamServer).client.getInstructions();
+    const parts = this.#servers.flatMap((s) => {
+      const text = s.client.getInstructions();
+      return text === undefined || text === '' ? [] : [`## ${s.prefix} (tools ${s.prefix}__*)\n${text}`];
+    });
+    return parts.length === 0 ? undefined : parts.join('\n\n');
+  }
+
+  /** Runs `fn` on every running server that has `capability`; a server that fails is logged and left out. */
+  async #eachServer<T>(capability: 'resources' | 'prompts' | 'logging', fn: (s: UpstreamServer) => Promise<T>): Promise<T[]> {
+    const targets = this.#servers.filter((s) => s.alive && s.client.getServerCapabilities()?.[capability]);
+    if (!this.namespaced) return [await fn(targets[0] as UpstreamServer)];
+    const settled = await Promise.allSettled(targets.map(fn));
+    const out: T[] = [];
+    settled.forEach((r, i) => {
+      if (r.status === 'fulfilled') out.push(r.value);
+      else this.#log(`MCP server ${(targets[i] as UpstreamServer).name} failed a ${capability} request: ${messageOf(r.reason)}`);
+    });
+    return out;
+  }
+
+  async #listResources(params: { cursor?: string } | undefined, extra: Extra): Promise<{ resources: Resource[]; nextCursor?: string }> {
+    if (!this.namespaced) {
+      const s = this.#servers[0] as UpstreamServer;
+      const r = await s.client.listResources(params, this.#forwardOptions(extra));
+      return r;
+    }
+    const lists = await this.#eachServer('resources', async (s) => {
+      const resources = (await s.client.listResources(undefined, this.#forwardOptions(extra))).resources;
+      for (const r of resources) if (this.#resourceRoutes.size < MAX_ROUTED_URIS || this.#resourceRoutes.has(r.uri)) this.#resourceRoutes.set(r.uri, s);
+      return resources;
+    });
+    return { resources: lists.flat() };
+  }
+
+  /** The server a resource URI belongs to: the one server, or (several) the one that listed it. */
+  #resourceServer(uri: string): UpstreamServer {
+    if (!this.namespaced) return this.#servers[0] as UpstreamServer;
+    const s = this.#resourceRoutes.get(uri);
+    if (!s) throw new McpError(ErrorCode.InvalidParams, `Resource ${JSON.stringify(uri.slice(0, 200))} was not listed by any server behind this gateway; list resources first (resources from templates are not routed when several servers share a gateway).`);
+    return s;
+  }
+
+  /** The server and its own name for a tool or prompt name the client used. */
+  #route(name: string): { upstream: UpstreamServer; name: string } {
+    if (!this.namespaced) return { upstream: this.#servers[0] as UpstreamServer, name };
+    const split = splitNamespaced(name);
+    const upstream = split === null ? undefined : this.#byName.get(split.server);
+    if (!split || !upstream) throw new McpError(ErrorCode.InvalidParams, unknownServerText(name, [...this.#byName.keys()]));
+    return { upstream, name: split.tool };
+  }
+
+  async #visibleTools(session: GatewaySession): Promise<Tool[]> {
     const out: Tool[] = [];
-    for (const tool of this.#listed) {
-      const entry = this.#tools.get(tool.name);
-      if (!entry || this.#blocked(entry.check) || this.#poisoned(tool.name) !== null) continue;
-      if (this.#options.hideDenied && alwaysDenied(set, tool.name, agent, context)) continue;
-      out.push(tool);
+    const context = this.#baseContext(null, session);
+    for (const s of this.#servers) {
+      if (!s.alive) continue;
+      try {
+        await s.refreshTools();
+      } catch (e) {
+        if (!this.namespaced) throw e;
+        this.#log(`could not list the tools of MCP server ${s.name}: ${messageOf(e)}; its tools are left out of this listing.`);
+        continue;
+      }
+      const set = s.policySet;
+      const agent = this.#agent(session, undefined);
+      for (const tool of s.listed()) {
+        const entry = s.tool(tool.name);
+        if (!entry || s.blocked(entry.check) || s.poisoned(tool.name) !== null) continue;
+        if (s.config.hideDenied && alwaysDenied(set, tool.name, agent, { ...context, mcp: { ...(context.mcp as object), server: s.name } })) continue;
+        out.push(s.prefix === null ? tool : { ...tool, name: namespacedName(s.prefix, tool.name) });
+      }
     }
     return out;
   }
 
-  async #callTool(session: Session, params: { name: string; arguments?: Record<string, unknown> | undefined }, extra: Extra): Promise<CallToolResult> {
-    const name = params.name;
-    const agent = this.#agent(session);
-    if (!this.#tools.has(name)) await this.refreshTools();
-    const scanned = this.#scans.get(name);
-    const context = this.#baseContext(session, { requestId: String(extra.requestId), ...(scanned !== undefined && scanned.findings.length > 0 ? { definition: definitionFacts(scanned) } : {}) }, extra);
-    // The pins are the gateway's own check: asked before the policy, and again after an approval wait.
-    const gate: Gate = () => {
-      const entry = this.#tools.get(name);
-      if (!entry) return { rule: PIN_RULE, policy: GATEWAY_POLICY, reason: `Tool "${name}" is not in the tool list of MCP server ${this.serverName}, so it has no pinned definition; denied.` };
-      if (this.#blocked(entry.check)) return { rule: PIN_RULE, policy: GATEWAY_POLICY, reason: describeCheck(entry.check, this.serverName) };
-      const poisoned = this.#poisoned(name);
-      if (poisoned !== null) return { rule: POISONING_RULE, policy: GATEWAY_POLICY, reason: poisoningMessage(poisoned, this.serverName, true) };
-      return null;
-    };
-    const { verdict, snapshot } = await this.#pipeline.decide({
-      request: { tool: name, args: params.arguments ?? {}, context },
-      agent,
-      gate,
-      approvalHandler: (ask: ApprovalRequest) => this.#elicit(session, ask, extra),
-    });
+  async #callTool(session: GatewaySession, params: { name: string; arguments?: Record<string, unknown> | undefined }, extra: Extra): Promise<CallToolResult> {
+    let route: { upstream: UpstreamServer; name: string };
+    try {
+      route = this.#route(params.name);
+    } catch (e) {
+      const text = messageOf(e).replace(/^MCP error -?\d+: /, '');
+      const first = this.#servers[0] as UpstreamServer;
+      await first.report(params.name, {}, this.#agent(session, extra), this.#baseContext(extra, session, { server: null, tool: params.name }), { effect: 'deny', rule: PIN_RULE, reason: text });
+      return refusal(text);
+    }
+    const { upstream, name } = route;
+    if (upstream.alive && !upstream.tool(name)) await upstream.refreshTools().catch((e: unknown) => this.#log(`could not list the tools of MCP server ${upstream.name}: ${messageOf(e)}`));
+    const decided = await this.#decide(session, upstream, name, params.arguments ?? {}, extra, params.name);
     // The gateway's own refusals (pins) read as they always have; policy denials name their rule.
-    if (!verdict.allowed || snapshot === null) return refusal(verdict.policy === GATEWAY_POLICY ? verdict.reason : denialText(verdict));
-    // invariant: only what was decided goes to the server: the name and a copy of the decided arguments, no client _meta.
-    const args = (JSON.parse(snapshot.text) as { args: Record<string, unknown> }).args;
+    if (!decided.ok) return refusal(decided.text);
+    const { verdict, agent } = decided;
     const started = performance.now();
     let result: CallToolResult;
     try {
-      result = await this.#client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, this.#forwardOptions(extra));
+      // invariant: only what was decided goes to the server: its own tool name and a copy of the decided arguments, no client _meta.
+      result = await this.#track(session, upstream, () => upstream.client.request({ method: 'tools/call', params: { name, arguments: decided.args } }, CallToolResultSchema, this.#forwardOptions(extra)));
     } catch (e) {
-      await this.#pipeline.observe({ call: verdict.call, tool: name, agent }, { status: 'error', durationMs: performance.now() - started, error: { name: e instanceof Error ? e.name : 'Error', message: messageOf(e) } });
-      throw e;
+      const error = upstream.alive ? e : new McpError(ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while this call of "${name}" was pending; whether the tool ran is unknown.`);
+      await upstream.pipeline.observe({ call: verdict.call, tool: name, agent }, { status: 'error', durationMs: performance.now() - started, error: { name: error instanceof Error ? error.name : 'Error', message: messageOf(error) } });
+      throw error;
     }
     const durationMs = performance.now() - started;
     const mode = this.#options.detect?.results ?? 'mark';
     const scan = mode === 'off' ? null : scanOutput(result);
     const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
-    await this.#pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs, error: { name: 'ToolError', message: 'the tool reported an error (isError)' }, ...detected } : { status: 'ok', durationMs, ...detected });
+    await upstream.pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs, error: { name: 'ToolError', message: 'the tool reported an error (isError)' }, ...detected } : { status: 'ok', durationMs, ...detected });
     if (scan !== null && scan.injection && mode === 'withhold') {
       const why = scan.findings.find((f) => f.detector === 'injection')?.reason ?? 'it carries instructions to the model';
-      return refusal(`Warden withheld the result of ${name}: ${why}. The session is marked untrusted.`);
+      return refusal(`Warden withheld the result of ${params.name}: ${why}. The session is marked untrusted.`);
     }
-    if (!this.#options.redactResults) return result;
+    if (!upstream.config.redactResults) return result;
     try {
       return redact(result);
     } catch (e) {
-      return refusal(`The result of ${name} could not be redacted (${messageOf(e)}), so it was withheld.`);
+      return refusal(`The result of ${params.name} could not be redacted (${messageOf(e)}), so it was withheld.`);
     }
   }
 
-  /** Decides resources/read and prompts/get; throws an MCP error when not allowed. */
-  async #governOther(session: Session, tool: string, args: Record<string, unknown>, extra: Extra): Promise<void> {
-    const { verdict } = await this.#pipeline.decide({
-      request: { tool, args, context: this.#baseContext(session, { requestId: String(extra.requestId) }, extra) },
-      agent: this.#agent(session),
-      approvalHandler: (ask: ApprovalRequest) => this.#elicit(session, ask, extra),
-    });
-    if (!verdict.allowed) throw new McpError(ErrorCode.InvalidRequest, denialText(verdict));
+  /**
+   * Decides one call with its server's pipeline; a `require_approval` verdict is put to the client
+   * by elicitation, and the answer recorded. `clientName` is the tool name the client used (tools
+   * only: tools are gated by their pins); null for resources and prompts.
+   */
+  async #decide(session: GatewaySession, upstream: UpstreamServer, tool: string, args: Record<string, unknown>, extra: Extra, clientName: string | null): Promise<Decided> {
+    const agent = this.#agent(session, extra);
+    const token = extra.authInfo?.token;
+    const credential = this.#options.identity !== undefined && typeof token === 'string' ? { type: 'bearer' as const, token } : undefined;
+    if (credential !== undefined) session.token = credential.token;
+    const more: Record<string, unknown> = { requestId: String(extra.requestId) };
+    if (clientName !== null) {
+      if (clientName !== tool) more.tool = clientName;
+      const annotations = upstream.tool(tool)?.tool.annotations;
+      if (annotations !== undefined) more.annotations = annotations;
+      const scanned = upstream.scan(tool);
+      if (scanned !== undefined && scanned.findings.length > 0) more.definition = definitionFacts(scanned);
+    }
+    // The call's id is made here, so a call decided again after its approval keeps it (and its digest).
+    const context = { ...this.#baseContext(extra, session, { server: upstream.name, upstream: upstream.config.upstream.transport, ...more }), callId: `mcp-${randomUUID()}` };
+    const gate = clientName !== null ? upstream.gateFor(tool) : () => (upstream.alive ? null : upstream.gate(tool));
+    if (this.#options.identity !== undefined && session.transport === 'streamable-http' && credential === undefined) {
+      // invariant: an HTTP session of a gateway with token authentication never acts anonymously.
+      const text = 'This gateway requires a bearer token on every HTTP request, and this call carried none; denied.';
+      await upstream.report(tool, {}, agent, context, { effect: 'deny', rule: PIN_RULE, reason: text });
+      return { ok: false, text, gateway: true };
+    }
+    const { verdict, snapshot } = await upstream.pipeline.decide({ request: { tool, args, context }, agent, gate, ...(credential ? { credential } : {}) });
+    if (snapshot === null || (!verdict.allowed && verdict.effect !== 'require_approval')) return { ok: false, text: verdict.policy === GATEWAY_POLICY ? verdict.reason : denialText(verdict), gateway: verdict.policy === GATEWAY_POLICY };
+    const decided = JSON.parse(snapshot.text) as Request;
+    const decidedAgent = this.#authenticatedAgent(extra) ?? agent;
+    if (verdict.effect !== 'require_approval') return { ok: true, args: decided.args, verdict, agent: decidedAgent };
+    // invariant: nobody is asked about a call whose deferred decision is not in the audit log.
+    if (!verdict.recorded && verdict.warnings.length === 0) return { ok: false, text: `${verdict.reason} Nobody was asked to approve it.`, gateway: true };
+    const answer = await askByElicitation(verdict, decided, decidedAgent, {
+      server: session.server,
+      sendRequest: (request, options) => extra.sendRequest(request, ElicitResultAny, options) as Promise<ElicitResult>,
+      signal: extra.signal,
+      answeredBy: this.#answeredBy(session, extra, decidedAgent),
+    }, this.#options.approvalTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+    // The call is decided again with the answer: the gate (a pin may have changed, or the server
+    // gone, meanwhile), the token and the policy are asked again, and the answer counts only for
+    // the digest it was given for.
+    const again = await upstream.pipeline.decide({ request: decided, agent, gate, ...(credential ? { credential } : {}), hostApproval: hostApprovalOf(answer) });
+    if (!again.verdict.allowed || again.snapshot === null) return { ok: false, text: again.verdict.policy === GATEWAY_POLICY ? again.verdict.reason : denialText(again.verdict), gateway: again.verdict.policy === GATEWAY_POLICY };
+    return { ok: true, args: (JSON.parse(again.snapshot.text) as Request).args, verdict: again.verdict, agent: decidedAgent };
   }
 
-  #redactOther<T>(result: T): T {
-    if (!this.#options.redactResults) return result;
+  #answeredBy(session: GatewaySession, extra: Extra, agent: AgentIdentity | null): Record<string, string> {
+    const who: Record<string, string> = { via: 'elicitation', transport: session.transport };
+    const info = session.server.getClientVersion();
+    if (info) who.client = `${String(info.name).slice(0, MAX_LABEL)} ${String(info.version).slice(0, MAX_LABEL)}`;
+    if (typeof extra.sessionId === 'string' && extra.sessionId !== '') who.session = extra.sessionId;
+    if (agent !== null) who.agent = agent.id;
+    const issuer = extra.authInfo?.extra?.issuer;
+    if (typeof issuer === 'string') who.issuer = issuer.slice(0, MAX_LABEL);
+    return who;
+  }
+
+  /** Counts a call in flight on `upstream` for `session` (server requests are routed by it). */
+  async #track<T>(session: GatewaySession, upstream: UpstreamServer, run: () => Promise<T>): Promise<T> {
+    session.inflight.set(upstream, (session.inflight.get(upstream) ?? 0) + 1);
+    try {
+      return await run();
+    } catch (e) {
+      if (!upstream.alive) throw new McpError(ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while this request was pending; whether it took effect is unknown.`);
+      throw e;
+    } finally {
+      const n = (session.inflight.get(upstream) ?? 1) - 1;
+      if (n <= 0) session.inflight.delete(upstream);
+      else session.inflight.set(upstream, n);
+    }
+  }
+
+  async #redactOther<T>(upstream: UpstreamServer, pending: Promise<T>): Promise<T> {
+    const result = await pending;
+    if (!upstream.config.redactResults) return result;
     try {
       return redact(result);
     } catch (e) {
@@ -541,22 +690,15 @@ export class McpGateway {
     }
   }
 
-  async #elicit(session: Session, ask: ApprovalRequest, extra: Extra): Promise<true | string> {
-    if (!session.server.getClientCapabilities()?.elicitation?.form) {
-      throw new Error('the MCP client did not declare the elicitation capability (form mode), so nobody could be asked');
-    }
-    const timeout = this.#options.approvalTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const result = await extra.sendRequest({ method: 'elicitation/create', params: approvalForm(ask) }, ElicitResultSchema, { timeout, signal: extra.signal });
-    return approvalAnswer(result);
+  /** The principal the HTTP listener verified for this request (its token's agent), as outcomes record it. */
+  #authenticatedAgent(extra: Extra): AgentIdentity | null {
+    const auth = extra.authInfo;
+    if (this.#options.identity === undefined || auth === undefined || typeof auth.clientId !== 'string' || auth.clientId === '') return null;
+    const issuer = auth.extra?.issuer;
+    return { id: auth.clientId, labels: typeof issuer === 'string' ? { token_issuer: issuer.slice(0, MAX_LABEL) } : {} };
   }
 
-  /** Records something the gateway decided itself (a pin report), through the pipeline like any call. */
-  async #report(tool: string, args: Record<string, unknown>, agent: AgentIdentity | null, context: Record<string, unknown>, reason: string, blocked: boolean): Promise<void> {
-    const { verdict } = await this.#pipeline.report({ request: { tool, args, context }, ...(agent ? { agent } : {}) }, { effect: blocked ? 'deny' : 'warn', rule: PIN_RULE, policy: GATEWAY_POLICY, reason });
-    if (!verdict.recorded && verdict.warnings.length === 0) this.#log(`could not record the gateway's decision on "${tool}" in the audit log: ${verdict.reason}`);
-  }
-
-  #agent(session: Session): AgentIdentity {
+  #agent(session: GatewaySession, _extra: Extra | undefined): AgentIdentity {
     const info = session.server.getClientVersion();
     const labels: Record<string, string> = {};
     if (info && typeof info.name === 'string') labels.mcp_client_name = info.name.slice(0, MAX_LABEL);
@@ -565,19 +707,16 @@ export class McpGateway {
   }
 
   /** The context every request carries (docs/context.md): `host`, `session`, and the gateway's own facts under `mcp`. */
-  #baseContext(session: Session | null, more: Record<string, unknown> = {}, extra?: Extra): Record<string, unknown> {
-    const mcp = { server: this.serverName, ...(session ? { transport: session.transport } : {}), upstream: this.#options.upstream.transport, ...more };
+  #baseContext(extra: Extra | null, session: GatewaySession | null, more: Record<string, unknown> = {}): Record<string, unknown> {
+    const first = this.#servers[0] as UpstreamServer;
+    const mcp = { server: first.name, ...(session ? { transport: session.transport } : {}), upstream: first.config.upstream.transport, ...more };
     const sessionId = extra?.sessionId;
     return { host: 'mcp', ...(typeof sessionId === 'string' && sessionId !== '' ? { session: sessionId } : {}), mcp };
   }
 
-  #timeout(): number {
-    return this.#options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  }
-
   #forwardOptions(extra: Extra): RequestOptions {
     const token = extra._meta?.progressToken;
-    const options: RequestOptions = { signal: extra.signal, timeout: this.#timeout(), resetTimeoutOnProgress: true };
+    const options: RequestOptions = { signal: extra.signal, timeout: this.#options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS, resetTimeoutOnProgress: true };
     if (token !== undefined) {
       options.onprogress = (p) => {
         extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken: token } }).catch((e: unknown) => this.#log(`could not forward progress: ${messageOf(e)}`));
@@ -589,6 +728,66 @@ export class McpGateway {
   #broadcast(send: (server: Server) => Promise<void>): void {
     for (const s of this.#sessions) send(s.server).catch((e: unknown) => this.#log(`could not forward a notification to a client: ${messageOf(e)}`));
   }
+
+  /** For tests and the forwarder: the sessions now open. */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** The forwarder of the servers' own requests (sampling, elicitation, roots). */
+  get serverRequests(): ServerRequestForwarder {
+    return this.#forwarder;
+  }
+}
+
+/** Accepts any elicitation result shape; askByElicitation validates it. */
+const ElicitResultAny = { parse: (v: unknown) => v, safeParse: (v: unknown) => ({ success: true as const, data: v }) } as unknown as Parameters<Extra['sendRequest']>[1];
+
+/** The normalized per-server configurations of a gateway's options. */
+function upstreamConfigs(options: McpGatewayOptions): UpstreamConfig[] {
+  if (options === null || typeof options !== 'object') throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway options are an object: { upstream, policy } or { servers }.');
+  rejectUnknownKeys(options, OPTION_KEYS, 'ERR_MCP_OPTIONS', 'the MCP gateway options');
+  checkDetectOptions(options.detect);
+  const defaults = {
+    poisoning: options.detect?.poisoning ?? 'block',
+    lockFile: options.lockFile ?? null,
+    onChange: options.onChange ?? 'block',
+    onNew: options.onNew ?? 'block',
+    hideDenied: options.hideDenied === true,
+    redactResults: options.redactResults === true,
+  } as const;
+  checkMode('onChange', defaults.onChange, ['block', 'warn']);
+  checkMode('onNew', defaults.onNew, ['block', 'pin']);
+  if (options.servers !== undefined) {
+    if (options.upstream !== undefined || options.policy !== undefined || options.serverName !== undefined) throw new WardenError('ERR_MCP_OPTIONS', 'Give either servers (several, each with its own policy) or upstream and policy (one server), not both.');
+    if (!Array.isArray(options.servers) || options.servers.length === 0) throw new WardenError('ERR_MCP_OPTIONS', 'servers must list at least one server: [{ name, upstream, policy }].');
+    const seen = new Set<string>();
+    return options.servers.map((s, i) => {
+      rejectUnknownKeys(s, SERVER_KEYS, 'ERR_MCP_OPTIONS', `servers[${i}]`);
+      checkServerName(s.name);
+      const lower = s.name.toLowerCase();
+      if (seen.has(lower)) throw new WardenError('ERR_MCP_CONFIG', `Two servers are named ${JSON.stringify(s.name)} (names are compared without case); give each its own name.`);
+      seen.add(lower);
+      if (!s.policy || typeof s.policy !== 'object') throw new WardenError('ERR_MCP_OPTIONS', `Server ${JSON.stringify(s.name)} has no policy; every server needs one (calls are denied by default, but say so).`);
+      if (s.onChange !== undefined) checkMode(`servers[${i}].onChange`, s.onChange, ['block', 'warn']);
+      if (s.onNew !== undefined) checkMode(`servers[${i}].onNew`, s.onNew, ['block', 'pin']);
+      return {
+        upstream: s.upstream,
+        name: s.name,
+        prefix: s.name,
+        policy: providerOf(s.policy),
+        lockFile: defaults.lockFile,
+        onChange: s.onChange ?? defaults.onChange,
+        onNew: s.onNew ?? defaults.onNew,
+        hideDenied: s.hideDenied ?? defaults.hideDenied,
+        redactResults: s.redactResults ?? defaults.redactResults,
+        poisoning: defaults.poisoning,
+      };
+    });
+  }
+  if (!options.policy) throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway needs a policy.');
+  if (!options.upstream) throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway needs an upstream server: { transport: "stdio", command } or { transport: "streamable-http", url }.');
+  return [{ upstream: options.upstream, ...(options.serverName !== undefined ? { name: options.serverName } : {}), prefix: null, policy: providerOf(options.policy), ...defaults }];
 }
 
 function checkDetectOptions(detect: GatewayDetectOptions | undefined): void {
@@ -598,17 +797,16 @@ function checkDetectOptions(detect: GatewayDetectOptions | undefined): void {
   if (detect.results !== undefined && !['mark', 'withhold', 'off'].includes(detect.results)) throw new WardenError('ERR_MCP_OPTIONS', `detect.results must be "mark", "withhold" or "off"; got ${JSON.stringify(detect.results)}.`);
 }
 
-/** The facts rules see about a tool's definition in `context.mcp.definition`. */
-function definitionFacts(scan: ToolScan): { poisoned: boolean; score: number; rules: string[] } {
-  return { poisoned: scan.detected, score: scan.score, rules: [...new Set(scan.findings.map((f) => f.rule))] };
+function providerOf(policy: PolicySet | PolicyProvider): PolicyProvider {
+  return 'current' in policy && typeof policy.current === 'function' ? policy : { current: () => policy as PolicySet };
 }
 
-function poisoningMessage(scan: ToolScan, server: string, blocked: boolean): string {
-  const top = [...scan.findings].sort((a, b) => b.score - a.score)[0];
-  const where = top?.path !== undefined ? ` in ${top.path.replace(/^\$\./, '')}` : '';
-  const what = scan.detected ? 'carries instructions to the model (tool poisoning)' : 'has suspicious text';
-  const then = blocked ? 'it is blocked: hidden from the tool list and its calls refused. Review the server before trusting it' : scan.detected ? 'allowed because detect.poisoning is warn' : 'below the poisoning threshold, so it stays available';
-  return `Tool "${scan.name}" of MCP server ${server} ${what}: ${top?.reason ?? 'see the findings'}${where}; ${then}.`;
+function checkMode(what: string, value: unknown, allowed: readonly string[]): void {
+  if (!allowed.includes(value as string)) throw new WardenError('ERR_MCP_OPTIONS', `${what} must be ${allowed.join(' or ')}, not ${JSON.stringify(value)}.`);
+}
+
+function unknownServerText(name: string, servers: string[]): string {
+  return `Tool ${JSON.stringify(name.slice(0, 200))} names no server behind this gateway: tools are called as "<server>__<tool>", and the servers are ${servers.join(', ')}; denied.`;
 }
 
 function denialText(verdict: Verdict): string {

@@ -8,8 +8,10 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import { isIP, type AddressInfo } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { WardenError } from '../../errors.js';
 import type { McpGateway } from './gateway.js';
+import { bearerChallenge, protectedResourceMetadata, type BearerAuth } from './inbound-auth.js';
 import { duplicateKeyRefusal } from './strict-json.js';
 
 /**
@@ -88,8 +90,14 @@ export function isLoopbackHost(host: string): boolean {
 export interface HttpListenOptions {
   host: string;
   port: number;
-  /** Required to bind an address that is not loopback; then anyone who can reach it can use the tools. */
+  /** Required to bind an address that is not loopback without `auth`; then anyone who can reach it can use the tools. */
   allowRemote?: boolean;
+  /**
+   * Bearer-token authentication (createBearerAuth): every request must carry a token that
+   * verifies, or gets 401; a session stays with the principal that opened it. The gateway must
+   * have been started with `identity: auth.identity`.
+   */
+  auth?: BearerAuth;
   /** Most concurrent MCP sessions. Default 64; over it a new session gets 503. */
   maxSessions?: number;
   /** Largest request body in bytes. Default 4 MiB. */
@@ -116,6 +124,8 @@ export interface HttpListener {
 }
 
 const PATH = '/mcp';
+/** Where the RFC 9728 protected-resource metadata is served (for the resource at PATH). */
+const METADATA_PATH = `/.well-known/oauth-protected-resource${PATH}`;
 
 /**
  * Serves the gateway over Streamable HTTP at `http://HOST:PORT/mcp` (stateful sessions).
@@ -128,16 +138,22 @@ const PATH = '/mcp';
  */
 export async function listenStreamableHttp(gateway: McpGateway, options: HttpListenOptions): Promise<HttpListener> {
   const loopback = isLoopbackHost(options.host);
-  if (!loopback && !options.allowRemote) {
+  const auth = options.auth ?? null;
+  if (!loopback && !options.allowRemote && auth === null) {
     throw new WardenError(
       'ERR_MCP_LISTEN',
-      `Refusing to listen on ${options.host}: it is not a loopback address, and the listener has no authentication of its own. Use 127.0.0.1, or pass --allow-remote behind your own authentication.`,
+      `Refusing to listen on ${options.host}: it is not a loopback address and no authentication is configured. Use 127.0.0.1, configure auth (bearer tokens), or pass --allow-remote behind your own authentication.`,
     );
   }
+  if (auth !== null && !gateway.verifiesTokens) throw new WardenError('ERR_MCP_OPTIONS', 'The listener has auth but the gateway verifies no tokens: start it with McpGateway.start({ ..., identity: auth.identity }).');
+  if (auth === null && gateway.verifiesTokens) throw new WardenError('ERR_MCP_OPTIONS', 'The gateway verifies tokens (identity) but the listener has no auth, so every call would be denied: pass listenStreamableHttp(gateway, { ..., auth }).');
   const maxSessions = options.maxSessions ?? 64;
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  /** Who opened each session (issuer and agent), when tokens are verified. */
+  const owners = new Map<string, string>();
   let port = options.port;
+  let metadataUrl = '';
 
   const allowedHost = (host: string | undefined): boolean => {
     if (!loopback) return true;
@@ -152,9 +168,28 @@ export async function listenStreamableHttp(gateway: McpGateway, options: HttpLis
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== PATH) return jsonError(res, 404, `Not found; the MCP endpoint is ${PATH}.`);
     if (!allowedHost(req.headers.host)) return jsonError(res, 403, `Host header ${JSON.stringify(req.headers.host ?? '')} is not allowed.`);
     if (!allowedOrigin(req.headers.origin)) return jsonError(res, 403, `Origin ${JSON.stringify(req.headers.origin ?? '')} is not allowed.`);
+    if (auth !== null && (path === METADATA_PATH || path === '/.well-known/oauth-protected-resource') && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(protectedResourceMetadata(auth)));
+      return;
+    }
+    if (path !== PATH) return jsonError(res, 404, `Not found; the MCP endpoint is ${PATH}.`);
+    // Authentication comes before the body is read: an unauthenticated client costs a header parse.
+    let owner: string | null = null;
+    if (auth !== null) {
+      const result = await auth.authenticate(req.headers.authorization, new Date());
+      if (!result.ok) {
+        req.resume();
+        res.writeHead(result.status, { 'content-type': 'application/json', 'www-authenticate': bearerChallenge(result, metadataUrl, result.error === 'insufficient_scope' ? auth.requiredScopes : []) });
+        res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: result.description }, id: null }));
+        return;
+      }
+      owner = `${result.issuer}\n${result.agentId}`;
+      const info: AuthInfo = { token: result.token, clientId: result.agentId, scopes: result.scopes, extra: { issuer: result.issuer }, ...(result.expiresAt !== undefined ? { expiresAt: result.expiresAt } : {}) };
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = info;
+    }
     // The body is read here, not by the SDK, so a message whose JSON repeats a key is refused
     // before anything parses it the lenient way (strict-json.ts); the SDK gets the parsed value.
     let body: unknown;
@@ -169,6 +204,8 @@ export async function listenStreamableHttp(gateway: McpGateway, options: HttpLis
     if (typeof id === 'string') {
       const transport = sessions.get(id);
       if (!transport) return jsonError(res, 404, 'Session not found.');
+      // invariant: a session is used only by the principal that opened it (a stolen session id is not enough).
+      if (owner !== null && owners.get(id) !== owner) return jsonError(res, 403, 'This session belongs to another principal; open your own session.');
       return transport.handleRequest(req, res, body);
     }
     if (id !== undefined) return jsonError(res, 400, 'One Mcp-Session-Id header, please.');
@@ -178,11 +215,15 @@ export async function listenStreamableHttp(gateway: McpGateway, options: HttpLis
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (sid) => {
         sessions.set(sid, transport);
+        if (owner !== null) owners.set(sid, owner);
       },
       maxRequestBodySize: maxBodyBytes,
     });
     transport.onclose = () => {
-      if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
+      if (transport.sessionId !== undefined) {
+        sessions.delete(transport.sessionId);
+        owners.delete(transport.sessionId);
+      }
     };
     const server = await gateway.connect(transport, 'streamable-http');
     await transport.handleRequest(req, res, body);
@@ -202,6 +243,7 @@ export async function listenStreamableHttp(gateway: McpGateway, options: HttpLis
   });
   port = (http.address() as AddressInfo).port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  metadataUrl = auth === null ? '' : metadataUrlOf(auth.resource, `http://${shownHost}:${port}`);
   return {
     url: `http://${shownHost}:${port}${PATH}`,
     port,
@@ -253,4 +295,15 @@ async function readJsonBody(req: IncomingMessage, max: number): Promise<BodyRead
   }
   const refusal = duplicateKeyRefusal(text, value);
   return refusal === null ? { kind: 'json', value } : { kind: 'refused', refusal };
+}
+
+/** Where a client finds the metadata of `resource` (RFC 9728 section 3.1), or this listener's own path when it is not a URL. */
+function metadataUrlOf(resource: string, local: string): string {
+  try {
+    const u = new URL(resource);
+    if (u.protocol === 'https:' || u.protocol === 'http:') return `${u.origin}/.well-known/oauth-protected-resource${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    // not a URL: fall through
+  }
+  return `${local}${METADATA_PATH}`;
 }

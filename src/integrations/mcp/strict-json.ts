@@ -39,12 +39,25 @@ export function duplicateKeyRefusal(text: string, value: unknown): { id: string 
 
 /** Largest line buffered, as the SDK's own stdio transport. */
 const DEFAULT_MAX_BUFFER = 10 * 1024 * 1024;
+/** JSON-RPC "Parse error". */
+export const PARSE_ERROR = -32700;
+/** Most bytes waiting to be written to standard output before notifications are dropped and input is paused. */
+const DEFAULT_MAX_PENDING_OUTPUT = 8 * 1024 * 1024;
+/** Where a request's id is found in a line too long to parse: the SDK and most clients write it last. */
+const TRAILING_ID = /"id"\s*:\s*(-?\d{1,15}|"(?:[^"\\]|\\.){0,256}")\s*\}\s*$/;
 
 /**
  * The gateway's stdio server transport: the SDK's newline-delimited JSON-RPC over standard
  * input and output, except that a message whose text repeats a key is never handed on. A request
  * (it has an id) is answered with JSON-RPC error -32600; a notification is dropped; both are
  * reported through `onerror`.
+ *
+ * Unlike the SDK's transport, every line that is not a message gets a JSON-RPC answer, so no
+ * client waits forever: text that is not JSON gets -32700 (id null); JSON that is not a JSON-RPC
+ * message, and a batch (MCP has none since 2025-06-18), get -32600 (under each id that can be
+ * read); a line over `maxBufferSize` is skipped to its end and answered with -32600 under the id
+ * it ends with, and the transport keeps reading. Output is bounded too: while more than
+ * `maxPendingOutput` bytes wait to be written, input is paused and notifications are dropped.
  *
  * @example
  * ```ts
@@ -58,13 +71,24 @@ export class StrictStdioServerTransport implements Transport {
   readonly #stdin: Readable;
   readonly #stdout: Writable;
   readonly #maxBuffer: number;
+  readonly #maxPending: number;
   #buffer: Buffer | undefined;
+  /** Inside a line over the limit: its last bytes (for its id), until its newline. */
+  #skipping: Buffer | null = null;
   #started = false;
+  #dropped = 0;
+  #drained: Promise<void> | null = null;
 
-  constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout, options: { maxBufferSize?: number } = {}) {
+  constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout, options: { maxBufferSize?: number; maxPendingOutput?: number } = {}) {
     this.#stdin = stdin;
     this.#stdout = stdout;
     this.#maxBuffer = options.maxBufferSize ?? DEFAULT_MAX_BUFFER;
+    this.#maxPending = options.maxPendingOutput ?? DEFAULT_MAX_PENDING_OUTPUT;
+  }
+
+  /** Notifications dropped because the client did not read its output. */
+  get droppedNotifications(): number {
+    return this.#dropped;
   }
 
   /** Starts reading standard input. */
@@ -75,12 +99,28 @@ export class StrictStdioServerTransport implements Transport {
     this.#stdin.on('error', this.#onError);
   }
 
-  /** Sends one message as a line. */
+  /**
+   * Sends one message as a line. While the client leaves more than `maxPendingOutput` bytes
+   * unread, notifications are dropped (counted) and reading pauses until the output drains.
+   */
   send(message: JSONRPCMessage): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.#stdout.write(`${JSON.stringify(message)}\n`)) resolve();
-      else this.#stdout.once('drain', resolve);
+    const backlog = this.#stdout.writableLength;
+    if (backlog > this.#maxPending && !('id' in message)) {
+      // invariant: memory stays bounded when a client stops reading; answers are never dropped.
+      if (this.#dropped++ === 0) this.onerror?.(new Error(`The client is not reading (${backlog} bytes unread); notifications are dropped until it does.`));
+      return Promise.resolve();
+    }
+    if (this.#stdout.write(`${JSON.stringify(message)}\n`)) return Promise.resolve();
+    if (this.#stdout.writableLength > this.#maxPending) this.#stdin.pause();
+    // One listener for every writer waiting on the same drain (not one each).
+    this.#drained ??= new Promise<void>((resolve) => {
+      this.#stdout.once('drain', () => {
+        this.#drained = null;
+        if (this.#stdin.isPaused() && this.#stdin.listenerCount('data') > 0) this.#stdin.resume();
+        resolve();
+      });
     });
+    return this.#drained;
   }
 
   /** Stops reading (pausing standard input when nothing else reads it). */
@@ -97,11 +137,32 @@ export class StrictStdioServerTransport implements Transport {
   };
 
   readonly #onData = (chunk: Buffer): void => {
+    if (this.#skipping !== null) {
+      const nl = chunk.indexOf(10);
+      this.#skipping = Buffer.concat([this.#skipping, nl === -1 ? chunk : chunk.subarray(0, nl)]).subarray(-512);
+      if (nl === -1) return;
+      this.#oversized(this.#skipping.toString('utf8'));
+      this.#skipping = null;
+      chunk = chunk.subarray(nl + 1);
+    }
     const size = (this.#buffer?.length ?? 0) + chunk.length;
     if (size > this.#maxBuffer) {
+      const joined = this.#buffer ? Buffer.concat([this.#buffer, chunk]) : chunk;
+      const nl = joined.indexOf(10);
+      if (nl !== -1 && nl <= this.#maxBuffer) {
+        // The first line fits: handle it, then the rest as a new chunk.
+        this.#buffer = undefined;
+        this.#line(joined.toString('utf8', 0, nl).replace(/\r$/, ''));
+        this.#onData(joined.subarray(nl + 1));
+        return;
+      }
       this.#buffer = undefined;
-      this.onerror?.(new Error(`A message on standard input is over ${this.#maxBuffer} bytes; closing.`));
-      void this.close().catch(() => undefined);
+      if (nl === -1) {
+        this.#skipping = joined.subarray(-512);
+        return;
+      }
+      this.#oversized(joined.toString('utf8', Math.max(0, nl - 512), nl));
+      this.#onData(joined.subarray(nl + 1));
       return;
     }
     this.#buffer = this.#buffer ? Buffer.concat([this.#buffer, chunk]) : chunk;
@@ -116,13 +177,42 @@ export class StrictStdioServerTransport implements Transport {
     }
   };
 
+  /** A line over the limit, skipped: answered under the id it ends with (or null). */
+  #oversized(tail: string): void {
+    const m = TRAILING_ID.exec(tail.replace(/\r$/, ''));
+    let id: string | number | null = null;
+    if (m) {
+      try {
+        id = JSON.parse(m[1] as string) as string | number;
+      } catch {
+        id = null;
+      }
+    }
+    const message = `Invalid Request: the message is over ${this.#maxBuffer} bytes, the gateway's limit; it was not read.`;
+    this.onerror?.(new Error(message));
+    this.#answer(id, INVALID_REQUEST, message);
+  }
+
+  #answer(id: string | number | null, code: number, message: string): void {
+    void this.send({ jsonrpc: '2.0', id, error: { code, message } } as unknown as JSONRPCMessage);
+  }
+
   #line(line: string): void {
+    if (line.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch (e) {
-      // As the SDK's own transport: reported, not answered.
       this.onerror?.(e instanceof Error ? e : new Error(String(e)));
+      this.#answer(null, PARSE_ERROR, 'Parse error: the line is not JSON.');
+      return;
+    }
+    if (Array.isArray(value)) {
+      const message = 'Invalid Request: JSON-RPC batches are not supported (MCP removed them in 2025-06-18); send each message on its own line.';
+      this.onerror?.(new Error(message));
+      const ids = value.map((v) => (v !== null && typeof v === 'object' ? (v as { id?: unknown }).id : undefined)).filter((id): id is string | number => typeof id === 'string' || typeof id === 'number');
+      if (ids.length === 0) this.#answer(null, INVALID_REQUEST, message);
+      for (const id of ids.slice(0, 1000)) this.#answer(id, INVALID_REQUEST, message);
       return;
     }
     const refusal = duplicateKeyRefusal(line, value);
@@ -137,6 +227,10 @@ export class StrictStdioServerTransport implements Transport {
       message = JSONRPCMessageSchema.parse(value);
     } catch (e) {
       this.onerror?.(e instanceof Error ? e : new Error(String(e)));
+      const raw = value !== null && typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
+      // A response the client sends (result or error) that does not parse needs no answer; anything else does.
+      const isResponse = value !== null && typeof value === 'object' && ('result' in value || 'error' in value) && !('method' in value);
+      if (!isResponse) this.#answer(typeof raw === 'string' || typeof raw === 'number' ? raw : null, INVALID_REQUEST, 'Invalid Request: the message is not a JSON-RPC 2.0 request, notification or response.');
       return;
     }
     this.onmessage?.(message);

@@ -5,7 +5,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { WardenError } from '../../errors.js';
 import { VERSION } from '../../version.js';
@@ -91,8 +91,8 @@ export function upstreamSpecOf(command: readonly string[], url: string | undefin
 
 /**
  * Connects an MCP client to the upstream server (spawning it for stdio) and initializes it. The
- * client declares no sampling, elicitation or roots capability: the gateway does not forward
- * server-initiated requests, so the server is told not to send them.
+ * client declares the `capabilities` given (default none: no sampling, elicitation or roots, so a
+ * well-behaved server does not send such requests).
  *
  * @example
  * ```ts
@@ -101,8 +101,8 @@ export function upstreamSpecOf(command: readonly string[], url: string | undefin
  * ```
  * @throws WardenError `ERR_MCP_UPSTREAM` when the server cannot be started or does not initialize.
  */
-export async function connectUpstream(spec: UpstreamSpec, options: { timeoutMs?: number; onStderr?: 'inherit' | 'ignore' } = {}): Promise<Client> {
-  const client = new Client({ name: 'warden-mcp-proxy', version: VERSION }, { capabilities: {} });
+export async function connectUpstream(spec: UpstreamSpec, options: { timeoutMs?: number; onStderr?: 'inherit' | 'ignore'; capabilities?: ClientCapabilities } = {}): Promise<Client> {
+  const client = new Client({ name: 'warden-mcp-proxy', version: VERSION }, { capabilities: options.capabilities ?? {} });
   let transport;
   if (spec.transport === 'stdio') {
     if (typeof spec.command !== 'string' || spec.command === '') throw new WardenError('ERR_MCP_UPSTREAM', 'No MCP server command was given. Put it after --: warden mcp-proxy --policy p.yaml -- npx -y <server>.');

@@ -287,3 +287,194 @@ describe('warden mcp-proxy refuses bad invocations (exit 2, nothing started)', (
     expect(r.stdout).toBe('');
   }, 30_000);
 });
+
+describe('warden mcp-proxy --config (several servers from warden.mcp.yaml)', () => {
+  let dir = '';
+  let scratch = '';
+  let config = '';
+
+  beforeAll(() => {
+    dir = join(root, 'multi');
+    scratch = join(root, 'scratch');
+    for (const d of [dir, scratch]) mkdirSync(d);
+    writeFileSync(join(dir, 'common.yaml'), `apiVersion: warden/v1
+kind: Policy
+name: common
+rules:
+  - name: no-moves-anywhere
+    tools: [move_file]
+    effect: deny
+    reason: Nothing moves through this gateway
+`);
+    writeFileSync(join(dir, 'scratch.yaml'), `apiVersion: warden/v1
+kind: Policy
+name: scratch
+rules:
+  - name: scratch-writes
+    tools: [write_file, read_text_file]
+    effect: allow
+`);
+    config = join(dir, 'warden.mcp.yaml');
+    writeFileSync(config, `apiVersion: warden/v1
+kind: McpGateway
+agentId: multi-agent
+audit: audit
+policy: [common.yaml]
+servers:
+  fs:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(FS_SERVER)}, ${JSON.stringify(root)}]
+    policy: [${JSON.stringify(policy)}]
+  scratch:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(FS_SERVER)}, ${JSON.stringify(scratch)}]
+    policy: [scratch.yaml]
+`);
+  });
+
+  it('fronts two servers over stdio, each tool under its server name and each decided by its own policy', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [main, 'mcp-proxy', '--config', config], stderr: 'pipe', cwd: root });
+    let err = '';
+    transport.stderr?.on('data', (d: Buffer) => (err += d.toString('utf8')));
+    const client = new Client({ name: 'cli-multi', version: '1' });
+    await client.connect(transport);
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toContain('fs__read_text_file');
+      expect(names).toContain('scratch__write_file');
+      expect(await callText(client, 'scratch__write_file', { path: join(scratch, 'a.txt'), content: 'scratch ok' })).toEqual({ isError: false, text: `Successfully wrote to ${join(scratch, 'a.txt')}` });
+      expect(readFileSync(join(scratch, 'a.txt'), 'utf8')).toBe('scratch ok');
+      // The fs server's policy allows writes inside the workspace only; the scratch policy is not its.
+      expect((await callText(client, 'fs__write_file', { path: join(root, 'outside', 'm.txt'), content: 'x' })).text).toBe('Denied by Warden (rule writes-stay-in-workspace of policy fs): Writes stay inside the workspace');
+      // The gateway-wide policy applies to both servers.
+      expect((await callText(client, 'scratch__move_file', { source: join(scratch, 'a.txt'), destination: join(scratch, 'b.txt') })).text).toBe('Denied by Warden (rule no-moves-anywhere of policy common): Nothing moves through this gateway');
+      expect(existsSync(join(scratch, 'b.txt'))).toBe(false);
+      expect(err).toContain(`in ${join(dir, LOCK_FILE_NAME)}`);
+    } finally {
+      await client.close();
+    }
+    expect(Object.keys((await readLockFile(join(dir, LOCK_FILE_NAME))).servers).sort()).toEqual(['name:fs', 'name:scratch']);
+    const records = readFileSync(join(dir, 'audit', 'warden.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; agent: { id: string }; request: { tool: string; context: { mcp: { server: string } } }; decision: { effect: string } })
+      .filter((r) => r.type === 'decision');
+    expect(records.map((r) => [r.request.context.mcp.server, r.request.tool, r.decision.effect, r.agent.id])).toEqual([
+      ['scratch', 'write_file', 'allow', 'multi-agent'],
+      ['fs', 'write_file', 'deny', 'multi-agent'],
+      ['scratch', 'move_file', 'deny', 'multi-agent'],
+    ]);
+    expect((await warden(['audit', 'verify', join(dir, 'audit')])).code).toBe(0);
+  }, 60_000);
+
+  it('serves both servers over HTTP with bearer tokens from the configuration (401 without one)', async () => {
+    const { SignJWT, exportJWK, generateKeyPair } = await import('jose');
+    const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    writeFileSync(join(dir, 'issuer.jwk.json'), JSON.stringify(await exportJWK(pair.publicKey)));
+    const authConfig = join(dir, 'auth.mcp.yaml');
+    writeFileSync(authConfig, `${readFileSync(config, 'utf8').replace('audit: audit\n', '')}listen: 127.0.0.1:0
+auth:
+  issuer: https://idp.cli.test
+  audience: https://gw.cli.test/mcp
+  algorithms: [EdDSA]
+  keyFile: issuer.jwk.json
+`);
+    const child = spawn(process.execPath, [main, 'mcp-proxy', '--config', authConfig], { cwd: root });
+    children.push(child);
+    let err = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        err += d;
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp) \(MCP Streamable HTTP, bearer tokens required\) for servers fs, scratch/.exec(err);
+        if (m?.[1]) resolve(m[1]);
+      });
+      child.on('close', () => reject(new Error(`the proxy exited: ${err}`)));
+    });
+    child.stdout.resume();
+    const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer resource_metadata="https://gw.cli.test/.well-known/oauth-protected-resource/mcp"');
+    const token = await new SignJWT({ sub: 'cli-user' }).setProtectedHeader({ alg: 'EdDSA' }).setIssuer('https://idp.cli.test').setAudience('https://gw.cli.test/mcp').setExpirationTime('5m').sign(pair.privateKey);
+    const client = new Client({ name: 'http-multi', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    expect(await callText(client, 'fs__read_text_file', { path: join(ws, 'notes.txt') })).toEqual({ isError: false, text: 'hello from the cli' });
+    await client.close();
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', (c) => resolve(c));
+      child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('mcp-pin --config checks (and writes) every server\u2019s pins under its name', async () => {
+    const dry = await warden(['mcp-pin', '--config', config, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('  key:  name:fs');
+    expect(dry.stdout).toContain('  key:  name:scratch');
+    expect(dry.stdout.match(/Dry run: the lock already matches\./g)).toHaveLength(2);
+    const one = await warden(['mcp-pin', '--config', config, '--server', 'scratch']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain(`Wrote ${join(dir, LOCK_FILE_NAME)}: 14 tool definitions pinned.`);
+    expect(one.stdout).not.toContain('name:fs');
+    const unknown = await warden(['mcp-pin', '--config', config, '--server', 'github']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--server github: not in');
+  }, 60_000);
+
+  const bad: Array<[string, string, string[], string]> = [
+    ['a server name with an underscore', 'apiVersion: warden/v1\nkind: McpGateway\nservers:\n  my_fs: { command: node, policy: [x.yaml] }\n', [], 'servers.my_fs: Server name "my_fs" is not allowed'],
+    ['a server without a policy', 'apiVersion: warden/v1\nkind: McpGateway\nservers:\n  fs: { command: node }\n', [], 'servers.fs: has no policy'],
+    ['a policy file that does not load', 'apiVersion: warden/v1\nkind: McpGateway\nservers:\n  fs: { command: node, policy: [missing.yaml] }\n', [], 'missing.yaml'],
+    ['--config with a server command', 'apiVersion: warden/v1\nkind: McpGateway\nservers:\n  fs: { command: node, policy: [x.yaml] }\n', ['--', 'node'], '--config names the servers and their policies'],
+    ['auth without a listener', 'apiVersion: warden/v1\nkind: McpGateway\nauth: { issuer: https://i, audience: https://a, algorithms: [EdDSA], jwksUrl: https://i/jwks }\nservers:\n  fs: { command: node, policy: [x.yaml] }\n', [], 'auth applies to the HTTP listener'],
+  ];
+  it.each(bad)('refuses to start with %s (exit 2)', async (_label, text, extra, message) => {
+    const file = join(dir, `bad-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, text);
+    const r = await warden(['mcp-proxy', '--config', file, ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  }, 30_000);
+});
+
+describe('warden mcp-proxy answers every request, even ones it cannot read', () => {
+  it('answers an 11 MiB message, text that is not JSON and a batch, and keeps serving', async () => {
+    const child = spawn(process.execPath, [main, 'mcp-proxy', '--policy', policy, '--', ...serverCommand()], { cwd: root });
+    children.push(child);
+    const lines: Array<Record<string, unknown>> = [];
+    const waiters: Array<() => void> = [];
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      partial += d;
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      for (const l of parts) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const w of waiters.splice(0)) w();
+    });
+    child.stderr.resume();
+    const answer = (id: unknown): Promise<Record<string, unknown>> =>
+      new Promise((resolve) => {
+        const look = (): void => {
+          const found = lines.find((l) => l.id === id && ('result' in l || 'error' in l));
+          if (found) resolve(found);
+          else waiters.push(look);
+        };
+        look();
+      });
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+    child.stdin.write(`${JSON.stringify(init)}\n${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+    await answer(1);
+    const huge = JSON.stringify({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'write_file', arguments: { path: join(ws, 'huge.txt'), content: 'h'.repeat(11 * 1024 * 1024) } }, id: 2 });
+    child.stdin.write(`${huge}\n`);
+    expect(await answer(2)).toMatchObject({ error: { code: -32600, message: expect.stringContaining('over 10485760 bytes') } });
+    child.stdin.write('this is not json\n');
+    expect(await answer(null)).toMatchObject({ error: { code: -32700 } });
+    child.stdin.write(`[{"jsonrpc":"2.0","id":3,"method":"ping"},{"jsonrpc":"2.0","id":4,"method":"ping"}]\n`);
+    expect(await answer(3)).toMatchObject({ error: { code: -32600, message: expect.stringContaining('batches are not supported') } });
+    expect(await answer(4)).toMatchObject({ error: { code: -32600 } });
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/list' })}\n`);
+    expect(((await answer(5)).result as { tools: unknown[] }).tools.length).toBe(14);
+    expect(existsSync(join(ws, 'huge.txt'))).toBe(false);
+    child.stdin.end();
+  }, 60_000);
+});

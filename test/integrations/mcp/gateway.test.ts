@@ -171,7 +171,9 @@ describe('the MCP gateway in front of the real filesystem server', () => {
     const event = shared.sink.events.at(-1);
     expect(event?.agent).toEqual({ id: 'ide-agent', labels: { mcp_client_name: 'test-ide', mcp_client_version: '1.2.3' } });
     expect(event?.request.tool).toBe('read_text_file');
-    expect(event?.request.context).toEqual({ host: 'mcp', mcp: { server: shared.gateway.serverName, transport: 'stdio', upstream: 'stdio', requestId: expect.any(String) } });
+    // The tool's pinned annotations ride along for rules (context.mcp.annotations).
+    expect(event?.request.context).toEqual({ host: 'mcp', callId: expect.stringMatching(/^mcp-/), mcp: { server: shared.gateway.serverName, transport: 'stdio', upstream: 'stdio', requestId: expect.any(String), annotations: { readOnlyHint: true, openWorldHint: false } } });
+    expect(event?.call).toBe(event?.request.context?.callId);
     expect(event?.decision.rule).toBe('reads');
     expect(event?.outcome?.executed).toBe(true);
   });
@@ -256,7 +258,7 @@ describe('the MCP gateway in front of the real filesystem server', () => {
     let n = 0;
     const cases: Array<[string, Elicit, boolean, string]> = [
       ['accept with approve: true runs the call', () => ({ action: 'accept', content: { approve: true } }), true, ''],
-      ['decline denies', () => ({ action: 'decline' }), false, 'the approval handler answered "decline"; only the boolean true approves'],
+      ['decline denies', () => ({ action: 'decline' }), false, 'the client answered "decline"; only accept with approve: true approves'],
       ['cancel denies', () => ({ action: 'cancel' }), false, 'answered "cancel"'],
       ['accept with approve: false denies', () => ({ action: 'accept', content: { approve: false } }), false, 'answered "accept without approve: true"'],
       ['accept with the string "true" denies', () => ({ action: 'accept', content: { approve: 'true' } }), false, 'answered "accept without approve: true"'],
@@ -267,7 +269,7 @@ describe('the MCP gateway in front of the real filesystem server', () => {
           throw new Error('the user closed the dialog');
         },
         false,
-        'the approval handler failed',
+        'the approval (MCP elicitation) failed',
       ],
     ];
     it.each(cases)('%s', async (_label, elicit, moves, reason) => {
@@ -282,6 +284,7 @@ describe('the MCP gateway in front of the real filesystem server', () => {
           return elicit(p);
         },
       });
+      const before = shared.sink.events.length;
       const r = await call(c, 'move_file', { source, destination });
       expect(asked).toHaveLength(1);
       expect(asked[0]?.message).toContain('Warden: tool "move_file"');
@@ -289,9 +292,15 @@ describe('the MCP gateway in front of the real filesystem server', () => {
       expect(existsSync(destination)).toBe(moves);
       expect(r.isError).toBe(!moves);
       if (!moves) expect(r.text).toContain(reason);
-      const event = shared.sink.events.at(-1);
-      expect(event?.decision.effect).toBe('require_approval');
-      expect(event?.outcome?.approval?.approved).toBe(moves);
+      // Two records of one call: the policy's deferred decision, then the call decided again with the
+      // client's answer, bound to the same digest and naming who gave it.
+      const [deferred, answer] = shared.sink.events.slice(before);
+      expect([deferred?.decision.effect, deferred?.outcome?.executed, deferred?.outcome?.approval]).toEqual(['require_approval', false, undefined]);
+      expect(answer?.call).toBe(deferred?.call);
+      expect([answer?.decision.rule, answer?.decision.effect, answer?.outcome?.effect, answer?.outcome?.executed]).toEqual(['moves-need-a-person', 'require_approval', moves ? 'allow' : 'deny', moves]);
+      expect(answer?.outcome?.approval).toMatchObject({ approved: moves, by: expect.stringContaining('client test-ide 1.2.3') });
+      expect(asked[0]?.message).toContain(`Request digest: ${answer?.outcome?.approval?.requestDigest}`);
+      expect(answer?.request).toEqual(deferred?.request);
     });
 
     it('denies without asking when the client did not declare elicitation', async () => {

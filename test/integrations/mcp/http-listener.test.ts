@@ -181,7 +181,9 @@ describe('the gateway over Streamable HTTP', () => {
     writeFileSync(join(ws, 'to-move.txt'), 'm');
     expect((await text(client, 'move_file', { source: join(ws, 'to-move.txt'), destination: join(ws, 'moved.txt') })).isError).toBe(false);
     expect(existsSync(join(ws, 'moved.txt'))).toBe(true);
-    expect(sink.events.at(-1)?.outcome?.approval?.approved).toBe(true);
+    const answer = sink.events.at(-1);
+    expect([answer?.decision.effect, answer?.outcome?.executed]).toEqual(['require_approval', true]);
+    expect(answer?.outcome?.approval).toMatchObject({ approved: true, reason: 'approved through MCP elicitation', by: expect.stringContaining('session ') });
   });
 
   it('keeps sessions apart and forgets a terminated one', async () => {

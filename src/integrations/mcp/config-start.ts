@@ -1,0 +1,57 @@
+/**
+ * From a read `warden.mcp.yaml` to what the gateway starts with: each server's policy compiled
+ * (the gateway-wide files first, then its own), and the bearer-token verifier built from the key
+ * material it names.
+ */
+import { readFile } from 'node:fs/promises';
+import { loadPolicyFiles } from '../../enforce/load-files.js';
+import { WardenError } from '../../errors.js';
+import type { McpConfig } from './config-file.js';
+import type { McpServerOptions } from './gateway.js';
+import { createBearerAuth, type BearerAuth } from './inbound-auth.js';
+
+/**
+ * The servers (with compiled policies) and the token verification of a configuration.
+ *
+ * @example
+ * ```ts
+ * const config = await readMcpConfig('warden.mcp.yaml');
+ * const { servers, auth } = await prepareMcpConfig(config);
+ * const gateway = await McpGateway.start({ servers, lockFile: config.lock, ...(auth ? { identity: auth.identity } : {}) });
+ * ```
+ * @throws WardenError `ERR_POLICY_LOAD` for a policy that does not load, `ERR_MCP_CONFIG` for key
+ *   material that cannot be read, `ERR_OPTIONS` for unsafe token settings.
+ */
+export async function prepareMcpConfig(config: McpConfig): Promise<{ servers: McpServerOptions[]; auth: BearerAuth | null }> {
+  const servers: McpServerOptions[] = [];
+  for (const s of config.servers) {
+    const policy = await loadPolicyFiles([...config.policy, ...s.policy]);
+    const server: McpServerOptions = { name: s.name, upstream: s.upstream, policy };
+    if (s.hideDenied !== undefined) server.hideDenied = s.hideDenied;
+    if (s.redactResults !== undefined) server.redactResults = s.redactResults;
+    if (s.onChange !== undefined) server.onChange = s.onChange;
+    if (s.onNew !== undefined) server.onNew = s.onNew;
+    servers.push(server);
+  }
+  if (config.auth === undefined) return { servers, auth: null };
+  const a = config.auth;
+  const base = { issuer: a.issuer, audience: a.audience, algorithms: a.algorithms, requiredScopes: a.requiredScopes, ...(a.resource !== undefined ? { resource: a.resource } : {}) };
+  let auth: BearerAuth;
+  if (a.jwksUrl !== undefined) {
+    const { RemoteJwks } = await import('../../identity/jwks.js');
+    auth = await createBearerAuth({ ...base, jwks: new RemoteJwks(a.jwksUrl) });
+  } else if (a.jwksFile !== undefined) {
+    auth = await createBearerAuth({ ...base, jwks: (await readJson(a.jwksFile, 'auth.jwksFile', config.path)) as never });
+  } else {
+    auth = await createBearerAuth({ ...base, key: (await readJson(a.keyFile as string, 'auth.keyFile', config.path)) as never });
+  }
+  return { servers, auth };
+}
+
+async function readJson(file: string, key: string, configPath: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (e) {
+    throw new WardenError('ERR_MCP_CONFIG', `${configPath}: ${key}: cannot read ${file} as JSON (${e instanceof Error ? e.message : String(e)}).`, { cause: e });
+  }
+}
