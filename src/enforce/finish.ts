@@ -13,11 +13,10 @@ export function finish(call: CallState): DecidedCall {
   let { effect, allowed, reason } = final;
   let errors = decision.errors;
   if (call.auditError !== null && call.warnings.length === 0) {
-    // onAuditFailure: deny. Nothing was recorded, so nothing may run.
-    if (allowed) {
-      effect = 'deny';
-      allowed = false;
-    }
+    // onAuditFailure: deny. Nothing was recorded, so nothing may run, and nothing may be put to a
+    // person either (a require_approval a host would ask about becomes a deny too).
+    effect = 'deny';
+    allowed = false;
     reason = `The decision could not be recorded (${call.auditError}), so the call is denied (onAuditFailure: deny). Fix the audit sink. Policy said: ${reason}`;
     errors = [...errors, { code: 'audit_failure', rule: null, policy: null, message: call.auditError }];
   }

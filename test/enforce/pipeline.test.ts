@@ -231,6 +231,12 @@ describe('deferred approval', () => {
     expect([verdict.effect, verdict.allowed, asked]).toEqual(['require_approval', false, 0]);
     expect(sink.events[0]?.outcome).toMatchObject({ executed: false, effect: 'require_approval' });
   });
+  it('a deferred approval whose record failed is a deny: a host must not put an unrecorded call to a person', async () => {
+    const p = new Pipeline({ policy, sink: { write: () => Promise.reject(new Error('disk full')) }, approval: 'defer' });
+    const { verdict } = await p.decide({ request: { tool: 'pay', args: { amount: 5 } } });
+    expect([verdict.effect, verdict.allowed, verdict.recorded]).toEqual(['deny', false, false]);
+    expect(verdict.errors.map((e) => e.code)).toContain('audit_failure');
+  });
 });
 
 describe('reports (what the enforcement point decided itself)', () => {
