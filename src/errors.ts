@@ -84,6 +84,8 @@ export const ERROR_CODES = Object.freeze({
   ERR_STORE_DATA: 'A state store was given an argument it cannot take (a key, a number, a value too large) or holds data it cannot read.',
   ERR_STORE_FULL: 'A bounded state store is full; nothing was written, and the decision that needed it is denied.',
   ERR_STORE_UNAVAILABLE: 'A state store cannot be reached or was closed; the decisions that need it are denied.',
+  ERR_TRUST_CONFIG: 'A trust model or its tiers are invalid (a weight out of range, no tier at 0, two tiers at one threshold).',
+  ERR_TRUST_EVENT: 'A trust event is malformed (an unknown kind, a time or value out of range); nothing was recorded.',
   ERR_UNGOVERNED_TOOL: 'A tool was called that no governed wrapper covers.',
   ERR_USAGE: 'A command was invoked with wrong arguments.',
 } as const);
