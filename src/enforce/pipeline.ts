@@ -3,8 +3,8 @@
  * the framework adapters, the Claude Code hook, `warden check`, the MCP gateway). It is a named
  * list of stages, read top to bottom in {@link STAGES}:
  *
- *   snapshot -> identify -> gate -> decide -> approve -> recheck -> record      (then, by the caller:)
- *   run the decided snapshot -> observe -> record outcome
+ *   snapshot -> identify -> kill -> enrich -> gate -> decide -> approve -> recheck -> kill-recheck -> record
+ *   (then, by the caller:) run the decided snapshot -> observe -> record outcome
  *
  * One frozen snapshot of the request is made first; it is what is decided, shown to the approval
  * handler, recorded, and (by govern()) run. Entry points translate their host's shapes into a
