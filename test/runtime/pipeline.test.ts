@@ -141,7 +141,7 @@ describe('in-flight abort', () => {
       },
       { tool: 'slow', governor, signal: true },
     );
-    const call = slow({});
+    const call = (slow as unknown as (args: Record<string, unknown>) => Promise<string>)({});
     await running;
     await runtime.kill.kill(parseKillTarget('agent:bot'), { reason: 'stop now', key: ops });
     const error = await call.then(
