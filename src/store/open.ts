@@ -20,6 +20,8 @@ export interface OpenStoreOptions {
   redis?: string;
   /** With a `postgres://` url: the schema holding Warden's tables (default `public`). */
   schema?: string;
+  /** With Redis: the prefix of every key and channel (default `warden:`). */
+  prefix?: string;
   /** The clock expiry is measured against (ms since the epoch); default Date.now. */
   clock?: () => number;
 }
@@ -36,7 +38,7 @@ export interface OpenStoreOptions {
  * ```
  */
 export async function openStore(url: string, options?: OpenStoreOptions): Promise<Store> {
-  rejectUnknownKeys(options, ['redis', 'schema', 'clock'], 'ERR_OPTIONS', 'openStore options');
+  rejectUnknownKeys(options, ['redis', 'schema', 'prefix', 'clock'], 'ERR_OPTIONS', 'openStore options');
   const clock = options?.clock;
   const withClock = clock === undefined ? {} : { clock };
   if (typeof url !== 'string') throw new WardenError('ERR_OPTIONS', 'A store url is a string: memory:, sqlite:<path>, postgres://... or redis://...');
@@ -53,7 +55,7 @@ export async function openStore(url: string, options?: OpenStoreOptions): Promis
     const { openRedisStore } = await import('./redis.js');
     let redis: Store;
     try {
-      redis = await openRedisStore({ url: options.redis, ...withClock });
+      redis = await openRedisStore({ url: options.redis, ...withClock, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) });
     } catch (e) {
       await pg.close();
       throw e;
@@ -62,7 +64,7 @@ export async function openStore(url: string, options?: OpenStoreOptions): Promis
   }
   if (/^rediss?:\/\//.test(url)) {
     const { openRedisStore } = await import('./redis.js');
-    return openRedisStore({ url, ...withClock });
+    return openRedisStore({ url, ...withClock, ...(options?.prefix === undefined ? {} : { prefix: options.prefix }) });
   }
   throw new WardenError('ERR_OPTIONS', `Unknown store url ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: use memory:, sqlite:<path>, postgres://... or redis://...`);
 }

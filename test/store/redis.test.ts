@@ -35,7 +35,7 @@ describe.skipIf(!up || !pgUp)('composite postgres + redis', () => {
   it('opens from a postgres url with a redis option: logs in PostgreSQL, the rest in Redis', async () => {
     const { openStore } = await import('../../src/store/open.js');
     const schema = `warden_test_${run}_composite`;
-    const store = await openStore(PG_URL, { redis: REDIS_URL, schema });
+    const store = await openStore(PG_URL, { redis: REDIS_URL, schema, prefix: `warden-test:${run}:composite:` });
     expect(store.kind).toBe('composite');
     expect(store.location).toContain('postgres://');
     expect(store.location).toContain('redis://');
