@@ -1,3 +1,4 @@
+/* global process, performance */
 // One governed process for the kill-propagation test and bench (test/runtime/propagation.test.ts,
 // bench/kill.ts). It opens the store named by STORE_URL (with REDIS_URL and PG_SCHEMA when given),
 // runs a Pipeline under a runtime trusting SIGNER, and answers line-delimited JSON commands on
