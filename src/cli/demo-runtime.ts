@@ -27,6 +27,11 @@ rules:
     when: "agent.ring <= 1"
     effect: allow
     reason: deploying to production is a ring-1 tool
+  - name: deploy-outside-ring-1
+    tools: [deploy]
+    when: "agent.ring > 1"
+    effect: deny
+    reason: deploy is a ring-1 tool, and this agent's trust has it in a less privileged ring
   - name: open-tools
     tools: [read_logs, crawl]
     effect: allow

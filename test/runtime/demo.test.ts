@@ -9,7 +9,7 @@ describe('runtime demo scene', () => {
     expect(await runRuntimeDemo((l) => lines.push(l))).toBe(0);
     const text = lines.join('\n');
     expect(text).toMatch(/trust 920 \(trusted\), ring 1\.\n {2}deploy checkout: ALLOW/);
-    expect(text).toMatch(/Now: trust 7\d\d \(established\), ring 2\.\n {2}deploy checkout: DENY/);
+    expect(text).toMatch(/Now: trust 7\d\d \(established\), ring 2\.\n {2}deploy checkout: DENY {3}deploy is a ring-1 tool/);
     expect(text).toMatch(/crawl: ERR_KILLED .*operator stop during incident review/);
     const pages = Number(/stopped after (\d+) of 1000 pages/.exec(text)?.[1]);
     expect(pages).toBeGreaterThan(0);
