@@ -20,6 +20,22 @@ export const RING_CHANNEL = 'ring';
 /** The log stream every elevation and revocation is recorded in. */
 export const ELEVATION_LOG = storeKey('runtime', 'elevations');
 
+/** The tool name an elevation request is decided under (see {@link ElevationAuthorizer}). */
+export const ELEVATE_TOOL = 'warden.ring.elevate';
+
+/**
+ * Decides an elevation request before it is granted: typically `(r) => governor.check(r)`, so the
+ * policy can allow, deny or `require_approval` elevations like any other action. Only
+ * `allowed: true` grants; a throw or anything else refuses.
+ *
+ * @example
+ * ```ts
+ * const authorize: ElevationAuthorizer = (request) => governor.check(request);
+ * await el.elevate('bot', { to: 1, forMs: 900_000, reason: 'deploy', key: ops, authorize });
+ * ```
+ */
+export type ElevationAuthorizer = (request: { tool: string; args: { agent: string; to: number; forMs: number; reason: string } }) => Promise<{ allowed: boolean; reason: string }>;
+
 /**
  * An elevation grant.
  *
@@ -89,7 +105,7 @@ export class Elevations {
    * const grant = await el.elevate('bot', { to: 1, forMs: 900_000, reason: 'incident response', key: ops });
    * ```
    */
-  async elevate(agent: string, options: { to: number; forMs: number; reason: string; key: AgentKey }): Promise<ElevationGrant> {
+  async elevate(agent: string, options: { to: number; forMs: number; reason: string; key: AgentKey; authorize?: ElevationAuthorizer }): Promise<ElevationGrant> {
     checkAgent(agent);
     const to = options?.to;
     if (!isRing(to) || to === 0) throw new WardenError('ERR_RING_CONFIG', `An elevation goes to ring 1, 2 or 3 (ring 0 is never granted by elevation); got ${JSON.stringify(to) ?? String(to)}.`);
@@ -97,6 +113,16 @@ export class Elevations {
     if (typeof forMs !== 'number' || !Number.isSafeInteger(forMs) || forMs < 1 || forMs > this.maxMs) throw new WardenError('ERR_RING_CONFIG', `An elevation lasts a whole number of milliseconds from 1 to ${this.maxMs}; got ${JSON.stringify(forMs) ?? String(forMs)}.`);
     if (typeof options.reason !== 'string' || options.reason.trim() === '' || options.reason.length > 500) throw new WardenError('ERR_USAGE', 'Give a reason for the elevation (at most 500 characters).');
     if (!this.#signers.has(options.key?.did)) throw new WardenError('ERR_RING_CONFIG', `The key ${String(options.key?.did)} is not one of the runtime signers; its grant would not verify.`);
+    if (options.authorize !== undefined) {
+      // The elevation is itself a governed action: decided (and approved, if the policy asks) before anything is signed.
+      let verdict: { allowed: boolean; reason: string };
+      try {
+        verdict = await options.authorize({ tool: ELEVATE_TOOL, args: { agent, to, forMs, reason: options.reason } });
+      } catch (e) {
+        throw new WardenError('ERR_RING_CONFIG', `The elevation could not be authorized (${e instanceof Error ? e.message : String(e)}); nothing was granted.`, { cause: e });
+      }
+      if (verdict?.allowed !== true) throw new WardenError('ERR_RING_CONFIG', `The policy did not allow the elevation: ${String(verdict?.reason ?? 'no reason')}; nothing was granted.`);
+    }
     const at = this.store.now();
     const grant: ElevationGrant = { id: `el_${randomBytes(12).toString('base64url')}`, agent, to, at, expiresAt: at + forMs, reason: options.reason, by: options.key.did };
     const doc = signDocument(options.key, PURPOSES.elevation, grant as unknown as JsonValue);

@@ -61,3 +61,37 @@ describe('warden trust / ring', () => {
     expect((await run('ring', 'show', 'coder')).stdout).toMatch(/coder: ring 2 /);
   });
 });
+
+describe('warden ring elevate --policy', () => {
+  it('puts the elevation to the policy first: allowed, denied, or (without a terminal) an approval nobody can give', async () => {
+    writeFileSync(
+      join(dir, 'elevations.yaml'),
+      `apiVersion: warden/v1
+kind: Policy
+name: elevations
+default: deny
+rules:
+  - name: short-ring-2
+    tools: [warden.ring.elevate]
+    when: "args.to == 2 && args.forMs <= 3600000"
+    effect: allow
+    reason: short ring-2 elevations are routine
+  - name: ring-1-asks
+    tools: [warden.ring.elevate]
+    when: "args.to == 1"
+    effect: require_approval
+    approvers: [security-team]
+    reason: ring 1 needs security's approval
+`,
+    );
+    const ok = await run('ring', 'elevate', 'helper', '--to', '2', '--for', '30m', '--reason', 'triage', '--key', 'ops', '--policy', 'elevations.yaml');
+    expect(ok.stdout).toContain('elevated to ring 2');
+    const long = await run('ring', 'elevate', 'helper', '--to', '2', '--for', '2h', '--reason', 'triage', '--key', 'ops', '--policy', 'elevations.yaml');
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain('The policy did not allow the elevation');
+    const asks = await run('ring', 'elevate', 'helper', '--to', '1', '--for', '10m', '--reason', 'hotfix', '--key', 'ops', '--policy', 'elevations.yaml');
+    expect(asks.code).toBe(2);
+    expect(asks.stderr).toMatch(/Approval was not granted/);
+    expect((await run('ring', 'show', 'helper')).stdout).toContain('elevated to 2');
+  });
+});

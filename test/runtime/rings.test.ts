@@ -117,6 +117,26 @@ describe('elevation: malformed or foreign grants never grant more', () => {
     );
   });
 
+  it('grants only when the authorizer answers allowed: true (a throw, a truthy non-boolean or a deny refuse)', async () => {
+    const store = createMemoryStore();
+    const el = new Elevations({ store, signers: [ops.did] });
+    const asks: unknown[] = [];
+    const answers = [
+      async () => {
+        throw new Error('policy backend down');
+      },
+      async () => ({ allowed: 'true' as unknown as boolean, reason: 'x' }),
+      async () => ({ allowed: false, reason: 'not in a change window' }),
+    ];
+    for (const authorize of answers) {
+      await expect(el.elevate('bot', { to: 1, forMs: 1000, reason: 'r', key: ops, authorize })).rejects.toMatchObject({ code: 'ERR_RING_CONFIG' });
+    }
+    expect(await el.current('bot')).toBeNull();
+    const grant = await el.elevate('bot', { to: 2, forMs: 1000, reason: 'r', key: ops, authorize: async (r) => (asks.push(r), { allowed: true, reason: 'ok' }) });
+    expect(asks).toEqual([{ tool: 'warden.ring.elevate', args: { agent: 'bot', to: 2, forMs: 1000, reason: 'r' } }]);
+    expect((await el.current('bot'))?.id).toBe(grant.id);
+  });
+
   it('is revocable, and a copy of the revoked grant written back is still refused', async () => {
     const store = createMemoryStore();
     const el = new Elevations({ store, signers: [ops.did] });
