@@ -176,3 +176,22 @@ describe('synchronous governed functions under a runtime', () => {
     expect(() => read({})).toThrow(/kill stage failed: it had to wait/);
   });
 });
+
+describe('a missed broadcast', () => {
+  it('still aborts an in-flight call: the runtime reads the store while calls are in flight', async () => {
+    const { createMemoryStore } = await import('../../src/store/memory.js');
+    const { createRuntime } = await import('../../src/runtime/index.js');
+    const real = createMemoryStore();
+    // A broadcast that accepts subscriptions and publishes but never delivers anything.
+    const deaf = { ...real, bus: { publish: async () => undefined, subscribe: async () => async () => undefined } };
+    const runtime = createRuntime({ store: deaf, signers: [ops.did], watchMs: 20 });
+    const pipeline = new Pipeline({ policy: RING_POLICY, agent: { id: 'bot' }, runtime });
+    const { signal } = await pipeline.decide({ request: { tool: 'read', args: {} } });
+    expect(signal?.aborted).toBe(false);
+    await runtime.kill.kill(parseKillTarget('agent:bot'), { reason: 'while deaf', key: ops });
+    await new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
+    expect(String((signal?.reason as Error).message)).toContain('while deaf');
+    expect((await pipeline.decide({ request: { tool: 'read', args: {} } })).verdict.rule).toBe('kill-switch');
+    await runtime.close();
+  });
+});
