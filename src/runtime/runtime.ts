@@ -61,7 +61,11 @@ interface Tracked {
   agent: string | null;
   session: string | null;
   controller: AbortController;
+  since: number;
 }
+
+/** A tracked call whose outcome was never observed is dropped after this long (so callers that never call observe() cannot keep the watch running forever). */
+const MAX_TRACK_MS = 3_600_000;
 
 /** The most in-flight calls tracked at once; past it the oldest can no longer be aborted (and a warning says so). */
 const MAX_TRACKED = 100_000;
@@ -169,7 +173,7 @@ export class Runtime {
       return controller.signal;
     }
     if (this.#tracked.size >= MAX_TRACKED) this.#tracked.delete(this.#tracked.keys().next().value as string);
-    this.#tracked.set(call, { agent, session, controller });
+    this.#tracked.set(call, { agent, session, controller, since: Date.now() });
     void this.#subscribe();
     if (this.#timer === null) {
       this.#timer = setInterval(() => void this.#sweep(), this.#watchMs);
@@ -217,7 +221,12 @@ export class Runtime {
     this.#sweeping = true;
     try {
       const reading = await this.kill.read();
+      const stale = Date.now() - MAX_TRACK_MS;
       for (const [call, t] of this.#tracked) {
+        if (t.since < stale) {
+          this.#tracked.delete(call);
+          continue;
+        }
         let reason: string | null = null;
         if (!reading.ok) reason = `the kill state in the store cannot be trusted (${reading.error})`;
         else if (reading.state !== null) {
