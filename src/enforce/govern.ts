@@ -177,6 +177,7 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const call = prepare(params);
         const result = await governor.decideCall({ request: call.request });
         const args = decided(result, call, true);
+        if (passSignal) args.push({ signal: result.signal ?? new AbortController().signal });
         const started = performance.now();
         try {
           const value: unknown = yield* raw.apply(this, args) as AsyncGenerator<unknown, unknown, unknown>;

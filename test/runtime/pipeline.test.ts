@@ -195,3 +195,28 @@ describe('a missed broadcast', () => {
     await runtime.close();
   });
 });
+
+describe('async generators under a runtime', () => {
+  it('hand the generator the signal with signal: true, and it aborts on a kill', async () => {
+    const { runtime } = memoryRuntime({ watchMs: 20 });
+    const governor = new Governor({ policy: RING_POLICY, agent: { id: 'bot' }, runtime });
+    const pages = govern(
+      async function* (_args: Record<string, unknown>, { signal }: { signal: AbortSignal }) {
+        let n = 0;
+        while (!signal.aborted) {
+          yield n++;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        return n;
+      },
+      { tool: 'slow', governor, signal: true },
+    ) as unknown as (a: Record<string, unknown>) => AsyncGenerator<number, number>;
+    const it = pages({});
+    expect((await it.next()).value).toBe(0);
+    await runtime.kill.kill(parseKillTarget('agent:bot'), { reason: 'stop paging', key: ops });
+    let last: IteratorResult<number, number>;
+    do last = await it.next();
+    while (last.done !== true);
+    expect(last.value).toBeGreaterThan(0);
+  });
+});
