@@ -41,7 +41,9 @@ rules:
 /** Runs the scene, printing each step; returns the exit code (0 when every step went as the scene says). */
 export async function runRuntimeDemo(out: (line: string) => void = (l) => console.log(l)): Promise<number> {
   const ops = createIdentity();
-  const store = createMemoryStore();
+  // The scene's clock stands still, so its numbers do not move with the machine's speed (no decay between steps).
+  const frozen = Date.now();
+  const store = createMemoryStore({ clock: () => frozen });
   const runtime = createRuntime({ store, signers: [ops.did], trustEvents: false, watchMs: 50 });
   const sink = new MemorySink();
   const governor = new Governor({ policy: compilePolicy([{ name: 'runtime-demo.yaml', text: RUNTIME_DEMO_POLICY }]), agent: { id: 'deploy-bot' }, runtime, sink });
