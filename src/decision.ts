@@ -26,10 +26,12 @@ export interface AgentIdentity {
   labels?: Record<string, string>;
   /** Decentralized identifier (`did:key:...`, `did:web:...`), when the agent has one. */
   did?: string;
-  /** Execution ring, when rings are in use (later work). */
+  /** Execution ring 0-3 (0 most privileged), set by the pipeline's `enrich` stage from configuration, trust tier and elevations. */
   ring?: number;
-  /** Trust score 0-1000, when trust scoring is in use (later work). */
+  /** Trust score 0-1000, set by the pipeline's `enrich` stage from the runtime's trust ledger (never taken from the caller when a runtime is configured). */
   trust?: number;
+  /** The trust tier's name (`trusted`, `established`, ...), set with `trust` by the `enrich` stage. */
+  tier?: string;
   /**
    * How the identity was verified. Present only when the `identify` stage verified a credential;
    * an identity the enforcement point asserted (or none) never carries it, so a rule can require

@@ -38,6 +38,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'compliance', args: '<command>', summary: 'compliance reports (OWASP agentic, EU AI Act, HIPAA, SOC 2) from evidence', load: async () => (await import('./compliance.js')).registerComplianceCommand },
   { name: 'detect', args: '[file]', summary: 'scan text for prompt injection and secrets, tool lists for poisoning; --eval measures', load: async () => (await import('./detect.js')).registerDetectCommand },
   { name: 'exec', args: '<command...>', summary: 'decide a shell command, then run it in the OS sandbox', load: async () => (await import('./exec.js')).registerExecCommand },
+  { name: 'trust', args: '<command>', summary: 'trust scores 0-1000: show, explain, record an event', load: async () => (await import('./trust.js')).registerTrustCommand },
+  { name: 'ring', args: '<command>', summary: 'execution rings: show, elevate (signed, expiring), revoke', load: async () => (await import('./ring.js')).registerRingCommand },
+  { name: 'kill', args: '<target>', summary: 'kill an agent, a session or all, in every process sharing the store', load: async () => (await import('./kill.js')).registerKillCommand },
+  { name: 'revive', args: '<target>', summary: "lift a kill, with another approver's signed approval", load: async () => (await import('./revive.js')).registerReviveCommand },
+  { name: 'status', args: '', summary: 'the kill state in the store, verified', load: async () => (await import('./status.js')).registerStatusCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
 ];
 

@@ -15,6 +15,7 @@ import { loadPrivateKey, loadPublicKey } from '../audit/keys.js';
 import { verifyAuditLog } from '../audit/verify.js';
 import type { DecisionEvent, DecisionSink } from '../decision.js';
 import { EXIT, effectLabel, reportFatal } from './output.js';
+import { WardenError } from '../errors.js';
 
 /** Where the demo policy ships, relative to this file (dist/cli or src/cli). */
 export const DEMO_POLICY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'demo', 'policy.yaml');
@@ -49,8 +50,14 @@ export function registerDemoCommand(program: Command): void {
     .option('--audit <path>', 'audit log to record the decisions in', join('.warden', 'audit', 'demo.jsonl'))
     .option('--signing-key <file>', 'Ed25519 private key (warden keygen) to sign checkpoints; the demo then verifies them with --public-key')
     .option('--public-key <file>', 'the matching public key, to verify the signatures at the end')
-    .action(async (opts: { policy?: string[]; audit: string; signingKey?: string; publicKey?: string }) => {
+    .option('--scene <name>', 'support (default): the policy demo; runtime: trust, rings and the kill switch')
+    .action(async (opts: { policy?: string[]; audit: string; signingKey?: string; publicKey?: string; scene?: string }) => {
       try {
+        if (opts.scene === 'runtime') {
+          process.exitCode = await (await import('./demo-runtime.js')).runRuntimeDemo();
+          return;
+        }
+        if (opts.scene !== undefined && opts.scene !== 'support') throw new WardenError('ERR_USAGE', `Unknown demo scene ${JSON.stringify(opts.scene)}: use support or runtime.`);
         process.exitCode = await runDemo(opts.policy ?? [DEMO_POLICY], opts.audit, opts.signingKey, opts.publicKey);
       } catch (e) {
         process.exitCode = reportFatal(e);

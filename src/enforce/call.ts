@@ -10,7 +10,7 @@ import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/hash.js';
 import { takeSnapshot, type Snapshot } from '../lib/snapshot.js';
 import type { ApprovalHandler } from './approval.js';
-import type { CallInput, GateRefusal, PolicyProvider } from './pipeline-types.js';
+import type { CallInput, GateRefusal, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
 import type { ApprovalOutcome } from './verdict.js';
 
 /** A host call id kept as the call's id: an identifier of at most 256 characters (the audit record's rule). */
@@ -73,6 +73,8 @@ export interface Core {
   onAuditFailure: 'deny' | 'allow-and-warn';
   warn: (warning: WardenWarning) => void;
   callIds: () => string;
+  /** The kill switch, trust and rings; null without one. */
+  runtime: PipelineRuntime | null;
 }
 
 export const EMPTY_REQUEST: Request = Object.freeze({ tool: '', args: Object.freeze({}) as Record<string, unknown> });

@@ -46,9 +46,16 @@ export interface GovernOptions {
    * the findings. The value is returned unchanged. Not for generators. Default false.
    */
   scanResults?: boolean;
+  /**
+   * Under a runtime (the kill switch), an async governed call is aborted in flight when a kill
+   * covers it: the wrapper rejects at once with a `WardenError` `ERR_KILLED`. With `signal: true`
+   * the function also gets `{ signal }` (an AbortSignal) as one more, last parameter, so it can
+   * stop its own work (pass it to fetch, a child process, a database query).
+   */
+  signal?: boolean;
 }
 
-const GOVERN_KEYS: readonly string[] = ['tool', 'governor', 'toArgs', 'context', 'mode', 'scanResults'];
+const GOVERN_KEYS: readonly string[] = ['tool', 'governor', 'toArgs', 'context', 'mode', 'scanResults', 'signal'];
 const MODES: readonly string[] = ['auto', 'sync', 'async', 'async-generator', 'generator'];
 
 /**
@@ -83,6 +90,8 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
   const mode = !options.mode || options.mode === 'auto' ? kindOf(raw) : options.mode;
   const toArgs = options.toArgs;
   const context = options.context;
+  if (options.signal !== undefined && typeof options.signal !== 'boolean') throw new WardenError('ERR_OPTIONS', 'govern() signal must be true or false.');
+  const passSignal = options.signal === true;
 
   const prepare = (params: unknown[]): Prepared => {
     if (toArgs === undefined) {
@@ -148,13 +157,16 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const call = prepare(params);
         const result = await governor.decideCall({ request: call.request });
         const args = decided(result, call, true);
+        const signal = result.signal;
+        if (passSignal) args.push({ signal: signal ?? new AbortController().signal });
         const started = performance.now();
         try {
-          const value = await raw.apply(this, args);
+          const value = signal === undefined ? await raw.apply(this, args) : await untilAborted(() => raw.apply(this, args), signal);
           observe(result.verdict, started, NO_ERROR, value);
           return value;
         } catch (e) {
-          observe(result.verdict, started, e);
+          if (signal?.aborted === true && e === signal.reason) void governor.pipeline.observe({ call: result.verdict.call, tool }, { status: 'aborted', durationMs: performance.now() - started, error: { name: 'WardenError', message: messageOf(e) } });
+          else observe(result.verdict, started, e);
           throw e;
         }
       };
@@ -165,6 +177,7 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const call = prepare(params);
         const result = await governor.decideCall({ request: call.request });
         const args = decided(result, call, true);
+        if (passSignal) args.push({ signal: result.signal ?? new AbortController().signal });
         const started = performance.now();
         try {
           const value: unknown = yield* raw.apply(this, args) as AsyncGenerator<unknown, unknown, unknown>;
@@ -226,6 +239,25 @@ interface Prepared {
 }
 
 const NO_ERROR: unique symbol = Symbol('no error');
+
+/** Runs `fn`, rejecting with the signal's reason as soon as it aborts (whether or not `fn` stops). */
+async function untilAborted(fn: () => unknown, signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) throw signal.reason;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(fn), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort as () => void);
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
 const CHANGED = 'The arguments changed after the decision was made; the call was not run.';
 
 /** True when the caller's own arguments no longer serialize to what was decided. */

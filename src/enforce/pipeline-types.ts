@@ -117,6 +117,30 @@ export interface HostApproval {
 }
 
 /**
+ * What the pipeline asks of the runtime (agent-warden/runtime's `createRuntime()`): the kill
+ * switch before every decision, the agent's trust, tier and ring for the policy, the in-flight
+ * calls a kill aborts, and the trust events decisions and outcomes feed.
+ *
+ * @example
+ * ```ts
+ * import { createRuntime } from 'agent-warden/runtime';
+ * const pipeline = new Pipeline({ policy, runtime: createRuntime({ store, signers: [ops.did] }) });
+ * ```
+ */
+export interface PipelineRuntime {
+  /** Why the kill switch denies this call, or null; rejects when the store cannot be read (the call is then denied). */
+  killed(agent: string | null, session: string | null): Promise<string | null>;
+  /** The agent's trust, tier and ring; synchronous when cached. */
+  enrich(agent: Readonly<AgentIdentity>): { trust: number; tier: string; ring: number } | Promise<{ trust: number; tier: string; ring: number }>;
+  /** Tracks an allowed call; the signal aborts when a kill covers it. */
+  track(call: string, agent: string | null, session: string | null): AbortSignal;
+  /** The call finished. */
+  release(call: string): void;
+  noteDecision(agent: string, what: 'denial' | 'approval'): void;
+  noteOutcome(agent: string, status: 'ok' | 'error' | 'aborted'): void;
+}
+
+/**
  * Options of a {@link Pipeline} (the Governor takes the same, plus nothing else).
  *
  * @example
@@ -153,6 +177,13 @@ export interface PipelineOptions {
   clock?: () => Date;
   /** Receives warnings (audit failures under allow-and-warn, outcomes that could not be recorded). */
   onWarning?: (warning: WardenWarning) => void;
+  /**
+   * The runtime: kill switch, trust, rings and elevation (`createRuntime()` from
+   * agent-warden/runtime). With it, the `kill` stage denies a killed agent or session before any
+   * policy runs, the `enrich` stage sets `agent.trust`, `agent.tier` and `agent.ring` (replacing any
+   * the caller gave), and allowed calls get an AbortSignal (DecidedCall.signal) a kill aborts.
+   */
+  runtime?: PipelineRuntime;
   /** Makes call ids for calls whose host gave none (`context.callId`); default a random prefix per pipeline and a counter. */
   callIds?: () => string;
 }
@@ -170,4 +201,9 @@ export interface DecidedCall {
   verdict: Verdict;
   /** The decided request; null when it had no JSON form (the verdict is then a denial). */
   snapshot: Snapshot<{ args?: unknown; context?: unknown; tool?: unknown }> | null;
+  /**
+   * For an allowed call under a runtime: aborts when the kill switch covers the call's agent or
+   * session while it runs. Pass it to the governed function; call `observe()` when it ends.
+   */
+  signal?: AbortSignal;
 }

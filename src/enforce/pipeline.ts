@@ -3,8 +3,8 @@
  * the framework adapters, the Claude Code hook, `warden check`, the MCP gateway). It is a named
  * list of stages, read top to bottom in {@link STAGES}:
  *
- *   snapshot -> identify -> gate -> decide -> approve -> recheck -> record      (then, by the caller:)
- *   run the decided snapshot -> observe -> record outcome
+ *   snapshot -> identify -> kill -> enrich -> gate -> decide -> approve -> recheck -> kill-recheck -> record
+ *   (then, by the caller:) run the decided snapshot -> observe -> record outcome
  *
  * One frozen snapshot of the request is made first; it is what is decided, shown to the approval
  * handler, recorded, and (by govern()) run. Entry points translate their host's shapes into a
@@ -19,10 +19,12 @@ import type { PolicySet } from '../policy/policy-set.js';
 import { currentDigest, EMPTY_REQUEST, freezeDecision, frozenCopy, isoTime, messageOf, type CallState, type Core, type Stage } from './call.js';
 import { finish } from './finish.js';
 import { MemorySink } from './memory-sink.js';
-import type { CallInput, DecidedCall, PipelineOptions, PolicyProvider } from './pipeline-types.js';
+import type { CallInput, DecidedCall, PipelineOptions, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
 import { approveStage, decideStage, gateStage, identifyStage, recheckStage, recordStage, snapshotStage } from './stages.js';
+import { enrichStage } from './enrich-stage.js';
+import { KILL_RULE, killRecheckStage, killStage } from './kill-stage.js';
 
-export type { CallInput, DecidedCall, Gate, GateRefusal, HostApproval, PipelineOptions, PolicyProvider } from './pipeline-types.js';
+export type { CallInput, DecidedCall, Gate, GateRefusal, HostApproval, PipelineOptions, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
 
 const OPTION_KEYS: readonly (keyof PipelineOptions)[] = [
   'policy',
@@ -37,22 +39,28 @@ const OPTION_KEYS: readonly (keyof PipelineOptions)[] = [
   'clock',
   'onWarning',
   'callIds',
+  'runtime',
 ];
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60 * 1000;
 
 /**
- * The stages, in order. Later issues insert theirs here: `kill` (the kill switch) and `enrich`
- * (trust, ring, session labels, limits and breakers) between `identify` and `gate`; `charge`
- * (limits and budgets drawn after an allow) between `recheck` and `record`.
+ * The stages, in order. `kill` (the kill switch, src/enforce/kill-stage.ts) and `enrich` (trust,
+ * tier and ring, src/enforce/enrich-stage.ts) run between `identify` and `gate` when a runtime is
+ * configured, and `kill-recheck` after an approval wait; later issues insert theirs here: session
+ * labels, limits and breakers in `enrich`; `charge` (limits and budgets drawn after an allow)
+ * between `recheck` and `record`.
  */
 export const STAGES: readonly Stage[] = Object.freeze([
   { name: 'snapshot', run: snapshotStage },
   { name: 'identify', run: identifyStage },
+  { name: 'kill', run: killStage },
+  { name: 'enrich', run: enrichStage },
   { name: 'gate', run: gateStage },
   { name: 'decide', run: decideStage },
   { name: 'approve', run: approveStage },
   { name: 'recheck', run: recheckStage },
+  { name: 'kill-recheck', run: killRecheckStage },
   { name: 'record', run: recordStage },
 ]);
 
@@ -74,6 +82,9 @@ export class Pipeline {
   readonly #agent: Readonly<AgentIdentity> | null;
   readonly #clock: () => Date;
   readonly #warn: (warning: WardenWarning) => void;
+  readonly #runtime: PipelineRuntime | null;
+  /** Under a runtime: the agent of each tracked call, until its outcome is observed. */
+  readonly #agents = new Map<string, string | null>();
 
   constructor(options: PipelineOptions) {
     if (options === null || typeof options !== 'object') throw new WardenError('ERR_OPTIONS', 'Pass the options as an object: { policy, agent?, sink?, ... }.');
@@ -98,6 +109,11 @@ export class Pipeline {
     this.#clock = options.clock ?? (() => new Date());
     this.#warn = options.onWarning ?? (() => undefined);
     this.sink = options.sink ?? new MemorySink();
+    const runtime = options.runtime ?? null;
+    if (runtime !== null && (typeof runtime !== 'object' || typeof runtime.killed !== 'function' || typeof runtime.enrich !== 'function' || typeof runtime.track !== 'function')) {
+      throw new WardenError('ERR_OPTIONS', 'runtime must be a runtime from createRuntime() (agent-warden/runtime).');
+    }
+    this.#runtime = runtime;
     this.#core = Object.freeze({
       sink: this.sink,
       policy: this.#policy,
@@ -110,6 +126,7 @@ export class Pipeline {
       onAuditFailure,
       warn: this.#warn,
       callIds: options.callIds ?? sequentialIds(),
+      runtime,
     });
   }
 
@@ -131,7 +148,24 @@ export class Pipeline {
     const call = this.#start(input, false);
     const pending = runStages(call, this.#core, 0);
     if (pending !== undefined) await pending;
-    return finish(call);
+    return this.#runtime === null ? finish(call) : this.#withRuntime(call, finish(call));
+  }
+
+  /** Under a runtime: trust events from the decision, and an abort signal for an allowed call. */
+  #withRuntime(call: CallState, decided: DecidedCall): DecidedCall {
+    const runtime = this.#runtime as PipelineRuntime;
+    const { verdict } = decided;
+    const agent = call.agent?.id ?? null;
+    if (agent !== null && call.report === null) {
+      if (!verdict.allowed && verdict.rule !== KILL_RULE && call.decision?.errors.length === 0) runtime.noteDecision(agent, 'denial');
+      if (verdict.approval?.approved === true) runtime.noteDecision(agent, 'approval');
+    }
+    if (!verdict.allowed || call.report !== null) return decided;
+    const context = call.request.context as Record<string, unknown> | undefined;
+    const signal = runtime.track(verdict.call, agent, typeof context?.session === 'string' ? context.session : null);
+    this.#agents.set(verdict.call, agent);
+    if (this.#agents.size > 100_000) this.#agents.delete(this.#agents.keys().next().value as string);
+    return { ...decided, signal };
   }
 
   /**
@@ -185,6 +219,7 @@ export class Pipeline {
    * ```
    */
   observe(call: { call: string; tool: string; agent?: AgentIdentity | null }, outcome: Outcome): Promise<void> {
+    if (this.#runtime !== null) this.#observed(call.call, outcome);
     const writeOutcome = this.sink.writeOutcome;
     if (typeof writeOutcome !== 'function') return Promise.resolve();
     let event: OutcomeEvent;
@@ -200,6 +235,16 @@ export class Pipeline {
       this.#warnOutcome(call, e);
       return Promise.resolve();
     }
+  }
+
+  #observed(id: string, outcome: Outcome): void {
+    const runtime = this.#runtime as PipelineRuntime;
+    runtime.release(id);
+    if (!this.#agents.has(id)) return;
+    const agent = this.#agents.get(id) ?? null;
+    this.#agents.delete(id);
+    const status = outcome?.status;
+    if (agent !== null && (status === 'ok' || status === 'error' || status === 'aborted')) runtime.noteOutcome(agent, status);
   }
 
   #warnOutcome(call: { call: string; tool: string }, e: unknown): void {
