@@ -102,6 +102,23 @@ export function counterOpFor(shape: LimitShape, amount: unknown, nowMs: number):
 }
 
 /**
+ * The store options of `op` (`counters.add(key, op.amount, counterOptionsOf(op))`).
+ *
+ * @example
+ * ```ts
+ * counterOptionsOf({ amount: 1, max: 10 }); // { max: 10 }
+ * ```
+ */
+export function counterOptionsOf(op: CounterOp): { floor?: number; max?: number; min?: number; ttlMs?: number } {
+  const o: { floor?: number; max?: number; min?: number; ttlMs?: number } = {};
+  if (op.floor !== undefined) o.floor = op.floor;
+  if (op.max !== undefined) o.max = op.max;
+  if (op.min !== undefined) o.min = op.min;
+  if (op.ttlMs !== undefined) o.ttlMs = op.ttlMs;
+  return o;
+}
+
+/**
  * The operation that gives back what `op` drew (the call was refused after its charge: the
  * record could not be written). A total never goes below zero: if it was reset meanwhile,
  * nothing is given back.

@@ -10,7 +10,7 @@ import { sha256Hex } from '../lib/hash.js';
 import type { LimitDemand } from '../policy/limit-compile.js';
 import { storeKey } from '../store/check.js';
 import type { Store } from '../store/types.js';
-import { counterOpFor, limitOutcome, releaseOpFor, type CounterOp, type LimitOutcome } from './gcra.js';
+import { counterOpFor, counterOptionsOf, limitOutcome, releaseOpFor, type CounterOp, type LimitOutcome } from './gcra.js';
 
 /** One counter charged for a call. */
 export interface LimitCharge {
@@ -67,7 +67,7 @@ export async function checkAndCharge(store: Store, demands: readonly LimitDemand
     // Given back in reverse; a failure to give back leaves the counter stricter, never looser.
     for (const { key, op } of done.splice(0).reverse()) {
       try {
-        await store.counters.add(key, releaseOpFor(op).amount, optionsOf(releaseOpFor(op)));
+        await store.counters.add(key, releaseOpFor(op).amount, counterOptionsOf(releaseOpFor(op)));
       } catch {
         // ignored: see above
       }
@@ -89,7 +89,7 @@ export async function checkAndCharge(store: Store, demands: readonly LimitDemand
     const key = limitStoreKey(demand.key);
     let result: { ok: boolean; value: number };
     try {
-      result = await store.counters.add(key, planned.op.amount, optionsOf(planned.op));
+      result = await store.counters.add(key, planned.op.amount, counterOptionsOf(planned.op));
     } catch (e) {
       await release();
       return refused(demand, 'limit_error', `the state store (${store.location}) failed: ${messageOf(e)}`);
@@ -103,15 +103,6 @@ export async function checkAndCharge(store: Store, demands: readonly LimitDemand
     charges.push({ demand, outcome });
   }
   return { admitted: true, charges, release };
-}
-
-function optionsOf(op: CounterOp): { floor?: number; max?: number; min?: number; ttlMs?: number } {
-  const o: { floor?: number; max?: number; min?: number; ttlMs?: number } = {};
-  if (op.floor !== undefined) o.floor = op.floor;
-  if (op.max !== undefined) o.max = op.max;
-  if (op.min !== undefined) o.min = op.min;
-  if (op.ttlMs !== undefined) o.ttlMs = op.ttlMs;
-  return o;
 }
 
 function refused(demand: LimitDemand, code: 'limit_error', why: string): ChargeResult {
