@@ -26,7 +26,8 @@ export type SagaEntry =
   | { readonly type: 'begin'; readonly steps: readonly SagaStepRecord[]; readonly at: string }
   | { readonly type: 'step_started'; readonly step: number; readonly at: string }
   | { readonly type: 'step_done'; readonly step: number; readonly at: string }
-  | { readonly type: 'step_failed'; readonly step: number; readonly reason: string; readonly at: string }
+  /** `ran`: false when the pipeline denied the step (it never ran, so it is not compensated); true when it failed or timed out (in doubt: compensated). */
+  | { readonly type: 'step_failed'; readonly step: number; readonly reason: string; readonly ran: boolean; readonly at: string }
   | { readonly type: 'compensating'; readonly reason: string; readonly at: string }
   | { readonly type: 'compensation_started'; readonly step: number; readonly at: string }
   | { readonly type: 'compensation_done'; readonly step: number; readonly at: string }
@@ -117,8 +118,7 @@ export function verifySagaJournal(id: string, entries: readonly LogEntry[]): Sag
     const validStep = Number.isSafeInteger(step) && step >= 0 && step < steps.length;
     switch (e.type) {
       case 'step_started':
-        if (status !== 'running' || step !== started.length || !validStep) return bad('steps start in order, one at a time, before any compensation');
-        if (started.length !== done.length) return bad('a step started before the previous one was done');
+        if (status !== 'running' || step !== done.length || !validStep || started.length !== done.length) return bad('steps start in order, one at a time, each after the previous one is done');
         started.push(step);
         break;
       case 'step_done':
@@ -126,7 +126,8 @@ export function verifySagaJournal(id: string, entries: readonly LogEntry[]): Sag
         done.push(step);
         break;
       case 'step_failed':
-        if (status !== 'running' || step !== started[started.length - 1] || done.includes(step)) return bad('only the step under way can fail');
+        if (status !== 'running' || step !== started[started.length - 1] || done.includes(step) || typeof e.ran !== 'boolean') return bad('only the step under way can fail, saying whether it ran');
+        if (!e.ran) started.pop();
         break;
       case 'compensating':
         if (status !== 'running') return bad('compensation begins once');

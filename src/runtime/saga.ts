@@ -96,8 +96,8 @@ export async function runSaga(id: string, steps: readonly SagaStep[], runtime: S
       await journal(runtime, id, { type: 'step_started', step: i, at: now() });
       const failure = await governedCall(runtime, id, i, step.action, `${id}:${i}:action`);
       if (failure !== null) {
-        await journal(runtime, id, { type: 'step_failed', step: i, reason: failure, at: now() });
-        await journal(runtime, id, { type: 'compensating', reason: `step ${i} (${step.name}): ${failure}`, at: now() });
+        await journal(runtime, id, { type: 'step_failed', step: i, reason: failure.reason, ran: failure.ran, at: now() });
+        await journal(runtime, id, { type: 'compensating', reason: `step ${i} (${step.name}): ${failure.reason}`, at: now() });
         return await compensateFromJournal(runtime, id);
       }
       await journal(runtime, id, { type: 'step_done', step: i, at: now() });
@@ -189,7 +189,7 @@ async function compensateFromJournal(runtime: SagaRuntime, id: string): Promise<
     await journal(runtime, id, { type: 'compensation_started', step, at: now() });
     const failure = await governedCall(runtime, id, step, record.compensate, `${id}:${step}:compensate`);
     if (failure !== null) {
-      await journal(runtime, id, { type: 'compensation_failed', step, reason: failure, at: now() });
+      await journal(runtime, id, { type: 'compensation_failed', step, reason: failure.reason, at: now() });
       // invariant: compensations go strictly in reverse; a later one never runs before an earlier one is done.
       return { id, status: 'compensating', reason: state.reason, pendingCompensations: todo.slice(n) };
     }
@@ -199,16 +199,16 @@ async function compensateFromJournal(runtime: SagaRuntime, id: string): Promise<
   return { id, status: 'compensated', reason: state.reason, pendingCompensations: [] };
 }
 
-/** Decides, runs and records one call; returns why it failed, or null. */
-async function governedCall(runtime: SagaRuntime, saga: string, step: number, call: SagaCall, idempotencyKey: string): Promise<string | null> {
+/** Decides, runs and records one call; returns why it failed and whether it ran, or null. */
+async function governedCall(runtime: SagaRuntime, saga: string, step: number, call: SagaCall, idempotencyKey: string): Promise<{ reason: string; ran: boolean } | null> {
   const context = { saga: { id: saga, step }, idempotencyKey };
   const { verdict, snapshot } = await runtime.pipeline.decide({ request: { tool: call.tool, args: call.args as Record<string, unknown>, context }, ...(runtime.session !== undefined ? { session: runtime.session } : {}) });
-  if (!verdict.allowed || snapshot === null) return `denied: ${verdict.reason}`;
+  if (!verdict.allowed || snapshot === null) return { reason: `denied: ${verdict.reason}`, ran: false };
   const tool = Object.prototype.hasOwnProperty.call(runtime.tools, call.tool) ? runtime.tools[call.tool] : undefined;
   const started = performance.now();
   if (typeof tool !== 'function') {
     await runtime.pipeline.observe({ call: verdict.call, tool: call.tool }, { status: 'error', error: { name: 'WardenError', message: 'no such saga tool' } });
-    return `no tool named "${call.tool}" was given to the saga runtime`;
+    return { reason: `no tool named "${call.tool}" was given to the saga runtime`, ran: false };
   }
   const { args } = JSON.parse(snapshot.text) as { args: Record<string, unknown> };
   const timeout = runtime.timeoutMs ?? 60_000;
@@ -225,7 +225,7 @@ async function governedCall(runtime: SagaRuntime, saga: string, step: number, ca
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await runtime.pipeline.observe({ call: verdict.call, tool: call.tool }, { status: 'error', durationMs: performance.now() - started, error: { name: e instanceof Error ? e.name : 'Error', message } });
-    return `failed: ${message}`;
+    return { reason: `failed: ${message}`, ran: true };
   } finally {
     clearTimeout(timer);
   }
