@@ -90,8 +90,9 @@ export async function runSaga(id: string, steps: readonly SagaStep[], runtime: S
   try {
     const existing = await readSagaJournal(runtime.store, id);
     if (existing.length > 0) throw new WardenError('ERR_SAGA', `Saga "${id}" already has a journal; give each saga its own id (recoverSagas finishes an interrupted one).`);
-    await journal(runtime, id, { type: 'begin', steps: records, at: now() });
+    // Indexed first, so a process that dies right after beginning leaves a saga recovery can find.
     await runtime.store.log.append(SAGA_INDEX, { id, at: now() });
+    await journal(runtime, id, { type: 'begin', steps: records, at: now() });
     for (const [i, step] of records.entries()) {
       await journal(runtime, id, { type: 'step_started', step: i, at: now() });
       const failure = await governedCall(runtime, id, i, step.action, `${id}:${i}:action`);
@@ -122,8 +123,12 @@ export async function recoverSagas(runtime: SagaRuntime): Promise<SagaResult[]> 
   checkRuntime(runtime);
   const out: SagaResult[] = [];
   for (const id of await listSagaIds(runtime.store)) {
-    const state = verifySagaJournal(id, await readSagaJournal(runtime.store, id));
-    if ('error' in state || state.status === 'completed' || state.status === 'compensated') continue;
+    const entries = await readSagaJournal(runtime.store, id);
+    // Indexed but never begun: its process died before the saga did anything.
+    if (entries.length === 0) continue;
+    const state = verifySagaJournal(id, entries);
+    if ('error' in state) throw new WardenError('ERR_SAGA', `The journal of saga "${id}" does not verify: ${state.error}; nothing of it was compensated.`);
+    if (state.status === 'completed' || state.status === 'compensated') continue;
     out.push(await compensateSaga(id, runtime));
   }
   return out;
