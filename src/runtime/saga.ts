@@ -28,7 +28,7 @@ export type SagaTool = (args: Record<string, unknown>, context: { idempotencyKey
  * record how it went.
  */
 export interface SagaPipeline {
-  decide(input: { request: { tool: string; args: Record<string, unknown>; context: Record<string, unknown> }; session?: string }): Promise<{ verdict: { allowed: boolean; reason: string; call: string }; snapshot: { text: string } | null }>;
+  decide(input: { request: { tool: string; args: Record<string, unknown>; context: Record<string, unknown> } }): Promise<{ verdict: { allowed: boolean; reason: string; call: string }; snapshot: { text: string } | null }>;
   observe(call: { call: string; tool: string }, outcome: { status: 'ok' | 'error'; durationMs?: number; error?: { name: string; message: string } }): Promise<void>;
 }
 
@@ -49,7 +49,7 @@ export interface SagaRuntime {
   readonly tools: Readonly<Record<string, SagaTool>>;
   /** How long one call may run before it counts as failed; default 60 s. */
   readonly timeoutMs?: number;
-  /** The session the saga's calls belong to (see CallInput.session). */
+  /** The session the saga's calls belong to (their `context.session`). */
   readonly session?: string;
   /** Called after each journal entry is written (tests use it to stop a process at every boundary). */
   readonly onJournal?: (seq: number) => void;
@@ -206,8 +206,8 @@ async function compensateFromJournal(runtime: SagaRuntime, id: string): Promise<
 
 /** Decides, runs and records one call; returns why it failed and whether it ran, or null. */
 async function governedCall(runtime: SagaRuntime, saga: string, step: number, call: SagaCall, idempotencyKey: string): Promise<{ reason: string; ran: boolean } | null> {
-  const context = { saga: { id: saga, step }, idempotencyKey };
-  const { verdict, snapshot } = await runtime.pipeline.decide({ request: { tool: call.tool, args: call.args as Record<string, unknown>, context }, ...(runtime.session !== undefined ? { session: runtime.session } : {}) });
+  const context = { saga: { id: saga, step }, idempotencyKey, ...(runtime.session !== undefined ? { session: runtime.session } : {}) };
+  const { verdict, snapshot } = await runtime.pipeline.decide({ request: { tool: call.tool, args: call.args as Record<string, unknown>, context } });
   if (!verdict.allowed || snapshot === null) return { reason: `denied: ${verdict.reason}`, ran: false };
   const tool = Object.prototype.hasOwnProperty.call(runtime.tools, call.tool) ? runtime.tools[call.tool] : undefined;
   const started = performance.now();

@@ -1,8 +1,8 @@
 /**
  * examples/policies/flow-guards.yaml through the real pipeline with a real store: call sequences
  * (private data, untrusted content, egress, in every order; across sessions; after a declassification
- * approved or refused) and the decision each call gets. The session comes from the enforcement
- * point (`CallInput.session`), never from the call's arguments or context.
+ * approved or refused) and the decision each call gets. The session is `context.session`, set by
+ * the enforcement point; the call's arguments and other context keys never name it.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ const SEQUENCES: Array<[string, Step[]]> = [
   ['one tool bringing both (an email), then egress', [['s', 'read_email', 'allow'], ['s', E, 'deny']]],
   ['private, untrusted, then the other egress tool', [['s', 'query_db', 'allow'], ['s', U, 'allow'], ['s', 'send_email', 'deny']]],
   ['private and untrusted, then egress repeated', [['s', P, 'allow'], ['s', U, 'allow'], ['s', E, 'deny'], ['s', E, 'deny']]],
-  ['taint, then a clean-looking session named in the context (ignored)', [['s', P, 'allow'], ['s', U, 'allow'], ['s', E, 'deny', { context: { session_id: 'fresh', sessionId: 'fresh' } }]]],
+  ['taint, then a clean-looking session under other context keys (ignored)', [['s', P, 'allow'], ['s', U, 'allow'], ['s', E, 'deny', { context: { session_id: 'fresh', sessionId: 'fresh', Session: 'fresh' } }]]],
   ['taint, then labels claimed in the arguments (ignored)', [['s', P, 'allow'], ['s', U, 'allow'], ['s', E, 'deny', { args: { session: { labels: [] }, declassified: true, approved: true } }]]],
   ['declassification refused', [['s', P, 'allow'], ['s', U, 'allow'], ['s', 'declassify_session', 'deny', { approve: false }], ['s', E, 'deny']]],
   ['declassified, then untrusted again, then egress', [['s', P, 'allow'], ['s', U, 'allow'], ['s', 'declassify_session', 'allow', { approve: true }], ['s', U, 'allow'], ['s', E, 'deny']]],
@@ -49,14 +49,11 @@ const SEQUENCES: Array<[string, Step[]]> = [
 describe('flow guards: call sequences and their decisions', () => {
   it.each(SEQUENCES)('%s', async (_, steps) => {
     const store = createMemoryStore();
-    const pipeline = new Pipeline({ policy, sink: new MemorySink(), agent: { id: 'bot' }, runtime: { store } });
+    const pipeline = new Pipeline({ policy, sink: new MemorySink(), agent: { id: 'bot' }, state: { store } });
     const got: string[] = [];
     for (const [session, tool, , opts] of steps) {
-      const input = {
-        request: { tool, args: opts?.args ?? {}, ...(opts?.context ? { context: opts.context } : {}) },
-        ...(session !== null ? { session } : {}),
-        approvalHandler: () => opts?.approve === true,
-      };
+      const context = { ...(opts?.context ?? {}), ...(session !== null ? { session } : {}) };
+      const input = { request: { tool, args: opts?.args ?? {}, context }, approvalHandler: () => opts?.approve === true };
       const { verdict } = await pipeline.decide(input);
       got.push(`${tool}:${verdict.allowed ? 'allow' : 'deny'}`);
     }
@@ -66,10 +63,10 @@ describe('flow guards: call sequences and their decisions', () => {
 
 it('a refusal names the rule and says how to declassify', async () => {
   const store = createMemoryStore();
-  const pipeline = new Pipeline({ policy, runtime: { store } });
-  await pipeline.decide({ request: { tool: P, args: {} }, session: 's' });
-  await pipeline.decide({ request: { tool: U, args: {} }, session: 's' });
-  const { verdict } = await pipeline.decide({ request: { tool: E, args: {} }, session: 's' });
+  const pipeline = new Pipeline({ policy, state: { store } });
+  await pipeline.decide({ request: { tool: P, args: {}, context: { session: 's' } } });
+  await pipeline.decide({ request: { tool: U, args: {}, context: { session: 's' } } });
+  const { verdict } = await pipeline.decide({ request: { tool: E, args: {}, context: { session: 's' } } });
   expect(verdict.rule).toBe('no-egress-after-private-and-untrusted');
   expect(verdict.reason).toContain('declassify_session');
 });
@@ -77,20 +74,20 @@ it('a refusal names the rule and says how to declassify', async () => {
 it('composed with a permissive policy, an unknown tool in a tainted session is refused by the pack', async () => {
   const open = 'apiVersion: warden/v1\nkind: Policy\nname: open\ndefault: allow\n';
   const composed = compilePolicy([{ name: 'flow-guards.yaml', text: PACK.replace('default: deny', 'default: allow') }, { name: 'open.yaml', text: open }]);
-  const pipeline = new Pipeline({ policy: composed, runtime: { store: createMemoryStore() } });
-  expect((await pipeline.decide({ request: { tool: 'exfil_tool', args: {} }, session: 's' })).verdict.allowed).toBe(true);
-  await pipeline.decide({ request: { tool: P, args: {} }, session: 's' });
-  await pipeline.decide({ request: { tool: U, args: {} }, session: 's' });
-  const { verdict } = await pipeline.decide({ request: { tool: 'exfil_tool', args: {} }, session: 's' });
+  const pipeline = new Pipeline({ policy: composed, state: { store: createMemoryStore() } });
+  expect((await pipeline.decide({ request: { tool: 'exfil_tool', args: {}, context: { session: 's' } } })).verdict.allowed).toBe(true);
+  await pipeline.decide({ request: { tool: P, args: {}, context: { session: 's' } } });
+  await pipeline.decide({ request: { tool: U, args: {}, context: { session: 's' } } });
+  const { verdict } = await pipeline.decide({ request: { tool: 'exfil_tool', args: {}, context: { session: 's' } } });
   expect([verdict.allowed, verdict.rule]).toEqual([false, 'no-unknown-tools-once-tainted']);
 });
 
 it('concurrent calls of one session serialize: no egress is admitted after both labels in the committed order', async () => {
   for (let round = 0; round < 20; round++) {
     const store = createMemoryStore();
-    const pipeline = new Pipeline({ policy, runtime: { store } });
+    const pipeline = new Pipeline({ policy, state: { store } });
     const order = [P, U, E, E, P, U, E].sort(() => (round % 2 === 0 ? 1 : -1) * (round % 3) - 0.5);
-    const verdicts = await Promise.all(order.map((tool) => pipeline.decide({ request: { tool, args: {} }, session: 's' })));
+    const verdicts = await Promise.all(order.map((tool) => pipeline.decide({ request: { tool, args: {}, context: { session: 's' } } })));
     const { view } = await loadSession(store, 's');
     let tainted = { p: false, u: false };
     for (const h of view.history) {
@@ -106,14 +103,14 @@ it('concurrent calls of one session serialize: no egress is admitted after both 
 it('a session store that fails denies the call, saying so', async () => {
   const store = createMemoryStore();
   await store.close();
-  const pipeline = new Pipeline({ policy, runtime: { store } });
-  const { verdict } = await pipeline.decide({ request: { tool: 'search_docs', args: {} }, session: 's' });
+  const pipeline = new Pipeline({ policy, state: { store } });
+  const { verdict } = await pipeline.decide({ request: { tool: 'search_docs', args: {}, context: { session: 's' } } });
   expect(verdict.allowed).toBe(false);
   expect(verdict.errors.map((e) => e.code)).toContain('session_error');
 });
 
 it('a session id the enforcement point gives but the pipeline cannot keep is a denial', async () => {
   const pipeline = new Pipeline({ policy });
-  const { verdict } = await pipeline.decide({ request: { tool: 'search_docs', args: {} }, session: 's' });
+  const { verdict } = await pipeline.decide({ request: { tool: 'search_docs', args: {}, context: { session: 's' } } });
   expect([verdict.allowed, verdict.errors.map((e) => e.code)]).toEqual([false, ['session_error']]);
 });

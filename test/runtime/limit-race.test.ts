@@ -23,7 +23,7 @@ const [url, name, attempts, kind] = process.argv.slice(2);
 const shape = kind === 'rate' ? 'rate: { limit: ${LIMIT}, per: 1d }' : 'budget: { max: ${LIMIT}, amount: args.n }';
 const text = 'apiVersion: warden/v1\\nkind: Policy\\nname: ' + name + '\\ndefault: allow\\nlimits:\\n  - name: shared\\n    ' + shape + '\\n';
 const store = await openStore(url);
-const pipeline = new Pipeline({ policy: compilePolicy([{ name: 'p.yaml', text }]), runtime: { store } });
+const pipeline = new Pipeline({ policy: compilePolicy([{ name: 'p.yaml', text }]), state: { store } });
 process.stdout.write('ready\\n');
 process.stdin.once('data', async () => {
   const counts = { admitted: 0, exceeded: 0, other: [] };
