@@ -158,6 +158,24 @@ export function limitOutcome(shape: LimitShape, op: CounterOp, result: { ok: boo
   return { admitted: false, remaining, resetMs, retryAfterMs: retry };
 }
 
+/**
+ * Where a counter stands without drawing from it (`warden limits show`): what remains now and when
+ * it is full again, from the stored value (0 for an absent counter).
+ *
+ * @example
+ * ```ts
+ * limitStanding({ limit: 10, periodMs: 1000, burst: 10 }, 0, 1_000); // { remaining: 10, resetMs: 0 }
+ * ```
+ */
+export function limitStanding(shape: LimitShape, value: number, nowMs: number): { remaining: number; resetMs: number | null } {
+  if (shapeProblem(shape) !== null) return { remaining: 0, resetMs: null };
+  if (shape.periodMs === null) return { remaining: round6(Math.max(0, Math.floor(shape.limit * TOTAL_SCALE) - value) / TOTAL_SCALE), resetMs: null };
+  const t = intervalUs(shape);
+  const tau = Math.floor(shape.burst * t);
+  const ahead = Math.max(0, value - nowMs * 1000);
+  return { remaining: round6(Math.max(0, tau - ahead) / t), resetMs: Math.ceil(ahead / 1000) };
+}
+
 function round6(v: number): number {
   return Math.floor(v * 1e6) / 1e6;
 }

@@ -113,7 +113,8 @@ export function verifySagaJournal(id: string, entries: readonly LogEntry[]): Sag
       steps = e.steps as SagaStepRecord[];
       continue;
     }
-    if (status === 'completed' || status === 'compensated') return bad('an entry after the end');
+    // A completed saga may be compensated later on request (it reopens); nothing else follows an end.
+    if (status === 'compensated' || (status === 'completed' && e.type !== 'compensating')) return bad('an entry after the end');
     const step = e.step as number;
     const validStep = Number.isSafeInteger(step) && step >= 0 && step < steps.length;
     switch (e.type) {
@@ -130,7 +131,7 @@ export function verifySagaJournal(id: string, entries: readonly LogEntry[]): Sag
         if (!e.ran) started.pop();
         break;
       case 'compensating':
-        if (status !== 'running') return bad('compensation begins once');
+        if (status !== 'running' && status !== 'completed') return bad('compensation begins once');
         status = 'compensating';
         reason = typeof e.reason === 'string' ? e.reason : '';
         break;

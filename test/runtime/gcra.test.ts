@@ -137,7 +137,7 @@ describe('a rate', () => {
   });
 
   it('gives back a released charge', async () => {
-    let now = 1_000_000;
+    const now = 1_000_000;
     const store = createMemoryStore({ clock: () => now });
     const shape: LimitShape = { limit: 1, periodMs: 60_000, burst: 1 };
     const op = opOf(shape, 1, now);
