@@ -458,6 +458,8 @@ describe.concurrent('warden demo', () => {
     expect(r.stdout).toContain('Approved.');
     expect(r.stdout).toMatch(/approved refund .*bound to sha256:/);
     expect(r.stdout).toMatch(/rejected refund .*"approved":true/);
+    // The session scene: an injected page cannot make the agent send the customer record out.
+    expect(r.stdout).toContain('in the session scene, stopped: post_webhook (no-egress-after-private-and-untrusted).');
   });
 
   it('writes a compliance report of its own run beside its audit log', async () => {
