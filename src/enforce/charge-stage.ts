@@ -81,10 +81,10 @@ export function sessionStage(call: CallState, core: Core): void | Promise<void> 
   const id = sessionIdOf(call);
   if (id === undefined || call.report !== null || call.invalid !== null) return;
   const rt = core.state;
-  if (rt === null) {
-    call.sessionError = 'the call names a session but the pipeline has no state store (pass state: { store })';
-    return;
-  }
+  // Without a state store there is no session to read: conditions that read `session` cannot be
+  // evaluated (deny rules apply, allow rules do not), and the call is not otherwise refused (the kill
+  // switch reads context.session too, with no state store).
+  if (rt === null) return;
   const bad = sessionIdProblem(id);
   if (bad !== null) {
     call.sessionError = bad;

@@ -109,8 +109,17 @@ it('a session store that fails denies the call, saying so', async () => {
   expect(verdict.errors.map((e) => e.code)).toContain('session_error');
 });
 
-it('a session id the enforcement point gives but the pipeline cannot keep is a denial', async () => {
+it('without a state store, a session id gives no session: rules that read it deny, the rest decide as usual', async () => {
   const pipeline = new Pipeline({ policy });
-  const { verdict } = await pipeline.decide({ request: { tool: 'search_docs', args: {}, context: { session: 's' } } });
-  expect([verdict.allowed, verdict.errors.map((e) => e.code)]).toEqual([false, ['session_error']]);
+  const egress = (await pipeline.decide({ request: { tool: E, args: {}, context: { session: 's' } } })).verdict;
+  expect([egress.allowed, egress.rule]).toEqual([false, 'no-egress-after-private-and-untrusted']);
+  expect((await pipeline.decide({ request: { tool: 'search_docs', args: {}, context: { session: 's' } } })).verdict.allowed).toBe(true);
+});
+
+it('a session id that is not usable is a denial (session_error)', async () => {
+  const pipeline = new Pipeline({ policy, state: { store: createMemoryStore() } });
+  for (const session of ['', 7, 'x'.repeat(300), 'a\u0000b']) {
+    const { verdict } = await pipeline.decide({ request: { tool: 'search_docs', args: {}, context: { session } } });
+    expect([verdict.allowed, verdict.errors.map((e) => e.code)]).toEqual([false, ['session_error']]);
+  }
 });
