@@ -468,7 +468,7 @@ describe.concurrent('warden demo', () => {
     expect(r.stdout).toMatch(/Compliance report of this run: .*compliance-report\.md: \d+ controls satisfied/);
     const report = readFileSync(join(cwd, '.warden', 'audit', 'compliance-report.md'), 'utf8');
     expect(report).toContain('# Warden compliance report');
-    expect(report).toMatch(/Audit log: .*11 records, verifies/);
+    expect(report).toMatch(/Audit log: .*14 records, verifies/);
   });
 });
 
