@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   sandbox: () => import('./sandbox.js'),
   mcp: () => import('./mcp.js'),
   kill: () => import('./kill.js'),
+  limits: () => import('./limits.js'),
 };
 
 const wanted = process.argv.slice(2);

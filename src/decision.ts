@@ -131,6 +131,9 @@ export const DECISION_ERROR_CODES = Object.freeze({
   policy_error: 'The policy could not be evaluated at all (the policy provider failed); denied.',
   audit_failure: 'The decision could not be recorded; denied unless the enforcement point is configured to allow and warn.',
   pipeline_error: 'A stage of the enforcement pipeline failed unexpectedly (a bug, or a gate or sink that threw); denied.',
+  limit_exceeded: 'A limit or budget declared in policy (limits:) has no room for this call; the message names the limit, what remains and when it refills.',
+  limit_error: 'A limit could not be checked (its key or amount could not be evaluated, the amount is NaN, negative or not finite, or the state store failed); denied.',
+  session_error: 'The session state the call depends on could not be read or updated (the state store failed, or kept changing under concurrent calls); denied.',
   identity_error: 'The credential the call carried could not be verified, or the pipeline requires a verified identity and the call carried none; denied without evaluating rules.',
 } as const);
 

@@ -82,6 +82,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_SANDBOX_OPTIONS: 'Options given to the sandbox are invalid (an unknown key, a relative or missing path, a limit out of range).',
   ERR_SANDBOX_SETUP: 'The sandbox could not be set up for a run (a cgroup, a temporary directory, the seccomp filter); the command was not run.',
   ERR_SANDBOX_UNAVAILABLE: 'No usable OS sandbox on this host (bubblewrap missing or refused, an unsupported architecture), and unsandboxed execution is not allowed.',
+  ERR_SAGA: 'A saga is malformed, its id is already used or held by another process, or its journal does not verify.',
   ERR_SHELL_OPTION_SPEC: 'A shell program table entry is malformed (a bug in the table).',
   ERR_SHELL_UNRESOLVED: 'A shell word cannot be resolved to literal text.',
   ERR_SQL_PARSER_LOAD: 'The SQL parsers could not be loaded.',

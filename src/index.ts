@@ -15,6 +15,7 @@ export { digestOf } from './lib/hash.js';
 export { Governor, type GovernorOptions, type GovernorRequest, type ApprovalHandler, type ApprovalRequest, type PolicyProvider, type GovernedTools } from './enforce/governor.js';
 export { govern, type GovernOptions } from './enforce/govern.js';
 export { Pipeline, STAGES, type PipelineOptions, type PipelineRuntime, type CallInput, type DecidedCall, type Gate, type GateRefusal } from './enforce/pipeline.js';
+export type { StateOptions } from './enforce/charge-stage.js';
 export { GovernanceDenied } from './enforce/denied.js';
 export { MemorySink } from './enforce/memory-sink.js';
 export { MemoryPendingApprovals, type PendingApprovals } from './enforce/pending-approvals.js';

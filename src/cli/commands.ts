@@ -43,6 +43,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'kill', args: '<target>', summary: 'kill an agent, a session or all, in every process sharing the store', load: async () => (await import('./kill.js')).registerKillCommand },
   { name: 'revive', args: '<target>', summary: "lift a kill, with another approver's signed approval", load: async () => (await import('./revive.js')).registerReviveCommand },
   { name: 'status', args: '', summary: 'the kill state in the store, verified', load: async () => (await import('./status.js')).registerStatusCommand },
+  { name: 'limits', args: '<command>', summary: 'limits and budgets: show what remains, reset a counter', load: async () => (await import('./limits.js')).registerLimitsCommand },
+  { name: 'session', args: '<command>', summary: "a session's flow labels, calls and history", load: async () => (await import('./session.js')).registerSessionCommand },
+  { name: 'saga', args: '<command>', summary: 'sagas: list, show a journal, compensate', load: async () => (await import('./saga.js')).registerSagaCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
 ];
 

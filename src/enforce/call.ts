@@ -12,6 +12,8 @@ import { takeSnapshot, type Snapshot } from '../lib/snapshot.js';
 import type { ApprovalHandler } from './approval.js';
 import type { CallInput, GateRefusal, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
 import type { ApprovalOutcome } from './verdict.js';
+import type { LoadedSession } from '../runtime/session.js';
+import type { StateCore } from './charge-stage.js';
 
 /** A host call id kept as the call's id: an identifier of at most 256 characters (the audit record's rule). */
 export const CALL_ID = /^[A-Za-z0-9._:@-]{1,256}$/;
@@ -51,6 +53,12 @@ export interface CallState {
   report: Decision | null;
   /** For a report: whether what it reports went on (a prompt recorded, not decided). */
   reportExecuted: boolean;
+  /** The call's session as read by the session stage; null when it names none. */
+  session: LoadedSession | null;
+  /** Why the call's session could not be read (the charge stage denies with it). */
+  sessionError: string | null;
+  /** Gives back what the charge stage drew, if the call ends denied after it. */
+  release: (() => Promise<void>) | null;
 }
 
 /** A named step of the pipeline. A stage returns a Promise only when it must wait. */
@@ -75,6 +83,8 @@ export interface Core {
   callIds: () => string;
   /** The kill switch, trust and rings; null without one. */
   runtime: PipelineRuntime | null;
+  /** Limits, budgets and sessions (`state` option); null when the pipeline has none. */
+  state: StateCore | null;
 }
 
 export const EMPTY_REQUEST: Request = Object.freeze({ tool: '', args: Object.freeze({}) as Record<string, unknown> });

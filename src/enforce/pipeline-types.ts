@@ -1,6 +1,7 @@
 /**
  * The pipeline's public types: what an enforcement point hands in, configures and gets back.
  */
+import type { StateOptions } from './charge-stage.js';
 import type { AgentIdentity, DecisionSink, Request, WardenWarning } from '../decision.js';
 import type { Credential, CredentialVerifier } from '../identity/credential.js';
 import type { Snapshot } from '../lib/snapshot.js';
@@ -186,6 +187,8 @@ export interface PipelineOptions {
   runtime?: PipelineRuntime;
   /** Makes call ids for calls whose host gave none (`context.callId`); default a random prefix per pipeline and a counter. */
   callIds?: () => string;
+  /** State kept across calls: limits and budgets, session labels (see docs/runtime.md). */
+  state?: StateOptions;
 }
 
 /**

@@ -20,6 +20,7 @@ import { currentDigest, EMPTY_REQUEST, freezeDecision, frozenCopy, isoTime, mess
 import { finish } from './finish.js';
 import { MemorySink } from './memory-sink.js';
 import type { CallInput, DecidedCall, PipelineOptions, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
+import { chargeStage, releaseIfDenied, sessionStage, stateCore } from './charge-stage.js';
 import { approveStage, decideStage, gateStage, identifyStage, recheckStage, recordStage, snapshotStage } from './stages.js';
 import { enrichStage } from './enrich-stage.js';
 import { KILL_RULE, killRecheckStage, killStage } from './kill-stage.js';
@@ -40,6 +41,7 @@ const OPTION_KEYS: readonly (keyof PipelineOptions)[] = [
   'onWarning',
   'callIds',
   'runtime',
+  'state',
 ];
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60 * 1000;
@@ -57,10 +59,12 @@ export const STAGES: readonly Stage[] = Object.freeze([
   { name: 'kill', run: killStage },
   { name: 'enrich', run: enrichStage },
   { name: 'gate', run: gateStage },
+  { name: 'session', run: sessionStage },
   { name: 'decide', run: decideStage },
   { name: 'approve', run: approveStage },
   { name: 'recheck', run: recheckStage },
   { name: 'kill-recheck', run: killRecheckStage },
+  { name: 'charge', run: chargeStage },
   { name: 'record', run: recordStage },
 ]);
 
@@ -127,6 +131,7 @@ export class Pipeline {
       warn: this.#warn,
       callIds: options.callIds ?? sequentialIds(),
       runtime,
+      state: stateCore(options.state),
     });
   }
 
@@ -148,7 +153,9 @@ export class Pipeline {
     const call = this.#start(input, false);
     const pending = runStages(call, this.#core, 0);
     if (pending !== undefined) await pending;
-    return this.#runtime === null ? finish(call) : this.#withRuntime(call, finish(call));
+    const decided = this.#runtime === null ? finish(call) : this.#withRuntime(call, finish(call));
+    await releaseIfDenied(call, decided.verdict.allowed);
+    return decided;
   }
 
   /** Under a runtime: trust events from the decision, and an abort signal for an allowed call. */
@@ -271,6 +278,9 @@ export class Pipeline {
       warnings: [],
       report: null,
       reportExecuted: false,
+      session: null,
+      sessionError: null,
+      release: null,
     };
   }
 

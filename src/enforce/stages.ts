@@ -171,7 +171,7 @@ export function decideStage(call: CallState, core: Core): void {
   if (r.context !== undefined) request.context = r.context;
   if (call.agent !== null) request.agent = call.agent as AgentIdentity;
   // A request whose tool is not text was never shown as it was; decide on what the snapshot holds.
-  const decided = set.decide(call.unrecordable === null ? request : (call.snapshot?.value ?? request), { now: call.now });
+  const decided = set.decide(call.unrecordable === null ? request : (call.snapshot?.value ?? request), call.session === null ? { now: call.now } : { now: call.now, session: call.session.view });
   call.decision = freezeDecision(decided);
 }
 

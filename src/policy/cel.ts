@@ -15,6 +15,10 @@ export const CORE_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   ['agent', 'map'],
   ['context', 'map'],
   ['now', 'google.protobuf.Timestamp'],
+  // The session's accumulated state (labels, calls per tool, history), passed in per decision.
+  ['session', 'map'],
+  // The flow labels the policy gives the requested tool (reads, ingests, egress, declassifies, known).
+  ['flow', 'map'],
 ];
 
 /** A function a later layer (facets) adds to the environment. */
@@ -108,7 +112,7 @@ export class ConditionCompiler {
    * Parses, type-checks and statically checks `expression`.
    * @throws ConditionError with the offset of the problem.
    */
-  compile(expression: string): { evaluate: CompiledCondition; info: ConditionInfo } {
+  compile(expression: string, options?: { anyType?: boolean }): { evaluate: CompiledCondition; info: ConditionInfo } {
     let parsed: ReturnType<Environment['parse']>;
     try {
       parsed = this.#env.parse(expression);
@@ -120,7 +124,7 @@ export class ConditionCompiler {
       const err = checked.error;
       throw new ConditionError('type', `CEL type error: ${summary(err)}`, offsetOf(err));
     }
-    if (checked.type !== 'bool' && checked.type !== 'dyn') {
+    if (options?.anyType !== true && checked.type !== 'bool' && checked.type !== 'dyn') {
       throw new ConditionError('type', `A condition must be a bool, but this expression is a ${String(checked.type)}; compare it with something (e.g. == 'x').`, 0);
     }
     const variables = new Set<string>();

@@ -23,6 +23,7 @@ import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import type { RealpathResolver } from '../facets/types.js';
 import type { SqlDialect, SqlParsers } from '../facets/sql-parsers.js';
+import { compileLimitIndex, type LimitPlan, type ToolLabelPlan } from './limit-compile.js';
 import { digestOfTextDigests, PLAN_FORMAT, sqlParserIssues, type ConditionPlan, type PolicyPlan, type RulePlan } from './plan.js';
 
 /** One policy source: text (YAML or JSON) or an already-built document object. */
@@ -257,6 +258,8 @@ function compileSources(
     issues.push(...reader.issues.splice(0));
   }
   const backends = issues.some((i) => i.severity === 'error') ? [] : loadBackends(backendDocs, options.backends, issues);
+  const { limitRules, toolLabels, known } = limitPlansOf(specs.map((s) => s.spec));
+  const flow = compileLimitIndex(limitRules, toolLabels, known, issues);
   if (issues.some((i) => i.severity === 'error')) throw new PolicyLoadError(issues);
   const policies: PolicyInfo[] = specs.map(({ spec, source }) => ({
     name: spec.name,
@@ -277,14 +280,14 @@ function compileSources(
   return {
     sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
     // A plan cannot carry a backend's engine: one with backends is never staged again (stagePlan refuses it).
-    plan: { format: PLAN_FORMAT, digest, policies, warnings: issues, limits, rules: rulePlans, facets: bindings, ...(backends.length > 0 ? { backends: backends.map((b) => b.policy) } : {}) },
+    plan: { format: PLAN_FORMAT, digest, policies, warnings: issues, limits, rules: rulePlans, facets: bindings, limitRules, toolLabels, ...(backends.length > 0 ? { backends: backends.map((b) => b.policy) } : {}) },
     complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly = false): PolicySet {
       if (!analysisOnly || sqlParsers !== undefined) {
         const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
         if (missing.length > 0) throw new PolicyLoadError([...issues, ...missing]);
       }
       const facets = new FacetEngine(bindings, { ...(resolver ? { resolver } : {}), ...(sqlParsers ? { sqlParsers } : {}) });
-      return new PolicySet({ digest, policies, rules, warnings: issues, limits, facets, backends });
+      return new PolicySet({ digest, policies, rules, warnings: issues, limits, facets, backends, flow });
     },
   };
 }
@@ -314,6 +317,34 @@ function loadBackends(
     }
   }
   return out;
+}
+
+/** The limits and flow labels of the documents as plan data, and the tools their inventories name. */
+function limitPlansOf(specs: readonly PolicySpec[]): { limitRules: LimitPlan[]; toolLabels: ToolLabelPlan[]; known: Set<string> } {
+  const limitRules: LimitPlan[] = [];
+  const toolLabels: ToolLabelPlan[] = [];
+  const known = new Set<string>();
+  for (const spec of specs) {
+    for (const n of spec.inventory?.names ?? []) known.add(n);
+    for (const l of spec.toolLabels ?? []) toolLabels.push({ tool: l.tool, reads: [...l.reads], ingests: [...l.ingests], egress: l.egress, declassifies: [...l.declassifies] });
+    for (const l of spec.limits ?? []) {
+      limitRules.push({
+        policy: spec.name,
+        name: l.name,
+        ...(l.description !== undefined ? { description: l.description } : {}),
+        tools: l.tools === null ? null : [...l.tools],
+        ...(l.when ? { when: l.when.text } : {}),
+        key: l.key.map((k) => k.text),
+        kind: l.kind,
+        limit: l.limit,
+        periodMs: l.periodMs,
+        burst: l.burst,
+        ...(l.amount ? { amount: l.amount.text } : {}),
+        pos: l.pos,
+      });
+    }
+  }
+  return { limitRules, toolLabels, known };
 }
 
 /** The rule-count and condition-size issues of a load, each at the rule or condition that crosses its limit. */

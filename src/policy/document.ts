@@ -8,10 +8,11 @@ import type { SourcePos } from './source-pos.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import { readFacetBindings } from './facet-bindings.js';
 import { API_VERSION } from './api-version.js';
+import { readInventory, readLimits, type LimitSpec, type ToolLabelSpec } from './limit-spec.js';
 
 export { API_VERSION } from './api-version.js';
 
-const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'tools', 'facets', 'rules'] as const;
+const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'tools', 'facets', 'rules', 'limits'] as const;
 const RULE_KEYS = ['name', 'description', 'tools', 'when', 'unless', 'effect', 'reason', 'approvers'] as const;
 const EFFECT_VALUES: readonly Effect[] = ['allow', 'deny', 'require_approval', 'warn'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -49,6 +50,10 @@ export interface PolicySpec {
   facets: FacetBinding[];
   /** The optional inventory of known tool names (`tools:` at the top level); null when absent. */
   inventory: { names: string[]; pos: SourcePos[] } | null;
+  /** The `limits:` section (absent: none). */
+  limits?: LimitSpec[];
+  /** Flow labels of inventory entries written `{ name, labels }` (absent: none). */
+  toolLabels?: ToolLabelSpec[];
   pos: SourcePos;
 }
 
@@ -92,10 +97,13 @@ export function readPolicyDocument(doc: Document.Parsed, reader: NodeReader): Po
     }
   }
   const facets = readFacetBindings(top.get('facets'), reader, name ?? '?');
-  const inventoryList = reader.stringList(top.get('tools'), 'tools (the inventory of known tools)');
-  const inventory = inventoryList ? { names: inventoryList.values, pos: inventoryList.nodes.map((n) => reader.pos(n)) } : null;
+  const inventoryRead = readInventory(top.get('tools'), reader);
+  const inventory = inventoryRead ? { names: inventoryRead.names, pos: inventoryRead.pos } : null;
+  const limits = readLimits(top.get('limits'), reader, name ?? '?');
   if (name === undefined || apiVersion !== API_VERSION || kind !== 'Policy') return null;
   const spec: PolicySpec = { name, default: def, rules, facets, inventory, pos: reader.pos(root) };
+  if (limits.length > 0) spec.limits = limits;
+  if (inventoryRead && inventoryRead.labels.length > 0) spec.toolLabels = inventoryRead.labels;
   if (description !== undefined) spec.description = description;
   return spec;
 }

@@ -21,12 +21,14 @@ import type { FacetBinding } from '../facets/bindings.js';
 import type { RealpathResolver } from '../facets/types.js';
 import type { SqlParsers } from '../facets/sql-parsers.js';
 import type { StagedPolicy } from './compile.js';
+import { compileLimitIndex, type LimitPlan, type ToolLabelPlan } from './limit-compile.js';
 
 /**
  * The plan format; a plan of another format is not read. Bump it when a plan's meaning changes.
  * 2: facet bindings carry what effects need (path `access`, shell `cwd`, `prose` bindings).
+ * 3: limits (`limitRules`) and the flow labels of tools (`toolLabels`).
  */
-export const PLAN_FORMAT = 2;
+export const PLAN_FORMAT = 3;
 
 /**
  * One condition of a plan: its text and what the static analysis found in it.
@@ -89,6 +91,10 @@ export interface PolicyPlan {
    * data, so such a plan is never staged again: {@link stagePlan} refuses it and callers recompile.
    */
   backends?: string[];
+  /** The documents' limits (`limits:`), expressions as text. */
+  limitRules: LimitPlan[];
+  /** The flow labels of inventory tools. */
+  toolLabels: ToolLabelPlan[];
 }
 
 /**
@@ -153,13 +159,17 @@ export function stagePlan(plan: PolicyPlan, options: { resolver?: RealpathResolv
   });
   const sqlBindings = plan.facets.filter((b): b is FacetBinding & { facet: 'sql' } => b.facet === 'sql');
   const resolver = options.resolver;
+  // Limits compile eagerly (few, small): a plan whose limits no longer compile is refused, not half-read.
+  const limitIssues: PolicyIssue[] = [];
+  const flow = compileLimitIndex(plan.limitRules, plan.toolLabels, new Set(plan.policies.flatMap((p) => p.inventory ?? [])), limitIssues);
+  if (limitIssues.length > 0) throw new TypeError(`the plan's limits do not compile: ${limitIssues[0]?.message ?? ''}`);
   return {
     sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
     complete(sqlParsers: SqlParsers | undefined, loadFailure?: string): PolicySet {
       const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
       if (missing.length > 0) throw new PolicyLoadError([...plan.warnings, ...missing]);
       const facets = new FacetEngine(plan.facets, { ...(resolver ? { resolver } : {}), ...(sqlParsers ? { sqlParsers } : {}) });
-      return new PolicySet({ digest: plan.digest, policies: plan.policies, rules, warnings: plan.warnings, limits: plan.limits, facets });
+      return new PolicySet({ digest: plan.digest, policies: plan.policies, rules, warnings: plan.warnings, limits: plan.limits, facets, flow });
     },
   };
 }
@@ -236,6 +246,8 @@ function checkPlanShape(plan: PolicyPlan): void {
     Array.isArray(p.warnings) &&
     Array.isArray(p.rules) &&
     Array.isArray(p.facets) &&
+    Array.isArray(p.limitRules) &&
+    Array.isArray(p.toolLabels) &&
     p.limits !== null &&
     typeof p.limits === 'object' &&
     (p.rules as unknown[]).every((r) => {

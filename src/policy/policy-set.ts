@@ -9,6 +9,8 @@ import type { Decision, DecisionError, Effect } from '../decision.js';
 import type { PolicyIssue } from './issues.js';
 import type { FacetRuntime } from '../facets/types.js';
 import type { BackendEvaluator, BackendInput, BackendVerdict } from './backend.js';
+import { LimitIndex, type FlowLabels, type LimitDemands } from './limit-compile.js';
+import { sessionToCel, type SessionView } from './session-view.js';
 
 export type { FacetRuntime, FacetValue } from '../facets/types.js';
 
@@ -16,6 +18,11 @@ export type { FacetRuntime, FacetValue } from '../facets/types.js';
 export interface DecideOptions {
   /** The time conditions see as `now`. The core never reads the clock; rules that read `now` without it error (and fail closed). */
   now?: Date;
+  /**
+   * The session the call belongs to (`session` in conditions), read from the runtime's store.
+   * Without it, a condition that reads `session` errors: a deny rule applies, an allow rule does not.
+   */
+  session?: SessionView;
 }
 
 /** Summary of one policy document in a set. */
@@ -82,6 +89,7 @@ export class PolicySet {
   readonly #reasons: ReadonlyMap<CompiledRule, string>;
   /** The Cedar and Rego documents' evaluators, in set order (empty: YAML rules only). */
   readonly #backends: ReadonlyArray<{ policy: string; evaluator: BackendEvaluator }>;
+  readonly #flow: LimitIndex;
 
   /** @internal Use compilePolicy(). */
   constructor(init: {
@@ -92,6 +100,8 @@ export class PolicySet {
     limits: RequestLimits;
     facets: FacetRuntime | null;
     backends?: ReadonlyArray<{ policy: string; evaluator: BackendEvaluator }>;
+    /** Limits and flow labels; none when absent. */
+    flow?: LimitIndex;
   }) {
     this.digest = init.digest;
     this.policies = Object.freeze(init.policies.map((p) => Object.freeze({ ...p })));
@@ -100,6 +110,7 @@ export class PolicySet {
     this.limits = Object.freeze({ ...init.limits });
     this.#facets = init.facets;
     this.#backends = Object.freeze([...(init.backends ?? [])]);
+    this.#flow = init.flow ?? new LimitIndex([], [], new Set(this.policies.flatMap((p) => p.inventory ?? [])));
     const exact = new Map<string, CompiledRule[]>();
     const wide: CompiledRule[] = [];
     for (const rule of this.rules) {
@@ -259,9 +270,54 @@ export class PolicySet {
     return frozen;
   }
 
+  /** True when some document declares limits (the runtime's charge stage then draws them). */
+  get hasLimits(): boolean {
+    return this.#flow.hasLimits;
+  }
+
+  /** The limits as declared (plain data; `warden limits show` lists them). */
+  get limitPlans(): LimitIndex['plans'] {
+    return this.#flow.plans;
+  }
+
+  /**
+   * The flow labels the policy gives `tool` (what conditions read as `flow`).
+   *
+   * @example
+   * ```ts
+   * set.flowLabels('fetch_url').ingests; // ['untrusted']
+   * ```
+   */
+  flowLabels(tool: string): FlowLabels {
+    return this.#flow.labelsFor(tool);
+  }
+
+  /**
+   * The limits an allowed call draws from: each limit covering the tool whose `when` holds, with
+   * its counter key and amount evaluated. Pure and synchronous like decide(); an invalid request
+   * or any expression that cannot be evaluated is an `error` (the call is then denied).
+   *
+   * @example
+   * ```ts
+   * const d = set.limitDemands({ tool: 'refund', args: { amount: 30 }, agent: { id: 'a1' } }, { now });
+   * if ('error' in d) console.log(d.limit, d.error); else console.log(d.demands.map((x) => x.key));
+   * ```
+   */
+  limitDemands(request: unknown, options?: DecideOptions | null): LimitDemands {
+    if (!this.#flow.hasLimits) return { demands: [] };
+    const cel = toCelRequest(request, this.limits);
+    if (cel instanceof InvalidRequest) return { error: cel.message, policy: '', limit: '' };
+    return this.#flow.demands(cel.tool, this.#activation(cel, options ?? {}));
+  }
+
   #activation(cel: CelRequest, options: DecideOptions): Record<string, unknown> {
-    const a: Record<string, unknown> = { tool: cel.tool, args: cel.args, agent: cel.agent, context: cel.context };
+    const a: Record<string, unknown> = { tool: cel.tool, args: cel.args, agent: cel.agent, context: cel.context, flow: this.#flow.celLabelsFor(cel.tool) };
     if (options.now instanceof Date && !Number.isNaN(options.now.getTime())) a.now = options.now;
+    if (options.session !== undefined) {
+      // invariant: an unusable session view is absent (conditions reading it error), never an empty session.
+      const session = sessionToCel(options.session);
+      if (typeof session !== 'string') a.session = session;
+    }
     return a;
   }
 

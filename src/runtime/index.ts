@@ -26,3 +26,17 @@ export { Runtime, createRuntime } from './runtime.js';
 export type { RuntimeOptions, RuntimeFacts } from './runtime.js';
 export { PURPOSES as RUNTIME_SIGNATURE_PURPOSES } from './signed.js';
 export type { SignedDocument } from './signed.js';
+// Limits and budgets, session flow labels, sagas (docs/runtime.md: "Limits and budgets", "Flow rules", "Sagas").
+export { counterOpFor, counterOptionsOf, limitOutcome, releaseOpFor, shapeProblem, amountProblem, TOTAL_SCALE } from './gcra.js';
+export type { CounterOp, LimitOutcome, LimitShape } from './gcra.js';
+export { checkAndCharge, limitStoreKey } from './limiter.js';
+export type { ChargeResult, LimitCharge, LimitRefusal } from './limiter.js';
+export { loadSession, commitSession, markSession, sessionAfterCall, sessionWithLabels, sessionStoreKey, sessionIdProblem, EMPTY_SESSION, DEFAULT_SESSION_TTL_MS, DEFAULT_HISTORY_SIZE } from './session.js';
+export type { SessionState, LoadedSession } from './session.js';
+export { runSaga, recoverSagas, compensateSaga, listSagaIds } from './saga.js';
+export type { SagaStep, SagaTool, SagaRuntime, SagaPipeline, SagaResult } from './saga.js';
+export { readSagaJournal, verifySagaJournal, appendSagaEntry, sagaStream, SAGA_INDEX } from './saga-journal.js';
+export type { SagaCall, SagaEntry, SagaState, SagaStepRecord } from './saga-journal.js';
+export { encodeLimitKey, MAX_LIMIT_KEY_CHARS } from '../policy/limit-key.js';
+export type { LimitDemand, LimitDemands, FlowLabels } from '../policy/limit-compile.js';
+export type { SessionView, SessionHistoryEntry } from '../policy/session-view.js';

@@ -458,6 +458,8 @@ describe.concurrent('warden demo', () => {
     expect(r.stdout).toContain('Approved.');
     expect(r.stdout).toMatch(/approved refund .*bound to sha256:/);
     expect(r.stdout).toMatch(/rejected refund .*"approved":true/);
+    // The session scene: an injected page cannot make the agent send the customer record out.
+    expect(r.stdout).toContain('in the session scene, stopped: post_webhook (no-egress-after-private-and-untrusted).');
   });
 
   it('writes a compliance report of its own run beside its audit log', async () => {
@@ -466,7 +468,7 @@ describe.concurrent('warden demo', () => {
     expect(r.stdout).toMatch(/Compliance report of this run: .*compliance-report\.md: \d+ controls satisfied/);
     const report = readFileSync(join(cwd, '.warden', 'audit', 'compliance-report.md'), 'utf8');
     expect(report).toContain('# Warden compliance report');
-    expect(report).toMatch(/Audit log: .*11 records, verifies/);
+    expect(report).toMatch(/Audit log: .*14 records, verifies/);
   });
 });
 
