@@ -18,14 +18,63 @@ import {
 import { WardenError } from '../../src/errors.js';
 
 const ROOT = new URL('../fixtures/acs/', import.meta.url);
-const load = (dir: string): Array<{ file: string; data: Record<string, any> }> =>
+
+/** A conformance case (conformance/cases.schema.json), the members this runner reads. */
+interface ConformanceCase {
+  id: string;
+  title: string;
+  operation: 'evaluate' | 'approval_action_mismatch' | 'build';
+  sdk_support: { node: 'required' | 'optional' | 'skip' };
+  manifest_yaml: string;
+  intervention_point: string;
+  mode?: 'enforce' | 'evaluate_only';
+  snapshot: Record<string, unknown>;
+  policy_behavior?: 'error';
+  policy_response: unknown;
+  annotator_outputs?: Record<string, unknown>;
+  limits?: { max_snapshot_bytes: number };
+  expected: {
+    decision: string;
+    reason?: string;
+    transformed_policy_target?: unknown;
+    policy_target?: unknown;
+    tool_name?: string;
+    annotations?: unknown;
+    annotator_order?: string[];
+    action_identity?: 'present';
+  };
+}
+
+type DispatcherResponse = { ok: unknown } | { error: string };
+
+/** A fixture file (fixture-cases/fixture-case.schema.json), the members this runner reads. */
+interface FixtureFile {
+  id: string;
+  description: string;
+  case_kind: 'manifest' | 'runtime';
+  manifest_yaml: string;
+  expect_valid?: boolean;
+  expected_error_reason?: string;
+  expected_intervention_point_names?: string[];
+  annotation_responses?: Record<string, DispatcherResponse>;
+  evaluations: Array<{
+    name: string;
+    intervention_point: string;
+    mode: 'enforce' | 'evaluate_only';
+    snapshot: Record<string, unknown>;
+    policy_response?: DispatcherResponse;
+    expected: { verdict: unknown; policy_invoked?: boolean; policy_input?: unknown; transformed_policy_target?: unknown; annotation_calls?: unknown; policy_invocation?: unknown };
+  }>;
+}
+
+const load = <T>(dir: string): Array<{ file: string; data: T }> =>
   readdirSync(new URL(dir, ROOT))
     .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
     .sort()
-    .map((file) => ({ file, data: JSON.parse(readFileSync(new URL(`${dir}${file}`, ROOT), 'utf8')) as Record<string, any> }));
+    .map((file) => ({ file, data: JSON.parse(readFileSync(new URL(`${dir}${file}`, ROOT), 'utf8')) as T }));
 
-const cases = load('conformance/cases/');
-const fixtures = load('fixture-cases/');
+const cases = load<ConformanceCase>('conformance/cases/');
+const fixtures = load<FixtureFile>('fixture-cases/');
 
 /** The verdict as the corpus writes it: absent members are absent. */
 function wire(v: AcsVerdict): Record<string, unknown> {
