@@ -20,6 +20,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   adapters: () => import('./adapters.js'),
   detect: () => import('./detect.js'),
   sandbox: () => import('./sandbox.js'),
+  acs: () => import('./acs.js'),
 };
 
 const wanted = process.argv.slice(2);

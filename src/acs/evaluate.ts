@@ -170,14 +170,16 @@ export interface AcsEvaluation {
   actionIdentity: { input: string; enforced: string } | null;
 }
 
-function bytes(value: unknown, what: string): number {
-  let text: string;
+function canonical(value: unknown, what: string): string {
   try {
-    text = canonicalJson(value);
+    return canonicalJson(value);
   } catch (e) {
     throw new AcsFailure('runtime_error:request_invalid', `${what} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return Buffer.byteLength(text, 'utf8');
+}
+
+function bytes(value: unknown, what: string): number {
+  return Buffer.byteLength(canonical(value, what), 'utf8');
 }
 
 /**
@@ -231,9 +233,11 @@ function run(manifest: AcsManifest, request: AcsRequest, options: AcsEvaluateOpt
   const mode = request.mode ?? 'enforce';
   if (mode !== 'enforce' && mode !== 'evaluate_only') throw new AcsFailure('runtime_error:request_invalid', `mode ${JSON.stringify(mode)} is not enforce or evaluate_only`);
   if (!isObject(request.snapshot)) throw new AcsFailure('runtime_error:request_invalid', 'the snapshot is not a JSON object');
-  if (bytes(request.snapshot, 'the snapshot') > limits.maxSnapshotBytes) throw new AcsFailure('runtime_error:resource_limit_exceeded', 'the snapshot is over maxSnapshotBytes');
-  // A private copy: nothing the host or a dispatcher does to its objects changes what was evaluated.
-  const snapshot = structuredClone(request.snapshot);
+  const snapshotText = canonical(request.snapshot, 'the snapshot');
+  if (Buffer.byteLength(snapshotText, 'utf8') > limits.maxSnapshotBytes) throw new AcsFailure('runtime_error:resource_limit_exceeded', 'the snapshot is over maxSnapshotBytes');
+  // A private copy, parsed back from the canonical text: plain JSON data, and nothing the host or
+  // a dispatcher does to its own objects changes what was evaluated.
+  const snapshot = JSON.parse(snapshotText) as Record<string, unknown>;
 
   // 1. The intervention point.
   const name = request.interventionPoint;
@@ -248,7 +252,7 @@ function run(manifest: AcsManifest, request: AcsRequest, options: AcsEvaluateOpt
     if (typeof toolName !== 'string') throw new AcsFailure('runtime_error:path_type_mismatch', `${point.toolNameFrom.text} is not a string`);
     const entry = manifest.tools.get(toolName);
     if (entry === undefined) throw new AcsFailure('runtime_error:tool_unknown', `tool ${JSON.stringify(toolName)} is not in the catalog`);
-    tool = { ...structuredClone(entry), name: toolName };
+    tool = { ...(JSON.parse(canonicalJson(entry)) as Record<string, unknown>), name: toolName };
   }
   // 4. The preliminary policy input.
   const preliminary: AcsPolicyInput = {
@@ -279,7 +283,7 @@ function run(manifest: AcsManifest, request: AcsRequest, options: AcsEvaluateOpt
     }
     if (size > limits.maxAnnotationBytes) throw new AcsFailure('runtime_error:annotation_failed', `${annotator}'s output is over maxAnnotationBytes`);
     if (isObject(out) && typeof out.reason === 'string' && isReservedReason(out.reason)) throw new AcsFailure('runtime_error:annotation_failed', `${annotator} used a reserved reason`);
-    annotations[annotator] = structuredClone(out);
+    annotations[annotator] = JSON.parse(canonicalJson(out));
   }
   // 6. The final policy input.
   const policyInput: AcsPolicyInput = { ...preliminary, annotations };
@@ -290,20 +294,23 @@ function run(manifest: AcsManifest, request: AcsRequest, options: AcsEvaluateOpt
   const definition = manifest.policies.get(point.policy.id);
   if (definition === undefined) throw new AcsFailure('runtime_error:manifest_invalid', `policy ${point.policy.id} is not defined`);
   const { id: policyId, ...bindingMembers } = point.policy;
-  const invocation: AcsPolicyInvocation = { ...structuredClone(definition), ...structuredClone(bindingMembers), type: definition.type, input: policyInput, canonical_input: canonicalInput };
+  const members = JSON.parse(canonicalJson({ ...definition, ...bindingMembers })) as Record<string, unknown>;
+  const invocation: AcsPolicyInvocation = { ...members, type: definition.type, input: policyInput, canonical_input: canonicalInput };
   state.policyInvocation = invocation;
   state.policyInvoked = true;
   let output: unknown;
   try {
-    output = options.policy(structuredClone(invocation), policyId);
+    // The dispatcher gets its own copy (parsed from the canonical text), so it cannot change what the identity covers.
+    output = options.policy({ ...JSON.parse(canonicalJson(members)) as Record<string, unknown>, type: definition.type, input: JSON.parse(canonicalInput) as AcsPolicyInput, canonical_input: canonicalInput }, policyId);
   } catch {
     throw new AcsFailure('runtime_error:policy_invocation_failed', `policy ${policyId} failed`);
   }
   // 8. The verdict.
-  if (bytesOrInvalid(output) > limits.maxPolicyOutputBytes) throw new AcsFailure('runtime_error:resource_limit_exceeded', 'the policy output is over maxPolicyOutputBytes');
-  const verdict = normalizeVerdict(structuredClone(output));
+  const outputText = canonicalOrInvalid(output);
+  if (Buffer.byteLength(outputText, 'utf8') > limits.maxPolicyOutputBytes) throw new AcsFailure('runtime_error:resource_limit_exceeded', 'the policy output is over maxPolicyOutputBytes');
+  const verdict = normalizeVerdict(JSON.parse(outputText));
   // 9. The transform: validated in both modes, applied in enforce mode.
-  const inputIdentity = acsActionIdentity(policyInput);
+  const inputIdentity = `sha256:${sha256Hex(canonicalInput)}`;
   let transformed: { value: unknown } | null = null;
   let enforced = inputIdentity;
   if (verdict.transform !== undefined) {
@@ -319,9 +326,9 @@ function run(manifest: AcsManifest, request: AcsRequest, options: AcsEvaluateOpt
   return { ...state, verdict, transformed, actionIdentity: { input: inputIdentity, enforced } };
 }
 
-function bytesOrInvalid(output: unknown): number {
+function canonicalOrInvalid(output: unknown): string {
   try {
-    return Buffer.byteLength(canonicalJson(output), 'utf8');
+    return canonicalJson(output);
   } catch {
     throw new AcsFailure('runtime_error:policy_output_invalid', 'the policy output is not JSON');
   }
