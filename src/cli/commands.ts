@@ -38,6 +38,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'compliance', args: '<command>', summary: 'compliance reports (OWASP agentic, EU AI Act, HIPAA, SOC 2) from evidence', load: async () => (await import('./compliance.js')).registerComplianceCommand },
   { name: 'detect', args: '[file]', summary: 'scan text for prompt injection and secrets, tool lists for poisoning; --eval measures', load: async () => (await import('./detect.js')).registerDetectCommand },
   { name: 'exec', args: '<command...>', summary: 'decide a shell command, then run it in the OS sandbox', load: async () => (await import('./exec.js')).registerExecCommand },
+  { name: 'acs', args: '<manifest>', summary: 'validate an ACS manifest, or evaluate one intervention point under a policy', load: async () => (await import('./acs.js')).registerAcsCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
 ];
 
