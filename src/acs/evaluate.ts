@@ -306,6 +306,7 @@ function run(manifest: AcsManifest, request: AcsRequest, options: AcsEvaluateOpt
     throw new AcsFailure('runtime_error:policy_invocation_failed', `policy ${policyId} failed`);
   }
   // 8. The verdict.
+  if (output === undefined) throw new AcsFailure('runtime_error:policy_output_invalid', `policy ${policyId} returned nothing`);
   const outputText = canonicalOrInvalid(output);
   if (Buffer.byteLength(outputText, 'utf8') > limits.maxPolicyOutputBytes) throw new AcsFailure('runtime_error:resource_limit_exceeded', 'the policy output is over maxPolicyOutputBytes');
   const verdict = normalizeVerdict(JSON.parse(outputText));

@@ -30,4 +30,5 @@ export { normalizeVerdict, failureVerdict, ACS_DECISIONS, type AcsDecision, type
 export { settleAcsApproval, type AcsApprovalOutcome, type AcsApprovalSettlement } from './approval.js';
 export { ACS_RUNTIME_REASONS, ACS_SDK_REASONS, RUNTIME_ERROR_MESSAGE, isReservedReason, type AcsReservedReason } from './reasons.js';
 export { wardenAcsDispatcher, type AcsDecider, type WardenAcsOptions } from './warden-dispatcher.js';
+export { acsRegoDispatcher, type AcsRegoOptions } from './rego-dispatcher.js';
 export { parseAcsPath, type AcsPath, type AcsPathRoot } from './paths.js';
