@@ -4,7 +4,8 @@
  * normalization) with a function policy and with a Warden policy set as the policy, side by side
  * with the policy set's own decide() on the same call (what a user without ACS runs).
  */
-import { evaluateAcs, loadAcsManifest, wardenAcsDispatcher } from '../src/acs/index.js';
+import { acsRegoDispatcher, evaluateAcs, loadAcsManifest, wardenAcsDispatcher } from '../src/acs/index.js';
+import { findOpa } from './peers/opa-binary.js';
 import { compilePolicy } from '../src/policy/compile.js';
 import { measure, printTable } from './stats.js';
 
@@ -30,6 +31,34 @@ const set = compilePolicy([
   },
 ]);
 
+const REGO = `package acs
+
+import rego.v1
+
+levels := {"public": 0, "internal": 1, "confidential": 2, "secret": 3}
+
+default verdict := {"decision": "deny", "reason": "ifc_clearance_violation"}
+
+verdict := {"decision": "allow"} if {
+  clearance := levels[input.tool.clearance]
+  labels := input.snapshot.ifc.source_labels
+  count(labels) > 0
+  every l in labels { levels[l] <= clearance }
+}
+`;
+
+/** The same call with a type: rego policy (opa-wasm, in-process), when an opa binary is here. */
+function regoRows(snapshot: unknown): ReturnType<typeof measure>[] {
+  const opa = findOpa();
+  if (!opa.ok) {
+    console.log(`(acs rego rows skipped: ${opa.reason})`);
+    return [];
+  }
+  const manifest = loadAcsManifest(TEXT.replace('p: { type: custom, adapter: host }', 'p: { type: rego, query: data.acs.verdict }'));
+  const policy = acsRegoDispatcher(manifest, { modules: { p: REGO }, opa: opa.path });
+  return [measure('evaluateAcs pre_tool_call, rego (opa-wasm)', () => evaluateAcs(manifest, { interventionPoint: 'pre_tool_call', snapshot }, { policy }))];
+}
+
 /** Runs the ACS bench. */
 export async function run(): Promise<void> {
   const manifest = loadAcsManifest(TEXT);
@@ -44,5 +73,6 @@ export async function run(): Promise<void> {
     measure('evaluateAcs pre_tool_call, transform', () => evaluateAcs(manifest, request, transform)),
     measure('evaluateAcs pre_tool_call, Warden policy set', () => evaluateAcs(manifest, request, warden)),
     measure('policy set decide() alone, same call', () => set.decide({ tool: 'refund', args: snapshot.tool_call.args })),
+    ...regoRows(snapshot),
   ]);
 }
