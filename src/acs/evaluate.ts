@@ -288,20 +288,26 @@ function run(manifest: AcsManifest, request: AcsRequest, options: AcsEvaluateOpt
   // 6. The final policy input.
   const policyInput: AcsPolicyInput = { ...preliminary, annotations };
   state.policyInput = policyInput;
-  const canonicalInput = canonicalJson(policyInput);
+  // The canonical text, composed from the snapshot's text already made (members in RFC 8785 order:
+  // annotations, intervention_point, policy_target {kind, path, value}, snapshot, tool).
+  const canonicalInput =
+    `{"annotations":${canonicalJson(annotations)},"intervention_point":${canonicalJson(policyInput.intervention_point)},` +
+    `"policy_target":{"kind":${canonicalJson(policyInput.policy_target.kind)},"path":${canonicalJson(policyInput.policy_target.path)},"value":${canonicalJson(targetValue)}},` +
+    `"snapshot":${snapshotText},"tool":${canonicalJson(tool)}}`;
   if (Buffer.byteLength(canonicalInput, 'utf8') > limits.maxPolicyInputBytes) throw new AcsFailure('runtime_error:resource_limit_exceeded', 'the policy input is over maxPolicyInputBytes');
   // 7. The policy.
   const definition = manifest.policies.get(point.policy.id);
   if (definition === undefined) throw new AcsFailure('runtime_error:manifest_invalid', `policy ${point.policy.id} is not defined`);
   const { id: policyId, ...bindingMembers } = point.policy;
-  const members = JSON.parse(canonicalJson({ ...definition, ...bindingMembers })) as Record<string, unknown>;
+  const membersText = canonicalJson({ ...definition, ...bindingMembers });
+  const members = JSON.parse(membersText) as Record<string, unknown>;
   const invocation: AcsPolicyInvocation = { ...members, type: definition.type, input: policyInput, canonical_input: canonicalInput };
   state.policyInvocation = invocation;
   state.policyInvoked = true;
   let output: unknown;
   try {
     // The dispatcher gets its own copy (parsed from the canonical text), so it cannot change what the identity covers.
-    output = options.policy({ ...JSON.parse(canonicalJson(members)) as Record<string, unknown>, type: definition.type, input: JSON.parse(canonicalInput) as AcsPolicyInput, canonical_input: canonicalInput }, policyId);
+    output = options.policy({ ...JSON.parse(membersText) as Record<string, unknown>, type: definition.type, input: JSON.parse(canonicalInput) as AcsPolicyInput, canonical_input: canonicalInput }, policyId);
   } catch {
     throw new AcsFailure('runtime_error:policy_invocation_failed', `policy ${policyId} failed`);
   }

@@ -250,3 +250,19 @@ describe('approval settlement', () => {
     expect(settleAcsApproval(r, { outcome: 'allow', enforcedIdentity: r.actionIdentity!.enforced })).toMatchObject({ action: 'deny', verdict: { reason: 'no' } });
   });
 });
+
+describe('the canonical policy input', () => {
+  it.each([
+    ['unicode and astral member names', { input: { '\u{1F525}': 1, 'é': 2, z: 3, A: 4, '\uE000': 5 } }],
+    ['numbers JSON writes differently (-0, 1e21, 0.1)', { input: { a: -0, b: 1e21, c: 0.1, d: 1e-7 } }],
+    ['a __proto__ member', JSON.parse('{"input": {"__proto__": {"x": 1}, "y": [null, true, "s"]}}') as unknown],
+    ['a deep value', { input: { a: [[[{ b: [{ c: 'd' }] }]]] }, other: 'x' }],
+  ])('is byte for byte canonicalJson(policy input) and hashes to the identity, with %s', async (_n, snapshot) => {
+    const { canonicalJson } = await import('../../src/lib/canonical-json.js');
+    const { sha256Hex } = await import('../../src/lib/hash.js');
+    const r = evaluateAcs(inputManifest, { interventionPoint: 'input', snapshot }, { policy: allow });
+    expect(r.verdict.decision).toBe('allow');
+    expect(r.policyInvocation?.canonical_input).toBe(canonicalJson(r.policyInput));
+    expect(r.actionIdentity?.input).toBe(`sha256:${sha256Hex(canonicalJson(r.policyInput))}`);
+  });
+});
