@@ -23,6 +23,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   mcp: () => import('./mcp.js'),
   kill: () => import('./kill.js'),
   limits: () => import('./limits.js'),
+  acs: () => import('./acs.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -19,6 +19,7 @@
  * ```
  */
 export const ERROR_CODES = Object.freeze({
+  ERR_ACS_MANIFEST: 'An Agent Control Specification manifest is invalid (runtime_error:manifest_invalid); the message names the member and what it must be.',
   ERR_AGT_CONVERT: 'An Agent Governance Toolkit policy could not be converted to warden/v1.',
   ERR_AUDIT_CLOSED: 'An audit sink was used after close().',
   ERR_AUDIT_CORRUPT: 'The tail of an audit log is not a record, so nothing more is appended to it.',

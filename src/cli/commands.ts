@@ -46,6 +46,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'limits', args: '<command>', summary: 'limits and budgets: show what remains, reset a counter', load: async () => (await import('./limits.js')).registerLimitsCommand },
   { name: 'session', args: '<command>', summary: "a session's flow labels, calls and history", load: async () => (await import('./session.js')).registerSessionCommand },
   { name: 'saga', args: '<command>', summary: 'sagas: list, show a journal, compensate', load: async () => (await import('./saga.js')).registerSagaCommand },
+  { name: 'acs', args: '<manifest>', summary: 'validate an ACS manifest, or evaluate one intervention point under a policy', load: async () => (await import('./acs.js')).registerAcsCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
 ];
 
