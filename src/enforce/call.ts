@@ -3,7 +3,8 @@
  * state, the pipeline's fixed configuration, and the small helpers that build decisions.
  * Internal to src/enforce.
  */
-import type { AgentIdentity, Decision, DecisionSink, Request, WardenWarning } from '../decision.js';
+import type { AgentIdentity, Decision, DecisionEvent, DecisionSink, Request, WardenWarning } from '../decision.js';
+import type { CallMonitor, RuntimeVariables } from '../monitor.js';
 import type { CredentialVerifier } from '../identity/credential.js';
 import { WardenError } from '../errors.js';
 import { canonicalJson } from '../lib/canonical-json.js';
@@ -51,6 +52,12 @@ export interface CallState {
   report: Decision | null;
   /** For a report: whether what it reports went on (a prompt recorded, not decided). */
   reportExecuted: boolean;
+  /** Runtime state the monitors supplied in `admit` (what rules read as `breaker`, `slo`). */
+  runtime: RuntimeVariables | undefined;
+  /** The recorded event (set by `record`), for the monitors told in `notify`. */
+  event: DecisionEvent | null;
+  /** performance.now() when the call started; 0 when no monitor needs it. */
+  startedAt: number;
 }
 
 /** A named step of the pipeline. A stage returns a Promise only when it must wait. */
@@ -73,6 +80,8 @@ export interface Core {
   onAuditFailure: 'deny' | 'allow-and-warn';
   warn: (warning: WardenWarning) => void;
   callIds: () => string;
+  /** The pipeline's monitors (empty when none). */
+  monitors: readonly CallMonitor[];
 }
 
 export const EMPTY_REQUEST: Request = Object.freeze({ tool: '', args: Object.freeze({}) as Record<string, unknown> });

@@ -9,6 +9,7 @@ import { takeSnapshot, thawedCopy, type Snapshot } from '../lib/snapshot.js';
 import { scanOutput } from '../detect/output.js';
 import { WardenError } from '../errors.js';
 import { GovernanceDenied } from './denied.js';
+import { runWithFault, runWithFaultSync, streamWithFault, streamWithFaultSync } from './fault.js';
 import type { Governor } from './governor.js';
 import type { DecidedCall } from './pipeline.js';
 import type { Verdict } from './verdict.js';
@@ -148,9 +149,10 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const call = prepare(params);
         const result = await governor.decideCall({ request: call.request });
         const args = decided(result, call, true);
+        const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
         const started = performance.now();
         try {
-          const value = await raw.apply(this, args);
+          const value = fault === null ? await raw.apply(this, args) : await runWithFault(fault, () => raw.apply(this, args));
           observe(result.verdict, started, NO_ERROR, value);
           return value;
         } catch (e) {
@@ -165,9 +167,11 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const call = prepare(params);
         const result = await governor.decideCall({ request: call.request });
         const args = decided(result, call, true);
+        const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
         const started = performance.now();
         try {
-          const value: unknown = yield* raw.apply(this, args) as AsyncGenerator<unknown, unknown, unknown>;
+          const source = () => raw.apply(this, args) as AsyncGenerator<unknown, unknown, unknown>;
+          const value: unknown = yield* fault === null ? source() : streamWithFault(fault, source);
           observe(result.verdict, started, NO_ERROR);
           return value;
         } catch (e) {
@@ -181,9 +185,11 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const call = prepare(params);
         const result = governor.decideCallSync({ request: call.request });
         const args = decided(result, call, false);
+        const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
         const started = performance.now();
         try {
-          const value: unknown = yield* raw.apply(this, args) as Generator<unknown, unknown, unknown>;
+          const source = () => raw.apply(this, args) as Generator<unknown, unknown, unknown>;
+          const value: unknown = yield* fault === null ? source() : streamWithFaultSync(fault, source);
           observe(result.verdict, started, NO_ERROR);
           return value;
         } catch (e) {
@@ -197,10 +203,11 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const call = prepare(params);
         const result = governor.decideCallSync({ request: call.request });
         const args = decided(result, call, false);
+        const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
         const started = performance.now();
         let value: unknown;
         try {
-          value = raw.apply(this, args);
+          value = fault === null ? raw.apply(this, args) : runWithFaultSync(fault, () => raw.apply(this, args));
         } catch (e) {
           observe(result.verdict, started, e);
           throw e;

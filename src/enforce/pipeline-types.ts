@@ -4,6 +4,7 @@
 import type { AgentIdentity, DecisionSink, Request, WardenWarning } from '../decision.js';
 import type { Credential, CredentialVerifier } from '../identity/credential.js';
 import type { Snapshot } from '../lib/snapshot.js';
+import type { CallMonitor } from '../monitor.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import type { ApprovalHandler } from './approval.js';
 import type { Verdict } from './verdict.js';
@@ -155,6 +156,13 @@ export interface PipelineOptions {
   onWarning?: (warning: WardenWarning) => void;
   /** Makes call ids for calls whose host gave none (`context.callId`); default a random prefix per pipeline and a counter. */
   callIds?: () => string;
+  /**
+   * What watches every call: SRE state (`createSre()` from `agent-warden/sre`: circuit breakers,
+   * SLOs, chaos experiments), tracing and metrics (`agent-warden/telemetry`). Asked in the `admit`
+   * stage (a refusal or a throw denies), told in `notify` once the decision is recorded, and told
+   * each outcome `observe` records. See docs/sre.md and docs/telemetry.md.
+   */
+  monitors?: readonly CallMonitor[];
 }
 
 /**

@@ -3,7 +3,7 @@
  * the framework adapters, the Claude Code hook, `warden check`, the MCP gateway). It is a named
  * list of stages, read top to bottom in {@link STAGES}:
  *
- *   snapshot -> identify -> gate -> decide -> approve -> recheck -> record      (then, by the caller:)
+ *   snapshot -> identify -> gate -> admit -> decide -> approve -> recheck -> record -> notify      (then, by the caller:)
  *   run the decided snapshot -> observe -> record outcome
  *
  * One frozen snapshot of the request is made first; it is what is decided, shown to the approval
@@ -20,7 +20,9 @@ import { currentDigest, EMPTY_REQUEST, freezeDecision, frozenCopy, isoTime, mess
 import { finish } from './finish.js';
 import { MemorySink } from './memory-sink.js';
 import type { CallInput, DecidedCall, PipelineOptions, PolicyProvider } from './pipeline-types.js';
-import { approveStage, decideStage, gateStage, identifyStage, recheckStage, recordStage, snapshotStage } from './stages.js';
+import { admitStage, approveStage, decideStage, gateStage, identifyStage, notifyStage, recheckStage, recordStage, snapshotStage } from './stages.js';
+import type { CallMonitor, Fault } from '../monitor.js';
+import { performance } from 'node:perf_hooks';
 
 export type { CallInput, DecidedCall, Gate, GateRefusal, HostApproval, PipelineOptions, PolicyProvider } from './pipeline-types.js';
 
@@ -37,6 +39,7 @@ const OPTION_KEYS: readonly (keyof PipelineOptions)[] = [
   'clock',
   'onWarning',
   'callIds',
+  'monitors',
 ];
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60 * 1000;
@@ -50,10 +53,12 @@ export const STAGES: readonly Stage[] = Object.freeze([
   { name: 'snapshot', run: snapshotStage },
   { name: 'identify', run: identifyStage },
   { name: 'gate', run: gateStage },
+  { name: 'admit', run: admitStage },
   { name: 'decide', run: decideStage },
   { name: 'approve', run: approveStage },
   { name: 'recheck', run: recheckStage },
   { name: 'record', run: recordStage },
+  { name: 'notify', run: notifyStage },
 ]);
 
 /**
@@ -74,6 +79,7 @@ export class Pipeline {
   readonly #agent: Readonly<AgentIdentity> | null;
   readonly #clock: () => Date;
   readonly #warn: (warning: WardenWarning) => void;
+  readonly #monitors: readonly CallMonitor[];
 
   constructor(options: PipelineOptions) {
     if (options === null || typeof options !== 'object') throw new WardenError('ERR_OPTIONS', 'Pass the options as an object: { policy, agent?, sink?, ... }.');
@@ -98,6 +104,7 @@ export class Pipeline {
     this.#clock = options.clock ?? (() => new Date());
     this.#warn = options.onWarning ?? (() => undefined);
     this.sink = options.sink ?? new MemorySink();
+    this.#monitors = monitorsOf(options.monitors);
     this.#core = Object.freeze({
       sink: this.sink,
       policy: this.#policy,
@@ -110,6 +117,7 @@ export class Pipeline {
       onAuditFailure,
       warn: this.#warn,
       callIds: options.callIds ?? sequentialIds(),
+      monitors: this.#monitors,
     });
   }
 
@@ -186,7 +194,8 @@ export class Pipeline {
    */
   observe(call: { call: string; tool: string; agent?: AgentIdentity | null }, outcome: Outcome): Promise<void> {
     const writeOutcome = this.sink.writeOutcome;
-    if (typeof writeOutcome !== 'function') return Promise.resolve();
+    const monitors = this.#monitors;
+    if (typeof writeOutcome !== 'function' && monitors.length === 0) return Promise.resolve();
     let event: OutcomeEvent;
     try {
       event = Object.freeze({ ts: isoTime(this.#clock()), call: call.call, tool: call.tool, agent: call.agent ?? this.#agent, outcome: Object.freeze(outcomeCopy(outcome)) });
@@ -194,12 +203,48 @@ export class Pipeline {
       this.#warnOutcome(call, e);
       return Promise.resolve();
     }
+    for (const monitor of monitors) {
+      if (typeof monitor.observed !== 'function') continue;
+      try {
+        monitor.observed(event);
+      } catch (e) {
+        this.#warn({ code: 'monitor_failed', message: `A call monitor failed on the outcome of call ${call.call} (${call.tool}): ${messageOf(e)}.` });
+      }
+    }
+    if (typeof writeOutcome !== 'function') return Promise.resolve();
     try {
       return writeOutcome.call(this.sink, event).then(undefined, (e: unknown) => this.#warnOutcome(call, e));
     } catch (e) {
       this.#warnOutcome(call, e);
       return Promise.resolve();
     }
+  }
+
+  /**
+   * The fault a running chaos experiment injects into this decided call, or null. govern() asks it
+   * just before the call runs and applies it to the real call; an enforcement point that runs the
+   * tool itself does the same. A monitor that throws injects nothing (and is reported).
+   *
+   * @example
+   * ```ts
+   * const fault = pipeline.faultFor({ call: verdict.call, tool: 'search' });
+   * if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
+   * ```
+   */
+  faultFor(call: { call: string; tool: string; agent?: AgentIdentity | null }): Fault | null {
+    const monitors = this.#monitors;
+    if (monitors.length === 0) return null;
+    const now = this.#clock();
+    for (const monitor of monitors) {
+      if (typeof monitor.fault !== 'function') continue;
+      try {
+        const fault = monitor.fault({ call: call.call, tool: call.tool, agent: call.agent ?? this.#agent }, now);
+        if (fault !== null && fault !== undefined) return fault;
+      } catch (e) {
+        this.#warn({ code: 'monitor_failed', message: `A call monitor failed choosing a fault for call ${call.call} (${call.tool}): ${messageOf(e)}.` });
+      }
+    }
+    return null;
   }
 
   #warnOutcome(call: { call: string; tool: string }, e: unknown): void {
@@ -226,6 +271,9 @@ export class Pipeline {
       warnings: [],
       report: null,
       reportExecuted: false,
+      runtime: undefined,
+      event: null,
+      startedAt: this.#monitors.length > 0 ? performance.now() : 0,
     };
   }
 
@@ -300,6 +348,15 @@ function findingsCopy(findings: unknown): OutcomeFinding[] {
     if (Number.isSafeInteger(f.end)) out.end = f.end as number;
     return out;
   });
+}
+
+function monitorsOf(given: readonly CallMonitor[] | undefined): readonly CallMonitor[] {
+  if (given === undefined) return Object.freeze([]);
+  if (!Array.isArray(given)) throw new WardenError('ERR_OPTIONS', 'monitors must be a list of call monitors: [createSre(...), createTracing(...)].');
+  for (const m of given as unknown[]) {
+    if (m === null || typeof m !== 'object') throw new WardenError('ERR_OPTIONS', 'Each monitor must be an object with admit, decided, observed or fault members (createSre(), createTracing(), createMetrics()).');
+  }
+  return Object.freeze([...given]);
 }
 
 function rejectUnknownKeys(options: object, known: readonly string[], what: string): void {

@@ -15,6 +15,9 @@ export const CORE_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   ['agent', 'map'],
   ['context', 'map'],
   ['now', 'google.protobuf.Timestamp'],
+  // Runtime state the pipeline's monitors supply (circuit breakers, SLOs); empty maps when none do.
+  ['breaker', 'map'],
+  ['slo', 'map'],
 ];
 
 /** A function a later layer (facets) adds to the environment. */

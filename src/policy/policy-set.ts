@@ -16,7 +16,15 @@ export type { FacetRuntime, FacetValue } from '../facets/types.js';
 export interface DecideOptions {
   /** The time conditions see as `now`. The core never reads the clock; rules that read `now` without it error (and fail closed). */
   now?: Date;
+  /**
+   * Runtime state rules read, as CEL maps: `breaker` (by tool: `{ state, ... }`) and `slo` (by SLO
+   * name: `{ exhausted, budgetRemaining, ... }`). Passed in per decision like `now`; a variable not
+   * given is an empty map, so a rule reading a missing key errors (deny rules then apply).
+   */
+  runtime?: { breaker?: ReadonlyMap<string, unknown>; slo?: ReadonlyMap<string, unknown> };
 }
+
+const NO_STATE: ReadonlyMap<string, unknown> = new Map();
 
 /** Summary of one policy document in a set. */
 export interface PolicyInfo {
@@ -262,6 +270,9 @@ export class PolicySet {
   #activation(cel: CelRequest, options: DecideOptions): Record<string, unknown> {
     const a: Record<string, unknown> = { tool: cel.tool, args: cel.args, agent: cel.agent, context: cel.context };
     if (options.now instanceof Date && !Number.isNaN(options.now.getTime())) a.now = options.now;
+    const runtime = options.runtime;
+    a.breaker = runtime?.breaker instanceof Map ? runtime.breaker : NO_STATE;
+    a.slo = runtime?.slo instanceof Map ? runtime.slo : NO_STATE;
     return a;
   }
 
