@@ -193,7 +193,9 @@ export class SloTracker {
     const d = this.definition;
     const { total, bad } = (this.#windows.get(d.windowMs) as RollingCounts).totals(t);
     const allowed = (1 - d.objective) * total;
-    const budgetRemaining = total === 0 ? 1 : 1 - bad / allowed;
+    const remaining = total === 0 ? 1 : 1 - bad / allowed;
+    // (1 - 0.99) * 100 is 1.0000000000000009: a budget spent to the last call is spent.
+    const budgetRemaining = Math.abs(remaining) < 1e-9 ? 0 : remaining;
     const exhausted = total >= d.minimumCalls && budgetRemaining <= 0;
     const alerts = this.alerts.map((a) => {
       const long = this.errorRatio(a.longWindowMs, t);
