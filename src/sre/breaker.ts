@@ -163,6 +163,11 @@ export class CircuitBreaker {
     this.config = config;
   }
 
+  /** The state as of the last call that passed a time (no time-driven transition applied). */
+  get stateNow(): BreakerStateName {
+    return this.#state;
+  }
+
   /** The state at `now` (an open breaker whose cool-down has passed is half-open). */
   state(now: number): BreakerStateName {
     this.#refresh(now);

@@ -89,9 +89,13 @@ export class SreRuntime implements CallMonitor {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #experiments = new Map<string, RunningExperiment>();
-  /** Bumped whenever breaker state may have changed; the cached rule view is rebuilt after. */
-  #version = 0;
-  #breakerView: { version: number; validUntil: number; map: Map<string, unknown> } | null = null;
+  /** The `breaker` map rules read, by tool. */
+  readonly #view = new Map<string, unknown>();
+  /** Breaker instances that are open or half-open (the only ones time alone can change). */
+  readonly #unsettled = new Set<CircuitBreaker>();
+  /** The tools each instance covers, and the instances covering each tool. */
+  readonly #toolsOf = new Map<CircuitBreaker, Set<string>>();
+  readonly #covering = new Map<string, CircuitBreaker[]>();
   #sloView: { version: number; validUntil: number; map: Map<string, unknown>; statuses: SloStatus[] } | null = null;
   #sloVersion = 0;
 
@@ -122,7 +126,6 @@ export class SreRuntime implements CallMonitor {
         return { refusal: { rule: `breaker:${set.config.name}`, policy: 'warden:sre', reason: `The circuit breaker "${set.config.name}" already tracks ${TOOLS_PER_BREAKER} tools and cannot track "${call.tool}"; denied. Use a shared breaker (scope: shared) or narrower tool globs.` } };
       }
       const admission = breaker.admit(t, call.call);
-      if (admission.probe) this.#version++;
       if (!admission.admitted) {
         this.#countRefusal(call.tool, call.agent);
         return { refusal: { rule: `breaker:${set.config.name}`, policy: 'warden:sre', reason: refusalReason(set.config, breaker, call.tool, admission.state, admission.retryAt ?? t, t) } };
@@ -235,7 +238,6 @@ export class SreRuntime implements CallMonitor {
         n++;
       }
     }
-    this.#version++;
     return n;
   }
 
@@ -329,29 +331,36 @@ export class SreRuntime implements CallMonitor {
   #instance(set: BreakerSet, tool: string): CircuitBreaker | null {
     const key = set.config.scope === 'shared' ? set.config.name : tool;
     let b = set.instances.get(key);
-    if (b !== undefined) return b;
+    if (b !== undefined) {
+      if (set.config.scope === 'shared') this.#cover(b, tool);
+      return b;
+    }
     if (set.instances.size >= TOOLS_PER_BREAKER) return null;
     b = new CircuitBreaker(set.config);
     this.#attach(set, key, b);
     set.instances.set(key, b);
-    if (set.config.scope === 'shared') this.#sharedTools(set).add(tool);
-    this.#version++;
+    this.#toolsOf.set(b, new Set());
+    this.#cover(b, tool);
     return b;
   }
 
-  readonly #shared = new WeakMap<BreakerSet, Set<string>>();
-
-  /** Tools seen under a shared breaker (bounded like per-tool instances). */
-  #sharedTools(set: BreakerSet): Set<string> {
-    let tools = this.#shared.get(set);
-    if (tools === undefined) this.#shared.set(set, (tools = new Set()));
-    return tools;
+  /** Records that `b` covers `tool` (a shared breaker learns its tools as they are called; bounded). */
+  #cover(b: CircuitBreaker, tool: string): void {
+    const tools = this.#toolsOf.get(b) as Set<string>;
+    if (tools.has(tool) || tools.size >= TOOLS_PER_BREAKER) return;
+    tools.add(tool);
+    const list = this.#covering.get(tool);
+    if (list === undefined) this.#covering.set(tool, [b]);
+    else list.push(b);
+    this.#updateView(b);
   }
 
   #attach(set: BreakerSet, key: string, b: CircuitBreaker): void {
     const label = set.config.scope === 'shared' ? set.config.name : `${set.config.name}/${key}`;
     b.onTransition = (from, to, at) => {
-      this.#version++;
+      if (to === 'closed') this.#unsettled.delete(b);
+      else this.#unsettled.add(b);
+      this.#updateView(b);
       // Each experiment reports the transitions that happened while it ran (bounded).
       for (const e of this.#experiments.values()) {
         if (at >= e.startedAt && at <= e.endsAt && e.ended !== 'stopped' && e.transitions.length < 1000) e.transitions.push({ breaker: label, from, to, at: new Date(at).toISOString() });
@@ -374,22 +383,28 @@ export class SreRuntime implements CallMonitor {
     return out;
   }
 
+  /**
+   * The `breaker` map rules read. Kept up to date in place as breakers change state (a decision is
+   * synchronous, so it sees one consistent map); only breakers that are not closed can change with
+   * time alone, so only they are looked at per decision.
+   */
   #breakerMap(t: number): Map<string, unknown> {
-    const cached = this.#breakerView;
-    if (cached !== null && cached.version === this.#version && t < cached.validUntil) return cached.map;
-    let validUntil = Number.POSITIVE_INFINITY;
-    const map = new Map<string, unknown>();
-    for (const [tool, state] of this.breakerStatesAt(t)) map.set(tool, new Map<string, unknown>([['state', state]]));
-    for (const set of this.#breakers) {
-      for (const b of set.instances.values()) {
-        const probeAt = b.probeAt(t);
-        if (probeAt !== null) validUntil = Math.min(validUntil, probeAt);
-        // A half-open breaker's probes time out: rebuild each second while any is half-open.
-        if (b.state(t) === 'half-open') validUntil = Math.min(validUntil, t + 1000);
+    for (const b of this.#unsettled) b.state(t);
+    return this.#view;
+  }
+
+  /** Sets the rule view's entry of every tool `b` covers to the most restrictive state of the breakers covering it. */
+  #updateView(b: CircuitBreaker): void {
+    for (const tool of this.#toolsOf.get(b) ?? []) {
+      let state: BreakerStateName = 'closed';
+      for (const other of this.#covering.get(tool) ?? []) {
+        const s = other.stateNow;
+        if (STATE_RANK[s] > STATE_RANK[state]) state = s;
       }
+      const entry = this.#view.get(tool) as Map<string, unknown> | undefined;
+      if (entry === undefined) this.#view.set(tool, new Map<string, unknown>([['state', state]]));
+      else entry.set('state', state);
     }
-    this.#breakerView = { version: this.#version, validUntil, map };
-    return map;
   }
 
   /**
@@ -405,7 +420,7 @@ export class SreRuntime implements CallMonitor {
     for (const set of this.#breakers) {
       for (const [key, b] of set.instances) {
         const state = b.state(t);
-        const tools = set.config.scope === 'shared' ? [...this.#sharedTools(set)] : [key];
+        const tools = set.config.scope === 'shared' ? [...(this.#toolsOf.get(b) ?? [])] : [key];
         for (const tool of tools) {
           const prev = out.get(tool);
           if (prev === undefined || STATE_RANK[state] > STATE_RANK[prev]) out.set(tool, state);
