@@ -38,6 +38,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'compliance', args: '<command>', summary: 'compliance reports (OWASP agentic, EU AI Act, HIPAA, SOC 2) from evidence', load: async () => (await import('./compliance.js')).registerComplianceCommand },
   { name: 'detect', args: '[file]', summary: 'scan text for prompt injection and secrets, tool lists for poisoning; --eval measures', load: async () => (await import('./detect.js')).registerDetectCommand },
   { name: 'exec', args: '<command...>', summary: 'decide a shell command, then run it in the OS sandbox', load: async () => (await import('./exec.js')).registerExecCommand },
+  { name: 'slo', args: '<command>', summary: 'SLO error budgets and burn-rate alerts, from audit logs', load: async () => (await import('./slo.js')).registerSloCommand },
+  { name: 'breaker', args: '<command>', summary: 'circuit breaker states, from audit logs', load: async () => (await import('./slo.js')).registerBreakerCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
 ];
 

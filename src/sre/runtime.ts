@@ -33,9 +33,11 @@ export interface SreOptions {
   random?: () => number;
   /** Buckets of each rolling SLO window (its resolution is window / buckets); default 60. */
   bucketsPerWindow?: number;
+  /** Experiments declared here, started later by name with {@link SreRuntime.startExperiment} (never on their own). */
+  experiments?: readonly (ExperimentSpec | ExperimentDefinition)[];
 }
 
-const OPTION_KEYS = ['slos', 'breakers', 'now', 'random', 'bucketsPerWindow'];
+const OPTION_KEYS = ['slos', 'breakers', 'now', 'random', 'bucketsPerWindow', 'experiments'];
 /** Most tools one per-tool breaker configuration tracks; a call to one more is refused (bounded state, fail closed). */
 const TOOLS_PER_BREAKER = 10_000;
 const STATE_RANK: Readonly<Record<BreakerStateName, number>> = { closed: 0, 'half-open': 1, open: 2 };
@@ -89,6 +91,7 @@ export class SreRuntime implements CallMonitor {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #experiments = new Map<string, RunningExperiment>();
+  readonly #declared: ReadonlyMap<string, ExperimentDefinition>;
   /** The `breaker` map rules read, by tool. */
   readonly #view = new Map<string, unknown>();
   /** Breaker instances that are open or half-open (the only ones time alone can change). */
@@ -108,6 +111,9 @@ export class SreRuntime implements CallMonitor {
     const breakers = (options.breakers ?? []).map((b) => (isBreakerConfig(b) ? b : defineBreaker(b as BreakerSpec)));
     unique(slos.map((s) => s.name), 'SLO');
     unique(breakers.map((b) => b.name), 'circuit breaker');
+    const declared = (options.experiments ?? []).map((e) => ('selector' in e ? e : defineExperiment(e)));
+    unique(declared.map((e) => e.name), 'chaos experiment');
+    this.#declared = new Map(declared.map((e) => [e.name, e]));
     this.slos = Object.freeze(slos.map((d) => new SloTracker(d, { bucketsPerWindow: buckets })));
     this.#breakers = Object.freeze(breakers.map((config) => ({ config, instances: new Map<string, CircuitBreaker>() })));
     this.#now = options.now ?? Date.now;
@@ -244,7 +250,8 @@ export class SreRuntime implements CallMonitor {
   /**
    * Starts a chaos experiment, if the pipeline allows the principal to: the request
    * `{ tool: 'warden.chaos.start', args: { name, tools, fault, fraction, duration, maxCalls } }` is
-   * decided (and recorded) like any call, and only an allowed one starts. Returns its name.
+   * decided (and recorded) like any call, and only an allowed one starts. Give the experiment, or the
+   * name of one declared in the options. Returns its name.
    *
    * @example
    * ```ts
@@ -252,8 +259,15 @@ export class SreRuntime implements CallMonitor {
    * ```
    * @throws WardenError `ERR_CHAOS_DENIED` when the decision is not an allow; `ERR_SRE_CONFIG` for an invalid experiment or one of that name running.
    */
-  async startExperiment(spec: ExperimentSpec | ExperimentDefinition, authority: ExperimentAuthority): Promise<string> {
-    const definition = 'selector' in spec ? spec : defineExperiment(spec);
+  async startExperiment(spec: ExperimentSpec | ExperimentDefinition | string, authority: ExperimentAuthority): Promise<string> {
+    let definition: ExperimentDefinition;
+    if (typeof spec === 'string') {
+      const found = this.#declared.get(spec);
+      if (found === undefined) throw new WardenError('ERR_SRE_CONFIG', `No chaos experiment "${spec}" is declared; the declared ones are ${[...this.#declared.keys()].join(', ') || 'none'}.`);
+      definition = found;
+    } else {
+      definition = 'selector' in spec ? spec : defineExperiment(spec);
+    }
     if (authority === null || typeof authority !== 'object' || typeof authority.pipeline?.decide !== 'function') {
       throw new WardenError('ERR_CHAOS_DENIED', 'A chaos experiment is started only through a pipeline that decides it: pass { pipeline: governor.pipeline, agent }.');
     }
