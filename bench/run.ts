@@ -21,6 +21,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   detect: () => import('./detect.js'),
   sandbox: () => import('./sandbox.js'),
   mcp: () => import('./mcp.js'),
+  sre: () => import('./sre.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -4,7 +4,7 @@
  * error budgets. `metricsHandler()` serves them in the Prometheus text format.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { DecisionEvent, OutcomeEvent } from '../decision.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import type { CallMonitor } from '../monitor.js';
@@ -76,10 +76,13 @@ export function createMetrics(options: MetricsOptions = {}): WardenMetrics {
   const registry = options.registry ?? new Registry();
   const registers = [registry];
   const maxTools = options.maxTools ?? 1000;
-  const decisions = new Counter({ name: 'warden_decisions_total', help: 'Decisions made, by final effect, tool and deciding rule.', labelNames: ['effect', 'tool', 'rule'], registers });
-  const decisionSeconds = new Histogram({ name: 'warden_decision_duration_seconds', help: 'Time from the start of a call to its recorded decision.', labelNames: ['effect'], buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 1, 10], registers });
-  const calls = new Counter({ name: 'warden_tool_calls_total', help: 'Governed calls that ran, by tool and outcome status.', labelNames: ['tool', 'status'], registers });
-  const callSeconds = new Histogram({ name: 'warden_tool_call_duration_seconds', help: 'How long governed calls ran.', labelNames: ['tool', 'status'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
+  // Counts and histograms accumulate in plain numbers on the call path and are formatted at scrape
+  // time: prom-client's own counters hash their labels on every increment.
+  const decisions = new Accumulated('warden_decisions_total', 'Decisions made, by final effect, tool and deciding rule.', 'counter', ['effect', 'tool', 'rule'], null);
+  const decisionSeconds = new Accumulated('warden_decision_duration_seconds', 'Time from the start of a call to its recorded decision.', 'histogram', ['effect'], [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 1, 10]);
+  const calls = new Accumulated('warden_tool_calls_total', 'Governed calls that ran, by tool and outcome status.', 'counter', ['tool', 'status'], null);
+  const callSeconds = new Accumulated('warden_tool_call_duration_seconds', 'How long governed calls ran.', 'histogram', ['tool', 'status'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+  for (const m of [decisions, decisionSeconds, calls, callSeconds]) registry.registerMetric(m as unknown as Parameters<Registry['registerMetric']>[0]);
   const sre = options.sre;
   if (sre !== undefined) {
     new Gauge({
@@ -125,7 +128,6 @@ export function createMetrics(options: MetricsOptions = {}): WardenMetrics {
     });
   }
 
-  // Label children are cached per label set: prom-client hashes the labels on every labels() call.
   const tools = new Set<string>();
   const toolLabel = (tool: string): string => {
     if (tools.has(tool)) return tool;
@@ -133,38 +135,103 @@ export function createMetrics(options: MetricsOptions = {}): WardenMetrics {
     tools.add(tool);
     return tool;
   };
-  const decisionChildren = new Map<string, { count: Counter.Internal; seconds: Histogram.Internal<string> }>();
-  const callChildren = new Map<string, { count: Counter.Internal; seconds: Histogram.Internal<string> }>();
 
   return {
     registry,
     decided(event: DecisionEvent, elapsedMs: number): void {
       const effect = event.outcome?.effect ?? event.decision.effect;
       const tool = toolLabel(event.request.tool);
-      const rule = event.decision.rule ?? '';
-      const key = `${effect}\u0000${tool}\u0000${rule}`;
-      let child = decisionChildren.get(key);
-      if (child === undefined) {
-        child = { count: decisions.labels(effect, tool, rule), seconds: decisionSeconds.labels(effect) };
-        decisionChildren.set(key, child);
-      }
-      child.count.inc();
-      child.seconds.observe(elapsedMs / 1000);
+      decisions.series(`${effect}\u0000${tool}\u0000${event.decision.rule ?? ''}`, effect, tool, event.decision.rule ?? '').count++;
+      decisionSeconds.series(effect, effect).observe(elapsedMs / 1000);
     },
     observed(event: OutcomeEvent): void {
       const tool = toolLabel(event.tool);
       const status = event.outcome.status;
       const key = `${tool}\u0000${status}`;
-      let child = callChildren.get(key);
-      if (child === undefined) {
-        child = { count: calls.labels(tool, status), seconds: callSeconds.labels(tool, status) };
-        callChildren.set(key, child);
-      }
-      child.count.inc();
+      calls.series(key, tool, status).count++;
       const d = event.outcome.durationMs;
-      if (typeof d === 'number') child.seconds.observe(d / 1000);
+      if (typeof d === 'number') callSeconds.series(key, tool, status).observe(d / 1000);
     },
   };
+}
+
+/** One labelled series of an {@link Accumulated} metric. */
+class Series {
+  count = 0;
+  sum = 0;
+  readonly buckets: Float64Array | null;
+
+  constructor(
+    readonly labels: Record<string, string>,
+    private readonly bounds: readonly number[] | null,
+  ) {
+    this.buckets = bounds === null ? null : new Float64Array(bounds.length);
+  }
+
+  observe(v: number): void {
+    this.count++;
+    this.sum += v;
+    const bounds = this.bounds as readonly number[];
+    const buckets = this.buckets as Float64Array;
+    for (let i = 0; i < bounds.length; i++) {
+      if (v <= (bounds[i] as number)) {
+        buckets[i] = (buckets[i] as number) + 1;
+        return;
+      }
+    }
+  }
+}
+
+/**
+ * A counter or histogram kept in plain numbers and formatted at scrape time: a prom-client custom
+ * metric (`registry.registerMetric`), in the shape its own metrics give `get()`.
+ */
+class Accumulated {
+  readonly aggregator = 'sum';
+  readonly #series = new Map<string, Series>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'histogram',
+    private readonly labelNames: readonly string[],
+    private readonly bounds: readonly number[] | null,
+  ) {}
+
+  series(key: string, ...values: string[]): Series {
+    let s = this.#series.get(key);
+    if (s === undefined) {
+      const labels: Record<string, string> = {};
+      this.labelNames.forEach((n, i) => (labels[n] = values[i] as string));
+      s = new Series(labels, this.bounds);
+      this.#series.set(key, s);
+    }
+    return s;
+  }
+
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { labels: Record<string, string | number>; value: number; metricName?: string }[] }> {
+    const values: { labels: Record<string, string | number>; value: number; metricName?: string }[] = [];
+    for (const s of this.#series.values()) {
+      if (this.type === 'counter') {
+        values.push({ labels: s.labels, value: s.count });
+        continue;
+      }
+      let cumulative = 0;
+      const bounds = this.bounds as readonly number[];
+      bounds.forEach((le, i) => {
+        cumulative += (s.buckets as Float64Array)[i] as number;
+        values.push({ labels: { ...s.labels, le }, value: cumulative, metricName: `${this.name}_bucket` });
+      });
+      values.push({ labels: { ...s.labels, le: '+Inf' }, value: s.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: s.labels, value: s.count, metricName: `${this.name}_count` });
+    }
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+  }
+
+  reset(): void {
+    this.#series.clear();
+  }
 }
 
 /**
