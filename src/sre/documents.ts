@@ -51,7 +51,13 @@ export function parseSreDocuments(text: string, source: string): SreDocuments {
     };
     const error = doc.errors[0];
     if (error !== undefined) throw new WardenError('ERR_SRE_CONFIG', `${at(error.pos[0])}: ${error.message.split('\n')[0] ?? 'invalid YAML'}`);
-    const value: unknown = doc.toJS({ maxAliasCount: 0 });
+    let value: unknown;
+    try {
+      // No aliases: an SRE document has no need of them, and expanding them is how YAML bombs work.
+      value = doc.toJS({ maxAliasCount: 0 });
+    } catch (e) {
+      throw new WardenError('ERR_SRE_CONFIG', `${at(doc.contents?.range?.[0])}: ${e instanceof Error ? e.message : String(e)}; write the values out (no YAML aliases).`);
+    }
     if (value === null || value === undefined) continue;
     const where = at(doc.contents?.range?.[0]);
     if (typeof value !== 'object' || Array.isArray(value)) throw new WardenError('ERR_SRE_CONFIG', `${where}: a document must be a mapping with apiVersion, kind and name.`);
