@@ -36,7 +36,7 @@ const ids = (): string => `call-${++n}`;
 
 describe('the stages', () => {
   it('run in the documented order', () => {
-    expect(STAGES.map((s) => s.name)).toEqual(['snapshot', 'identify', 'gate', 'decide', 'approve', 'recheck', 'record']);
+    expect(STAGES.map((s) => s.name)).toEqual(['snapshot', 'identify', 'gate', 'admit', 'decide', 'approve', 'recheck', 'record', 'notify']);
   });
 });
 

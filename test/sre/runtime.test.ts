@@ -217,7 +217,7 @@ describe('error paths of monitors', () => {
 
   it('refuses monitors that are not objects, and SRE options it does not know', () => {
     expect(() => new Governor({ policy: compilePolicy([{ name: 'p.yaml', text: POLICY }]), monitors: [null as unknown as CallMonitor] })).toThrow(WardenError);
-    expect(() => createSre({ breaker: [] } as never)).toThrow(/Unknown key "breaker" in createSre\(\) options. Accepted keys: breakers, bucketsPerWindow, now, random, slos./);
+    expect(() => createSre({ breaker: [] } as never)).toThrow(/Unknown key "breaker" in createSre\(\) options. Accepted keys: breakers, bucketsPerWindow, experiments, now, random, slos./);
     expect(() => createSre({ slos: [{ name: 'a', tools: ['x'], objective: 0.9 }, { name: 'a', tools: ['y'], objective: 0.9 }] })).toThrow(/Two SLOs are named "a"/);
   });
 
