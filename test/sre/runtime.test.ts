@@ -107,6 +107,23 @@ describe('a circuit breaker in front of a governed tool', () => {
     expect(backup.rule).toBe('everything-else');
   });
 
+  it('refuses synchronous governed calls too (the admit stage never waits)', () => {
+    const c = clock();
+    const sre = createSre({ breakers: [{ name: 'lookup', tools: ['lookup'], failureThreshold: 1 }], now: c.now });
+    const { governor } = setup(sre, c);
+    const lookup = governor.wrap('lookup', (_a: object) => {
+      throw new Error('cache miss storm');
+    });
+    expect(() => lookup({})).toThrow('cache miss storm');
+    let denied: unknown;
+    try {
+      lookup({});
+    } catch (e) {
+      denied = e;
+    }
+    expect((denied as GovernanceDenied).decision.rule).toBe('breaker:lookup');
+  });
+
   it('counts a slow call as a failure when slowCall is set', async () => {
     const c = clock();
     const sre = createSre({ breakers: [{ name: 's', tools: ['s'], failureThreshold: 1, slowCall: '2s' }], now: c.now });
