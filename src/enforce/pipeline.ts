@@ -328,6 +328,8 @@ function outcomeCopy(outcome: Outcome): Outcome {
   if (outcome.result !== undefined) out.result = takeSnapshot(outcome.result).value;
   if (outcome.labels !== undefined) out.labels = labelsCopy(outcome.labels);
   if (outcome.findings !== undefined) out.findings = findingsCopy(outcome.findings);
+  const usage = usageCopy(outcome.usage);
+  if (usage !== null) out.usage = usage;
   return out;
 }
 
@@ -348,6 +350,17 @@ function findingsCopy(findings: unknown): OutcomeFinding[] {
     if (Number.isSafeInteger(f.end)) out.end = f.end as number;
     return out;
   });
+}
+
+/** The usage members that are finite, non-negative numbers, or null when none is. */
+function usageCopy(usage: unknown): Outcome['usage'] | null {
+  if (usage === null || typeof usage !== 'object') return null;
+  const out: NonNullable<Outcome['usage']> = {};
+  for (const key of ['inputTokens', 'outputTokens', 'costUsd'] as const) {
+    const v: unknown = Object.prototype.hasOwnProperty.call(usage, key) ? (usage as Record<string, unknown>)[key] : undefined;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[key] = v;
+  }
+  return Object.keys(out).length === 0 ? null : Object.freeze(out);
 }
 
 function monitorsOf(given: readonly CallMonitor[] | undefined): readonly CallMonitor[] {

@@ -61,6 +61,7 @@ export interface WardenMetrics extends CallMonitor {
  * Creates the metrics monitor. Metric names:
  * `warden_decisions_total{effect,tool,rule}`, `warden_decision_duration_seconds{effect}`,
  * `warden_tool_calls_total{tool,status}`, `warden_tool_call_duration_seconds{tool,status}`,
+ * `warden_tool_call_tokens_total{tool,type}`, `warden_tool_call_cost_usd_total{tool}` (host-reported usage),
  * `warden_breaker_state{tool}` (0 closed, 1 half-open, 2 open),
  * `warden_slo_error_budget_remaining{slo}`, `warden_slo_burn_rate{slo,alert}` (over the alert's
  * long window) and `warden_slo_alert_firing{slo,alert}`.
@@ -82,7 +83,9 @@ export function createMetrics(options: MetricsOptions = {}): WardenMetrics {
   const decisionSeconds = new Accumulated('warden_decision_duration_seconds', 'Time from the start of a call to its recorded decision.', 'histogram', ['effect'], [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 1, 10]);
   const calls = new Accumulated('warden_tool_calls_total', 'Governed calls that ran, by tool and outcome status.', 'counter', ['tool', 'status'], null);
   const callSeconds = new Accumulated('warden_tool_call_duration_seconds', 'How long governed calls ran.', 'histogram', ['tool', 'status'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
-  for (const m of [decisions, decisionSeconds, calls, callSeconds]) registry.registerMetric(m as unknown as Parameters<Registry['registerMetric']>[0]);
+  const tokens = new Accumulated('warden_tool_call_tokens_total', 'Tokens governed calls reported using, by tool and type (input, output).', 'counter', ['tool', 'type'], null);
+  const cost = new Accumulated('warden_tool_call_cost_usd_total', 'Cost in US dollars governed calls reported, by tool.', 'counter', ['tool'], null);
+  for (const m of [decisions, decisionSeconds, calls, callSeconds, tokens, cost]) registry.registerMetric(m as unknown as Parameters<Registry['registerMetric']>[0]);
   const sre = options.sre;
   if (sre !== undefined) {
     new Gauge({
@@ -151,6 +154,12 @@ export function createMetrics(options: MetricsOptions = {}): WardenMetrics {
       calls.series(key, tool, status).count++;
       const d = event.outcome.durationMs;
       if (typeof d === 'number') callSeconds.series(key, tool, status).observe(d / 1000);
+      const usage = event.outcome.usage;
+      if (usage !== undefined) {
+        if (usage.inputTokens !== undefined) tokens.series(`${tool}\u0000input`, tool, 'input').count += usage.inputTokens;
+        if (usage.outputTokens !== undefined) tokens.series(`${tool}\u0000output`, tool, 'output').count += usage.outputTokens;
+        if (usage.costUsd !== undefined) cost.series(tool, tool).count += usage.costUsd;
+      }
     },
   };
 }

@@ -88,6 +88,12 @@ export function createTracing(options: TracingOptions = {}): CallMonitor & { rea
       open.delete(event.call);
       const o = event.outcome;
       span.setAttribute('warden.outcome.status', o.status);
+      const usage = o.usage;
+      if (usage !== undefined) {
+        if (usage.inputTokens !== undefined) span.setAttribute('gen_ai.usage.input_tokens', usage.inputTokens);
+        if (usage.outputTokens !== undefined) span.setAttribute('gen_ai.usage.output_tokens', usage.outputTokens);
+        if (usage.costUsd !== undefined) span.setAttribute('warden.usage.cost_usd', usage.costUsd);
+      }
       if (o.status === 'error') {
         span.setAttribute('error.type', o.error?.name ?? 'Error');
         span.setStatus({ code: SpanStatusCode.ERROR, message: o.error?.message ?? '' });

@@ -246,3 +246,23 @@ describe('error paths of monitors', () => {
     expect(a.refusal?.reason).toContain('already tracks 10000 tools');
   });
 });
+
+describe('outcome usage', () => {
+  it.each([
+    ['whole numbers and a cost', { inputTokens: 1200, outputTokens: 85, costUsd: 0.0042 }, { inputTokens: 1200, outputTokens: 85, costUsd: 0.0042 }],
+    ['zero', { inputTokens: 0 }, { inputTokens: 0 }],
+    ['one member', { costUsd: 1.5 }, { costUsd: 1.5 }],
+    ['NaN is dropped', { inputTokens: Number.NaN, outputTokens: 3 }, { outputTokens: 3 }],
+    ['a negative count is dropped', { inputTokens: -5 }, undefined],
+    ['Infinity is dropped', { costUsd: Number.POSITIVE_INFINITY }, undefined],
+    ['text is dropped', { inputTokens: '100' }, undefined],
+    ['unknown members are dropped', { inputTokens: 1, approved: true }, { inputTokens: 1 }],
+    ['an inherited member is not read', Object.create({ inputTokens: 7 }) as object, undefined],
+    ['not an object', 'lots', undefined],
+  ])('records host-reported usage: %s', async (_name, usage, want) => {
+    const sink = new MemorySink();
+    const governor = new Governor({ policy: compilePolicy([{ name: 'p.yaml', text: POLICY }]), sink });
+    await governor.pipeline.observe({ call: 'c', tool: 't' }, { status: 'ok', usage: usage as never });
+    expect(sink.outcomes[0]?.outcome.usage).toEqual(want);
+  });
+});

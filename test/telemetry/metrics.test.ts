@@ -86,6 +86,16 @@ describe('metrics scraped from metricsHandler()', () => {
     expect(res.text).toContain('store unreachable');
   });
 
+  it('sums host-reported tokens and cost by tool', async () => {
+    const metrics = createMetrics();
+    const governor = new Governor({ policy: compilePolicy([{ name: 'p.yaml', text: POLICY }]), monitors: [metrics] });
+    await governor.pipeline.observe({ call: 'a', tool: 'search' }, { status: 'ok', usage: { inputTokens: 100, outputTokens: 10, costUsd: 0.5 } });
+    await governor.pipeline.observe({ call: 'b', tool: 'search' }, { status: 'ok', usage: { inputTokens: 50 } });
+    const families = new Map(parse(await metrics.registry.metrics()).map((f) => [f.name, f]));
+    expect(families.get('warden_tool_call_tokens_total')?.metrics.map((m) => [m.labels, m.value])).toEqual([[{ tool: 'search', type: 'input' }, '150'], [{ tool: 'search', type: 'output' }, '10']]);
+    expect(families.get('warden_tool_call_cost_usd_total')?.metrics.map((m) => [m.labels, m.value])).toEqual([[{ tool: 'search' }, '0.5']]);
+  });
+
   it('refuses options it does not know', () => {
     expect(() => createMetrics({ registy: null } as never)).toThrow(/Unknown key "registy"/);
   });

@@ -81,6 +81,13 @@ describe('execute_tool spans', () => {
     expect(refused?.attributes).toMatchObject({ 'warden.decision.rule': 'breaker:search', 'error.type': 'GovernanceDenied' });
   });
 
+  it('puts host-reported token usage on the span as gen_ai.usage.*', async () => {
+    const { exporter, governor } = setup();
+    const { verdict } = await governor.pipeline.decide({ request: { tool: 'search', args: {} } });
+    await governor.pipeline.observe({ call: verdict.call, tool: 'search' }, { status: 'ok', durationMs: 900, usage: { inputTokens: 1200, outputTokens: 85, costUsd: 0.0042 } });
+    expect(exporter.getFinishedSpans()[0]?.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 1200, 'gen_ai.usage.output_tokens': 85, 'warden.usage.cost_usd': 0.0042 });
+  });
+
   it('continues the host\'s trace from a traceparent in the request context', async () => {
     const { exporter, governor } = setup();
     const search = governor.wrap('search', async (_a: object) => 'hits', { context: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
