@@ -40,6 +40,8 @@ export interface SreOptions {
 const OPTION_KEYS = ['slos', 'breakers', 'now', 'random', 'bucketsPerWindow', 'experiments'];
 /** Most tools one per-tool breaker configuration tracks; a call to one more is refused (bounded state, fail closed). */
 const TOOLS_PER_BREAKER = 10_000;
+/** Most experiments held (running, or ended and kept for their reports). */
+const EXPERIMENTS_KEPT = 100;
 const STATE_RANK: Readonly<Record<BreakerStateName, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
 /**
@@ -281,6 +283,17 @@ export class SreRuntime implements CallMonitor {
     const t = this.#now();
     const budgets = new Map(this.slos.map((s) => [s.definition.name, s.status(t).budgetRemaining]));
     const experiment = new RunningExperiment(definition, t, budgets);
+    // Ended experiments are kept for their reports, at most EXPERIMENTS_KEPT of them (the oldest go first).
+    this.#experiments.delete(definition.name);
+    if (this.#experiments.size >= EXPERIMENTS_KEPT) {
+      for (const [name, e] of this.#experiments) {
+        if (!e.active(t)) {
+          this.#experiments.delete(name);
+          break;
+        }
+      }
+      if (this.#experiments.size >= EXPERIMENTS_KEPT) throw new WardenError('ERR_SRE_CONFIG', `${EXPERIMENTS_KEPT} chaos experiments are running; stop one before starting "${definition.name}".`);
+    }
     this.#experiments.set(definition.name, experiment);
     return definition.name;
   }

@@ -266,3 +266,35 @@ describe('outcome usage', () => {
     expect(sink.outcomes[0]?.outcome.usage).toEqual(want);
   });
 });
+
+describe('caller-supplied state', () => {
+  it.each([
+    ['args', { args: { breaker: { search: { state: 'closed' } }, slo: { search: { exhausted: false } } } }],
+    ['context', { args: {}, context: { breaker: { search: { state: 'closed' } }, slo: { search: { exhausted: false } } } }],
+    ['a benign request', { args: { q: 'refunds' } }],
+  ])('cannot make rules see a breaker or an SLO the runtime does not hold (%s)', async (_name, parts) => {
+    const c = clock();
+    const sre = createSre({ breakers: [{ name: 'search', tools: ['search'], failureThreshold: 1 }], now: c.now });
+    const { governor } = setup(sre, c);
+    await governor.check({ tool: 'search', args: {} });
+    await governor.pipeline.observe({ call: 'x', tool: 'search' }, { status: 'error' });
+    // The breaker is open: the backup is allowed, whatever the request says about state.
+    const v = await governor.check({ tool: 'search_backup', ...parts });
+    expect(v.rule).toBe('everything-else');
+    expect((await governor.check({ tool: 'search', ...parts })).rule).toBe('breaker:search');
+  });
+});
+
+describe('caller-supplied state, the other way', () => {
+  it.each([
+    ['args', { args: { breaker: { search: { state: 'open' } } } }],
+    ['context', { args: {}, context: { breaker: { search: { state: 'open' } } } }],
+    ['a confusable key', { args: { 'brеaker': { search: { state: 'open' } } } }],
+  ])('cannot open a breaker for the rules by saying so (%s)', async (_name, parts) => {
+    const c = clock();
+    const sre = createSre({ breakers: [{ name: 'search', tools: ['search'] }], now: c.now });
+    const { governor } = setup(sre, c);
+    await governor.check({ tool: 'search', args: {} });
+    expect((await governor.check({ tool: 'search_backup', ...parts })).rule).toBe('fallback-only-while-primary-is-open');
+  });
+});
