@@ -83,7 +83,8 @@ export type Fault =
  * ```
  */
 export interface CallMonitor {
-  admit?(call: MonitoredCall, now: Date): Admission | null | undefined;
+  /** May answer with a Promise (a store-backed monitor): the call then waits, and a synchronous call is denied. */
+  admit?(call: MonitoredCall, now: Date): Admission | null | undefined | Promise<Admission | null | undefined>;
   /** The decision was recorded; `elapsedMs` is how long deciding took (from the call's start to its record). */
   decided?(event: DecisionEvent, elapsedMs: number): void;
   observed?(event: OutcomeEvent): void;

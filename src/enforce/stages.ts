@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { findSecrets } from '../audit/redact.js';
-import type { RuntimeVariables } from '../monitor.js';
+import type { Admission, CallMonitor, MonitoredCall, RuntimeVariables } from '../monitor.js';
 import type { AgentIdentity, Decision, DecisionEvent, DecisionOutcome, Request, WardenWarning } from '../decision.js';
 import { adoptParsedJson, deepFreeze, takeSnapshot, withRequestSnapshot, type Snapshot } from '../lib/snapshot.js';
 import type { PolicySet } from '../policy/policy-set.js';
@@ -156,24 +156,47 @@ export function gateStage(call: CallState, core: Core): void {
 /**
  * admit: the monitors (circuit breakers, SLOs) say whether the call may go on at all, and what
  * runtime state rules read. A refusal decides, under its own rule and policy names; a monitor that
- * throws denies the call (the stage fails).
+ * throws (or rejects) denies the call (the stage fails). A monitor backed by a remote store may
+ * answer with a Promise: the stage then waits (in a synchronous call it cannot, and the call is denied).
  */
-export function admitStage(call: CallState, core: Core): void {
+export function admitStage(call: CallState, core: Core): void | Promise<void> {
   const monitors = core.monitors;
   if (monitors.length === 0 || call.decision !== null || call.invalid !== null || call.unrecordable !== null) return;
   const seen = { call: call.id, tool: call.request.tool, agent: call.agent, request: call.request };
-  let runtime: RuntimeVariables | undefined;
-  for (const monitor of monitors) {
+  return admitFrom(call, core, seen, 0, undefined);
+}
+
+/** Asks the monitors from `index` on, synchronously until one answers with a Promise. */
+function admitFrom(call: CallState, core: Core, seen: MonitoredCall, index: number, runtime: RuntimeVariables | undefined): void | Promise<void> {
+  const monitors = core.monitors;
+  for (let i = index; i < monitors.length; i++) {
+    const monitor = monitors[i] as CallMonitor;
     if (typeof monitor.admit !== 'function') continue;
-    const admission = monitor.admit(seen, call.now);
-    if (admission === null || admission === undefined) continue;
-    if (admission.runtime !== undefined) runtime = runtime === undefined ? admission.runtime : { ...runtime, ...admission.runtime };
-    if (admission.refusal !== undefined) {
-      gateDecision(call, core, admission.refusal);
-      return;
+    const answer = monitor.admit(seen, call.now);
+    if (answer instanceof Promise) {
+      return answer.then((admission) => {
+        const next = applyAdmission(call, core, admission, runtime);
+        if (next === DECIDED) return undefined;
+        return admitFrom(call, core, seen, i + 1, next);
+      });
     }
+    const next = applyAdmission(call, core, answer, runtime);
+    if (next === DECIDED) return;
+    runtime = next;
   }
   call.runtime = runtime;
+}
+
+const DECIDED: unique symbol = Symbol('decided');
+
+function applyAdmission(call: CallState, core: Core, admission: Admission | null | undefined, runtime: RuntimeVariables | undefined): RuntimeVariables | undefined | typeof DECIDED {
+  if (admission === null || admission === undefined) return runtime;
+  if (admission.refusal !== undefined) {
+    gateDecision(call, core, admission.refusal);
+    return DECIDED;
+  }
+  if (admission.runtime === undefined) return runtime;
+  return runtime === undefined ? admission.runtime : { ...runtime, ...admission.runtime };
 }
 
 /** decide: the policy's one pure decision function. */

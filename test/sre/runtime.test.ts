@@ -203,6 +203,26 @@ describe('error paths of monitors', () => {
     expect(sink.events.at(-1)?.decision.errors[0]?.code).toBe('pipeline_error');
   });
 
+  it('waits for a monitor that answers asynchronously (a store-backed one): its refusal, its state, its rejection', async () => {
+    const c = clock();
+    const refusing: CallMonitor = { admit: async () => ({ refusal: { rule: 'breaker:remote', policy: 'warden:sre', reason: 'open in the fleet store' } }) };
+    expect((await setup(refusing, c).governor.check({ tool: 'search', args: {} })).reason).toBe('open in the fleet store');
+    const stating: CallMonitor = { admit: async () => ({ runtime: { breaker: new Map([['search', new Map([['state', 'open']])]]) } }) };
+    expect((await setup(stating, c).governor.check({ tool: 'search_backup', args: {} })).rule).toBe('everything-else');
+    const failing: CallMonitor = { admit: () => Promise.reject(new Error('store unreachable')) };
+    const v = await setup(failing, c).governor.check({ tool: 'search', args: {} });
+    expect(v.allowed).toBe(false);
+    expect(v.reason).toContain('the admit stage failed: store unreachable');
+  });
+
+  it('denies a synchronous call when a monitor would make it wait', () => {
+    const c = clock();
+    const slow: CallMonitor = { admit: async () => null };
+    const { governor } = setup(slow, c);
+    const lookup = governor.wrap('search', (_a: object) => 'hits');
+    expect(() => lookup({})).toThrow(/the admit stage failed: it had to wait, and the governed function is synchronous/);
+  });
+
   it('denies through a deny rule when a rule reads breaker state that no monitor supplies', async () => {
     const c = clock();
     const sink = new MemorySink();
