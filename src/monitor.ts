@@ -89,4 +89,9 @@ export interface CallMonitor {
   decided?(event: DecisionEvent, elapsedMs: number): void;
   observed?(event: OutcomeEvent): void;
   fault?(call: { call: string; tool: string; agent: Readonly<AgentIdentity> | null }, now: Date): Fault | null | undefined;
+  /**
+   * Runs the decided call's function (govern() calls it): tracing runs it inside the call's span, so
+   * spans the tool makes are its children. Must call `fn` exactly once and return what it returns.
+   */
+  run?<T>(call: string, fn: () => T): T;
 }

@@ -152,7 +152,8 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
         const started = performance.now();
         try {
-          const value = fault === null ? await raw.apply(this, args) : await runWithFault(fault, () => raw.apply(this, args));
+          const call = (): unknown => raw.apply(this, args);
+          const value = await governor.pipeline.runCall(result.verdict.call, fault === null ? call : () => runWithFault(fault, call));
           observe(result.verdict, started, NO_ERROR, value);
           return value;
         } catch (e) {
@@ -207,7 +208,8 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const started = performance.now();
         let value: unknown;
         try {
-          value = fault === null ? raw.apply(this, args) : runWithFaultSync(fault, () => raw.apply(this, args));
+          const call = (): unknown => raw.apply(this, args);
+          value = governor.pipeline.runCall(result.verdict.call, fault === null ? call : () => runWithFaultSync(fault, call));
         } catch (e) {
           observe(result.verdict, started, e);
           throw e;

@@ -80,6 +80,7 @@ export class Pipeline {
   readonly #clock: () => Date;
   readonly #warn: (warning: WardenWarning) => void;
   readonly #monitors: readonly CallMonitor[];
+  readonly #runners: readonly CallMonitor[];
 
   constructor(options: PipelineOptions) {
     if (options === null || typeof options !== 'object') throw new WardenError('ERR_OPTIONS', 'Pass the options as an object: { policy, agent?, sink?, ... }.');
@@ -105,6 +106,7 @@ export class Pipeline {
     this.#warn = options.onWarning ?? (() => undefined);
     this.sink = options.sink ?? new MemorySink();
     this.#monitors = monitorsOf(options.monitors);
+    this.#runners = this.#monitors.filter((m) => typeof m.run === 'function');
     this.#core = Object.freeze({
       sink: this.sink,
       policy: this.#policy,
@@ -218,6 +220,27 @@ export class Pipeline {
       this.#warnOutcome(call, e);
       return Promise.resolve();
     }
+  }
+
+  /**
+   * Runs a decided call's function the way the monitors want it run (inside the call's trace span,
+   * with tracing); just `fn()` without such a monitor. govern() runs every governed function here.
+   *
+   * @example
+   * ```ts
+   * const result = await pipeline.runCall(verdict.call, () => tool(args));
+   * ```
+   */
+  runCall<T>(call: string, fn: () => T): T {
+    const runners = this.#runners;
+    if (runners.length === 0) return fn();
+    let run = fn;
+    for (const monitor of runners) {
+      const inner = run;
+      const runner = monitor as Required<Pick<CallMonitor, 'run'>>;
+      run = () => runner.run(call, inner);
+    }
+    return run();
   }
 
   /**

@@ -82,6 +82,11 @@ export function createTracing(options: TracingOptions = {}): CallMonitor & { rea
       open.set(event.call, span);
     },
 
+    run<T>(call: string, fn: () => T): T {
+      const span = open.get(call);
+      return span === undefined ? fn() : context.with(trace.setSpan(context.active(), span), fn);
+    },
+
     observed(event: OutcomeEvent): void {
       const span = open.get(event.call);
       if (span === undefined) return;

@@ -3,7 +3,8 @@
  * governed call with the GenAI semantic-convention attributes and Warden's decision, continuing the
  * host's trace from a W3C `traceparent`.
  */
-import { SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { GovernanceDenied } from '../../src/enforce/denied.js';
@@ -79,6 +80,31 @@ describe('execute_tool spans', () => {
     expect(failed?.attributes).toMatchObject({ 'error.type': 'RangeError', 'warden.outcome.status': 'error' });
     expect(failed?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'backend down' });
     expect(refused?.attributes).toMatchObject({ 'warden.decision.rule': 'breaker:search', 'error.type': 'GovernanceDenied' });
+  });
+
+  it('runs the governed function inside the call\'s span, so spans it makes are its children (with a context manager registered)', async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    try {
+      const exporter = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+      const governor = new Governor({ policy: compilePolicy([{ name: 'p.yaml', text: POLICY }]), monitors: [createTracing({ tracer: provider.getTracer('warden') })] });
+      const toolTracer = provider.getTracer('tool');
+      const search = governor.wrap('search', async (_a: object) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        toolTracer.startActiveSpan('GET /search', (inner) => inner.end());
+        return 'hits';
+      });
+      await search({});
+      const spans = exporter.getFinishedSpans();
+      const outer = spans.find((s) => s.name === 'execute_tool search');
+      const inner = spans.find((s) => s.name === 'GET /search');
+      expect(inner?.parentSpanContext?.spanId).toBe(outer?.spanContext().spanId);
+      expect(inner?.spanContext().traceId).toBe(outer?.spanContext().traceId);
+      // A call with no open span runs as it is.
+      expect(governor.pipeline.runCall('no-such-call', () => trace.getActiveSpan())).toBeUndefined();
+    } finally {
+      context.disable();
+    }
   });
 
   it('puts host-reported token usage on the span as gen_ai.usage.*', async () => {
