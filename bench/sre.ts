@@ -104,7 +104,7 @@ export async function run(): Promise<void> {
       'Warden breaker: admit + tool + observed',
       async () => {
         const call = `c${++n}`;
-        only.admit({ call, tool: 'search', agent: null, request }, new Date());
+        only.admit({ call, tool: 'search', agent: null, request });
         const value = await tool();
         only.observed({ ts: '', call, tool: 'search', agent: null, outcome: { status: 'ok', durationMs: 1 } });
         return value;

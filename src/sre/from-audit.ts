@@ -66,7 +66,7 @@ export async function sreFromAuditLogs(files: readonly string[], docs: Pick<SreD
         if (record.type === 'decision' && isDecision(record)) {
           out.decisions++;
           const tool = record.request.tool;
-          if (typeof record.call === 'string' && record.outcome?.executed === true) sre.admit({ call: record.call, tool, agent: record.agent, request: record.request }, new Date(t));
+          if (typeof record.call === 'string' && record.outcome?.executed === true) sre.admit({ call: record.call, tool, agent: record.agent, request: record.request });
           sre.decided(record);
         } else if (record.type === 'outcome' && isOutcome(record)) {
           out.outcomes++;

@@ -27,7 +27,7 @@ import { defineSlo, SloTracker, type SloDefinition, type SloSpec, type SloStatus
 export interface SreOptions {
   slos?: readonly (SloSpec | SloDefinition)[];
   breakers?: readonly (BreakerSpec | BreakerConfig)[];
-  /** The clock, in milliseconds; default Date.now. Pass the pipeline's clock in tests. */
+  /** The clock every breaker, window and experiment reads, in milliseconds; default Date.now. */
   now?: () => number;
   /** Chooses which calls an experiment with `fraction` < 1 faults; default Math.random. */
   random?: () => number;
@@ -125,8 +125,9 @@ export class SreRuntime implements CallMonitor {
   // --- CallMonitor ---------------------------------------------------------------------------
 
   /** admit stage: an open breaker refuses; otherwise the `breaker` and `slo` state rules read. */
-  admit(call: MonitoredCall, now: Date): Admission {
-    const t = now.getTime();
+  admit(call: MonitoredCall): Admission {
+    // invariant: every state change reads the runtime's own clock, so admissions and outcomes agree on time.
+    const t = this.#now();
     for (const set of this.#breakers) {
       if (!set.config.selector.matches(call.tool, null)) continue;
       const breaker = this.#instance(set, call.tool);
@@ -182,9 +183,9 @@ export class SreRuntime implements CallMonitor {
   }
 
   /** govern(): the fault the first running experiment covering the call injects, if its draw says so. */
-  fault(call: { call: string; tool: string; agent: Readonly<AgentIdentity> | null }, now: Date): Fault | null {
+  fault(call: { call: string; tool: string; agent: Readonly<AgentIdentity> | null }): Fault | null {
     if (this.#experiments.size === 0) return null;
-    const t = now.getTime();
+    const t = this.#now();
     for (const e of this.#experiments.values()) {
       if (!e.active(t) || !e.definition.selector.matches(call.tool, call.agent?.id ?? null)) continue;
       e.matched++;

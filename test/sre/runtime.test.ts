@@ -261,8 +261,8 @@ describe('error paths of monitors', () => {
   it('refuses a call to one more tool than a per-tool breaker can track, naming the limit', () => {
     const c = clock();
     const sre = createSre({ breakers: [{ name: 'all', tools: ['*'] }], now: c.now });
-    for (let i = 0; i < 10_000; i++) sre.admit({ call: `c${i}`, tool: `t${i}`, agent: null, request: { tool: `t${i}`, args: {} } }, c.date());
-    const a = sre.admit({ call: 'x', tool: 'one-more', agent: null, request: { tool: 'one-more', args: {} } }, c.date());
+    for (let i = 0; i < 10_000; i++) sre.admit({ call: `c${i}`, tool: `t${i}`, agent: null, request: { tool: `t${i}`, args: {} } });
+    const a = sre.admit({ call: 'x', tool: 'one-more', agent: null, request: { tool: 'one-more', args: {} } });
     expect(a.refusal?.reason).toContain('already tracks 10000 tools');
   });
 });
