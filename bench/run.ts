@@ -24,6 +24,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   kill: () => import('./kill.js'),
   limits: () => import('./limits.js'),
   acs: () => import('./acs.js'),
+  sre: () => import('./sre.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -282,6 +282,11 @@ export interface Outcome {
   labels?: string[];
   /** What the output scanner found in the result: each finding's detector, rule, score, reason and where. */
   findings?: OutcomeFinding[];
+  /**
+   * What the call consumed, as the host reports it: a model call's tokens, a paid API's cost.
+   * Each member a finite, non-negative number; others are dropped when the outcome is recorded.
+   */
+  usage?: { inputTokens?: number; outputTokens?: number; costUsd?: number };
 }
 
 /**

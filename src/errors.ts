@@ -36,6 +36,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_AUDIT_STREAM_MISMATCH: 'An audit file belongs to another stream than the one being written.',
   ERR_AUDIT_WRITE: 'A decision could not be recorded.',
   ERR_CANONICAL_JSON: 'A value has no canonical JSON form (a cycle, a non-finite number, a lone surrogate, a non-plain object).',
+  ERR_CHAOS_DENIED: 'Starting a chaos experiment was not allowed by the policy (or no pipeline was given to decide it).',
   ERR_CLAUDE_SETTINGS: 'The Claude Code settings file cannot be read or merged.',
   ERR_CONDITION: 'A CEL condition failed to compile.',
   ERR_DETECT_LIMIT: 'A text is too large to scan for injections, poisoning or secrets, so it was not scanned (and is treated as untrusted).',
@@ -92,6 +93,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_STORE_UNAVAILABLE: 'A state store cannot be reached or was closed; the decisions that need it are denied.',
   ERR_TRUST_CONFIG: 'A trust model or its tiers are invalid (a weight out of range, no tier at 0, two tiers at one threshold).',
   ERR_TRUST_EVENT: 'A trust event is malformed (an unknown kind, a time or value out of range); nothing was recorded.',
+  ERR_SRE_CONFIG: 'An SLO, circuit breaker or chaos experiment (or an SRE document holding one) is invalid; the message names the member.',
   ERR_UNGOVERNED_TOOL: 'A tool was called that no governed wrapper covers.',
   ERR_USAGE: 'A command was invoked with wrong arguments.',
 } as const);

@@ -17,6 +17,8 @@ export { govern, type GovernOptions } from './enforce/govern.js';
 export { Pipeline, STAGES, type PipelineOptions, type PipelineRuntime, type CallInput, type DecidedCall, type Gate, type GateRefusal } from './enforce/pipeline.js';
 export type { StateOptions } from './enforce/charge-stage.js';
 export { GovernanceDenied } from './enforce/denied.js';
+export { InjectedFault } from './enforce/fault.js';
+export type { CallMonitor, Admission, Fault, MonitoredCall, RuntimeVariables } from './monitor.js';
 export { MemorySink } from './enforce/memory-sink.js';
 export { MemoryPendingApprovals, type PendingApprovals } from './enforce/pending-approvals.js';
 export type { HostApproval } from './enforce/pipeline-types.js';

@@ -47,6 +47,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'session', args: '<command>', summary: "a session's flow labels, calls and history", load: async () => (await import('./session.js')).registerSessionCommand },
   { name: 'saga', args: '<command>', summary: 'sagas: list, show a journal, compensate', load: async () => (await import('./saga.js')).registerSagaCommand },
   { name: 'acs', args: '<manifest>', summary: 'validate an ACS manifest, or evaluate one intervention point under a policy', load: async () => (await import('./acs.js')).registerAcsCommand },
+  { name: 'slo', args: '<command>', summary: 'SLO error budgets and burn-rate alerts, from audit logs', load: async () => (await import('./slo.js')).registerSloCommand },
+  { name: 'breaker', args: '<command>', summary: 'circuit breaker states, from audit logs', load: async () => (await import('./slo.js')).registerBreakerCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
 ];
 

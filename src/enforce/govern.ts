@@ -9,6 +9,7 @@ import { takeSnapshot, thawedCopy, type Snapshot } from '../lib/snapshot.js';
 import { scanOutput } from '../detect/output.js';
 import { WardenError } from '../errors.js';
 import { GovernanceDenied } from './denied.js';
+import { runWithFault, runWithFaultSync, streamWithFault, streamWithFaultSync } from './fault.js';
 import type { Governor } from './governor.js';
 import type { DecidedCall } from './pipeline.js';
 import type { Verdict } from './verdict.js';
@@ -159,9 +160,12 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const args = decided(result, call, true);
         const signal = result.signal;
         if (passSignal) args.push({ signal: signal ?? new AbortController().signal });
+        const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
         const started = performance.now();
         try {
-          const value = signal === undefined ? await raw.apply(this, args) : await untilAborted(() => raw.apply(this, args), signal);
+          const call = (): unknown => raw.apply(this, args);
+          const run = (): unknown => governor.pipeline.runCall(result.verdict.call, fault === null ? call : () => runWithFault(fault, call));
+          const value = signal === undefined ? await run() : await untilAborted(run, signal);
           observe(result.verdict, started, NO_ERROR, value);
           return value;
         } catch (e) {
@@ -178,9 +182,11 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const result = await governor.decideCall({ request: call.request });
         const args = decided(result, call, true);
         if (passSignal) args.push({ signal: result.signal ?? new AbortController().signal });
+        const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
         const started = performance.now();
         try {
-          const value: unknown = yield* raw.apply(this, args) as AsyncGenerator<unknown, unknown, unknown>;
+          const source = () => raw.apply(this, args) as AsyncGenerator<unknown, unknown, unknown>;
+          const value: unknown = yield* fault === null ? source() : streamWithFault(fault, source);
           observe(result.verdict, started, NO_ERROR);
           return value;
         } catch (e) {
@@ -194,9 +200,11 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const call = prepare(params);
         const result = governor.decideCallSync({ request: call.request });
         const args = decided(result, call, false);
+        const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
         const started = performance.now();
         try {
-          const value: unknown = yield* raw.apply(this, args) as Generator<unknown, unknown, unknown>;
+          const source = () => raw.apply(this, args) as Generator<unknown, unknown, unknown>;
+          const value: unknown = yield* fault === null ? source() : streamWithFaultSync(fault, source);
           observe(result.verdict, started, NO_ERROR);
           return value;
         } catch (e) {
@@ -210,10 +218,12 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const call = prepare(params);
         const result = governor.decideCallSync({ request: call.request });
         const args = decided(result, call, false);
+        const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
         const started = performance.now();
         let value: unknown;
         try {
-          value = raw.apply(this, args);
+          const call = (): unknown => raw.apply(this, args);
+          value = governor.pipeline.runCall(result.verdict.call, fault === null ? call : () => runWithFaultSync(fault, call));
         } catch (e) {
           observe(result.verdict, started, e);
           throw e;

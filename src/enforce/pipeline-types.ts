@@ -5,6 +5,7 @@ import type { StateOptions } from './charge-stage.js';
 import type { AgentIdentity, DecisionSink, Request, WardenWarning } from '../decision.js';
 import type { Credential, CredentialVerifier } from '../identity/credential.js';
 import type { Snapshot } from '../lib/snapshot.js';
+import type { CallMonitor } from '../monitor.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import type { ApprovalHandler } from './approval.js';
 import type { Verdict } from './verdict.js';
@@ -189,6 +190,13 @@ export interface PipelineOptions {
   callIds?: () => string;
   /** State kept across calls: limits and budgets, session labels (see docs/runtime.md). */
   state?: StateOptions;
+  /**
+   * What watches every call: SRE state (`createSre()` from `agent-warden/sre`: circuit breakers,
+   * SLOs, chaos experiments), tracing and metrics (`agent-warden/telemetry`). Asked in the `admit`
+   * stage (a refusal or a throw denies), told in `notify` once the decision is recorded, and told
+   * each outcome `observe` records. See docs/sre.md and docs/telemetry.md.
+   */
+  monitors?: readonly CallMonitor[];
 }
 
 /**

@@ -3,7 +3,7 @@
  * the framework adapters, the Claude Code hook, `warden check`, the MCP gateway). It is a named
  * list of stages, read top to bottom in {@link STAGES}:
  *
- *   snapshot -> identify -> kill -> enrich -> gate -> decide -> approve -> recheck -> kill-recheck -> record
+ *   snapshot -> identify -> kill -> enrich -> gate -> session -> admit -> decide -> approve -> recheck -> kill-recheck -> charge -> record -> notify
  *   (then, by the caller:) run the decided snapshot -> observe -> record outcome
  *
  * One frozen snapshot of the request is made first; it is what is decided, shown to the approval
@@ -21,9 +21,11 @@ import { finish } from './finish.js';
 import { MemorySink } from './memory-sink.js';
 import type { CallInput, DecidedCall, PipelineOptions, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
 import { chargeStage, releaseIfDenied, sessionStage, stateCore } from './charge-stage.js';
-import { approveStage, decideStage, gateStage, identifyStage, recheckStage, recordStage, snapshotStage } from './stages.js';
+import { admitStage, approveStage, decideStage, gateStage, identifyStage, notifyStage, recheckStage, recordStage, snapshotStage } from './stages.js';
 import { enrichStage } from './enrich-stage.js';
 import { KILL_RULE, killRecheckStage, killStage } from './kill-stage.js';
+import type { CallMonitor, Fault } from '../monitor.js';
+import { performance } from 'node:perf_hooks';
 
 export type { CallInput, DecidedCall, Gate, GateRefusal, HostApproval, PipelineOptions, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
 
@@ -42,6 +44,7 @@ const OPTION_KEYS: readonly (keyof PipelineOptions)[] = [
   'callIds',
   'runtime',
   'state',
+  'monitors',
 ];
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60 * 1000;
@@ -60,12 +63,14 @@ export const STAGES: readonly Stage[] = Object.freeze([
   { name: 'enrich', run: enrichStage },
   { name: 'gate', run: gateStage },
   { name: 'session', run: sessionStage },
+  { name: 'admit', run: admitStage },
   { name: 'decide', run: decideStage },
   { name: 'approve', run: approveStage },
   { name: 'recheck', run: recheckStage },
   { name: 'kill-recheck', run: killRecheckStage },
   { name: 'charge', run: chargeStage },
   { name: 'record', run: recordStage },
+  { name: 'notify', run: notifyStage },
 ]);
 
 /**
@@ -89,6 +94,8 @@ export class Pipeline {
   readonly #runtime: PipelineRuntime | null;
   /** Under a runtime: the agent of each tracked call, until its outcome is observed. */
   readonly #agents = new Map<string, string | null>();
+  readonly #monitors: readonly CallMonitor[];
+  readonly #runners: readonly CallMonitor[];
 
   constructor(options: PipelineOptions) {
     if (options === null || typeof options !== 'object') throw new WardenError('ERR_OPTIONS', 'Pass the options as an object: { policy, agent?, sink?, ... }.');
@@ -118,6 +125,8 @@ export class Pipeline {
       throw new WardenError('ERR_OPTIONS', 'runtime must be a runtime from createRuntime() (agent-warden/runtime).');
     }
     this.#runtime = runtime;
+    this.#monitors = monitorsOf(options.monitors);
+    this.#runners = this.#monitors.filter((m) => typeof m.run === 'function');
     this.#core = Object.freeze({
       sink: this.sink,
       policy: this.#policy,
@@ -132,6 +141,7 @@ export class Pipeline {
       callIds: options.callIds ?? sequentialIds(),
       runtime,
       state: stateCore(options.state),
+      monitors: this.#monitors,
     });
   }
 
@@ -228,7 +238,8 @@ export class Pipeline {
   observe(call: { call: string; tool: string; agent?: AgentIdentity | null }, outcome: Outcome): Promise<void> {
     if (this.#runtime !== null) this.#observed(call.call, outcome);
     const writeOutcome = this.sink.writeOutcome;
-    if (typeof writeOutcome !== 'function') return Promise.resolve();
+    const monitors = this.#monitors;
+    if (typeof writeOutcome !== 'function' && monitors.length === 0) return Promise.resolve();
     let event: OutcomeEvent;
     try {
       event = Object.freeze({ ts: isoTime(this.#clock()), call: call.call, tool: call.tool, agent: call.agent ?? this.#agent, outcome: Object.freeze(outcomeCopy(outcome)) });
@@ -236,6 +247,15 @@ export class Pipeline {
       this.#warnOutcome(call, e);
       return Promise.resolve();
     }
+    for (const monitor of monitors) {
+      if (typeof monitor.observed !== 'function') continue;
+      try {
+        monitor.observed(event);
+      } catch (e) {
+        this.#warn({ code: 'monitor_failed', message: `A call monitor failed on the outcome of call ${call.call} (${call.tool}): ${messageOf(e)}.` });
+      }
+    }
+    if (typeof writeOutcome !== 'function') return Promise.resolve();
     try {
       return writeOutcome.call(this.sink, event).then(undefined, (e: unknown) => this.#warnOutcome(call, e));
     } catch (e) {
@@ -252,6 +272,54 @@ export class Pipeline {
     this.#agents.delete(id);
     const status = outcome?.status;
     if (agent !== null && (status === 'ok' || status === 'error' || status === 'aborted')) runtime.noteOutcome(agent, status);
+  }
+
+  /**
+   * Runs a decided call's function the way the monitors want it run (inside the call's trace span,
+   * with tracing); just `fn()` without such a monitor. govern() runs every governed function here.
+   *
+   * @example
+   * ```ts
+   * const result = await pipeline.runCall(verdict.call, () => tool(args));
+   * ```
+   */
+  runCall<T>(call: string, fn: () => T): T {
+    const runners = this.#runners;
+    if (runners.length === 0) return fn();
+    let run = fn;
+    for (const monitor of runners) {
+      const inner = run;
+      const runner = monitor as Required<Pick<CallMonitor, 'run'>>;
+      run = () => runner.run(call, inner);
+    }
+    return run();
+  }
+
+  /**
+   * The fault a running chaos experiment injects into this decided call, or null. govern() asks it
+   * just before the call runs and applies it to the real call; an enforcement point that runs the
+   * tool itself does the same. A monitor that throws injects nothing (and is reported).
+   *
+   * @example
+   * ```ts
+   * const fault = pipeline.faultFor({ call: verdict.call, tool: 'search' });
+   * if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
+   * ```
+   */
+  faultFor(call: { call: string; tool: string; agent?: AgentIdentity | null }): Fault | null {
+    const monitors = this.#monitors;
+    if (monitors.length === 0) return null;
+    const now = this.#clock();
+    for (const monitor of monitors) {
+      if (typeof monitor.fault !== 'function') continue;
+      try {
+        const fault = monitor.fault({ call: call.call, tool: call.tool, agent: call.agent ?? this.#agent }, now);
+        if (fault !== null && fault !== undefined) return fault;
+      } catch (e) {
+        this.#warn({ code: 'monitor_failed', message: `A call monitor failed choosing a fault for call ${call.call} (${call.tool}): ${messageOf(e)}.` });
+      }
+    }
+    return null;
   }
 
   #warnOutcome(call: { call: string; tool: string }, e: unknown): void {
@@ -281,6 +349,9 @@ export class Pipeline {
       session: null,
       sessionError: null,
       release: null,
+      runtime: undefined,
+      event: null,
+      startedAt: this.#monitors.length > 0 ? performance.now() : 0,
     };
   }
 
@@ -335,6 +406,8 @@ function outcomeCopy(outcome: Outcome): Outcome {
   if (outcome.result !== undefined) out.result = takeSnapshot(outcome.result).value;
   if (outcome.labels !== undefined) out.labels = labelsCopy(outcome.labels);
   if (outcome.findings !== undefined) out.findings = findingsCopy(outcome.findings);
+  const usage = usageCopy(outcome.usage);
+  if (usage !== null) out.usage = usage;
   return out;
 }
 
@@ -355,6 +428,26 @@ function findingsCopy(findings: unknown): OutcomeFinding[] {
     if (Number.isSafeInteger(f.end)) out.end = f.end as number;
     return out;
   });
+}
+
+/** The usage members that are finite, non-negative numbers, or null when none is. */
+function usageCopy(usage: unknown): Outcome['usage'] | null {
+  if (usage === null || typeof usage !== 'object') return null;
+  const out: NonNullable<Outcome['usage']> = {};
+  for (const key of ['inputTokens', 'outputTokens', 'costUsd'] as const) {
+    const v: unknown = Object.prototype.hasOwnProperty.call(usage, key) ? (usage as Record<string, unknown>)[key] : undefined;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[key] = v;
+  }
+  return Object.keys(out).length === 0 ? null : Object.freeze(out);
+}
+
+function monitorsOf(given: readonly CallMonitor[] | undefined): readonly CallMonitor[] {
+  if (given === undefined) return Object.freeze([]);
+  if (!Array.isArray(given)) throw new WardenError('ERR_OPTIONS', 'monitors must be a list of call monitors: [createSre(...), createTracing(...)].');
+  for (const m of given as unknown[]) {
+    if (m === null || typeof m !== 'object') throw new WardenError('ERR_OPTIONS', 'Each monitor must be an object with admit, decided, observed or fault members (createSre(), createTracing(), createMetrics()).');
+  }
+  return Object.freeze([...given]);
 }
 
 function rejectUnknownKeys(options: object, known: readonly string[], what: string): void {

@@ -2,7 +2,9 @@
  * The pipeline's stages, one function each, in the order of STAGES (src/enforce/pipeline.ts).
  * A stage returns a Promise only when it must wait.
  */
+import { performance } from 'node:perf_hooks';
 import { findSecrets } from '../audit/redact.js';
+import type { Admission, CallMonitor, MonitoredCall, RuntimeVariables } from '../monitor.js';
 import type { AgentIdentity, Decision, DecisionEvent, DecisionOutcome, Request, WardenWarning } from '../decision.js';
 import { adoptParsedJson, deepFreeze, takeSnapshot, withRequestSnapshot, type Snapshot } from '../lib/snapshot.js';
 import type { PolicySet } from '../policy/policy-set.js';
@@ -151,6 +153,52 @@ export function gateStage(call: CallState, core: Core): void {
   if (refusal !== null) gateDecision(call, core, refusal);
 }
 
+/**
+ * admit: the monitors (circuit breakers, SLOs) say whether the call may go on at all, and what
+ * runtime state rules read. A refusal decides, under its own rule and policy names; a monitor that
+ * throws (or rejects) denies the call (the stage fails). A monitor backed by a remote store may
+ * answer with a Promise: the stage then waits (in a synchronous call it cannot, and the call is denied).
+ */
+export function admitStage(call: CallState, core: Core): void | Promise<void> {
+  const monitors = core.monitors;
+  if (monitors.length === 0 || call.decision !== null || call.invalid !== null || call.unrecordable !== null) return;
+  const seen = { call: call.id, tool: call.request.tool, agent: call.agent, request: call.request };
+  return admitFrom(call, core, seen, 0, undefined);
+}
+
+/** Asks the monitors from `index` on, synchronously until one answers with a Promise. */
+function admitFrom(call: CallState, core: Core, seen: MonitoredCall, index: number, runtime: RuntimeVariables | undefined): void | Promise<void> {
+  const monitors = core.monitors;
+  for (let i = index; i < monitors.length; i++) {
+    const monitor = monitors[i] as CallMonitor;
+    if (typeof monitor.admit !== 'function') continue;
+    const answer = monitor.admit(seen, call.now);
+    if (answer instanceof Promise) {
+      return answer.then((admission) => {
+        const next = applyAdmission(call, core, admission, runtime);
+        if (next === DECIDED) return undefined;
+        return admitFrom(call, core, seen, i + 1, next);
+      });
+    }
+    const next = applyAdmission(call, core, answer, runtime);
+    if (next === DECIDED) return;
+    runtime = next;
+  }
+  call.runtime = runtime;
+}
+
+const DECIDED: unique symbol = Symbol('decided');
+
+function applyAdmission(call: CallState, core: Core, admission: Admission | null | undefined, runtime: RuntimeVariables | undefined): RuntimeVariables | undefined | typeof DECIDED {
+  if (admission === null || admission === undefined) return runtime;
+  if (admission.refusal !== undefined) {
+    gateDecision(call, core, admission.refusal);
+    return DECIDED;
+  }
+  if (admission.runtime === undefined) return runtime;
+  return runtime === undefined ? admission.runtime : { ...runtime, ...admission.runtime };
+}
+
 /** decide: the policy's one pure decision function. */
 export function decideStage(call: CallState, core: Core): void {
   if (call.decision !== null) return;
@@ -171,7 +219,8 @@ export function decideStage(call: CallState, core: Core): void {
   if (r.context !== undefined) request.context = r.context;
   if (call.agent !== null) request.agent = call.agent as AgentIdentity;
   // A request whose tool is not text was never shown as it was; decide on what the snapshot holds.
-  const decided = set.decide(call.unrecordable === null ? request : (call.snapshot?.value ?? request), call.session === null ? { now: call.now } : { now: call.now, session: call.session.view });
+  const options = { now: call.now, ...(call.session === null ? {} : { session: call.session.view }), ...(call.runtime === undefined ? {} : { runtime: call.runtime }) };
+  const decided = set.decide(call.unrecordable === null ? request : (call.snapshot?.value ?? request), options);
   call.decision = freezeDecision(decided);
 }
 
@@ -237,6 +286,7 @@ export function recheckStage(call: CallState, core: Core): void {
 export function recordStage(call: CallState, core: Core): void | Promise<void> {
   ensureRecordable(call);
   const event = buildEvent(call);
+  call.event = event;
   const sink = core.sink;
   const snapshot = call.unrecordable === null ? call.snapshot : null;
   if (call.sync) {
@@ -263,6 +313,25 @@ export function recordStage(call: CallState, core: Core): void | Promise<void> {
     },
     (e: unknown) => auditFailed(call, core, e),
   );
+}
+
+/**
+ * notify: the monitors are told the recorded decision (tracing starts the call's span, metrics
+ * count it). A monitor that throws is reported through onWarning; the verdict stands.
+ */
+export function notifyStage(call: CallState, core: Core): void {
+  const monitors = core.monitors;
+  const event = call.event;
+  if (monitors.length === 0 || event === null) return;
+  const elapsedMs = performance.now() - call.startedAt;
+  for (const monitor of monitors) {
+    if (typeof monitor.decided !== 'function') continue;
+    try {
+      monitor.decided(event, elapsedMs);
+    } catch (e) {
+      core.warn({ code: 'monitor_failed', message: `A call monitor failed on the decision of call ${call.id} (${call.request.tool}): ${messageOf(e)}.` });
+    }
+  }
 }
 
 // --- helpers ------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ export const CORE_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   ['session', 'map'],
   // The flow labels the policy gives the requested tool (reads, ingests, egress, declassifies, known).
   ['flow', 'map'],
+  // Runtime state the pipeline's monitors supply (circuit breakers, SLOs); empty maps when none do.
+  ['breaker', 'map'],
+  ['slo', 'map'],
 ];
 
 /** A function a later layer (facets) adds to the environment. */

@@ -23,7 +23,15 @@ export interface DecideOptions {
    * Without it, a condition that reads `session` errors: a deny rule applies, an allow rule does not.
    */
   session?: SessionView;
+  /**
+   * Runtime state rules read, as CEL maps: `breaker` (by tool: `{ state, ... }`) and `slo` (by SLO
+   * name: `{ exhausted, budgetRemaining, ... }`). Passed in per decision like `now`; a variable not
+   * given is an empty map, so a rule reading a missing key errors (deny rules then apply).
+   */
+  runtime?: { breaker?: ReadonlyMap<string, unknown>; slo?: ReadonlyMap<string, unknown> };
 }
+
+const NO_STATE: ReadonlyMap<string, unknown> = new Map();
 
 /** Summary of one policy document in a set. */
 export interface PolicyInfo {
@@ -318,6 +326,9 @@ export class PolicySet {
       const session = sessionToCel(options.session);
       if (typeof session !== 'string') a.session = session;
     }
+    const runtime = options.runtime;
+    a.breaker = runtime?.breaker instanceof Map ? runtime.breaker : NO_STATE;
+    a.slo = runtime?.slo instanceof Map ? runtime.slo : NO_STATE;
     return a;
   }
 

@@ -36,7 +36,7 @@ const ids = (): string => `call-${++n}`;
 
 describe('the stages', () => {
   it('run in the documented order', () => {
-    expect(STAGES.map((s) => s.name)).toEqual(['snapshot', 'identify', 'kill', 'enrich', 'gate', 'session', 'decide', 'approve', 'recheck', 'kill-recheck', 'charge', 'record']);
+    expect(STAGES.map((s) => s.name)).toEqual(['snapshot', 'identify', 'kill', 'enrich', 'gate', 'session', 'admit', 'decide', 'approve', 'recheck', 'kill-recheck', 'charge', 'record', 'notify']);
   });
 });
 
