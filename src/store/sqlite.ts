@@ -8,7 +8,8 @@
  */
 import { mkdirSync, closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { createRequire } from 'node:module';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import { checkMessage, checkName, counterArgs, counterStep, decodeValue, encodeValue, kvTtl, readArgs } from './check.js';
@@ -74,7 +75,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       closeSync(openSync(path, 'a', 0o600));
     }
-    db = new DatabaseSync(path, { timeout: busy });
+    db = new (sqliteModule().DatabaseSync)(path, { timeout: busy });
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     immediate(db, () => db.exec(SCHEMA));
   } catch (e) {
@@ -286,6 +287,28 @@ const STATEMENTS = {
   busHead: 'SELECT max(id) AS id FROM warden_bus',
   dataVersion: 'PRAGMA data_version',
 } as const;
+
+let sqlite: typeof import('node:sqlite') | null = null;
+
+/**
+ * `node:sqlite`, loaded on first use. Node 22 prints an ExperimentalWarning when the module loads
+ * (Node 24 does not): that one warning is kept off the user's terminal, every other one passes.
+ */
+function sqliteModule(): typeof import('node:sqlite') {
+  if (sqlite !== null) return sqlite;
+  const original = process.emitWarning;
+  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]): void {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (text.startsWith('SQLite is an experimental feature')) return;
+    (original as (...a: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    sqlite = createRequire(import.meta.url)('node:sqlite') as typeof import('node:sqlite');
+  } finally {
+    process.emitWarning = original;
+  }
+  return sqlite;
+}
 
 type Statements = { -readonly [K in keyof typeof STATEMENTS]: StatementSync };
 
