@@ -19,7 +19,7 @@
  * plan builds (cel-js closures cannot be stored).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir, wardenCacheDir } from './cache-dir.js';
 import { canonicalJson } from '../lib/canonical-json.js';
@@ -297,19 +297,30 @@ function readOrCreateKey(path: string, uid: number): Buffer | null {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return null;
     }
+    // The key is written whole to a private temporary file and then linked into place: another
+    // process never sees a key file that exists but is still empty (it would take it for foreign).
+    const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      const fd = openSync(path, 'wx', 0o600);
+      const fd = openSync(temp, 'wx', 0o600);
+      let key: Buffer;
       try {
-        const key = randomBytes(32);
+        key = randomBytes(32);
         writeSync(fd, key);
         if (!privateFile(fstatSync(fd), uid)) return null;
-        return key;
       } finally {
         closeSync(fd);
       }
+      linkSync(temp, path);
+      return key;
     } catch (e) {
       // Another process made it first: read theirs.
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return null;
+    } finally {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // already gone
+      }
     }
   }
   return null;
