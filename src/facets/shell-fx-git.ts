@@ -246,6 +246,30 @@ const READ_ONLY = new Set([
   'verify-tag', 'verify-pack', 'show-branch', 'request-pull', 'grep', 'merge-tree', 'hash-object', 'column', 'stripspace', 'get-tar-commit-id',
   'interpret-trailers', 'mailinfo', 'mailsplit', 'patch-id', 'unpack-file', 'show-index', 'for-each-repo', 'diagnose',
 ]);
+/** Read-only subcommands that print the contents of a `<rev>:<path>` operand (`git show HEAD:.env`). */
+const REVISION_READERS = new Set(['show', 'cat-file', 'diff', 'log', 'blame', 'annotate', 'whatchanged', 'diff-tree', 'grep', 'unpack-file', 'range-diff']);
+
+/**
+ * `<rev>:<path>`, `:<path>` and `:<stage>:<path>` operands name a file's contents in a commit or
+ * the index: reported as reads of that path (relative to the top of the work tree, where the model
+ * assumes git runs). The part after the first colon and the part after the last are both read, so
+ * a revision that itself holds a colon (`:/fix: typo`, `HEAD^{/a:b}:x`) cannot hide the path.
+ */
+function revisionPaths(call: FxCall, operands: readonly WordFacts[], via: string): void {
+  for (const w of operands) {
+    const v = w.value;
+    if (v === null) continue;
+    const first = v.indexOf(':');
+    if (first === -1 || v.includes('://')) continue;
+    const afterFirst = v.slice(first + 1).replace(/^[0-3]:/, '');
+    const afterLast = v.slice(v.lastIndexOf(':') + 1);
+    for (const path of new Set([afterFirst, afterLast])) {
+      if (path === '' || path.startsWith('/')) continue;
+      call.fx.path('read', withValue(w, path.replace(/^\.\//, '')), `${via} <rev>:<path>`, true);
+    }
+  }
+}
+
 /** Subcommands that change the working tree (reported as a recursive write of it). */
 const TREE_WRITERS = new Set(['checkout', 'switch', 'restore', 'reset', 'merge', 'pull', 'rebase', 'cherry-pick', 'revert', 'stash', 'am', 'apply', 'bisect', 'sparse-checkout', 'read-tree', 'checkout-index']);
 /** Subcommands that change only what is under `.git`. */
@@ -255,6 +279,7 @@ const GIT_DIR_WRITERS = new Set(['commit', 'add', 'branch', 'tag', 'notes', 'upd
 const git: FxModel = (call) => {
   const words = call.words;
   const dirs: WordFacts[] = [];
+  let changesDirectory = false;
   let i = 1;
   for (; i < words.length; i++) {
     const w = words[i] as WordFacts;
@@ -265,7 +290,10 @@ const git: FxModel = (call) => {
       return;
     }
     if (!v.startsWith('-')) break;
-    if (v === '-C') dirs.push(words[++i] ?? syntheticWord('.'));
+    if (v === '-C') {
+      dirs.push(words[++i] ?? syntheticWord('.'));
+      changesDirectory = true;
+    }
     else if (v === '-c') configSetting(call, words[++i] ?? syntheticWord(''), 'git -c', false);
     else if (v === '--config-env' || v.startsWith('--config-env=')) {
       const pair = v.includes('=') ? v.slice(v.indexOf('=') + 1) : (words[++i]?.value ?? '');
@@ -283,7 +311,15 @@ const git: FxModel = (call) => {
   const subWordFacts = words[i];
   if (subWordFacts === undefined) return;
   const sub = subWordFacts.value as string;
-  const run = (): void => subcommand(call, sub, i + 1);
+  const run = (): void => {
+    // `-C <dir>`: git reads that repository's configuration and hooks, which can name commands
+    // (core.fsmonitor runs on `status`); reported as the project code of that directory.
+    if (changesDirectory) {
+      call.fx.pathText('read', '.git/config', 'git -C');
+      call.fx.exec('git', '.git/config', 'git -C', "git reads the configuration and hooks of the repository it is pointed at, which can make it run commands (core.fsmonitor, core.hooksPath)", false, 'project');
+    }
+    subcommand(call, sub, i + 1);
+  };
   const nest = (k: number): void => {
     if (k >= dirs.length) run();
     else call.fx.inDirectory(dirs[k] as WordFacts, () => nest(k + 1));
@@ -356,6 +392,9 @@ function subcommand(call: FxCall, sub: string, from: number): void {
     case 'archive':
       for (const r of opt('--remote')) repository(call, r, via, true);
       call.fx.pathText('read', '.', via, true);
+      // The operands after the tree-ish are the paths whose contents go into the archive.
+      for (const p of [...operands.slice(1), ...afterDashes]) call.fx.path('read', p, via, true);
+      revisionPaths(call, operands.slice(0, 1), via);
       return;
     case 'submodule': {
       const action = operands[0]?.value;
@@ -436,6 +475,8 @@ function subcommand(call: FxCall, sub: string, from: number): void {
       }
       for (const f of opt('-f')) call.fx.path('read', f, via);
       call.fx.pathText('read', '.', via, true);
+      for (const p of afterDashes) call.fx.path('read', p, via, true);
+      revisionPaths(call, operands, via);
       return;
     case 'config':
       config(call, options, operands);
@@ -573,6 +614,9 @@ function subcommand(call: FxCall, sub: string, from: number): void {
   }
   if (READ_ONLY.has(sub)) {
     for (const p of afterDashes) call.fx.path('read', p, via, true);
+    if (REVISION_READERS.has(sub)) revisionPaths(call, operands, via);
+    // hash-object stores the files it is given (with -w) in the object database, from where a push sends them.
+    if (sub === 'hash-object' && !flag('--stdin-paths')) for (const p of operands) call.fx.path('read', p, via);
     if (['diff', 'show', 'log', 'blame', 'annotate', 'cat-file', 'grep', 'range-diff', 'diff-tree', 'diff-files', 'diff-index', 'whatchanged'].includes(sub)) call.fx.pathText('read', '.', via, true);
     if (sub === 'diff' && flag('--no-index')) for (const p of operands) call.fx.path('read', p, via, true);
     return;

@@ -369,6 +369,7 @@ function packageSpecs(call: FxCall, specs: readonly WordFacts[], via: string): v
 
 function installs(call: FxCall, a: PmArgs, tool: string, sub: string, specs: readonly WordFacts[]): void {
   const via = `${tool} ${sub}`;
+  if (!a.flags.has('ignore-scripts')) call.fx.pathText('read', 'package.json', via);
   if (!a.flags.has('ignore-scripts')) call.fx.exec(tool, 'lifecycle scripts (preinstall, install, postinstall, prepare)', via, `${via} runs the lifecycle scripts of the project and of every package it installs`, false, 'project');
   registry(call, a, tool, via);
   packageSpecs(call, specs, via);
@@ -381,6 +382,8 @@ function installs(call: FxCall, a: PmArgs, tool: string, sub: string, specs: rea
 }
 
 function runsScript(call: FxCall, tool: string, name: string): void {
+  // The scripts come from the project's package.json (under --prefix/-C/--dir/--cwd when given).
+  call.fx.pathText('read', 'package.json', `${tool} run`);
   call.fx.exec(tool, `scripts.${name}`, `${tool} run`, `${tool} runs the package.json script "${name}" (and its pre/post scripts)`, false, 'project');
 }
 
@@ -484,6 +487,7 @@ function packageCommand(call: FxCall, a: PmArgs, tool: 'npm' | 'pnpm' | 'yarn' |
     return;
   }
   if (sub === 'pack' || sub === 'version' || sub === 'publish') {
+    if (!a.flags.has('ignore-scripts')) call.fx.pathText('read', 'package.json', via);
     if (!a.flags.has('ignore-scripts')) call.fx.exec(tool, `lifecycle scripts (${sub})`, via, `${via} runs the project's ${sub} lifecycle scripts`, false, 'project');
     if (sub === 'publish') registry(call, a, tool, via);
     if (sub === 'pack') call.fx.path('write', a.options.get('pack-destination') ?? syntheticWord('.'), via, true);
@@ -527,6 +531,7 @@ function packageCommand(call: FxCall, a: PmArgs, tool: 'npm' | 'pnpm' | 'yarn' |
     return;
   }
   // yarn, pnpm and bun run a script or a package binary of that name.
+  call.fx.pathText('read', 'package.json', via);
   call.fx.exec(tool, sub, via, `${via} runs a package.json script or a package's program named ${sub}`, false, 'project');
   if (tool !== 'npm') call.fx.unknownArguments(call, argsIndex(1), `${via} arguments`);
 }

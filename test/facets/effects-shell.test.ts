@@ -498,3 +498,41 @@ describe('shell effects: the spellings a name denylist misses (THREATS class 6) 
     expect(fx('echo x | xargs curl').network.some((n) => !n.known)).toBe(true);
   });
 });
+
+describe('shell effects: file contents read through git and project code from elsewhere', () => {
+  const readsOf = (line: string): string[] => fx(line).reads.map((r) => r.path);
+  const ATTACKS: Array<[why: string, line: string, path: string]> = [
+    ['git show <rev>:<path> prints that file as committed', 'git show HEAD:.env', '/w/.env'],
+    ['git cat-file -p prints a blob by <rev>:<path>', 'git cat-file -p HEAD:config/.env.production', '/w/config/.env.production'],
+    ['the index form :<path> is a read too', 'git show :.env', '/w/.env'],
+    ['the stage form :<n>:<path> is a read too', 'git show :2:.npmrc', '/w/.npmrc'],
+    ['a colon inside the revision cannot hide the path', "git show 'HEAD^{/fix: x}:.env'", '/w/.env'],
+    ['git archive puts the named paths in the archive', 'git archive HEAD .git-credentials', '/w/.git-credentials'],
+    ['git grep reads the pathspecs after --', 'git grep SECRET HEAD -- .env', '/w/.env'],
+    ['git hash-object stores the file it is given', 'git hash-object -w /h/.ssh/id_rsa', '/h/.ssh/id_rsa'],
+    ['git -C reads the configuration of the repository it points at', 'git -C /tmp/evil status', '/tmp/evil/.git/config'],
+    ['npm --prefix runs the scripts of that package.json', 'npm --prefix=/tmp run build', '/tmp/package.json'],
+    ['npm -C is --prefix', 'npm -C /tmp test', '/tmp/package.json'],
+  ];
+  for (const [why, line, path] of ATTACKS) it(`reports the read: ${why}`, () => expect(readsOf(line)).toContain(path));
+
+  it('reports git -C and npm --prefix as project code, so a rule can ask where it comes from', () => {
+    expect(fx('git -C /tmp/evil status').exec.map((e) => e.kind)).toEqual(['project']);
+    expect(fx('npm --prefix /tmp run build').exec.map((e) => [e.kind, e.code])).toEqual([['project', 'scripts.build']]);
+  });
+
+  const BENIGN: Array<[why: string, line: string, notRead: string]> = [
+    ['a revision range is not a path', 'git log main..feature', '/w/main..feature'],
+    ['a plain git show reads no named file', 'git show HEAD', '/w/HEAD'],
+    ['an absolute-looking :/message search is not a path read', "git log ':/fix typo'", '/fix typo'],
+    ['git -C into the workspace reads only its own configuration', 'git -C sub log', '/tmp/.git/config'],
+    ['npm run without --prefix reads the workspace package.json only', 'npm run build', '/tmp/package.json'],
+    ['a URL operand is never taken as <rev>:<path>', 'git ls-remote https://github.com/a/b', '//github.com/a/b'],
+  ];
+  for (const [why, line, notRead] of BENIGN) it(`does not invent a read: ${why}`, () => expect(readsOf(line)).not.toContain(notRead));
+
+  it('resolves the workspace cases inside the workspace', () => {
+    expect(readsOf('git -C sub log')).toContain('/w/sub/.git/config');
+    expect(readsOf('npm run build')).toEqual(['/w/package.json']);
+  });
+});

@@ -117,6 +117,10 @@ rules:
           ? ['**/.ssh', '**/.ssh/**', '**/.aws', '**/.aws/**', '**/.gnupg', '**/.gnupg/**', '**/.azure', '**/.azure/**',
              '**/.kube', '**/.kube/**', '**/.docker', '**/.config/gcloud', '**/.config/gcloud/**', '**/.config/gh', '**/.config/gh/**']
               .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true}))
+            || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass', '**/.docker/config.json']
+                  .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true}))
+                && !['**/.env.example', '**/.env.sample', '**/.env.template', '**/.env.example.*', '**/.env.sample.*', '**/.env.template.*']
+                  .exists(g, pathMatches(p.path, g, {'fold': true})))
           : (isPrivateKey(p)
             || (p.known && ['**/.ssh', '**/.aws', '**/.gnupg', '**/.azure', '**/.kube', '**/.config/gcloud', '**/.config/gh']
               .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true})))
@@ -217,12 +221,14 @@ rules:
     reason: Publishing a package needs your approval
 
   # Code the line does not show: options, variables and configuration that name commands, inline
-  # program text, scripts, code run elsewhere, commands only known at run time; and writing git
+  # program text, scripts, code run elsewhere, commands only known at run time, a makefile, package
+  # scripts or a repository's configuration from outside the project; and writing git
   # hooks or git config (code git runs later).
   - name: opaque-code-needs-approval
     tools: [Bash, Write, Edit, MultiEdit, NotebookEdit]
     when: >-
       effects.exec.exists(e, e.kind in ['hidden', 'inline', 'script', 'remote', 'runtime'])
+      || (effects.exec.exists(e, e.kind == 'project') && effects.reads.exists(r, !effectWithin(r, context.claudeCode.projectDir)))
       || effects.writes.exists(p, ['/.git/hooks', '/.git/hooks/**', '/.git/config']
         .exists(g, (p.known && p.recursive)
           ? (p.via.startsWith('git ') || p.via in ['tsc', 'vitest', 'jest', 'eslint', 'prettier', 'pytest', 'cargo', 'go', 'make',

@@ -282,4 +282,16 @@ export const CLAUDE_CODE_STARTER = rows([
   ['unparsable', 'Read', {}, 'deny'],
   ['other-tools', 'mcp__github__create_issue', { title: 'x' }, 'ask'],
   ['other-tools', 'SomeFutureTool', {}, 'ask'],
+  // ---- credentials through git's object database; project code from outside the project ----
+  ['credentials', 'Bash', sh('git show HEAD:.env'), 'deny'],
+  ['credentials', 'Bash', sh('git cat-file -p HEAD:config/.env.production'), 'deny'],
+  ['credentials', 'Bash', sh('git log -p -- .npmrc'), 'deny'],
+  ['credentials', 'Bash', sh('git archive HEAD .env'), 'deny'],
+  ['opaque-code', 'Bash', sh('make -f /tmp/evil.mk'), 'ask'],
+  ['opaque-code', 'Bash', sh('npm --prefix=/tmp run build'), 'ask'],
+  ['opaque-code', 'Bash', sh('git -C /tmp/evil status'), 'ask'],
+  ['benign', 'Bash', sh('git show HEAD:src/index.ts'), 'allow'],
+  ['benign', 'Bash', sh('git log -p'), 'allow'],
+  ['benign', 'Bash', sh('make test'), 'allow'],
+  ['benign', 'Bash', sh('npm run build'), 'allow'],
 ]);
