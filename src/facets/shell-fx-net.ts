@@ -6,7 +6,7 @@
  *
  * Internal to the shell effects; not part of the public surface.
  */
-import { argSpec, copyInto, has, parseArgs, values, subWord, joined, type FxCall, type FxModel, type ParsedArgs } from './shell-fx-api.js';
+import { argSpec, copyInto, has, parseArgs, values, subWord, joined, withValue, type FxCall, type FxModel, type ParsedArgs } from './shell-fx-api.js';
 import { syntheticWord, type WordFacts } from './shell-words.js';
 import { looksLikeHost } from './effects-urls.js';
 
@@ -627,6 +627,33 @@ const gh: FxModel = (call) => {
     call.fx.pathText('write', '~/.config/gh', `gh ${sub}`, true);
   } else if (!['api', 'issue', 'pr', 'repo', 'release', 'run', 'workflow', 'gist', 'search', 'status', 'browse', 'label', 'project', 'org', 'ruleset', 'cache', 'completion', 'copilot'].includes(sub ?? '')) {
     call.fx.exec('gh', sub ?? '', `gh ${sub ?? ''}`, `gh ${sub ?? ''} is not a gh command Warden models (an extension or alias runs a program)`, false, 'program');
+  }
+  // Files gh uploads: `gist create|edit`, `release create|upload` (`file#label`), `ssh-key|gpg-key add`.
+  const uploads = (sub === 'gist' && (action === 'create' || action === 'new' || action === 'edit')) || (sub === 'release' && (action === 'create' || action === 'new' || action === 'upload')) || ((sub === 'ssh-key' || sub === 'gpg-key') && action === 'add');
+  if (uploads) {
+    const valued = new Set(['-d', '--desc', '-f', '--filename', '-a', '--add', '-n', '--notes', '-F', '--notes-file', '-t', '--title', '--target', '--discussion-category', '--notes-start-tag', '-R', '--repo', '--type']);
+    const operands: WordFacts[] = [];
+    for (let i = 3; i < words.length; i++) {
+      const w = words[i] as WordFacts;
+      const v = w.value;
+      if (v !== null && v.startsWith('-') && v !== '-') {
+        if (valued.has(v)) {
+          if (v === '-a' || v === '--add') {
+            const f = words[i + 1];
+            if (f !== undefined) call.fx.path('read', f, `gh ${sub} ${action}`);
+          }
+          i++;
+        }
+        continue;
+      }
+      operands.push(w);
+    }
+    // `release create <tag> files...`, `release upload <tag> files...`, `gist edit <id> [file]`.
+    const files = sub === 'release' || (sub === 'gist' && action === 'edit') ? operands.slice(1) : operands;
+    for (const f of files) {
+      if (f.value === '-') continue;
+      call.fx.path('read', f.value !== null && f.value.includes('#') ? withValue(f, f.value.slice(0, f.value.indexOf('#'))) : f, `gh ${sub} ${action}`);
+    }
   }
   for (let i = 1; i < words.length; i++) {
     const v = words[i]?.value;

@@ -833,10 +833,15 @@ const env: FxModel = (call) => {
   const p = parseArgs(call.words, 1, ENV);
   const start = p.operandIndex[0];
   if (start !== undefined && !has(p, 'S')) assignments(call, start);
+  // With no command to run, env prints the environment (where tokens and keys live).
+  const runs = has(p, 'S') || p.operands.some((w) => w.value === null || !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w.value));
+  if (!runs) call.fx.pathText('read', '/proc/self/environ', 'env (prints the environment)');
 };
 
 /** `export`, `declare`, `typeset`, `local`, `readonly`: assignments that hold for what runs after. */
 const exportBuiltin: FxModel = (call) => {
+  // `export`, `export -p`, `declare -x`, `declare -p` with no names print the variables, the environment among them.
+  if (call.words.slice(1).every((w) => w.value !== null && /^-[a-zA-Z]*$/.test(w.value))) call.fx.pathText('read', '/proc/self/environ', `${call.name} (prints the environment)`);
   for (const w of call.words.slice(1)) {
     const known = w.value ?? w.prefix;
     if (/^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(known)) call.fx.assignment(w, 'sh');

@@ -80,7 +80,7 @@ const HELP = ['help', 'version'];
 /** Programs that have no effects at all (their operands are not files). */
 const INERT = [
   'echo', 'printf', 'true', 'false', ':', 'pwd', 'seq', 'yes', 'sleep', 'whoami', 'id', 'groups', 'uname', 'arch', 'nproc',
-  'tty', 'printenv', 'basename', 'dirname', 'expr', 'test', '[', '[[', 'which', 'type', 'whereis', 'cal', 'locale',
+  'tty', 'basename', 'dirname', 'expr', 'test', '[', '[[', 'which', 'type', 'whereis', 'cal', 'locale',
   'getconf', 'uptime', 'free', 'ps', 'pgrep', 'pidof', 'w', 'who', 'users', 'jobs', 'wait', 'kill', 'exit', 'return', 'shift',
   'break', 'continue', 'getopts', 'times', 'umask', 'ulimit', 'set', 'shopt', 'unset', 'read', 'history', 'help', 'logout',
   'let', 'tr', 'clear', 'reset', 'lsb_release', 'env_parallel', 'nl_langinfo', 'factor', 'numfmt', 'hash', 'mapfile',
@@ -90,6 +90,37 @@ const INERT = [
 ] as const;
 
 const inert: FxModel = () => undefined;
+
+const lessFiles = simple({ spec: argSpec({ short: 'b:h:j:k:o:O:p:P:t:T:x:y:z:#:aABcCdeEfFgGiIJKLmMnNqQrRsSuUVwWX~', long: ['log-file=/o', 'LOG-FILE=/O', 'lesskey-file=/k', 'tag-file=/T', ...HELP] }), operands: 'read', reads: ['k', 'T'], writes: ['o', 'O'] });
+
+/**
+ * less: reads its files, and runs the commands of a `+cmd` / `++cmd` argument as if typed, where
+ * `!` and `|` run a shell, `v` an editor, `s` and `o` write a file. Only moving and searching
+ * (`+G`, `+F`, `+g`, `+<n>`, `+/text`, `+?text`, `+&text`) is not code.
+ */
+const lessModel: FxModel = (call) => {
+  for (const w of call.words.slice(1)) {
+    const v = w.value;
+    if (!(v ?? w.prefix).startsWith('+')) continue;
+    const cmd = (v ?? w.prefix).replace(/^\+\+?/, '');
+    if (v !== null && /^(|[GFgpP%]|[0-9]+[gGpP%]?|[/?&].*)$/s.test(cmd)) continue;
+    call.fx.exec('less', v ?? w.text, 'less +cmd', 'less runs the commands of a +cmd argument as if typed; ! and | run a shell', false, 'hidden');
+  }
+  lessFiles(call);
+};
+
+/** Variables that configure where programs and files are, never where credentials are kept. */
+const PLAIN_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'OLDPWD', 'LANG', 'LANGUAGE', 'TERM', 'TZ', 'EDITOR', 'VISUAL', 'PAGER', 'HOSTNAME', 'TMPDIR', 'NODE_ENV', 'NODE_PATH', 'PYTHONPATH', 'VIRTUAL_ENV', 'GOPATH', 'GOROOT', 'JAVA_HOME', 'CARGO_HOME', 'CI', 'SHLVL', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR', 'COLUMNS', 'LINES']);
+
+/**
+ * printenv: it prints the environment, where tokens and keys live (reported as a read of
+ * `/proc/self/environ`), unless every variable it names is a plain location or setting (`PATH`, `HOME`, `LC_*`).
+ */
+const printsEnvironment: FxModel = (call) => {
+  const names = call.words.slice(1).filter((w) => w.value === null || !w.value.startsWith('-'));
+  if (names.length > 0 && names.every((w) => w.value !== null && (PLAIN_VARIABLES.has(w.value) || /^LC_[A-Z]+$/.test(w.value)))) return;
+  call.fx.pathText('read', '/proc/self/environ', `${call.name} (the environment)`);
+};
 
 /**
  * The simple programs, by name.
@@ -101,12 +132,13 @@ const inert: FxModel = () => undefined;
  */
 export const SIMPLE_MODELS: ReadonlyMap<string, FxModel> = new Map<string, FxModel>([
   ...INERT.map((n): [string, FxModel] => [n, inert]),
+  ['printenv', printsEnvironment],
   ['cat', simple({ spec: argSpec({ short: 'AbeEnstTuv', long: ['show-all', 'number-nonblank', 'show-ends', 'number', 'squeeze-blank', 'show-tabs', 'show-nonprinting', ...HELP] }), operands: 'read' })],
   ['tac', simple({ spec: argSpec({ short: 'brs:', long: ['before', 'regex', 'separator=/s', ...HELP] }), operands: 'read' })],
   ['head', simple({ spec: argSpec({ short: 'c:n:qvz', long: ['bytes=/c', 'lines=/n', 'quiet', 'silent', 'verbose', 'zero-terminated', ...HELP] }), operands: 'read' })],
   ['tail', simple({ spec: argSpec({ short: 'c:fFn:qs:vz', long: ['bytes=/c', 'follow=?', 'lines=/n', 'max-unchanged-stats=', 'pid=', 'quiet', 'retry', 'silent', 'sleep-interval=/s', 'verbose', 'zero-terminated', ...HELP] }), operands: 'read' })],
-  ['less', simple({ spec: argSpec({ short: 'b:h:j:k:o:O:p:P:t:T:x:y:z:#:aABcCdeEfFgGiIJKLmMnNqQrRsSuUVwWX~', long: ['log-file=/o', 'LOG-FILE=/O', 'lesskey-file=/k', 'tag-file=/T', ...HELP] }), operands: 'read', reads: ['k', 'T'], writes: ['o', 'O'] })],
-  ['more', simple({ spec: argSpec({ short: 'dflcpsun:', long: ['lines=/n', ...HELP] }), operands: 'read' })],
+  ['less', lessModel],
+    ['more', simple({ spec: argSpec({ short: 'dflcpsun:', long: ['lines=/n', ...HELP] }), operands: 'read' })],
   ['wc', simple({ spec: argSpec({ short: 'clmwL', long: ['bytes', 'chars', 'lines', 'words', 'max-line-length', 'files0-from=', 'total=', ...HELP] }), operands: 'read', reads: ['files0-from'] })],
   ['nl', simple({ spec: argSpec({ short: 'b:d:f:h:i:l:n:ps:v:w:', long: [...HELP] }), operands: 'read' })],
   ['od', simple({ spec: argSpec({ short: 'A:j:N:S:t:w::bcdfiloxsv', long: [...HELP] }), operands: 'read' })],

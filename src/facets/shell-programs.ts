@@ -494,12 +494,47 @@ const XARGS_SPEC: OptionSpec = {
 };
 
 /** Words containing a run-time replacement string (`{}`) are not static. */
-function replaced(words: readonly WordFacts[], token: string, under?: readonly WordFacts[]): WordFacts[] {
+function replaced(words: readonly WordFacts[], token: string, under?: readonly WordFacts[], name?: string): WordFacts[] {
   return words.map((w) => {
     if (w.value === null || !w.value.includes(token)) return w;
     const out: WordFacts = { ...w, value: null, prefix: w.value.slice(0, w.value.indexOf(token)), pattern: null, runtime: true };
-    return under !== undefined && w.value === token ? { ...out, under } : out;
+    if (under === undefined || w.value !== token) return out;
+    // `find S -name .env -exec cat {} +`: every file it names is a `.env` under S, so the word is
+    // the glob S/**/.env (a start point with a glob or a variable stays "anything under it").
+    const start = under.length === 1 ? under[0] : undefined;
+    if (name !== undefined && start !== undefined && start.value !== null && !/[*?[\]{}]/.test(start.value)) {
+      const base = start.value.replace(/\/+$/, '');
+      const text = `${base === '' ? '' : base}/**/${name}`;
+      return { ...out, text, prefix: '', tilde: start.tilde, pattern: text };
+    }
+    return { ...out, under };
   });
+}
+
+/**
+ * The file name every file a `find` expression selects must have: the value of its one `-name`
+ * when the expression is a plain conjunction (no `-o`, `!`, `-not` or `,`) and the name is literal
+ * text. Undefined otherwise (the files are then anything under the start points).
+ */
+function literalName(words: readonly WordFacts[]): string | undefined {
+  let name: string | undefined;
+  for (let i = 1; i < words.length; i++) {
+    const v = words[i]?.value;
+    if (v === null || v === undefined) return undefined;
+    if (v === '-exec' || v === '-execdir' || v === '-ok' || v === '-okdir') {
+      while (i + 1 < words.length && words[i + 1]?.value !== ';' && words[i + 1]?.value !== '+') i++;
+      i++;
+      continue;
+    }
+    if (v === '-o' || v === '-or' || v === '!' || v === '-not' || v === ',') return undefined;
+    if (v === '-name' && name === undefined) {
+      const n = words[i + 1]?.value;
+      if (n === null || n === undefined || n === '' || /[*?[\]\\/]/.test(n)) return undefined;
+      name = n;
+      i++;
+    }
+  }
+  return name;
 }
 
 function xargs(call: Call): void {
@@ -580,7 +615,7 @@ function find(call: Call): void {
     while (end < words.length && words[end]?.value !== ';' && words[end]?.value !== '+') end++;
     // find substitutes each file name for `{}`, even inside a larger argument; alone, it is some
     // file under the start points.
-    const command = replaced(words.slice(i + 1, end), '{}', starts);
+    const command = replaced(words.slice(i + 1, end), '{}', starts, literalName(words));
     // -execdir runs the command in each file's directory.
     if (w.value === '-execdir' || w.value === '-okdir') call.sink.withCwd(null, () => call.sink.run(command, call.stdin, false));
     else call.sink.run(command, call.stdin, false);

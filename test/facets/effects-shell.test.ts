@@ -513,8 +513,21 @@ describe('shell effects: file contents read through git and project code from el
     ['git -C reads the configuration of the repository it points at', 'git -C /tmp/evil status', '/tmp/evil/.git/config'],
     ['npm --prefix runs the scripts of that package.json', 'npm --prefix=/tmp run build', '/tmp/package.json'],
     ['npm -C is --prefix', 'npm -C /tmp test', '/tmp/package.json'],
+    ['printenv prints the environment', 'printenv', '/proc/self/environ'],
+    ['printenv of a token prints it', 'printenv GITHUB_TOKEN', '/proc/self/environ'],
+    ['env with no command prints the environment', 'env FOO=1', '/proc/self/environ'],
+    ['export -p prints the exported variables', 'export -p', '/proc/self/environ'],
+    ['gh gist create uploads its files', 'gh gist create .env', '/w/.env'],
+    ['gh release upload uploads file#label', 'gh release upload v1 .npmrc#x', '/w/.npmrc'],
+    ['find -name X -exec cat {} reads the files named X', 'find . -name .env -exec cat {} +', './**/.env'],
   ];
   for (const [why, line, path] of ATTACKS) it(`reports the read: ${why}`, () => expect(readsOf(line)).toContain(path));
+
+  it('reports a less +cmd that runs a shell as hidden code, and not its moves and searches', () => {
+    expect(fx('less +!id README.md').exec.map((e) => e.kind)).toEqual(['hidden']);
+    expect(fx("less '+|sh' README.md").exec.map((e) => e.kind)).toEqual(['hidden']);
+    for (const line of ['less +G README.md', 'less +/TODO README.md', 'less +42 README.md', 'less README.md']) expect(fx(line).exec).toEqual([]);
+  });
 
   it('reports git -C and npm --prefix as project code, so a rule can ask where it comes from', () => {
     expect(fx('git -C /tmp/evil status').exec.map((e) => e.kind)).toEqual(['project']);
@@ -527,6 +540,10 @@ describe('shell effects: file contents read through git and project code from el
     ['an absolute-looking :/message search is not a path read', "git log ':/fix typo'", '/fix typo'],
     ['git -C into the workspace reads only its own configuration', 'git -C sub log', '/tmp/.git/config'],
     ['npm run without --prefix reads the workspace package.json only', 'npm run build', '/tmp/package.json'],
+    ['printenv of a plain setting is not the environment', 'printenv PATH', '/proc/self/environ'],
+    ['env running a command does not print the environment', 'env NODE_ENV=test npm test', '/proc/self/environ'],
+    ['export of an assignment prints nothing', 'export FOO=1', '/proc/self/environ'],
+    ['gh gist create of a doc reads only the doc', 'gh gist create README.md', '/w/.env'],
     ['a URL operand is never taken as <rev>:<path>', 'git ls-remote https://github.com/a/b', '//github.com/a/b'],
   ];
   for (const [why, line, notRead] of BENIGN) it(`does not invent a read: ${why}`, () => expect(readsOf(line)).not.toContain(notRead));

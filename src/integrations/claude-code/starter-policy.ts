@@ -125,13 +125,14 @@ rules:
             || (p.known && ['**/.ssh', '**/.aws', '**/.gnupg', '**/.azure', '**/.kube', '**/.config/gcloud', '**/.config/gh']
               .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true})))
             || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass',
+                '**/.bash_history', '**/.zsh_history', '**/.sh_history', '**/.psql_history', '**/.mysql_history', '**/.python_history', '**/.node_repl_history',
                 '**/.ssh/**', '**/.aws/**', '**/.gnupg/**', '**/.azure/**', '**/.kube/**', '**/.docker/config.json',
                 '**/.config/gcloud/**', '**/.config/gh/**', '/proc/**/environ', '/etc/shadow', '/etc/gshadow']
                .exists(g, pathMayMatch(p, g, {'fold': true, 'decode': true}))
               && !(p.known && ['**/.env.example', '**/.env.sample', '**/.env.template', '**/.env.example.*', '**/.env.sample.*', '**/.env.template.*']
                 .exists(g, pathMatches(p.path, g, {'fold': true}) && pathMatches(pathDecoded(p.path), g, {'fold': true})))))))
     effect: deny
-    reason: Credential files (.env, ~/.ssh, ~/.aws, tokens, private keys) are off limits
+    reason: Credential files (.env, ~/.ssh, ~/.aws, tokens, private keys, shell history) and the environment are off limits
 
   - name: no-credential-files-grep-glob
     tools: [Grep]

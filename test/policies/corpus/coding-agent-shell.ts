@@ -193,4 +193,10 @@ export const CODING_AGENT_SHELL = rows([
   ['benign', 'bash', c('npm --prefix packages/a run build'), 'allow'],
   ['benign', 'bash', c('make -C sub test'), 'allow'],
   ['benign', 'bash', c('cat .env.example'), 'allow'],
+  ['credentials', 'bash', c('find . -name .env -exec cat {} \\;'), 'deny'],
+  ['credentials', 'bash', c('find ~ -name .npmrc -exec head {} +'), 'deny'],
+  ['benign', 'bash', c("find src -name '*.ts' -exec wc -l {} +"), 'allow'],
+  ['credentials', 'bash', c('cat ~/.bash_history'), 'deny'],
+  ['credentials', 'bash', c('grep -n password ~/.psql_history'), 'deny'],
+  ['benign', 'bash', c('cat docs/history.md'), 'allow'],
 ]);
