@@ -644,6 +644,6 @@ describe.concurrent('warden init claude-code', SLOW, () => {
     const command = settings.hooks.PreToolUse[0]?.hooks[0]?.command ?? '';
     const r = await run('/bin/sh', ['-c', command], JSON.stringify(pre(dir, 'Read', { file_path: join(dir, '.env') })), baseEnv(dir), dir);
     expect(r.code).toBe(0);
-    expect(permission(r)).toEqual({ permissionDecision: 'deny', permissionDecisionReason: 'Warden: Credential files (.env, ~/.ssh, ~/.aws, tokens, private keys) are off limits [rule no-credential-files of policy claude-code]' });
+    expect(permission(r)).toEqual({ permissionDecision: 'deny', permissionDecisionReason: 'Warden: Credential files (.env, ~/.ssh, ~/.aws, tokens, private keys, shell history) and the environment are off limits [rule no-credential-files of policy claude-code]' });
   });
 });
