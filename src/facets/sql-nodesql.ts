@@ -303,6 +303,9 @@ class StatementReader {
         out.func(entry, str(value, 'name'), this.#pos++);
       } else if (type === 'extract') {
         out.func(entry, 'extract', this.#pos++);
+      } else if (type === 'var' && str(value, 'prefix') === '@@') {
+        // `@@datadir`, `@@global.x`: the server's settings, the same rows as this system table.
+        out.table(entry, 'performance_schema.global_variables', this.#pos++);
       }
       if (type === 'select' && typeof value.locking_read === 'string' && value.locking_read !== '') {
         // SELECT ... FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE locks the rows it reads.

@@ -206,6 +206,10 @@ describe('system catalogs whatever their prefix', () => {
     ['sqlite', 'SELECT sql FROM sqlite_schema', ['sqlite_schema']],
     ['mysql', 'SELECT * FROM mysql.user', ['mysql.user']],
     ['mysql', 'SELECT * FROM information_schema.tables', ['information_schema.tables']],
+    // a server setting read as @@name is a read of the settings table
+    ['mysql', 'SELECT @@datadir', ['performance_schema.global_variables']],
+    ['mysql', 'SELECT id FROM users WHERE x = @@global.secure_file_priv', ['performance_schema.global_variables']],
+    ['mysql', 'SELECT @user_var', []],
     // benign: application tables, even named like a catalog in another schema
     ['postgresql', 'SELECT * FROM app.users JOIN orders ON true', []],
     ['postgresql', 'SELECT * FROM app.pg_notes', []],

@@ -158,4 +158,15 @@ export const SQL_AGENT = rows([
   ['catalog', 'query_sqlite', q('SELECT * FROM temp.sqlite_temp_master'), 'deny'],
   ['catalog', 'query_sqlite', q('SELECT * FROM SQLITE_SCHEMA'), 'deny'],
   ['catalog', 'query_sqlite', q("SELECT * FROM pragma_table_info('users')"), 'deny'],
+  // server settings and catalogs without a function or catalog name
+  ['catalog', 'query_db', q('SHOW data_directory'), 'deny'],
+  ['catalog', 'query_db', q('SHOW ALL'), 'deny'],
+  ['catalog', 'query_mysql', q('SHOW GRANTS'), 'deny'],
+  ['catalog', 'query_mysql', q('SHOW DATABASES'), 'deny'],
+  ['catalog', 'query_mysql', q('SELECT @@datadir'), 'deny'],
+  ['catalog', 'query_mysql', q('SELECT @@global.secure_file_priv'), 'deny'],
+  ['catalog', 'query_mysql', q('SELECT id FROM users WHERE note = @@hostname'), 'deny'],
+  ['benign', 'query_mysql', q('SELECT name FROM users WHERE id = @id'), 'allow'],
+  ['benign', 'query_mysql', q('SELECT @total'), 'allow'],
+  ['benign', 'query_db', q('SELECT count(*) FROM orders WHERE status = $1'), 'allow'],
 ]);
