@@ -120,17 +120,17 @@ rules:
             || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass', '**/.docker/config.json']
                   .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true}))
                 && !['**/.env.example', '**/.env.sample', '**/.env.template', '**/.env.example.*', '**/.env.sample.*', '**/.env.template.*']
-                  .exists(g, pathMatches(p.path, g, {'fold': true})))
+                  .exists(g, !re2(p.path, r'~[0-9]') && pathMatches(p.path, g, {'fold': true})))
           : (isPrivateKey(p)
             || (p.known && ['**/.ssh', '**/.aws', '**/.gnupg', '**/.azure', '**/.kube', '**/.config/gcloud', '**/.config/gh']
               .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true})))
             || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass',
-                '**/.bash_history', '**/.zsh_history', '**/.sh_history', '**/.psql_history', '**/.mysql_history', '**/.python_history', '**/.node_repl_history',
+                '**/.envrc', '**/.bash_history', '**/.zsh_history', '**/.sh_history', '**/.psql_history', '**/.mysql_history', '**/.python_history', '**/.node_repl_history',
                 '**/.ssh/**', '**/.aws/**', '**/.gnupg/**', '**/.azure/**', '**/.kube/**', '**/.docker/config.json',
                 '**/.config/gcloud/**', '**/.config/gh/**', '/proc/**/environ', '/etc/shadow', '/etc/gshadow']
                .exists(g, pathMayMatch(p, g, {'fold': true, 'decode': true}))
               && !(p.known && ['**/.env.example', '**/.env.sample', '**/.env.template', '**/.env.example.*', '**/.env.sample.*', '**/.env.template.*']
-                .exists(g, pathMatches(p.path, g, {'fold': true}) && pathMatches(pathDecoded(p.path), g, {'fold': true})))))))
+                .exists(g, !re2(p.path, r'~[0-9]') && pathMatches(p.path, g, {'fold': true}) && pathMatches(pathDecoded(p.path), g, {'fold': true})))))))
     effect: deny
     reason: Credential files (.env, ~/.ssh, ~/.aws, tokens, private keys, shell history) and the environment are off limits
 

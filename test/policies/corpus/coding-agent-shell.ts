@@ -199,4 +199,7 @@ export const CODING_AGENT_SHELL = rows([
   ['credentials', 'bash', c('cat ~/.bash_history'), 'deny'],
   ['credentials', 'bash', c('grep -n password ~/.psql_history'), 'deny'],
   ['benign', 'bash', c('cat docs/history.md'), 'allow'],
+  ['credentials', 'bash', c('cat ENV~1'), 'deny'],
+  ['credentials', 'bash', c('cat .envrc'), 'deny'],
+  ['benign', 'bash', c('cat src/environment.ts'), 'allow'],
 ]);

@@ -94,4 +94,11 @@ export const WORKSPACE_FILES = rows([
   ['credentials', 'read_file', p('/workspace/.kube/config'), 'deny'],
   ['credentials', 'read_file', p('/workspace/GIT-CR~1'), 'deny'],
   ['credentials', 'delete_file', p('/workspace/.env'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/ENV~1'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/config/ENV~1.PRO'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/.envrc'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/.bash_history'), 'deny'],
+  ['benign', 'read_file', p('/workspace/environment.ts'), 'allow'],
+  ['benign', 'read_file', p('/workspace/.env.example'), 'allow'],
+  ['benign', 'read_file', p('/workspace/docs/history.md'), 'allow'],
 ]);
