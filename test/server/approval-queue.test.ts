@@ -123,7 +123,7 @@ for (const [name, backend, up] of BACKENDS) {
         const v = await pending;
         expect(v.allowed).toBe(true);
         expect(v.approval).toMatchObject({ approved: true, by: 'finance', requestDigest: item.requestDigest });
-        expect(sink.events[0]?.outcome.approval).toMatchObject({ approved: true, by: 'finance' });
+        expect(sink.events[0]?.outcome?.approval).toMatchObject({ approved: true, by: 'finance' });
         expect(await answerer.list()).toEqual([]);
       } finally {
         await close();
@@ -140,7 +140,7 @@ for (const [name, backend, up] of BACKENDS) {
         const v = await pending;
         expect(v.allowed).toBe(false);
         expect(v.approval).toMatchObject({ approved: false, by: 'alice', reason: 'denied by alice: not this week' });
-        expect(sink.events[0]?.outcome.approval?.by).toBe('alice');
+        expect(sink.events[0]?.outcome?.approval?.by).toBe('alice');
       } finally {
         await close();
       }
