@@ -25,7 +25,7 @@ import type { ApprovalHandler, ApprovalRequest } from '../src/enforce/approval.j
 import { Governor } from '../src/enforce/governor.js';
 import { MemorySink } from '../src/enforce/memory-sink.js';
 import { compilePolicy } from '../src/policy/compile.js';
-import { openApprovalQueue, type ApprovalQueue } from '../src/server/approval-queue.js';
+import { openApprovalQueue } from '../src/server/approval-queue.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';

@@ -18,9 +18,23 @@ import { storeKey } from '../store/check.js';
 import { openStore } from '../store/open.js';
 import type { JsonValue, Store } from '../store/types.js';
 
-/** The broadcast channel an answer is announced on (the message is the item's id). */
+/**
+ * The broadcast channel an answer is announced on (the message is the item's id).
+ *
+ * @example
+ * ```ts
+ * await store.bus.subscribe(APPROVAL_CHANNEL, (id) => console.log(`approval ${id} was answered`));
+ * ```
+ */
 export const APPROVAL_CHANNEL = 'approvals';
-/** The index stream: one entry per parked item, in parking order. */
+/**
+ * The index stream: one entry `{ id }` per parked item, in parking order.
+ *
+ * @example
+ * ```ts
+ * const parkedSoFar = (await store.log.read(APPROVAL_INDEX)).length;
+ * ```
+ */
 export const APPROVAL_INDEX = storeKey('approval', 'index');
 const LOW_WATER = storeKey('approval', 'low-water');
 

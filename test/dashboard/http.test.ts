@@ -142,7 +142,7 @@ describe('permissions', () => {
 
   it('a kill without its confirmation (the target repeated) or without a reason is refused (400)', async () => {
     const { cookie, csrf } = await login(f.base, ALICE.token);
-    for (const fields of [{ agent: 'bot-8', reason: 'x' }, { agent: 'bot-8', confirm: 'bot-other', reason: 'x' }, { agent: 'bot-8', confirm: 'bot-8', reason: '  ' }]) {
+    for (const fields of [{ agent: 'bot-8', reason: 'x' } as Record<string, string>, { agent: 'bot-8', confirm: 'bot-other', reason: 'x' }, { agent: 'bot-8', confirm: 'bot-8', reason: '  ' }]) {
       const r = await fetch(`${f.base}/ui/agents/kill`, { method: 'POST', redirect: 'manual', headers: form({ cookie }), body: new URLSearchParams({ csrf, ...fields }).toString() });
       expect(r.status).toBe(400);
     }
