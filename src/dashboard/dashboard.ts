@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listAuditFiles } from '../audit/files.js';
 import { tailAuditLog } from '../audit/query.js';
+import type { KeyInput } from '../audit/keys.js';
 import type { AuditDecisionRecord } from '../audit/record.js';
 import { verifyAuditLog } from '../audit/verify.js';
 import { WardenError } from '../errors.js';
@@ -51,6 +52,8 @@ export interface DashboardOptions {
   scanRecords?: number;
   /** How long a verification of the audit log is reused (default 10000 ms). */
   verifyCacheMs?: number;
+  /** The public key audit checkpoints are signed with: the overview then checks every signature too. */
+  auditPublicKey?: KeyInput;
   /** The runtime: agents' trust, ring and kill state, and the kill switch. */
   runtime?: Runtime;
   /** The key that signs kills made from the dashboard (one of the runtime's signers). Without it there is no kill button. */
@@ -63,6 +66,8 @@ export interface DashboardOptions {
   sre?: SreRuntime;
   /** The policy revision in force (a bundle revision or policy digest), or a function reading it. */
   policyRevision?: string | (() => string | null);
+  /** The clock sessions expire by (ms since the epoch); default Date.now. */
+  clock?: () => number;
 }
 
 /**
@@ -80,7 +85,7 @@ export interface DashboardMount {
 }
 
 const MAX_BODY = 64 * 1024;
-const KEYS = ['logins', 'secret', 'prefix', 'sessionTtlMs', 'secureCookies', 'queue', 'audit', 'scanRecords', 'verifyCacheMs', 'runtime', 'killKey', 'killRole', 'agents', 'sre', 'policyRevision'];
+const KEYS = ['logins', 'secret', 'prefix', 'sessionTtlMs', 'secureCookies', 'queue', 'audit', 'scanRecords', 'verifyCacheMs', 'runtime', 'killKey', 'killRole', 'agents', 'sre', 'policyRevision', 'auditPublicKey', 'clock'];
 
 /**
  * Creates the dashboard mount.
@@ -107,6 +112,7 @@ export function createDashboard(options: DashboardOptions): DashboardMount {
   }
   const secure = options.secureCookies ?? 'auto';
   if (secure !== true && secure !== false && secure !== 'auto') throw new WardenError('ERR_OPTIONS', 'secureCookies is true, false or "auto".');
+  if (options.clock !== undefined && typeof options.clock !== 'function') throw new WardenError('ERR_OPTIONS', 'clock must be a function returning milliseconds since the epoch.');
   if (options.killKey !== undefined && options.runtime === undefined) throw new WardenError('ERR_OPTIONS', 'killKey needs runtime: the kill switch lives in the runtime.');
   const sessions = new Sessions(options.logins, options.secret, ttl, secure, prefix);
   const app = new Dashboard(options, prefix, sessions, scan, verifyCacheMs);
@@ -150,7 +156,7 @@ class Dashboard {
     if (url.pathname !== p && !url.pathname.startsWith(`${p}/`)) return this.#page(res, 404, 'Not found', null, errorPage('No such page.'));
     const path = url.pathname.slice(p.length) || '/';
     const method = req.method ?? 'GET';
-    const now = Date.now();
+    const now = (this.#o.clock ?? Date.now)();
 
     if (path === '/style.css' && method === 'GET') {
       securityHeaders(res);
@@ -382,11 +388,13 @@ class Dashboard {
     if (this.#verified !== null && now - this.#verified.at < this.#verifyCacheMs) return this.#verified.result;
     const result = (async (): Promise<OverviewData['audit']> => {
       try {
-        const r = await verifyAuditLog(await listAuditFiles(audit));
+        const key = this.#o.auditPublicKey;
+        const r = await verifyAuditLog(await listAuditFiles(audit), key === undefined ? {} : { publicKey: key });
         const problem = r.firstBad === undefined ? null : `${r.firstBad.reason} at seq ${r.firstBad.seq} (${r.firstBad.file}:${r.firstBad.line}): ${r.firstBad.message}`;
-        return { configured: true, ok: r.ok, records: r.records, head: r.head === null ? null : `seq ${r.head.seq} ${r.head.hash}`, problem, error: null };
+        const signatures = key === undefined ? `${r.signaturesUnchecked} checkpoint signature(s) not checked (no public key given)` : `${r.signaturesChecked} checkpoint signature(s) verified`;
+        return { configured: true, ok: r.ok, records: r.records, head: r.head === null ? null : `seq ${r.head.seq} ${r.head.hash}`, signatures, problem, error: null };
       } catch (e) {
-        return { configured: true, ok: false, records: 0, head: null, problem: null, error: messageOf(e) };
+        return { configured: true, ok: false, records: 0, head: null, signatures: '', problem: null, error: messageOf(e) };
       }
     })();
     this.#verified = { at: now, result };

@@ -9,7 +9,7 @@ import { html, type Html } from './html.js';
 /** What the overview shows. */
 export interface OverviewData {
   policyRevision: string | null;
-  audit: { configured: false } | { configured: true; ok: boolean; records: number; head: string | null; problem: string | null; error: string | null };
+  audit: { configured: false } | { configured: true; ok: boolean; records: number; head: string | null; signatures: string; problem: string | null; error: string | null };
   kill: { configured: false } | { configured: true; ok: boolean; epoch: number | null; active: number; error: string | null };
   pending: number | null;
   slos: Array<{ name: string; objective: number; total: number; bad: number; budgetRemaining: number; exhausted: boolean; firing: string[] }> | null;
@@ -51,6 +51,7 @@ export function overviewPage(prefix: string, d: OverviewData): Html {
   return html`<table><tbody>
 <tr><th>Policy revision</th><td id="policy-revision">${d.policyRevision ?? 'not given'}</td></tr>
 <tr><th>Audit log</th>${audit}</tr>
+${d.audit.configured && d.audit.signatures !== '' ? html`<tr><th>Checkpoint signatures</th><td id="audit-signatures">${d.audit.signatures}</td></tr>` : ''}
 <tr><th>Kill switch</th>${kill}</tr>
 <tr><th>Pending approvals</th><td><a href="${prefix}/approvals">${d.pending === null ? 'no queue configured' : d.pending}</a></td></tr>
 </tbody></table>

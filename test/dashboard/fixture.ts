@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFileAuditSink, type FileAuditSink } from '../../src/audit/file-sink.js';
+import { generateKeyPair } from '../../src/audit/keys.js';
 import { createDashboard, type DashboardOptions } from '../../src/dashboard/index.js';
 import { Governor } from '../../src/enforce/governor.js';
 import type { Verdict } from '../../src/enforce/verdict.js';
@@ -60,11 +61,12 @@ export async function startFixture(extra: Partial<DashboardOptions> = {}): Promi
   const ops = createIdentity();
   const runtime = createRuntime({ store, signers: [ops.did], watchMs: 20 });
   const queue = await openApprovalQueue({ store, pollMs: 20 });
-  const sink = await openFileAuditSink({ path: join(auditDir, 'main.jsonl'), fsync: 'never', checkpointIntervalMs: 0 });
+  const auditKeys = generateKeyPair();
+  const sink = await openFileAuditSink({ path: join(auditDir, 'main.jsonl'), fsync: 'never', checkpointIntervalMs: 0, signingKey: auditKeys.privateKey, checkpointEvery: 3 });
   const policy = compilePolicy([{ name: 'policy.yaml', text: POLICY }]);
   const sre = createSre({ slos: [{ name: 'payments', tools: ['pay'], objective: 0.99 }] });
   const governor = new Governor({ policy, sink, runtime, monitors: [sre], approvalHandler: queue.handler({ timeoutMs: 120_000 }), approvalTimeoutMs: 120_000 });
-  const ui = createDashboard({ logins: [ALICE, VIEWER], queue, audit: auditDir, runtime, killKey: ops, sre, policyRevision: 'rev-42', verifyCacheMs: 1, ...extra });
+  const ui = createDashboard({ logins: [ALICE, VIEWER], queue, audit: auditDir, runtime, killKey: ops, sre, policyRevision: 'rev-42', verifyCacheMs: 1, auditPublicKey: auditKeys.publicKey, ...extra });
 
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith(ui.prefix)) {

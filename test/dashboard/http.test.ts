@@ -4,6 +4,7 @@
  * and the security headers on every page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair } from '../../src/audit/keys.js';
 import { createDashboard, escapeHtml } from '../../src/dashboard/index.js';
 import { ALICE, login, startFixture, VIEWER, type Fixture } from './fixture.js';
 
@@ -84,6 +85,31 @@ describe('sessions', () => {
       expect(page.headers.get('set-cookie')).toMatch(/; Secure$/);
     } finally {
       await g.close();
+    }
+  });
+
+  it('a session ends when it expires, and when its login is re-keyed or removed', async () => {
+    let t = Date.parse('2026-12-07T12:00:00Z');
+    const clock = (): number => t;
+    const g = await startFixture({ clock, sessionTtlMs: 60_000, secret: 's'.repeat(32) });
+    const rekeyed = await startFixture({ clock, secret: 's'.repeat(32), logins: [{ ...ALICE, token: `${ALICE.token}-new` }, VIEWER] });
+    const removed = await startFixture({ clock, secret: 's'.repeat(32), logins: [VIEWER] });
+    const same = await startFixture({ clock, secret: 's'.repeat(32) });
+    try {
+      const { cookie } = await login(g.base, ALICE.token);
+      const status = async (base: string): Promise<number> => (await fetch(`${base}/ui/`, { redirect: 'manual', headers: { cookie } })).status;
+      expect(await status(g.base)).toBe(200);
+      // Another instance with the same secret and logins accepts it; with alice's token changed, or alice gone, it is no session.
+      expect(await status(same.base)).toBe(200);
+      expect(await status(rekeyed.base)).toBe(303);
+      expect(await status(removed.base)).toBe(303);
+      t += 60_000;
+      expect(await status(g.base)).toBe(303);
+    } finally {
+      await g.close();
+      await rekeyed.close();
+      await removed.close();
+      await same.close();
     }
   });
 
@@ -184,6 +210,19 @@ describe('pages', () => {
     expect(text).toMatch(/<td class="ok" id="audit-status">intact: \d+ records, head seq \d+ sha256:[0-9a-f]{64}<\/td>/);
     expect(text).toMatch(/<td id="kill-status">epoch \d+, \d+ active kill\(s\)<\/td>/);
     expect(text).toContain('<td>payments</td>');
+    expect(text).toMatch(/<td id="audit-signatures">[1-9]\d* checkpoint signature\(s\) verified<\/td>/);
+  });
+
+  it('shows the log as broken when its checkpoints do not verify with the configured key', async () => {
+    for (let i = 0; i < 3; i++) await f.decide('read', { path: `/cp/${i}` });
+    const g = await startFixture({ audit: f.auditDir, auditPublicKey: generateKeyPair().publicKey });
+    try {
+      const { cookie } = await login(g.base, VIEWER.token);
+      const text = await (await fetch(`${g.base}/ui/`, { headers: { cookie } })).text();
+      expect(text).toMatch(/<td class="bad" id="audit-status">BROKEN: bad_signature at seq \d+/);
+    } finally {
+      await g.close();
+    }
   });
 
   it('filters decisions by tool, effect and agent', async () => {
