@@ -25,6 +25,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   limits: () => import('./limits.js'),
   acs: () => import('./acs.js'),
   sre: () => import('./sre.js'),
+  approvals: () => import('./approvals.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -96,6 +96,11 @@ export const ERROR_CODES = Object.freeze({
   ERR_SRE_CONFIG: 'An SLO, circuit breaker or chaos experiment (or an SRE document holding one) is invalid; the message names the member.',
   ERR_UNGOVERNED_TOOL: 'A tool was called that no governed wrapper covers.',
   ERR_USAGE: 'A command was invoked with wrong arguments.',
+  ERR_APPROVAL_NOT_FOUND: 'An answer names a parked approval that does not exist (a wrong id, or one past its retention).',
+  ERR_APPROVAL_ANSWERED: 'A parked approval was already answered (or given up by its caller); an approval is answered once.',
+  ERR_APPROVAL_EXPIRED: 'A parked approval expired before the answer came; its caller was denied.',
+  ERR_APPROVAL_DIGEST: 'An answer was for a different request digest than the parked one (its arguments are not the ones shown).',
+  ERR_APPROVAL_FORBIDDEN: 'The answerer is not one of the approvers the rule names, nor holds an admin role.',
 } as const);
 
 /**

@@ -24,6 +24,7 @@ export { MemoryPendingApprovals, type PendingApprovals } from './enforce/pending
 export type { HostApproval } from './enforce/pipeline-types.js';
 export type { DecisionSink, DecisionEvent, DecisionOutcome, Outcome, OutcomeEvent, OutcomeFinding, WardenWarning } from './decision.js';
 export type { Verdict, ApprovalOutcome } from './enforce/verdict.js';
+export type { ApprovalNote } from './enforce/approval.js';
 export { loadPolicyFiles, readPolicySources, type LoadOptions } from './enforce/load-files.js';
 export { CompiledPolicyCache, compiledPolicyCacheFromEnv, type CacheStatus } from './enforce/compiled-cache.js';
 export { wardenCacheDir } from './enforce/cache-dir.js';

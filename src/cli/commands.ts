@@ -50,6 +50,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'slo', args: '<command>', summary: 'SLO error budgets and burn-rate alerts, from audit logs', load: async () => (await import('./slo.js')).registerSloCommand },
   { name: 'breaker', args: '<command>', summary: 'circuit breaker states, from audit logs', load: async () => (await import('./slo.js')).registerBreakerCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
+  { name: 'approvals', args: '<command>', summary: 'the approval queue: list parked calls, approve or deny one', load: async () => (await import('./approvals.js')).registerApprovalsCommand },
 ];
 
 /**

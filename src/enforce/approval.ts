@@ -22,6 +22,32 @@ export interface ApprovalRequest {
   approvers: readonly string[];
   /** The call's id, as recorded. */
   call: string;
+  /**
+   * Tells the pipeline who answered and why, for the call's record (`outcome.approval.by` and, on a
+   * refusal, its reason). It never approves: only the handler's answer `true` does. Present on
+   * every question the pipeline asks; the last note before the answer counts.
+   *
+   * @example
+   * ```ts
+   * const handler: ApprovalHandler = async (ask) => { ask.note?.({ by: 'alice', reason: 'denied by alice: not during the freeze' }); return false; };
+   * ```
+   */
+  note?: (answer: ApprovalNote) => void;
+}
+
+/**
+ * What an approval handler notes about its answer (see {@link ApprovalRequest.note}).
+ *
+ * @example
+ * ```ts
+ * const n: ApprovalNote = { by: 'alice', reason: 'denied by alice: not during the freeze' };
+ * ```
+ */
+export interface ApprovalNote {
+  /** Who answered (authenticated by the handler); at most 200 characters are kept. */
+  by?: string;
+  /** Why the request is not approved (used when the answer is not `true`); at most 1000 characters are kept. */
+  reason?: string;
 }
 
 /**
@@ -53,13 +79,28 @@ export function approvalQuestion(
     ...(request.context !== undefined ? { context: request.context } : {}),
     ...(agent !== null ? { agent } : {}),
   }) as Readonly<Request>;
-  return { ask: Object.freeze({ request: shown, decision, requestDigest, approvers: decision.approvers, call }) };
+  const noted: { by?: string; reason?: string } = {};
+  const note = (answer: ApprovalNote): void => {
+    const by = (answer as ApprovalNote | null)?.by;
+    const reason = (answer as ApprovalNote | null)?.reason;
+    if (typeof by === 'string' && by !== '') noted.by = by.slice(0, 200);
+    if (typeof reason === 'string' && reason !== '') noted.reason = reason.slice(0, 1000);
+  };
+  const ask: ApprovalRequest = Object.freeze({ request: shown, decision, requestDigest, approvers: decision.approvers, call, note });
+  NOTES.set(ask, noted);
+  return { ask };
 }
 
-/** The handler's answer, judged: only `true` approves. */
-export function judgeAnswer(answer: unknown, requestDigest: string): ApprovalOutcome {
-  if (answer !== true) return refused(requestDigest, `the approval handler answered ${describeAnswer(answer)}; only the boolean true approves`);
-  return { approved: true, reason: 'approved', requestDigest };
+/** What each question's handler noted (who answered, why not), read when its answer is judged. */
+const NOTES = new WeakMap<ApprovalRequest, { by?: string; reason?: string }>();
+
+/** The handler's answer, judged: only `true` approves. `ask` carries what the handler noted. */
+export function judgeAnswer(answer: unknown, requestDigest: string, ask?: ApprovalRequest): ApprovalOutcome {
+  const noted = ask === undefined ? undefined : NOTES.get(ask);
+  // A copy: a note made after the answer was judged changes nothing recorded.
+  const by = noted?.by === undefined ? {} : { by: noted.by };
+  if (answer !== true) return { ...refused(requestDigest, noted?.reason ?? `the approval handler answered ${describeAnswer(answer)}; only the boolean true approves`), ...by };
+  return { approved: true, reason: 'approved', requestDigest, ...by };
 }
 
 /** Asks the handler and waits at most `timeoutMs`; never throws. */
@@ -73,7 +114,7 @@ export async function askHandler(handler: ApprovalHandler, ask: ApprovalRequest,
       }),
     ]);
     if (answer === TIMED_OUT) return refused(ask.requestDigest, `the approval handler did not answer within ${timeoutMs} ms`);
-    return judgeAnswer(answer, ask.requestDigest);
+    return judgeAnswer(answer, ask.requestDigest, ask);
   } catch (e) {
     return refused(ask.requestDigest, `the approval handler failed: ${messageOf(e)}`);
   } finally {
@@ -89,7 +130,7 @@ export function askHandlerSync(handler: ApprovalHandler, ask: ApprovalRequest): 
       (answer as Promise<unknown>).then(undefined, () => undefined);
       return refused(ask.requestDigest, 'the approval handler answered asynchronously, but the governed function is synchronous; govern an async function to use asynchronous approvals');
     }
-    return judgeAnswer(answer, ask.requestDigest);
+    return judgeAnswer(answer, ask.requestDigest, ask);
   } catch (e) {
     return refused(ask.requestDigest, `the approval handler failed: ${messageOf(e)}`);
   }
