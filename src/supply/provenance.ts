@@ -155,6 +155,7 @@ async function verifyOrThrow(options: ProvenanceOptions): Promise<VerifiedProven
   const leafBytes = material.$case === 'certificate' ? material.certificate.rawBytes : material.$case === 'x509CertificateChain' ? material.x509CertificateChain.certificates[0]?.rawBytes : undefined;
   if (leafBytes === undefined) throw new SupplyError('bundle', 'The bundle has no signing certificate (a public-key bundle carries no identity).');
   const rootJson = options.trustedRoot ?? PUBLIC_GOOD_TRUSTED_ROOT;
+  checkTrustedRoot(rootJson);
   let trust: ReturnType<typeof sig.toTrustMaterial>;
   try {
     trust = sig.toTrustMaterial(sig.TrustedRoot.fromJSON(rootJson));
@@ -276,6 +277,14 @@ function outsideValidity(leaf: Leaf, bundle: Parameters<typeof integratedTimes>[
     const end = ca.validFor?.end === undefined ? Infinity : Date.parse(ca.validFor.end);
     return leaf.notBefore.getTime() >= start && leaf.notBefore.getTime() <= end;
   });
+}
+
+function checkTrustedRoot(root: unknown): void {
+  const r = root as { mediaType?: unknown; tlogs?: unknown; certificateAuthorities?: unknown; ctlogs?: unknown } | null;
+  const nonEmpty = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+  if (r === null || typeof r !== 'object' || typeof r.mediaType !== 'string' || !r.mediaType.startsWith('application/vnd.dev.sigstore.trustedroot') || !nonEmpty(r.tlogs) || !nonEmpty(r.certificateAuthorities)) {
+    throw new SupplyError('trust_root', 'The trusted root is not a Sigstore trusted_root.json (mediaType application/vnd.dev.sigstore.trustedroot+json, with transparency logs and certificate authorities).');
+  }
 }
 
 function strictJson(text: string, what: string): unknown {
