@@ -5,8 +5,8 @@
  * what it points at after signing.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SupplyError } from './errors.js';
 import { MANIFEST_FILE, MAX_FILES } from './manifest.js';
@@ -57,11 +57,22 @@ export async function pluginFiles(dir: string): Promise<string[]> {
  */
 export async function fileDigest(dir: string, rel: string): Promise<string> {
   const full = join(dir, ...rel.split('/'));
-  const st = await lstat(full);
-  if (st.isSymbolicLink()) throw new SupplyError('unsafe_path', `${rel} is a symlink.`);
-  if (!st.isFile()) throw new SupplyError('unsafe_path', `${rel} is not a regular file.`);
-  if (st.size > MAX_FILE_BYTES) throw new SupplyError('too_large', `${rel} is ${st.size} bytes; the limit is ${MAX_FILE_BYTES}.`);
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(full)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
+  let handle: FileHandle;
+  try {
+    // O_NOFOLLOW: a file swapped for a symlink between the walk and the read is refused, not followed.
+    handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new SupplyError('unsafe_path', `${rel} is a symlink.`);
+    throw new SupplyError('file_missing', `${rel} cannot be read (${e instanceof Error ? e.message : String(e)}).`, { cause: e });
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new SupplyError('unsafe_path', `${rel} is not a regular file.`);
+    if (st.size > MAX_FILE_BYTES) throw new SupplyError('too_large', `${rel} is ${st.size} bytes; the limit is ${MAX_FILE_BYTES}.`);
+    const hash = createHash('sha256');
+    for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+    return `sha256:${hash.digest('hex')}`;
+  } finally {
+    await handle.close();
+  }
 }
