@@ -138,7 +138,7 @@ async function verifyDir(io: Io, dir: string | undefined, opts: VerifyOptions): 
     const revocations = opts.revocations === undefined ? undefined : await readRevocations(opts.revocations, opts.revocationIssuer as string);
     const plugin = { dir, publishers, ...(revocations !== undefined ? { revocations } : {}) };
     if (opts.serverJson !== undefined) {
-      const facts = await verifyUpstream({ plugin, serverJson: opts.serverJson });
+      const { facts } = await verifyUpstream({ plugin, serverJson: opts.serverJson });
       return report(io, opts, { ok: true, name: facts.name, version: facts.version, publisher: facts.publisher, permissions: facts.permissions });
     }
     const r = await verifyPlugin(dir, plugin);

@@ -28,6 +28,7 @@ export const SUPPLY_FAILURES = Object.freeze({
   dependency_added: 'The lockfile resolves a dependency the signed manifest does not list (added after signing).',
   dependency_removed: 'The signed manifest lists a dependency the lockfile no longer resolves.',
   entry: 'An entry point is not one of the signed files.',
+  tool_definition: 'A started server lists a tool whose name or definition (description, schemas, annotations) is not one its signed manifest records.',
   trust_root: 'The Sigstore trusted root is missing or malformed.',
   bundle: 'The Sigstore bundle is malformed or of a kind not accepted (not a DSSE in-toto attestation with a certificate).',
   provenance_signature: 'The Sigstore bundle does not verify: its signature, transparency-log entry or certificate chain is invalid.',

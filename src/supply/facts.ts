@@ -3,6 +3,7 @@
  * verified plugin's tools to the permissions its manifest declared.
  */
 import type { PluginPermissions } from './manifest.js';
+import type { VerifiedPlugin } from './verify-plugin.js';
 
 /**
  * What rules see as `context.plugin` for a call to a verified plugin's or server's tool. The
@@ -22,6 +23,20 @@ export interface PluginFacts {
   version: string;
   /** Declared permissions; for provenance-verified servers (no manifest) all three lists are empty. */
   permissions: PluginPermissions;
+}
+
+/**
+ * The facts of a plugin that verified (verifyPlugin, loadVerifiedPlugin), for the context of the
+ * calls your own code makes to it through `govern()` or a Governor.
+ *
+ * @example
+ * ```ts
+ * const { module, plugin } = await loadVerifiedPlugin('plugins/weather', { publishers: [acme.did] });
+ * const forecast = govern(module.forecast, { tool: 'forecast', governor, context: { plugin: pluginFacts(plugin) } });
+ * ```
+ */
+export function pluginFacts(plugin: VerifiedPlugin): PluginFacts {
+  return { verified: true, publisher: plugin.publisher, name: plugin.manifest.name, version: plugin.manifest.pluginVersion, permissions: plugin.permissions };
 }
 
 /**

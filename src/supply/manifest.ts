@@ -6,7 +6,6 @@
  * else). Read strictly: a repeated key, a prototype key (`__proto__`, `constructor`, `prototype`),
  * an unknown member or an unsafe path is refused, never guessed.
  */
-import { digestOf } from '../lib/hash.js';
 import { parseJsonText } from '../lib/json-text.js';
 import { isEd25519DidKey } from '../identity/did-key.js';
 import { SupplyError } from './errors.js';
@@ -218,17 +217,7 @@ export function signedBody(manifest: PluginManifest): Omit<PluginManifest, 'sign
   return body;
 }
 
-/**
- * The `sha256:` digest of a tool definition's canonical JSON, as `tools[].definition` records it.
- *
- * @example
- * ```ts
- * toolDefinitionDigest({ name: 'forecast', inputSchema: { type: 'object' } }); // 'sha256:...'
- * ```
- */
-export function toolDefinitionDigest(definition: unknown): string {
-  return digestOf(definition);
-}
+export { toolDefinitionDigest } from './tool-definition.js';
 
 /** A `node_modules/...` path of package-lock.json: each segment safe, each package under node_modules. */
 export function checkDependencyPath(path: string): void {

@@ -10,6 +10,7 @@ import { verifyRevocationList, type Revocations } from '../identity/rotation.js'
 import { parseJsonText } from '../lib/json-text.js';
 import { SupplyError } from './errors.js';
 import type { PluginFacts } from './facts.js';
+import type { PluginTool } from './manifest.js';
 import { verifyNpmProvenance, type AcceptedIdentity } from './provenance.js';
 import { checkNamespace, parseServerJson } from './server-json.js';
 import { verifyPlugin, type AcceptedPublisher } from './verify-plugin.js';
@@ -31,16 +32,30 @@ export interface UpstreamVerification {
 }
 
 /**
- * Verifies an upstream; returns the facts for `context.plugin`.
+ * What verified: the facts for `context.plugin`, and for a signed plugin the tool definitions its
+ * manifest records (the gateway holds the started server's tool list to them).
  *
  * @example
  * ```ts
- * const facts = await verifyUpstream({ plugin: { dir: 'servers/weather', publishers: [acme.did] } });
+ * const v: VerifiedUpstream = { facts, tools: [{ name: 'forecast', definition: 'sha256:...' }] };
+ * ```
+ */
+export interface VerifiedUpstream {
+  facts: PluginFacts;
+  tools: PluginTool[] | null;
+}
+
+/**
+ * Verifies an upstream; returns the facts for `context.plugin` and the signed tool definitions.
+ *
+ * @example
+ * ```ts
+ * const { facts } = await verifyUpstream({ plugin: { dir: 'servers/weather', publishers: [acme.did] } });
  * facts.publisher; // 'did:key:z6Mk...'
  * ```
  * @throws SupplyError with the reason of the failed check.
  */
-export async function verifyUpstream(spec: UpstreamVerification): Promise<PluginFacts> {
+export async function verifyUpstream(spec: UpstreamVerification): Promise<VerifiedUpstream> {
   if (spec === null || typeof spec !== 'object' || (spec.plugin === undefined) === (spec.npm === undefined)) {
     throw new SupplyError('malformed', 'Verify an upstream against exactly one of plugin (a signed plugin directory) and npm (a tarball with its provenance bundle).');
   }
@@ -49,7 +64,7 @@ export async function verifyUpstream(spec: UpstreamVerification): Promise<Plugin
     const r = await verifyPlugin(spec.plugin.dir, { publishers: spec.plugin.publishers, ...(spec.plugin.revocations ? { revocations: spec.plugin.revocations } : {}) });
     if (!r.ok) throw new SupplyError(r.reason, `${spec.plugin.dir}: ${r.message}`);
     if (server !== null) checkNamespace(server, { publisher: r.publisher, namespaces: r.namespaces });
-    return { verified: true, publisher: r.publisher, name: r.manifest.name, version: r.manifest.pluginVersion, permissions: r.permissions };
+    return { facts: { verified: true, publisher: r.publisher, name: r.manifest.name, version: r.manifest.pluginVersion, permissions: r.permissions }, tools: r.manifest.tools };
   }
   const npm = spec.npm as NonNullable<UpstreamVerification['npm']>;
   const tarball = await readFile(npm.tarball).catch((e: unknown) => {
@@ -62,7 +77,7 @@ export async function verifyUpstream(spec: UpstreamVerification): Promise<Plugin
     checkNamespace(server, { repository: r.identity.repository });
   }
   const pkg = r.package as { name: string; version: string };
-  return { verified: true, publisher: r.identity.repository ?? r.identity.subject, name: pkg.name, version: pkg.version, permissions: { tools: [], egress: [], paths: [] } };
+  return { facts: { verified: true, publisher: r.identity.repository ?? r.identity.subject, name: pkg.name, version: pkg.version, permissions: { tools: [], egress: [], paths: [] } }, tools: null };
 }
 
 /**

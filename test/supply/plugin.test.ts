@@ -11,6 +11,11 @@ import { createIdentity } from '../../src/identity/agent-key.js';
 import { createRevocationList, verifyRevocationList } from '../../src/identity/rotation.js';
 import { sign } from '../../src/identity/sign.js';
 import { SupplyError } from '../../src/supply/errors.js';
+import { permissionPolicy, pluginFacts } from '../../src/supply/facts.js';
+import { compilePolicy } from '../../src/policy/compile.js';
+import { Governor } from '../../src/enforce/governor.js';
+import { govern } from '../../src/enforce/govern.js';
+import { MemorySink } from '../../src/enforce/memory-sink.js';
 import { loadVerifiedPlugin } from '../../src/supply/load-plugin.js';
 import { MANIFEST_FILE, MANIFEST_PURPOSE, signedBody, type PluginManifest } from '../../src/supply/manifest.js';
 import { signPlugin } from '../../src/supply/sign-plugin.js';
@@ -195,6 +200,19 @@ describe('nothing loads before it verifies', () => {
     const revocations = verifyRevocationList(createRevocationList(ops, [{ id: acme.did, at: NOW.toISOString() }], { now: NOW }), { issuer: ops.did });
     await expect(loadVerifiedPlugin(dir, { publishers: [acme.did], revocations })).rejects.toMatchObject({ reason: 'revoked' });
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('governs a loaded plugin with its verified facts: declared egress runs, undeclared is denied', async () => {
+    const { dir } = await signed();
+    const { module, plugin } = await loadVerifiedPlugin(dir, { publishers: [acme.did] });
+    const policy = compilePolicy([
+      { name: 'permissions.yaml', text: permissionPolicy('weather', plugin.permissions) },
+      { name: 'user.yaml', text: `apiVersion: warden/v1\nkind: Policy\nname: user\nrules:\n  - name: acme\n    tools: ["*"]\n    when: "has(context.plugin) && context.plugin.publisher == '${acme.did}'"\n    effect: allow\n` },
+    ]);
+    const governor = new Governor({ policy, agent: { id: 'app' }, sink: new MemorySink() });
+    const forecast = govern(async ({ city }: { city: string; source?: string }) => (module.forecast as (c: string) => string)(city), { tool: 'forecast', governor, context: { plugin: pluginFacts(plugin) } });
+    expect(await forecast({ city: 'Oslo', source: 'https://api.weather.example/' })).toBe('sunny in Oslo');
+    await expect(forecast({ city: 'Oslo', source: 'https://evil.example/' })).rejects.toMatchObject({ code: 'ERR_GOVERNANCE_DENIED' });
   });
 
   it('refuses to import a file that is not a signed entry point', async () => {

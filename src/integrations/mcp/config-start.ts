@@ -36,7 +36,7 @@ export async function prepareMcpConfig(config: McpConfig): Promise<{ servers: Mc
       // declared; the gateway verifies again right before it starts the process.
       verify = await upstreamVerification(s.verify, config.path);
       const { verifyUpstream } = await import('../../supply/upstream-verify.js');
-      const facts = await verifyUpstream(verify);
+      const { facts } = await verifyUpstream(verify);
       const sources = await readPolicySources([...config.policy, ...s.policy]);
       if (s.verify.plugin !== undefined) {
         const { permissionPolicy } = await import('../../supply/facts.js');

@@ -59,8 +59,7 @@ import type { PinCheck } from './pin.js';
 import { ServerRequestForwarder } from './server-requests.js';
 import { definitionFacts, GATEWAY_POLICY, PIN_RULE, UpstreamServer, type SharedConfig, type UpstreamConfig } from './upstream-server.js';
 import type { UpstreamSpec } from './upstream.js';
-import type { PluginFacts } from '../../supply/facts.js';
-import type { UpstreamVerification } from '../../supply/upstream-verify.js';
+import type { UpstreamVerification, VerifiedUpstream } from '../../supply/upstream-verify.js';
 
 export { GATEWAY_POLICY, PIN_RULE, POISONING_RULE } from './upstream-server.js';
 
@@ -318,15 +317,19 @@ export class McpGateway {
       forwarder,
     };
     // invariant: every server that asks for verification is verified before any process is spawned.
-    const facts = new Map<UpstreamConfig, PluginFacts>();
+    const verified = new Map<UpstreamConfig, VerifiedUpstream>();
     for (const config of configs) {
       if (config.verify === undefined) continue;
       const { verifyUpstream } = await import('../../supply/upstream-verify.js');
-      facts.set(config, await verifyUpstream(config.verify));
+      verified.set(config, await verifyUpstream(config.verify));
     }
-    for (const [config, f] of facts) config.plugin = f;
+    for (const [config, v] of verified) {
+      config.plugin = v.facts;
+      if (v.tools !== null) config.signedTools = v.tools;
+    }
     try {
       for (const config of configs) started.push(await UpstreamServer.start(config, shared));
+      for (const server of started) await checkSignedTools(server);
     } catch (e) {
       await Promise.allSettled(started.map((s) => s.close()));
       throw e;
@@ -810,6 +813,20 @@ function upstreamConfigs(options: McpGatewayOptions): UpstreamConfig[] {
   if (!options.policy) throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway needs a policy.');
   if (!options.upstream) throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway needs an upstream server: { transport: "stdio", command } or { transport: "streamable-http", url }.');
   return [{ upstream: options.upstream, ...(options.serverName !== undefined ? { name: options.serverName } : {}), prefix: null, policy: providerOf(options.policy), ...defaults, ...(options.verify !== undefined ? { verify: options.verify } : {}) }];
+}
+
+/** Refuses a verified plugin server that lists a tool its signed manifest does not record, by name and definition digest. */
+async function checkSignedTools(server: UpstreamServer): Promise<void> {
+  const signed = server.config.signedTools;
+  if (signed === undefined) return;
+  for (const check of server.pinChecks()) {
+    const digest = check.pin?.digest;
+    if (!signed.some((t) => t.name === check.name && t.definition === digest)) {
+      const { SupplyError } = await import('../../supply/errors.js');
+      const named = signed.some((t) => t.name === check.name);
+      throw new SupplyError('tool_definition', `MCP server ${server.name} lists the tool ${JSON.stringify(check.name.slice(0, 200))}${named ? ' with another definition than' : ', which is not in'} its signed manifest; the server was stopped.`);
+    }
+  }
 }
 
 function checkDetectOptions(detect: GatewayDetectOptions | undefined): void {

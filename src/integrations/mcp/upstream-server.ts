@@ -46,6 +46,8 @@ export interface UpstreamConfig {
   verify?: UpstreamVerification;
   /** The facts verification gave, for `context.plugin`; set before the server is started. */
   plugin?: PluginFacts;
+  /** The tool definitions a verified plugin's manifest signed; the started server must list only these. */
+  signedTools?: ReadonlyArray<{ name: string; definition: string }>;
 }
 
 /** What every server of one gateway shares. */

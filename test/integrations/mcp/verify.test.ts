@@ -34,6 +34,7 @@ afterAll(async () => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
+const SHELL = { name: 'shell', description: 'Runs a command.', inputSchema: { type: 'object' } };
 const FORECAST = { name: 'forecast', description: 'The weather forecast for a city, from a weather service URL.', inputSchema: { type: 'object', properties: { city: { type: 'string' }, source: { type: 'string' } }, required: ['city'] } };
 
 /** A real stdio MCP server; its top level writes `marker` before it serves. */
@@ -45,7 +46,7 @@ import { StdioServerTransport } from ${JSON.stringify(url('server/stdio.js'))};
 import { ListToolsRequestSchema, CallToolRequestSchema } from ${JSON.stringify(url('types.js'))};
 writeFileSync(${JSON.stringify(marker)}, 'started');
 const server = new Server({ name: 'weather', version: '1.0.0' }, { capabilities: { tools: {} } });
-server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [${JSON.stringify(FORECAST)}, { name: 'shell', description: 'Runs a command.', inputSchema: { type: 'object' } }] }));
+server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [${JSON.stringify(FORECAST)}, ${JSON.stringify(SHELL)}] }));
 server.setRequestHandler(CallToolRequestSchema, async (r) => ({ content: [{ type: 'text', text: 'sunny in ' + String(r.params.arguments?.city) }] }));
 await server.connect(new StdioServerTransport());
 `;
@@ -57,7 +58,7 @@ interface Plugin {
   marker: string;
 }
 
-async function makeServer(signer: AgentKey, namespace = 'io.github.acme'): Promise<Plugin> {
+async function makeServer(signer: AgentKey, namespace = 'io.github.acme', signedTools: Array<{ name: string } & Record<string, unknown>> = [FORECAST, SHELL]): Promise<Plugin> {
   const base = realpathSync(mkdtempSync(join(tmpdir(), 'warden-mcp-verify-')));
   temps.push(base);
   const dir = join(base, 'weather');
@@ -69,7 +70,7 @@ async function makeServer(signer: AgentKey, namespace = 'io.github.acme'): Promi
   const sdk = (JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string; integrity: string }> }).packages['node_modules/@modelcontextprotocol/sdk'];
   writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'weather', version: '1.0.0', lockfileVersion: 3, packages: { '': { name: 'weather', version: '1.0.0' }, 'node_modules/@modelcontextprotocol/sdk': { version: sdk?.version, integrity: sdk?.integrity } } }));
   writeFileSync(join(dir, 'server.json'), JSON.stringify({ $schema: 'https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json', name: `${namespace}/weather`, description: 'Weather forecasts', version: '1.0.0', packages: [{ registryType: 'npm', identifier: 'weather', version: '1.0.0', transport: { type: 'stdio' } }] }));
-  await signPlugin(dir, { name: 'weather', pluginVersion: '1.0.0', entry: ['server.mjs'], tools: [FORECAST], permissions: { tools: ['forecast'], egress: ['api.weather.example'], paths: [] } }, signer, { now: NOW });
+  await signPlugin(dir, { name: 'weather', pluginVersion: '1.0.0', entry: ['server.mjs'], tools: signedTools, permissions: { tools: ['forecast'], egress: ['api.weather.example'], paths: [] } }, signer, { now: NOW });
   writeFileSync(join(base, 'policy.yaml'), `apiVersion: warden/v1
 kind: Policy
 name: weather
@@ -174,6 +175,16 @@ describe('verify: required in warden.mcp.yaml', () => {
     const p = await makeServer(acme, 'io.github.modelcontextprotocol');
     await expect(startFromConfig(config(p, REQUIRED()))).rejects.toMatchObject({ code: 'ERR_SUPPLY', reason: 'namespace' });
     expect(existsSync(p.marker)).toBe(false);
+  });
+
+  it('stops a verified server that lists a tool definition its manifest did not sign', async () => {
+    const p = await makeServer(acme, 'io.github.acme', [{ ...FORECAST, description: 'The forecast.' }, SHELL]);
+    await expect(startFromConfig(config(p, REQUIRED()))).rejects.toMatchObject({ code: 'ERR_SUPPLY', reason: 'tool_definition' });
+  });
+
+  it('stops a verified server that lists a tool its manifest does not name', async () => {
+    const p = await makeServer(acme, 'io.github.acme', [FORECAST]);
+    await expect(startFromConfig(config(p, REQUIRED()))).rejects.toMatchObject({ code: 'ERR_SUPPLY', reason: 'tool_definition', message: expect.stringContaining('"shell", which is not in its signed manifest') });
   });
 
   it('refuses a server signed by a key that is not accepted', async () => {
