@@ -90,7 +90,14 @@ export interface Failed {
   message: string;
 }
 
-/** A Failed result of a SupplyError, or of anything else thrown (as `malformed`). */
+/**
+ * A Failed result of a SupplyError, or of anything else thrown (as `malformed`).
+ *
+ * @example
+ * ```ts
+ * failedOf(new SupplyError('revoked', 'revoked')).reason; // 'revoked'
+ * ```
+ */
 export function failedOf(e: unknown): Failed {
   if (e instanceof SupplyError) return { ok: false, code: 'ERR_SUPPLY', reason: e.reason, message: e.message };
   return { ok: false, code: 'ERR_SUPPLY', reason: 'malformed', message: e instanceof Error ? e.message : String(e) };

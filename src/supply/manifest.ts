@@ -211,7 +211,14 @@ export function checkManifest(value: unknown): PluginManifest {
   };
 }
 
-/** The signed part of a manifest: all of it but `signature`. */
+/**
+ * The signed part of a manifest: all of it but `signature`.
+ *
+ * @example
+ * ```ts
+ * verify(m.publisher, MANIFEST_PURPOSE, signedBody(m), m.signature);
+ * ```
+ */
 export function signedBody(manifest: PluginManifest): Omit<PluginManifest, 'signature'> {
   const { signature: _signature, ...body } = manifest;
   return body;
@@ -219,13 +226,27 @@ export function signedBody(manifest: PluginManifest): Omit<PluginManifest, 'sign
 
 export { toolDefinitionDigest } from './tool-definition.js';
 
-/** A `node_modules/...` path of package-lock.json: each segment safe, each package under node_modules. */
+/**
+ * Checks a `node_modules/...` path of package-lock.json: each segment safe, under node_modules.
+ *
+ * @example
+ * ```ts
+ * checkDependencyPath('node_modules/@scope/pkg/node_modules/dep'); // ok
+ * ```
+ */
 export function checkDependencyPath(path: string): void {
   checkRelativePath(path, 'dependencies');
   if (!path.startsWith('node_modules/')) throw new SupplyError('malformed', `dependencies: ${JSON.stringify(path)} is not a node_modules/ path of package-lock.json.`);
 }
 
-/** Throws `malformed` when any object in `value` has a `__proto__`, `constructor` or `prototype` key. */
+/**
+ * Throws `malformed` when any object in `value` has a `__proto__`, `constructor` or `prototype` key.
+ *
+ * @example
+ * ```ts
+ * rejectPrototypeKeys(JSON.parse('{"__proto__":{}}'), 'manifest'); // throws SupplyError malformed
+ * ```
+ */
 export function rejectPrototypeKeys(value: unknown, where: string, depth = 0): void {
   if (depth > 64) throw new SupplyError('malformed', `${where}: nested deeper than 64 levels.`);
   if (value === null || typeof value !== 'object') return;
