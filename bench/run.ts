@@ -26,6 +26,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   acs: () => import('./acs.js'),
   sre: () => import('./sre.js'),
   approvals: () => import('./approvals.js'),
+  supply: () => import('./supply.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -88,6 +88,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_SHELL_OPTION_SPEC: 'A shell program table entry is malformed (a bug in the table).',
   ERR_SHELL_UNRESOLVED: 'A shell word cannot be resolved to literal text.',
   ERR_SQL_PARSER_LOAD: 'The SQL parsers could not be loaded.',
+  ERR_SUPPLY: 'A plugin manifest, npm provenance bundle or MCP server identity did not verify; the error names the check that failed (its reason), and nothing was loaded or started.',
   ERR_STORE_DATA: 'A state store was given an argument it cannot take (a key, a number, a value too large) or holds data it cannot read.',
   ERR_STORE_FULL: 'A bounded state store is full; nothing was written, and the decision that needed it is denied.',
   ERR_STORE_UNAVAILABLE: 'A state store cannot be reached or was closed; the decisions that need it are denied.',

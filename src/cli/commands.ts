@@ -30,6 +30,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'id', args: '<command>', summary: 'agent identities (did:key): new, show, rotate, revoke', load: async () => (await import('./id.js')).registerIdCommand },
   { name: 'token', args: '<command>', summary: 'verify an agent token (JWT, Entra ID, DPoP)', load: async () => (await import('./token.js')).registerTokenCommand },
   { name: 'ucan', args: '<command>', summary: 'UCAN delegation: delegate, invoke, verify', load: async () => (await import('./ucan.js')).registerUcanCommand },
+  { name: 'plugin', args: '<command>', summary: 'signed plugin manifests and npm provenance: sign, verify, inspect', load: async () => (await import('./plugin.js')).registerPluginCommand },
   { name: 'replay', args: '<logs...>', summary: 're-decide recorded requests under a candidate policy', load: async () => (await import('./replay.js')).registerReplayCommand },
   { name: 'mcp-proxy', args: '[command...]', summary: 'run an MCP gateway that decides every tools/call', load: async () => (await withMcpSdk(() => import('./mcp-proxy.js'))).registerMcpProxyCommand },
   { name: 'mcp-pin', args: '[command...]', summary: "record an MCP server's tool definitions in the lock file", load: async () => (await withMcpSdk(() => import('./mcp-pin.js'))).registerMcpPinCommand },

@@ -50,6 +50,22 @@ export interface McpConfigServer {
   redactResults?: boolean;
   onChange?: 'block' | 'warn';
   onNew?: 'block' | 'pin';
+  /** `verify: required` and what to verify against (paths resolved); absent: not verified. */
+  verify?: McpConfigVerify;
+}
+
+/**
+ * A server's `verify: required` with its `plugin` or `npm` and `serverJson` (see docs/supply-chain.md).
+ *
+ * @example
+ * ```ts
+ * const v: McpConfigVerify = { plugin: { dir: '/srv/servers/weather', publishers: [{ did: 'did:key:z6Mk...', namespaces: ['io.github.acme'] }] }, serverJson: '/srv/servers/weather/server.json' };
+ * ```
+ */
+export interface McpConfigVerify {
+  plugin?: { dir: string; publishers: Array<{ did: string; namespaces?: string[] }>; revocations?: { file: string; issuer: string } };
+  npm?: { tarball: string; bundle: string; identities: Array<{ issuer: string; repository?: string; workflow?: string; ref?: string; subject?: string }>; trustedRoot?: string };
+  serverJson?: string;
 }
 
 /**
@@ -104,7 +120,7 @@ export interface McpConfig {
 }
 
 const TOP_KEYS = ['apiVersion', 'kind', 'servers', 'policy', 'audit', 'agentId', 'lock', 'listen', 'allowRemote', 'hideDenied', 'redactResults', 'onChange', 'onNew', 'approvalTimeout', 'auth'];
-const SERVER_KEYS = ['command', 'args', 'env', 'cwd', 'url', 'headers', 'policy', 'hideDenied', 'redactResults', 'onChange', 'onNew'];
+const SERVER_KEYS = ['command', 'args', 'env', 'cwd', 'url', 'headers', 'policy', 'hideDenied', 'redactResults', 'onChange', 'onNew', 'verify', 'plugin', 'npm', 'serverJson'];
 const AUTH_KEYS = ['issuer', 'audience', 'algorithms', 'jwksUrl', 'jwksFile', 'keyFile', 'requiredScopes', 'resource'];
 
 /**
@@ -198,6 +214,8 @@ export function parseMcpConfig(text: string, path: string, env: Readonly<Record<
     const server: McpConfigServer = { name, upstream, policy };
     const flags = flagsOf(s, where, fail);
     Object.assign(server, flags);
+    const verify = verifyOf(s, where, at, fail);
+    if (verify !== null) server.verify = verify;
     return server;
   });
   const config: McpConfig = { path, servers: out, policy: common, lock: top.lock === undefined ? join(base, LOCK_FILE_NAME) : at(nonEmpty(top.lock, 'lock', fail)), allowRemote: false };
@@ -233,6 +251,56 @@ function authOf(value: unknown, at: (p: string) => string, fail: (where: string,
   if (a.jwksFile !== undefined) out.jwksFile = at(nonEmpty(a.jwksFile, 'auth.jwksFile', fail));
   if (a.keyFile !== undefined) out.keyFile = at(nonEmpty(a.keyFile, 'auth.keyFile', fail));
   if (a.resource !== undefined) out.resource = nonEmpty(a.resource, 'auth.resource', fail);
+  return out;
+}
+
+const PLUGIN_KEYS = ['dir', 'publishers', 'revocations'];
+const NPM_KEYS = ['tarball', 'bundle', 'identities', 'trustedRoot'];
+const IDENTITY_KEYS = ['issuer', 'repository', 'workflow', 'ref', 'subject'];
+
+function verifyOf(s: Record<string, unknown>, where: string, at: (p: string) => string, fail: (where: string, what: string) => never): McpConfigVerify | null {
+  const given = ['plugin', 'npm', 'serverJson'].filter((k) => s[k] !== undefined);
+  if (s.verify === undefined) {
+    if (given.length > 0) fail(where, `${given.join(' and ')} ${given.length === 1 ? 'says' : 'say'} what to verify against; add verify: required (nothing is verified without it).`);
+    return null;
+  }
+  if (s.verify !== 'required') fail(`${where}.verify`, `must be required, not ${JSON.stringify(s.verify)} (leave it out to run the server unverified).`);
+  if ((s.plugin === undefined) === (s.npm === undefined)) fail(where, 'verify: required needs exactly one of plugin (a signed plugin directory) and npm (a tarball and its provenance bundle).');
+  const out: McpConfigVerify = {};
+  if (s.plugin !== undefined) {
+    const p = objectAt(s.plugin, `${where}.plugin`, fail);
+    keysAt(p, PLUGIN_KEYS, `${where}.plugin`, fail);
+    if (!Array.isArray(p.publishers) || p.publishers.length === 0) fail(`${where}.plugin.publishers`, 'must list the accepted publishers: [did:key:..., { did, namespaces }].');
+    const publishers = (p.publishers as unknown[]).map((x, i) => {
+      const w = `${where}.plugin.publishers[${i}]`;
+      if (typeof x === 'string') return { did: nonEmpty(x, w, fail) };
+      const o = objectAt(x, w, fail);
+      keysAt(o, ['did', 'namespaces'], w, fail);
+      return { did: nonEmpty(o.did, `${w}.did`, fail), ...(o.namespaces !== undefined ? { namespaces: stringList(o.namespaces, `${w}.namespaces`, fail) } : {}) };
+    });
+    out.plugin = { dir: at(nonEmpty(p.dir, `${where}.plugin.dir`, fail)), publishers };
+    if (p.revocations !== undefined) {
+      const r = objectAt(p.revocations, `${where}.plugin.revocations`, fail);
+      keysAt(r, ['file', 'issuer'], `${where}.plugin.revocations`, fail);
+      out.plugin.revocations = { file: at(nonEmpty(r.file, `${where}.plugin.revocations.file`, fail)), issuer: nonEmpty(r.issuer, `${where}.plugin.revocations.issuer`, fail) };
+    }
+  } else {
+    const n = objectAt(s.npm, `${where}.npm`, fail);
+    keysAt(n, NPM_KEYS, `${where}.npm`, fail);
+    if (!Array.isArray(n.identities) || n.identities.length === 0) fail(`${where}.npm.identities`, 'must list the accepted identities: [{ issuer, repository, workflow, ref }].');
+    const identities = (n.identities as unknown[]).map((x, i) => {
+      const w = `${where}.npm.identities[${i}]`;
+      const o = objectAt(x, w, fail);
+      keysAt(o, IDENTITY_KEYS, w, fail);
+      const id: { issuer: string; repository?: string; workflow?: string; ref?: string; subject?: string } = { issuer: nonEmpty(o.issuer, `${w}.issuer`, fail) };
+      for (const k of ['repository', 'workflow', 'ref', 'subject'] as const) if (o[k] !== undefined) id[k] = nonEmpty(o[k], `${w}.${k}`, fail);
+      if (id.repository === undefined && id.subject === undefined) fail(w, 'names a repository or a subject.');
+      return id;
+    });
+    out.npm = { tarball: at(nonEmpty(n.tarball, `${where}.npm.tarball`, fail)), bundle: at(nonEmpty(n.bundle, `${where}.npm.bundle`, fail)), identities };
+    if (n.trustedRoot !== undefined) out.npm.trustedRoot = at(nonEmpty(n.trustedRoot, `${where}.npm.trustedRoot`, fail));
+  }
+  if (s.serverJson !== undefined) out.serverJson = at(nonEmpty(s.serverJson, `${where}.serverJson`, fail));
   return out;
 }
 

@@ -4,7 +4,9 @@
  * material it names.
  */
 import { readFile } from 'node:fs/promises';
-import { loadPolicyFiles } from '../../enforce/load-files.js';
+import { compileReadSources, loadPolicyFiles, readPolicySources } from '../../enforce/load-files.js';
+import type { PolicySet } from '../../policy/policy-set.js';
+import type { UpstreamVerification } from '../../supply/upstream-verify.js';
 import { WardenError } from '../../errors.js';
 import type { McpConfig } from './config-file.js';
 import type { McpServerOptions } from './gateway.js';
@@ -25,8 +27,24 @@ import { createBearerAuth, type BearerAuth } from './inbound-auth.js';
 export async function prepareMcpConfig(config: McpConfig): Promise<{ servers: McpServerOptions[]; auth: BearerAuth | null }> {
   const servers: McpServerOptions[] = [];
   for (const s of config.servers) {
-    const policy = await loadPolicyFiles([...config.policy, ...s.policy]);
-    const server: McpServerOptions = { name: s.name, upstream: s.upstream, policy };
+    let policy: PolicySet;
+    let verify: UpstreamVerification | undefined;
+    if (s.verify === undefined) {
+      policy = await loadPolicyFiles([...config.policy, ...s.policy]);
+    } else {
+      // Verified here first, so the policy can hold the server to the permissions its manifest
+      // declared; the gateway verifies again right before it starts the process.
+      verify = await upstreamVerification(s.verify, config.path);
+      const { verifyUpstream } = await import('../../supply/upstream-verify.js');
+      const { facts } = await verifyUpstream(verify);
+      const sources = await readPolicySources([...config.policy, ...s.policy]);
+      if (s.verify.plugin !== undefined) {
+        const { permissionPolicy } = await import('../../supply/facts.js');
+        sources.push({ name: `${s.name}: the permissions of ${facts.name}@${facts.version} (warden-plugin.json)`, text: permissionPolicy(s.name, facts.permissions) });
+      }
+      policy = (await compileReadSources(sources)).set;
+    }
+    const server: McpServerOptions = { name: s.name, upstream: s.upstream, policy, ...(verify !== undefined ? { verify } : {}) };
     if (s.hideDenied !== undefined) server.hideDenied = s.hideDenied;
     if (s.redactResults !== undefined) server.redactResults = s.redactResults;
     if (s.onChange !== undefined) server.onChange = s.onChange;
@@ -46,6 +64,23 @@ export async function prepareMcpConfig(config: McpConfig): Promise<{ servers: Mc
     auth = await createBearerAuth({ ...base, key: (await readJson(a.keyFile as string, 'auth.keyFile', config.path)) as never });
   }
   return { servers, auth };
+}
+
+async function upstreamVerification(v: NonNullable<McpConfig['servers'][number]['verify']>, configPath: string): Promise<UpstreamVerification> {
+  const out: UpstreamVerification = {};
+  if (v.plugin !== undefined) {
+    out.plugin = { dir: v.plugin.dir, publishers: v.plugin.publishers };
+    if (v.plugin.revocations !== undefined) {
+      const { readRevocations } = await import('../../supply/upstream-verify.js');
+      out.plugin.revocations = await readRevocations(v.plugin.revocations.file, v.plugin.revocations.issuer);
+    }
+  }
+  if (v.npm !== undefined) {
+    out.npm = { tarball: v.npm.tarball, bundle: v.npm.bundle, identities: v.npm.identities };
+    if (v.npm.trustedRoot !== undefined) out.npm.trustedRoot = await readJson(v.npm.trustedRoot, 'npm.trustedRoot', configPath);
+  }
+  if (v.serverJson !== undefined) out.serverJson = v.serverJson;
+  return out;
 }
 
 async function readJson(file: string, key: string, configPath: string): Promise<unknown> {

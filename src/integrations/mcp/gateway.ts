@@ -59,6 +59,7 @@ import type { PinCheck } from './pin.js';
 import { ServerRequestForwarder } from './server-requests.js';
 import { definitionFacts, GATEWAY_POLICY, PIN_RULE, UpstreamServer, type SharedConfig, type UpstreamConfig } from './upstream-server.js';
 import type { UpstreamSpec } from './upstream.js';
+import type { UpstreamVerification, VerifiedUpstream } from '../../supply/upstream-verify.js';
 
 export { GATEWAY_POLICY, PIN_RULE, POISONING_RULE } from './upstream-server.js';
 
@@ -84,6 +85,13 @@ export interface McpServerOptions {
   redactResults?: boolean;
   onChange?: 'block' | 'warn';
   onNew?: 'block' | 'pin';
+  /**
+   * Verify what this server runs before it is started (agent-warden/supply): a signed plugin
+   * directory or an npm tarball with its provenance, and its server.json namespace. A server that
+   * fails is not started, and the gateway does not start. Its calls carry the verified facts as
+   * `context.plugin`.
+   */
+  verify?: UpstreamVerification;
 }
 
 /**
@@ -110,6 +118,8 @@ export interface McpGatewayOptions {
   policy?: PolicySet | PolicyProvider;
   /** Several servers, each with its own name (its tools' prefix) and policy. */
   servers?: McpServerOptions[];
+  /** The one server's verification before it is started (see McpServerOptions.verify). */
+  verify?: UpstreamVerification;
   /** Where decisions are recorded. Default: nowhere (no audit log). */
   sink?: DecisionSink;
   /** The agent id rules see as `agent.id` (when the client is not authenticated by a token). Default `mcp-client`. */
@@ -173,6 +183,7 @@ const OPTION_KEYS = [
   'serverName',
   'policy',
   'servers',
+  'verify',
   'sink',
   'agentId',
   'hideDenied',
@@ -189,7 +200,7 @@ const OPTION_KEYS = [
   'upstreamStderr',
   'detect',
 ];
-const SERVER_KEYS = ['name', 'upstream', 'policy', 'hideDenied', 'redactResults', 'onChange', 'onNew'];
+const SERVER_KEYS = ['name', 'upstream', 'policy', 'hideDenied', 'redactResults', 'onChange', 'onNew', 'verify'];
 
 /** The tool result a client gets for a call the gateway refused. */
 function refusal(reason: string): CallToolResult {
@@ -305,8 +316,20 @@ export class McpGateway {
       onClosed: (server) => gateway !== null && gateway.#upstreamClosed(server),
       forwarder,
     };
+    // invariant: every server that asks for verification is verified before any process is spawned.
+    const verified = new Map<UpstreamConfig, VerifiedUpstream>();
+    for (const config of configs) {
+      if (config.verify === undefined) continue;
+      const { verifyUpstream } = await import('../../supply/upstream-verify.js');
+      verified.set(config, await verifyUpstream(config.verify));
+    }
+    for (const [config, v] of verified) {
+      config.plugin = v.facts;
+      if (v.tools !== null) config.signedTools = v.tools;
+    }
     try {
       for (const config of configs) started.push(await UpstreamServer.start(config, shared));
+      for (const server of started) await checkSignedTools(server);
     } catch (e) {
       await Promise.allSettled(started.map((s) => s.close()));
       throw e;
@@ -556,7 +579,7 @@ export class McpGateway {
       for (const tool of s.listed()) {
         const entry = s.tool(tool.name);
         if (!entry || s.blocked(entry.check) || s.poisoned(tool.name) !== null) continue;
-        if (s.config.hideDenied && alwaysDenied(set, tool.name, agent, { ...context, mcp: { ...(context.mcp as object), server: s.name } })) continue;
+        if (s.config.hideDenied && alwaysDenied(set, tool.name, agent, { ...context, mcp: { ...(context.mcp as object), server: s.name }, ...(s.config.plugin !== undefined ? { plugin: s.config.plugin } : {}) })) continue;
         out.push(s.prefix === null ? tool : { ...tool, name: namespacedName(s.prefix, tool.name) });
       }
     }
@@ -625,7 +648,8 @@ export class McpGateway {
       if (scanned !== undefined && scanned.findings.length > 0) more.definition = definitionFacts(scanned);
     }
     // The call's id is made here, so a call decided again after its approval keeps it (and its digest).
-    const context = { ...this.#baseContext(extra, session, { server: upstream.name, upstream: upstream.config.upstream.transport, ...more }), callId: `mcp-${randomUUID()}` };
+    // The verified facts replace anything under `plugin` the caller could have put in the context.
+    const context = { ...this.#baseContext(extra, session, { server: upstream.name, upstream: upstream.config.upstream.transport, ...more }), ...(upstream.config.plugin !== undefined ? { plugin: upstream.config.plugin } : {}), callId: `mcp-${randomUUID()}` };
     const gate = clientName !== null ? upstream.gateFor(tool) : () => (upstream.alive ? null : upstream.gate(tool));
     if (this.#options.identity !== undefined && session.transport === 'streamable-http' && credential === undefined) {
       // invariant: an HTTP session of a gateway with token authentication never acts anonymously.
@@ -759,7 +783,7 @@ function upstreamConfigs(options: McpGatewayOptions): UpstreamConfig[] {
   checkMode('onChange', defaults.onChange, ['block', 'warn']);
   checkMode('onNew', defaults.onNew, ['block', 'pin']);
   if (options.servers !== undefined) {
-    if (options.upstream !== undefined || options.policy !== undefined || options.serverName !== undefined) throw new WardenError('ERR_MCP_OPTIONS', 'Give either servers (several, each with its own policy) or upstream and policy (one server), not both.');
+    if (options.upstream !== undefined || options.policy !== undefined || options.serverName !== undefined || options.verify !== undefined) throw new WardenError('ERR_MCP_OPTIONS', 'Give either servers (several, each with its own policy) or upstream and policy (one server), not both.');
     if (!Array.isArray(options.servers) || options.servers.length === 0) throw new WardenError('ERR_MCP_OPTIONS', 'servers must list at least one server: [{ name, upstream, policy }].');
     const seen = new Set<string>();
     return options.servers.map((s, i) => {
@@ -782,12 +806,27 @@ function upstreamConfigs(options: McpGatewayOptions): UpstreamConfig[] {
         hideDenied: s.hideDenied ?? defaults.hideDenied,
         redactResults: s.redactResults ?? defaults.redactResults,
         poisoning: defaults.poisoning,
+        ...(s.verify !== undefined ? { verify: s.verify } : {}),
       };
     });
   }
   if (!options.policy) throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway needs a policy.');
   if (!options.upstream) throw new WardenError('ERR_MCP_OPTIONS', 'The MCP gateway needs an upstream server: { transport: "stdio", command } or { transport: "streamable-http", url }.');
-  return [{ upstream: options.upstream, ...(options.serverName !== undefined ? { name: options.serverName } : {}), prefix: null, policy: providerOf(options.policy), ...defaults }];
+  return [{ upstream: options.upstream, ...(options.serverName !== undefined ? { name: options.serverName } : {}), prefix: null, policy: providerOf(options.policy), ...defaults, ...(options.verify !== undefined ? { verify: options.verify } : {}) }];
+}
+
+/** Refuses a verified plugin server that lists a tool its signed manifest does not record, by name and definition digest. */
+async function checkSignedTools(server: UpstreamServer): Promise<void> {
+  const signed = server.config.signedTools;
+  if (signed === undefined) return;
+  for (const check of server.pinChecks()) {
+    const digest = check.pin?.digest;
+    if (!signed.some((t) => t.name === check.name && t.definition === digest)) {
+      const { SupplyError } = await import('../../supply/errors.js');
+      const named = signed.some((t) => t.name === check.name);
+      throw new SupplyError('tool_definition', `MCP server ${server.name} lists the tool ${JSON.stringify(check.name.slice(0, 200))}${named ? ' with another definition than' : ', which is not in'} its signed manifest; the server was stopped.`);
+    }
+  }
 }
 
 function checkDetectOptions(detect: GatewayDetectOptions | undefined): void {

@@ -14,7 +14,7 @@
 export { McpGateway, GATEWAY_POLICY, PIN_RULE, type McpGatewayOptions, type McpServerOptions, type DownstreamTransport, type GatewaySession } from './gateway.js';
 export { UpstreamServer } from './upstream-server.js';
 export { checkServerName, namespacedName, splitNamespaced, NAMESPACE_SEPARATOR, SERVER_NAME } from './namespace.js';
-export { readMcpConfig, parseMcpConfig, CONFIG_FILE_NAME, MAX_CONFIG_BYTES, MAX_SERVERS, type McpConfig, type McpConfigServer, type McpConfigAuth } from './config-file.js';
+export { readMcpConfig, parseMcpConfig, CONFIG_FILE_NAME, MAX_CONFIG_BYTES, MAX_SERVERS, type McpConfig, type McpConfigServer, type McpConfigAuth, type McpConfigVerify } from './config-file.js';
 export { prepareMcpConfig } from './config-start.js';
 export { createBearerAuth, bearerChallenge, protectedResourceMetadata, type BearerAuth, type BearerAuthOptions, type BearerResult } from './inbound-auth.js';
 export { askByElicitation, hostApprovalOf, type ElicitationAnswer, type ApprovalChannel } from './approval-flow.js';

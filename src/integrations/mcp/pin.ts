@@ -8,9 +8,10 @@
  * is caught and the report can say which field changed.
  */
 import { digestOf } from '../../lib/hash.js';
+import { TOOL_DEFINITION_FIELDS } from '../../supply/tool-definition.js';
 
-/** The fields of a tool definition that are pinned, in report order. `name` is the pin's key. */
-export const PINNED_FIELDS = ['title', 'description', 'inputSchema', 'outputSchema', 'annotations'] as const;
+/** The fields of a tool definition that are pinned, in report order. `name` is the pin's key (the fields a signed plugin manifest hashes too). */
+export const PINNED_FIELDS = TOOL_DEFINITION_FIELDS;
 
 /** One pinned field. */
 export type PinnedField = (typeof PINNED_FIELDS)[number];

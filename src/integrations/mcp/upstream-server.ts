@@ -15,6 +15,8 @@ import { readLockFile, writeServerPins } from './lock-file.js';
 import { comparePins, describeCheck, pinsOf, type PinCheck, type ServerPins } from './pin.js';
 import { connectUpstream, listAllTools, serverKey, serverLabel, type UpstreamSpec } from './upstream.js';
 import type { ServerRequestForwarder } from './server-requests.js';
+import type { PluginFacts } from '../../supply/facts.js';
+import type { UpstreamVerification } from '../../supply/upstream-verify.js';
 
 /** The rule and policy names the gateway's own denials (pins, unlisted tools) are recorded under. */
 export const GATEWAY_POLICY = 'warden:mcp-gateway';
@@ -40,6 +42,12 @@ export interface UpstreamConfig {
   redactResults: boolean;
   /** Tool poisoning in definitions: block (hide, refuse), warn (report), off (no scan). */
   poisoning: 'block' | 'warn' | 'off';
+  /** What to verify before the server is started (see McpServerOptions.verify). */
+  verify?: UpstreamVerification;
+  /** The facts verification gave, for `context.plugin`; set before the server is started. */
+  plugin?: PluginFacts;
+  /** The tool definitions a verified plugin's manifest signed; the started server must list only these. */
+  signedTools?: ReadonlyArray<{ name: string; definition: string }>;
 }
 
 /** What every server of one gateway shares. */
