@@ -22,6 +22,9 @@ export const CORE_VARIABLES: ReadonlyArray<readonly [string, string]> = [
   // Runtime state the pipeline's monitors supply (circuit breakers, SLOs); empty maps when none do.
   ['breaker', 'map'],
   ['slo', 'map'],
+  // What verified about the plugin or MCP server serving the tool (`context.plugin`, set by the
+  // enforcement point that verified it); an empty map when nothing did, so reading it fails.
+  ['plugin', 'map'],
 ];
 
 /** A function a later layer (facets) adds to the environment. */

@@ -329,6 +329,8 @@ export class PolicySet {
     const runtime = options.runtime;
     a.breaker = runtime?.breaker instanceof Map ? runtime.breaker : NO_STATE;
     a.slo = runtime?.slo instanceof Map ? runtime.slo : NO_STATE;
+    const plugin = cel.context.get('plugin');
+    a.plugin = plugin instanceof Map ? plugin : NO_STATE;
     return a;
   }
 

@@ -104,3 +104,28 @@ describe('tools outside the declared ones', () => {
     expect(none.decide({ tool: 'forecast', args: {}, context: { plugin: FACTS }, agent: { id: 'a' } }, { now: new Date(0) }).rule).toBe('plugin-undeclared-tool');
   });
 });
+
+describe('the plugin variable (context.plugin as a top-level fact)', () => {
+  const gate = compilePolicy([
+    {
+      name: 'gate.yaml',
+      text: `apiVersion: warden/v1
+kind: Policy
+name: gate
+rules:
+  - name: verified-only
+    when: "plugin.verified != true || plugin.publisher != 'did:key:z6MkAcme'"
+    effect: deny
+  - name: allow
+    effect: allow
+`,
+    },
+  ]);
+  const decide = (context?: Record<string, unknown>): string => gate.decide({ tool: 'forecast', args: {}, agent: { id: 'a' }, ...(context ? { context } : {}) }).effect;
+  it('allows a call whose server verified, from the accepted publisher', () => expect(decide({ plugin: FACTS })).toBe('allow'));
+  it('denies when nothing verified (plugin is empty, so reading it fails and the deny applies)', () => expect(decide()).toBe('deny'));
+  it('denies a verified plugin from another publisher', () => expect(decide({ plugin: { ...FACTS, publisher: 'did:key:z6MkOther' } })).toBe('deny'));
+  it('denies when verified is not exactly true', () => expect(decide({ plugin: { ...FACTS, verified: 'true' } })).toBe('deny'));
+  it('denies when plugin is not a map', () => expect(decide({ plugin: 'verified' })).toBe('deny'));
+  it('takes nothing from the arguments: a plugin object in args does not verify', () => expect(gate.decide({ tool: 'forecast', args: { plugin: FACTS }, agent: { id: 'a' } }).effect).toBe('deny'));
+});
