@@ -71,6 +71,9 @@ export async function openPostgresAuditReader(where: PostgresAuditLocation): Pro
   const pg = await loadPg();
   const pool: Pool = new pg.Pool({ connectionString: where.url, max: 1, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   pool.on('error', () => undefined);
+  // A connection cut while a client is checked out emits 'error' on that client: without a listener it would crash the process. The
+  // query in flight rejects on its own, so the listener only has to exist.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   let client: PoolClient | null = null;
   let head: { seq: number; hash: string } | null = null;
   try {

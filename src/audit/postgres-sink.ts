@@ -362,6 +362,9 @@ export async function openPostgresAuditSink(options: PostgresAuditSinkOptions): 
   });
   // An idle client's error (the server restarted, the connection was cut) must not crash the process.
   pool.on('error', NOOP);
+  // A connection cut while a client is checked out emits 'error' on that client: without a listener it would crash the process. The
+  // query in flight rejects on its own, so the listener only has to exist.
+  pool.on('connect', (client) => client.on('error', NOOP));
   const location = safeUrl(options.url);
   try {
     await ensureAuditSchema(pool, quotedSchema(resolved.schema));
