@@ -273,16 +273,14 @@ export class PostgresAuditSink implements DecisionSink {
     }
     let failed: unknown = null;
     try {
-      await client.query('BEGIN');
-      const rows = (
-        await client.query<{ seq: string; hash: string; uncovered: string; head_is_checkpoint: boolean }>(
-          `INSERT INTO ${this.s}.${HEADS_TABLE} AS h (stream, seq, hash, uncovered, head_is_checkpoint) VALUES ($1, 0, $2, 0, false)
-           ON CONFLICT (stream) DO UPDATE SET stream = h.stream
-           RETURNING seq, hash, uncovered, head_is_checkpoint`,
-          [this.stream, GENESIS_HASH],
-        )
-      ).rows;
-      const row = rows[0];
+      // One round trip for BEGIN and the head lock (a simple-protocol query, so without parameters).
+      // invariant: stream passed checkStreamName ([A-Za-z0-9._-] only), so it is a safe SQL literal.
+      const results = (await client.query(
+        `BEGIN; INSERT INTO ${this.s}.${HEADS_TABLE} AS h (stream, seq, hash, uncovered, head_is_checkpoint) VALUES ('${this.stream}', 0, '${GENESIS_HASH}', 0, false)
+         ON CONFLICT (stream) DO UPDATE SET stream = h.stream
+         RETURNING seq, hash, uncovered, head_is_checkpoint`,
+      )) as unknown as Array<{ rows: Array<{ seq: string; hash: string; uncovered: string; head_is_checkpoint: boolean }> }>;
+      const row = results[1]?.rows[0];
       if (row === undefined) throw new WardenError('ERR_AUDIT_WRITE', `The head of stream ${this.stream} could not be read.`);
       const head: ChainState = { seq: bigintOf(row.seq), hash: row.hash, uncovered: bigintOf(row.uncovered), headIsCheckpoint: row.head_is_checkpoint };
       const encoded = encodeBatch(items, head, { stream: this.stream, signer: this.signer, now: this.now, force, scratch: null });
