@@ -129,8 +129,9 @@ export class PostgresAuditSink implements DecisionSink {
   private checkpointFailure: WardenError | null = null;
 
   /** @internal Use {@link openPostgresAuditSink}. */
-  constructor(pool: Pool, options: PostgresAuditSinkOptions, resolved: { stream: string; schema: string; hmacKey: Uint8Array; signer: Signer | null }) {
-    this.pool = pool;
+  constructor(pool: object, options: PostgresAuditSinkOptions, resolved: { stream: string; schema: string; hmacKey: Uint8Array; signer: Signer | null }) {
+    // Typed loosely here so the public declarations do not depend on pg's types (an optional peer).
+    this.pool = pool as Pool;
     this.stream = resolved.stream;
     this.schema = resolved.schema;
     this.s = quotedSchema(resolved.schema);
