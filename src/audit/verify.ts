@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
 import { WardenError } from '../errors.js';
 import { checkCheckpointSignature } from './checkpoint.js';
-import { codeOf, MAX_LINE_BYTES, messageOf, readLineBatches } from './io.js';
+import { codeOf, MAX_LINE_BYTES, messageOf, readLineBatches, type FileLine } from './io.js';
 import { keyIdOf, toPublicKey, type KeyInput } from './keys.js';
 import { checkDecisionLine, GENESIS_HASH, parseRecordLine, type AuditRecord, type CheckedDecision } from './record.js';
 
@@ -128,13 +128,51 @@ interface Gap {
  *   for an unusable public key, `ERR_AUDIT_OPTIONS` for a malformed expected head.
  */
 export async function verifyAuditLog(files: readonly string[], options: VerifyOptions = {}): Promise<VerifyResult> {
-  const publicKey: KeyObject | undefined = options.publicKey === undefined ? undefined : toPublicKey(options.publicKey);
-  const keyId = publicKey === undefined ? undefined : keyIdOf(publicKey);
-  const expect = options.expectCheckpoint;
+  checkExpectedHead(options.expectCheckpoint);
+  await assertReadable(files);
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+  return verifyLineSources(
+    files.map((file) => ({ name: file, batches: () => readLineBatches(file, { maxLineBytes }) })),
+    options,
+  );
+}
+
+/**
+ * Where a verifier reads a stream's lines from: a file, or the rows of a database table, in
+ * chain order. `name` is what a problem's `file` says.
+ *
+ * @example
+ * ```ts
+ * const source: LineSource = { name: 'audit.jsonl', batches: () => readLineBatches('audit.jsonl', { maxLineBytes: 1 << 24 }) };
+ * ```
+ */
+export interface LineSource {
+  name: string;
+  batches: () => AsyncIterable<FileLine[]>;
+}
+
+function checkExpectedHead(expect: VerifyOptions['expectCheckpoint']): void {
   if (expect !== undefined && (!Number.isSafeInteger(expect.seq) || expect.seq < 1 || !/^sha256:[0-9a-f]{64}$/.test(expect.hash))) {
     throw new WardenError('ERR_AUDIT_OPTIONS', 'The expected head needs a positive integer seq and a sha256:<64 hex> hash, as `warden audit head` prints them.');
   }
-  await assertReadable(files);
+}
+
+/**
+ * Verifies the lines of one stream read from `sources`, in order, as one chain: the same checks
+ * {@link verifyAuditLog} makes on files (it is this function over the files' lines).
+ *
+ * @example
+ * ```ts
+ * const result = await verifyLineSources([{ name: 'postgres:main', batches: () => rowsOf('main') }], { publicKey });
+ * ```
+ * @throws (rejects) WardenError `ERR_AUDIT_KEY` for an unusable public key, `ERR_AUDIT_OPTIONS`
+ *   for a malformed expected head, and whatever a source's reader throws.
+ */
+export async function verifyLineSources(sources: readonly LineSource[], options: VerifyOptions = {}): Promise<VerifyResult> {
+  const publicKey: KeyObject | undefined = options.publicKey === undefined ? undefined : toPublicKey(options.publicKey);
+  const keyId = publicKey === undefined ? undefined : keyIdOf(publicKey);
+  const expect = options.expectCheckpoint;
+  checkExpectedHead(expect);
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const lookahead = options.lookahead ?? 10_000;
 
@@ -149,7 +187,7 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
     stream: null,
     head: null,
     lastCheckpoint: null,
-    files: files.length,
+    files: sources.length,
   };
   /** Where the fast check lays out the bytes it hashes (lines longer than this get their own buffer). */
   const scratch = Buffer.allocUnsafe(64 * 1024);
@@ -178,8 +216,9 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
       fail({ seq: g.expected, ...g.at, reason: 'deleted', message: `${missing} (the line holds seq ${g.jumped.seq})` });
     }
   };
-  outer: for (const file of files) {
-    for await (const batch of readLineBatches(file, { maxLineBytes })) {
+  outer: for (const source of sources) {
+    const file = source.name;
+    for await (const batch of source.batches()) {
       for (const line of batch) {
         const at: Position = { file, line: line.lineNo };
         if (gap !== null) {
@@ -299,7 +338,7 @@ export async function verifyAuditLog(files: readonly string[], options: VerifyOp
   if (result.records > 0) result.head = { seq: expected - 1, hash: prev };
   if (found.bad === null && expect !== undefined && !sawExpectedHead) {
     const lastSeq = expected - 1;
-    const where: Position = last ?? { file: files[files.length - 1] ?? '', line: 0 };
+    const where: Position = last ?? { file: sources[sources.length - 1]?.name ?? '', line: 0 };
     fail({
       seq: lastSeq + 1,
       file: where.file,

@@ -1,5 +1,5 @@
 /**
- * `warden audit verify|head|query|tail`: thin commands over the audit library.
+ * `warden audit verify|head|query|tail|export`: thin commands over the audit library.
  *
  * Exit codes: 0 success (an intact log for `verify`), 1 a finding (a broken log, no signed head, a
  * bad signature), 2 a usage error (a missing file, a malformed option). The commands set
@@ -14,6 +14,9 @@ import { loadPublicKey } from '../audit/keys.js';
 import { queryAuditLog, tailAuditLog, type AuditQueryFilter, type MalformedLine } from '../audit/query.js';
 import type { AuditRecord } from '../audit/record.js';
 import { verifyAuditLog, type VerifyResult } from '../audit/verify.js';
+import { verifyPostgresAuditStream } from '../audit/verify-postgres.js';
+import { readPostgresAuditRecords, type PostgresAuditLocation } from '../audit/postgres-read.js';
+import { opaDecisionLogEvents } from '../audit/opa-decision-log.js';
 import { WardenError } from '../errors.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 
@@ -53,12 +56,15 @@ export function registerAuditCommand(program: Command): void {
   audit
     .command('verify')
     .description('recompute every hash, check every link and signature; exit 0 when intact, 1 at the first bad record')
-    .argument('<files...>', 'log files of one stream, oldest first, or the log directory')
+    .argument('[files...]', 'log files of one stream, oldest first, or the log directory')
+    .option('--postgres <url>', 'verify a stream of the PostgreSQL audit log instead of files (postgres://user@host:5432/db)')
+    .option('--stream <id>', 'with --postgres: the stream id (default warden)')
+    .option('--schema <name>', 'with --postgres: the schema of the audit tables (default public)')
     .option('--pubkey <file>', 'check checkpoint signatures with this Ed25519 public key (warden-audit.pub)')
     .option('--expect-seq <n>', 'the seq of a head anchored earlier (from `warden audit head`)')
     .option('--expect-hash <hash>', 'the hash of that head')
     .option('--json', 'print the result as JSON')
-    .action(async (files: string[], opts: { pubkey?: string; expectSeq?: string; expectHash?: string; json?: boolean }, command: Command) => {
+    .action(async (files: string[], opts: PostgresOpts & { pubkey?: string; expectSeq?: string; expectHash?: string; json?: boolean }, command: Command) => {
       const io = ioOf(command);
       await run(io, async () => {
         if ((opts.expectSeq === undefined) !== (opts.expectHash === undefined)) {
@@ -69,8 +75,16 @@ export function registerAuditCommand(program: Command): void {
           if (!/^[1-9][0-9]{0,15}$/.test(opts.expectSeq)) throw usage(`--expect-seq ${JSON.stringify(opts.expectSeq)} is not a positive integer.`);
           expectCheckpoint = { seq: Number(opts.expectSeq), hash: opts.expectHash };
         }
-        const paths = await expandFiles(files);
         const publicKey = opts.pubkey === undefined ? undefined : await loadPublicKey(opts.pubkey);
+        const where = postgresLocation(files, opts);
+        if (where !== null) {
+          const result = await verifyPostgresAuditStream(where, { publicKey, expectCheckpoint });
+          const name = `postgres stream ${where.stream ?? 'warden'}`;
+          if (opts.json === true) io.out(`${JSON.stringify({ ...result, fileList: [name] })}\n`);
+          else io.out(describeVerify(result, [name], opts.pubkey !== undefined));
+          return result.ok ? 0 : 1;
+        }
+        const paths = await expandFiles(files);
         const result = await verifyAuditLog(paths, { publicKey, expectCheckpoint });
         if (opts.json === true) io.out(`${JSON.stringify({ ...result, fileList: paths })}\n`);
         else io.out(describeVerify(result, paths, opts.pubkey !== undefined));
@@ -175,6 +189,59 @@ export function registerAuditCommand(program: Command): void {
         return 0;
       });
     });
+
+  audit
+    .command('export')
+    .description('print decision records in another system\'s log format (JSONL, one event per line)')
+    .argument('[files...]', 'log files of one stream, oldest first, or the log directory')
+    .requiredOption('--format <format>', 'the format: opa-decision-log (OPA decision-log events)')
+    .option('--postgres <url>', 'export a stream of the PostgreSQL audit log instead of files')
+    .option('--stream <id>', 'with --postgres: the stream id (default warden)')
+    .option('--schema <name>', 'with --postgres: the schema of the audit tables (default public)')
+    .option('--label <key=value>', 'add a label to every event (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--array', 'print one JSON array (the body OPA posts to a decision-log service) instead of JSONL')
+    .action(async (files: string[], opts: PostgresOpts & { format: string; label?: string[]; array?: boolean }, command: Command) => {
+      const io = ioOf(command);
+      await run(io, async () => {
+        if (opts.format !== 'opa-decision-log') throw usage(`--format ${JSON.stringify(opts.format)} is not a format warden can export; use opa-decision-log.`);
+        const labels: Record<string, string> = {};
+        for (const l of opts.label ?? []) {
+          const eq = l.indexOf('=');
+          if (eq <= 0) throw usage(`--label ${JSON.stringify(l)} is not key=value.`);
+          labels[l.slice(0, eq)] = l.slice(eq + 1);
+        }
+        const where = postgresLocation(files, opts);
+        const records: AsyncIterable<AuditRecord> = where !== null ? readPostgresAuditRecords(where) : queryAuditLog(await expandFiles(files), {}, { onMalformed: malformedReporter(io) });
+        let n = 0;
+        if (opts.array === true) io.out('[');
+        for await (const event of opaDecisionLogEvents(records, { labels })) {
+          io.out(opts.array === true ? `${n === 0 ? '' : ','}\n${JSON.stringify(event)}` : `${JSON.stringify(event)}\n`);
+          n += 1;
+        }
+        if (opts.array === true) io.out(n === 0 ? ']\n' : '\n]\n');
+        return 0;
+      });
+    });
+}
+
+interface PostgresOpts {
+  postgres?: string;
+  stream?: string;
+  schema?: string;
+}
+
+/** The PostgreSQL stream the options name, or null for files; refuses both or neither. */
+function postgresLocation(files: readonly string[], opts: PostgresOpts): PostgresAuditLocation | null {
+  if (opts.postgres === undefined) {
+    if (opts.stream !== undefined || opts.schema !== undefined) throw usage('--stream and --schema go with --postgres <url>.');
+    if (files.length === 0) throw usage('Pass the log files (or the log directory), or --postgres <url> --stream <id>.');
+    return null;
+  }
+  if (files.length > 0) throw usage('Pass either log files or --postgres <url>, not both.');
+  const where: PostgresAuditLocation = { url: opts.postgres };
+  if (opts.stream !== undefined) where.stream = opts.stream;
+  if (opts.schema !== undefined) where.schema = opts.schema;
+  return where;
 }
 
 /** Runs a command body, turning its result or error into output and an exit code. */

@@ -140,7 +140,7 @@ describe('warden audit verify', () => {
     ['--expect-seq without --expect-hash', ['audit', 'verify', 'audit/main.jsonl', '--expect-seq', '3'], 'go together'],
     ['a non-numeric --expect-seq', ['audit', 'verify', 'audit/main.jsonl', '--expect-seq', 'x', '--expect-hash', 'y'], 'positive integer'],
     ['a missing public key', ['audit', 'verify', 'audit/main.jsonl', '--pubkey', 'nope.pub'], 'warden keygen'],
-    ['no file at all', ['audit', 'verify'], 'missing required argument'],
+    ['no file at all', ['audit', 'verify'], 'Pass the log files (or the log directory), or --postgres'],
   ])('exits 2 on %s', async (_name, args, message) => {
     const r = await warden(args);
     expect(r.code).toBe(2);

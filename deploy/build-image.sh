@@ -1,0 +1,11 @@
+#!/bin/sh
+# Builds the image from this repository and checks what the tests cannot without a Docker daemon:
+# it starts, `warden` is the entrypoint, and it runs as a non-root user.
+#   deploy/build-image.sh [tag]        (default tag: agent-warden:local)
+set -eu
+tag="${1:-agent-warden:local}"
+cd "$(dirname "$0")/.."
+docker build -t "$tag" .
+docker run --rm --entrypoint id "$tag" -u | grep -qx 10001 || { echo "build-image: the image does not run as uid 10001" >&2; exit 1; }
+docker run --rm "$tag" --version
+docker image inspect "$tag" --format 'size {{.Size}} bytes, user {{.Config.User}}, entrypoint {{.Config.Entrypoint}}'
