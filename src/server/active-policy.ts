@@ -27,7 +27,7 @@ export interface ActivePolicyStatus {
   revision: number | null;
   /** The `PolicySet.digest` in force; empty when nothing is. */
   digest: string;
-  /** Why the last bundle offered was refused (the older one keeps serving), or null. */
+  /** Why the last bundle offered was refused (the older one keeps serving), or null once a bundle verifies again. */
   lastError: { reason: string; message: string; at: string } | null;
   /** How many bundles were activated, and refused, since start. */
   activations: number;
@@ -137,7 +137,10 @@ export class ActivePolicy {
     try {
       const verified = verifyBundle(text, publicKey);
       if (this.#revision !== null) {
-        if (verified.revision === this.#revision && verified.manifestDigest === this.#manifest) return { ok: true, revision: verified.revision, changed: false };
+        if (verified.revision === this.#revision && verified.manifestDigest === this.#manifest) {
+          this.#lastError = null;
+          return { ok: true, revision: verified.revision, changed: false };
+        }
         if (verified.revision <= this.#revision) {
           throw new BundleError('revision_downgrade', `The bundle has revision ${verified.revision}, but revision ${this.#revision} is in force; a bundle must have a higher revision than the one it replaces.`);
         }
@@ -153,6 +156,7 @@ export class ActivePolicy {
       this.#source = 'bundle';
       this.#revision = verified.revision;
       this.#manifest = verified.manifestDigest;
+      this.#lastError = null;
       this.#activations++;
       this.#revisions.set(set.digest, verified.revision);
       if (this.#revisions.size > 16) this.#revisions.delete(this.#revisions.keys().next().value as string);

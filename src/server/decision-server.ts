@@ -97,6 +97,8 @@ export interface DecisionServer {
   readonly pipeline: Pipeline;
   /** What policy is in force. */
   status(): ActivePolicyStatus;
+  /** Looks for a new bundle now (as the poll interval would); resolves once it was judged. A service without a bundle does nothing. */
+  pollBundle(): Promise<void>;
   /** Stops listening and polling, and closes the sink and store it opened. */
   close(): Promise<void>;
 }
@@ -343,6 +345,7 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
     },
     pipeline,
     status: () => active.status(),
+    pollBundle: () => poller?.poll() ?? Promise.resolve(),
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', (e) => reject(new WardenError('ERR_SERVER', `Cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 8181}: ${e.message}.`, { cause: e })));
