@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator, parseTokenFile } from '../../src/server/auth.js';
 import { WardenError } from '../../src/errors.js';
