@@ -8,7 +8,6 @@
 import type { KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge } from 'prom-client';
 import { openFileAuditSink } from '../audit/file-sink.js';
 import { toPublicKey } from '../audit/keys.js';
 import type { AgentIdentity, DecisionSink, Outcome, WardenWarning } from '../decision.js';
@@ -20,13 +19,14 @@ import type { CredentialVerifier } from '../identity/credential.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
-import { createMetrics } from '../telemetry/metrics.js';
+import type { WardenMetrics } from '../telemetry/metrics.js';
 import { ActivePolicy, type ActivePolicyStatus } from './active-policy.js';
 import { createAuthenticator, type ServerAuthOptions } from './auth.js';
 import { MAX_BUNDLE_BYTES } from './bundle-format.js';
 import { startBundlePoller } from './bundle-poll.js';
 import { answerError, answerJson, readJsonBody, type BodyProblem } from './http-io.js';
 import { openApiDocument, ROUTES, type RouteSpec } from './routes.js';
+import { ServerMetrics } from './server-metrics.js';
 
 /**
  * A handler mounted under a path prefix (the dashboard): it gets every request whose path starts
@@ -150,12 +150,8 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
   }
   if (typeof options.store !== 'object') opened.push(store);
 
-  const metrics = createMetrics();
-  const requests = new Counter({ name: 'warden_server_requests_total', help: 'HTTP requests answered, by route and status.', labelNames: ['route', 'status'], registers: [metrics.registry] });
-  new Gauge({ name: 'warden_server_policy_ready', help: '1 when a policy is active, else 0.', registers: [metrics.registry], collect() { this.set(active.ready ? 1 : 0); } });
-  new Gauge({ name: 'warden_server_bundle_revision', help: 'The policy bundle revision in force (0 for none or policy files).', registers: [metrics.registry], collect() { this.set(active.revision ?? 0); } });
-  new Gauge({ name: 'warden_server_bundle_failures', help: 'Bundles refused since start (the last good one kept serving).', registers: [metrics.registry], collect() { this.set(active.status().failures); } });
-  new Gauge({ name: 'warden_server_bundle_last_failed', help: '1 when the last bundle offered was refused and an older one serves.', registers: [metrics.registry], collect() { this.set(active.status().lastError === null ? 0 : 1); } });
+  const decisionMetrics = await loadDecisionMetrics();
+  const serverMetrics = new ServerMetrics(active);
 
   // The identify stage accepts exactly the credentials this server authenticated (by object identity).
   const verifiedBy = new WeakMap<object, AgentIdentity>();
@@ -172,7 +168,7 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
     sink,
     identity,
     state: { store },
-    monitors: [metrics],
+    ...(decisionMetrics !== null ? { monitors: [decisionMetrics] } : {}),
     clock,
     onWarning: warn,
     ...(options.approvalHandler !== undefined ? { approvalHandler: options.approvalHandler } : {}),
@@ -282,8 +278,8 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
       return code;
     },
     async metrics(_req, res) {
-      const text = await metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+      const text = serverMetrics.text() + (decisionMetrics === null ? '' : await decisionMetrics.registry.metrics());
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
       res.end(text);
       return 200;
     },
@@ -304,14 +300,14 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
     if (candidates === undefined) {
       req.resume();
       fail(res, { status: 404, code: 'not_found', message: `No route ${path}; see /openapi.json.` });
-      requests.inc({ route: 'unknown', status: '404' });
+      serverMetrics.count('unknown', 404);
       return;
     }
     const route = candidates.find((r) => r.method === req.method);
     if (route === undefined) {
       req.resume();
       fail(res, { status: 405, code: 'method_not_allowed', message: `${path} answers ${candidates.map((r) => r.method).join(', ')}.` }, {}, { allow: candidates.map((r) => r.method).join(', ') });
-      requests.inc({ route: path, status: '405' });
+      serverMetrics.count(path, 405);
       return;
     }
     let agent: AgentIdentity | null = null;
@@ -320,13 +316,13 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
       if (!auth.ok) {
         req.resume();
         fail(res, { status: 401, code: 'unauthenticated', message: `Authentication failed: ${auth.reason}. Send Authorization: Bearer <token>.` }, {}, { 'www-authenticate': 'Bearer' });
-        requests.inc({ route: route.path, status: '401' });
+        serverMetrics.count(route.path, 401);
         return;
       }
       agent = auth.agent;
     }
     const status = await handlers[route.operationId](req, res, agent);
-    requests.inc({ route: route.path, status: String(status) });
+    serverMetrics.count(route.path, status);
   };
 
   const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
@@ -366,6 +362,17 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
       for (const o of opened) await o.close();
     },
   };
+}
+
+/** The pipeline's decision metrics, when prom-client (an optional peer) is installed; else null. */
+async function loadDecisionMetrics(): Promise<WardenMetrics | null> {
+  try {
+    return (await import('../telemetry/metrics.js')).createMetrics();
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return null;
+    throw e;
+  }
 }
 
 function fail(res: ServerResponse, problem: BodyProblem, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): number {

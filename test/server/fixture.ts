@@ -87,7 +87,7 @@ export async function startServer(extra: Partial<DecisionServerOptions> = {}, di
     },
     records() {
       const file = join(audit, 'warden.jsonl');
-      let text = '';
+      let text: string;
       try {
         text = readFileSync(file, 'utf8');
       } catch {
