@@ -261,7 +261,7 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
       if (typeof text !== 'string') return fail(res, text);
       const result = await active.offerBundle(text, bundleKey, clock);
       if (!result.ok) {
-        answerError(res, { status: 409, code: 'invalid_request', message: result.error.message }, { reason: result.error.reason });
+        answerError(res, { status: 409, code: 'bundle_refused', message: result.error.message }, { reason: result.error.reason });
         return 409;
       }
       answerJson(res, 200, { revision: result.revision, changed: result.changed });

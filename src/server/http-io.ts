@@ -22,7 +22,7 @@ export type ServerErrorCode =
   | 'invalid_json'
   | 'too_deep'
   | 'invalid_request'
-  | 'not_ready'
+  | 'bundle_refused'
   | 'internal';
 
 /** A body that could not be read or parsed, with the status and code to answer. */

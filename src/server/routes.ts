@@ -29,7 +29,7 @@ export interface RouteSpec {
 const obj = (properties: Record<string, JsonSchema>, required: string[] = [], additional = false): JsonSchema => ({ type: 'object', properties, required, additionalProperties: additional });
 const anyObject: JsonSchema = { type: 'object' };
 const str: JsonSchema = { type: 'string' };
-const error: JsonSchema = obj({ error: obj({ code: { type: 'string', enum: ['unauthenticated', 'not_found', 'method_not_allowed', 'unsupported_media_type', 'body_too_large', 'invalid_json', 'too_deep', 'invalid_request', 'not_ready', 'internal'] }, message: str }, ['code', 'message']) }, ['error'], true);
+const error: JsonSchema = obj({ error: obj({ code: { type: 'string', enum: ['unauthenticated', 'not_found', 'method_not_allowed', 'unsupported_media_type', 'body_too_large', 'invalid_json', 'too_deep', 'invalid_request', 'bundle_refused', 'internal'] }, message: str }, ['code', 'message']) }, ['error'], true);
 
 /** The pipeline's request: `{ tool, args, context? }`. Identity comes from the bearer token, never from here. */
 const decideRequest: JsonSchema = obj({ tool: str, args: anyObject, context: anyObject }, ['tool', 'args']);

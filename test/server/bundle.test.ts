@@ -125,6 +125,7 @@ describe('policy bundles: the service', () => {
     const refused = await s.post('/v1/bundle', bundleText(signed(1, DENY_READS)));
     expect(refused.status).toBe(409);
     expect(refused.body.reason).toBe('revision_downgrade');
+    expect(refused.body.error).toMatchObject({ code: 'bundle_refused' });
     const unauth = await s.post('/v1/bundle', bundleText(signed(5, DENY_READS)), {});
     expect(unauth.status).toBe(401);
     const ok = await s.post('/v1/bundle', bundleText(signed(5, DENY_READS)));
