@@ -33,6 +33,9 @@ interface ServeFlags {
   audit: string;
   store: string;
   maxBody: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  clientCa?: string;
   openapi?: boolean;
 }
 
@@ -64,6 +67,9 @@ export function registerServeCommand(program: Command): void {
     .option('--jwt-secret-file <file>', 'an HMAC secret (at least 32 bytes) for HS256 tokens')
     .option('--audit <path>', 'the audit log (a directory or .jsonl file)', '.warden/serve-audit')
     .option('--store <url>', 'the state store (sqlite:<path>, memory:, postgres://..., redis://...)', 'sqlite:.warden/serve-state.db')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option('--client-ca <file>', 'require client certificates issued by this CA (mutual TLS; needs --tls-cert)')
     .option('--max-body <bytes>', 'largest request body', String(1024 * 1024))
     .option('--openapi', 'print the OpenAPI 3.1 document of the service and exit')
     .action(async (flags: ServeFlags) => {
@@ -82,6 +88,9 @@ async function runServe(flags: ServeFlags): Promise<number> {
     if (flags.bundle !== undefined && flags.bundleKey === undefined) throw new WardenError('ERR_USAGE', '--bundle needs --bundle-key <public key file>: a bundle is activated only when it verifies.');
     const maxBodyBytes = Number(flags.maxBody);
     if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new WardenError('ERR_USAGE', `--max-body must be a whole number of bytes, at least 1024; got ${JSON.stringify(flags.maxBody)}.`);
+    if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new WardenError('ERR_USAGE', '--tls-cert and --tls-key go together.');
+    if (flags.clientCa !== undefined && flags.tlsCert === undefined) throw new WardenError('ERR_USAGE', '--client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first.');
+    const tls = flags.tlsCert === undefined ? undefined : { cert: await readSmall(flags.tlsCert), key: await readSmall(flags.tlsKey as string), ...(flags.clientCa !== undefined ? { clientCa: await readSmall(flags.clientCa) } : {}) };
     const auth = await authOf(flags);
     const { createDecisionServer } = await import('../server/decision-server.js');
     const server = await createDecisionServer({
@@ -93,6 +102,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
       audit: flags.audit,
       store: flags.store,
       maxBodyBytes,
+      ...(tls !== undefined ? { tls } : {}),
     });
     const { url } = await server.listen();
     const status = server.status();

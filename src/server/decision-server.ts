@@ -7,6 +7,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { openFileAuditSink } from '../audit/file-sink.js';
 import { toPublicKey } from '../audit/keys.js';
@@ -70,6 +71,11 @@ export interface DecisionServerOptions {
   approvalTimeoutMs?: number;
   /** Handlers for path prefixes (the dashboard). */
   mounts?: ServerMount[];
+  /**
+   * Serve HTTPS with this certificate and key (PEM). With `clientCa`, every client must present a
+   * certificate that CA issued (mutual TLS), in addition to its bearer token.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer; clientCa?: string | Buffer };
   /** Largest request body; default 1 MiB. */
   maxBodyBytes?: number;
   /** Most requests in one batch; default 1000. */
@@ -103,7 +109,7 @@ export interface DecisionServer {
   close(): Promise<void>;
 }
 
-const OPTION_KEYS = ['policy', 'bundle', 'auth', 'host', 'port', 'sink', 'audit', 'store', 'approvalHandler', 'approvalTimeoutMs', 'mounts', 'maxBodyBytes', 'maxBatch', 'clock', 'onWarning'];
+const OPTION_KEYS = ['policy', 'bundle', 'auth', 'host', 'port', 'sink', 'audit', 'store', 'approvalHandler', 'approvalTimeoutMs', 'mounts', 'tls', 'maxBodyBytes', 'maxBatch', 'clock', 'onWarning'];
 const DEFAULT_AUDIT = '.warden/serve-audit';
 const DEFAULT_STORE = 'sqlite:.warden/serve-state.db';
 const KNOWN_PATHS = new Map<string, RouteSpec[]>();
@@ -131,6 +137,8 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
     if (typeof mount?.prefix !== 'string' || !mount.prefix.startsWith('/') || mount.prefix === '/' || typeof mount.handle !== 'function') throw new WardenError('ERR_SERVER', 'Each mount is { prefix: "/something", handle(req, res) }.');
     if (ROUTES.some((r) => r.path.startsWith(mount.prefix))) throw new WardenError('ERR_SERVER', `The mount prefix ${mount.prefix} would hide a service route.`);
   }
+  const tls = options.tls;
+  if (tls !== undefined && (tls === null || typeof tls !== 'object' || tls.cert === undefined || tls.key === undefined)) throw new WardenError('ERR_SERVER', 'tls needs { cert, key } (PEM), and optionally clientCa for mutual TLS.');
   const bundleKey = options.bundle === undefined ? null : toPublicKey(options.bundle.publicKey, 'the bundle key');
   const clock = options.clock ?? (() => new Date());
   const warn = options.onWarning ?? ((w: WardenWarning) => process.stderr.write(`warden serve: ${w.code}: ${w.message}\n`));
@@ -325,13 +333,21 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
     serverMetrics.count(route.path, status);
   };
 
-  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((e: unknown) => {
       warn({ code: 'server_error', message: `A request failed: ${e instanceof Error ? e.message : String(e)}` });
       if (!res.headersSent) answerError(res, { status: 500, code: 'internal', message: 'The service failed answering this request; treat it as a denial.' });
       else res.destroy();
     });
-  });
+  };
+  const timeouts = { requestTimeout: 30_000, headersTimeout: 10_000 };
+  const server: Server =
+    tls === undefined
+      ? createServer(timeouts, onRequest)
+      : (createTlsServer(
+          { ...timeouts, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', ...(tls.clientCa !== undefined ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) },
+          onRequest,
+        ) as unknown as Server);
   server.keepAliveTimeout = 5_000;
 
   let address: DecisionServer['address'] = null;
@@ -348,7 +364,7 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
         server.listen(options.port ?? 8181, options.host ?? '127.0.0.1', () => {
           const a = server.address() as AddressInfo;
           const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-          address = { host: a.address, port: a.port, url: `http://${host}:${a.port}` };
+          address = { host: a.address, port: a.port, url: `${tls === undefined ? 'http' : 'https'}://${host}:${a.port}` };
           resolve(address);
         });
       });
