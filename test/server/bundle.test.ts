@@ -161,3 +161,27 @@ describe('policy bundles: no policy yet', () => {
     }
   });
 });
+
+describe('policy bundles: from a URL', () => {
+  it('downloads, verifies and activates a bundle over HTTP; a 404 later is a failure that keeps it', async () => {
+    const { createServer } = await import('node:http');
+    let body: string | null = bundleText(signed(4));
+    const origin = createServer((req, res) => {
+      if (body === null) res.writeHead(404).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const port = (origin.address() as { port: number }).port;
+    const s = await startServer({ bundle: { source: `http://127.0.0.1:${port}/warden.bundle.json`, publicKey: signer.publicKey, pollIntervalMs: 3_600_000 } });
+    try {
+      expect(s.server.status()).toMatchObject({ ready: true, revision: 4 });
+      body = null;
+      await s.server.pollBundle();
+      expect(s.server.status()).toMatchObject({ ready: true, revision: 4, lastError: { reason: 'unreadable' } });
+      expect((await s.post('/v1/decide', { tool: 'read_file', args: {} })).body).toMatchObject({ allowed: true, revision: 4 });
+    } finally {
+      await s.close();
+      await new Promise((r) => origin.close(r));
+    }
+  });
+});
