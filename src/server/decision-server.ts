@@ -13,7 +13,8 @@ import { openFileAuditSink } from '../audit/file-sink.js';
 import { toPublicKey } from '../audit/keys.js';
 import type { AgentIdentity, DecisionSink, Outcome, WardenWarning } from '../decision.js';
 import type { ApprovalHandler } from '../enforce/approval.js';
-import { Pipeline, type CallInput } from '../enforce/pipeline.js';
+import { Pipeline, type CallInput, type PipelineRuntime } from '../enforce/pipeline.js';
+import type { CallMonitor } from '../monitor.js';
 import type { Verdict } from '../enforce/verdict.js';
 import { WardenError } from '../errors.js';
 import type { CredentialVerifier } from '../identity/credential.js';
@@ -69,6 +70,10 @@ export interface DecisionServerOptions {
   /** Answers require_approval decisions; without it they are denied with the pipeline's reason. */
   approvalHandler?: ApprovalHandler;
   approvalTimeoutMs?: number;
+  /** The runtime (kill switch, trust, rings: `createRuntime()` from agent-warden/runtime), passed to the pipeline. */
+  runtime?: PipelineRuntime;
+  /** More call monitors for the pipeline (`createSre()`, tracing), beside the service's own metrics. */
+  monitors?: CallMonitor[];
   /** Handlers for path prefixes (the dashboard). */
   mounts?: ServerMount[];
   /**
@@ -109,7 +114,7 @@ export interface DecisionServer {
   close(): Promise<void>;
 }
 
-const OPTION_KEYS = ['policy', 'bundle', 'auth', 'host', 'port', 'sink', 'audit', 'store', 'approvalHandler', 'approvalTimeoutMs', 'mounts', 'tls', 'maxBodyBytes', 'maxBatch', 'clock', 'onWarning'];
+const OPTION_KEYS = ['policy', 'bundle', 'auth', 'host', 'port', 'sink', 'audit', 'store', 'approvalHandler', 'approvalTimeoutMs', 'runtime', 'monitors', 'mounts', 'tls', 'maxBodyBytes', 'maxBatch', 'clock', 'onWarning'];
 const DEFAULT_AUDIT = '.warden/serve-audit';
 const DEFAULT_STORE = 'sqlite:.warden/serve-state.db';
 const KNOWN_PATHS = new Map<string, RouteSpec[]>();
@@ -176,7 +181,8 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
     sink,
     identity,
     state: { store },
-    ...(decisionMetrics !== null ? { monitors: [decisionMetrics] } : {}),
+    monitors: [...(options.monitors ?? []), ...(decisionMetrics !== null ? [decisionMetrics] : [])],
+    ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
     clock,
     onWarning: warn,
     ...(options.approvalHandler !== undefined ? { approvalHandler: options.approvalHandler } : {}),
