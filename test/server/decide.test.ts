@@ -206,3 +206,17 @@ describe('warden serve: approvals and mounts', () => {
     }
   });
 });
+
+describe('warden serve: fail closed on the record', () => {
+  it('denies a call the policy allows when its decision cannot be recorded', async () => {
+    const s = await startServer({ sink: { write: async () => Promise.reject(new Error('disk full')) } });
+    try {
+      const r = await s.post('/v1/decide', { tool: 'read_file', args: {} });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ allowed: false, effect: 'deny', recorded: false });
+      expect(r.body.reason).toContain('could not be recorded');
+    } finally {
+      await s.close();
+    }
+  });
+});
