@@ -144,12 +144,26 @@ export interface PolicyBundle {
 /** A file name inside a bundle: relative, `/`-separated, no empty, `.` or `..` segment. */
 export const BUNDLE_FILE_NAME = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
 
-/** The bytes a signature signs. */
+/**
+ * The bytes a signature signs: the domain prefix, then the manifest's canonical JSON.
+ *
+ * @example
+ * ```ts
+ * const ok = verify(null, signingInput(bundle.manifest), publicKey, Buffer.from(sig.signature, 'base64url'));
+ * ```
+ */
 export function signingInput(manifest: BundleManifest): Buffer {
   return Buffer.from(BUNDLE_SIGNATURE_DOMAIN + canonicalJson(manifest), 'utf8');
 }
 
-/** The text of a bundle (canonical JSON and a newline). */
+/**
+ * The text of a bundle (canonical JSON and a newline), as `warden bundle` writes it.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('policy.bundle.json', bundleText(signBundle(bundleOf(files, 3), privateKey)));
+ * ```
+ */
 export function bundleText(bundle: PolicyBundle): string {
   return `${canonicalJson(bundle)}\n`;
 }

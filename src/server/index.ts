@@ -12,7 +12,7 @@ export { ROUTES, openApiDocument } from './routes.js';
 export type { RouteSpec } from './routes.js';
 export { ActivePolicy } from './active-policy.js';
 export type { ActivePolicyStatus } from './active-policy.js';
-export { BundleError, BUNDLE_KIND, BUNDLE_SIGNATURE_DOMAIN, MAX_BUNDLE_BYTES } from './bundle-format.js';
+export { BundleError, bundleText, BUNDLE_KIND, BUNDLE_SIGNATURE_DOMAIN, MAX_BUNDLE_BYTES } from './bundle-format.js';
 export type { BundleFailure, BundleManifest, BundleFileEntry, BundleSignature, PolicyBundle } from './bundle-format.js';
 export { bundleOf, buildBundle } from './bundle-build.js';
 export { signBundle } from './bundle-sign.js';

@@ -6,7 +6,16 @@
  */
 import type { ActivePolicy } from './active-policy.js';
 
-/** Counts answers by route and status. */
+/**
+ * Counts answers by route and status, and writes the service's metrics.
+ *
+ * @example
+ * ```ts
+ * const metrics = new ServerMetrics(active);
+ * metrics.count('/v1/decide', 200);
+ * res.end(metrics.text());
+ * ```
+ */
 export class ServerMetrics {
   readonly #requests = new Map<string, number>();
 
