@@ -28,6 +28,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   approvals: () => import('./approvals.js'),
   supply: () => import('./supply.js'),
   'audit-postgres': () => import('./audit-postgres.js'),
+  serve: () => import('./serve.js'),
 };
 
 const wanted = process.argv.slice(2);

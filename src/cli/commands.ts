@@ -52,6 +52,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'breaker', args: '<command>', summary: 'circuit breaker states, from audit logs', load: async () => (await import('./slo.js')).registerBreakerCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
   { name: 'approvals', args: '<command>', summary: 'the approval queue: list parked calls, approve or deny one', load: async () => (await import('./approvals.js')).registerApprovalsCommand },
+  { name: 'serve', args: '', summary: 'run the decision service over HTTP (decide, batch, AuthZEN, metrics)', load: async () => (await import('./serve.js')).registerServeCommand },
+  { name: 'bundle', args: '<command>', summary: 'signed policy bundles: build, sign, verify', load: async () => (await import('./bundle.js')).registerBundleCommand },
 ];
 
 /**

@@ -1,0 +1,198 @@
+/**
+ * Who is calling the service: a bearer token in the Authorization header, either one of a list of
+ * static tokens (compared in constant time) or a JWT verified with jose (an asymmetric key, a key
+ * set from a file or an https URL, or an HMAC secret; issuer and audience always checked). The
+ * verified subject is the caller's identity; nothing in a request body can identify a caller.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { jwtVerify } from 'jose';
+import type { AgentIdentity } from '../decision.js';
+import { WardenError } from '../errors.js';
+import type { JsonWebKeySet, PublicJwk } from '../identity/jwk.js';
+import { RemoteJwks } from '../identity/jwks.js';
+import { createTokenVerifier, fromJose, MAX_TOKEN_LENGTH, type VerifiedToken } from '../identity/token.js';
+import { rejectUnknownKeys } from '../lib/options.js';
+
+/**
+ * How callers authenticate. Give `tokens`, `jwt`, or both; a service without either refuses to start.
+ *
+ * @example
+ * ```ts
+ * const auth: ServerAuthOptions = { tokens: [{ subject: 'ci-agent', token: process.env.WARDEN_TOKEN! }], jwt: { issuer: 'https://idp.example', audience: 'warden', jwks: 'https://idp.example/jwks.json' } };
+ * ```
+ */
+export interface ServerAuthOptions {
+  /** Static bearer tokens, each naming the subject a caller presenting it is. At least 16 characters each. */
+  tokens?: ReadonlyArray<{ subject: string; token: string }>;
+  jwt?: ServerJwtOptions;
+}
+
+/**
+ * JWT verification: exactly one of `jwks`, `key` and `secret`.
+ *
+ * @example
+ * ```ts
+ * const jwt: ServerJwtOptions = { issuer: 'https://idp.example', audience: 'warden', key: issuerPublicJwk, algorithms: ['EdDSA'] };
+ * ```
+ */
+export interface ServerJwtOptions {
+  issuer: string | string[];
+  audience: string | string[];
+  /** A key set, or an https URL serving one (fetched and cached). */
+  jwks?: JsonWebKeySet | string;
+  /** One public key, as a JWK. */
+  key?: PublicJwk;
+  /** A shared HMAC secret (at least 32 bytes); tokens then use HS256, HS384 or HS512. */
+  secret?: Uint8Array;
+  /** Accepted algorithms; default `['EdDSA', 'ES256', 'RS256']` for keys, `['HS256']` for a secret. */
+  algorithms?: string[];
+  /** Leeway for exp/nbf in seconds; default 0. */
+  clockTolerance?: number;
+}
+
+/** The outcome of authenticating one request. */
+export type AuthResult = { ok: true; agent: AgentIdentity } | { ok: false; reason: string };
+
+/** Verifies the bearer token of a request. */
+export type Authenticator = (req: IncomingMessage, now: Date) => Promise<AuthResult>;
+
+const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
+/** RFC 6750 `b64token`, after exactly one space. The scheme is case-insensitive (RFC 9110). */
+const BEARER = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+const STATIC_ISSUER = 'warden-serve:token-file';
+
+/**
+ * Builds the authenticator for a service.
+ *
+ * @example
+ * ```ts
+ * const authenticate = createAuthenticator({ tokens: [{ subject: 'bot', token: 'x'.repeat(32) }] });
+ * const result = await authenticate(req, new Date());
+ * ```
+ * @throws WardenError `ERR_SERVER` when neither tokens nor jwt is configured, or either is malformed.
+ */
+export function createAuthenticator(options: ServerAuthOptions): Authenticator {
+  rejectUnknownKeys(options, ['tokens', 'jwt'], 'ERR_SERVER', 'auth options');
+  const statics = staticTokens(options.tokens);
+  const jwt = options.jwt === undefined ? null : jwtVerifier(options.jwt);
+  if (statics.length === 0 && jwt === null) throw new WardenError('ERR_SERVER', 'The service needs a way to authenticate callers: static tokens (--token-file) or JWT verification (--jwt-jwks, --jwt-key or --jwt-secret-file with --jwt-issuer and --jwt-audience).');
+  return async (req, now) => {
+    const token = bearerOf(req);
+    if (typeof token !== 'string') return token;
+    if (statics.length > 0) {
+      const subject = matchStatic(statics, token);
+      if (subject !== null) return { ok: true, agent: { id: subject, verified: { method: 'bearer', issuer: STATIC_ISSUER, keyId: null } } };
+      if (jwt === null) return { ok: false, reason: 'the bearer token is not one of the configured tokens' };
+    }
+    if (jwt === null || token.split('.').length !== 3) return { ok: false, reason: 'the bearer token is not a known token or a JWT' };
+    try {
+      const v = await jwt(token, now);
+      return { ok: true, agent: { id: v.agentId, verified: { method: 'bearer', issuer: v.issuer, keyId: v.keyId } } };
+    } catch (e) {
+      return { ok: false, reason: `the bearer token did not verify: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  };
+}
+
+/** The token of the request's one Authorization header, or why there is none. */
+function bearerOf(req: IncomingMessage): string | { ok: false; reason: string } {
+  let count = 0;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === 'authorization') count++;
+  if (count === 0) return { ok: false, reason: 'no Authorization header' };
+  if (count > 1) return { ok: false, reason: 'more than one Authorization header' };
+  const value = req.headers.authorization ?? '';
+  if (value.length > MAX_TOKEN_LENGTH + 16) return { ok: false, reason: 'the Authorization header is too long' };
+  const m = BEARER.exec(value);
+  if (m === null) return { ok: false, reason: 'the Authorization header is not "Bearer <token>"' };
+  return m[1] as string;
+}
+
+interface StaticToken {
+  subject: string;
+  hash: Buffer;
+}
+
+function staticTokens(given: ServerAuthOptions['tokens']): StaticToken[] {
+  if (given === undefined) return [];
+  if (!Array.isArray(given)) throw new WardenError('ERR_SERVER', 'tokens must be a list of { subject, token }.');
+  return given.map((t: { subject?: unknown; token?: unknown }, i) => {
+    if (typeof t?.subject !== 'string' || !/^[A-Za-z0-9._:@/-]{1,200}$/.test(t.subject)) throw new WardenError('ERR_SERVER', `Token ${i + 1} has no usable subject (letters, digits and ._:@/- only).`);
+    if (typeof t.token !== 'string' || t.token.length < 16 || !/^[A-Za-z0-9\-._~+/]+=*$/.test(t.token)) throw new WardenError('ERR_SERVER', `The token of ${t.subject} must be at least 16 characters of base64url/token68 text.`);
+    return { subject: t.subject, hash: sha256(t.token) };
+  });
+}
+
+/** Compares the presented token with every configured one, always all of them, in constant time. */
+function matchStatic(statics: readonly StaticToken[], token: string): string | null {
+  const presented = sha256(token);
+  let found: string | null = null;
+  for (const s of statics) if (timingSafeEqual(s.hash, presented) && found === null) found = s.subject;
+  return found;
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+function jwtVerifier(o: ServerJwtOptions): (token: string, now: Date) => Promise<VerifiedToken> {
+  rejectUnknownKeys(o, ['issuer', 'audience', 'jwks', 'key', 'secret', 'algorithms', 'clockTolerance'], 'ERR_SERVER', 'jwt options');
+  if (o.issuer === undefined || o.audience === undefined) throw new WardenError('ERR_SERVER', 'JWT verification needs both an issuer and an audience (--jwt-issuer, --jwt-audience).');
+  const given = [o.jwks, o.key, o.secret].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new WardenError('ERR_SERVER', 'JWT verification needs exactly one of a key set (jwks), a public key (key) and an HMAC secret (secret).');
+  const tolerance = o.clockTolerance ?? 0;
+  if (o.secret !== undefined) return hmacVerifier(o.secret, o.issuer, o.audience, o.algorithms ?? ['HS256'], tolerance);
+  const jwks = typeof o.jwks === 'string' ? new RemoteJwks(o.jwks) : o.jwks;
+  try {
+    return createTokenVerifier({
+      issuer: o.issuer,
+      audience: o.audience,
+      algorithms: o.algorithms ?? ['EdDSA', 'ES256', 'RS256'],
+      clockTolerance: tolerance,
+      ...(jwks !== undefined ? { jwks } : {}),
+      ...(o.key !== undefined ? { key: o.key } : {}),
+    });
+  } catch (e) {
+    throw new WardenError('ERR_SERVER', `The JWT settings are not usable: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+function hmacVerifier(secret: Uint8Array, issuer: string | string[], audience: string | string[], algorithms: string[], clockTolerance: number): (token: string, now: Date) => Promise<VerifiedToken> {
+  if (!(secret instanceof Uint8Array) || secret.byteLength < 32) throw new WardenError('ERR_SERVER', 'The JWT HMAC secret must be at least 32 bytes.');
+  if (algorithms.length === 0 || algorithms.some((a) => !HMAC_ALGORITHMS.includes(a))) throw new WardenError('ERR_SERVER', `With an HMAC secret the algorithms are ${HMAC_ALGORITHMS.join(', ')}; got ${algorithms.join(', ')}.`);
+  const key = new Uint8Array(secret);
+  return async (token, now) => {
+    if (token.length > MAX_TOKEN_LENGTH) throw new Error(`the token is over ${MAX_TOKEN_LENGTH} characters`);
+    let result: Awaited<ReturnType<typeof jwtVerify>>;
+    try {
+      result = await jwtVerify(token, key, { algorithms, issuer, audience, requiredClaims: ['exp', 'sub'], currentDate: now, clockTolerance });
+    } catch (e) {
+      throw fromJose(e);
+    }
+    const sub = result.payload.sub;
+    if (typeof sub !== 'string' || sub === '') throw new Error('the token names no subject');
+    return { agentId: sub, onBehalfOf: null, issuer: String(result.payload.iss), keyId: typeof result.protectedHeader.kid === 'string' ? result.protectedHeader.kid : null, boundJkt: null, claims: result.payload as VerifiedToken['claims'], header: result.protectedHeader as VerifiedToken['header'] };
+  };
+}
+
+/**
+ * Parses a token file: one `<subject> <token>` per line; blank lines and `#` comments skipped.
+ *
+ * @example
+ * ```ts
+ * parseTokenFile('ci-agent 3q2-7wEAAQ_tokenvalue-xyz\n'); // [{ subject: 'ci-agent', token: '3q2-7wEAAQ_tokenvalue-xyz' }]
+ * ```
+ * @throws WardenError `ERR_SERVER` for a line that is not a subject and a token.
+ */
+export function parseTokenFile(text: string, where = 'the token file'): Array<{ subject: string; token: string }> {
+  const out: Array<{ subject: string; token: string }> = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) return;
+    const parts = t.split(/\s+/);
+    if (parts.length !== 2) throw new WardenError('ERR_SERVER', `Line ${i + 1} of ${where} is not "<subject> <token>".`);
+    out.push({ subject: parts[0] as string, token: parts[1] as string });
+  });
+  return out;
+}

@@ -1,0 +1,147 @@
+/**
+ * Reading and answering HTTP on the service: bodies bounded in bytes and nesting depth, JSON parsed
+ * strictly (no repeated keys), answers as JSON with a stable error code.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseJsonText } from '../lib/json-text.js';
+
+/**
+ * The stable codes of the service's error answers (`{ error: { code, message } }`).
+ *
+ * @example
+ * ```ts
+ * const c: ServerErrorCode = 'body_too_large';
+ * ```
+ */
+export type ServerErrorCode =
+  | 'unauthenticated'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'unsupported_media_type'
+  | 'body_too_large'
+  | 'invalid_json'
+  | 'too_deep'
+  | 'invalid_request'
+  | 'bundle_refused'
+  | 'internal';
+
+/** A body that could not be read or parsed, with the status and code to answer. */
+export interface BodyProblem {
+  status: number;
+  code: ServerErrorCode;
+  message: string;
+}
+
+/** Deepest JSON nesting accepted in a body. */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * Reads a request body up to `maxBytes` and parses it as strict JSON.
+ *
+ * @example
+ * ```ts
+ * const body = await readJsonBody(req, 1 << 20);
+ * if ('problem' in body) return answerError(res, body.problem);
+ * ```
+ */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<{ value: unknown } | { problem: BodyProblem }> {
+  const type = req.headers['content-type'];
+  if (type !== undefined && !/^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(type)) {
+    drain(req);
+    return { problem: { status: 415, code: 'unsupported_media_type', message: `The body must be application/json; got ${JSON.stringify(type)}.` } };
+  }
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    drain(req);
+    return { problem: tooLarge(maxBytes) };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        over = true;
+        break;
+      }
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    return { problem: { status: 400, code: 'invalid_request', message: `The body could not be read: ${e instanceof Error ? e.message : String(e)}.` } };
+  }
+  if (over) {
+    drain(req);
+    return { problem: tooLarge(maxBytes) };
+  }
+  const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  return parseBody(text);
+}
+
+/**
+ * Parses a body's text: nesting at most {@link MAX_BODY_DEPTH}, JSON with unique keys.
+ *
+ * @example
+ * ```ts
+ * parseBody('{"tool":"x","args":{}}'); // { value: { tool: 'x', args: {} } }
+ * ```
+ */
+export function parseBody(text: string): { value: unknown } | { problem: BodyProblem } {
+  if (depthOf(text) > MAX_BODY_DEPTH) return { problem: { status: 400, code: 'too_deep', message: `The body nests deeper than ${MAX_BODY_DEPTH} levels.` } };
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) return { problem: { status: 400, code: 'invalid_json', message: `The body is not JSON with unique keys: ${parsed.error}.` } };
+  return { value: parsed.value };
+}
+
+/** The deepest bracket nesting of JSON text, scanned without recursion (strings skipped). */
+function depthOf(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
+function tooLarge(maxBytes: number): BodyProblem {
+  return { status: 413, code: 'body_too_large', message: `The body is larger than ${maxBytes} bytes.` };
+}
+
+/** Discards the rest of a body we will not read, so the connection can answer. */
+function drain(req: IncomingMessage): void {
+  req.resume();
+}
+
+/**
+ * Answers JSON.
+ *
+ * @example
+ * ```ts
+ * answerJson(res, 200, { status: 'ok' });
+ * ```
+ */
+export function answerJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}
+
+/**
+ * Answers an error as `{ error: { code, message } }` (plus `extra` members).
+ *
+ * @example
+ * ```ts
+ * answerError(res, { status: 404, code: 'not_found', message: 'No route GET /x.' });
+ * ```
+ */
+export function answerError(res: ServerResponse, problem: BodyProblem, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+  answerJson(res, problem.status, { ...extra, error: { code: problem.code, message: problem.message } }, headers);
+}

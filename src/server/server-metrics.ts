@@ -1,0 +1,52 @@
+/**
+ * The service's own Prometheus metrics (requests by route and status, policy readiness, bundle
+ * revision and failures), written in the text exposition format without a client library. The
+ * pipeline's decision metrics (agent-warden/metrics, prom-client) are appended when prom-client,
+ * an optional peer, is installed.
+ */
+import type { ActivePolicy } from './active-policy.js';
+
+/**
+ * Counts answers by route and status, and writes the service's metrics.
+ *
+ * @example
+ * ```ts
+ * const metrics = new ServerMetrics(active);
+ * metrics.count('/v1/decide', 200);
+ * res.end(metrics.text());
+ * ```
+ */
+export class ServerMetrics {
+  readonly #requests = new Map<string, number>();
+
+  constructor(private readonly active: ActivePolicy) {}
+
+  /** Counts one answer. */
+  count(route: string, status: number): void {
+    const key = `route="${route}",status="${status}"`;
+    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+  }
+
+  /** The metrics in the Prometheus text format. */
+  text(): string {
+    const s = this.active.status();
+    const lines = [
+      '# HELP warden_server_requests_total HTTP requests answered, by route and status.',
+      '# TYPE warden_server_requests_total counter',
+      ...[...this.#requests].map(([labels, n]) => `warden_server_requests_total{${labels}} ${n}`),
+      '# HELP warden_server_policy_ready 1 when a policy is active, else 0 (every call is then denied).',
+      '# TYPE warden_server_policy_ready gauge',
+      `warden_server_policy_ready ${s.ready ? 1 : 0}`,
+      '# HELP warden_server_bundle_revision The policy bundle revision in force (0 for none or policy files).',
+      '# TYPE warden_server_bundle_revision gauge',
+      `warden_server_bundle_revision ${s.revision ?? 0}`,
+      '# HELP warden_server_bundle_failures_total Bundles refused since start (the last good one kept serving).',
+      '# TYPE warden_server_bundle_failures_total counter',
+      `warden_server_bundle_failures_total ${s.failures}`,
+      '# HELP warden_server_bundle_last_failed 1 when the last bundle offered was refused and an older one serves.',
+      '# TYPE warden_server_bundle_last_failed gauge',
+      `warden_server_bundle_last_failed ${s.lastError === null ? 0 : 1}`,
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+}
