@@ -52,6 +52,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'breaker', args: '<command>', summary: 'circuit breaker states, from audit logs', load: async () => (await import('./slo.js')).registerBreakerCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
   { name: 'approvals', args: '<command>', summary: 'the approval queue: list parked calls, approve or deny one', load: async () => (await import('./approvals.js')).registerApprovalsCommand },
+  { name: 'reward', args: '<trajectories...>', summary: 'score trajectories under a policy: itemized penalties per rule, call and severity', load: async () => (await import('./reward.js')).registerRewardCommand },
+  { name: 'training', args: '<command>', summary: 'training runs: report violations per rule across checkpoints (table and SVG plot)', load: async () => (await import('./training.js')).registerTrainingCommand },
 ];
 
 /**
