@@ -96,11 +96,23 @@ describe.skipIf(!found.ok)('the report plot in a browser', () => {
     const page = await browser.newPage();
     await page.goto(pathToFileURL(file).href);
     const out = await page.evaluate((text) => {
-      const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+      // The browser's DOM, typed here as far as this test reads it (the test project has no DOM lib).
+      interface El {
+        getAttribute(name: string): string | null;
+        textContent: string | null;
+      }
+      interface Doc {
+        getElementsByTagName(name: string): { length: number };
+        querySelector(selector: string): El | null;
+        querySelectorAll(selector: string): Iterable<El>;
+      }
+      const g = globalThis as unknown as { DOMParser: new () => { parseFromString(t: string, type: string): Doc }; document: Doc };
+      const doc = new g.DOMParser().parseFromString(text, 'image/svg+xml');
       return {
         errors: doc.getElementsByTagName('parsererror').length,
         title: doc.querySelector('title')?.textContent ?? '',
-        circles: [...document.querySelectorAll('circle')].map((c) => ({ series: c.getAttribute('data-series') ?? '', x: c.getAttribute('data-x') ?? '', y: c.getAttribute('data-y') ?? '', cy: Number(c.getAttribute('cy')) })),
+        // The circles of the document the browser loaded from the file, not of the re-parse.
+        circles: [...g.document.querySelectorAll('circle')].map((c) => ({ series: c.getAttribute('data-series') ?? '', x: c.getAttribute('data-x') ?? '', y: c.getAttribute('data-y') ?? '', cy: Number(c.getAttribute('cy')) })),
       };
     }, svg);
     await page.close();
