@@ -27,6 +27,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   sre: () => import('./sre.js'),
   approvals: () => import('./approvals.js'),
   supply: () => import('./supply.js'),
+  training: () => import('./training.js'),
 };
 
 const wanted = process.argv.slice(2);
