@@ -8,6 +8,8 @@ import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Governor } from '../../src/enforce/governor.js';
+import { createTracing } from '../../src/telemetry/tracing.js';
 import { trajectoriesFromOtlp } from '../../src/training/otel-import.js';
 import { policyGaps } from '../../src/training/gaps.js';
 import { policyReward } from '../../src/training/reward.js';
@@ -56,9 +58,13 @@ function toolSpan(tracer: Tracer, conversation: string, at: number, tool: string
 }
 
 async function exportSpans(make: (tracer: Tracer) => void): Promise<string> {
+  return exportSpansAsync(async (tracer) => make(tracer));
+}
+
+async function exportSpansAsync(make: (tracer: Tracer) => Promise<void>): Promise<string> {
   bodies.length = 0;
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url }))] });
-  make(provider.getTracer('rollout-worker'));
+  await make(provider.getTracer('rollout-worker'));
   await provider.forceFlush();
   await provider.shutdown();
   // One export request per span (simple processor): merge them the way a collector's file exporter lists them.
@@ -96,6 +102,24 @@ describe('trajectoriesFromOtlp', () => {
       toolSpan(tracer, 'c', t0 + 1000, 'http_upload', { file: '/secrets/k' }, { denied: true });
     });
     expect(trajectoriesFromOtlp(text)[0]!.calls.map((c) => c.outcome)).toEqual([{ status: 'error', error: 'no such file' }, { status: 'denied' }]);
+  });
+
+  it("imports Warden's own execute_tool spans with the decisions they carry", async () => {
+    const text = await exportSpansAsync(async (tracer) => {
+      const governor = new Governor({ policy: flowPolicy(), agent: { id: 'learner' }, context: { conversationId: 'ep-9' }, monitors: [createTracing({ tracer })] });
+      const tools = governor.wrapAll({ search_docs: async () => 'ok', rm_rf: async () => 'gone' });
+      await tools.search_docs({ query: 'x' });
+      await expect(tools.rm_rf({ path: '/' })).rejects.toThrow('Warden denied');
+    });
+    const trajectories = trajectoriesFromOtlp(text, 'warden-spans.json');
+    expect(trajectories.map((x) => x.id)).toEqual(['ep-9']);
+    const t = trajectories[0];
+    expect(t!.calls.map((c) => [c.tool, c.decision, c.outcome?.status, c.agent?.id])).toEqual([
+      ['search_docs', { effect: 'allow', rule: 'agent-tools', policy: null }, 'ok', 'learner'],
+      ['rm_rf', { effect: 'deny', rule: null, policy: null }, 'denied', 'learner'],
+    ]);
+    // Warden's spans carry no arguments: the import says so by giving none.
+    expect(t!.calls[0]!.args).toEqual({});
   });
 
   const base = (attrs: unknown[], extra: Record<string, unknown> = {}): string =>
