@@ -5,8 +5,10 @@
  * `shadow` runs every call in the sandboxed implementations the caller supplies and records what
  * production would have decided. Each episode is kept as a {@link Trajectory} for rewards.
  */
-import type { Decision, Outcome } from '../decision.js';
+import { performance } from 'node:perf_hooks';
+import type { Decision } from '../decision.js';
 import type { Governor } from '../enforce/governor.js';
+import { runWithFault } from '../enforce/fault.js';
 import { WardenError } from '../errors.js';
 import { thawedCopy } from '../lib/snapshot.js';
 import type { RecordedDecision, Trajectory, TrajectoryCall } from './trajectory.js';
@@ -153,15 +155,20 @@ export function governedEnvironment(tools: Record<string, EnvironmentTool>, opti
           return denial;
         }
         // invariant: the tool runs with a copy of the decided snapshot, never the caller's live object.
+        let started = performance.now();
         try {
-          const result = await pipeline.runCall(verdict.call, () => impl(decided));
+          // Chaos experiments reach rollouts as they reach production calls (see govern()).
+          const fault = pipeline.faultFor({ call: verdict.call, tool: name });
+          const call = (): unknown => impl(decided);
+          started = performance.now();
+          const result = await pipeline.runCall(verdict.call, fault === null ? call : () => runWithFault(fault, call));
           record.outcome = { status: 'ok', result: jsonOrNote(result) };
-          await pipeline.observe({ call: verdict.call, tool: name }, outcomeOf('ok', result));
+          await pipeline.observe({ call: verdict.call, tool: name }, { status: 'ok', durationMs: performance.now() - started, result: jsonOrNote(result) });
           return result;
         } catch (e) {
           const error = e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
           record.outcome = { status: 'error', error: error.message };
-          await pipeline.observe({ call: verdict.call, tool: name }, { status: 'error', error });
+          await pipeline.observe({ call: verdict.call, tool: name }, { status: 'error', durationMs: performance.now() - started, error });
           throw e;
         }
       };
@@ -189,8 +196,4 @@ function jsonOrNote(result: unknown): unknown {
   } catch {
     return { unrecordable: typeof result };
   }
-}
-
-function outcomeOf(status: 'ok', result: unknown): Outcome {
-  return { status, result: jsonOrNote(result) };
 }

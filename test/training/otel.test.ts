@@ -107,7 +107,7 @@ describe('trajectoriesFromOtlp', () => {
   it("imports Warden's own execute_tool spans with the decisions they carry", async () => {
     const text = await exportSpansAsync(async (tracer) => {
       const governor = new Governor({ policy: flowPolicy(), agent: { id: 'learner' }, context: { conversationId: 'ep-9' }, monitors: [createTracing({ tracer })] });
-      const tools = governor.wrapAll({ search_docs: async () => 'ok', rm_rf: async () => 'gone' });
+      const tools = governor.wrapAll({ search_docs: async (_: { query: string }) => 'ok', rm_rf: async (_: { path: string }) => 'gone' });
       await tools.search_docs({ query: 'x' });
       await expect(tools.rm_rf({ path: '/' })).rejects.toThrow('Warden denied');
     });
