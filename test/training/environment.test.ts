@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openFileAuditSink } from '../../src/audit/file-sink.js';
 import { listAuditFiles } from '../../src/audit/files.js';
 import { queryAuditLog } from '../../src/audit/query.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
@@ -163,6 +164,24 @@ describe('governedEnvironment, shadow mode', () => {
     await enforce.tools.refund!({ amount: 5 });
     expect(enforce.trajectory().calls[0]!.decision?.effect).toBe('allow');
     expect(ran).toEqual(['shadow', 'enforce']);
+  });
+});
+
+describe('trajectoriesFromAudit', () => {
+  it('refuses a stream with a line that is not a record, naming the line', async () => {
+    const { run } = await gamedEpisode('enforce');
+    appendFileSync(run.path, '{"type":"decision","seq":99}\n');
+    await expect(trajectoriesFromAudit([run.path])).rejects.toMatchObject({ code: 'ERR_TRAINING_INPUT', message: expect.stringContaining(`${run.path}:6:`) });
+  });
+
+  it('counts decisions that belong to no session instead of inventing a trajectory for them', async () => {
+    const sink = await openFileAuditSink({ path: dir, stream: 'prod', hmacKey: 'k'.repeat(32) });
+    const governor = new Governor({ policy: stepPolicy(), sink });
+    await governor.check({ tool: 'search_docs', args: { query: 'x' } });
+    await governor.check({ tool: 'search_docs', args: { query: 'y' }, context: { session: 'chat-1' } });
+    await sink.close();
+    const { trajectories, unsessioned } = await trajectoriesFromAudit([sink.path]);
+    expect([trajectories.map((t) => [t.id, t.checkpoint, t.calls.length]), unsessioned]).toEqual([[['chat-1', null, 1]], 1]);
   });
 });
 
