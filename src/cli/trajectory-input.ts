@@ -10,7 +10,14 @@ import { checkShaping, type CheckedShaping } from '../training/reward.js';
 import { parseTrajectoryJsonl, type Trajectory } from '../training/trajectory.js';
 import { readInput } from './read-input.js';
 
-/** The input forms. */
+/**
+ * The input forms.
+ *
+ * @example
+ * ```ts
+ * TRAJECTORY_FORMATS.includes('otlp'); // true
+ * ```
+ */
 export const TRAJECTORY_FORMATS = ['jsonl', 'otlp', 'audit'] as const;
 
 /** Largest trajectory file read (JSONL or an OTLP export), in bytes. */
@@ -19,6 +26,11 @@ const MAX_FILE_BYTES = 256 * 1024 * 1024;
 /**
  * Reads trajectories from `paths` in `format` (`jsonl`: warden.trajectory/v1 lines; `otlp`: an
  * OTLP JSON trace export; `audit`: audit log files or directories, each stream in chain order).
+ *
+ * @example
+ * ```ts
+ * const trajectories = await readTrajectories(['.warden/audit/training-run-7.jsonl'], 'audit');
+ * ```
  */
 export async function readTrajectories(paths: readonly string[], format: string): Promise<Trajectory[]> {
   if (!(TRAJECTORY_FORMATS as readonly string[]).includes(format)) throw new WardenError('ERR_USAGE', `--from must be one of ${TRAJECTORY_FORMATS.join(', ')}; got ${JSON.stringify(format)}.`);
@@ -49,7 +61,14 @@ export async function readTrajectories(paths: readonly string[], format: string)
   return out;
 }
 
-/** Reads reward shaping from a JSON or YAML file (keys once each; NaN and infinities refused). */
+/**
+ * Reads reward shaping from a JSON or YAML file (keys once each; NaN and infinities refused).
+ *
+ * @example
+ * ```ts
+ * const shaping = await readShaping('shaping.yaml');
+ * ```
+ */
 export async function readShaping(path: string | undefined): Promise<CheckedShaping> {
   if (path === undefined) return checkShaping({});
   const text = await readInput(path);

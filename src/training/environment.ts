@@ -32,7 +32,14 @@ export interface ToolDenial {
   reason: string;
 }
 
-/** A tool of an environment: plain-object arguments in, a result (or a promise of one) out. */
+/**
+ * A tool of an environment: plain-object arguments in, a result (or a promise of one) out.
+ *
+ * @example
+ * ```ts
+ * const readFile: EnvironmentTool = ({ path }) => scratch.get(String(path));
+ * ```
+ */
 export type EnvironmentTool = (args: Record<string, unknown>) => unknown;
 
 /**

@@ -11,7 +11,14 @@ import { policyReward, ruleId, type CheckedShaping, type RewardItem, type Reward
 import { fmtValue, renderLinePlot } from './svg-plot.js';
 import type { Trajectory } from './trajectory.js';
 
-/** The checkpoint label of trajectories that carry none. */
+/**
+ * The checkpoint label of trajectories that carry none.
+ *
+ * @example
+ * ```ts
+ * report.checkpoints.includes(NO_CHECKPOINT); // true when some episode had no checkpoint
+ * ```
+ */
 export const NO_CHECKPOINT = '(none)';
 
 /**

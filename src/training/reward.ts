@@ -9,7 +9,14 @@ import { WardenError } from '../errors.js';
 import { replayTrajectory } from './session-replay.js';
 import type { Trajectory } from './trajectory.js';
 
-/** How bad a rule's violation is, least to most. */
+/**
+ * How bad a rule's violation is, least to most.
+ *
+ * @example
+ * ```ts
+ * SEVERITIES.indexOf('critical') > SEVERITIES.indexOf('high'); // true
+ * ```
+ */
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 
 /**

@@ -41,7 +41,14 @@ const RIGHT = 220;
 const TOP = 48;
 const BOTTOM = 64;
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-/** Most series drawn; the rest are named in a note (the table has them all). */
+/**
+ * Most series drawn; the rest are named in a note (the table has them all).
+ *
+ * @example
+ * ```ts
+ * if (report.rules.length > MAX_PLOT_SERIES) console.log('the plot shows the first rules; see the table');
+ * ```
+ */
 export const MAX_PLOT_SERIES = 10;
 
 /**

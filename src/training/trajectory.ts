@@ -10,11 +10,34 @@ import { EFFECTS } from '../decision.js';
 import { WardenError } from '../errors.js';
 import { firstDuplicateKey } from '../lib/json-text.js';
 
-/** The schema name of the JSONL form (docs/training.md). */
+/**
+ * The schema name of the JSONL form (docs/training.md).
+ *
+ * @example
+ * ```ts
+ * console.log(`trajectories are ${TRAJECTORY_SCHEMA} JSONL`);
+ * ```
+ */
 export const TRAJECTORY_SCHEMA = 'warden.trajectory/v1';
 
-/** Longest JSONL line accepted (1 MiB), and most calls per input (bounded work). */
+/**
+ * Longest JSONL line accepted: 1 MiB.
+ *
+ * @example
+ * ```ts
+ * if (Buffer.byteLength(line) > MAX_TRAJECTORY_LINE_BYTES) console.warn('split this call');
+ * ```
+ */
 export const MAX_TRAJECTORY_LINE_BYTES = 1024 * 1024;
+
+/**
+ * Most calls read from one input (bounded work).
+ *
+ * @example
+ * ```ts
+ * if (calls.length > MAX_TRAJECTORY_CALLS) console.warn('split the file');
+ * ```
+ */
 export const MAX_TRAJECTORY_CALLS = 100_000;
 
 /**
