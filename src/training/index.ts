@@ -13,6 +13,8 @@
  */
 export { governedEnvironment } from './environment.js';
 export type { GovernedEnvironment, GovernedEnvironmentOptions, GovernedEpisode, EnvironmentTool, ToolDenial } from './environment.js';
+export { shadowShell } from './shadow-shell.js';
+export type { ShadowShellOptions, ShadowShellResult } from './shadow-shell.js';
 export { openTrainingRun, runStreamName } from './run.js';
 export type { TrainingRun, TrainingRunOptions } from './run.js';
 export { policyReward, checkShaping, ruleId, SEVERITIES } from './reward.js';
