@@ -34,12 +34,17 @@ const MAX_FILE_BYTES = 256 * 1024 * 1024;
  */
 export async function readTrajectories(paths: readonly string[], format: string): Promise<Trajectory[]> {
   if (!(TRAJECTORY_FORMATS as readonly string[]).includes(format)) throw new WardenError('ERR_USAGE', `--from must be one of ${TRAJECTORY_FORMATS.join(', ')}; got ${JSON.stringify(format)}.`);
-  if (format === 'audit') {
-    const files: string[] = [];
-    for (const p of paths) files.push(...(await listAuditFiles(p)));
-    return (await trajectoriesFromAudit(files)).trajectories;
-  }
   const out: Trajectory[] = [];
+  const add = (found: readonly Trajectory[], name: string): void => {
+    for (const t of found) {
+      if (out.some((o) => o.id === t.id)) throw new WardenError('ERR_TRAINING_INPUT', `${name}: trajectory ${JSON.stringify(t.id)} also appears in an earlier input; give each trajectory once.`);
+      out.push(t);
+    }
+  };
+  if (format === 'audit') {
+    for (const p of paths) add((await trajectoriesFromAudit(await listAuditFiles(p))).trajectories, p);
+    return out;
+  }
   for (const p of paths) {
     if (p !== '-') {
       let size: number;
@@ -52,11 +57,7 @@ export async function readTrajectories(paths: readonly string[], format: string)
     }
     const text = await readInput(p);
     const name = p === '-' ? '(stdin)' : p;
-    const found = format === 'jsonl' ? parseTrajectoryJsonl(text, name) : trajectoriesFromOtlp(text, name);
-    for (const t of found) {
-      if (out.some((o) => o.id === t.id)) throw new WardenError('ERR_TRAINING_INPUT', `${name}: trajectory ${JSON.stringify(t.id)} also appears in an earlier input; give each trajectory once.`);
-      out.push(t);
-    }
+    add(format === 'jsonl' ? parseTrajectoryJsonl(text, name) : trajectoriesFromOtlp(text, name), name);
   }
   return out;
 }

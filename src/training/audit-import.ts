@@ -52,6 +52,9 @@ export async function trajectoriesFromAudit(files: readonly string[]): Promise<A
       const checkpoint = str(training?.checkpoint);
       let t = byId.get(id);
       if (t === undefined) byId.set(id, (t = { id, checkpoint, calls: [] }));
+      else if (t.checkpoint !== checkpoint) {
+        throw new WardenError('ERR_TRAINING_INPUT', `seq ${String(record.seq)} of the audit stream: episode ${JSON.stringify(id)} was recorded under checkpoint ${JSON.stringify(t.checkpoint)} before and ${JSON.stringify(checkpoint)} here; give each episode its own id.`);
+      }
       const rest: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(context)) if (k !== 'session') rest[k] = v;
       const call: TrajectoryCall = { step: t.calls.length, ts: record.ts, tool: record.request.tool, args: record.request.args, decision: { effect: record.decision.effect, rule: record.decision.rule, policy: record.decision.policy, reason: record.decision.reason } };

@@ -133,6 +133,12 @@ describe('a training run’s audit stream on the command line', () => {
     expect(report.changes).toEqual({ 'allow->deny': 2 });
   });
 
+  it('refuses the same episode given twice instead of merging it', async () => {
+    const r = await runCli(main, ['reward', '--policy', POLICY, '--from', 'audit', stream, stream]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('trajectory "e1" also appears in an earlier input');
+  });
+
   it('refuses a reference without the training policy', async () => {
     const r = await runCli(main, ['training', 'report', '--reference', FLOW, stream]);
     expect(r.code).toBe(2);

@@ -201,3 +201,14 @@ describe('governedEnvironment options', () => {
     expect(make).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
   });
 });
+
+describe('trajectoriesFromAudit, one episode id under two checkpoints', () => {
+  it('refuses the stream instead of merging two episodes', async () => {
+    const run = await openTrainingRun({ dir, run: 'reused', governor: { policy: stepPolicy() }, audit: { hmacKey: 'k'.repeat(32) } });
+    const env = governedEnvironment(toyEnvironment().tools, { governor: run.governor, mode: 'enforce', run: run.run });
+    await env.episode({ id: 'ep', checkpoint: 'c1' }).tools.write_file!({ path: '/tmp/a', content: '' });
+    await env.episode({ id: 'ep', checkpoint: 'c2' }).tools.write_file!({ path: '/tmp/a', content: '' });
+    await run.close();
+    await expect(trajectoriesFromAudit([run.path])).rejects.toMatchObject({ code: 'ERR_TRAINING_INPUT', message: expect.stringContaining('episode "ep" was recorded under checkpoint "c1" before and "c2" here') });
+  });
+});
