@@ -104,6 +104,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_APPROVAL_EXPIRED: 'A parked approval expired before the answer came; its caller was denied.',
   ERR_APPROVAL_DIGEST: 'An answer was for a different request digest than the parked one (its arguments are not the ones shown).',
   ERR_APPROVAL_FORBIDDEN: 'The answerer is not one of the approvers the rule names, nor holds an admin role.',
+  ERR_TRAINING_INPUT: 'A trajectory (JSONL), span export, audit stream or reward shaping given to training governance is malformed; the message names the file, line or member.',
 } as const);
 
 /**

@@ -54,6 +54,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'approvals', args: '<command>', summary: 'the approval queue: list parked calls, approve or deny one', load: async () => (await import('./approvals.js')).registerApprovalsCommand },
   { name: 'serve', args: '', summary: 'run the decision service over HTTP (decide, batch, AuthZEN, metrics)', load: async () => (await import('./serve.js')).registerServeCommand },
   { name: 'bundle', args: '<command>', summary: 'signed policy bundles: build, sign, verify', load: async () => (await import('./bundle.js')).registerBundleCommand },
+  { name: 'reward', args: '<trajectories...>', summary: 'score trajectories under a policy: itemized penalties per rule, call and severity', load: async () => (await import('./reward.js')).registerRewardCommand },
+  { name: 'training', args: '<command>', summary: 'training runs: report violations per rule across checkpoints (table and SVG plot)', load: async () => (await import('./training.js')).registerTrainingCommand },
 ];
 
 /**
