@@ -141,8 +141,8 @@ export interface ExperimentReport {
   fault: Fault;
   startedAt: string;
   endsAt: string;
-  /** Why it ended (`duration`, `maxCalls`, `stopped`), or null while it runs. */
-  ended: 'duration' | 'maxCalls' | 'stopped' | null;
+  /** Why it ended (`duration`, `maxCalls`, `stopped`, `killed`: a kill covering it), or null while it runs. */
+  ended: 'duration' | 'maxCalls' | 'stopped' | 'killed' | null;
   /** Matching calls that reached the run step, and how many of them got the fault. */
   matched: number;
   injected: number;

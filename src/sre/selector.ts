@@ -31,6 +31,11 @@ export class Selector {
     this.#agents = this.agents === null ? null : this.agents.map((g) => compileGlob(g));
   }
 
+  /** True when the selector covers calls by `agentId` (to some of its tools): always when it has no agent list. */
+  coversAgent(agentId: string): boolean {
+    return this.#agents === null || this.#agents.some((g) => g.test(agentId));
+  }
+
   /** True when the selector covers `tool` called by `agentId` (null: no identity, which no agent glob matches). */
   matches(tool: string, agentId: string | null): boolean {
     let hit = this.#cache.get(tool);

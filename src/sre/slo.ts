@@ -180,6 +180,31 @@ export class SloTracker {
     for (const w of this.#windows.values()) w.add(t, 1, bad);
   }
 
+  /**
+   * Every window's live buckets at `t`, keyed by the window's length in ms: what one process
+   * shares with the others on a store (see shared-slo.ts).
+   *
+   * @example
+   * ```ts
+   * tracker.counts(Date.now()); // { '300000': [[5883333, 12, 1]], ... }
+   * ```
+   */
+  counts(t: number): Record<string, [number, number, number][]> {
+    const out: Record<string, [number, number, number][]> = {};
+    for (const [ms, w] of this.#windows) out[String(ms)] = w.entries(t);
+    return out;
+  }
+
+  /** Adds another process's {@link counts} into this tracker (windows it does not have, and malformed entries, are ignored). */
+  merge(counts: unknown): void {
+    if (counts === null || typeof counts !== 'object' || Array.isArray(counts)) return;
+    for (const [ms, w] of this.#windows) {
+      const list = (counts as Record<string, unknown>)[String(ms)];
+      if (!Array.isArray(list)) continue;
+      for (const e of list) if (Array.isArray(e) && e.length === 3) w.addAt(e[0] as number, e[1] as number, e[2] as number);
+    }
+  }
+
   /** The error ratio over the window of `ms` ending at `t` (0 with no calls). */
   errorRatio(ms: number, t: number): number {
     const w = this.#windows.get(ms);
