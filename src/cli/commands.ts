@@ -50,6 +50,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'acs', args: '<manifest>', summary: 'validate an ACS manifest, or evaluate one intervention point under a policy', load: async () => (await import('./acs.js')).registerAcsCommand },
   { name: 'slo', args: '<command>', summary: 'SLO error budgets and burn-rate alerts, from audit logs', load: async () => (await import('./slo.js')).registerSloCommand },
   { name: 'breaker', args: '<command>', summary: 'circuit breaker states, from audit logs', load: async () => (await import('./slo.js')).registerBreakerCommand },
+  { name: 'chaos', args: '<command>', summary: 'chaos experiments in every process sharing the store: run (policy-decided, signed), stop, status', load: async () => (await import('./chaos.js')).registerChaosCommand },
   { name: 'hook', args: '<host>', summary: "decide one agent host's hook event (Claude Code)", load: async () => (await import('./hook.js')).registerHookCommand },
   { name: 'approvals', args: '<command>', summary: 'the approval queue: list parked calls, approve or deny one', load: async () => (await import('./approvals.js')).registerApprovalsCommand },
   { name: 'serve', args: '', summary: 'run the decision service over HTTP (decide, batch, AuthZEN, metrics)', load: async () => (await import('./serve.js')).registerServeCommand },

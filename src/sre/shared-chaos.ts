@@ -197,3 +197,21 @@ export function experimentsKilled(definition: ExperimentDefinition, kills: reado
   }
   return false;
 }
+
+/**
+ * The spec an experiment definition was made from (what a shared experiment carries, signed).
+ *
+ * @example
+ * ```ts
+ * specOf(defineExperiment({ name: 'slow', tools: ['search'], fault: { latency: '2s' }, duration: '5m' })).fault; // { latency: 2000 }
+ * ```
+ */
+export function specOf(d: ExperimentDefinition): ExperimentSpec {
+  const f = d.fault;
+  const fault: ExperimentSpec['fault'] =
+    f.kind === 'latency' ? { latency: f.ms } : f.kind === 'timeout' ? { timeout: f.ms } : f.kind === 'slow-stream' ? { slowStream: f.ms } : f.kind === 'large-result' ? { largeResult: f.bytes } : { error: { name: f.name, message: f.message } };
+  const spec: ExperimentSpec = { name: d.name, tools: [...d.selector.tools], fault, fraction: d.fraction, duration: d.durationMs };
+  if (d.selector.agents !== null) spec.agents = [...d.selector.agents];
+  if (d.maxCalls !== null) spec.maxCalls = d.maxCalls;
+  return spec;
+}

@@ -46,7 +46,7 @@ export function sreStateConformance(name: string, open: OpenStore): void {
     const breakers = [{ name: 'search', tools: ['search*'], failureThreshold: 3, coolDown: '30s', probes: 1, probeTimeout: '10s' }];
     const fleet = (store: Store, n: number, extra: Record<string, unknown> = {}): SreRuntime[] => Array.from({ length: n }, () => createSre({ store, breakers, now, ...extra }));
 
-    async function opened(store: Store): Promise<SreRuntime[]> {
+    async function opened(store: Store): Promise<[SreRuntime, SreRuntime]> {
       const [a, b] = fleet(store, 2);
       for (let i = 0; i < 3; i++) await run(a as SreRuntime, `f${i}`, 'error');
       await (a as SreRuntime).flush();
