@@ -29,6 +29,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   supply: () => import('./supply.js'),
   'audit-postgres': () => import('./audit-postgres.js'),
   serve: () => import('./serve.js'),
+  'sre-shared': () => import('./sre-shared.js'),
 };
 
 const wanted = process.argv.slice(2);
