@@ -25,7 +25,7 @@ export interface SreSectionEntry {
 type Check = 'string' | 'strings' | 'ratio-open' | 'ratio' | 'count' | 'duration' | 'boolean' | 'scope' | 'sli';
 
 /** The members of each section and how each is checked (the SRE runtime checks them again). */
-export const SLO_MEMBERS: Readonly<Record<string, Check>> = Object.freeze({ name: 'string', description: 'string', tools: 'strings', agents: 'strings', objective: 'ratio-open', window: 'duration', sli: 'sli', disableWhenExhausted: 'boolean', minimumCalls: 'count' });
+export const SLO_MEMBERS: Readonly<Record<string, Check>> = Object.freeze({ name: 'string', description: 'string', tools: 'strings', agents: 'strings', hosts: 'strings', objective: 'ratio-open', window: 'duration', sli: 'sli', disableWhenExhausted: 'boolean', minimumCalls: 'count' });
 export const BREAKER_MEMBERS: Readonly<Record<string, Check>> = Object.freeze({ name: 'string', description: 'string', tools: 'strings', failureThreshold: 'count', failureRate: 'ratio', minimumCalls: 'count', window: 'duration', coolDown: 'duration', probes: 'count', probeTimeout: 'duration', slowCall: 'duration', scope: 'scope' });
 const REQUIRED: Readonly<Record<'slos' | 'breakers', readonly string[]>> = { slos: ['name', 'tools', 'objective'], breakers: ['name', 'tools'] };
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;

@@ -38,6 +38,8 @@ export interface ExperimentSpec {
   description?: string;
   tools: string[];
   agents?: string[];
+  /** Host globs (`context.host`); absent: any host. */
+  hosts?: string[];
   fault: FaultSpec;
   /** Share of the matching calls that get the fault (0-1); default 1. */
   fraction?: number;
@@ -47,7 +49,7 @@ export interface ExperimentSpec {
   maxCalls?: number;
 }
 
-const SPEC_KEYS = ['name', 'description', 'tools', 'agents', 'fault', 'fraction', 'duration', 'maxCalls'];
+const SPEC_KEYS = ['name', 'description', 'tools', 'agents', 'hosts', 'fault', 'fraction', 'duration', 'maxCalls'];
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const MAX_DURATION_MS = 86_400_000;
 /** Largest large-result fault: 64 MiB of characters. */

@@ -131,6 +131,8 @@ export class SreRuntime implements CallMonitor {
   /** Probe calls admitted here: call -> the breaker instances it probes. */
   readonly #probeCalls = new Map<string, { set: BreakerSet; key: string }[]>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** The host (`context.host`) of each call admitted and not yet observed, for host selectors (bounded). */
+  readonly #hostOf = new Map<string, string>();
   /** Store writes after a call that failed (outcomes not counted in the fleet). */
   storeErrors = 0;
   readonly #breakers: readonly BreakerSet[];
@@ -187,6 +189,7 @@ export class SreRuntime implements CallMonitor {
 
   /** admit stage: an open breaker refuses; otherwise the `breaker` and `slo` state rules read. */
   admit(call: MonitoredCall): Admission | Promise<Admission> {
+    this.#rememberHost(call);
     if (this.#shared !== null) return this.#admitShared(call);
     // invariant: every state change reads the runtime's own clock, so admissions and outcomes agree on time.
     const t = this.#now();
@@ -198,7 +201,7 @@ export class SreRuntime implements CallMonitor {
       }
       const admission = breaker.admit(t, call.call);
       if (!admission.admitted) {
-        this.#countRefusal(call.tool, call.agent);
+        this.#countRefusal(call.tool, call.agent, this.#hostOf.get(call.call) ?? null);
         return { refusal: { rule: `breaker:${set.config.name}`, policy: 'warden:sre', reason: refusalReason(set.config, breaker, call.tool, admission.state, admission.retryAt ?? t, t) } };
       }
     }
@@ -213,8 +216,8 @@ export class SreRuntime implements CallMonitor {
       for (let i = 0; i < this.slos.length; i++) {
         const slo = this.slos[i] as SloTracker;
         const status = statuses[i] as SloStatus;
-        if (!status.exhausted || !slo.definition.disableWhenExhausted || !slo.definition.selector.matches(call.tool, call.agent?.id ?? null)) continue;
-        this.#countRefusal(call.tool, call.agent);
+        if (!status.exhausted || !slo.definition.disableWhenExhausted || !slo.definition.selector.matches(call.tool, call.agent?.id ?? null, this.#hostOf.get(call.call) ?? null)) continue;
+        this.#countRefusal(call.tool, call.agent, this.#hostOf.get(call.call) ?? null);
         return { refusal: { rule: `slo:${slo.definition.name}`, policy: 'warden:sre', reason: exhaustedReason(slo.definition, status, call.tool) } };
       }
     }
@@ -243,7 +246,7 @@ export class SreRuntime implements CallMonitor {
       this.#setView(call.tool, worst);
       if (a.probe) this.#trackProbe(call.call, set, key);
       if (!a.admitted) {
-        this.#countRefusal(call.tool, call.agent);
+        this.#countRefusal(call.tool, call.agent, this.#hostOf.get(call.call) ?? null);
         return { refusal: { rule: `breaker:${set.config.name}`, policy: 'warden:sre', reason: sharedRefusalReason(set.config, call.tool, a, t) } };
       }
     }
@@ -319,6 +322,14 @@ export class SreRuntime implements CallMonitor {
     }
   }
 
+  #rememberHost(call: MonitoredCall): void {
+    const context = call.request.context as Record<string, unknown> | undefined;
+    const host = context !== undefined && Object.hasOwn(context, 'host') ? context.host : undefined;
+    if (typeof host !== 'string') return;
+    if (this.#hostOf.size >= PROBES_TRACKED) this.#hostOf.delete(this.#hostOf.keys().next().value as string);
+    this.#hostOf.set(call.call, host);
+  }
+
   #trackProbe(call: string, set: BreakerSet, key: string): void {
     let list = this.#probeCalls.get(call);
     if (list === undefined) {
@@ -359,6 +370,7 @@ export class SreRuntime implements CallMonitor {
   /** notify stage: a call admitted as a probe that did not run frees its probe slot. */
   decided(event: DecisionEvent): void {
     if (event.outcome?.executed === true || event.call === undefined) return;
+    this.#hostOf.delete(event.call);
     const t = this.#now();
     if (this.#shared !== null) {
       const probes = this.#probeCalls.get(event.call);
@@ -402,12 +414,14 @@ export class SreRuntime implements CallMonitor {
         this.#track(this.#shared.open(set.config, key, this.#seen.get(b)?.epoch ?? 0, why, t));
       }
     }
+    const host = this.#hostOf.get(event.call) ?? null;
+    this.#hostOf.delete(event.call);
     for (const slo of this.#localSlos) {
-      if (slo.definition.selector.matches(event.tool, agentId)) slo.record(t, event.outcome);
+      if (slo.definition.selector.matches(event.tool, agentId, host)) slo.record(t, event.outcome);
     }
     if (this.#fleetSlos !== this.#localSlos) {
       for (const slo of this.#fleetSlos) {
-        if (slo.definition.selector.matches(event.tool, agentId)) slo.record(t, event.outcome);
+        if (slo.definition.selector.matches(event.tool, agentId, host)) slo.record(t, event.outcome);
       }
     }
     this.#sloVersion++;
@@ -419,7 +433,7 @@ export class SreRuntime implements CallMonitor {
     if (this.#experiments.size === 0) return null;
     const t = this.#now();
     for (const e of this.#experiments.values()) {
-      if (!e.active(t) || !e.definition.selector.matches(call.tool, call.agent?.id ?? null)) continue;
+      if (!e.active(t) || !e.definition.selector.matches(call.tool, call.agent?.id ?? null, this.#hostOf.get(call.call) ?? null)) continue;
       e.matched++;
       e.track(call.call);
       if (e.definition.fraction < 1 && this.#random() >= e.definition.fraction) return null;
@@ -640,10 +654,10 @@ export class SreRuntime implements CallMonitor {
     };
   }
 
-  #countRefusal(tool: string, agent: Readonly<AgentIdentity> | null): void {
+  #countRefusal(tool: string, agent: Readonly<AgentIdentity> | null, host: string | null): void {
     const t = this.#now();
     for (const e of this.#experiments.values()) {
-      if (e.active(t) && e.definition.selector.matches(tool, agent?.id ?? null)) e.refused++;
+      if (e.active(t) && e.definition.selector.matches(tool, agent?.id ?? null, host)) e.refused++;
     }
   }
 

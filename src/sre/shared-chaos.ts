@@ -82,7 +82,7 @@ export async function startSharedExperiment(store: Store, spec: ExperimentSpec, 
   if (!options.signers.includes(options.key?.did)) throw new WardenError('ERR_SRE_CONFIG', `The key ${String(options.key?.did)} is not one of the runtime signers, so processes would not trust the experiment; add its DID to signers.`);
   const reason = String(options.reason ?? '');
   if (reason.trim() === '' || reason.length > 500) throw new WardenError('ERR_USAGE', 'Give a reason for the experiment (at most 500 characters).');
-  const args = { name: definition.name, tools: [...definition.selector.tools], agents: definition.selector.agents === null ? null : [...definition.selector.agents], fault: { ...definition.fault }, fraction: definition.fraction, durationMs: definition.durationMs, maxCalls: definition.maxCalls };
+  const args = { name: definition.name, tools: [...definition.selector.tools], agents: definition.selector.agents === null ? null : [...definition.selector.agents], hosts: definition.selector.hosts === null ? null : [...definition.selector.hosts], fault: { ...definition.fault }, fraction: definition.fraction, durationMs: definition.durationMs, maxCalls: definition.maxCalls };
   let verdict: { allowed: boolean; reason: string };
   try {
     verdict = await options.authorize({ tool: CHAOS_START_TOOL, args });
@@ -212,6 +212,7 @@ export function specOf(d: ExperimentDefinition): ExperimentSpec {
     f.kind === 'latency' ? { latency: f.ms } : f.kind === 'timeout' ? { timeout: f.ms } : f.kind === 'slow-stream' ? { slowStream: f.ms } : f.kind === 'large-result' ? { largeResult: f.bytes } : { error: { name: f.name, message: f.message } };
   const spec: ExperimentSpec = { name: d.name, tools: [...d.selector.tools], fault, fraction: d.fraction, duration: d.durationMs };
   if (d.selector.agents !== null) spec.agents = [...d.selector.agents];
+  if (d.selector.hosts !== null) spec.hosts = [...d.selector.hosts];
   if (d.maxCalls !== null) spec.maxCalls = d.maxCalls;
   return spec;
 }

@@ -28,6 +28,8 @@ export interface SloSpec {
   tools: string[];
   /** Agent id globs; absent: any agent. */
   agents?: string[];
+  /** Host globs (`context.host`: `claude-code`, `mcp`, ...); absent: any host, and calls without one. */
+  hosts?: string[];
   /** The share of good calls, a ratio strictly between 0 and 1 (99% is 0.99). */
   objective: number;
   /** The rolling window, a duration (`30d`); default 30 days. */
@@ -40,7 +42,7 @@ export interface SloSpec {
   minimumCalls?: number;
 }
 
-const SPEC_KEYS = ['name', 'description', 'tools', 'agents', 'objective', 'window', 'sli', 'disableWhenExhausted', 'minimumCalls'];
+const SPEC_KEYS = ['name', 'description', 'tools', 'agents', 'hosts', 'objective', 'window', 'sli', 'disableWhenExhausted', 'minimumCalls'];
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 
