@@ -36,7 +36,7 @@ const DURATION = /^[1-9][0-9]{0,8}(ms|s|m|h|d|w)$/;
  *
  * @example
  * ```ts
- * const slos = readSreSection(top.get('slos'), reader, 'slos', 'tools');
+ * const slos = readSreSection(top.get('slos'), reader, 'slos', 'search-policy');
  * ```
  */
 export function readSreSection(pair: Pair<Scalar, Node | null> | undefined, reader: NodeReader, section: 'slos' | 'breakers', policy: string): SreSectionEntry[] {

@@ -481,7 +481,9 @@ export class SreRuntime implements CallMonitor {
   }
 
   /**
-   * Closes breakers by name (every instance of a per-tool breaker, or only `tool`'s). Returns how many were reset.
+   * Closes breakers by name (every instance of a per-tool breaker this process has seen, or only
+   * `tool`'s). With a store the reset is written there for every process (await {@link flush});
+   * an operator's signed reset is `warden breaker reset`. Returns how many were reset.
    *
    * @example
    * ```ts
@@ -496,6 +498,8 @@ export class SreRuntime implements CallMonitor {
       for (const [key, b] of set.instances) {
         if (tool !== undefined && set.config.scope === 'tool' && key !== tool) continue;
         b.reset(t);
+        // With a store the reset is the fleet's: started here, awaited with flush().
+        if (this.#shared !== null) this.#track(this.#shared.reset(set.config, set.config.scope === 'shared' ? set.config.name : key, t));
         n++;
       }
     }

@@ -48,6 +48,11 @@ export interface SharedExperiment {
 /**
  * Decides a start, as the pipeline's `decide` (or a Governor's `check`) would: only an allowed
  * verdict starts the experiment.
+ *
+ * @example
+ * ```ts
+ * const authorize: ChaosAuthorizer = (request) => governor.check(request);
+ * ```
  */
 export type ChaosAuthorizer = (request: { tool: string; args: Record<string, unknown> }) => Promise<{ allowed: boolean; reason: string }>;
 

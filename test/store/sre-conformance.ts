@@ -142,6 +142,15 @@ export function sreStateConformance(name: string, open: OpenStore): void {
       await store.close();
     });
 
+    it('a library reset (sre.resetBreaker) in one process closes the breaker for the others once flushed', async () => {
+      const store = await open(now);
+      const [a, b] = await opened(store);
+      expect(a.resetBreaker('search')).toBe(1);
+      await a.flush();
+      expect((await b.admit(call('after-reset'))).refusal).toBeUndefined();
+      await store.close();
+    });
+
     it('a malformed breaker entry in the store refuses calls until it is reset (fail closed)', async () => {
       const store = await open(now);
       await store.kv.set(breakerStateKey('search', 'search'), { state: 'closed', epoch: 'x' });
