@@ -240,7 +240,10 @@ export class SreRuntime implements CallMonitor {
       const key = set.config.scope === 'shared' ? set.config.name : call.tool;
       const a = await (this.#shared as SharedBreakers).admit(set.config, key, call.call, t);
       // A new closed period (another process closed or reset it): this process's failure counts start over.
-      if (this.#seen.get(local)?.epoch !== a.epoch) local.reset(t);
+      if (this.#seen.get(local)?.epoch !== a.epoch) {
+        local.reset(t);
+        local.forgetCounts();
+      }
       this.#seen.set(local, a);
       if (STATE_RANK[a.state] > STATE_RANK[worst]) worst = a.state;
       this.#setView(call.tool, worst);

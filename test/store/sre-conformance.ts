@@ -129,6 +129,22 @@ export function sreStateConformance(name: string, open: OpenStore): void {
       await store.close();
     });
 
+    it('failures a process counted before the breaker last closed do not count toward opening it again', async () => {
+      const store = await open(now);
+      const [a, b] = fleet(store, 2) as [SreRuntime, SreRuntime];
+      for (let i = 0; i < 2; i++) await run(a, `a${i}`, 'error');
+      for (let i = 0; i < 3; i++) await run(b, `b${i}`, 'error');
+      await b.flush();
+      t += 30_000;
+      await run(b, 'probe', 'ok');
+      await b.flush();
+      // a's two old failures belong to the closed period before the open: one more is not three in a row.
+      await run(a, 'a-new', 'error');
+      await a.flush();
+      expect((await b.admit(call('still-closed'))).refusal).toBeUndefined();
+      await store.close();
+    });
+
     it('a signed operator reset closes every instance of the breaker and is recorded in the reset log', async () => {
       const store = await open(now);
       const [, b] = await opened(store);
