@@ -131,6 +131,9 @@ export class SreRuntime implements CallMonitor {
   /** Probe calls admitted here: call -> the breaker instances it probes. */
   readonly #probeCalls = new Map<string, { set: BreakerSet; key: string }[]>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** Calls whose shared admit is still reading the store, and those of them already denied meanwhile (a synchronous check). */
+  readonly #admitting = new Set<string>();
+  readonly #deniedEarly = new Set<string>();
   /** The host (`context.host`) of each call admitted and not yet observed, for host selectors (bounded). */
   readonly #hostOf = new Map<string, string>();
   /** Store writes after a call that failed (outcomes not counted in the fleet). */
@@ -225,7 +228,34 @@ export class SreRuntime implements CallMonitor {
   }
 
   /** admit with a store: the SLO windows and experiments brought up to date, then every covering breaker's shared state. */
-  async #admitShared(call: MonitoredCall): Promise<Admission> {
+  #admitShared(call: MonitoredCall): Promise<Admission> {
+    const admission = this.#admitSharedTracked(call);
+    // flush() also waits for admits in flight (a synchronous check's admit finishes after its denial).
+    const settled = admission.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.add(settled);
+    void settled.finally(() => this.#pending.delete(settled));
+    return admission;
+  }
+
+  async #admitSharedTracked(call: MonitoredCall): Promise<Admission> {
+    this.#admitting.add(call.call);
+    try {
+      return await this.#admitSharedNow(call);
+    } finally {
+      this.#admitting.delete(call.call);
+      // A call denied before its admit finished (a synchronous check does not wait) never runs: a probe slot it claimed is freed.
+      if (this.#deniedEarly.delete(call.call)) {
+        const probes = this.#probeCalls.get(call.call);
+        this.#probeCalls.delete(call.call);
+        for (const p of probes ?? []) this.#track((this.#shared as SharedBreakers).settleProbe(p.set.config, p.key, call.call, 'neutral', this.#now()));
+      }
+    }
+  }
+
+  async #admitSharedNow(call: MonitoredCall): Promise<Admission> {
     const t = this.#now();
     if (this.slos.length > 0 && t >= this.#sloExchangeAt) await this.sync(t);
     if (this.#signers !== null) await this.#syncExperiments(t);
@@ -276,7 +306,8 @@ export class SreRuntime implements CallMonitor {
   }
 
   /**
-   * Waits for the store writes started after calls (outcomes, probe results, transitions).
+   * Waits for the store writes started after calls (outcomes, probe results, transitions) and for
+   * admits still reading the store.
    *
    * @example
    * ```ts
@@ -376,6 +407,7 @@ export class SreRuntime implements CallMonitor {
     this.#hostOf.delete(event.call);
     const t = this.#now();
     if (this.#shared !== null) {
+      if (this.#admitting.has(event.call)) this.#deniedEarly.add(event.call);
       const probes = this.#probeCalls.get(event.call);
       this.#probeCalls.delete(event.call);
       for (const p of probes ?? []) this.#track((this.#shared as SharedBreakers).settleProbe(p.set.config, p.key, event.call, 'neutral', t));

@@ -69,6 +69,24 @@ describe('a fleet of two governors on one SQLite store', () => {
     await b.close();
   });
 
+  it('a synchronous check during half-open is denied and does not keep the probe slot from the next call', async () => {
+    let t = Date.UTC(2026, 11, 7, 10);
+    const now = (): number => t;
+    const path = join(dir, 'sync-probe.db');
+    const a = processOn(path, now);
+    const failing = a.governor.wrap('search', async (_x: { q: string }) => {
+      throw new Error('down');
+    });
+    for (let i = 0; i < 3; i++) await failing({ q: 'x' }).catch(() => undefined);
+    await a.sre.flush();
+    t += 30_000;
+    expect(a.governor.checkSync({ tool: 'search', args: {} }).allowed).toBe(false);
+    await a.sre.flush();
+    const verdict = await a.governor.check({ tool: 'search', args: {} });
+    expect(verdict.allowed).toBe(true);
+    await a.close();
+  });
+
   it('denies, naming the store, when the store cannot be reached; and a synchronous check is denied (the breaker needs the store)', async () => {
     const now = (): number => Date.UTC(2026, 11, 7, 10);
     const p = processOn(join(dir, 'gone.db'), now);
