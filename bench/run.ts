@@ -30,6 +30,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'audit-postgres': () => import('./audit-postgres.js'),
   serve: () => import('./serve.js'),
   training: () => import('./training.js'),
+  'sre-shared': () => import('./sre-shared.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,6 +1,8 @@
 /** `warden kill <agent|session:id|all>`: writes a signed kill to the store; every process denies from then on. */
 import type { Command } from 'commander';
-import { parseKillTarget } from '../runtime/kill.js';
+import { parseKillTarget, type KillTarget } from '../runtime/kill.js';
+import { defineExperiment, type ExperimentSpec } from '../sre/chaos.js';
+import { experimentsKilled, stopSharedExperiments } from '../sre/shared-chaos.js';
 import { ioOf, runCommand } from './identity-io.js';
 import { loadKey, openRuntime, runtimeFlags, type RuntimeFlags } from './runtime-io.js';
 
@@ -28,8 +30,11 @@ export function registerKillCommand(program: Command): void {
       const key = await loadKey(opts.key, opts.keyDir);
       const { runtime, store } = await openRuntime(opts, key.did);
       try {
-        const state = await runtime.kill.kill(parseKillTarget(target), { reason: opts.reason, key });
-        io.out(opts.json === true ? `${JSON.stringify(state)}\n` : `killed ${target} (epoch ${state.epoch}); ${state.entries.length} active kill(s) in ${store.location}\n`);
+        const parsed = parseKillTarget(target);
+        const state = await runtime.kill.kill(parsed, { reason: opts.reason, key });
+        // A kill also ends the chaos experiments it covers, on the store (processes that hold one end it on their next call too).
+        const ended = await stopSharedExperiments(store, { reason: `ended by the kill of ${target}: ${opts.reason}`, by: key.did, where: (e) => coveredBy(e.spec, parsed) });
+        io.out(opts.json === true ? `${JSON.stringify(state)}\n` : `killed ${target} (epoch ${state.epoch}); ${state.entries.length} active kill(s) in ${store.location}${ended.length === 0 ? '' : `; chaos experiments ended: ${ended.join(', ')}`}\n`);
         return 0;
       } finally {
         await runtime.close();
@@ -37,4 +42,13 @@ export function registerKillCommand(program: Command): void {
       }
     });
   });
+}
+
+/** Whether a kill covers an experiment (one whose spec cannot be read is ended: it is no longer trusted). */
+function coveredBy(spec: ExperimentSpec, target: KillTarget): boolean {
+  try {
+    return experimentsKilled(defineExperiment(spec), [target]);
+  } catch {
+    return true;
+  }
 }

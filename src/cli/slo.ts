@@ -1,4 +1,5 @@
 /** `warden slo status` and `warden breaker status`: SRE state rebuilt from audit logs. */
+import { addBreakerReset } from './breaker-reset.js';
 import type { Command } from 'commander';
 import { WardenError } from '../errors.js';
 import { formatDuration } from '../sre/duration.js';
@@ -53,7 +54,7 @@ export function registerBreakerCommand(program: Command): void {
     .option('--json', 'print the status as JSON')
     .action(async (logs: string[], opts: StatusOptions) => {
       process.exitCode = await runBreakerStatus(logs, opts);
-    });
+    });  addBreakerReset(breaker);
 }
 
 async function replayFor(logs: string[], opts: StatusOptions): Promise<SreReplay> {

@@ -3,6 +3,7 @@
  * state, the pipeline's fixed configuration, and the small helpers that build decisions.
  * Internal to src/enforce.
  */
+import type { CallTimer } from './fault.js';
 import type { AgentIdentity, Decision, DecisionEvent, DecisionSink, Request, WardenWarning } from '../decision.js';
 import type { CallMonitor, RuntimeVariables } from '../monitor.js';
 import type { CredentialVerifier } from '../identity/credential.js';
@@ -64,7 +65,7 @@ export interface CallState {
   runtime: RuntimeVariables | undefined;
   /** The recorded event (set by `record`), for the monitors told in `notify`. */
   event: DecisionEvent | null;
-  /** performance.now() when the call started; 0 when no monitor needs it. */
+  /** The timer's now() when the call started; 0 when no monitor needs it. */
   startedAt: number;
 }
 
@@ -94,6 +95,8 @@ export interface Core {
   state: StateCore | null;
   /** The pipeline's monitors (empty when none). */
   monitors: readonly CallMonitor[];
+  /** Where calls read time (the `timer` option). */
+  timer: CallTimer;
 }
 
 export const EMPTY_REQUEST: Request = Object.freeze({ tool: '', args: Object.freeze({}) as Record<string, unknown> });

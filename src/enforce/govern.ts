@@ -2,7 +2,6 @@
  * govern(): a function wrapped so every call is decided, approved and recorded before any of its
  * work starts, runs with exactly the snapshot that was decided, and has its outcome recorded.
  */
-import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../decision.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { takeSnapshot, thawedCopy, type Snapshot } from '../lib/snapshot.js';
@@ -138,7 +137,7 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
 
   const scan = options.scanResults === true;
   const outcomeOf = (started: number, error: unknown, value?: unknown): Outcome => {
-    const durationMs = performance.now() - started;
+    const durationMs = governor.pipeline.timer.now() - started;
     if (error === NO_ERROR && scan && value !== undefined) {
       const found = scanOutput(value);
       return { status: 'ok', durationMs, ...(found.labels.length > 0 ? { labels: found.labels } : {}), ...(found.findings.length > 0 ? { findings: found.findings } : {}) };
@@ -161,15 +160,15 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const signal = result.signal;
         if (passSignal) args.push({ signal: signal ?? new AbortController().signal });
         const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
-        const started = performance.now();
+        const started = governor.pipeline.timer.now();
         try {
           const call = (): unknown => raw.apply(this, args);
-          const run = (): unknown => governor.pipeline.runCall(result.verdict.call, fault === null ? call : () => runWithFault(fault, call));
+          const run = (): unknown => governor.pipeline.runCall(result.verdict.call, fault === null ? call : () => runWithFault(fault, call, governor.pipeline.timer));
           const value = signal === undefined ? await run() : await untilAborted(run, signal);
           observe(result.verdict, started, NO_ERROR, value);
           return value;
         } catch (e) {
-          if (signal?.aborted === true && e === signal.reason) void governor.pipeline.observe({ call: result.verdict.call, tool }, { status: 'aborted', durationMs: performance.now() - started, error: { name: 'WardenError', message: messageOf(e) } });
+          if (signal?.aborted === true && e === signal.reason) void governor.pipeline.observe({ call: result.verdict.call, tool }, { status: 'aborted', durationMs: governor.pipeline.timer.now() - started, error: { name: 'WardenError', message: messageOf(e) } });
           else observe(result.verdict, started, e);
           throw e;
         }
@@ -183,10 +182,10 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const args = decided(result, call, true);
         if (passSignal) args.push({ signal: result.signal ?? new AbortController().signal });
         const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
-        const started = performance.now();
+        const started = governor.pipeline.timer.now();
         try {
           const source = () => raw.apply(this, args) as AsyncGenerator<unknown, unknown, unknown>;
-          const value: unknown = yield* fault === null ? source() : streamWithFault(fault, source);
+          const value: unknown = yield* fault === null ? source() : streamWithFault(fault, source, governor.pipeline.timer);
           observe(result.verdict, started, NO_ERROR);
           return value;
         } catch (e) {
@@ -201,10 +200,10 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const result = governor.decideCallSync({ request: call.request });
         const args = decided(result, call, false);
         const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
-        const started = performance.now();
+        const started = governor.pipeline.timer.now();
         try {
           const source = () => raw.apply(this, args) as Generator<unknown, unknown, unknown>;
-          const value: unknown = yield* fault === null ? source() : streamWithFaultSync(fault, source);
+          const value: unknown = yield* fault === null ? source() : streamWithFaultSync(fault, source, governor.pipeline.timer);
           observe(result.verdict, started, NO_ERROR);
           return value;
         } catch (e) {
@@ -219,11 +218,11 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
         const result = governor.decideCallSync({ request: call.request });
         const args = decided(result, call, false);
         const fault = governor.pipeline.faultFor({ call: result.verdict.call, tool });
-        const started = performance.now();
+        const started = governor.pipeline.timer.now();
         let value: unknown;
         try {
           const call = (): unknown => raw.apply(this, args);
-          value = governor.pipeline.runCall(result.verdict.call, fault === null ? call : () => runWithFaultSync(fault, call));
+          value = governor.pipeline.runCall(result.verdict.call, fault === null ? call : () => runWithFaultSync(fault, call, governor.pipeline.timer));
         } catch (e) {
           observe(result.verdict, started, e);
           throw e;

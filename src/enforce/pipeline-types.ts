@@ -1,6 +1,7 @@
 /**
  * The pipeline's public types: what an enforcement point hands in, configures and gets back.
  */
+import type { CallTimer } from './fault.js';
 import type { StateOptions } from './charge-stage.js';
 import type { AgentIdentity, DecisionSink, Request, WardenWarning } from '../decision.js';
 import type { Credential, CredentialVerifier } from '../identity/credential.js';
@@ -197,6 +198,11 @@ export interface PipelineOptions {
    * each outcome `observe` records. See docs/sre.md and docs/telemetry.md.
    */
   monitors?: readonly CallMonitor[];
+  /**
+   * Where governed calls read time and wait (`now` for durations, `sleep` and `block` for injected
+   * delays); default the system's. Injected so tests of faults and durations need no wall clock.
+   */
+  timer?: CallTimer;
 }
 
 /**

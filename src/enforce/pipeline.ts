@@ -11,6 +11,7 @@
  * {@link CallInput} and the {@link Verdict} back into their host's way of allowing, denying or
  * asking; none of them builds a Decision or a record itself.
  */
+import { systemTimer, type CallTimer } from './fault.js';
 import { randomBytes } from 'node:crypto';
 import type { AgentIdentity, DecisionError, DecisionSink, Outcome, OutcomeEvent, OutcomeFinding, WardenWarning } from '../decision.js';
 import { WardenError } from '../errors.js';
@@ -25,7 +26,6 @@ import { admitStage, approveStage, decideStage, gateStage, identifyStage, notify
 import { enrichStage } from './enrich-stage.js';
 import { KILL_RULE, killRecheckStage, killStage } from './kill-stage.js';
 import type { CallMonitor, Fault } from '../monitor.js';
-import { performance } from 'node:perf_hooks';
 
 export type { CallInput, DecidedCall, Gate, GateRefusal, HostApproval, PipelineOptions, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
 
@@ -45,6 +45,7 @@ const OPTION_KEYS: readonly (keyof PipelineOptions)[] = [
   'runtime',
   'state',
   'monitors',
+  'timer',
 ];
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60 * 1000;
@@ -90,6 +91,8 @@ export class Pipeline {
   readonly #policy: PolicyProvider;
   readonly #agent: Readonly<AgentIdentity> | null;
   readonly #clock: () => Date;
+  /** Where governed calls read time and wait (the `timer` option). */
+  readonly timer: CallTimer;
   readonly #warn: (warning: WardenWarning) => void;
   readonly #runtime: PipelineRuntime | null;
   /** Under a runtime: the agent of each tracked call, until its outcome is observed. */
@@ -118,6 +121,9 @@ export class Pipeline {
     const onAuditFailure = options.onAuditFailure ?? 'deny';
     if (onAuditFailure !== 'deny' && onAuditFailure !== 'allow-and-warn') throw new WardenError('ERR_OPTIONS', `onAuditFailure must be "deny" or "allow-and-warn"; got ${JSON.stringify(onAuditFailure)}.`);
     this.#clock = options.clock ?? (() => new Date());
+    const timer = options.timer === undefined ? systemTimer : options.timer;
+    if (timer === null || typeof timer !== 'object' || typeof timer.now !== 'function' || typeof timer.sleep !== 'function' || typeof timer.block !== 'function') throw new WardenError('ERR_OPTIONS', 'timer must be { now(), sleep(ms), block(ms) } (see CallTimer).');
+    this.timer = timer;
     this.#warn = options.onWarning ?? (() => undefined);
     this.sink = options.sink ?? new MemorySink();
     const runtime = options.runtime ?? null;
@@ -142,6 +148,7 @@ export class Pipeline {
       runtime,
       state: stateCore(options.state),
       monitors: this.#monitors,
+      timer,
     });
   }
 
@@ -351,7 +358,7 @@ export class Pipeline {
       release: null,
       runtime: undefined,
       event: null,
-      startedAt: this.#monitors.length > 0 ? performance.now() : 0,
+      startedAt: this.#monitors.length > 0 ? this.timer.now() : 0,
     };
   }
 

@@ -2,7 +2,6 @@
  * The pipeline's stages, one function each, in the order of STAGES (src/enforce/pipeline.ts).
  * A stage returns a Promise only when it must wait.
  */
-import { performance } from 'node:perf_hooks';
 import { findSecrets } from '../audit/redact.js';
 import type { Admission, CallMonitor, MonitoredCall, RuntimeVariables } from '../monitor.js';
 import type { AgentIdentity, Decision, DecisionEvent, DecisionOutcome, Request, WardenWarning } from '../decision.js';
@@ -323,7 +322,7 @@ export function notifyStage(call: CallState, core: Core): void {
   const monitors = core.monitors;
   const event = call.event;
   if (monitors.length === 0 || event === null) return;
-  const elapsedMs = performance.now() - call.startedAt;
+  const elapsedMs = core.timer.now() - call.startedAt;
   for (const monitor of monitors) {
     if (typeof monitor.decided !== 'function') continue;
     try {

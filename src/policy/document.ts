@@ -8,11 +8,12 @@ import type { SourcePos } from './source-pos.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import { readFacetBindings } from './facet-bindings.js';
 import { API_VERSION } from './api-version.js';
+import { readSreSection } from './sre-spec.js';
 import { readInventory, readLimits, type LimitSpec, type ToolLabelSpec } from './limit-spec.js';
 
 export { API_VERSION } from './api-version.js';
 
-const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'tools', 'facets', 'rules', 'limits'] as const;
+const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'tools', 'facets', 'rules', 'limits', 'slos', 'breakers'] as const;
 const RULE_KEYS = ['name', 'description', 'tools', 'when', 'unless', 'effect', 'reason', 'approvers'] as const;
 const EFFECT_VALUES: readonly Effect[] = ['allow', 'deny', 'require_approval', 'warn'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -100,6 +101,9 @@ export function readPolicyDocument(doc: Document.Parsed, reader: NodeReader): Po
   const inventoryRead = readInventory(top.get('tools'), reader);
   const inventory = inventoryRead ? { names: inventoryRead.names, pos: inventoryRead.pos } : null;
   const limits = readLimits(top.get('limits'), reader, name ?? '?');
+  // Checked here so a bad SLO or breaker is a load error with its position; the SRE runtime builds them (loadPolicySre).
+  readSreSection(top.get('slos'), reader, 'slos', name ?? '?');
+  readSreSection(top.get('breakers'), reader, 'breakers', name ?? '?');
   if (name === undefined || apiVersion !== API_VERSION || kind !== 'Policy') return null;
   const spec: PolicySpec = { name, default: def, rules, facets, inventory, pos: reader.pos(root) };
   if (limits.length > 0) spec.limits = limits;

@@ -241,6 +241,11 @@ export class CircuitBreaker {
     if (this.#state !== 'closed') this.#close(now);
   }
 
+  /** Forgets the calls counted while closed (a shared breaker's new closed period starts its count afresh). */
+  forgetCounts(): void {
+    if (this.#state === 'closed') this.#clearWindow();
+  }
+
   /** What the breaker holds right now, for status output and metrics. */
   snapshot(now: number): { name: string; state: BreakerStateName; consecutiveFailures: number; windowCalls: number; windowFailures: number; probeAt: number | null; probesInFlight: number } {
     this.#refresh(now);

@@ -38,6 +38,8 @@ export interface ExperimentSpec {
   description?: string;
   tools: string[];
   agents?: string[];
+  /** Host globs (`context.host`); absent: any host. */
+  hosts?: string[];
   fault: FaultSpec;
   /** Share of the matching calls that get the fault (0-1); default 1. */
   fraction?: number;
@@ -47,7 +49,7 @@ export interface ExperimentSpec {
   maxCalls?: number;
 }
 
-const SPEC_KEYS = ['name', 'description', 'tools', 'agents', 'fault', 'fraction', 'duration', 'maxCalls'];
+const SPEC_KEYS = ['name', 'description', 'tools', 'agents', 'hosts', 'fault', 'fraction', 'duration', 'maxCalls'];
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const MAX_DURATION_MS = 86_400_000;
 /** Largest large-result fault: 64 MiB of characters. */
@@ -141,8 +143,8 @@ export interface ExperimentReport {
   fault: Fault;
   startedAt: string;
   endsAt: string;
-  /** Why it ended (`duration`, `maxCalls`, `stopped`), or null while it runs. */
-  ended: 'duration' | 'maxCalls' | 'stopped' | null;
+  /** Why it ended (`duration`, `maxCalls`, `stopped`, `killed`: a kill covering it), or null while it runs. */
+  ended: 'duration' | 'maxCalls' | 'stopped' | 'killed' | null;
   /** Matching calls that reached the run step, and how many of them got the fault. */
   matched: number;
   injected: number;

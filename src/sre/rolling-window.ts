@@ -57,6 +57,23 @@ export class RollingCounts {
     return { total: this.#sumTotal, bad: this.#sumBad };
   }
 
+  /** The live buckets of the window ending at `t`, as [bucket index, total, bad] (for sharing with other processes). */
+  entries(t: number): [number, number, number][] {
+    this.#advance(Math.floor(t / this.bucketMs));
+    const out: [number, number, number][] = [];
+    for (let slot = 0; slot < this.#buckets; slot++) {
+      const total = this.#total[slot] as number;
+      if (total > 0 && (this.#index[slot] as number) > this.#head - this.#buckets) out.push([this.#index[slot] as number, total, this.#bad[slot] as number]);
+    }
+    return out;
+  }
+
+  /** Adds counts to bucket `index` (as {@link add} does for a time in it); buckets outside the window are ignored. */
+  addAt(index: number, total: number, bad: number): void {
+    if (!Number.isSafeInteger(index) || !(total >= 0) || !(bad >= 0) || bad > total) return;
+    this.add(index * this.bucketMs + this.bucketMs / 2, total, bad);
+  }
+
   /** Moves the head to `index`, emptying the buckets that fall out of the window. */
   #advance(index: number): void {
     if (index <= this.#head) return;

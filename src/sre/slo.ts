@@ -28,6 +28,8 @@ export interface SloSpec {
   tools: string[];
   /** Agent id globs; absent: any agent. */
   agents?: string[];
+  /** Host globs (`context.host`: `claude-code`, `mcp`, ...); absent: any host, and calls without one. */
+  hosts?: string[];
   /** The share of good calls, a ratio strictly between 0 and 1 (99% is 0.99). */
   objective: number;
   /** The rolling window, a duration (`30d`); default 30 days. */
@@ -40,7 +42,7 @@ export interface SloSpec {
   minimumCalls?: number;
 }
 
-const SPEC_KEYS = ['name', 'description', 'tools', 'agents', 'objective', 'window', 'sli', 'disableWhenExhausted', 'minimumCalls'];
+const SPEC_KEYS = ['name', 'description', 'tools', 'agents', 'hosts', 'objective', 'window', 'sli', 'disableWhenExhausted', 'minimumCalls'];
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 
@@ -178,6 +180,31 @@ export class SloTracker {
     if (kind === 'skip') return;
     const bad = kind === 'bad' ? 1 : 0;
     for (const w of this.#windows.values()) w.add(t, 1, bad);
+  }
+
+  /**
+   * Every window's live buckets at `t`, keyed by the window's length in ms: what one process
+   * shares with the others on a store (see shared-slo.ts).
+   *
+   * @example
+   * ```ts
+   * tracker.counts(Date.now()); // { '300000': [[5883333, 12, 1]], ... }
+   * ```
+   */
+  counts(t: number): Record<string, [number, number, number][]> {
+    const out: Record<string, [number, number, number][]> = {};
+    for (const [ms, w] of this.#windows) out[String(ms)] = w.entries(t);
+    return out;
+  }
+
+  /** Adds another process's {@link counts} into this tracker (windows it does not have, and malformed entries, are ignored). */
+  merge(counts: unknown): void {
+    if (counts === null || typeof counts !== 'object' || Array.isArray(counts)) return;
+    for (const [ms, w] of this.#windows) {
+      const list = (counts as Record<string, unknown>)[String(ms)];
+      if (!Array.isArray(list)) continue;
+      for (const e of list) if (Array.isArray(e) && e.length === 3) w.addAt(e[0] as number, e[1] as number, e[2] as number);
+    }
   }
 
   /** The error ratio over the window of `ms` ending at `t` (0 with no calls). */

@@ -4,19 +4,19 @@
  * recorded is what the caller saw, and breakers and SLOs react to it. Starting an experiment is
  * itself decided by the policy; stopping one ends its faults at once.
  *
- * Delays are checked as lower bounds on the recorded duration (a timer cannot fire early), never
- * as upper bounds.
+ * Time is a manual timer the test advances (test/helpers/manual-timer.ts): a delayed call is seen
+ * waiting, then released, and its recorded duration is exactly the delay. No wall clock is read.
  */
-import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { GovernanceDenied } from '../../src/enforce/denied.js';
-import { InjectedFault } from '../../src/enforce/fault.js';
+import { InjectedFault, systemTimer } from '../../src/enforce/fault.js';
 import { Governor } from '../../src/enforce/governor.js';
 import { MemorySink } from '../../src/enforce/memory-sink.js';
 import { WardenError } from '../../src/errors.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 import { defineExperiment, type ExperimentSpec } from '../../src/sre/chaos.js';
 import { createSre, type SreRuntime } from '../../src/sre/runtime.js';
+import { manualTimer, type ManualTimer } from '../helpers/manual-timer.js';
 
 const POLICY = `apiVersion: warden/v1
 kind: Policy
@@ -32,11 +32,23 @@ rules:
     effect: allow
 `;
 
-function setup(options: Parameters<typeof createSre>[0] = {}): { sre: SreRuntime; governor: Governor; sink: MemorySink } {
+function setup(options: Parameters<typeof createSre>[0] = {}): { sre: SreRuntime; governor: Governor; sink: MemorySink; timer: ManualTimer } {
   const sre = createSre(options);
   const sink = new MemorySink();
-  const governor = new Governor({ policy: compilePolicy([{ name: 'p.yaml', text: POLICY }]), agent: { id: 'agent' }, sink, monitors: [sre] });
-  return { sre, governor, sink };
+  const timer = manualTimer();
+  const governor = new Governor({ policy: compilePolicy([{ name: 'p.yaml', text: POLICY }]), agent: { id: 'agent' }, sink, monitors: [sre], timer });
+  return { sre, governor, sink, timer };
+}
+
+/** Whether a promise has settled yet (checked after the microtasks queued so far have run). */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await new Promise((r) => setImmediate(r));
+  return done;
 }
 
 const SRE_ONCALL = { id: 'oncall', roles: ['sre'] };
@@ -55,20 +67,25 @@ async function thrown(fn: () => unknown): Promise<unknown> {
 }
 
 describe('each fault changes the behaviour of a real governed call', () => {
-  it('latency: the call runs, after the delay; the recorded duration includes it', async () => {
-    const { sre, governor, sink } = setup();
+  it('latency: the call waits for the delay, then runs; the recorded duration is the delay', async () => {
+    const { sre, governor, sink, timer } = setup();
     let ran = 0;
     const search = governor.wrap('search', async (_a: object) => {
       ran++;
       return 'hits';
     });
     await start(sre, governor, { tools: ['search'], fault: { latency: '120ms' } });
-    const started = performance.now();
-    await expect(search({})).resolves.toBe('hits');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(119);
+    const result = search({});
+    await timer.sleeping();
+    expect(await settled(result)).toBe(false);
+    expect(ran).toBe(0);
+    timer.advance(119);
+    expect(await settled(result)).toBe(false);
+    timer.advance(1);
+    await expect(result).resolves.toBe('hits');
     expect(ran).toBe(1);
-    expect(sink.outcomes.at(-1)?.outcome.status).toBe('ok');
-    expect(sink.outcomes.at(-1)?.outcome.durationMs).toBeGreaterThanOrEqual(119);
+    expect(timer.asked).toEqual([['sleep', 120]]);
+    expect(sink.outcomes.at(-1)?.outcome).toMatchObject({ status: 'ok', durationMs: 120 });
   });
 
   it('error: the caller gets the error instead of the call, it is recorded as an error, and it trips the breaker', async () => {
@@ -94,18 +111,21 @@ describe('each fault changes the behaviour of a real governed call', () => {
   });
 
   it('timeout: the caller waits, then gets a TimeoutError, and the call does not run', async () => {
-    const { sre, governor, sink } = setup();
+    const { sre, governor, sink, timer } = setup();
     let ran = 0;
     const search = governor.wrap('search', async (_a: object) => {
       ran++;
       return 'hits';
     });
     await start(sre, governor, { tools: ['search'], fault: { timeout: '80ms' } });
-    const e = await thrown(() => search({}));
+    const pending = thrown(() => search({}));
+    await timer.sleeping();
+    expect(await settled(pending)).toBe(false);
+    timer.advance(80);
+    const e = await pending;
     expect((e as Error).name).toBe('TimeoutError');
     expect(ran).toBe(0);
-    expect(sink.outcomes.at(-1)?.outcome).toMatchObject({ status: 'error', error: { name: 'TimeoutError' } });
-    expect(sink.outcomes.at(-1)?.outcome.durationMs).toBeGreaterThanOrEqual(79);
+    expect(sink.outcomes.at(-1)?.outcome).toMatchObject({ status: 'error', durationMs: 80, error: { name: 'TimeoutError' } });
   });
 
   it('largeResult: the call runs and its caller gets the oversized result', async () => {
@@ -117,31 +137,46 @@ describe('each fault changes the behaviour of a real governed call', () => {
   });
 
   it('slowStream: each item of a governed async generator arrives late', async () => {
-    const { sre, governor } = setup();
+    const { sre, governor, timer } = setup();
     const rows = governor.wrap('stream_rows', async function* (_a: object) {
       yield 1;
       yield 2;
       yield 3;
     });
     await start(sre, governor, { tools: ['stream_rows'], fault: { slowStream: '40ms' } });
-    const gaps: number[] = [];
-    let last = performance.now();
+    const it = rows({}) as AsyncGenerator<number>;
     const got: unknown[] = [];
-    for await (const row of rows({}) as AsyncGenerator<number>) {
-      got.push(row);
-      gaps.push(performance.now() - last);
-      last = performance.now();
+    for (;;) {
+      const next = it.next();
+      await timer.sleeping();
+      // Each item (and the end) is held back until 40 ms pass.
+      expect(await settled(next)).toBe(false);
+      timer.advance(40);
+      const step = await next;
+      if (step.done === true) break;
+      got.push(step.value);
     }
     expect(got).toEqual([1, 2, 3]);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(39);
+    expect(timer.asked).toEqual([['sleep', 40], ['sleep', 40], ['sleep', 40], ['sleep', 40]]);
   });
 
   it('latency on a synchronous governed function blocks the call itself', async () => {
-    const { sre, governor, sink } = setup();
+    const { sre, governor, sink, timer } = setup();
     const lookup = governor.wrap('sync_lookup', (a: { k: string }) => `v:${a.k}`);
     await start(sre, governor, { tools: ['sync_lookup'], fault: { latency: '60ms' } });
     expect(lookup({ k: 'a' })).toBe('v:a');
-    expect(sink.outcomes.at(-1)?.outcome.durationMs).toBeGreaterThanOrEqual(59);
+    expect(timer.asked).toEqual([['block', 60]]);
+    expect(sink.outcomes.at(-1)?.outcome.durationMs).toBe(60);
+  });
+});
+
+describe('the timer governed calls read', () => {
+  it('refuses a timer that is not { now, sleep, block } (ERR_OPTIONS), and defaults to the system timer', () => {
+    const policy = compilePolicy([{ name: 'p.yaml', text: POLICY }]);
+    for (const timer of [null, {}, { now: () => 0, sleep: async () => undefined }, 'performance']) {
+      expect(() => new Governor({ policy, timer } as never)).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS', message: expect.stringContaining('timer must be') }));
+    }
+    expect(new Governor({ policy }).pipeline.timer).toBe(systemTimer);
   });
 });
 

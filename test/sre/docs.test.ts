@@ -16,6 +16,7 @@ const SUBPATHS: Record<string, string> = {
   'agent-warden/sre': 'src/sre/index.ts',
   'agent-warden/telemetry': 'src/telemetry/index.ts',
   'agent-warden/metrics': 'src/telemetry/metrics-index.ts',
+  'agent-warden/store': 'src/store/index.ts',
 };
 
 for (const page of ['docs/sre.md', 'docs/telemetry.md']) describeDocExamples(page, SUBPATHS, 2, { exactComments: true });

@@ -4,7 +4,7 @@
  * path of a monitor denies.
  */
 import { describe, expect, it } from 'vitest';
-import type { CallMonitor } from '../../src/monitor.js';
+import type { Admission, CallMonitor } from '../../src/monitor.js';
 import { GovernanceDenied } from '../../src/enforce/denied.js';
 import { Governor } from '../../src/enforce/governor.js';
 import { MemorySink } from '../../src/enforce/memory-sink.js';
@@ -254,7 +254,7 @@ describe('error paths of monitors', () => {
 
   it('refuses monitors that are not objects, and SRE options it does not know', () => {
     expect(() => new Governor({ policy: compilePolicy([{ name: 'p.yaml', text: POLICY }]), monitors: [null as unknown as CallMonitor] })).toThrow(WardenError);
-    expect(() => createSre({ breaker: [] } as never)).toThrow(/Unknown key "breaker" in createSre\(\) options. Accepted keys: breakers, bucketsPerWindow, experiments, now, random, slos./);
+    expect(() => createSre({ breaker: [] } as never)).toThrow(/Unknown key "breaker" in createSre\(\) options. Accepted keys: breakers, bucketsPerWindow, experiments, now, onStoreError, random, signers, slos, store./);
     expect(() => createSre({ slos: [{ name: 'a', tools: ['x'], objective: 0.9 }, { name: 'a', tools: ['y'], objective: 0.9 }] })).toThrow(/Two SLOs are named "a"/);
   });
 
@@ -262,7 +262,7 @@ describe('error paths of monitors', () => {
     const c = clock();
     const sre = createSre({ breakers: [{ name: 'all', tools: ['*'] }], now: c.now });
     for (let i = 0; i < 10_000; i++) sre.admit({ call: `c${i}`, tool: `t${i}`, agent: null, request: { tool: `t${i}`, args: {} } });
-    const a = sre.admit({ call: 'x', tool: 'one-more', agent: null, request: { tool: 'one-more', args: {} } });
+    const a = sre.admit({ call: 'x', tool: 'one-more', agent: null, request: { tool: 'one-more', args: {} } }) as Admission;
     expect(a.refusal?.reason).toContain('already tracks 10000 tools');
   });
 });

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { WardenError } from '../../src/errors.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { storeConformance } from './conformance.js';
+import { sreStateConformance } from './sre-conformance.js';
 
 storeConformance('memory', async (clock) => createMemoryStore({ clock }));
+sreStateConformance('memory', async (clock) => createMemoryStore({ clock }));
 
 describe('memory store bounds', () => {
   it('refuses a write when full of live entries (ERR_STORE_FULL), never evicting them', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRedisStore } from '../../src/store/redis.js';
 import { storeConformance } from './conformance.js';
+import { sreStateConformance } from './sre-conformance.js';
 import { PG_URL, REDIS_URL, reachable, serviceUp } from './live.js';
 
 const up = await serviceUp('Redis', REDIS_URL, 'redis-server on 127.0.0.1:6379');
@@ -20,6 +21,7 @@ afterAll(async () => {
 describe.skipIf(!up)('redis', () => {
   // Each store gets its own prefix, so the suite's keys never meet another run's (Redis keeps nothing on disk here).
   storeConformance('redis', async (clock) => openRedisStore({ url: REDIS_URL, prefix: `warden-test:${run}:${++n}:`, clock }));
+  sreStateConformance('redis', async (clock) => openRedisStore({ url: REDIS_URL, prefix: `warden-test:${run}:${++n}:`, clock }));
 
   it('is unavailable (ERR_STORE_UNAVAILABLE, password not shown) when nothing listens at the url', async () => {
     await expect(openRedisStore({ url: 'redis://:secret@127.0.0.1:1', timeoutMs: 1000 })).rejects.toMatchObject({

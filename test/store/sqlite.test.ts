@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { storeConformance } from './conformance.js';
+import { sreStateConformance } from './sre-conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-sqlite-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 storeConformance('sqlite', async (clock) => openSqliteStore({ path: join(dir, `s${++n}`, 'state.db'), clock }));
+sreStateConformance('sqlite', async (clock) => openSqliteStore({ path: join(dir, `s${++n}`, 'state.db'), clock }));
 
 describe('sqlite store', () => {
   it('is unavailable (ERR_STORE_UNAVAILABLE, naming the path) when the file is not a database', async () => {
