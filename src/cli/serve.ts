@@ -31,7 +31,16 @@ interface ServeFlags {
   jwtKey?: string;
   jwtSecretFile?: string;
   audit: string;
+  auditPostgres?: string;
+  auditStream: string;
   store: string;
+  redis?: string;
+  config?: string;
+  approvalTimeout: string;
+  dashboard?: string;
+  dashboardSecretFile?: string;
+  killKey?: string;
+  idDir?: string;
   maxBody: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -51,7 +60,7 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description(
-      `Run the decision service: POST /v1/decide, /v1/decide/batch, /access/v1/evaluation(s), /v1/outcome; GET /healthz, /readyz, /metrics. Every call is decided by the pipeline and recorded. Callers authenticate with a bearer token: --token-file, or JWTs (--jwt-*); with neither, a token for subject "local" is written to ${DEFAULT_TOKEN_FILE} on first run. See docs/server.md.`,
+      `Run the decision service: POST /v1/decide, /v1/decide/batch, /access/v1/evaluation(s), /v1/outcome; GET /healthz, /readyz, /metrics. Every call is decided by the pipeline and recorded. Callers authenticate with a bearer token: --token-file, or JWTs (--jwt-*); with neither, WARDEN_SERVE_TOKEN from the environment (subject "service"), else a token for subject "local" written to ${DEFAULT_TOKEN_FILE} on first run. Calls that require approval wait in the approval queue (warden approvals, or the dashboard with --dashboard). See docs/server.md.`,
     )
     .option('-p, --policy <paths...>', 'policy files or directories')
     .option('--bundle <path|url>', 'a signed policy bundle (file or http(s) URL), polled for new revisions')
@@ -66,7 +75,16 @@ export function registerServeCommand(program: Command): void {
     .option('--jwt-key <file>', 'the issuer\'s public key as a JWK (JSON file)')
     .option('--jwt-secret-file <file>', 'an HMAC secret (at least 32 bytes) for HS256 tokens')
     .option('--audit <path>', 'the audit log (a directory or .jsonl file)', '.warden/serve-audit')
-    .option('--store <url>', 'the state store (sqlite:<path>, memory:, postgres://..., redis://...)', 'sqlite:.warden/serve-state.db')
+    .option('--audit-postgres <url>', 'record in PostgreSQL instead of files (one chain per --audit-stream, shared by every instance; HMAC key from WARDEN_AUDIT_HMAC_KEY)')
+    .option('--audit-stream <id>', 'the audit stream with --audit-postgres', 'warden')
+    .option('--store <url>', 'the state store (sqlite:<path>, memory:, postgres://..., redis://...); also holds the approval queue', 'sqlite:.warden/serve-state.db')
+    .option('--redis <url>', 'with a postgres:// store: keep counters, kill epochs and the broadcast in this Redis')
+    .option('--config <file>', 'the runtime config (JSON: signers, approvers, trust, rings): enables the kill switch, rings and trust in the service')
+    .option('--approval-timeout <duration>', 'how long a call that requires approval waits in the queue (warden approvals, the dashboard) before it is denied', '5m')
+    .option('--dashboard <file>', 'serve the dashboard at /ui for these logins: one "<name> <token> [role,role...]" per line (tokens of 16+ characters)')
+    .option('--dashboard-secret-file <file>', 'the key dashboard sessions are signed with (32+ bytes; share it between instances); default random per process')
+    .option('--kill-key <name>', 'the identity (warden id new) that signs kills made from the dashboard; one of the runtime config\'s signers')
+    .option('--id-dir <dir>', 'where identity keys are kept (for --kill-key)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option('--client-ca <file>', 'require client certificates issued by this CA (mutual TLS; needs --tls-cert)')
@@ -92,21 +110,46 @@ async function runServe(flags: ServeFlags): Promise<number> {
     if (flags.clientCa !== undefined && flags.tlsCert === undefined) throw new WardenError('ERR_USAGE', '--client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first.');
     const tls = flags.tlsCert === undefined ? undefined : { cert: await readSmall(flags.tlsCert), key: await readSmall(flags.tlsKey as string), ...(flags.clientCa !== undefined ? { clientCa: await readSmall(flags.clientCa) } : {}) };
     const auth = await authOf(flags);
+    const approvalTimeoutMs = durationMs(flags.approvalTimeout, '--approval-timeout');
     const { createDecisionServer } = await import('../server/decision-server.js');
-    const server = await createDecisionServer({
-      ...(flags.policy !== undefined ? { policy: flags.policy } : {}),
-      ...(flags.bundle !== undefined ? { bundle: { source: flags.bundle, publicKey: await loadPublicKey(flags.bundleKey as string), pollIntervalMs: durationMs(flags.bundlePoll), push: flags.bundlePush === true } } : {}),
-      auth,
-      host,
-      port,
-      audit: flags.audit,
-      store: flags.store,
-      maxBodyBytes,
-      ...(tls !== undefined ? { tls } : {}),
-    });
+    const { openStore } = await import('../store/open.js');
+    const opened: Array<{ close(): Promise<void> | void }> = [];
+    const closeAll = async (): Promise<void> => {
+      for (const c of opened.reverse()) await c.close();
+    };
+    let server: Awaited<ReturnType<typeof createDecisionServer>> | undefined;
+    try {
+      const store = await openStore(flags.store, flags.redis === undefined ? {} : { redis: flags.redis });
+      opened.push(store);
+      const { openApprovalQueue } = await import('../server/approval-queue.js');
+      const queue = await openApprovalQueue({ store });
+      opened.push(queue);
+      const runtime = flags.config === undefined ? undefined : await runtimeOf(flags.config, store);
+      const sink = flags.auditPostgres === undefined ? undefined : await postgresSink(flags.auditPostgres, flags.auditStream);
+      if (sink !== undefined) opened.push(sink);
+      const mounts = flags.dashboard === undefined ? [] : [await dashboardOf(flags, { queue, runtime, revision: () => (server === undefined ? null : revisionOf(server.status())) })];
+      server = await createDecisionServer({
+        ...(flags.policy !== undefined ? { policy: flags.policy } : {}),
+        ...(flags.bundle !== undefined ? { bundle: { source: flags.bundle, publicKey: await loadPublicKey(flags.bundleKey as string), pollIntervalMs: durationMs(flags.bundlePoll), push: flags.bundlePush === true } } : {}),
+        auth,
+        host,
+        port,
+        ...(sink !== undefined ? { sink } : { audit: flags.audit }),
+        store,
+        approvalHandler: queue.handler({ timeoutMs: approvalTimeoutMs }),
+        approvalTimeoutMs,
+        ...(runtime !== undefined ? { runtime } : {}),
+        ...(mounts.length > 0 ? { mounts } : {}),
+        maxBodyBytes,
+        ...(tls !== undefined ? { tls } : {}),
+      });
+    } catch (e) {
+      await closeAll();
+      throw e;
+    }
     const { url } = await server.listen();
     const status = server.status();
-    console.error(`warden serve: listening on ${url} (${status.ready ? `${status.source}${status.revision === null ? '' : ` revision ${status.revision}`}, ${status.digest}` : 'NOT READY: no verified policy yet, every call is denied'}; audit ${flags.audit}; store ${flags.store})`);
+    console.error(`warden serve: listening on ${url} (${status.ready ? `${status.source}${status.revision === null ? '' : ` revision ${status.revision}`}, ${status.digest}` : 'NOT READY: no verified policy yet, every call is denied'}; audit ${flags.auditPostgres === undefined ? flags.audit : `postgres stream ${flags.auditStream}`}; store ${flags.store.replace(/\/\/[^@/]*@/, '//***@')}${flags.dashboard === undefined ? '' : `; dashboard ${url}/ui`})`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
@@ -117,10 +160,67 @@ async function runServe(flags: ServeFlags): Promise<number> {
       process.on('SIGTERM', stop);
     });
     await server.close();
+    await closeAll();
     return EXIT.ok;
   } catch (e) {
     return reportFatal(e);
   }
+}
+
+/** The revision the dashboard shows: the bundle's, else the policy digest; null before a policy is active. */
+function revisionOf(st: { ready: boolean; revision: unknown; digest: string }): string | null {
+  if (st.revision !== null && st.revision !== undefined) return String(st.revision);
+  return st.ready ? st.digest : null;
+}
+
+/** The runtime (kill switch, rings, trust) over the service's own store, from a runtime config with signers. */
+async function runtimeOf(configPath: string, store: import('../store/types.js').Store): Promise<import('../runtime/runtime.js').Runtime> {
+  const { readRuntimeConfig } = await import('./runtime-io.js');
+  const { createRuntime } = await import('../runtime/runtime.js');
+  const config = await readRuntimeConfig({ config: configPath });
+  if (config.signers === undefined || config.signers.length === 0) throw new WardenError('ERR_USAGE', `The runtime config ${configPath} lists no signers: list the DIDs that sign kills and elevations ("signers": ["did:key:..."]).`);
+  return createRuntime({
+    store,
+    signers: config.signers,
+    ...(config.approvers === undefined ? {} : { approvers: config.approvers }),
+    ...(config.trust === undefined ? {} : { trust: config.trust }),
+    ...(config.rings === undefined ? {} : { rings: config.rings }),
+    ...(config.maxElevationMs === undefined ? {} : { maxElevationMs: config.maxElevationMs }),
+  });
+}
+
+/** The PostgreSQL audit sink; its HMAC key (the same on every instance) comes from the environment, never the command line. */
+async function postgresSink(url: string, stream: string): Promise<import('../audit/postgres-sink.js').PostgresAuditSink> {
+  const hmacKey = process.env.WARDEN_AUDIT_HMAC_KEY;
+  if (hmacKey === undefined || hmacKey.length < 16) throw new WardenError('ERR_USAGE', '--audit-postgres needs WARDEN_AUDIT_HMAC_KEY in the environment: a secret of at least 16 characters, the same on every instance.');
+  const { openPostgresAuditSink } = await import('../audit/postgres-sink.js');
+  return openPostgresAuditSink({ url, stream, hmacKey });
+}
+
+/** The dashboard mount: logins from a file (`<name> <token> [role,role...]`), the queue, the runtime and the audit log. */
+async function dashboardOf(flags: ServeFlags, parts: { queue: import('../server/approval-queue.js').ApprovalQueue; runtime: import('../runtime/runtime.js').Runtime | undefined; revision: () => string | null }): Promise<import('../dashboard/dashboard.js').DashboardMount> {
+  const path = flags.dashboard as string;
+  const logins: Array<{ name: string; token: string; roles: string[] }> = [];
+  (await readSmall(path)).split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) return;
+    const [name, token, roles, ...extra] = t.split(/\s+/);
+    if (name === undefined || token === undefined || extra.length > 0) throw new WardenError('ERR_USAGE', `${path}:${i + 1}: a login is "<name> <token> [role,role...]".`);
+    logins.push({ name, token, roles: roles === undefined ? [] : roles.split(',').filter((r) => r !== '') });
+  });
+  if (logins.length === 0) throw new WardenError('ERR_USAGE', `${path} lists no logins: the dashboard has no anonymous access, so give at least one "<name> <token> [roles]".`);
+  if (flags.killKey !== undefined && parts.runtime === undefined) throw new WardenError('ERR_USAGE', '--kill-key needs --config <runtime config>: the kill switch lives in the runtime, with its signers.');
+  const killKey = flags.killKey === undefined ? undefined : await (await import('./runtime-io.js')).loadKey(flags.killKey, flags.idDir);
+  const { createDashboard } = await import('../dashboard/dashboard.js');
+  return createDashboard({
+    logins,
+    ...(flags.dashboardSecretFile !== undefined ? { secret: (await readSmall(flags.dashboardSecretFile)).trim() } : {}),
+    queue: parts.queue,
+    ...(flags.auditPostgres === undefined ? { audit: flags.audit } : {}),
+    ...(parts.runtime !== undefined ? { runtime: parts.runtime } : {}),
+    ...(killKey !== undefined ? { killKey } : {}),
+    policyRevision: parts.revision,
+  });
 }
 
 /** `host:port`, `[v6]:port`. */
@@ -131,9 +231,9 @@ function parseListen(value: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2]) as string, port };
 }
 
-function durationMs(value: string): number {
+function durationMs(value: string, flag = '--bundle-poll'): number {
   const m = /^(\d{1,9})(ms|s|m|h)?$/.exec(value);
-  if (m === null) throw new WardenError('ERR_USAGE', `--bundle-poll ${JSON.stringify(value)} is not a duration (500ms, 30s, 5m, 1h).`);
+  if (m === null) throw new WardenError('ERR_USAGE', `${flag} ${JSON.stringify(value)} is not a duration (500ms, 30s, 5m, 1h).`);
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
 }
 
@@ -147,6 +247,12 @@ async function authOf(flags: ServeFlags): Promise<ServerAuthOptions> {
     if (flags.jwtKey !== undefined) jwt.key = JSON.parse(await readSmall(flags.jwtKey)) as ServerJwtOptions['key'];
     if (flags.jwtSecretFile !== undefined) jwt.secret = new TextEncoder().encode((await readSmall(flags.jwtSecretFile)).trim());
     auth.jwt = jwt;
+  }
+  // A deployment passes its token in the environment (WARDEN_SERVE_TOKEN, subject "service"), never on the command line.
+  const envToken = process.env.WARDEN_SERVE_TOKEN;
+  if (flags.tokenFile === undefined && envToken !== undefined && envToken !== '') {
+    auth.tokens = parseTokenFile(`service ${envToken.trim()}`, 'WARDEN_SERVE_TOKEN');
+    return auth;
   }
   const tokenFile = flags.tokenFile ?? (jwtGiven ? undefined : await ensureDefaultTokenFile());
   if (tokenFile !== undefined) auth.tokens = parseTokenFile(await readSmall(tokenFile), tokenFile);
