@@ -91,7 +91,7 @@ describe('observe marks the session from what results carry', () => {
     const context = { session: 'chat-slow' };
     await pipeline.decide({ request: { tool: 'read_customer', args: {}, context } });
     const { verdict } = await pipeline.decide({ request: { tool: 'search_docs', args: {}, context } });
-    const observed = pipeline.observe(verdict, { status: 'ok', labels: ['untrusted'] });
+    const observed = pipeline.observe({ call: verdict.call, tool: 'search_docs' }, { status: 'ok', labels: ['untrusted'] });
     const next = pipeline.decide({ request: { tool: 'post_webhook', args: {}, context } });
     let decided = false;
     void next.then(() => (decided = true));
@@ -113,10 +113,10 @@ describe('observe marks the session from what results carry', () => {
     const store = createMemoryStore();
     const pipeline = new Pipeline({ policy, state: { store } });
     const { verdict } = await pipeline.decide({ request: { tool: 'search_docs', args: {}, context: { session: 'chat-plain' } } });
-    await pipeline.observe(verdict, { status: 'ok' });
+    await pipeline.observe({ call: verdict.call, tool: 'search_docs' }, { status: 'ok' });
     expect((await loadSession(store, 'chat-plain')).view.labels).toEqual([]);
     const other = await pipeline.decide({ request: { tool: 'search_docs', args: {} } });
-    await pipeline.observe(other.verdict, { status: 'ok', labels: ['untrusted'] });
+    await pipeline.observe({ call: other.verdict.call, tool: 'search_docs' }, { status: 'ok', labels: ['untrusted'] });
     expect(await store.kv.get('session:undefined')).toBeNull();
   });
 });
@@ -140,7 +140,7 @@ describe('observe marks fail closed', () => {
     const context = { session: 'chat-lost' };
     const { verdict } = await pipeline.decide({ request: { tool: 'search_docs', args: {}, context } });
     failing = true;
-    await pipeline.observe(verdict, { status: 'ok', labels: ['untrusted'] });
+    await pipeline.observe({ call: verdict.call, tool: 'search_docs' }, { status: 'ok', labels: ['untrusted'] });
     failing = false;
     expect(warnings.map((w) => w.code)).toEqual(['session_not_marked']);
     const next = (await pipeline.decide({ request: { tool: 'search_docs', args: {}, context } })).verdict;
@@ -155,7 +155,7 @@ describe('observe marks fail closed', () => {
     const warnings: WardenWarning[] = [];
     const pipeline = new Pipeline({ policy, state: { store }, onWarning: (w) => warnings.push(w), sink: { write: async () => undefined, writeOutcome: async () => undefined } });
     const { verdict } = await pipeline.decide({ request: { tool: 'search_docs', args: {}, context: { session: 'chat-bad-labels' } } });
-    await pipeline.observe(verdict, { status: 'ok', labels: 'untrusted' as never });
+    await pipeline.observe({ call: verdict.call, tool: 'search_docs' }, { status: 'ok', labels: 'untrusted' as never });
     expect(warnings.map((w) => w.code)).toEqual(['outcome_not_recorded']);
     expect((await loadSession(store, 'chat-bad-labels')).view.labels).toEqual([]);
   });
