@@ -17,6 +17,7 @@
  * Usage: npm run train:detector   (no network)
  *        node scripts/train-detector.mjs --check   (trains and prints the weights' hash, writes nothing)
  */
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,8 +45,8 @@ async function loadFeatures() {
     await build({ entryPoints: [join(ROOT, 'src', 'detect', 'features.ts')], bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'error' });
     return await import(pathToFileURL(out).href);
   } finally {
-    // The module is loaded; the file is no longer needed.
-    setTimeout(() => rmSync(dir, { recursive: true, force: true }), 0);
+    // The module is loaded (imports are done once the promise resolves); the file is no longer needed.
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
