@@ -10,6 +10,11 @@
  * Times are wall-clock per call (p50/p99) plus CPU time per KB, which is less disturbed by other
  * processes on a shared machine; report them with the machine's load (`uptime`).
  *
+ * Also the new paths: a decision whose rule reads the `detect` facet on the arguments (beside the
+ * same decision with a rule on `args` alone), scanning a 1 KB result for an outcome (what every
+ * adapter now does), and decide + observe with a result that marks the session (beside one whose
+ * result carries no labels).
+ *
  * `npx tsc -p tsconfig.bench.json && node dist-bench/bench/run.js detect`
  */
 import { readFileSync } from 'node:fs';
@@ -19,7 +24,12 @@ import { loadavg } from 'node:os';
 import { ContextPoisoningDetector, McpSecurityScanner } from '@microsoft/agent-governance-sdk';
 import { detectInjection } from '../src/detect/injection.js';
 import { scanToolDefinition, type ToolDefinition } from '../src/detect/poisoning.js';
-import { measure, printTable } from './stats.js';
+import { measure, measureAsync, printTable } from './stats.js';
+import { argumentDetector } from '../src/detect/arguments.js';
+import { scanOutput } from '../src/detect/output.js';
+import { Pipeline } from '../src/enforce/pipeline.js';
+import { compilePolicy } from '../src/policy/compile.js';
+import { createMemoryStore } from '../src/store/memory.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'detect');
 
@@ -108,6 +118,29 @@ export async function run(): Promise<void> {
   const agtTool = (t: ToolDefinition): boolean => !scanner.scan({ name: t.name, description: t.description ?? '', parameters: (t.inputSchema ?? {}) as Record<string, unknown> }).safe;
   console.log(`  poisoning-set      warden ${quality(tools, (i) => scanToolDefinition((tools[i] as { tool: ToolDefinition }).tool, { knownNames: known }).detected)}`);
   console.log(`  poisoning-set      agt    ${quality(tools, (i) => agtTool((tools[i] as { tool: ToolDefinition }).tool))}`);
+  // The detect facet: the same allow decision with a rule that reads detect, and with one that reads args only.
+  const facetPolicy = (when: string) =>
+    compilePolicy([{ name: 'p.yaml', text: `apiVersion: warden/v1\nkind: Policy\nname: p\nrules:\n  - name: guard\n    tools: [send_message]\n    when: "${when}"\n    effect: deny\n  - name: send\n    tools: [send_message]\n    effect: allow\n` }], { detector: argumentDetector });
+  const withFacet = facetPolicy('detect.injection.detected');
+  const withoutFacet = facetPolicy("args.body.contains('ignore previous instructions')");
+  const message = { to: 'ops@example.com', body: fill(PROSE, 1024) };
+  printTable('the detect facet on a 1 KB argument (decide, allow)', [
+    measure('rule reads detect.injection.detected', () => withFacet.decide({ tool: 'send_message', args: message }), { samples: 3000, warmup: 500 }),
+    measure('rule reads args.body only', () => withoutFacet.decide({ tool: 'send_message', args: message }), { samples: 3000, warmup: 500 }),
+  ]);
+  printTable('scanning a 1 KB tool result for its outcome (adapters, gateway)', [measure('scanOutput 1 KB result', () => scanOutput({ content: [{ type: 'text', text: oneKb }] }), { samples: 3000, warmup: 500 })]);
+  const flow = compilePolicy([{ name: 'f.yaml', text: 'apiVersion: warden/v1\nkind: Policy\nname: f\nrules:\n  - name: all\n    effect: allow\n' }]);
+  const marking = new Pipeline({ policy: flow, state: { store: createMemoryStore() } });
+  const plain = new Pipeline({ policy: flow, state: { store: createMemoryStore() } });
+  let n = 0;
+  const round = async (p: Pipeline, labels: string[] | undefined) => {
+    const { verdict } = await p.decide({ request: { tool: 'search_docs', args: {}, context: { session: `s${n++ % 100}` } } });
+    await p.observe({ call: verdict.call, tool: 'search_docs' }, labels === undefined ? { status: 'ok' } : { status: 'ok', labels });
+  };
+  printTable('decide + observe with session state (memory store)', [
+    await measureAsync('result marks the session untrusted', () => round(marking, ['untrusted']), { samples: 3000, warmup: 500 }),
+    await measureAsync('result carries no labels', () => round(plain, undefined), { samples: 3000, warmup: 500 }),
+  ]);
   const sample = (tools.find((t) => t.label === 'attack') as { tool: ToolDefinition }).tool;
   printTable('tool poisoning: one definition', [
     measure('warden scanToolDefinition', () => scanToolDefinition(sample, { knownNames: known }), { samples: 3000, warmup: 500 }),

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { detectInjection } from '../detect/injection.js';
+import { detectInjectionModel, detectInjectionTiers } from '../detect/linear.js';
 import { evaluateDetector, parseLabelledSet, type EvaluationReport } from '../detect/evaluate.js';
 import { scanToolDefinition, scanToolList, type ToolDefinition } from '../detect/poisoning.js';
 import { detectSecrets } from '../detect/secrets.js';
@@ -17,6 +18,7 @@ interface DetectOptions {
   json?: boolean;
   tools?: boolean;
   threshold?: string;
+  tier?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--eval <jsonl>', 'measure the detector on a labelled set instead of scanning a file')
     .option('--tools', 'the input is MCP tool definitions: scan for tool poisoning')
     .option('--threshold <score>', 'score (0..1] at or above which a text counts as detected (default 0.5)')
+    .option('--tier <tier>', 'with --eval: 1 (the deterministic rules, default), 2 (the linear model) or 1+2 (detected when either detects)')
     .option('--json', 'print one JSON object')
     .action(async (file: string | undefined, opts: DetectOptions) => {
       try {
@@ -115,6 +118,9 @@ function printTools(tools: ToolDefinition[], t: number | undefined, json: boolea
 }
 
 async function runEval(path: string, opts: DetectOptions): Promise<number> {
+  const tier = opts.tier ?? '1';
+  if (tier !== '1' && tier !== '2' && tier !== '1+2') throw new WardenError('ERR_USAGE', `--tier must be 1, 2 or 1+2; got ${JSON.stringify(tier)}.`);
+  if (tier !== '1' && opts.tools === true) throw new WardenError('ERR_USAGE', '--tier applies to prompt injection; tool poisoning has tier 1 only.');
   const text = await readInput(path);
   const t = threshold(opts);
   let report: EvaluationReport;
@@ -125,19 +131,33 @@ async function runEval(path: string, opts: DetectOptions): Promise<number> {
     report = evaluateDetector(rows, (s) => scanToolDefinition(byText.get(s) as ToolDefinition, { knownNames: known, ...(t === undefined ? {} : { threshold: t }) }));
   } else {
     const settings = t === undefined ? {} : { threshold: t };
-    report = evaluateDetector(parseLabelledSet(text, path), (s) => detectInjection(s, settings));
+    const rows = parseLabelledSet(text, path);
+    if (tier === '1') report = evaluateDetector(rows, (s) => detectInjection(s, settings));
+    else if (tier === '2') report = evaluateDetector(rows, (s) => detectInjectionModel(s, settings));
+    else report = evaluateDetector(rows, (s) => detectInjectionTiers(s, (x) => detectInjection(x, settings)));
   }
+  const tp = report.attacks - report.missed.length;
+  const flagged = tp + report.falsePositives.length;
+  const precision = flagged === 0 ? 0 : round3(tp / flagged);
+  const f1 = precision + report.recall === 0 ? 0 : round3((2 * precision * report.recall) / (precision + report.recall));
   if (opts.json === true) {
+    // invariant: the JSON form is exactly the issue's { recall, falsePositiveRate, p99Micros, count } (a hidden set reads it).
     console.log(JSON.stringify({ recall: report.recall, falsePositiveRate: report.falsePositiveRate, p99Micros: report.p99Micros, count: report.count }));
   } else {
     console.log(`${report.count} examples: ${report.attacks} attacks, ${report.benign} benign`);
     console.log(`recall              ${report.recall}  (${report.attacks - report.missed.length} of ${report.attacks} detected)`);
     console.log(`false-positive rate ${report.falsePositiveRate}  (${report.falsePositives.length} of ${report.benign} flagged)`);
+    console.log(`precision           ${precision}`);
+    console.log(`F1                  ${f1}`);
     console.log(`p99 latency         ${report.p99Micros} µs per example`);
     if (report.missed.length > 0) console.log(`missed (lines): ${report.missed.join(', ')}`);
     if (report.falsePositives.length > 0) console.log(`false positives (lines): ${report.falsePositives.join(', ')}`);
   }
   return EXIT.ok;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 /** A labelled set of tool definitions: each line `{"tool": {...}, "label": "attack" | "benign"}`. */

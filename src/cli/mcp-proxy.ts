@@ -1,4 +1,5 @@
 /** `warden mcp-proxy`: a governed MCP gateway in front of a real MCP server. */
+import type { Store } from '../store/types.js';
 import type { Command } from 'commander';
 import { StrictStdioServerTransport } from '../integrations/mcp/strict-json.js';
 import { openFileAuditSink, type FileAuditSink } from '../audit/file-sink.js';
@@ -29,6 +30,7 @@ interface ProxyOptions {
   approvalTimeout?: string;
   poisoning: string;
   results: string;
+  state?: string;
 }
 
 /** Registers `warden mcp-proxy`. */
@@ -53,6 +55,7 @@ export function registerMcpProxyCommand(program: Command): void {
     .option('--approval-timeout <seconds>', 'how long an approval (MCP elicitation) may take (default 300)')
     .option('--poisoning <mode>', 'a tool whose definition carries instructions to the model: block, warn or off (docs/detection.md)', 'block')
     .option('--results <mode>', 'tool results: mark (record their labels and findings), withhold (also refuse injected ones) or off', 'mark')
+    .option('--state <url>', 'session state store (sqlite:<file>, memory:, redis://..., postgres://...): flow rules read session.labels, and results that carry injected instructions or secrets mark the session')
     .argument('[command...]', 'the MCP server command and its arguments, after --')
     .action(async (command: string[], opts: ProxyOptions) => {
       process.exitCode = await runProxy(command, opts);
@@ -63,6 +66,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
   let sink: FileAuditSink | null = null;
   let gateway: McpGateway | null = null;
   let listener: HttpListener | null = null;
+  let store: Store | null = null;
   try {
     if (opts.config !== undefined) return await runFromConfig(command, opts);
     if (opts.policy === undefined) throw new WardenError('ERR_MCP_OPTIONS', 'Give --policy <file> and the server command after --, or --config warden.mcp.yaml for several servers.');
@@ -81,7 +85,9 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
     const lockFile = opts.lock ?? (await lockPathFor(opts.policy));
     const signingKey = opts.signingKey === undefined ? undefined : await loadPrivateKey(opts.signingKey);
     sink = opts.audit === undefined ? null : await openFileAuditSink({ path: opts.audit, ...(signingKey ? { signingKey } : {}) });
+    store = opts.state === undefined ? null : await (await import('../store/open.js')).openStore(opts.state);
     gateway = await McpGateway.start({
+      ...(store ? { state: { store } } : {}),
       upstream,
       policy,
       lockFile,
@@ -117,6 +123,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
     await listener?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the listener failed: ${String(e)}`));
     await gateway?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the gateway failed: ${String(e)}`));
     await sink?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the audit log failed: ${String(e)}`));
+    await store?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the state store failed: ${String(e)}`));
   }
 }
 
@@ -125,6 +132,7 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
   let sink: FileAuditSink | null = null;
   let gateway: McpGateway | null = null;
   let listener: HttpListener | null = null;
+  let store: Store | null = null;
   try {
     if (command.length > 0 || opts.upstreamUrl !== undefined || opts.policy !== undefined || opts.serverName !== undefined) {
       throw new WardenError('ERR_MCP_OPTIONS', '--config names the servers and their policies; leave out --policy, --server-name, --upstream-url and the command after --.');
@@ -141,8 +149,10 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
     if (opts.signingKey !== undefined && audit === undefined) throw new WardenError('ERR_MCP_OPTIONS', '--signing-key needs an audit log (--audit or audit: in the configuration).');
     const signingKey = opts.signingKey === undefined ? undefined : await loadPrivateKey(opts.signingKey);
     sink = audit === undefined ? null : await openFileAuditSink({ path: audit, ...(signingKey ? { signingKey } : {}) });
+    store = opts.state === undefined ? null : await (await import('../store/open.js')).openStore(opts.state);
     const approvalTimeoutMs = opts.approvalTimeout !== undefined ? seconds('--approval-timeout', opts.approvalTimeout) : config.approvalTimeoutMs;
     gateway = await McpGateway.start({
+      ...(store ? { state: { store } } : {}),
       servers,
       lockFile: opts.lock ?? config.lock,
       onChange: oneOf('--on-change', opts.onChange !== 'block' ? opts.onChange : (config.onChange ?? 'block'), ['block', 'warn'] as const),
@@ -178,6 +188,7 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
     await listener?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the listener failed: ${String(e)}`));
     await gateway?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the gateway failed: ${String(e)}`));
     await sink?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the audit log failed: ${String(e)}`));
+    await store?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the state store failed: ${String(e)}`));
   }
 }
 

@@ -10,6 +10,7 @@ import type { KeyInput } from '../audit/keys.js';
 import { loadPublicKey } from '../audit/keys.js';
 import { readPolicySources, withLanguageEngines } from '../enforce/load-files.js';
 import { fsRealpathResolver } from '../enforce/realpath-resolver.js';
+import { argumentDetector } from '../detect/arguments.js';
 import { compilePolicyPlan } from '../policy/compile.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import type { PolicyPlan } from '../policy/plan.js';
@@ -98,7 +99,7 @@ export async function complianceReport(input: ComplianceInput): Promise<Complian
   let plan: PolicyPlan | null = null;
   if (input.policy !== undefined && input.policy.length > 0) {
     const { sources, backends } = await withLanguageEngines(await readPolicySources(input.policy), null);
-    ({ set, plan } = compilePolicyPlan(sources, [], { resolver: fsRealpathResolver, ...(backends !== undefined ? { backends } : {}) }));
+    ({ set, plan } = compilePolicyPlan(sources, [], { resolver: fsRealpathResolver, detector: argumentDetector, ...(backends !== undefined ? { backends } : {}) }));
   }
   // Configuration.
   let config: DeploymentConfig | null = null;

@@ -122,11 +122,18 @@ function clusters(text: string, re: RegExp): Array<[number, number]> {
 }
 
 const PERCENT = /%[0-9A-Fa-f]{2}/g;
+const UNRESERVED = /^[A-Za-z0-9._~-]$/;
 
 /** Percent-escapes: each cluster of three or more `%XX`, decoded as UTF-8. */
 function percentLayer(text: string, add: (l: Layer) => boolean): void {
   if (text.indexOf('%') < 0) return;
-  for (const [first, last] of clusters(text, PERCENT)) {
+  for (const [start, end] of clusters(text, PERCENT)) {
+    // The words the escapes join belong to the layer too (`Ignore%20all%20previous`): without the
+    // first and last word, the decoded text loses the verb that makes it an instruction.
+    let first = start;
+    while (first > 0 && UNRESERVED.test(text[first - 1] as string)) first--;
+    let last = end;
+    while (last < text.length && UNRESERVED.test(text[last] as string)) last++;
     const region = text.slice(first, last);
     const bytes: number[] = [];
     for (let i = 0; i < region.length; i++) {

@@ -17,6 +17,8 @@ export type { SecretOptions } from './secrets.js';
 export { scanToolDefinition, scanToolList } from './poisoning.js';
 export type { PoisoningOptions, ToolDefinition, ToolScan } from './poisoning.js';
 export { scanOutput } from './output.js';
+export { detectArguments, argumentDetector } from './arguments.js';
+export type { ArgumentDetection } from './arguments.js';
 export type { OutputScan, OutputScanOptions } from './output.js';
 export { evaluateDetector, parseLabelledSet } from './evaluate.js';
 export type { EvaluationReport, LabelledText } from './evaluate.js';

@@ -4,6 +4,7 @@
  * Internal to src/enforce.
  */
 import type { CallTimer } from './fault.js';
+import type { SessionMarks } from './session-marks.js';
 import type { AgentIdentity, Decision, DecisionEvent, DecisionSink, Request, WardenWarning } from '../decision.js';
 import type { CallMonitor, RuntimeVariables } from '../monitor.js';
 import type { CredentialVerifier } from '../identity/credential.js';
@@ -97,6 +98,8 @@ export interface Core {
   monitors: readonly CallMonitor[];
   /** Where calls read time (the `timer` option). */
   timer: CallTimer;
+  /** Labels results add to sessions (with `state`); null without state. */
+  marks: SessionMarks | null;
 }
 
 export const EMPTY_REQUEST: Request = Object.freeze({ tool: '', args: Object.freeze({}) as Record<string, unknown> });

@@ -90,7 +90,19 @@ export function sessionStage(call: CallState, core: Core): void | Promise<void> 
     call.sessionError = bad;
     return;
   }
-  return loadSession(rt.store, id as string).then(
+  // invariant: a call is decided only after the labels its session's earlier results brought in are stored.
+  const pending = core.marks?.pending(id as string) ?? null;
+  if (pending !== null) return pending.then(() => readSession(call, core, rt, id as string));
+  return readSession(call, core, rt, id as string);
+}
+
+function readSession(call: CallState, core: Core, rt: StateCore, id: string): Promise<void> | void {
+  const failed = core.marks?.failure(id) ?? null;
+  if (failed !== null) {
+    call.sessionError = failed;
+    return;
+  }
+  return loadSession(rt.store, id).then(
     (loaded) => {
       call.session = loaded;
     },

@@ -171,7 +171,7 @@ export class CompiledPolicyCache {
       const plan = entry.plan as PolicyPlan;
       // invariant: a plan is used only for the very sources just read.
       if (plan?.digest !== digest) return { staged: null, present: true };
-      return { staged: stagePlan(plan, options.resolver ? { resolver: options.resolver } : {}), present: true };
+      return { staged: stagePlan(plan, { ...(options.resolver ? { resolver: options.resolver } : {}), ...(options.detector ? { detector: options.detector } : {}) }), present: true };
     } catch {
       // A damaged or foreign entry is ignored; the compile below replaces it.
       return { staged: null, present: true };

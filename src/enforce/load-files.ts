@@ -14,6 +14,7 @@ import { rejectUnknownKeys } from '../lib/options.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { loadSqlParsers, type SqlDialect, type SqlParsers } from '../facets/sql-parsers.js';
 import { fsRealpathResolver } from './realpath-resolver.js';
+import { lazyDetector, loadDetector } from './lazy-detector.js';
 import type { CompiledPolicyCache } from './compiled-cache.js';
 import type { FacetBinding } from '../facets/bindings.js';
 
@@ -80,10 +81,12 @@ export async function compileReadSources(sources: readonly PolicySource[], optio
   const { cache, ...compileOptions } = options;
   const prepared = await withLanguageEngines(sources, cache ?? null, compileOptions.backends);
   sources = prepared.sources;
-  const resolved = { resolver: fsRealpathResolver, ...compileOptions, ...(prepared.backends !== undefined ? { backends: prepared.backends } : {}) };
+  const resolved = { resolver: fsRealpathResolver, detector: lazyDetector, ...compileOptions, ...(prepared.backends !== undefined ? { backends: prepared.backends } : {}) };
   // The compiler (and the YAML parser) loads on demand: a cache hit needs neither.
   const staged = cache ? (await cache.stage(sources, bindings, resolved)).staged : (await import('../policy/compile.js')).stagePolicy(sources, bindings, resolved);
   const sql = await sqlParsersFor(staged.sqlDialects, options.sqlParsers);
+  // The detectors load only for a policy that reads `detect`.
+  if (staged.readsDetect && compileOptions.detector === undefined) await loadDetector();
   if ('error' in sql) return { set: staged.complete(options.sqlParsers, sql.error), sqlParsers: options.sqlParsers };
   return { set: staged.complete(sql.parsers), sqlParsers: sql.parsers };
 }

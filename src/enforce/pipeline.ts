@@ -24,6 +24,7 @@ import type { CallInput, DecidedCall, PipelineOptions, PipelineRuntime, PolicyPr
 import { chargeStage, releaseIfDenied, sessionStage, stateCore } from './charge-stage.js';
 import { admitStage, approveStage, decideStage, gateStage, identifyStage, notifyStage, recheckStage, recordStage, snapshotStage } from './stages.js';
 import { enrichStage } from './enrich-stage.js';
+import { SessionMarks } from './session-marks.js';
 import { KILL_RULE, killRecheckStage, killStage } from './kill-stage.js';
 import type { CallMonitor, Fault } from '../monitor.js';
 
@@ -133,6 +134,7 @@ export class Pipeline {
     this.#runtime = runtime;
     this.#monitors = monitorsOf(options.monitors);
     this.#runners = this.#monitors.filter((m) => typeof m.run === 'function');
+    const state = stateCore(options.state);
     this.#core = Object.freeze({
       sink: this.sink,
       policy: this.#policy,
@@ -146,9 +148,10 @@ export class Pipeline {
       warn: this.#warn,
       callIds: options.callIds ?? sequentialIds(),
       runtime,
-      state: stateCore(options.state),
+      state,
       monitors: this.#monitors,
       timer,
+      marks: state === null ? null : new SessionMarks(state, this.#warn),
     });
   }
 
@@ -172,6 +175,8 @@ export class Pipeline {
     if (pending !== undefined) await pending;
     const decided = this.#runtime === null ? finish(call) : this.#withRuntime(call, finish(call));
     await releaseIfDenied(call, decided.verdict.allowed);
+    // A call that may run is remembered with its session, so the labels its result brings in reach that session.
+    if (call.session !== null && this.#core.marks !== null && (decided.verdict.allowed || decided.verdict.effect === 'require_approval')) this.#core.marks.track(decided.verdict.call, call.session.id);
     return decided;
   }
 
@@ -242,8 +247,31 @@ export class Pipeline {
    * catch (e) { await pipeline.observe(verdict, { status: 'error', error: { name: e.name, message: e.message } }); throw e; }
    * ```
    */
-  observe(call: { call: string; tool: string; agent?: AgentIdentity | null }, outcome: Outcome): Promise<void> {
+  observe(call: { call: string; tool: string; agent?: AgentIdentity | null; session?: string }, outcome: Outcome): Promise<void> {
     if (this.#runtime !== null) this.#observed(call.call, outcome);
+    const marking = this.#mark(call, outcome);
+    if (marking === null) return this.#record(call, outcome);
+    return Promise.all([marking, this.#record(call, outcome)]).then(() => undefined);
+  }
+
+  /**
+   * observe: the labels the outcome carries (an output scanner's `untrusted`, `private`) are added
+   * to the call's session: the one it was decided in, or `call.session` for an enforcement point
+   * that observes in another process than it decided in. Null when there is nothing to add.
+   */
+  #mark(call: { call: string; session?: string }, outcome: Outcome): Promise<void> | null {
+    const marks = this.#core.marks;
+    if (marks === null) return null;
+    let labels: string[] = [];
+    try {
+      if (outcome !== null && typeof outcome === 'object' && outcome.labels !== undefined) labels = labelsCopy(outcome.labels);
+    } catch {
+      // A malformed outcome is reported (outcome_not_recorded) by #record; the call's tracking is still dropped.
+    }
+    return marks.mark(String(call.call), typeof call.session === 'string' ? call.session : undefined, labels);
+  }
+
+  #record(call: { call: string; tool: string; agent?: AgentIdentity | null }, outcome: Outcome): Promise<void> {
     const writeOutcome = this.sink.writeOutcome;
     const monitors = this.#monitors;
     if (typeof writeOutcome !== 'function' && monitors.length === 0) return Promise.resolve();

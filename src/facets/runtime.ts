@@ -4,7 +4,7 @@
  */
 import { canonicalJson } from '../lib/canonical-json.js';
 import { compileGlob, type GlobMatcher } from '../lib/glob.js';
-import type { FacetRequest, FacetRuntime, FacetValue, RealpathResolver } from './types.js';
+import type { ArgumentDetector, FacetRequest, FacetRuntime, FacetValue, RealpathResolver } from './types.js';
 import type { ArgPath, BoundFacet, FacetBinding, RequestValue } from './bindings.js';
 import { EMPTY_K8S_FACTS, k8sFacet } from './k8s.js';
 import { EMPTY_PATH_FACTS, pathFacet } from './path.js';
@@ -26,6 +26,7 @@ export const FACET_VARIABLES = [
   { name: 'k8s', type: 'map' },
   { name: 'urls', type: 'list' },
   { name: 'effects', type: 'map' },
+  { name: 'detect', type: 'map' },
 ] as const;
 
 const EMPTY: Record<BoundFacet, object> = { sql: EMPTY_SQL_FACTS, shell: EMPTY_SHELL_FACTS, path: EMPTY_PATH_FACTS, k8s: EMPTY_K8S_FACTS };
@@ -53,15 +54,18 @@ export class FacetEngine implements FacetRuntime {
   readonly #empty = new Map<string, unknown>();
   readonly #resolver: RealpathResolver | undefined;
   readonly #sqlParsers: SqlParsers | undefined;
+  readonly #detector: ArgumentDetector | undefined;
 
   /**
    * `resolver` answers `realpath: true` path bindings; without one their check fails closed.
    * `sqlParsers` parse for sql bindings; without them (or without a binding's dialect) every sql
-   * facet is `parsed: false` (compilePolicy refuses to build such a set; see there).
+   * facet is `parsed: false` (compilePolicy refuses to build such a set; see there). `detector`
+   * answers the `detect` variable; without one, reading it is an error.
    */
-  constructor(bindings: readonly FacetBinding[], options: { resolver?: RealpathResolver; sqlParsers?: SqlParsers } = {}) {
+  constructor(bindings: readonly FacetBinding[], options: { resolver?: RealpathResolver; sqlParsers?: SqlParsers; detector?: ArgumentDetector } = {}) {
     this.#resolver = options.resolver;
     this.#sqlParsers = options.sqlParsers;
+    this.#detector = options.detector;
     this.#bindings = bindings.map((binding) => {
       const { tools: _tools, pos: _pos, ...options } = binding;
       return { binding, globs: binding.tools.map((t) => compileGlob(t)), key: canonicalJson(options) };
@@ -76,6 +80,11 @@ export class FacetEngine implements FacetRuntime {
         const scan = scanUrls(toPlain(request.args));
         if (scan.truncated || scan.error !== '') return { error: `the URL scan of the arguments stopped: ${scan.error || 'a limit was reached'}` };
         return { value: toCel(scan.urls) };
+      }
+      if (name === 'detect') {
+        // invariant: every argument is scanned, whatever the tool; a detector that cannot scan them makes the variable an error.
+        if (this.#detector === undefined) return { error: 'the detect facet has no detector (compile with { detector: argumentDetector } from agent-warden/detect, or load with loadPolicyFiles())' };
+        return { value: toCel(this.#detector(toPlain(request.args))) };
       }
       if (name === 'effects') {
         const r = this.#effects(request);

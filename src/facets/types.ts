@@ -66,3 +66,18 @@ export interface RealpathResolver {
    */
   real(path: string): string;
 }
+
+/**
+ * Scans a request's arguments for injected instructions and secrets, for the `detect` facet
+ * variable. Injected at the edge like {@link RealpathResolver}: the detectors live in
+ * src/detect, above the core, so the facet layer cannot import them. It must be pure and
+ * synchronous; it throws when the arguments cannot be scanned (the facet is then an error, so a
+ * deny rule that reads it applies and an allow rule does not). `argumentDetector` from
+ * agent-warden/detect is the one Warden ships; loadPolicyFiles() injects it.
+ *
+ * @example
+ * ```ts
+ * const detector: ArgumentDetector = (args) => ({ injection: { detected: false, score: 0 } });
+ * ```
+ */
+export type ArgumentDetector = (args: unknown) => object;

@@ -13,7 +13,7 @@ import type { CompileOptions } from './compile.js';
  * const compileOnly = Object.fromEntries(Object.entries(options).filter(([k]) => COMPILE_OPTION_KEYS.includes(k)));
  * ```
  */
-export const COMPILE_OPTION_KEYS: readonly string[] = Object.freeze(['limits', 'loadLimits', 'resolver', 'sqlParsers', 'backends']);
+export const COMPILE_OPTION_KEYS: readonly string[] = Object.freeze(['limits', 'loadLimits', 'resolver', 'sqlParsers', 'backends', 'detector']);
 
 /**
  * The {@link CompileOptions} part of a larger options object.
@@ -30,5 +30,6 @@ export function compileOptionsOf(options: CompileOptions | null | undefined): Co
   if (options?.resolver !== undefined) out.resolver = options.resolver;
   if (options?.sqlParsers !== undefined) out.sqlParsers = options.sqlParsers;
   if (options?.backends !== undefined) out.backends = options.backends;
+  if (options?.detector !== undefined) out.detector = options.detector;
   return out;
 }

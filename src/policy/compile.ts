@@ -21,10 +21,10 @@ import { parseJsonSource } from './json-source.js';
 import { facetFunctions } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
 import type { FacetBinding } from '../facets/bindings.js';
-import type { RealpathResolver } from '../facets/types.js';
+import type { ArgumentDetector, RealpathResolver } from '../facets/types.js';
 import type { SqlDialect, SqlParsers } from '../facets/sql-parsers.js';
 import { compileLimitIndex, type LimitPlan, type ToolLabelPlan } from './limit-compile.js';
-import { digestOfTextDigests, PLAN_FORMAT, sqlParserIssues, type ConditionPlan, type PolicyPlan, type RulePlan } from './plan.js';
+import { detectorIssues, digestOfTextDigests, PLAN_FORMAT, sqlParserIssues, type ConditionPlan, type PolicyPlan, type RulePlan } from './plan.js';
 
 /** One policy source: text (YAML or JSON) or an already-built document object. */
 export type PolicySource = { name: string; text: string } | { name: string; document: unknown };
@@ -57,6 +57,12 @@ export interface CompileOptions {
    * load error.
    */
   backends?: PolicyBackends;
+  /**
+   * Scans arguments for the `detect` variable (`argumentDetector` from agent-warden/detect):
+   * needed when a rule reads `detect`; compiling such a policy without it is a load error.
+   * loadPolicyFiles() injects it.
+   */
+  detector?: ArgumentDetector;
 }
 
 export { COMPILE_OPTION_KEYS, compileOptionsOf } from './compile-options.js';
@@ -74,6 +80,8 @@ export { COMPILE_OPTION_KEYS, compileOptionsOf } from './compile-options.js';
 export interface StagedPolicy {
   /** The SQL dialects the set's bindings use. */
   readonly sqlDialects: ReadonlySet<SqlDialect>;
+  /** True when some rule reads `detect` (so the caller can load the detector before completing). */
+  readonly readsDetect: boolean;
   /**
    * The PolicySet, with `sqlParsers` for its sql bindings. `loadFailure` says why parsers could
    * not be loaded, for the load error of each binding left without them.
@@ -277,8 +285,10 @@ function compileSources(
   const bindings = [...own, ...unboundBy(own, supplied)];
   const sqlBindings = bindings.filter((b): b is FacetBinding & { facet: 'sql' } => b.facet === 'sql');
   const resolver = options.resolver;
+  const detector = options.detector;
   return {
     sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
+    readsDetect: rules.some((r) => r.variables.has('detect')),
     // A plan cannot carry a backend's engine: one with backends is never staged again (stagePlan refuses it).
     plan: { format: PLAN_FORMAT, digest, policies, warnings: issues, limits, rules: rulePlans, facets: bindings, limitRules, toolLabels, ...(backends.length > 0 ? { backends: backends.map((b) => b.policy) } : {}) },
     complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly = false): PolicySet {
@@ -286,7 +296,11 @@ function compileSources(
         const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
         if (missing.length > 0) throw new PolicyLoadError([...issues, ...missing]);
       }
-      const facets = new FacetEngine(bindings, { ...(resolver ? { resolver } : {}), ...(sqlParsers ? { sqlParsers } : {}) });
+      if (!analysisOnly) {
+        const missing = detectorIssues(rules, detector);
+        if (missing.length > 0) throw new PolicyLoadError([...issues, ...missing]);
+      }
+      const facets = new FacetEngine(bindings, { ...(resolver ? { resolver } : {}), ...(sqlParsers ? { sqlParsers } : {}), ...(detector ? { detector } : {}) });
       return new PolicySet({ digest, policies, rules, warnings: issues, limits, facets, backends, flow });
     },
   };

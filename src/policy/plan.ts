@@ -18,7 +18,7 @@ import type { Effect } from '../decision.js';
 import { facetFunctions } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
 import type { FacetBinding } from '../facets/bindings.js';
-import type { RealpathResolver } from '../facets/types.js';
+import type { ArgumentDetector, RealpathResolver } from '../facets/types.js';
 import type { SqlParsers } from '../facets/sql-parsers.js';
 import type { StagedPolicy } from './compile.js';
 import { compileLimitIndex, type LimitPlan, type ToolLabelPlan } from './limit-compile.js';
@@ -111,7 +111,7 @@ export interface PolicyPlan {
  * ```
  * @throws TypeError when `plan` is not a plan of {@link PLAN_FORMAT} (callers recompile).
  */
-export function stagePlan(plan: PolicyPlan, options: { resolver?: RealpathResolver } = {}): StagedPolicy {
+export function stagePlan(plan: PolicyPlan, options: { resolver?: RealpathResolver; detector?: ArgumentDetector } = {}): StagedPolicy {
   checkPlanShape(plan);
   // invariant: a set is never rebuilt without the Cedar or Rego documents it was compiled with.
   if ((plan as { backends?: unknown }).backends !== undefined) throw new TypeError('the plan holds Cedar or Rego documents, whose engines a plan cannot carry; recompile the sources');
@@ -159,16 +159,20 @@ export function stagePlan(plan: PolicyPlan, options: { resolver?: RealpathResolv
   });
   const sqlBindings = plan.facets.filter((b): b is FacetBinding & { facet: 'sql' } => b.facet === 'sql');
   const resolver = options.resolver;
+  const detector = options.detector;
   // Limits compile eagerly (few, small): a plan whose limits no longer compile is refused, not half-read.
   const limitIssues: PolicyIssue[] = [];
   const flow = compileLimitIndex(plan.limitRules, plan.toolLabels, new Set(plan.policies.flatMap((p) => p.inventory ?? [])), limitIssues);
   if (limitIssues.length > 0) throw new TypeError(`the plan's limits do not compile: ${limitIssues[0]?.message ?? ''}`);
   return {
     sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
+    readsDetect: rules.some((r) => r.variables.has('detect')),
     complete(sqlParsers: SqlParsers | undefined, loadFailure?: string): PolicySet {
       const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
       if (missing.length > 0) throw new PolicyLoadError([...plan.warnings, ...missing]);
-      const facets = new FacetEngine(plan.facets, { ...(resolver ? { resolver } : {}), ...(sqlParsers ? { sqlParsers } : {}) });
+      const undetected = detectorIssues(rules, detector);
+      if (undetected.length > 0) throw new PolicyLoadError([...plan.warnings, ...undetected]);
+      const facets = new FacetEngine(plan.facets, { ...(resolver ? { resolver } : {}), ...(sqlParsers ? { sqlParsers } : {}), ...(detector ? { detector } : {}) });
       return new PolicySet({ digest: plan.digest, policies: plan.policies, rules, warnings: plan.warnings, limits: plan.limits, facets, flow });
     },
   };
@@ -184,8 +188,30 @@ export function stagePlan(plan: PolicyPlan, options: { resolver?: RealpathResolv
  * ```
  * @throws TypeError when `plan` is not a plan of {@link PLAN_FORMAT}; PolicyLoadError when its sql bindings lack parsers.
  */
-export function policySetFromPlan(plan: PolicyPlan, options: { resolver?: RealpathResolver; sqlParsers?: SqlParsers } = {}): PolicySet {
-  return stagePlan(plan, options.resolver ? { resolver: options.resolver } : {}).complete(options.sqlParsers);
+export function policySetFromPlan(plan: PolicyPlan, options: { resolver?: RealpathResolver; sqlParsers?: SqlParsers; detector?: ArgumentDetector } = {}): PolicySet {
+  return stagePlan(plan, { ...(options.resolver ? { resolver: options.resolver } : {}), ...(options.detector ? { detector: options.detector } : {}) }).complete(options.sqlParsers);
+}
+
+/**
+ * One load error per rule that reads `detect` when no detector was given (a fresh compile and a
+ * plan refuse alike).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * detectorIssues(rules, undefined).length; // one per rule that reads detect
+ * ```
+ */
+export function detectorIssues(rules: readonly CompiledRule[], detector: ArgumentDetector | undefined): PolicyIssue[] {
+  if (detector !== undefined) return [];
+  return rules
+    .filter((r) => r.variables.has('detect'))
+    .map((r) => ({
+      severity: 'error' as const,
+      code: 'detector_missing',
+      ...r.pos,
+      message: `Rule "${r.name}" reads detect, and no detector was given. loadPolicyFiles() injects one; with compilePolicy(), pass { detector: argumentDetector } from agent-warden/detect.`,
+    }));
 }
 
 /**

@@ -459,7 +459,9 @@ describe.concurrent('warden demo', () => {
     expect(r.stdout).toMatch(/approved refund .*bound to sha256:/);
     expect(r.stdout).toMatch(/rejected refund .*"approved":true/);
     // The session scene: an injected page cannot make the agent send the customer record out.
-    expect(r.stdout).toContain('in the session scene, stopped: post_webhook (no-egress-after-private-and-untrusted).');
+    // search_docs carries no flow label: the scan of its result detects the injection and marks the session.
+    expect(r.stdout).toMatch(/detected: asks the model to ignore, forget or override its earlier instructions .*\n\s+session demo-chat-1 is marked: untrusted/);
+    expect(r.stdout).toContain('in the session scene, injected instructions detected in: search_docs; stopped: post_webhook (no-egress-after-private-and-untrusted).');
   });
 
   it('writes a compliance report of its own run beside its audit log', async () => {
@@ -468,7 +470,8 @@ describe.concurrent('warden demo', () => {
     expect(r.stdout).toMatch(/Compliance report of this run: .*compliance-report\.md: \d+ controls satisfied/);
     const report = readFileSync(join(cwd, '.warden', 'audit', 'compliance-report.md'), 'utf8');
     expect(report).toContain('# Warden compliance report');
-    expect(report).toMatch(/Audit log: .*19 records, verifies/);
+    // 19 decisions and the outcomes of the 11 calls that ran (with what their results carried).
+    expect(report).toMatch(/Audit log: .*30 records, verifies/);
     // The breaker scene's refusal was decided outside the policy, so re-deciding under the policy does not count it as a difference.
     expect(report).not.toContain('recorded decisions differ from what the policy decides now');
   });

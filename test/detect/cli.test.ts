@@ -59,6 +59,18 @@ describe('warden detect', () => {
     expect(out.p99Micros).toBeGreaterThan(0);
   });
 
+  it('prints precision and F1 beside recall, and measures tier 2 and tiers 1+2 with --tier', async () => {
+    const set = join(SETS, 'injection-holdout-2.jsonl');
+    const one = await runCli(main, ['detect', '--eval', set]);
+    expect(one.stdout).toMatch(/recall {14}0\.875 .*\nfalse-positive rate 0\.05 .*\nprecision {11}0\.933\nF1 {18}0\.903\n/);
+    const two = JSON.parse((await runCli(main, ['detect', '--eval', set, '--tier', '2', '--json'])).stdout) as Record<string, number>;
+    const both = JSON.parse((await runCli(main, ['detect', '--eval', set, '--tier', '1+2', '--json'])).stdout) as Record<string, number>;
+    expect(Object.keys(two)).toEqual(['recall', 'falsePositiveRate', 'p99Micros', 'count']);
+    // Measured, not hoped for (docs/detection.md): the tier 2 model trained on the dev set does not generalize.
+    expect([two.recall, two.falsePositiveRate]).toEqual([0.5729, 0.7083]);
+    expect([both.recall, both.falsePositiveRate]).toEqual([0.9271, 0.7333]);
+  });
+
   it('measures the poisoning set with --tools --eval', async () => {
     const r = await runCli(main, ['detect', '--tools', '--eval', join(SETS, 'poisoning-set.jsonl'), '--json']);
     const out = JSON.parse(r.stdout) as Record<string, number>;
@@ -71,6 +83,7 @@ describe('warden detect', () => {
     ['no file and no --eval', ['detect'], 'Give a file to scan'],
     ['a missing file', ['detect', '/nonexistent/page.html'], 'Cannot read /nonexistent/page.html'],
     ['a bad threshold', ['detect', '-', '--threshold', '2'], '--threshold must be a number in (0, 1]'],
+    ['a bad tier', ['detect', '--eval', '-', '--tier', '3'], '--tier must be 1, 2 or 1+2; got "3".'],
   ])('exits 2 for %s', async (_name, args, message) => {
     const r = await runCli(main, args, { input: 'x' });
     expect(r.code).toBe(2);

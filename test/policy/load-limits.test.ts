@@ -108,7 +108,7 @@ describe('load limits', () => {
 
 describe('CompileOptions refuse unknown keys', () => {
   const cases: Array<[string, unknown, RegExp]> = [
-    ['a misspelt option', { loadlimits: {} }, /Unknown key "loadlimits" in compile options\. Did you mean "loadLimits"\? Accepted keys: backends, limits, loadLimits, resolver, sqlParsers\./],
+    ['a misspelt option', { loadlimits: {} }, /Unknown key "loadlimits" in compile options\. Did you mean "loadLimits"\? Accepted keys: backends, detector, limits, loadLimits, resolver, sqlParsers\./],
     ['a PolicyStore option passed to compilePolicy', { watch: true }, /Unknown key "watch" in compile options/],
     ['an unknown load limit', { loadLimits: { maxRule: 1 } }, /Unknown key "maxRule" in loadLimits\. Accepted keys: maxConditionChars, maxRules, maxSourceChars, maxTotalSourceChars\./],
     ['an unknown request limit', { limits: { maxdepth: 1 } }, /Unknown key "maxdepth" in limits \(request limits\)\. Did you mean "maxDepth"\?/],

@@ -7,6 +7,7 @@
  *
  * Only types come from `@anthropic-ai/claude-agent-sdk`: importing this module loads nothing of it.
  */
+import { scannedOutcome } from '../host/scanned-outcome.js';
 import type { CanUseTool, HookCallback, HookCallbackMatcher, HookEvent, HookInput, PermissionResult } from '@anthropic-ai/claude-agent-sdk';
 import type { AgentIdentity } from '../../decision.js';
 import { GovernanceDenied } from '../../enforce/denied.js';
@@ -119,7 +120,7 @@ export function governClaudeAgent(options: GovernClaudeAgentOptions): GovernedCl
     if (input.hook_event_name !== 'PostToolUse' && input.hook_event_name !== 'PostToolUseFailure') return {};
     const call = input.tool_use_id ?? toolUseID;
     if (call === undefined) return {};
-    if (input.hook_event_name === 'PostToolUse') await governor.pipeline.observe({ call, tool: input.tool_name }, { status: 'ok' });
+    if (input.hook_event_name === 'PostToolUse') await governor.pipeline.observe({ call, tool: input.tool_name }, scannedOutcome(input.tool_response));
     else await governor.pipeline.observe({ call, tool: input.tool_name }, { status: input.is_interrupt === true ? 'aborted' : 'error', error: { name: 'ToolError', message: String(input.error ?? '') } });
     return {};
   };

@@ -6,6 +6,7 @@ import { sha256Hex } from '../../lib/hash.js';
 import { readPolicySources, sqlParsersFor, withLanguageEngines } from '../../enforce/load-files.js';
 import type { SqlParsers } from '../../facets/sql-parsers.js';
 import { fsRealpathResolver } from '../../enforce/realpath-resolver.js';
+import { lazyDetector, loadDetector } from '../../enforce/lazy-detector.js';
 import type { CompiledPolicyCache } from '../../enforce/compiled-cache.js';
 import type { PolicySet } from '../../policy/policy-set.js';
 import { claudeCodeBindings, type BindingOptions } from './mapping.js';
@@ -57,12 +58,13 @@ export class PolicyCache {
     const supplied = claudeCodeBindings(bindings);
     // Cedar and Rego documents (or .cedar/.rego files) get their engines, loaded only when present.
     const prepared = await withLanguageEngines(sources, this.#disk);
-    const options = { resolver: fsRealpathResolver, ...(prepared.backends !== undefined ? { backends: prepared.backends } : {}) };
+    const options = { resolver: fsRealpathResolver, detector: lazyDetector, ...(prepared.backends !== undefined ? { backends: prepared.backends } : {}) };
     // The compiler (and the YAML parser) loads on demand: a hit in the disk cache needs neither.
     const staged = this.#disk
       ? (await this.#disk.stage(prepared.sources, supplied, options)).staged
       : (await import('../../policy/compile.js')).stagePolicy(prepared.sources, supplied, options);
     const sql = await sqlParsersFor(staged.sqlDialects, this.#sqlParsers);
+    if (staged.readsDetect) await loadDetector();
     if ('parsers' in sql) this.#sqlParsers = sql.parsers;
     const set = 'error' in sql ? staged.complete(this.#sqlParsers, sql.error) : staged.complete(sql.parsers);
     this.#sets.set(key, set);

@@ -8,6 +8,7 @@
  *
  * Only types come from `@google/adk`: importing this module loads nothing of it.
  */
+import { scannedOutcome } from '../host/scanned-outcome.js';
 import type { BaseTool, Context } from '@google/adk';
 import type { AgentIdentity } from '../../decision.js';
 import { GovernanceDenied } from '../../enforce/denied.js';
@@ -139,9 +140,9 @@ export function governAdkAgent(options: GovernAdkAgentOptions): GovernedAdkAgent
     return { error: new GovernanceDenied(name, decided.verdict).message };
   };
 
-  const afterToolCallback: GovernedAdkAgent['callbacks']['afterToolCallback'] = async ({ tool, context }) => {
+  const afterToolCallback: GovernedAdkAgent['callbacks']['afterToolCallback'] = async ({ tool, context, response }) => {
     const call = typeof context?.functionCallId === 'string' ? context.functionCallId : undefined;
-    if (call !== undefined && running.delete(pendingKey(tool.name, call))) await governor.pipeline.observe({ call, tool: tool.name }, { status: 'ok' });
+    if (call !== undefined && running.delete(pendingKey(tool.name, call))) await governor.pipeline.observe({ call, tool: tool.name }, scannedOutcome(response));
     return undefined;
   };
 

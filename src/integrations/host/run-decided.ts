@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../../decision.js';
 import type { Governor } from '../../enforce/governor.js';
 import type { DecidedCall } from '../../enforce/pipeline.js';
+import { scannedOutcome } from './scanned-outcome.js';
 
 /** The arguments of a decided call, as a fresh copy of the snapshot. */
 export function decidedArgs(decided: DecidedCall): Record<string, unknown> {
@@ -15,13 +16,13 @@ export function decidedArgs(decided: DecidedCall): Record<string, unknown> {
   return (JSON.parse(snapshot.text) as { args: Record<string, unknown> }).args;
 }
 
-/** Runs `run` with the decided arguments and records its outcome (ok or error, and the duration). */
+/** Runs `run` with the decided arguments and records its outcome (ok or error, the duration, and what the result carries). */
 export async function runDecided<T>(governor: Governor, decided: DecidedCall, tool: string, run: (args: Record<string, unknown>) => T | Promise<T>): Promise<T> {
   const args = decidedArgs(decided);
   const started = performance.now();
   try {
     const result = await run(args);
-    await governor.pipeline.observe({ call: decided.verdict.call, tool }, { status: 'ok', durationMs: performance.now() - started });
+    await governor.pipeline.observe({ call: decided.verdict.call, tool }, scannedOutcome(result, performance.now() - started));
     return result;
   } catch (e) {
     await governor.pipeline.observe({ call: decided.verdict.call, tool }, failed(e, started));
@@ -29,7 +30,7 @@ export async function runDecided<T>(governor: Governor, decided: DecidedCall, to
   }
 }
 
-/** {@link runDecided} for a streaming tool: the outcome is recorded when the stream ends. */
+/** {@link runDecided} for a streaming tool: the outcome is recorded when the stream ends (its chunks are not scanned). */
 export async function* runDecidedStream<T>(governor: Governor, decided: DecidedCall, tool: string, run: (args: Record<string, unknown>) => AsyncIterable<T>): AsyncGenerator<T> {
   const args = decidedArgs(decided);
   const started = performance.now();

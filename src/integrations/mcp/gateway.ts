@@ -12,6 +12,7 @@
  * Streamable HTTP session). Each session gets its own MCP `Server`, so elicitation for an approval
  * goes back to the client that made the call.
  */
+import type { StateOptions } from '../../enforce/charge-stage.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -153,6 +154,13 @@ export interface McpGatewayOptions {
   upstreamStderr?: 'inherit' | 'ignore';
   /** Detection on tool definitions and results (agent-warden/detect), for every server. Default `{ poisoning: 'block', results: 'mark' }`. */
   detect?: GatewayDetectOptions;
+  /**
+   * Session state for every server's pipeline (agent-warden/store; see docs/runtime.md): rules
+   * read `session.labels`, allowed calls add their tools' flow labels, and a result that carries
+   * injected instructions or secrets adds `untrusted` or `private` to the session before the client
+   * sees it. The session is the Streamable HTTP session, or one per stdio connection.
+   */
+  state?: StateOptions;
 }
 
 /**
@@ -199,6 +207,7 @@ const OPTION_KEYS = [
   'log',
   'upstreamStderr',
   'detect',
+  'state',
 ];
 const SERVER_KEYS = ['name', 'upstream', 'policy', 'hideDenied', 'redactResults', 'onChange', 'onNew', 'verify'];
 
@@ -224,6 +233,8 @@ export interface GatewaySession {
   readonly inflight: Map<UpstreamServer, number>;
   /** The bearer token of the session's latest request (HTTP with tokens), for the servers' own requests. */
   token?: string;
+  /** The session's own id, `context.session` when the transport has none (stdio) and the gateway keeps state. */
+  readonly id: string;
 }
 
 type Decided = { ok: true; args: Record<string, unknown>; verdict: Verdict; agent: AgentIdentity | null } | { ok: false; text: string; gateway: boolean };
@@ -311,6 +322,7 @@ export class McpGateway {
       ...(options.onAuditFailure !== undefined ? { onAuditFailure: options.onAuditFailure } : {}),
       identity: options.identity ?? null,
       upstreamStderr: options.upstreamStderr ?? 'inherit',
+      ...(options.state !== undefined ? { state: options.state } : {}),
       onToolsChanged: () => gateway !== null && gateway.#broadcast((s) => s.sendToolListChanged()),
       onNotification: (_server, n) => gateway !== null && gateway.#broadcast((s) => s.notification(n)),
       onClosed: (server) => gateway !== null && gateway.#upstreamClosed(server),
@@ -389,7 +401,7 @@ export class McpGateway {
    */
   async connect(transport: Transport, kind: DownstreamTransport): Promise<Server> {
     if (this.#closing) throw new WardenError('ERR_MCP_CLOSED', 'The MCP gateway is closed.');
-    const session: GatewaySession = { server: null as unknown as Server, transport: kind, inflight: new Map() };
+    const session: GatewaySession = { server: null as unknown as Server, transport: kind, inflight: new Map(), id: `mcp-${randomUUID()}` };
     const server = this.#createServer(session);
     session.server = server;
     this.#sessions.add(session);
@@ -734,8 +746,10 @@ export class McpGateway {
   #baseContext(extra: Extra | null, session: GatewaySession | null, more: Record<string, unknown> = {}): Record<string, unknown> {
     const first = this.#servers[0] as UpstreamServer;
     const mcp = { server: first.name, ...(session ? { transport: session.transport } : {}), upstream: first.config.upstream.transport, ...more };
-    const sessionId = extra?.sessionId;
-    return { host: 'mcp', ...(typeof sessionId === 'string' && sessionId !== '' ? { session: sessionId } : {}), mcp };
+    const transportId = extra?.sessionId;
+    // With state, a connection without a transport session id (stdio) is one session of its own.
+    const sessionId = typeof transportId === 'string' && transportId !== '' ? transportId : this.#options.state !== undefined && session !== null ? session.id : undefined;
+    return { host: 'mcp', ...(sessionId !== undefined ? { session: sessionId } : {}), mcp };
   }
 
   #forwardOptions(extra: Extra): RequestOptions {

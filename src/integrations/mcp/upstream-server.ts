@@ -3,6 +3,7 @@
  * pipeline (with its own policy) that decides the calls routed to it. The gateway holds one of
  * these per configured server; a server that exits takes only its own tools with it.
  */
+import type { StateOptions } from '../../enforce/charge-stage.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { LoggingMessageNotificationSchema, PromptListChangedNotificationSchema, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -59,6 +60,8 @@ export interface SharedConfig {
   onAuditFailure?: 'deny' | 'allow-and-warn';
   identity: CredentialVerifier | null;
   upstreamStderr: 'inherit' | 'ignore';
+  /** Session state shared by every server's pipeline. */
+  state?: StateOptions;
   /** The server sent tools/list_changed and its tools were re-checked. */
   onToolsChanged(server: UpstreamServer): unknown;
   /** A notification for every client session (resource and prompt changes, log messages). */
@@ -117,6 +120,7 @@ export class UpstreamServer {
       ...(shared.identity !== null ? { identity: shared.identity } : {}),
       ...(shared.onAuditFailure !== undefined ? { onAuditFailure: shared.onAuditFailure } : {}),
       onWarning: (w) => shared.log(w.message),
+      ...(shared.state !== undefined ? { state: shared.state } : {}),
     });
   }
 

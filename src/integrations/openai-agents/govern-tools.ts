@@ -8,6 +8,7 @@
  *
  * Only types come from `@openai/agents`: importing this module loads nothing of the SDK.
  */
+import { scannedOutcome } from '../host/scanned-outcome.js';
 import { performance } from 'node:perf_hooks';
 import type { FunctionTool, RunContext, Tool, ToolGuardrailFunctionOutput, ToolInputGuardrailDefinition } from '@openai/agents';
 import type { AgentIdentity } from '../../decision.js';
@@ -234,7 +235,7 @@ function governFunctionTool<C>(tool: AnyFunctionTool<C>, config: Config): AnyFun
     const started = performance.now();
     try {
       const result = await original.call(tool, runContext, input, details);
-      await governor.pipeline.observe({ call, tool: name }, { status: 'ok', durationMs: performance.now() - started });
+      await governor.pipeline.observe({ call, tool: name }, scannedOutcome(result, performance.now() - started));
       return result;
     } catch (e) {
       await governor.pipeline.observe({ call, tool: name }, { status: 'error', durationMs: performance.now() - started, error: e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) } });

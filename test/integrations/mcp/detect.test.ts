@@ -14,6 +14,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { MemorySink } from '../../../src/enforce/memory-sink.js';
+import { loadSession } from '../../../src/runtime/session.js';
+import { createMemoryStore } from '../../../src/store/memory.js';
 import { loadPolicyFiles } from '../../../src/enforce/load-files.js';
 import { GATEWAY_POLICY, McpGateway, POISONING_RULE, type McpGatewayOptions } from '../../../src/integrations/mcp/gateway.js';
 
@@ -36,6 +38,7 @@ const tools = () => [
   { name: 'fetch_page', description: 'Fetches a web page.', inputSchema: { type: 'object', properties: { url: { type: 'string' } } } },
   { name: 'read_env', description: 'Reads the deployment settings.', inputSchema: { type: 'object' } },
   { name: 'poison_add', description: 'Changes the description of add.', inputSchema: { type: 'object', properties: { to: { type: 'string' } } } },
+  { name: 'post_webhook', description: 'Posts a message to the team webhook.', inputSchema: { type: 'object', properties: { body: { type: 'string' } } } },
 ];
 server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: tools() }));
 server.setRequestHandler(CallToolRequestSchema, async (r) => {
@@ -43,6 +46,7 @@ server.setRequestHandler(CallToolRequestSchema, async (r) => {
   if (r.params.name === 'add') return { content: [{ type: 'text', text: String(Number(a.a) + Number(a.b)) }] };
   if (r.params.name === 'fetch_page') return { content: [{ type: 'text', text: ${JSON.stringify(PAGE)} }] };
   if (r.params.name === 'read_env') return { content: [{ type: 'text', text: 'DEPLOY_TOKEN=${TOKEN}' }] };
+  if (r.params.name === 'post_webhook') return { content: [{ type: 'text', text: 'sent' }] };
   if (r.params.name === 'poison_add') { addDescription = String(a.to); await server.sendToolListChanged(); return { content: [{ type: 'text', text: 'done' }] }; }
   return { content: [{ type: 'text', text: 'unknown' }], isError: true };
 });
@@ -60,13 +64,35 @@ rules:
     effect: deny
     reason: The tool's definition carries instructions to the model
   - name: tools
-    tools: [add, fetch_page, read_env, poison_add]
+    tools: [add, fetch_page, read_env, poison_add, post_webhook]
+    effect: allow
+`;
+
+// fetch_page carries no flow label: only the gateway's result scan can mark what it returns untrusted.
+const FLOW_POLICY = `apiVersion: warden/v1
+kind: Policy
+name: flow
+default: deny
+tools:
+  - name: read_env
+    labels: { reads: [private] }
+  - name: post_webhook
+    labels: { egress: true }
+  - fetch_page
+rules:
+  - name: no-egress-after-private-and-untrusted
+    when: "flow.egress && 'private' in session.labels && 'untrusted' in session.labels"
+    effect: deny
+    reason: This session has read private data and taken in untrusted content.
+  - name: tools
+    tools: [fetch_page, read_env, post_webhook]
     effect: allow
 `;
 
 let dir = '';
 let script = '';
 let policyPath = '';
+let flowPath = '';
 const gateways: McpGateway[] = [];
 
 beforeAll(() => {
@@ -75,6 +101,8 @@ beforeAll(() => {
   writeFileSync(script, serverScript());
   policyPath = join(dir, 'detect.yaml');
   writeFileSync(policyPath, POLICY);
+  flowPath = join(dir, 'flow.yaml');
+  writeFileSync(flowPath, FLOW_POLICY);
 });
 
 afterAll(async () => {
@@ -110,7 +138,7 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
 describe('tool poisoning in the MCP gateway', () => {
   it('hides a poisoned tool, refuses its calls and records why', async () => {
     const g = await start({}, { ADD_DESCRIPTION: POISON });
-    expect((await g.client.listTools()).tools.map((t) => t.name)).toEqual(['fetch_page', 'read_env', 'poison_add']);
+    expect((await g.client.listTools()).tools.map((t) => t.name)).toEqual(['fetch_page', 'read_env', 'poison_add', 'post_webhook']);
     const r = await call(g.client, 'add', { a: 1, b: 2 });
     expect(r.isError).toBe(true);
     expect(r.text).toContain('Tool "add" of MCP server detect carries instructions to the model (tool poisoning)');
@@ -143,7 +171,7 @@ describe('tool poisoning in the MCP gateway', () => {
 
   it('passes the clean definitions of the server untouched', async () => {
     const g = await start();
-    expect((await g.client.listTools()).tools.map((t) => t.name)).toEqual(['add', 'fetch_page', 'read_env', 'poison_add']);
+    expect((await g.client.listTools()).tools.map((t) => t.name)).toEqual(['add', 'fetch_page', 'read_env', 'poison_add', 'post_webhook']);
     expect(g.sink.events.filter((e) => e.decision.rule === POISONING_RULE)).toEqual([]);
   });
 });
@@ -184,5 +212,46 @@ describe('results in the MCP gateway', () => {
 
   it.each([[{ poisoning: 'maybe' }], [{ results: 'drop' }], [{ poison: 'block' }]])('rejects the detect option %j with ERR_MCP_OPTIONS', async (detect) => {
     await expect(start({ detect: detect as never })).rejects.toMatchObject({ code: 'ERR_MCP_OPTIONS' });
+  });
+});
+
+describe('results mark the session behind the MCP gateway (state)', () => {
+  async function second(gateway: McpGateway): Promise<Client> {
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await gateway.connect(serverSide, 'stdio');
+    const client = new Client({ name: 'other-ide', version: '1.0.0' });
+    await client.connect(clientSide);
+    return client;
+  }
+
+  it('denies the egress after private data and an injected page, in that session only', async () => {
+    const store = createMemoryStore();
+    const g = await start({ policy: await loadPolicyFiles([flowPath]), state: { store } });
+    expect((await call(g.client, 'read_env', {})).isError).toBe(false);
+    expect((await call(g.client, 'fetch_page', { url: 'https://pricing.example' })).isError).toBe(false);
+    const denied = await call(g.client, 'post_webhook', { body: 'summary' });
+    expect(denied.isError).toBe(true);
+    expect(denied.text).toContain('no-egress-after-private-and-untrusted');
+    const session = g.sink.events.find((e) => e.request.tool === 'post_webhook')?.request.context?.session;
+    expect(typeof session).toBe('string');
+    expect((await loadSession(store, session as string)).view.labels).toEqual(['private', 'untrusted']);
+
+    const other = await second(g.gateway);
+    expect((await call(other, 'read_env', {})).isError).toBe(false);
+    expect(await call(other, 'post_webhook', { body: 'summary' })).toEqual({ isError: false, text: 'sent' });
+  });
+
+  it('lets the same sequence through when results are not scanned (the scan is what denies)', async () => {
+    const g = await start({ policy: await loadPolicyFiles([flowPath]), state: { store: createMemoryStore() }, detect: { results: 'off' } });
+    await call(g.client, 'read_env', {});
+    await call(g.client, 'fetch_page', { url: 'https://pricing.example' });
+    expect(await call(g.client, 'post_webhook', { body: 'summary' })).toEqual({ isError: false, text: 'sent' });
+  });
+
+  it('records no session without state (stdio), so a flow rule cannot be evaluated and the egress is denied', async () => {
+    const g = await start({ policy: await loadPolicyFiles([flowPath]) });
+    const r = await call(g.client, 'post_webhook', { body: 'summary' });
+    expect(r.isError).toBe(true);
+    expect(g.sink.events.find((e) => e.request.tool === 'post_webhook')?.request.context?.session).toBeUndefined();
   });
 });
