@@ -25,6 +25,7 @@ export function registerHookCommand(program: Command): void {
     .option('--agent-id <id>', 'the agent id decisions and records carry (default: claude-code)')
     .option('--root <dir>', 'the project directory file paths must stay inside (default: $CLAUDE_PROJECT_DIR, else the session cwd)')
     .option('--no-server', 'handle the event in this process; do not use or start the hook server')
+    .option('--on-failure <mode>', 'when Warden itself fails: block (default: exit 2, the call is blocked) or defer (PreToolUse answers ask: Claude Code asks the user); default $WARDEN_ON_FAILURE, else block')
     .action(async () => {
       // Commander has validated the usage; the arguments are interpreted by the one parser below.
       const argv = process.argv.slice(2);
@@ -44,7 +45,7 @@ export function registerHookCommand(program: Command): void {
 export async function runHookCli(args: readonly string[]): Promise<number> {
   const parsed = parseHookArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`warden: ${parsed} (usage: warden hook claude-code [--policy <paths...>] [--audit <path>] [--agent-id <id>] [--root <dir>] [--no-server])\n`);
+    process.stderr.write(`warden: ${parsed} (usage: warden hook claude-code [--policy <paths...>] [--audit <path>] [--agent-id <id>] [--root <dir>] [--no-server] [--on-failure block|defer])\n`);
     return EXIT.invalid;
   }
   const { runClaudeCodeHook } = await import('../integrations/claude-code/client.js');
@@ -53,13 +54,13 @@ export async function runHookCli(args: readonly string[]): Promise<number> {
 
 interface ParsedHookArgs {
   host: string;
-  options: { policy?: string[]; audit?: string; agentId?: string; root?: string; server?: boolean };
+  options: { policy?: string[]; audit?: string; agentId?: string; root?: string; server?: boolean; onFailure?: 'block' | 'defer' };
 }
 
 /**
  * Parses the arguments after `hook`: the host, then `-p/--policy <paths...>` (repeatable; the
  * paths run to the next option), `--audit`, `--agent-id`, `--root` (each `--x v` or `--x=v`) and
- * `--no-server`. Returns the reason for anything else.
+ * `--no-server` and `--on-failure block|defer`. Returns the reason for anything else.
  *
  * @example
  * ```ts
@@ -85,6 +86,10 @@ export function parseHookArgs(args: readonly string[]): ParsedHookArgs | string 
       const value = inline ?? args[++i];
       if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) return `${flag} needs a value`;
       options[single[flag as keyof typeof single]] = value;
+    } else if (flag === '--on-failure') {
+      const value = inline ?? args[++i];
+      if (value !== 'block' && value !== 'defer') return '--on-failure needs block or defer';
+      options.onFailure = value;
     } else if (arg === '--no-server') {
       options.server = false;
     } else if (arg.startsWith('-')) {

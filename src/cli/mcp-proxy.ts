@@ -31,6 +31,15 @@ interface ProxyOptions {
   poisoning: string;
   results: string;
   state?: string;
+  authIssuer?: string[];
+  authAudience?: string[];
+  authAlgorithms?: string[];
+  authJwksUrl?: string;
+  authJwksFile?: string;
+  authKeyFile?: string;
+  authRequiredScopes?: string[];
+  authResource?: string;
+  upstreamHeader?: string[];
 }
 
 /** Registers `warden mcp-proxy`. */
@@ -56,6 +65,15 @@ export function registerMcpProxyCommand(program: Command): void {
     .option('--poisoning <mode>', 'a tool whose definition carries instructions to the model: block, warn or off (docs/detection.md)', 'block')
     .option('--results <mode>', 'tool results: mark (record their labels and findings), withhold (also refuse injected ones) or off', 'mark')
     .option('--state <url>', 'session state store (sqlite:<file>, memory:, redis://..., postgres://...): flow rules read session.labels, and results that carry injected instructions or secrets mark the session')
+    .option('--auth-issuer <urls...>', 'one server over HTTP: require bearer tokens (OAuth 2.1 access tokens) from this issuer (as auth.issuer in warden.mcp.yaml)')
+    .option('--auth-audience <uris...>', 'the audience tokens must name: this gateway as a resource (auth.audience)')
+    .option('--auth-algorithms <names...>', 'the signature algorithms accepted, for example EdDSA or RS256 (auth.algorithms)')
+    .option('--auth-jwks-url <url>', "the issuer's JWKS at an https URL (auth.jwksUrl); or --auth-jwks-file or --auth-key-file")
+    .option('--auth-jwks-file <file>', "the issuer's JWKS in a file (auth.jwksFile)")
+    .option('--auth-key-file <file>', "the issuer's one public JWK in a file (auth.keyFile)")
+    .option('--auth-required-scopes <scopes...>', 'scopes every token must carry (auth.requiredScopes)')
+    .option('--auth-resource <uri>', 'the resource URI announced in the RFC 9728 metadata (auth.resource)')
+    .option('--upstream-header <header...>', 'with --upstream-url: an HTTP header sent with every request to the real server, "Name: value"; ${NAME} is that environment variable (as headers: in warden.mcp.yaml)')
     .argument('[command...]', 'the MCP server command and its arguments, after --')
     .action(async (command: string[], opts: ProxyOptions) => {
       process.exitCode = await runProxy(command, opts);
@@ -70,17 +88,24 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
   try {
     if (opts.config !== undefined) return await runFromConfig(command, opts);
     if (opts.policy === undefined) throw new WardenError('ERR_MCP_OPTIONS', 'Give --policy <file> and the server command after --, or --config warden.mcp.yaml for several servers.');
-    const upstream = upstreamSpecOf(command, opts.upstreamUrl);
+    const flagged = flagSettingsOf(opts);
+    const given = upstreamSpecOf(command, opts.upstreamUrl);
+    if (flagged.headers !== undefined && given.transport !== 'streamable-http') throw new WardenError('ERR_MCP_OPTIONS', '--upstream-header is for a server given by --upstream-url.');
+    // Loaded only when the flags are given: the configuration reader brings the YAML parser.
+    const { auth: authSettings, headers } = flagged.auth !== undefined || flagged.headers !== undefined ? (await import('../integrations/mcp/config-file.js')).parseMcpFlagSettings(flagged, process.cwd(), process.env) : {};
+    const upstream = headers !== undefined && given.transport === 'streamable-http' ? { ...given, headers } : given;
     const onChange = oneOf('--on-change', opts.onChange, ['block', 'warn'] as const);
     const onNew = oneOf('--on-new', opts.onNew, ['block', 'pin'] as const);
     const detect = { poisoning: oneOf('--poisoning', opts.poisoning, ['block', 'warn', 'off'] as const), results: oneOf('--results', opts.results, ['mark', 'withhold', 'off'] as const) };
     const approvalTimeoutMs = seconds('--approval-timeout', opts.approvalTimeout ?? '300');
     const address = opts.listen === undefined ? null : parseListenAddress(opts.listen);
     if (opts.allowRemote && address === null) throw new WardenError('ERR_MCP_OPTIONS', '--allow-remote only applies with --listen.');
-    if (address !== null && !address.loopback && !opts.allowRemote) {
+    if (authSettings !== undefined && address === null) throw new WardenError('ERR_MCP_OPTIONS', 'The --auth-* flags apply to the HTTP listener; give --listen too.');
+    if (address !== null && !address.loopback && !opts.allowRemote && authSettings === undefined) {
       throw new WardenError('ERR_MCP_LISTEN', `Refusing to listen on ${address.host}: not a loopback address. Use 127.0.0.1, or add --allow-remote and put authentication in front.`);
     }
     if (opts.signingKey !== undefined && opts.audit === undefined) throw new WardenError('ERR_MCP_OPTIONS', '--signing-key needs --audit <path>: it signs checkpoints of that log.');
+    const auth = authSettings === undefined ? null : await (await import('../integrations/mcp/config-start.js')).bearerAuthFor(authSettings, 'the --auth-* flags');
     const policy = await loadPolicyFiles(opts.policy);
     const lockFile = opts.lock ?? (await lockPathFor(opts.policy));
     const signingKey = opts.signingKey === undefined ? undefined : await loadPrivateKey(opts.signingKey);
@@ -100,6 +125,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
       ...(opts.serverName !== undefined ? { serverName: opts.serverName } : {}),
       ...(opts.hideDenied ? { hideDenied: true } : {}),
       ...(opts.redactResults ? { redactResults: true } : {}),
+      ...(auth ? { identity: auth.identity } : {}),
     });
     const stop = stopSignal();
     let reason: 'client' | 'signal' | 'upstream';
@@ -112,8 +138,8 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
       await gateway.connect(transport, 'stdio');
       reason = await Promise.race([clientGone, stop, gateway.closed.then(() => 'upstream' as const)]);
     } else {
-      listener = await listenStreamableHttp(gateway, { host: address.host, port: address.port, ...(opts.allowRemote ? { allowRemote: true } : {}) });
-      process.stderr.write(`warden mcp-proxy: listening on ${listener.url} (MCP Streamable HTTP) for server ${gateway.serverName}\n`);
+      listener = await listenStreamableHttp(gateway, { host: address.host, port: address.port, ...(opts.allowRemote ? { allowRemote: true } : {}), ...(auth ? { auth } : {}) });
+      process.stderr.write(`warden mcp-proxy: listening on ${listener.url} (MCP Streamable HTTP${auth ? ', bearer tokens required' : ''}) for server ${gateway.serverName}\n`);
       reason = await Promise.race([stop, gateway.closed.then(() => 'upstream' as const)]);
     }
     return reason === 'upstream' ? EXIT.invalid : EXIT.ok;
@@ -137,6 +163,8 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
     if (command.length > 0 || opts.upstreamUrl !== undefined || opts.policy !== undefined || opts.serverName !== undefined) {
       throw new WardenError('ERR_MCP_OPTIONS', '--config names the servers and their policies; leave out --policy, --server-name, --upstream-url and the command after --.');
     }
+    const flagged = flagSettingsOf(opts);
+    if (flagged.auth !== undefined || flagged.headers !== undefined) throw new WardenError('ERR_MCP_OPTIONS', '--config has its own auth: and headers: settings; leave out the --auth-* and --upstream-header flags.');
     const { readMcpConfig } = await import('../integrations/mcp/config-file.js');
     const { prepareMcpConfig } = await import('../integrations/mcp/config-start.js');
     const config = await readMcpConfig(opts.config as string);
@@ -190,6 +218,23 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
     await sink?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the audit log failed: ${String(e)}`));
     await store?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the state store failed: ${String(e)}`));
   }
+}
+
+/** The single-server auth flags in the configuration file's vocabulary (auth.issuer, ..., headers), for parseMcpFlagSettings. */
+function flagSettingsOf(opts: ProxyOptions): { auth?: Record<string, unknown>; headers?: string[] } {
+  const auth: Record<string, unknown> = {};
+  const put = (key: string, value: unknown): void => {
+    if (value !== undefined) auth[key] = value;
+  };
+  put('issuer', opts.authIssuer);
+  put('audience', opts.authAudience);
+  put('algorithms', opts.authAlgorithms);
+  put('jwksUrl', opts.authJwksUrl);
+  put('jwksFile', opts.authJwksFile);
+  put('keyFile', opts.authKeyFile);
+  put('requiredScopes', opts.authRequiredScopes);
+  put('resource', opts.authResource);
+  return { ...(Object.keys(auth).length > 0 ? { auth } : {}), ...(opts.upstreamHeader !== undefined ? { headers: opts.upstreamHeader } : {}) };
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {

@@ -12,6 +12,7 @@ import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import type { HookResult } from './handle.js';
 import { MAX_HOOK_INPUT_BYTES } from './hook-input.js';
+import { applyFailureMode, failureModeOf, type HookFailureMode } from './on-failure.js';
 import { resolveHookConfig, type HookCommandOptions } from './options.js';
 import { serverEntry, serverSocketPath, socketIsOurs } from './server-address.js';
 
@@ -35,6 +36,8 @@ const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 export interface HookRunOptions extends HookCommandOptions {
   /** Use (and start) the hook server. Default true; `--no-server` or `WARDEN_HOOK_SERVER=off` turn it off. */
   server?: boolean;
+  /** What a failure of Warden itself answers: `block` (default; exit 2) or `defer` (PreToolUse answers `ask`). `--on-failure`, else `$WARDEN_ON_FAILURE`. */
+  onFailure?: HookFailureMode;
 }
 
 /**
@@ -54,7 +57,8 @@ export interface HookIo {
 }
 
 /**
- * Runs one hook event and returns the exit code (0, or 2 on any failure, which blocks the call).
+ * Runs one hook event and returns the exit code (0, or 2 on any failure, which blocks the call;
+ * with `onFailure: 'defer'` a failed PreToolUse event is answered `ask` with exit code 0 instead).
  *
  * @example
  * ```ts
@@ -63,8 +67,9 @@ export interface HookIo {
  */
 export async function runClaudeCodeHook(opts: HookRunOptions, io: HookIo): Promise<number> {
   let result: HookResult;
+  let text = '';
   try {
-    const text = await readAll(io.stdin);
+    text = await readAll(io.stdin);
     const config = resolveHookConfig(opts, io.env, io.cwd);
     result = await dispatch(JSON.stringify({ v: 1, config, input: text }), opts, io, async () => {
       const [{ HookRuntime }, { compiledPolicyCacheFromEnv }] = await Promise.all([import('./handle.js'), import('../../enforce/compiled-cache.js')]);
@@ -73,6 +78,9 @@ export async function runClaudeCodeHook(opts: HookRunOptions, io: HookIo): Promi
   } catch (e) {
     result = { exitCode: 2, stdout: '', stderr: `warden: ${e instanceof Error ? e.message : String(e)}\n` };
   }
+  const failure = failureModeOf(opts.onFailure, io.env);
+  if (failure.problem !== null) result = { ...result, stderr: `${result.stderr}warden: ${failure.problem}\n` };
+  result = applyFailureMode(result, text, failure.mode);
   await write(io.stdout, result.stdout);
   await write(io.stderr, result.stderr);
   return result.exitCode;

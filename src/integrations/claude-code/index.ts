@@ -44,5 +44,6 @@ export { LockedAuditLog } from './audit-log.js';
 export { withFileLock, type FileLockOptions } from '../../audit/file-lock.js';
 export { resolveHookConfig, DEFAULT_AUDIT_PATH, DEFAULT_POLICY_PATH, type HookCommandOptions } from './options.js';
 export { runClaudeCodeHook, DEFAULT_SERVER_IDLE_MS, type HookIo, type HookRunOptions } from './client.js';
+export { applyFailureMode, failureModeOf, type HookFailureMode } from './on-failure.js';
 export { mergeClaudeSettings, HOOK_COMMAND, INSTALLED_EVENTS, type SettingsMerge } from './settings.js';
 export { CLAUDE_CODE_STARTER_POLICY } from './starter-policy.js';

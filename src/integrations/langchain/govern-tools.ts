@@ -12,7 +12,9 @@ import type { RunnableToolLike } from '@langchain/core/runnables';
 import { DynamicStructuredTool, DynamicTool, Tool, type StructuredTool, type StructuredToolInterface, type ToolRunnableConfig } from '@langchain/core/tools';
 import { GovernanceDenied } from '../../enforce/denied.js';
 import type { Governor } from '../../enforce/governor.js';
+import type { PendingApprovals } from '../../enforce/pending-approvals.js';
 import { WardenError } from '../../errors.js';
+import { wardenMiddleware } from './middleware.js';
 
 /**
  * What a denied call becomes.
@@ -42,6 +44,17 @@ export interface GovernLangChainToolsOptions {
   onDeny?: LangChainDenyMode;
   /** Extra context for every request (the adapter sets `host` and `callId` over it; see docs/context.md). */
   context?: Record<string, unknown>;
+  /**
+   * LangGraph's `interrupt` (`import { interrupt } from '@langchain/langgraph'`). Given, a call the
+   * policy requires approval for pauses the graph natively, exactly as {@link wardenMiddleware}
+   * does (a human-in-the-loop request; resume with `new Command({ resume: { decisions: [{ type: 'approve' }] } })`;
+   * the graph needs a checkpointer), instead of asking the Governor's blocking approval handler.
+   */
+  interrupt?: (value: unknown) => unknown;
+  /** Who answers the interrupts (with `interrupt`); recorded with the approval. */
+  approver?: string;
+  /** Where paused calls wait for their answer (with `interrupt`; default: in this process, one store per Governor). */
+  pendingApprovals?: PendingApprovals;
 }
 
 type CallTool = (input: unknown, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined) => unknown;
@@ -68,7 +81,8 @@ const DENY_MODES: readonly LangChainDenyMode[] = ['tool-message', 'throw'];
 export function governLangChainTools(tools: readonly LangChainTool[], options: GovernLangChainToolsOptions): StructuredTool[] {
   const { governor, onDeny } = checkOptions(options);
   if (!Array.isArray(tools)) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'governLangChainTools needs an array of tools.');
-  return tools.map((t) => governOne(t, governor, onDeny, options.context));
+  const paused = pausingOf(options, onDeny);
+  return tools.map((t) => governOne(t, governor, onDeny, options.context, paused));
 }
 
 /**
@@ -82,10 +96,30 @@ export function governLangChainTools(tools: readonly LangChainTool[], options: G
  */
 export function governLangChainTool(tool: LangChainTool, options: GovernLangChainToolsOptions): StructuredTool {
   const { governor, onDeny } = checkOptions(options);
-  return governOne(tool, governor, onDeny, options.context);
+  return governOne(tool, governor, onDeny, options.context, pausingOf(options, onDeny));
 }
 
-function governOne(tool: LangChainTool, governor: Governor, onDeny: LangChainDenyMode, extra: Record<string, unknown> | undefined): StructuredTool {
+/** The native pause: the middleware's own wrapToolCall, handed LangGraph's interrupt as its runtime. */
+type Pausing = (toolCall: { id: string; name: string; args: Record<string, unknown> }, run: (args: Record<string, unknown>) => Promise<unknown>) => Promise<unknown>;
+
+function pausingOf(options: GovernLangChainToolsOptions, onDeny: LangChainDenyMode): Pausing | null {
+  if (options.interrupt === undefined) {
+    if (options.approver !== undefined || options.pendingApprovals !== undefined) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'approver and pendingApprovals apply to interrupts: pass interrupt from @langchain/langgraph too.');
+    return null;
+  }
+  if (typeof options.interrupt !== 'function') throw new WardenError('ERR_INTEGRATION_OPTIONS', "interrupt must be LangGraph's interrupt function (import { interrupt } from '@langchain/langgraph').");
+  const interrupt = options.interrupt;
+  const middleware = wardenMiddleware({
+    governor: options.governor,
+    onDeny,
+    ...(options.context !== undefined ? { context: options.context } : {}),
+    ...(options.approver !== undefined ? { approver: options.approver } : {}),
+    ...(options.pendingApprovals !== undefined ? { pendingApprovals: options.pendingApprovals } : {}),
+  }) as unknown as { wrapToolCall: (request: unknown, handler: (request: { toolCall: { args: Record<string, unknown> } }) => unknown) => Promise<unknown> };
+  return (toolCall, run) => middleware.wrapToolCall({ toolCall, runtime: { interrupt } }, (request) => run(request.toolCall.args));
+}
+
+function governOne(tool: LangChainTool, governor: Governor, onDeny: LangChainDenyMode, extra: Record<string, unknown> | undefined, pausing: Pausing | null = null): StructuredTool {
   const name = (tool as { name?: unknown } | null)?.name;
   if (typeof name !== 'string' || name.length === 0) throw new WardenError('ERR_UNGOVERNED_TOOL', 'A tool without a name cannot be governed.');
   const callTool = callerOf(tool, name);
@@ -100,6 +134,11 @@ function governOne(tool: LangChainTool, governor: Governor, onDeny: LangChainDen
 
   const func = async (input: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig): Promise<unknown> => {
     const toolCallId = typeof config?.toolCall?.id === 'string' ? config.toolCall.id : undefined;
+    if (pausing !== null && toolCallId !== undefined && input !== null && typeof input === 'object' && !Array.isArray(input)) {
+      // Inside a graph (a tool call to answer): the middleware's decide, interrupt() and resume, running the decided arguments.
+      const answer = await pausing({ id: toolCallId, name, args: input as Record<string, unknown> }, (args) => Promise.resolve(callTool(args, runManager, config)));
+      return answer instanceof ToolMessage && responseFormat === 'content_and_artifact' ? [answer, undefined] : answer;
+    }
     const context = { ...extra, host: 'langchain', ...(toolCallId !== undefined ? { callId: toolCallId } : {}) };
     // Only a denial of this call (before the body started) is translated; a GovernanceDenied thrown
     // by the tool's own body (a nested governed call) propagates as the tool's error.

@@ -304,6 +304,43 @@ function verifyOf(s: Record<string, unknown>, where: string, at: (p: string) => 
   return out;
 }
 
+/**
+ * The single-server command line's `--auth-*` and `--upstream-header` flags, checked with exactly
+ * the rules of a configuration file's `auth:` and a url server's `headers:` (so both spell the same
+ * settings the same way). Relative key files resolve against `cwd`; `${NAME}` in a header value is
+ * that environment variable (an unset one is an error). Errors name the flag.
+ *
+ * @example
+ * ```ts
+ * parseMcpFlagSettings({ auth: { issuer: ['https://idp.example'], audience: ['https://gw.example/mcp'], algorithms: ['EdDSA'], jwksFile: 'jwks.json' } }, process.cwd());
+ * ```
+ * @throws WardenError `ERR_MCP_OPTIONS`.
+ */
+export function parseMcpFlagSettings(
+  raw: { auth?: Record<string, unknown>; headers?: readonly string[] },
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): { auth?: McpConfigAuth; headers?: Record<string, string> } {
+  const flag = (where: string): string => (where === 'auth' ? 'the --auth-* flags' : where.startsWith('auth.') ? `--auth-${where.slice(5).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : `--upstream-header ${where.replace(/^headers\.?/, '')}`.trim());
+  const fail = (where: string, what: string): never => {
+    throw new WardenError('ERR_MCP_OPTIONS', `${flag(where)}: ${what}`);
+  };
+  const out: { auth?: McpConfigAuth; headers?: Record<string, string> } = {};
+  if (raw.auth !== undefined) out.auth = authOf(raw.auth, (p) => (isAbsolute(p) ? p : join(cwd, p)), fail);
+  if (raw.headers !== undefined) {
+    const headers: Record<string, unknown> = {};
+    for (const h of raw.headers) {
+      const colon = h.indexOf(':');
+      const name = colon > 0 ? h.slice(0, colon).trim() : '';
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) fail('headers', `${JSON.stringify(h)} is not "Name: value".`);
+      if (Object.hasOwn(headers, name)) fail('headers', `${name} is given twice.`);
+      headers[name] = h.slice(colon + 1).trim();
+    }
+    out.headers = expandMap(headers, 'headers', env, fail);
+  }
+  return out;
+}
+
 type Flags = Pick<McpConfigServer, 'hideDenied' | 'redactResults' | 'onChange' | 'onNew'>;
 
 function flagsOf(o: Record<string, unknown>, where: string, fail: (where: string, what: string) => never): Flags {

@@ -8,7 +8,7 @@ import { compileReadSources, loadPolicyFiles, readPolicySources } from '../../en
 import type { PolicySet } from '../../policy/policy-set.js';
 import type { UpstreamVerification } from '../../supply/upstream-verify.js';
 import { WardenError } from '../../errors.js';
-import type { McpConfig } from './config-file.js';
+import type { McpConfig, McpConfigAuth } from './config-file.js';
 import type { McpServerOptions } from './gateway.js';
 import { createBearerAuth, type BearerAuth } from './inbound-auth.js';
 
@@ -52,18 +52,32 @@ export async function prepareMcpConfig(config: McpConfig): Promise<{ servers: Mc
     servers.push(server);
   }
   if (config.auth === undefined) return { servers, auth: null };
-  const a = config.auth;
+  return { servers, auth: await bearerAuthFor(config.auth, config.path) };
+}
+
+/**
+ * The bearer-token verifier for `auth:` settings (from a configuration file or the single-server
+ * `--auth-*` flags), with its key material read from the file or URL they name. `source` names
+ * where the settings came from, for errors.
+ *
+ * @example
+ * ```ts
+ * const auth = await bearerAuthFor({ issuer: ['https://idp.example'], audience: ['https://gw.example/mcp'], algorithms: ['EdDSA'], keyFile: '/etc/warden/idp.jwk', requiredScopes: [] }, 'the command line');
+ * ```
+ * @throws WardenError `ERR_MCP_CONFIG` for key material that cannot be read, `ERR_OPTIONS` for unsafe token settings.
+ */
+export async function bearerAuthFor(a: McpConfigAuth, source: string): Promise<BearerAuth> {
   const base = { issuer: a.issuer, audience: a.audience, algorithms: a.algorithms, requiredScopes: a.requiredScopes, ...(a.resource !== undefined ? { resource: a.resource } : {}) };
   let auth: BearerAuth;
   if (a.jwksUrl !== undefined) {
     const { RemoteJwks } = await import('../../identity/jwks.js');
     auth = await createBearerAuth({ ...base, jwks: new RemoteJwks(a.jwksUrl) });
   } else if (a.jwksFile !== undefined) {
-    auth = await createBearerAuth({ ...base, jwks: (await readJson(a.jwksFile, 'auth.jwksFile', config.path)) as never });
+    auth = await createBearerAuth({ ...base, jwks: (await readJson(a.jwksFile, 'auth.jwksFile', source)) as never });
   } else {
-    auth = await createBearerAuth({ ...base, key: (await readJson(a.keyFile as string, 'auth.keyFile', config.path)) as never });
+    auth = await createBearerAuth({ ...base, key: (await readJson(a.keyFile as string, 'auth.keyFile', source)) as never });
   }
-  return { servers, auth };
+  return auth;
 }
 
 async function upstreamVerification(v: NonNullable<McpConfig['servers'][number]['verify']>, configPath: string): Promise<UpstreamVerification> {

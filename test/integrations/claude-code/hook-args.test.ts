@@ -13,6 +13,8 @@ describe('parseHookArgs', () => {
     [['claude-code', '--policy=a.yaml', '--policy', 'b.yaml'], { host: 'claude-code', options: { policy: ['a.yaml', 'b.yaml'] } }],
     [['claude-code', '--audit', 'log.jsonl', '--agent-id=coder', '--root', '/repo'], { host: 'claude-code', options: { audit: 'log.jsonl', agentId: 'coder', root: '/repo' } }],
     [['--agent-id', 'x', 'claude-code'], { host: 'claude-code', options: { agentId: 'x' } }],
+    [['claude-code', '--on-failure', 'defer'], { host: 'claude-code', options: { onFailure: 'defer' } }],
+    [['claude-code', '--on-failure=block'], { host: 'claude-code', options: { onFailure: 'block' } }],
   ];
 
   it.each(ok)('%j', (args, expected) => {
@@ -32,6 +34,9 @@ describe('parseHookArgs', () => {
     [['claude-code', '--polcy', 'x'], 'unknown option --polcy'],
     [['claude-code', '--server'], 'unknown option --server'],
     [['claude-code', '-x'], 'unknown option -x'],
+    [['claude-code', '--on-failure', 'allow'], '--on-failure needs block or defer'],
+    [['claude-code', '--on-failure'], '--on-failure needs block or defer'],
+    [['claude-code', '--on-failure=Defer'], '--on-failure needs block or defer'],
   ];
 
   it.each(bad)('%j is a usage error: %s', (args, message) => {

@@ -12,7 +12,7 @@ import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messag
 import type { ChatResult } from '@langchain/core/outputs';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { DynamicTool, tool } from '@langchain/core/tools';
-import { MessagesAnnotation, StateGraph } from '@langchain/langgraph';
+import { Command, MemorySaver, MessagesAnnotation, StateGraph, interrupt } from '@langchain/langgraph';
 import { ToolNode, createReactAgent } from '@langchain/langgraph/prebuilt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -356,5 +356,79 @@ describe('side doors on a governed LangChain tool', () => {
     await expect(pending).rejects.toBeInstanceOf(GovernanceDenied);
     expect(seen).toEqual({ order: 'A', amount: 50 });
     expect(ran.refund).toBe(0);
+  });
+});
+
+describe('governLangChainTools with LangGraph interrupt(): approvals pause the graph natively', () => {
+  function graph(tools: LangChainTool[]) {
+    return new StateGraph(MessagesAnnotation).addNode('tools', new ToolNode(tools)).addEdge('__start__', 'tools').compile({ checkpointer: new MemorySaver() });
+  }
+  const thread = (id: string) => ({ configurable: { thread_id: id } });
+  const midRefund = (args: Record<string, unknown> = { order: 'M', amount: 50 }) => ({ messages: [callsTurn([{ id: 'call_mid', name: 'refund', args }])] });
+
+  it('pauses with a human-in-the-loop interrupt; an approving resume runs exactly that call, recorded with who approved', async () => {
+    const { tools, ran } = shopTools();
+    const sink = new MemorySink();
+    const governor = new Governor({ policy, sink, agent: { id: 'bot' } });
+    const g = graph(governLangChainTools(tools, { governor, interrupt, approver: 'alice' }));
+    const first = await g.invoke(midRefund(), thread('i1'));
+    const ask = (first as { __interrupt__?: Array<{ value: { actionRequests: unknown[]; warden: { call: string; requestDigest: string } } }> }).__interrupt__?.[0]?.value;
+    expect(ask?.actionRequests).toEqual([{ name: 'refund', args: { order: 'M', amount: 50 }, description: expect.any(String) }]);
+    expect(ask?.warden.call).toBe('call_mid');
+    expect(ran.refund).toBe(0);
+    const second = await g.invoke(new Command({ resume: { decisions: [{ type: 'approve' }] } }), thread('i1'));
+    expect(ran.refund).toBe(1);
+    expect(String(second.messages.at(-1)?.content)).toBe('refunded 50 on M');
+    expect(sink.events.map((e) => [e.call, e.outcome?.effect, e.outcome?.executed, e.outcome?.approval?.by])).toEqual([
+      ['call_mid', 'require_approval', false, undefined],
+      ['call_mid', 'allow', true, 'alice'],
+    ]);
+    expect(sink.events[1]?.outcome?.approval?.requestDigest).toBe(ask?.warden.requestDigest);
+  });
+
+  it('a rejecting resume answers with an error ToolMessage and never runs the call', async () => {
+    const { tools, ran } = shopTools();
+    const governor = new Governor({ policy, sink: new MemorySink(), agent: { id: 'bot' } });
+    const g = graph(governLangChainTools(tools, { governor, interrupt }));
+    await g.invoke(midRefund(), thread('i2'));
+    const second = await g.invoke(new Command({ resume: { decisions: [{ type: 'reject', message: 'no' }] } }), thread('i2'));
+    const message = second.messages.at(-1) as ToolMessage;
+    expect(message.status).toBe('error');
+    expect(String(message.content)).toContain('Warden denied "refund"');
+    expect(ran.refund).toBe(0);
+  });
+
+  // Adversarial: approval flags in the arguments do not approve; benign small refunds are not paused.
+  const rows: Array<{ name: string; args: Record<string, unknown>; resume: unknown; runs: boolean }> = [
+    { name: 'approved: true in the arguments, rejected by the person', args: { order: 'N', amount: 50, approved: true }, resume: { decisions: [{ type: 'reject' }] }, runs: false },
+    { name: 'a resume that is not a decision list', args: { order: 'N', amount: 50 }, resume: { approved: true }, runs: false },
+    { name: 'a resume approving twice', args: { order: 'N', amount: 50 }, resume: { decisions: [{ type: 'approve' }, { type: 'approve' }] }, runs: false },
+    { name: 'a resume with type Approve', args: { order: 'N', amount: 50 }, resume: { decisions: [{ type: 'Approve' }] }, runs: false },
+    { name: 'a plain approval', args: { order: 'N', amount: 50 }, resume: { decisions: [{ type: 'approve' }] }, runs: true },
+  ];
+  it.each(rows)('$name → runs: $runs', async ({ args, resume, runs }) => {
+    const { tools, ran } = shopTools();
+    const governor = new Governor({ policy, sink: new MemorySink(), agent: { id: 'bot' } });
+    const g = graph(governLangChainTools(tools, { governor, interrupt }));
+    const id = `i-${Math.random().toString(36).slice(2)}`;
+    await g.invoke(midRefund(args), thread(id));
+    await g.invoke(new Command({ resume }), thread(id));
+    expect(ran.refund).toBe(runs ? 1 : 0);
+  });
+
+  it('an allowed call runs at once, and a denied one is answered with the reason, without any interrupt', async () => {
+    const { tools, ran } = shopTools();
+    const governor = new Governor({ policy, sink: new MemorySink(), agent: { id: 'bot' } });
+    const g = graph(governLangChainTools(tools, { governor, interrupt }));
+    const out = await g.invoke({ messages: [callsTurn([{ id: 'c_small', name: 'refund', args: { order: 'S', amount: 5 } }, { id: 'c_big', name: 'refund', args: { order: 'B', amount: 500 } }])] }, thread('i3'));
+    expect((out as { __interrupt__?: unknown }).__interrupt__).toBeUndefined();
+    expect(ran.refund).toBe(1);
+    expect(out.messages.slice(-2).map((m) => String(m.content))).toEqual(['refunded 5 on S', expect.stringContaining('Refunds over 100 are never made by agents')]);
+  });
+
+  it('refuses approver without interrupt, and an interrupt that is not a function', () => {
+    const governor = new Governor({ policy, agent: { id: 'bot' } });
+    expect(() => governLangChainTools([], { governor, approver: 'alice' })).toThrow(expect.objectContaining({ code: 'ERR_INTEGRATION_OPTIONS' }));
+    expect(() => governLangChainTools([], { governor, interrupt: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INTEGRATION_OPTIONS' }));
   });
 });
