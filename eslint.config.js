@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript run by Node (examples, scripts): Node's web-standard globals exist there.
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { URL: 'readonly', URLSearchParams: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', structuredClone: 'readonly', fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly' } },
+  },
+  {
     // The pure core: no I/O, no timers, no clock, nothing from the layers above it (ARCHITECTURE.md).
     files: ['src/policy/**/*.ts', 'src/facets/**/*.ts'],
     rules: {
