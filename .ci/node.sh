@@ -91,3 +91,39 @@ ci_apt_install() { # ci_apt_install <command> <package>
   command -v "$1" >/dev/null 2>&1 || { echo "ci: installing $2 did not provide $1" >&2; return 1; }
   echo "ci: installed $2 ($(command -v "$1"))"
 }
+
+# The OpenCode binary the OpenCode adapter's runtime tests run (the npm registry's per-platform
+# package of opencode-ai; linux x64 only, 185 MB, so it is not a devDependency: npm ci would fail
+# on other platforms). Pinned by version and sha512 like Node; unpacked to .ci/opencode-<version>/bin.
+OPENCODE_VERSION=1.18.33
+OPENCODE_INTEGRITY=sha512-q/t/3p2CTxOT9y2kvjesb/LZab2+1eqlhhWA02Be6mjTtmYtNBcBsrI5yDo4Fw7ZSPBW2oyMIGMNRqiKQjiAWw==
+
+ci_use_opencode() {
+  local version="$1" integrity="$2"
+  local root; root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  local dir="$root/opencode-$version"
+  if [ ! -x "$dir/bin/opencode" ]; then
+    local cache="$root/cache"
+    local tgz="$cache/opencode-linux-x64-$version.tgz"
+    mkdir -p "$cache"
+    if [ ! -f "$tgz" ]; then
+      (cd "$cache" && npm pack --silent "opencode-linux-x64@$version" >/dev/null)
+    fi
+    local got; got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+    if [ "$got" != "$integrity" ]; then
+      echo "ci: opencode-linux-x64@$version integrity mismatch (got $got); delete $tgz and retry" >&2
+      rm -f "$tgz"
+      return 1
+    fi
+    local tmp; tmp="$(mktemp -d "$root/.opencode-XXXXXX")"
+    tar xzf "$tgz" -C "$tmp" package/bin/opencode
+    mkdir -p "$tmp/out/bin"
+    mv "$tmp/package/bin/opencode" "$tmp/out/bin/opencode"
+    chmod 0755 "$tmp/out/bin/opencode"
+    rm -rf "$dir"
+    mv "$tmp/out" "$dir"
+    rm -rf "$tmp"
+  fi
+  export WARDEN_OPENCODE="$dir/bin/opencode"
+  echo "ci: opencode at $WARDEN_OPENCODE"
+}

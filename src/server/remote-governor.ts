@@ -10,6 +10,7 @@ import type { AgentIdentity, Decision, Outcome, Request } from '../decision.js';
 import { governWith, kindOf, type GovernOptions } from '../enforce/govern.js';
 import type { Governor, GovernedTools, GovernorRequest } from '../enforce/governor.js';
 import type { CallInput, DecidedCall } from '../enforce/pipeline.js';
+import { systemTimer, type CallTimer } from '../enforce/fault.js';
 import type { Verdict } from '../enforce/verdict.js';
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
@@ -62,6 +63,8 @@ export class RemoteGovernor {
     observe(call: { call: string; tool: string; agent?: AgentIdentity | null }, outcome: Outcome): Promise<void>;
     faultFor(call: { call: string; tool: string }): null;
     runCall<T>(call: string, fn: () => T): T;
+    /** How govern() times the call it runs (durations in the outcome record): the system clock. */
+    readonly timer: CallTimer;
   };
 
   constructor(options: RemoteGovernorOptions) {
@@ -87,6 +90,7 @@ export class RemoteGovernor {
       observe: (call, outcome) => this.#observe(call.call, call.tool, outcome),
       faultFor: () => null,
       runCall: (_call, fn) => fn(),
+      timer: systemTimer,
     };
   }
 

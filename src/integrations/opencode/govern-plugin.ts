@@ -46,6 +46,12 @@ export interface GovernOpenCodeOptions {
    * OpenCode's permission prompt (`context.ask`) instead of being denied.
    */
   tools?: Record<string, ToolDefinition>;
+  /**
+   * How long, after OpenCode's permission prompt returns, to wait for the permission events that
+   * report who answered (default 3000 ms). OpenCode publishes them before it returns; this only
+   * absorbs delivery order. No event in time means nobody was asked: a denial.
+   */
+  answerGraceMs?: number;
 }
 
 /**
@@ -61,7 +67,7 @@ export interface GovernedOpenCode {
   plugin: Plugin;
 }
 
-const OPTION_KEYS = ['governor', 'agent', 'context', 'approver', 'pendingApprovals', 'tools'];
+const OPTION_KEYS = ['governor', 'agent', 'context', 'approver', 'pendingApprovals', 'tools', 'answerGraceMs'];
 const HOST = 'opencode';
 /** OpenCode's permission name for Warden's requests: `"permission": { "warden": "ask" }` in opencode.json. */
 const PERMISSION = 'warden';
@@ -104,6 +110,8 @@ export function governOpenCode(options: GovernOpenCodeOptions): GovernedOpenCode
   if (given !== undefined && (given === null || typeof given.put !== 'function' || typeof given.take !== 'function')) {
     throw new WardenError('ERR_INTEGRATION_OPTIONS', 'pendingApprovals must offer put(key, digest) and take(key), like MemoryPendingApprovals.');
   }
+  const graceMs = options.answerGraceMs ?? ANSWER_GRACE_MS;
+  if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs <= 0 || graceMs > 60_000) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'answerGraceMs must be a number of milliseconds above 0 and at most 60000.');
   const own = checkTools(options.tools);
   const pending = pendingFor(governor, given);
   const answers = new PermissionAnswers();
@@ -162,7 +170,7 @@ export function governOpenCode(options: GovernOpenCodeOptions): GovernedOpenCode
       } catch {
         rejected = true;
       }
-      const answer = rejected ? null : await answers.answer(callId, ANSWER_GRACE_MS);
+      const answer = rejected ? null : await answers.answer(callId, graceMs);
       if (rejected) answers.forget(callId);
       const digest = await pending.take(key);
       const approved = answer !== null && (answer.reply === 'once' || answer.reply === 'always');

@@ -72,7 +72,8 @@ async function setup(options: Omit<GovernOpenCodeOptions, 'governor' | 'tools'> 
       return `refunded ${args.amount}`;
     },
   });
-  const warden = governOpenCode({ governor, approver: 'alice', ...rest, tools: { refund } });
+  // A short grace: the cases where no permission event comes wait it out (OpenCode's own events arrive before ask() returns).
+  const warden = governOpenCode({ governor, approver: 'alice', answerGraceMs: 50, ...rest, tools: { refund } });
   const hooks: Hooks = await warden.plugin({ directory: '/tmp', worktree: '/tmp' } as PluginInput);
   const asks: Ask[] = [];
   /** Calls the governed refund as OpenCode does, with a context whose ask() plays `flow`. */

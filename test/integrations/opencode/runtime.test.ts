@@ -1,5 +1,5 @@
 /**
- * The OpenCode adapter inside the real OpenCode runtime (the `opencode-linux-x64` package's binary, run
+ * The OpenCode adapter inside the real OpenCode runtime (the pinned `opencode-linux-x64` binary .ci/run unpacks, run
  * headless with `opencode run`), driven by a scripted model served as an OpenAI-compatible endpoint
  * on loopback. The plugin file is loaded by OpenCode itself, as a user's `.opencode` plugin is:
  * allowed calls run, denied ones never run and the model reads the reason, and an approval goes
@@ -14,10 +14,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const BINARY = join(ROOT, 'node_modules', 'opencode-linux-x64', 'bin', 'opencode');
+// .ci/run unpacks the pinned opencode-linux-x64 binary there (ci_use_opencode in .ci/node.sh), or WARDEN_OPENCODE names one.
+const BINARY = process.env.WARDEN_OPENCODE ?? join(ROOT, '.ci', 'opencode-1.18.33', 'bin', 'opencode');
 const present = existsSync(BINARY);
-if (!present && process.env.CI) throw new Error(`The OpenCode binary is missing at ${BINARY}; CI must run the OpenCode runtime tests (npm ci installs opencode-linux-x64 on linux x64).`);
-if (!present) console.warn(`OpenCode runtime tests skipped: no binary at ${BINARY}. It is installed by npm ci on linux x64 only.`);
+if (!present && process.env.CI) throw new Error(`The OpenCode binary is missing at ${BINARY}; CI must run the OpenCode runtime tests (.ci/run installs it with ci_use_opencode).`);
+if (!present) console.warn(`OpenCode runtime tests skipped: no binary at ${BINARY}. Run: bash -c 'source .ci/node.sh; ci_use_opencode $OPENCODE_VERSION $OPENCODE_INTEGRITY' (linux x64), or set WARDEN_OPENCODE.`);
 
 const POLICY = `
 apiVersion: warden/v1
