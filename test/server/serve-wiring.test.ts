@@ -53,6 +53,7 @@ describe('warden serve wiring', () => {
     const { child, url } = await start(['--store', store, '--audit', 'audit-a'], { WARDEN_SERVE_TOKEN: TOKEN });
     try {
       const pending = decide(url, { tool: 'pay', args: { amount: 5 } });
+      pending.catch(() => undefined); // awaited below; a failed assertion before then must not leave it unhandled
       let id = '';
       for (let i = 0; i < 2000 && id === ''; i++) {
         const list = await runCli(main, ['approvals', 'list', '--json', '--store', store], { cwd: dir });
@@ -61,7 +62,7 @@ describe('warden serve wiring', () => {
       }
       expect(id).not.toBe('');
       const ok = await runCli(main, ['approvals', 'approve', id, '--as', 'finance', '--store', store], { cwd: dir });
-      expect(ok.code).toBe(0);
+      expect(ok.code, ok.stderr).toBe(0);
       const answer = (await (await pending).json()) as { allowed: boolean; effect: string; approval: { approved: boolean; by?: string } };
       expect(answer).toMatchObject({ allowed: true, effect: 'allow', approval: { approved: true, by: 'finance' } });
     } finally {
