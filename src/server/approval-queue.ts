@@ -205,7 +205,8 @@ class StoreApprovalQueue implements ApprovalQueue {
     const now = this.store.now();
     const agent = ask.request.agent;
     const item: ApprovalItem = {
-      id: randomBytes(12).toString('base64url'),
+      // Hex, never base64url: an id a command line takes must not start with '-' (it would be read as an option).
+      id: randomBytes(12).toString('hex'),
       call: String(ask.call),
       tool: String(ask.request.tool),
       args: jsonOf(ask.request.args),

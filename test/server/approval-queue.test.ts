@@ -262,6 +262,23 @@ describe('who may answer (the rule names finance and alice; ops is an admin role
   });
 });
 
+describe('approval ids', () => {
+  it('are hex, so a command line never reads one as an option (a base64url id could start with "-")', async () => {
+    const store = createMemoryStore();
+    const queue = await openApprovalQueue({ store });
+    try {
+      const ask = (i: number) => ({ request: { tool: 'pay', args: { i } }, decision: { effect: 'require_approval', approvers: ['finance'] }, requestDigest: `sha256:${i.toString(16).padStart(64, '0')}`, approvers: ['finance'], call: `c${i}` });
+      for (let i = 0; i < 64; i++) {
+        const item = await queue.park(ask(i) as never, { timeoutMs: 60_000 });
+        expect(item.id).toMatch(/^[0-9a-f]{24}$/);
+      }
+    } finally {
+      await queue.close();
+      await store.close();
+    }
+  });
+});
+
 describe('the approval queue fails closed', () => {
   it('denies the call (the handler failed) when the store cannot take the item', async () => {
     const store = createMemoryStore();
