@@ -108,7 +108,8 @@ describe('enrich stage', () => {
   });
 
   it('never scores a delegated agent above its delegator', async () => {
-    const { runtime } = memoryRuntime();
+    // A frozen clock: trust decays with time, and a millisecond tick between the two records scored 399.
+    const { runtime } = memoryRuntime({}, () => 1_800_000_000_000);
     await runtime.trust?.record('child', { kind: 'baseline', value: 950 });
     await runtime.trust?.record('parent', { kind: 'baseline', value: 400 });
     const delegation = { depth: 1, chain: [{ cid: 'bafy', issuer: 'parent', audience: 'child', subject: 'parent', command: '/deploy' }], capabilities: { subject: 'parent', command: '/deploy', policy: [] } };
