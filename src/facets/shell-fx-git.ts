@@ -211,10 +211,21 @@ function split(words: readonly WordFacts[], from: number, sub: string): { option
       i++;
       continue;
     }
-    // `-x<value>` attached short value.
-    const short = v.slice(0, 2);
-    if (!v.startsWith('--') && v.length > 2 && takes.has(short)) {
-      add(short, subWord(w, 2));
+    if (!v.startsWith('--') && v.length > 2) {
+      // A cluster of short options, as git's parse-options reads it: `-am msg` is `-a -m msg`,
+      // `-qu<cmd>` is `-q -u<cmd>`; the first letter that takes a value takes the rest of the word
+      // (`-mwip`) or, when nothing is left, the next word.
+      let j = 1;
+      for (; j < v.length; j++) {
+        const short = `-${v[j] as string}`;
+        if (!takes.has(short)) {
+          add(short, syntheticWord(''));
+          continue;
+        }
+        if (j + 1 < v.length) add(short, subWord(w, j + 1));
+        else add(short, words[++i] ?? syntheticWord(''));
+        break;
+      }
       continue;
     }
     add(v, syntheticWord(''));

@@ -210,6 +210,25 @@ describe('shell effects: hidden code execution', () => {
     expect(fx(line).exec.map((e) => e.kind)).toContain(kind);
   });
 
+  // git reads a cluster of short options letter by letter (`-am msg` is `-a -m msg`).
+  it.each([
+    ["git commit -am 'wip'", false],
+    ['git commit -amwip', false],
+    ["git commit -nam 'wip'", false],
+    ["git commit -em 'wip'", true],
+    ['git commit -a', true],
+  ])('reads git short-option clusters: %s starts an editor = %s', (line, editor) => {
+    expect(fx(line).exec.some((e) => e.via === 'editor')).toBe(editor);
+  });
+
+  it.each([
+    ["git clone -qu 'sh -c id' https://github.com/org/repo", 'sh -c id'],
+    ['git clone -qu/tmp/x https://github.com/org/repo', '/tmp/x'],
+    ["git push -qo x --exec='id' origin", 'id'],
+  ])('finds a command-running option inside a cluster: %s', (line, code) => {
+    expect(fx(line).exec).toContainEqual(expect.objectContaining({ kind: 'hidden', code }));
+  });
+
   it('marks an unknown program as code that is not known', () => {
     const e = fx('frobnicate --all').exec[0];
     expect(e).toMatchObject({ program: 'frobnicate', known: false });
@@ -517,6 +536,9 @@ describe('shell effects: file contents read through git and project code from el
     ['printenv of a token prints it', 'printenv GITHUB_TOKEN', '/proc/self/environ'],
     ['env with no command prints the environment', 'env FOO=1', '/proc/self/environ'],
     ['export -p prints the exported variables', 'export -p', '/proc/self/environ'],
+    ['set alone prints every variable', 'set | grep TOKEN', '/proc/self/environ'],
+    ['npm run -w <folder> runs that folder\'s scripts', 'npm run build -w ../other', '/other/package.json'],
+    ['npm --workspace=<folder> too', 'npm test --workspace=/tmp/x', '/tmp/x/package.json'],
     ['gh gist create uploads its files', 'gh gist create .env', '/w/.env'],
     ['gh release upload uploads file#label', 'gh release upload v1 .npmrc#x', '/w/.npmrc'],
     ['find -name X -exec cat {} reads the files named X', 'find . -name .env -exec cat {} +', './**/.env'],
@@ -543,10 +565,26 @@ describe('shell effects: file contents read through git and project code from el
     ['printenv of a plain setting is not the environment', 'printenv PATH', '/proc/self/environ'],
     ['env running a command does not print the environment', 'env NODE_ENV=test npm test', '/proc/self/environ'],
     ['export of an assignment prints nothing', 'export FOO=1', '/proc/self/environ'],
+    ['set with options prints nothing', 'set -euo pipefail', '/proc/self/environ'],
+    ['a workspace named by its package name stays at the root', 'npm run build -w web', '/web/package.json'],
     ['gh gist create of a doc reads only the doc', 'gh gist create README.md', '/w/.env'],
     ['a URL operand is never taken as <rev>:<path>', 'git ls-remote https://github.com/a/b', '//github.com/a/b'],
   ];
   for (const [why, line, notRead] of BENIGN) it(`does not invent a read: ${why}`, () => expect(readsOf(line)).not.toContain(notRead));
+
+  it.each([
+    ['npm link', true],
+    ['npm link ../other', true],
+    ['npm install -g typescript', true],
+    ['npm --location=global install typescript', true],
+    ['npm install --global=true typescript', true],
+    ['npm install --location=$WHERE typescript', true],
+    ['npm install --global=false typescript', false],
+    ['npm install --location=project typescript', false],
+    ['npm install typescript', false],
+  ])('knows where npm installs: %s writes the global prefix = %s', (line, global) => {
+    expect(fx(line).writes.some((w) => w.path === '<global package prefix>')).toBe(global);
+  });
 
   it('resolves the workspace cases inside the workspace', () => {
     expect(readsOf('git -C sub log')).toContain('/w/sub/.git/config');
