@@ -7,7 +7,7 @@
  *
  * Internal to the shell effects; not part of the public surface.
  */
-import { argSpec, has, joined, parseArgs, values, type FxCall, type FxModel } from './shell-fx-api.js';
+import { argSpec, has, joined, parseArgs, subWord, values, type FxCall, type FxModel } from './shell-fx-api.js';
 import { shellInvocation, STDIN_PATHS } from './shell-programs.js';
 import { syntheticWord, type WordFacts } from './shell-words.js';
 
@@ -308,6 +308,9 @@ interface PmArgs {
   flags: Set<string>;
 }
 
+/** The flag {@link pmArgs} records for an option whose name is only known at run time. */
+const DYNAMIC_OPTION = '<run-time option>';
+
 function pmArgs(words: readonly WordFacts[], from: number, stopAfterCommand: boolean, valueOptions: ReadonlySet<string> = NPM_VALUE_OPTIONS): PmArgs {
   const operands: WordFacts[] = [];
   const options = new Map<string, WordFacts>();
@@ -318,6 +321,13 @@ function pmArgs(words: readonly WordFacts[], from: number, stopAfterCommand: boo
     if (v === '--') {
       for (let k = i + 1; k < words.length; k++) operands.push(words[k] as WordFacts);
       break;
+    }
+    if (v === null && w.prefix.startsWith('-') && w.prefix.length > 1) {
+      // An option whose value (`--location=$X`) or name (`--$X`) is only known at run time.
+      const eq = w.prefix.indexOf('=');
+      if (eq !== -1) options.set(w.prefix.slice(0, eq).replace(/^-+/, ''), subWord(w, eq + 1));
+      else flags.add(DYNAMIC_OPTION);
+      continue;
     }
     if (v === null || !v.startsWith('-') || v === '-') {
       operands.push(w);
@@ -367,14 +377,30 @@ function packageSpecs(call: FxCall, specs: readonly WordFacts[], via: string): v
   }
 }
 
+/**
+ * The command works on the global prefix: `-g`, `--global`, `--global=<anything but false>`,
+ * `--location=global`, or a `--location` only known at run time.
+ */
+function isGlobal(a: PmArgs): boolean {
+  if (a.flags.has('g') || a.flags.has('global') || a.flags.has(DYNAMIC_OPTION)) return true;
+  for (const k of ['g', 'global']) {
+    const v = a.options.get(k);
+    if (v !== undefined && v.value !== 'false') return true;
+  }
+  const location = a.options.get('location');
+  return location !== undefined && location.value !== 'project' && location.value !== 'user';
+}
+
 function installs(call: FxCall, a: PmArgs, tool: string, sub: string, specs: readonly WordFacts[]): void {
   const via = `${tool} ${sub}`;
   if (!a.flags.has('ignore-scripts')) call.fx.pathText('read', 'package.json', via);
   if (!a.flags.has('ignore-scripts')) call.fx.exec(tool, 'lifecycle scripts (preinstall, install, postinstall, prepare)', via, `${via} runs the lifecycle scripts of the project and of every package it installs`, false, 'project');
   registry(call, a, tool, via);
   packageSpecs(call, specs, via);
-  if (a.flags.has('g') || a.flags.has('global')) call.fx.path('write', { value: null, text: '<global package prefix>', singleField: false, prefix: '', tilde: false, pattern: null }, via, true);
-  else {
+  // `npm link` with no package (and `link` of a folder, which runs it there first) writes a
+  // symlink and the package's bins into the global prefix.
+  if (isGlobal(a) || (tool !== 'bun' && (sub === 'link' || sub === 'ln'))) call.fx.path('write', { value: null, text: '<global package prefix>', singleField: false, prefix: '', tilde: false, pattern: null }, via, true);
+  if (!isGlobal(a)) {
     call.fx.pathText('write', 'node_modules', via, true);
     call.fx.pathText('write', 'package.json', via);
     call.fx.pathText('write', tool === 'yarn' ? 'yarn.lock' : tool === 'pnpm' ? 'pnpm-lock.yaml' : tool === 'bun' ? 'bun.lockb' : 'package-lock.json', via);
@@ -416,9 +442,14 @@ function packageManager(tool: 'npm' | 'pnpm' | 'yarn' | 'bun'): FxModel {
     }
     pmConfigOptions(call, a, tool);
     const dir = a.options.get('prefix') ?? a.options.get('C') ?? a.options.get('dir') ?? a.options.get('cwd');
-    const body = (): void => packageCommand(call, a, tool);
-    if (dir !== undefined && !(a.flags.has('g') || a.flags.has('global'))) call.fx.inDirectory(dir, body);
-    else body();
+    // `-w <path>` (a workspace named by its folder) runs that folder's package.json scripts.
+    const ws = a.options.get('workspace') ?? a.options.get('w');
+    const inWorkspace = (): void => {
+      if (ws !== undefined && (ws.value === null || /[./~]/.test(ws.value))) call.fx.inDirectory(ws, () => packageCommand(call, a, tool));
+      else packageCommand(call, a, tool);
+    };
+    if (dir !== undefined && !isGlobal(a)) call.fx.inDirectory(dir, inWorkspace);
+    else inWorkspace();
   };
 }
 
@@ -475,7 +506,7 @@ function packageCommand(call: FxCall, a: PmArgs, tool: 'npm' | 'pnpm' | 'yarn' |
     const action = sub === 'set' ? 'set' : rest[0]?.value;
     const args = sub === 'set' ? rest : rest.slice(1);
     if (action === 'get' || action === 'list' || action === 'ls' || action === undefined) return;
-    const rc = a.flags.has('global') || a.flags.has('g') ? '<global npmrc>' : a.options.get('location')?.value === 'project' ? '.npmrc' : `~/.${tool === 'yarn' ? 'yarnrc' : 'npmrc'}`;
+    const rc = isGlobal(a) ? '<global npmrc>' : a.options.get('location')?.value === 'project' ? '.npmrc' : `~/.${tool === 'yarn' ? 'yarnrc' : 'npmrc'}`;
     if (rc.startsWith('<')) call.fx.path('write', { value: null, text: rc, singleField: false, prefix: '', tilde: false, pattern: null }, via);
     else call.fx.pathText('write', rc, via);
     if (action === 'edit') {
@@ -848,6 +879,11 @@ const exportBuiltin: FxModel = (call) => {
   }
 };
 
+/** `set` alone prints every shell variable, the environment among them; with arguments it sets options. */
+const setBuiltin: FxModel = (call) => {
+  if (call.words.length === 1) call.fx.pathText('read', '/proc/self/environ', 'set (prints the variables)');
+};
+
 const scriptProgram: FxModel = (call) => {
   const p = parseArgs(call.words, 1, argSpec({ short: 'aefqkVhEB:c:I:O:T:t::m:', long: ['append/a', 'command=/c', 'echo=/E', 'return/e', 'flush/f', 'force', 'log-in=/I', 'log-out=/O', 'log-io=/B', 'log-timing=/T', 'logging-format=/m', 'quiet/q', 'timing=?/t', 'output-limit=', 'help/h', 'version/V'] }));
   for (const w of [...values(p, 'I', 'O', 'B', 'T', 't')]) call.fx.path('write', w, 'script');
@@ -972,6 +1008,7 @@ export const RUN_MODELS: ReadonlyMap<string, FxModel> = new Map<string, FxModel>
   ['typeset', exportBuiltin],
   ['local', exportBuiltin],
   ['readonly', exportBuiltin],
+  ['set', setBuiltin],
   ['script', scriptProgram],
   ['flock', flock],
 ]);

@@ -115,6 +115,14 @@ export interface ShellFacts {
   inlineCode: boolean;
   /** Some redirection target depends on run time (`> "$HOME/x"`, `> $(mktemp)`). */
   dynamicRedirect: boolean;
+  /**
+   * The names of the shell and environment variables the line expands anywhere, in order of first
+   * appearance: `$X`, `${X}`, `${X:-d}`, `${#X}`, inside double quotes, here-documents, nested
+   * `bash -c` strings and substitutions (`echo "$GITHUB_TOKEN"` lists `GITHUB_TOKEN`). Positional
+   * and special parameters appear by their name (`1`, `@`, `?`). Variables read inside arithmetic
+   * (`$((N + 1))`) are not listed: arithmetic yields a number.
+   */
+  variables: string[];
 }
 
 /** Longest input analyzed, in UTF-16 code units; longer input is `parsed: false`. */
@@ -140,6 +148,7 @@ function emptyFacts(): ShellFacts {
     runsScript: false,
     inlineCode: false,
     dynamicRedirect: false,
+    variables: [],
   };
 }
 
@@ -191,6 +200,7 @@ class Analyzer implements CommandSink {
   private readonly flags: Record<ProgramFact, boolean> = { dynamic: false, runsScript: false, inlineCode: false, background: false };
   private hasSubstitution = false;
   private dynamicRedirect = false;
+  private readonly variables = new Set<string>();
   private depth = 0;
   private wrappers = 0;
   dialect: Dialect = 'bash';
@@ -300,6 +310,7 @@ class Analyzer implements CommandSink {
       runsScript: this.flags.runsScript,
       inlineCode: this.flags.inlineCode,
       dynamicRedirect: this.dynamicRedirect,
+      variables: [...this.variables],
     };
   }
 
@@ -351,7 +362,11 @@ class Analyzer implements CommandSink {
       case 'Assignment':
         if (isCodeVariable(node.name)) this.flags.dynamic = true;
         break;
+      case 'SimpleExpansion':
+        this.variables.add(node.text.slice(1));
+        break;
       case 'ParameterExpansion':
+        this.variables.add(node.parameter);
         this.parameter(node.text, node.prefix === '!' && node.operation?.type !== 'Names', node.operation?.type === 'Transform' && node.operation.operand.text === 'P');
         break;
       case 'ExtendedGlob':

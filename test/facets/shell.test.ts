@@ -419,6 +419,26 @@ describe('shellFacet: what it refuses to guess', () => {
   });
 });
 
+describe('variables', () => {
+  it.each([
+    ['a plain expansion', 'echo $AWS_SECRET_ACCESS_KEY', ['AWS_SECRET_ACCESS_KEY']],
+    ['inside double quotes', 'echo "$GITHUB_TOKEN"', ['GITHUB_TOKEN']],
+    ['a braced default', 'echo ${NPM_TOKEN:-x}', ['NPM_TOKEN']],
+    ['a length', 'echo ${#PASSWORD}', ['PASSWORD']],
+    ['a nested bash -c string', "bash -c 'echo $X_TOKEN'", ['X_TOKEN']],
+    ['a here-document', 'cat <<EOF\n$SECRET\nEOF', ['SECRET']],
+    ['a command substitution', 'x=$(printf %s "$GH_TOKEN")', ['GH_TOKEN']],
+    ['a redirect target', 'echo hi > "$OUT"', ['OUT']],
+    ['special parameters, in order', 'echo $1 $@ $? $1', ['1', '@', '?']],
+    ['nothing in single quotes', "echo '$NOT'", []],
+    ['nothing escaped', 'echo \\$NOT', []],
+    ['nothing in a quoted here-document', "cat <<'EOF'\n$SECRET\nEOF", []],
+    ['nothing read by arithmetic', 'echo $((N + 1))', []],
+  ])('lists the variables expanded: %s', (_why, line, names) => {
+    expect(shellFacet(line).variables).toEqual(names);
+  });
+});
+
 describe('EMPTY_SHELL_FACTS', () => {
   it('is unparsed with no error and every field present', () => {
     expect(EMPTY_SHELL_FACTS).toEqual({
@@ -433,6 +453,7 @@ describe('EMPTY_SHELL_FACTS', () => {
       runsScript: false,
       inlineCode: false,
       dynamicRedirect: false,
+      variables: [],
     });
   });
 

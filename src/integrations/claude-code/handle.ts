@@ -101,7 +101,7 @@ export class HookRuntime {
       const warnings: WardenWarning[] = [];
       // Claude Code asks the user itself: require_approval is answered `ask`, never decided here.
       const pipeline = new Pipeline({ policy: set, sink: log.sink(warnings), approval: 'defer', clock: this.#now, onWarning: (w) => warnings.push(w) });
-      const { request, agent } = requestFor(input, { agentId: config.agentId, projectDir });
+      const { request, agent } = requestFor(input, { agentId: config.agentId, projectDir, ...(config.home !== null ? { home: config.home } : {}) });
       const answer = await this.#answer(pipeline, input, request, agent, set);
       const failed = warnings.find((w) => w.code === 'outcome_not_recorded' || w.code === 'audit_failure');
       if (answer.recorded === false || failed) {

@@ -126,6 +126,8 @@ export interface RequestOptions {
   agentId: string;
   /** The project directory the path facet resolves against (also `context.claudeCode.projectDir`). */
   projectDir: string;
+  /** The home directory `~` resolves to, when known (also `context.claudeCode.home`). */
+  home?: string;
 }
 
 /**
@@ -160,6 +162,7 @@ export function agentOf(input: HookInput, agentId: string): AgentIdentity {
  */
 export function requestFor(input: HookInput, options: RequestOptions): { request: { tool: string; args: unknown; context: Record<string, unknown> }; agent: AgentIdentity } {
   const claudeCode: Record<string, unknown> = { event: input.hook_event_name, cwd: input.cwd, projectDir: options.projectDir };
+  if (options.home !== undefined) claudeCode.home = options.home;
   if (input.permission_mode !== undefined) claudeCode.permissionMode = input.permission_mode;
   if (input.transcript_path !== undefined) claudeCode.transcriptPath = input.transcript_path;
   if (input.prompt_id !== undefined) claudeCode.promptId = input.prompt_id;

@@ -23,8 +23,10 @@ export const CLAUDE_CODE_STARTER_POLICY = `# Warden policy for Claude Code (apiV
 #     or copying over a directory that holds them (rm -rf ., tar -x, cp -r x/. .).
 #   - Credentials and private keys are not read or written by any tool: .env files (not
 #     .env.example), ~/.ssh, ~/.aws and the other token stores, *.pem, *.key, id_* keys, named
-#     directly, through a glob, or in any case. (A recursive search of the project, such as
-#     grep -r, may still pass over a .env file in it: keep secrets out of the project tree.)
+#     directly, through a glob, in any case, or by a recursive search over them (grep -r ~/);
+#     nor are the environment and secret-named variables ($GITHUB_TOKEN) printed. (A recursive
+#     search of the project, such as grep -r, may still pass over a .env file in it: keep
+#     secrets out of the project tree.)
 #   - Egress: Bash and WebFetch reach only the hosts in egress-allowlist (https, or ssh for git);
 #     never cloud metadata or link-local addresses, from any tool; a git remote from the
 #     repository's configuration counts as allowed; localhost needs your approval.
@@ -53,7 +55,8 @@ export const CLAUDE_CODE_STARTER_POLICY = `# Warden policy for Claude Code (apiV
 #   Glob Grep (recursive read) LS path:  { from: args.path }          (default: the project)
 # and every URL anywhere in a call's arguments is in \`urls\` (the Bash description, file content
 # and search patterns are prose: not destinations). Rules also see context.claudeCode.projectDir,
-# context.claudeCode.cwd and context.claudeCode.permissionMode (docs/context.md).
+# context.claudeCode.cwd, context.claudeCode.home and context.claudeCode.permissionMode
+# (docs/context.md).
 #
 # Try it:  warden check --policy .warden/policy.yaml --request req.json  (a request is
 # {"tool":"Bash","args":{"command":"git push"}}; the hook adds the bindings, check does not).
@@ -117,6 +120,13 @@ rules:
           ? ['**/.ssh', '**/.ssh/**', '**/.aws', '**/.aws/**', '**/.gnupg', '**/.gnupg/**', '**/.azure', '**/.azure/**',
              '**/.kube', '**/.kube/**', '**/.docker', '**/.config/gcloud', '**/.config/gcloud/**', '**/.config/gh', '**/.config/gh/**']
               .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true}))
+            || (has(context.claudeCode.home)
+              && ['/.ssh/**', '/.aws/**', '/.gnupg/**', '/.azure/**', '/.kube/**', '/.docker/config.json', '/.config/gcloud/**', '/.config/gh/**',
+                  '/.git-credentials', '/.netrc', '/.npmrc', '/.pypirc', '/.pgpass', '/.bash_history', '/.zsh_history', '/.psql_history', '/.python_history', '/.node_repl_history']
+                .exists(g, pathMayMatch(p, globEscape(context.claudeCode.home) + g, {'fold': true, 'decode': true})))
+            || ['/etc/shadow', '/etc/gshadow', '/etc/ssh/**', '/proc/**/environ', '/root/.ssh/**', '/root/.aws/**', '/root/.gnupg/**',
+                '/home/*/.ssh/**', '/home/*/.aws/**', '/home/*/.gnupg/**', '/Users/*/.ssh/**', '/Users/*/.aws/**', '/Users/*/.gnupg/**']
+              .exists(g, pathMayMatch(p, g, {'fold': true, 'decode': true}))
             || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass', '**/.docker/config.json']
                   .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true}))
                 && !['**/.env.example', '**/.env.sample', '**/.env.template', '**/.env.example.*', '**/.env.sample.*', '**/.env.template.*']
@@ -133,6 +143,14 @@ rules:
                 .exists(g, !re2(p.path, r'~[0-9]') && pathMatches(p.path, g, {'fold': true}) && pathMatches(pathDecoded(p.path), g, {'fold': true})))))))
     effect: deny
     reason: Credential files (.env, ~/.ssh, ~/.aws, tokens, private keys, shell history) and the environment are off limits
+
+  # The environment one variable at a time: a secret-named variable expanded anywhere in the line.
+  - name: no-secret-variables
+    tools: [Bash]
+    when: >-
+      shell.variables.exists(v, re2(v, r'(?i)(token|secret|passw|credential|api_?key|private_?key|access_?key|database_url|(^|_)(key|auth|pat|dsn|cookie)(_|$))'))
+    effect: deny
+    reason: Secrets in environment variables are not printed or passed on
 
   - name: no-credential-files-grep-glob
     tools: [Grep]

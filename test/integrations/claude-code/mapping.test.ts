@@ -28,6 +28,12 @@ describe('requestFor', () => {
     });
   });
 
+  it('puts the home directory in context.claudeCode.home only when the hook knows one', () => {
+    const input: HookInput = { ...base, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' } };
+    expect((requestFor(input, { ...options, home: '/home/dev' }).request.context.claudeCode as Record<string, unknown>).home).toBe('/home/dev');
+    expect(requestFor(input, options).request.context.claudeCode).not.toHaveProperty('home');
+  });
+
   it('an MCP tool keeps its full mcp__<server>__<tool> name and its server provenance', () => {
     const input: HookInput = { ...base, hook_event_name: 'PreToolUse', tool_name: 'mcp__github__create_issue', tool_input: { title: 'x' }, mcp_server: { name: 'github', source: 'project' } };
     const r = requestFor(input, options).request;

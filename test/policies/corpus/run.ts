@@ -101,7 +101,7 @@ export class ClaudeCodeBench {
     const args = c.tool === 'Bash' ? c.args : (this.#fill(c.args) as Record<string, unknown>);
     const cwd = this.#fill(c.cwd ?? '$P') as string;
     const input: HookInput = { hook_event_name: 'PreToolUse', session_id: 's1', cwd, tool_name: c.tool, tool_input: args, tool_use_id: 'toolu_1' };
-    const { request, agent } = requestFor(input, { agentId: 'claude-code', projectDir: this.project });
+    const { request, agent } = requestFor(input, { agentId: 'claude-code', projectDir: this.project, home: this.home });
     const d = this.set.decide({ ...request, agent });
     return { case: c, effect: d.effect, rule: d.rule };
   }
