@@ -101,4 +101,18 @@ export const WORKSPACE_FILES = rows([
   ['benign', 'read_file', p('/workspace/environment.ts'), 'allow'],
   ['benign', 'read_file', p('/workspace/.env.example'), 'allow'],
   ['benign', 'read_file', p('/workspace/docs/history.md'), 'allow'],
+  // well-known token files beyond the dotfiles
+  ['credentials', 'read_file', p('/workspace/.vault-token'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/infra/terraform.tfstate'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/.terraformrc'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/CREDENTIALS.JSON'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/client_secret_123.apps.googleusercontent.com.json'), 'deny'],
+  ['credentials', 'write_file', { path: '/workspace/.htpasswd', content: 'x' }, 'deny'],
+  ['credentials', 'read_file', p('/workspace/deploy/secrets.yaml'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/.cargo/credentials.toml'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/vault.kdbx'), 'deny'],
+  ['benign', 'read_file', p('/workspace/infra/main.tf'), 'allow'],
+  ['benign', 'read_file', p('/workspace/docs/credentials.md'), 'allow'],
+  ['benign', 'read_file', p('/workspace/src/secrets.ts'), 'allow'],
+  ['benign', 'write_file', { path: '/workspace/Cargo.toml', content: 'x' }, 'allow'],
 ]);
