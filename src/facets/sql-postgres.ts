@@ -145,6 +145,9 @@ function joinNames(items: unknown): string {
  * quoted identifier such as `"pg_catalog.lo_import"`) is written in double quotes, so it can never
  * pass for a schema-qualified built-in.
  */
+/** PostgreSQL's object-identifier alias types, whose input functions read the system catalogs. */
+const REG_TYPES: ReadonlySet<string> = new Set(['regclass', 'regcollation', 'regconfig', 'regdictionary', 'regnamespace', 'regoper', 'regoperator', 'regproc', 'regprocedure', 'regrole', 'regtype']);
+
 function functionName(items: unknown): string {
   if (!Array.isArray(items)) return '';
   const parts: string[] = [];
@@ -505,6 +508,13 @@ class PostgresWalker {
       // Written as SQL syntax (EXTRACT(... FROM ...), TRIM(...)): the parser added pg_catalog, the author did not.
       if (node.funcformat === 'COERCE_SQL_SYNTAX' && name.startsWith('pg_catalog.')) name = name.slice('pg_catalog.'.length);
       this.#out.func(entry, name, pos, Array.isArray(node.args) ? node.args.map(literalText) : []);
+      return;
+    }
+    if (key === 'TypeCast' && isObj(node.typeName)) {
+      // A cast to an object-identifier type ('pg_authid'::regclass) runs the type's input
+      // function, which looks the name up in the system catalogs: reported as that call.
+      const type = functionName(node.typeName.names).split('.').pop() ?? '';
+      if (REG_TYPES.has(type)) this.#out.func(entry, `${type}in`, pos, [literalText(node.arg)]);
       return;
     }
     if (key === 'SQLValueFunction') {

@@ -75,6 +75,9 @@ describe('sqlFacet', () => {
     { d: 'postgresql', sql: 'SELECT * FROM generate_series(1, 10) g JOIN t ON t.id = g', verbs: ['SELECT'], tables: ['t'], functions: ['generate_series'] },
     { d: 'postgresql', sql: 'SELECT extract(epoch FROM now())', verbs: ['SELECT'], functions: ['extract', 'now'] },
     { d: 'postgresql', sql: 'SELECT current_user, coalesce(a, b) FROM t', verbs: ['SELECT'], tables: ['t'], functions: ['current_user', 'coalesce'] },
+    // A cast to an object-identifier type runs its input function (a catalog lookup); other casts call nothing.
+    { d: 'postgresql', sql: "SELECT 'pg_authid'::regclass, CAST(10 AS pg_catalog.regrole)", verbs: ['SELECT'], functions: ['regclassin', 'regrolein'] },
+    { d: 'postgresql', sql: "SELECT id::text, CAST(total AS numeric(10,2)) FROM orders", verbs: ['SELECT'], tables: ['orders'] },
     {
       d: 'postgresql',
       sql: "SELECT * FROM users WHERE EXISTS (SELECT 1 FROM orders o WHERE o.uid = users.id AND lower(o.s) = 'x')",
