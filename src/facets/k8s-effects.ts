@@ -67,6 +67,11 @@ export function k8sEffects(facts: K8sFacts): Effects {
   if (facts.impersonate !== '' || facts.verbs.includes('impersonate')) {
     e.privilege.push({ kind: 'impersonate', via: 'kubectl --as', reason: 'the request acts as another user, group or service account' });
   }
+  for (const f of facts.files) {
+    const effect = { path: f.path, via: `kubectl ${f.flag}`, known: f.path.startsWith('/') };
+    if (f.access === 'read') e.reads.push(effect);
+    else e.writes.push({ ...effect, recursive: f.flag === '--cache-dir' });
+  }
   for (const flag of facts.credentials) {
     e.privilege.push({ kind: 'credentials', via: `kubectl --${flag}`, reason: 'the request authenticates with credentials given on the line, not the configured identity' });
   }

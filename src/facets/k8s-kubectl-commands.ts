@@ -41,7 +41,17 @@ export interface KubectlFacts {
   server: string;
   impersonate: string;
   credentials: string[];
+  trust: string[];
+  files: K8sLocalFile[];
   unknownScope: boolean;
+}
+
+/** A local file kubectl itself reads or writes (not a cluster object). */
+export interface K8sLocalFile {
+  path: string;
+  access: 'read' | 'write';
+  /** The flag that names it (`--profile-output`, `-o go-template-file`, ...). */
+  flag: string;
 }
 
 export interface Ctx {

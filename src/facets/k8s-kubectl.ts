@@ -163,6 +163,31 @@ function parseFlags(ctx: Ctx, rest: readonly string[]): void {
 /** Global flags that hand kubectl credentials of their own: the request acts as whoever they name. */
 const CREDENTIAL_FLAGS = ['token', 'username', 'password', 'client-key', 'client-certificate'];
 
+/** Template outputs that read the template from a file (`-o go-template-file=x` or `--template x`). */
+const TEMPLATE_FILE_OUTPUTS = new Set(['go-template-file', 'jsonpath-file', 'templatefile']);
+
+/** The TLS trust flags and the local files kubectl reads and writes itself. */
+function localFiles(ctx: Ctx): void {
+  const out = ctx.out;
+  if (str(ctx, 'certificate-authority') !== '') out.trust.push('certificate-authority');
+  if (bool(ctx, 'insecure-skip-tls-verify')) out.trust.push('insecure-skip-tls-verify');
+  if (str(ctx, 'tls-server-name') !== '') out.trust.push('tls-server-name');
+  for (const flag of ['certificate-authority', 'client-key', 'client-certificate']) {
+    for (const path of ctx.values.get(flag) ?? []) if (path !== '') out.files.push({ path, access: 'read', flag: `--${flag}` });
+  }
+  const output = str(ctx, 'output');
+  const eq = output.indexOf('=');
+  const format = eq < 0 ? output : output.slice(0, eq);
+  if (TEMPLATE_FILE_OUTPUTS.has(format)) {
+    const path = eq < 0 ? str(ctx, 'template') : output.slice(eq + 1);
+    if (path !== '') out.files.push({ path, access: 'read', flag: `-o ${format}` });
+  }
+  const profile = str(ctx, 'profile');
+  if (profile !== '' && profile !== 'none') out.files.push({ path: str(ctx, 'profile-output') || 'profile.pprof', access: 'write', flag: '--profile-output' });
+  const cache = str(ctx, 'cache-dir');
+  if (cache !== '') out.files.push({ path: cache, access: 'write', flag: '--cache-dir' });
+}
+
 function dryRunOf(ctx: Ctx): string {
   const v = last(ctx, 'dry-run');
   if (v === undefined || v === 'none') return '';
@@ -241,7 +266,7 @@ export function parseKubectlArgs(argv: readonly string[], defaultNamespace: stri
   const { cmd, rest } = findCommand(argv);
   const out: KubectlFacts = {
     objects: [], allNamespaces: false, fromFile: false, subcommand: cmd.path, dryRun: '', path: '', command: [],
-    context: '', cluster: '', user: '', kubeconfig: '', server: '', impersonate: '', credentials: [], unknownScope: false,
+    context: '', cluster: '', user: '', kubeconfig: '', server: '', impersonate: '', credentials: [], trust: [], files: [], unknownScope: false,
   };
   const ctx: Ctx = { cmd, args: [], dashAt: -1, values: new Map(), namespace: defaultNamespace, explicitNamespace: false, out };
   parseFlags(ctx, rest);
@@ -268,6 +293,7 @@ export function parseKubectlArgs(argv: readonly string[], defaultNamespace: stri
   out.kubeconfig = str(ctx, 'kubeconfig');
   out.server = str(ctx, 'server');
   for (const flag of CREDENTIAL_FLAGS) if ((ctx.values.get(flag) ?? []).length > 0) out.credentials.push(flag);
+  localFiles(ctx);
   out.dryRun = cmd.lenient ? '' : dryRunOf(ctx);
   cmd.handler(ctx);
   if (out.objects.length === 0) fail(`'${cmd.path}' names no object`);

@@ -16,6 +16,9 @@
  */
 import { WardenError } from '../errors.js';
 import { isKubectlProgram, isKubectlSubcommand, parseKubectlArgs, tokenizeCommandLine } from './k8s-kubectl.js';
+import type { K8sLocalFile } from './k8s-kubectl-commands.js';
+
+export type { K8sLocalFile } from './k8s-kubectl-commands.js';
 import { parseManifest } from './k8s-manifest.js';
 import { parseRestPath, restMethod } from './k8s-rest.js';
 
@@ -104,6 +107,18 @@ export interface K8sFacts {
    */
   credentials: string[];
   /**
+   * TLS trust flags given on the line (`certificate-authority`, `insecure-skip-tls-verify`,
+   * `tls-server-name`): kubectl trusts the server differently from its configuration.
+   */
+  trust: string[];
+  /**
+   * Local files kubectl itself reads or writes: `--certificate-authority`, `--client-key`,
+   * `--client-certificate` and template files (`-o go-template-file=...`, `--template` with a
+   * file output) are read; `--profile-output` (with `--profile`, default `profile.pprof`) and
+   * `--cache-dir` are written. Each `{ path, access, flag }`, the path as given.
+   */
+  files: K8sLocalFile[];
+  /**
    * Some object's resource is not a built-in one (a custom resource, `all`, or a file's content),
    * so whether it is namespaced is unknown: kubectl ignores `-n` for cluster-scoped resources.
    */
@@ -120,7 +135,7 @@ function emptyFacts(): K8sFacts {
     parsed: false, error: '', source: '', verb: '', group: '', version: '', resource: '', resources: [], subresource: '',
     namespace: '', namespaces: [], name: '', kind: '', kinds: [], allNamespaces: false, objects: [], verbs: [],
     subcommand: '', fromFile: false, dryRun: '', path: '', command: [], context: '', cluster: '', user: '',
-    kubeconfig: '', server: '', impersonate: '', credentials: [], unknownScope: false,
+    kubeconfig: '', server: '', impersonate: '', credentials: [], trust: [], files: [], unknownScope: false,
   };
 }
 

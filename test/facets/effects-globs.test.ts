@@ -133,6 +133,37 @@ describe('globEscape', () => {
   });
 });
 
+describe('k8s local files and TLS trust', () => {
+  it.each([
+    ['kubectl get pods --profile=cpu --profile-output=/home/u/.bashrc', [{ path: '/home/u/.bashrc', access: 'write', flag: '--profile-output' }]],
+    ['kubectl get pods --profile=heap', [{ path: 'profile.pprof', access: 'write', flag: '--profile-output' }]],
+    ['kubectl get pods --profile=none --profile-output=/x', []],
+    ['kubectl get pods --cache-dir=/tmp/c', [{ path: '/tmp/c', access: 'write', flag: '--cache-dir' }]],
+    ['kubectl get pods -o go-template-file=/etc/passwd', [{ path: '/etc/passwd', access: 'read', flag: '-o go-template-file' }]],
+    ['kubectl get pods -o jsonpath-file --template /etc/shadow', [{ path: '/etc/shadow', access: 'read', flag: '-o jsonpath-file' }]],
+    ['kubectl get pods --certificate-authority=/tmp/ca', [{ path: '/tmp/ca', access: 'read', flag: '--certificate-authority' }]],
+    ["kubectl get pods -o go-template='{{.metadata.name}}'", []],
+    ['kubectl get pods -n app', []],
+  ])('%s: kubectl files %j', (line, files) => {
+    expect(k8sFacet(line).files).toEqual(files);
+  });
+
+  it('reports the files as effects: reads and writes, known when absolute', () => {
+    const e = k8sEffects(k8sFacet('kubectl get pods --profile=cpu --profile-output=/home/u/.bashrc -o go-template-file=t.tmpl'));
+    expect(e.writes).toEqual([{ path: '/home/u/.bashrc', via: 'kubectl --profile-output', known: true, recursive: false }]);
+    expect(e.reads).toEqual([{ path: 't.tmpl', via: 'kubectl -o go-template-file', known: false }]);
+  });
+
+  it.each([
+    ['kubectl get pods --insecure-skip-tls-verify', ['insecure-skip-tls-verify']],
+    ['kubectl get pods --insecure-skip-tls-verify=false', []],
+    ['kubectl get pods --tls-server-name=evil --certificate-authority=/ca', ['certificate-authority', 'tls-server-name']],
+    ['kubectl get pods', []],
+  ])('%s: trust flags %j', (line, trust) => {
+    expect(k8sFacet(line).trust).toEqual(trust);
+  });
+});
+
 describe('k8s identity flags', () => {
   it('--kubeconfig is a hidden exec effect (credential plugins) and a read of the file', () => {
     const e = k8sEffects(k8sFacet('kubectl get pods -n app --kubeconfig=/tmp/k'));

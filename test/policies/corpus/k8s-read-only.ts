@@ -104,4 +104,14 @@ export const K8S_READ_ONLY = rows([
   ['unparsable', 'kubectl', k('kubectl get pods $(echo -n kube-system)'), 'deny'],
   ['unparsable', 'kubectl', {}, 'deny'],
   ['unparsable', 'kubectl', k('kubectl frobnicate'), 'deny'],
+  // TLS trust flags and kubectl's own local files
+  ['identity', 'kubectl', k('kubectl get pods -n app --insecure-skip-tls-verify'), 'deny'],
+  ['identity', 'kubectl', k('kubectl get pods -n app --certificate-authority=/tmp/evil-ca.crt'), 'deny'],
+  ['identity', 'kubectl', k('kubectl get pods -n app --tls-server-name=kubernetes'), 'deny'],
+  ['local-files', 'kubectl', k('kubectl get pods -n app --profile=cpu --profile-output=/home/dev/.bashrc'), 'deny'],
+  ['local-files', 'kubectl', k('kubectl get pods -n app --cache-dir=/tmp/c'), 'deny'],
+  ['local-files', 'kubectl', k('kubectl get pods -n app -o go-template-file=/etc/shadow'), 'deny'],
+  ['benign', 'kubectl', k("kubectl get pods -n app -o go-template='{{range .items}}{{.metadata.name}}{{end}}'"), 'allow'],
+  ['benign', 'kubectl', k('kubectl get pods -n app --insecure-skip-tls-verify=false'), 'allow'],
+  ['benign', 'kubectl', k('kubectl get pods -n app --request-timeout=5s'), 'allow'],
 ]);
