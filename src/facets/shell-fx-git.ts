@@ -158,6 +158,8 @@ const VALUE_OPTION_LISTS: Readonly<Record<string, readonly string[]>> = {
   config: ['-f', '--file', '--blob', '--type', '--default', '--comment', '--value', '--url'],
   tag: ['-m', '--message', '-F', '--file', '-u', '--local-user', '--cleanup', '--sort', '--format', '--contains', '--no-contains', '--points-at', '--merged', '--no-merged', '--color'],
   worktree: ['-b', '-B', '--reason', '--orphan'],
+  'checkout-index': ['--prefix', '--stage'],
+  apply: ['--directory', '-p', '-C', '--exclude', '--include', '--whitespace', '--build-fake-ancestor'],
   submodule: ['-b', '--branch', '--name', '--reference', '--depth', '-j', '--jobs'],
   clean: ['-e', '--exclude'],
   rm: ['--pathspec-from-file'],
@@ -338,6 +340,14 @@ const git: FxModel = (call) => {
   nest(0);
 };
 
+/** `--template`: git copies the template's hooks (and configuration) into the new repository. */
+function templateWrites(call: FxCall, dir: WordFacts, via: string): void {
+  call.fx.inDirectory(dir, () => {
+    call.fx.pathText('write', '.git/hooks', `${via} --template`, true);
+    call.fx.pathText('write', '.git/config', `${via} --template`);
+  });
+}
+
 /** `--git-dir`: git reads that repository's configuration, which can name commands (core.fsmonitor, hooks). */
 function otherRepository(call: FxCall, dir: WordFacts): void {
   call.fx.exec('git', dir.value ?? dir.text, 'git --git-dir', 'git reads the configuration of the given repository, which can make it run commands (core.fsmonitor, core.hooksPath)', false, 'hidden');
@@ -378,6 +388,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
       if (flag('--recurse-submodules', '--recursive')) call.fx.unknownHost('<submodule URLs>', '', `${via} --recurse-submodules`);
       const target = dir ?? (repo?.value !== null && repo?.value !== undefined ? syntheticWord(repo.value.replace(/\/+$/, '').replace(/\.git$/, '').split(/[/:]/).pop() ?? '.') : repo);
       if (target !== undefined) call.fx.path('write', target, via, true);
+      if (target !== undefined && flag('--template')) templateWrites(call, target, via);
       if (!flag('--no-checkout', '-n') && flag('--template')) hooks(call, 'checkout');
       return;
     }
@@ -535,6 +546,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
     case 'init': {
       const dir = operands[0] ?? syntheticWord('.');
       call.fx.path('write', dir, via, true);
+      if (flag('--template')) templateWrites(call, dir, via);
       return;
     }
     case 'worktree': {
@@ -604,6 +616,9 @@ function subcommand(call: FxCall, sub: string, from: number): void {
     if (paths.length > 0 && (sub === 'restore' || sub === 'checkout')) for (const p of paths) call.fx.path('write', p, via, true);
     else call.fx.pathText('write', '.', `${via} (tracked files)`, true);
     if (sub === 'apply' || sub === 'am') for (const p of operands) call.fx.path('read', p, via);
+    // --unsafe-paths lets a patch write outside the work tree: where is in the patch, not on the line.
+    if (sub === 'apply' && flag('--unsafe-paths')) call.fx.path('write', { value: null, text: '<paths named in the patch>', singleField: false, prefix: '', tilde: false, pattern: null }, `${via} --unsafe-paths`, true);
+    if (sub === 'checkout-index') for (const p of opt('--prefix')) call.fx.path('write', p, `${via} --prefix`, true);
     const noVerify = flag('--no-verify');
     if (!(sub === 'checkout' && afterDashes.length > 0) && !(sub === 'merge' && noVerify)) hooks(call, sub);
     return;

@@ -93,11 +93,15 @@ const python: FxModel = (call) => {
   script(call, file, p.operandIndex[0] as number);
 };
 
-const NODE_VALUES = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--input-type', '--env-file', '--env-file-if-exists', '--title', '--stack-size', '--max-old-space-size', '--test-reporter', '--test-reporter-destination', '--watch-path', '--inspect-port', '--run', '--experimental-config-file']);
+const NODE_VALUES = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--input-type', '--env-file', '--env-file-if-exists', '--title', '--stack-size', '--max-old-space-size', '--test-reporter', '--test-reporter-destination', '--watch-path', '--inspect-port', '--run', '--experimental-config-file', '--openssl-config']);
+/** The test reporters built into node; any other `--test-reporter` value is a module it loads. */
+const NODE_REPORTERS = new Set(['spec', 'tap', 'dot', 'junit', 'lcov']);
 const NODE_LOADERS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader']);
 
 const node: FxModel = (call) => {
   const words = call.words;
+  // After --test, operands are test files (or globs) and options still follow.
+  let testing = false;
   for (let i = 1; i < words.length; i++) {
     const w = words[i] as WordFacts;
     const v = w.value;
@@ -124,9 +128,12 @@ const node: FxModel = (call) => {
       return;
     }
     if (v === '--test') {
-      call.fx.exec(call.name, 'test files', '--test', `${call.name} --test runs the test files it finds`, false, 'project');
-      call.fx.pathText('read', '.', `${call.name} --test`, true);
-      return;
+      if (!testing) {
+        call.fx.exec(call.name, 'test files', '--test', `${call.name} --test runs the test files it finds`, false, 'project');
+        call.fx.pathText('read', '.', `${call.name} --test`, true);
+      }
+      testing = true;
+      continue;
     }
     if (name.startsWith('--inspect')) {
       const addr = name !== v ? v.slice(eq + 1) : '127.0.0.1:9229';
@@ -145,6 +152,15 @@ const node: FxModel = (call) => {
         call.fx.exec(call.name, `scripts.${val.value ?? val.text}`, '--run', `${call.name} --run runs a package.json script`, false, 'project');
         return;
       }
+      if (name === '--test-reporter' && !(val.value !== null && NODE_REPORTERS.has(val.value))) {
+        call.fx.exec(call.name, val.value ?? val.text, name, `${call.name} loads the reporter module ${val.value ?? val.text}`, false, 'module');
+      }
+      if (name === '--test-reporter-destination' && val.value !== 'stdout' && val.value !== 'stderr') call.fx.path('write', val, `${call.name} ${name}`);
+      if (name === '--openssl-config' || name === '--experimental-config-file') {
+        // An OpenSSL configuration can load engines and providers (native code); a node config file sets options, --import among them.
+        call.fx.path('read', val, `${call.name} ${name}`);
+        call.fx.exec(call.name, val.value ?? val.text, name, `${call.name} takes code-loading settings from the file`, false, 'hidden');
+      }
       continue;
     }
     if (v === '--') {
@@ -154,10 +170,14 @@ const node: FxModel = (call) => {
       return;
     }
     if (v.startsWith('-')) continue;
+    if (testing) {
+      call.fx.path('read', w, `${call.name} --test`);
+      continue;
+    }
     script(call, w, i);
     return;
   }
-  fromStdin(call);
+  if (!testing) fromStdin(call);
 };
 
 /**

@@ -44,6 +44,8 @@ function simple(s: Simple): FxModel {
     const p = parseArgs(call.words, 1, s.spec);
     const via = call.name;
     for (const w of values(p, ...(s.reads ?? []))) call.fx.path('read', w, `${via} option`);
+    // `--files0-from F` reads the files F lists, which the line does not name.
+    if (has(p, 'files0-from')) call.fx.path('read', { value: null, text: '<files listed in --files0-from>', singleField: false, prefix: '', tilde: false, pattern: null }, `${via} --files0-from`);
     for (const w of values(p, ...(s.writes ?? []))) call.fx.path('write', w, `${via} option`);
     for (const w of values(p, ...(s.execs ?? []))) {
       call.fx.exec(call.name, w.value ?? w.text, `${call.name} option`, `${call.name} runs the command given in an option`, w.value !== null, 'hidden');

@@ -229,6 +229,34 @@ describe('shell effects: hidden code execution', () => {
     expect(fx(line).exec).toContainEqual(expect.objectContaining({ kind: 'hidden', code }));
   });
 
+  it.each([
+    ['git init --template=/tmp/t', '/w/.git/hooks'],
+    ['git init --template /tmp/t repo', '/w/repo/.git/hooks'],
+    ['git clone --template=/tmp/t https://github.com/org/repo', '/w/repo/.git/hooks'],
+    ['git checkout-index -a --prefix=/tmp/x/', '/tmp/x'],
+    ['git checkout-index -a --prefix /tmp/y/', '/tmp/y'],
+    ['git apply --unsafe-paths --directory=/etc x.patch', '<paths named in the patch>'],
+    ['sort --files0-from=list', '<files listed in --files0-from>'],
+    ['node --test --test-reporter-destination=/tmp/r.txt', '/tmp/r.txt'],
+  ])('reports where %s writes or reads: %s', (line, path) => {
+    const e = fx(line);
+    expect([...e.writes, ...e.reads].map((p) => p.path)).toContain(path);
+  });
+
+  it.each([
+    ['node --test-reporter=/tmp/r.js --test', 'module'],
+    ['node --openssl-config=/tmp/c app.js', 'hidden'],
+    ['node --experimental-config-file node.config.json app.js', 'hidden'],
+  ])('reports the code %s loads as %s', (line, kind) => {
+    expect(fx(line).exec.map((e) => e.kind)).toContain(kind);
+  });
+
+  it.each(['node --test-reporter=spec --test', 'node --test --test-reporter-destination=stdout', 'git apply x.patch', 'git init'])('reports no loaded module or outside write for %s', (line) => {
+    const e = fx(line);
+    expect(e.exec.filter((x) => x.kind === 'module' || x.kind === 'hidden')).toEqual([]);
+    expect(e.writes.every((w) => w.path.startsWith('/w'))).toBe(true);
+  });
+
   it('marks an unknown program as code that is not known', () => {
     const e = fx('frobnicate --all').exec[0];
     expect(e).toMatchObject({ program: 'frobnicate', known: false });
