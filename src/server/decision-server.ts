@@ -22,7 +22,7 @@ import { rejectUnknownKeys } from '../lib/options.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import type { WardenMetrics } from '../telemetry/metrics.js';
-import { ActivePolicy, type ActivePolicyStatus } from './active-policy.js';
+import { ActivePolicy, type ActivePolicyStatus, type PolicyWatchOptions } from './active-policy.js';
 import { createAuthenticator, type ServerAuthOptions } from './auth.js';
 import { MAX_BUNDLE_BYTES } from './bundle-format.js';
 import { startBundlePoller } from './bundle-poll.js';
@@ -53,8 +53,16 @@ export interface ServerMount {
  * ```
  */
 export interface DecisionServerOptions {
-  /** Policy files or directories, loaded once at start. */
+  /** Policy files or directories, loaded at start (and reloaded on change with `watch`). */
   policy?: string[];
+  /**
+   * Watch the `policy` files and reload them on change: a change that loads and compiles is
+   * activated atomically; one that does not leaves the last good policy serving, and readyz and
+   * the metrics report it. `true` uses the defaults (100 ms debounce, a stat poll every 2 s, no
+   * manifest); with `manifest`, only the set whose digest the manifest names is activated.
+   * Default off: the policy is loaded once.
+   */
+  watch?: boolean | PolicyWatchOptions;
   /** A signed bundle: a path or an http(s) URL, the public key trusted to sign it, and how often to look for a new one. */
   bundle?: { source: string; publicKey: KeyObject | string; pollIntervalMs?: number; push?: boolean };
   /** How callers authenticate (required). */
@@ -114,7 +122,7 @@ export interface DecisionServer {
   close(): Promise<void>;
 }
 
-const OPTION_KEYS = ['policy', 'bundle', 'auth', 'host', 'port', 'sink', 'audit', 'store', 'approvalHandler', 'approvalTimeoutMs', 'runtime', 'monitors', 'mounts', 'tls', 'maxBodyBytes', 'maxBatch', 'clock', 'onWarning'];
+const OPTION_KEYS = ['policy', 'watch', 'bundle', 'auth', 'host', 'port', 'sink', 'audit', 'store', 'approvalHandler', 'approvalTimeoutMs', 'runtime', 'monitors', 'mounts', 'tls', 'maxBodyBytes', 'maxBatch', 'clock', 'onWarning'];
 const DEFAULT_AUDIT = '.warden/serve-audit';
 const DEFAULT_STORE = 'sqlite:.warden/serve-state.db';
 const KNOWN_PATHS = new Map<string, RouteSpec[]>();
@@ -135,6 +143,9 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
   if (options === null || typeof options !== 'object') throw new WardenError('ERR_SERVER', 'Pass the options as an object: { policy | bundle, auth, ... }.');
   rejectUnknownKeys(options, OPTION_KEYS, 'ERR_SERVER', 'decision server options');
   if ((options.policy === undefined) === (options.bundle === undefined)) throw new WardenError('ERR_SERVER', 'Give exactly one of policy (files or directories) and bundle (a signed bundle and its key).');
+  const watch = options.watch === undefined || options.watch === false ? null : options.watch === true ? {} : options.watch;
+  if (watch !== null && (typeof watch !== 'object' || options.policy === undefined)) throw new WardenError('ERR_SERVER', 'watch goes with policy (files or directories): true, or { debounceMs?, pollMs?, manifest? }. Bundles are polled with bundle.pollIntervalMs instead.');
+  if (watch !== null) rejectUnknownKeys(watch, ['debounceMs', 'pollMs', 'manifest'], 'ERR_SERVER', 'watch options');
   const authenticate = createAuthenticator(options.auth);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const maxBatch = options.maxBatch ?? 1000;
@@ -148,16 +159,27 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
   const clock = options.clock ?? (() => new Date());
   const warn = options.onWarning ?? ((w: WardenWarning) => process.stderr.write(`warden serve: ${w.code}: ${w.message}\n`));
 
+
   const active = new ActivePolicy();
-  if (options.policy !== undefined) await active.activateFiles(options.policy);
+  if (options.policy !== undefined && watch === null) await active.activateFiles(options.policy);
+  if (options.policy !== undefined && watch !== null) {
+    await active.watchFiles(options.policy, watch, (w) => warn({ code: w.code === 'watch_failed' ? 'policy_watch_failed' : 'policy_reload_refused', message: w.code === 'non_atomic_write' ? w.message : `${w.message} (${w.code})` }), clock);
+  }
 
   const opened: Array<{ close(): Promise<void> }> = [];
-  const sink = options.sink ?? (await openFileAuditSink({ path: options.audit ?? DEFAULT_AUDIT }));
+  let sink: DecisionSink;
+  try {
+    sink = options.sink ?? (await openFileAuditSink({ path: options.audit ?? DEFAULT_AUDIT }));
+  } catch (e) {
+    active.close();
+    throw e;
+  }
   if (options.sink === undefined) opened.push(sink as { close(): Promise<void> });
   let store: Store;
   try {
     store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? DEFAULT_STORE);
   } catch (e) {
+    active.close();
     await Promise.all(opened.map((o) => o.close()));
     throw e;
   }
@@ -377,6 +399,7 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
     },
     async close() {
       poller?.stop();
+      active.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
