@@ -266,17 +266,29 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
       if ('problem' in body) return fail(res, body.problem);
       const v = body.value as Record<string, unknown>;
       if (!isPlainObject(v) || !Array.isArray(v.evaluations)) return fail(res, invalidRequest('The body must hold an "evaluations" list.'));
-      const semantic = (v.options as { evaluations_semantic?: unknown } | undefined)?.evaluations_semantic;
-      if (semantic !== undefined && semantic !== 'execute_all') return fail(res, invalidRequest(`Only the execute_all evaluations semantic is supported; got ${JSON.stringify(semantic)}.`));
+      const semantic = evaluationsSemantic(v.options);
+      if (semantic.problem !== undefined) return fail(res, invalidRequest(semantic.problem));
       if (v.evaluations.length > maxBatch) return fail(res, { status: 413, code: 'body_too_large', message: `At most ${maxBatch} evaluations; got ${v.evaluations.length}.` });
       const defaults = { subject: v.subject, action: v.action, resource: v.resource, context: v.context };
-      const answers = await Promise.all(
-        (v.evaluations as unknown[]).map(async (e) => {
-          const mapped = authzenRequest(e, defaults);
-          const verdict = typeof mapped === 'string' ? await decide({}, agent as AgentIdentity, mapped) : await decide(mapped, agent as AgentIdentity);
-          return authzenAnswer(verdict, active.revisionOf(verdict.policyDigest));
-        }),
-      );
+      const evaluate = async (e: unknown): Promise<ReturnType<typeof authzenAnswer>> => {
+        const mapped = authzenRequest(e, defaults);
+        const verdict = typeof mapped === 'string' ? await decide({}, agent as AgentIdentity, mapped) : await decide(mapped, agent as AgentIdentity);
+        return authzenAnswer(verdict, active.revisionOf(verdict.policyDigest));
+      };
+      const list = v.evaluations as unknown[];
+      if (semantic.value === 'execute_all') {
+        answerJson(res, 200, { evaluations: await Promise.all(list.map(evaluate)) });
+        return 200;
+      }
+      // Short-circuit semantics run in order and stop after the first deny (or permit): the answer
+      // holds the evaluations made, the deciding one last; the rest were not decided or recorded.
+      const stopOn = semantic.value === 'permit_on_first_permit';
+      const answers: Array<ReturnType<typeof authzenAnswer>> = [];
+      for (const e of list) {
+        const answer = await evaluate(e);
+        answers.push(answer);
+        if (answer.decision === stopOn) break;
+      }
       answerJson(res, 200, { evaluations: answers });
       return 200;
     },
@@ -443,6 +455,25 @@ function stampRevision(request: unknown, revision: number | null): void {
   }
   if (context === undefined) request.context = { bundleRevision: revision };
   else if (isPlainObject(context)) context.bundleRevision = revision;
+}
+
+/** The AuthZEN evaluations semantics (Authorization API 1.0, "Evaluations semantics"). */
+const EVALUATIONS_SEMANTICS = ['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'] as const;
+
+/**
+ * The semantic an evaluations request asks for in `options.evaluations_semantic` (default
+ * `execute_all`), or why the options are refused: options that are not an object, and a
+ * semantic that is not one of the three (a typo never falls back to another one). Other option
+ * keys are the caller's metadata and are ignored, as the specification allows.
+ */
+function evaluationsSemantic(options: unknown): { value: (typeof EVALUATIONS_SEMANTICS)[number]; problem?: undefined } | { value?: undefined; problem: string } {
+  if (options === undefined) return { value: 'execute_all' };
+  if (!isPlainObject(options)) return { problem: 'options must be an object, such as { "evaluations_semantic": "deny_on_first_deny" }.' };
+  if (!Object.prototype.hasOwnProperty.call(options, 'evaluations_semantic')) return { value: 'execute_all' };
+  const semantic = options.evaluations_semantic;
+  const known = EVALUATIONS_SEMANTICS.find((s) => s === semantic);
+  if (known === undefined) return { problem: `options.evaluations_semantic must be one of ${EVALUATIONS_SEMANTICS.join(', ')}; got ${JSON.stringify(semantic)}.` };
+  return { value: known };
 }
 
 /** An AuthZEN evaluation as a pipeline request: the action's name is the tool; subject, action and resource are the arguments. */
