@@ -11,6 +11,7 @@ import { PolicyStore, type PolicyStoreWarning } from '../enforce/policy-store.js
 import type { WardenErrorCode } from '../errors.js';
 import { compilePolicy } from '../policy/compile.js';
 import type { PolicySet } from '../policy/policy-set.js';
+import { bundleDataSources } from './bundle-data.js';
 import { BundleError } from './bundle-format.js';
 import { verifyBundle } from './bundle-verify.js';
 
@@ -229,9 +230,10 @@ export class ActivePolicy {
           throw new BundleError('revision_downgrade', `The bundle has revision ${verified.revision}, but revision ${this.#revision} is in force; a bundle must have a higher revision than the one it replaces.`);
         }
       }
+      const data = await bundleDataSources(verified.data);
       let set: PolicySet;
       try {
-        set = (await compileReadSources(verified.sources)).set;
+        set = (await compileReadSources([...verified.sources, ...data])).set;
       } catch (e) {
         throw new BundleError('policy_invalid', `The bundle (revision ${verified.revision}) verified, but its policies do not compile: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }

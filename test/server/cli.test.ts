@@ -52,6 +52,19 @@ describe('warden bundle', () => {
     expect(JSON.parse(tampered.stdout).reason).toBe('file_hash_mismatch');
   });
 
+  it('builds a bundle with --data: the data files are listed, signed and verified like the policies, and tampering one fails', async () => {
+    const b = join(dir, 'd.bundle.json');
+    writeFileSync(join(dir, 'hosts.json'), '["a.example"]');
+    expect((await runCli(main, ['bundle', 'build', join(dir, 'policy.yaml'), '--data', join(dir, 'hosts.json'), '--revision', '2', '--out', b])).code).toBe(0);
+    expect((await runCli(main, ['bundle', 'sign', b, '--key', join(dir, 'bundle.key')])).code).toBe(0);
+    const ok = await runCli(main, ['bundle', 'verify', b, '--key', join(dir, 'bundle.pub')]);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, revision: 2, files: ['policies/policy.yaml'], data: ['data/hosts.json'] });
+    writeFileSync(b, readFileSync(b, 'utf8').replace('a.example', 'evil.example'));
+    const tampered = await runCli(main, ['bundle', 'verify', b, '--key', join(dir, 'bundle.pub')]);
+    expect(tampered.code).toBe(2);
+    expect(JSON.parse(tampered.stdout).reason).toBe('file_hash_mismatch');
+  });
+
   it('refuses a revision that is not a positive whole number', async () => {
     const r = await runCli(main, ['bundle', 'build', join(dir, 'policy.yaml'), '--revision', '0', '--out', join(dir, 'x.json')]);
     expect(r.code).toBe(2);
