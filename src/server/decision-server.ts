@@ -163,7 +163,9 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
   const active = new ActivePolicy();
   if (options.policy !== undefined && watch === null) await active.activateFiles(options.policy);
   if (options.policy !== undefined && watch !== null) {
-    await active.watchFiles(options.policy, watch, (w) => warn({ code: w.code === 'watch_failed' ? 'policy_watch_failed' : 'policy_reload_refused', message: w.code === 'non_atomic_write' ? w.message : `${w.message} (${w.code})` }), clock);
+    // A save caught mid-write is read again (not a refusal); a dead watch is re-armed; the rest are refused reloads.
+    const codes: Record<string, string> = { watch_failed: 'policy_watch_failed', non_atomic_write: 'policy_read_again' };
+    await active.watchFiles(options.policy, watch, (w) => warn({ code: codes[w.code] ?? 'policy_reload_refused', message: `${w.message} (${w.code})` }), clock);
   }
 
   const opened: Array<{ close(): Promise<void> }> = [];
