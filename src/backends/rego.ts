@@ -60,6 +60,7 @@ export interface RegoBackendOptions {
 interface LoadedRego {
   entrypoints: Record<string, number>;
   evaluate(input: unknown, entrypoint: number): Array<{ result: unknown }>;
+  setData(data: object): void;
   wasmInstance: { exports: { builtins(): number; opa_json_dump(addr: number): number } };
   mem: { buffer: ArrayBuffer };
 }
@@ -147,6 +148,8 @@ function loadRegoDocument(wasm: OpaWasm, doc: BackendDocument, tools: { opa: str
     tools.cache?.set(key, bytes);
   }
   const policy = wasm.loadPolicySync(bytes);
+  // The set's data documents, once at load: evaluations read them as `data.<path>`.
+  if (doc.data !== undefined) policy.setData(doc.data);
   // A builtin the JavaScript runtime lacks would fail every evaluation that reaches it: refuse it now.
   const missing = requiredBuiltins(policy).filter((b) => !wasm.implemented.has(b));
   if (missing.length > 0) {

@@ -23,14 +23,15 @@ export function registerBundleCommand(program: Command): void {
   const bundle = program.command('bundle').description('Signed policy bundles: build one from policy files, sign it with an Ed25519 key (warden keygen), verify it as warden serve does.');
   bundle
     .command('build')
-    .description('Pack policy files with a manifest of their SHA-256 hashes and a revision (unsigned).')
+    .description('Pack policy files (and data files with --data) with a manifest of their SHA-256 hashes and a revision (unsigned).')
     .argument('<paths...>', 'policy files or directories')
     .requiredOption('--revision <n>', 'the revision: a positive whole number, higher than the bundle it replaces')
     .requiredOption('--out <file>', 'where to write the bundle')
-    .action(async (paths: string[], opts: { revision: string; out: string }) => {
+    .option('--data <paths...>', 'data files or directories (.json, .yaml, .yml) to include under data/, hashed and signed like the policies; Rego policies read data/acl/hosts.json as data.acl.hosts')
+    .action(async (paths: string[], opts: { revision: string; out: string; data?: string[] }) => {
       process.exitCode = await run(async () => {
         if (!/^[1-9]\d{0,15}$/.test(opts.revision)) throw new WardenError('ERR_USAGE', `--revision must be a positive whole number; got ${JSON.stringify(opts.revision)}.`);
-        const built = await buildBundle(paths, Number(opts.revision));
+        const built = await buildBundle(paths, Number(opts.revision), opts.data ?? []);
         await writeAtomically(opts.out, bundleText(built));
         console.error(`Wrote ${opts.out}: revision ${built.manifest.revision}, ${built.manifest.files.length} file(s), unsigned (warden bundle sign ${opts.out} --key <private key>).`);
       });
@@ -56,7 +57,7 @@ export function registerBundleCommand(program: Command): void {
     .action(async (file: string, opts: { key: string }) => {
       process.exitCode = await run(async () => {
         const v = verifyBundle(await readBounded(file), await loadPublicKey(opts.key));
-        process.stdout.write(`${JSON.stringify({ ok: true, revision: v.revision, keyid: v.keyid, manifest: v.manifestDigest, files: v.sources.map((s) => s.name) })}\n`);
+        process.stdout.write(`${JSON.stringify({ ok: true, revision: v.revision, keyid: v.keyid, manifest: v.manifestDigest, files: v.sources.map((s) => s.name), data: v.data.map((s) => s.name) })}\n`);
       });
     });
 }

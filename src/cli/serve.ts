@@ -19,6 +19,9 @@ export const DEFAULT_TOKEN_FILE = '.warden/serve.token';
 
 interface ServeFlags {
   policy?: string[];
+  watch?: boolean;
+  watchPoll: string;
+  policyManifest?: string;
   bundle?: string;
   bundleKey?: string;
   bundlePoll: string;
@@ -63,6 +66,9 @@ export function registerServeCommand(program: Command): void {
       `Run the decision service: POST /v1/decide, /v1/decide/batch, /access/v1/evaluation(s), /v1/outcome; GET /healthz, /readyz, /metrics. Every call is decided by the pipeline and recorded. Callers authenticate with a bearer token: --token-file, or JWTs (--jwt-*); with neither, WARDEN_SERVE_TOKEN from the environment (subject "service"), else a token for subject "local" written to ${DEFAULT_TOKEN_FILE} on first run. Calls that require approval wait in the approval queue (warden approvals, or the dashboard with --dashboard). See docs/server.md.`,
     )
     .option('-p, --policy <paths...>', 'policy files or directories')
+    .option('--watch', 'reload the --policy files when they change (a change that does not load is refused; the last good policy keeps serving)')
+    .option('--watch-poll <duration>', 'with --watch, also compare the files every interval (a backup for lost file-system watches; 0 turns it off)', '2s')
+    .option('--policy-manifest <file>', 'with --watch, strict mode: activate only the policy whose digest this manifest names (warden manifest); write the files first and the manifest last')
     .option('--bundle <path|url>', 'a signed policy bundle (file or http(s) URL), polled for new revisions')
     .option('--bundle-key <file>', 'the Ed25519 public key (PEM) trusted to sign bundles')
     .option('--bundle-poll <duration>', 'how often to look for a new bundle (500ms, 30s, 5m)', '30s')
@@ -103,6 +109,10 @@ async function runServe(flags: ServeFlags): Promise<number> {
   try {
     const { host, port } = parseListen(flags.listen);
     if ((flags.policy === undefined) === (flags.bundle === undefined)) throw new WardenError('ERR_USAGE', 'Give --policy <paths...> or --bundle <path|url> with --bundle-key <file>.');
+    if (flags.watch === true && flags.policy === undefined) throw new WardenError('ERR_USAGE', '--watch goes with --policy: bundles are polled (--bundle-poll) or pushed (--bundle-push) instead.');
+    if (flags.policyManifest !== undefined && flags.watch !== true) throw new WardenError('ERR_USAGE', '--policy-manifest goes with --watch: it says which policy a reload may activate.');
+    const watchPollMs = durationMs(flags.watchPoll, '--watch-poll');
+    if (watchPollMs !== 0 && watchPollMs < 100) throw new WardenError('ERR_USAGE', `--watch-poll must be 0 (off) or at least 100ms; got ${JSON.stringify(flags.watchPoll)}.`);
     if (flags.bundle !== undefined && flags.bundleKey === undefined) throw new WardenError('ERR_USAGE', '--bundle needs --bundle-key <public key file>: a bundle is activated only when it verifies.');
     const maxBodyBytes = Number(flags.maxBody);
     if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new WardenError('ERR_USAGE', `--max-body must be a whole number of bytes, at least 1024; got ${JSON.stringify(flags.maxBody)}.`);
@@ -130,6 +140,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
       const mounts = flags.dashboard === undefined ? [] : [await dashboardOf(flags, { queue, runtime, revision: () => (server === undefined ? null : revisionOf(server.status())) })];
       server = await createDecisionServer({
         ...(flags.policy !== undefined ? { policy: flags.policy } : {}),
+        ...(flags.watch === true ? { watch: { pollMs: watchPollMs, ...(flags.policyManifest !== undefined ? { manifest: flags.policyManifest } : {}) } } : {}),
         ...(flags.bundle !== undefined ? { bundle: { source: flags.bundle, publicKey: await loadPublicKey(flags.bundleKey as string), pollIntervalMs: durationMs(flags.bundlePoll), push: flags.bundlePush === true } } : {}),
         auth,
         host,
@@ -149,7 +160,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
     }
     const { url } = await server.listen();
     const status = server.status();
-    console.error(`warden serve: listening on ${url} (${status.ready ? `${status.source}${status.revision === null ? '' : ` revision ${status.revision}`}, ${status.digest}` : 'NOT READY: no verified policy yet, every call is denied'}; audit ${flags.auditPostgres === undefined ? flags.audit : `postgres stream ${flags.auditStream}`}; store ${flags.store.replace(/\/\/[^@/]*@/, '//***@')}${flags.dashboard === undefined ? '' : `; dashboard ${url}/ui`})`);
+    console.error(`warden serve: listening on ${url} (${status.ready ? `${status.source}${status.revision === null ? '' : ` revision ${status.revision}`}, ${status.digest}${status.watching ? ', watching for changes' : ''}` : 'NOT READY: no verified policy yet, every call is denied'}; audit ${flags.auditPostgres === undefined ? flags.audit : `postgres stream ${flags.auditStream}`}; store ${flags.store.replace(/\/\/[^@/]*@/, '//***@')}${flags.dashboard === undefined ? '' : `; dashboard ${url}/ui`})`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);

@@ -37,6 +37,8 @@ export interface BackendDocument {
   schema?: string;
   /** Rego only: the rule evaluated, as `data.<package path>.<rule>`; `data.<package>.decision` when omitted. */
   query?: string;
+  /** Rego only: the set's data tree (its `kind: PolicyData` documents), the module's base document `data`. */
+  data?: Record<string, unknown>;
   /** The source (file) the document came from. */
   source: string;
   pos: SourcePos;

@@ -9,6 +9,7 @@ import { readPolicyDocument, type ConditionSpec, type PolicySpec, type RuleSpec 
 import { isAgtDocument, readAgtDocument } from './agt.js';
 import type { BackendDocument, BackendEvaluator, PolicyBackends } from './backend.js';
 import { backendLanguageOf, readBackendDocument } from './backend-document.js';
+import { isPolicyDataDocument, policyDataTree, readPolicyDataDocument, type PolicyDataEntry } from './policy-data.js';
 import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
 import { PolicyLoadError, type PolicyIssue } from './issues.js';
 import { resolveRequestLimits, type RequestLimits } from './limits.js';
@@ -199,6 +200,7 @@ function compileSources(
   const specs: Array<{ spec: PolicySpec; reader: NodeReader; source: string }> = [];
   const backendDocs: Array<{ doc: BackendDocument; reader: NodeReader }> = [];
   const digests: string[] = [];
+  const dataEntries: PolicyDataEntry[] = [];
   let totalChars = 0;
   for (const [n, source] of sources.entries()) {
     const bad = sourceProblem(source);
@@ -228,6 +230,12 @@ function compileSources(
     }
     for (const doc of documents) {
       if (doc.errors.length > 0) continue;
+      // Data documents hold no rules: their values go into the data tree Rego documents read.
+      if (isPolicyDataDocument(doc)) {
+        const entry = readPolicyDataDocument(doc, reader);
+        if (entry) dataEntries.push(entry);
+        continue;
+      }
       // Cedar and Rego documents are read here and evaluated by their injected engine.
       const language = backendLanguageOf(doc);
       if (language !== null) {
@@ -265,6 +273,8 @@ function compileSources(
     }
     issues.push(...reader.issues.splice(0));
   }
+  const data = dataEntries.length > 0 ? policyDataTree(dataEntries, issues) : null;
+  if (data !== null) for (const b of backendDocs) if (b.doc.language === 'rego') b.doc.data = data;
   const backends = issues.some((i) => i.severity === 'error') ? [] : loadBackends(backendDocs, options.backends, issues);
   const { limitRules, toolLabels, known } = limitPlansOf(specs.map((s) => s.spec));
   const flow = compileLimitIndex(limitRules, toolLabels, known, issues);

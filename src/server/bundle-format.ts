@@ -1,5 +1,5 @@
 /**
- * The policy bundle format: one JSON file holding policy files, a manifest of their SHA-256
+ * The policy bundle format: one JSON file holding policy files (and data files under `data/`), a manifest of their SHA-256
  * hashes and a revision, and Ed25519 signatures over the manifest (in the spirit of OPA's
  * `.signatures.json`: the signature covers the file list and hashes, and the files are checked
  * against it).
@@ -57,6 +57,8 @@ export type BundleFailure =
   | 'missing_file'
   /** A revision older than (or equal to, with other content) the bundle in force. */
   | 'revision_downgrade'
+  /** Verified, but a data file is not JSON or YAML plain data. */
+  | 'data_invalid'
   /** Verified, but its policies do not compile. */
   | 'policy_invalid'
   /** It could not be read or downloaded. */

@@ -1,13 +1,14 @@
 /**
  * Verifying a bundle: its text is parsed strictly, the manifest signature is checked against the
  * trusted key, and every file is checked against the signed manifest (none missing, none added,
- * none altered). Only then are its policies handed out.
+ * none altered). Only then are its policies and data files handed out.
  */
 import { verify, type KeyObject } from 'node:crypto';
 import { keyIdOf, toPublicKey } from '../audit/keys.js';
 import { sha256Hex } from '../lib/hash.js';
 import { parseJsonText } from '../lib/json-text.js';
 import { API_VERSION } from '../policy/api-version.js';
+import { bundleDataPath, isBundleDataFile } from './bundle-data.js';
 import { BUNDLE_FILE_NAME, BUNDLE_KIND, BundleError, MAX_BUNDLE_BYTES, MAX_BUNDLE_FILES, signingInput, type BundleManifest, type PolicyBundle } from './bundle-format.js';
 
 /**
@@ -25,6 +26,8 @@ export interface VerifiedBundle {
   keyid: string;
   /** The policy files, as `{ name, text }` in manifest order. */
   sources: Array<{ name: string; text: string }>;
+  /** The data files (under `data/`), as `{ name, text }` in manifest order; checked like the policy files, parsed at activation. */
+  data: Array<{ name: string; text: string }>;
 }
 
 const TOP_KEYS = ['apiVersion', 'kind', 'manifest', 'files', 'signatures'];
@@ -39,7 +42,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * console.log(verified.revision);
  * ```
  * @throws BundleError whose `reason` names the check that failed: `too_large`, `malformed`,
- *   `unsigned`, `unknown_key`, `bad_signature`, `unlisted_file`, `missing_file`, `file_hash_mismatch`.
+ *   `unsigned`, `unknown_key`, `bad_signature`, `unlisted_file`, `missing_file`, `file_hash_mismatch`
+ *   (and `malformed` for a data file whose name is not a data path).
  */
 export function verifyBundle(text: string | Uint8Array, publicKey: KeyObject | string): VerifiedBundle {
   const key = toPublicKey(publicKey, 'the bundle verification key');
@@ -64,13 +68,20 @@ export function verifyBundle(text: string | Uint8Array, publicKey: KeyObject | s
     if (!listed.has(name)) throw new BundleError('unlisted_file', `The bundle holds ${JSON.stringify(name)}, which the signed manifest does not list (added after signing).`);
   }
   const sources: Array<{ name: string; text: string }> = [];
+  const data: Array<{ name: string; text: string }> = [];
   for (const entry of bundle.manifest.files) {
     if (!Object.prototype.hasOwnProperty.call(bundle.files, entry.name)) throw new BundleError('missing_file', `The signed manifest lists ${JSON.stringify(entry.name)}, which the bundle does not hold.`);
     const content = bundle.files[entry.name] as string;
     if (sha256Hex(content) !== entry.hash) throw new BundleError('file_hash_mismatch', `${JSON.stringify(entry.name)} does not match its SHA-256 in the signed manifest (it was altered after signing).`);
-    sources.push({ name: entry.name, text: content });
+    if (isBundleDataFile(entry.name)) {
+      bundleDataPath(entry.name);
+      data.push({ name: entry.name, text: content });
+    } else {
+      sources.push({ name: entry.name, text: content });
+    }
   }
-  return { revision: bundle.manifest.revision, manifestDigest: `sha256:${sha256Hex(input)}`, keyid, sources };
+  if (sources.length === 0) throw new BundleError('malformed', 'The bundle holds data files but no policy file; a bundle needs at least one policy.');
+  return { revision: bundle.manifest.revision, manifestDigest: `sha256:${sha256Hex(input)}`, keyid, sources, data };
 }
 
 /**

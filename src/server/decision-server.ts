@@ -22,7 +22,7 @@ import { rejectUnknownKeys } from '../lib/options.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import type { WardenMetrics } from '../telemetry/metrics.js';
-import { ActivePolicy, type ActivePolicyStatus } from './active-policy.js';
+import { ActivePolicy, type ActivePolicyStatus, type PolicyWatchOptions } from './active-policy.js';
 import { createAuthenticator, type ServerAuthOptions } from './auth.js';
 import { MAX_BUNDLE_BYTES } from './bundle-format.js';
 import { startBundlePoller } from './bundle-poll.js';
@@ -53,8 +53,16 @@ export interface ServerMount {
  * ```
  */
 export interface DecisionServerOptions {
-  /** Policy files or directories, loaded once at start. */
+  /** Policy files or directories, loaded at start (and reloaded on change with `watch`). */
   policy?: string[];
+  /**
+   * Watch the `policy` files and reload them on change: a change that loads and compiles is
+   * activated atomically; one that does not leaves the last good policy serving, and readyz and
+   * the metrics report it. `true` uses the defaults (100 ms debounce, a stat poll every 2 s, no
+   * manifest); with `manifest`, only the set whose digest the manifest names is activated.
+   * Default off: the policy is loaded once.
+   */
+  watch?: boolean | PolicyWatchOptions;
   /** A signed bundle: a path or an http(s) URL, the public key trusted to sign it, and how often to look for a new one. */
   bundle?: { source: string; publicKey: KeyObject | string; pollIntervalMs?: number; push?: boolean };
   /** How callers authenticate (required). */
@@ -114,7 +122,7 @@ export interface DecisionServer {
   close(): Promise<void>;
 }
 
-const OPTION_KEYS = ['policy', 'bundle', 'auth', 'host', 'port', 'sink', 'audit', 'store', 'approvalHandler', 'approvalTimeoutMs', 'runtime', 'monitors', 'mounts', 'tls', 'maxBodyBytes', 'maxBatch', 'clock', 'onWarning'];
+const OPTION_KEYS = ['policy', 'watch', 'bundle', 'auth', 'host', 'port', 'sink', 'audit', 'store', 'approvalHandler', 'approvalTimeoutMs', 'runtime', 'monitors', 'mounts', 'tls', 'maxBodyBytes', 'maxBatch', 'clock', 'onWarning'];
 const DEFAULT_AUDIT = '.warden/serve-audit';
 const DEFAULT_STORE = 'sqlite:.warden/serve-state.db';
 const KNOWN_PATHS = new Map<string, RouteSpec[]>();
@@ -135,6 +143,9 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
   if (options === null || typeof options !== 'object') throw new WardenError('ERR_SERVER', 'Pass the options as an object: { policy | bundle, auth, ... }.');
   rejectUnknownKeys(options, OPTION_KEYS, 'ERR_SERVER', 'decision server options');
   if ((options.policy === undefined) === (options.bundle === undefined)) throw new WardenError('ERR_SERVER', 'Give exactly one of policy (files or directories) and bundle (a signed bundle and its key).');
+  const watch = options.watch === undefined || options.watch === false ? null : options.watch === true ? {} : options.watch;
+  if (watch !== null && (typeof watch !== 'object' || options.policy === undefined)) throw new WardenError('ERR_SERVER', 'watch goes with policy (files or directories): true, or { debounceMs?, pollMs?, manifest? }. Bundles are polled with bundle.pollIntervalMs instead.');
+  if (watch !== null) rejectUnknownKeys(watch, ['debounceMs', 'pollMs', 'manifest'], 'ERR_SERVER', 'watch options');
   const authenticate = createAuthenticator(options.auth);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const maxBatch = options.maxBatch ?? 1000;
@@ -148,16 +159,29 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
   const clock = options.clock ?? (() => new Date());
   const warn = options.onWarning ?? ((w: WardenWarning) => process.stderr.write(`warden serve: ${w.code}: ${w.message}\n`));
 
+
   const active = new ActivePolicy();
-  if (options.policy !== undefined) await active.activateFiles(options.policy);
+  if (options.policy !== undefined && watch === null) await active.activateFiles(options.policy);
+  if (options.policy !== undefined && watch !== null) {
+    // A save caught mid-write is read again (not a refusal); a dead watch is re-armed; the rest are refused reloads.
+    const codes: Record<string, string> = { watch_failed: 'policy_watch_failed', non_atomic_write: 'policy_read_again' };
+    await active.watchFiles(options.policy, watch, (w) => warn({ code: codes[w.code] ?? 'policy_reload_refused', message: `${w.message} (${w.code})` }), clock);
+  }
 
   const opened: Array<{ close(): Promise<void> }> = [];
-  const sink = options.sink ?? (await openFileAuditSink({ path: options.audit ?? DEFAULT_AUDIT }));
+  let sink: DecisionSink;
+  try {
+    sink = options.sink ?? (await openFileAuditSink({ path: options.audit ?? DEFAULT_AUDIT }));
+  } catch (e) {
+    active.close();
+    throw e;
+  }
   if (options.sink === undefined) opened.push(sink as { close(): Promise<void> });
   let store: Store;
   try {
     store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? DEFAULT_STORE);
   } catch (e) {
+    active.close();
     await Promise.all(opened.map((o) => o.close()));
     throw e;
   }
@@ -244,17 +268,29 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
       if ('problem' in body) return fail(res, body.problem);
       const v = body.value as Record<string, unknown>;
       if (!isPlainObject(v) || !Array.isArray(v.evaluations)) return fail(res, invalidRequest('The body must hold an "evaluations" list.'));
-      const semantic = (v.options as { evaluations_semantic?: unknown } | undefined)?.evaluations_semantic;
-      if (semantic !== undefined && semantic !== 'execute_all') return fail(res, invalidRequest(`Only the execute_all evaluations semantic is supported; got ${JSON.stringify(semantic)}.`));
+      const semantic = evaluationsSemantic(v.options);
+      if (semantic.problem !== undefined) return fail(res, invalidRequest(semantic.problem));
       if (v.evaluations.length > maxBatch) return fail(res, { status: 413, code: 'body_too_large', message: `At most ${maxBatch} evaluations; got ${v.evaluations.length}.` });
       const defaults = { subject: v.subject, action: v.action, resource: v.resource, context: v.context };
-      const answers = await Promise.all(
-        (v.evaluations as unknown[]).map(async (e) => {
-          const mapped = authzenRequest(e, defaults);
-          const verdict = typeof mapped === 'string' ? await decide({}, agent as AgentIdentity, mapped) : await decide(mapped, agent as AgentIdentity);
-          return authzenAnswer(verdict, active.revisionOf(verdict.policyDigest));
-        }),
-      );
+      const evaluate = async (e: unknown): Promise<ReturnType<typeof authzenAnswer>> => {
+        const mapped = authzenRequest(e, defaults);
+        const verdict = typeof mapped === 'string' ? await decide({}, agent as AgentIdentity, mapped) : await decide(mapped, agent as AgentIdentity);
+        return authzenAnswer(verdict, active.revisionOf(verdict.policyDigest));
+      };
+      const list = v.evaluations as unknown[];
+      if (semantic.value === 'execute_all') {
+        answerJson(res, 200, { evaluations: await Promise.all(list.map(evaluate)) });
+        return 200;
+      }
+      // Short-circuit semantics run in order and stop after the first deny (or permit): the answer
+      // holds the evaluations made, the deciding one last; the rest were not decided or recorded.
+      const stopOn = semantic.value === 'permit_on_first_permit';
+      const answers: Array<ReturnType<typeof authzenAnswer>> = [];
+      for (const e of list) {
+        const answer = await evaluate(e);
+        answers.push(answer);
+        if (answer.decision === stopOn) break;
+      }
       answerJson(res, 200, { evaluations: answers });
       return 200;
     },
@@ -377,6 +413,7 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
     },
     async close() {
       poller?.stop();
+      active.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -420,6 +457,25 @@ function stampRevision(request: unknown, revision: number | null): void {
   }
   if (context === undefined) request.context = { bundleRevision: revision };
   else if (isPlainObject(context)) context.bundleRevision = revision;
+}
+
+/** The AuthZEN evaluations semantics (Authorization API 1.0, "Evaluations semantics"). */
+const EVALUATIONS_SEMANTICS = ['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'] as const;
+
+/**
+ * The semantic an evaluations request asks for in `options.evaluations_semantic` (default
+ * `execute_all`), or why the options are refused: options that are not an object, and a
+ * semantic that is not one of the three (a typo never falls back to another one). Other option
+ * keys are the caller's metadata and are ignored, as the specification allows.
+ */
+function evaluationsSemantic(options: unknown): { value: (typeof EVALUATIONS_SEMANTICS)[number]; problem?: undefined } | { value?: undefined; problem: string } {
+  if (options === undefined) return { value: 'execute_all' };
+  if (!isPlainObject(options)) return { problem: 'options must be an object, such as { "evaluations_semantic": "deny_on_first_deny" }.' };
+  if (!Object.prototype.hasOwnProperty.call(options, 'evaluations_semantic')) return { value: 'execute_all' };
+  const semantic = options.evaluations_semantic;
+  const known = EVALUATIONS_SEMANTICS.find((s) => s === semantic);
+  if (known === undefined) return { problem: `options.evaluations_semantic must be one of ${EVALUATIONS_SEMANTICS.join(', ')}; got ${JSON.stringify(semantic)}.` };
+  return { value: known };
 }
 
 /** An AuthZEN evaluation as a pipeline request: the action's name is the tool; subject, action and resource are the arguments. */

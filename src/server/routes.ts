@@ -104,10 +104,21 @@ export const ROUTES: readonly RouteSpec[] = Object.freeze<RouteSpec[]>([
     method: 'POST',
     path: '/access/v1/evaluations',
     operationId: 'authzenEvaluations',
-    summary: 'AuthZEN batch evaluation (execute_all semantics): top-level subject, action, resource and context are defaults for each evaluation.',
+    summary:
+      'AuthZEN batch evaluation: top-level subject, action, resource and context are defaults for each evaluation. options.evaluations_semantic: execute_all (default, every evaluation), deny_on_first_deny or permit_on_first_permit (in order, stopping after the first deny or permit).',
     auth: true,
-    request: obj({ subject: authzenEntity, action: anyObject, resource: authzenEntity, context: anyObject, evaluations: { type: 'array', items: anyObject, maxItems: 1000 }, options: anyObject }, ['evaluations']),
-    responses: { '200': { description: 'One decision per evaluation, in order.', schema: obj({ evaluations: { type: 'array', items: authzenDecision } }, ['evaluations']) }, '400': invalid, '401': unauthorized, '413': tooLarge },
+    request: obj(
+      {
+        subject: authzenEntity,
+        action: anyObject,
+        resource: authzenEntity,
+        context: anyObject,
+        evaluations: { type: 'array', items: anyObject, maxItems: 1000 },
+        options: obj({ evaluations_semantic: { type: 'string', enum: ['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'], default: 'execute_all' } }, [], true),
+      },
+      ['evaluations'],
+    ),
+    responses: { '200': { description: 'One decision per evaluation made, in order: all of them for execute_all; up to and including the first deny (deny_on_first_deny) or permit (permit_on_first_permit).', schema: obj({ evaluations: { type: 'array', items: authzenDecision } }, ['evaluations']) }, '400': invalid, '401': unauthorized, '413': tooLarge },
   },
   {
     method: 'POST',

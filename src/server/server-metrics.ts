@@ -42,10 +42,20 @@ export class ServerMetrics {
       `warden_server_bundle_revision ${s.revision ?? 0}`,
       '# HELP warden_server_bundle_failures_total Bundles refused since start (the last good one kept serving).',
       '# TYPE warden_server_bundle_failures_total counter',
-      `warden_server_bundle_failures_total ${s.failures}`,
+      `warden_server_bundle_failures_total ${s.watching ? 0 : s.failures}`,
       '# HELP warden_server_bundle_last_failed 1 when the last bundle offered was refused and an older one serves.',
       '# TYPE warden_server_bundle_last_failed gauge',
-      `warden_server_bundle_last_failed ${s.lastError === null ? 0 : 1}`,
+      `warden_server_bundle_last_failed ${!s.watching && s.lastError !== null ? 1 : 0}`,
+      '# HELP warden_server_policy_watching 1 when the policy files are watched and reloaded on change (--watch).',
+      '# TYPE warden_server_policy_watching gauge',
+      `warden_server_policy_watching ${s.watching ? 1 : 0}`,
+      '# HELP warden_server_policy_reloads_total Reloads of watched policy files since start, by result (a failed one left the last good policy serving).',
+      '# TYPE warden_server_policy_reloads_total counter',
+      `warden_server_policy_reloads_total{result="activated"} ${s.watching ? s.activations - 1 : 0}`,
+      `warden_server_policy_reloads_total{result="failed"} ${s.watching ? s.failures : 0}`,
+      '# HELP warden_server_policy_reload_last_failed 1 when the last change of the watched policy files did not load and the last good policy serves.',
+      '# TYPE warden_server_policy_reload_last_failed gauge',
+      `warden_server_policy_reload_last_failed ${s.watching && s.lastError !== null ? 1 : 0}`,
     ];
     return `${lines.join('\n')}\n`;
   }
