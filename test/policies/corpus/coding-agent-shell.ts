@@ -231,4 +231,15 @@ export const CODING_AGENT_SHELL = rows([
   ['hidden-exec', 'bash', c('npm run build --workspace=../other'), 'deny'],
   ['benign', 'bash', c('npm run build -w packages/a'), 'allow'],
   ['benign', 'bash', c('npm test --workspace=web'), 'allow'],
+  // templates that install hooks, patches and checkouts written outside, module-loading options
+  ['hidden-exec', 'bash', c('git init --template=/tmp/t'), 'deny'],
+  ['hidden-exec', 'bash', c('git clone --template=/tmp/t https://github.com/org/repo'), 'deny'],
+  ['outside-writes', 'bash', c('git apply --unsafe-paths --directory=/etc x.patch'), 'deny'],
+  ['outside-writes', 'bash', c('git checkout-index -a --prefix=/tmp/x/'), 'deny'],
+  ['credentials', 'bash', c('sort --files0-from=list.txt'), 'deny'],
+  ['hidden-exec', 'bash', c('node --test-reporter=/tmp/r.js --test'), 'deny'],
+  ['hidden-exec', 'bash', c('node --openssl-config=/tmp/openssl.cnf app.js'), 'deny'],
+  ['benign', 'bash', c('git init'), 'allow'],
+  ['benign', 'bash', c('git apply fix.patch'), 'allow'],
+  ['benign', 'bash', c('node --test --test-reporter=spec'), 'allow'],
 ]);
