@@ -598,6 +598,8 @@ function subcommand(call: FxCall, sub: string, from: number): void {
     case 'upload-pack':
     case 'receive-pack':
     case 'shell':
+      // The credential commands print or store what the credential helper holds (~/.git-credentials, a keychain).
+      if (sub.startsWith('credential')) call.fx.path('read', { value: null, text: '<stored git credentials>', singleField: false, prefix: '', tilde: false, pattern: null }, via);
       call.fx.exec('git', sub, via, `${via} runs programs, hooks or helpers, or serves the network`, false, 'program');
       call.fx.unknownHost(`<${sub} destination>`, '', via);
       call.fx.unknownArguments(call, from, via);

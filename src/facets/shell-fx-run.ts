@@ -154,6 +154,7 @@ const node: FxModel = (call) => {
       }
       if (name === '--test-reporter' && !(val.value !== null && NODE_REPORTERS.has(val.value))) {
         call.fx.exec(call.name, val.value ?? val.text, name, `${call.name} loads the reporter module ${val.value ?? val.text}`, false, 'module');
+        if (val.value === null || /^[./~]|\//.test(val.value)) call.fx.path('read', val, `${call.name} ${name}`);
       }
       if (name === '--test-reporter-destination' && val.value !== 'stdout' && val.value !== 'stderr') call.fx.path('write', val, `${call.name} ${name}`);
       if (name === '--openssl-config' || name === '--experimental-config-file') {

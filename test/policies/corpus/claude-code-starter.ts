@@ -337,4 +337,9 @@ export const CLAUDE_CODE_STARTER = rows([
   ['opaque-code', 'Bash', sh('npm run build -w ../other'), 'ask'],
   ['outside', 'Bash', sh('npm link'), 'deny'],
   ['outside', 'Bash', sh('npm --location=global install typescript'), 'deny'],
+  ['credentials', 'Bash', sh('printf "url=https://github.com\\n" | git credential fill'), 'deny'],
+  ['credentials', 'Bash', sh('git credential-store get'), 'deny'],
+  ['opaque-code', 'Bash', sh('node --test-reporter=/tmp/r.js --test'), 'ask'],
+  ['opaque-code', 'Bash', sh('git init --template=/tmp/t'), 'ask'],
+  ['benign', 'Bash', sh('node --test --test-reporter=spec'), 'allow'],
 ]);
