@@ -11,6 +11,10 @@
  * One upstream connection per server serves every downstream session (one for stdio, one per
  * Streamable HTTP session). Each session gets its own MCP `Server`, so elicitation for an approval
  * goes back to the client that made the call.
+ *
+ * Tasks (experimental, tasks.ts): a task-augmented tools/call is decided like a plain one before
+ * the server creates anything; the client reaches the task only under the gateway's own id, from
+ * the session that created it, and the outcome is recorded when its result is fetched.
  */
 import type { StateOptions } from '../../enforce/charge-stage.js';
 import { randomUUID } from 'node:crypto';
