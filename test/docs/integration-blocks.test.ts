@@ -123,7 +123,7 @@ describe('the runnable blocks of docs/integrations', () => {
     expected.forEach((want, i) => {
       if (want !== null) expect(printed[i]).toBe(want);
     });
-  });
+  }, 120_000);
 });
 
 function runNode(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
