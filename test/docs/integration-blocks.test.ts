@@ -80,7 +80,7 @@ describe('the runnable blocks of docs/integrations', () => {
     for (const entry of readdirSync(join(ROOT, 'node_modules'))) if (entry !== 'agent-warden' && !entry.startsWith('.')) symlinkSync(join(ROOT, 'node_modules', entry), join(modules, entry));
     symlinkSync(pkg, join(modules, 'agent-warden'), 'dir');
     writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'docs-user', private: true, type: 'module' }));
-    const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023', 'DOM'], types: ['node'], strict: true, skipLibCheck: true, noEmit: true, verbatimModuleSyntax: true, allowImportingTsExtensions: true };
+    const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'], strict: true, skipLibCheck: true, noEmit: true, verbatimModuleSyntax: true, allowImportingTsExtensions: true };
     writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: blocks.map(fileOf) }));
     for (const block of blocks) {
       const dir = dirname(join(work, fileOf(block)));
