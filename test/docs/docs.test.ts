@@ -21,7 +21,7 @@ function markdownFiles(dir: string): string[] {
 function policyBlocks(file: string): Array<{ file: string; line: number; text: string }> {
   const text = readFileSync(file, 'utf8');
   const out: Array<{ file: string; line: number; text: string }> = [];
-  const re = /```yaml\n([\s\S]*?)```/g;
+  const re = /```yaml[^\n]*\n([\s\S]*?)```/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const body = m[1] ?? '';
     // SRE documents (kind: SLO, CircuitBreaker, ChaosExperiment) are checked by test/sre/docs.test.ts.

@@ -11,6 +11,10 @@
  * One upstream connection per server serves every downstream session (one for stdio, one per
  * Streamable HTTP session). Each session gets its own MCP `Server`, so elicitation for an approval
  * goes back to the client that made the call.
+ *
+ * Tasks (experimental, tasks.ts): a task-augmented tools/call is decided like a plain one before
+ * the server creates anything; the client reaches the task only under the gateway's own id, from
+ * the session that created it, and the outcome is recorded when its result is fetched.
  */
 import type { StateOptions } from '../../enforce/charge-stage.js';
 import { randomUUID } from 'node:crypto';
@@ -21,7 +25,14 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolRequestSchema,
   CallToolResultSchema,
+  CancelTaskRequestSchema,
   CompleteRequestSchema,
+  CreateTaskResultSchema,
+  GetTaskPayloadRequestSchema,
+  GetTaskRequestSchema,
+  ListTasksRequestSchema,
+  RELATED_TASK_META_KEY,
+  TaskStatusNotificationSchema,
   ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
@@ -35,12 +46,15 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
   type CallToolResult,
+  type CreateTaskResult,
   type ElicitResult,
   type Prompt,
   type Resource,
   type ServerCapabilities,
   type ServerNotification,
   type ServerRequest,
+  type Task,
+  type TaskStatusNotification,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { redact } from '../../audit/redact.js';
@@ -58,6 +72,7 @@ import { alwaysDenied } from './hide.js';
 import { checkServerName, namespacedName, splitNamespaced } from './namespace.js';
 import type { PinCheck } from './pin.js';
 import { ServerRequestForwarder } from './server-requests.js';
+import { clientTask, GatewayTasks, type GatewayTask } from './tasks.js';
 import { definitionFacts, GATEWAY_POLICY, PIN_RULE, UpstreamServer, type SharedConfig, type UpstreamConfig } from './upstream-server.js';
 import type { UpstreamSpec } from './upstream.js';
 import type { UpstreamVerification, VerifiedUpstream } from '../../supply/upstream-verify.js';
@@ -237,6 +252,17 @@ export interface GatewaySession {
   readonly id: string;
 }
 
+type ToolCallParams = { name: string; arguments?: Record<string, unknown> | undefined; task?: { ttl?: number | undefined } | undefined };
+/** A tools/call the policy allowed: where it goes and what was decided. */
+type DecidedToolCall = { upstream: UpstreamServer; name: string; args: Record<string, unknown>; verdict: Verdict; agent: AgentIdentity | null };
+/** Tasks per tasks/list page. */
+const TASKS_PAGE = 100;
+
+/** The decided call a task carries, for recording its outcome. */
+function taskCall(entry: GatewayTask<GatewaySession, UpstreamServer>): DecidedToolCall {
+  return { upstream: entry.upstream, name: entry.tool, args: {}, verdict: entry.verdict, agent: entry.agent };
+}
+
 type Decided = { ok: true; args: Record<string, unknown>; verdict: Verdict; agent: AgentIdentity | null } | { ok: false; text: string; gateway: boolean };
 
 const DISCARD: DecisionSink = { write: async () => undefined };
@@ -272,6 +298,7 @@ export class McpGateway {
   readonly #sessions = new Set<GatewaySession>();
   readonly #resourceRoutes = new Map<string, UpstreamServer>();
   readonly #forwarder: ServerRequestForwarder;
+  readonly #tasks = new GatewayTasks<GatewaySession, UpstreamServer>();
   #closing = false;
 
   private constructor(servers: UpstreamServer[], options: McpGatewayOptions, log: (m: string) => void, forwarder: ServerRequestForwarder, closed: Promise<void>) {
@@ -347,7 +374,10 @@ export class McpGateway {
       throw e;
     }
     const closed = Promise.all(started.map((s) => s.closed)).then(() => undefined);
-    gateway = new McpGateway(started, options, log, forwarder, closed);
+    const running = new McpGateway(started, options, log, forwarder, closed);
+    // A task's status goes only to the session that created it, under the gateway's id for it.
+    for (const server of started) server.client.setNotificationHandler(TaskStatusNotificationSchema, async (n) => running.#taskStatus(server, n));
+    gateway = running;
     return gateway;
   }
 
@@ -405,7 +435,10 @@ export class McpGateway {
     const server = this.#createServer(session);
     session.server = server;
     this.#sessions.add(session);
-    server.onclose = () => this.#sessions.delete(session);
+    server.onclose = () => {
+      this.#sessions.delete(session);
+      this.#tasks.closeSession(session);
+    };
     await server.connect(transport);
     return server;
   }
@@ -448,7 +481,16 @@ export class McpGateway {
     const session = (): GatewaySession => own;
 
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await this.#visibleTools(session()) }));
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => this.#callTool(session(), request.params, extra));
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => (request.params.task !== undefined ? this.#callToolAsTask(session(), request.params, extra) : this.#callTool(session(), request.params, extra)));
+    if (capabilities.tasks) {
+      server.setRequestHandler(GetTaskRequestSchema, async (r, extra) => {
+        const entry = this.#tasks.of(session(), r.params.taskId);
+        return clientTask(await entry.upstream.client.experimental.tasks.getTask(entry.upstreamId, this.#forwardOptions(extra)), entry.id);
+      });
+      server.setRequestHandler(GetTaskPayloadRequestSchema, async (r, extra) => this.#taskResult(session(), r.params.taskId, extra));
+      server.setRequestHandler(ListTasksRequestSchema, async (r, extra) => this.#listTasks(session(), r.params?.cursor, extra));
+      server.setRequestHandler(CancelTaskRequestSchema, async (r, extra) => this.#cancelTask(session(), r.params.taskId, extra));
+    }
     if (capabilities.resources) {
       server.setRequestHandler(ListResourcesRequestSchema, async (r, extra) => this.#listResources(r.params, extra));
       server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) => {
@@ -517,6 +559,9 @@ export class McpGateway {
       if (upstream.prompts) capabilities.prompts = upstream.prompts.listChanged || capabilities.prompts?.listChanged ? { listChanged: true } : {};
       if (upstream.completions) capabilities.completions = {};
       if (upstream.logging) capabilities.logging = {};
+      // Tasks (experimental): offered when a server runs tool calls as tasks; the gateway lists a session's own tasks itself.
+      if (upstream.tasks?.requests?.tools?.call) capabilities.tasks = { ...capabilities.tasks, list: {}, requests: { tools: { call: {} } } };
+      if (upstream.tasks?.requests?.tools?.call && upstream.tasks.cancel) capabilities.tasks = { ...capabilities.tasks, cancel: {} };
     }
     return capabilities;
   }
@@ -598,7 +643,8 @@ export class McpGateway {
     return out;
   }
 
-  async #callTool(session: GatewaySession, params: { name: string; arguments?: Record<string, unknown> | undefined }, extra: Extra): Promise<CallToolResult> {
+  /** Routes and decides one tools/call; `refused` is what the client reads for a call that does not run. */
+  async #decideToolCall(session: GatewaySession, params: ToolCallParams, extra: Extra, asTask: boolean): Promise<{ refused: string } | DecidedToolCall> {
     let route: { upstream: UpstreamServer; name: string };
     try {
       route = this.#route(params.name);
@@ -606,38 +652,148 @@ export class McpGateway {
       const text = messageOf(e).replace(/^MCP error -?\d+: /, '');
       const first = this.#servers[0] as UpstreamServer;
       await first.report(params.name, {}, this.#agent(session, extra), this.#baseContext(extra, session, { server: null, tool: params.name }), { effect: 'deny', rule: PIN_RULE, reason: text });
-      return refusal(text);
+      return { refused: text };
     }
     const { upstream, name } = route;
+    // Not an action: nothing is decided or run for a task the server cannot create.
+    if (asTask && !upstream.client.getServerCapabilities()?.tasks?.requests?.tools?.call) return { refused: `MCP server ${upstream.name} does not run tool calls as tasks; call ${JSON.stringify(params.name.slice(0, 200))} without a task.` };
     if (upstream.alive && !upstream.tool(name)) await upstream.refreshTools().catch((e: unknown) => this.#log(`could not list the tools of MCP server ${upstream.name}: ${messageOf(e)}`));
     const decided = await this.#decide(session, upstream, name, params.arguments ?? {}, extra, params.name);
     // The gateway's own refusals (pins) read as they always have; policy denials name their rule.
-    if (!decided.ok) return refusal(decided.text);
-    const { verdict, agent } = decided;
+    if (!decided.ok) return { refused: decided.text };
+    return { upstream, name, args: decided.args, verdict: decided.verdict, agent: decided.agent };
+  }
+
+  async #callTool(session: GatewaySession, params: ToolCallParams, extra: Extra): Promise<CallToolResult> {
+    const call = await this.#decideToolCall(session, params, extra, false);
+    if ('refused' in call) return refusal(call.refused);
+    const { upstream, name } = call;
     const started = performance.now();
     let result: CallToolResult;
     try {
       // invariant: only what was decided goes to the server: its own tool name and a copy of the decided arguments, no client _meta.
-      result = await this.#track(session, upstream, () => upstream.client.request({ method: 'tools/call', params: { name, arguments: decided.args } }, CallToolResultSchema, this.#forwardOptions(extra)));
+      result = await this.#track(session, upstream, () => upstream.client.request({ method: 'tools/call', params: { name, arguments: call.args } }, CallToolResultSchema, this.#forwardOptions(extra)));
     } catch (e) {
       const error = upstream.alive ? e : new McpError(ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while this call of "${name}" was pending; whether the tool ran is unknown.`);
-      await upstream.pipeline.observe({ call: verdict.call, tool: name, agent }, { status: 'error', durationMs: performance.now() - started, error: { name: error instanceof Error ? error.name : 'Error', message: messageOf(error) } });
+      await this.#observeError(call, started, error);
       throw error;
     }
-    const durationMs = performance.now() - started;
+    return this.#finishCall(call, params.name, performance.now() - started, result, true);
+  }
+
+  /**
+   * A task-augmented tools/call: decided exactly like a plain call (approval by elicitation
+   * included) before anything reaches the server. A refused call creates no task anywhere: the
+   * client gets a JSON-RPC error carrying the reason. An allowed one creates the task upstream and
+   * the client gets it under the gateway's own id.
+   */
+  async #callToolAsTask(session: GatewaySession, params: ToolCallParams, extra: Extra): Promise<CreateTaskResult> {
+    const call = await this.#decideToolCall(session, params, extra, true);
+    if ('refused' in call) throw new McpError(ErrorCode.InvalidRequest, call.refused);
+    const { upstream, name } = call;
+    const started = performance.now();
+    const ttl = params.task?.ttl;
+    let created: CreateTaskResult;
+    try {
+      // invariant: only what was decided goes to the server (as for a plain call), with the client's task request.
+      created = await this.#track(session, upstream, () => upstream.client.request({ method: 'tools/call', params: { name, arguments: call.args } }, CreateTaskResultSchema, { ...this.#forwardOptions(extra), task: typeof ttl === 'number' ? { ttl } : {} }));
+    } catch (e) {
+      const error = upstream.alive ? e : new McpError(ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while the task for "${name}" was being created; whether the tool runs is unknown.`);
+      await this.#observeError(call, started, error);
+      throw error;
+    }
+    const entry = this.#tasks.add({ upstreamId: created.task.taskId, session, upstream, tool: name, clientName: params.name, verdict: call.verdict, agent: call.agent, started });
+    return { task: clientTask(created.task, entry.id) };
+  }
+
+  /**
+   * tasks/result: waits for the upstream task's result, records the call's outcome the first time
+   * a result (or the task's error) arrives, and gives the client the result as a plain call's.
+   */
+  async #taskResult(session: GatewaySession, taskId: unknown, extra: Extra): Promise<CallToolResult> {
+    const entry = this.#tasks.of(session, taskId);
+    const { upstream } = entry;
+    const call = taskCall(entry);
+    let result: CallToolResult;
+    try {
+      result = await this.#track(session, upstream, () => upstream.client.experimental.tasks.getTaskResult(entry.upstreamId, CallToolResultSchema, this.#forwardOptions(extra)));
+    } catch (e) {
+      const error = upstream.alive ? e : new McpError(ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while the result of task ${entry.id} was awaited; whether the tool ran is unknown.`);
+      // A wait that timed out or was cancelled says nothing about the task; the server's answer does.
+      const waitEnded = extra.signal.aborted || (error instanceof McpError && error.code === ErrorCode.RequestTimeout);
+      if (!entry.recorded && !waitEnded) {
+        entry.recorded = true;
+        await this.#observeError(call, entry.started, error);
+      }
+      throw error;
+    }
+    const record = !entry.recorded;
+    entry.recorded = true;
+    const meta = result._meta;
+    // The server's related-task id is replaced by the gateway's, as in every task the client sees.
+    if (meta !== undefined && RELATED_TASK_META_KEY in meta) result = { ...result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: entry.id } } };
+    return this.#finishCall(call, entry.clientName, performance.now() - entry.started, result, record);
+  }
+
+  /** tasks/list: the session's own tasks, as their servers report them now (100 a page). */
+  async #listTasks(session: GatewaySession, cursor: string | undefined, extra: Extra): Promise<{ tasks: Task[]; nextCursor?: string }> {
+    const owned = this.#tasks.ofSession(session);
+    const from = cursor === undefined ? 0 : owned.findIndex((t) => t.id === cursor);
+    if (from < 0) throw new McpError(ErrorCode.InvalidParams, 'The tasks/list cursor is not one this gateway gave this session; list again without a cursor.');
+    const page = owned.slice(from, from + TASKS_PAGE);
+    const settled = await Promise.allSettled(page.map((t) => t.upstream.client.experimental.tasks.getTask(t.upstreamId, this.#forwardOptions(extra))));
+    const tasks: Task[] = [];
+    settled.forEach((r, i) => {
+      const entry = page[i] as GatewayTask<GatewaySession, UpstreamServer>;
+      if (r.status === 'fulfilled') tasks.push(clientTask(r.value, entry.id));
+      // A task its server no longer knows has expired: it is forgotten here too.
+      else if (r.reason instanceof McpError && r.reason.code === ErrorCode.InvalidParams) this.#tasks.forget(entry);
+      else this.#log(`could not get the status of task ${entry.id} from MCP server ${entry.upstream.name}: ${messageOf(r.reason)}`);
+    });
+    const next = owned[from + TASKS_PAGE];
+    return { tasks, ...(next !== undefined ? { nextCursor: next.id } : {}) };
+  }
+
+  /** tasks/cancel: passed to the task's server; a cancelled task's outcome is recorded as aborted. */
+  async #cancelTask(session: GatewaySession, taskId: unknown, extra: Extra): Promise<Task> {
+    const entry = this.#tasks.of(session, taskId);
+    if (!entry.upstream.client.getServerCapabilities()?.tasks?.cancel) throw new McpError(ErrorCode.InvalidRequest, `MCP server ${entry.upstream.name} does not cancel tasks.`);
+    const task = await entry.upstream.client.experimental.tasks.cancelTask(entry.upstreamId, this.#forwardOptions(extra));
+    if (!entry.recorded && task.status === 'cancelled') {
+      entry.recorded = true;
+      await entry.upstream.pipeline.observe({ call: entry.verdict.call, tool: entry.tool, agent: entry.agent }, { status: 'aborted', durationMs: performance.now() - entry.started });
+    }
+    return clientTask(task, entry.id);
+  }
+
+  /** An upstream task's status notification, for the session that created the task. */
+  async #taskStatus(upstream: UpstreamServer, notification: TaskStatusNotification): Promise<void> {
+    const entry = this.#tasks.byUpstream(upstream, notification.params.taskId);
+    // invariant: a task's status reaches only its own session; tasks the gateway did not create are not forwarded.
+    if (entry === undefined) return;
+    await entry.session.server.notification({ method: 'notifications/tasks/status', params: clientTask(notification.params as Task, entry.id) }).catch((e: unknown) => this.#log(`could not forward a task status to a client: ${messageOf(e)}`));
+  }
+
+  async #observeError(call: DecidedToolCall, started: number, error: unknown): Promise<void> {
+    await call.upstream.pipeline.observe({ call: call.verdict.call, tool: call.name, agent: call.agent }, { status: 'error', durationMs: performance.now() - started, error: { name: error instanceof Error ? error.name : 'Error', message: messageOf(error) } });
+  }
+
+  /** A tool's result on its way to the client: scanned, recorded (when `record`), withheld or redacted as configured. */
+  async #finishCall(call: DecidedToolCall, clientName: string, durationMs: number, result: CallToolResult, record: boolean): Promise<CallToolResult> {
+    const { upstream, name, verdict, agent } = call;
     const mode = this.#options.detect?.results ?? 'mark';
     const scan = mode === 'off' ? null : scanOutput(result);
     const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
-    await upstream.pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs, error: { name: 'ToolError', message: 'the tool reported an error (isError)' }, ...detected } : { status: 'ok', durationMs, ...detected });
+    if (record) await upstream.pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs, error: { name: 'ToolError', message: 'the tool reported an error (isError)' }, ...detected } : { status: 'ok', durationMs, ...detected });
     if (scan !== null && scan.injection && mode === 'withhold') {
       const why = scan.findings.find((f) => f.detector === 'injection')?.reason ?? 'it carries instructions to the model';
-      return refusal(`Warden withheld the result of ${params.name}: ${why}. The session is marked untrusted.`);
+      return refusal(`Warden withheld the result of ${clientName}: ${why}. The session is marked untrusted.`);
     }
     if (!upstream.config.redactResults) return result;
     try {
       return redact(result);
     } catch (e) {
-      return refusal(`The result of ${params.name} could not be redacted (${messageOf(e)}), so it was withheld.`);
+      return refusal(`The result of ${clientName} could not be redacted (${messageOf(e)}), so it was withheld.`);
     }
   }
 

@@ -124,12 +124,23 @@ const refund = tool({
 export const Warden = governOpenCode({ governor, approver: 'tester', tools: { refund } }).plugin;
 `,
   );
+  // A probe beside Warden: it records that OpenCode loaded it, and every call of the permission.ask
+  // hook @opencode-ai/plugin declares (docs/integrations/opencode.md says 1.18 never calls it).
+  writeFileSync(
+    join(dir, 'probe.ts'),
+    `import { appendFileSync } from 'node:fs';
+export const PermissionAskProbe = async () => {
+  appendFileSync(${JSON.stringify(join(dir, 'probe-loaded.log'))}, 'loaded\\n');
+  return { 'permission.ask': async (input) => appendFileSync(${JSON.stringify(join(dir, 'permission-ask.log'))}, JSON.stringify(input) + '\\n') };
+};
+`,
+  );
   writeFileSync(
     join(project, 'opencode.json'),
     JSON.stringify({
       provider: { scripted: { npm: '@ai-sdk/openai-compatible', name: 'Scripted', options: { baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused' }, models: { m: { name: 'm' } } } },
       model: 'scripted/m',
-      plugin: [`file://${join(dir, 'warden.ts')}`],
+      plugin: [`file://${join(dir, 'probe.ts')}`, `file://${join(dir, 'warden.ts')}`],
       permission: { warden: 'ask' },
       autoupdate: false,
       share: 'disabled',
@@ -206,6 +217,10 @@ describe.runIf(present)('governOpenCode in the OpenCode runtime', () => {
       ['decision', 'require_approval', 'allow', true, 'tester'],
       ['outcome', undefined, 'ok', undefined, undefined],
     ]);
+    // OpenCode put the request to a person without calling any plugin's permission.ask hook: the
+    // reason built-in tools cannot ask through it (docs/integrations/opencode.md, Not covered).
+    expect(readFileSync(join(dir, 'probe-loaded.log'), 'utf8')).toContain('loaded');
+    expect(existsSync(join(dir, 'permission-ask.log'))).toBe(false);
   }, 120_000);
 
   it('denies the refund when the prompt is rejected (plain run rejects every prompt), and the refund never runs', async () => {
