@@ -14,6 +14,41 @@ import { join } from 'node:path';
 /** The audit HMAC key every instance of a fleet shares (WARDEN_AUDIT_HMAC_KEY). */
 export const FLEET_HMAC = 'fleet-harness-hmac-key-0123456789';
 
+/**
+ * The policy the fleet tests and bench serve: `write_file` allowed, `delete_file` denied, and
+ * `refund` and `payout` allowed but drawn from a rate of `limit` per day per agent and a budget
+ * of `limit` in total.
+ *
+ * @example
+ * ```ts
+ * const fleet = await startFleet({ cli, pgUrl, redisUrl, policy: fleetPolicy(40), subjects: ['bot'] });
+ * ```
+ */
+export function fleetPolicy(limit: number): string {
+  return `apiVersion: warden/v1
+kind: Policy
+name: fleet
+rules:
+  - name: no-deletes
+    tools: [delete_file]
+    effect: deny
+  - name: writes
+    tools: [write_file]
+    effect: allow
+  - name: money
+    tools: [refund, payout]
+    effect: allow
+limits:
+  - name: refunds-per-agent
+    tools: [refund]
+    key: [agent.id]
+    rate: { limit: ${limit}, per: 1d }
+  - name: payout-budget
+    tools: [payout]
+    budget: { max: ${limit}, amount: "1" }
+`;
+}
+
 /** One run of a CLI command. */
 export interface FleetCliRun {
   code: number | null;

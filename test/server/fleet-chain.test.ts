@@ -24,21 +24,22 @@ afterAll(async () => {
 
 describe.skipIf(!up)('three warden serve instances on one PostgreSQL stream', () => {
   it('record 3 x 8 concurrent callers x 30 decisions as one chain that verifies, holding exactly the acknowledged decisions', { timeout: 120_000 }, async () => {
-    const answers: Array<{ path: string; answer: FleetAnswer }> = [];
+    const answers: Array<{ tool: string; path: string; answer: FleetAnswer }> = [];
     await Promise.all(
       fleet.instances.flatMap((_, i) =>
         Array.from({ length: 8 }, async (_unused, w) => {
           for (let k = 0; k < 30; k++) {
-            const path = `${k % 3 === 0 ? '/etc' : '/tmp'}/i${i}-w${w}-${k}`;
-            answers.push({ path, answer: await fleet.decide(i, SUBJECTS[(w + k) % 3] as string, { tool: 'write_file', args: { path } }) });
+            const path = `/tmp/i${i}-w${w}-${k}`;
+            const tool = k % 3 === 0 ? 'delete_file' : 'write_file';
+            answers.push({ tool, path, answer: await fleet.decide(i, SUBJECTS[(w + k) % 3] as string, { tool, args: { path } }) });
           }
         }),
       ),
     );
     expect(answers).toHaveLength(720);
-    for (const { path, answer } of answers) {
+    for (const { tool, answer } of answers) {
       expect(answer.status).toBe(200);
-      expect(answer.body).toMatchObject({ allowed: !path.startsWith('/etc/'), recorded: true });
+      expect(answer.body).toMatchObject({ allowed: tool === 'write_file', recorded: true });
     }
 
     const verified = await fleet.verifyAudit();
@@ -52,10 +53,10 @@ describe.skipIf(!up)('three warden serve instances on one PostgreSQL stream', ()
     for (let i = 1; i < records.length; i++) expect(records[i]?.prev).toBe(records[i - 1]?.hash);
     const decisions = new Map(records.flatMap((r) => (r.type === 'decision' ? [[r.call as string, r] as const] : [])));
     expect(decisions.size).toBe(720);
-    for (const { path, answer } of answers) {
+    for (const { tool, path, answer } of answers) {
       const record = decisions.get(answer.body.call as string);
       expect(record, `the record of ${path}`).toBeDefined();
-      expect(record).toMatchObject({ request: { tool: 'write_file', args: { path } }, decision: { effect: answer.body.effect } });
+      expect(record).toMatchObject({ request: { tool, args: { path } }, decision: { effect: answer.body.effect } });
     }
   });
 });
