@@ -120,7 +120,14 @@ export interface Fleet {
 const run = randomBytes(4).toString('hex');
 let fleets = 0;
 
-/** Runs the CLI as a child process. */
+/**
+ * Runs the CLI as a child process.
+ *
+ * @example
+ * ```ts
+ * const r = await runWarden('dist/cli/main.js', ['audit', 'verify', '--postgres', url, '--json'], dir);
+ * ```
+ */
 export function runWarden(cli: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<FleetCliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env }, timeout: 60_000 });
@@ -134,7 +141,14 @@ export function runWarden(cli: string, args: string[], cwd: string, env: Record<
   });
 }
 
-/** Starts `warden serve` and resolves with its url once it logs "listening on"; rejects with its log if it exits first. */
+/**
+ * Starts `warden serve` and resolves with its url once it logs "listening on"; rejects with its log if it exits first.
+ *
+ * @example
+ * ```ts
+ * const instance = await startServe('dist/cli/main.js', ['--policy', 'policy.yaml'], dir, { WARDEN_SERVE_TOKEN: token });
+ * ```
+ */
 export function startServe(cli: string, args: string[], cwd: string, env: Record<string, string>): Promise<FleetInstance> {
   const child = spawn(process.execPath, [cli, 'serve', '--listen', '127.0.0.1:0', ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
   let stderr = '';
@@ -149,7 +163,14 @@ export function startServe(cli: string, args: string[], cwd: string, env: Record
   });
 }
 
-/** SIGTERM, and the exit code. */
+/**
+ * SIGTERM, and the exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await stopServe(instance.child); // 0 after a clean shutdown
+ * ```
+ */
 export function stopServe(child: ChildProcessWithoutNullStreams): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
