@@ -129,4 +129,27 @@ describe.skipIf(!up)('three warden serve instances losing PostgreSQL, then Redis
     // Every allowed answer was an acknowledged one: nothing was allowed without its record.
     expect(answers.filter((a) => a.allowed && !a.recorded)).toEqual([]);
   });
+
+  it('without a kill switch, a Redis outage denies only the calls that need Redis (limits), and the others go on being served', { timeout: 120_000 }, async () => {
+    const proxy = await TcpProxy.start('127.0.0.1', Number(new URL(REDIS_URL).port || 6379));
+    const plain = await fleetOf({ subjects: ['bot-a'], killSwitch: false, policy: fleetPolicy(1_000_000), via: { redis: via(REDIS_URL, proxy) } });
+    try {
+      const ask = (i: number, tool: string) => plain.decide(i, 'bot-a', { tool, args: { path: '/tmp/a' } });
+      for (let i = 0; i < 3; i++) for (const tool of ['write_file', 'refund', 'payout']) expect((await ask(i, tool)).body.allowed).toBe(true);
+      proxy.cut();
+      for (let i = 0; i < 3; i++) {
+        expect((await ask(i, 'write_file')).body).toMatchObject({ allowed: true, recorded: true });
+        for (const [tool, limit] of [['refund', 'refunds-per-agent'], ['payout', 'payout-budget']] as const) {
+          const { body } = await ask(i, tool);
+          expect(body).toMatchObject({ allowed: false, rule: limit, errors: [{ code: 'limit_error' }], recorded: true });
+          expect(body.reason).toMatch(/could not be checked .*The Redis store \S+ cannot be used/);
+        }
+      }
+      proxy.restore();
+      for (let i = 0; i < 3; i++) await expect.poll(async () => (await ask(i, 'refund')).body.allowed, { timeout: 30_000 }).toBe(true);
+    } finally {
+      await plain.drop();
+      await proxy.close();
+    }
+  });
 });
