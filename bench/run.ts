@@ -31,6 +31,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   serve: () => import('./serve.js'),
   training: () => import('./training.js'),
   'sre-shared': () => import('./sre-shared.js'),
+  fleet: () => import('./fleet.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -12,7 +12,7 @@ import { FileKeyStore } from '../identity/key-store.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import { createRuntime, type Runtime } from '../runtime/runtime.js';
 import type { RingConfig } from '../runtime/rings.js';
-import { openStore } from '../store/open.js';
+import { openStore, type OpenStoreOptions } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import type { TrustModel } from '../trust/model.js';
 import { DEFAULT_IDENTITY_DIR, usage } from './identity-io.js';
@@ -41,18 +41,45 @@ export interface RuntimeConfigFile {
 }
 
 /** The flags every runtime command takes. */
-export interface RuntimeFlags {
+export interface RuntimeFlags extends StoreFlags {
   config?: string;
   store?: string;
-  redis?: string;
 }
 
-/** Adds `--config`, `--store` and `--redis` to a command. */
+/** The flags that place a store's data inside a shared PostgreSQL or Redis (`warden serve` takes them too). */
+export interface StoreFlags {
+  redis?: string;
+  storeSchema?: string;
+  redisPrefix?: string;
+}
+
+/** Adds `--config`, `--store`, `--store-schema`, `--redis` and `--redis-prefix` to a command. */
 export function runtimeFlags(command: Command): Command {
   return command
     .option('--config <file>', `the runtime config (JSON: store, signers, approvers, trust, rings); default ${DEFAULT_RUNTIME_CONFIG} when it exists`)
     .option('--store <url>', `the state store: sqlite:<path>, postgres://..., redis://... (default: the config's, else ${DEFAULT_STORE})`)
-    .option('--redis <url>', 'with a postgres:// store: keep counters, keys and the broadcast in this Redis');
+    .option('--store-schema <name>', 'with a postgres:// store: the schema of its tables (default public)')
+    .option('--redis <url>', 'with a postgres:// store: keep counters, keys and the broadcast in this Redis')
+    .option('--redis-prefix <prefix>', 'with Redis: the prefix of every key and channel (default warden:)');
+}
+
+/**
+ * The openStore options the store flags name; `--redis-prefix` without any Redis is refused
+ * (openStore refuses `--store-schema` without PostgreSQL), so a flag is never silently ignored.
+ *
+ * @example
+ * ```ts
+ * storeOptionsOf({ redis: 'redis://127.0.0.1:6379', storeSchema: 'staging', redisPrefix: 'staging:' });
+ * // { redis: 'redis://127.0.0.1:6379', schema: 'staging', prefix: 'staging:' }
+ * ```
+ */
+export function storeOptionsOf(flags: StoreFlags, url?: string): OpenStoreOptions {
+  if (flags.redisPrefix !== undefined && flags.redis === undefined && !(url ?? '').startsWith('redis')) throw usage('--redis-prefix goes with a Redis store: --redis <url>, or --store redis://...');
+  return {
+    ...(flags.redis === undefined ? {} : { redis: flags.redis }),
+    ...(flags.storeSchema === undefined ? {} : { schema: flags.storeSchema }),
+    ...(flags.redisPrefix === undefined ? {} : { prefix: flags.redisPrefix }),
+  };
 }
 
 /** Reads the config file: the named one must exist; the default one may be absent. */
@@ -79,7 +106,7 @@ export async function readRuntimeConfig(flags: RuntimeFlags): Promise<RuntimeCon
 export async function openConfiguredStore(flags: RuntimeFlags, config: RuntimeConfigFile): Promise<Store> {
   const url = flags.store ?? config.store ?? DEFAULT_STORE;
   const redis = flags.redis ?? config.redis;
-  return openStore(url, redis === undefined ? {} : { redis });
+  return openStore(url, storeOptionsOf({ ...flags, ...(redis === undefined ? {} : { redis }) }, url));
 }
 
 /**

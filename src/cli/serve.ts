@@ -36,8 +36,11 @@ interface ServeFlags {
   audit: string;
   auditPostgres?: string;
   auditStream: string;
+  auditSchema?: string;
   store: string;
+  storeSchema?: string;
   redis?: string;
+  redisPrefix?: string;
   config?: string;
   approvalTimeout: string;
   dashboard?: string;
@@ -83,8 +86,11 @@ export function registerServeCommand(program: Command): void {
     .option('--audit <path>', 'the audit log (a directory or .jsonl file)', '.warden/serve-audit')
     .option('--audit-postgres <url>', 'record in PostgreSQL instead of files (one chain per --audit-stream, shared by every instance; HMAC key from WARDEN_AUDIT_HMAC_KEY)')
     .option('--audit-stream <id>', 'the audit stream with --audit-postgres', 'warden')
+    .option('--audit-schema <name>', 'with --audit-postgres: the schema of the audit tables (default public)')
     .option('--store <url>', 'the state store (sqlite:<path>, memory:, postgres://..., redis://...); also holds the approval queue', 'sqlite:.warden/serve-state.db')
+    .option('--store-schema <name>', 'with a postgres:// store: the schema of its tables (default public)')
     .option('--redis <url>', 'with a postgres:// store: keep counters, kill epochs and the broadcast in this Redis')
+    .option('--redis-prefix <prefix>', 'with Redis: the prefix of every key and channel (default warden:), so deployments can share one Redis')
     .option('--config <file>', 'the runtime config (JSON: signers, approvers, trust, rings): enables the kill switch, rings and trust in the service')
     .option('--approval-timeout <duration>', 'how long a call that requires approval waits in the queue (warden approvals, the dashboard) before it is denied', '5m')
     .option('--dashboard <file>', 'serve the dashboard at /ui for these logins: one "<name> <token> [role,role...]" per line (tokens of 16+ characters)')
@@ -117,6 +123,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
     const maxBodyBytes = Number(flags.maxBody);
     if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new WardenError('ERR_USAGE', `--max-body must be a whole number of bytes, at least 1024; got ${JSON.stringify(flags.maxBody)}.`);
     if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new WardenError('ERR_USAGE', '--tls-cert and --tls-key go together.');
+    if (flags.auditSchema !== undefined && flags.auditPostgres === undefined) throw new WardenError('ERR_USAGE', '--audit-schema goes with --audit-postgres <url>.');
     if (flags.clientCa !== undefined && flags.tlsCert === undefined) throw new WardenError('ERR_USAGE', '--client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first.');
     const tls = flags.tlsCert === undefined ? undefined : { cert: await readSmall(flags.tlsCert), key: await readSmall(flags.tlsKey as string), ...(flags.clientCa !== undefined ? { clientCa: await readSmall(flags.clientCa) } : {}) };
     const auth = await authOf(flags);
@@ -129,13 +136,13 @@ async function runServe(flags: ServeFlags): Promise<number> {
     };
     let server: Awaited<ReturnType<typeof createDecisionServer>> | undefined;
     try {
-      const store = await openStore(flags.store, flags.redis === undefined ? {} : { redis: flags.redis });
+      const store = await openStore(flags.store, (await import('./runtime-io.js')).storeOptionsOf(flags, flags.store));
       opened.push(store);
       const { openApprovalQueue } = await import('../server/approval-queue.js');
       const queue = await openApprovalQueue({ store });
       opened.push(queue);
       const runtime = flags.config === undefined ? undefined : await runtimeOf(flags.config, store);
-      const sink = flags.auditPostgres === undefined ? undefined : await postgresSink(flags.auditPostgres, flags.auditStream);
+      const sink = flags.auditPostgres === undefined ? undefined : await postgresSink(flags.auditPostgres, flags.auditStream, flags.auditSchema);
       if (sink !== undefined) opened.push(sink);
       const mounts = flags.dashboard === undefined ? [] : [await dashboardOf(flags, { queue, runtime, revision: () => (server === undefined ? null : revisionOf(server.status())) })];
       server = await createDecisionServer({
@@ -201,11 +208,11 @@ async function runtimeOf(configPath: string, store: import('../store/types.js').
 }
 
 /** The PostgreSQL audit sink; its HMAC key (the same on every instance) comes from the environment, never the command line. */
-async function postgresSink(url: string, stream: string): Promise<import('../audit/postgres-sink.js').PostgresAuditSink> {
+async function postgresSink(url: string, stream: string, schema: string | undefined): Promise<import('../audit/postgres-sink.js').PostgresAuditSink> {
   const hmacKey = process.env.WARDEN_AUDIT_HMAC_KEY;
   if (hmacKey === undefined || hmacKey.length < 16) throw new WardenError('ERR_USAGE', '--audit-postgres needs WARDEN_AUDIT_HMAC_KEY in the environment: a secret of at least 16 characters, the same on every instance.');
   const { openPostgresAuditSink } = await import('../audit/postgres-sink.js');
-  return openPostgresAuditSink({ url, stream, hmacKey });
+  return openPostgresAuditSink({ url, stream, hmacKey, ...(schema === undefined ? {} : { schema }) });
 }
 
 /** The dashboard mount: logins from a file (`<name> <token> [role,role...]`), the queue, the runtime and the audit log. */

@@ -105,6 +105,9 @@ describe('warden serve wiring', () => {
     ['--kill-key without a runtime config', ['--dashboard', 'logins', '--kill-key', 'ops'], /--kill-key needs --config/],
     ['a runtime config without signers', ['--config', 'no-signers.json'], /lists no signers/],
     ['an approval timeout that is not a duration', ['--approval-timeout', 'soon'], /--approval-timeout "soon" is not a duration/],
+    ['--audit-schema without --audit-postgres', ['--audit-schema', 'staging'], /--audit-schema goes with --audit-postgres/],
+    ['--redis-prefix without a Redis', ['--redis-prefix', 'staging:'], /--redis-prefix goes with a Redis store/],
+    ['--store-schema on a store that is not PostgreSQL', ['--store-schema', 'staging'], /schema options go with a postgres:\/\/ store/],
   ];
   it.each(refusals)('refuses to start (exit 2, nothing listening) with %s', async (_why, args, says) => {
     expect(process.env.WARDEN_AUDIT_HMAC_KEY ?? '').toBe('');
