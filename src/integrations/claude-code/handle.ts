@@ -15,7 +15,7 @@ import { WardenError } from '../../errors.js';
 import { LockedAuditLog } from './audit-log.js';
 import { parseHookText, type HookInput } from './hook-input.js';
 import { boundedResponse, PROMPT_TOOL, requestFor } from './mapping.js';
-import { postToolUseInjectionOutput, preToolUseOutput, promptOutput } from './output.js';
+import { postToolUseInjectionOutput, preToolUseOutput, promptOutput, withRedactedOutput } from './output.js';
 import { PolicyCache } from './policy-cache.js';
 import type { CompiledPolicyCache } from '../../enforce/compiled-cache.js';
 import type { Store } from '../../store/types.js';
@@ -149,7 +149,9 @@ export class HookRuntime {
         const call = typeof request.context.callId === 'string' ? request.context.callId : undefined;
         // The response is scanned whole (the record keeps a bounded copy): injected instructions and secrets.
         // Loaded here, not at start-up: PreToolUse, the hook's hot path, never pays for the detectors.
-        const scan = input.hook_event_name === 'PostToolUse' ? (await import('../../detect/output.js')).scanOutput(input.tool_response) : null;
+        // Claude Code lets a hook replace the response of MCP tools only (updatedMCPToolOutput): redacted when the policy says so.
+        const redact = input.hook_event_name === 'PostToolUse' && input.tool_name.startsWith('mcp__') && set.redactsSecretsIn(request.tool);
+        const scan = input.hook_event_name === 'PostToolUse' ? (await import('../../detect/output.js')).scanOutput(input.tool_response, redact ? { redact: true } : undefined) : null;
         const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
         const outcome: Outcome =
           input.hook_event_name === 'PostToolUse'
@@ -158,7 +160,8 @@ export class HookRuntime {
         // The call was decided in another hook process: the session is named, so its labels reach the store.
         await pipeline.observe({ call: call ?? randomUUID(), tool: request.tool, agent, session: input.session_id }, outcome);
         const warn = scan !== null && scan.injection ? postToolUseInjectionOutput(request.tool, scan.findings) : null;
-        return { stdout: warn === null ? '' : `${JSON.stringify(warn)}\n`, recorded: true, reason: '' };
+        const answer = scan !== null && redact && (scan.secrets || scan.withheld) ? withRedactedOutput(warn, request.tool, scan.withheld ? null : scan.value) : warn;
+        return { stdout: answer === null ? '' : `${JSON.stringify(answer)}\n`, recorded: true, reason: '' };
       }
     }
   }
