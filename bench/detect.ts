@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { ContextPoisoningDetector, McpSecurityScanner } from '@microsoft/agent-governance-sdk';
 import { detectInjection } from '../src/detect/injection.js';
+import { detectInjectionModel, detectInjectionTiers } from '../src/detect/linear.js';
 import { scanToolDefinition, type ToolDefinition } from '../src/detect/poisoning.js';
 import { measure, measureAsync, printTable } from './stats.js';
 import { argumentDetector } from '../src/detect/arguments.js';
@@ -106,6 +107,16 @@ export async function run(): Promise<void> {
   console.log('\nCPU time per KB (µs):');
   console.log(`  warden 1 KB ${cpuMicrosPerKb((t) => detectInjection(t), oneKb, 2000).toFixed(1)}   100 KB prose ${cpuMicrosPerKb((t) => detectInjection(t), prose, 30).toFixed(1)}   100 KB encoded ${cpuMicrosPerKb((t) => detectInjection(t), encoded, 10).toFixed(1)}`);
   console.log(`  agt    1 KB ${cpuMicrosPerKb(agt, oneKb, 2000).toFixed(1)}   100 KB prose ${cpuMicrosPerKb(agt, prose, 30).toFixed(1)}   100 KB encoded ${cpuMicrosPerKb(agt, encoded, 10).toFixed(1)}`);
+  // Tier 2 (not used by any enforcement point; measured against the tiers 1+2 latency target).
+  const tiers = (t: string) => detectInjectionTiers(t, detectInjection);
+  printTable('tier 2 (linear model) and tiers 1+2', [
+    measure('tier 2   1 KB tool result', () => detectInjectionModel(oneKb), { samples: 3000, warmup: 500 }),
+    measure('tier 1+2 1 KB tool result', () => tiers(oneKb), { samples: 3000, warmup: 500 }),
+    measure('tier 2   100 KB prose', () => detectInjectionModel(prose), { samples: 60, warmup: 10 }),
+    measure('tier 1+2 100 KB prose', () => tiers(prose), { samples: 60, warmup: 10 }),
+    measure('tier 1+2 100 KB encoded layers', () => tiers(encoded), { samples: 30, warmup: 5 }),
+  ]);
+  console.log(`  CPU µs per KB: tier 2 1 KB ${cpuMicrosPerKb((t) => detectInjectionModel(t), oneKb, 2000).toFixed(1)}, 100 KB prose ${cpuMicrosPerKb((t) => detectInjectionModel(t), prose, 30).toFixed(1)}; tiers 1+2 1 KB ${cpuMicrosPerKb(tiers, oneKb, 2000).toFixed(1)}, 100 KB prose ${cpuMicrosPerKb(tiers, prose, 30).toFixed(1)}, 100 KB encoded ${cpuMicrosPerKb(tiers, encoded, 10).toFixed(1)}`);
   console.log('\nQuality on the evaluation sets (test/fixtures/detect):');
   console.log(`  injection-dev      warden ${quality(dev, (i) => detectInjection(dev[i]?.text ?? '').detected)}`);
   console.log(`  injection-dev      agt    ${quality(dev, (i) => agt(dev[i]?.text ?? ''))}`);

@@ -180,6 +180,11 @@ export interface Decision {
   errors: DecisionError[];
   /** `sha256:<hex>` digest of the policy sources in force. */
   policyDigest: string;
+  /**
+   * The policy asks for secrets in this call's result to be redacted before the model reads it
+   * (`results.redactSecrets`); the enforcement point that returns the result does it. Absent: no.
+   */
+  redactSecrets?: true;
 }
 
 /** One decision, as handed to a sink. Plain data; the sink decides how to store it. */

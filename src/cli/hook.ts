@@ -24,6 +24,7 @@ export function registerHookCommand(program: Command): void {
     .option('--audit <path>', 'audit log, a .jsonl file or a directory (default: $WARDEN_AUDIT, else <project>/.warden/audit/claude-code.jsonl)')
     .option('--agent-id <id>', 'the agent id decisions and records carry (default: claude-code)')
     .option('--root <dir>', 'the project directory file paths must stay inside (default: $CLAUDE_PROJECT_DIR, else the session cwd)')
+    .option('--state <url>', 'session state store (sqlite:<file>, redis://..., postgres://...; default $WARDEN_STATE, else none): a result carrying injected instructions marks the session untrusted for its next calls')
     .option('--no-server', 'handle the event in this process; do not use or start the hook server')
     .option('--on-failure <mode>', 'when Warden itself fails: block (default: exit 2, the call is blocked) or defer (PreToolUse answers ask: Claude Code asks the user); default $WARDEN_ON_FAILURE, else block')
     .action(async () => {
@@ -45,7 +46,7 @@ export function registerHookCommand(program: Command): void {
 export async function runHookCli(args: readonly string[]): Promise<number> {
   const parsed = parseHookArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`warden: ${parsed} (usage: warden hook claude-code [--policy <paths...>] [--audit <path>] [--agent-id <id>] [--root <dir>] [--no-server] [--on-failure block|defer])\n`);
+    process.stderr.write(`warden: ${parsed} (usage: warden hook claude-code [--policy <paths...>] [--audit <path>] [--agent-id <id>] [--root <dir>] [--state <url>] [--no-server] [--on-failure block|defer])\n`);
     return EXIT.invalid;
   }
   const { runClaudeCodeHook } = await import('../integrations/claude-code/client.js');
@@ -54,12 +55,12 @@ export async function runHookCli(args: readonly string[]): Promise<number> {
 
 interface ParsedHookArgs {
   host: string;
-  options: { policy?: string[]; audit?: string; agentId?: string; root?: string; server?: boolean; onFailure?: 'block' | 'defer' };
+  options: { policy?: string[]; audit?: string; agentId?: string; root?: string; state?: string; server?: boolean; onFailure?: 'block' | 'defer' };
 }
 
 /**
  * Parses the arguments after `hook`: the host, then `-p/--policy <paths...>` (repeatable; the
- * paths run to the next option), `--audit`, `--agent-id`, `--root` (each `--x v` or `--x=v`) and
+ * paths run to the next option), `--audit`, `--agent-id`, `--root`, `--state` (each `--x v` or `--x=v`) and
  * `--no-server` and `--on-failure block|defer`. Returns the reason for anything else.
  *
  * @example
@@ -71,7 +72,7 @@ interface ParsedHookArgs {
 export function parseHookArgs(args: readonly string[]): ParsedHookArgs | string {
   const options: ParsedHookArgs['options'] = {};
   const positional: string[] = [];
-  const single = { '--audit': 'audit', '--agent-id': 'agentId', '--root': 'root' } as const;
+  const single = { '--audit': 'audit', '--agent-id': 'agentId', '--root': 'root', '--state': 'state' } as const;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;

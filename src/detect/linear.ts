@@ -2,7 +2,8 @@
  * Tier 2: a logistic-regression model over hashed word and character n-grams (features.ts),
  * trained offline by scripts/train-detector.mjs on the corpus its manifest names, shipped as data
  * (linear-weights.json). Inference is pure TypeScript, synchronous, with no network: long texts
- * are scored in windows of 1,024 characters (stride 512) and the highest window counts.
+ * are scored in windows (256 characters every 128, as the weights file says: the unit the model was
+ * trained on) and the highest window counts.
  *
  * Not exported from agent-warden/detect and not used by any enforcement path: trained on the only
  * corpus reachable offline (the 252-row dev set), it does not generalize (docs/detection.md has the
@@ -20,12 +21,15 @@ import MODEL from './linear-weights.json' with { type: 'json' };
  *
  * @example
  * ```ts
- * const m: LinearModel = { format: 'warden-linear-1', bits: 12, bias: -1.2, weights: [], threshold: 0.8 };
+ * const m: LinearModel = { format: 'warden-linear-2', bits: 14, window: 256, stride: 128, bias: -1.2, weights: [], threshold: 0.8 };
  * ```
  */
 export interface LinearModel {
-  format: 'warden-linear-1';
+  format: 'warden-linear-2';
   bits: number;
+  /** Characters per scored window, and the step between windows (what the model was trained on). */
+  window: number;
+  stride: number;
   bias: number;
   weights: number[];
   threshold: number;
@@ -46,8 +50,6 @@ export interface ModelOptions {
   maxLength?: number;
 }
 
-const WINDOW = 1024;
-const STRIDE = 512;
 const DEFAULT_MAX_LENGTH = 4 * 1024 * 1024;
 const SHIPPED = checkModel(MODEL as unknown);
 
@@ -56,7 +58,11 @@ function checkModel(m: unknown): LinearModel {
   const ok =
     v !== null &&
     typeof v === 'object' &&
-    v.format === 'warden-linear-1' &&
+    v.format === 'warden-linear-2' &&
+    Number.isSafeInteger(v.window) &&
+    Number.isSafeInteger(v.stride) &&
+    (v.stride as number) > 0 &&
+    (v.stride as number) <= (v.window as number) &&
     Number.isSafeInteger(v.bits) &&
     (v.bits as number) >= 8 &&
     (v.bits as number) <= 20 &&
@@ -67,7 +73,7 @@ function checkModel(m: unknown): LinearModel {
     typeof v.threshold === 'number' &&
     v.threshold > 0 &&
     v.threshold < 1;
-  if (!ok) throw new WardenError('ERR_DETECT_OPTIONS', 'The tier 2 weights (src/detect/linear-weights.json) are not a warden-linear-1 model; retrain with npm run train:detector.');
+  if (!ok) throw new WardenError('ERR_DETECT_OPTIONS', 'The tier 2 weights (src/detect/linear-weights.json) are not a warden-linear-2 model; retrain with npm run train:detector.');
   return v as LinearModel;
 }
 
@@ -100,17 +106,18 @@ export function detectInjectionModel(text: string, options?: ModelOptions): Dete
   if (text.length > maxLength) throw new WardenError('ERR_DETECT_LIMIT', `The text is ${text.length} characters, over the limit of ${maxLength}; it was not scored. Raise maxLength or split the text.`);
   let best = 0;
   let at = 0;
-  for (let start = 0; start === 0 || start + STRIDE < text.length; start += STRIDE) {
-    const p = probability(SHIPPED, text.slice(start, start + WINDOW));
+  const { window, stride } = SHIPPED;
+  for (let start = 0; start === 0 || start + stride < text.length; start += stride) {
+    const p = probability(SHIPPED, text.slice(start, start + window));
     if (p > best) {
       best = p;
       at = start;
     }
-    if (start + WINDOW >= text.length) break;
+    if (start + window >= text.length) break;
   }
   const detected = best >= threshold;
   const findings: Finding[] = detected
-    ? [{ detector: 'injection', rule: 'model.linear', family: 'model', start: at, end: Math.min(text.length, at + WINDOW), score: best, reason: `the tier 2 model scores this text ${best.toFixed(2)} as instructions to the model` }]
+    ? [{ detector: 'injection', rule: 'model.linear', family: 'model', start: at, end: Math.min(text.length, at + window), score: best, reason: `the tier 2 model scores this text ${best.toFixed(2)} as instructions to the model` }]
     : [];
   return { detected, score: best, findings, labels: detected ? ['untrusted'] : [] };
 }

@@ -286,6 +286,7 @@ function compileSources(
     source,
     ruleCount: spec.rules.length,
     inventory: spec.inventory ? [...spec.inventory.names] : null,
+    ...(spec.redactSecrets !== undefined ? { redactSecrets: [...spec.redactSecrets] } : {}),
   }));
   for (const { doc } of backendDocs) {
     policies.push({ name: doc.name, default: doc.default, description: doc.description, source: doc.source, ruleCount: 0, inventory: null, language: doc.language });

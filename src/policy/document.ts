@@ -1,19 +1,21 @@
 /**
  * The `warden/v1` policy document: strict parsing into a validated spec with positions.
  */
-import { isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
+import { isScalar, isSeq, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Effect } from '../decision.js';
 import { kindOf, openDocument, type NodeReader } from './yaml-reader.js';
 import type { SourcePos } from './source-pos.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import { readFacetBindings } from './facet-bindings.js';
 import { API_VERSION } from './api-version.js';
+import { compileGlob } from '../lib/glob.js';
 import { readSreSection } from './sre-spec.js';
 import { readInventory, readLimits, type LimitSpec, type ToolLabelSpec } from './limit-spec.js';
 
 export { API_VERSION } from './api-version.js';
 
-const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'tools', 'facets', 'rules', 'limits', 'slos', 'breakers'] as const;
+const DOCUMENT_KEYS = ['apiVersion', 'kind', 'name', 'description', 'default', 'tools', 'facets', 'rules', 'limits', 'slos', 'breakers', 'results'] as const;
+const RESULTS_KEYS = ['redactSecrets'] as const;
 const RULE_KEYS = ['name', 'description', 'tools', 'when', 'unless', 'effect', 'reason', 'approvers'] as const;
 const EFFECT_VALUES: readonly Effect[] = ['allow', 'deny', 'require_approval', 'warn'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -55,6 +57,8 @@ export interface PolicySpec {
   limits?: LimitSpec[];
   /** Flow labels of inventory entries written `{ name, labels }` (absent: none). */
   toolLabels?: ToolLabelSpec[];
+  /** `results.redactSecrets`: tool globs whose results have secrets redacted before they reach the model (absent: none). */
+  redactSecrets?: string[];
   pos: SourcePos;
 }
 
@@ -104,12 +108,31 @@ export function readPolicyDocument(doc: Document.Parsed, reader: NodeReader): Po
   // Checked here so a bad SLO or breaker is a load error with its position; the SRE runtime builds them (loadPolicySre).
   readSreSection(top.get('slos'), reader, 'slos', name ?? '?');
   readSreSection(top.get('breakers'), reader, 'breakers', name ?? '?');
+  const redactSecrets = readResults(top.get('results'), reader, name ?? '?');
   if (name === undefined || apiVersion !== API_VERSION || kind !== 'Policy') return null;
   const spec: PolicySpec = { name, default: def, rules, facets, inventory, pos: reader.pos(root) };
   if (limits.length > 0) spec.limits = limits;
   if (inventoryRead && inventoryRead.labels.length > 0) spec.toolLabels = inventoryRead.labels;
   if (description !== undefined) spec.description = description;
+  if (redactSecrets !== undefined) spec.redactSecrets = redactSecrets;
   return spec;
+}
+
+/** The `results:` section: what enforcement points do to a tool's result before the model reads it. */
+function readResults(pair: Pair<Scalar, Node | null> | undefined, reader: NodeReader, policy: string): string[] | undefined {
+  if (!pair) return undefined;
+  const m = reader.mapping(pair.value, `results of policy "${policy}"`, RESULTS_KEYS);
+  if (!m) return undefined;
+  const tools = reader.stringList(m.get('redactSecrets'), `results.redactSecrets of policy "${policy}"`);
+  tools?.values.forEach((g, i) => {
+    try {
+      compileGlob(g);
+    } catch (e) {
+      reader.error(tools.nodes[i], 'bad_glob', `results.redactSecrets of policy "${policy}": ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
+  if (tools && tools.values.length === 0) reader.error(m.get('redactSecrets')?.value, 'empty_tools', `results.redactSecrets of policy "${policy}" is empty; list tool names or globs ("*" for every tool), or remove it.`);
+  return tools?.values;
 }
 
 function readRule(node: Node, reader: NodeReader, policy: string): RuleSpec | null {

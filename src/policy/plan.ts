@@ -27,8 +27,9 @@ import { compileLimitIndex, type LimitPlan, type ToolLabelPlan } from './limit-c
  * The plan format; a plan of another format is not read. Bump it when a plan's meaning changes.
  * 2: facet bindings carry what effects need (path `access`, shell `cwd`, `prose` bindings).
  * 3: limits (`limitRules`) and the flow labels of tools (`toolLabels`).
+ * 4: `results.redactSecrets` of each policy (in `policies`).
  */
-export const PLAN_FORMAT = 3;
+export const PLAN_FORMAT = 4;
 
 /**
  * One condition of a plan: its text and what the static analysis found in it.

@@ -1,6 +1,7 @@
 /**
  * A compiled, immutable set of policies and the one decision function.
  */
+import { compileGlob, type GlobMatcher } from '../lib/glob.js';
 import { evaluationMessage } from './cel.js';
 import { errorMeansMatch, type CompiledRule } from './compiled-rule.js';
 import type { RequestLimits } from './limits.js';
@@ -44,6 +45,8 @@ export interface PolicyInfo {
   readonly inventory: readonly string[] | null;
   /** For a `kind: CedarPolicy` or `kind: RegoPolicy` document: its language (absent for YAML rules). */
   readonly language?: 'cedar' | 'rego';
+  /** `results.redactSecrets`: tool globs whose results have secrets redacted before the model reads them (absent: none). */
+  readonly redactSecrets?: readonly string[];
 }
 
 /** Why a rule did or did not apply, as reported by explain(). */
@@ -98,6 +101,7 @@ export class PolicySet {
   /** The Cedar and Rego documents' evaluators, in set order (empty: YAML rules only). */
   readonly #backends: ReadonlyArray<{ policy: string; evaluator: BackendEvaluator }>;
   readonly #flow: LimitIndex;
+  readonly #redactSecrets: readonly GlobMatcher[];
 
   /** @internal Use compilePolicy(). */
   constructor(init: {
@@ -118,6 +122,7 @@ export class PolicySet {
     this.limits = Object.freeze({ ...init.limits });
     this.#facets = init.facets;
     this.#backends = Object.freeze([...(init.backends ?? [])]);
+    this.#redactSecrets = this.policies.flatMap((p) => (p.redactSecrets ?? []).map((g) => compileGlob(g)));
     this.#flow = init.flow ?? new LimitIndex([], [], new Set(this.policies.flatMap((p) => p.inventory ?? [])));
     const exact = new Map<string, CompiledRule[]>();
     const wide: CompiledRule[] = [];
@@ -152,6 +157,27 @@ export class PolicySet {
    * ```
    */
   decide(request: unknown, options?: DecideOptions | null): Decision {
+    const decision = this.#decide(request, options);
+    // invariant: the flag is set only from the request's own tool name, never from its arguments.
+    const tool = request !== null && typeof request === 'object' ? (request as { tool?: unknown }).tool : undefined;
+    return typeof tool === 'string' && this.redactsSecretsIn(tool) ? { ...decision, redactSecrets: true } : decision;
+  }
+
+  /**
+   * True when a policy of the set says, in `results.redactSecrets`, that this tool's results have
+   * their secrets redacted before they reach the model (the enforcement point does it; the
+   * decision says so as `redactSecrets: true`). Pure and synchronous.
+   *
+   * @example
+   * ```ts
+   * set.redactsSecretsIn('read_file'); // true with results: { redactSecrets: ["read_*"] }
+   * ```
+   */
+  redactsSecretsIn(tool: string): boolean {
+    return this.#redactSecrets.some((g) => g.test(tool));
+  }
+
+  #decide(request: unknown, options?: DecideOptions | null): Decision {
     options ??= {};
     const cel = toCelRequest(request, this.limits);
     if (cel instanceof InvalidRequest) return this.#invalid(cel.message);

@@ -19,11 +19,11 @@ afterAll(() => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
-function project(): string {
+function project(policy: string = CLAUDE_CODE_STARTER_POLICY): string {
   const d = realpathSync(mkdtempSync(join(tmpdir(), 'warden-detect-hook-')));
   temps.push(d);
   mkdirSync(join(d, '.warden'), { recursive: true });
-  writeFileSync(join(d, '.warden', 'policy.yaml'), CLAUDE_CODE_STARTER_POLICY);
+  writeFileSync(join(d, '.warden', 'policy.yaml'), policy);
   return d;
 }
 
@@ -70,6 +70,24 @@ describe('Claude Code PostToolUse scanning', { timeout: 180_000 }, () => {
     const [rec] = outcomes(dir);
     expect(rec?.outcome?.labels).toEqual(['untrusted']);
     expect(rec?.outcome?.findings?.map((f) => f.rule)).toContain('override.ignore-prior');
+  });
+
+  it("hands Claude the redacted response of an MCP tool the policy's results.redactSecrets names (updatedMCPToolOutput)", async () => {
+    const token = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    const dir = project(`${CLAUDE_CODE_STARTER_POLICY}results:\n  redactSecrets: ["mcp__*", Bash]\n`);
+    const response = [{ type: 'text', text: `DEPLOY_TOKEN=${token}\nregion=eu-west-1` }];
+    const mcp = { ...post(dir, response), tool_name: 'mcp__deploy__read_env', tool_input: {} };
+    const r = await hook(dir, mcp);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { hookSpecificOutput: { hookEventName: string; updatedMCPToolOutput?: unknown; additionalContext?: string } };
+    expect(out.hookSpecificOutput).toEqual({ hookEventName: 'PostToolUse', updatedMCPToolOutput: [{ type: 'text', text: 'DEPLOY_TOKEN=[REDACTED:github_token]\nregion=eu-west-1' }] });
+    expect(outcomes(dir)[0]?.outcome?.labels).toEqual(['private']);
+    // Claude Code replaces only MCP tools' output: a built-in tool's response is recorded and labelled, not rewritten.
+    const bash = await hook(dir, { ...post(dir, { stdout: `DEPLOY_TOKEN=${token}` }), tool_name: 'Bash', tool_input: { command: 'cat .env' } });
+    expect(bash).toEqual({ code: 0, stdout: '', stderr: '' });
+    // An MCP tool the policy does not name passes through.
+    const other = project(`${CLAUDE_CODE_STARTER_POLICY}results:\n  redactSecrets: [mcp__github__get_file]\n`);
+    expect((await hook(other, { ...post(other, response), tool_name: 'mcp__deploy__read_env', tool_input: {} })).stdout).toBe('');
   });
 
   it('prints nothing for a clean response and records no labels', async () => {

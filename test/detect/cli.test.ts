@@ -66,9 +66,9 @@ describe('warden detect', () => {
     const two = JSON.parse((await runCli(main, ['detect', '--eval', set, '--tier', '2', '--json'])).stdout) as Record<string, number>;
     const both = JSON.parse((await runCli(main, ['detect', '--eval', set, '--tier', '1+2', '--json'])).stdout) as Record<string, number>;
     expect(Object.keys(two)).toEqual(['recall', 'falsePositiveRate', 'p99Micros', 'count']);
-    // Measured, not hoped for (docs/detection.md): the tier 2 model trained on the dev set does not generalize.
-    expect([two.recall, two.falsePositiveRate]).toEqual([0.5729, 0.7083]);
-    expect([both.recall, both.falsePositiveRate]).toEqual([0.9271, 0.7333]);
+    // Measured, not hoped for (docs/detection.md): the tier 2 model (dev set and BIPIA's training split) does not generalize to these look-alikes.
+    expect([two.recall, two.falsePositiveRate]).toEqual([0.1146, 0.1333]);
+    expect([both.recall, both.falsePositiveRate]).toEqual([0.875, 0.1833]);
   });
 
   it('measures the poisoning set with --tools --eval', async () => {

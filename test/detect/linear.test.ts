@@ -39,6 +39,40 @@ describe('the tier 2 model as data', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'train-detector.mjs'), '--check'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`sha256 ${sha256(before)}`);
+  }, 180_000);
+});
+
+describe('the public corpus (BIPIA)', () => {
+  const rows = (name: string) =>
+    readFileSync(join(ROOT, 'test', 'fixtures', 'detect', name), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { text: string; label: string; category?: string; span?: [number, number] });
+
+  it('commits the sets its script builds from the committed subset', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'detect-public-set.mjs'), '--check'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stdout).toContain('public-test.jsonl: as built');
+    expect(r.status).toBe(0);
+  });
+
+  it('keeps training and evaluation apart: no attack category, attack text or context on both sides', () => {
+    const train = rows('public-train.jsonl');
+    const test = rows('public-test.jsonl');
+    const attackText = (r: { text: string; span?: [number, number] }) => (r.span ? r.text.slice(r.span[0], r.span[1]) : '');
+    const categories = new Set(train.map((r) => r.category));
+    expect(test.filter((r) => r.category !== undefined && categories.has(r.category))).toEqual([]);
+    const attacks = new Set(train.map(attackText).filter((t) => t !== ''));
+    expect(test.map(attackText).filter((t) => attacks.has(t))).toEqual([]);
+    const contexts = new Set(train.filter((r) => r.label === 'benign').map((r) => r.text));
+    expect(test.filter((r) => r.label === 'benign' && contexts.has(r.text)).length).toBe(0);
+    // Every attack row holds its attack at the span it names, inside a context of its own split.
+    const testContexts = test.filter((r) => r.label === 'benign').map((r) => r.text);
+    for (const r of test.filter((x) => x.label === 'attack')) {
+      const [a, b] = r.span as [number, number];
+      const rest = `${r.text.slice(0, a)}${r.text.slice(b)}`.replace(/\n/g, '');
+      expect(testContexts.some((c) => c.replace(/\n/g, '') === rest)).toBe(true);
+    }
+    expect(manifest.heldOut).toContain('test/fixtures/detect/public-test.jsonl');
   });
 });
 
@@ -67,7 +101,7 @@ describe('detectInjectionModel', () => {
     const top = r.findings[0];
     // The window that holds the attack (the last one) scores highest.
     expect(top?.end).toBe(text.length);
-    expect((top?.start ?? 0) % 512).toBe(0);
+    expect((top?.start ?? 0) % 128).toBe(0);
   });
 
   it('combines with tier 1: detected when either detects', () => {

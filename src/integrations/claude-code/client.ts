@@ -73,7 +73,13 @@ export async function runClaudeCodeHook(opts: HookRunOptions, io: HookIo): Promi
     const config = resolveHookConfig(opts, io.env, io.cwd);
     result = await dispatch(JSON.stringify({ v: 1, config, input: text }), opts, io, async () => {
       const [{ HookRuntime }, { compiledPolicyCacheFromEnv }] = await Promise.all([import('./handle.js'), import('../../enforce/compiled-cache.js')]);
-      return new HookRuntime({ compiledCache: compiledPolicyCacheFromEnv(io.env) }).handle(text, config);
+      const runtime = new HookRuntime({ compiledCache: compiledPolicyCacheFromEnv(io.env) });
+      try {
+        return await runtime.handle(text, config);
+      } finally {
+        // A network store (Redis, PostgreSQL) would keep this one-event process alive.
+        await runtime.close();
+      }
     });
   } catch (e) {
     result = { exitCode: 2, stdout: '', stderr: `warden: ${e instanceof Error ? e.message : String(e)}\n` };

@@ -15,9 +15,10 @@ import { WardenError } from '../../errors.js';
 import { LockedAuditLog } from './audit-log.js';
 import { parseHookText, type HookInput } from './hook-input.js';
 import { boundedResponse, PROMPT_TOOL, requestFor } from './mapping.js';
-import { postToolUseInjectionOutput, preToolUseOutput, promptOutput } from './output.js';
+import { postToolUseInjectionOutput, preToolUseOutput, promptOutput, withRedactedOutput } from './output.js';
 import { PolicyCache } from './policy-cache.js';
 import type { CompiledPolicyCache } from '../../enforce/compiled-cache.js';
+import type { Store } from '../../store/types.js';
 
 /**
  * Where the hook reads its policy and writes its log, and who it says is acting. Every path is
@@ -38,6 +39,13 @@ export interface HookConfig {
   /** Home directory for `~` in paths; null: `~` paths are never inside the project. */
   home: string | null;
   windows: boolean;
+  /**
+   * The session state store url (`sqlite:/abs/state.db`, `redis://...`, `postgres://...`), or
+   * null/absent for none. With one, a PostToolUse result that carries injected instructions (or a
+   * secret) adds `untrusted` (`private`) to the session's labels there, and the next PreToolUse of
+   * that session reads them (`session.labels` in flow rules), even in another hook process.
+   */
+  state?: string | null;
 }
 
 /**
@@ -56,6 +64,8 @@ export interface HookResult {
 
 /** Most audit logs a runtime keeps objects for (each is cheap; this only bounds the map). */
 const MAX_LOGS = 64;
+/** Most state stores a runtime keeps open (one per url). */
+const MAX_STORES = 8;
 
 /**
  * Handles hook events with its caches: compiled policies keyed by their exact sources, and one
@@ -70,6 +80,7 @@ const MAX_LOGS = 64;
 export class HookRuntime {
   readonly #policies: PolicyCache;
   readonly #logs = new Map<string, LockedAuditLog>();
+  readonly #stores = new Map<string, Promise<Store>>();
   readonly #now: () => Date;
 
   /** `compiledCache`: the on-disk compiled-policy cache to use (none by default). */
@@ -100,10 +111,11 @@ export class HookRuntime {
       const log = this.#log(config.auditPath);
       const warnings: WardenWarning[] = [];
       // Claude Code asks the user itself: require_approval is answered `ask`, never decided here.
-      const pipeline = new Pipeline({ policy: set, sink: log.sink(warnings), approval: 'defer', clock: this.#now, onWarning: (w) => warnings.push(w) });
+      const store = typeof config.state === 'string' ? await this.#store(config.state) : null;
+      const pipeline = new Pipeline({ policy: set, sink: log.sink(warnings), approval: 'defer', clock: this.#now, onWarning: (w) => warnings.push(w), ...(store !== null ? { state: { store } } : {}) });
       const { request, agent } = requestFor(input, { agentId: config.agentId, projectDir, ...(config.home !== null ? { home: config.home } : {}) });
       const answer = await this.#answer(pipeline, input, request, agent, set);
-      const failed = warnings.find((w) => w.code === 'outcome_not_recorded' || w.code === 'audit_failure');
+      const failed = warnings.find((w) => w.code === 'outcome_not_recorded' || w.code === 'audit_failure' || w.code === 'session_not_marked');
       if (answer.recorded === false || failed) {
         // invariant: nothing is answered that was not recorded; Claude Code blocks on exit code 2.
         return { exitCode: 2, stdout: '', stderr: `warden: the decision could not be recorded, so the call is blocked: ${failed?.message ?? answer.reason}\n` };
@@ -137,17 +149,47 @@ export class HookRuntime {
         const call = typeof request.context.callId === 'string' ? request.context.callId : undefined;
         // The response is scanned whole (the record keeps a bounded copy): injected instructions and secrets.
         // Loaded here, not at start-up: PreToolUse, the hook's hot path, never pays for the detectors.
-        const scan = input.hook_event_name === 'PostToolUse' ? (await import('../../detect/output.js')).scanOutput(input.tool_response) : null;
+        // Claude Code lets a hook replace the response of MCP tools only (updatedMCPToolOutput): redacted when the policy says so.
+        const redact = input.hook_event_name === 'PostToolUse' && input.tool_name.startsWith('mcp__') && set.redactsSecretsIn(request.tool);
+        const scan = input.hook_event_name === 'PostToolUse' ? (await import('../../detect/output.js')).scanOutput(input.tool_response, redact ? { redact: true } : undefined) : null;
         const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
         const outcome: Outcome =
           input.hook_event_name === 'PostToolUse'
             ? { status: 'ok', result: boundedResponse(input.tool_response), ...detected }
             : { status: input.is_interrupt === true ? 'aborted' : 'error', error: { name: input.is_interrupt === true ? 'Interrupted' : 'ToolError', message: clip(input.error, 500) } };
-        await pipeline.observe({ call: call ?? randomUUID(), tool: request.tool, agent }, outcome);
+        // The call was decided in another hook process: the session is named, so its labels reach the store.
+        await pipeline.observe({ call: call ?? randomUUID(), tool: request.tool, agent, session: input.session_id }, outcome);
         const warn = scan !== null && scan.injection ? postToolUseInjectionOutput(request.tool, scan.findings) : null;
-        return { stdout: warn === null ? '' : `${JSON.stringify(warn)}\n`, recorded: true, reason: '' };
+        const answer = scan !== null && redact && (scan.secrets || scan.withheld) ? withRedactedOutput(warn, request.tool, scan.withheld ? null : scan.value) : warn;
+        return { stdout: answer === null ? '' : `${JSON.stringify(answer)}\n`, recorded: true, reason: '' };
       }
     }
+  }
+
+  /**
+   * Closes the state stores this runtime opened (a one-event hook process calls it before it exits).
+   *
+   * @example
+   * ```ts
+   * try { await runtime.handle(text, config); } finally { await runtime.close(); }
+   * ```
+   */
+  async close(): Promise<void> {
+    const stores = [...this.#stores.values()];
+    this.#stores.clear();
+    await Promise.all(stores.map((s) => s.then((store) => store.close()).catch(() => undefined)));
+  }
+
+  #store(url: string): Promise<Store> {
+    let store = this.#stores.get(url);
+    if (!store) {
+      if (this.#stores.size >= MAX_STORES) throw new WardenError('ERR_HOOK_CONFIG', `Invalid hook configuration: more than ${MAX_STORES} state stores in one hook server; use one --state url.`);
+      store = import('../../store/open.js').then(({ openStore }) => openStore(url));
+      // A store that failed to open is not kept: the next event tries again (this one is blocked).
+      store.catch(() => this.#stores.delete(url));
+      this.#stores.set(url, store);
+    }
+    return store;
   }
 
   #log(path: string): LockedAuditLog {

@@ -27,6 +27,8 @@ export interface HookCommandOptions {
   agentId?: string;
   /** The project directory (root of the path facet). */
   root?: string;
+  /** The session state store url (`sqlite:<file>`, `redis://...`, `postgres://...`): results marked untrusted reach the session's next calls. */
+  state?: string;
 }
 
 /**
@@ -36,7 +38,8 @@ export interface HookCommandOptions {
  * else `<project>/.warden/policy.yaml`. Audit log: `--audit`, else `$WARDEN_AUDIT`, else
  * `<project>/.warden/audit/claude-code.jsonl`. Relative command-line paths resolve against the
  * working directory; relative environment paths and defaults against the project directory
- * (the working directory when there is none).
+ * (the working directory when there is none). Session state: `--state`, else `$WARDEN_STATE`, else
+ * none; a relative `sqlite:` path resolves like the audit log.
  *
  * @example
  * ```ts
@@ -54,6 +57,8 @@ export function resolveHookConfig(opts: HookCommandOptions, env: Readonly<Record
       .map((p) => resolve(base, p));
   const policyPaths = opts.policy !== undefined && opts.policy.length > 0 ? opts.policy.map((p) => resolve(cwd, p)) : fromEnv(env.WARDEN_POLICY);
   const auditPath = opts.audit !== undefined ? resolve(cwd, opts.audit) : env.WARDEN_AUDIT ? resolve(base, env.WARDEN_AUDIT) : resolve(base, DEFAULT_AUDIT_PATH);
+  const stateUrl = opts.state ?? (env.WARDEN_STATE === '' ? undefined : env.WARDEN_STATE);
+  const state = stateUrl === undefined ? null : stateUrl.startsWith('sqlite:') ? `sqlite:${resolve(opts.state !== undefined ? cwd : base, stateUrl.slice('sqlite:'.length))}` : stateUrl;
   return {
     policyPaths: policyPaths.length > 0 ? policyPaths : [resolve(base, DEFAULT_POLICY_PATH)],
     auditPath,
@@ -61,6 +66,7 @@ export function resolveHookConfig(opts: HookCommandOptions, env: Readonly<Record
     projectDir,
     home: safeHome(),
     windows: process.platform === 'win32',
+    state,
   };
 }
 

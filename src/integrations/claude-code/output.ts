@@ -118,7 +118,24 @@ function clip(s: string): string {
  * ```
  */
 export interface PostToolUseInjectionOutput {
-  hookSpecificOutput: { hookEventName: 'PostToolUse'; additionalContext: string };
+  hookSpecificOutput: { hookEventName: 'PostToolUse'; additionalContext?: string; updatedMCPToolOutput?: unknown };
+}
+
+/**
+ * The PostToolUse answer for an MCP tool whose secrets the policy redacts (`results.redactSecrets`):
+ * Claude Code hands the model `updatedMCPToolOutput` in place of the tool's response (it honours
+ * the field for MCP tools only). `redacted` is the response with its secrets replaced, or null when
+ * it could not be scanned: then the model gets Warden's note instead of the response.
+ *
+ * @example
+ * ```ts
+ * withRedactedOutput(null, 'mcp__github__get_file', { content: [{ type: 'text', text: 'token [REDACTED:github_token]' }] });
+ * // { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedMCPToolOutput: { content: [...] } } }
+ * ```
+ */
+export function withRedactedOutput(out: PostToolUseInjectionOutput | null, tool: string, redacted: unknown): PostToolUseInjectionOutput {
+  const replacement = redacted === null ? `Warden withheld the result of ${tool}: it could not be scanned for secrets, and the policy redacts them (results.redactSecrets).` : redacted;
+  return { hookSpecificOutput: { ...(out?.hookSpecificOutput ?? { hookEventName: 'PostToolUse' }), updatedMCPToolOutput: replacement } };
 }
 
 /**

@@ -100,6 +100,7 @@ async function listenUntilIdle({ socketPath, idleMs }: HookServerOptions): Promi
       chmod(socketPath, 0o600).then(arm, reject);
     });
   });
+  await runtime.close();
 }
 
 async function unlinkIfThere(path: string): Promise<void> {
@@ -186,6 +187,7 @@ export function parseRequest(line: string): { config: HookConfig; input: string 
   if (c.projectDir !== null && !absolute(c.projectDir)) bad('projectDir must be an absolute path or null');
   if (c.home !== null && !absolute(c.home)) bad('home must be an absolute path or null');
   if (typeof c.windows !== 'boolean') bad('windows must be a boolean');
+  if (c.state !== undefined && c.state !== null && typeof c.state !== 'string') bad('state must be a store url or null');
   const config: HookConfig = {
     policyPaths: [...(c.policyPaths as string[])],
     auditPath: c.auditPath as string,
@@ -193,6 +195,7 @@ export function parseRequest(line: string): { config: HookConfig; input: string 
     projectDir: c.projectDir as string | null,
     home: c.home as string | null,
     windows: c.windows as boolean,
+    state: (c.state as string | null | undefined) ?? null,
   };
   return { config, input: r.input as string };
 }

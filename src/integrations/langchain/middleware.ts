@@ -17,7 +17,7 @@ import { pendingKey, type PendingApprovals } from '../../enforce/pending-approva
 import type { CallInput, DecidedCall } from '../../enforce/pipeline.js';
 import { WardenError } from '../../errors.js';
 import { rejectUnknownKeys } from '../../lib/options.js';
-import { runDecided } from '../host/run-decided.js';
+import { runDecided, type ResultShape } from '../host/run-decided.js';
 import { pendingFor } from '../host/shared-pending.js';
 
 /**
@@ -174,11 +174,34 @@ export function wardenMiddleware(options: WardenMiddlewareOptions): AgentMiddlew
       if (onDeny === 'throw') throw denied;
       return new ToolMessage({ content: denied.message, tool_call_id: call.id ?? '', name, status: 'error' });
     }
-    return runDecided(governor, decided, name, (args) => handler({ ...request, toolCall: { ...call, args } }));
+    return runDecided(governor, decided, name, (args) => handler({ ...request, toolCall: { ...call, args } }), TOOL_MESSAGE_SHAPE);
   };
 
   return { [MIDDLEWARE_BRAND]: true, name: 'warden', wrapToolCall } as unknown as AgentMiddleware;
 }
+
+/**
+ * What the model reads of a tool's result is a ToolMessage's content: that is what is scanned and,
+ * when the policy redacts the tool's secrets, replaced in a new ToolMessage with the same fields.
+ * Another result (a LangGraph Command) is scanned whole and cannot be rewritten: one that carries a
+ * secret the policy wants redacted is refused instead.
+ */
+const TOOL_MESSAGE_SHAPE: ResultShape<unknown> = {
+  read: (result) => (ToolMessage.isInstance(result) ? result.content : result),
+  write: (result, redacted) => {
+    if (!ToolMessage.isInstance(result)) throw new WardenError('ERR_DETECT_LIMIT', 'The tool returned a LangGraph Command carrying a secret the policy redacts (results.redactSecrets); Warden cannot rewrite a Command, so it was withheld. Return a ToolMessage or text.');
+    return new ToolMessage({
+      content: redacted as ToolMessage['content'],
+      tool_call_id: result.tool_call_id,
+      ...(result.name !== undefined ? { name: result.name } : {}),
+      ...(result.status !== undefined ? { status: result.status } : {}),
+      ...(result.id !== undefined ? { id: result.id } : {}),
+      ...(result.artifact !== undefined ? { artifact: result.artifact as unknown } : {}),
+      additional_kwargs: result.additional_kwargs,
+      response_metadata: result.response_metadata,
+    });
+  },
+};
 
 function payloadOf(call: ToolCallLike, digest: string, decided: DecidedCall | null): WardenInterrupt {
   const v = decided?.verdict;

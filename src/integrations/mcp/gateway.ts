@@ -789,7 +789,8 @@ export class McpGateway {
       const why = scan.findings.find((f) => f.detector === 'injection')?.reason ?? 'it carries instructions to the model';
       return refusal(`Warden withheld the result of ${clientName}: ${why}. The session is marked untrusted.`);
     }
-    if (!upstream.config.redactResults) return result;
+    // The server's redactResults, or the policy's results.redactSecrets naming this tool.
+    if (!upstream.config.redactResults && verdict.policyDecision.redactSecrets !== true) return result;
     try {
       return redact(result);
     } catch (e) {

@@ -8,7 +8,7 @@
  *
  * Only types come from `@openai/agents`: importing this module loads nothing of the SDK.
  */
-import { scannedOutcome } from '../host/scanned-outcome.js';
+import { scannedResult, withheldError } from '../host/scanned-outcome.js';
 import { performance } from 'node:perf_hooks';
 import type { FunctionTool, RunContext, Tool, ToolGuardrailFunctionOutput, ToolInputGuardrailDefinition } from '@openai/agents';
 import type { AgentIdentity } from '../../decision.js';
@@ -79,15 +79,21 @@ type Details<C> = InvokeArgs<C>[2];
 type NeedsApproval<C> = (runContext: RunContext<C>, input: unknown, callId?: string) => Promise<boolean>;
 
 /** Guardrail allows waiting for their call to run, keyed by tool, call id and exact arguments, with the call ids they were recorded under. */
+/** A call the guardrail allowed: its recorded id, and whether the policy redacts secrets in its result. */
+interface AllowedCall {
+  call: string;
+  redact: boolean;
+}
+
 class AllowedCalls {
   readonly #max: number;
-  readonly #calls = new Map<string, string[]>();
+  readonly #calls = new Map<string, AllowedCall[]>();
 
   constructor(max: number) {
     this.#max = max;
   }
 
-  add(key: string, call: string): void {
+  add(key: string, call: AllowedCall): void {
     if (this.#calls.size >= this.#max && !this.#calls.has(key)) {
       const oldest = this.#calls.keys().next();
       if (!oldest.done) this.#calls.delete(oldest.value);
@@ -97,8 +103,8 @@ class AllowedCalls {
     this.#calls.set(key, list);
   }
 
-  /** The recorded call id of one add() of the same key, once. */
-  take(key: string): string | undefined {
+  /** The allowed call of one add() of the same key, once. */
+  take(key: string): AllowedCall | undefined {
     const list = this.#calls.get(key);
     const call = list?.shift();
     if (list !== undefined && list.length === 0) this.#calls.delete(key);
@@ -223,7 +229,7 @@ function governFunctionTool<C>(tool: AnyFunctionTool<C>, config: Config): AnyFun
       const verdict = decided.verdict;
       const outputInfo = { warden: summary(verdict) };
       if (verdict.allowed) {
-        if (callId !== undefined) config.allowed.add(bindingKey(callId, raw), verdict.call);
+        if (callId !== undefined) config.allowed.add(bindingKey(callId, raw), { call: verdict.call, redact: verdict.policyDecision.redactSecrets === true });
         return { behavior: { type: 'allow' }, outputInfo };
       }
       if (config.onDeny === 'throw') return { behavior: { type: 'throwException' }, outputInfo };
@@ -231,16 +237,20 @@ function governFunctionTool<C>(tool: AnyFunctionTool<C>, config: Config): AnyFun
     },
   };
 
-  const runObserved = async (call: string, runContext: InvokeArgs<C>[0], input: string, details: Details<C> | undefined): Promise<unknown> => {
+  const runObserved = async ({ call, redact }: AllowedCall, runContext: InvokeArgs<C>[0], input: string, details: Details<C> | undefined): Promise<unknown> => {
     const started = performance.now();
+    let scanned: ReturnType<typeof scannedResult<unknown>>;
     try {
       const result = await original.call(tool, runContext, input, details);
-      await governor.pipeline.observe({ call, tool: name }, scannedOutcome(result, performance.now() - started));
-      return result;
+      scanned = scannedResult(result, redact, performance.now() - started);
+      await governor.pipeline.observe({ call, tool: name }, scanned.outcome);
     } catch (e) {
       await governor.pipeline.observe({ call, tool: name }, { status: 'error', durationMs: performance.now() - started, error: e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) } });
       throw e;
     }
+    // The policy redacts secrets in this tool's results: the model gets the redacted copy, or an error when it could not be scanned.
+    if (scanned.withheld) throw withheldError(name);
+    return scanned.value;
   };
 
   const invoke = async (runContext: InvokeArgs<C>[0], input: string, details?: Details<C>): Promise<unknown> => {
@@ -249,7 +259,7 @@ function governFunctionTool<C>(tool: AnyFunctionTool<C>, config: Config): AnyFun
     const allowedAs = callId !== undefined && typeof input === 'string' ? config.allowed.take(bindingKey(callId, input)) : undefined;
     if (allowedAs !== undefined) return await runObserved(allowedAs, runContext, input, details);
     const { verdict } = await decide(argsOf(typeof input === 'string' ? input : ''), callId);
-    if (verdict.allowed) return await runObserved(verdict.call, runContext, input, details);
+    if (verdict.allowed) return await runObserved({ call: verdict.call, redact: verdict.policyDecision.redactSecrets === true }, runContext, input, details);
     if (config.onDeny === 'throw') throw new GovernanceDenied(name, verdict);
     return message(verdict);
   };

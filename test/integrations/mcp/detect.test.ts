@@ -17,6 +17,7 @@ import { MemorySink } from '../../../src/enforce/memory-sink.js';
 import { loadSession } from '../../../src/runtime/session.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
 import { loadPolicyFiles } from '../../../src/enforce/load-files.js';
+import { compilePolicy } from '../../../src/policy/compile.js';
 import { GATEWAY_POLICY, McpGateway, POISONING_RULE, type McpGatewayOptions } from '../../../src/integrations/mcp/gateway.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -201,6 +202,16 @@ describe('results in the MCP gateway', () => {
     const r = await call(g.client, 'read_env', {});
     expect(r.text).toBe('DEPLOY_TOKEN=[REDACTED:github_token]');
     expect(g.sink.outcomes.find((o) => o.tool === 'read_env')?.outcome.labels).toEqual(['private']);
+  });
+
+  it("redacts the results of the tools the policy's results.redactSecrets names, and only those", async () => {
+    const text = POLICY.replace('rules:', 'results:\n  redactSecrets: [read_env]\nrules:');
+    const g = await start({ policy: compilePolicy([{ name: 'detect.yaml', text }]) });
+    expect((await call(g.client, 'read_env', {})).text).toBe('DEPLOY_TOKEN=[REDACTED:github_token]');
+    expect(g.sink.events.find((e) => e.request.tool === 'read_env')?.decision.redactSecrets).toBe(true);
+    // Without the knob (and without redactResults) the client gets the result as the server sent it.
+    const plain = await start();
+    expect((await call(plain.client, 'read_env', {})).text).toBe(`DEPLOY_TOKEN=${TOKEN}`);
   });
 
   it('scans nothing with results: off', async () => {
