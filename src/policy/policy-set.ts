@@ -157,10 +157,12 @@ export class PolicySet {
    * ```
    */
   decide(request: unknown, options?: DecideOptions | null): Decision {
-    const decision = this.#decide(request, options);
-    // invariant: the flag is set only from the request's own tool name, never from its arguments.
-    const tool = request !== null && typeof request === 'object' ? (request as { tool?: unknown }).tool : undefined;
-    return typeof tool === 'string' && this.redactsSecretsIn(tool) ? { ...decision, redactSecrets: true } : decision;
+    const cel = toCelRequest(request, this.limits);
+    if (cel instanceof InvalidRequest) return this.#invalid(cel.message);
+    const decision = this.#decide(cel, options ?? {});
+    // invariant: the flag is set only from the validated copy's tool name, never from its arguments
+    // (and the caller's object is not read twice: a getter could answer differently).
+    return this.redactsSecretsIn(cel.tool) ? { ...decision, redactSecrets: true } : decision;
   }
 
   /**
@@ -177,10 +179,7 @@ export class PolicySet {
     return this.#redactSecrets.some((g) => g.test(tool));
   }
 
-  #decide(request: unknown, options?: DecideOptions | null): Decision {
-    options ??= {};
-    const cel = toCelRequest(request, this.limits);
-    if (cel instanceof InvalidRequest) return this.#invalid(cel.message);
+  #decide(cel: CelRequest, options: DecideOptions): Decision {
     if (this.policies.length === 0) {
       return this.#decision('deny', null, null, 'No policy is loaded, so every action is denied. Load a policy (warden init writes a starter).', [], []);
     }
