@@ -26,7 +26,7 @@ import { ActivePolicy, type ActivePolicyStatus, type PolicyWatchOptions } from '
 import { createAuthenticator, type ServerAuthOptions } from './auth.js';
 import { MAX_BUNDLE_BYTES } from './bundle-format.js';
 import { startBundlePoller } from './bundle-poll.js';
-import { answerError, answerJson, readJsonBody, type BodyProblem } from './http-io.js';
+import { answerError, answerJson, readBoundedBody, readJsonBody, TOO_LARGE, type BodyProblem } from './http-io.js';
 import { openApiDocument, ROUTES, type RouteSpec } from './routes.js';
 import { ServerMetrics } from './server-metrics.js';
 
@@ -502,16 +502,8 @@ function authzenAnswer(verdict: Verdict, revision: number | null): { decision: b
 
 /** Reads a body as text, bounded. */
 async function readText(req: IncomingMessage, max: number): Promise<string | BodyProblem> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) {
-      req.resume();
-      return { status: 413, code: 'body_too_large', message: `The bundle is larger than ${max} bytes.` };
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readBoundedBody(req, max);
+  if (body === TOO_LARGE) return { status: 413, code: 'body_too_large', message: `The bundle is larger than ${max} bytes.` };
+  if (body instanceof Error) return { status: 400, code: 'invalid_request', message: `The body could not be read: ${body.message}.` };
+  return body.toString('utf8');
 }
-
