@@ -29,7 +29,8 @@ export interface ServeChildData {
 
 const data = JSON.parse(process.argv[2] as string) as ServeChildData;
 const send = (m: unknown): void => void process.send?.(m);
-const sink = await openFileAuditSink({ path: data.audit, fsync: data.fsync });
+// As warden serve opens its file sink (gather: 'turn'), with the fsync policy under test.
+const sink = await openFileAuditSink({ path: data.audit, fsync: data.fsync, gather: 'turn' });
 const auth = { tokens: [{ subject: 'bench', token: data.token }] };
 let close: () => Promise<void>;
 if (data.kind === 'node') {

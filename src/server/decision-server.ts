@@ -171,7 +171,8 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
   const opened: Array<{ close(): Promise<void> }> = [];
   let sink: DecisionSink;
   try {
-    sink = options.sink ?? (await openFileAuditSink({ path: options.audit ?? DEFAULT_AUDIT }));
+    // One append (and fsync) for the records of every request answered in the same event-loop turn.
+    sink = options.sink ?? (await openFileAuditSink({ path: options.audit ?? DEFAULT_AUDIT, gather: 'turn' }));
   } catch (e) {
     active.close();
     throw e;

@@ -1,5 +1,8 @@
+import { renameSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditLog } from '../../src/audit/verify.js';
 import type { ApprovalRequest } from '../../src/enforce/approval.js';
 import { ADMIN_TOKEN, startServer, TOKEN, type Running } from './fixture.js';
 
@@ -255,6 +258,35 @@ describe('warden serve: fail closed on the record', () => {
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ allowed: false, effect: 'deny', recorded: false });
       expect(r.body.reason).toContain('could not be recorded');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('with its own file log (records of concurrent requests appended together): a failed append denies every waiting caller with the reason, and the chain goes on once the log is back', async () => {
+    const s = await startServer();
+    try {
+      expect((await s.post('/v1/decide', { tool: 'read_file', args: { n: 0 } })).body).toMatchObject({ allowed: true, recorded: true });
+      const file = join(s.audit, 'warden.jsonl');
+      renameSync(file, `${file}.away`);
+      const answers = await Promise.all([
+        ...Array.from({ length: 16 }, (_, i) => s.post('/v1/decide', { tool: 'read_file', args: { n: i + 1 } })),
+        s.post('/v1/decide/batch', { requests: [{ tool: 'read_file', args: { n: 100 } }, { tool: 'read_file', args: { n: 101 } }] }),
+      ]);
+      const verdicts = answers.flatMap((a) => (a.body.verdicts as Array<Record<string, unknown>> | undefined) ?? [a.body]);
+      expect(verdicts).toHaveLength(18);
+      for (const v of verdicts) {
+        expect(v).toMatchObject({ allowed: false, effect: 'deny', recorded: false });
+        expect(v.reason).toContain('could not be recorded');
+      }
+      renameSync(`${file}.away`, file);
+      expect((await s.post('/v1/decide', { tool: 'read_file', args: { n: 200 } })).body).toMatchObject({ allowed: true, recorded: true });
+      const recs = s.records() as Array<{ seq: number; request: { args: { n: number } } }>;
+      expect(recs.map((r) => [r.seq, r.request.args.n])).toEqual([
+        [1, 0],
+        [2, 200],
+      ]);
+      expect((await verifyAuditLog([file])).ok).toBe(true);
     } finally {
       await s.close();
     }
