@@ -217,11 +217,18 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
   const poller = options.bundle === undefined || bundleKey === null ? null : startBundlePoller(active, options.bundle.source, bundleKey, options.bundle.pollIntervalMs ?? 30_000, clock, warn);
   if (poller !== null) await poller.first;
 
+  // One credential per authenticated agent object (a static token's agent is one object for the
+  // service's life; a JWT's is new per request): it never leaves this process, so it can be reused.
+  const callers = new WeakMap<AgentIdentity, Pick<CallInput, 'agent' | 'credential'>>();
   const callerInput = (agent: AgentIdentity): Pick<CallInput, 'agent' | 'credential'> => {
+    const known = callers.get(agent);
+    if (known !== undefined) return known;
     const credential = { type: 'bearer' as const, token: 'authenticated by warden serve' };
     verifiedBy.set(credential, agent);
     // The asserted agent names the caller on records of requests too malformed to verify anything for.
-    return { agent: { id: agent.id }, credential };
+    const caller = { agent: { id: agent.id }, credential };
+    callers.set(agent, caller);
+    return caller;
   };
 
   /** One call through the pipeline; the bundle revision in force goes into its context. */
