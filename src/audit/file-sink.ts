@@ -10,7 +10,8 @@
  *   (batch-encode.ts) and appended in batches: one write call per batch, from the event loop
  *   thread, so the order of bytes in the file is the order of the chain even when `writeSync()`
  *   interleaves. With fsync `'always'` the batch is fsynced (off the event loop) before any of its
- *   writes resolve.
+ *   writes resolve. A batch gathers the writes of one tick, or with `gather: 'turn'` those of one
+ *   event-loop turn (group commit across the requests a server answers together).
  * - A failed append truncates the file back to where the batch began and rolls the chain back,
  *   so a record that was not written never consumes a seq. A failed fsync also stops the sink:
  *   the disk's state is unknown, so every later write rejects until the sink is reopened. So does
@@ -85,6 +86,7 @@ export class FileAuditSink implements DecisionSink {
   private readonly maxRecordBytes: number;
   private readonly maxQueue: number;
   private readonly maxBatch: number;
+  private readonly gather: 'tick' | 'turn';
   private readonly warn: (warning: AuditWarning) => void;
   private readonly now: () => number;
   private readonly opened: OpenedLog;
@@ -132,6 +134,7 @@ export class FileAuditSink implements DecisionSink {
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.maxQueue = options.maxQueue ?? 10_000;
     this.maxBatch = options.maxBatchRecords ?? 1024;
+    this.gather = options.gather ?? 'tick';
     this.warn = options.onWarning ?? NOOP;
     this.now = options.now ?? Date.now;
     this.opened = state;
@@ -343,8 +346,9 @@ export class FileAuditSink implements DecisionSink {
   }
 
   private async loop(): Promise<void> {
-    // Let every write() of the current tick join the first batch.
-    await null;
+    // Let every write() of the current tick (or event-loop turn) join the first batch.
+    if (this.gather === 'turn') await new Promise<void>((resolve) => setImmediate(resolve));
+    else await null;
     for (;;) {
       if (this.failure !== null) {
         for (const item of this.queue.splice(0)) item.reject(this.failure);

@@ -7,12 +7,12 @@
  * never carry a raw newline or control character (JSON escapes them).
  */
 import { isUtf8 } from 'node:buffer';
-import { createHash, createHmac, hash as oneShotHash } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hash as oneShotHash, type KeyObject } from 'node:crypto';
 import { WardenError } from '../errors.js';
 import { canonicalJson, canonicalJsonProfile, type CanonicalProfile } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/hash.js';
 import type { DecisionEvent, DecisionOutcome, Outcome, OutcomeEvent } from '../decision.js';
-import { requestSnapshotOf } from '../lib/snapshot.js';
+import { frozenValueProfile, requestSnapshotOf } from '../lib/snapshot.js';
 import type { AgentIdentity, DecisionError, Effect } from '../decision.js';
 import { redactDetailed, redactionIsNoop } from './redact.js';
 
@@ -394,8 +394,22 @@ function requestParts(event: DecisionEvent, options: BuildDecisionOptions): Requ
   // The pipeline serialized exactly these members already (its snapshot); otherwise serialize them,
   // in canonical order, so nothing is sorted.
   const profile = requestSnapshotOf(event)?.profile ?? canonicalJsonProfile({ args: unredacted.args, context: unredacted.context, tool: unredacted.tool });
-  const argsDigest = `hmac-sha256:${createHmac('sha256', options.hmacKey).update(profile.json).digest('hex')}`;
+  const argsDigest = `hmac-sha256:${createHmac('sha256', hmacKeyOf(options.hmacKey)).update(profile.json).digest('hex')}`;
   return { unredacted, profile, argsDigest };
+}
+
+/** Each HMAC key imported once: importing raw bytes on every createHmac costs more than the MAC of a small request. */
+const hmacKeys = new WeakMap<Uint8Array, { bytes: Buffer; key: KeyObject }>();
+
+/** The KeyObject of `raw`; a copy of the bytes is kept and compared, so a key changed in place is imported again. */
+function hmacKeyOf(raw: Uint8Array): KeyObject | Uint8Array {
+  if (!(raw instanceof Uint8Array)) return raw;
+  const known = hmacKeys.get(raw);
+  if (known !== undefined && known.bytes.equals(raw)) return known.key;
+  const bytes = Buffer.from(raw);
+  const key = createSecretKey(bytes);
+  hmacKeys.set(raw, { bytes, key });
+  return key;
 }
 
 /**
@@ -473,7 +487,7 @@ function provenCleanRecord(
   let verdict: CanonicalProfile;
   let outcome: CanonicalProfile | null;
   try {
-    agent = canonicalJsonProfile(event.agent ?? null);
+    agent = frozenValueProfile(event.agent) ?? canonicalJsonProfile(event.agent ?? null);
     // Keys in canonical order already, so nothing is sorted.
     verdict = canonicalJsonProfile({
       approvers: decision.approvers,

@@ -203,9 +203,9 @@ export interface DescribedValue {
  * True when redacting a value is provably a no-op: {@link redactDetailed} would report no finding
  * and return a copy with the same canonical JSON. Judged from the canonical JSON texts of the
  * value's parts in a few linear passes, instead of a walk that scans every key and string. False
- * means "not proven": redact the value. `proven` remembers texts already judged clean (it must
- * serve one set of options only; it grows to at most 1024 texts): the decision and agent parts of
- * audit records repeat.
+ * means "not proven": redact the value. `proven` remembers texts already judged (it must serve one
+ * set of options only; it grows to at most 1024 texts): the decision and agent parts of audit
+ * records repeat.
  *
  * Why true is a proof (each step is a condition checked below):
  * - No extra key names and no entropy fallback: only the detectors and the built-in key rules run.
@@ -223,6 +223,12 @@ export interface DescribedValue {
  *   Each key and string value then yields no finding.
  * - No marker in a text, and no secret key name (`jsonMayNameSecretKey`): no key, `[name, value]`
  *   tuple or `{ name, value }` pair makes the walk replace a value.
+ * - Or, for a recurring text only (one of the first `repeating`), when the three conditions above
+ *   fail: the walk itself, over the part parsed back from its text, found nothing. Parsing gives
+ *   back exactly the keys and strings the text shows, and with no undefined member or buffer
+ *   that is all the walk of the whole value visits in that part; its depth and budgets are the
+ *   whole value's, checked above. The verdict is remembered either way (a text the walk found
+ *   something in is kept with a NUL prefix), so each recurring text is walked at most once.
  * With no finding, every string and key is copied as it is, so the copy's canonical JSON is the
  * value's own.
  *
@@ -242,10 +248,40 @@ export function redactionIsNoop(value: DescribedValue, options?: RedactOptions, 
     const text = value.texts[i] as string;
     const remember = proven !== undefined && i < value.repeating;
     if (remember && proven.has(text)) continue;
-    if (!textIsClean(text, s.ctx)) return false;
-    if (remember && proven.size < 1024) proven.add(text);
+    if (textIsClean(text, s.ctx)) {
+      if (remember && proven.size < 1024) proven.add(text);
+      continue;
+    }
+    if (!remember) return false;
+    // A recurring part with a trigger word in it (an issuer named `...:token-file`, a reason that
+    // says "bearer"): the redactor's own walk over it, once, settles it either way.
+    const refused = `${REFUSED}${text}`;
+    if (proven.has(refused) || proven.size >= 1024) return false;
+    if (!walkFindsNothing(text, s)) {
+      proven.add(refused);
+      return false;
+    }
+    proven.add(text);
   }
   return true;
+}
+
+/** Marks a remembered text the walk found something in; no canonical JSON text starts with it. */
+const REFUSED = '\u0000';
+
+/**
+ * True when the redactor's walk over the part `text` shows (parsed back, at the depth of a member
+ * of the wrapper) finds nothing. The whole value's walk visits exactly these keys and strings in
+ * that part, under a fixed wrapper key no key rule reacts to, within limits checked for the whole.
+ */
+function walkFindsNothing(text: string, s: Settings): boolean {
+  const findings: RedactionFinding[] = [];
+  try {
+    new Walker(s, findings).value(JSON.parse(text) as unknown, '$', 1);
+  } catch {
+    return false;
+  }
+  return findings.length === 0;
 }
 
 /** The text conditions of {@link redactionIsNoop} for one canonical JSON text. */

@@ -91,6 +91,14 @@ export interface FileAuditSinkOptions {
   /** Records per write call. Default 1024. */
   maxBatchRecords?: number;
   /**
+   * Which writes one append gathers (group commit): `'tick'` (default) the writes made in the same
+   * tick as the first; `'turn'` the writes of the whole event-loop turn (the append waits for
+   * setImmediate), so a server answering many connections appends the records of every request
+   * that arrived together with one write call (and one fsync with `'always'`). Each write still
+   * resolves only once its own record is appended.
+   */
+  gather?: 'tick' | 'turn';
+  /**
    * The cross-process lock (`<active file>.lock`) held from open to close, so writers in other
    * processes wait instead of forking the chain: how long `open` waits for another writer to
    * close (default 10 s; then `ERR_AUDIT_IN_USE`), and after how long without a refresh a
@@ -115,6 +123,7 @@ const SINK_OPTION_KEYS = [
   'maxRecordBytes',
   'maxQueue',
   'maxBatchRecords',
+  'gather',
   'lock',
   'onWarning',
   'now',
@@ -144,6 +153,7 @@ export function checkSinkOptions(o: FileAuditSinkOptions): void {
       bad("`fsync` must be 'always', 'never' or { everyMs: 1..60000 }");
     }
   }
+  if (o.gather !== undefined && o.gather !== 'tick' && o.gather !== 'turn') bad("`gather` must be 'tick' or 'turn'");
   const intIn = (v: number | undefined, min: number, max: number, name: string): void => {
     if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) bad(`\`${name}\` must be an integer from ${min} to ${max}`);
   };

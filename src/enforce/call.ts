@@ -11,7 +11,7 @@ import type { CredentialVerifier } from '../identity/credential.js';
 import { WardenError } from '../errors.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/hash.js';
-import { takeSnapshot, type Snapshot } from '../lib/snapshot.js';
+import { frozenValue, frozenValueProfile, takeSnapshot, type Snapshot } from '../lib/snapshot.js';
 import type { ApprovalHandler } from './approval.js';
 import type { CallInput, GateRefusal, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
 import type { ApprovalOutcome } from './verdict.js';
@@ -147,7 +147,7 @@ export function requestDigestOf(call: CallState): string {
   if (snapshot === null || call.unrecordable !== null) return '';
   if (call.agent === null) return snapshot.digest;
   // `agent` sorts before `args`, so the canonical text with the agent is the snapshot's with it put first.
-  return `sha256:${sha256Hex(`{"agent":${canonicalJson(call.agent)},${snapshot.text.slice(1)}`)}`;
+  return `sha256:${sha256Hex(`{"agent":${frozenValueProfile(call.agent)?.json ?? canonicalJson(call.agent)},${snapshot.text.slice(1)}`)}`;
 }
 
 /** The digest of the policy in force, or '' when the provider fails (the record then says so by its absence). */
@@ -207,7 +207,7 @@ export function isPlainJsonObject(v: unknown): boolean {
 
 export function frozenCopy<T>(value: T, what: string): T {
   try {
-    return takeSnapshot<T>(value).value;
+    return frozenValue<T>(value);
   } catch (e) {
     throw new WardenError('ERR_OPTIONS', `The ${what} must be plain JSON data: ${messageOf(e)}.`);
   }

@@ -76,6 +76,43 @@ export function takeSnapshot<T = unknown>(value: unknown): Snapshot<T> {
   return new FrozenSnapshot<T>(profile, deepFreeze(JSON.parse(profile.json) as T));
 }
 
+/** Copies made by {@link frozenValue}, with their canonical text. Only such copies are keys: each was parsed here and deep-frozen, so nobody can change it. */
+const frozenValues = new WeakMap<object, CanonicalProfile>();
+
+/**
+ * A deep-frozen copy of `value` (as {@link takeSnapshot} makes), remembered with its canonical
+ * text: a copy handed back is returned as it is (copying it again would give an equal frozen
+ * object), and {@link frozenValueProfile} gives its text without serializing it again. For values
+ * that recur on every call, such as an agent's identity.
+ *
+ * @example
+ * ```ts
+ * const agent = frozenValue({ id: 'bot', roles: ['reader'] });
+ * frozenValue(agent) === agent; // true
+ * frozenValueProfile(agent)?.json; // '{"id":"bot","roles":["reader"]}'
+ * ```
+ * @throws WardenError `ERR_CANONICAL_JSON` as {@link takeSnapshot} does.
+ */
+export function frozenValue<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && frozenValues.has(value)) return value;
+  const snapshot = takeSnapshot<T>(value);
+  const copy = snapshot.value;
+  if (copy !== null && typeof copy === 'object') frozenValues.set(copy, snapshot.profile);
+  return copy;
+}
+
+/**
+ * The canonical profile of a copy {@link frozenValue} made, or undefined for any other value.
+ *
+ * @example
+ * ```ts
+ * const text = frozenValueProfile(agent)?.json ?? canonicalJson(agent);
+ * ```
+ */
+export function frozenValueProfile(value: unknown): CanonicalProfile | undefined {
+  return value !== null && typeof value === 'object' ? frozenValues.get(value) : undefined;
+}
+
 /**
  * A snapshot of a value that is itself a fresh result of `JSON.parse` which nobody else holds
  * (the CLI's and the hook's own parse of their input): it is frozen in place instead of copied,

@@ -4,7 +4,7 @@
  * set from a file or an https URL, or an HMAC secret; issuer and audience always checked). The
  * verified subject is the caller's identity; nothing in a request body can identify a caller.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { jwtVerify } from 'jose';
 import type { AgentIdentity } from '../decision.js';
@@ -13,6 +13,7 @@ import type { JsonWebKeySet, PublicJwk } from '../identity/jwk.js';
 import { RemoteJwks } from '../identity/jwks.js';
 import { createTokenVerifier, fromJose, MAX_TOKEN_LENGTH, type VerifiedToken } from '../identity/token.js';
 import { rejectUnknownKeys } from '../lib/options.js';
+import { frozenValue } from '../lib/snapshot.js';
 
 /**
  * How callers authenticate. Give `tokens`, `jwt`, or both; a service without either refuses to start.
@@ -81,8 +82,8 @@ export function createAuthenticator(options: ServerAuthOptions): Authenticator {
     const token = bearerOf(req);
     if (typeof token !== 'string') return token;
     if (statics.length > 0) {
-      const subject = matchStatic(statics, token);
-      if (subject !== null) return { ok: true, agent: { id: subject, verified: { method: 'bearer', issuer: STATIC_ISSUER, keyId: null } } };
+      const agent = matchStatic(statics, token);
+      if (agent !== null) return { ok: true, agent };
       if (jwt === null) return { ok: false, reason: 'the bearer token is not one of the configured tokens' };
     }
     if (jwt === null || token.split('.').length !== 3) return { ok: false, reason: 'the bearer token is not a known token or a JWT' };
@@ -110,7 +111,8 @@ function bearerOf(req: IncomingMessage): string | { ok: false; reason: string } 
 }
 
 interface StaticToken {
-  subject: string;
+  /** The identity a caller presenting the token is: one frozen object per token, made once (the pipeline then copies and serializes it once, not per call). */
+  agent: AgentIdentity;
   hash: Buffer;
 }
 
@@ -120,20 +122,20 @@ function staticTokens(given: ServerAuthOptions['tokens']): StaticToken[] {
   return given.map((t: { subject?: unknown; token?: unknown }, i) => {
     if (typeof t?.subject !== 'string' || !/^[A-Za-z0-9._:@/-]{1,200}$/.test(t.subject)) throw new WardenError('ERR_SERVER', `Token ${i + 1} has no usable subject (letters, digits and ._:@/- only).`);
     if (typeof t.token !== 'string' || t.token.length < 16 || !/^[A-Za-z0-9\-._~+/]+=*$/.test(t.token)) throw new WardenError('ERR_SERVER', `The token of ${t.subject} must be at least 16 characters of base64url/token68 text.`);
-    return { subject: t.subject, hash: sha256(t.token) };
+    return { agent: frozenValue<AgentIdentity>({ id: t.subject, verified: { method: 'bearer', issuer: STATIC_ISSUER, keyId: null } }), hash: sha256(t.token) };
   });
 }
 
 /** Compares the presented token with every configured one, always all of them, in constant time. */
-function matchStatic(statics: readonly StaticToken[], token: string): string | null {
+function matchStatic(statics: readonly StaticToken[], token: string): AgentIdentity | null {
   const presented = sha256(token);
-  let found: string | null = null;
-  for (const s of statics) if (timingSafeEqual(s.hash, presented) && found === null) found = s.subject;
+  let found: AgentIdentity | null = null;
+  for (const s of statics) if (timingSafeEqual(s.hash, presented) && found === null) found = s.agent;
   return found;
 }
 
 function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+  return hash('sha256', text, 'buffer');
 }
 
 function jwtVerifier(o: ServerJwtOptions): (token: string, now: Date) => Promise<VerifiedToken> {

@@ -141,6 +141,55 @@ describe('redaction proof', () => {
     }
     expect(redactionIsNoop({ texts: [profile.json], repeating: 0, depth: profile.depth, undefinedMembers: profile.undefinedMembers, binary: profile.binary, fixedKeys: 0, fixedKeyChars: 0 })).toBe(false);
   });
+
+  /** The proof for `{ agent: value }` with the agent a recurring part, asked twice with one memory. */
+  function recurringProof(value: unknown, proven: Set<string>): boolean[] {
+    const profile = canonicalJsonProfile(value);
+    const described = { texts: [profile.json], repeating: 1, depth: 1 + profile.depth, undefinedMembers: profile.undefinedMembers, binary: profile.binary, fixedKeys: 1, fixedKeyChars: 'agent'.length };
+    return [redactionIsNoop(described, undefined, proven), redactionIsNoop(described, undefined, proven)];
+  }
+
+  // A recurring part whose text has a detector's trigger word is settled by the redactor's walk.
+  it.each([
+    ['a static-token issuer (benign)', { id: 'bench', verified: { issuer: 'warden-serve:token-file', keyId: null, method: 'bearer' } }, true],
+    ['the words token, key and auth as values (benign)', { id: 'ci', note: 'rotates the token key for auth' }, true],
+    ['a keyId member (benign)', { id: 'ci', verified: { keyId: 'k1', method: 'jwt' } }, true],
+    ['a bearer credential in a value', { id: 'ci', note: 'Bearer abcdefgh12345678' }, false],
+    ['a password key', { id: 'ci', password: 'hunter2' }],
+    ['a password key in fullwidth letters', { id: 'ci', 'ｐａｓｓｗｏｒｄ': 'hunter2' }, false],
+    ['a { name, value } pair naming a secret', { id: 'ci', env: [{ name: 'DB_PASSWORD', value: 'hunter2' }] }, false],
+    ['a [name, value] header tuple', { id: 'ci', headers: [['Authorization', 'token abc']] }, false],
+    ['a GitHub token', { id: 'ghp_' + 'a1B2'.repeat(9) }, false],
+    ['a URL with a password', { id: 'ci', db: 'postgres://app:s3cret@db/app' }, false],
+    ['a key=value secret', { id: 'ci', note: 'token=abc123' }, false],
+    ['a secret under a zero-width split', { id: 'ci', note: 'gh\u200bp_' + 'a1B2'.repeat(9) }, false],
+  ])('a recurring part with %s: proven only when the walk finds nothing, the same on the second ask', (_name, value, clean = false) => {
+    const proven = new Set<string>();
+    const r = redactDetailed({ agent: value });
+    expect(r.findings.length === 0).toBe(clean);
+    expect(recurringProof(value, proven)).toEqual([clean, clean]);
+  });
+
+  it('a recurring part proven by the walk redacts to itself with no finding (property)', () => {
+    const proven = new Set<string>();
+    fc.assert(
+      fc.property(json, (value) => {
+        let profile;
+        try {
+          profile = canonicalJsonProfile(value);
+        } catch {
+          return;
+        }
+        const proofs = recurringProof(value, proven);
+        expect(proofs[1]).toBe(proofs[0]);
+        if (!proofs[0]) return;
+        const r = redactDetailed({ agent: value });
+        expect(r.findings).toEqual([]);
+        expect(canonicalJson(r.value)).toBe(`{"agent":${profile.json}}`);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
 
 describe('verify fast path', () => {

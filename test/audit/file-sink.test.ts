@@ -177,7 +177,7 @@ describe('opening', () => {
   });
 
   it.each([
-    ['a misspelt option', { fsnyc: 'never' }, /Unknown key "fsnyc" in audit sink options\. Accepted keys: checkpointEvery, checkpointIntervalMs, fsync, hmacKey, lock, maxBatchRecords, maxQueue, maxRecordBytes, now, onWarning, path, redaction, rotateBytes, signingKey, stream\./],
+    ['a misspelt option', { fsnyc: 'never' }, /Unknown key "fsnyc" in audit sink options\. Accepted keys: checkpointEvery, checkpointIntervalMs, fsync, gather, hmacKey, lock, maxBatchRecords, maxQueue, maxRecordBytes, now, onWarning, path, redaction, rotateBytes, signingKey, stream\./],
     ['a wrongly cased option', { rotatebytes: 8192 }, /Unknown key "rotatebytes".*Did you mean "rotateBytes"\?/],
     ['an unknown redaction option', { redaction: { entropie: true } }, /Unknown key "entropie" in audit sink option `redaction`\. Accepted keys: entropy, extraKeys\./],
     ['an unknown lock option', { lock: { timeout: 5 } }, /Unknown key "timeout" in audit sink option `lock`\. Accepted keys: staleMs, timeoutMs\./],

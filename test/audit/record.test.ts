@@ -114,6 +114,18 @@ describe('argsDigest', () => {
     expect(other).not.toBe(a);
     expect(otherKey).not.toBe(a);
   });
+
+  it('follows a key changed in place (the imported key is not reused for new bytes)', () => {
+    const key = Buffer.from(hmacKey);
+    const event = decisionEvent(1);
+    const text = canonicalJson({ args: event.request.args, context: event.request.context, tool: event.request.tool });
+    const before = buildDecisionBodyEncoded(event, { hmacKey: key }).body.argsDigest;
+    key[0] = (key[0] as number) ^ 0xff;
+    const after = buildDecisionBodyEncoded(event, { hmacKey: key }).body.argsDigest;
+    expect(before).toBe(`hmac-sha256:${createHmac('sha256', hmacKey).update(text).digest('hex')}`);
+    expect(after).toBe(`hmac-sha256:${createHmac('sha256', Buffer.from(key)).update(text).digest('hex')}`);
+    expect(after).not.toBe(before);
+  });
 });
 
 describe('redaction in the record', () => {

@@ -1,5 +1,8 @@
+import { renameSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditLog } from '../../src/audit/verify.js';
 import type { ApprovalRequest } from '../../src/enforce/approval.js';
 import { ADMIN_TOKEN, startServer, TOKEN, type Running } from './fixture.js';
 
@@ -100,6 +103,48 @@ describe('warden serve: decisions over HTTP', () => {
     expect(parsed.error.code).toBe(code);
     expect(parsed.verdict.allowed).toBe(false);
     expect(parsed.verdict.effect).toBe('deny');
+  });
+
+  /** Sends a body in pieces with chunked transfer encoding (no content-length), as a streaming client does. */
+  function chunked(pieces: string[]): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const u = new URL(s.url);
+      const req = httpRequest({ host: u.hostname, port: u.port, method: 'POST', path: '/v1/decide', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'transfer-encoding': 'chunked' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      for (const p of pieces) req.write(p);
+      req.end();
+    });
+  }
+
+  it('reads a body that arrives in several chunks whole, and decides it', async () => {
+    const r = await chunked(['{"tool":"read', '_file","args":', '{"path":"/tmp/a"}}']);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text)).toMatchObject({ allowed: true, rule: 'allow-reads', recorded: true });
+  });
+
+  it('refuses a chunked body that grows over the limit without declaring its length (413, a recorded denial)', async () => {
+    const r = await chunked(['{"tool":"read_file","args":{"blob":"', 'x'.repeat(40 * 1024), 'x'.repeat(40 * 1024), '"}}']);
+    expect(r.status).toBe(413);
+    const parsed = JSON.parse(r.text) as { error: { code: string }; verdict: { allowed: boolean; recorded: boolean } };
+    expect(parsed.error.code).toBe('body_too_large');
+    expect(parsed.verdict).toMatchObject({ allowed: false, recorded: true });
+  });
+
+  it('a client that goes away in the middle of its body gets no decision: the call is recorded as a denial and the service keeps serving', async () => {
+    const u = new URL(s.url);
+    const req = httpRequest({ host: u.hostname, port: u.port, method: 'POST', path: '/v1/decide', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'content-length': '500' } });
+    req.on('error', () => undefined);
+    req.write('{"tool":"read_file","args":{"path":"/tmp/cut-short', () => req.destroy());
+    const cut = (): string[] => s.records().flatMap((x) => ((x.decision as { errors?: Array<{ message: string }> }).errors ?? []).map((e) => e.message).filter((m) => m.includes('could not be read')));
+    await expect.poll(() => cut().length, { timeout: 5000 }).toBe(1);
+    expect(cut()[0]).toMatch(/^The body could not be read: (aborted|the connection closed before the body ended)\./);
+    const after = await s.post('/v1/decide', { tool: 'read_file', args: { path: '/tmp/a' } });
+    expect(after.body).toMatchObject({ allowed: true });
   });
 
   it('denies (and records) a request with the wrong shape', async () => {
@@ -213,6 +258,35 @@ describe('warden serve: fail closed on the record', () => {
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ allowed: false, effect: 'deny', recorded: false });
       expect(r.body.reason).toContain('could not be recorded');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('with its own file log (records of concurrent requests appended together): a failed append denies every waiting caller with the reason, and the chain goes on once the log is back', async () => {
+    const s = await startServer();
+    try {
+      expect((await s.post('/v1/decide', { tool: 'read_file', args: { n: 0 } })).body).toMatchObject({ allowed: true, recorded: true });
+      const file = join(s.audit, 'warden.jsonl');
+      renameSync(file, `${file}.away`);
+      const answers = await Promise.all([
+        ...Array.from({ length: 16 }, (_, i) => s.post('/v1/decide', { tool: 'read_file', args: { n: i + 1 } })),
+        s.post('/v1/decide/batch', { requests: [{ tool: 'read_file', args: { n: 100 } }, { tool: 'read_file', args: { n: 101 } }] }),
+      ]);
+      const verdicts = answers.flatMap((a) => (a.body.verdicts as Array<Record<string, unknown>> | undefined) ?? [a.body]);
+      expect(verdicts).toHaveLength(18);
+      for (const v of verdicts) {
+        expect(v).toMatchObject({ allowed: false, effect: 'deny', recorded: false });
+        expect(v.reason).toContain('could not be recorded');
+      }
+      renameSync(`${file}.away`, file);
+      expect((await s.post('/v1/decide', { tool: 'read_file', args: { n: 200 } })).body).toMatchObject({ allowed: true, recorded: true });
+      const recs = s.records() as Array<{ seq: number; request: { args: { n: number } } }>;
+      expect(recs.map((r) => [r.seq, r.request.args.n])).toEqual([
+        [1, 0],
+        [2, 200],
+      ]);
+      expect((await verifyAuditLog([file])).ok).toBe(true);
     } finally {
       await s.close();
     }
