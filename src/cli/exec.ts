@@ -17,7 +17,8 @@ interface ExecOptions {
   workspace?: string;
   read?: string[];
   write?: string[];
-  network: string;
+  network: 'none' | 'egress' | 'host';
+  egressTool: string;
   timeout?: string;
   audit?: string;
   json?: boolean;
@@ -35,11 +36,12 @@ export function registerExecCommand(program: Command): void {
     .argument('<command...>', 'the command, after --')
     .requiredOption('-p, --policy <paths...>', 'policy files or directories')
     .option('--tool <name>', 'the tool name the policy decides the command as', 'bash')
-    .option('--ring <n>', 'ring 3 (read-only, offline), 2 (workspace writable, offline), 1 (wider, --network host allowed), 0 (unsandboxed)', '2')
+    .option('--ring <n>', 'ring 3 (read-only, offline), 2 (workspace writable, offline or --network egress), 1 (wider, --network host allowed), 0 (unsandboxed)', '2')
     .option('--workspace <dir>', 'working directory, writable from ring 2 (default: the current directory)')
     .option('--read <paths...>', 'more paths readable inside')
     .option('--write <paths...>', 'more paths writable inside (ring 2 and below)')
-    .option('--network <mode>', 'none, or host (ring 1 only)', 'none')
+    .option('--network <mode>', 'none; egress (rings 2 and 1: every connection through Warden\'s proxy, decided as the tool --egress-tool and recorded); or host (ring 1 only)', 'none')
+    .option('--egress-tool <name>', 'the tool name connections are decided as with --network egress (args.url: tcp://host:port or http://host:port/path)', 'egress')
     .option('--timeout <ms>', 'time limit of the run in milliseconds')
     .option('--audit <path>', 'record the decision and the outcome in this audit log')
     .option('--json', 'print the result as JSON instead of the command\'s output')
@@ -60,7 +62,7 @@ async function runExec(words: string[], opts: ExecOptions): Promise<number> {
   try {
     const ring = Number(opts.ring);
     if (![0, 1, 2, 3].includes(ring)) throw new WardenError('ERR_USAGE', `--ring must be 0, 1, 2 or 3; got ${JSON.stringify(opts.ring)}.`);
-    if (opts.network !== 'none' && opts.network !== 'host') throw new WardenError('ERR_USAGE', `--network must be none or host; got ${JSON.stringify(opts.network)}.`);
+    if (opts.network !== 'none' && opts.network !== 'egress' && opts.network !== 'host') throw new WardenError('ERR_USAGE', `--network must be none, egress or host; got ${JSON.stringify(opts.network)}.`);
     const timeMs = opts.timeout === undefined ? undefined : Number(opts.timeout);
     if (timeMs !== undefined && !(Number.isSafeInteger(timeMs) && timeMs > 0)) throw new WardenError('ERR_USAGE', `--timeout must be a positive number of milliseconds; got ${JSON.stringify(opts.timeout)}.`);
     const command = words.length === 1 ? (words[0] as string) : words.map(shellQuote).join(' ');
@@ -72,6 +74,7 @@ async function runExec(words: string[], opts: ExecOptions): Promise<number> {
         workspace: opts.workspace ?? process.cwd(),
         ring: ring as SandboxRing,
         network: opts.network,
+        egress: { tool: opts.egressTool },
         ...(opts.read ? { readable: opts.read } : {}),
         ...(opts.write ? { writable: opts.write } : {}),
         ...(timeMs !== undefined ? { limits: { timeMs } } : {}),
@@ -79,7 +82,7 @@ async function runExec(words: string[], opts: ExecOptions): Promise<number> {
       });
       try {
         const r = await sandbox.exec({ tool: opts.tool, args: { command }, context: { host: 'warden-exec' } });
-        if (opts.json) console.log(JSON.stringify({ effect: r.verdict.effect, reason: r.verdict.reason, ran: r.ran, error: r.error, exitCode: r.exitCode, signal: r.signal, limit: r.limit, truncated: r.truncated, stdout: r.stdout, stderr: r.stderr, profile: r.profile, enforcement: r.enforcement }));
+        if (opts.json) console.log(JSON.stringify({ effect: r.verdict.effect, reason: r.verdict.reason, ran: r.ran, error: r.error, exitCode: r.exitCode, signal: r.signal, limit: r.limit, truncated: r.truncated, stdout: r.stdout, stderr: r.stderr, profile: r.profile, enforcement: r.enforcement, connections: r.connections }));
         else {
           process.stdout.write(r.stdout);
           process.stderr.write(r.stderr);

@@ -8,6 +8,7 @@
  * tmpfs, not hidden by it).
  */
 import type { MountOp } from './program-view.js';
+import { EGRESS_PORT } from './egress-forwarder.js';
 import type { SandboxProfile } from './profile.js';
 
 /**
@@ -50,7 +51,35 @@ export interface BwrapInputs {
   infoFd: number;
   /** The command line to run inside (with `/bin/sh`, see {@link SANDBOX_ARGV}). */
   command: string;
+  /**
+   * With `network: 'egress'`: the descriptor bubblewrap waits on before it runs the command
+   * (`--block-fd`), written once the forwarder listens in the sandbox's network. Absent: 6.
+   */
+  blockFd?: number;
 }
+
+/**
+ * The proxy variables a command gets with `network: 'egress'`, upper and lower case (tools read
+ * one or the other): every protocol goes to the forwarder; the sandbox's own loopback stays direct.
+ *
+ * @example
+ * ```ts
+ * EGRESS_ENV.HTTPS_PROXY; // 'http://127.0.0.1:3128'
+ * ```
+ */
+export const EGRESS_ENV: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(
+    [
+      ['HTTP_PROXY', `http://127.0.0.1:${EGRESS_PORT}`],
+      ['HTTPS_PROXY', `http://127.0.0.1:${EGRESS_PORT}`],
+      ['ALL_PROXY', `http://127.0.0.1:${EGRESS_PORT}`],
+      ['NO_PROXY', 'localhost,127.0.0.1,::1'],
+    ].flatMap(([k, v]) => [
+      [k as string, v as string],
+      [(k as string).toLowerCase(), v as string],
+    ]),
+  ),
+);
 
 /**
  * What bubblewrap runs: the command line, handed over in `WARDEN_COMMAND`, evaluated by `/bin/sh`
@@ -100,6 +129,11 @@ export function bwrapArgs(profile: SandboxProfile, inputs: BwrapInputs): string[
   for (const p of profile.writable) a.push('--bind', p, p);
   a.push('--chdir', profile.workspace, '--info-fd', String(inputs.infoFd));
   if (inputs.seccompFd !== null) a.push('--seccomp', String(inputs.seccompFd));
+  if (profile.network === 'egress') {
+    // invariant: the command waits until the forwarder listens; a run whose forwarder fails never starts.
+    a.push('--block-fd', String(inputs.blockFd ?? 6));
+    for (const [k, v] of Object.entries(EGRESS_ENV)) a.push('--setenv', k, v);
+  }
   a.push('--setenv', 'WARDEN_COMMAND', inputs.command);
   return a;
 }

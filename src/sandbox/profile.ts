@@ -7,8 +7,8 @@
  * | ring | file system | network | sandboxed |
  * |---|---|---|---|
  * | 3 | read-only everywhere (the workspace too) | off | yes |
- * | 2 | the workspace and `writable` paths writable | off | yes |
- * | 1 | the workspace and `writable` paths writable | `network` (off unless `'host'`) | yes |
+ * | 2 | the workspace and `writable` paths writable | off, or allowlisted egress with `network: 'egress'` | yes |
+ * | 1 | the workspace and `writable` paths writable | `network`: off, `'egress'`, or `'host'` | yes |
  * | 0 | the host's | the host's | no (recorded all the same) |
  *
  * `/tmp` is always a private, empty tmpfs; home directories are not there at all.
@@ -20,6 +20,9 @@ import { pathWithin } from '../facets/path.js';
 
 /** The ring a command runs at: 3 least trusted, 0 most. */
 export type SandboxRing = 0 | 1 | 2 | 3;
+
+/** What a sandboxed command may reach: nothing, the destinations the policy allows through Warden's proxy, or the host's whole network. */
+export type SandboxNetwork = 'none' | 'egress' | 'host';
 
 /**
  * Resource limits of one sandboxed run.
@@ -61,8 +64,12 @@ export interface SandboxProfile {
   readable: readonly string[];
   /** Paths bound writable. Empty at ring 3. */
   writable: readonly string[];
-  /** `none`: a network namespace with only a loopback of its own. `host`: the host's network (ring 1 and 0 only). */
-  network: 'none' | 'host';
+  /**
+   * `none`: a network namespace with only a loopback of its own. `egress`: the same, plus a
+   * forwarder on 127.0.0.1:3128 to Warden's proxy, which decides and records every connection
+   * (rings 2 and 1). `host`: the host's network (rings 1 and 0).
+   */
+  network: SandboxNetwork;
   limits: Readonly<SandboxLimits>;
 }
 
@@ -81,8 +88,8 @@ export interface SandboxProfileOptions {
   workspace: string;
   readable?: readonly string[];
   writable?: readonly string[];
-  /** Honoured at ring 1 only; rings 3 and 2 are always offline. Default `none`. */
-  network?: 'none' | 'host';
+  /** `egress` is honoured at rings 2 and 1, `host` at ring 1 only; ring 3 is always offline. Default `none`. */
+  network?: SandboxNetwork;
   limits?: Partial<SandboxLimits>;
 }
 
@@ -149,7 +156,7 @@ function limits(v: unknown): SandboxLimits {
 
 /**
  * The profile for a ring and the operator's options. Rings narrow what the options ask for: ring 3
- * drops every writable path and the network, ring 2 drops the network.
+ * drops every writable path and the network, ring 2 keeps only allowlisted egress.
  *
  * @example
  * ```ts
@@ -163,7 +170,7 @@ export function sandboxProfile(options: SandboxProfileOptions): SandboxProfile {
   const ring = options.ring ?? 2;
   if (ring !== 0 && ring !== 1 && ring !== 2 && ring !== 3) throw new WardenError('ERR_SANDBOX_OPTIONS', `ring must be 0, 1, 2 or 3; got ${JSON.stringify(ring)}.`);
   const network = options.network ?? 'none';
-  if (network !== 'none' && network !== 'host') throw new WardenError('ERR_SANDBOX_OPTIONS', `network must be "none" or "host"; got ${JSON.stringify(network)}.`);
+  if (network !== 'none' && network !== 'egress' && network !== 'host') throw new WardenError('ERR_SANDBOX_OPTIONS', `network must be "none", "egress" or "host"; got ${JSON.stringify(network)}.`);
   const workspace = absolutePath(options.workspace, 'workspace');
   const readable = pathList(options.readable, 'readable');
   const asked = pathList(options.writable, 'writable');
@@ -178,7 +185,7 @@ export function sandboxProfile(options: SandboxProfileOptions): SandboxProfile {
     workspace,
     readable: Object.freeze(readable),
     writable: Object.freeze(writable),
-    network: ring === 0 ? 'host' : ring === 1 ? network : 'none',
+    network: ring === 0 ? 'host' : ring === 1 ? network : ring === 2 && network === 'egress' ? 'egress' : 'none',
     limits: Object.freeze(limits(options.limits)),
   });
 }

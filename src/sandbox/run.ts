@@ -59,6 +59,17 @@ export interface RunPlan {
   infoFd: number | null;
   /** Where the run's processes are counted and limited; null for none. */
   cgroups: CgroupPool | null;
+  /**
+   * bwrap's `--block-fd` (6) when the sandbox must wait before its command runs; null for none.
+   * The slot then has a pipe there.
+   */
+  blockFd?: number | null;
+  /**
+   * Called with the sandbox's first process id (host numbering) once its namespaces exist and
+   * before the command runs (needs `blockFd`); the command starts when it resolves. When it
+   * rejects, the sandbox is killed and the run did not start (its message is in `stderr`).
+   */
+  beforeStart?: (pid: number) => Promise<void>;
 }
 
 /**
@@ -291,7 +302,7 @@ export function prepareSlot(plan: RunPlan): Slot {
     const child = spawn('/bin/sh', ['-c', LAUNCHER, 'sh', ...(group?.dirs ?? []).map((g) => join(g, 'cgroup.procs')), '--', plan.file, '--args', '5', '--', ...SANDBOX_ARGV], {
       cwd: '/',
       env: { ...plan.env, WARDEN_FSIZE_BLOCKS: String(Math.ceil(plan.limits.fileSizeBytes / 512)) },
-      stdio: ['ignore', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe', ...((plan.blockFd ?? null) !== null ? (['pipe'] as const) : [])],
     });
     // A slot that is never used is killed; its errors are the run's to report, not an unhandled event.
     child.on('error', () => undefined);
@@ -385,7 +396,44 @@ export async function runPlan(plan: RunPlan, slot?: Slot): Promise<RunResult> {
   };
   child.stdout?.on('data', (b: Buffer) => void (outLen = take(out, outLen, b)));
   child.stderr?.on('data', (b: Buffer) => void (errLen = take(err, errLen, b)));
-  if (sandboxed) (child.stdio[4] as NodeJS.ReadableStream | null)?.on('data', () => void (began = true));
+  let setupError: string | null = null;
+  if (sandboxed && plan.beforeStart !== undefined) {
+    // bwrap's start-up information (JSON with "child-pid"), then the caller's set-up, then the command.
+    const hold = ((child.stdio as unknown[])[6] as NodeJS.WritableStream | null | undefined) ?? null;
+    let info = '';
+    let asked = false;
+    const onInfo = (b: Buffer): void => {
+      info += b.toString('utf8');
+      const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
+      if (m === null || asked) return;
+      asked = true;
+      const before = plan.beforeStart as (pid: number) => Promise<void>;
+      const pid = Number(m[1]);
+      before(pid).then(
+        () => {
+          began = true;
+          hold?.end('go');
+        },
+        (e: unknown) => {
+          setupError = (e as Error).message;
+          // The sandbox's first process waits on the block descriptor; it goes with bubblewrap.
+          for (const p of [pid, child.pid]) {
+            try {
+              if (p !== undefined) process.kill(p, 'SIGKILL');
+            } catch {
+              // already gone
+            }
+          }
+          if (group !== null) killMembers(group.dirs);
+        },
+      );
+    };
+    hold?.on('error', () => undefined);
+    if (hold === null) {
+      setupError = 'the sandbox has no descriptor to wait on';
+      child.kill('SIGKILL');
+    } else (child.stdio[4] as NodeJS.ReadableStream | null)?.on('data', onInfo);
+  } else if (sandboxed) (child.stdio[4] as NodeJS.ReadableStream | null)?.on('data', () => void (began = true));
   const timer = setTimeout(() => kill('time'), plan.limits.timeMs);
   // Once the process has exited, its output ends when every process holding the pipes has gone. One
   // that outlives it (a background process of an unsandboxed run, a sandbox process bubblewrap's
@@ -427,7 +475,7 @@ export async function runPlan(plan: RunPlan, slot?: Slot): Promise<RunResult> {
       // nothing left
     }
   }
-  const stderr = Buffer.concat(err).toString('utf8');
+  const stderr = `${setupError !== null ? `${setupError}\n` : ''}${Buffer.concat(err).toString('utf8')}`;
   return {
     // bwrap reports a command killed by a signal as 128 + the signal number.
     exitCode: status.code,
@@ -437,6 +485,6 @@ export async function runPlan(plan: RunPlan, slot?: Slot): Promise<RunResult> {
     truncated,
     limit,
     durationMs: performance.now() - started,
-    started: began && status.error === undefined,
+    started: began && status.error === undefined && setupError === null,
   };
 }

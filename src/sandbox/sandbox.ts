@@ -16,7 +16,10 @@ import type { Credential } from '../identity/credential.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { bwrapArgs, type SystemLayout } from './bwrap-args.js';
 import { cgroupRoots, findBwrap, seccompArchSupported, systemLayout } from './host.js';
-import { sandboxProfile, absolutePath, type SandboxLimits, type SandboxProfile, type SandboxRing } from './profile.js';
+import { sandboxProfile, absolutePath, type SandboxLimits, type SandboxNetwork, type SandboxProfile, type SandboxRing } from './profile.js';
+import { decideEgress, resolveHost } from './egress-decide.js';
+import { forwarderKind, startForwarder, type Forwarder, type ForwarderKind } from './egress-forwarder.js';
+import { EgressProxy, type EgressConnection } from './egress-proxy.js';
 import { programView, viewMounts, PROGRAM_DIRS, type MountOp, type ProgramView } from './program-view.js';
 import { CgroupPool, discardSlot, prepareSlot, runPlan, slotAlive, type LimitHit, type RunPlan, type RunResult, type Slot } from './run.js';
 import { seccompFilter } from './seccomp-bpf.js';
@@ -38,8 +41,10 @@ export interface SandboxOptions {
   ring?: SandboxRing;
   readable?: readonly string[];
   writable?: readonly string[];
-  /** `host` is honoured at ring 1 only. */
-  network?: 'none' | 'host';
+  /** `egress` is honoured at rings 2 and 1, `host` at ring 1 only. See {@link sandboxProfile}. */
+  network?: SandboxNetwork;
+  /** How connections are decided with `network: 'egress'` (docs/sandbox.md, "Egress"). */
+  egress?: SandboxEgressOptions;
   limits?: Partial<SandboxLimits>;
   /** The key of the request's arguments holding the command line; default `command`. */
   commandKey?: string;
@@ -55,6 +60,23 @@ export interface SandboxOptions {
   unsandboxed?: 'deny' | 'allow';
   /** Program directories whose programs the policy decides; default {@link PROGRAM_DIRS}. */
   programDirs?: readonly string[];
+}
+
+/**
+ * Options of a sandbox's egress proxy.
+ *
+ * @example
+ * ```ts
+ * const egress: SandboxEgressOptions = { tool: 'egress', forwarder: 'auto', maxConnections: 256 };
+ * ```
+ */
+export interface SandboxEgressOptions {
+  /** The tool name each connection is decided as, with `args.url` the destination (`tcp://host:port`, `http://host:port/path`). Default `egress`. */
+  tool?: string;
+  /** The forwarder program inside the sandbox's network: `socat` when installed, else `node` (`auto`, the default). */
+  forwarder?: 'auto' | ForwarderKind;
+  /** Connections recorded per run; past it new ones are denied. Default 256. */
+  maxConnections?: number;
 }
 
 /**
@@ -106,6 +128,8 @@ export interface SandboxExecResult {
   enforcement: SandboxEnforcement;
   /** The programs present in the sandbox (names) and how many the policy kept out; null when unsandboxed. */
   programs: { present: string[]; denied: number } | null;
+  /** With `network: 'egress'`: every connection the command asked the proxy for, allowed or denied, in order; null otherwise. */
+  connections: EgressConnection[] | null;
 }
 
 /**
@@ -128,7 +152,22 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const OPTION_KEYS = ['pipeline', 'workspace', 'ring', 'readable', 'writable', 'network', 'limits', 'commandKey', 'env', 'bwrap', 'unsandboxed', 'programDirs'];
+const OPTION_KEYS = ['pipeline', 'workspace', 'ring', 'readable', 'writable', 'network', 'egress', 'limits', 'commandKey', 'env', 'bwrap', 'unsandboxed', 'programDirs'];
+const EGRESS_KEYS = ['tool', 'forwarder', 'maxConnections'];
+
+/** The descriptor bubblewrap waits on, with egress, until the forwarder listens. */
+const BLOCK_FD = 6;
+
+function egressOptions(o: SandboxEgressOptions | undefined): { tool: string; forwarder: ForwarderKind; maxConnections: number } {
+  rejectUnknownKeys(o, EGRESS_KEYS, 'ERR_SANDBOX_OPTIONS', 'sandbox egress options');
+  const tool = o?.tool ?? 'egress';
+  if (typeof tool !== 'string' || tool.length === 0) throw new WardenError('ERR_SANDBOX_OPTIONS', 'egress.tool must be a non-empty tool name.');
+  const f = o?.forwarder ?? 'auto';
+  if (f !== 'auto' && f !== 'socat' && f !== 'node') throw new WardenError('ERR_SANDBOX_OPTIONS', `egress.forwarder must be "auto", "socat" or "node"; got ${JSON.stringify(f)}.`);
+  const max = o?.maxConnections ?? 256;
+  if (!Number.isSafeInteger(max) || max <= 0) throw new WardenError('ERR_SANDBOX_OPTIONS', `egress.maxConnections must be a positive integer; got ${String(max)}.`);
+  return { tool, forwarder: forwarderKind(f), maxConnections: max };
+}
 
 /** The PATH inside the sandbox: the program directories, nothing from the host's own PATH. */
 const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin';
@@ -176,6 +215,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const unsandboxed = options.unsandboxed ?? 'deny';
   if (unsandboxed !== 'deny' && unsandboxed !== 'allow') throw new WardenError('ERR_SANDBOX_OPTIONS', `unsandboxed must be "deny" or "allow"; got ${JSON.stringify(unsandboxed)}.`);
   const programDirs = (options.programDirs ?? PROGRAM_DIRS).map((d, i) => absolutePath(d, `programDirs[${i}]`));
+  const egress = egressOptions(options.egress);
+  const withEgress = profile.network === 'egress';
+  let egressRuns = 0;
 
   let host: Promise<HostState> | null = null;
   let views = new WeakMap<PolicySet, Map<string, { view: ProgramView; mounts: MountOp[] }>>();
@@ -183,7 +225,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const probe = (): Promise<HostState> => (host ??= probeHost(options.bwrap, profile, env));
   let spare: Slot | null = null;
   let closed = false;
-  const slotPlan = (state: HostState): RunPlan => ({ file: state.bwrap as string, args: [], cwd: profile.workspace, env, limits: profile.limits, seccompFile: state.seccompFile, infoFd: 4, cgroups: state.cgroups });
+  const slotPlan = (state: HostState): RunPlan => ({ file: state.bwrap as string, args: [], cwd: profile.workspace, env, limits: profile.limits, seccompFile: state.seccompFile, infoFd: 4, cgroups: state.cgroups, blockFd: withEgress ? BLOCK_FD : null });
   /** The prepared slot if it still waits, and the next one prepared once the caller's run is under way. */
   const takeSlot = (state: HostState): Slot | undefined => {
     const s = spare !== null && slotAlive(spare) ? spare : undefined;
@@ -227,7 +269,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     async exec(request, call) {
       const { verdict, snapshot } = await pipeline.decide({ request, ...(call?.credential ? { credential: call.credential } : {}), ...(call?.agent ? { agent: call.agent } : {}) });
       const state = await probe();
-      const base = { verdict, ran: false, error: null, exitCode: null, signal: null, stdout: '', stderr: '', truncated: false, limit: null, durationMs: 0, profile, enforcement: state.enforcement, programs: null };
+      const base = { verdict, ran: false, error: null, exitCode: null, signal: null, stdout: '', stderr: '', truncated: false, limit: null, durationMs: 0, profile, enforcement: state.enforcement, programs: null, connections: null };
       if (!verdict.allowed || snapshot === null) return base;
       const decided = JSON.parse(snapshot.text) as { tool: string; args?: Record<string, unknown> };
       const record = (outcome: Outcome): Promise<void> => pipeline.observe({ call: verdict.call, tool: decided.tool, ...(call?.agent ? { agent: call.agent } : {}) }, outcome);
@@ -255,18 +297,41 @@ export function createSandbox(options: SandboxOptions): Sandbox {
         programs = { present: [...new Set(view.view.allowed.map((p) => p.slice(p.lastIndexOf('/') + 1)))].sort(), denied: view.view.denied };
         plan = {
           file: state.bwrap as string,
-          args: bwrapArgs(profile, { layout: state.layout, view: view.mounts, seccompFd: state.seccompFile === null ? null : 3, infoFd: 4, command }),
+          args: bwrapArgs(profile, { layout: state.layout, view: view.mounts, seccompFd: state.seccompFile === null ? null : 3, infoFd: 4, command, blockFd: BLOCK_FD }),
           cwd: profile.workspace,
           env,
           limits: profile.limits,
           seccompFile: state.seccompFile,
           infoFd: 4,
           cgroups: state.cgroups,
+          blockFd: withEgress ? BLOCK_FD : null,
         };
       } else {
         plan = { file: '/bin/sh', args: ['-c', command], cwd: profile.workspace, env, limits: profile.limits, seccompFile: null, infoFd: null, cgroups: null };
       }
+      // With egress: a proxy for this run on a Unix socket of the host, and a forwarder to it started
+      // in the sandbox's network before the command runs.
+      let proxy: EgressProxy | null = null;
+      let forwarder: Forwarder | null = null;
+      if (sandboxed && withEgress) {
+        const socketPath = join(state.tmp as string, `egress-${++egressRuns}.sock`);
+        const decide = async (request: unknown): Promise<Verdict> => (await pipeline.decide({ request, ...(call?.agent ? { agent: call.agent } : {}) })).verdict;
+        try {
+          proxy = await EgressProxy.listen({ socketPath, maxConnections: egress.maxConnections, decide: (t) => decideEgress(t, { tool: egress.tool, decide, resolve: resolveHost, context: { command: verdict.call } }) });
+        } catch (e) {
+          return fail('ERR_SANDBOX_SETUP', `The egress proxy could not listen (${(e as Error).message}); nothing was run.`);
+        }
+        plan.beforeStart = async (pid) => {
+          await forwarder?.stop();
+          forwarder = await startForwarder({ pid, socketPath, kind: egress.forwarder });
+        };
+      }
+      const closeEgress = async (): Promise<{ connections: EgressConnection[]; overLimit: number } | null> => {
+        await forwarder?.stop();
+        return proxy === null ? null : proxy.close();
+      };
       let run: RunResult;
+      let net: { connections: EgressConnection[]; overLimit: number } | null;
       try {
         const slot = sandboxed ? takeSlot(state) : undefined;
         run = await runPlan(plan, slot);
@@ -274,6 +339,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
         if (!run.started && run.limit === null && slot !== undefined) run = await runPlan(plan);
       } catch (e) {
         return fail('ERR_SANDBOX_SETUP', (e as Error).message);
+      } finally {
+        net = await closeEgress();
       }
       const enforcement = sandboxed ? state.enforcement : { ...state.enforcement, mechanism: 'none' as const, namespaces: false, seccomp: false, cgroups: { pids: false, memory: false }, reason: profile.sandboxed ? state.enforcement.reason : 'ring 0 runs unsandboxed' };
       // A run killed at a limit before bubblewrap said it started still counts as a run that hit its limit.
@@ -291,9 +358,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           truncated: run.truncated,
           stdout: run.stdout.slice(0, RECORDED_OUTPUT),
           stderr: run.stderr.slice(0, RECORDED_OUTPUT),
+          ...(net !== null ? { connections: net.connections, ...(net.overLimit > 0 ? { connectionsOverLimit: net.overLimit } : {}) } : {}),
         },
       });
-      return { ...base, ran: true, enforcement, programs, exitCode: run.exitCode, signal: run.signal, stdout: run.stdout, stderr: run.stderr, truncated: run.truncated, limit: run.limit, durationMs: run.durationMs };
+      return { ...base, ran: true, enforcement, programs, connections: net?.connections ?? null, exitCode: run.exitCode, signal: run.signal, stdout: run.stdout, stderr: run.stderr, truncated: run.truncated, limit: run.limit, durationMs: run.durationMs };
     },
     async close() {
       closed = true;

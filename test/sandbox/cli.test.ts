@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { freshDir, NO_BWRAP, POLICY_TEXT } from './helpers.js';
+import { createServer } from 'node:http';
+import { egressPolicyText, freshDir, NO_BWRAP, POLICY_TEXT } from './helpers.js';
 
 describe.skipIf(NO_BWRAP)('warden exec', () => {
   let main: string;
@@ -59,5 +60,28 @@ describe.skipIf(NO_BWRAP)('warden exec', () => {
     const r = await runCli(main, ['exec', '-p', policy, '--ring', '7', '--', 'true'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--ring must be 0, 1, 2 or 3');
+  });
+
+  it('reaches an allowlisted server with --network egress and prints the connections with --json', async () => {
+    const server = createServer((req, res) => res.end(`served ${req.url}`));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const egressPolicy = join(dir, 'egress.yaml');
+    writeFileSync(egressPolicy, egressPolicyText(port, port + 1));
+    // The proxy variables exempt localhost (the sandbox's own loopback); the test server is reached through the proxy on purpose.
+    const fetch = `import urllib.request as u; print(u.urlopen('http://localhost:${port}/via-cli', timeout=20).read().decode())`;
+    try {
+      const r = await runCli(main, ['exec', '-p', egressPolicy, '--network', 'egress', '--json', '--', 'env', '-u', 'no_proxy', '-u', 'NO_PROXY', 'python3', '-c', fetch], { cwd: dir });
+      const out = JSON.parse(r.stdout) as { stdout: string; connections: { host: string; allowed: boolean }[]; profile: { network: string } };
+      expect(out.stdout, r.stdout).toContain("served /via-cli");
+      expect(out.profile.network).toBe('egress');
+      expect(out.connections).toMatchObject([{ host: 'localhost', allowed: true }]);
+      expect(r.code).toBe(0);
+      const bad = await runCli(main, ['exec', '-p', egressPolicy, '--network', 'anywhere', '--', 'true'], { cwd: dir });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--network must be none, egress or host');
+    } finally {
+      server.close();
+    }
   });
 });

@@ -65,3 +65,40 @@ export function makeSandbox(options: Partial<SandboxOptions> = {}): { sandbox: S
 export function run(sandbox: Sandbox, command: string) {
   return sandbox.exec({ tool: 'bash', args: { command } });
 }
+
+/**
+ * The egress tests' policy: every bash command allowed (the sandbox is what is under test), and for
+ * the `egress` tool the test server allowed by name and address on `port`, `localhost` allowed by
+ * name only on `nameOnlyPort` (its address is not: a name resolving to loopback), metadata denied.
+ */
+export function egressPolicy(port: number, nameOnlyPort: number, dflt: 'deny' | 'allow' = 'deny') {
+  return compilePolicy([{ name: 'egress.yaml', text: egressPolicyText(port, nameOnlyPort, dflt) }]);
+}
+
+/** The text of {@link egressPolicy}. */
+export function egressPolicyText(port: number, nameOnlyPort: number, dflt: 'deny' | 'allow' = 'deny'): string {
+  return `apiVersion: warden/v1
+kind: Policy
+name: egress-test
+default: ${dflt}
+rules:
+  - name: commands
+    tools: [bash]
+    effect: allow
+  - name: no-metadata
+    tools: [egress]
+    when: "urls.exists(u, u.metadata)"
+    effect: deny
+    reason: Cloud metadata endpoints are never reachable
+  - name: test-server
+    tools: [egress]
+    when: "urls.all(u, u.host in ['localhost', '127.0.0.1'] && u.port == ${port})"
+    effect: allow
+    reason: The test's own server
+  - name: name-only
+    tools: [egress]
+    when: "urls.all(u, u.host == 'localhost' && u.port == ${nameOnlyPort})"
+    effect: allow
+    reason: Allowed by name only
+`;
+}
