@@ -26,6 +26,9 @@ export function registerHookCommand(program: Command): void {
     .option('--root <dir>', 'the project directory file paths must stay inside (default: $CLAUDE_PROJECT_DIR, else the session cwd)')
     .option('--state <url>', 'session state store (sqlite:<file>, redis://..., postgres://...; default $WARDEN_STATE, else none): a result carrying injected instructions marks the session untrusted for its next calls')
     .option('--no-server', 'handle the event in this process; do not use or start the hook server')
+    .option('--sandbox', 'run it for you: Bash commands the policy allows are run by the hook in Warden\'s sandbox (ring 2) and Claude sees that output; implies --no-server (docs/integrations/claude-code.md)')
+    .option('--sandbox-network <mode>', 'with --sandbox: none (default) or egress (connections decided as the egress tool)')
+    .option('--sandbox-timeout <ms>', 'with --sandbox: the run\'s time limit, below the hook timeout in Claude Code\'s settings (default 50000)')
     .option('--on-failure <mode>', 'when Warden itself fails: block (default: exit 2, the call is blocked) or defer (PreToolUse answers ask: Claude Code asks the user); default $WARDEN_ON_FAILURE, else block')
     .action(async () => {
       // Commander has validated the usage; the arguments are interpreted by the one parser below.
@@ -46,7 +49,7 @@ export function registerHookCommand(program: Command): void {
 export async function runHookCli(args: readonly string[]): Promise<number> {
   const parsed = parseHookArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`warden: ${parsed} (usage: warden hook claude-code [--policy <paths...>] [--audit <path>] [--agent-id <id>] [--root <dir>] [--state <url>] [--no-server] [--on-failure block|defer])\n`);
+    process.stderr.write(`warden: ${parsed} (usage: warden hook claude-code [--policy <paths...>] [--audit <path>] [--agent-id <id>] [--root <dir>] [--state <url>] [--no-server] [--on-failure block|defer] [--sandbox [--sandbox-network none|egress] [--sandbox-timeout <ms>]])\n`);
     return EXIT.invalid;
   }
   const { runClaudeCodeHook } = await import('../integrations/claude-code/client.js');
@@ -55,7 +58,7 @@ export async function runHookCli(args: readonly string[]): Promise<number> {
 
 interface ParsedHookArgs {
   host: string;
-  options: { policy?: string[]; audit?: string; agentId?: string; root?: string; state?: string; server?: boolean; onFailure?: 'block' | 'defer' };
+  options: { policy?: string[]; audit?: string; agentId?: string; root?: string; state?: string; server?: boolean; onFailure?: 'block' | 'defer'; sandbox?: { network: 'none' | 'egress'; timeMs: number } };
 }
 
 /**
@@ -72,6 +75,8 @@ interface ParsedHookArgs {
 export function parseHookArgs(args: readonly string[]): ParsedHookArgs | string {
   const options: ParsedHookArgs['options'] = {};
   const positional: string[] = [];
+  let sandboxNetwork: 'none' | 'egress' | undefined;
+  let sandboxTime: number | undefined;
   const single = { '--audit': 'audit', '--agent-id': 'agentId', '--root': 'root', '--state': 'state' } as const;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
@@ -93,12 +98,24 @@ export function parseHookArgs(args: readonly string[]): ParsedHookArgs | string 
       options.onFailure = value;
     } else if (arg === '--no-server') {
       options.server = false;
+    } else if (arg === '--sandbox') {
+      options.sandbox = { network: 'none', timeMs: 50_000 };
+    } else if (flag === '--sandbox-network') {
+      const value = inline ?? args[++i];
+      if (value !== 'none' && value !== 'egress') return '--sandbox-network needs none or egress';
+      sandboxNetwork = value;
+    } else if (flag === '--sandbox-timeout') {
+      const value = Number(inline ?? args[++i]);
+      if (!Number.isSafeInteger(value) || value <= 0) return '--sandbox-timeout needs a positive number of milliseconds';
+      sandboxTime = value;
     } else if (arg.startsWith('-')) {
       return `unknown option ${arg}`;
     } else {
       positional.push(arg);
     }
   }
+  if ((sandboxNetwork !== undefined || sandboxTime !== undefined) && options.sandbox === undefined) return '--sandbox-network and --sandbox-timeout need --sandbox';
+  if (options.sandbox !== undefined) options.sandbox = { network: sandboxNetwork ?? 'none', timeMs: sandboxTime ?? 50_000 };
   if (positional.length === 0) return 'missing the host';
   if (positional.length > 1) return `unexpected argument ${positional[1] as string}`;
   const host = positional[0] as string;

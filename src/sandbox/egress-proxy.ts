@@ -186,6 +186,7 @@ export class EgressProxy {
     for (const s of this.#open) s.destroy();
     await stopped;
     rmSync(this.#options.socketPath, { force: true });
+    for (const r of this.#records) if (r.reason === '') r.reason = 'the run ended before the connection was decided';
     return { connections: this.connections, overLimit: this.#overLimit };
   }
 

@@ -109,6 +109,8 @@ function truthy(v: string | undefined): boolean {
 }
 
 function serverWanted(opts: HookRunOptions, env: Readonly<Record<string, string | undefined>>): boolean {
+  // invariant: "run it for you" is handled in this process: a hook server of another version would not know the mode and let the host run the command.
+  if (opts.sandbox !== undefined) return false;
   return opts.server !== false && (env.WARDEN_HOOK_SERVER === undefined || truthy(env.WARDEN_HOOK_SERVER));
 }
 

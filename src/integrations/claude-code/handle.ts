@@ -19,6 +19,7 @@ import { postToolUseInjectionOutput, preToolUseOutput, promptOutput, withRedacte
 import { PolicyCache } from './policy-cache.js';
 import type { CompiledPolicyCache } from '../../enforce/compiled-cache.js';
 import type { Store } from '../../store/types.js';
+import type { HookSandboxConfig } from './sandbox-run.js';
 
 /**
  * Where the hook reads its policy and writes its log, and who it says is acting. Every path is
@@ -46,6 +47,8 @@ export interface HookConfig {
    * that session reads them (`session.labels` in flow rules), even in another hook process.
    */
   state?: string | null;
+  /** "Run it for you": Bash calls the policy allows are run by the hook in Warden's sandbox (sandbox-run.ts). Absent or null: off. */
+  sandbox?: HookSandboxConfig | null;
 }
 
 /**
@@ -114,7 +117,10 @@ export class HookRuntime {
       const store = typeof config.state === 'string' ? await this.#store(config.state) : null;
       const pipeline = new Pipeline({ policy: set, sink: log.sink(warnings), approval: 'defer', clock: this.#now, onWarning: (w) => warnings.push(w), ...(store !== null ? { state: { store } } : {}) });
       const { request, agent } = requestFor(input, { agentId: config.agentId, projectDir, ...(config.home !== null ? { home: config.home } : {}) });
-      const answer = await this.#answer(pipeline, input, request, agent, set);
+      const answer =
+        config.sandbox != null && input.hook_event_name === 'PreToolUse' && input.tool_name === 'Bash'
+          ? await (await import('./sandbox-run.js')).runBashInSandbox(pipeline, request, agent, projectDir, config.sandbox)
+          : await this.#answer(pipeline, input, request, agent, set);
       const failed = warnings.find((w) => w.code === 'outcome_not_recorded' || w.code === 'audit_failure' || w.code === 'session_not_marked');
       if (answer.recorded === false || failed) {
         // invariant: nothing is answered that was not recorded; Claude Code blocks on exit code 2.

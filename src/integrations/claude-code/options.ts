@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { HookConfig } from './handle.js';
 import { DEFAULT_AGENT_ID } from './constants.js';
+import type { HookSandboxConfig } from './sandbox-run.js';
 
 /** The default policy file, relative to the project directory. */
 export const DEFAULT_POLICY_PATH = join('.warden', 'policy.yaml');
@@ -29,6 +30,8 @@ export interface HookCommandOptions {
   root?: string;
   /** The session state store url (`sqlite:<file>`, `redis://...`, `postgres://...`): results marked untrusted reach the session's next calls. */
   state?: string;
+  /** `--sandbox`: run allowed Bash commands in Warden's sandbox (never through the hook server). */
+  sandbox?: HookSandboxConfig;
 }
 
 /**
@@ -67,6 +70,7 @@ export function resolveHookConfig(opts: HookCommandOptions, env: Readonly<Record
     home: safeHome(),
     windows: process.platform === 'win32',
     state,
+    ...(opts.sandbox !== undefined ? { sandbox: { ...opts.sandbox } } : {}),
   };
 }
 
