@@ -7,7 +7,11 @@
  * - bare bubblewrap (`--ro-bind / /` and every namespace): bubblewrap's own floor;
  * - Warden's bubblewrap command line (system view, masks, program view, seccomp), no cgroups;
  * - the same with the run's pids and memory cgroups made, joined and removed (what a run does);
- * - `sandbox.exec`: the policy decision with the shell facet, the record, and that run.
+ * - `sandbox.exec`: the policy decision with the shell facet, the record, and that run;
+ * - `sandbox.exec` with `network: 'egress'` (the proxy listens, the forwarder starts in the run's
+ *   network namespace before the command, both stop after), with socat and with the Node forwarder;
+ * - the Claude Code hook's "run it for you" mode, per call (a sandbox built for each call: host
+ *   probe, program view, decision, run, replay files), fewer samples.
  *
  * The machine has 2 cores shared with other work: the load average is printed with the table.
  *
@@ -28,6 +32,7 @@ import { programView, viewMounts } from '../src/sandbox/program-view.js';
 import { sandboxProfile } from '../src/sandbox/profile.js';
 import { CgroupPool, runPlan } from '../src/sandbox/run.js';
 import { seccompFilter } from '../src/sandbox/seccomp-bpf.js';
+import { HookRuntime } from '../src/integrations/claude-code/handle.js';
 import { measureAsync, printTable, type Timing } from './stats.js';
 
 const POLICY = `apiVersion: warden/v1
@@ -128,6 +133,29 @@ export async function run(): Promise<void> {
       const r = await sandbox.exec({ tool: 'bash', args: { command: 'true' } });
       if (r.exitCode !== 0) throw new Error(r.stderr);
     }, opts, cpu));
+    for (const forwarder of ['socat', 'node'] as const) {
+      const egress = createSandbox({ pipeline: new Pipeline({ policy, sink }), workspace: work, network: 'egress', egress: { forwarder } });
+      await egress.exec({ tool: 'bash', args: { command: 'true' } });
+      try {
+        rows.push(await measureCpu(`sandbox.exec, network egress (${forwarder} forwarder)`, async () => {
+          const r = await egress.exec({ tool: 'bash', args: { command: 'true' } });
+          if (r.exitCode !== 0) throw new Error(r.stderr || r.error?.message);
+        }, opts, cpu));
+      } finally {
+        await egress.close();
+      }
+    }
+    writeFileSync(join(work, 'policy.yaml'), POLICY.replaceAll('bash', 'Bash'));
+    const runtime = new HookRuntime();
+    const config = { policyPaths: [join(work, 'policy.yaml')], auditPath: join(work, 'audit.jsonl'), agentId: 'bench', projectDir: work, home: null, windows: false, sandbox: { network: 'none' as const, timeMs: 30_000 } };
+    const input = JSON.stringify({ session_id: 's', cwd: work, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'true' }, tool_use_id: 't' });
+    const hookSamples = Math.max(5, Math.min(20, Math.floor(samples / 10)));
+    rows.push(await measureCpu('claude-code hook --sandbox, per call (sandbox built per call)', async () => {
+      const r = await runtime.handle(input, config);
+      if (r.exitCode !== 0 || !r.stdout.includes('updatedInput')) throw new Error(r.stderr || r.stdout);
+      const dir = /cat -- '([^']+)\/stdout'/.exec(r.stdout)?.[1];
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    }, { samples: hookSamples, warmup: 2 }, cpu));
   } finally {
     await sandbox.close();
   }

@@ -10,7 +10,7 @@
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { normalizeHost } from '../facets/url-host.js';
 import { parseConnectAuthority, type EgressTarget, type EgressVerdict } from './egress-decide.js';
@@ -160,7 +160,14 @@ export class EgressProxy {
       p.#server.once('error', reject);
       p.#server.listen(options.socketPath, () => {
         p.#server.off('error', reject);
-        resolve();
+        try {
+          // invariant: only this user (the forwarder runs as it) may connect: a socket's write bit is what connect() checks.
+          chmodSync(options.socketPath, 0o600);
+          resolve();
+        } catch (e) {
+          p.#server.close();
+          reject(e as Error);
+        }
       });
     });
     return p;
