@@ -171,11 +171,11 @@ describe('egress profile', () => {
 });
 
 describe.skipIf(NO_BWRAP)('egress set-up fails closed (real bubblewrap)', () => {
-  const plan = (workspace: string, beforeStart: (pid: number) => Promise<void>) => {
+  const plan = (workspace: string, beforeStart: (pid: number) => Promise<void>, command = 'echo ran > marker; echo ran') => {
     const profile = sandboxProfile({ ring: 2, workspace, network: 'egress', limits: { timeMs: 20_000 } });
     return {
       file: BWRAP as string,
-      args: bwrapArgs(profile, { layout: systemLayout(), view: [], seccompFd: null, infoFd: 4, command: 'echo ran > marker; echo ran', blockFd: 6 }),
+      args: bwrapArgs(profile, { layout: systemLayout(), view: [], seccompFd: null, infoFd: 4, command, blockFd: 6 }),
       cwd: '/',
       env: { PATH: '/usr/bin:/bin' },
       limits: profile.limits,
@@ -210,6 +210,24 @@ describe.skipIf(NO_BWRAP)('egress set-up fails closed (real bubblewrap)', () => 
     expect(seen).toBeGreaterThan(1);
     expect(r.started).toBe(true);
     expect(r.stdout).toBe('ran\n');
+  });
+
+  it('cuts the connection when the proxy is not there: nothing gets through', async () => {
+    const ws = freshDir('warden-ws-');
+    let stop: (() => Promise<void>) | undefined;
+    const r = await runPlan(
+      plan(
+        ws,
+        async (pid) => {
+          ({ stop } = await startForwarder({ pid, socketPath: join(ws, 'no-proxy-here.sock'), kind: 'socat' }));
+        },
+        'curl -sS --max-time 10 -x http://127.0.0.1:3128 http://example.com/; echo "exit=$?"',
+      ),
+    );
+    await stop?.();
+    expect(r.started).toBe(true);
+    // The forwarder accepted (not 7, refused) and cut the connection when the proxy could not be reached.
+    expect(r.stdout).toMatch(/exit=(52|56)\n/);
   });
 
   it('rejects a forwarder for a process that does not exist', async () => {
