@@ -350,7 +350,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
         durationMs: run.durationMs,
         ...(run.exitCode !== 0 || run.limit !== null ? { error: { name: 'CommandFailed', message: describeEnd(run) } } : {}),
         result: {
-          sandbox: recordedProfile(profile, enforcement),
+          // invariant: an unsandboxed run had the host's network, whatever the profile asked for; the record says so.
+          sandbox: { ...recordedProfile(profile, enforcement), ...(sandboxed ? {} : { network: 'host' }) },
           programs,
           exitCode: run.exitCode,
           signal: run.signal,

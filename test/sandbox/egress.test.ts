@@ -149,6 +149,21 @@ describe.skipIf(NO_BWRAP)('egress from the real sandbox', () => {
   });
 });
 
+describe('egress and unsandboxed runs', () => {
+  it("records the host's network for a run the operator let run without a sandbox, and no connections", async () => {
+    const sink = new MemorySink();
+    const sandbox = createSandbox({ pipeline: new Pipeline({ policy: egressPolicy(1, 2), sink }), workspace: freshDir('warden-ws-'), network: 'egress', bwrap: '/nonexistent/bwrap', unsandboxed: 'allow' });
+    try {
+      const r = await sandbox.exec({ tool: 'bash', args: { command: 'true' } });
+      expect(r.ran).toBe(true);
+      expect(r.connections).toBeNull();
+      expect(sink.outcomes.at(-1)?.outcome.result).toMatchObject({ sandbox: { mechanism: 'none', network: 'host' } });
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
 describe('egress profile', () => {
   it.each([
     [3, 'egress', 'none'],
