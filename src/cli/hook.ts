@@ -8,6 +8,7 @@
  */
 import type { Command } from 'commander';
 import { EXIT } from './output.js';
+import { DEFAULT_SANDBOX_TIME_MS } from '../integrations/claude-code/constants.js';
 
 /** Hosts `warden hook` serves. */
 const HOSTS = ['claude-code'];
@@ -99,7 +100,7 @@ export function parseHookArgs(args: readonly string[]): ParsedHookArgs | string 
     } else if (arg === '--no-server') {
       options.server = false;
     } else if (arg === '--sandbox') {
-      options.sandbox = { network: 'none', timeMs: 50_000 };
+      options.sandbox = { network: 'none', timeMs: DEFAULT_SANDBOX_TIME_MS };
     } else if (flag === '--sandbox-network') {
       const value = inline ?? args[++i];
       if (value !== 'none' && value !== 'egress') return '--sandbox-network needs none or egress';
@@ -115,7 +116,7 @@ export function parseHookArgs(args: readonly string[]): ParsedHookArgs | string 
     }
   }
   if ((sandboxNetwork !== undefined || sandboxTime !== undefined) && options.sandbox === undefined) return '--sandbox-network and --sandbox-timeout need --sandbox';
-  if (options.sandbox !== undefined) options.sandbox = { network: sandboxNetwork ?? 'none', timeMs: sandboxTime ?? 50_000 };
+  if (options.sandbox !== undefined) options.sandbox = { network: sandboxNetwork ?? 'none', timeMs: sandboxTime ?? DEFAULT_SANDBOX_TIME_MS };
   if (positional.length === 0) return 'missing the host';
   if (positional.length > 1) return `unexpected argument ${positional[1] as string}`;
   const host = positional[0] as string;

@@ -33,9 +33,6 @@ export interface HookSandboxConfig {
   timeMs: number;
 }
 
-/** The default time limit: under Claude Code's default hook timeout of 60 s, with room to answer. */
-export const DEFAULT_SANDBOX_TIME_MS = 50_000;
-
 /** Quotes a path for sh. */
 function quoted(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
