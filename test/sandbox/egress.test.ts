@@ -6,7 +6,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pipeline } from '../../src/enforce/pipeline.js';
@@ -137,6 +139,26 @@ describe.skipIf(NO_BWRAP)('egress from the real sandbox', () => {
     expect(b.stdout).toContain('served GET /b');
     expect(a.connections?.map((c) => c.host)).toEqual(['127.0.0.1']);
     expect(b.connections?.map((c) => c.host)).toEqual(['127.0.0.1', 'evil.example']);
+  });
+
+  it('carries TLS through CONNECT to an allowlisted https server, verified end to end by the client', async () => {
+    const ws = freshDir('warden-ws-');
+    const cert = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '1', '-keyout', join(ws, 'key.pem'), '-out', join(ws, 'cert.pem')], { encoding: 'utf8' });
+    expect(cert.status, cert.stderr).toBe(0);
+    const tls = createHttpsServer({ key: readFileSync(join(ws, 'key.pem')), cert: readFileSync(join(ws, 'cert.pem')) }, (req, res) => res.end(`tls ${req.url}\n`));
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    const T = (tls.address() as { port: number }).port;
+    try {
+      const sink = new MemorySink();
+      const sandbox = createSandbox({ pipeline: new Pipeline({ policy: egressPolicy(T, T + 1), sink }), workspace: ws, ring: 2, network: 'egress' });
+      made.push(sandbox);
+      const r = await exec(sandbox, `${curl} --cacert cert.pem https://localhost:${T}/secure`);
+      expect(r.stdout, r.stderr).toBe('tls /secure\n');
+      expect(r.connections).toMatchObject([{ method: 'CONNECT', scheme: 'tcp', host: 'localhost', port: T, allowed: true }]);
+      expect(r.connections?.[0]?.bytesReceived).toBeGreaterThan(500);
+    } finally {
+      tls.close();
+    }
   });
 
   it('keeps ring 3 offline whatever the options ask: no proxy variables, no connections', async () => {
