@@ -47,7 +47,7 @@ afterAll(() => {
 describe('--host claude-code', () => {
   it('the starter lints clean as the hook sees it', async () => {
     const r = await runCli(main(), ['lint', '--host', 'claude-code', '.warden/policy.yaml'], { cwd: dir });
-    expect({ code: r.code, out: r.stdout.trim() }).toEqual({ code: 0, out: 'OK: the policy loads (27 rules), no findings.' });
+    expect({ code: r.code, out: r.stdout.trim() }).toEqual({ code: 0, out: 'OK: the policy loads (28 rules), no findings.' });
   });
 
   it('without --host, lint reports the facets nothing binds', async () => {
