@@ -104,5 +104,8 @@ describe('the built CLI loads only what its command needs', () => {
     expect(warm.loaded.has('src/cli/check.ts')).toBe(false);
     expect(packages(warm.loaded).has('commander')).toBe(false);
     expect(packages(warm.loaded).has('@modelcontextprotocol/sdk')).toBe(false);
+    // The starter policy binds no SQL: the analyser and its function catalogs stay unloaded.
+    for (const src of ['src/facets/sql.ts', 'src/facets/sql-catalog-postgres.ts', 'src/facets/sql-classify.ts']) expect(warm.loaded.has(src)).toBe(false);
+    expect(warm.loaded.has('src/facets/sql-facts.ts')).toBe(true);
   });
 });
