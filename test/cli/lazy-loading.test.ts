@@ -85,6 +85,8 @@ describe('the built CLI loads only what its command needs', () => {
     expect(warm.loaded.has('src/policy/compile.ts')).toBe(false);
     expect(warm.loaded.has('src/policy/plan.ts')).toBe(true);
     expect(warm.loaded.has('src/policy/document.ts')).toBe(false);
+    // No --audit: the audit sink is not loaded.
+    expect(warm.loaded.has('src/audit/file-sink.ts')).toBe(false);
     expect(readdirSync(join(cache, 'policies')).filter((n) => n.endsWith('.plan'))).toHaveLength(1);
   });
 
