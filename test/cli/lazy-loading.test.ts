@@ -51,7 +51,13 @@ function traced(args: string[], options: { input?: string; env?: Record<string, 
       for (const url of readFileSync(out, 'utf8').split('\n').filter((l) => l !== '')) {
         const file = fileURLToPath(url);
         if (!file.endsWith('.js')) continue;
-        for (const m of readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)) loaded.add(m[1] as string);
+        for (const m of readFileSync(file, 'utf8').matchAll(/^\/\/ (\S+\.[cm]?[jt]s)$/gm)) {
+          // A package's marker is relative to the checkout: node_modules/x, or ../../y/node_modules/x
+          // when node_modules is a symlink out of it.
+          const marker = m[1] as string;
+          const source = marker.includes('node_modules/') ? marker.slice(marker.lastIndexOf('node_modules/')) : marker;
+          if (source.startsWith('src/') || source.startsWith('node_modules/')) loaded.add(source);
+        }
       }
       resolve({ code, stdout, loaded });
     });
