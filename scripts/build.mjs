@@ -7,7 +7,9 @@
  * unbash's) cost more than running the decision. esbuild builds every public entry (each subpath
  * export and the `warden` command) in one pass with code splitting, so each entry and each
  * `await import()` loads only the chunks it needs, and entries share chunks (one copy of the
- * policy engine, one class identity).
+ * policy engine, one class identity). The hook, which runs once per tool call, is built a second
+ * time as the only entry of its own split (dist/hook/): the shared split cut its path into ~50
+ * small chunks, each a resolution and an instantiation per event.
  *
  * The pure-JavaScript libraries the engine uses are bundled in (see BUNDLED); the rest stay
  * ordinary dependencies resolved from node_modules (see EXTERNAL: WebAssembly, very large or
