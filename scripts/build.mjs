@@ -38,6 +38,8 @@ export const BUNDLED = ['@marcbachmann/cel-js', 'commander', 'ipaddr.js', 're2js
 
 /** The hook's bundle entry, under the output directory (see main()). */
 const HOOK_ENTRY = 'hook/main';
+/** `warden check`'s bundle entry (its command module, registered into the main build's commander). */
+const CHECK_ENTRY = 'check/main';
 
 /** Resolved from node_modules at run time: runtime dependencies that are not bundled, and peers. */
 export const EXTERNAL = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
@@ -134,7 +136,7 @@ async function main() {
     ...common,
     entryPoints: entryPoints(),
     chunkNames: 'chunks/[name]-[hash]',
-    define: { __WARDEN_BUILD_ID__: id, __WARDEN_HOOK_BUNDLE__: JSON.stringify(`../${HOOK_ENTRY}.js`) },
+    define: { __WARDEN_BUILD_ID__: id, __WARDEN_HOOK_BUNDLE__: JSON.stringify(`../${HOOK_ENTRY}.js`), __WARDEN_CHECK_BUNDLE__: JSON.stringify(`../${CHECK_ENTRY}.js`) },
   });
   // The hook's own bundle: one entry, so what an event loads comes in a few chunks, not ~50 shared
   // ones (a resolution and an instantiation each, on every tool call). Same sources, same build id.
@@ -145,6 +147,13 @@ async function main() {
     define: { __WARDEN_BUILD_ID__: id },
   });
   if (metafile !== null) writeFileSync(`${metafile}.hook.json`, JSON.stringify(hook.metafile));
+  // `warden check` the same way: one request per process in scripts and CI.
+  await build({
+    ...common,
+    entryPoints: { [CHECK_ENTRY]: join(ROOT, 'src', 'cli', 'check.ts') },
+    chunkNames: 'check/chunks/[name]-[hash]',
+    define: { __WARDEN_BUILD_ID__: id },
+  });
   writeFileSync(join(outDir, 'THIRD_PARTY_LICENSES.txt'), licences(result.metafile));
   if (metafile !== null) writeFileSync(metafile, JSON.stringify(result.metafile));
   const main = join(outDir, 'cli', 'main.js');
