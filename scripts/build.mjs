@@ -7,9 +7,10 @@
  * unbash's) cost more than running the decision. esbuild builds every public entry (each subpath
  * export and the `warden` command) in one pass with code splitting, so each entry and each
  * `await import()` loads only the chunks it needs, and entries share chunks (one copy of the
- * policy engine, one class identity). The hook, which runs once per tool call, is built a second
- * time as the only entry of its own split (dist/hook/): the shared split cut its path into ~50
- * small chunks, each a resolution and an instantiation per event.
+ * policy engine, one class identity). The hook, which runs once per tool call, and `warden check`
+ * are each built again as the only entry of a split of their own (dist/hook/, dist/check/): the
+ * shared split cut their paths into ~50 and ~40 small chunks, each a resolution and an
+ * instantiation per process.
  *
  * The pure-JavaScript libraries the engine uses are bundled in (see BUNDLED); the rest stay
  * ordinary dependencies resolved from node_modules (see EXTERNAL: WebAssembly, very large or
