@@ -7,7 +7,10 @@
  * unbash's) cost more than running the decision. esbuild builds every public entry (each subpath
  * export and the `warden` command) in one pass with code splitting, so each entry and each
  * `await import()` loads only the chunks it needs, and entries share chunks (one copy of the
- * policy engine, one class identity).
+ * policy engine, one class identity). The hook, which runs once per tool call, and `warden check`
+ * are each built again as the only entry of a split of their own (dist/hook/, dist/check/): the
+ * shared split cut their paths into ~50 and ~40 small chunks, each a resolution and an
+ * instantiation per process.
  *
  * The pure-JavaScript libraries the engine uses are bundled in (see BUNDLED); the rest stay
  * ordinary dependencies resolved from node_modules (see EXTERNAL: WebAssembly, very large or
@@ -15,9 +18,10 @@
  * never bundled by accident. The licences of the bundled packages are copied into
  * dist/THIRD_PARTY_LICENSES.txt.
  *
- * Usage: node scripts/build.mjs [--out <dir>] [--no-types]
+ * Usage: node scripts/build.mjs [--out <dir>] [--no-types] [--metafile <file>]
  *   --out       where to write (default: dist); tests build into a private temporary directory
  *   --no-types  skip the declaration files (tests need only the JavaScript)
+ *   --metafile  also write esbuild's metafile (which source went into which chunk) to <file>
  */
 import { spawnSync } from 'node:child_process';
 import process from 'node:process';
@@ -33,13 +37,19 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 /** Bundled into dist (pure JavaScript, loaded on the decision path). Their own dependencies come along. */
 export const BUNDLED = ['@marcbachmann/cel-js', 'commander', 'ipaddr.js', 're2js', 'tldts', 'tldts-core', 'unbash', 'yaml', 'jose', '@ipld/dag-cbor', 'cborg', 'multiformats'];
 
+/** The hook's bundle entry, under the output directory (see main()). */
+const HOOK_ENTRY = 'hook/main';
+/** `warden check`'s bundle entry (its command module, registered into the main build's commander). */
+const CHECK_ENTRY = 'check/main';
+
 /** Resolved from node_modules at run time: runtime dependencies that are not bundled, and peers. */
 export const EXTERNAL = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
 
 function parseArgs(argv) {
-  const out = { outDir: join(ROOT, 'dist'), types: true };
+  const out = { outDir: join(ROOT, 'dist'), types: true, metafile: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--out') out.outDir = resolve(argv[++i]);
+    else if (argv[i] === '--metafile') out.metafile = resolve(argv[++i]);
     else if (argv[i] === '--no-types') out.types = false;
     else throw new Error(`build: unknown argument ${argv[i]}`);
   }
@@ -93,7 +103,7 @@ function buildId() {
 }
 
 async function main() {
-  const { outDir, types } = parseArgs(process.argv.slice(2));
+  const { outDir, types, metafile } = parseArgs(process.argv.slice(2));
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   if (types) {
@@ -101,15 +111,13 @@ async function main() {
     if (tsc.status !== 0) process.exit(tsc.status ?? 1);
     checkDeclarations(outDir);
   }
-  const result = await build({
-    entryPoints: entryPoints(),
+  const common = {
     outdir: outDir,
     bundle: true,
     splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node22.12',
-    chunkNames: 'chunks/[name]-[hash]',
     // No source maps: Node scans every chunk for one at load, and the install carries them. The
     // bundle is not minified, so stack traces keep their function names.
     legalComments: 'none',
@@ -121,11 +129,34 @@ async function main() {
     mainFields: ['module', 'main'],
     alias: { yaml: join(ROOT, 'node_modules', 'yaml', 'browser', 'index.js') },
     plugins: [onlyKnownPackages],
-    define: { __WARDEN_BUILD_ID__: JSON.stringify(buildId()) },
     // Bundled CommonJS packages (yaml, tldts) call require() for Node built-ins.
     banner: { js: "import { createRequire as __wardenRequire } from 'node:module';\nconst require = __wardenRequire(import.meta.url);" },
+  };
+  const id = JSON.stringify(buildId());
+  const result = await build({
+    ...common,
+    entryPoints: entryPoints(),
+    chunkNames: 'chunks/[name]-[hash]',
+    define: { __WARDEN_BUILD_ID__: id, __WARDEN_HOOK_BUNDLE__: JSON.stringify(`../${HOOK_ENTRY}.js`), __WARDEN_CHECK_BUNDLE__: JSON.stringify(`../${CHECK_ENTRY}.js`) },
+  });
+  // The hook's own bundle: one entry, so what an event loads comes in a few chunks, not ~50 shared
+  // ones (a resolution and an instantiation each, on every tool call). Same sources, same build id.
+  const hook = await build({
+    ...common,
+    entryPoints: { [HOOK_ENTRY]: join(ROOT, 'src', 'cli', 'hook-entry.ts') },
+    chunkNames: 'hook/chunks/[name]-[hash]',
+    define: { __WARDEN_BUILD_ID__: id },
+  });
+  if (metafile !== null) writeFileSync(`${metafile}.hook.json`, JSON.stringify(hook.metafile));
+  // `warden check` the same way: one request per process in scripts and CI.
+  await build({
+    ...common,
+    entryPoints: { [CHECK_ENTRY]: join(ROOT, 'src', 'cli', 'check.ts') },
+    chunkNames: 'check/chunks/[name]-[hash]',
+    define: { __WARDEN_BUILD_ID__: id },
   });
   writeFileSync(join(outDir, 'THIRD_PARTY_LICENSES.txt'), licences(result.metafile));
+  if (metafile !== null) writeFileSync(metafile, JSON.stringify(result.metafile));
   const main = join(outDir, 'cli', 'main.js');
   if (!readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node')) throw new Error('build: dist/cli/main.js lost its #! line');
 }

@@ -2,8 +2,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { openFileAuditSink } from '../audit/file-sink.js';
-import { loadPrivateKey } from '../audit/keys.js';
 import type { AgentIdentity, Decision, DecisionSink } from '../decision.js';
 import { loadPolicyFiles } from '../enforce/load-files.js';
 import { compiledPolicyCacheFromEnv } from '../enforce/compiled-cache.js';
@@ -52,8 +50,9 @@ async function runCheck(opts: CheckOptions): Promise<number> {
     const now = parseNow(opts.now);
     const set = await loadPolicyFiles(opts.policy, { cache: compiledPolicyCacheFromEnv(process.env) });
     if (opts.signingKey !== undefined && opts.audit === undefined) throw new WardenError('ERR_USAGE', '--signing-key needs --audit <path>: it signs checkpoints of that log.');
-    const signingKey = opts.signingKey === undefined ? undefined : await loadPrivateKey(opts.signingKey);
-    const sink = opts.audit === undefined ? null : await openFileAuditSink({ path: opts.audit, ...(signingKey ? { signingKey } : {}) });
+    // The audit sink's modules load only when a log is asked for: most checks record nothing.
+    const signingKey = opts.signingKey === undefined ? undefined : await (await import('../audit/keys.js')).loadPrivateKey(opts.signingKey);
+    const sink = opts.audit === undefined ? null : await (await import('../audit/file-sink.js')).openFileAuditSink({ path: opts.audit, ...(signingKey ? { signingKey } : {}) });
     // A check answers with the policy's word: require_approval is reported, never asked.
     const pipeline = new Pipeline({ policy: set, sink: sink ?? NOWHERE, approval: 'defer', clock: () => now });
     try {

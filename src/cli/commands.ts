@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 import { WardenError } from '../errors.js';
 
+declare const __WARDEN_CHECK_BUNDLE__: string | undefined;
+
 /** A subcommand: its name, what the list shows, and how to load its registration. */
 export interface CommandEntry {
   name: string;
@@ -18,7 +20,13 @@ export interface CommandEntry {
 
 /** The subcommands, in the order help lists them. Add one line per command. */
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'check', args: '', summary: 'decide a request (or a JSONL batch) against a policy', load: async () => (await import('./check.js')).registerCheckCommand },
+  {
+    name: 'check',
+    args: '',
+    summary: 'decide a request (or a JSONL batch) against a policy',
+    // The package build gives check a bundle of its own, like the hook (scripts/build.mjs).
+    load: async () => ((typeof __WARDEN_CHECK_BUNDLE__ === 'string' ? await import(new URL(__WARDEN_CHECK_BUNDLE__, import.meta.url).href) : await import('./check.js')) as typeof import('./check.js')).registerCheckCommand,
+  },
   { name: 'explain', args: '', summary: 'show every rule considered for a request and why', load: async () => (await import('./explain.js')).registerExplainCommand },
   { name: 'test', args: '<policy...>', summary: 'run test cases against policies', load: async () => (await import('./test.js')).registerTestCommand },
   { name: 'lint', args: '<paths...>', summary: 'check policy files: errors, warnings and static analysis', load: async () => (await import('./lint.js')).registerLintCommand },

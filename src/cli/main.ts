@@ -8,9 +8,14 @@ import { VERSION } from '../version.js';
 // Before any command's code loads, so its compiled bytecode comes from (and goes to) the cache.
 enableCodeCache(process.env);
 
-// The Claude Code hook runs once per tool call: it skips the argument parser entirely.
+declare const __WARDEN_HOOK_BUNDLE__: string | undefined;
+
+// The Claude Code hook runs once per tool call: it skips the argument parser entirely, and the
+// package build gives it a bundle of its own (scripts/build.mjs; from the sources, hook.ts itself).
 if (process.argv[2] === 'hook') {
-  process.exitCode = await (await import('./hook.js')).runHookCli(process.argv.slice(3));
+  const hook: { runHook(args: readonly string[]): Promise<number> } =
+    typeof __WARDEN_HOOK_BUNDLE__ === 'string' ? await import(new URL(__WARDEN_HOOK_BUNDLE__, import.meta.url).href) : { runHook: async (args) => (await import('./hook.js')).runHookCli(args) };
+  process.exitCode = await hook.runHook(process.argv.slice(3));
 } else {
   await runCommandLine();
 }

@@ -7,7 +7,7 @@ import type { FacetBinding } from './bindings.js';
 import type { Effects } from './effects-types.js';
 import { emptyEffects } from './effects.js';
 import type { PathFacts } from './path.js';
-import type { SqlFacts } from './sql.js';
+import type { SqlFacts } from './sql-facts.js';
 import { sqlEffects } from './sql-effects.js';
 
 /**

@@ -6,7 +6,7 @@
  *
  * Internal to the path helpers; runs in time linear in the path for a given pattern.
  */
-import { compileGlob } from '../lib/glob.js';
+import { checkGlob } from '../lib/glob.js';
 
 type Token = { k: 'c'; c: string } | { k: '?' } | { k: '*' } | { k: '**' } | { k: 'set'; negate: boolean; chars: string; ranges: [string, string][] };
 
@@ -128,7 +128,7 @@ function consume(t: Token, i: number, x: string, fold: boolean): number {
  * ```
  */
 export function compilePathGlob(pattern: string, fold: boolean): PathGlob {
-  compileGlob(pattern);
+  checkGlob(pattern);
   const tokens = parse(pattern);
   const n = tokens.length;
   const closure = (set: Set<number>): Set<number> => {

@@ -301,7 +301,7 @@ export function mayBePrivateKey(effect: unknown): boolean {
     // A pattern that fixes an extension (`*.ts`) names files of that extension: `id_*` keys are
     // then out of reach unless the extension is a key's own (`*.pem`).
     const tail = name.slice(Math.max(name.lastIndexOf('*'), name.lastIndexOf('?'), name.lastIndexOf(']')) + 1);
-    const globs = tail.includes('.') ? PRIVATE_KEY_SUFFIX_GLOBS : PRIVATE_KEY_GLOBS;
+    const globs = tail.includes('.') ? privateKeyGlobs().suffixes : privateKeyGlobs().all;
     if (steps !== null) return globs.some((g) => g.run(steps, 'match'));
   }
   if (!e.known || e.recursive) return true;
@@ -311,9 +311,17 @@ export function mayBePrivateKey(effect: unknown): boolean {
 /**
  * The names {@link isPrivateKeyPath} accepts, as globs a name pattern is tested against (the
  * `.pub` exception aside, so a pattern that may name a public key may name a private one).
+ * Compiled on first use, not at import: a process that never asks (most hook events) does not
+ * pay for compiling them.
  */
-const PRIVATE_KEY_SUFFIX_GLOBS: readonly PathGlob[] = [...PRIVATE_KEY_SUFFIXES.map((s) => `*${s}`), ...PRIVATE_KEY_EXTENSIONS.map((x) => `?*${x}`)].map((p) => compilePathGlob(p, true));
-const PRIVATE_KEY_GLOBS: readonly PathGlob[] = [...['id_*', 'ssh_host_*_key'].map((p) => compilePathGlob(p, true)), ...PRIVATE_KEY_SUFFIX_GLOBS];
+let privateKeyGlobCache: { suffixes: readonly PathGlob[]; all: readonly PathGlob[] } | null = null;
+function privateKeyGlobs(): { suffixes: readonly PathGlob[]; all: readonly PathGlob[] } {
+  if (privateKeyGlobCache === null) {
+    const suffixes = [...PRIVATE_KEY_SUFFIXES.map((s) => `*${s}`), ...PRIVATE_KEY_EXTENSIONS.map((x) => `?*${x}`)].map((p) => compilePathGlob(p, true));
+    privateKeyGlobCache = { suffixes, all: [...['id_*', 'ssh_host_*_key'].map((p) => compilePathGlob(p, true)), ...suffixes] };
+  }
+  return privateKeyGlobCache;
+}
 
 /**
  * A path glob (`/w/src/*.ts`) as input steps for another pattern: literal characters, and any

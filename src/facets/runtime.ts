@@ -9,7 +9,7 @@ import type { ArgPath, BoundFacet, FacetBinding, RequestValue } from './bindings
 import { EMPTY_K8S_FACTS, k8sFacet } from './k8s.js';
 import { EMPTY_PATH_FACTS, pathFacet } from './path.js';
 import { EMPTY_SHELL_FACTS, shellEffects, shellFacet } from './shell.js';
-import { EMPTY_SQL_FACTS, sqlFacet } from './sql.js';
+import { analyseSql, EMPTY_SQL_FACTS } from './sql-facts.js';
 import type { SqlParsers } from './sql-parsers.js';
 import { scanUrls } from './url.js';
 import { mergeEffects } from './effects.js';
@@ -151,7 +151,7 @@ export class FacetEngine implements FacetRuntime {
           break;
         }
         case 'sql': {
-          const facts = computeFacet(b, input, this.#resolver, this.#sqlParsers) as ReturnType<typeof sqlFacet>;
+          const facts = computeFacet(b, input, this.#resolver, this.#sqlParsers) as ReturnType<typeof analyseSql>;
           part = facts.parsed ? sqlContribution(facts) : { error: `the sql facet could not read argument ${b.from.text}: ${facts.error}` };
           break;
         }
@@ -207,7 +207,7 @@ function withoutPaths(args: Map<string, unknown>, paths: readonly ArgPath[]): un
 function computeFacet(b: FacetBinding, input: unknown, resolver: RealpathResolver | undefined, sqlParsers: SqlParsers | undefined): object {
   switch (b.facet) {
     case 'sql':
-      return sqlFacet(input, { dialect: b.dialect, parsers: sqlParsers as SqlParsers });
+      return analyseSql(input, { dialect: b.dialect, parsers: sqlParsers as SqlParsers });
     case 'shell':
       return shellFacet(input);
     case 'path':

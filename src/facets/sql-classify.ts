@@ -20,36 +20,10 @@ import {
   type Reviewed,
 } from './sql-functions-reviewed.js';
 import type { SqlDialect } from './sql-parsers.js';
+import type { SqlClass } from './sql-facts.js';
 
-/**
- * What a statement does, one word. A statement can have several (`COPY t TO '/tmp/x'` reads and
- * writes a file: `read` and `file`).
- * - `read`: reads data, or has no lasting effect (SELECT, SHOW, EXPLAIN, transaction control).
- * - `write`: changes rows, sequences, large objects or notifications (INSERT, UPDATE, DELETE, `nextval`).
- * - `ddl`: creates, changes or drops schema objects.
- * - `admin`: changes settings, privileges, sessions or the server (SET, GRANT, VACUUM, `pg_terminate_backend`).
- * - `lock`: takes locks or holds the session (LOCK, SELECT ... FOR UPDATE, advisory locks, `pg_sleep`).
- * - `file`: reads or writes files on the database server (COPY to/from a file, `pg_read_file`, INTO OUTFILE, ATTACH).
- * - `network`: connects to another server (`dblink`, postgres_fdw).
- * - `exec`: runs code or SQL the facet cannot see (COPY ... PROGRAM, DO, EXECUTE, `load_extension`,
- *   `query_to_xml`, an unknown function).
- *
- * @example
- * ```ts
- * const c: SqlClass = 'lock';
- * ```
- */
-export type SqlClass = 'read' | 'write' | 'ddl' | 'admin' | 'lock' | 'file' | 'network' | 'exec';
+export { SQL_CLASSES, type SqlClass } from './sql-facts.js';
 
-/**
- * Every class, in the order classes are listed.
- *
- * @example
- * ```ts
- * SQL_CLASSES.length; // 8
- * ```
- */
-export const SQL_CLASSES: readonly SqlClass[] = Object.freeze(['read', 'write', 'ddl', 'admin', 'lock', 'file', 'network', 'exec'] as const);
 
 /**
  * How one function call is classified.

@@ -6,8 +6,8 @@
  * reported with `known: false`.
  */
 import type { Effects, ExecEffect, NetworkEffect, PathEffect, PrivilegeEffect } from './effects-types.js';
-import { SQL_CLASSES } from './sql-classify.js';
-import type { SqlCallFacts, SqlFacts, SqlStatementFacts } from './sql.js';
+import { SQL_CLASSES } from './sql-facts.js';
+import type { SqlCallFacts, SqlFacts, SqlStatementFacts } from './sql-facts.js';
 
 /** Which argument of a file function is the path, and what the function does with it. */
 const FILE_ARGS: Readonly<Record<string, ReadonlyArray<readonly [number, 'read' | 'write' | 'delete']>>> = {

@@ -136,6 +136,8 @@ export interface LoadSqlParsersOptions {
  */
 export async function loadSqlParsers(options: LoadSqlParsersOptions = {}): Promise<SqlParsers> {
   const dialects = checkOptions(options);
+  // The analyser (sql.ts) hands itself to the facet engine as it loads: whoever has parsers has it.
+  await import('./sql.js');
   const nodeSql = new Map<'mysql' | 'mariadb' | 'sqlite', NodeSqlParser>();
   for (const d of dialects) {
     if (d !== 'postgresql') nodeSql.set(d, loadNodeSqlGrammar(d));

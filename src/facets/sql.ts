@@ -50,7 +50,8 @@
  * own catalogs; an unknown function is `exec`. Rules written on classes need no list of spellings:
  * `sql.classes.all(c, c == 'read')` is a read-only policy.
  */
-import { SQL_CLASSES, systemTable, type SqlClass } from './sql-classify.js';
+import { SQL_CLASSES, systemTable } from './sql-classify.js';
+import { provideSqlAnalyser, sqlFailure as failure, type SqlFacts } from './sql-facts.js';
 import { SqlAnalysisError, StatementCollector, uniqueInOrder } from './sql-collect.js';
 import { analyseNodeSql } from './sql-nodesql.js';
 import { SQL_DIALECTS, type SqlDialect, type SqlParsers } from './sql-parsers.js';
@@ -58,114 +59,8 @@ import { analysePostgres } from './sql-postgres.js';
 
 export { SQL_DIALECTS, loadSqlParsers, type SqlDialect, type SqlParsers, type LoadSqlParsersOptions } from './sql-parsers.js';
 export { SQL_CLASSES, classifyFunction, type SqlClass, type FunctionClass } from './sql-classify.js';
+export { EMPTY_SQL_FACTS, type SqlCallFacts, type SqlFacts, type SqlStatementFacts } from './sql-facts.js';
 
-/**
- * What one statement does.
- *
- * @example
- * ```ts
- * const s: SqlStatementFacts = sqlFacet('DELETE FROM t WHERE id = 1', { dialect: 'postgresql' }).statements[0]!;
- * // { verb: 'DELETE', tables: ['t'], functions: [], hasWhere: true, object: '', program: false, file: '', nested: false }
- * ```
- */
-export interface SqlStatementFacts {
-  /** Upper-case statement kind: SELECT, INSERT, DROP, CREATE, WRITE_FILE, ... */
-  verb: string;
-  /** Tables read or written, lower-case, schema-qualified as written, in source order. */
-  tables: string[];
-  /** Functions called (including table functions and CALLed procedures), lower-case. */
-  functions: string[];
-  /** The statement (SELECT, UPDATE, DELETE) has a WHERE clause; for a UNION, every branch has one. */
-  hasWhere: boolean;
-  /** What a CREATE/ALTER/DROP/GRANT acts on ('table', 'function', ...), or the setting of SET/SHOW/PRAGMA; '' otherwise. */
-  object: string;
-  /** COPY ... TO/FROM PROGRAM: `file` is then the shell command. */
-  program: boolean;
-  /** File (or program) a statement reads or writes when written literally: COPY, INTO OUTFILE, LOAD DATA, ATTACH, VACUUM INTO, LOAD; '' otherwise. */
-  file: string;
-  /** This statement sits inside another (data-modifying CTE, EXPLAIN/PREPARE target, trigger or rule body). */
-  nested: boolean;
-  /** What the statement does (with the statements nested in it and the functions it calls), in {@link SQL_CLASSES} order. */
-  classes: SqlClass[];
-}
-
-/**
- * One function call and its classification.
- *
- * @example
- * ```ts
- * const c: SqlCallFacts = { name: 'pg_catalog.pg_read_file', args: ['/etc/passwd'], class: 'file', known: true, reason: 'reads or lists files on the database server' };
- * ```
- */
-export interface SqlCallFacts {
-  /** Lower case, schema-qualified as written; a name part holding a dot or quote is written in double quotes. */
-  name: string;
-  /** Each argument's text when it is a literal (string or number), null otherwise. */
-  args: Array<string | null>;
-  /** What calling it does. */
-  class: SqlClass;
-  /** False when the function is not a known built-in (it is then `exec`: it may do anything). */
-  known: boolean;
-  /** Why it has this class, for people. */
-  reason: string;
-}
-
-/**
- * The `sql` variable of policy conditions.
- *
- * @example
- * ```ts
- * const f: SqlFacts = sqlFacet('SELECT 1; DROP TABLE x', { dialect: 'postgresql' });
- * f.verbs; // ['SELECT', 'DROP']
- * ```
- */
-export interface SqlFacts {
-  /** The whole input parsed. When false, `error` says why and the lists are empty. */
-  parsed: boolean;
-  /** Why the input did not parse; '' when it did (or when no binding applies). */
-  error: string;
-  /** The dialect the input was parsed as ('' when no binding applies). */
-  dialect: string;
-  /** Every statement, top-level and nested, in order. */
-  statements: SqlStatementFacts[];
-  /** Union of the statements' verbs, in first-seen order. */
-  verbs: string[];
-  /** Union of the statements' tables, in first-seen order. */
-  tables: string[];
-  /** Union of the statements' functions, in first-seen order. */
-  functions: string[];
-  /**
-   * Union of the statements' classes, in {@link SQL_CLASSES} order. Input that did not parse has
-   * every class (it could be anything); a request no binding applies to has none.
-   */
-  classes: SqlClass[];
-  /** Every distinct function call (name and literal arguments), in source order, classified. */
-  calls: SqlCallFacts[];
-  /** The tables that are system catalogs, whatever their database or schema prefix (`mydb.pg_catalog.pg_authid`, `main.sqlite_master`). */
-  systemTables: string[];
-}
-
-/**
- * The value of `sql` when no SQL binding applies to the request.
- *
- * @example
- * ```ts
- * EMPTY_SQL_FACTS.parsed; // false
- * EMPTY_SQL_FACTS.error; // ''
- * ```
- */
-export const EMPTY_SQL_FACTS: SqlFacts = Object.freeze({
-  parsed: false,
-  error: '',
-  dialect: '',
-  statements: Object.freeze([]) as unknown as SqlStatementFacts[],
-  verbs: Object.freeze([]) as unknown as string[],
-  tables: Object.freeze([]) as unknown as string[],
-  functions: Object.freeze([]) as unknown as string[],
-  classes: Object.freeze([]) as unknown as SqlClass[],
-  calls: Object.freeze([]) as unknown as SqlCallFacts[],
-  systemTables: Object.freeze([]) as unknown as string[],
-});
 
 /**
  * Longest input analysed, in characters (UTF-16 code units). Longer is `parsed: false`.
@@ -177,14 +72,6 @@ export const EMPTY_SQL_FACTS: SqlFacts = Object.freeze({
  */
 export const SQL_MAX_INPUT = 100_000;
 
-/** Longest error message returned (parser messages can quote the input). */
-const MAX_ERROR_LENGTH = 300;
-
-function failure(dialect: string, error: string): SqlFacts {
-  const bounded = error.length > MAX_ERROR_LENGTH ? error.slice(0, MAX_ERROR_LENGTH - 3) + '...' : error;
-  // invariant: what did not parse could be anything, so it has every class (never only 'read').
-  return { parsed: false, error: bounded, dialect, statements: [], verbs: [], tables: [], functions: [], classes: [...SQL_CLASSES], calls: [], systemTables: [] };
-}
 
 /**
  * Options of {@link sqlFacet}.
@@ -233,6 +120,8 @@ export function sqlFacet(input: unknown, options: SqlFacetOptions): SqlFacts {
 export function sqlFacetUnclassified(input: unknown, options: SqlFacetOptions): SqlFacts {
   return analyseGuarded(input, options, false);
 }
+
+provideSqlAnalyser(sqlFacet);
 
 function analyseGuarded(input: unknown, options: SqlFacetOptions, classify: boolean): SqlFacts {
   try {

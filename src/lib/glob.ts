@@ -30,6 +30,63 @@ export interface GlobMatcher {
 export function compileGlob(pattern: string): GlobMatcher {
   const literal = literalOf(pattern);
   if (literal !== null) return { pattern, test: (text) => text === literal };
+  return simpleGlob(pattern) ?? re2Glob(pattern);
+}
+
+/**
+ * Throws exactly what {@link compileGlob} throws for a malformed pattern, without building a
+ * matcher when it can tell without one: a pattern with no `[` set and no UTF-16 surrogate
+ * translates to an expression RE2 always accepts (`.*`, `[^/]*`, `[^/]` and quoted characters).
+ *
+ * @example
+ * ```ts
+ * checkGlob('src/**'); // fine
+ * checkGlob('a[b');     // throws ERR_GLOB: the "[" is never closed
+ * ```
+ * @throws WardenError `ERR_GLOB` when the pattern is malformed.
+ */
+export function checkGlob(pattern: string): void {
+  if (literalOf(pattern) !== null) return;
+  if (!pattern.includes('[') && !SURROGATE.test(pattern)) {
+    globToRe2(pattern);
+    return;
+  }
+  re2Glob(pattern);
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Literal text around one `*` or `**` (`mcp__*`, `*.md`, `**`), matched by comparing the ends:
+ * the same answers as the RE2 matcher, without compiling one (a short-lived process often needs
+ * only these). Null for any other pattern. Patterns with UTF-16 surrogates are left to RE2, so a
+ * prefix or suffix never ends inside a character.
+ */
+function simpleGlob(pattern: string): GlobMatcher | null {
+  if (/[?[\\]/.test(pattern) || SURROGATE.test(pattern)) return null;
+  const m = /^([^*]*)(\*\*?)([^*]*)$/.exec(pattern);
+  if (m === null) return null;
+  const prefix = m[1] as string;
+  const suffix = m[3] as string;
+  const crossesSlash = m[2] === '**';
+  const min = prefix.length + suffix.length;
+  return {
+    pattern,
+    test: (text) => text.length >= min && text.startsWith(prefix) && text.endsWith(suffix) && (crossesSlash || !text.slice(prefix.length, text.length - suffix.length).includes('/')),
+  };
+}
+
+/**
+ * The RE2 matcher of any pattern, even one {@link compileGlob} would match without RE2: for
+ * tests that check the two agree.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * re2Glob('mcp__*').test('mcp__x'); // true
+ * ```
+ */
+export function re2Glob(pattern: string): GlobMatcher {
   const source = `^${globToRe2(pattern)}$`;
   let re: RE2JS;
   try {

@@ -5,7 +5,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { RE2JS } from 're2js';
 import { WardenError } from '../errors.js';
-import { compileGlob, type GlobMatcher } from '../lib/glob.js';
+import { checkGlob, compileGlob, type GlobMatcher } from '../lib/glob.js';
 import { compileRe2 } from './regex.js';
 
 /** Variables every condition may read, with their CEL types. */
@@ -244,7 +244,8 @@ function checkPathCall(callArgs: AstNode[]): void {
   const pattern = callArgs[1];
   if (pattern && pattern.op === 'value' && typeof pattern.args === 'string') {
     try {
-      compileGlob(pattern.args);
+      // Validated only: the path matcher compiles the pattern its own way when it runs.
+      checkGlob(pattern.args);
     } catch (e) {
       throw new ConditionError('pattern', e instanceof Error ? e.message : String(e), pattern.start ?? 0);
     }

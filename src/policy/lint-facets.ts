@@ -7,7 +7,7 @@ import { EMPTY_K8S_FACTS } from '../facets/k8s.js';
 import { EMPTY_PATH_FACTS } from '../facets/path.js';
 import { toCel } from '../facets/runtime.js';
 import { EMPTY_SHELL_FACTS } from '../facets/shell.js';
-import { EMPTY_SQL_FACTS } from '../facets/sql.js';
+import { EMPTY_SQL_FACTS } from '../facets/sql-facts.js';
 import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { ruleFinding, spend, type Budget, type LintFinding } from './lint-findings.js';

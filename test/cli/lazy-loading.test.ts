@@ -51,7 +51,13 @@ function traced(args: string[], options: { input?: string; env?: Record<string, 
       for (const url of readFileSync(out, 'utf8').split('\n').filter((l) => l !== '')) {
         const file = fileURLToPath(url);
         if (!file.endsWith('.js')) continue;
-        for (const m of readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)) loaded.add(m[1] as string);
+        for (const m of readFileSync(file, 'utf8').matchAll(/^\/\/ (\S+\.[cm]?[jt]s)$/gm)) {
+          // A package's marker is relative to the checkout: node_modules/x, or ../../y/node_modules/x
+          // when node_modules is a symlink out of it.
+          const marker = m[1] as string;
+          const source = marker.includes('node_modules/') ? marker.slice(marker.lastIndexOf('node_modules/')) : marker;
+          if (source.startsWith('src/') || source.startsWith('node_modules/')) loaded.add(source);
+        }
       }
       resolve({ code, stdout, loaded });
     });
@@ -85,6 +91,8 @@ describe('the built CLI loads only what its command needs', () => {
     expect(warm.loaded.has('src/policy/compile.ts')).toBe(false);
     expect(warm.loaded.has('src/policy/plan.ts')).toBe(true);
     expect(warm.loaded.has('src/policy/document.ts')).toBe(false);
+    // No --audit: the audit sink is not loaded.
+    expect(warm.loaded.has('src/audit/file-sink.ts')).toBe(false);
     expect(readdirSync(join(cache, 'policies')).filter((n) => n.endsWith('.plan'))).toHaveLength(1);
   });
 
@@ -104,5 +112,8 @@ describe('the built CLI loads only what its command needs', () => {
     expect(warm.loaded.has('src/cli/check.ts')).toBe(false);
     expect(packages(warm.loaded).has('commander')).toBe(false);
     expect(packages(warm.loaded).has('@modelcontextprotocol/sdk')).toBe(false);
+    // The starter policy binds no SQL: the analyser and its function catalogs stay unloaded.
+    for (const src of ['src/facets/sql.ts', 'src/facets/sql-catalog-postgres.ts', 'src/facets/sql-classify.ts']) expect(warm.loaded.has(src)).toBe(false);
+    expect(warm.loaded.has('src/facets/sql-facts.ts')).toBe(true);
   });
 });

@@ -243,6 +243,9 @@ describe('effects: bindings that do not load', () => {
   it('refuses an unknown path matching option or a bad pattern at load', () => {
     expect(load('  - tools: [w]\n    prose: { from: args.a }', `  - name: r\n    when: "pathMatches('/a', '/a', {'fold': true, 'foldd': true})"\n    effect: deny`)).toContain('bad_pattern');
     expect(load('  - tools: [w]\n    prose: { from: args.a }', `  - name: r\n    when: "effects.writes.exists(w, pathMayMatch(w, '/a/[b'))"\n    effect: deny`)).toContain('bad_pattern');
+    // A set RE2 refuses, and a lone trailing backslash (refused without compiling anything).
+    expect(load('  - tools: [w]\n    prose: { from: args.a }', `  - name: r\n    when: "pathMatches('/a', '/a/[z-a]')"\n    effect: deny`)).toContain('bad_pattern');
+    expect(load('  - tools: [w]\n    prose: { from: args.a }', `  - name: r\n    when: "pathMatches('/a', '/a/**\\\\\\\\')"\n    effect: deny`)).toContain('bad_pattern');
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   EMPTY_SQL_FACTS,
   SQL_DIALECTS,
@@ -529,5 +531,28 @@ describe('sqlFacet', () => {
         }),
       );
     });
+  });
+});
+
+describe('the facet engine without the SQL analyser loaded', () => {
+  // sql-facts.ts alone, in a fresh process: nothing has loaded sql.ts, so there is no analyser.
+  it('answers parsed: false with every class (fails closed), and says how to load it', () => {
+    const script = `import { analyseSql } from ${JSON.stringify(fileURLToPath(new URL('../../src/facets/sql-facts.ts', import.meta.url)))};
+const parsers = { dialects: new Set(['postgresql']), postgres: undefined, nodeSql: () => undefined };
+process.stdout.write(JSON.stringify(analyseSql('SELECT 1', { dialect: 'postgresql', parsers })));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const facts = JSON.parse(r.stdout) as { parsed: boolean; error: string; dialect: string; classes: string[]; verbs: string[] };
+    expect(facts.parsed).toBe(false);
+    expect(facts.dialect).toBe('postgresql');
+    expect(facts.classes).toEqual(['read', 'write', 'ddl', 'admin', 'lock', 'file', 'network', 'exec']);
+    expect(facts.verbs).toEqual([]);
+    expect(facts.error).toContain('loadSqlParsers()');
+  });
+
+  it('is the analyser once sql.ts has loaded (as loadSqlParsers() makes sure)', async () => {
+    const { analyseSql } = await import('../../src/facets/sql-facts.js');
+    const parsers = await loadSqlParsers({ dialects: ['postgresql'] });
+    expect(analyseSql('DELETE FROM t', { dialect: 'postgresql', parsers })).toEqual(sqlFacet('DELETE FROM t', { dialect: 'postgresql', parsers }));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { compileGlob } from '../../src/lib/glob.js';
+import { checkGlob, compileGlob, re2Glob } from '../../src/lib/glob.js';
 import { WardenError } from '../../src/errors.js';
 
 describe('compileGlob', () => {
@@ -101,4 +101,51 @@ describe('compileGlob', () => {
     // Generous bound: a backtracking matcher takes far longer on this input.
     expect(Number(process.hrtime.bigint() - start) / 1e9).toBeLessThan(5);
   });
+});
+
+describe('the matcher without RE2 (one `*` or `**` between literal text)', () => {
+  // Each pattern is matched by comparing ends; every row must agree with the RE2 matcher.
+  const patterns = ['*', '**', 'mcp__*', 'mcp__**', '*_file', '**.md', 'ab*ba', 'a/*', '/tmp/**', '*/x', 'é*', '*😀', '.*', '$*^', '(*)'];
+  const texts = ['', 'a', 'ab', 'aba', 'abba', 'ab/ba', 'abxba', 'mcp__', 'mcp__x', 'mcp__x/y', 'mcp_', 'xmcp__a', 'read_file', 'read_file_x', '/tmp/', '/tmp', '/tmp/a/b', 'a/x', 'a/b/x', '/x', 'x', 'é', 'éé/', 'x😀', '😀', '\uD83D', 'a\uDE00', '.md', 'a/b.md', 'line\nbreak', '$^', '(a)', '(a/b)', 'a\u0000b'];
+  for (const pattern of patterns) {
+    it(`${JSON.stringify(pattern)} answers as RE2 does`, () => {
+      const fast = compileGlob(pattern);
+      const re2 = re2Glob(pattern);
+      for (const text of texts) expect([text, fast.test(text)]).toEqual([text, re2.test(text)]);
+    });
+  }
+
+  it('is not used for sets, ?, escapes, several stars or surrogates (they go to RE2 and still match)', () => {
+    const rows: Array<[string, string, boolean]> = [
+      ['a*b*c', 'axbyc', true],
+      ['a*b*c', 'ax/byc', false],
+      ['[ab]*', 'bzz', true],
+      ['?*', '', false],
+      ['\\**', '*x', true],
+      ['\uD83D*', '\uD83Dx', true],
+    ];
+    for (const [pattern, text, want] of rows) expect([pattern, text, compileGlob(pattern).test(text)]).toEqual([pattern, text, want]);
+  });
+});
+
+describe('checkGlob', () => {
+  // It must refuse exactly what compileGlob refuses, with the same message.
+  const rows = ['a*', '**/.env*', 'a\\', '[', 'a[b', '[]', '[!]', '[z-a]', '[a-z]*', '\\[', '?', 'x\uD800*', 'a[\\]'];
+  for (const pattern of rows) {
+    it(`${JSON.stringify(pattern)}: refused by checkGlob exactly when compileGlob refuses it`, () => {
+      let compiled = '';
+      try {
+        compileGlob(pattern);
+      } catch (e) {
+        compiled = e instanceof WardenError ? `${e.code}: ${e.message}` : String(e);
+      }
+      let checked = '';
+      try {
+        checkGlob(pattern);
+      } catch (e) {
+        checked = e instanceof WardenError ? `${e.code}: ${e.message}` : String(e);
+      }
+      expect(checked).toBe(compiled);
+    });
+  }
 });

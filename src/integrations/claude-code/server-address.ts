@@ -17,8 +17,8 @@ let serverEntryPath: string | null | undefined;
 
 /**
  * The server entry file: beside this module when it runs from per-file output, or at its own path
- * in the package when this module is bundled into dist/chunks/ (scripts/build.mjs builds
- * server-main as an entry of its own). Null when neither exists (running from the TypeScript
+ * in the package when this module is bundled into dist/chunks/ or into the hook's bundle in
+ * dist/hook/chunks/ (scripts/build.mjs builds server-main as an entry of its own). Null when neither exists (running from the TypeScript
  * sources): then there is no server and hooks run in process. Looked up once, on first use.
  *
  * @example
@@ -28,7 +28,7 @@ let serverEntryPath: string | null | undefined;
  */
 export function serverEntry(): string | null {
   serverEntryPath ??=
-    ['./server-main.js', '../integrations/claude-code/server-main.js']
+    ['./server-main.js', '../integrations/claude-code/server-main.js', '../../integrations/claude-code/server-main.js']
       .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
       .find((path) => {
         try {
