@@ -213,7 +213,7 @@ rules:
     reason: The host is not on the egress allowlist (edit egress-allowlist in .warden/policy.yaml)
 
   - name: loopback-needs-approval
-    tools: [Bash]
+    tools: [Bash, WebFetch]
     when: "effects.network.exists(d, d.known && (d.host == 'localhost' || inCidr(d.host, '127.0.0.0/8') || d.host == '::1'))"
     effect: require_approval
     approvers: [user]

@@ -342,4 +342,7 @@ export const CLAUDE_CODE_STARTER = rows([
   ['opaque-code', 'Bash', sh('node --test-reporter=/tmp/r.js --test'), 'ask'],
   ['opaque-code', 'Bash', sh('git init --template=/tmp/t'), 'ask'],
   ['benign', 'Bash', sh('node --test --test-reporter=spec'), 'allow'],
+  ['egress', 'WebFetch', { url: 'http://localhost:8080/admin', prompt: 'x' }, 'ask'],
+  ['egress', 'WebFetch', { url: 'http://[::1]:8080/', prompt: 'x' }, 'ask'],
+  ['egress', 'WebFetch', { url: 'http://2130706433:8080/', prompt: 'x' }, 'ask'],
 ]);
