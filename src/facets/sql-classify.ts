@@ -284,8 +284,12 @@ export function systemTable(dialect: SqlDialect, table: string): boolean {
     case 'postgresql':
       // Unqualified pg_* names resolve to pg_catalog first (it is searched before the path).
       return PG_SYSTEM_SCHEMAS.has(schema) || (schema === '' && name.startsWith('pg_'));
-    case 'sqlite':
-      return name.startsWith('sqlite_') || SQLITE_SYSTEM_TABLES.has(name);
+    case 'sqlite': {
+      // SQLite names are case-insensitive, quoted or not. A pragma's table-valued function
+      // (pragma_table_info) may be named as a table without arguments.
+      const n = name.toLowerCase();
+      return n.startsWith('sqlite_') || n.startsWith('pragma_') || SQLITE_SYSTEM_TABLES.has(n);
+    }
     default:
       return MYSQL_SYSTEM_SCHEMAS.has(parts.length >= 2 ? (parts[0] ?? '') : '');
   }

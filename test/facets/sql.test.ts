@@ -60,6 +60,23 @@ describe('parser readiness', () => {
   });
 });
 
+describe('system tables', () => {
+  it.each([
+    ['sqlite', 'SELECT * FROM sqlite_master', ['sqlite_master']],
+    ['sqlite', 'SELECT * FROM SQLITE_SCHEMA', ['sqlite_schema']],
+    ['sqlite', 'SELECT * FROM pragma_database_list', ['pragma_database_list']],
+    ['sqlite', 'SELECT name FROM PRAGMA_TABLE_LIST', ['pragma_table_list']],
+    ['sqlite', 'SELECT * FROM users', []],
+    ['sqlite', 'SELECT * FROM pragmatic_notes', []],
+    ['sqlite', 'SELECT * FROM "SQLITE_MASTER"', ['sqlite_master']],
+    ['sqlite', 'SELECT * FROM "Pragma_Table_List"', ['pragma_table_list']],
+  ] as const)('%s: %s names the system tables %j', (d, sql, system) => {
+    const f = sqlFacet(sql, { dialect: d, parsers });
+    expect(f.error).toBe('');
+    expect(f.systemTables).toEqual(system);
+  });
+});
+
 describe('sqlFacet', () => {
   interface Parsed {
     d: SqlDialect;

@@ -184,4 +184,7 @@ export const SQL_AGENT = rows([
   ['benign', 'query_db', q("SELECT id::text, created_at::date FROM orders"), 'allow'],
   ['benign', 'query_db', q("SELECT CAST(total AS numeric(10,2)) FROM orders"), 'allow'],
   ['benign', 'query_db', q('EXPLAIN SELECT * FROM orders WHERE id = 1'), 'allow'],
+  ['catalog', 'query_sqlite', q('SELECT * FROM pragma_database_list'), 'deny'],
+  ['catalog', 'query_sqlite', q('SELECT name FROM PRAGMA_TABLE_LIST'), 'deny'],
+  ['benign', 'query_sqlite', q('SELECT * FROM pragmatic_notes'), 'allow'],
 ]);
