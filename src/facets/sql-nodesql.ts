@@ -276,6 +276,7 @@ class StatementReader {
     const cteNames = new Set<string>();
     const stack: Frame[] = [{ value: ast, entry: root, scope: [], key: '' }];
     const rootNode = ast;
+    const rootType = str(ast, 'type').toLowerCase();
     for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
       const { value, scope, key } = frame;
       let { entry } = frame;
@@ -303,6 +304,9 @@ class StatementReader {
         out.func(entry, str(value, 'name'), this.#pos++);
       } else if (type === 'extract') {
         out.func(entry, 'extract', this.#pos++);
+      } else if (type === 'assign' && rootType !== 'set' && isObj(value.left) && str(value.left, 'type') === 'var') {
+        // `SELECT @a := 1`: an assignment inside a query changes the session, as SET @a = 1 does.
+        out.addClass(entry, 'admin');
       } else if (type === 'var' && str(value, 'prefix') === '@@') {
         // `@@datadir`, `@@global.x`: the server's settings, the same rows as this system table.
         out.table(entry, 'performance_schema.global_variables', this.#pos++);

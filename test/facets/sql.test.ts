@@ -77,6 +77,20 @@ describe('system tables', () => {
   });
 });
 
+describe('MySQL session variables', () => {
+  it.each([
+    ['SELECT @a := 1', ['read', 'admin']],
+    ['SELECT id, @n := @n + 1 FROM users', ['read', 'admin']],
+    ['SET @a = 1', ['admin']],
+    ['SELECT a FROM t WHERE b = @x', ['read']],
+    ['UPDATE t SET a = 1', ['write']],
+  ])('%s: classes %j', (sql, classes) => {
+    const f = sqlFacet(sql, { dialect: 'mysql', parsers });
+    expect(f.error).toBe('');
+    expect(f.classes).toEqual(classes);
+  });
+});
+
 describe('sqlFacet', () => {
   interface Parsed {
     d: SqlDialect;

@@ -187,4 +187,6 @@ export const SQL_AGENT = rows([
   ['catalog', 'query_sqlite', q('SELECT * FROM pragma_database_list'), 'deny'],
   ['catalog', 'query_sqlite', q('SELECT name FROM PRAGMA_TABLE_LIST'), 'deny'],
   ['benign', 'query_sqlite', q('SELECT * FROM pragmatic_notes'), 'allow'],
+  ['not-a-read', 'query_mysql', q('SELECT @a := 1'), 'deny'],
+  ['benign', 'query_mysql', q('SELECT a FROM t WHERE b = @x'), 'allow'],
 ]);
