@@ -31,7 +31,7 @@ import { rotateActiveFile } from './rotation.js';
 import { asWardenError, describeIoError } from './sink-io.js';
 import { checkSinkOptions, type AuditWarning, type FileAuditSinkOptions, type FsyncPolicy, type TornTail } from './sink-options.js';
 
-export type { AuditWarning, FileAuditSinkOptions, FsyncPolicy, TornTail } from './sink-options.js';
+export type { AuditSinkCommonOptions, AuditWarning, FileAuditSinkOptions, FsyncPolicy, TornTail } from './sink-options.js';
 
 const fdatasyncAsync = promisify(fdatasync);
 

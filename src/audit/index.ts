@@ -11,7 +11,7 @@
 export { GENESIS_HASH, DEFAULT_MAX_RECORD_BYTES, computeRecordHash, parseRecordLine } from './record.js';
 export type { AuditRecord, AuditDecisionRecord, AuditCheckpointRecord, AuditOutcomeRecord, AuditRequest, AuditDecision, RedactionNote, CheckpointStatement, ParsedLine } from './record.js';
 export { FileAuditSink, openFileAuditSink } from './file-sink.js';
-export type { FileAuditSinkOptions, FsyncPolicy, AuditWarning, TornTail } from './file-sink.js';
+export type { AuditSinkCommonOptions, FileAuditSinkOptions, FsyncPolicy, AuditWarning, TornTail } from './file-sink.js';
 export { FileLock, withFileLock } from './file-lock.js';
 export type { FileLockOptions } from './file-lock.js';
 export { MAX_LINE_BYTES } from './io.js';

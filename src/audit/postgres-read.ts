@@ -9,7 +9,8 @@ import { rejectUnknownKeys } from '../lib/options.js';
 import type { FileLine } from './io.js';
 import { MAX_LINE_BYTES } from './io.js';
 import { parseRecordLine, type AuditRecord } from './record.js';
-import { bigintOf, checkStreamName, HEADS_TABLE, loadPg, quotedSchema, RECORDS_TABLE, safeUrl } from './postgres-schema.js';
+import { bigintOf, checkStreamName, HEADS_TABLE, quotedSchema, RECORDS_TABLE } from './postgres-schema.js';
+import { loadPg, redactUrl } from '../lib/pg.js';
 
 /**
  * Which stream to read, and where.
@@ -67,8 +68,8 @@ export async function openPostgresAuditReader(where: PostgresAuditLocation): Pro
   const schema = where.schema ?? 'public';
   const s = quotedSchema(schema);
   const timeoutMs = where.timeoutMs ?? 30_000;
-  const location = safeUrl(where.url);
-  const pg = await loadPg();
+  const location = redactUrl(where.url);
+  const pg = await loadPg('Reading a PostgreSQL audit stream');
   const pool: Pool = new pg.Pool({ connectionString: where.url, max: 1, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   pool.on('error', () => undefined);
   // A connection cut while a client is checked out emits 'error' on that client: without a listener it would crash the process. The

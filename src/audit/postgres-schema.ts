@@ -97,42 +97,6 @@ export async function ensureAuditSchema(pool: Pool, s: string): Promise<void> {
 }
 
 /**
- * Loads `pg` (an optional peer dependency).
- *
- * @example
- * ```ts
- * const pg = await loadPg();
- * ```
- * @throws WardenError `ERR_MISSING_DEPENDENCY` when it is not installed.
- */
-export async function loadPg(): Promise<typeof import('pg')> {
-  try {
-    const mod = (await import('pg')) as typeof import('pg') & { default?: typeof import('pg') };
-    return mod.default ?? mod;
-  } catch (e) {
-    throw new WardenError('ERR_MISSING_DEPENDENCY', 'The PostgreSQL audit sink needs the optional package pg. Install it beside agent-warden: npm install pg', { cause: e });
-  }
-}
-
-/**
- * The url without its password, for messages.
- *
- * @example
- * ```ts
- * safeUrl('postgres://u:secret@db/warden'); // 'postgres://u:***@db/warden'
- * ```
- */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(an unparsable url)';
-  }
-}
-
-/**
  * A bigint column as a safe integer.
  *
  * @example

@@ -18,11 +18,12 @@ import { WardenError } from '../errors.js';
 import type { DecisionEvent, DecisionSink, OutcomeEvent } from '../decision.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import { encodeBatch, type ChainState, type Signer } from './batch-encode.js';
-import { keyIdOf, toPrivateKey, type KeyInput } from './keys.js';
-import { bigintOf, checkStreamName, ensureAuditSchema, HEADS_TABLE, loadPg, quotedSchema, RECORDS_TABLE, safeUrl } from './postgres-schema.js';
+import { keyIdOf, toPrivateKey } from './keys.js';
+import { bigintOf, checkStreamName, ensureAuditSchema, HEADS_TABLE, quotedSchema, RECORDS_TABLE } from './postgres-schema.js';
+import { loadPg, redactUrl } from '../lib/pg.js';
 import { DEFAULT_MAX_RECORD_BYTES, GENESIS_HASH, parseRecordLine, prepareDecisionRecord, prepareOutcomeRecord, type PreparedRecord } from './record.js';
 import { MAX_LINE_BYTES } from './io.js';
-import type { AuditWarning } from './sink-options.js';
+import type { AuditSinkCommonOptions, AuditWarning } from './sink-options.js';
 
 /**
  * Options of {@link openPostgresAuditSink}. Unknown keys are refused (`ERR_AUDIT_OPTIONS`).
@@ -32,7 +33,7 @@ import type { AuditWarning } from './sink-options.js';
  * const o: PostgresAuditSinkOptions = { url: 'postgres://warden@db:5432/warden', stream: 'main', hmacKey: process.env.WARDEN_AUDIT_HMAC_KEY! };
  * ```
  */
-export interface PostgresAuditSinkOptions {
+export interface PostgresAuditSinkOptions extends AuditSinkCommonOptions {
   /** A connection string: `postgres://user:password@host:5432/database`. */
   url: string;
   /** The chain's id, recorded in every record. Default `warden`. */
@@ -44,25 +45,10 @@ export interface PostgresAuditSinkOptions {
    * instance writing a stream must use the same one, so digests stay comparable across the fleet.
    */
   hmacKey: Uint8Array | string;
-  /** Ed25519 private key (KeyObject or PEM). With it the sink appends signed checkpoints. Every writer of a stream should use the same key. */
-  signingKey?: KeyInput;
-  /** Append a checkpoint once this many records of the stream are uncovered. Default 1000. */
-  checkpointEvery?: number;
-  /** Also append one when this sink wrote records and this much time passed; 0 turns the timer off. Default 60000. */
-  checkpointIntervalMs?: number;
-  /** Passed to the redactor. */
-  redaction?: { entropy?: boolean; extraKeys?: string[] };
-  /** Largest record line in bytes (at most 16 MiB). Default 1 MiB. */
-  maxRecordBytes?: number;
-  /** Records waiting for the database before `write()` rejects with `ERR_AUDIT_QUEUE_FULL`. Default 10000. */
-  maxQueue?: number;
   /** Records per transaction. Default 512. */
   maxBatchRecords?: number;
   /** How long to wait for a connection or a statement (including the wait for another writer's lock) before the append fails. Default 5000 ms. */
   timeoutMs?: number;
-  onWarning?: (warning: AuditWarning) => void;
-  /** Clock for checkpoint timestamps (milliseconds since the epoch). Default `Date.now`. */
-  now?: () => number;
 }
 
 const OPTION_KEYS = [
@@ -137,7 +123,7 @@ export class PostgresAuditSink implements DecisionSink {
     this.s = quotedSchema(resolved.schema);
     this.signer = resolved.signer;
     this.keyId = resolved.signer?.keyId ?? null;
-    this.location = safeUrl(options.url);
+    this.location = redactUrl(options.url);
     this.buildOptions = { hmacKey: resolved.hmacKey, redaction: options.redaction, maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES };
     this.maxQueue = options.maxQueue ?? 10_000;
     this.maxBatch = options.maxBatchRecords ?? 512;
@@ -350,7 +336,7 @@ export class PostgresAuditSink implements DecisionSink {
  */
 export async function openPostgresAuditSink(options: PostgresAuditSinkOptions): Promise<PostgresAuditSink> {
   const resolved = checkOptions(options);
-  const pg = await loadPg();
+  const pg = await loadPg('The PostgreSQL audit sink');
   const timeoutMs = options.timeoutMs ?? 5000;
   const pool: Pool = new pg.Pool({
     connectionString: options.url,
@@ -364,7 +350,7 @@ export async function openPostgresAuditSink(options: PostgresAuditSinkOptions): 
   // A connection cut while a client is checked out emits 'error' on that client: without a listener it would crash the process. The
   // query in flight rejects on its own, so the listener only has to exist.
   pool.on('connect', (client) => client.on('error', NOOP));
-  const location = safeUrl(options.url);
+  const location = redactUrl(options.url);
   try {
     await ensureAuditSchema(pool, quotedSchema(resolved.schema));
     await checkHeadAgrees(pool, quotedSchema(resolved.schema), resolved.stream, location);

@@ -55,6 +55,34 @@ export interface TornTail {
 }
 
 /**
+ * What every audit sink takes besides where it writes: checkpoint signing and cadence, redaction,
+ * record and queue bounds, warnings and the clock. {@link FileAuditSinkOptions} and the
+ * PostgreSQL sink's options extend it.
+ *
+ * @example
+ * ```ts
+ * const common: AuditSinkCommonOptions = { checkpointEvery: 500, maxQueue: 2000 };
+ * ```
+ */
+export interface AuditSinkCommonOptions {
+  /** Ed25519 private key (KeyObject or PEM). With it the sink appends signed checkpoints; every writer of a stream should use the same key. */
+  signingKey?: KeyInput;
+  /** Append a checkpoint once this many records are uncovered. Default 1000. */
+  checkpointEvery?: number;
+  /** Also append one when records were written and this much time passed; 0 turns the timer off. Default 60000. */
+  checkpointIntervalMs?: number;
+  /** Passed to the redactor. */
+  redaction?: { entropy?: boolean; extraKeys?: string[] };
+  /** Largest record line in bytes (at most 16 MiB). Default 1 MiB; bigger arguments are recorded as a size note. */
+  maxRecordBytes?: number;
+  /** Records waiting to be written before `write()` rejects with `ERR_AUDIT_QUEUE_FULL`. Default 10000. */
+  maxQueue?: number;
+  onWarning?: (warning: AuditWarning) => void;
+  /** Clock for checkpoint timestamps (milliseconds since the epoch). Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
  * Options of {@link openFileAuditSink}. Unknown keys are refused (`ERR_AUDIT_OPTIONS`).
  *
  * @example
@@ -62,7 +90,7 @@ export interface TornTail {
  * const options: FileAuditSinkOptions = { path: '.warden/audit', stream: 'main', rotateBytes: 64 * 1024 * 1024 };
  * ```
  */
-export interface FileAuditSinkOptions {
+export interface FileAuditSinkOptions extends AuditSinkCommonOptions {
   /** A `.jsonl` file (the active file of its stream), or a directory holding `<stream>.jsonl`. */
   path: string;
   /** Log id recorded in every record. Default: the file name without `.jsonl` (`warden` for a directory). */
@@ -76,18 +104,6 @@ export interface FileAuditSinkOptions {
    * `<dir>/<stem>.secret`, created (32 random bytes, hex, mode 0600) on first open.
    */
   hmacKey?: Uint8Array | string;
-  /** Ed25519 private key (KeyObject or PEM). With it the sink appends signed checkpoints. */
-  signingKey?: KeyInput;
-  /** Append a checkpoint after this many records. Default 1000. */
-  checkpointEvery?: number;
-  /** Also append one when records are pending and this much time passed; 0 turns the timer off. Default 60000. */
-  checkpointIntervalMs?: number;
-  /** Passed to the redactor. */
-  redaction?: { entropy?: boolean; extraKeys?: string[] };
-  /** Largest record line in bytes (at most 16 MiB). Default 1 MiB; bigger arguments are recorded as a size note. */
-  maxRecordBytes?: number;
-  /** Records waiting to be written before `write()` rejects with `ERR_AUDIT_QUEUE_FULL`. Default 10000. */
-  maxQueue?: number;
   /** Records per write call. Default 1024. */
   maxBatchRecords?: number;
   /**
@@ -105,9 +121,6 @@ export interface FileAuditSinkOptions {
    * holder's lock is taken for abandoned (default 30 s; the sink refreshes it while open).
    */
   lock?: FileLockOptions;
-  onWarning?: (warning: AuditWarning) => void;
-  /** Clock for checkpoint timestamps (milliseconds since the epoch). Default `Date.now`. */
-  now?: () => number;
 }
 
 const SINK_OPTION_KEYS = [

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, Client } from 'pg';
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
+import { loadPg, redactUrl } from '../lib/pg.js';
 import { checkMessage, checkName, counterArgs, decodeValue, encodeValue, kvTtl, readArgs } from './check.js';
 import type { Broadcast, CounterAddOptions, CounterResult, Counters, EventLog, JsonValue, KeyValue, KvEntry, KvSetOptions, LogEntry, LogReadOptions, Store } from './types.js';
 
@@ -58,7 +59,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const clock = options.clock ?? Date.now;
   if (typeof clock !== 'function') throw new WardenError('ERR_OPTIONS', 'clock must be a function returning milliseconds since the epoch.');
   const location = redactUrl(options.url);
-  const pg = await loadPg();
+  const pg = await loadPg('The PostgreSQL store');
   const config = { connectionString: options.url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs };
   const pool: Pool = new pg.Pool({ ...config, max: poolSize });
   // An idle client's error (the server restarted) must not crash the process; the next query reports it.
@@ -303,22 +304,3 @@ $fn$;
 `;
 }
 
-async function loadPg(): Promise<typeof import('pg')> {
-  try {
-    const mod = (await import('pg')) as typeof import('pg') & { default?: typeof import('pg') };
-    return mod.default ?? mod;
-  } catch (e) {
-    throw new WardenError('ERR_MISSING_DEPENDENCY', 'The PostgreSQL store needs the optional package pg. Install it beside agent-warden: npm install pg', { cause: e });
-  }
-}
-
-/** The url without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(an unparsable url)';
-  }
-}

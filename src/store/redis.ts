@@ -13,7 +13,7 @@ import type { Redis as RedisClient } from 'ioredis';
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import { checkMessage, checkName, counterArgs, decodeValue, encodeValue, kvTtl, readArgs } from './check.js';
-import { redactUrl } from './postgres.js';
+import { redactUrl } from '../lib/pg.js';
 import type { Broadcast, CounterAddOptions, CounterResult, Counters, EventLog, JsonValue, KeyValue, KvEntry, KvSetOptions, LogEntry, LogReadOptions, Store } from './types.js';
 
 /**

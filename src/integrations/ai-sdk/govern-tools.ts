@@ -18,7 +18,7 @@ import { canonicalJson } from '../../lib/canonical-json.js';
 import { rejectUnknownKeys } from '../../lib/options.js';
 import { EarlyDecisions } from '../host/early-decisions.js';
 import { runDecided, runDecidedStream } from '../host/run-decided.js';
-import { pendingFor } from '../host/shared-pending.js';
+import { approvalOptions } from '../host/shared-pending.js';
 
 /**
  * What a denied call becomes.
@@ -157,12 +157,7 @@ function configOf(options: GovernToolsOptions): Config {
   if (!DENY_MODES.includes(onDeny)) throw new WardenError('ERR_INTEGRATION_OPTIONS', `onDeny must be one of ${DENY_MODES.join(', ')}; got ${JSON.stringify(onDeny)}.`);
   const approval = options.approval ?? 'host';
   if (approval !== 'host' && approval !== 'handler') throw new WardenError('ERR_INTEGRATION_OPTIONS', `approval must be "host" or "handler"; got ${JSON.stringify(approval)}.`);
-  if (options.approver !== undefined && (typeof options.approver !== 'string' || options.approver.length === 0)) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'approver must be a non-empty string naming who answers approvals.');
-  const pending = options.pendingApprovals;
-  if (pending !== undefined && (pending === null || typeof pending.put !== 'function' || typeof pending.take !== 'function')) {
-    throw new WardenError('ERR_INTEGRATION_OPTIONS', 'pendingApprovals must offer put(key, digest) and take(key), like MemoryPendingApprovals.');
-  }
-  return { governor, onDeny, agent: options.agent, context: options.context, approval, approver: options.approver, pending: pendingFor(governor, pending), early: new EarlyDecisions() };
+  return { governor, onDeny, agent: options.agent, context: options.context, approval, approver: options.approver, pending: approvalOptions(governor, options), early: new EarlyDecisions() };
 }
 
 function governTool(name: string, tool: Tool, config: Config): Tool {

@@ -17,7 +17,7 @@ import type { CallInput, DecidedCall } from '../../enforce/pipeline.js';
 import { WardenError } from '../../errors.js';
 import { rejectUnknownKeys } from '../../lib/options.js';
 import { decidedArgs } from '../host/run-decided.js';
-import { pendingFor } from '../host/shared-pending.js';
+import { approvalOptions } from '../host/shared-pending.js';
 
 /**
  * Options of {@link governClaudeAgent}.
@@ -89,12 +89,7 @@ export function governClaudeAgent(options: GovernClaudeAgentOptions): GovernedCl
   const governor = options.governor;
   if (!governor || typeof governor.pipeline?.decide !== 'function') throw new WardenError('ERR_INTEGRATION_OPTIONS', 'Pass { governor }: the Governor that decides every tool call.');
   if (options.canUseTool !== undefined && typeof options.canUseTool !== 'function') throw new WardenError('ERR_INTEGRATION_OPTIONS', 'canUseTool must be your function that asks a person: (toolName, input, options) => PermissionResult.');
-  if (options.approver !== undefined && (typeof options.approver !== 'string' || options.approver.length === 0)) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'approver must be a non-empty string naming who answers approvals.');
-  const given = options.pendingApprovals;
-  if (given !== undefined && (given === null || typeof given.put !== 'function' || typeof given.take !== 'function')) {
-    throw new WardenError('ERR_INTEGRATION_OPTIONS', 'pendingApprovals must offer put(key, digest) and take(key), like MemoryPendingApprovals.');
-  }
-  const pending = pendingFor(governor, given);
+  const pending = approvalOptions(governor, options);
   const ask = options.canUseTool;
   const by = options.approver !== undefined ? { by: options.approver } : {};
 

@@ -17,7 +17,7 @@ import { pendingKey, type PendingApprovals } from '../../enforce/pending-approva
 import type { CallInput } from '../../enforce/pipeline.js';
 import { WardenError } from '../../errors.js';
 import { rejectUnknownKeys } from '../../lib/options.js';
-import { pendingFor } from '../host/shared-pending.js';
+import { approvalOptions } from '../host/shared-pending.js';
 
 /**
  * Options of {@link governAdkAgent}.
@@ -89,12 +89,7 @@ export function governAdkAgent(options: GovernAdkAgentOptions): GovernedAdkAgent
   rejectUnknownKeys(options, OPTION_KEYS, 'ERR_INTEGRATION_OPTIONS', 'governAdkAgent options');
   const governor = options.governor;
   if (!governor || typeof governor.pipeline?.decide !== 'function') throw new WardenError('ERR_INTEGRATION_OPTIONS', 'Pass { governor }: the Governor that decides every tool call.');
-  if (options.approver !== undefined && (typeof options.approver !== 'string' || options.approver.length === 0)) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'approver must be a non-empty string naming who answers approvals.');
-  const given = options.pendingApprovals;
-  if (given !== undefined && (given === null || typeof given.put !== 'function' || typeof given.take !== 'function')) {
-    throw new WardenError('ERR_INTEGRATION_OPTIONS', 'pendingApprovals must offer put(key, digest) and take(key), like MemoryPendingApprovals.');
-  }
-  const pending = pendingFor(governor, given);
+  const pending = approvalOptions(governor, options);
   // Calls paused here, for ADK's resume check (checkRequireConfirmation), and calls allowed here, so
   // that afterToolCallback records outcomes only of calls that ran; both bounded, oldest dropped.
   const paused = new Set<string>();

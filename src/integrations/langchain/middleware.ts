@@ -18,7 +18,7 @@ import type { CallInput, DecidedCall } from '../../enforce/pipeline.js';
 import { WardenError } from '../../errors.js';
 import { rejectUnknownKeys } from '../../lib/options.js';
 import { runDecided, type ResultShape } from '../host/run-decided.js';
-import { pendingFor } from '../host/shared-pending.js';
+import { approvalOptions } from '../host/shared-pending.js';
 
 /**
  * Options of {@link wardenMiddleware}.
@@ -110,12 +110,7 @@ export function wardenMiddleware(options: WardenMiddlewareOptions): AgentMiddlew
   if (onDeny !== 'tool-message' && onDeny !== 'throw') throw new WardenError('ERR_INTEGRATION_OPTIONS', `onDeny must be "tool-message" or "throw"; got ${JSON.stringify(onDeny)}.`);
   const approval = options.approval ?? 'host';
   if (approval !== 'host' && approval !== 'handler') throw new WardenError('ERR_INTEGRATION_OPTIONS', `approval must be "host" or "handler"; got ${JSON.stringify(approval)}.`);
-  if (options.approver !== undefined && (typeof options.approver !== 'string' || options.approver.length === 0)) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'approver must be a non-empty string naming who answers approvals.');
-  const given = options.pendingApprovals;
-  if (given !== undefined && (given === null || typeof given.put !== 'function' || typeof given.take !== 'function')) {
-    throw new WardenError('ERR_INTEGRATION_OPTIONS', 'pendingApprovals must offer put(key, digest) and take(key), like MemoryPendingApprovals.');
-  }
-  const pending = pendingFor(governor, given);
+  const pending = approvalOptions(governor, options);
   const by = options.approver !== undefined ? { by: options.approver } : {};
 
   const inputOf = (call: ToolCallLike, extra: Partial<CallInput> = {}): CallInput => ({

@@ -22,7 +22,7 @@ import { canonicalJson } from '../../lib/canonical-json.js';
 import { sha256Hex } from '../../lib/hash.js';
 import { rejectUnknownKeys } from '../../lib/options.js';
 import { EarlyDecisions } from '../host/early-decisions.js';
-import { pendingFor } from '../host/shared-pending.js';
+import { approvalOptions } from '../host/shared-pending.js';
 
 /**
  * What a denied call becomes.
@@ -181,12 +181,7 @@ function configOf(options: GovernFunctionToolsOptions): Config {
   if (!Number.isSafeInteger(max) || max < 1) throw new WardenError('ERR_INTEGRATION_OPTIONS', `maxPendingDecisions must be a positive integer; got ${String(max)}.`);
   const approval = options.approval ?? 'host';
   if (approval !== 'host' && approval !== 'handler') throw new WardenError('ERR_INTEGRATION_OPTIONS', `approval must be "host" or "handler"; got ${JSON.stringify(approval)}.`);
-  if (options.approver !== undefined && (typeof options.approver !== 'string' || options.approver.length === 0)) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'approver must be a non-empty string naming who answers approvals.');
-  const pending = options.pendingApprovals;
-  if (pending !== undefined && (pending === null || typeof pending.put !== 'function' || typeof pending.take !== 'function')) {
-    throw new WardenError('ERR_INTEGRATION_OPTIONS', 'pendingApprovals must offer put(key, digest) and take(key), like MemoryPendingApprovals.');
-  }
-  return { governor, onDeny, agent: options.agent, context: options.context, approval, approver: options.approver, pending: pendingFor(governor, pending), early: new EarlyDecisions(max), allowed: new AllowedCalls(max) };
+  return { governor, onDeny, agent: options.agent, context: options.context, approval, approver: options.approver, pending: approvalOptions(governor, options), early: new EarlyDecisions(max), allowed: new AllowedCalls(max) };
 }
 
 function governFunctionTool<C>(tool: AnyFunctionTool<C>, config: Config): AnyFunctionTool<C> {

@@ -18,7 +18,7 @@ import type { CallInput, DecidedCall } from '../../enforce/pipeline.js';
 import { WardenError } from '../../errors.js';
 import { rejectUnknownKeys } from '../../lib/options.js';
 import { decidedArgs, runDecided } from '../host/run-decided.js';
-import { pendingFor } from '../host/shared-pending.js';
+import { approvalOptions } from '../host/shared-pending.js';
 import { PermissionAnswers } from './permission-answers.js';
 
 /**
@@ -105,15 +105,10 @@ export function governOpenCode(options: GovernOpenCodeOptions): GovernedOpenCode
   rejectUnknownKeys(options, OPTION_KEYS, 'ERR_INTEGRATION_OPTIONS', 'governOpenCode options');
   const governor = options.governor;
   if (!governor || typeof governor.pipeline?.decide !== 'function') throw new WardenError('ERR_INTEGRATION_OPTIONS', 'Pass { governor }: the Governor that decides every tool call.');
-  if (options.approver !== undefined && (typeof options.approver !== 'string' || options.approver.length === 0)) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'approver must be a non-empty string naming who answers approvals.');
-  const given = options.pendingApprovals;
-  if (given !== undefined && (given === null || typeof given.put !== 'function' || typeof given.take !== 'function')) {
-    throw new WardenError('ERR_INTEGRATION_OPTIONS', 'pendingApprovals must offer put(key, digest) and take(key), like MemoryPendingApprovals.');
-  }
   const graceMs = options.answerGraceMs ?? ANSWER_GRACE_MS;
   if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs <= 0 || graceMs > 60_000) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'answerGraceMs must be a number of milliseconds above 0 and at most 60000.');
   const own = checkTools(options.tools);
-  const pending = pendingFor(governor, given);
+  const pending = approvalOptions(governor, options);
   const answers = new PermissionAnswers();
   // Calls allowed by tool.execute.before, so that tool.execute.after records outcomes only of calls that ran.
   const running = new Map<string, DecidedCall>();
