@@ -80,6 +80,8 @@ export interface FleetOptions {
   instances?: number;
   /** Give the instances a runtime (kill switch) whose one signer is the fleet's `ops` identity; default true. */
   killSwitch?: boolean;
+  /** The instances' `--backend-timeout` (e.g. `1s`): how long a stalled PostgreSQL or Redis holds a call; default the service's (5 s). */
+  backendTimeout?: string;
 }
 
 /** One running instance. */
@@ -229,6 +231,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       ...storeArgs(pgVia, redisVia),
       '--audit-postgres', pgVia, '--audit-schema', schema, '--audit-stream', stream,
       ...(signer === null ? [] : ['--config', 'runtime.json']),
+      ...(options.backendTimeout === undefined ? [] : ['--backend-timeout', options.backendTimeout]),
     ];
     // One at a time: the first creates the schema's tables, so the others never race to.
     instances.push(await startServe(options.cli, args, dir, env));

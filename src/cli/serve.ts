@@ -43,6 +43,7 @@ interface ServeFlags {
   redisPrefix?: string;
   config?: string;
   approvalTimeout: string;
+  backendTimeout: string;
   dashboard?: string;
   dashboardSecretFile?: string;
   killKey?: string;
@@ -92,6 +93,7 @@ export function registerServeCommand(program: Command): void {
     .option('--redis <url>', 'with a postgres:// store: keep counters, kill epochs and the broadcast in this Redis')
     .option('--redis-prefix <prefix>', 'with Redis: the prefix of every key and channel (default warden:), so deployments can share one Redis')
     .option('--config <file>', 'the runtime config (JSON: signers, approvers, trust, rings): enables the kill switch, rings and trust in the service')
+    .option('--backend-timeout <duration>', 'how long a PostgreSQL or Redis connection or statement may take before the call that needs it is denied (a stalled backend answers with denials after this long)', '5s')
     .option('--approval-timeout <duration>', 'how long a call that requires approval waits in the queue (warden approvals, the dashboard) before it is denied', '5m')
     .option('--dashboard <file>', 'serve the dashboard at /ui for these logins: one "<name> <token> [role,role...]" per line (tokens of 16+ characters)')
     .option('--dashboard-secret-file <file>', 'the key dashboard sessions are signed with (32+ bytes; share it between instances); default random per process')
@@ -118,6 +120,8 @@ async function runServe(flags: ServeFlags): Promise<number> {
     if (flags.watch === true && flags.policy === undefined) throw new WardenError('ERR_USAGE', '--watch goes with --policy: bundles are polled (--bundle-poll) or pushed (--bundle-push) instead.');
     if (flags.policyManifest !== undefined && flags.watch !== true) throw new WardenError('ERR_USAGE', '--policy-manifest goes with --watch: it says which policy a reload may activate.');
     const watchPollMs = durationMs(flags.watchPoll, '--watch-poll');
+    const backendTimeoutMs = durationMs(flags.backendTimeout, '--backend-timeout');
+    if (backendTimeoutMs === 0) throw new WardenError('ERR_USAGE', '--backend-timeout 0 would deny every call that needs PostgreSQL or Redis: give a duration such as 2s.');
     if (watchPollMs !== 0 && watchPollMs < 100) throw new WardenError('ERR_USAGE', `--watch-poll must be 0 (off) or at least 100ms; got ${JSON.stringify(flags.watchPoll)}.`);
     if (flags.bundle !== undefined && flags.bundleKey === undefined) throw new WardenError('ERR_USAGE', '--bundle needs --bundle-key <public key file>: a bundle is activated only when it verifies.');
     const maxBodyBytes = Number(flags.maxBody);
@@ -136,13 +140,13 @@ async function runServe(flags: ServeFlags): Promise<number> {
     };
     let server: Awaited<ReturnType<typeof createDecisionServer>> | undefined;
     try {
-      const store = await openStore(flags.store, (await import('./runtime-io.js')).storeOptionsOf(flags, flags.store));
+      const store = await openStore(flags.store, { ...(await import('./runtime-io.js')).storeOptionsOf(flags, flags.store), timeoutMs: backendTimeoutMs });
       opened.push(store);
       const { openApprovalQueue } = await import('../server/approval-queue.js');
       const queue = await openApprovalQueue({ store });
       opened.push(queue);
       const runtime = flags.config === undefined ? undefined : await runtimeOf(flags.config, store);
-      const sink = flags.auditPostgres === undefined ? undefined : await postgresSink(flags.auditPostgres, flags.auditStream, flags.auditSchema);
+      const sink = flags.auditPostgres === undefined ? undefined : await postgresSink(flags.auditPostgres, flags.auditStream, flags.auditSchema, backendTimeoutMs);
       if (sink !== undefined) opened.push(sink);
       const mounts = flags.dashboard === undefined ? [] : [await dashboardOf(flags, { queue, runtime, revision: () => (server === undefined ? null : revisionOf(server.status())) })];
       server = await createDecisionServer({
@@ -208,11 +212,11 @@ async function runtimeOf(configPath: string, store: import('../store/types.js').
 }
 
 /** The PostgreSQL audit sink; its HMAC key (the same on every instance) comes from the environment, never the command line. */
-async function postgresSink(url: string, stream: string, schema: string | undefined): Promise<import('../audit/postgres-sink.js').PostgresAuditSink> {
+async function postgresSink(url: string, stream: string, schema: string | undefined, timeoutMs: number): Promise<import('../audit/postgres-sink.js').PostgresAuditSink> {
   const hmacKey = process.env.WARDEN_AUDIT_HMAC_KEY;
   if (hmacKey === undefined || hmacKey.length < 16) throw new WardenError('ERR_USAGE', '--audit-postgres needs WARDEN_AUDIT_HMAC_KEY in the environment: a secret of at least 16 characters, the same on every instance.');
   const { openPostgresAuditSink } = await import('../audit/postgres-sink.js');
-  return openPostgresAuditSink({ url, stream, hmacKey, ...(schema === undefined ? {} : { schema }) });
+  return openPostgresAuditSink({ url, stream, hmacKey, timeoutMs, ...(schema === undefined ? {} : { schema }) });
 }
 
 /** The dashboard mount: logins from a file (`<name> <token> [role,role...]`), the queue, the runtime and the audit log. */

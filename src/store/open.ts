@@ -12,7 +12,7 @@ import type { Store } from './types.js';
  *
  * @example
  * ```ts
- * const o: OpenStoreOptions = { redis: 'redis://127.0.0.1:6379', clock: () => Date.now() };
+ * const o: OpenStoreOptions = { redis: 'redis://127.0.0.1:6379', clock: () => Date.now(), timeoutMs: 2000 };
  * ```
  */
 export interface OpenStoreOptions {
@@ -24,6 +24,8 @@ export interface OpenStoreOptions {
   prefix?: string;
   /** The clock expiry is measured against (ms since the epoch); default Date.now. */
   clock?: () => number;
+  /** With PostgreSQL or Redis: how long to wait to connect or for a command before the store counts as unavailable (default 5000 ms). */
+  timeoutMs?: number;
 }
 
 /**
@@ -38,9 +40,12 @@ export interface OpenStoreOptions {
  * ```
  */
 export async function openStore(url: string, options?: OpenStoreOptions): Promise<Store> {
-  rejectUnknownKeys(options, ['redis', 'schema', 'prefix', 'clock'], 'ERR_OPTIONS', 'openStore options');
+  rejectUnknownKeys(options, ['redis', 'schema', 'prefix', 'clock', 'timeoutMs'], 'ERR_OPTIONS', 'openStore options');
   const clock = options?.clock;
   const withClock = clock === undefined ? {} : { clock };
+  const timeoutMs = options?.timeoutMs;
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new WardenError('ERR_OPTIONS', `The store timeoutMs is a positive whole number of milliseconds, not ${String(timeoutMs)}.`);
+  const withTimeout = timeoutMs === undefined ? {} : { timeoutMs };
   if (typeof url !== 'string') throw new WardenError('ERR_OPTIONS', 'A store url is a string: memory:, sqlite:<path>, postgres://... or redis://...');
   if ((options?.redis !== undefined || options?.schema !== undefined) && !/^postgres(ql)?:\/\//.test(url)) throw new WardenError('ERR_OPTIONS', 'The redis and schema options go with a postgres:// store url.');
   if (url === 'memory:') return createMemoryStore(withClock);
@@ -50,12 +55,12 @@ export async function openStore(url: string, options?: OpenStoreOptions): Promis
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { openPostgresStore } = await import('./postgres.js');
-    const pg = await openPostgresStore({ url, ...withClock, ...(options?.schema === undefined ? {} : { schema: options.schema }) });
+    const pg = await openPostgresStore({ url, ...withClock, ...withTimeout, ...(options?.schema === undefined ? {} : { schema: options.schema }) });
     if (options?.redis === undefined) return pg;
     const { openRedisStore } = await import('./redis.js');
     let redis: Store;
     try {
-      redis = await openRedisStore({ url: options.redis, ...withClock, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) });
+      redis = await openRedisStore({ url: options.redis, ...withClock, ...withTimeout, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) });
     } catch (e) {
       await pg.close();
       throw e;
@@ -64,7 +69,7 @@ export async function openStore(url: string, options?: OpenStoreOptions): Promis
   }
   if (/^rediss?:\/\//.test(url)) {
     const { openRedisStore } = await import('./redis.js');
-    return openRedisStore({ url, ...withClock, ...(options?.prefix === undefined ? {} : { prefix: options.prefix }) });
+    return openRedisStore({ url, ...withClock, ...withTimeout, ...(options?.prefix === undefined ? {} : { prefix: options.prefix }) });
   }
   throw new WardenError('ERR_OPTIONS', `Unknown store url ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: use memory:, sqlite:<path>, postgres://... or redis://...`);
 }

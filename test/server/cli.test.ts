@@ -131,6 +131,14 @@ describe('warden serve', () => {
     }
   });
 
+  it('refuses a --backend-timeout that is not a positive duration, before opening anything', async () => {
+    for (const value of ['0', '0s', 'soon', '-1s']) {
+      const r = await runCli(main, ['serve', '--policy', join(dir, 'policy.yaml'), '--backend-timeout', value]);
+      expect(r.code, value).toBe(2);
+      expect(r.stderr, value).toContain('--backend-timeout');
+    }
+  });
+
   it('refuses --watch without --policy, and a --watch-poll under 100ms', async () => {
     const bundle = await runCli(main, ['serve', '--bundle', 'x', '--bundle-key', join(dir, 'bundle.pub'), '--watch']);
     expect(bundle.code).toBe(2);

@@ -48,7 +48,8 @@ beforeAll(async () => {
   pg = await TcpProxy.start('127.0.0.1', Number(new URL(PG_URL).port || 5432));
   redis = await TcpProxy.start('127.0.0.1', Number(new URL(REDIS_URL).port || 6379));
   // A limit no test reaches: refund calls draw from Redis counters as well as reading the kill state.
-  fleet = await fleetOf({ subjects: ['bot-a'], policy: fleetPolicy(1_000_000), via: { pg: via(PG_URL, pg), redis: via(REDIS_URL, redis) } });
+  // A stalled backend holds each call for the backend timeout: 1 s here (the default is 5 s) keeps the stall cases short.
+  fleet = await fleetOf({ subjects: ['bot-a'], policy: fleetPolicy(1_000_000), via: { pg: via(PG_URL, pg), redis: via(REDIS_URL, redis) }, backendTimeout: '1s' });
 }, 60_000);
 afterAll(async () => {
   if (!up) return;
@@ -58,7 +59,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!up)('three warden serve instances losing PostgreSQL, then Redis, mid-load', () => {
-  // Denials to see on each instance before the backend returns (a stalled call waits out its 5 s timeout).
+  // Denials to see on each instance before the backend returns (a stalled call waits out the 1 s backend timeout).
   const outages: Array<[kind: 'cut' | 'stall', denials: number]> = [
     ['cut', 10],
     ['stall', 2],
@@ -132,7 +133,7 @@ describe.skipIf(!up)('three warden serve instances losing PostgreSQL, then Redis
 
   it('without a kill switch, a Redis outage denies only the calls that need Redis (limits), and the others go on being served', { timeout: 120_000 }, async () => {
     const proxy = await TcpProxy.start('127.0.0.1', Number(new URL(REDIS_URL).port || 6379));
-    const plain = await fleetOf({ subjects: ['bot-a'], killSwitch: false, policy: fleetPolicy(1_000_000), via: { redis: via(REDIS_URL, proxy) } });
+    const plain = await fleetOf({ subjects: ['bot-a'], killSwitch: false, policy: fleetPolicy(1_000_000), via: { redis: via(REDIS_URL, proxy) }, backendTimeout: '1s' });
     try {
       const ask = (i: number, tool: string) => plain.decide(i, 'bot-a', { tool, args: { path: '/tmp/a' } });
       for (let i = 0; i < 3; i++) for (const tool of ['write_file', 'refund', 'payout']) expect((await ask(i, tool)).body.allowed).toBe(true);
