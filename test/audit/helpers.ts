@@ -1,9 +1,9 @@
 /** Shared fixtures for the audit tests: events, temp dirs, and a runnable build for child processes. */
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { buildSync } from 'esbuild';
 import type { DecisionEvent } from '../../src/decision.js';
 import type { Effect } from '../../src/decision.js';
 
@@ -52,31 +52,28 @@ export function writeLines(file: string, lines: readonly string[]): void {
 }
 
 /**
- * Transpiles the import closure of `entries` (paths relative to the repo, `.ts`) into a fresh
- * directory so a child `node` process can run them; bare imports resolve through a symlinked
- * node_modules. Returns the output directory (mirrors the repo layout, `.js` files).
+ * Bundles `entries` (paths relative to the repo, `.ts`) into a fresh directory so a child `node`
+ * process can run them: each entry lands at its own path with `.js` (`src/store/sqlite.ts` becomes
+ * `<outDir>/src/store/sqlite.js`), the code the entries share goes into shared chunks (so every
+ * entry sees the same module instances), and bare imports resolve through a symlinked
+ * node_modules. A child may import only the entries, not other modules of their closure.
+ * esbuild does this in a fraction of the time a per-file transpile took, and the child loads a few
+ * files instead of a hundred.
  */
 export function buildForChild(entries: readonly string[]): { outDir: string; cleanup: () => void } {
   const { dir: outDir, cleanup } = tempDir('warden-audit-build-');
   symlinkSync(join(REPO, 'node_modules'), join(outDir, 'node_modules'), 'dir');
-  const seen = new Set<string>();
-  const todo = entries.map((e) => resolve(REPO, e));
-  while (todo.length > 0) {
-    const file = todo.pop() as string;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const source = readFileSync(file, 'utf8');
-    for (const imported of ts.preProcessFile(source, true, true).importedFiles) {
-      const spec = imported.fileName;
-      if (spec.startsWith('.')) todo.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
-    }
-    const output = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-      fileName: file,
-    }).outputText;
-    const target = join(outDir, relative(REPO, file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, output);
-  }
+  buildSync({
+    entryPoints: entries.map((e) => resolve(REPO, e)),
+    outbase: REPO,
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    packages: 'external',
+    logLevel: 'error',
+  });
   return { outDir, cleanup };
 }
