@@ -42,6 +42,9 @@ const COMMAND_KEYS = new Set([
   'sendemail.tocmd', 'sendemail.cccmd', 'sendemail.sendmailcmd', 'ssh.variant', 'merge.tool', 'diff.tool', 'protocol.allow',
 ]);
 
+/** The merge strategies built into git; any other `-s <name>` runs a `git-merge-<name>` program from PATH. */
+const BUILTIN_STRATEGIES = new Set(['ort', 'recursive', 'resolve', 'octopus', 'ours', 'subtree']);
+
 /** How a configuration value is used. */
 type KeyUse = 'harmless' | 'command' | 'path' | 'destination' | 'unknown';
 
@@ -175,6 +178,11 @@ const VALUE_OPTION_LISTS: Readonly<Record<string, readonly string[]>> = {
   bundle: [],
   init: ['--template', '--separate-git-dir', '-b', '--initial-branch', '--object-format', '--ref-format', '--shared'],
   stash: ['-m', '--message', '--pathspec-from-file'],
+  notes: ['-m', '--message', '-F', '--file', '-C', '--reuse-message', '-c', '--reedit-message', '--ref', '-s', '--strategy'],
+  blame: ['--contents', '-L', '-S', '--ignore-rev', '--ignore-revs-file', '--date', '--abbrev'],
+  annotate: ['--contents', '-L', '-S', '--ignore-rev', '--ignore-revs-file', '--date', '--abbrev'],
+  'cherry-pick': ['-m', '--mainline', '--strategy', '-X', '--strategy-option', '--cleanup'],
+  revert: ['-m', '--mainline', '--strategy', '-X', '--strategy-option', '--cleanup'],
   'filter-branch': ['--setup', '--subdirectory-filter', '--env-filter', '--tree-filter', '--index-filter', '--parent-filter', '--msg-filter', '--commit-filter', '--tag-name-filter', '--prune-empty', '--original', '-d', '--state-branch'],
 };
 
@@ -379,6 +387,14 @@ function subcommand(call: FxCall, sub: string, from: number): void {
   }
   if (sub === 'clone') for (const c of opt('-c', '--config')) configSetting(call, c, 'git clone -c', false);
   for (const o of opt('--output', ...(sub === 'archive' ? ['-o'] : []))) call.fx.path('write', o, via);
+  // The file names pathspecs; git prints the ones that match nothing, so the file's text is shown.
+  for (const f of opt('--pathspec-from-file')) if (f.value !== '-') call.fx.path('read', f, `${via} --pathspec-from-file`);
+  if (sub === 'merge' || sub === 'pull' || sub === 'rebase' || sub === 'cherry-pick' || sub === 'revert') {
+    for (const st of opt(...(sub === 'cherry-pick' || sub === 'revert' ? [] : ['-s']), '--strategy')) {
+      if (st.value !== null && BUILTIN_STRATEGIES.has(st.value)) continue;
+      call.fx.exec('git', `git-merge-${st.value ?? st.text}`, `${via} --strategy`, `${via} runs the merge strategy program git-merge-${st.value ?? st.text} from PATH (only ${[...BUILTIN_STRATEGIES].join(', ')} are built in)`, false, 'program');
+    }
+  }
   if (flag('--ext-diff')) call.fx.exec('git', 'diff.external', `${via} --ext-diff`, `${via} runs the configured external diff program`, false, 'hidden');
   if (flag('--textconv') && sub !== 'cat-file') call.fx.exec('git', 'diff.<driver>.textconv', `${via} --textconv`, `${via} runs the textconv programs the configuration names`, false, 'hidden');
   switch (sub) {
@@ -498,6 +514,9 @@ function subcommand(call: FxCall, sub: string, from: number): void {
       for (const f of opt('-f')) call.fx.path('read', f, via);
       call.fx.pathText('read', '.', via, true);
       for (const p of afterDashes) call.fx.path('read', p, via, true);
+      // --no-index searches the named files and directories as plain files, wherever they are: every
+      // operand after the pattern (the first operand, unless -e or -f gave it) is read.
+      if (flag('--no-index')) for (const p of operands.slice(flag('-e', '-f') ? 0 : 1)) call.fx.path('read', p, `${via} --no-index`, true);
       revisionPaths(call, operands, via);
       return;
     case 'config':
@@ -512,6 +531,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
       return;
     case 'tag':
       if (flag('-a', '--annotate', '-s', '--sign') && !flag('-m', '--message', '-F', '--file')) editor(call, sub);
+      for (const f of opt('-F', '--file')) if (f.value !== '-') call.fx.path('read', f, via);
       call.fx.pathText('write', '.git', via, true);
       return;
     case 'add':
@@ -638,6 +658,7 @@ function subcommand(call: FxCall, sub: string, from: number): void {
       }
     }
     if (sub === 'gc') hooks(call, 'gc');
+    if (sub === 'notes') for (const f of opt('-F', '--file')) if (f.value !== '-') call.fx.path('read', f, via);
     return;
   }
   if (READ_ONLY.has(sub)) {
@@ -647,6 +668,8 @@ function subcommand(call: FxCall, sub: string, from: number): void {
     if (sub === 'hash-object' && !flag('--stdin-paths')) for (const p of operands) call.fx.path('read', p, via);
     if (['diff', 'show', 'log', 'blame', 'annotate', 'cat-file', 'grep', 'range-diff', 'diff-tree', 'diff-files', 'diff-index', 'whatchanged'].includes(sub)) call.fx.pathText('read', '.', via, true);
     if (sub === 'diff' && flag('--no-index')) for (const p of operands) call.fx.path('read', p, via, true);
+    // blame --contents reads the file and prints it, line by line; -S and --ignore-revs-file read lists.
+    if (sub === 'blame' || sub === 'annotate') for (const f of opt('--contents', '-S', '--ignore-revs-file')) if (f.value !== '-') call.fx.path('read', f, via);
     return;
   }
   // An alias from the configuration, or a `git-<name>` program on PATH.

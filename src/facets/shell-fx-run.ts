@@ -93,7 +93,12 @@ const python: FxModel = (call) => {
   script(call, file, p.operandIndex[0] as number);
 };
 
-const NODE_VALUES = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--input-type', '--env-file', '--env-file-if-exists', '--title', '--stack-size', '--max-old-space-size', '--test-reporter', '--test-reporter-destination', '--watch-path', '--inspect-port', '--run', '--experimental-config-file', '--openssl-config']);
+/**
+ * Options naming a file or directory node writes: diagnostics, profiles, reports, warnings, the TLS
+ * key log (every session key, in the clear), localStorage and start-up snapshots.
+ */
+const NODE_WRITES = new Set(['--redirect-warnings', '--cpu-prof-dir', '--cpu-prof-name', '--heap-prof-dir', '--heap-prof-name', '--diagnostic-dir', '--report-directory', '--report-dir', '--report-filename', '--tls-keylog', '--localstorage-file', '--trace-event-file-pattern', '--snapshot-blob']);
+const NODE_VALUES = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--input-type', '--env-file', '--env-file-if-exists', '--title', '--stack-size', '--max-old-space-size', '--test-reporter', '--test-reporter-destination', '--watch-path', '--inspect-port', '--run', '--experimental-config-file', '--openssl-config', '--experimental-sea-config', ...NODE_WRITES]);
 /** The test reporters built into node; any other `--test-reporter` value is a module it loads. */
 const NODE_REPORTERS = new Set(['spec', 'tap', 'dot', 'junit', 'lcov']);
 const NODE_LOADERS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader']);
@@ -157,6 +162,16 @@ const node: FxModel = (call) => {
         if (val.value === null || /^[./~]|\//.test(val.value)) call.fx.path('read', val, `${call.name} ${name}`);
       }
       if (name === '--test-reporter-destination' && val.value !== 'stdout' && val.value !== 'stderr') call.fx.path('write', val, `${call.name} ${name}`);
+      if (NODE_WRITES.has(name)) {
+        // --report-filename stdout/stderr prints instead; a snapshot blob is read, or written with --build-snapshot.
+        if (!(name === '--report-filename' && (val.value === 'stdout' || val.value === 'stderr'))) call.fx.path('write', val, `${call.name} ${name}`);
+        if (name === '--snapshot-blob') call.fx.path('read', val, `${call.name} ${name}`);
+      }
+      if (name === '--experimental-sea-config') {
+        // The configuration names the main script it bundles and the blob it writes, neither on the line.
+        call.fx.path('read', val, `${call.name} ${name}`);
+        call.fx.exec(call.name, val.value ?? val.text, name, `${call.name} ${name} bundles the script the file names and writes the blob it names`, false, 'hidden');
+      }
       if (name === '--openssl-config' || name === '--experimental-config-file') {
         // An OpenSSL configuration can load engines and providers (native code); a node config file sets options, --import among them.
         call.fx.path('read', val, `${call.name} ${name}`);
@@ -606,7 +621,14 @@ const make: FxModel = (call) => {
   const dirs = values(p, 'C');
   const body = (): void => {
     const files = values(p, 'f');
-    for (const f of files) if (f.value !== '-') call.fx.path('read', f, 'make -f');
+    for (const f of files) {
+      if (f.value === '-' || (f.value !== null && STDIN_PATHS.has(f.value))) {
+        // A makefile fed on standard input is a program fed to make, like a script fed to a shell.
+        call.fx.exec('make', call.stdin.kind === 'text' && call.stdin.text !== null ? call.stdin.text : '<standard input>', 'make -f -', 'make runs the recipes of a makefile read from standard input', false, 'hidden');
+        continue;
+      }
+      call.fx.path('read', f, 'make -f');
+    }
     const makefile = files.length === 0 ? 'Makefile' : files.map((f) => (f.value === '-' && call.stdin.kind === 'text' ? (call.stdin.text ?? f.text) : (f.value ?? f.text))).join(', ');
     if (files.length === 0) call.fx.pathText('read', 'Makefile', 'make');
     call.fx.exec('make', makefile, 'Makefile recipes', `make runs the recipes of ${makefile} (and its $(shell ...) calls, even with -n)`, false, 'project');
