@@ -128,7 +128,7 @@ rules:
                 '/home/*/.ssh/**', '/home/*/.aws/**', '/home/*/.gnupg/**', '/Users/*/.ssh/**', '/Users/*/.aws/**', '/Users/*/.gnupg/**']
               .exists(g, pathMayMatch(p, g, {'fold': true, 'decode': true}))
             || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass', '**/.docker/config.json',
-                 '**/.vault-token', '**/.terraformrc', '**/terraform.rc', '**/.terraform.d/credentials.tfrc.json', '**/*.tfstate', '**/*.tfstate.backup', '**/.htpasswd', '**/.boto', '**/.s3cfg', '**/.cargo/credentials', '**/.cargo/credentials.toml', '**/.gem/credentials', '**/.m2/settings-security.xml', '**/.config/hub', '**/credentials.json', '**/client_secret*.json', '**/secrets.yaml', '**/secrets.yml', '**/.password-store/**', '**/*.kdbx']
+                 '**/.vault-token', '**/.terraformrc', '**/terraform.rc', '**/.terraform.d/credentials.tfrc.json', '**/credentials.tfrc.json', '**/_netrc', '**/secring.gpg', '**/*.tfstate', '**/*.tfstate.backup', '**/.htpasswd', '**/.boto', '**/.s3cfg', '**/.cargo/credentials', '**/.cargo/credentials.toml', '**/.gem/credentials', '**/.m2/settings-security.xml', '**/.config/hub', '**/credentials.json', '**/client_secret*.json', '**/secrets.yaml', '**/secrets.yml', '**/.password-store/**', '**/*.kdbx']
                   .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true}))
                 && !['**/.env.example', '**/.env.sample', '**/.env.template', '**/.env.example.*', '**/.env.sample.*', '**/.env.template.*']
                   .exists(g, !re2(p.path, r'~[0-9]') && pathMatches(p.path, g, {'fold': true})))
@@ -136,7 +136,7 @@ rules:
             || (p.known && ['**/.ssh', '**/.aws', '**/.gnupg', '**/.azure', '**/.kube', '**/.config/gcloud', '**/.config/gh']
               .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true})))
             || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass',
-                 '**/.vault-token', '**/.terraformrc', '**/terraform.rc', '**/.terraform.d/credentials.tfrc.json', '**/*.tfstate', '**/*.tfstate.backup', '**/.htpasswd', '**/.boto', '**/.s3cfg', '**/.cargo/credentials', '**/.cargo/credentials.toml', '**/.gem/credentials', '**/.m2/settings-security.xml', '**/.config/hub', '**/credentials.json', '**/client_secret*.json', '**/secrets.yaml', '**/secrets.yml', '**/.password-store/**', '**/*.kdbx',
+                 '**/.vault-token', '**/.terraformrc', '**/terraform.rc', '**/.terraform.d/credentials.tfrc.json', '**/credentials.tfrc.json', '**/_netrc', '**/secring.gpg', '**/*.tfstate', '**/*.tfstate.backup', '**/.htpasswd', '**/.boto', '**/.s3cfg', '**/.cargo/credentials', '**/.cargo/credentials.toml', '**/.gem/credentials', '**/.m2/settings-security.xml', '**/.config/hub', '**/credentials.json', '**/client_secret*.json', '**/secrets.yaml', '**/secrets.yml', '**/.password-store/**', '**/*.kdbx',
                 '**/.envrc', '**/.bash_history', '**/.zsh_history', '**/.sh_history', '**/.psql_history', '**/.mysql_history', '**/.python_history', '**/.node_repl_history',
                 '**/.ssh/**', '**/.aws/**', '**/.gnupg/**', '**/.azure/**', '**/.kube/**', '**/.docker/config.json',
                 '**/.config/gcloud/**', '**/.config/gh/**', '/proc/**/environ', '/etc/shadow', '/etc/gshadow']

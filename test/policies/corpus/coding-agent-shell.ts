@@ -269,4 +269,7 @@ export const CODING_AGENT_SHELL = rows([
   ['benign', 'bash', c('git tag -F notes/release.txt v1'), 'allow'],
   ['benign', 'bash', c('git grep --no-index TODO src'), 'allow'],
   ['benign', 'bash', c('make -f build/Makefile'), 'allow'],
+  ['credentials', 'bash', c('cat credentials.tfrc.json'), 'deny'],
+  ['credentials', 'bash', c('cat ~/_netrc'), 'deny'],
+  ['credentials', 'bash', c('cp ~/.gnupg-old/secring.gpg .'), 'deny'],
 ]);

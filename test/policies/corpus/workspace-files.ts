@@ -115,4 +115,8 @@ export const WORKSPACE_FILES = rows([
   ['benign', 'read_file', p('/workspace/docs/credentials.md'), 'allow'],
   ['benign', 'read_file', p('/workspace/src/secrets.ts'), 'allow'],
   ['benign', 'write_file', { path: '/workspace/Cargo.toml', content: 'x' }, 'allow'],
+  ['credentials', 'read_file', p('/workspace/credentials.tfrc.json'), 'deny'],
+  ['credentials', 'write_file', { path: '/workspace/_netrc', content: 'machine x login y password z' }, 'deny'],
+  ['credentials', 'read_file', p('/workspace/backup/secring.gpg'), 'deny'],
+  ['benign', 'read_file', p('/workspace/docs/netrc.md'), 'allow'],
 ]);
