@@ -321,6 +321,8 @@ class StatementReader {
           const file = isObj(value.expr) ? unquoteCanonical(str(value.expr, 'value')) : '';
           out.setVerb(entry, 'WRITE_FILE', { object: kw.toLowerCase(), file });
         }
+        // `SELECT ... INTO @v`: the row lands in session variables, as with SET @v = ... or @v := ...
+        if (kw === 'VAR') out.addClass(entry, 'admin');
       }
       let inner = scope;
       const ctes = Array.isArray(value.with) ? value.with : undefined;

@@ -82,6 +82,9 @@ describe('MySQL session variables', () => {
     ['SELECT @a := 1', ['read', 'admin']],
     ['SELECT id, @n := @n + 1 FROM users', ['read', 'admin']],
     ['SET @a = 1', ['admin']],
+    ['SELECT name FROM users INTO @v', ['read', 'admin']],
+    ['SELECT name INTO @v, @w FROM users', ['read', 'admin']],
+    ["SELECT * FROM users WHERE name = 'x' INTO @v", ['read', 'admin']],
     ['SELECT a FROM t WHERE b = @x', ['read']],
     ['UPDATE t SET a = 1', ['write']],
   ])('%s: classes %j', (sql, classes) => {

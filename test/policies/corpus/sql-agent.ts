@@ -188,5 +188,7 @@ export const SQL_AGENT = rows([
   ['catalog', 'query_sqlite', q('SELECT name FROM PRAGMA_TABLE_LIST'), 'deny'],
   ['benign', 'query_sqlite', q('SELECT * FROM pragmatic_notes'), 'allow'],
   ['not-a-read', 'query_mysql', q('SELECT @a := 1'), 'deny'],
+  ['not-a-read', 'query_mysql', q('SELECT name FROM users INTO @v'), 'deny'],
+  ['not-a-read', 'query_mysql', q('SELECT name INTO @v FROM users'), 'deny'],
   ['benign', 'query_mysql', q('SELECT a FROM t WHERE b = @x'), 'allow'],
 ]);
