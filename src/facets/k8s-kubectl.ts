@@ -163,8 +163,8 @@ function parseFlags(ctx: Ctx, rest: readonly string[]): void {
 /** Global flags that hand kubectl credentials of their own: the request acts as whoever they name. */
 const CREDENTIAL_FLAGS = ['token', 'username', 'password', 'client-key', 'client-certificate'];
 
-/** Template outputs that read the template from a file (`-o go-template-file=x` or `--template x`). */
-const TEMPLATE_FILE_OUTPUTS = new Set(['go-template-file', 'jsonpath-file', 'templatefile']);
+/** Outputs that read their template or column spec from a file (`-o go-template-file=x` or `--template x`, `-o custom-columns-file=x`). */
+const TEMPLATE_FILE_OUTPUTS = new Set(['go-template-file', 'jsonpath-file', 'templatefile', 'custom-columns-file']);
 
 /** The TLS trust flags and the local files kubectl reads and writes itself. */
 function localFiles(ctx: Ctx): void {

@@ -140,6 +140,8 @@ describe('k8s local files and TLS trust', () => {
     ['kubectl get pods --profile=none --profile-output=/x', []],
     ['kubectl get pods --cache-dir=/tmp/c', [{ path: '/tmp/c', access: 'write', flag: '--cache-dir' }]],
     ['kubectl get pods -o go-template-file=/etc/passwd', [{ path: '/etc/passwd', access: 'read', flag: '-o go-template-file' }]],
+    ['kubectl get pods -o custom-columns-file=/root/cols', [{ path: '/root/cols', access: 'read', flag: '-o custom-columns-file' }]],
+    ['kubectl get pods -o custom-columns=NAME:.metadata.name', []],
     ['kubectl get pods -o jsonpath-file --template /etc/shadow', [{ path: '/etc/shadow', access: 'read', flag: '-o jsonpath-file' }]],
     ['kubectl get pods --certificate-authority=/tmp/ca', [{ path: '/tmp/ca', access: 'read', flag: '--certificate-authority' }]],
     ["kubectl get pods -o go-template='{{.metadata.name}}'", []],
