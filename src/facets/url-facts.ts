@@ -156,6 +156,8 @@ export interface ParsedCandidate {
   nested: string;
   /** Host text worth a second look (it holds sub-delimiters such as `,` or `;`), else `''`. */
   oddHost: string;
+  /** Another reading of the same text that other clients follow (`https://a.com\@b.com` is b.com to curl), reported as a destination too. */
+  alternate?: ParsedCandidate;
 }
 
 /**
@@ -224,7 +226,7 @@ function isSlash(c: number, special: boolean): boolean {
 }
 
 /** Start and end of the authority in an explicit-scheme URL text, or null when it has none. */
-function authoritySpan(text: string, scheme: string, schemeEnd: number, special: boolean): [number, number] | null {
+function authoritySpan(text: string, scheme: string, schemeEnd: number, special: boolean, backslashEnds = special): [number, number] | null {
   let a = schemeEnd + 1;
   if (scheme === 'file') {
     // file: has an authority only after exactly two slashes (`file:///x` has an empty one)
@@ -240,7 +242,7 @@ function authoritySpan(text: string, scheme: string, schemeEnd: number, special:
   let e = a;
   while (e < text.length) {
     const c = text.charCodeAt(e);
-    if (isSlash(c, special) || c === 0x3f || c === 0x23) break;
+    if (isSlash(c, backslashEnds) || c === 0x3f || c === 0x23) break;
     e++;
   }
   return [a, e];
@@ -298,6 +300,14 @@ export function explicitCandidate(rawText: string, embedded: boolean, cache?: Ho
   // Only an "@" can make an authority have userinfo; most URLs have none, so skip the search.
   const span = u === null || text.includes('@') ? authoritySpan(text, scheme, colon, special) : null;
   const authorityHasAt = span !== null && text.slice(span[0], span[1]).includes('@');
+  // WHATWG ends a special URL's authority at a backslash; curl, Python and other RFC 3986 readers
+  // do not: `https://allowed.com\@evil.com` is allowed.com to one and evil.com to the other. Both
+  // readings are reported, each with userinfo (the RFC reading has it).
+  let alternate: ParsedCandidate | null = null;
+  if (u !== null && special && !authorityHasAt && text.includes('\\') && text.includes('@')) {
+    const rfc = authoritySpan(text, scheme, colon, special, false);
+    if (rfc !== null && text.slice(rfc[0], rfc[1]).includes('@')) alternate = fromAuthority(rawText, text, scheme, rfc, embedded, cache);
+  }
   if (u !== null) {
     const urlScheme = u.protocol.slice(0, -1);
     const hostname = u.hostname;
@@ -314,11 +324,16 @@ export function explicitCandidate(rawText: string, embedded: boolean, cache?: Ho
     const port = portText !== '' ? Number(portText) : defaultPort(urlScheme);
     const pathname = u.pathname;
     const search = u.search;
-    const hasUserinfo = authorityHasAt || u.username !== '' || u.password !== '';
+    const hasUserinfo = authorityHasAt || alternate !== null || u.username !== '' || u.password !== '';
     const facts = build(rawText, urlScheme, host, port, pathname, search.slice(1), hasUserinfo, embedded, true, classified, cache);
-    return { facts, nested: pathname + search + u.hash, oddHost: PLAIN_HOST_CHAR.test(host) ? '' : host };
+    return { facts, nested: pathname + search + u.hash, oddHost: PLAIN_HOST_CHAR.test(host) ? '' : host, ...(alternate !== null ? { alternate } : {}) };
   }
   if (span === null) return null;
+  return fromAuthority(rawText, text, scheme, span, embedded, cache);
+}
+
+/** Facts read by hand from the authority `span` of `text` (a URL the WHATWG parser rejects, or another reading of one). */
+function fromAuthority(rawText: string, text: string, scheme: string, span: [number, number], embedded: boolean, cache: HostClassCache | undefined): ParsedCandidate | null {
   const authority = text.slice(span[0], span[1]);
   const at = authority.lastIndexOf('@');
   const hostPort = authority.slice(at + 1);

@@ -259,6 +259,7 @@ function accept(ctx: ScanContext, parsed: ParsedCandidate, nest: number, whole =
   if (parsed.nested.length > 1) scanNested(parsed.nested, ctx, nest + 1);
   // A host like `a.example,http` (what `http://a.example,http://b.example` parses to) hides names.
   if (parsed.oddHost !== '') scanNested(parsed.oddHost, ctx, nest + 1);
+  if (parsed.alternate !== undefined) accept(ctx, parsed.alternate, nest, whole);
 }
 
 function scanNested(text: string, ctx: ScanContext, nest: number): void {

@@ -73,4 +73,8 @@ export const EGRESS_ALLOWLIST = rows([
   ['no-destination', 'fetch', {}, 'deny'],
   ['no-destination', 'fetch', u('not a url'), 'deny'],
   ['unlisted-tool', 'post_message', u('https://example.com/'), 'deny'],
+  // WHATWG reads a backslash as a path separator, curl and Python do not: both readings are destinations
+  ['parser-differential', 'fetch', u('https://example.com\\@evil.com'), 'deny'],
+  ['parser-differential', 'fetch', u('https://github.com:443\\@evil.com/x'), 'deny'],
+  ['benign', 'fetch', u('https://example.com/a\\b'), 'allow'],
 ]);
