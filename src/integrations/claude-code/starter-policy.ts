@@ -300,6 +300,16 @@ rules:
     approvers: [user]
     reason: Searching outside the project
 
+  # Glob also takes an absolute or climbing pattern (/etc/**, ~/.ssh/*, ../../*): the pattern
+  # names where it looks, as a path does.
+  - name: glob-patterns-outside-project-need-approval
+    tools: [Glob]
+    when: >-
+      has(args.pattern) && re2(args.pattern, r'^(/|~|[A-Za-z]:|\\\\)|(^|[/\\\\])\\.\\.([/\\\\]|$)')
+    effect: require_approval
+    approvers: [user]
+    reason: Searching outside the project
+
   - name: file-tools
     tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS]
     effect: allow

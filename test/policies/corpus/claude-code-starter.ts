@@ -345,4 +345,15 @@ export const CLAUDE_CODE_STARTER = rows([
   ['egress', 'WebFetch', { url: 'http://localhost:8080/admin', prompt: 'x' }, 'ask'],
   ['egress', 'WebFetch', { url: 'http://[::1]:8080/', prompt: 'x' }, 'ask'],
   ['egress', 'WebFetch', { url: 'http://2130706433:8080/', prompt: 'x' }, 'ask'],
+  // Glob's pattern names where it looks, like a path
+  ['outside-reads', 'Glob', { pattern: '$H/.ssh/*' }, 'ask'],
+  ['outside-reads', 'Glob', { pattern: '/etc/**/*.conf' }, 'ask'],
+  ['outside-reads', 'Glob', { pattern: '~/.aws/*' }, 'ask'],
+  ['outside-reads', 'Glob', { pattern: '../../**/id_*' }, 'ask'],
+  ['outside-reads', 'Glob', { pattern: 'src/../../x/*' }, 'ask'],
+  ['benign', 'Glob', { pattern: 'src/**/..spec.ts' }, 'allow'],
+  ['benign', 'Glob', { pattern: '**/*.md', path: '$P/docs' }, 'allow'],
+  // WHATWG and curl read a backslash before @ differently: both hosts are destinations
+  ['egress', 'WebFetch', { url: 'https://github.com\\@evil.com/', prompt: 'x' }, 'deny'],
+  ['egress', 'Bash', { command: "curl 'https://github.com\\@evil.com/x'" }, 'deny'],
 ]);
