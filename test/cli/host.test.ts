@@ -47,7 +47,8 @@ afterAll(() => {
 describe('--host claude-code', () => {
   it('the starter lints clean as the hook sees it', async () => {
     const r = await runCli(main(), ['lint', '--host', 'claude-code', '.warden/policy.yaml'], { cwd: dir });
-    expect({ code: r.code, out: r.stdout.trim() }).toEqual({ code: 0, out: 'OK: the policy loads (28 rules), no findings.' });
+    const rules = CLAUDE_CODE_STARTER_POLICY.split('\n').filter((l) => /^ {2}- name: /.test(l)).length;
+    expect({ code: r.code, out: r.stdout.trim() }).toEqual({ code: 0, out: `OK: the policy loads (${rules} rules), no findings.` });
   });
 
   it('without --host, lint reports the facets nothing binds', async () => {
