@@ -143,7 +143,7 @@ export async function startFakeAzureAgents(dir: string): Promise<FakeAzureAgents
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return error(401, 'unauthorized', 'no or wrong bearer token');
       if (url.searchParams.get('api-version') !== 'v1') return error(400, 'bad_api_version', `api-version ${String(url.searchParams.get('api-version'))}`);
       if (state.fail !== null && state.fail.match.test(line)) return error(state.fail.status, 'server_error', 'scripted failure');
-      let json: Record<string, unknown> = {};
+      let json: Record<string, unknown>;
       try {
         json = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
       } catch {

@@ -143,6 +143,17 @@ export interface AzureStep {
   paused: AzurePausedCall[];
 }
 
+/**
+ * What `answer()` reads of a run: a `ThreadRun` from the client (`runs.get`, `runs.submitToolOutputs`,
+ * or the `thread.run.requires_action` event of a stream) is one.
+ *
+ * @example
+ * ```ts
+ * const run: AzureRequiringRun = await client.runs.get(threadId, runId);
+ * ```
+ */
+export type AzureRequiringRun = Pick<ThreadRun, 'id' | 'threadId' | 'status' | 'requiredAction'> & { assistantId?: string };
+
 /** Each call of a step, as read from the run. */
 interface StepCall {
   id: string;
@@ -209,7 +220,7 @@ export class StepAnswerer {
     this.#config = config;
   }
 
-  async answer(run: ThreadRun, answers: AzureApprovalAnswers | undefined): Promise<AzureStep> {
+  async answer(run: AzureRequiringRun, answers: AzureApprovalAnswers | undefined): Promise<AzureStep> {
     const { threadId, runId, calls } = this.#read(run);
     if (answers !== undefined && (answers === null || typeof answers !== 'object' || Array.isArray(answers))) throw new WardenError('ERR_INTEGRATION_OPTIONS', 'answers must be an object of tool call id -> true (approve) or false (reject).');
     const busy = `${threadId}\u0000${runId}`;
@@ -293,8 +304,8 @@ export class StepAnswerer {
   }
 
   /** The run's ids and its tool calls, each as a request; a step that cannot be answered safely throws ERR_AZURE_RUN. */
-  #read(run: ThreadRun): { threadId: string; runId: string; calls: StepCall[] } {
-    const r = run as Partial<ThreadRun> | null;
+  #read(run: AzureRequiringRun): { threadId: string; runId: string; calls: StepCall[] } {
+    const r = run as Partial<AzureRequiringRun> | null;
     if (r === null || typeof r !== 'object') throw new WardenError('ERR_AZURE_RUN', 'answer() needs the run (a ThreadRun from the client).');
     const runId = r.id;
     const threadId = r.threadId;

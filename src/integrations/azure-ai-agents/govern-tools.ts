@@ -3,7 +3,7 @@
  * how a step is answered and drive-run.ts for the loop.
  */
 import type { ThreadRun } from '@azure/ai-agents';
-import { azureConfig, StepAnswerer, type AzureApprovalAnswers, type AzureStep, type GovernAzureToolsOptions } from './answer-step.js';
+import { azureConfig, StepAnswerer, type AzureApprovalAnswers, type AzureRequiringRun, type AzureStep, type GovernAzureToolsOptions } from './answer-step.js';
 import { driveRun, type AzureRunOptions, type AzureRunResult, type AzureRunsClient } from './drive-run.js';
 
 /**
@@ -21,7 +21,7 @@ export interface GovernedAzureTools {
    * person, and then nothing to submit yet. For the streaming API, call it with the
    * `thread.run.requires_action` event's run.
    */
-  answer(run: ThreadRun, answers?: AzureApprovalAnswers): Promise<AzureStep>;
+  answer(run: AzureRequiringRun, answers?: AzureApprovalAnswers): Promise<AzureStep>;
   /**
    * Drives a run until it ends or pauses: polls it while it is queued or in progress, answers
    * every `requires_action` step and submits the outputs. Resume a paused run by calling it again

@@ -10,5 +10,5 @@
  * ```
  */
 export { governAzureTools, type GovernedAzureTools } from './govern-tools.js';
-export type { AzureApprovalAnswers, AzureDenyMode, AzureFunction, AzurePausedCall, AzureStep, AzureToolCall, GovernAzureToolsOptions } from './answer-step.js';
+export type { AzureApprovalAnswers, AzureDenyMode, AzureRequiringRun, AzureFunction, AzurePausedCall, AzureStep, AzureToolCall, GovernAzureToolsOptions } from './answer-step.js';
 export type { AzureRunOptions, AzureRunResult, AzureRunsClient } from './drive-run.js';
