@@ -3,7 +3,8 @@
  * `@azure/ai-agents` client uses for a run with client-side function tools, in the shapes the
  * client's own (de)serializers read: `POST /threads`, `POST /threads/{t}/runs`,
  * `GET /threads/{t}/runs/{r}`, `POST .../submit_tool_outputs`, `POST .../cancel` and
- * `GET /threads/{t}/messages`, each with `?api-version=v1` and a bearer token. Its "model" is a
+ * `GET /threads/{t}/messages`, each with `?api-version=v1` and a bearer token; a create or a
+ * submission with `stream: true` is answered with the run's server-sent events. Its "model" is a
  * script per run: steps that ask for tool calls (`requires_action` / `submit_tool_outputs`), then
  * a final assistant message listing the tool outputs it received, so a test sees what the model saw.
  *
@@ -140,6 +141,14 @@ export async function startFakeAzureAgents(dir: string): Promise<FakeAzureAgents
         res.end(JSON.stringify(json));
       };
       const error = (status: number, code: string, message: string): void => send(status, { error: { code, message } });
+      /** The run's events as server-sent events (what `.stream()` reads): the state it moved to, then done. */
+      const stream = (run: FakeRun, first: string | null): void => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        if (first !== null) res.write(`event: ${first}\ndata: ${JSON.stringify(runJson(run))}\n\n`);
+        if (run.status === 'queued' || run.status === 'in_progress') advance(run);
+        res.write(`event: thread.run.${run.status}\ndata: ${JSON.stringify(runJson(run))}\n\n`);
+        res.end('event: done\ndata: [DONE]\n\n');
+      };
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return error(401, 'unauthorized', 'no or wrong bearer token');
       if (url.searchParams.get('api-version') !== 'v1') return error(400, 'bad_api_version', `api-version ${String(url.searchParams.get('api-version'))}`);
       if (state.fail !== null && state.fail.match.test(line)) return error(state.fail.status, 'server_error', 'scripted failure');
@@ -181,6 +190,7 @@ export async function startFakeAzureAgents(dir: string): Promise<FakeAzureAgents
         if (typeof json.assistant_id !== 'string') return error(400, 'invalid_request', 'assistant_id is required');
         const run: FakeRun = { id: `run_${++counter}`, threadId, status: 'queued', script: [...state.nextScript], pending: null, rawAction: undefined, submitted: [], polls: 0 };
         runs.set(run.id, run);
+        if (json.stream === true) return stream(run, 'thread.run.created');
         return send(200, runJson(run));
       }
       const run = parts[3] !== undefined ? runs.get(parts[3]) : undefined;
@@ -206,6 +216,7 @@ export async function startFakeAzureAgents(dir: string): Promise<FakeAzureAgents
         run.submitted.push(outputs as Array<{ tool_call_id: string; output: string }>);
         run.status = 'in_progress';
         run.pending = null;
+        if (json.stream === true) return stream(run, null);
         return send(200, runJson(run));
       }
       return error(404, 'not_found', 'no such route');

@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentsClient } from '@azure/ai-agents';
+import { AgentsClient, RunStreamEvent, type ThreadRun } from '@azure/ai-agents';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openFileAuditSink } from '../../../src/audit/file-sink.js';
 import type { DecisionEvent } from '../../../src/decision.js';
@@ -255,6 +255,31 @@ describe('governAzureTools with the real AgentsClient', () => {
     await warden.run(client, { threadId, runId }, fast);
     expect(service.runs.get(runId)?.submitted[0]).toEqual([{ tool_call_id: 'call_x', output: 'Warden: the tool "explode" failed: Error: the warehouse is on fire' }]);
     expect(sink.outcomes.map((o) => [o.call, o.outcome.status, o.outcome.error?.message])).toEqual([['call_x', 'error', 'the warehouse is on fire']]);
+  });
+
+  it("the streaming API's requires_action event is answered the same way (answer() on the event's run, submitted with submitToolOutputs().stream())", async () => {
+    const { ran, sink, warden } = setup();
+    service.nextScript = [{ toolCalls: [fn('call_s1', 'refund', { order: 'S', amount: 5 }), fn('call_s2', 'refund', { order: 'T', amount: 500 })] }, 'end'];
+    const thread = await client.threads.create();
+    const events: string[] = [];
+    let stream = await client.runs.create(thread.id, 'asst_fake').stream();
+    for (let rounds = 0; rounds < 5; rounds++) {
+      let waiting: ThreadRun | undefined;
+      for await (const event of stream) {
+        events.push(event.event);
+        if (event.event === RunStreamEvent.ThreadRunRequiresAction) waiting = event.data as ThreadRun;
+      }
+      if (waiting === undefined) break;
+      const step = await warden.answer(waiting);
+      stream = await client.runs.submitToolOutputs(waiting.threadId, waiting.id, step.toolOutputs).stream();
+    }
+    expect(events).toEqual(['thread.run.created', 'thread.run.requires_action', 'done', 'thread.run.completed', 'done']);
+    expect(ran).toEqual([['refund', { order: 'S', amount: 5 }]]);
+    expect(await modelSaw(thread.id)).toBe('outputs seen: call_s1=refunded 5 on S | call_s2=Warden denied "refund": Refunds over 100 are never made by agents');
+    expect(sink.events.map((e) => [e.call, e.decision.effect])).toEqual([
+      ['call_s1', 'allow'],
+      ['call_s2', 'deny'],
+    ]);
   });
 
   it('several requires_action steps in one run are each decided and answered', async () => {
