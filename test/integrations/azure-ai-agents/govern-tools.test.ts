@@ -370,6 +370,9 @@ const rows: Array<{ name: string; calls: RawToolCall[] | { requiredAction: unkno
   { name: 'nested data', calls: [fn('c1', 'refund', { order: 'A', amount: 2, meta: { note: 'gift', tags: ['x'] } })], expect: { runs: { order: 'A', amount: 2, meta: { note: 'gift', tags: ['x'] } } } },
   { name: 'a call id with every allowed punctuation', calls: [fn('call_A-1.b:c@d', 'lookup_order', { order: 'A' })], expect: { runs: { order: 'A' } } },
   { name: 'a __proto__ key is plain data', calls: [fn('c1', 'refund', '{"order":"A","amount":5,"__proto__":{"amount":5000}}')], expect: { runs: JSON.parse('{"order":"A","amount":5,"__proto__":{"amount":5000}}') as Record<string, unknown> } },
+  { name: 'a refund of zero', calls: [fn('c1', 'refund', { order: 'A', amount: 0 })], expect: { runs: { order: 'A', amount: 0 } } },
+  { name: 'a lookup of an empty order', calls: [fn('c1', 'lookup_order', { order: '' })], expect: { runs: { order: '' } } },
+  { name: 'a long ordinary argument', calls: [fn('c1', 'lookup_order', { order: 'A'.repeat(2000) })], expect: { runs: { order: 'A'.repeat(2000) } } },
   { name: 'a big refund', calls: [fn('c1', 'refund', { order: 'A', amount: 500 })], expect: { denied: /never made by agents/ } },
   { name: 'approved: true in the arguments', calls: [fn('c1', 'refund', { order: 'A', amount: 500, approved: true })], expect: { denied: /never made by agents/ } },
   { name: 'the amount as a string', calls: [fn('c1', 'refund', { order: 'A', amount: '5000' })], expect: { denied: /./ } },
@@ -399,7 +402,7 @@ const rows: Array<{ name: string; calls: RawToolCall[] | { requiredAction: unkno
 describe('tool calls as the service could send them', () => {
   it('has about a third benign rows', () => {
     const benign = rows.filter((r) => typeof r.expect === 'object' && 'runs' in r.expect).length;
-    expect(benign / rows.length).toBeGreaterThan(0.24);
+    expect(benign / rows.length).toBeGreaterThan(0.3);
   });
 
   it.each(rows)('$name', async ({ calls, expect: want }) => {
