@@ -35,6 +35,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_AUDIT_RECORD_TOO_LARGE: 'A record is larger than the configured maximum even without its arguments.',
   ERR_AUDIT_STREAM_MISMATCH: 'An audit file belongs to another stream than the one being written.',
   ERR_AUDIT_WRITE: 'A decision could not be recorded.',
+  ERR_AZURE_RUN: 'An Azure AI Agents run could not be continued safely: its required action is malformed or unknown (missing or repeated tool call ids, too many calls), or the service failed or answered about another run. The loop stopped; a step it could not read ran nothing.',
   ERR_BUNDLE: 'A policy bundle is malformed, unsigned, signed by another key, altered after signing, or older than the bundle in force, or its data or policies do not load, so it was not activated; the error\'s reason names the check that failed.',
   ERR_CANONICAL_JSON: 'A value has no canonical JSON form (a cycle, a non-finite number, a lone surrogate, a non-plain object).',
   ERR_CHAOS_DENIED: 'Starting a chaos experiment was not allowed by the policy (or no pipeline was given to decide it).',

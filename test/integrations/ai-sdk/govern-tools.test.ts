@@ -256,7 +256,7 @@ describe('cost when unused', () => {
     visit(entry);
     return { files, packages };
   }
-  const FRAMEWORKS = ['ai', 'ai/', '@ai-sdk/', '@langchain/', 'langchain', '@openai/agents', 'openai', '@anthropic-ai/', '@google/adk', '@google/genai'];
+  const FRAMEWORKS = ['ai', 'ai/', '@ai-sdk/', '@langchain/', 'langchain', '@openai/agents', 'openai', '@anthropic-ai/', '@google/adk', '@google/genai', '@azure/'];
   const isFramework = (p: string): boolean => FRAMEWORKS.some((f) => (f.endsWith('/') ? p.startsWith(f) : p === f || p.startsWith(`${f}/`)));
 
   it("importing Warden's root entry point loads no agent framework and no adapter", () => {
@@ -265,7 +265,7 @@ describe('cost when unused', () => {
     expect([...files].filter((f) => f.includes(`${join('src', 'integrations')}`))).toEqual([]);
   });
 
-  it.each(['ai-sdk', 'openai-agents', 'claude-agent-sdk', 'google-adk'])('the %s adapter itself loads nothing of its framework at runtime (types only)', (adapter) => {
+  it.each(['ai-sdk', 'openai-agents', 'claude-agent-sdk', 'google-adk', 'azure-ai-agents'])('the %s adapter itself loads nothing of its framework at runtime (types only)', (adapter) => {
     const { packages } = valueImports(join(SRC, `integrations/${adapter}/index.ts`));
     expect([...packages].filter(isFramework)).toEqual([]);
   });
