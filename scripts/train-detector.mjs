@@ -51,30 +51,21 @@ const FOLDS = 5;
 const MAX_CV_FPR = 0.02;
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
-/** The windows inference scores: [start, text] every STRIDE, the last reaching the end. */
-function windows(text) {
-  const out = [];
-  for (let start = 0; start === 0 || start + STRIDE < text.length; start += STRIDE) {
-    out.push([start, text.slice(start, start + WINDOW)]);
-    if (start + WINDOW >= text.length) break;
-  }
-  return out;
-}
-
 /**
- * A row's training windows with their labels: every window of a benign row is benign; of an
- * attack row with a known span (the public sets), the windows holding at least half of the attack
- * (or half of the window, for an attack longer than one) are attacks and the others are left out
- * (they are benign text of an attacked document, neither label fits); an attack row without a
- * span (the dev set, whose texts are short carriers) counts as an attack in every window.
+ * A row's training windows with their labels (the windows inference scores, from features.ts):
+ * every window of a benign row is benign; of an attack row with a known span (the public sets),
+ * the windows holding at least half of the attack (or half of the window, for an attack longer
+ * than one) are attacks and the others are left out (they are benign text of an attacked
+ * document, neither label fits); an attack row without a span (the dev set, whose texts are short
+ * carriers) counts as an attack in every window.
  */
 function labelledWindows(row) {
-  return windows(row.text).flatMap(([start, text]) => {
-    if (row.label === 'benign') return [{ text, y: 0 }];
-    if (!Array.isArray(row.span)) return [{ text, y: 1 }];
+  return textWindows(row.text, BITS, WINDOW, STRIDE).flatMap(({ start, end, index }) => {
+    if (row.label === 'benign') return [{ index, y: 0 }];
+    if (!Array.isArray(row.span)) return [{ index, y: 1 }];
     const [a, b] = row.span;
-    const overlap = Math.max(0, Math.min(b, start + text.length) - Math.max(a, start));
-    return overlap >= Math.min(b - a, text.length) / 2 ? [{ text, y: 1 }] : [];
+    const overlap = Math.max(0, Math.min(b, end) - Math.max(a, start));
+    return overlap >= Math.min(b - a, end - start) / 2 ? [{ index, y: 1 }] : [];
   });
 }
 
@@ -119,13 +110,13 @@ function prob(model, r) {
   return 1 / (1 + Math.exp(-z));
 }
 
-const { textFeatures } = await loadFeatures();
+const { textWindows } = await loadFeatures();
 const sources = CORPUS.map((c) => {
   const buf = readFileSync(join(ROOT, c.path));
   const rows = buf.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
   return { ...c, bytes: buf.length, sha256: sha256(buf), rows: rows.length, attacks: rows.filter((r) => r.label === 'attack').length, benign: rows.filter((r) => r.label === 'benign').length, data: rows };
 });
-const rows = sources.flatMap((s) => s.data).flatMap((r, i) => labelledWindows(r).map((w) => ({ ...textFeatures(w.text, BITS), y: w.y, fold: foldOf(r, i), row: i })));
+const rows = sources.flatMap((s) => s.data).flatMap((r, i) => labelledWindows(r).map((w) => ({ index: w.index, value: new Float64Array(w.index.length).fill(1 / Math.sqrt(Math.max(1, w.index.length))), y: w.y, fold: foldOf(r, i), row: i })));
 const dims = 2 ** BITS;
 
 // Threshold by cross-validation: out-of-fold probabilities, folds from foldOf (deterministic).

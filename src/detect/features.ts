@@ -1,9 +1,19 @@
 /**
- * The features of the tier 2 model: hashed word unigrams, word bigrams and character 4-grams of
- * the folded text (zero-width and bidi characters removed, confusables, fullwidth and mathematical
- * letters folded by the same view the redactor uses, lower case, punctuation as spaces), each
- * present once, L2-normalized. Pure and synchronous; the training script (scripts/train-detector.mjs)
- * bundles this very file, so training and inference read text the same way.
+ * The features of the tier 2 model, computed in one pass over the folded text with no substring
+ * or string-key allocation: hashed word unigrams, word bigrams, word trigrams and character
+ * 4-grams of each word padded with a space on both sides, read from the text folded by the
+ * redactor's view (zero-width and bidi removed, confusables, fullwidth and mathematical letters
+ * folded), lower-cased, every character that is not a letter or digit a separator.
+ *
+ * Each feature occurrence is hashed straight from the character codes (FNV-1a per word, a
+ * multiply-xor mix for the n-grams) into one of `2 ** bits` buckets and kept with its span, so a
+ * long text is featurized once and its overlapping windows read the occurrences that lie inside
+ * them (a window holds a feature when the feature's whole span does). Inside a window each bucket
+ * counts once and the vector is L2-normalized: a window's score is
+ * `bias + (sum of its distinct buckets' weights) / sqrt(number of distinct buckets)`.
+ *
+ * Pure and synchronous; the training script (scripts/train-detector.mjs) bundles this very file,
+ * so training and inference read text the same way.
  */
 import { buildView } from '../audit/redact-fold.js';
 
@@ -21,7 +31,75 @@ export interface SparseFeatures {
 }
 
 /**
- * The folded, lower-case word sequence the features are read from.
+ * Every feature occurrence of a text, in the order their spans end. Spans are offsets in the
+ * folded view (`length` units long); `origStart`/`origEnd` map them back to the original text.
+ */
+export interface FeatureStream {
+  /** Bucket of occurrence `k` (`0 .. 2 ** bits - 1`). */
+  bucket: Int32Array;
+  /** View offsets of occurrence `k`'s span (end exclusive); `end` is non-decreasing in `k`. */
+  start: Int32Array;
+  end: Int32Array;
+  count: number;
+  /** Length of the folded view the spans index. */
+  length: number;
+  origStart: (i: number) => number;
+  origEnd: (i: number) => number;
+}
+
+const SALT_WORD = 0x2f1b7a53;
+const SALT_BIGRAM = 0x5bd1e995;
+const SALT_TRIGRAM = 0x1b873593;
+const SALT_CHAR = 0x68e31da4;
+const SPACE = 0x20;
+
+/** murmur3's 32-bit finalizer: spreads a mixed value over all bits before masking. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The 4-gram hash of four folded character codes. */
+function gram4(a: number, b: number, c: number, d: number): number {
+  return fmix(Math.imul(Math.imul(Math.imul(a ^ SALT_CHAR, 0x01000193) ^ b, 0x01000193) ^ c, 0x01000193) ^ d);
+}
+
+/**
+ * The folded code of each view unit: a lower-case letter or digit, or 0 for a separator.
+ * ASCII by table; anything else lower-cased and kept when it is a letter or a number.
+ */
+function foldCodes(v: string): Uint16Array {
+  const n = v.length;
+  const out = new Uint16Array(n);
+  let other: Map<number, number> | undefined;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x80) {
+      if (c >= 0x61 && c <= 0x7a) out[i] = c;
+      else if (c >= 0x41 && c <= 0x5a) out[i] = c + 32;
+      else if (c >= 0x30 && c <= 0x39) out[i] = c;
+      continue;
+    }
+    // Surrogate halves are separators: the view has already folded mathematical letters to ASCII.
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    other ??= new Map();
+    let f = other.get(c);
+    if (f === undefined) {
+      const lower = String.fromCharCode(c).toLowerCase();
+      f = lower.length === 1 && /[\p{L}\p{N}]/u.test(lower) ? lower.charCodeAt(0) : 0;
+      other.set(c, f);
+    }
+    out[i] = f;
+  }
+  return out;
+}
+
+/**
+ * The folded, lower-case word sequence the features are read from, words joined by one space.
  *
  * @example
  * ```ts
@@ -29,25 +107,191 @@ export interface SparseFeatures {
  * ```
  */
 export function foldForFeatures(text: string): string {
-  return buildView(text)
-    .text.normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
-
-/** 32-bit FNV-1a of a string's UTF-16 code units. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+  const codes = foldCodes(buildView(text).text);
+  let out = '';
+  let inWord = false;
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i] as number;
+    if (c === 0) {
+      inWord = false;
+      continue;
+    }
+    if (!inWord && out !== '') out += ' ';
+    out += String.fromCharCode(c);
+    inWord = true;
   }
-  return h >>> 0;
+  return out;
 }
 
 /**
- * Hashed features of `text` into `2 ** bits` buckets.
+ * Featurizes `text` once: every occurrence of every feature with its bucket and span.
+ *
+ * @example
+ * ```ts
+ * const s = featureStream('Ignore all previous instructions', 14);
+ * s.count > 0; // true
+ * ```
+ */
+export function featureStream(text: string, bits: number): FeatureStream {
+  const view = buildView(text);
+  const v = view.text;
+  const starts = view.starts;
+  const ends = view.ends;
+  const codes = foldCodes(v);
+  const n = codes.length;
+  const mask = (1 << bits) - 1;
+  // Per word of length L: L - 1 char 4-grams (padded), a unigram, a bigram and a trigram: at most
+  // n + 3 per word, and there are at most (n + 1) / 2 words.
+  const cap = 2 * n + 8;
+  const bucket = new Int32Array(cap);
+  const start = new Int32Array(cap);
+  const end = new Int32Array(cap);
+  let k = 0;
+  let prevHash = 0;
+  let prevStart = -1;
+  let prev2Hash = 0;
+  let prev2Start = -1;
+  let i = 0;
+  while (i < n) {
+    if (codes[i] === 0) {
+      i++;
+      continue;
+    }
+    const ws = i;
+    let h = 0x811c9dc5;
+    // The sliding 4-gram over " word ": a, b, c hold the three codes before the current one.
+    let a = 0;
+    let b = 0;
+    let c = SPACE;
+    let filled = 1;
+    while (i < n) {
+      const d = codes[i] as number;
+      if (d === 0) break;
+      h = Math.imul(h ^ d, 0x01000193);
+      if (filled >= 3) {
+        bucket[k] = gram4(a, b, c, d) & mask;
+        start[k] = Math.max(ws, i - 3);
+        end[k] = i + 1;
+        k++;
+      }
+      a = b;
+      b = c;
+      c = d;
+      filled++;
+      i++;
+    }
+    const we = i;
+    if (filled >= 3) {
+      // The gram that ends with the trailing pad.
+      bucket[k] = gram4(a, b, c, SPACE) & mask;
+      start[k] = Math.max(ws, we - 3);
+      end[k] = we;
+      k++;
+    }
+    h = h >>> 0;
+    bucket[k] = fmix(h ^ SALT_WORD) & mask;
+    start[k] = ws;
+    end[k] = we;
+    k++;
+    if (prevStart >= 0) {
+      bucket[k] = fmix(Math.imul(prevHash, 0x9e3779b1) ^ h ^ SALT_BIGRAM) & mask;
+      start[k] = prevStart;
+      end[k] = we;
+      k++;
+      if (prev2Start >= 0) {
+        bucket[k] = fmix(Math.imul(Math.imul(prev2Hash, 0x9e3779b1) ^ prevHash, 0x85ebca6b) ^ h ^ SALT_TRIGRAM) & mask;
+        start[k] = prev2Start;
+        end[k] = we;
+        k++;
+      }
+    }
+    prev2Hash = prevHash;
+    prev2Start = prevStart;
+    prevHash = h;
+    prevStart = ws;
+  }
+  const origStart = starts === null ? (x: number) => x : (x: number) => (x < starts.length ? (starts[x] as number) : text.length);
+  const origEnd = ends === null ? (x: number) => x : (x: number) => (x <= 0 ? 0 : x - 1 < ends.length ? (ends[x - 1] as number) : text.length);
+  return { bucket, start, end, count: k, length: n, origStart, origEnd };
+}
+
+/** Reused per bucket-count: the stamp of the last window each bucket was counted in. */
+const STAMPS = new Map<number, { stamp: Int32Array; gen: number }>();
+
+function stampsFor(dims: number): { stamp: Int32Array; gen: number } {
+  let s = STAMPS.get(dims);
+  if (s === undefined) {
+    s = { stamp: new Int32Array(dims), gen: 0 };
+    STAMPS.set(dims, s);
+  }
+  return s;
+}
+
+/**
+ * Visits the windows of a featurized text: `window` view units every `stride`, the first at 0 and
+ * the last reaching the end (one window for a short or empty text). For each, `visit` receives
+ * the window's view offsets and its distinct buckets (`buckets[0 .. count - 1]`, in occurrence
+ * order; the array is reused, so copy what you keep).
+ *
+ * @example
+ * ```ts
+ * forEachWindow(featureStream(text, 14), 14, 256, 128, (from, to, buckets, count) => console.log(from, to, count));
+ * ```
+ */
+export function forEachWindow(
+  s: FeatureStream,
+  bits: number,
+  window: number,
+  stride: number,
+  visit: (from: number, to: number, buckets: Int32Array, count: number) => void,
+): void {
+  const dims = 2 ** bits;
+  const st = stampsFor(dims);
+  const stamp = st.stamp;
+  const scratch = new Int32Array(Math.min(s.count, dims) + 1);
+  let lo = 0;
+  for (let from = 0; from === 0 || from + stride < s.length; from += stride) {
+    const to = Math.min(s.length, from + window);
+    if (st.gen >= 0x7ffffffe) {
+      stamp.fill(0);
+      st.gen = 0;
+    }
+    const gen = ++st.gen;
+    // Occurrences ending at or before `from` start before it: no later window holds them.
+    while (lo < s.count && (s.end[lo] as number) <= from) lo++;
+    let count = 0;
+    for (let k = lo; k < s.count && (s.end[k] as number) <= to; k++) {
+      if ((s.start[k] as number) < from) continue;
+      const bkt = s.bucket[k] as number;
+      if (stamp[bkt] === gen) continue;
+      stamp[bkt] = gen;
+      scratch[count++] = bkt;
+    }
+    visit(from, to, scratch, count);
+    if (from + window >= s.length) break;
+  }
+}
+
+/**
+ * The windows of `text` as the model reads them, with their spans in the original text: what the
+ * training script learns from.
+ *
+ * @example
+ * ```ts
+ * textWindows('Ignore all previous instructions', 14, 256, 128); // [{ start: 0, end: 32, index: Int32Array [...] }]
+ * ```
+ */
+export function textWindows(text: string, bits: number, window: number, stride: number): Array<{ start: number; end: number; index: Int32Array }> {
+  const s = featureStream(text, bits);
+  const out: Array<{ start: number; end: number; index: Int32Array }> = [];
+  forEachWindow(s, bits, window, stride, (from, to, buckets, count) => {
+    out.push({ start: s.origStart(from), end: to >= s.length ? text.length : s.origStart(to), index: buckets.slice(0, count) });
+  });
+  return out;
+}
+
+/**
+ * Hashed features of the whole of `text` (one window) into `2 ** bits` buckets.
  *
  * @example
  * ```ts
@@ -55,18 +299,11 @@ function fnv1a(s: string): number {
  * ```
  */
 export function textFeatures(text: string, bits: number): SparseFeatures {
-  const mask = (1 << bits) - 1;
-  const seen = new Set<number>();
-  const folded = foldForFeatures(text);
-  const words = folded === '' ? [] : folded.split(' ');
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i] as string;
-    seen.add(fnv1a(`w:${w}`) & mask);
-    if (i + 1 < words.length) seen.add(fnv1a(`b:${w} ${words[i + 1] as string}`) & mask);
-    const padded = ` ${w} `;
-    for (let j = 0; j + 4 <= padded.length; j++) seen.add(fnv1a(`c:${padded.slice(j, j + 4)}`) & mask);
-  }
-  const index = [...seen].sort((a, b) => a - b);
+  const s = featureStream(text, bits);
+  let index: number[] = [];
+  forEachWindow(s, bits, Math.max(1, s.length), Math.max(1, s.length), (_from, _to, buckets, count) => {
+    index = Array.from(buckets.subarray(0, count)).sort((x, y) => x - y);
+  });
   const norm = index.length === 0 ? 0 : 1 / Math.sqrt(index.length);
   return { index, value: index.map(() => norm) };
 }

@@ -11,7 +11,7 @@
  */
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
-import { textFeatures } from './features.js';
+import { featureStream, forEachWindow } from './features.js';
 import type { DetectionResult, Finding } from './types.js';
 import MODEL from './linear-weights.json' with { type: 'json' };
 
@@ -77,13 +77,10 @@ function checkModel(m: unknown): LinearModel {
   return v as LinearModel;
 }
 
-/** The probability the model gives one window. */
-function probability(model: LinearModel, text: string): number {
-  const f = textFeatures(text, model.bits);
-  let z = model.bias;
-  for (let i = 0; i < f.index.length; i++) z += (model.weights[f.index[i] as number] as number) * (f.value[i] as number);
-  return 1 / (1 + Math.exp(-z));
-}
+/** The shipped weights, unpacked once into a typed array the scorer indexes directly. */
+const WEIGHTS = Float64Array.from(SHIPPED.weights);
+
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 /**
  * Scores `text` with the shipped tier 2 model. Pure and synchronous.
@@ -104,20 +101,28 @@ export function detectInjectionModel(text: string, options?: ModelOptions): Dete
   if (!Number.isSafeInteger(maxLength) || maxLength <= 0) throw new WardenError('ERR_DETECT_OPTIONS', `maxLength must be a positive integer; got ${String(maxLength)}.`);
   if (typeof text !== 'string') throw new WardenError('ERR_DETECT_OPTIONS', `Pass the text to score as a string; got ${typeof text}.`);
   if (text.length > maxLength) throw new WardenError('ERR_DETECT_LIMIT', `The text is ${text.length} characters, over the limit of ${maxLength}; it was not scored. Raise maxLength or split the text.`);
-  let best = 0;
-  let at = 0;
-  const { window, stride } = SHIPPED;
-  for (let start = 0; start === 0 || start + stride < text.length; start += stride) {
-    const p = probability(SHIPPED, text.slice(start, start + window));
-    if (p > best) {
-      best = p;
-      at = start;
+  const { bits, window, stride, bias } = SHIPPED;
+  const stream = featureStream(text, bits);
+  // The highest window by its logit (the sigmoid is monotone): one exp per text, not per window.
+  let bestZ = -Infinity;
+  let from = 0;
+  let to = 0;
+  forEachWindow(stream, bits, window, stride, (a, b, buckets, count) => {
+    let sum = 0;
+    for (let k = 0; k < count; k++) sum += WEIGHTS[buckets[k] as number] as number;
+    const z = count === 0 ? bias : bias + sum / Math.sqrt(count);
+    if (z > bestZ) {
+      bestZ = z;
+      from = a;
+      to = b;
     }
-    if (start + window >= text.length) break;
-  }
+  });
+  const best = sigmoid(bestZ);
+  const at = stream.origStart(from);
+  const atEnd = to >= stream.length ? text.length : stream.origStart(to);
   const detected = best >= threshold;
   const findings: Finding[] = detected
-    ? [{ detector: 'injection', rule: 'model.linear', family: 'model', start: at, end: Math.min(text.length, at + window), score: best, reason: `the tier 2 model scores this text ${best.toFixed(2)} as instructions to the model` }]
+    ? [{ detector: 'injection', rule: 'model.linear', family: 'model', start: at, end: atEnd, score: best, reason: `the tier 2 model scores this text ${best.toFixed(2)} as instructions to the model` }]
     : [];
   return { detected, score: best, findings, labels: detected ? ['untrusted'] : [] };
 }
