@@ -124,6 +124,12 @@ export async function run(): Promise<void> {
   console.log(`  injection-holdout  agt    ${quality(holdout, (i) => agt(holdout[i]?.text ?? ''))}`);
   console.log(`  injection-holdout-2 warden ${quality(holdout2, (i) => detectInjection(holdout2[i]?.text ?? '').detected)}`);
   console.log(`  injection-holdout-2 agt    ${quality(holdout2, (i) => agt(holdout2[i]?.text ?? ''))}`);
+  // Tier 2 and tiers 1+2 on the held-out sets (the model never trained on them; docs/detection.md).
+  const publicTest = jsonl<{ text: string; label: string }>('public-test.jsonl');
+  for (const [name, rows] of [['injection-holdout', holdout], ['injection-holdout-2', holdout2], ['public-test', publicTest]] as const) {
+    console.log(`  ${name.padEnd(18)} tier 2   ${quality(rows, (i) => detectInjectionModel(rows[i]?.text ?? '').detected)}`);
+    console.log(`  ${name.padEnd(18)} tier 1+2 ${quality(rows, (i) => tiers(rows[i]?.text ?? '').detected)}`);
+  }
   const known = tools.filter((t) => t.label === 'benign').map((t) => t.tool.name);
   const scanner = new McpSecurityScanner();
   const agtTool = (t: ToolDefinition): boolean => !scanner.scan({ name: t.name, description: t.description ?? '', parameters: (t.inputSchema ?? {}) as Record<string, unknown> }).safe;

@@ -135,8 +135,10 @@ export function featureStream(text: string, bits: number): FeatureStream {
   const codes = foldCodes(v);
   const n = codes.length;
   const mask = (1 << bits) - 1;
-  // A unigram, a bigram and a trigram per word, and there are at most (n + 1) / 2 words.
-  const cap = 2 * n + 8;
+  // At most a unigram, a bigram and a trigram per word.
+  let words = 0;
+  for (let j = 0; j < n; j++) if (codes[j] !== 0 && (j === 0 || codes[j - 1] === 0)) words++;
+  const cap = 3 * words;
   const bucket = new Int32Array(cap);
   const start = new Int32Array(cap);
   const end = new Int32Array(cap);

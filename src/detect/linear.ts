@@ -1,13 +1,14 @@
 /**
- * Tier 2: a logistic-regression model over hashed word and character n-grams (features.ts),
+ * Tier 2: a class-weighted logistic-regression model over hashed word 1-3-grams (features.ts),
  * trained offline by scripts/train-detector.mjs on the corpus its manifest names, shipped as data
- * (linear-weights.json). Inference is pure TypeScript, synchronous, with no network: long texts
- * are scored in windows (256 characters every 128, as the weights file says: the unit the model was
- * trained on) and the highest window counts.
+ * (linear-weights.json). Inference is pure TypeScript, synchronous, with no network: the text is
+ * featurized once, its windows (128 folded characters every 64, as the weights file says: the unit
+ * the model was trained on) are scored from that one pass, and the highest window counts.
  *
- * Not exported from agent-warden/detect and not used by any enforcement path: trained on the only
- * corpus reachable offline (the 252-row dev set), it does not generalize (docs/detection.md has the
- * holdout figures). `warden detect --eval --tier 2|1+2` measures it.
+ * Not exported from agent-warden/detect and not used by any enforcement path: on the held-out
+ * sets it adds recall on BIPIA's task injections but false positives on our holdouts' benign
+ * look-alikes, so tiers 1+2 are not better than tier 1 alone (docs/detection.md has the figures).
+ * `warden detect --eval --tier 2|1+2` measures it.
  */
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
@@ -21,13 +22,13 @@ import MODEL from './linear-weights.json' with { type: 'json' };
  *
  * @example
  * ```ts
- * const m: LinearModel = { format: 'warden-linear-2', bits: 14, window: 256, stride: 128, bias: -1.2, weights: [], threshold: 0.8 };
+ * const m: LinearModel = { format: 'warden-linear-2', bits: 14, window: 128, stride: 64, bias: -1.2, weights: [], threshold: 0.8 };
  * ```
  */
 export interface LinearModel {
   format: 'warden-linear-2';
   bits: number;
-  /** Characters per scored window, and the step between windows (what the model was trained on). */
+  /** Folded characters per scored window, and the step between windows (what the model was trained on). */
   window: number;
   stride: number;
   bias: number;

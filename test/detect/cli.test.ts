@@ -66,9 +66,9 @@ describe('warden detect', () => {
     const two = JSON.parse((await runCli(main, ['detect', '--eval', set, '--tier', '2', '--json'])).stdout) as Record<string, number>;
     const both = JSON.parse((await runCli(main, ['detect', '--eval', set, '--tier', '1+2', '--json'])).stdout) as Record<string, number>;
     expect(Object.keys(two)).toEqual(['recall', 'falsePositiveRate', 'p99Micros', 'count']);
-    // Measured, not hoped for (docs/detection.md): the tier 2 model (dev set and BIPIA's training split) does not generalize to these look-alikes.
-    expect([two.recall, two.falsePositiveRate]).toEqual([0.1146, 0.1333]);
-    expect([both.recall, both.falsePositiveRate]).toEqual([0.875, 0.1833]);
+    // Measured, not hoped for (docs/detection.md): the tier 2 model adds recall here but also false positives on these look-alikes.
+    expect([two.recall, two.falsePositiveRate]).toEqual([0.2396, 0.075]);
+    expect([both.recall, both.falsePositiveRate]).toEqual([0.9271, 0.125]);
   });
 
   it('measures the poisoning set with --tools --eval', async () => {
