@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openFileAuditSink, type AuditWarning } from '../../src/audit/file-sink.js';
 import { listAuditFiles } from '../../src/audit/files.js';
 import { GENESIS_HASH, type AuditDecisionRecord, type AuditRecord } from '../../src/audit/record.js';
@@ -76,10 +76,17 @@ describe('appending', () => {
     ['never', 'never' as const],
   ])('fsync %s produces the same verified chain', async (_name, fsync) => {
     const file = join(dir, 'main.jsonl');
-    const sink = await openFileAuditSink({ path: file, fsync });
-    await Promise.all(Array.from({ length: 50 }, (_, i) => sink.write(decisionEvent(i))));
-    await new Promise((r) => setTimeout(r, 20));
-    await sink.close();
+    // The periodic fsync runs on an interval: a fake interval, advanced by hand, makes it run
+    // while records are dirty (the writes and the fsync itself stay real).
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const sink = await openFileAuditSink({ path: file, fsync });
+      await Promise.all(Array.from({ length: 50 }, (_, i) => sink.write(decisionEvent(i))));
+      vi.advanceTimersByTime(10);
+      await sink.close();
+    } finally {
+      vi.useRealTimers();
+    }
     expect(await verifyAuditLog([file])).toMatchObject({ ok: true, records: 50 });
   });
 
