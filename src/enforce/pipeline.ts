@@ -248,10 +248,26 @@ export class Pipeline {
    * ```
    */
   observe(call: { call: string; tool: string; agent?: AgentIdentity | null; session?: string }, outcome: Outcome): Promise<void> {
+    return this.observeRecorded(call, outcome).then(() => undefined);
+  }
+
+  /**
+   * {@link observe}, answering whether the outcome record was written: `{ recorded: false, reason }`
+   * when the sink refused or failed it (also reported through `onWarning`). A decision service
+   * uses it to tell a caller its outcome was lost, so the caller can send it again. Never throws.
+   *
+   * @example
+   * ```ts
+   * const { recorded, reason } = await pipeline.observeRecorded(verdict, { status: 'ok' });
+   * if (!recorded) console.error(`outcome lost: ${reason}`);
+   * ```
+   */
+  observeRecorded(call: { call: string; tool: string; agent?: AgentIdentity | null; session?: string }, outcome: Outcome): Promise<{ recorded: boolean; reason?: string }> {
     if (this.#runtime !== null) this.#observed(call.call, outcome);
     const marking = this.#mark(call, outcome);
-    if (marking === null) return this.#record(call, outcome);
-    return Promise.all([marking, this.#record(call, outcome)]).then(() => undefined);
+    const recording = this.#record(call, outcome).then((reason) => (reason === null ? { recorded: true } : { recorded: false, reason }));
+    if (marking === null) return recording;
+    return Promise.all([marking, recording]).then(([, r]) => r);
   }
 
   /**
@@ -271,16 +287,16 @@ export class Pipeline {
     return marks.mark(String(call.call), typeof call.session === 'string' ? call.session : undefined, labels);
   }
 
-  #record(call: { call: string; tool: string; agent?: AgentIdentity | null }, outcome: Outcome): Promise<void> {
+  /** Writes the outcome record: null when written (or when there is no sink to write it to), else why not. */
+  #record(call: { call: string; tool: string; agent?: AgentIdentity | null }, outcome: Outcome): Promise<string | null> {
     const writeOutcome = this.sink.writeOutcome;
     const monitors = this.#monitors;
-    if (typeof writeOutcome !== 'function' && monitors.length === 0) return Promise.resolve();
+    if (typeof writeOutcome !== 'function' && monitors.length === 0) return Promise.resolve(null);
     let event: OutcomeEvent;
     try {
       event = Object.freeze({ ts: isoTime(this.#clock()), call: call.call, tool: call.tool, agent: call.agent ?? this.#agent, outcome: Object.freeze(outcomeCopy(outcome)) });
     } catch (e) {
-      this.#warnOutcome(call, e);
-      return Promise.resolve();
+      return Promise.resolve(this.#warnOutcome(call, e));
     }
     for (const monitor of monitors) {
       if (typeof monitor.observed !== 'function') continue;
@@ -290,12 +306,14 @@ export class Pipeline {
         this.#warn({ code: 'monitor_failed', message: `A call monitor failed on the outcome of call ${call.call} (${call.tool}): ${messageOf(e)}.` });
       }
     }
-    if (typeof writeOutcome !== 'function') return Promise.resolve();
+    if (typeof writeOutcome !== 'function') return Promise.resolve(null);
     try {
-      return writeOutcome.call(this.sink, event).then(undefined, (e: unknown) => this.#warnOutcome(call, e));
+      return writeOutcome.call(this.sink, event).then(
+        () => null,
+        (e: unknown) => this.#warnOutcome(call, e),
+      );
     } catch (e) {
-      this.#warnOutcome(call, e);
-      return Promise.resolve();
+      return Promise.resolve(this.#warnOutcome(call, e));
     }
   }
 
@@ -357,8 +375,11 @@ export class Pipeline {
     return null;
   }
 
-  #warnOutcome(call: { call: string; tool: string }, e: unknown): void {
-    this.#warn({ code: 'outcome_not_recorded', message: `The outcome of call ${call.call} (${call.tool}) could not be recorded: ${messageOf(e)}.` });
+  /** Reports an outcome that could not be recorded; answers the reason. */
+  #warnOutcome(call: { call: string; tool: string }, e: unknown): string {
+    const message = `The outcome of call ${call.call} (${call.tool}) could not be recorded: ${messageOf(e)}.`;
+    this.#warn({ code: 'outcome_not_recorded', message });
+    return message;
   }
 
   #start(input: CallInput, sync: boolean): CallState {

@@ -309,7 +309,9 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
       if (!isPlainObject(v) || typeof v.call !== 'string' || v.call === '' || typeof v.tool !== 'string' || !isPlainObject(v.outcome) || !['ok', 'error', 'aborted'].includes(v.outcome.status as string)) {
         return fail(res, invalidRequest('The body must be { "call": "<id>", "tool": "<name>", "outcome": { "status": "ok" | "error" | "aborted", ... } }.'));
       }
-      await pipeline.observe({ call: v.call, tool: v.tool, agent: { id: (agent as AgentIdentity).id, ...(agent?.verified ? { verified: agent.verified } : {}) } }, v.outcome as unknown as Outcome);
+      const receipt = await pipeline.observeRecorded({ call: v.call, tool: v.tool, agent: { id: (agent as AgentIdentity).id, ...(agent?.verified ? { verified: agent.verified } : {}) } }, v.outcome as unknown as Outcome);
+      // An outcome that was not written is answered as such, so the caller can send it again.
+      if (!receipt.recorded) return fail(res, { status: 503, code: 'outcome_not_recorded', message: receipt.reason ?? 'The outcome could not be recorded.' });
       answerJson(res, 202, { accepted: true });
       return 202;
     },

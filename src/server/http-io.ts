@@ -23,6 +23,7 @@ export type ServerErrorCode =
   | 'too_deep'
   | 'invalid_request'
   | 'bundle_refused'
+  | 'outcome_not_recorded'
   | 'internal';
 
 /** A body that could not be read or parsed, with the status and code to answer. */

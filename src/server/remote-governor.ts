@@ -6,7 +6,7 @@
  * 401, a 5xx, an answer that is not a verdict) is a local denial with a reason: the remote path
  * fails closed.
  */
-import type { AgentIdentity, Decision, Outcome, Request } from '../decision.js';
+import type { AgentIdentity, Decision, Outcome, Request, WardenWarning } from '../decision.js';
 import { governWith, kindOf, type GovernOptions } from '../enforce/govern.js';
 import type { Governor, GovernedTools, GovernorRequest } from '../enforce/governor.js';
 import type { CallInput, DecidedCall } from '../enforce/pipeline.js';
@@ -33,9 +33,11 @@ export interface RemoteGovernorOptions {
   timeoutMs?: number;
   /** The fetch to use; default the global fetch. */
   fetch?: typeof fetch;
+  /** Told when an outcome was not recorded by the service (`outcome_not_recorded`: unreachable, refused, or not written there); default: nothing. */
+  onWarning?: (warning: WardenWarning) => void;
 }
 
-const OPTION_KEYS = ['url', 'token', 'timeoutMs', 'fetch'];
+const OPTION_KEYS = ['url', 'token', 'timeoutMs', 'fetch', 'onWarning'];
 const EFFECTS = ['allow', 'deny', 'warn', 'require_approval'];
 
 /**
@@ -53,6 +55,7 @@ export class RemoteGovernor {
   readonly #token: string;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #warn: (warning: WardenWarning) => void;
   /**
    * What adapters call: `decide(input)` and `observe(call, outcome)` over HTTP, and the local
    * no-ops govern() asks for (no fault injection, no tracing wrapper).
@@ -84,6 +87,8 @@ export class RemoteGovernor {
     this.#token = options.token;
     this.#timeoutMs = timeout;
     this.#fetch = options.fetch ?? fetch;
+    if (options.onWarning !== undefined && typeof options.onWarning !== 'function') throw new WardenError('ERR_OPTIONS', 'remoteGovernor onWarning must be a function.');
+    this.#warn = options.onWarning ?? (() => undefined);
     this.pipeline = {
       decide: (input) => this.decideCall(input),
       decideSync: (input) => this.decideCallSync(input),
@@ -205,10 +210,17 @@ export class RemoteGovernor {
     let text: string;
     try {
       text = JSON.stringify({ call, tool, outcome });
-    } catch {
+    } catch (e) {
+      this.#warn({ code: 'outcome_not_recorded', message: `The outcome of call ${call} (${tool}) could not be sent: ${e instanceof Error ? e.message : String(e)}.` });
       return;
     }
-    await this.#post('/v1/outcome', text);
+    const answer = await this.#post('/v1/outcome', text);
+    if (typeof answer === 'string') {
+      this.#warn({ code: 'outcome_not_recorded', message: `The outcome of call ${call} (${tool}) was not recorded: ${answer}.` });
+    } else if (answer.status !== 202) {
+      const err = (answer.body as { error?: { message?: unknown } } | null)?.error;
+      this.#warn({ code: 'outcome_not_recorded', message: `The outcome of call ${call} (${tool}) was not recorded: the decision service answered HTTP ${answer.status}${typeof err?.message === 'string' ? ` (${err.message})` : ''}.` });
+    }
   }
 
   /** POSTs JSON; the parsed answer, or why there is none. */

@@ -29,7 +29,7 @@ export interface RouteSpec {
 const obj = (properties: Record<string, JsonSchema>, required: string[] = [], additional = false): JsonSchema => ({ type: 'object', properties, required, additionalProperties: additional });
 const anyObject: JsonSchema = { type: 'object' };
 const str: JsonSchema = { type: 'string' };
-const error: JsonSchema = obj({ error: obj({ code: { type: 'string', enum: ['unauthenticated', 'not_found', 'method_not_allowed', 'unsupported_media_type', 'body_too_large', 'invalid_json', 'too_deep', 'invalid_request', 'bundle_refused', 'internal'] }, message: str }, ['code', 'message']) }, ['error'], true);
+const error: JsonSchema = obj({ error: obj({ code: { type: 'string', enum: ['unauthenticated', 'not_found', 'method_not_allowed', 'unsupported_media_type', 'body_too_large', 'invalid_json', 'too_deep', 'invalid_request', 'bundle_refused', 'outcome_not_recorded', 'internal'] }, message: str }, ['code', 'message']) }, ['error'], true);
 
 /** The pipeline's request: `{ tool, args, context? }`. Identity comes from the bearer token, never from here. */
 const decideRequest: JsonSchema = obj({ tool: str, args: anyObject, context: anyObject }, ['tool', 'args']);
@@ -127,7 +127,7 @@ export const ROUTES: readonly RouteSpec[] = Object.freeze<RouteSpec[]>([
     summary: 'Record what happened when an allowed call ran.',
     auth: true,
     request: obj({ call: str, tool: str, outcome: obj({ status: { type: 'string', enum: ['ok', 'error', 'aborted'] }, durationMs: { type: 'number' }, error: anyObject }, ['status'], true) }, ['call', 'tool', 'outcome']),
-    responses: { '202': { description: 'Recorded (or reported as not recordable in the service log).', schema: obj({ accepted: { type: 'boolean' } }, ['accepted']) }, '400': invalid, '401': unauthorized, '413': tooLarge },
+    responses: { '202': { description: 'Recorded in the audit log.', schema: obj({ accepted: { type: 'boolean' } }, ['accepted']) }, '400': invalid, '401': unauthorized, '413': tooLarge, '503': { description: 'Not recorded (the audit sink refused or failed it: error.code outcome_not_recorded, error.message says why); send it again.', schema: error } },
   },
   {
     method: 'POST',

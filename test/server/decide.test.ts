@@ -263,6 +263,27 @@ describe('warden serve: fail closed on the record', () => {
     }
   });
 
+  it('an outcome the log cannot take is answered 503 outcome_not_recorded with the reason (not 202), and the same outcome sent again once the log is back is recorded', async () => {
+    const s = await startServer();
+    try {
+      const d = await s.post('/v1/decide', { tool: 'read_file', args: { n: 0 } });
+      expect(d.body).toMatchObject({ allowed: true, recorded: true });
+      const file = join(s.audit, 'warden.jsonl');
+      renameSync(file, `${file}.away`);
+      const outcome = { call: d.body.call, tool: 'read_file', outcome: { status: 'ok', durationMs: 2 } };
+      const lost = await s.post('/v1/outcome', outcome);
+      expect(lost.status).toBe(503);
+      expect(lost.body).toMatchObject({ error: { code: 'outcome_not_recorded', message: expect.stringContaining('could not be recorded') } });
+      renameSync(`${file}.away`, file);
+      expect((await s.post('/v1/outcome', outcome)).status).toBe(202);
+      const outcomes = s.records().filter((r) => (r as { type: string }).type === 'outcome') as Array<{ call: string; outcome: { status: string } }>;
+      expect(outcomes.map((r) => [r.call, r.outcome.status])).toEqual([[d.body.call, 'ok']]);
+      expect((await verifyAuditLog([file])).ok).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('with its own file log (records of concurrent requests appended together): a failed append denies every waiting caller with the reason, and the chain goes on once the log is back', async () => {
     const s = await startServer();
     try {

@@ -47,6 +47,24 @@ describe('remoteGovernor against a real warden serve', () => {
     expect(rec?.outcome.status).toBe('error');
   });
 
+  it('observe() tells onWarning when the service did not record the outcome (503), and says nothing when it did', async () => {
+    const warnings: Array<{ code: string; message: string }> = [];
+    const g = remoteGovernor({ url: s.url, token: TOKEN, onWarning: (w) => warnings.push(w) });
+    const v = await g.check({ tool: 'read_file', args: {} });
+    await g.observe(v, 'read_file', { status: 'ok' });
+    expect(warnings).toEqual([]);
+    const f = await fakeService({ status: 503, body: '{"error":{"code":"outcome_not_recorded","message":"the log is gone"}}' });
+    try {
+      await remoteGovernor({ url: f.url, token: TOKEN, onWarning: (w) => warnings.push(w) }).observe(v, 'read_file', { status: 'ok' });
+    } finally {
+      await new Promise((r) => f.server.close(r));
+    }
+    await remoteGovernor({ url: f.url, token: TOKEN, onWarning: (w) => warnings.push(w) }).observe(v, 'read_file', { status: 'ok' });
+    expect(warnings.map((w) => w.code)).toEqual(['outcome_not_recorded', 'outcome_not_recorded']);
+    expect(warnings[0]?.message).toContain('HTTP 503 (the log is gone)');
+    expect(warnings[1]?.message).toContain('could not be reached');
+  });
+
   it('adapters call pipeline.decide: it decides remotely too', async () => {
     const g = remoteGovernor({ url: s.url, token: TOKEN });
     const { verdict, snapshot } = await g.asGovernor().pipeline.decide({ request: { tool: 'read_file', args: { path: '/p' } } });
@@ -126,5 +144,6 @@ describe('remoteGovernor fails closed', () => {
     expect(() => remoteGovernor({ url: 'ftp://x', token: TOKEN })).toThrow(/http/);
     expect(() => remoteGovernor({ url: 'http://x', token: '' })).toThrow(/token/);
     expect(() => remoteGovernor({ url: 'http://x', token: TOKEN, timeoutMs: 0 })).toThrow(/timeoutMs/);
+    expect(() => remoteGovernor({ url: 'http://x', token: TOKEN, onWarning: 'log' as never })).toThrow(/onWarning/);
   });
 });
