@@ -7,10 +7,10 @@
  * unbash's) cost more than running the decision. esbuild builds every public entry (each subpath
  * export and the `warden` command) in one pass with code splitting, so each entry and each
  * `await import()` loads only the chunks it needs, and entries share chunks (one copy of the
- * policy engine, one class identity). The hook, which runs once per tool call, and `warden check`
- * are each built again as the only entry of a split of their own (dist/hook/, dist/check/): the
- * shared split cut their paths into ~50 and ~40 small chunks, each a resolution and an
- * instantiation per process.
+ * policy engine, one class identity). `warden check` is built again as the only entry of a split
+ * of its own (dist/check/): the shared split cut its path into ~40 small chunks, each a
+ * resolution and an instantiation per process. The hook, which runs once per tool call, is built
+ * again as one script run with a code cache of its own (dist/hook/, see src/cli/hook-script.ts).
  *
  * The pure-JavaScript libraries the engine uses are bundled in (see BUNDLED); the rest stay
  * ordinary dependencies resolved from node_modules (see EXTERNAL: WebAssembly, very large or
@@ -139,15 +139,28 @@ async function main() {
     chunkNames: 'chunks/[name]-[hash]',
     define: { __WARDEN_BUILD_ID__: id, __WARDEN_HOOK_BUNDLE__: JSON.stringify(`../${HOOK_ENTRY}.js`), __WARDEN_CHECK_BUNDLE__: JSON.stringify(`../${CHECK_ENTRY}.js`) },
   });
-  // The hook's own bundle: one entry, so what an event loads comes in a few chunks, not ~50 shared
-  // ones (a resolution and an instantiation each, on every tool call). Same sources, same build id.
+  // The hook's own bundle: one script (dist/hook/bundle.cjs), run by a small module entry
+  // (dist/hook/main.js, src/cli/hook-script.ts) through node:vm with a V8 code cache made after an
+  // event ran, so the functions an event runs are not compiled again on every tool call. Modules
+  // in it are initialised only when imported (esbuild's lazy wrappers for a script with dynamic
+  // imports). Same sources, same build id.
+  const { outdir: _outdir, splitting: _splitting, banner: _banner, ...single } = common;
+  const hookScript = join(outDir, 'hook', 'bundle.cjs');
   const hook = await build({
-    ...common,
-    entryPoints: { [HOOK_ENTRY]: join(ROOT, 'src', 'cli', 'hook-entry.ts') },
-    chunkNames: 'hook/chunks/[name]-[hash]',
-    define: { __WARDEN_BUILD_ID__: id },
+    ...single,
+    entryPoints: [join(ROOT, 'src', 'cli', 'hook-entry.ts')],
+    outfile: hookScript,
+    format: 'cjs',
+    // The script's wrapper (hook-script.ts) passes the bundle's own URL under this name.
+    define: { __WARDEN_BUILD_ID__: id, 'import.meta.url': '__wardenModuleUrl' },
   });
   if (metafile !== null) writeFileSync(`${metafile}.hook.json`, JSON.stringify(hook.metafile));
+  await build({
+    ...single,
+    entryPoints: [join(ROOT, 'src', 'cli', 'hook-script.ts')],
+    outfile: join(outDir, `${HOOK_ENTRY}.js`),
+    define: { __WARDEN_HOOK_SCRIPT_DIGEST__: JSON.stringify(createHash('sha256').update(readFileSync(hookScript)).digest('hex')) },
+  });
   // `warden check` the same way: one request per process in scripts and CI.
   await build({
     ...common,
