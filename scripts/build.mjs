@@ -87,6 +87,24 @@ const onlyKnownPackages = {
   },
 };
 
+/**
+ * For the hook's script (run through node:vm, see src/cli/hook-script.ts): a dynamic import() of
+ * a Node built-in or a runtime dependency (node:child_process, pg, ioredis) becomes a require()
+ * when it runs. A script's own import() needs vm's main-context loader, which Node marks
+ * experimental and warns about on the hook's stderr.
+ */
+const dynamicImportAsRequire = {
+  name: 'dynamic-import-as-require',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      return args.path.startsWith('node:') || EXTERNAL.includes(name) ? { path: args.path, namespace: 'required-at-run-time' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'required-at-run-time' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 /** A digest of everything that decides what the bundle does: the sources and the locked dependency tree. */
 function buildId() {
   const h = createHash('sha256');
@@ -151,10 +169,14 @@ async function main() {
     entryPoints: [join(ROOT, 'src', 'cli', 'hook-entry.ts')],
     outfile: hookScript,
     format: 'cjs',
+    plugins: [dynamicImportAsRequire, onlyKnownPackages],
     // The script's wrapper (hook-script.ts) passes the bundle's own URL under this name.
     define: { __WARDEN_BUILD_ID__: id, 'import.meta.url': '__wardenModuleUrl' },
   });
   if (metafile !== null) writeFileSync(`${metafile}.hook.json`, JSON.stringify(hook.metafile));
+  // A script run through node:vm without a module loader cannot import() at run time.
+  const imports = Object.values(hook.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+  if (imports.length > 0) throw new Error(`build: the hook's script would import() at run time: ${imports.join(', ')}`);
   await build({
     ...single,
     entryPoints: [join(ROOT, 'src', 'cli', 'hook-script.ts')],

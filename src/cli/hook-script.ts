@@ -24,7 +24,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { constants, Script } from 'node:vm';
+import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { ensurePrivateDir, wardenCacheDir } from '../enforce/cache-dir.js';
 
@@ -67,8 +67,6 @@ export async function runHook(args: readonly string[]): Promise<number> {
     script = new Script(`(function (exports, require, module, __filename, __dirname, __wardenModuleUrl) {${readFileSync(bundleFile, 'utf8')}\n})`, {
       filename: bundleFile,
       ...(cached !== undefined ? { cachedData: cached } : {}),
-      // The bundle's dynamic import() of optional packages (pg, ioredis) resolves as a module's would.
-      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });
     const bundle: { exports: Partial<HookBundle> } = { exports: {} };
     (script.runInThisContext() as (...a: unknown[]) => void)(bundle.exports, createRequire(bundleFile), bundle, bundleFile, dirname(bundleFile), bundleUrl.href);

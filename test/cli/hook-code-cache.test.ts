@@ -24,7 +24,18 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (!dir) return;
+  // A hook server a test started holds <socket>.lock with its pid: stop exactly that process.
+  const runtime = join(dir, 'runtime');
+  for (const f of existsSync(runtime) ? readdirSync(runtime).filter((n) => n.endsWith('.sock.lock')) : []) {
+    const pid = Number(readFileSync(join(runtime, f), 'utf8').split(' ')[0]);
+    try {
+      if (Number.isSafeInteger(pid) && pid > 0) process.kill(pid, 'SIGTERM');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function hook(command: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -67,6 +78,17 @@ describe('the built hook keeps a code cache that can only cost speed', () => {
     expect(files).toHaveLength(1);
     expect(statSync(files[0] as string).mode & 0o777).toBe(0o600);
     expect(statSync(join(cache, 'hook')).mode & 0o777).toBe(0o700);
+  });
+
+  it('starts its background server from the script without a word on stderr', async () => {
+    const runtime = join(dir, 'runtime');
+    mkdirSync(runtime, { mode: 0o700 });
+    const r = await hook('git status', { WARDEN_CACHE_DIR: join(dir, 'cache-server'), WARDEN_HOOK_SERVER: 'on', WARDEN_HOOK_RUNTIME_DIR: runtime });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).hookSpecificOutput.permissionDecision).toBe('allow');
+    // The server was spawned (its lock file names its pid), through the script's require of node:child_process.
+    await expect.poll(() => readdirSync(runtime).some((n) => n.endsWith('.sock.lock')), { timeout: 20_000 }).toBe(true);
   });
 
   it('writes no code cache with WARDEN_CACHE=off', async () => {
