@@ -1,5 +1,5 @@
 /**
- * The built hook's code cache (src/cli/hook-script.ts): made after the first event, kept private,
+ * The built hook's engine code cache (src/integrations/claude-code/in-process-script.ts): made after the first event, kept private,
  * and a cache that is damaged, foreign or not private only costs a compile: the answer is the one
  * a process without any cache gives, and a fresh cache replaces it.
  */
@@ -78,7 +78,7 @@ describe('the built hook keeps a code cache that can only cost speed', () => {
     expect(files).toHaveLength(1);
     expect(statSync(files[0] as string).mode & 0o777).toBe(0o600);
     expect(statSync(join(cache, 'hook')).mode & 0o777).toBe(0o700);
-  });
+  }, 120_000);
 
   it('starts its background server from the script without a word on stderr', async () => {
     const runtime = join(dir, 'runtime');
@@ -137,5 +137,5 @@ describe('the built hook keeps a code cache that can only cost speed', () => {
     expect(now.bytes.length).toBeGreaterThan(1024);
     if (expected === 'kept') expect(now.bytes.equals(damaged.bytes)).toBe(true);
     else expect(now.bytes.equals(damaged.bytes) && now.mode === damaged.mode).toBe(false);
-  });
+  }, 120_000);
 });

@@ -2,7 +2,7 @@
  * The built `warden` loads only what the command it runs needs. Checked with a module-load trace
  * (a Node loader hook that lists every file the process loads), never with timings: each loaded
  * chunk of the bundle is searched for the source markers esbuild writes (`// src/policy/compile.ts`,
- * `// node_modules/yaml/...`). The hook's bundle is one script (dist/hook/bundle.cjs, run through
+ * `// node_modules/yaml/...`). The hook's engine is one script (dist/hook/in-process.cjs, run through
  * node:vm) whose modules initialise only when imported: for it, V8's function coverage
  * (NODE_V8_COVERAGE) says which modules' initialisers ran, each named by its source path.
  */
@@ -72,15 +72,22 @@ function addSource(loaded: Set<string>, marker: string): void {
   if (source.startsWith('src/') || source.startsWith('node_modules/')) loaded.add(source);
 }
 
-/** The modules of the built scripts (`*.cjs`) whose lazy initialisers ran, from V8's coverage in `dir`. */
+/**
+ * The modules of the built scripts (`*.cjs`) that ran, from V8's coverage in `dir`: esbuild names
+ * a lazily initialised module's initialiser after its source path (counted when it ran); a module
+ * it hoisted into the script's top level has no initialiser and ran with the script.
+ */
 function initialisedInScripts(dir: string): string[] {
   const ran: string[] = [];
   for (const name of readdirSync(dir)) {
     const report = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }> };
     for (const script of report.result) {
       if (!script.url.endsWith('.cjs')) continue;
-      // esbuild names each module's initialiser after its source path.
-      for (const f of script.functions) if (/\.[cm]?[jt]s$/.test(f.functionName) && (f.ranges[0]?.count ?? 0) > 0) ran.push(f.functionName);
+      const initialisers = new Map(script.functions.filter((f) => /\.[cm]?[jt]s$/.test(f.functionName)).map((f) => [f.functionName, (f.ranges[0]?.count ?? 0) > 0]));
+      for (const m of readFileSync(fileURLToPath(script.url), 'utf8').matchAll(/^\/\/ (\S+\.[cm]?[jt]s)$/gm)) {
+        const source = m[1] as string;
+        if (initialisers.get(source) ?? true) ran.push(source);
+      }
     }
   }
   return ran;

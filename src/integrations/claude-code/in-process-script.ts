@@ -1,20 +1,20 @@
 /**
- * The entry of the built hook (`dist/hook/main.js`): it runs the hook's bundle, one script
- * (`dist/hook/bundle.cjs`, built by scripts/build.mjs from hook-entry.ts), through `node:vm` with
- * a V8 code cache that is made after an event ran.
+ * The built hook's in-process path: it runs the decision engine (in-process.ts, built by
+ * scripts/build.mjs into one script, `dist/hook/in-process.cjs`) through `node:vm` with a V8 code
+ * cache that is made after an event ran. A hook that a running hook server answers never loads it.
  *
  * Why not Node's module compile cache: it stores the bytecode V8 made when a module was compiled,
- * which is its top level; every function an event runs is compiled again in every hook process
- * (parsing, type-checking and evaluating conditions, the facets, the pipeline, the audit log). A
+ * which is its top level; every function an event runs (parsing, type-checking and evaluating
+ * conditions, the facets, the pipeline, the audit log) was compiled again in every hook process. A
  * script's cache made with `createCachedData()` after the event holds those functions too. Within
- * the bundle, each module still initialises only when something imports it (esbuild's lazy module
- * wrappers), so a warm event runs no compiler, detector or server code.
+ * the script, each module still initialises only when something imports it (esbuild's lazy module
+ * wrappers), so a warm event runs no compiler or detector code.
  *
  * The cache is code this process runs, so it is trusted as the cache directory is (see
  * enforce/cache-dir.ts): `hook/` in Warden's private cache directory, a file this user owns with
  * no group or other bits, written to a temporary file and renamed into place, and used only when
  * its length and CRC-32 check (V8 itself does not checksum what it is given). Its name is a digest
- * of the bundle's own digest (taken at build time), the bundle file's size and modification time,
+ * of the script's own digest (taken at build time), the script file's size and modification time,
  * and the Node version and architecture; V8 refuses data made by another V8 version, with other
  * flags or for a source of another length, and a refused or unreadable cache only means compiling
  * as without one (and writing a fresh one). `WARDEN_CACHE=off` turns it off.
@@ -26,7 +26,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
-import { ensurePrivateDir, wardenCacheDir } from '../enforce/cache-dir.js';
+import { ensurePrivateDir, wardenCacheDir } from '../../enforce/cache-dir.js';
+import type { HookConfig, HookResult } from './handle.js';
+import type { handleInProcess } from './in-process.js';
 
 declare const __WARDEN_HOOK_SCRIPT_DIGEST__: string;
 
@@ -40,60 +42,50 @@ const HEADER_BYTES = 8;
 const MAX_CACHES = 8;
 
 /** Cache files are named `<PREFIX><key>.code` in `<cache dir>/hook/`. */
-const PREFIX = 'hook-bundle-';
-
-interface HookBundle {
-  runHook(args: readonly string[]): Promise<number>;
-}
+const PREFIX = 'in-process-';
 
 /**
- * Runs `warden hook <host> [options]` given the arguments after `hook`; returns the exit code.
- * After the first event (or one whose cache V8 refused), stores the code cache for the next.
+ * {@link handleInProcess}, run from the hook's script. After the first event (or one whose cache
+ * V8 refused), stores the code cache for the next.
  *
  * @example
  * ```ts
- * process.exitCode = await runHook(['claude-code']);
+ * const r = await handleInProcessScript(stdinText, config, process.env);
  * ```
+ * @throws Error when the script cannot be read or run (the hook then blocks the call).
  */
-export async function runHook(args: readonly string[]): Promise<number> {
-  const bundleUrl = new URL('./bundle.cjs', import.meta.url);
-  const bundleFile = fileURLToPath(bundleUrl);
-  const cacheFile = codeCacheFile(process.env, bundleFile);
+export async function handleInProcessScript(text: string, config: HookConfig, env: Readonly<Record<string, string | undefined>>): Promise<HookResult> {
+  // This module is a chunk in dist/hook/chunks/ (scripts/build.mjs checks it); the script is beside that folder.
+  const scriptUrl = new URL('../in-process.cjs', import.meta.url);
+  const scriptFile = fileURLToPath(scriptUrl);
+  const cacheFile = codeCacheFile(env, scriptFile);
   const cached = cacheFile === null ? undefined : readCodeCache(cacheFile);
-  let script: Script;
-  let run: HookBundle['runHook'];
-  try {
-    // The bundle's parameters are the CommonJS module scope, plus the URL its `import.meta.url` reads.
-    script = new Script(`(function (exports, require, module, __filename, __dirname, __wardenModuleUrl) {${readFileSync(bundleFile, 'utf8')}\n})`, {
-      filename: bundleFile,
-      ...(cached !== undefined ? { cachedData: cached } : {}),
-    });
-    const bundle: { exports: Partial<HookBundle> } = { exports: {} };
-    (script.runInThisContext() as (...a: unknown[]) => void)(bundle.exports, createRequire(bundleFile), bundle, bundleFile, dirname(bundleFile), bundleUrl.href);
-    if (typeof bundle.exports.runHook !== 'function') throw new Error(`${bundleFile} does not export runHook`);
-    run = bundle.exports.runHook;
-  } catch (e) {
-    // invariant: a hook that cannot start blocks the call (exit 2), as every other hook failure does.
-    process.stderr.write(`warden: the hook could not start, so the call is blocked: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 2;
-  }
-  const code = await run(args);
+  // The script's parameters are the CommonJS module scope, plus the URL its `import.meta.url` reads.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname, __wardenModuleUrl) {${readFileSync(scriptFile, 'utf8')}\n})`, {
+    filename: scriptFile,
+    ...(cached !== undefined ? { cachedData: cached } : {}),
+  });
+  const loaded: { exports: { handleInProcess?: typeof handleInProcess } } = { exports: {} };
+  (script.runInThisContext() as (...a: unknown[]) => void)(loaded.exports, createRequire(scriptFile), loaded, scriptFile, dirname(scriptFile), scriptUrl.href);
+  const handle = loaded.exports.handleInProcess;
+  if (typeof handle !== 'function') throw new Error(`${scriptFile} does not export handleInProcess`);
+  const result = await handle(text, config, env);
   if (cacheFile !== null && (cached === undefined || script.cachedDataRejected === true)) writeCodeCache(cacheFile, script.createCachedData());
-  return code;
+  return result;
 }
 
-/** The cache file for this bundle, Node and machine; null when caching is off or the directory is not private. */
-function codeCacheFile(env: Readonly<Record<string, string | undefined>>, bundleFile: string): string | null {
+/** The cache file for this script, Node and machine; null when caching is off or the directory is not private. */
+function codeCacheFile(env: Readonly<Record<string, string | undefined>>, scriptFile: string): string | null {
   const root = wardenCacheDir(env);
   if (root === null) return null;
   const dir = join(root, 'hook');
   if (!ensurePrivateDir(dir, root)) return null;
   try {
-    const st = statSync(bundleFile);
+    const st = statSync(scriptFile);
     const key = createHash('sha256').update([__WARDEN_HOOK_SCRIPT_DIGEST__, st.size, st.mtimeMs, process.version, process.arch].join('\0')).digest('hex').slice(0, 32);
     return join(dir, `${PREFIX}${key}.code`);
   } catch {
-    // No bundle to key on: no cache (the script read above has failed already).
+    // No script to key on: no cache (reading it fails next, and the hook blocks).
     return null;
   }
 }
