@@ -7,10 +7,11 @@
  * unbash's) cost more than running the decision. esbuild builds every public entry (each subpath
  * export and the `warden` command) in one pass with code splitting, so each entry and each
  * `await import()` loads only the chunks it needs, and entries share chunks (one copy of the
- * policy engine, one class identity). The hook, which runs once per tool call, and `warden check`
- * are each built again as the only entry of a split of their own (dist/hook/, dist/check/): the
- * shared split cut their paths into ~50 and ~40 small chunks, each a resolution and an
- * instantiation per process.
+ * policy engine, one class identity). `warden check` is built again as the only entry of a split
+ * of its own (dist/check/): the shared split cut its path into ~40 small chunks, each a
+ * resolution and an instantiation per process. The hook, which runs once per tool call, is built
+ * again the same way (dist/hook/), its engine as one script run with a code cache of its own (see
+ * src/integrations/claude-code/in-process-script.ts).
  *
  * The pure-JavaScript libraries the engine uses are bundled in (see BUNDLED); the rest stay
  * ordinary dependencies resolved from node_modules (see EXTERNAL: WebAssembly, very large or
@@ -87,6 +88,24 @@ const onlyKnownPackages = {
   },
 };
 
+/**
+ * For the hook's script (run through node:vm, see src/integrations/claude-code/in-process-script.ts): a dynamic import() of
+ * a Node built-in or a runtime dependency (node:child_process, pg, ioredis) becomes a require()
+ * when it runs. A script's own import() needs vm's main-context loader, which Node marks
+ * experimental and warns about on the hook's stderr.
+ */
+const dynamicImportAsRequire = {
+  name: 'dynamic-import-as-require',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      return args.path.startsWith('node:') || EXTERNAL.includes(name) ? { path: args.path, namespace: 'required-at-run-time' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'required-at-run-time' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 /** A digest of everything that decides what the bundle does: the sources and the locked dependency tree. */
 function buildId() {
   const h = createHash('sha256');
@@ -112,6 +131,8 @@ async function main() {
     checkDeclarations(outDir);
   }
   const common = {
+    // Source paths in the output (chunk comments, the hook script's module names) are relative to the checkout.
+    absWorkingDir: ROOT,
     outdir: outDir,
     bundle: true,
     splitting: true,
@@ -139,15 +160,39 @@ async function main() {
     chunkNames: 'chunks/[name]-[hash]',
     define: { __WARDEN_BUILD_ID__: id, __WARDEN_HOOK_BUNDLE__: JSON.stringify(`../${HOOK_ENTRY}.js`), __WARDEN_CHECK_BUNDLE__: JSON.stringify(`../${CHECK_ENTRY}.js`) },
   });
-  // The hook's own bundle: one entry, so what an event loads comes in a few chunks, not ~50 shared
-  // ones (a resolution and an instantiation each, on every tool call). Same sources, same build id.
+  // The hook's engine (what an event handled in process runs: src/integrations/claude-code/in-process.ts)
+  // as one script, dist/hook/in-process.cjs, run through node:vm with a V8 code cache made after an
+  // event ran (src/integrations/claude-code/in-process-script.ts), so the functions an event runs
+  // are not compiled again on every tool call. Modules in it initialise only when imported
+  // (esbuild's lazy wrappers for a script with dynamic imports). Same sources, same build id.
+  const { outdir: _outdir, splitting: _splitting, banner: _banner, ...single } = common;
+  const hookScript = join(outDir, 'hook', 'in-process.cjs');
+  const script = await build({
+    ...single,
+    entryPoints: [join(ROOT, 'src', 'integrations', 'claude-code', 'in-process.ts')],
+    outfile: hookScript,
+    format: 'cjs',
+    plugins: [dynamicImportAsRequire, onlyKnownPackages],
+    // The script's wrapper passes the script's own URL under this name.
+    define: { __WARDEN_BUILD_ID__: id, 'import.meta.url': '__wardenModuleUrl' },
+  });
+  if (metafile !== null) writeFileSync(`${metafile}.hook-script.json`, JSON.stringify(script.metafile));
+  // A script run through node:vm without a module loader cannot import() at run time.
+  const imports = Object.values(script.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+  if (imports.length > 0) throw new Error(`build: the hook's script would import() at run time: ${imports.join(', ')}`);
+  // The hook's own split: one entry, so what an event loads comes in a few chunks, not ~50 shared
+  // ones (a resolution and an instantiation each, on every tool call); a hook a server answers
+  // loads only the client's.
   const hook = await build({
     ...common,
     entryPoints: { [HOOK_ENTRY]: join(ROOT, 'src', 'cli', 'hook-entry.ts') },
     chunkNames: 'hook/chunks/[name]-[hash]',
-    define: { __WARDEN_BUILD_ID__: id },
+    define: { __WARDEN_BUILD_ID__: id, __WARDEN_HOOK_SCRIPT_DIGEST__: JSON.stringify(createHash('sha256').update(readFileSync(hookScript)).digest('hex')) },
   });
   if (metafile !== null) writeFileSync(`${metafile}.hook.json`, JSON.stringify(hook.metafile));
+  // in-process-script.ts finds the script at ../in-process.cjs from its own chunk.
+  const loader = Object.entries(hook.metafile.outputs).find(([, o]) => o.entryPoint?.endsWith('claude-code/in-process-script.ts'));
+  if (!loader || dirname(resolve(ROOT, loader[0])) !== join(outDir, 'hook', 'chunks')) throw new Error(`build: the hook's script loader is not a chunk in hook/chunks/ (${loader?.[0] ?? 'absent'})`);
   // `warden check` the same way: one request per process in scripts and CI.
   await build({
     ...common,

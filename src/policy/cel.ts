@@ -119,20 +119,7 @@ export class ConditionCompiler {
    * @throws ConditionError with the offset of the problem.
    */
   compile(expression: string, options?: { anyType?: boolean }): { evaluate: CompiledCondition; info: ConditionInfo } {
-    let parsed: ReturnType<Environment['parse']>;
-    try {
-      parsed = this.#env.parse(expression);
-    } catch (e) {
-      throw new ConditionError('syntax', `CEL syntax error: ${summary(e)}`, offsetOf(e));
-    }
-    const checked = parsed.check();
-    if (!checked.valid) {
-      const err = checked.error;
-      throw new ConditionError('type', `CEL type error: ${summary(err)}`, offsetOf(err));
-    }
-    if (options?.anyType !== true && checked.type !== 'bool' && checked.type !== 'dyn') {
-      throw new ConditionError('type', `A condition must be a bool, but this expression is a ${String(checked.type)}; compare it with something (e.g. == 'x').`, 0);
-    }
+    const parsed = this.#parseAndCheck(expression, options);
     const variables = new Set<string>();
     this.#walk(parsed.ast as unknown as AstNode, [], variables);
     const reads = new Set<string>();
@@ -148,6 +135,42 @@ export class ConditionCompiler {
       }
     }
     return { evaluate: parsed as unknown as CompiledCondition, info };
+  }
+
+  /**
+   * Parses and type-checks a condition that {@link compile} accepted before, under this same build
+   * and environment (a verified plan's: see policy/plan.ts), without the static analysis again: the
+   * plan carries what it found, and its checks (banned calls, loop costs, literal patterns) passed
+   * then. Patterns compile on first use.
+   *
+   * @example
+   * ```ts
+   * const evaluate = new ConditionCompiler().compileAnalysed("tool == 'x'");
+   * evaluate({ tool: 'x' }); // true
+   * ```
+   * @throws ConditionError when it no longer parses or type-checks (the rule then fails like one whose condition errors).
+   */
+  compileAnalysed(expression: string): CompiledCondition {
+    return this.#parseAndCheck(expression) as unknown as CompiledCondition;
+  }
+
+  #parseAndCheck(expression: string, options?: { anyType?: boolean }): ReturnType<Environment['parse']> {
+    let parsed: ReturnType<Environment['parse']>;
+    try {
+      parsed = this.#env.parse(expression);
+    } catch (e) {
+      throw new ConditionError('syntax', `CEL syntax error: ${summary(e)}`, offsetOf(e));
+    }
+    // Checking also fixes the expression's types, so evaluation does not type-check it on every call.
+    const checked = parsed.check();
+    if (!checked.valid) {
+      const err = checked.error;
+      throw new ConditionError('type', `CEL type error: ${summary(err)}`, offsetOf(err));
+    }
+    if (options?.anyType !== true && checked.type !== 'bool' && checked.type !== 'dyn') {
+      throw new ConditionError('type', `A condition must be a bool, but this expression is a ${String(checked.type)}; compare it with something (e.g. == 'x').`, 0);
+    }
+    return parsed;
   }
 
   #walk(node: AstNode, loopVars: string[], variables: Set<string>): void {

@@ -123,7 +123,8 @@ export function stagePlan(plan: PolicyPlan, options: { resolver?: RealpathResolv
     if (hit) return hit;
     let compiled: CompiledCondition | null = null;
     const evaluate: CompiledCondition = (activation) => {
-      compiled ??= (compiler ??= new ConditionCompiler({ variables: FACET_VARIABLES, functions: facetFunctions() })).compile(text).evaluate;
+      // invariant: a plan is staged only from a compile that analysed this text (or a verified cache entry of one).
+      compiled ??= (compiler ??= new ConditionCompiler({ variables: FACET_VARIABLES, functions: facetFunctions() })).compileAnalysed(text);
       return compiled(activation);
     };
     conditions.set(text, evaluate);

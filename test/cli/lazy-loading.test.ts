@@ -2,7 +2,9 @@
  * The built `warden` loads only what the command it runs needs. Checked with a module-load trace
  * (a Node loader hook that lists every file the process loads), never with timings: each loaded
  * chunk of the bundle is searched for the source markers esbuild writes (`// src/policy/compile.ts`,
- * `// node_modules/yaml/...`).
+ * `// node_modules/yaml/...`). The hook's engine is one script (dist/hook/in-process.cjs, run through
+ * node:vm) whose modules initialise only when imported: for it, V8's function coverage
+ * (NODE_V8_COVERAGE) says which modules' initialisers ran, each named by its source path.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +43,8 @@ function traced(args: string[], options: { input?: string; env?: Record<string, 
   const out = join(dir, `trace-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(out, '');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tracer, main, ...args], { cwd: options.cwd ?? dir, env: { PATH: process.env.PATH ?? '', HOME: dir, TRACE_OUT: out, ...options.env } });
+    const coverage = `${out}.coverage`;
+    const child = spawn(process.execPath, ['--import', tracer, main, ...args], { cwd: options.cwd ?? dir, env: { PATH: process.env.PATH ?? '', HOME: dir, TRACE_OUT: out, NODE_V8_COVERAGE: coverage, ...options.env } });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.resume();
@@ -52,17 +55,42 @@ function traced(args: string[], options: { input?: string; env?: Record<string, 
         const file = fileURLToPath(url);
         if (!file.endsWith('.js')) continue;
         for (const m of readFileSync(file, 'utf8').matchAll(/^\/\/ (\S+\.[cm]?[jt]s)$/gm)) {
-          // A package's marker is relative to the checkout: node_modules/x, or ../../y/node_modules/x
-          // when node_modules is a symlink out of it.
-          const marker = m[1] as string;
-          const source = marker.includes('node_modules/') ? marker.slice(marker.lastIndexOf('node_modules/')) : marker;
-          if (source.startsWith('src/') || source.startsWith('node_modules/')) loaded.add(source);
+          addSource(loaded, m[1] as string);
         }
       }
+      for (const source of initialisedInScripts(coverage)) addSource(loaded, source);
+      rmSync(coverage, { recursive: true, force: true });
       resolve({ code, stdout, loaded });
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Adds an esbuild source marker, normalised: a package's is relative to the checkout (node_modules/x, or ../../y/node_modules/x when node_modules is a symlink out of it). */
+function addSource(loaded: Set<string>, marker: string): void {
+  const source = marker.includes('node_modules/') ? marker.slice(marker.lastIndexOf('node_modules/')) : marker;
+  if (source.startsWith('src/') || source.startsWith('node_modules/')) loaded.add(source);
+}
+
+/**
+ * The modules of the built scripts (`*.cjs`) that ran, from V8's coverage in `dir`: esbuild names
+ * a lazily initialised module's initialiser after its source path (counted when it ran); a module
+ * it hoisted into the script's top level has no initialiser and ran with the script.
+ */
+function initialisedInScripts(dir: string): string[] {
+  const ran: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const report = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }> };
+    for (const script of report.result) {
+      if (!script.url.endsWith('.cjs')) continue;
+      const initialisers = new Map(script.functions.filter((f) => /\.[cm]?[jt]s$/.test(f.functionName)).map((f) => [f.functionName, (f.ranges[0]?.count ?? 0) > 0]));
+      for (const m of readFileSync(fileURLToPath(script.url), 'utf8').matchAll(/^\/\/ (\S+\.[cm]?[jt]s)$/gm)) {
+        const source = m[1] as string;
+        if (initialisers.get(source) ?? true) ran.push(source);
+      }
+    }
+  }
+  return ran;
 }
 
 function packages(loaded: Set<string>): Set<string> {
@@ -115,5 +143,6 @@ describe('the built CLI loads only what its command needs', () => {
     // The starter policy binds no SQL: the analyser and its function catalogs stay unloaded.
     for (const src of ['src/facets/sql.ts', 'src/facets/sql-catalog-postgres.ts', 'src/facets/sql-classify.ts']) expect(warm.loaded.has(src)).toBe(false);
     expect(warm.loaded.has('src/facets/sql-facts.ts')).toBe(true);
+    for (const src of ['src/integrations/claude-code/handle.ts', 'src/policy/plan.ts', 'src/facets/shell.ts']) expect(warm.loaded.has(src)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
  *
  * It reads the event from standard input and has it handled by this build's hook server when one
  * is running (fast: nothing heavy is imported here), else handles it in this process (the decision
- * engine is imported on demand) and starts a server for the next events. Both paths run the same
+ * engine is loaded on demand, see in-process.ts) and starts a server for the next events. Both paths run the same
  * code (HookRuntime.handle) against the same files, so the answer does not depend on which ran.
  * Once the input has been sent to a server, a failure is not retried elsewhere: it exits 2.
  */
@@ -15,6 +15,8 @@ import { MAX_HOOK_INPUT_BYTES } from './hook-input.js';
 import { applyFailureMode, failureModeOf, type HookFailureMode } from './on-failure.js';
 import { resolveHookConfig, type HookCommandOptions } from './options.js';
 import { serverEntry, serverSocketPath, socketIsOurs } from './server-address.js';
+
+declare const __WARDEN_HOOK_SCRIPT_DIGEST__: string | undefined;
 
 /** Default quiet period after which the hook server exits. */
 export const DEFAULT_SERVER_IDLE_MS = 10 * 60_000;
@@ -71,16 +73,12 @@ export async function runClaudeCodeHook(opts: HookRunOptions, io: HookIo): Promi
   try {
     text = await readAll(io.stdin);
     const config = resolveHookConfig(opts, io.env, io.cwd);
-    result = await dispatch(JSON.stringify({ v: 1, config, input: text }), opts, io, async () => {
-      const [{ HookRuntime }, { compiledPolicyCacheFromEnv }] = await Promise.all([import('./handle.js'), import('../../enforce/compiled-cache.js')]);
-      const runtime = new HookRuntime({ compiledCache: compiledPolicyCacheFromEnv(io.env) });
-      try {
-        return await runtime.handle(text, config);
-      } finally {
-        // A network store (Redis, PostgreSQL) would keep this one-event process alive.
-        await runtime.close();
-      }
-    });
+    result = await dispatch(JSON.stringify({ v: 1, config, input: text }), opts, io, async () =>
+      // The built hook runs the engine as a script with a code cache of its own (scripts/build.mjs).
+      typeof __WARDEN_HOOK_SCRIPT_DIGEST__ === 'string'
+        ? (await import('./in-process-script.js')).handleInProcessScript(text, config, io.env)
+        : (await import('./in-process.js')).handleInProcess(text, config, io.env),
+    );
   } catch (e) {
     result = { exitCode: 2, stdout: '', stderr: `warden: ${e instanceof Error ? e.message : String(e)}\n` };
   }

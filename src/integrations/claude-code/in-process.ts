@@ -1,0 +1,25 @@
+/**
+ * One hook event handled in this process (no hook server answered): the decision engine, the
+ * compiled-policy cache and the audit log. The built hook runs this module as a script of its own
+ * with a code cache (in-process-script.ts); from the sources or the shared build it is imported.
+ */
+import { HookRuntime, type HookConfig, type HookResult } from './handle.js';
+import { compiledPolicyCacheFromEnv } from '../../enforce/compiled-cache.js';
+
+/**
+ * Handles one event given as Claude Code's JSON text, with the compiled-policy cache `env` names.
+ *
+ * @example
+ * ```ts
+ * const r = await handleInProcess(stdinText, resolveHookConfig({}, process.env, process.cwd()), process.env);
+ * ```
+ */
+export async function handleInProcess(text: string, config: HookConfig, env: Readonly<Record<string, string | undefined>>): Promise<HookResult> {
+  const runtime = new HookRuntime({ compiledCache: compiledPolicyCacheFromEnv(env) });
+  try {
+    return await runtime.handle(text, config);
+  } finally {
+    // A network store (Redis, PostgreSQL) would keep this one-event process alive.
+    await runtime.close();
+  }
+}
