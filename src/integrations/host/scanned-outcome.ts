@@ -13,22 +13,10 @@ import type { AsyncTextDetector } from '../../detect/types.js';
 import { WardenError } from '../../errors.js';
 
 /**
- * An `ok` outcome for `result`, with the labels and findings of its scan (none when it is clean).
- * A result that cannot be scanned (too large, too deep, a cycle) is labelled `untrusted`.
- *
- * @example
- * ```ts
- * await governor.pipeline.observe({ call, tool }, scannedOutcome(result, performance.now() - started));
- * ```
- */
-export function scannedOutcome(result: unknown, durationMs?: number): Outcome {
-  return scannedResult(result, false, durationMs).outcome;
-}
-
-/**
- * {@link scannedOutcome}, and the value to hand the model: with `redact`, a copy of `result` with
- * its secrets replaced by `[REDACTED:<kind>]`; `withheld` when it could not be scanned (then hand
- * nothing on: {@link withheldError}).
+ * An `ok` outcome for `result`, with the labels and findings of its scan (none when it is clean;
+ * a result that cannot be scanned is labelled `untrusted`), and the value to hand the model: with
+ * `redact`, a copy of `result` with its secrets replaced by `[REDACTED:<kind>]`; `withheld` when
+ * it could not be scanned (then hand nothing on: {@link withheldError}).
  *
  * @example
  * ```ts
