@@ -13,6 +13,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { hashedNgrams, foldForNgrams } from '../../src/detect/onnx-features.js';
 import { importOnnxRuntime, loadOnnxDetector, loadOnnxDetectorFile, mergeDetections, type OnnxDetector, type OnnxModelConfig } from '../../src/detect/tier3-onnx.js';
 import { detectInjection } from '../../src/detect/injection.js';
+import { scanOutputWithModel } from '../../src/detect/output-model.js';
 import { WardenError } from '../../src/errors.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -141,6 +142,33 @@ describe('tier 3 scores text', () => {
     const merged = mergeDetections([detectInjection(text), await model.detect(text)]);
     expect(merged.detected).toBe(true);
     expect(merged.findings.some((f) => f.rule === 'override.ignore-prior')).toBe(true);
+  });
+});
+
+describe('scanOutputWithModel', () => {
+  it('adds the model finding with its path, beside the synchronous scan, and leaves clean strings alone', async () => {
+    const model = await loadOnnxDetector(config());
+    try {
+      const r = await scanOutputWithModel({ content: [{ type: 'text', text: BENIGN }, { type: 'text', text: ATTACK }], meta: { note: 'deploy with ghp_abcdefghijklmnopqrstuvwxyz0123456789' } }, { redact: true }, model);
+      expect(r.findings.filter((f) => f.rule === 'model.onnx').map((f) => f.path)).toEqual(['$.content[1].text']);
+      expect([r.injection, r.labels, JSON.stringify(r.value).includes('ghp_')]).toEqual([true, ['untrusted', 'private'], false]);
+      const clean = await scanOutputWithModel({ content: [{ type: 'text', text: BENIGN }] }, undefined, model);
+      expect([clean.injection, clean.labels, clean.findings]).toEqual([false, [], []]);
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('keeps a value the synchronous scan could not read untrusted and withheld, without asking the model', async () => {
+    const model = await loadOnnxDetector(config({ path: join(DIR, 'broken-reshape.onnx') }));
+    try {
+      const cyclic: Record<string, unknown> = { text: 'hi' };
+      cyclic.self = cyclic;
+      const r = await scanOutputWithModel(cyclic, { redact: true }, model);
+      expect([r.withheld, r.labels, r.findings.map((f) => f.rule)]).toEqual([true, ['untrusted'], ['output.unscanned']]);
+    } finally {
+      await model.release();
+    }
   });
 });
 
