@@ -15,6 +15,9 @@
  * adapter now does), and decide + observe with a result that marks the session (beside one whose
  * result carries no labels).
  *
+ * Tier 3 (an ONNX model through onnxruntime-node, the test model of test/fixtures/detect/onnx)
+ * beside them: alone, merged with tier 1, and scanning a 1 KB result.
+ *
  * `npx tsc -p tsconfig.bench.json && node dist-bench/bench/run.js detect`
  */
 import { readFileSync } from 'node:fs';
@@ -26,6 +29,8 @@ import { detectInjection } from '../src/detect/injection.js';
 import { detectInjectionModel, detectInjectionTiers } from '../src/detect/linear.js';
 import { scanToolDefinition, type ToolDefinition } from '../src/detect/poisoning.js';
 import { measure, measureAsync, printTable } from './stats.js';
+import { loadOnnxDetectorFile, mergeDetections } from '../src/detect/tier3-onnx.js';
+import { scanOutputWithModel } from '../src/detect/output-model.js';
 import { argumentDetector } from '../src/detect/arguments.js';
 import { scanOutput } from '../src/detect/output.js';
 import { Pipeline } from '../src/enforce/pipeline.js';
@@ -85,6 +90,49 @@ function quality(rows: ReadonlyArray<{ label: string }>, hit: (i: number) => boo
   return `recall ${(tp / a).toFixed(3)} (${tp}/${a})  false positives ${(fp / b).toFixed(3)} (${fp}/${b})`;
 }
 
+async function cpuMicrosPerKbAsync(fn: (t: string) => Promise<unknown>, text: string, rounds: number): Promise<number> {
+  for (let i = 0; i < 3; i++) await fn(text);
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < rounds; i++) await fn(text);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / rounds / (text.length / 1024);
+}
+
+/**
+ * Tier 3: the test model (test/fixtures/detect/onnx/injection-lr.onnx: 2,048 hashed n-gram
+ * buckets, a 2,048 x 2 MatMul, one thread) through onnxruntime-node, alone and merged with tier 1,
+ * and a 1 KB result scanned with it (what an adapter with a resultModel does per result).
+ * Exported so it can run alone: `node -e "import('./dist-bench/bench/detect.js').then((m) => m.tier3Alone())"`.
+ */
+export async function tier3(oneKb: string, prose: string, encoded: string): Promise<void> {
+  const model = await loadOnnxDetectorFile(join(FIXTURES, 'onnx', 'injection-lr.json'));
+  try {
+    const both = async (t: string) => mergeDetections([detectInjection(t), await model.detect(t)]);
+    printTable('tier 3 (ONNX test model, onnxruntime-node, 1 thread) and tiers 1+3', [
+      await measureAsync('tier 3   1 KB tool result', () => model.detect(oneKb), { samples: 2000, warmup: 200 }),
+      await measureAsync('tier 1+3 1 KB tool result', () => both(oneKb), { samples: 2000, warmup: 200 }),
+      await measureAsync('tier 3   100 KB prose', () => model.detect(prose), { samples: 40, warmup: 5 }),
+      await measureAsync('tier 1+3 100 KB prose', () => both(prose), { samples: 40, warmup: 5 }),
+      await measureAsync('tier 1+3 100 KB encoded layers', () => both(encoded), { samples: 20, warmup: 5 }),
+      await measureAsync('scanOutputWithModel 1 KB result', () => scanOutputWithModel({ content: [{ type: 'text', text: oneKb }] }, undefined, model), { samples: 2000, warmup: 200 }),
+    ]);
+    console.log(
+      `  CPU µs per KB: tier 3 1 KB ${(await cpuMicrosPerKbAsync((t) => model.detect(t), oneKb, 1000)).toFixed(1)}, 100 KB prose ${(await cpuMicrosPerKbAsync((t) => model.detect(t), prose, 20)).toFixed(1)}; ` +
+        `tiers 1+3 1 KB ${(await cpuMicrosPerKbAsync(both, oneKb, 1000)).toFixed(1)}, 100 KB prose ${(await cpuMicrosPerKbAsync(both, prose, 20)).toFixed(1)}, 100 KB encoded ${(await cpuMicrosPerKbAsync(both, encoded, 10)).toFixed(1)}`,
+    );
+  } finally {
+    await model.release();
+  }
+}
+
+/** {@link tier3} on the same inputs {@link run} builds, without the rest of the bench. */
+export async function tier3Alone(): Promise<void> {
+  const dev = jsonl<{ text: string; label: string }>('injection-dev.jsonl');
+  const oneKb = (fill(PROSE, 700) + (dev.find((r) => r.label === 'attack')?.text ?? '')).padEnd(1024, ' ').slice(0, 1024);
+  console.log(`\nload average (1/5/15 min): ${loadavg().map((x) => x.toFixed(2)).join(' ')} on a 2-core machine shared with other jobs`);
+  await tier3(oneKb, fill(PROSE, 100 * 1024), dev.map((r) => r.text).join('\n').slice(0, 100 * 1024));
+}
+
 export async function run(): Promise<void> {
   const agt = agtInjection();
   const dev = jsonl<{ text: string; label: string }>('injection-dev.jsonl');
@@ -117,6 +165,7 @@ export async function run(): Promise<void> {
     measure('tier 1+2 100 KB encoded layers', () => tiers(encoded), { samples: 30, warmup: 5 }),
   ]);
   console.log(`  CPU µs per KB: tier 2 1 KB ${cpuMicrosPerKb((t) => detectInjectionModel(t), oneKb, 2000).toFixed(1)}, 100 KB prose ${cpuMicrosPerKb((t) => detectInjectionModel(t), prose, 30).toFixed(1)}; tiers 1+2 1 KB ${cpuMicrosPerKb(tiers, oneKb, 2000).toFixed(1)}, 100 KB prose ${cpuMicrosPerKb(tiers, prose, 30).toFixed(1)}, 100 KB encoded ${cpuMicrosPerKb(tiers, encoded, 10).toFixed(1)}`);
+  await tier3(oneKb, prose, encoded);
   console.log('\nQuality on the evaluation sets (test/fixtures/detect):');
   console.log(`  injection-dev      warden ${quality(dev, (i) => detectInjection(dev[i]?.text ?? '').detected)}`);
   console.log(`  injection-dev      agt    ${quality(dev, (i) => agt(dev[i]?.text ?? ''))}`);

@@ -42,6 +42,8 @@ export const ERROR_CODES = Object.freeze({
   ERR_CLAUDE_SETTINGS: 'The Claude Code settings file cannot be read or merged.',
   ERR_CONDITION: 'A CEL condition failed to compile.',
   ERR_DETECT_LIMIT: 'A text is too large to scan for injections, poisoning or secrets, so it was not scanned (and is treated as untrusted).',
+  ERR_DETECT_MODEL: 'A configured tier 3 model (ONNX) failed or timed out on a text, so the text was not scored by it (and is treated as untrusted).',
+  ERR_DETECT_MODEL_LOAD: 'A configured tier 3 model (ONNX) could not be loaded: onnxruntime-node is not installed, the file is missing or is not a model, or its inputs and outputs are not the configured ones.',
   ERR_DETECT_OPTIONS: 'Options given to a detector are invalid.',
   ERR_DID: 'A DID is malformed, of a method Warden does not support, or cannot be resolved.',
   ERR_GLOB: 'A glob pattern is malformed.',

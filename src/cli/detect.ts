@@ -5,9 +5,10 @@
 import type { Command } from 'commander';
 import { detectInjection } from '../detect/injection.js';
 import { detectInjectionModel, detectInjectionTiers } from '../detect/linear.js';
-import { evaluateDetector, parseLabelledSet, type EvaluationReport } from '../detect/evaluate.js';
+import { evaluateDetector, evaluateDetectorAsync, parseLabelledSet, type EvaluationReport } from '../detect/evaluate.js';
 import { scanToolDefinition, scanToolList, type ToolDefinition } from '../detect/poisoning.js';
 import { detectSecrets } from '../detect/secrets.js';
+import { loadOnnxDetectorFile, mergeDetections } from '../detect/tier3-onnx.js';
 import type { DetectionResult, Finding } from '../detect/types.js';
 import { WardenError } from '../errors.js';
 import { EXIT, reportFatal } from './output.js';
@@ -19,7 +20,10 @@ interface DetectOptions {
   tools?: boolean;
   threshold?: string;
   tier?: string;
+  model?: string;
 }
+
+const TIERS = ['1', '2', '1+2', '3', '1+3', '1+2+3'];
 
 /**
  * Registers `warden detect`.
@@ -41,7 +45,8 @@ export function registerDetectCommand(program: Command): void {
     .option('--eval <jsonl>', 'measure the detector on a labelled set instead of scanning a file')
     .option('--tools', 'the input is MCP tool definitions: scan for tool poisoning')
     .option('--threshold <score>', 'score (0..1] at or above which a text counts as detected (default 0.5)')
-    .option('--tier <tier>', 'with --eval: 1 (the deterministic rules, default), 2 (the linear model) or 1+2 (detected when either detects)')
+    .option('--tier <tier>', 'with --eval: 1 (the deterministic rules, default), 2 (the linear model), 1+2 (detected when either detects); with --model also 3, 1+3 (the default with --model) or 1+2+3')
+    .option('--model <json>', 'a tier 3 ONNX model configuration (path, input, output, encoding, attackIndex, threshold; docs/detection.md): its verdict is merged with tier 1 (needs onnxruntime-node)')
     .option('--json', 'print one JSON object')
     .action(async (file: string | undefined, opts: DetectOptions) => {
       try {
@@ -63,8 +68,17 @@ async function runScan(file: string | undefined, opts: DetectOptions): Promise<n
   if (file === undefined) throw new WardenError('ERR_USAGE', 'Give a file to scan (or - for standard input), or --eval <jsonl> to measure the detector.');
   const text = await readInput(file);
   const t = threshold(opts);
+  if (opts.tools === true && opts.model !== undefined) throw new WardenError('ERR_USAGE', '--model scores text for prompt injection; tool poisoning (--tools) has tier 1 only.');
   if (opts.tools === true) return printTools(parseTools(text, file), t, opts.json === true);
-  const injection = detectInjection(text, t === undefined ? {} : { threshold: t });
+  let injection = detectInjection(text, t === undefined ? {} : { threshold: t });
+  if (opts.model !== undefined) {
+    const model = await loadOnnxDetectorFile(opts.model);
+    try {
+      injection = mergeDetections([injection, await model.detect(text)]);
+    } finally {
+      await model.release();
+    }
+  }
   const secrets = detectSecrets(text);
   const labels = [...new Set([...injection.labels, ...secrets.labels])];
   if (opts.json === true) {
@@ -118,8 +132,9 @@ function printTools(tools: ToolDefinition[], t: number | undefined, json: boolea
 }
 
 async function runEval(path: string, opts: DetectOptions): Promise<number> {
-  const tier = opts.tier ?? '1';
-  if (tier !== '1' && tier !== '2' && tier !== '1+2') throw new WardenError('ERR_USAGE', `--tier must be 1, 2 or 1+2; got ${JSON.stringify(tier)}.`);
+  const tier = opts.tier ?? (opts.model !== undefined ? '1+3' : '1');
+  if (!TIERS.includes(tier)) throw new WardenError('ERR_USAGE', `--tier must be one of ${TIERS.join(', ')}; got ${JSON.stringify(tier)}.`);
+  if (tier.includes('3') !== (opts.model !== undefined)) throw new WardenError('ERR_USAGE', tier.includes('3') ? `--tier ${tier} needs --model <json>: the tier 3 model's configuration.` : `--model is tier 3; give --tier 3, 1+3 or 1+2+3 (or no --tier).`);
   if (tier !== '1' && opts.tools === true) throw new WardenError('ERR_USAGE', '--tier applies to prompt injection; tool poisoning has tier 1 only.');
   const text = await readInput(path);
   const t = threshold(opts);
@@ -134,7 +149,8 @@ async function runEval(path: string, opts: DetectOptions): Promise<number> {
     const rows = parseLabelledSet(text, path);
     if (tier === '1') report = evaluateDetector(rows, (s) => detectInjection(s, settings));
     else if (tier === '2') report = evaluateDetector(rows, (s) => detectInjectionModel(s, settings));
-    else report = evaluateDetector(rows, (s) => detectInjectionTiers(s, (x) => detectInjection(x, settings)));
+    else if (tier === '1+2') report = evaluateDetector(rows, (s) => detectInjectionTiers(s, (x) => detectInjection(x, settings)));
+    else report = await evaluateTier3(rows, tier, opts.model as string, settings);
   }
   const tp = report.attacks - report.missed.length;
   const flagged = tp + report.falsePositives.length;
@@ -154,6 +170,17 @@ async function runEval(path: string, opts: DetectOptions): Promise<number> {
     if (report.falsePositives.length > 0) console.log(`false positives (lines): ${report.falsePositives.join(', ')}`);
   }
   return EXIT.ok;
+}
+
+/** Tier 3 alone or merged with the synchronous tiers; the model's own threshold is its configuration's. */
+async function evaluateTier3(rows: ReturnType<typeof parseLabelledSet>, tier: string, config: string, settings: { threshold?: number }): Promise<EvaluationReport> {
+  const model = await loadOnnxDetectorFile(config);
+  try {
+    const sync = tier === '1+3' ? (x: string) => detectInjection(x, settings) : tier === '1+2+3' ? (x: string) => detectInjectionTiers(x, (y) => detectInjection(y, settings)) : null;
+    return await evaluateDetectorAsync(rows, async (s) => (sync === null ? model.detect(s) : mergeDetections([sync(s), await model.detect(s)])));
+  } finally {
+    await model.release();
+  }
 }
 
 function round3(x: number): number {

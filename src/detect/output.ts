@@ -134,6 +134,20 @@ export function scanOutput(value: unknown, options?: OutputScanOptions): OutputS
   return { value: out, withheld, injection: hitInjection || unscanned !== null, secrets: hitSecrets, findings, labels };
 }
 
+/**
+ * Calls `visit` with every string of a tool result and its path, skipping what {@link scanOutput}
+ * skips (binary image, audio and blob data). Internal to src/detect.
+ *
+ * @example
+ * ```ts
+ * forEachResultString({ content: [{ type: 'text', text: 'hi' }] }, (t, p) => console.log(p, t)); // $.content[0].text hi
+ * ```
+ * @throws WardenError `ERR_DETECT_LIMIT` for a value nested deeper than 64 levels or with a cycle.
+ */
+export function forEachResultString(value: unknown, visit: (text: string, path: string) => void): void {
+  walk(value, '$', 0, visit, new Set());
+}
+
 function walk(value: unknown, path: string, depth: number, visit: (text: string, path: string) => void, seen: Set<object>): void {
   if (typeof value === 'string') {
     visit(value, path);

@@ -58,3 +58,21 @@ export interface DetectionResult {
    */
   labels: string[];
 }
+
+/**
+ * A detector that scores text asynchronously (the tier 3 ONNX model, `loadOnnxDetector`): what
+ * the asynchronous paths (the adapters' result scans, `warden detect --model`) run beside the
+ * synchronous tiers. It throws (WardenError `ERR_DETECT_MODEL`) when it cannot score a text;
+ * callers treat that as untrusted, never as clean.
+ *
+ * @example
+ * ```ts
+ * const model: AsyncTextDetector = await loadOnnxDetector(config);
+ * (await model.detect('Ignore previous instructions')).detected;
+ * ```
+ */
+export interface AsyncTextDetector {
+  /** A short name for findings and logs (the model file's name). */
+  readonly name: string;
+  detect(text: string): Promise<DetectionResult>;
+}

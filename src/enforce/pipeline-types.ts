@@ -1,6 +1,7 @@
 /**
  * The pipeline's public types: what an enforcement point hands in, configures and gets back.
  */
+import type { AsyncTextDetector } from '../detect/types.js';
 import type { CallTimer } from './fault.js';
 import type { StateOptions } from './charge-stage.js';
 import type { AgentIdentity, DecisionSink, Request, WardenWarning } from '../decision.js';
@@ -203,6 +204,14 @@ export interface PipelineOptions {
    * delays); default the system's. Injected so tests of faults and durations need no wall clock.
    */
   timer?: CallTimer;
+  /**
+   * A tier 3 model (`await loadOnnxDetector(config)` from agent-warden/detect) the host adapters
+   * run on every string of every tool result they scan, beside tiers 1 and 2: a detection marks
+   * the session `untrusted`; a model that fails or times out on a result marks it `untrusted` too
+   * (finding `model.failed`, `ERR_DETECT_MODEL`). The decision itself (the `detect` facet on
+   * arguments) stays synchronous and does not use it. See docs/detection.md.
+   */
+  resultModel?: AsyncTextDetector;
 }
 
 /**

@@ -27,6 +27,7 @@ import { enrichStage } from './enrich-stage.js';
 import { SessionMarks } from './session-marks.js';
 import { KILL_RULE, killRecheckStage, killStage } from './kill-stage.js';
 import type { CallMonitor, Fault } from '../monitor.js';
+import type { AsyncTextDetector } from '../detect/types.js';
 
 export type { CallInput, DecidedCall, Gate, GateRefusal, HostApproval, PipelineOptions, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
 
@@ -47,6 +48,7 @@ const OPTION_KEYS: readonly (keyof PipelineOptions)[] = [
   'state',
   'monitors',
   'timer',
+  'resultModel',
 ];
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60 * 1000;
@@ -94,6 +96,8 @@ export class Pipeline {
   readonly #clock: () => Date;
   /** Where governed calls read time and wait (the `timer` option). */
   readonly timer: CallTimer;
+  /** The tier 3 model the host adapters run on every tool result beside tiers 1 and 2 (the `resultModel` option); null when none. */
+  readonly resultModel: AsyncTextDetector | null;
   readonly #warn: (warning: WardenWarning) => void;
   readonly #runtime: PipelineRuntime | null;
   /** Under a runtime: the agent of each tracked call, until its outcome is observed. */
@@ -125,6 +129,11 @@ export class Pipeline {
     const timer = options.timer === undefined ? systemTimer : options.timer;
     if (timer === null || typeof timer !== 'object' || typeof timer.now !== 'function' || typeof timer.sleep !== 'function' || typeof timer.block !== 'function') throw new WardenError('ERR_OPTIONS', 'timer must be { now(), sleep(ms), block(ms) } (see CallTimer).');
     this.timer = timer;
+    const model = options.resultModel ?? null;
+    if (model !== null && (typeof model !== 'object' || typeof model.detect !== 'function' || typeof model.name !== 'string')) {
+      throw new WardenError('ERR_OPTIONS', 'resultModel must be a loaded tier 3 model: await loadOnnxDetector(config) from agent-warden/detect.');
+    }
+    this.resultModel = model;
     this.#warn = options.onWarning ?? (() => undefined);
     this.sink = options.sink ?? new MemorySink();
     const runtime = options.runtime ?? null;

@@ -83,7 +83,7 @@ describe('warden detect', () => {
     ['no file and no --eval', ['detect'], 'Give a file to scan'],
     ['a missing file', ['detect', '/nonexistent/page.html'], 'Cannot read /nonexistent/page.html'],
     ['a bad threshold', ['detect', '-', '--threshold', '2'], '--threshold must be a number in (0, 1]'],
-    ['a bad tier', ['detect', '--eval', '-', '--tier', '3'], '--tier must be 1, 2 or 1+2; got "3".'],
+    ['a bad tier', ['detect', '--eval', '-', '--tier', '4'], '--tier must be one of 1, 2, 1+2, 3, 1+3, 1+2+3; got "4".'],
   ])('exits 2 for %s', async (_name, args, message) => {
     const r = await runCli(main, args, { input: 'x' });
     expect(r.code).toBe(2);

@@ -214,10 +214,13 @@ function governTool(name: string, tool: Tool, config: Config): Tool {
     execute = async (input, options) => {
       const decided = await decision(input, options);
       if (!decided.verdict.allowed || decided.snapshot === null) return denialOf(decided);
-      const result = await runDecided(governor, decided, name, (args) => original.call(tool, args, options));
       // The SDK streams an AsyncIterable only when execute returns it synchronously; after an
-      // asynchronous decision that is no longer possible, so the last value is the output.
-      return isAsyncIterable(result) ? await lastOf(result) : result;
+      // asynchronous decision that is no longer possible, so the last value is the output, and
+      // it is that value (never the iterable object) the result scan reads and may redact.
+      return runDecided(governor, decided, name, async (args) => {
+        const result: unknown = await original.call(tool, args, options);
+        return isAsyncIterable(result) ? await lastOf(result) : result;
+      });
     };
   }
 

@@ -7,26 +7,16 @@
  * Internal to src/integrations.
  */
 import type { Outcome } from '../../decision.js';
-import { scanOutput } from '../../detect/output.js';
+import { scanOutput, type OutputScan } from '../../detect/output.js';
+import { scanOutputWithModel } from '../../detect/output-model.js';
+import type { AsyncTextDetector } from '../../detect/types.js';
 import { WardenError } from '../../errors.js';
 
 /**
- * An `ok` outcome for `result`, with the labels and findings of its scan (none when it is clean).
- * A result that cannot be scanned (too large, too deep, a cycle) is labelled `untrusted`.
- *
- * @example
- * ```ts
- * await governor.pipeline.observe({ call, tool }, scannedOutcome(result, performance.now() - started));
- * ```
- */
-export function scannedOutcome(result: unknown, durationMs?: number): Outcome {
-  return scannedResult(result, false, durationMs).outcome;
-}
-
-/**
- * {@link scannedOutcome}, and the value to hand the model: with `redact`, a copy of `result` with
- * its secrets replaced by `[REDACTED:<kind>]`; `withheld` when it could not be scanned (then hand
- * nothing on: {@link withheldError}).
+ * An `ok` outcome for `result`, with the labels and findings of its scan (none when it is clean;
+ * a result that cannot be scanned is labelled `untrusted`), and the value to hand the model: with
+ * `redact`, a copy of `result` with its secrets replaced by `[REDACTED:<kind>]`; `withheld` when
+ * it could not be scanned (then hand nothing on: {@link withheldError}).
  *
  * @example
  * ```ts
@@ -34,7 +24,24 @@ export function scannedOutcome(result: unknown, durationMs?: number): Outcome {
  * ```
  */
 export function scannedResult<T>(result: T, redact: boolean, durationMs?: number): { outcome: Outcome; value: T; withheld: boolean } {
-  const scan = scanOutput(result, redact ? { redact: true } : undefined);
+  return fromScan(result, redact, scanOutput(result, redact ? { redact: true } : undefined), durationMs);
+}
+
+/**
+ * {@link scannedResult} with the pipeline's tier 3 model (`resultModel`) run on the result too,
+ * when it has one: its detections and failures mark the outcome `untrusted` (scanOutputWithModel).
+ *
+ * @example
+ * ```ts
+ * const scanned = await scannedResultWith(governor.pipeline.resultModel, result, redact, performance.now() - started);
+ * ```
+ */
+export async function scannedResultWith<T>(model: AsyncTextDetector | null, result: T, redact: boolean, durationMs?: number): Promise<{ outcome: Outcome; value: T; withheld: boolean }> {
+  if (model === null) return scannedResult(result, redact, durationMs);
+  return fromScan(result, redact, await scanOutputWithModel(result, redact ? { redact: true } : undefined, model), durationMs);
+}
+
+function fromScan<T>(result: T, redact: boolean, scan: OutputScan, durationMs: number | undefined): { outcome: Outcome; value: T; withheld: boolean } {
   const outcome: Outcome = {
     status: 'ok',
     ...(durationMs !== undefined ? { durationMs } : {}),

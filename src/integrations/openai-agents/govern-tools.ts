@@ -8,7 +8,7 @@
  *
  * Only types come from `@openai/agents`: importing this module loads nothing of the SDK.
  */
-import { scannedResult, withheldError } from '../host/scanned-outcome.js';
+import { scannedResultWith, withheldError } from '../host/scanned-outcome.js';
 import { performance } from 'node:perf_hooks';
 import type { FunctionTool, RunContext, Tool, ToolGuardrailFunctionOutput, ToolInputGuardrailDefinition } from '@openai/agents';
 import type { AgentIdentity } from '../../decision.js';
@@ -234,10 +234,10 @@ function governFunctionTool<C>(tool: AnyFunctionTool<C>, config: Config): AnyFun
 
   const runObserved = async ({ call, redact }: AllowedCall, runContext: InvokeArgs<C>[0], input: string, details: Details<C> | undefined): Promise<unknown> => {
     const started = performance.now();
-    let scanned: ReturnType<typeof scannedResult<unknown>>;
+    let scanned: Awaited<ReturnType<typeof scannedResultWith<unknown>>>;
     try {
       const result = await original.call(tool, runContext, input, details);
-      scanned = scannedResult(result, redact, performance.now() - started);
+      scanned = await scannedResultWith(governor.pipeline.resultModel, result, redact, performance.now() - started);
       await governor.pipeline.observe({ call, tool: name }, scanned.outcome);
     } catch (e) {
       await governor.pipeline.observe({ call, tool: name }, { status: 'error', durationMs: performance.now() - started, error: e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) } });
