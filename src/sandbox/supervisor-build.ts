@@ -13,8 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WardenError } from '../errors.js';
 
-/** The source's path inside the package. */
-export const SUPERVISOR_SOURCE_PATH = 'src/sandbox/native/warden-supervise.c';
+/** The source's path inside the package: `native/warden-supervise.c` beside the sandbox's modules (src/sandbox/) or the bundle's chunks (dist/). */
+export const SUPERVISOR_SOURCE_PATH = 'native/warden-supervise.c';
 
 /**
  * A supervisor binary ready to run.
@@ -30,11 +30,12 @@ export interface SupervisorBinary {
   sourceHash: string;
 }
 
-/** The package root: the nearest directory above this module holding the supervisor's source. */
-function packageRoot(): string | null {
+/** The supervisor's source: the nearest `native/warden-supervise.c` at or above this module's directory. */
+function sourceFile(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, SUPERVISOR_SOURCE_PATH)) && existsSync(join(dir, 'package.json'))) return dir;
+  for (let i = 0; i < 4; i++) {
+    // Beside the modules (src/sandbox/, the bundle's dist/), or a compiled copy's package root (dist-bench/src/sandbox/ -> ./src/sandbox/).
+    for (const f of [join(dir, SUPERVISOR_SOURCE_PATH), join(dir, 'src', 'sandbox', SUPERVISOR_SOURCE_PATH)]) if (existsSync(f)) return f;
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;
@@ -71,9 +72,9 @@ function privateDir(dir: string): void {
  */
 export function ensureSupervisor(options: { build?: boolean; cc?: string; env?: NodeJS.ProcessEnv } = {}): SupervisorBinary {
   if (process.platform !== 'linux') throw new WardenError('ERR_SANDBOX_UNAVAILABLE', `The per-exec supervisor needs Linux; this is ${process.platform}.`);
-  const root = packageRoot();
-  if (root === null) throw new WardenError('ERR_SANDBOX_UNAVAILABLE', `The supervisor's source (${SUPERVISOR_SOURCE_PATH}) is not in the installed package; reinstall agent-warden.`);
-  const source = readFileSync(join(root, SUPERVISOR_SOURCE_PATH));
+  const file = sourceFile();
+  if (file === null) throw new WardenError('ERR_SANDBOX_UNAVAILABLE', `The supervisor's source (${SUPERVISOR_SOURCE_PATH}) is not in the installed package; reinstall agent-warden`);
+  const source = readFileSync(file);
   const hex = createHash('sha256').update(source).digest('hex');
   const dir = join(supervisorCacheDir(options.env), hex.slice(0, 32));
   const path = join(dir, 'warden-supervise');
@@ -87,7 +88,7 @@ export function ensureSupervisor(options: { build?: boolean; cc?: string; env?: 
   };
   if (found()) return { path, sourceHash: `sha256:${hex}` };
   if (options.build === false) {
-    throw new WardenError('ERR_SANDBOX_UNAVAILABLE', 'The per-exec supervisor is not built; run `warden exec --build-supervisor` (needs a C compiler: apt-get install gcc libc6-dev).');
+    throw new WardenError('ERR_SANDBOX_UNAVAILABLE', 'The per-exec supervisor is not built; run `warden exec --build-supervisor` (needs a C compiler: apt-get install gcc libc6-dev)');
   }
   privateDir(dir);
   const tmp = `${path}.${process.pid}.tmp`;
@@ -96,7 +97,7 @@ export function ensureSupervisor(options: { build?: boolean; cc?: string; env?: 
   if (r.error !== undefined || r.status !== 0) {
     rmSync(tmp, { force: true });
     const why = r.error !== undefined ? r.error.message : (r.stderr || `exit ${String(r.status)}`).trim().slice(0, 400);
-    throw new WardenError('ERR_SANDBOX_UNAVAILABLE', `The per-exec supervisor could not be built with ${cc} (${why}); install a C compiler (apt-get install gcc libc6-dev) and run \`warden exec --build-supervisor\`.`);
+    throw new WardenError('ERR_SANDBOX_UNAVAILABLE', `The per-exec supervisor could not be built with ${cc} (${why}); install a C compiler (apt-get install gcc libc6-dev) and run \`warden exec --build-supervisor\``);
   }
   chmodSync(tmp, 0o700);
   renameSync(tmp, path);
