@@ -43,7 +43,15 @@ function sourceFile(): string | null {
   return null;
 }
 
-/** The per-user cache directory: `$XDG_CACHE_HOME/warden/supervise`, else `~/.cache/warden/supervise`. */
+/**
+ * The per-user cache directory of built supervisors: `$XDG_CACHE_HOME/warden/supervise`, else
+ * `~/.cache/warden/supervise`.
+ *
+ * @example
+ * ```ts
+ * supervisorCacheDir({ XDG_CACHE_HOME: '/home/me/.cache' }); // '/home/me/.cache/warden/supervise'
+ * ```
+ */
 export function supervisorCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
   return join(base, 'warden', 'supervise');
