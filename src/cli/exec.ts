@@ -35,7 +35,7 @@ export function registerExecCommand(program: Command): void {
   program
     .command('exec')
     .description(
-      'Decide a shell command against a policy, then run it in the OS sandbox (bubblewrap, seccomp, cgroups) with the profile of the ring. ' +
+      'Decide a shell command against a policy, then run it in the OS sandbox (bubblewrap, seccomp, Landlock, cgroups) with the profile of the ring, every exec inside decided by the same policy. ' +
         'Several words are quoted into one command line; one word is taken as a command line. Exit: the command\'s own status; 1 denied; 2 not run (no usable sandbox, bad options).',
     )
     .argument('[command...]', 'the command, after --')
