@@ -60,7 +60,14 @@ export interface BwrapInputs {
   supervisor?: string | null;
 }
 
-/** Where the supervisor's binary is inside the sandbox (a path no granted path may overlap: /run is not shown otherwise). */
+/**
+ * Where the supervisor's binary is inside the sandbox (a path no granted path may overlap).
+ *
+ * @example
+ * ```ts
+ * SUPERVISOR_MOUNT; // '/run/warden/supervise'
+ * ```
+ */
 export const SUPERVISOR_MOUNT = '/run/warden/supervise';
 
 /**

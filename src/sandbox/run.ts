@@ -79,7 +79,14 @@ export interface RunPlan {
   onChannel?: (channel: Duplex) => void;
 }
 
-/** The descriptor the supervisor's decision channel is on, inside the sandbox. */
+/**
+ * The descriptor the supervisor's decision channel is on, inside the sandbox.
+ *
+ * @example
+ * ```ts
+ * supervisorArgv(profile, { channelFd: CHANNEL_FD, timeoutMs: 15_000, landlock: 'prefer' });
+ * ```
+ */
 export const CHANNEL_FD = 7;
 
 /**

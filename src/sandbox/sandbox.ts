@@ -349,8 +349,15 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       if (profile.sandboxed && !sandboxed && unsandboxed === 'deny') {
         return fail('ERR_SANDBOX_UNAVAILABLE', `No usable sandbox on this host: ${state.enforcement.reason ?? 'unknown'}. Install bubblewrap (apt-get install bubblewrap), or set unsandboxed: 'allow' to run commands without one.`);
       }
-      if (sandboxed && state.enforcement.supervisorReason !== null && (supervision.supervise === 'require' || (supervision.landlock === 'require' && state.enforcement.landlock === false))) {
-        return fail('ERR_SANDBOX_UNAVAILABLE', `Every exec must be decided here, and ${state.enforcement.supervisorReason}. Build the supervisor (\`warden exec --build-supervisor\`, needs gcc and libc6-dev), or set supervise: 'prefer' to run with only the first command decided.`);
+      // invariant: a missing supervisor refuses only when required; missing Landlock (an older kernel, with the supervisor running) only when Landlock is required.
+      if (sandboxed && ((supervision.supervise === 'require' && state.enforcement.supervisor === null) || (supervision.landlock === 'require' && state.enforcement.landlock === false))) {
+        const why = state.enforcement.supervisorReason ?? 'the per-exec supervisor is unavailable';
+        return fail(
+          'ERR_SANDBOX_UNAVAILABLE',
+          state.enforcement.supervisor === null
+            ? `Every exec must be decided here, and ${why}. Build the supervisor (\`warden exec --build-supervisor\`, needs gcc and libc6-dev), or set supervise: 'prefer' to run with only the first command decided.`
+            : `Landlock is required here, and ${why}. Run on a kernel with Landlock (5.13 or later, enabled in the LSM list), or set landlock: 'prefer'.`,
+        );
       }
       let served: Promise<SupervisedRun> | null = null;
       if (sandboxed) {
@@ -531,7 +538,8 @@ async function probeHost(given: string | undefined, profile: SandboxProfile, env
         seccompFile,
         infoFd: 4,
         cgroups: pool,
-        argv: supervisorArgv(profile, { channelFd: CHANNEL_FD, timeoutMs: 1_000, landlock: supervision.landlock }),
+        // The probe asks for Landlock where it can (never requires it): what is in force is what it learns.
+        argv: supervisorArgv(profile, { channelFd: CHANNEL_FD, timeoutMs: 1_000, landlock: supervision.landlock === 'off' ? 'off' : 'prefer' }),
         channelFd: CHANNEL_FD,
         onChannel: (c) => {
           served = superviseChannel(c, { decide: denyAll, decideMissing: () => ({ allowed: false, reason: 'probe' }), timeoutMs: 1_000, maxExecs: 1 });

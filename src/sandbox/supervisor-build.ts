@@ -13,7 +13,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WardenError } from '../errors.js';
 
-/** The source's path inside the package: `native/warden-supervise.c` beside the sandbox's modules (src/sandbox/) or the bundle's chunks (dist/). */
+/**
+ * The source's path inside the package: `native/warden-supervise.c` beside the sandbox's modules
+ * (src/sandbox/) or the bundle's chunks (dist/).
+ *
+ * @example
+ * ```ts
+ * SUPERVISOR_SOURCE_PATH; // 'native/warden-supervise.c'
+ * ```
+ */
 export const SUPERVISOR_SOURCE_PATH = 'native/warden-supervise.c';
 
 /**
@@ -104,7 +112,8 @@ export function ensureSupervisor(options: { build?: boolean; cc?: string; env?: 
   const r = spawnSync(cc, ['-O2', '-x', 'c', '-o', tmp, '-'], { input: source, encoding: 'utf8', timeout: 120_000 });
   if (r.error !== undefined || r.status !== 0) {
     rmSync(tmp, { force: true });
-    const why = r.error !== undefined ? r.error.message : (r.stderr || `exit ${String(r.status)}`).trim().slice(0, 400);
+    // A compiler's own complaint says more than the pipe it left unread.
+    const why = (typeof r.stderr === 'string' && r.stderr.trim() !== '' ? r.stderr : r.error !== undefined ? r.error.message : `exit ${String(r.status)}`).trim().slice(0, 400);
     throw new WardenError('ERR_SANDBOX_UNAVAILABLE', `The per-exec supervisor could not be built with ${cc} (${why}); install a C compiler (apt-get install gcc libc6-dev) and run \`warden exec --build-supervisor\``);
   }
   chmodSync(tmp, 0o700);

@@ -58,7 +58,14 @@ export interface ExecRecord {
   missing?: true;
 }
 
-/** How the channel decides one exec: a command line of the run's tool. */
+/**
+ * How the channel decides one exec: a command line of the run's tool.
+ *
+ * @example
+ * ```ts
+ * const decide: ExecDecider = async (command) => (await pipeline.decide({ request: { tool: 'bash', args: { command } } })).verdict;
+ * ```
+ */
 export type ExecDecider = (command: string) => Promise<Verdict>;
 
 /**
@@ -104,7 +111,15 @@ export interface SupervisedRun {
 /** Longest line accepted from the supervisor (its own bound is lower). */
 const MAX_LINE = 4 * 1024 * 1024;
 
-/** Quotes a word for sh unless it is made only of characters sh never interprets. */
+/**
+ * Quotes a word for sh unless it is made only of characters sh never interprets.
+ *
+ * @example
+ * ```ts
+ * shellWord('-l');   // '-l'
+ * shellWord("it's"); // "'it'\\''s'"
+ * ```
+ */
 export function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -176,7 +176,7 @@ describe('where the supervisor cannot be built', () => {
       expect(() => ensureSupervisor({ cc: join(cache, 'no-such-cc'), env: { XDG_CACHE_HOME: cache } })).toThrow(expect.objectContaining({ code: 'ERR_SANDBOX_UNAVAILABLE', message: expect.stringContaining('apt-get install gcc libc6-dev') }));
       // A compiler that fails: nothing is left in the cache under the binary's name.
       const bad = join(cache, 'bad-cc');
-      writeFileSync(bad, '#!/bin/sh\necho broken >&2\nexit 1\n', { mode: 0o755 });
+      writeFileSync(bad, '#!/bin/sh\ncat >/dev/null\necho broken >&2\nexit 1\n', { mode: 0o755 });
       expect(() => ensureSupervisor({ cc: bad, env: { XDG_CACHE_HOME: cache } })).toThrow(/broken/);
       expect(() => ensureSupervisor({ build: false, env: { XDG_CACHE_HOME: cache } })).toThrow(/not built/);
     } finally {
