@@ -527,7 +527,10 @@ async function probeHost(given: string | undefined, profile: SandboxProfile, env
       return;
     }
     let served: Promise<SupervisedRun> | null = null;
-    const denyAll = async (): Promise<Verdict> => ({ allowed: false, effect: 'deny', reason: 'probe', call: 'probe' }) as unknown as Verdict;
+    // invariant: the probe's command (`exit 0`) starts no program; any exec it saw would be refused.
+    const denyAll = async (): Promise<Verdict> => {
+      throw new Error('the probe runs no program');
+    };
     try {
       const result = await runPlan({
         file: bwrap,
