@@ -7,7 +7,12 @@
  * - bare bubblewrap (`--ro-bind / /` and every namespace): bubblewrap's own floor;
  * - Warden's bubblewrap command line (system view, masks, program view, seccomp), no cgroups;
  * - the same with the run's pids and memory cgroups made, joined and removed (what a run does);
- * - `sandbox.exec`: the policy decision with the shell facet, the record, and that run;
+ * - `sandbox.exec`: the policy decision with the shell facet, the record, and that run, with only
+ *   the first command decided (`supervise: 'off'`), with the per-exec supervisor (seccomp user
+ *   notification) and Landlock (the default), and with the supervisor without Landlock;
+ * - ten execs of /usr/bin/true in one run, with and without the supervisor: the difference over
+ *   ten is the cost of one supervised exec (its notification, the read of its arguments, the
+ *   pipeline's decision and record, the answer);
  * - `sandbox.exec` with `network: 'egress'` (the proxy listens, the forwarder starts in the run's
  *   network namespace before the command, both stop after), with socat and with the Node forwarder;
  * - the Claude Code hook's "run it for you" mode, per call (a sandbox built for each call: host
@@ -108,6 +113,12 @@ export async function run(): Promise<void> {
   const sink = new MemorySink({ capacity: 1_000_000 });
   const sandbox = createSandbox({ pipeline: new Pipeline({ policy, sink }), workspace: work });
   await sandbox.exec({ tool: 'bash', args: { command: 'true' } });
+  const unsupervised = createSandbox({ pipeline: new Pipeline({ policy, sink }), workspace: work, supervise: 'off' });
+  await unsupervised.exec({ tool: 'bash', args: { command: 'true' } });
+  const noLandlock = createSandbox({ pipeline: new Pipeline({ policy, sink }), workspace: work, landlock: 'off' });
+  await noLandlock.exec({ tool: 'bash', args: { command: 'true' } });
+  const enforced = await sandbox.enforcement();
+  if (enforced.supervisor === null) throw new Error(`the supervisor is not in force: ${String(enforced.supervisorReason)}`);
   const rows: Timing[] = [];
   const cpu = new Map<string, number>();
   try {
@@ -129,10 +140,20 @@ export async function run(): Promise<void> {
       if (r.exitCode !== 0) throw new Error(r.stderr);
     }, opts, cpu));
     await pool.close();
-    rows.push(await measureCpu('sandbox.exec: decide + record + run', async () => {
-      const r = await sandbox.exec({ tool: 'bash', args: { command: 'true' } });
-      if (r.exitCode !== 0) throw new Error(r.stderr);
-    }, opts, cpu));
+    const execRow = async (name: string, box: typeof sandbox, command: string, execs: number | null): Promise<void> => {
+      rows.push(await measureCpu(name, async () => {
+        const r = await box.exec({ tool: 'bash', args: { command } });
+        if (r.exitCode !== 0) throw new Error(r.stderr || r.error?.message);
+        // invariant: the supervised rows really decided each exec (the command's own is the first record).
+        if (execs !== null && r.execs?.length !== execs + 1) throw new Error(`expected ${execs + 1} exec records, got ${String(r.execs?.length)}`);
+      }, opts, cpu));
+    };
+    const TEN = Array.from({ length: 10 }, () => '/usr/bin/true').join('; ');
+    await execRow('sandbox.exec, first command decided only (supervise off)', unsupervised, 'true', null);
+    await execRow('sandbox.exec: decide + record + run (supervisor + Landlock)', sandbox, 'true', 0);
+    await execRow('sandbox.exec, supervisor without Landlock', noLandlock, 'true', 0);
+    await execRow('sandbox.exec, 10 x /usr/bin/true, supervise off', unsupervised, TEN, null);
+    await execRow('sandbox.exec, 10 x /usr/bin/true, each decided (supervisor + Landlock)', sandbox, TEN, 10);
     for (const forwarder of ['socat', 'node'] as const) {
       const egress = createSandbox({ pipeline: new Pipeline({ policy, sink }), workspace: work, network: 'egress', egress: { forwarder } });
       await egress.exec({ tool: 'bash', args: { command: 'true' } });
@@ -158,6 +179,8 @@ export async function run(): Promise<void> {
     }, { samples: hookSamples, warmup: 2 }, cpu));
   } finally {
     await sandbox.close();
+    await unsupervised.close();
+    await noLandlock.close();
   }
   // Once per policy version, tool and agent: every program on the host decided, and the link directories made.
   const viewTimes: number[] = [];
@@ -175,5 +198,13 @@ export async function run(): Promise<void> {
   const direct = rows[0] as Timing;
   for (const r of rows.slice(1)) console.log(`overhead over direct spawn, p50: ${r.name}: ${((r.p50us - direct.p50us) / 1000).toFixed(1)} ms`);
   for (const r of rows) console.log(`CPU per command (all processes): ${r.name}: ${(cpu.get(r.name) ?? 0).toFixed(1)} ms`);
+  const row = (prefix: string): Timing => rows.find((r) => r.name.startsWith(prefix)) as Timing;
+  const off10 = row('sandbox.exec, 10 x /usr/bin/true, supervise off');
+  const on10 = row('sandbox.exec, 10 x /usr/bin/true, each decided');
+  const cpuOf = (t: Timing): number => cpu.get(t.name) ?? 0;
+  console.log(`per supervised exec (10 execs, with minus without the supervisor, over 10): p50 ${((on10.p50us - off10.p50us) / 10_000).toFixed(2)} ms, CPU ${((cpuOf(on10) - cpuOf(off10)) / 10).toFixed(2)} ms`);
+  const first = row('sandbox.exec, first command decided only');
+  const sup = row('sandbox.exec: decide + record + run (supervisor');
+  console.log(`supervisor + Landlock at start-up (one command, over supervise off): p50 ${((sup.p50us - first.p50us) / 1000).toFixed(1)} ms, CPU ${(cpuOf(sup) - cpuOf(first)).toFixed(1)} ms`);
   console.log(`program view (once per policy version, tool and agent): ${view.allowed.length} present, ${view.denied} denied; median ${(viewTimes[5] as number).toFixed(1)} ms over 10 builds`);
 }

@@ -201,6 +201,9 @@ async function main() {
     define: { __WARDEN_BUILD_ID__: id },
   });
   writeFileSync(join(outDir, 'THIRD_PARTY_LICENSES.txt'), licences(result.metafile));
+  // The sandbox's per-exec supervisor ships as C source, compiled on the user's machine on first use (src/sandbox/supervisor-build.ts).
+  mkdirSync(join(outDir, 'native'), { recursive: true });
+  writeFileSync(join(outDir, 'native', 'warden-supervise.c'), readFileSync(join(ROOT, 'src', 'sandbox', 'native', 'warden-supervise.c')));
   if (metafile !== null) writeFileSync(metafile, JSON.stringify(result.metafile));
   const main = join(outDir, 'cli', 'main.js');
   if (!readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node')) throw new Error('build: dist/cli/main.js lost its #! line');

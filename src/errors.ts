@@ -87,7 +87,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_RING_CONFIG: 'A ring level, ring mapping or elevation is malformed (negative, not a whole number, out of 0-3, ring 0 by tier or by elevation); never read as more privilege.',
   ERR_SANDBOX_OPTIONS: 'Options given to the sandbox are invalid (an unknown key, a relative or missing path, a limit out of range).',
   ERR_SANDBOX_SETUP: 'The sandbox could not be set up for a run (a cgroup, a temporary directory, the seccomp filter); the command was not run.',
-  ERR_SANDBOX_UNAVAILABLE: 'No usable OS sandbox on this host (bubblewrap missing or refused, an unsupported architecture), and unsandboxed execution is not allowed.',
+  ERR_SANDBOX_UNAVAILABLE: 'No usable OS sandbox on this host (bubblewrap missing or refused, an unsupported architecture, the per-exec supervisor or Landlock required but unavailable), and running without it is not allowed.',
   ERR_SAGA: 'A saga is malformed, its id is already used or held by another process, or its journal does not verify.',
   ERR_SERVER: 'The decision service could not start or was configured wrongly (a listen address, a token file, a TLS file, a JWT key); the message says which.',
   ERR_SHELL_OPTION_SPEC: 'A shell program table entry is malformed (a bug in the table).',

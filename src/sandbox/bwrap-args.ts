@@ -56,6 +56,39 @@ export interface BwrapInputs {
    * (`--block-fd`), written once the forwarder listens in the sandbox's network. Absent: 6.
    */
   blockFd?: number;
+  /** The per-exec supervisor's binary on the host, bound read-only at {@link SUPERVISOR_MOUNT}; absent or null for none. */
+  supervisor?: string | null;
+}
+
+/**
+ * Where the supervisor's binary is inside the sandbox (a path no granted path may overlap).
+ *
+ * @example
+ * ```ts
+ * SUPERVISOR_MOUNT; // '/run/warden/supervise'
+ * ```
+ */
+export const SUPERVISOR_MOUNT = '/run/warden/supervise';
+
+/**
+ * How the supervisor is asked to run a profile's commands: what bubblewrap runs after `--` when
+ * every exec is decided ({@link SANDBOX_ARGV} behind the supervisor and its options). Landlock:
+ * writes below the writable paths and the private `/tmp` only (plus writing, not creating, files
+ * in `/dev`: `/dev/null`); TCP: none at ring 3, only the proxy's port with egress, else as the
+ * network namespace allows.
+ *
+ * @example
+ * ```ts
+ * supervisorArgv(sandboxProfile({ ring: 3, workspace: '/w' }), { channelFd: 7, timeoutMs: 15_000, landlock: 'prefer' });
+ * // ['/run/warden/supervise', '--channel', '7', '--timeout-ms', '15000', '--landlock', 'prefer', '--write', '/tmp', '--dev-write', '/dev', '--net', 'none', '--', '/bin/sh', '-c', 'eval "$WARDEN_COMMAND"']
+ * ```
+ */
+export function supervisorArgv(profile: SandboxProfile, o: { channelFd: number; timeoutMs: number; landlock: 'require' | 'prefer' | 'off' }): string[] {
+  const a = [SUPERVISOR_MOUNT, '--channel', String(o.channelFd), '--timeout-ms', String(o.timeoutMs), '--landlock', o.landlock];
+  for (const p of ['/tmp', ...profile.writable]) a.push('--write', p);
+  a.push('--dev-write', '/dev');
+  a.push('--net', profile.ring === 3 ? 'none' : profile.network === 'egress' ? `connect:${EGRESS_PORT}` : 'any');
+  return [...a, '--', ...SANDBOX_ARGV];
 }
 
 /**
@@ -127,6 +160,7 @@ export function bwrapArgs(profile: SandboxProfile, inputs: BwrapInputs): string[
   for (const op of inputs.view) a.push(...mount(op));
   if (!profile.writable.includes(profile.workspace)) a.push('--ro-bind', profile.workspace, profile.workspace);
   for (const p of profile.writable) a.push('--bind', p, p);
+  if (inputs.supervisor !== undefined && inputs.supervisor !== null) a.push('--ro-bind', inputs.supervisor, SUPERVISOR_MOUNT);
   a.push('--chdir', profile.workspace, '--info-fd', String(inputs.infoFd));
   if (inputs.seccompFd !== null) a.push('--seccomp', String(inputs.seccompFd));
   if (profile.network === 'egress') {

@@ -2,8 +2,10 @@
  * Sandboxed execution of governed shell commands (Linux): each command is decided by the policy,
  * then run inside bubblewrap with the file system read-only except the writable paths of the
  * ring, no network below ring 1 but what Warden's egress proxy allows and records, a private `/tmp`, no home directories, only the programs the
- * policy allows, a seccomp filter, no capabilities, a fresh PID namespace and cgroup limits; the
- * outcome (profile, programs, exit status, output) is recorded against the decision.
+ * policy allows, a seccomp filter, no capabilities, a fresh PID namespace and cgroup limits; every
+ * exec inside decided by the policy through a native supervisor (seccomp user notification), which
+ * also applies Landlock; the outcome (profile, programs, execs, exit status, output) is recorded
+ * against the decision.
  * See docs/sandbox.md for what the kernel enforces, what the policy decides, and what is not covered.
  *
  * @example
@@ -30,3 +32,8 @@ export type { SeccompArch } from './seccomp-bpf.js';
 export { PROGRAM_DIRS, ALWAYS_PRESENT } from './program-view.js';
 export { SYSTEM_ROOTS, SYSTEM_SECRETS } from './host.js';
 export type { LimitHit } from './run.js';
+export { ensureSupervisor, supervisorCacheDir } from './supervisor-build.js';
+export type { SupervisorBinary } from './supervisor-build.js';
+export { execCommands, execProgram } from './supervisor-channel.js';
+export type { ExecRecord, LandlockState } from './supervisor-channel.js';
+export { supervisorArgv, SUPERVISOR_MOUNT } from './bwrap-args.js';

@@ -108,7 +108,7 @@ export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
  * (granting `/`, `/etc` or `/usr/bin` would undo that, and a writable one would change the host's
  * system), and the kernel's own file systems.
  */
-const RESERVED = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/boot', '/proc', '/sys', '/dev'];
+const RESERVED = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/boot', '/proc', '/sys', '/dev', '/run/warden'];
 
 /** True when `a` and `b` are the same path or one lies inside the other (the path facet's containment, both ways). */
 function overlaps(a: string, b: string): boolean {

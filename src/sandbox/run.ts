@@ -4,6 +4,7 @@
  * limits itself and kills every process of the run when one is reached.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -70,7 +71,23 @@ export interface RunPlan {
    * rejects, the sandbox is killed and the run did not start (its message is in `stderr`).
    */
   beforeStart?: (pid: number) => Promise<void>;
+  /** What bubblewrap runs (after `--`); default {@link SANDBOX_ARGV}. With the supervisor: it, its options, then {@link SANDBOX_ARGV}. */
+  argv?: readonly string[];
+  /** The descriptor (7) of the supervisor's decision channel inside the sandbox; null or absent for none. The slot then has a socket there. */
+  channelFd?: number | null;
+  /** Called with Warden's end of the decision channel once the run's process exists (needs `channelFd`). */
+  onChannel?: (channel: Duplex) => void;
 }
+
+/**
+ * The descriptor the supervisor's decision channel is on, inside the sandbox.
+ *
+ * @example
+ * ```ts
+ * supervisorArgv(profile, { channelFd: CHANNEL_FD, timeoutMs: 15_000, landlock: 'prefer' });
+ * ```
+ */
+export const CHANNEL_FD = 7;
 
 /**
  * Joins the cgroups given as arguments before `--`, sets the core and file-size limits, then runs
@@ -299,11 +316,16 @@ export function prepareSlot(plan: RunPlan): Slot {
     throw new WardenError('ERR_SANDBOX_SETUP', `The seccomp filter could not be opened (${(e as Error).message}); the command was not run.`, { cause: e });
   }
   try {
-    const child = spawn('/bin/sh', ['-c', LAUNCHER, 'sh', ...(group?.dirs ?? []).map((g) => join(g, 'cgroup.procs')), '--', plan.file, '--args', '5', '--', ...SANDBOX_ARGV], {
+    const block = (plan.blockFd ?? null) !== null;
+    const channel = (plan.channelFd ?? null) !== null;
+    // invariant: descriptor 7 is the decision channel only when the plan asks for one; the index order is bwrap's.
+    const extra = channel ? ([block ? 'pipe' : 'ignore', 'pipe'] as const) : block ? (['pipe'] as const) : [];
+    const child = spawn('/bin/sh', ['-c', LAUNCHER, 'sh', ...(group?.dirs ?? []).map((g) => join(g, 'cgroup.procs')), '--', plan.file, '--args', '5', '--', ...(plan.argv ?? SANDBOX_ARGV)], {
       cwd: '/',
       env: { ...plan.env, WARDEN_FSIZE_BLOCKS: String(Math.ceil(plan.limits.fileSizeBytes / 512)) },
-      stdio: ['ignore', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe', ...((plan.blockFd ?? null) !== null ? (['pipe'] as const) : [])],
+      stdio: ['ignore', 'pipe', 'pipe', seccompFd ?? 'ignore', 'pipe', 'pipe', ...extra],
     });
+    ((child.stdio as unknown[])[CHANNEL_FD] as Duplex | undefined)?.on('error', () => undefined);
     // A slot that is never used is killed; its errors are the run's to report, not an unhandled event.
     child.on('error', () => undefined);
     argsPipe(child)?.on('error', () => undefined);
@@ -359,6 +381,8 @@ export async function runPlan(plan: RunPlan, slot?: Slot): Promise<RunResult> {
     ({ child, group } = s);
     // invariant: bwrap splits its argument list at NUL bytes; the caller refuses a command holding one.
     argsPipe(s.child)?.end(Buffer.from(`${plan.args.join('\u0000')}\u0000`, 'utf8'));
+    const channel = (plan.channelFd ?? null) !== null ? (((child.stdio as unknown[])[CHANNEL_FD] as Duplex | null | undefined) ?? null) : null;
+    if (channel !== null) plan.onChannel?.(channel);
   } else {
     child = spawn(plan.file, plan.args, { cwd: plan.cwd, env: { ...plan.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   }

@@ -14,7 +14,7 @@ import type { Pipeline } from '../enforce/pipeline.js';
 import type { Verdict } from '../enforce/verdict.js';
 import type { Credential } from '../identity/credential.js';
 import type { PolicySet } from '../policy/policy-set.js';
-import { bwrapArgs, type SystemLayout } from './bwrap-args.js';
+import { bwrapArgs, supervisorArgv, type SystemLayout } from './bwrap-args.js';
 import { cgroupRoots, findBwrap, seccompArchSupported, systemLayout } from './host.js';
 import { sandboxProfile, absolutePath, type SandboxLimits, type SandboxNetwork, type SandboxProfile, type SandboxRing } from './profile.js';
 import { decideEgress, resolveHost } from './egress-decide.js';
@@ -23,6 +23,9 @@ import { EgressProxy, type EgressConnection } from './egress-proxy.js';
 import { programView, viewMounts, PROGRAM_DIRS, type MountOp, type ProgramView } from './program-view.js';
 import { CgroupPool, discardSlot, prepareSlot, runPlan, slotAlive, type LimitHit, type RunPlan, type RunResult, type Slot } from './run.js';
 import { seccompFilter } from './seccomp-bpf.js';
+import { ensureSupervisor, type SupervisorBinary } from './supervisor-build.js';
+import { superviseChannel, type ExecRecord, type LandlockState, type SupervisedRun } from './supervisor-channel.js';
+import { CHANNEL_FD } from './run.js';
 
 /**
  * Options of {@link createSandbox}. They come from the operator: nothing in a request changes them.
@@ -60,6 +63,23 @@ export interface SandboxOptions {
   unsandboxed?: 'deny' | 'allow';
   /** Program directories whose programs the policy decides; default {@link PROGRAM_DIRS}. */
   programDirs?: readonly string[];
+  /**
+   * Every exec inside the sandbox decided by the policy, through the per-exec supervisor
+   * (docs/sandbox.md, "Every exec decided"). `require` (default): a host where the supervisor
+   * cannot run refuses every command with `ERR_SANDBOX_UNAVAILABLE`; `prefer`: such a host runs
+   * commands with only the first one decided, and records `supervisor: null`; `off`: never.
+   */
+  supervise?: 'require' | 'prefer' | 'off';
+  /**
+   * Landlock, applied by the supervisor before the command runs: `prefer` (default) where the
+   * kernel has it (what is in force is recorded); `require`: a host without it refuses commands
+   * with `ERR_SANDBOX_UNAVAILABLE`; `off`: never. Needs the supervisor.
+   */
+  landlock?: 'require' | 'prefer' | 'off';
+  /** How long one exec's decision may take before it is denied; default 10 000 ms. */
+  execTimeoutMs?: number;
+  /** Execs decided per run; past it each further exec is denied (and counted in the record). Default 1024. */
+  maxExecs?: number;
 }
 
 /**
@@ -84,7 +104,7 @@ export interface SandboxEgressOptions {
  *
  * @example
  * ```ts
- * const e: SandboxEnforcement = { mechanism: 'bubblewrap', bwrap: '/usr/bin/bwrap', namespaces: true, seccomp: true, landlock: false, cgroups: { pids: true, memory: true }, reason: null };
+ * const e: SandboxEnforcement = { mechanism: 'bubblewrap', bwrap: '/usr/bin/bwrap', namespaces: true, seccomp: true, landlock: { abi: 7, fs: true, net: false, scoped: true, error: null }, supervisor: { path: '/root/.cache/warden/supervise/ab12/warden-supervise', sourceHash: 'sha256:ab12...' }, supervisorReason: null, cgroups: { pids: true, memory: true }, reason: null };
  * ```
  */
 export interface SandboxEnforcement {
@@ -93,8 +113,12 @@ export interface SandboxEnforcement {
   /** Mount, PID, network, IPC, UTS and cgroup namespaces, capabilities dropped, no_new_privs. */
   namespaces: boolean;
   seccomp: boolean;
-  /** Landlock is not applied (docs/sandbox.md says why); always false. */
-  landlock: false;
+  /** What Landlock enforces (probed in a real sandbox), or false when it is not in force. */
+  landlock: LandlockState | false;
+  /** The per-exec supervisor deciding every exec, or null when only the first command is decided. */
+  supervisor: SupervisorBinary | null;
+  /** Why there is no supervisor or no Landlock, when one was asked for and is absent. */
+  supervisorReason: string | null;
   /** Whether the process and memory limits are cgroup limits on this host. */
   cgroups: { pids: boolean; memory: boolean };
   /** Why there is no sandbox, when there is none. */
@@ -130,6 +154,8 @@ export interface SandboxExecResult {
   programs: { present: string[]; denied: number } | null;
   /** With `network: 'egress'`: every connection the command asked the proxy for, allowed or denied, in order; null otherwise. */
   connections: EgressConnection[] | null;
+  /** With the supervisor: every exec inside the sandbox and its decision, in order (the first is the command itself); null without. */
+  execs: ExecRecord[] | null;
 }
 
 /**
@@ -152,8 +178,31 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const OPTION_KEYS = ['pipeline', 'workspace', 'ring', 'readable', 'writable', 'network', 'egress', 'limits', 'commandKey', 'env', 'bwrap', 'unsandboxed', 'programDirs'];
+const OPTION_KEYS = ['pipeline', 'workspace', 'ring', 'readable', 'writable', 'network', 'egress', 'limits', 'commandKey', 'env', 'bwrap', 'unsandboxed', 'programDirs', 'supervise', 'landlock', 'execTimeoutMs', 'maxExecs'];
 const EGRESS_KEYS = ['tool', 'forwarder', 'maxConnections'];
+
+/** How much longer than Warden's own decision timeout the supervisor waits before it denies by itself. */
+const SUPERVISOR_GRACE_MS = 5_000;
+
+interface Supervision {
+  supervise: 'require' | 'prefer' | 'off';
+  landlock: 'require' | 'prefer' | 'off';
+  execTimeoutMs: number;
+  maxExecs: number;
+}
+
+function supervisionOptions(o: SandboxOptions): Supervision {
+  const supervise = o.supervise ?? 'require';
+  if (supervise !== 'require' && supervise !== 'prefer' && supervise !== 'off') throw new WardenError('ERR_SANDBOX_OPTIONS', `supervise must be "require", "prefer" or "off"; got ${JSON.stringify(supervise)}.`);
+  const landlock = o.landlock ?? 'prefer';
+  if (landlock !== 'require' && landlock !== 'prefer' && landlock !== 'off') throw new WardenError('ERR_SANDBOX_OPTIONS', `landlock must be "require", "prefer" or "off"; got ${JSON.stringify(landlock)}.`);
+  if (landlock === 'require' && supervise === 'off') throw new WardenError('ERR_SANDBOX_OPTIONS', 'landlock: "require" needs the supervisor (it applies Landlock); do not set supervise: "off".');
+  const execTimeoutMs = o.execTimeoutMs ?? 10_000;
+  if (!Number.isSafeInteger(execTimeoutMs) || execTimeoutMs <= 0) throw new WardenError('ERR_SANDBOX_OPTIONS', `execTimeoutMs must be a positive integer; got ${String(execTimeoutMs)}.`);
+  const maxExecs = o.maxExecs ?? 1024;
+  if (!Number.isSafeInteger(maxExecs) || maxExecs <= 0) throw new WardenError('ERR_SANDBOX_OPTIONS', `maxExecs must be a positive integer; got ${String(maxExecs)}.`);
+  return { supervise, landlock, execTimeoutMs, maxExecs };
+}
 
 /** The descriptor bubblewrap waits on, with egress, until the forwarder listens. */
 const BLOCK_FD = 6;
@@ -216,16 +265,29 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   if (unsandboxed !== 'deny' && unsandboxed !== 'allow') throw new WardenError('ERR_SANDBOX_OPTIONS', `unsandboxed must be "deny" or "allow"; got ${JSON.stringify(unsandboxed)}.`);
   const programDirs = (options.programDirs ?? PROGRAM_DIRS).map((d, i) => absolutePath(d, `programDirs[${i}]`));
   const egress = egressOptions(options.egress);
+  const supervision = supervisionOptions(options);
   const withEgress = profile.network === 'egress';
   let egressRuns = 0;
 
   let host: Promise<HostState> | null = null;
   let views = new WeakMap<PolicySet, Map<string, { view: ProgramView; mounts: MountOp[] }>>();
   let viewCount = 0;
-  const probe = (): Promise<HostState> => (host ??= probeHost(options.bwrap, profile, env));
+  const probe = (): Promise<HostState> => (host ??= probeHost(options.bwrap, profile, env, supervision));
   let spare: Slot | null = null;
   let closed = false;
-  const slotPlan = (state: HostState): RunPlan => ({ file: state.bwrap as string, args: [], cwd: profile.workspace, env, limits: profile.limits, seccompFile: state.seccompFile, infoFd: 4, cgroups: state.cgroups, blockFd: withEgress ? BLOCK_FD : null });
+  const supervised = (state: HostState): boolean => state.enforcement.supervisor !== null;
+  const slotPlan = (state: HostState): RunPlan => ({
+    file: state.bwrap as string,
+    args: [],
+    cwd: profile.workspace,
+    env,
+    limits: profile.limits,
+    seccompFile: state.seccompFile,
+    infoFd: 4,
+    cgroups: state.cgroups,
+    blockFd: withEgress ? BLOCK_FD : null,
+    ...(supervised(state) ? { argv: supervisorArgv(profile, { channelFd: CHANNEL_FD, timeoutMs: supervision.execTimeoutMs + SUPERVISOR_GRACE_MS, landlock: supervision.landlock }), channelFd: CHANNEL_FD } : {}),
+  });
   /** The prepared slot if it still waits, and the next one prepared once the caller's run is under way. */
   const takeSlot = (state: HostState): Slot | undefined => {
     const s = spare !== null && slotAlive(spare) ? spare : undefined;
@@ -269,7 +331,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     async exec(request, call) {
       const { verdict, snapshot } = await pipeline.decide({ request, ...(call?.credential ? { credential: call.credential } : {}), ...(call?.agent ? { agent: call.agent } : {}) });
       const state = await probe();
-      const base = { verdict, ran: false, error: null, exitCode: null, signal: null, stdout: '', stderr: '', truncated: false, limit: null, durationMs: 0, profile, enforcement: state.enforcement, programs: null, connections: null };
+      const base = { verdict, ran: false, error: null, exitCode: null, signal: null, stdout: '', stderr: '', truncated: false, limit: null, durationMs: 0, profile, enforcement: state.enforcement, programs: null, connections: null, execs: null };
       if (!verdict.allowed || snapshot === null) return base;
       const decided = JSON.parse(snapshot.text) as { tool: string; args?: Record<string, unknown> };
       const record = (outcome: Outcome): Promise<void> => pipeline.observe({ call: verdict.call, tool: decided.tool, ...(call?.agent ? { agent: call.agent } : {}) }, outcome);
@@ -287,6 +349,17 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       if (profile.sandboxed && !sandboxed && unsandboxed === 'deny') {
         return fail('ERR_SANDBOX_UNAVAILABLE', `No usable sandbox on this host: ${state.enforcement.reason ?? 'unknown'}. Install bubblewrap (apt-get install bubblewrap), or set unsandboxed: 'allow' to run commands without one.`);
       }
+      // invariant: a missing supervisor refuses only when required; missing Landlock (an older kernel, with the supervisor running) only when Landlock is required.
+      if (sandboxed && ((supervision.supervise === 'require' && state.enforcement.supervisor === null) || (supervision.landlock === 'require' && state.enforcement.landlock === false))) {
+        const why = state.enforcement.supervisorReason ?? 'the per-exec supervisor is unavailable';
+        return fail(
+          'ERR_SANDBOX_UNAVAILABLE',
+          state.enforcement.supervisor === null
+            ? `Every exec must be decided here, and ${why}. Build the supervisor (\`warden exec --build-supervisor\`, needs gcc and libc6-dev), or set supervise: 'prefer' to run with only the first command decided.`
+            : `Landlock is required here, and ${why}. Run on a kernel with Landlock (5.13 or later, enabled in the LSM list), or set landlock: 'prefer'.`,
+        );
+      }
+      let served: Promise<SupervisedRun> | null = null;
       if (sandboxed) {
         let view: { view: ProgramView; mounts: MountOp[] };
         try {
@@ -295,17 +368,18 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           return fail('ERR_SANDBOX_SETUP', `The program view could not be built (${(e as Error).message}); nothing was run.`);
         }
         programs = { present: [...new Set(view.view.allowed.map((p) => p.slice(p.lastIndexOf('/') + 1)))].sort(), denied: view.view.denied };
-        plan = {
-          file: state.bwrap as string,
-          args: bwrapArgs(profile, { layout: state.layout, view: view.mounts, seccompFd: state.seccompFile === null ? null : 3, infoFd: 4, command, blockFd: BLOCK_FD }),
-          cwd: profile.workspace,
-          env,
-          limits: profile.limits,
-          seccompFile: state.seccompFile,
-          infoFd: 4,
-          cgroups: state.cgroups,
-          blockFd: withEgress ? BLOCK_FD : null,
-        };
+        plan = { ...slotPlan(state), args: bwrapArgs(profile, { layout: state.layout, view: view.mounts, seccompFd: state.seccompFile === null ? null : 3, infoFd: 4, command, blockFd: BLOCK_FD, supervisor: state.enforcement.supervisor?.path ?? null }) };
+        if (supervised(state)) {
+          const set = pipeline.policySet;
+          const decideMissing = (cmd: string): { allowed: boolean; reason: string } => {
+            const d = set.decide({ tool: decided.tool, args: { [commandKey]: cmd }, context: { command: verdict.call }, ...(call?.agent ? { agent: call.agent } : {}) });
+            return { allowed: d.allowed, reason: d.reason };
+          };
+          const decideExec = async (cmd: string): Promise<Verdict> => (await pipeline.decide({ request: { tool: decided.tool, args: { [commandKey]: cmd }, context: { command: verdict.call } }, ...(call?.agent ? { agent: call.agent } : {}) })).verdict;
+          plan.onChannel = (channel) => {
+            served = superviseChannel(channel, { decide: decideExec, decideMissing, timeoutMs: supervision.execTimeoutMs, maxExecs: supervision.maxExecs });
+          };
+        }
       } else {
         plan = { file: '/bin/sh', args: ['-c', command], cwd: profile.workspace, env, limits: profile.limits, seccompFile: null, infoFd: null, cgroups: null };
       }
@@ -342,7 +416,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       } finally {
         net = await closeEgress();
       }
-      const enforcement = sandboxed ? state.enforcement : { ...state.enforcement, mechanism: 'none' as const, namespaces: false, seccomp: false, cgroups: { pids: false, memory: false }, reason: profile.sandboxed ? state.enforcement.reason : 'ring 0 runs unsandboxed' };
+      const sup = served === null ? null : await (served as Promise<SupervisedRun>);
+      const enforcement = sandboxed ? state.enforcement : { ...state.enforcement, mechanism: 'none' as const, namespaces: false, seccomp: false, landlock: false as const, supervisor: null, cgroups: { pids: false, memory: false }, reason: profile.sandboxed ? state.enforcement.reason : 'ring 0 runs unsandboxed' };
       // A run killed at a limit before bubblewrap said it started still counts as a run that hit its limit.
       if (!run.started && run.limit === null) return fail('ERR_SANDBOX_SETUP', `The sandbox did not start: ${run.stderr.trim().slice(0, 500) || 'no reason given'}. Nothing was run.`);
       await record({
@@ -360,9 +435,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
           stdout: run.stdout.slice(0, RECORDED_OUTPUT),
           stderr: run.stderr.slice(0, RECORDED_OUTPUT),
           ...(net !== null ? { connections: net.connections, ...(net.overLimit > 0 ? { connectionsOverLimit: net.overLimit } : {}) } : {}),
+          ...(sup !== null ? { execs: sup.execs, ...(sup.overLimit > 0 ? { execsOverLimit: sup.overLimit } : {}), ...(sup.failure !== null ? { supervisorFailure: sup.failure } : {}) } : {}),
         },
       });
-      return { ...base, ran: true, enforcement, programs, connections: net?.connections ?? null, exitCode: run.exitCode, signal: run.signal, stdout: run.stdout, stderr: run.stderr, truncated: run.truncated, limit: run.limit, durationMs: run.durationMs };
+      return { ...base, ran: true, enforcement, programs, connections: net?.connections ?? null, execs: sup?.execs ?? null, exitCode: run.exitCode, signal: run.signal, stdout: run.stdout, stderr: run.stderr, truncated: run.truncated, limit: run.limit, durationMs: run.durationMs };
     },
     async close() {
       closed = true;
@@ -405,10 +481,10 @@ interface HostState {
 }
 
 /** Probes the host once: bubblewrap present and able to start the sandbox this profile asks for. */
-async function probeHost(given: string | undefined, profile: SandboxProfile, env: Readonly<Record<string, string>>): Promise<HostState> {
+async function probeHost(given: string | undefined, profile: SandboxProfile, env: Readonly<Record<string, string>>, supervision: Supervision): Promise<HostState> {
   const layout = systemLayout();
   const none = (reason: string, bwrap: string | null = null): HostState => ({
-    enforcement: { mechanism: 'none', bwrap, namespaces: false, seccomp: false, landlock: false, cgroups: { pids: false, memory: false }, reason },
+    enforcement: { mechanism: 'none', bwrap, namespaces: false, seccomp: false, landlock: false, supervisor: null, supervisorReason: null, cgroups: { pids: false, memory: false }, reason },
     bwrap,
     layout,
     cgroups: null,
@@ -437,6 +513,53 @@ async function probeHost(given: string | undefined, profile: SandboxProfile, env
       return `the sandbox could not be set up: ${(e as Error).message}`;
     }
   };
+  // The supervisor: built (or found), then run once in a real sandbox of this profile, which says what Landlock enforces.
+  let supervisor: SupervisorBinary | null = null;
+  let landlock: LandlockState | false = false;
+  let supervisorReason: string | null = null;
+  const probeSupervisor = async (pool: CgroupPool | null): Promise<void> => {
+    if (!profile.sandboxed || supervision.supervise === 'off') return;
+    let bin: SupervisorBinary;
+    try {
+      bin = ensureSupervisor();
+    } catch (e) {
+      supervisorReason = `the per-exec supervisor is unavailable: ${(e as Error).message}`;
+      return;
+    }
+    let served: Promise<SupervisedRun> | null = null;
+    // invariant: the probe's command (`exit 0`) starts no program; any exec it saw would be refused.
+    const denyAll = async (): Promise<Verdict> => {
+      throw new Error('the probe runs no program');
+    };
+    try {
+      const result = await runPlan({
+        file: bwrap,
+        args: bwrapArgs(profile, { layout, view: [], seccompFd: 3, infoFd: 4, command: 'exit 0', supervisor: bin.path }),
+        cwd: '/',
+        env,
+        limits: { ...profile.limits, timeMs: 10_000 },
+        seccompFile,
+        infoFd: 4,
+        cgroups: pool,
+        // The probe asks for Landlock where it can (never requires it): what is in force is what it learns.
+        argv: supervisorArgv(profile, { channelFd: CHANNEL_FD, timeoutMs: 1_000, landlock: supervision.landlock === 'off' ? 'off' : 'prefer' }),
+        channelFd: CHANNEL_FD,
+        onChannel: (c) => {
+          served = superviseChannel(c, { decide: denyAll, decideMissing: () => ({ allowed: false, reason: 'probe' }), timeoutMs: 1_000, maxExecs: 1 });
+        },
+      });
+      const sup = served === null ? null : await (served as Promise<SupervisedRun>);
+      if (!result.started || result.exitCode !== 0 || sup?.ready == null) {
+        supervisorReason = `the per-exec supervisor did not start in the sandbox: ${result.stderr.trim().slice(0, 300) || `exit ${String(result.exitCode)}`}`;
+        return;
+      }
+      supervisor = bin;
+      landlock = sup.ready.landlock.fs ? sup.ready.landlock : false;
+      if (landlock === false && supervision.landlock !== 'off') supervisorReason = `Landlock is not in force: ${sup.ready.landlock.error ?? `ABI ${sup.ready.landlock.abi}`}`;
+    } catch (e) {
+      supervisorReason = `the per-exec supervisor could not be probed: ${(e as Error).message}`;
+    }
+  };
   let failure = await attempt(cgroups);
   let usedCgroups = cgroups;
   if (failure !== null && cgroups !== null) {
@@ -449,8 +572,9 @@ async function probeHost(given: string | undefined, profile: SandboxProfile, env
     rmSync(tmp, { recursive: true, force: true });
     return none(failure, bwrap);
   }
+  await probeSupervisor(usedCgroups);
   return {
-    enforcement: { mechanism: 'bubblewrap', bwrap, namespaces: true, seccomp: true, landlock: false, cgroups: { pids: usedCgroups !== null && roots.pids !== null, memory: usedCgroups !== null && roots.memory !== null }, reason: null },
+    enforcement: { mechanism: 'bubblewrap', bwrap, namespaces: true, seccomp: true, landlock, supervisor, supervisorReason, cgroups: { pids: usedCgroups !== null && roots.pids !== null, memory: usedCgroups !== null && roots.memory !== null }, reason: null },
     bwrap,
     layout,
     cgroups: usedCgroups,
@@ -481,7 +605,9 @@ function recordedProfile(profile: SandboxProfile, enforcement: SandboxEnforcemen
     network: profile.network,
     limits: { ...profile.limits },
     seccomp: enforcement.seccomp,
-    landlock: enforcement.landlock,
+    landlock: enforcement.landlock === false ? false : { ...enforcement.landlock },
+    supervisor: enforcement.supervisor === null ? null : { sourceHash: enforcement.supervisor.sourceHash },
+    ...(enforcement.supervisorReason !== null ? { supervisorReason: enforcement.supervisorReason } : {}),
     cgroups: { ...enforcement.cgroups },
     ...(enforcement.reason !== null ? { reason: enforcement.reason } : {}),
   };

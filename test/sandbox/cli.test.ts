@@ -56,6 +56,32 @@ describe.skipIf(NO_BWRAP)('warden exec', () => {
     expect(r.code).not.toBe(0);
   });
 
+  it('explains what would enforce a run, as JSON, without running anything', async () => {
+    const r = await runCli(main, ['exec', '-p', policy, '--ring', '3', '--explain', '--', 'touch explained'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { profile: { ring: number }; enforcement: { mechanism: string; supervisor: { sourceHash: string } | null; landlock: { abi: number; fs: boolean; net: boolean } | false } };
+    expect(out.profile.ring).toBe(3);
+    expect(out.enforcement.mechanism).toBe('bubblewrap');
+    expect(out.enforcement.supervisor?.sourceHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(out.enforcement.landlock).toMatchObject({ fs: true });
+    expect(() => readFileSync(join(dir, 'explained'))).toThrow();
+  });
+
+  it('builds the supervisor with --build-supervisor and says where', async () => {
+    const r = await runCli(main, ['exec', '--build-supervisor'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ path: expect.stringMatching(/warden-supervise$/), sourceHash: expect.stringMatching(/^sha256:/) });
+  });
+
+  it('refuses an exec of a denied program inside the run and lists it in --json and the audit log', async () => {
+    const audit = join(dir, 'audit-execs.jsonl');
+    const r = await runCli(main, ['exec', '-p', policy, '--json', '--audit', audit, '--', "printf '/usr/bin/curl -s http://127.0.0.1:9/\\n' > s.sh; sh s.sh; echo rc=$?"], { cwd: dir });
+    const out = JSON.parse(r.stdout) as { stdout: string; execs: { path: string; effect: string; reason: string }[] };
+    expect(out.stdout).toContain('rc=');
+    expect(out.execs.find((e) => e.path === '/usr/bin/curl')).toMatchObject({ effect: 'deny', reason: 'Network tools are not available to the agent' });
+    expect(readFileSync(audit, 'utf8')).toContain('"path":"/usr/bin/curl"');
+  });
+
   it('rejects a bad ring before deciding anything', async () => {
     const r = await runCli(main, ['exec', '-p', policy, '--ring', '7', '--', 'true'], { cwd: dir });
     expect(r.code).toBe(2);

@@ -50,6 +50,11 @@ const ESCAPES: Escape[] = [
   { name: 'hard-links a read-only file into the workspace and appends', cls: '19', cmd: (c) => `ln ${c.ro}/file.txt h && echo x >> h && echo ESCAPED` },
   { name: 'hard-links /etc/passwd into the workspace and appends', cls: '19', cmd: () => 'ln /etc/passwd p && echo x >> p && echo ESCAPED' },
   { name: 'writes into the program directories', cls: 'own', cmd: () => 'echo x > /usr/bin/git && echo ESCAPED' },
+  // Writable in bubblewrap's view although no profile grants them: Landlock refuses them.
+  { name: "plants a file in bubblewrap's root tmpfs", cls: '19', cmd: () => 'touch /planted && echo ESCAPED' },
+  { name: 'plants a file in /dev/shm', cls: '19', cmd: () => 'touch /dev/shm/planted && echo ESCAPED' },
+  { name: 'makes a directory in /dev', cls: '19', cmd: () => 'mkdir /dev/planted && echo ESCAPED' },
+  { name: 'makes a FIFO in /dev', cls: '19', cmd: () => 'mkfifo /dev/planted && echo ESCAPED' },
   { name: 'deletes a program', cls: 'own', cmd: () => 'rm -f /usr/bin/git; test -e /usr/bin/git || echo ESCAPED' },
   { name: 'redirects into ~/.ssh/authorized_keys', cls: '6', cmd: () => `mkdir -p /root/.ssh && echo ${SECRET} >> /root/.ssh/authorized_keys && test -s /root/.ssh/authorized_keys && ls /root/.ssh/id_* && echo ESCAPED` },
   { name: "writes the host's /tmp", cls: 'own', cmd: (c) => `echo ${SECRET} > ${c.hostTmp}-new; cat ${c.hostTmp} && echo ESCAPED` },
@@ -107,6 +112,7 @@ const ESCAPES: Escape[] = [
   { name: 'writes kernel.core_pattern (a host-root program on the next crash)', cls: 'own', cmd: () => 'test -w /proc/sys/kernel/core_pattern && echo ESCAPED' },
   { name: 'reads the kernel keyring list', cls: 'own', cmd: () => 'grep -q . /proc/keys && echo ESCAPED' },
   { name: 'signals a host process', cls: 'own', cmd: () => `kill -0 ${process.pid} 2>/dev/null && echo ESCAPED` },
+  { name: 'kills the exec supervisor, then runs a program', cls: 'own', cmd: () => 'kill -9 $PPID 2>/dev/null && /usr/bin/id -u >/dev/null && echo ESCAPED' },
   { name: 'raises a capability through a setuid copy', cls: 'own', cmd: () => 'cp /bin/sh ./s && chmod u+s ./s && ./s -c "grep CapEff /proc/self/status" | grep -qv 0000000000000000 && echo ESCAPED' },
 ];
 
@@ -194,7 +200,8 @@ describe.skipIf(NO_BWRAP)('escapes from the real sandbox', () => {
 
   it('runs under bubblewrap with seccomp and cgroup limits in force (what the table relies on)', async () => {
     const e = await sandbox.enforcement();
-    expect(e).toMatchObject({ mechanism: 'bubblewrap', namespaces: true, seccomp: true });
+    expect(e).toMatchObject({ mechanism: 'bubblewrap', namespaces: true, seccomp: true, supervisorReason: null, landlock: { fs: true } });
+    expect(e.supervisor).not.toBeNull();
     expect(e.cgroups.pids || !process.env.CI).toBe(true);
   });
 
@@ -211,7 +218,10 @@ describe.skipIf(NO_BWRAP)('escapes from the real sandbox', () => {
       expect(r.stdout + r.stderr).not.toContain(SECRET);
       // Recorded: an outcome for this call, with the profile in force.
       const outcome = sink.outcomes.find((o) => o.call === r.verdict.call);
-      expect(outcome?.outcome.result).toMatchObject({ sandbox: { mechanism: 'bubblewrap', network: 'none', seccomp: true } });
+      expect(outcome?.outcome.result).toMatchObject({ sandbox: { mechanism: 'bubblewrap', network: 'none', seccomp: true, landlock: { fs: true } } });
+      // Every exec of the attempt is in the record, the first being the command itself.
+      const execs = (outcome?.outcome.result as { execs: { initial: boolean; effect: string }[] }).execs;
+      expect(execs[0]).toMatchObject({ initial: true, effect: 'allow' });
     });
   }
 
