@@ -43,6 +43,40 @@ const HOOK_ENTRY = 'hook/main';
 /** `warden check`'s bundle entry (its command module, registered into the main build's commander). */
 const CHECK_ENTRY = 'check/main';
 
+/**
+ * Modules a synchronous function loads on first use (src/lib/lazy-module.ts), by their path under
+ * src/ without extension. Each becomes an entry of every build, `lazy-<path with dashes>.js` in the
+ * build's chunk folder, and so does the loader itself: its code then sits in that folder too (as
+ * an entry, or in a chunk shared with the entries that import it), where it looks for them.
+ */
+export const LAZY_MODULES = JSON.parse(readFileSync(join(ROOT, 'scripts', 'lazy-modules.json'), 'utf8')).modules;
+const LAZY_LOADER = 'lib/lazy-module';
+
+/** The lazy modules' entries (and the loader's) for a build whose chunks go to `chunkDir`. */
+function lazyEntries(chunkDir) {
+  const entries = {};
+  for (const name of [...LAZY_MODULES, LAZY_LOADER]) {
+    const src = join(ROOT, 'src', `${name}.ts`);
+    if (!existsSync(src)) throw new Error(`build: the lazy module ${name} has no source ${relative(ROOT, src)}`);
+    entries[`${chunkDir}/lazy-${name.replaceAll('/', '-')}`] = src;
+  }
+  return entries;
+}
+
+/** Fails when the loader's code did not land in the chunk folder, where it looks for the lazy entries. */
+function checkLazyLayout(metafile, outDir, chunkDir) {
+  const loaderSrc = relative(process.cwd(), join(ROOT, 'src', `${LAZY_LOADER}.ts`));
+  const holders = Object.entries(metafile.outputs).filter(([, o]) => Object.keys(o.inputs).includes(loaderSrc)).map(([f]) => f);
+  // The metafile's paths are relative to esbuild's working directory, the process's.
+  const want = relative(process.cwd(), join(outDir, chunkDir));
+  const wrong = holders.filter((f) => dirname(f) !== want);
+  if (holders.length === 0 || wrong.length > 0) throw new Error(`build: the lazy-module loader must be in ${want}/, found in ${holders.join(', ') || 'no output'}`);
+  for (const name of LAZY_MODULES) {
+    const file = `${want}/lazy-${name.replaceAll('/', '-')}.js`;
+    if (!(file in metafile.outputs)) throw new Error(`build: the lazy module ${name} has no entry ${file}`);
+  }
+}
+
 /** Resolved from node_modules at run time: runtime dependencies that are not bundled, and peers. */
 export const EXTERNAL = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
 
@@ -156,9 +190,9 @@ async function main() {
   const id = JSON.stringify(buildId());
   const result = await build({
     ...common,
-    entryPoints: entryPoints(),
+    entryPoints: { ...entryPoints(), ...lazyEntries('chunks') },
     chunkNames: 'chunks/[name]-[hash]',
-    define: { __WARDEN_BUILD_ID__: id, __WARDEN_HOOK_BUNDLE__: JSON.stringify(`../${HOOK_ENTRY}.js`), __WARDEN_CHECK_BUNDLE__: JSON.stringify(`../${CHECK_ENTRY}.js`) },
+    define: { __WARDEN_BUILD_ID__: id, __WARDEN_LAZY_ENTRIES__: 'true', __WARDEN_HOOK_BUNDLE__: JSON.stringify(`../${HOOK_ENTRY}.js`), __WARDEN_CHECK_BUNDLE__: JSON.stringify(`../${CHECK_ENTRY}.js`) },
   });
   // The hook's engine (what an event handled in process runs: src/integrations/claude-code/in-process.ts)
   // as one script, dist/hook/in-process.cjs, run through node:vm with a V8 code cache made after an
@@ -185,21 +219,24 @@ async function main() {
   // loads only the client's.
   const hook = await build({
     ...common,
-    entryPoints: { [HOOK_ENTRY]: join(ROOT, 'src', 'cli', 'hook-entry.ts') },
+    entryPoints: { [HOOK_ENTRY]: join(ROOT, 'src', 'cli', 'hook-entry.ts'), ...lazyEntries('hook/chunks') },
     chunkNames: 'hook/chunks/[name]-[hash]',
-    define: { __WARDEN_BUILD_ID__: id, __WARDEN_HOOK_SCRIPT_DIGEST__: JSON.stringify(createHash('sha256').update(readFileSync(hookScript)).digest('hex')) },
+    define: { __WARDEN_BUILD_ID__: id, __WARDEN_HOOK_SCRIPT_DIGEST__: JSON.stringify(createHash('sha256').update(readFileSync(hookScript)).digest('hex')), __WARDEN_LAZY_ENTRIES__: 'true' },
   });
   if (metafile !== null) writeFileSync(`${metafile}.hook.json`, JSON.stringify(hook.metafile));
   // in-process-script.ts finds the script at ../in-process.cjs from its own chunk.
   const loader = Object.entries(hook.metafile.outputs).find(([, o]) => o.entryPoint?.endsWith('claude-code/in-process-script.ts'));
   if (!loader || dirname(resolve(ROOT, loader[0])) !== join(outDir, 'hook', 'chunks')) throw new Error(`build: the hook's script loader is not a chunk in hook/chunks/ (${loader?.[0] ?? 'absent'})`);
   // `warden check` the same way: one request per process in scripts and CI.
-  await build({
+  const check = await build({
     ...common,
-    entryPoints: { [CHECK_ENTRY]: join(ROOT, 'src', 'cli', 'check.ts') },
+    entryPoints: { [CHECK_ENTRY]: join(ROOT, 'src', 'cli', 'check.ts'), ...lazyEntries('check/chunks') },
     chunkNames: 'check/chunks/[name]-[hash]',
-    define: { __WARDEN_BUILD_ID__: id },
+    define: { __WARDEN_BUILD_ID__: id, __WARDEN_LAZY_ENTRIES__: 'true' },
   });
+  checkLazyLayout(result.metafile, outDir, 'chunks');
+  checkLazyLayout(hook.metafile, outDir, 'hook/chunks');
+  checkLazyLayout(check.metafile, outDir, 'check/chunks');
   writeFileSync(join(outDir, 'THIRD_PARTY_LICENSES.txt'), licences(result.metafile));
   // The sandbox's per-exec supervisor ships as C source, compiled on the user's machine on first use (src/sandbox/supervisor-build.ts).
   mkdirSync(join(outDir, 'native'), { recursive: true });

@@ -62,6 +62,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_LOCK: 'A lock file cannot be created or released.',
   ERR_LOCK_TIMEOUT: 'A lock was not acquired in time.',
   ERR_COMPLIANCE_INPUT: 'An input of a compliance report (configuration, replay report) cannot be read or is malformed; the message names the file and key.',
+  ERR_MODULE_LOAD: "A part of Warden's own package that loads on first use (a facet, the policy compiler) could not be loaded: a file of the install is missing or broken. What needed it is denied; reinstall agent-warden.",
   ERR_MISSING_DEPENDENCY: 'An optional package a feature needs is not installed; the message names it and how to install it.',
   ERR_MCP_CLOSED: 'The MCP gateway was used after close().',
   ERR_MCP_CONFIG: 'The MCP gateway configuration (warden.mcp.yaml) is unreadable or invalid: an unknown key, a bad server name, a server without a policy.',

@@ -2,7 +2,10 @@
 import { pathWithin } from './path.js';
 import { effectWithin, isPrivateKeyPath, mayBePrivateKey, pathDecoded, PathMatchers } from './path-match.js';
 import { escapeGlob } from './path-glob.js';
-import { domainMatches, inCidr } from './url.js';
+import { lazyModule } from '../lib/lazy-module.js';
+
+// The URL facet (tldts, ipaddr.js) loads when a condition first calls domainMatches or inCidr.
+const urlModule = lazyModule<typeof import('./url.js')>('facets/url');
 
 /** A function for CEL conditions: its CEL signature and its implementation. */
 export interface FacetFunction {
@@ -31,8 +34,8 @@ type Handler = FacetFunction['handler'];
 export function facetFunctions(): readonly FacetFunction[] {
   const m = new PathMatchers();
   return [
-    { signature: 'domainMatches(string, string): bool', handler: ((host: string, domain: string) => domainMatches(host, domain)) as Handler },
-    { signature: 'inCidr(string, string): bool', handler: ((host: string, cidr: string) => inCidr(host, cidr)) as Handler },
+    { signature: 'domainMatches(string, string): bool', handler: ((host: string, domain: string) => urlModule().domainMatches(host, domain)) as Handler },
+    { signature: 'inCidr(string, string): bool', handler: ((host: string, cidr: string) => urlModule().inCidr(host, cidr)) as Handler },
     { signature: 'pathWithin(string, string): bool', handler: ((p: string, dir: string) => pathWithin(p, dir)) as Handler },
     { signature: 'pathMatches(string, string): bool', handler: ((p: string, pattern: string) => m.pathMatches(p, pattern)) as Handler },
     { signature: 'pathMatches(string, string, map): bool', handler: ((p: string, pattern: string, o: unknown) => m.pathMatches(p, pattern, o)) as Handler },

@@ -6,17 +6,23 @@ import { canonicalJson } from '../lib/canonical-json.js';
 import { compileGlob, type GlobMatcher } from '../lib/glob.js';
 import type { ArgumentDetector, FacetRequest, FacetRuntime, FacetValue, RealpathResolver } from './types.js';
 import type { ArgPath, BoundFacet, FacetBinding, RequestValue } from './bindings.js';
-import { EMPTY_K8S_FACTS, k8sFacet } from './k8s.js';
+import type { K8sFacts } from './k8s.js';
 import { EMPTY_PATH_FACTS, pathFacet } from './path.js';
-import { EMPTY_SHELL_FACTS, shellEffects, shellFacet } from './shell.js';
 import { analyseSql, EMPTY_SQL_FACTS } from './sql-facts.js';
 import type { SqlParsers } from './sql-parsers.js';
-import { scanUrls } from './url.js';
 import { mergeEffects } from './effects.js';
 import type { Effects } from './effects-types.js';
-import { urlNetworkEffects } from './effects-urls.js';
-import { k8sEffects } from './k8s-effects.js';
 import { pathEffects, sqlContribution } from './effects-facets.js';
+import { lazyModule } from '../lib/lazy-module.js';
+
+// The heavy facets load when a rule first reads them (src/lib/lazy-module.ts): the shell facet with
+// unbash, the k8s facet with yaml, the URL facet with tldts and ipaddr.js. A set that never reads
+// them never loads them; one that cannot load them gets an evaluation error, which fails closed.
+const shellModule = lazyModule<typeof import('./shell.js')>('facets/shell');
+const k8sModule = lazyModule<typeof import('./k8s.js')>('facets/k8s');
+const k8sEffectsModule = lazyModule<typeof import('./k8s-effects.js')>('facets/k8s-effects');
+const urlModule = lazyModule<typeof import('./url.js')>('facets/url');
+const urlEffectsModule = lazyModule<typeof import('./effects-urls.js')>('facets/effects-urls');
 
 /** The CEL variables facets provide, with their types. */
 export const FACET_VARIABLES = [
@@ -29,7 +35,19 @@ export const FACET_VARIABLES = [
   { name: 'detect', type: 'map' },
 ] as const;
 
-const EMPTY: Record<BoundFacet, object> = { sql: EMPTY_SQL_FACTS, shell: EMPTY_SHELL_FACTS, path: EMPTY_PATH_FACTS, k8s: EMPTY_K8S_FACTS };
+/** The facts of a facet no binding covers (the shell and k8s ones load their module). */
+function emptyFacts(facet: BoundFacet): object {
+  switch (facet) {
+    case 'sql':
+      return EMPTY_SQL_FACTS;
+    case 'path':
+      return EMPTY_PATH_FACTS;
+    case 'shell':
+      return shellModule().EMPTY_SHELL_FACTS;
+    case 'k8s':
+      return k8sModule().EMPTY_K8S_FACTS;
+  }
+}
 
 interface CompiledBinding {
   binding: FacetBinding;
@@ -70,14 +88,13 @@ export class FacetEngine implements FacetRuntime {
       const { tools: _tools, pos: _pos, ...options } = binding;
       return { binding, globs: binding.tools.map((t) => compileGlob(t)), key: canonicalJson(options) };
     });
-    for (const [name, value] of Object.entries(EMPTY)) this.#empty.set(name, toCel(value));
     this.bound = new Set(bindings.filter((b) => b.facet !== 'prose').map((b) => b.facet));
   }
 
   compute(name: string, request: FacetRequest): FacetValue {
     try {
       if (name === 'urls') {
-        const scan = scanUrls(toPlain(request.args));
+        const scan = urlModule().scanUrls(toPlain(request.args));
         if (scan.truncated || scan.error !== '') return { error: `the URL scan of the arguments stopped: ${scan.error || 'a limit was reached'}` };
         return { value: toCel(scan.urls) };
       }
@@ -92,7 +109,7 @@ export class FacetEngine implements FacetRuntime {
       }
       const facet = name as BoundFacet;
       const one = this.#binding(facet, request.tool);
-      if (one === undefined) return { value: this.#empty.get(facet) };
+      if (one === undefined) return { value: this.#emptyOf(facet) };
       if ('error' in one) return one;
       const input = toPlain(readPath(request.args, one.binding.from.keys));
       return { value: toCel(computeFacet(one.binding, input, this.#resolver, this.#sqlParsers)) };
@@ -100,6 +117,16 @@ export class FacetEngine implements FacetRuntime {
       // invariant: a facet that fails is an evaluation error for the rule, which fails closed.
       return { error: `the ${name} facet failed: ${e instanceof Error ? e.message : String(e)}` };
     }
+  }
+
+  /** The CEL value of `facet`'s empty facts, made once per engine. */
+  #emptyOf(facet: BoundFacet): unknown {
+    let value = this.#empty.get(facet);
+    if (value === undefined) {
+      value = toCel(emptyFacts(facet));
+      this.#empty.set(facet, value);
+    }
+    return value;
   }
 
   /** The one binding of `facet` for `tool`, undefined when none, an error when several differ. */
@@ -135,7 +162,7 @@ export class FacetEngine implements FacetRuntime {
       switch (b.facet) {
         case 'shell': {
           const cwd = requestValue(b.cwd, request);
-          const r = shellEffects(input, { ...(cwd !== undefined ? { cwd } : {}), ...(b.home !== undefined ? { home: b.home } : {}) });
+          const r = shellModule().shellEffects(input, { ...(cwd !== undefined ? { cwd } : {}), ...(b.home !== undefined ? { home: b.home } : {}) });
           part = 'error' in r ? { error: `the shell effects of argument ${b.from.text} could not be computed: ${r.error}` } : r.effects;
           break;
         }
@@ -146,8 +173,8 @@ export class FacetEngine implements FacetRuntime {
           break;
         }
         case 'k8s': {
-          const facts = computeFacet(b, input, this.#resolver, this.#sqlParsers) as ReturnType<typeof k8sFacet>;
-          part = facts.parsed ? k8sEffects(facts) : { error: `the k8s facet could not read argument ${b.from.text}: ${facts.error}` };
+          const facts = computeFacet(b, input, this.#resolver, this.#sqlParsers) as K8sFacts;
+          part = facts.parsed ? k8sEffectsModule().k8sEffects(facts) : { error: `the k8s facet could not read argument ${b.from.text}: ${facts.error}` };
           break;
         }
         case 'sql': {
@@ -164,7 +191,7 @@ export class FacetEngine implements FacetRuntime {
     for (const b of this.#bindings) {
       if (b.binding.facet === 'prose' && b.globs.some((g) => g.test(request.tool))) consumed.push(b.binding.from, ...b.binding.also);
     }
-    const urls = urlNetworkEffects(withoutPaths(request.args, consumed));
+    const urls = urlEffectsModule().urlNetworkEffects(withoutPaths(request.args, consumed));
     if ('error' in urls) return urls;
     parts.push(urls.effects);
     const merged = mergeEffects(parts);
@@ -209,11 +236,11 @@ function computeFacet(b: FacetBinding, input: unknown, resolver: RealpathResolve
     case 'sql':
       return analyseSql(input, { dialect: b.dialect, parsers: sqlParsers as SqlParsers });
     case 'shell':
-      return shellFacet(input);
+      return shellModule().shellFacet(input);
     case 'path':
       return pathFacet(input, { root: b.root, realpath: b.realpath, windows: b.windows, ...(b.home !== undefined ? { home: b.home } : {}), ...(resolver ? { resolver } : {}) });
     case 'k8s':
-      return k8sFacet(input, { ...(b.verb !== undefined ? { verb: b.verb } : {}), ...(b.defaultNamespace !== undefined ? { defaultNamespace: b.defaultNamespace } : {}) });
+      return k8sModule().k8sFacet(input, { ...(b.verb !== undefined ? { verb: b.verb } : {}), ...(b.defaultNamespace !== undefined ? { defaultNamespace: b.defaultNamespace } : {}) });
     case 'prose':
       return {};
   }
