@@ -48,4 +48,4 @@ export {
   type VerifyResult,
   type RedactOptions,
 } from './audit/index.js';
-export { loadSqlParsers, type SqlParsers } from './facets/sql.js';
+export { loadSqlParsers, type SqlParsers } from './facets/sql-parsers.js';

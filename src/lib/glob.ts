@@ -6,7 +6,11 @@
  * (or not of) a set; `\` escapes the next character. Everything else is literal. A pattern
  * matches the whole string.
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { lazyModule } from './lazy-module.js';
+
+// re2js loads with the first pattern that needs it (src/lib/re2.ts).
+const re2 = lazyModule<typeof import('./re2.js')>('lib/re2');
 import { WardenError } from '../errors.js';
 
 /** A compiled glob. */
@@ -90,7 +94,8 @@ export function re2Glob(pattern: string): GlobMatcher {
   const source = `^${globToRe2(pattern)}$`;
   let re: RE2JS;
   try {
-    re = RE2JS.compile(source, RE2JS.DOTALL);
+    const { RE2JS: Re2 } = re2();
+    re = Re2.compile(source, Re2.DOTALL);
   } catch (e) {
     throw globError(pattern, e instanceof Error ? e.message : String(e));
   }
@@ -118,7 +123,7 @@ function globToRe2(pattern: string): string {
     } else if (c === '\\') {
       const next = pattern[i + 1];
       if (next === undefined) throw globError(pattern, 'it ends with a lone "\\"');
-      out += RE2JS.quote(next);
+      out += re2().RE2JS.quote(next);
       i++;
     } else if (c === '[') {
       const end = pattern.indexOf(']', i + 2);
@@ -135,7 +140,7 @@ function globToRe2(pattern: string): string {
       out += negate ? `[^/${escaped}]` : `[${escaped}]`;
       i = end;
     } else {
-      out += RE2JS.quote(c);
+      out += re2().RE2JS.quote(c);
     }
   }
   return out;

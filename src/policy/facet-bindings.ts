@@ -4,7 +4,7 @@
  */
 import { isScalar, isSeq, type Node, type Pair, type Scalar } from 'yaml';
 import { BINDING_KINDS, BINDING_OPTION_KEYS, PATH_ACCESS, parseArgPath, parseRequestValue, type ArgPath, type BindingKind, type FacetBinding, type PathAccessMode } from '../facets/bindings.js';
-import { SQL_DIALECTS } from '../facets/sql.js';
+import { SQL_DIALECTS } from '../facets/sql-parsers.js';
 import type { NodeReader } from './yaml-reader.js';
 
 /** Reads the `facets:` list of a document, recording issues in the reader. */

@@ -1,5 +1,6 @@
 /** The policy language: compile sources into a PolicySet and decide. */
-export { compilePolicy, type PolicySource, type CompileOptions } from './compile.js';
+export { compilePolicy } from './compile-policy.js';
+export type { PolicySource, CompileOptions } from './compile.js';
 export { PolicySet, type DecideOptions, type Explanation, type RuleExplanation, type PolicyInfo } from './policy-set.js';
 export { PolicyLoadError, formatIssue, type PolicyIssue } from './issues.js';
 export { DEFAULT_LIMITS, type RequestLimits } from './limits.js';

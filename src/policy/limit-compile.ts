@@ -3,11 +3,15 @@
  * and the amount evaluated (pure; the runtime checks and charges them against a store), and the
  * flow labels of each tool (what `flow` holds in conditions).
  */
-import { ConditionCompiler, ConditionError, evaluationMessage, type CompiledCondition } from './cel.js';
+import type { CompiledCondition } from './cel.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import { encodeLimitKey } from './limit-key.js';
 import { amountProblem, type LimitShape } from './limit-amount.js';
 import type { SourcePos } from './source-pos.js';
 import type { PolicyIssue } from './issues.js';
+
+// cel-js loads when a limit's expressions are first compiled or evaluated (src/lib/lazy-module.ts).
+const celModule = lazyModule<typeof import('./cel.js')>('policy/cel');
 
 /** A limit as plain data (in plans), its expressions as text. */
 export interface LimitPlan {
@@ -179,7 +183,7 @@ export class LimitIndex {
         if (bad !== null) return fail(bad);
         out.push({ policy: l.plan.policy, limit: l.plan.name, kind: l.plan.kind, key: encoded.key, amount: Number(amount), shape: l.shape });
       } catch (e) {
-        return fail(evaluationMessage(e));
+        return fail(celModule().evaluationMessage(e));
       }
     }
     return { demands: out };
@@ -206,6 +210,7 @@ function describe(v: unknown): string {
  */
 export function compileLimitIndex(plans: readonly LimitPlan[], labels: readonly ToolLabelPlan[], known: ReadonlySet<string>, issues: PolicyIssue[]): LimitIndex {
   // Limits read the request, the session and the flow labels; not facets (a load error names them).
+  const { ConditionCompiler, ConditionError, evaluationMessage } = celModule();
   const compiler = new ConditionCompiler();
   const limits: CompiledLimit[] = [];
   for (const plan of plans) {

@@ -5,7 +5,8 @@
  * without YAML and without validating again, and compiles each condition only when a decision
  * first needs it. The on-disk cache (src/enforce/compiled-cache.ts) stores plans.
  */
-import { ConditionCompiler, type CompiledCondition } from './cel.js';
+import type { ConditionCompiler, CompiledCondition } from './cel.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import { EFFECT_RANK, type CompiledRule } from './compiled-rule.js';
 import { compileGlob, literalOf, type GlobMatcher } from '../lib/glob.js';
 import { canonicalJson } from '../lib/canonical-json.js';
@@ -22,6 +23,9 @@ import type { ArgumentDetector, RealpathResolver } from '../facets/types.js';
 import type { SqlParsers } from '../facets/sql-parsers.js';
 import type { StagedPolicy } from './compile.js';
 import { compileLimitIndex, type LimitPlan, type ToolLabelPlan } from './limit-compile.js';
+
+// cel-js loads with the first condition a plan's set compiles (src/lib/lazy-module.ts).
+const celModule = lazyModule<typeof import('./cel.js')>('policy/cel');
 
 /**
  * The plan format; a plan of another format is not read. Bump it when a plan's meaning changes.
@@ -124,7 +128,7 @@ export function stagePlan(plan: PolicyPlan, options: { resolver?: RealpathResolv
     let compiled: CompiledCondition | null = null;
     const evaluate: CompiledCondition = (activation) => {
       // invariant: a plan is staged only from a compile that analysed this text (or a verified cache entry of one).
-      compiled ??= (compiler ??= new ConditionCompiler({ variables: FACET_VARIABLES, functions: facetFunctions() })).compileAnalysed(text);
+      compiled ??= (compiler ??= new (celModule().ConditionCompiler)({ variables: FACET_VARIABLES, functions: facetFunctions() })).compileAnalysed(text);
       return compiled(activation);
     };
     conditions.set(text, evaluate);

@@ -2,7 +2,7 @@
  * A compiled, immutable set of policies and the one decision function.
  */
 import { compileGlob, type GlobMatcher } from '../lib/glob.js';
-import { evaluationMessage } from './cel.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import { errorMeansMatch, type CompiledRule } from './compiled-rule.js';
 import type { RequestLimits } from './limits.js';
 import { InvalidRequest, toCelRequest, type CelRequest } from './request.js';
@@ -12,6 +12,9 @@ import type { FacetRuntime } from '../facets/types.js';
 import type { BackendEvaluator, BackendInput, BackendVerdict } from './backend.js';
 import { LimitIndex, type FlowLabels, type LimitDemands } from './limit-compile.js';
 import { sessionToCel, type SessionView } from './session-view.js';
+
+// cel-js loads with the compiler or the plan reader that made this set's conditions (src/lib/lazy-module.ts).
+const celModule = lazyModule<typeof import('./cel.js')>('policy/cel');
 
 export type { FacetRuntime, FacetValue } from '../facets/types.js';
 
@@ -423,7 +426,7 @@ function runCondition(
   try {
     result = cond(activation);
   } catch (e) {
-    return evaluationMessage(e);
+    return celModule().evaluationMessage(e);
   }
   if (result === true || result === false) return result;
   return `the condition returned ${describeValue(result)}, not a bool`;
