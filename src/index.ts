@@ -34,18 +34,12 @@ export { readPolicyManifest, writePolicyManifest, type PolicyManifest } from './
 export { VERSION } from './version.js';
 // The audit log's everyday entry points; queries, tailing, checkpoints and the redactor's finer
 // tools are in `agent-warden/audit`.
-export {
-  openFileAuditSink,
-  FileAuditSink,
-  verifyAuditLog,
-  listAuditFiles,
-  generateKeyPair,
-  loadPrivateKey,
-  loadPublicKey,
-  redact,
-  type FileAuditSinkOptions,
-  type FsyncPolicy,
-  type VerifyResult,
-  type RedactOptions,
-} from './audit/index.js';
+// Each from its own module, not through audit/index.ts: the root does not load the PostgreSQL sink,
+// queries and exports it does not re-export.
+export { openFileAuditSink, FileAuditSink } from './audit/file-sink.js';
+export type { FileAuditSinkOptions, FsyncPolicy } from './audit/sink-options.js';
+export { verifyAuditLog, type VerifyResult } from './audit/verify.js';
+export { listAuditFiles } from './audit/files.js';
+export { generateKeyPair, loadPrivateKey, loadPublicKey } from './audit/keys.js';
+export { redact, type RedactOptions } from './audit/redact.js';
 export { loadSqlParsers, type SqlParsers } from './facets/sql-parsers.js';

@@ -5,13 +5,16 @@
 import type { Outcome } from '../decision.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { takeSnapshot, thawedCopy, type Snapshot } from '../lib/snapshot.js';
-import { scanOutput } from '../detect/output.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import { WardenError } from '../errors.js';
 import { GovernanceDenied } from './denied.js';
 import { runWithFault, runWithFaultSync, streamWithFault, streamWithFaultSync } from './fault.js';
 import type { Governor } from './governor.js';
 import type { DecidedCall } from './pipeline.js';
 import type { Verdict } from './verdict.js';
+
+// The output scanner (the detectors' rule tables) loads with the first result scanned (scanResults: true).
+const outputScanner = lazyModule<typeof import('../detect/output.js')>('detect/output');
 
 /**
  * Options for govern().
@@ -139,7 +142,7 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
   const outcomeOf = (started: number, error: unknown, value?: unknown): Outcome => {
     const durationMs = governor.pipeline.timer.now() - started;
     if (error === NO_ERROR && scan && value !== undefined) {
-      const found = scanOutput(value);
+      const found = outputScanner().scanOutput(value);
       return { status: 'ok', durationMs, ...(found.labels.length > 0 ? { labels: found.labels } : {}), ...(found.findings.length > 0 ? { findings: found.findings } : {}) };
     }
     if (error === NO_ERROR) return { status: 'ok', durationMs };
