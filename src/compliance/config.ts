@@ -3,9 +3,12 @@
  * whether identities are required, where the kill switch lives. Strict: an unknown key or a wrong
  * type is an error, never ignored.
  */
-import { parse } from 'yaml';
+import { lazyModule } from '../lib/lazy-module.js';
 import { WardenError } from '../errors.js';
 import type { CheckResult, EvidenceRef } from './types.js';
+
+// yaml loads with the first configuration read (src/lib/lazy-module.ts).
+const yamlParser = lazyModule<typeof import('../lib/yaml-parse.js')>('lib/yaml-parse');
 
 /**
  * The configuration keys a report reads.
@@ -38,6 +41,8 @@ const SHAPE: Record<string, Record<string, 'string' | 'number' | 'boolean' | rea
  */
 export function parseDeploymentConfig(text: string, file: string): DeploymentConfig {
   let value: unknown;
+  // Outside the try: a YAML library that cannot load is ERR_MODULE_LOAD, not a verdict on the file.
+  const { parse } = yamlParser();
   try {
     value = parse(text, { uniqueKeys: true, prettyErrors: false });
   } catch (e) {

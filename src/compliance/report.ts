@@ -11,7 +11,7 @@ import { loadPublicKey } from '../audit/keys.js';
 import { readPolicySources, withLanguageEngines } from '../enforce/load-files.js';
 import { fsRealpathResolver } from '../enforce/realpath-resolver.js';
 import { argumentDetector } from '../detect/arguments.js';
-import { compilePolicyPlan } from '../policy/compile.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import type { PolicyPlan } from '../policy/plan.js';
 import { rejectUnknownKeys } from '../lib/options.js';
@@ -20,6 +20,9 @@ import { CATALOGS } from './catalogs.js';
 import { configChecks, parseDeploymentConfig, type DeploymentConfig } from './config.js';
 import { policyChecks } from './policy-checks.js';
 import { FRAMEWORK_IDS, type CheckId, type CheckResult, type ComplianceReport, type ControlFinding, type FrameworkId } from './types.js';
+
+// The compiler loads with the first report (src/lib/lazy-module.ts).
+const compiler = lazyModule<typeof import('../policy/compile.js')>('policy/compile');
 
 /**
  * What a report is built from.
@@ -99,7 +102,7 @@ export async function complianceReport(input: ComplianceInput): Promise<Complian
   let plan: PolicyPlan | null = null;
   if (input.policy !== undefined && input.policy.length > 0) {
     const { sources, backends } = await withLanguageEngines(await readPolicySources(input.policy), null);
-    ({ set, plan } = compilePolicyPlan(sources, [], { resolver: fsRealpathResolver, detector: argumentDetector, ...(backends !== undefined ? { backends } : {}) }));
+    ({ set, plan } = compiler().compilePolicyPlan(sources, [], { resolver: fsRealpathResolver, detector: argumentDetector, ...(backends !== undefined ? { backends } : {}) }));
   }
   // Configuration.
   let config: DeploymentConfig | null = null;

@@ -9,8 +9,11 @@
  */
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
-import { classifyHost, isIpHost, normalizeHost } from '../facets/url-host.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import type { Verdict } from '../enforce/verdict.js';
+
+// The host classifier (tldts, ipaddr.js) loads with the first destination checked (src/lib/lazy-module.ts).
+const urlHost = lazyModule<typeof import('../facets/url-host.js')>('facets/url-host');
 
 /**
  * One destination asked for through the proxy, already parsed; `host` is in {@link normalizeHost}
@@ -94,9 +97,9 @@ export function egressUrl(t: Pick<EgressTarget, 'scheme' | 'host' | 'port' | 'pa
  * ```
  */
 export function specialAddress(address: string): boolean {
-  const host = normalizeHost(address);
-  if (host === '' || !isIpHost(host)) return true;
-  const c = classifyHost(host);
+  const host = urlHost().normalizeHost(address);
+  if (host === '' || !urlHost().isIpHost(host)) return true;
+  const c = urlHost().classifyHost(host);
   if (c.loopback || c.private || c.linkLocal || c.metadata) return true;
   try {
     let parsed = ipaddr.parse(host);
@@ -124,7 +127,7 @@ export function parseConnectAuthority(authority: string): { host: string; port: 
   if (m === null) return { error: `CONNECT needs host:port (or [IPv6]:port) and nothing else; got ${JSON.stringify(authority.slice(0, 200))}` };
   const port = Number(m[2]);
   if (port < 1 || port > 65535) return { error: `port ${m[2]} is out of range` };
-  const host = normalizeHost(m[1] as string);
+  const host = urlHost().normalizeHost(m[1] as string);
   if (host === '') return { error: `${JSON.stringify(m[1])} is not a host name or address` };
   return { host, port };
 }
@@ -167,7 +170,7 @@ export async function decideEgress(target: EgressTarget, deps: EgressDeps): Prom
   const named = await ask(target.host, {});
   if (typeof named === 'string') return deny(named);
   if (!named.allowed) return deny(`denied by the policy: ${named.reason}`);
-  const literal = isIpHost(target.host);
+  const literal = urlHost().isIpHost(target.host);
   let address: string | undefined;
   if (literal) address = target.host;
   else {

@@ -12,8 +12,11 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type In
 import { connect, type Socket } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { normalizeHost } from '../facets/url-host.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import { parseConnectAuthority, type EgressTarget, type EgressVerdict } from './egress-decide.js';
+
+// The host classifier (tldts, ipaddr.js) loads with the first destination checked (src/lib/lazy-module.ts).
+const urlHost = lazyModule<typeof import('../facets/url-host.js')>('facets/url-host');
 
 /**
  * One connection (a CONNECT tunnel) or one plain HTTP request made through the proxy.
@@ -91,7 +94,7 @@ export function plainTarget(method: string, uri: string, hostHeader: string | un
   } catch {
     return { error: 'the URI could not be parsed' };
   }
-  const host = normalizeHost(u.hostname);
+  const host = urlHost().normalizeHost(u.hostname);
   if (host === '') return { error: 'the URI names no valid host' };
   const port = u.port === '' ? 80 : Number(u.port);
   if (hostHeader !== undefined) {
@@ -101,7 +104,7 @@ export function plainTarget(method: string, uri: string, hostHeader: string | un
     } catch {
       h = null;
     }
-    if (h === null || normalizeHost(h.hostname) !== host || (h.port === '' ? 80 : Number(h.port)) !== port) {
+    if (h === null || urlHost().normalizeHost(h.hostname) !== host || (h.port === '' ? 80 : Number(h.port)) !== port) {
       return { error: `the Host header ${JSON.stringify(hostHeader.slice(0, 200))} does not name the host of the request line (${u.host})` };
     }
   }

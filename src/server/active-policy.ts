@@ -9,7 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import { compileReadSources, loadPolicyFiles } from '../enforce/load-files.js';
 import { PolicyStore, type PolicyStoreWarning } from '../enforce/policy-store.js';
 import type { WardenErrorCode } from '../errors.js';
-import { compilePolicy } from '../policy/compile.js';
+import { compilePolicy } from '../policy/compile-policy.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { bundleDataSources } from './bundle-data.js';
 import { BundleError } from './bundle-format.js';
@@ -60,9 +60,6 @@ export interface PolicyWatchOptions {
   manifest?: string;
 }
 
-/** An empty set: default deny for everything (what serves before any policy is active). */
-const NOTHING: PolicySet = compilePolicy([]);
-
 /**
  * The active policy of a decision service.
  *
@@ -74,7 +71,8 @@ const NOTHING: PolicySet = compilePolicy([]);
  * ```
  */
 export class ActivePolicy {
-  #set: PolicySet = NOTHING;
+  // An empty set, default deny for everything, until a policy is active (made here, not at import).
+  #set: PolicySet = compilePolicy([]);
   #source: ActivePolicyStatus['source'] = 'none';
   #revision: number | null = null;
   #manifest: string | null = null;

@@ -6,7 +6,7 @@
  */
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { jwtVerify } from 'jose';
+import type { jwtVerify } from 'jose';
 import type { AgentIdentity } from '../decision.js';
 import { WardenError } from '../errors.js';
 import type { JsonWebKeySet, PublicJwk } from '../identity/jwk.js';
@@ -167,8 +167,11 @@ function hmacVerifier(secret: Uint8Array, issuer: string | string[], audience: s
   return async (token, now) => {
     if (token.length > MAX_TOKEN_LENGTH) throw new Error(`the token is over ${MAX_TOKEN_LENGTH} characters`);
     let result: Awaited<ReturnType<typeof jwtVerify>>;
+    // jose loads with the first token, not with the server (a service with static tokens never needs it);
+    // one that cannot load rejects the token.
+    const jose = await import('jose');
     try {
-      result = await jwtVerify(token, key, { algorithms, issuer, audience, requiredClaims: ['exp', 'sub'], currentDate: now, clockTolerance });
+      result = await jose.jwtVerify(token, key, { algorithms, issuer, audience, requiredClaims: ['exp', 'sub'], currentDate: now, clockTolerance });
     } catch (e) {
       throw fromJose(e);
     }

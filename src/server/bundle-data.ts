@@ -7,7 +7,6 @@
 import { parseJsonText } from '../lib/json-text.js';
 import { API_VERSION } from '../policy/api-version.js';
 import type { PolicySource } from '../policy/compile.js';
-import { POLICY_DATA_KIND } from '../policy/policy-data.js';
 import { BundleError } from './bundle-format.js';
 
 /** The prefix of data files in a bundle. */
@@ -67,6 +66,8 @@ export function bundleDataPath(name: string): string {
  */
 export async function bundleDataSources(files: ReadonlyArray<{ name: string; text: string }>): Promise<PolicySource[]> {
   const out: PolicySource[] = [];
+  // Loaded here, not at import: policy-data.ts brings the YAML reader (and yaml) with it.
+  const { POLICY_DATA_KIND } = await import('../policy/policy-data.js');
   for (const { name, text } of files) {
     const path = bundleDataPath(name);
     let data: unknown;

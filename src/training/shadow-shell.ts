@@ -8,7 +8,7 @@
 import { MemorySink } from '../enforce/memory-sink.js';
 import { Pipeline } from '../enforce/pipeline.js';
 import { WardenError } from '../errors.js';
-import { compilePolicy } from '../policy/compile.js';
+import { compilePolicy } from '../policy/compile-policy.js';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../sandbox/sandbox.js';
 import type { EnvironmentTool } from './environment.js';
 

@@ -20,11 +20,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { lazyModule } from '../../lib/lazy-module.js';
 import { WardenError } from '../../errors.js';
 import { LOCK_FILE_NAME } from './lock-file.js';
 import { checkServerName } from './namespace.js';
 import type { UpstreamSpec } from './upstream.js';
+
+// yaml loads with the first configuration read (src/lib/lazy-module.ts).
+const yamlParser = lazyModule<typeof import('../../lib/yaml-parse.js')>('lib/yaml-parse');
 
 /** The file name `warden mcp-proxy --config` reads by default. */
 export const CONFIG_FILE_NAME = 'warden.mcp.yaml';
@@ -161,6 +164,8 @@ export function parseMcpConfig(text: string, path: string, env: Readonly<Record<
     throw new WardenError('ERR_MCP_CONFIG', `${path}: ${where === '' ? '' : `${where}: `}${what}`);
   };
   let doc: unknown;
+  // Outside the try: a YAML library that cannot load is ERR_MODULE_LOAD, not a verdict on the file.
+  const { parse } = yamlParser();
   try {
     doc = parse(text, { uniqueKeys: true, maxAliasCount: 0, prettyErrors: true, strict: true });
   } catch (e) {
