@@ -7,9 +7,9 @@
  * (NODE_V8_COVERAGE) says which modules' initialisers ran, each named by its source path.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLAUDE_CODE_STARTER_POLICY } from '../../src/integrations/claude-code/starter-policy.js';
@@ -37,6 +37,45 @@ registerHooks({ load(url, context, next) { if (url.startsWith('file:')) appendFi
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** The sources in one loaded file of the bundle (the markers esbuild writes), into `into`. */
+function sourcesOf(file: string, into: Set<string>): void {
+  if (!file.endsWith('.js')) return;
+  for (const m of readFileSync(file, 'utf8').matchAll(/^\/\/ (\S+\.[cm]?[jt]s)$/gm)) {
+    // A package's marker is relative to the checkout: node_modules/x, or ../../y/node_modules/x
+    // when node_modules is a symlink out of it.
+    const marker = m[1] as string;
+    const source = marker.includes('node_modules/') ? marker.slice(marker.lastIndexOf('node_modules/')) : marker;
+    if (source.startsWith('src/') || source.startsWith('node_modules/')) into.add(source);
+  }
+}
+
+/**
+ * Runs an ES module script in the package folder `pkg` (so `agent-warden` resolves to the build)
+ * under the tracer. The script appends `MARK` to $TRACE_OUT to split what it loaded into phases;
+ * each phase lists only what that phase added.
+ */
+function tracedScript(pkg: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string; phases: Set<string>[] }> {
+  const out = join(dir, `trace-${Math.random().toString(36).slice(2)}.txt`);
+  writeFileSync(out, '');
+  const prelude = "import { appendFileSync as __mark } from 'node:fs'; const mark = () => __mark(process.env.TRACE_OUT, 'MARK\\n');";
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', tracer, '--input-type=module', '-e', `${prelude}\n${script}`], { cwd: pkg, env: { PATH: process.env.PATH ?? '', HOME: dir, TRACE_OUT: out } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const phases: Set<string>[] = [new Set()];
+      for (const line of readFileSync(out, 'utf8').split('\n').filter((l) => l !== '')) {
+        if (line === 'MARK') phases.push(new Set());
+        else sourcesOf(fileURLToPath(line), phases[phases.length - 1] as Set<string>);
+      }
+      resolve({ code, stdout, stderr, phases });
+    });
+  });
+}
 
 /** Runs the built CLI under the tracer; returns its exit code and the sources of everything it loaded. */
 function traced(args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; loaded: Set<string> }> {
@@ -144,5 +183,129 @@ describe('the built CLI loads only what its command needs', () => {
     for (const src of ['src/facets/sql.ts', 'src/facets/sql-catalog-postgres.ts', 'src/facets/sql-classify.ts']) expect(warm.loaded.has(src)).toBe(false);
     expect(warm.loaded.has('src/facets/sql-facts.ts')).toBe(true);
     for (const src of ['src/integrations/claude-code/handle.ts', 'src/policy/plan.ts', 'src/facets/shell.ts']) expect(warm.loaded.has(src)).toBe(true);
+  });
+
+  it("warden check's own build loads the lazy facets a decision reads", async () => {
+    const policy = join(dir, 'lazy.yaml');
+    const request = join(dir, 'curl.json');
+    writeFileSync(policy, LAZY_POLICY);
+    writeFileSync(request, JSON.stringify({ tool: 'Bash', args: { command: 'ls && curl https://x.test' } }));
+    const r = await traced(['check', '--policy', policy, '--request', request, '--now', '2026-03-01T12:00:00Z', '--json'], { env: { WARDEN_CACHE_DIR: join(dir, 'cache-lazy') } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ effect: 'deny', rule: 'no-curl' });
+    expect(r.loaded.has('src/facets/shell.ts')).toBe(true);
+  });
+});
+
+/** A policy whose rules read the shell facet and call domainMatches (the URL facet). */
+const LAZY_POLICY = `apiVersion: warden/v1
+kind: Policy
+name: lazy
+facets:
+  - tools: [Bash]
+    shell: { from: args.command }
+rules:
+  - name: no-curl
+    tools: [Bash]
+    when: "'curl' in shell.names"
+    effect: deny
+    reason: no curl
+  - name: to-example
+    tools: [fetch]
+    when: "domainMatches(args.host, 'example.com')"
+    effect: allow
+  - name: bash
+    tools: [Bash]
+    effect: allow
+`;
+
+/** Compiles LAZY_POLICY with the package root (between marks) and prints four decisions as JSON. */
+const DECIDE_SCRIPT = `const w = await import('agent-warden');
+mark();
+let set;
+try { set = w.compilePolicy([{ name: 'lazy.yaml', text: ${JSON.stringify(LAZY_POLICY)} }]); }
+catch (e) { console.log(JSON.stringify({ compileError: e.code })); process.exit(0); }
+mark();
+const now = new Date('2026-03-01T12:00:00Z');
+const d = (tool, args) => { const r = set.decide({ tool, args }, { now }); return { effect: r.effect, rule: r.rule, reason: r.reason }; };
+console.log(JSON.stringify({ curl: d('Bash', { command: 'curl https://x.test' }), ls: d('Bash', { command: 'ls' }), example: d('fetch', { host: 'a.example.com' }), other: d('fetch', { host: 'example.com.evil.test' }) }));`;
+
+const HEAVY = ['src/policy/compile.ts', 'src/policy/cel.ts', 'src/policy/yaml-reader.ts', 'src/facets/shell.ts', 'src/facets/url-host.ts', 'src/facets/k8s.ts', 'src/facets/sql.ts'];
+const HEAVY_PACKAGES = ['yaml', '@marcbachmann/cel-js', 'unbash', 'tldts', 'tldts-core', 're2js', 'ipaddr.js'];
+
+describe('the package loads its heavy parts on first use', () => {
+  it("import('agent-warden') loads neither the compiler nor a facet; compilePolicy and decide load what they use and decide as before", async () => {
+    const r = await tracedScript(dirname(dirname(dirname(main))), DECIDE_SCRIPT);
+    expect(r.stderr).toBe('');
+    const [imported, compiled, decided] = r.phases as [Set<string>, Set<string>, Set<string>];
+    for (const src of HEAVY) expect(imported.has(src), src).toBe(false);
+    for (const p of HEAVY_PACKAGES) expect(packages(imported).has(p), p).toBe(false);
+    expect([...packages(imported)]).toEqual([]);
+    expect(compiled.has('src/policy/compile.ts')).toBe(true);
+    expect(packages(compiled).has('yaml')).toBe(true);
+    // The shell facet and the URL facet come with the first decision that reads them.
+    expect(compiled.has('src/facets/shell.ts')).toBe(false);
+    expect(decided.has('src/facets/shell.ts')).toBe(true);
+    expect(packages(decided).has('unbash')).toBe(true);
+    expect(packages(decided).has('tldts')).toBe(true);
+    // A policy without sql bindings never loads the SQL analyser.
+    expect(decided.has('src/facets/sql.ts')).toBe(false);
+    const out = JSON.parse(r.stdout) as Record<string, { effect: string; rule: string | null }>;
+    expect(out.curl).toMatchObject({ effect: 'deny', rule: 'no-curl' });
+    expect(out.ls).toMatchObject({ effect: 'allow', rule: 'bash' });
+    expect(out.example).toMatchObject({ effect: 'allow', rule: 'to-example' });
+    expect(out.other?.effect).toBe('deny');
+  });
+
+  it.each([
+    ['agent-warden/training', ['src/policy/compile.ts', 'src/facets/url-host.ts'], ['yaml', '@marcbachmann/cel-js', 'tldts']],
+    ['agent-warden/compliance', ['src/policy/compile.ts'], ['yaml', '@marcbachmann/cel-js']],
+    ['agent-warden/server', ['src/policy/compile.ts', 'src/policy/yaml-reader.ts'], ['yaml', '@marcbachmann/cel-js']],
+    ['agent-warden/sandbox', ['src/facets/url-host.ts'], ['tldts']],
+    ['agent-warden/claude-code', ['src/policy/compile.ts', 'src/facets/shell.ts'], ['yaml', 'unbash']],
+  ])('import(%s) loads none of %j (packages %j)', async (spec, sources, pkgs) => {
+    const r = await tracedScript(dirname(dirname(dirname(main))), `await import(${JSON.stringify(spec)});`);
+    expect(r.code).toBe(0);
+    const loaded = r.phases[0] as Set<string>;
+    for (const src of sources) expect(loaded.has(src), src).toBe(false);
+    for (const p of pkgs) expect(packages(loaded).has(p), p).toBe(false);
+  });
+
+  describe('a lazy module missing from the install fails closed', () => {
+    let pkg = '';
+    beforeAll(() => {
+      // A copy of the build, so removing its files touches no other test.
+      pkg = join(dir, 'broken');
+      mkdirSync(pkg);
+      cpSync(join(dirname(dirname(dirname(main))), 'dist'), join(pkg, 'dist'), { recursive: true });
+      writeFileSync(join(pkg, 'package.json'), readFileSync(join(dirname(dirname(dirname(main))), 'package.json')));
+      symlinkSync(join(dirname(dirname(dirname(main))), 'node_modules'), join(pkg, 'node_modules'), 'dir');
+    });
+
+    it('without the shell facet, a deny rule reading it denies with the load error as its reason, and the allow rules that read it do not allow', async () => {
+      rmSync(join(pkg, 'dist', 'chunks', 'lazy-facets-shell.js'));
+      const r = await tracedScript(pkg, DECIDE_SCRIPT);
+      const out = JSON.parse(r.stdout) as Record<string, { effect: string; rule: string | null; reason: string }>;
+      for (const call of ['curl', 'ls'] as const) {
+        expect(out[call]?.effect).toBe('deny');
+        expect(out[call]?.rule).toBe('no-curl');
+        expect(out[call]?.reason).toContain('could not load its facets/shell module');
+      }
+      // The URL facet is still there: the rest of the set decides as usual.
+      expect(out.example).toMatchObject({ effect: 'allow', rule: 'to-example' });
+    });
+
+    it('without the URL facet, domainMatches is an evaluation error and its allow rule does not allow', async () => {
+      rmSync(join(pkg, 'dist', 'chunks', 'lazy-facets-url.js'));
+      const r = await tracedScript(pkg, DECIDE_SCRIPT);
+      const out = JSON.parse(r.stdout) as Record<string, { effect: string; rule: string | null }>;
+      expect(out.example?.effect).toBe('deny');
+      expect(out.other?.effect).toBe('deny');
+    });
+
+    it('without the compiler, compilePolicy throws ERR_MODULE_LOAD and makes no set', async () => {
+      rmSync(join(pkg, 'dist', 'chunks', 'lazy-policy-compile.js'));
+      const r = await tracedScript(pkg, DECIDE_SCRIPT);
+      expect(JSON.parse(r.stdout)).toEqual({ compileError: 'ERR_MODULE_LOAD' });
+    });
   });
 });
