@@ -7,8 +7,9 @@
  *
  * Where the module is: in the package build (scripts/build.mjs) each lazy module is an entry of
  * its own named `lazy-<path with dashes>.js` in the same folder as this file's chunk, importing the
- * same shared chunks (one instance of every class); a build that ran tsc file by file has it at its
- * source path; tests that run the TypeScript sources provide each one ({@link provideLazyModule}).
+ * same shared chunks (one instance of every class); a build that ran tsc file by file, or Node
+ * running the TypeScript sources itself, has it at its source path; the test runner, which
+ * transforms the sources its own way, is given each one ({@link provideLazyModule}).
  * The list is scripts/lazy-modules.json.
  *
  * A module that cannot be loaded throws `ERR_MODULE_LOAD` on every ask (nothing is cached), so
@@ -37,9 +38,16 @@ export function provideLazyModule(name: string, namespace: object): void {
   provided.set(name, namespace);
 }
 
-/** Where `name` is, for this build of the package. */
+/**
+ * Where the module `name` is, for this build of the package (what {@link lazyModule} requires).
+ *
+ * @example
+ * ```ts
+ * lazyModuleUrl('facets/shell').href; // file:///.../dist/chunks/lazy-facets-shell.js in the package build
+ * ```
+ */
 export function lazyModuleUrl(name: string): URL {
-  return typeof __WARDEN_LAZY_ENTRIES__ === 'boolean' && __WARDEN_LAZY_ENTRIES__ ? new URL(`./lazy-${name.replaceAll('/', '-')}.js`, import.meta.url) : new URL(`../${name}.js`, import.meta.url);
+  return typeof __WARDEN_LAZY_ENTRIES__ === 'boolean' && __WARDEN_LAZY_ENTRIES__ ? new URL(`./lazy-${name.replaceAll('/', '-')}.js`, import.meta.url) : new URL(`../${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 }
 
 /**

@@ -324,7 +324,12 @@ describe('concurrent writers', () => {
   beforeAll(async () => {
     // The cache as a plain ESM module, so real processes can race on one directory.
     const out = tempDir();
-    await build({ entryPoints: [join(ROOT, 'src/enforce/compiled-cache.ts')], bundle: true, format: 'esm', platform: 'node', outfile: join(out, 'cache.js'), logLevel: 'silent', banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" } });
+    // Laid out as scripts/build.mjs lays out the package: the modules loaded on first use
+    // (src/lib/lazy-module.ts) are entries beside the loader's chunk.
+    const lazy = (JSON.parse(readFileSync(join(ROOT, 'scripts', 'lazy-modules.json'), 'utf8')) as { modules: string[] }).modules;
+    const entryPoints: Record<string, string> = { cache: join(ROOT, 'src/enforce/compiled-cache.ts') };
+    for (const name of [...lazy, 'lib/lazy-module']) entryPoints[`lazy-${name.replaceAll('/', '-')}`] = join(ROOT, 'src', `${name}.ts`);
+    await build({ entryPoints, bundle: true, splitting: true, format: 'esm', platform: 'node', outdir: out, chunkNames: '[name]-[hash]', define: { __WARDEN_LAZY_ENTRIES__: 'true' }, logLevel: 'silent', banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" } });
     script = join(out, 'race.mjs');
     writeFileSync(
       script,

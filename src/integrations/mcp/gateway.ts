@@ -58,7 +58,6 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { redact } from '../../audit/redact.js';
-import { scanOutput } from '../../detect/output.js';
 import type { PolicyProvider } from '../../enforce/pipeline.js';
 import type { AgentIdentity, DecisionSink, Request } from '../../decision.js';
 import type { Verdict } from '../../enforce/verdict.js';
@@ -782,7 +781,8 @@ export class McpGateway {
   async #finishCall(call: DecidedToolCall, clientName: string, durationMs: number, result: CallToolResult, record: boolean): Promise<CallToolResult> {
     const { upstream, name, verdict, agent } = call;
     const mode = this.#options.detect?.results ?? 'mark';
-    const scan = mode === 'off' ? null : scanOutput(result);
+    // The detectors load with the first result scanned; one that cannot load fails this call.
+    const scan = mode === 'off' ? null : (await import('../../detect/output.js')).scanOutput(result);
     const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
     if (record) await upstream.pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs, error: { name: 'ToolError', message: 'the tool reported an error (isError)' }, ...detected } : { status: 'ok', durationMs, ...detected });
     if (scan !== null && scan.injection && mode === 'withhold') {

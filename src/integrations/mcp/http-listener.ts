@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { WardenError } from '../../errors.js';
 import type { McpGateway } from './gateway.js';
@@ -147,6 +147,8 @@ export async function listenStreamableHttp(gateway: McpGateway, options: HttpLis
   }
   if (auth !== null && !gateway.verifiesTokens) throw new WardenError('ERR_MCP_OPTIONS', 'The listener has auth but the gateway verifies no tokens: start it with McpGateway.start({ ..., identity: auth.identity }).');
   if (auth === null && gateway.verifiesTokens) throw new WardenError('ERR_MCP_OPTIONS', 'The gateway verifies tokens (identity) but the listener has no auth, so every call would be denied: pass listenStreamableHttp(gateway, { ..., auth }).');
+  // The SDK's HTTP server transport (with @hono/node-server) loads with the first listener, not with agent-warden/mcp.
+  const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
   const maxSessions = options.maxSessions ?? 64;
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const sessions = new Map<string, StreamableHTTPServerTransport>();

@@ -3,8 +3,6 @@
  * tools in full (every page, bounded).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ClientCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { WardenError } from '../../errors.js';
@@ -106,6 +104,9 @@ export async function connectUpstream(spec: UpstreamSpec, options: { timeoutMs?:
   let transport;
   if (spec.transport === 'stdio') {
     if (typeof spec.command !== 'string' || spec.command === '') throw new WardenError('ERR_MCP_UPSTREAM', 'No MCP server command was given. Put it after --: warden mcp-proxy --policy p.yaml -- npx -y <server>.');
+    // Each transport loads with the first upstream that uses it (the stdio one brings cross-spawn, the
+    // HTTP one the SDK's OAuth client), not with agent-warden/mcp.
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
     transport = new StdioClientTransport({
       command: spec.command,
       args: spec.args ?? [],
@@ -121,6 +122,7 @@ export async function connectUpstream(spec: UpstreamSpec, options: { timeoutMs?:
       throw new WardenError('ERR_MCP_UPSTREAM', `The upstream URL ${JSON.stringify(spec.url)} does not parse.`, { cause: e });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WardenError('ERR_MCP_UPSTREAM', `The upstream URL must be http: or https:, not ${url.protocol}`);
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
     transport = new StreamableHTTPClientTransport(url, spec.headers ? { requestInit: { headers: spec.headers } } : undefined);
   }
   try {
