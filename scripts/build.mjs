@@ -256,10 +256,11 @@ async function main() {
     entryPoints: [join(ROOT, 'src', 'integrations', 'claude-code', 'in-process.ts')],
     outfile: hookScript,
     format: 'cjs',
-    plugins: [dynamicImportAsRequire, onlyKnownPackages],
+    plugins: [dynamicImportAsRequire, onlyKnownPackages, inlineLazyModules],
     // The script's wrapper passes the script's own URL under this name.
     define: { __WARDEN_BUILD_ID__: id, 'import.meta.url': '__wardenModuleUrl' },
   });
+  checkInlineCoverage(script.metafile, "the hook's script");
   if (metafile !== null) writeFileSync(`${metafile}.hook-script.json`, JSON.stringify(script.metafile));
   // A script run through node:vm without a module loader cannot import() at run time.
   const imports = Object.values(script.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
