@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboard } from '../../src/dashboard/index.js';
 import type { OidcLoginEvent } from '../../src/dashboard/oidc.js';
 import { startFixture, type Fixture } from './fixture.js';
+import { authorize as authorizeAt, begin as beginAt, callback, cookieHeader, oidcLogin, type Landed } from './oidc-flow.js';
 import { CLIENT_ID, CLIENT_SECRET, OTHER_CLIENT_ID, startOidcProvider, type OidcProviderFixture } from './oidc-provider-fixture.js';
 
-type Jar = Record<string, string>;
 type TokenBody = Record<string, unknown> & { id_token: string };
 
 let provider: OidcProviderFixture;
@@ -35,66 +35,10 @@ const tamperingFetch: typeof fetch = async (input, init) => {
   return fetch(input, init);
 };
 
-function absorb(jar: Jar, r: Response): void {
-  for (const c of r.headers.getSetCookie()) {
-    const pair = c.split(';')[0] as string;
-    const eq = pair.indexOf('=');
-    const value = pair.slice(eq + 1);
-    if (value === '' || /max-age=0\b/i.test(c)) delete jar[pair.slice(0, eq)];
-    else jar[pair.slice(0, eq)] = value;
-  }
-}
-
-const cookieHeader = (jar: Jar): string =>
-  Object.entries(jar)
-    .map(([k, v]) => `${k}=${v}`)
-    .join('; ');
-
-/** GET <dashboard>/ui/oidc/start: the provider URL and the dashboard's cookies (the Lax login cookie). */
-async function begin(base = f.base): Promise<{ authUrl: string; dash: Jar }> {
-  const r = await fetch(`${base}/ui/oidc/start`, { redirect: 'manual' });
-  expect(r.status).toBe(303);
-  const dash: Jar = {};
-  absorb(dash, r);
-  return { authUrl: r.headers.get('location') as string, dash };
-}
-
-/** Walks the provider's redirects (its own cookies kept) as `account` until it sends the browser back; returns that callback URL. */
-async function authorize(authUrl: string, account: string, base = f.base): Promise<string> {
-  provider.nextAccount = account;
-  const jar: Jar = {};
-  let url = authUrl;
-  for (let i = 0; i < 12; i++) {
-    const r = await fetch(url, { redirect: 'manual', headers: { cookie: cookieHeader(jar) } });
-    absorb(jar, r);
-    const location = r.headers.get('location');
-    if (location === null) throw new Error(`the provider answered ${r.status} at ${url}: ${(await r.text()).slice(0, 300)}`);
-    const next = new URL(location, url).href;
-    if (next.startsWith(`${base}/ui/oidc/callback`)) return next;
-    url = next;
-  }
-  throw new Error('the provider never redirected back');
-}
-
-interface Landed {
-  status: number;
-  body: string;
-  cookies: Jar;
-}
-
-async function callback(url: string, dash: Jar): Promise<Landed> {
-  const r = await fetch(url, { redirect: 'manual', headers: { cookie: cookieHeader(dash) } });
-  const cookies: Jar = { ...dash };
-  absorb(cookies, r);
-  return { status: r.status, body: await r.text(), cookies };
-}
-
-/** One whole login of `account`. */
-async function login(account: string, base = f.base): Promise<Landed & { callbackUrl: string; dash: Jar }> {
-  const { authUrl, dash } = await begin(base);
-  const callbackUrl = await authorize(authUrl, account, base);
-  return { ...(await callback(callbackUrl, dash)), callbackUrl, dash };
-}
+/** The flow's steps at the dashboard `f` (or another base). */
+const begin = (base = f.base): ReturnType<typeof beginAt> => beginAt(base);
+const authorize = (authUrl: string, account: string, base = f.base): Promise<string> => authorizeAt(provider, authUrl, account, base);
+const login = (account: string, base = f.base): ReturnType<typeof oidcLogin> => oidcLogin(provider, base, account);
 
 /** Signs claims with the provider's own key (its JWKS verifies them). */
 function signWithProvider(payload: JWTPayload): Promise<string> {
