@@ -215,7 +215,7 @@ class Dashboard {
     try {
       who = await oidc.finish(url.searchParams, this.#sessions.oidcPending(req), now);
     } catch (e) {
-      return this.#oidcRefused(req, res, e, (e as { subject?: string }).subject ?? null);
+      return this.#oidcRefused(req, res, e, e instanceof OidcError ? e.subject : null);
     }
     oidc.report({ ok: true, code: null, reason: null, message: 'logged in', subject: who.name, roles: who.roles });
     res.setHeader('Set-Cookie', [this.#sessions.oidcPendingEnd(req), this.#sessions.startOidc(req, who, now)]);

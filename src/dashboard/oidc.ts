@@ -48,10 +48,13 @@ export type OidcFailure = 'state' | 'provider_error' | 'issuer_mismatch' | 'code
  */
 export class OidcError extends WardenError {
   readonly reason: OidcFailure;
-  constructor(reason: OidcFailure, message: string, options?: { cause?: unknown }) {
+  /** The dashboard name (`oidc:<sub>`) when the ID token verified before the login was refused (no role), else null. */
+  readonly subject: string | null;
+  constructor(reason: OidcFailure, message: string, options?: { cause?: unknown; subject?: string }) {
     super('ERR_OIDC', message, options);
     this.name = 'OidcError';
     this.reason = reason;
+    this.subject = options?.subject ?? null;
   }
 }
 
@@ -140,6 +143,8 @@ interface Discovery {
   authorizationEndpoint: string;
   tokenEndpoint: string;
   jwks: ReturnType<typeof createRemoteJWKSet>;
+  /** The provider says it names itself in every authorization response (RFC 9207): then `iss` must be there. */
+  issInResponse: boolean;
 }
 
 /**
@@ -242,18 +247,19 @@ export class OidcClient {
     if (this.#used.has(state)) throw new OidcError('state', 'This login response was already used; start the login again.');
     if (this.#used.size >= MAX_PENDING) throw new OidcError('login_capacity', 'Too many logins are in progress; try again in a few minutes.');
     this.#used.set(state, pending.expires);
+    const d = await this.#discover(now);
     const iss = query.get('iss');
-    if (iss !== null && iss !== this.issuer) throw new OidcError('issuer_mismatch', 'The login response came from another issuer than the one configured.');
+    // RFC 9207: the response names its issuer (mix-up defence); a provider that promises to must not leave it out.
+    if ((iss !== null && iss !== this.issuer) || (iss === null && d.issInResponse)) throw new OidcError('issuer_mismatch', 'The login response came from another issuer than the one configured.');
     if (query.get('error') !== null) throw new OidcError('provider_error', 'The identity provider did not log you in.');
     const code = query.get('code');
     if (code === null || code === '' || code.length > 4096) throw new OidcError('code_rejected', 'The login response carries no authorization code.');
-    const d = await this.#discover(now);
     const idToken = await this.#exchange(d, code, pending.verifier);
     const claims = await this.#verify(d, idToken, pending.nonce, now);
     if (typeof claims.sub !== 'string' || claims.sub === '' || claims.sub.length > 255) throw new OidcError('token_invalid', 'The ID token names no subject.');
     const roles = this.#roles(claims);
     const name = `oidc:${claims.sub}`;
-    if (roles.length === 0) throw Object.assign(new OidcError('no_role', 'Your account has no role for this dashboard; ask an administrator to grant one.'), { subject: name });
+    if (roles.length === 0) throw new OidcError('no_role', 'Your account has no role for this dashboard; ask an administrator to grant one.', { subject: name });
     return { name, roles };
   }
 
@@ -337,11 +343,15 @@ export class OidcClient {
     if (doc.issuer !== this.issuer) throw new OidcError('issuer_mismatch', 'The identity provider\'s discovery document names another issuer.');
     const endpoint = (name: string): string => {
       const v = doc[name];
+      let href: string;
       try {
-        return checkUrl(v, name);
+        href = checkUrl(v, name);
       } catch {
         throw new OidcError('issuer_unreachable', `The identity provider's discovery document has no usable ${name}.`);
       }
+      // invariant: an https issuer's endpoints are https too (no downgrade to a loopback http listener).
+      if (this.issuer.startsWith('https:') && !href.startsWith('https:')) throw new OidcError('issuer_unreachable', `The identity provider's ${name} is not https.`);
+      return href;
     };
     const methods = doc.code_challenge_methods_supported;
     if (Array.isArray(methods) && !methods.includes('S256')) throw new OidcError('issuer_unreachable', 'The identity provider does not support PKCE with S256.');
@@ -350,6 +360,7 @@ export class OidcClient {
     return {
       authorizationEndpoint: endpoint('authorization_endpoint'),
       tokenEndpoint: endpoint('token_endpoint'),
+      issInResponse: doc.authorization_response_iss_parameter_supported === true,
       jwks: createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: this.#timeoutMs, cooldownDuration: 30_000, [customFetch]: (url: string, init: RequestInit) => fetchImpl(url, { ...init, redirect: 'error' }) }),
     };
   }

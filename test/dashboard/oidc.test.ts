@@ -144,7 +144,51 @@ const ROWS: Row[] = [
     },
     expect: { roles: ['viewer'] },
   },
+  {
+    name: 'unknown extra claims in the ID token are ignored',
+    run: async () => {
+      tamper = resign((c) => ({ ...c, tenant: 'acme', amr: ['pwd'], roles_extra: ['kill'] }));
+      return login('viewer-sub');
+    },
+    expect: { roles: ['viewer'] },
+  },
+  {
+    name: 'an audience given as a one-element array',
+    run: async () => {
+      tamper = resign((c) => ({ ...c, aud: [CLIENT_ID] }));
+      return login('viewer-sub');
+    },
+    expect: { roles: ['viewer'] },
+  },
+  {
+    name: 'an ID token issued 20 s ahead of this clock (inside the 30 s skew)',
+    run: async () => {
+      tamper = resign((c) => ({ ...c, iat: Math.floor(Date.now() / 1000) + 20, nbf: Math.floor(Date.now() / 1000) + 20 }));
+      return login('viewer-sub');
+    },
+    expect: { roles: ['viewer'] },
+  },
+  {
+    name: 'a roles claim given as one string',
+    run: async () => {
+      tamper = resign((c) => ({ ...c, roles: 'finance' }));
+      return login('viewer-sub');
+    },
+    expect: { roles: ['finance'] },
+  },
   // the callback
+  {
+    name: 'the iss parameter left out although the provider promises it (RFC 9207)',
+    run: async () => {
+      const { authUrl, dash } = await begin();
+      const u = new URL(await authorize(authUrl, 'alice-sub'));
+      u.searchParams.delete('iss');
+      return callback(u.href, dash);
+    },
+    expect: { reason: 'issuer_mismatch', status: 401 },
+  },
+  { name: 'an ID token not valid for another hour (nbf)', run: () => ((tamper = resign((c) => ({ ...c, nbf: Math.floor(Date.now() / 1000) + 3600 }))), login('alice-sub')), expect: { reason: 'expired', status: 401 } },
+  { name: 'roles widened inside a signed token by editing its payload', run: () => ((tamper = async (b) => ({ ...b, id_token: widenPayload(b.id_token) })), login('viewer-sub')), expect: { reason: 'signature', status: 401 } },
   {
     name: 'an altered state parameter',
     run: async () => {
@@ -290,6 +334,12 @@ const ROWS: Row[] = [
     expect: { reason: 'issuer_unreachable', status: 503 },
   },
 ];
+
+/** The token's payload edited (roles widened) under its original header and signature. */
+function widenPayload(token: string): string {
+  const [h, , sig] = token.split('.') as [string, string, string];
+  return `${h}.${base64url.encode(JSON.stringify({ ...decodeJwt(token), roles: ['finance', 'kill'] }))}.${sig}`;
+}
 
 /** `alg: none` with the token's claims, roles widened. */
 async function unsignedVariant(token: string, alg: string): Promise<string> {
