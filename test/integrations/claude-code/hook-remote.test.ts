@@ -178,6 +178,13 @@ describe('warden hook claude-code --remote', () => {
     expect(r.stderr).toContain(says);
   });
 
+  it('an outcome the service cannot take blocks too (PostToolUse to a service nothing listens for)', async () => {
+    const r = await hook({ ...pre('Read', { file_path: join(project, 'a.txt') }, 'toolu_o'), hook_event_name: 'PostToolUse', tool_response: { file: { content: 'x' } } }, remote(closedUrl));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('was not recorded: the decision service could not be reached');
+  });
+
   it('with --on-failure defer, an unreachable service turns PreToolUse into ask', async () => {
     const r = await hook(pre('Read', { file_path: join(project, 'a.txt') }, 'toolu_d'), [...remote(closedUrl), '--on-failure', 'defer']);
     expect(r.code).toBe(0);
