@@ -70,6 +70,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_MCP_LOCK: 'The MCP pin lock file is missing, unreadable or invalid.',
   ERR_MCP_OPTIONS: 'Options given to the MCP gateway are invalid.',
   ERR_MCP_UPSTREAM: 'The upstream MCP server cannot be started or reached.',
+  ERR_OIDC: 'An OpenID Connect login to the dashboard was refused; the error\'s reason names the check that failed (state, nonce, audience, issuer, signature, algorithm, expiry, code, role, or an unreachable provider), and no session was started.',
   ERR_OPTIONS: 'Options given to a Warden component are invalid: an unknown key, a wrong type or an out-of-range value.',
   ERR_PATH_REALPATH: 'A real path cannot be resolved (no existing ancestor, too many missing components).',
   ERR_PATH_SYMLINK: 'A path goes through a dangling symlink.',

@@ -30,6 +30,9 @@ export function registerHookCommand(program: Command): void {
     .option('--sandbox', 'run it for you: Bash commands the policy allows are run by the hook in Warden\'s sandbox (ring 2) and Claude sees that output; implies --no-server (docs/integrations/claude-code.md)')
     .option('--sandbox-network <mode>', 'with --sandbox: none (default) or egress (connections decided as the egress tool)')
     .option('--sandbox-timeout <ms>', 'with --sandbox: the run\'s time limit, below the hook timeout in Claude Code\'s settings (default 50000)')
+    .option('--remote <url>', 'decide through a running warden serve at this URL (recorded in its audit log) instead of a local policy; default $WARDEN_REMOTE_URL')
+    .option('--remote-token-file <file>', 'with --remote: the bearer token for the service (the token, or a "<subject> <token>" line); default $WARDEN_REMOTE_TOKEN_FILE')
+    .option('--remote-timeout <ms>', 'with --remote: how long to wait for the service before blocking the call (default 10000)')
     .option('--on-failure <mode>', 'when Warden itself fails: block (default: exit 2, the call is blocked) or defer (PreToolUse answers ask: Claude Code asks the user); default $WARDEN_ON_FAILURE, else block')
     .action(async () => {
       // Commander has validated the usage; the arguments are interpreted by the one parser below.
@@ -50,7 +53,7 @@ export function registerHookCommand(program: Command): void {
 export async function runHookCli(args: readonly string[]): Promise<number> {
   const parsed = parseHookArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`warden: ${parsed} (usage: warden hook claude-code [--policy <paths...>] [--audit <path>] [--agent-id <id>] [--root <dir>] [--state <url>] [--no-server] [--on-failure block|defer] [--sandbox [--sandbox-network none|egress] [--sandbox-timeout <ms>]])\n`);
+    process.stderr.write(`warden: ${parsed} (usage: warden hook claude-code [--policy <paths...>] [--audit <path>] [--agent-id <id>] [--root <dir>] [--state <url>] [--no-server] [--on-failure block|defer] [--sandbox [--sandbox-network none|egress] [--sandbox-timeout <ms>]] [--remote <url> --remote-token-file <file> [--remote-timeout <ms>]])\n`);
     return EXIT.invalid;
   }
   const { runClaudeCodeHook } = await import('../integrations/claude-code/client.js');
@@ -59,13 +62,14 @@ export async function runHookCli(args: readonly string[]): Promise<number> {
 
 interface ParsedHookArgs {
   host: string;
-  options: { policy?: string[]; audit?: string; agentId?: string; root?: string; state?: string; server?: boolean; onFailure?: 'block' | 'defer'; sandbox?: { network: 'none' | 'egress'; timeMs: number } };
+  options: { policy?: string[]; audit?: string; agentId?: string; root?: string; state?: string; server?: boolean; onFailure?: 'block' | 'defer'; sandbox?: { network: 'none' | 'egress'; timeMs: number }; remote?: { url?: string; tokenFile?: string; timeoutMs?: number } };
 }
 
 /**
  * Parses the arguments after `hook`: the host, then `-p/--policy <paths...>` (repeatable; the
- * paths run to the next option), `--audit`, `--agent-id`, `--root`, `--state` (each `--x v` or `--x=v`) and
- * `--no-server` and `--on-failure block|defer`. Returns the reason for anything else.
+ * paths run to the next option), `--audit`, `--agent-id`, `--root`, `--state` (each `--x v` or `--x=v`),
+ * `--no-server`, `--on-failure block|defer`, the `--sandbox` options and `--remote <url>`,
+ * `--remote-token-file <file>`, `--remote-timeout <ms>`. Returns the reason for anything else.
  *
  * @example
  * ```ts
@@ -105,6 +109,14 @@ export function parseHookArgs(args: readonly string[]): ParsedHookArgs | string 
       const value = inline ?? args[++i];
       if (value !== 'none' && value !== 'egress') return '--sandbox-network needs none or egress';
       sandboxNetwork = value;
+    } else if (flag === '--remote' || flag === '--remote-token-file') {
+      const value = inline ?? args[++i];
+      if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) return `${flag} needs a value`;
+      options.remote = { ...options.remote, ...(flag === '--remote' ? { url: value } : { tokenFile: value }) };
+    } else if (flag === '--remote-timeout') {
+      const value = Number(inline ?? args[++i]);
+      if (!Number.isSafeInteger(value) || value <= 0 || value > 600_000) return '--remote-timeout needs a positive number of milliseconds (at most 600000)';
+      options.remote = { ...options.remote, timeoutMs: value };
     } else if (flag === '--sandbox-timeout') {
       const value = Number(inline ?? args[++i]);
       if (!Number.isSafeInteger(value) || value <= 0) return '--sandbox-timeout needs a positive number of milliseconds';

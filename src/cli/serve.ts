@@ -46,6 +46,12 @@ interface ServeFlags {
   backendTimeout: string;
   dashboard?: string;
   dashboardSecretFile?: string;
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  oidcClientSecretFile?: string;
+  oidcRolesClaim?: string;
+  oidcRoleMap?: string;
+  oidcRedirectUri?: string;
   killKey?: string;
   idDir?: string;
   maxBody: string;
@@ -97,6 +103,12 @@ export function registerServeCommand(program: Command): void {
     .option('--approval-timeout <duration>', 'how long a call that requires approval waits in the queue (warden approvals, the dashboard) before it is denied', '5m')
     .option('--dashboard <file>', 'serve the dashboard at /ui for these logins: one "<name> <token> [role,role...]" per line (tokens of 16+ characters)')
     .option('--dashboard-secret-file <file>', 'the key dashboard sessions are signed with (32+ bytes; share it between instances); default random per process')
+    .option('--oidc-issuer <url>', 'also let people log in to the dashboard through this OpenID Connect provider (https; its discovery document must name exactly this issuer)')
+    .option('--oidc-client-id <id>', 'the dashboard\'s client id at the provider')
+    .option('--oidc-client-secret-file <file>', 'the client secret (a confidential client); without it, a public client with PKCE only')
+    .option('--oidc-roles-claim <claim>', 'the ID token claim holding the person\'s roles (a name or a dotted path such as realm_access.roles); without a role there is no access', 'roles')
+    .option('--oidc-role-map <file>', 'a JSON object mapping claim values to lists of dashboard roles ({"warden-ops": ["kill"]}); only mapped values count')
+    .option('--oidc-redirect-uri <url>', 'the callback registered at the provider (default http(s)://<listen>/ui/oidc/callback; required when listening on all interfaces)')
     .option('--kill-key <name>', 'the identity (warden id new) that signs kills made from the dashboard; one of the runtime config\'s signers')
     .option('--id-dir <dir>', 'where identity keys are kept (for --kill-key)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
@@ -127,6 +139,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
     const maxBodyBytes = Number(flags.maxBody);
     if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new WardenError('ERR_USAGE', `--max-body must be a whole number of bytes, at least 1024; got ${JSON.stringify(flags.maxBody)}.`);
     if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new WardenError('ERR_USAGE', '--tls-cert and --tls-key go together.');
+    if (flags.oidcIssuer === undefined && [flags.oidcClientId, flags.oidcClientSecretFile, flags.oidcRoleMap, flags.oidcRedirectUri].some((x) => x !== undefined)) throw new WardenError('ERR_USAGE', 'The --oidc-* options go with --oidc-issuer <url>.');
     if (flags.auditSchema !== undefined && flags.auditPostgres === undefined) throw new WardenError('ERR_USAGE', '--audit-schema goes with --audit-postgres <url>.');
     if (flags.clientCa !== undefined && flags.tlsCert === undefined) throw new WardenError('ERR_USAGE', '--client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first.');
     const tls = flags.tlsCert === undefined ? undefined : { cert: await readSmall(flags.tlsCert), key: await readSmall(flags.tlsKey as string), ...(flags.clientCa !== undefined ? { clientCa: await readSmall(flags.clientCa) } : {}) };
@@ -148,7 +161,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
       const runtime = flags.config === undefined ? undefined : await runtimeOf(flags.config, store);
       const sink = flags.auditPostgres === undefined ? undefined : await postgresSink(flags.auditPostgres, flags.auditStream, flags.auditSchema, backendTimeoutMs);
       if (sink !== undefined) opened.push(sink);
-      const mounts = flags.dashboard === undefined ? [] : [await dashboardOf(flags, { queue, runtime, revision: () => (server === undefined ? null : revisionOf(server.status())) })];
+      const mounts = flags.dashboard === undefined && flags.oidcIssuer === undefined ? [] : [await dashboardOf(flags, { queue, runtime, revision: () => (server === undefined ? null : revisionOf(server.status())) })];
       server = await createDecisionServer({
         ...(flags.policy !== undefined ? { policy: flags.policy } : {}),
         ...(flags.watch === true ? { watch: { pollMs: watchPollMs, ...(flags.policyManifest !== undefined ? { manifest: flags.policyManifest } : {}) } } : {}),
@@ -171,7 +184,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
     }
     const { url } = await server.listen();
     const status = server.status();
-    console.error(`warden serve: listening on ${url} (${status.ready ? `${status.source}${status.revision === null ? '' : ` revision ${status.revision}`}, ${status.digest}${status.watching ? ', watching for changes' : ''}` : 'NOT READY: no verified policy yet, every call is denied'}; audit ${flags.auditPostgres === undefined ? flags.audit : `postgres stream ${flags.auditStream}`}; store ${flags.store.replace(/\/\/[^@/]*@/, '//***@')}${flags.dashboard === undefined ? '' : `; dashboard ${url}/ui`})`);
+    console.error(`warden serve: listening on ${url} (${status.ready ? `${status.source}${status.revision === null ? '' : ` revision ${status.revision}`}, ${status.digest}${status.watching ? ', watching for changes' : ''}` : 'NOT READY: no verified policy yet, every call is denied'}; audit ${flags.auditPostgres === undefined ? flags.audit : `postgres stream ${flags.auditStream}`}; store ${flags.store.replace(/\/\/[^@/]*@/, '//***@')}${flags.dashboard === undefined && flags.oidcIssuer === undefined ? '' : `; dashboard ${url}/ui${flags.oidcIssuer === undefined ? '' : ` (OIDC login through ${flags.oidcIssuer})`}`})`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
@@ -219,23 +232,27 @@ async function postgresSink(url: string, stream: string, schema: string | undefi
   return openPostgresAuditSink({ url, stream, hmacKey, timeoutMs, ...(schema === undefined ? {} : { schema }) });
 }
 
-/** The dashboard mount: logins from a file (`<name> <token> [role,role...]`), the queue, the runtime and the audit log. */
+/** The dashboard mount: logins from a file (`<name> <token> [role,role...]`) and/or OIDC, the queue, the runtime and the audit log. */
 async function dashboardOf(flags: ServeFlags, parts: { queue: import('../server/approval-queue.js').ApprovalQueue; runtime: import('../runtime/runtime.js').Runtime | undefined; revision: () => string | null }): Promise<import('../dashboard/dashboard.js').DashboardMount> {
-  const path = flags.dashboard as string;
   const logins: Array<{ name: string; token: string; roles: string[] }> = [];
-  (await readSmall(path)).split(/\r?\n/).forEach((line, i) => {
-    const t = line.trim();
-    if (t === '' || t.startsWith('#')) return;
-    const [name, token, roles, ...extra] = t.split(/\s+/);
-    if (name === undefined || token === undefined || extra.length > 0) throw new WardenError('ERR_USAGE', `${path}:${i + 1}: a login is "<name> <token> [role,role...]".`);
-    logins.push({ name, token, roles: roles === undefined ? [] : roles.split(',').filter((r) => r !== '') });
-  });
-  if (logins.length === 0) throw new WardenError('ERR_USAGE', `${path} lists no logins: the dashboard has no anonymous access, so give at least one "<name> <token> [roles]".`);
+  const oidc = await oidcOf(flags);
+  const path = flags.dashboard;
+  if (path !== undefined) {
+    (await readSmall(path)).split(/\r?\n/).forEach((line, i) => {
+      const t = line.trim();
+      if (t === '' || t.startsWith('#')) return;
+      const [name, token, roles, ...extra] = t.split(/\s+/);
+      if (name === undefined || token === undefined || extra.length > 0) throw new WardenError('ERR_USAGE', `${path}:${i + 1}: a login is "<name> <token> [role,role...]".`);
+      logins.push({ name, token, roles: roles === undefined ? [] : roles.split(',').filter((r) => r !== '') });
+    });
+  }
+  if (path !== undefined && logins.length === 0) throw new WardenError('ERR_USAGE', `${path} lists no logins: the dashboard has no anonymous access, so give at least one "<name> <token> [roles]".`);
   if (flags.killKey !== undefined && parts.runtime === undefined) throw new WardenError('ERR_USAGE', '--kill-key needs --config <runtime config>: the kill switch lives in the runtime, with its signers.');
   const killKey = flags.killKey === undefined ? undefined : await (await import('./runtime-io.js')).loadKey(flags.killKey, flags.idDir);
   const { createDashboard } = await import('../dashboard/dashboard.js');
   return createDashboard({
     logins,
+    ...(oidc !== undefined ? { oidc } : {}),
     ...(flags.dashboardSecretFile !== undefined ? { secret: (await readSmall(flags.dashboardSecretFile)).trim() } : {}),
     queue: parts.queue,
     ...(flags.auditPostgres === undefined ? { audit: flags.audit } : {}),
@@ -243,6 +260,39 @@ async function dashboardOf(flags: ServeFlags, parts: { queue: import('../server/
     ...(killKey !== undefined ? { killKey } : {}),
     policyRevision: parts.revision,
   });
+}
+
+/** The dashboard's OIDC options from the --oidc-* flags, or undefined without --oidc-issuer. */
+async function oidcOf(flags: ServeFlags): Promise<import('../dashboard/oidc.js').DashboardOidcOptions | undefined> {
+  const given = [flags.oidcClientId, flags.oidcClientSecretFile, flags.oidcRoleMap, flags.oidcRedirectUri].some((x) => x !== undefined);
+  if (flags.oidcIssuer === undefined) {
+    if (given) throw new WardenError('ERR_USAGE', 'The --oidc-* options go with --oidc-issuer <url>.');
+    return undefined;
+  }
+  if (flags.oidcClientId === undefined) throw new WardenError('ERR_USAGE', '--oidc-issuer needs --oidc-client-id <id>: the client registered at the provider.');
+  let redirectUri = flags.oidcRedirectUri;
+  if (redirectUri === undefined) {
+    const { host, port } = parseListen(flags.listen);
+    if (['0.0.0.0', '::'].includes(host)) throw new WardenError('ERR_USAGE', `Listening on ${flags.listen}, the dashboard cannot tell its own address: give --oidc-redirect-uri https://<public host>/ui/oidc/callback.`);
+    redirectUri = `${flags.tlsCert === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}/ui/oidc/callback`;
+  }
+  let roleMap: Record<string, string[]> | undefined;
+  if (flags.oidcRoleMap !== undefined) {
+    try {
+      roleMap = JSON.parse(await readSmall(flags.oidcRoleMap)) as Record<string, string[]>;
+    } catch (e) {
+      if (e instanceof WardenError) throw e;
+      throw new WardenError('ERR_USAGE', `${flags.oidcRoleMap} is not JSON: give an object mapping claim values to lists of roles.`);
+    }
+  }
+  return {
+    issuer: flags.oidcIssuer,
+    clientId: flags.oidcClientId,
+    ...(flags.oidcClientSecretFile !== undefined ? { clientSecret: (await readSmall(flags.oidcClientSecretFile)).trim() } : {}),
+    redirectUri,
+    ...(flags.oidcRolesClaim !== undefined ? { rolesClaim: flags.oidcRolesClaim } : {}),
+    ...(roleMap !== undefined ? { roleMap } : {}),
+  };
 }
 
 /** `host:port`, `[v6]:port`. */

@@ -18,7 +18,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { ApprovalQueue } from '../server/approval-queue.js';
 import type { SreRuntime } from '../sre/runtime.js';
 import { html, layout, redirect, sendHtml, securityHeaders, STYLE, type Html } from './html.js';
-import { agentsPage, approvalsPage, decisionsPage, errorPage, killConfirmPage, loginPage, overviewPage, type AgentRow, type OverviewData } from './pages.js';
+import { OidcClient, OidcError, type DashboardOidcOptions, type OidcFailure } from './oidc.js';
+import { agentsPage, approvalsPage, decisionsPage, errorPage, killConfirmPage, landingPage, loginPage, oidcErrorPage, overviewPage, type AgentRow, type OverviewData } from './pages.js';
 import { safeEqual, Sessions, type DashboardLogin, type SessionUser } from './session.js';
 
 /**
@@ -34,8 +35,10 @@ import { safeEqual, Sessions, type DashboardLogin, type SessionUser } from './se
  * ```
  */
 export interface DashboardOptions {
-  /** Who may log in: each a name, a secret token (16+ characters) and roles. No anonymous access. */
-  logins: readonly DashboardLogin[];
+  /** Who may log in with a token: each a name, a secret token (16+ characters) and roles. No anonymous access: give logins, oidc, or both. */
+  logins?: readonly DashboardLogin[];
+  /** Log in through an OpenID Connect provider (authorization code with PKCE); roles come from a claim. See docs/server.md. */
+  oidc?: DashboardOidcOptions;
   /** The HMAC key sessions are signed with (32+ bytes; share it between instances). Default: random per process, so a restart logs everyone out. */
   secret?: string | Uint8Array;
   /** Where the dashboard is mounted (default `/ui`). */
@@ -85,7 +88,7 @@ export interface DashboardMount {
 }
 
 const MAX_BODY = 64 * 1024;
-const KEYS = ['logins', 'secret', 'prefix', 'sessionTtlMs', 'secureCookies', 'queue', 'audit', 'scanRecords', 'verifyCacheMs', 'runtime', 'killKey', 'killRole', 'agents', 'sre', 'policyRevision', 'auditPublicKey', 'clock'];
+const KEYS = ['logins', 'oidc', 'secret', 'prefix', 'sessionTtlMs', 'secureCookies', 'queue', 'audit', 'scanRecords', 'verifyCacheMs', 'runtime', 'killKey', 'killRole', 'agents', 'sre', 'policyRevision', 'auditPublicKey', 'clock'];
 
 /**
  * Creates the dashboard mount.
@@ -114,8 +117,10 @@ export function createDashboard(options: DashboardOptions): DashboardMount {
   if (secure !== true && secure !== false && secure !== 'auto') throw new WardenError('ERR_OPTIONS', 'secureCookies is true, false or "auto".');
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new WardenError('ERR_OPTIONS', 'clock must be a function returning milliseconds since the epoch.');
   if (options.killKey !== undefined && options.runtime === undefined) throw new WardenError('ERR_OPTIONS', 'killKey needs runtime: the kill switch lives in the runtime.');
-  const sessions = new Sessions(options.logins, options.secret, ttl, secure, prefix);
-  const app = new Dashboard(options, prefix, sessions, scan, verifyCacheMs);
+  const oidc = options.oidc === undefined ? null : new OidcClient(options.oidc);
+  if (oidc !== null && !options.oidc!.redirectUri.endsWith(`${prefix}/oidc/callback`)) throw new WardenError('ERR_OPTIONS', `The oidc redirectUri must be this dashboard's ${prefix}/oidc/callback.`);
+  const sessions = new Sessions(options.logins ?? [], options.secret, ttl, secure, prefix, oidc !== null);
+  const app = new Dashboard(options, prefix, sessions, scan, verifyCacheMs, oidc);
   return Object.freeze({ prefix, handle: (req: IncomingMessage, res: ServerResponse) => app.handle(req, res) });
 }
 
@@ -128,7 +133,10 @@ class Dashboard {
   readonly #killRole: string;
   #verified: { at: number; result: Promise<OverviewData['audit']> } | null = null;
 
-  constructor(o: DashboardOptions, prefix: string, sessions: Sessions, scan: number, verifyCacheMs: number) {
+  readonly #oidc: OidcClient | null;
+
+  constructor(o: DashboardOptions, prefix: string, sessions: Sessions, scan: number, verifyCacheMs: number, oidc: OidcClient | null) {
+    this.#oidc = oidc;
     this.#o = o;
     this.#prefix = prefix;
     this.#sessions = sessions;
@@ -165,6 +173,8 @@ class Dashboard {
       return;
     }
     if (path === '/login') return this.#login(req, res, method, now);
+    if (this.#oidc !== null && path === '/oidc/start' && method === 'GET') return this.#oidcStart(req, res, now);
+    if (this.#oidc !== null && path === '/oidc/callback' && method === 'GET') return this.#oidcCallback(req, res, url, now);
 
     const user = this.#sessions.user(req, now);
     if (user === null) {
@@ -188,6 +198,41 @@ class Dashboard {
     return this.#page(res, 404, 'Not found', user, errorPage('No such page.'));
   }
 
+  async #oidcStart(req: IncomingMessage, res: ServerResponse, now: number): Promise<void> {
+    const oidc = this.#oidc as OidcClient;
+    let begun;
+    try {
+      begun = await oidc.begin(now);
+    } catch (e) {
+      return this.#oidcRefused(req, res, e, null);
+    }
+    return redirect(res, begun.url, [this.#sessions.oidcPendingCookie(req, begun.pending, now)]);
+  }
+
+  async #oidcCallback(req: IncomingMessage, res: ServerResponse, url: URL, now: number): Promise<void> {
+    const oidc = this.#oidc as OidcClient;
+    let who;
+    try {
+      who = await oidc.finish(url.searchParams, this.#sessions.oidcPending(req), now);
+    } catch (e) {
+      return this.#oidcRefused(req, res, e, e instanceof OidcError ? e.subject : null);
+    }
+    oidc.report({ ok: true, code: null, reason: null, message: 'logged in', subject: who.name, roles: who.roles });
+    res.setHeader('Set-Cookie', [this.#sessions.oidcPendingEnd(req), this.#sessions.startOidc(req, who, now)]);
+    // The browser arrived here from the provider's site: a redirect would still be cross-site, so the Strict session cookie is landed by a same-site refresh.
+    sendHtml(res, 200, layout({ prefix: this.#prefix, title: 'Logged in', user: null, csrf: null, body: landingPage(this.#prefix), refreshSeconds: 0, refreshTo: `${this.#prefix}/` }));
+  }
+
+  /** A refused OIDC login: no session, the login cookie cleared, the code shown and reported. */
+  #oidcRefused(req: IncomingMessage, res: ServerResponse, e: unknown, subject: string | null): void {
+    const reason: OidcFailure = e instanceof OidcError ? e.reason : 'token_invalid';
+    const message = e instanceof OidcError ? e.message : 'The login could not be completed.';
+    (this.#oidc as OidcClient).report({ ok: false, code: 'ERR_OIDC', reason, message, subject, roles: [] });
+    const status = reason === 'no_role' ? 403 : reason === 'issuer_unreachable' || reason === 'login_capacity' ? 503 : 401;
+    res.setHeader('Set-Cookie', this.#sessions.oidcPendingEnd(req));
+    this.#page(res, status, 'Login refused', null, oidcErrorPage(this.#prefix, `ERR_OIDC:${reason}`, message));
+  }
+
   #page(res: ServerResponse, status: number, title: string, user: SessionUser | null, body: Html, refreshSeconds?: number): void {
     sendHtml(res, status, layout({ prefix: this.#prefix, title, user: user?.name ?? null, csrf: user?.csrf ?? null, body, ...(refreshSeconds === undefined ? {} : { refreshSeconds }) }));
   }
@@ -201,13 +246,17 @@ class Dashboard {
       if (login === null) {
         const { cookie, csrf } = this.#sessions.loginForm(req);
         res.setHeader('Set-Cookie', cookie);
-        return this.#page(res, 401, 'Log in', null, loginPage(this.#prefix, csrf, true));
+        return this.#page(res, 401, 'Log in', null, loginPage(this.#prefix, csrf, true, this.#loginWays()));
       }
       return redirect(res, `${this.#prefix}/`, [this.#sessions.start(req, login, now)]);
     }
     const { cookie, csrf } = this.#sessions.loginForm(req);
     res.setHeader('Set-Cookie', cookie);
-    return this.#page(res, 200, 'Log in', null, loginPage(this.#prefix, csrf, false));
+    return this.#page(res, 200, 'Log in', null, loginPage(this.#prefix, csrf, false, this.#loginWays()));
+  }
+
+  #loginWays(): { tokens: boolean; oidc: string | null } {
+    return { tokens: (this.#o.logins ?? []).length > 0, oidc: this.#oidc === null ? null : new URL(this.#oidc.issuer).host };
   }
 
   /** A POST's form, once its origin and CSRF token check out; otherwise answers 403 and returns null. */

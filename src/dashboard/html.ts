@@ -90,14 +90,14 @@ export function redirect(res: ServerResponse, location: string, cookies: string[
 }
 
 /** The page frame: title, navigation (when logged in), the optional refresh, the body. */
-export function layout(options: { prefix: string; title: string; user: string | null; csrf: string | null; refreshSeconds?: number; body: Html }): Html {
+export function layout(options: { prefix: string; title: string; user: string | null; csrf: string | null; refreshSeconds?: number; refreshTo?: string; body: Html }): Html {
   const { prefix, title, user, csrf, body } = options;
   const nav =
     user === null
       ? html``
       : html`<nav><a href="${prefix}/">Overview</a> <a href="${prefix}/decisions">Decisions</a> <a href="${prefix}/approvals">Approvals</a> <a href="${prefix}/agents">Agents</a>
 <form class="logout" method="post" action="${prefix}/logout"><input type="hidden" name="csrf" value="${csrf}"><span>${user}</span> <button type="submit">Log out</button></form></nav>`;
-  const refresh = options.refreshSeconds === undefined ? html`` : html`<meta http-equiv="refresh" content="${options.refreshSeconds}">`;
+  const refresh = options.refreshSeconds === undefined ? html`` : html`<meta http-equiv="refresh" content="${options.refreshTo === undefined ? String(options.refreshSeconds) : `${options.refreshSeconds};url=${options.refreshTo}`}">`;
   return html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${refresh}<title>${title} · Warden</title><link rel="stylesheet" href="${prefix}/style.css"></head>
 <body><header><strong>Warden</strong> ${nav}</header><main><h1>${title}</h1>
 ${body}</main></body></html>`;

@@ -16,3 +16,5 @@ export { createDashboard } from './dashboard.js';
 export type { DashboardOptions, DashboardMount } from './dashboard.js';
 export type { DashboardLogin } from './session.js';
 export { escapeHtml, CSP as DASHBOARD_CSP } from './html.js';
+export { OidcError } from './oidc.js';
+export type { DashboardOidcOptions, OidcFailure, OidcLoginEvent } from './oidc.js';

@@ -27,10 +27,23 @@ export interface AgentRow {
   error: string | null;
 }
 
-export function loginPage(prefix: string, csrf: string, failed: boolean): Html {
-  return html`${failed ? html`<p class="error">That token is not valid.</p>` : ''}
+/** The login page: the token form (when token logins exist) and the single-sign-on link (when OIDC is configured). */
+export function loginPage(prefix: string, csrf: string, failed: boolean, ways: { tokens: boolean; oidc: string | null } = { tokens: true, oidc: null }): Html {
+  const sso = ways.oidc === null ? html`` : html`<p><a id="oidc-login" href="${prefix}/oidc/start">Log in with ${ways.oidc}</a></p>`;
+  if (!ways.tokens) return sso;
+  return html`${failed ? html`<p class="error">That token is not valid.</p>` : ''}${sso}
 <form method="post" action="${prefix}/login"><input type="hidden" name="csrf" value="${csrf}">
 <label>Token <input type="password" name="token" autocomplete="current-password" required></label> <button type="submit">Log in</button></form>`;
+}
+
+/** A refused OIDC login: what to do, and the stable code (nothing from the provider or the token). */
+export function oidcErrorPage(prefix: string, code: string, message: string): Html {
+  return html`<p class="error" id="error">${message}</p><p>Error code: <code id="error-code">${code}</code></p><p><a href="${prefix}/login">Back to the login page</a></p>`;
+}
+
+/** The page that lands a new session: a same-site refresh, so the SameSite=Strict cookie is sent. */
+export function landingPage(prefix: string): Html {
+  return html`<p id="landing">Logged in. <a href="${prefix}/">Continue to the dashboard</a>.</p>`;
 }
 
 export function overviewPage(prefix: string, d: OverviewData): Html {

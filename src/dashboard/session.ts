@@ -9,6 +9,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { WardenError } from '../errors.js';
+import type { OidcIdentity, OidcPending } from './oidc.js';
 
 /**
  * One login: a name (recorded as who answered or killed), its secret token, and its roles.
@@ -35,6 +36,7 @@ export interface SessionUser {
 
 const COOKIE = 'warden_session';
 const LOGIN_COOKIE = 'warden_login';
+const OIDC_COOKIE = 'warden_oidc';
 
 /** Logins, signing and checking of sessions. */
 export class Sessions {
@@ -43,9 +45,11 @@ export class Sessions {
   readonly #ttlMs: number;
   readonly #secure: boolean | 'auto';
   readonly #path: string;
+  readonly #oidc: boolean;
 
-  constructor(logins: readonly DashboardLogin[], secret: string | Uint8Array | undefined, ttlMs: number, secure: boolean | 'auto', path: string) {
-    if (!Array.isArray(logins) || logins.length === 0) throw new WardenError('ERR_OPTIONS', 'The dashboard needs at least one login ({ name, token, roles }); it has no anonymous access.');
+  /** `oidc`: people may also log in through an OIDC provider, so the token logins may be empty. */
+  constructor(logins: readonly DashboardLogin[], secret: string | Uint8Array | undefined, ttlMs: number, secure: boolean | 'auto', path: string, oidc = false) {
+    if (!Array.isArray(logins) || (logins.length === 0 && !oidc)) throw new WardenError('ERR_OPTIONS', 'The dashboard needs at least one login ({ name, token, roles }); it has no anonymous access.');
     const map = new Map<string, { login: DashboardLogin; digest: Buffer; fingerprint: string }>();
     const tokens = new Set<string>();
     for (const login of logins) {
@@ -70,6 +74,7 @@ export class Sessions {
     this.#ttlMs = ttlMs;
     this.#secure = secure;
     this.#path = path;
+    this.#oidc = oidc;
   }
 
   /** The login whose token this is, or null (every configured token is compared, in constant time). */
@@ -87,6 +92,46 @@ export class Sessions {
     return this.#cookie(req, COOKIE, `${payload}.${this.#mac('session', payload)}`, Math.floor(this.#ttlMs / 1000));
   }
 
+  /**
+   * The Set-Cookie value starting a session for a person the OIDC provider vouched for: the cookie
+   * carries their roles (signed), since no configuration lists them.
+   */
+  startOidc(req: IncomingMessage, who: OidcIdentity, now: number): string {
+    const payload = Buffer.from(JSON.stringify({ n: who.name, o: 1, r: who.roles, s: randomBytes(16).toString('base64url'), e: now + this.#ttlMs })).toString('base64url');
+    return this.#cookie(req, COOKIE, `${payload}.${this.#mac('session', payload)}`, Math.floor(this.#ttlMs / 1000));
+  }
+
+  /**
+   * The Set-Cookie value holding a login in progress at the OIDC provider: SameSite=Lax (it must
+   * come back on the provider's cross-site redirect), scoped to the callback, signed, short-lived.
+   */
+  oidcPendingCookie(req: IncomingMessage, pending: OidcPending, now: number): string {
+    const payload = Buffer.from(JSON.stringify({ t: pending.state, n: pending.nonce, v: pending.verifier, e: pending.expires })).toString('base64url');
+    return this.#cookie(req, OIDC_COOKIE, `${payload}.${this.#mac('oidc-pending', payload)}`, Math.max(0, Math.floor((pending.expires - now) / 1000)), 'Lax', `${this.#path}/oidc`);
+  }
+
+  /** The login in progress the request's OIDC cookie carries, or null (none, a bad signature, malformed). */
+  oidcPending(req: IncomingMessage): OidcPending | null {
+    const value = cookieOf(req, OIDC_COOKIE);
+    if (value === null) return null;
+    const dot = value.indexOf('.');
+    if (dot < 1) return null;
+    const payload = value.slice(0, dot);
+    if (!safeEqual(value.slice(dot + 1), this.#mac('oidc-pending', payload))) return null;
+    try {
+      const p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { t?: unknown; n?: unknown; v?: unknown; e?: unknown };
+      if (typeof p.t !== 'string' || typeof p.n !== 'string' || typeof p.v !== 'string' || typeof p.e !== 'number') return null;
+      return { state: p.t, nonce: p.n, verifier: p.v, expires: p.e };
+    } catch {
+      return null;
+    }
+  }
+
+  /** The Set-Cookie value removing the OIDC login cookie. */
+  oidcPendingEnd(req: IncomingMessage): string {
+    return this.#cookie(req, OIDC_COOKIE, '', 0, 'Lax', `${this.#path}/oidc`);
+  }
+
   /** The Set-Cookie value ending the session. */
   end(req: IncomingMessage): string {
     return this.#cookie(req, COOKIE, '', 0);
@@ -100,13 +145,18 @@ export class Sessions {
     if (dot < 1) return null;
     const payload = value.slice(0, dot);
     if (!safeEqual(value.slice(dot + 1), this.#mac('session', payload))) return null;
-    let parsed: { n?: unknown; f?: unknown; s?: unknown; e?: unknown };
+    let parsed: { n?: unknown; f?: unknown; s?: unknown; e?: unknown; o?: unknown; r?: unknown };
     try {
       parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof parsed;
     } catch {
       return null;
     }
     if (typeof parsed.n !== 'string' || typeof parsed.s !== 'string' || typeof parsed.e !== 'number' || parsed.e <= now) return null;
+    if (parsed.o === 1) {
+      // invariant: an OIDC session has a role (no role was refused at login) and a name no token login can have.
+      if (!this.#oidc || !parsed.n.startsWith('oidc:') || !Array.isArray(parsed.r) || parsed.r.length === 0 || parsed.r.some((r) => typeof r !== 'string')) return null;
+      return { name: parsed.n, roles: parsed.r as string[], csrf: this.#mac('csrf', parsed.s) };
+    }
     const entry = this.#logins.get(parsed.n);
     if (entry === undefined || entry.fingerprint !== parsed.f) return null;
     return { name: entry.login.name, roles: entry.login.roles ?? [], csrf: this.#mac('csrf', parsed.s) };
@@ -128,9 +178,9 @@ export class Sessions {
     return createHmac('sha256', this.#key).update(`warden-dashboard:${purpose}:${value}`).digest('base64url');
   }
 
-  #cookie(req: IncomingMessage, name: string, value: string, maxAge: number): string {
+  #cookie(req: IncomingMessage, name: string, value: string, maxAge: number, sameSite: 'Strict' | 'Lax' = 'Strict', path = this.#path): string {
     const secure = this.#secure === 'auto' ? (req.socket as TLSSocket).encrypted === true : this.#secure;
-    return `${name}=${value}; Path=${this.#path}; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
+    return `${name}=${value}; Path=${path}; HttpOnly; SameSite=${sameSite}; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
   }
 }
 

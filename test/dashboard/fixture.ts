@@ -54,7 +54,8 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(extra: Partial<DashboardOptions> = {}): Promise<Fixture> {
+/** `extra`: dashboard options, or a function of the server's base URL giving them (for an OIDC redirect URI). */
+export async function startFixture(extra: Partial<DashboardOptions> | ((base: string) => Partial<DashboardOptions> | Promise<Partial<DashboardOptions>>) = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-dashboard-'));
   const auditDir = join(dir, 'audit');
   const store: Store = openSqliteStore({ path: join(dir, 'state.db') });
@@ -66,10 +67,11 @@ export async function startFixture(extra: Partial<DashboardOptions> = {}): Promi
   const policy = compilePolicy([{ name: 'policy.yaml', text: POLICY }]);
   const sre = createSre({ slos: [{ name: 'payments', tools: ['pay'], objective: 0.99 }] });
   const governor = new Governor({ policy, sink, runtime, monitors: [sre], approvalHandler: queue.handler({ timeoutMs: 120_000 }), approvalTimeoutMs: 120_000 });
-  const ui = createDashboard({ logins: [ALICE, VIEWER], queue, audit: auditDir, runtime, killKey: ops, sre, policyRevision: 'rev-42', verifyCacheMs: 1, auditPublicKey: auditKeys.publicKey, ...extra });
+  const mounted: { ui?: ReturnType<typeof createDashboard> } = {};
 
   const server: Server = createServer((req, res) => {
-    if (req.url?.startsWith(ui.prefix)) {
+    const ui = mounted.ui;
+    if (ui !== undefined && req.url?.startsWith(ui.prefix)) {
       void ui.handle(req, res);
       return;
     }
@@ -90,6 +92,7 @@ export async function startFixture(extra: Partial<DashboardOptions> = {}): Promi
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  mounted.ui = createDashboard({ logins: [ALICE, VIEWER], queue, audit: auditDir, runtime, killKey: ops, sre, policyRevision: 'rev-42', verifyCacheMs: 1, auditPublicKey: auditKeys.publicKey, ...(typeof extra === 'function' ? await extra(base) : extra) });
 
   return {
     base,

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { HookResult } from './handle.js';
 import { MAX_HOOK_INPUT_BYTES } from './hook-input.js';
 import { applyFailureMode, failureModeOf, type HookFailureMode } from './on-failure.js';
@@ -40,7 +40,16 @@ export interface HookRunOptions extends HookCommandOptions {
   server?: boolean;
   /** What a failure of Warden itself answers: `block` (default; exit 2) or `defer` (PreToolUse answers `ask`). `--on-failure`, else `$WARDEN_ON_FAILURE`. */
   onFailure?: HookFailureMode;
+  /**
+   * Decide through a running `warden serve` instead of a local policy: `--remote <url>`,
+   * `--remote-token-file <file>`, `--remote-timeout <ms>` (else `$WARDEN_REMOTE_URL`,
+   * `$WARDEN_REMOTE_TOKEN_FILE`; default timeout 10000 ms). See remote-hook.ts.
+   */
+  remote?: { url?: string; tokenFile?: string; timeoutMs?: number };
 }
+
+/** How long a remote decision may take by default (above the service's own work, below Claude Code's hook timeout). */
+const DEFAULT_REMOTE_TIMEOUT_MS = 10_000;
 
 /**
  * The process's streams and surroundings, injectable for tests.
@@ -73,12 +82,18 @@ export async function runClaudeCodeHook(opts: HookRunOptions, io: HookIo): Promi
   try {
     text = await readAll(io.stdin);
     const config = resolveHookConfig(opts, io.env, io.cwd);
-    result = await dispatch(JSON.stringify({ v: 1, config, input: text }), opts, io, async () =>
-      // The built hook runs the engine as a script with a code cache of its own (scripts/build.mjs).
-      typeof __WARDEN_HOOK_SCRIPT_DIGEST__ === 'string'
-        ? (await import('./in-process-script.js')).handleInProcessScript(text, config, io.env)
-        : (await import('./in-process.js')).handleInProcess(text, config, io.env),
-    );
+    const remote = remoteOf(opts, io.env, io.cwd, config.projectDir);
+    // Loaded only with --remote: the local path never imports the HTTP client.
+    if (remote !== null) {
+      result = await (await import('./remote-hook.js')).runRemoteHook(text, config, remote);
+    } else {
+      result = await dispatch(JSON.stringify({ v: 1, config, input: text }), opts, io, async () =>
+        // The built hook runs the engine as a script with a code cache of its own (scripts/build.mjs).
+        typeof __WARDEN_HOOK_SCRIPT_DIGEST__ === 'string'
+          ? (await import('./in-process-script.js')).handleInProcessScript(text, config, io.env)
+          : (await import('./in-process.js')).handleInProcess(text, config, io.env),
+      );
+    }
   } catch (e) {
     result = { exitCode: 2, stdout: '', stderr: `warden: ${e instanceof Error ? e.message : String(e)}\n` };
   }
@@ -88,6 +103,21 @@ export async function runClaudeCodeHook(opts: HookRunOptions, io: HookIo): Promi
   await write(io.stdout, result.stdout);
   await write(io.stderr, result.stderr);
   return result.exitCode;
+}
+
+/** The remote service to decide through, or null (decide locally); throws on half a configuration. */
+function remoteOf(opts: HookRunOptions, env: Readonly<Record<string, string | undefined>>, cwd: string, projectDir: string | null): { url: string; tokenFile: string; timeoutMs: number } | null {
+  const url = opts.remote?.url ?? (env.WARDEN_REMOTE_URL || undefined);
+  const flagFile = opts.remote?.tokenFile;
+  const envFile = env.WARDEN_REMOTE_TOKEN_FILE || undefined;
+  if (url === undefined) {
+    if (flagFile !== undefined || envFile !== undefined || opts.remote?.timeoutMs !== undefined) throw new Error('a remote token file or timeout was given without the service: pass --remote <url> (or WARDEN_REMOTE_URL)');
+    return null;
+  }
+  if (flagFile === undefined && envFile === undefined) throw new Error('--remote needs the service\'s bearer token: pass --remote-token-file <file> (or WARDEN_REMOTE_TOKEN_FILE)');
+  if (opts.sandbox !== undefined) throw new Error('--sandbox runs commands in this process and cannot be combined with --remote');
+  const tokenFile = flagFile !== undefined ? resolve(cwd, flagFile) : resolve(projectDir ?? cwd, envFile as string);
+  return { url, tokenFile, timeoutMs: opts.remote?.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS };
 }
 
 async function dispatch(line: string, opts: HookRunOptions, io: HookIo, inProcess: () => Promise<HookResult>): Promise<HookResult> {

@@ -16,6 +16,8 @@ describe('parseHookArgs', () => {
     [['--agent-id', 'x', 'claude-code'], { host: 'claude-code', options: { agentId: 'x' } }],
     [['claude-code', '--on-failure', 'defer'], { host: 'claude-code', options: { onFailure: 'defer' } }],
     [['claude-code', '--on-failure=block'], { host: 'claude-code', options: { onFailure: 'block' } }],
+    [['claude-code', '--remote', 'http://127.0.0.1:8181', '--remote-token-file=t'], { host: 'claude-code', options: { remote: { url: 'http://127.0.0.1:8181', tokenFile: 't' } } }],
+    [['claude-code', '--remote=https://warden.internal', '--remote-token-file', 't', '--remote-timeout', '2500'], { host: 'claude-code', options: { remote: { url: 'https://warden.internal', tokenFile: 't', timeoutMs: 2500 } } }],
   ];
 
   it.each(ok)('%j', (args, expected) => {
@@ -32,6 +34,11 @@ describe('parseHookArgs', () => {
     [['claude-code', '--audit'], '--audit needs a value'],
     [['claude-code', '--audit', '--root', '/x'], '--audit needs a value'],
     [['claude-code', '--state'], '--state needs a value'],
+    [['claude-code', '--remote'], '--remote needs a value'],
+    [['claude-code', '--remote', '--remote-token-file', 't'], '--remote needs a value'],
+    [['claude-code', '--remote-token-file='], '--remote-token-file needs a value'],
+    [['claude-code', '--remote-timeout', 'soon'], '--remote-timeout needs a positive number'],
+    [['claude-code', '--remote-timeout', '-5'], '--remote-timeout needs a positive number'],
     [['claude-code', '--agent-id='], '--agent-id needs a value'],
     [['claude-code', '--polcy', 'x'], 'unknown option --polcy'],
     [['claude-code', '--server'], 'unknown option --server'],
