@@ -56,23 +56,32 @@ export function writeLines(file: string, lines: readonly string[]): void {
  * process can run them: each entry lands at its own path with `.js` (`src/store/sqlite.ts` becomes
  * `<outDir>/src/store/sqlite.js`), the code the entries share goes into shared chunks (so every
  * entry sees the same module instances), and bare imports resolve through a symlinked
- * node_modules. A child may import only the entries, not other modules of their closure.
+ * node_modules. A child may import only the entries, not other modules of their closure. The
+ * modules loaded on first use (scripts/lazy-modules.json) are entries beside the shared chunks,
+ * where the loader looks for them, as in the package build.
  * esbuild does this in a fraction of the time a per-file transpile took, and the child loads a few
  * files instead of a hundred.
  */
 export function buildForChild(entries: readonly string[]): { outDir: string; cleanup: () => void } {
   const { dir: outDir, cleanup } = tempDir('warden-audit-build-');
   symlinkSync(join(REPO, 'node_modules'), join(outDir, 'node_modules'), 'dir');
+  // The modules src/lib/lazy-module.ts loads on first use are entries next to the shared chunks,
+  // where the loader looks for them, as in the package build (scripts/build.mjs).
+  const lazy = (JSON.parse(readFileSync(join(REPO, 'scripts', 'lazy-modules.json'), 'utf8')) as { modules: string[] }).modules;
+  const entryPoints: Record<string, string> = {};
+  for (const e of entries) entryPoints[e.replace(/\.ts$/, '')] = resolve(REPO, e);
+  for (const name of [...lazy, 'lib/lazy-module']) entryPoints[`chunks/lazy-${name.replaceAll('/', '-')}`] = join(REPO, 'src', `${name}.ts`);
   buildSync({
-    entryPoints: entries.map((e) => resolve(REPO, e)),
-    outbase: REPO,
+    entryPoints,
     outdir: outDir,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node22',
     packages: 'external',
+    define: { __WARDEN_LAZY_ENTRIES__: 'true' },
     logLevel: 'error',
   });
   return { outDir, cleanup };
