@@ -253,6 +253,9 @@ export interface GatewaySession {
 
 type ToolCallParams = { name: string; arguments?: Record<string, unknown> | undefined; task?: { ttl?: number | undefined } | undefined };
 /** A tools/call the policy allowed: where it goes and what was decided. */
+/** Status notifications kept per server for task ids the gateway has not added yet. */
+const EARLY_STATUS_LIMIT = 256;
+
 type DecidedToolCall = { upstream: UpstreamServer; name: string; args: Record<string, unknown>; verdict: Verdict; agent: AgentIdentity | null };
 /** Tasks per tasks/list page. */
 const TASKS_PAGE = 100;
@@ -298,6 +301,12 @@ export class McpGateway {
   readonly #resourceRoutes = new Map<string, UpstreamServer>();
   readonly #forwarder: ServerRequestForwarder;
   readonly #tasks = new GatewayTasks<GatewaySession, UpstreamServer>();
+  /**
+   * Status notifications for upstream task ids not (yet) known: a server can announce a task's
+   * status before the gateway has handled the reply that created it. Kept per server, the newest
+   * EARLY_STATUS_LIMIT, and handed to the task's session when the task is added.
+   */
+  readonly #earlyStatuses = new Map<UpstreamServer, Map<string, TaskStatusNotification['params']>>();
   #closing = false;
 
   private constructor(servers: UpstreamServer[], options: McpGatewayOptions, log: (m: string) => void, forwarder: ServerRequestForwarder, closed: Promise<void>) {
@@ -702,6 +711,13 @@ export class McpGateway {
       throw error;
     }
     const entry = this.#tasks.add({ upstreamId: created.task.taskId, session, upstream, tool: name, clientName: params.name, verdict: call.verdict, agent: call.agent, started });
+    const early = this.#earlyStatuses.get(upstream);
+    const status = early?.get(created.task.taskId);
+    if (status !== undefined) {
+      early?.delete(created.task.taskId);
+      // After the reply to tools/call, so the client knows the task id the status names.
+      queueMicrotask(() => void this.#forwardStatus(entry, status));
+    }
     return { task: clientTask(created.task, entry.id) };
   }
 
@@ -769,8 +785,22 @@ export class McpGateway {
   async #taskStatus(upstream: UpstreamServer, notification: TaskStatusNotification): Promise<void> {
     const entry = this.#tasks.byUpstream(upstream, notification.params.taskId);
     // invariant: a task's status reaches only its own session; tasks the gateway did not create are not forwarded.
-    if (entry === undefined) return;
-    await entry.session.server.notification({ method: 'notifications/tasks/status', params: clientTask(notification.params as Task, entry.id) }).catch((e: unknown) => this.#log(`could not forward a task status to a client: ${messageOf(e)}`));
+    if (entry === undefined) {
+      // Perhaps a task whose creating reply is still being handled: kept (bounded) until it is added.
+      const taskId = notification.params.taskId;
+      if (typeof taskId !== 'string') return;
+      let early = this.#earlyStatuses.get(upstream);
+      if (early === undefined) this.#earlyStatuses.set(upstream, (early = new Map()));
+      early.delete(taskId);
+      early.set(taskId, notification.params);
+      if (early.size > EARLY_STATUS_LIMIT) early.delete(early.keys().next().value as string);
+      return;
+    }
+    await this.#forwardStatus(entry, notification.params);
+  }
+
+  async #forwardStatus(entry: { session: GatewaySession; id: string }, params: TaskStatusNotification['params']): Promise<void> {
+    await entry.session.server.notification({ method: 'notifications/tasks/status', params: clientTask(params as Task, entry.id) }).catch((e: unknown) => this.#log(`could not forward a task status to a client: ${messageOf(e)}`));
   }
 
   async #observeError(call: DecidedToolCall, started: number, error: unknown): Promise<void> {

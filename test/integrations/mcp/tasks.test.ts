@@ -35,7 +35,7 @@ rules:
     effect: require_approval
     approvers: [release-manager]
   - name: jobs
-    tools: [build, broken, wait]
+    tools: [build, broken, wait, instant]
     effect: allow
 `;
 
@@ -53,7 +53,7 @@ describe('MCP tasks through the gateway', () => {
     const server = (name: string) => ({ name, upstream: { transport: 'stdio' as const, command: process.execPath, args: [FIXTURE], env: { PATH: process.env.PATH ?? '', SEEN_LOG: seenLog, SERVER_NAME: name } }, policy: compilePolicy([{ name: `${name}.yaml`, text: POLICY }]) });
     sink = new MemorySink();
     // A third server that runs no tasks: the SDK's reference filesystem server.
-    const fs = { name: 'fs', upstream: { transport: 'stdio' as const, command: process.execPath, args: [join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js'), dir] }, policy: compilePolicy([{ name: 'fs.yaml', text: POLICY.replace('tools: [build, broken, wait]', 'tools: [build, broken, wait, list_directory]') }]) };
+    const fs = { name: 'fs', upstream: { transport: 'stdio' as const, command: process.execPath, args: [join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js'), dir] }, policy: compilePolicy([{ name: 'fs.yaml', text: POLICY.replace('tools: [build, broken, wait, instant]', 'tools: [build, broken, wait, instant, list_directory]') }]) };
     gateway = await McpGateway.start({ servers: [server('alpha'), server('beta'), fs], sink, log: () => undefined, upstreamStderr: 'ignore' });
   }, 60_000);
 
@@ -83,6 +83,15 @@ describe('MCP tasks through the gateway', () => {
     }
     return out;
   }
+
+  it('a status the server announces before its reply creating the task still reaches the session, under the gateway id', async () => {
+    const { client, statuses } = await connect();
+    const run = await callAsTask(client, 'beta__instant', { target: 'now' });
+    expect(run.error).toBeNull();
+    expect(run.result?.content).toEqual([{ type: 'text', text: 'beta instant now' }]);
+    await expect.poll(() => statuses.map((s) => [s.taskId, s.status])).toContainEqual([run.taskId, 'completed']);
+    expect(statuses.every((s) => s.taskId.startsWith('warden-task-'))).toBe(true);
+  });
 
   it('offers task-run tool calls, list and cancel, and the servers\u2019 tools with their task support', async () => {
     const { client } = await connect();
