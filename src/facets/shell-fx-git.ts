@@ -100,10 +100,18 @@ function setting(call: FxCall, key: string, valueWord: WordFacts, via: string, l
     case 'path':
       call.fx.exec('git', value ?? valueWord.text, via, `${when} hooks, templates or configuration from the path set in ${key}`, false, 'hidden');
       return;
-    case 'destination':
+    case 'destination': {
+      // url.<base>.insteadOf = <prefix>: URLs that start with the prefix go to <base>, which is in the key.
+      const rewrite = /^url\.(.+)\.(?:push)?insteadof$/.exec(key);
+      if (rewrite !== null) {
+        const base = rewrite[1] as string;
+        if (base.includes('://')) call.fx.url(syntheticWord(base), `${via} ${key}`, '', 0);
+        else call.fx.unknownHost(base, '', `${via} ${key}`);
+      }
       if (value !== null && value.includes('://')) call.fx.url(valueWord, via, '', 0);
       else call.fx.unknownHost(value ?? valueWord.text, '', via);
       return;
+    }
     default:
       call.fx.exec('git', value ?? valueWord.text, via, `${key} is not a git setting Warden models; settings can make git run commands`, false, 'hidden');
   }
