@@ -19,7 +19,7 @@ import { envUse } from './shell-fx-env.js';
 import { modelFor, unknownProgram } from './shell-fx.js';
 import { looksLikeHost, schemeDefaultPort } from './effects-urls.js';
 import { normalizeHost } from './url-host.js';
-import { parseUrlFacts } from './url.js';
+import { parseUrlFacts, urlReadings } from './url.js';
 import { percentDecode } from './url-decode.js';
 
 // invariant: anchored, one character class and a literal, linear.
@@ -246,6 +246,19 @@ export class EffectsCollector implements FxSink {
         this.incomplete(`${via}: a file: URL that does not parse: ${text}`);
       }
       return;
+    }
+    // A backslash before "@": WHATWG ends the authority at the backslash, curl, git and Python
+    // read userinfo up to the "@" (`https://allowed.com\@evil.com`). Both readings are destinations.
+    if (text.includes('\\') && text.includes('@')) {
+      const readings = urlReadings(text);
+      if (readings.length > 1) {
+        for (const f of readings) {
+          const scheme = f.scheme === '' ? defaultScheme : f.scheme;
+          if (f.host === '') this.unknownHost(text, defaultScheme, via);
+          else this.#b.network({ host: f.host, port: f.port !== 0 ? f.port : schemeDefaultPort(scheme) || defaultPort, scheme, via, known: true });
+        }
+        return;
+      }
     }
     // The WHATWG parser (what curl-like programs follow) gives host and port directly; the URL
     // facet's parse (address classes, registrable domain) is only needed when it refuses.

@@ -350,3 +350,20 @@ export function parseUrlFacts(text: string): UrlFacts | null {
   }
   return schemelessCandidate(text, parseText, port, hasUserinfo, false)?.facts ?? null;
 }
+
+/**
+ * Every reading of a URL with an explicit scheme that clients follow: one, or two when WHATWG and
+ * RFC 3986 readers (curl, git, Python) disagree on its host (`https://a.example\\@b.example` is
+ * a.example to one and b.example, after userinfo, to the other). Empty when it does not parse.
+ *
+ * @example
+ * ```ts
+ * urlReadings('https://a.example\\@b.example/').map((f) => f.host); // ['a.example', 'b.example']
+ * ```
+ */
+export function urlReadings(text: string): UrlFacts[] {
+  if (typeof text !== 'string' || text.length === 0 || text.length > URL_SCAN_LIMITS.maxStringLength) return [];
+  const parsed = explicitCandidate(text, false);
+  if (parsed === null) return [];
+  return parsed.alternate === undefined ? [parsed.facts] : [parsed.facts, parsed.alternate.facts];
+}
