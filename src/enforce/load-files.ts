@@ -87,14 +87,16 @@ export async function compileReadSources(sources: readonly PolicySource[], optio
   const sql = await sqlParsersFor(staged.sqlDialects, options.sqlParsers);
   // The detectors load only for a policy that reads `detect`.
   if (staged.readsDetect && compileOptions.detector === undefined) await loadDetector();
-  if ('error' in sql) return { set: staged.complete(options.sqlParsers, sql.error), sqlParsers: options.sqlParsers };
+  if ('error' in sql) return { set: staged.complete(sql.partial, sql.error), sqlParsers: sql.partial };
   return { set: staged.complete(sql.parsers), sqlParsers: sql.parsers };
 }
 
 /**
  * Parsers for `dialects`: `given` when it has them all, otherwise freshly loaded ones with
- * `given`'s dialects too (none when no dialect is needed), or why they could not be loaded (the
- * caller turns that into a load error at each sql binding).
+ * `given`'s dialects too (none when no dialect is needed), or why some could not be loaded with
+ * the parsers of those that did (`partial`): the caller completes the set with `partial`, so the
+ * load error lands only at the bindings whose dialect cannot parse. `load` is the loader
+ * (loadSqlParsers; injectable so a missing optional package can be shown in a test).
  *
  * @example
  * ```ts
@@ -102,15 +104,40 @@ export async function compileReadSources(sources: readonly PolicySource[], optio
  * if ('parsers' in r) compilePolicy(sources, { sqlParsers: r.parsers });
  * ```
  */
-export async function sqlParsersFor(dialects: ReadonlySet<SqlDialect>, given: SqlParsers | undefined): Promise<{ parsers: SqlParsers | undefined } | { error: string }> {
+export async function sqlParsersFor(
+  dialects: ReadonlySet<SqlDialect>,
+  given: SqlParsers | undefined,
+  load: (options: { dialects: SqlDialect[] }) => Promise<SqlParsers> = loadSqlParsers,
+): Promise<{ parsers: SqlParsers | undefined } | { error: string; partial: SqlParsers | undefined }> {
   if (dialects.size === 0) return { parsers: given };
   if (given && [...dialects].every((d) => given.dialects.has(d))) return { parsers: given };
   // Keep what was loaded before, so a cache shared across sets only ever grows.
   const all = new Set([...(given?.dialects ?? []), ...dialects]);
   try {
-    return { parsers: await loadSqlParsers({ dialects: [...all] }) };
+    return { parsers: await load({ dialects: [...all] }) };
   } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
+    // Find which dialects cannot load, so a binding whose dialect still parses (PostgreSQL, whose
+    // parser is a dependency) is not refused for another dialect's missing package.
+    const loadable: SqlDialect[] = [];
+    const why: string[] = [];
+    for (const d of all) {
+      try {
+        await load({ dialects: [d] });
+        loadable.push(d);
+      } catch (err) {
+        why.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+    const error = why.length > 0 ? [...new Set(why)].join(' ') : e instanceof Error ? e.message : String(e);
+    let partial = given;
+    if (loadable.length > 0 && why.length > 0) {
+      try {
+        partial = await load({ dialects: loadable });
+      } catch {
+        partial = given;
+      }
+    }
+    return { error, partial };
   }
 }
 

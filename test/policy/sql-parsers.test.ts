@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlParsers, type SqlParsers } from '../../src/facets/sql.js';
-import { loadPolicyFiles } from '../../src/enforce/load-files.js';
+import type { SqlDialect } from '../../src/facets/sql-parsers.js';
+import { loadPolicyFiles, sqlParsersFor } from '../../src/enforce/load-files.js';
+import { WardenError } from '../../src/errors.js';
 import { compilePolicy, stagePolicy } from '../../src/policy/compile.js';
 import { PolicyLoadError } from '../../src/policy/issues.js';
 import { lintPolicy } from '../../src/policy/lint.js';
@@ -112,5 +114,39 @@ describe('loadPolicyFiles', () => {
     expect(set.decide({ tool: 'query_db', args: { query: 'SELECT 1' } }).effect).toBe('deny');
     await own.postgres?.settled();
     expect(set.decide({ tool: 'query_db', args: { query: 'SELECT 1' } }).effect).toBe('allow');
+  });
+});
+
+describe('sqlParsersFor, when an optional dialect package is missing', () => {
+  // node-sql-parser is optional (MySQL, MariaDB, SQLite); libpg-query (PostgreSQL) is a dependency.
+  // The loader refuses mysql the way loadSqlParsers does without the package; the rest load for real.
+  const withoutMysql = async (o: { dialects: SqlDialect[] }): Promise<SqlParsers> => {
+    if (o.dialects.includes('mysql')) {
+      throw new WardenError('ERR_SQL_PARSER_LOAD', 'The sql facet cannot parse mysql: the optional package node-sql-parser is not installed.');
+    }
+    return loadSqlParsers(o);
+  };
+  const MIXED = `${POLICY.replace('facets:\n', 'facets:\n  - tools: [query_mysql]\n    sql: { from: args.query, dialect: mysql }\n')}`;
+
+  it('blames only the bindings whose dialect cannot load, and the PostgreSQL binding still parses', async () => {
+    const staged = stagePolicy([{ name: 'p.yaml', text: MIXED }], []);
+    const r = await sqlParsersFor(staged.sqlDialects, undefined, withoutMysql);
+    expect('error' in r && r.partial?.dialects.has('postgresql')).toBe(true);
+    if (!('error' in r)) throw new Error('expected a load failure');
+    const e = loadError(() => staged.complete(r.partial, r.error));
+    const issues = e.issues.filter((i) => i.severity === 'error').map((i) => [i.code, i.line, i.message]);
+    expect(issues).toEqual([['sql_parsers_missing', 6, expect.stringContaining('tools ["query_mysql"] (dialect mysql) cannot parse: The sql facet cannot parse mysql')]]);
+  });
+
+  it('is still a load error for the policy (fail closed), never a set that skips the mysql binding', async () => {
+    const staged = stagePolicy([{ name: 'p.yaml', text: MIXED }], []);
+    const r = await sqlParsersFor(staged.sqlDialects, undefined, withoutMysql);
+    if (!('error' in r)) throw new Error('expected a load failure');
+    expect(() => staged.complete(r.partial, r.error)).toThrow(PolicyLoadError);
+  });
+
+  it('loads every dialect at once when all are available (no partial result)', async () => {
+    const r = await sqlParsersFor(new Set<SqlDialect>(['postgresql', 'mysql']), undefined);
+    expect('parsers' in r && [...(r.parsers?.dialects ?? [])].sort()).toEqual(['mysql', 'postgresql']);
   });
 });

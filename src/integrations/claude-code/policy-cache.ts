@@ -65,7 +65,7 @@ export class PolicyCache {
       : (await import('../../policy/compile.js')).stagePolicy(prepared.sources, supplied, options);
     const sql = await sqlParsersFor(staged.sqlDialects, this.#sqlParsers);
     if (staged.readsDetect) await loadDetector();
-    if ('parsers' in sql) this.#sqlParsers = sql.parsers;
+    this.#sqlParsers = 'parsers' in sql ? sql.parsers : sql.partial;
     const set = 'error' in sql ? staged.complete(this.#sqlParsers, sql.error) : staged.complete(sql.parsers);
     this.#sets.set(key, set);
     while (this.#sets.size > this.#max) {
