@@ -27,6 +27,13 @@ export interface InjectionRule {
   colon?: boolean;
   /** Also scanned for in tool definitions (poisoning); rules that read ordinary tool docs as attacks are not. */
   poisoning?: boolean;
+  /**
+   * The last word names a model (`AI`, `assistant`): the hit counts only when that name is the one
+   * addressed, i.e. what follows the name (after more model words) is punctuation, the end, or a
+   * word of ADDRESS_NEXT (`reading`, `processing`, `you`, `must`); "Hello AI enthusiasts" and
+   * `message="The agent opens links` use the word as a modifier or a subject, and do not count.
+   */
+  addressee?: boolean;
 }
 
 function plural(...words: string[]): string[] {
@@ -49,7 +56,7 @@ const POWER_NOUN: WordClass = ['developer', 'admin', 'administrator', 'root', 's
 const MODE: WordClass = ['mode', 'persona', 'character', 'role', 'personality', 'version'];
 const SYSTEM: WordClass = ['system', 'admin', 'administrator', 'developer', 'operator', 'root', 'security', 'openai', 'anthropic', 'vendor', 'platform'];
 const SYS_NOUN: WordClass = [...plural('override', 'instruction', 'directive', 'command')];
-const ATTENTION: WordClass = ['attention', 'attn', 'note', 'notice', 'message', 'instructions', 'instruction', 'dear', 'hey', 'hello', 'hi', 'psa', 'reminder', 'important', 'warning', 'memo'];
+const ATTENTION: WordClass = ['attention', 'attn', 'note', 'notice', 'message', 'instructions', 'instruction', 'dear', 'hey', 'hello', 'hi', 'psa', 'reminder', 'important', 'warning', 'memo', 'update', 'announcement', 'directive'];
 const AI: WordClass = ['ai', 'assistant', 'assistants', 'llm', 'llms', 'model', 'models', 'agent', 'agents', 'chatbot', 'bot', 'gpt', 'claude', 'copilot', 'gemini', 'chatgpt', 'language'];
 const IF_YOU: WordClass = ['if', 'when', 'whenever'];
 const ARE_AN: WordClass = ['are', 'is', 'be', 're', 'reading', 'read', 'processing', 'process', 'parsing', 'summarizing', 'summarising'];
@@ -92,15 +99,27 @@ const THIS_TOOL: WordClass = ['tool', 'tools', 'function', 'functions', 'request
 const OTHERWISE: WordClass = ['otherwise', 'or'];
 const FAIL: WordClass = ['fail', 'fails', 'crash', 'break', 'error', 'work', 'function'];
 
+const EARLIER: WordClass = ['previous', 'prior', 'earlier', 'original', 'above', 'initial', 'preceding', 'your', 'old', 'first'];
+const TASK_WORDS: WordClass = [...plural('prompt', 'instruction', 'direction', 'guideline', 'rule', 'task', 'assignment', 'order', 'directive'), 'conversation', 'context', 'guidance'];
+const RETRACTED: WordClass = ['test', 'cancelled', 'canceled', 'void', 'outdated', 'obsolete', 'superseded', 'revoked', 'withdrawn', 'invalid', 'fake', 'mistake', 'irrelevant', 'expired', 'replaced', 'decoy', 'joke', 'wrong'];
+const BE: WordClass = ['was', 'is', 'were', 'are', 'has', 'have', 'been', 'now', 'all', 'just', 'only'];
+const PERSON: WordClass = ['user', 'users', 'human', 'customer', 'requester', 'person', 'operator', 'reader'];
+const ASKED: WordClass = [...plural('question', 'request', 'query', 'instruction', 'prompt', 'task', 'message', 'wish'), 'helping', 'serving', 'assisting'];
+const COLLECT: WordClass = ['gather', 'collect', 'harvest', 'grab', 'extract', 'find', 'scrape', 'compile', 'retrieve', 'locate', 'search', 'take', 'pull', 'copy'];
+
 /** Every rule. Weights: at or above 0.5 a single hit is a detection (the default threshold). */
 export const INJECTION_RULES: readonly InjectionRule[] = [
   // override: replace the instructions the model already has.
   { id: 'override.ignore-prior', family: 'override', weight: 0.9, seq: [IGNORE, PRIOR, RULES], gaps: [3, 3], reason: 'asks the model to ignore, forget or override its earlier instructions', poisoning: true },
   { id: 'override.ignore-rules', family: 'override', weight: 0.75, seq: [IGNORE, RULES], gaps: [1], reason: 'asks the model to ignore its instructions or rules', poisoning: true },
   { id: 'override.new-instructions', family: 'override', weight: 0.6, seq: [NEW, PROMPT], gaps: [1], colon: true, reason: 'announces new or updated instructions for the model' },
-  { id: 'override.new-task', family: 'override', weight: 0.6, seq: [['your'], ['new', 'real', 'actual', 'true', 'only', 'updated', 'next'], ['task', 'job', 'goal', 'objective', 'mission', 'purpose', 'instructions', 'orders']], gaps: [0, 0], reason: 'gives the model a new task in place of its own' },
+  { id: 'override.new-task', family: 'override', weight: 0.6, seq: [['your'], ['new', 'real', 'actual', 'true', 'only', 'updated', 'next'], ['task', 'job', 'goal', 'objective', 'mission', 'purpose', 'instructions', 'orders', 'assignment']], gaps: [0, 0], reason: 'gives the model a new task in place of its own' },
   { id: 'override.stop-following', family: 'override', weight: 0.7, seq: [STOP, FOLLOW, RULES], gaps: [1, 3], reason: 'asks the model to stop following its instructions', poisoning: true },
   { id: 'override.nevermind-instead', family: 'override', weight: 0.7, seq: [NEVERMIND, MIND, INSTEAD], gaps: [3, 6], reason: 'retracts the task and substitutes another ("never mind ... instead")' },
+  { id: 'override.prior-retracted', family: 'override', weight: 0.6, seq: [EARLIER, TASK_WORDS, BE, RETRACTED], gaps: [1, 4, 2], reason: 'declares the model\'s earlier prompt or task a test, cancelled or void' },
+  { id: 'override.ignore-user', family: 'override', weight: 0.7, seq: [IGNORE, PERSON, ASKED], gaps: [2, 3], reason: 'asks the model to ignore the user it is working for', poisoning: true },
+  { id: 'override.whatever-asked', family: 'override', weight: 0.6, seq: [['whatever'], ['asked', 'told', 'instructed', 'given', 'requested'], IGNORE], gaps: [3, 4], reason: 'tells the model to drop whatever it was asked to do', poisoning: true },
+  { id: 'override.set-aside', family: 'override', weight: 0.7, seq: [['set', 'put', 'lay', 'leave', 'push'], ['aside', 'behind'], PRIOR, RULES], gaps: [0, 3, 3], reason: 'asks the model to set its instructions aside', poisoning: true },
   { id: 'override.end-of-data', family: 'override', weight: 0.4, seq: [END, OFDATA, DATA], gaps: [0, 2], reason: 'claims the data has ended and instructions begin', poisoning: true },
   // role: change who the model is.
   { id: 'role.you-are-now', family: 'role', weight: 0.55, seq: [YOU, ARE_NOW, ROLE_NOUN], gaps: [2, 4], reason: 'tells the model it is now an unrestricted or other persona', poisoning: true },
@@ -113,7 +132,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   // system: a claim of authority addressed to the model.
   { id: 'system.override-claim', family: 'system', weight: 0.6, seq: [SYSTEM, SYS_NOUN], gaps: [1], reason: 'claims to be a system, administrator or developer instruction' },
   { id: 'system.rules-changed', family: 'system', weight: 0.6, seq: [SYSTEM, ['has', 'have', 'just'], ['changed', 'updated', 'replaced', 'revoked', 'disabled', 'lifted', 'removed'], ['your', 'the', 'all'], RULES], gaps: [1, 1, 0, 2], reason: 'claims an authority has changed the model\'s rules' },
-  { id: 'system.addressed-to-ai', family: 'system', weight: 0.7, seq: [ATTENTION, AI], gaps: [2], reason: 'addresses the AI model reading this text directly', poisoning: true },
+  { id: 'system.addressed-to-ai', family: 'system', weight: 0.7, seq: [ATTENTION, AI], gaps: [2], addressee: true, reason: 'addresses the AI model reading this text directly', poisoning: true },
   { id: 'system.if-you-are-ai', family: 'system', weight: 0.7, seq: [IF_YOU, YOU, ARE_AN, AI], gaps: [0, 1, 3], reason: 'addresses an AI model that may be reading this text', poisoning: true },
   // tool: commands to call tools.
   { id: 'tool.call-now', family: 'tool', weight: 0.5, seq: [TOOLV, TOOLN, IMMEDIATELY], gaps: [3, 4], reason: 'tells the agent to call a tool' },
@@ -123,6 +142,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   // exfiltration: send data out.
   { id: 'exfiltration.copy-secrets-out', family: 'exfiltration', weight: 0.7, seq: [SEND, SECRETS, OUTSIDE], gaps: [6, 8], reason: 'asks the model to put credentials or conversation data into an outside URL', poisoning: true },
   { id: 'exfiltration.send-secrets', family: 'exfiltration', weight: 0.8, seq: [SEND_OUT, SECRETS, DEST], gaps: [6, 8], reason: 'asks the model to send credentials or conversation data somewhere', poisoning: true },
+  { id: 'exfiltration.collect-then-send', family: 'exfiltration', weight: 0.75, seq: [COLLECT, SECRETS, SEND_OUT, DEST], gaps: [4, 10, 3], reason: 'asks the model to gather credentials or conversation data and send them somewhere', poisoning: true },
   { id: 'exfiltration.read-sensitive', family: 'exfiltration', weight: 0.7, seq: [READ, SENSITIVE, SEND], gaps: [4, 12], reason: 'asks the model to read a sensitive file and pass it on', poisoning: true },
   { id: 'exfiltration.sensitive-as-param', family: 'exfiltration', weight: 0.7, seq: [SEND, SENSITIVE, INTO], gaps: [5, 8], reason: 'asks the model to put sensitive data into a parameter', poisoning: true },
   { id: 'exfiltration.history-as-param', family: 'exfiltration', weight: 0.6, seq: [['with', 'pass', 'include', 'send', 'put', 'add', 'attach', 'append', 'forward'], ['full', 'entire', 'whole', 'complete', 'all', 'previous', 'prior'], ['conversation', 'chat', 'history', 'transcript', 'messages', 'memory', 'memories', 'context', 'emails', 'inbox']], gaps: [2, 1], reason: 'asks the model to pass the whole conversation or its context on', poisoning: true },
@@ -161,6 +181,12 @@ export const DISCUSSION: ReadonlySet<string> = new Set([
   'example', 'examples', 'eg', 'such', 'phrase', 'phrases', 'attack', 'attacks', 'injection', 'injections', 'jailbreak', 'jailbreaks',
   'detect', 'detects', 'detected', 'detection', 'detector', 'classifier', 'classify', 'malicious', 'adversarial', 'payload', 'payloads', 'researchers', 'research',
   'paper', 'technique', 'techniques', 'vulnerability', 'mitigation', 'mitigate', 'defend', 'defense', 'defence', 'owasp', 'benchmark', 'dataset', 'study', 'studies',
+]);
+
+/** Words that, right after a model's name, keep it the one addressed (see `addressee` on a rule). */
+export const ADDRESS_NEXT: ReadonlySet<string> = new Set([
+  'reading', 'processing', 'parsing', 'summarizing', 'summarising', 'browsing', 'handling', 'reviewing', 'that', 'who', 'which', 'here', 'only', 'please', 'you',
+  'ignore', 'disregard', 'forget', 'do', 'don', 'never', 'always', 'read', 'run', 'send', 'stop', 'follow', 'obey',
 ]);
 
 /** Words that address a model by name when followed by a colon or comma (`AI agent: run ...`). */

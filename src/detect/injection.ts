@@ -12,7 +12,7 @@
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import { findLayers, rot13, type Layer } from './decode.js';
-import { DISCUSSION, IMPERATIVE, INJECTION_RULES, MARKUP, VOCATIVE, type InjectionRule } from './injection-rules.js';
+import { ADDRESS_NEXT, DISCUSSION, IMPERATIVE, INJECTION_RULES, MARKUP, VOCATIVE, type InjectionRule } from './injection-rules.js';
 import { compileRules, matchRules, type CompiledRules } from './match.js';
 import { wordView, type Token } from './tokens.js';
 import type { DetectionResult, Finding } from './types.js';
@@ -54,6 +54,8 @@ const ROT13_TRIGGERS: ReadonlySet<string> = new Set([
   'send', 'must', 'will', 'assistant', 'model', 'agent', 'tool', 'user', 'data', 'password', 'secret', 'key', 'keys', 'to', 'of', 'run', 'call', 'read', 'file',
 ]);
 const ROT13_SPELLINGS: ReadonlySet<string> = new Set([...ROT13_TRIGGERS].map((w) => rot13(w)));
+/** A model's name and the words that go with it ("language model", "AI agents"). */
+const MODEL_WORDS: ReadonlySet<string> = new Set([...VOCATIVE, 'assistants', 'llms', 'models', 'agents', 'bots', 'chatbots', 'language']);
 const QUOTES = '"\'`\u201c\u201d\u2018\u2019\u00ab\u00bb';
 
 const ALL = compileRules(INJECTION_RULES);
@@ -171,6 +173,7 @@ function scan(text: string, depth: number, layer: string[], map: SpanMap, rules:
     const first = tokens[hit.first] as Token;
     const last = tokens[hit.last] as Token;
     if (rule.colon === true && !colonAfter(text, last.end)) continue;
+    if (rule.addressee === true && !addressed(text, tokens, hit.last)) continue;
     let score = rule.weight + boost;
     let why = rule.reason;
     let evasive = false;
@@ -315,6 +318,21 @@ function vocatives(text: string, tokens: readonly Token[], report: (start: numbe
     const between = text.slice(name.end, next.start).trim();
     if ((between === ':' || between === ',') && IMPERATIVE.has(next.w) && startsClause(text, tokens, at)) report(t.start, next.end);
   }
+}
+
+/**
+ * The model named at word `at` is the one addressed: after it (and any more model words, at most
+ * four) comes punctuation, the end of the text, or a word of ADDRESS_NEXT; not a noun it modifies
+ * ("AI enthusiasts") or a verb it is the subject of ("the agent opens links").
+ */
+function addressed(text: string, tokens: readonly Token[], at: number): boolean {
+  let k = at;
+  while (k + 1 < tokens.length && k - at < 4 && MODEL_WORDS.has((tokens[k + 1] as Token).w) && onlySpaces(text, (tokens[k] as Token).end, (tokens[k + 1] as Token).start)) k++;
+  const name = tokens[k] as Token;
+  const next = tokens[k + 1];
+  if (next === undefined) return true;
+  if (!onlySpaces(text, name.end, next.start)) return true;
+  return ADDRESS_NEXT.has(next.w);
 }
 
 function onlySpaces(text: string, from: number, to: number): boolean {
