@@ -174,6 +174,9 @@ function scan(text: string, depth: number, layer: string[], map: SpanMap, rules:
     const last = tokens[hit.last] as Token;
     if (rule.colon === true && !colonAfter(text, last.end)) continue;
     if (rule.addressee === true && !addressed(text, tokens, hit.last)) continue;
+    // A rule's words are one instruction: a hit that runs across a blank line (a paragraph or
+    // section break) is two texts' words, not one sentence (the span is bounded by the rule's gaps).
+    if (paragraphBreak(text, first.start, last.end)) continue;
     let score = rule.weight + boost;
     let why = rule.reason;
     let evasive = false;
@@ -333,6 +336,12 @@ function addressed(text: string, tokens: readonly Token[], at: number): boolean 
   if (next === undefined) return true;
   if (!onlySpaces(text, name.end, next.start)) return true;
   return ADDRESS_NEXT.has(next.w);
+}
+
+function paragraphBreak(text: string, from: number, to: number): boolean {
+  const at = text.indexOf('\n', from);
+  if (at < 0 || at >= to) return false;
+  return /\n[ \t\r]*\n/.test(text.slice(at, to));
 }
 
 function onlySpaces(text: string, from: number, to: number): boolean {

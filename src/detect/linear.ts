@@ -34,6 +34,26 @@ export interface LinearModel {
   bias: number;
   weights: number[];
   threshold: number;
+  /** How tiers 1 and 2 combine, chosen by cross-validation at training time ({@link detectInjectionTiers}). */
+  combine: TierCombination;
+}
+
+/**
+ * How {@link detectInjectionTiers} combines tier 1's score `s1` and tier 2's probability `p2`:
+ * detected when `p2 >= solo`; or `s1` is at tier 1's threshold, unless `s1 < weakBelow` and
+ * `p2 < veto` (tier 2 vetoes a weak tier 1 finding); or `0.2 <= s1 <` the threshold and
+ * `p2 >= confirm` (tier 2 confirms a borderline one). 1 (or more) for `solo` or `confirm` means never.
+ *
+ * @example
+ * ```ts
+ * const c: TierCombination = { weakBelow: 0, veto: 0, confirm: 0.8, solo: 0.87 };
+ * ```
+ */
+export interface TierCombination {
+  weakBelow: number;
+  veto: number;
+  confirm: number;
+  solo: number;
 }
 
 /**
@@ -73,7 +93,10 @@ function checkModel(m: unknown): LinearModel {
     typeof v.bias === 'number' &&
     typeof v.threshold === 'number' &&
     v.threshold > 0 &&
-    v.threshold < 1;
+    v.threshold < 1 &&
+    typeof v.combine === 'object' &&
+    v.combine !== null &&
+    (['weakBelow', 'veto', 'confirm', 'solo'] as const).every((k) => typeof v.combine?.[k] === 'number' && v.combine[k] >= 0 && v.combine[k] <= 1);
   if (!ok) throw new WardenError('ERR_DETECT_OPTIONS', 'The tier 2 weights (src/detect/linear-weights.json) are not a warden-linear-2 model; retrain with npm run train:detector.');
   return v as LinearModel;
 }
@@ -128,8 +151,16 @@ export function detectInjectionModel(text: string, options?: ModelOptions): Dete
   return { detected, score: best, findings, labels: detected ? ['untrusted'] : [] };
 }
 
+/** The shipped combination of tiers 1 and 2 (chosen by cross-validation at training time). */
+export const TIER_COMBINATION: Readonly<TierCombination> = Object.freeze({ ...SHIPPED.combine });
+
+/** Tier 1's lowest reported score: a finding at least this strong, below the threshold, is borderline. */
+const BORDERLINE = 0.2;
+
 /**
- * Tiers 1 and 2 together: detected when either detects; the findings of both.
+ * Tiers 1 and 2 together, as {@link TierCombination} says (the shipped one by default; `'or'`:
+ * detected when either detects). `detected` is the combined verdict; the findings are tier 1's, and
+ * tier 2's when the text is detected; the score is the higher of the two tiers' scores.
  *
  * @example
  * ```ts
@@ -137,9 +168,15 @@ export function detectInjectionModel(text: string, options?: ModelOptions): Dete
  * r.detected; // true
  * ```
  */
-export function detectInjectionTiers(text: string, tier1: (text: string) => DetectionResult, options?: ModelOptions): DetectionResult {
+export function detectInjectionTiers(text: string, tier1: (text: string) => DetectionResult, options?: ModelOptions, combination: Readonly<TierCombination> | 'or' = TIER_COMBINATION): DetectionResult {
   const a = tier1(text);
   const b = detectInjectionModel(text, options);
-  const detected = a.detected || b.detected;
-  return { detected, score: Math.max(a.score, b.score), findings: [...a.findings, ...b.findings], labels: detected ? ['untrusted'] : [] };
+  let detected: boolean;
+  if (combination === 'or') detected = a.detected || b.detected;
+  else if (combination.solo < 1 && b.score >= combination.solo) detected = true;
+  else if (a.detected) detected = !(a.score < combination.weakBelow && b.score < combination.veto);
+  else detected = combination.confirm < 1 && a.score >= BORDERLINE && b.score >= combination.confirm;
+  const findings = detected ? [...a.findings, ...b.findings] : [...a.findings];
+  const score = Math.max(a.score, b.score);
+  return { detected, score, findings, labels: detected ? ['untrusted'] : [] };
 }
