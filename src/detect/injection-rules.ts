@@ -101,7 +101,7 @@ const FAIL: WordClass = ['fail', 'fails', 'crash', 'break', 'error', 'work', 'fu
 
 const EARLIER: WordClass = ['previous', 'prior', 'earlier', 'original', 'above', 'initial', 'preceding', 'your', 'old', 'first'];
 const TASK_WORDS: WordClass = [...plural('prompt', 'instruction', 'direction', 'guideline', 'rule', 'task', 'assignment', 'order', 'directive'), 'conversation', 'context', 'guidance'];
-const RETRACTED: WordClass = ['test', 'cancelled', 'canceled', 'void', 'outdated', 'obsolete', 'superseded', 'revoked', 'withdrawn', 'invalid', 'fake', 'mistake', 'irrelevant', 'expired', 'replaced', 'decoy', 'joke', 'wrong'];
+const RETRACTED: WordClass = ['test', 'cancelled', 'canceled', 'void', 'outdated', 'obsolete', 'superseded', 'revoked', 'withdrawn', 'fake', 'irrelevant', 'decoy', 'joke'];
 const BE: WordClass = ['was', 'is', 'were', 'are', 'has', 'have', 'been', 'now', 'all', 'just', 'only'];
 const PERSON: WordClass = ['user', 'users', 'human', 'customer', 'requester', 'person', 'operator', 'reader'];
 const ASKED: WordClass = [...plural('question', 'request', 'query', 'instruction', 'prompt', 'task', 'message', 'wish'), 'helping', 'serving', 'assisting'];
