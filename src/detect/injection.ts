@@ -176,7 +176,7 @@ function scan(text: string, depth: number, layer: string[], map: SpanMap, rules:
     if (rule.addressee === true && !addressed(text, tokens, hit.last)) continue;
     // A rule's words are one instruction: a hit that runs across a blank line (a paragraph or
     // section break) is two texts' words, not one sentence (the span is bounded by the rule's gaps).
-    if (paragraphBreak(text, first.start, last.end)) continue;
+    if (paragraphBreak(text, first.start, last.end) || jsonBoundary(text, first.start, last.end)) continue;
     let score = rule.weight + boost;
     let why = rule.reason;
     let evasive = false;
@@ -339,9 +339,19 @@ function addressed(text: string, tokens: readonly Token[], at: number): boolean 
 }
 
 function paragraphBreak(text: string, from: number, to: number): boolean {
-  const at = text.indexOf('\n', from);
-  if (at < 0 || at >= to) return false;
-  return /\n[ \t\r]*\n/.test(text.slice(at, to));
+  // invariant: only the hit's own span is read, as in jsonBoundary.
+  const span = text.slice(from, to);
+  return span.includes('\n') && /\n[ \t\r]*\n/.test(span);
+}
+
+/**
+ * The span crosses from one JSON string into the next (`"email"},"subject":"Cannot reset password`):
+ * an unescaped quote followed by `,` `:` `}` or `]`. Words of different fields are not one sentence.
+ */
+function jsonBoundary(text: string, from: number, to: number): boolean {
+  // invariant: only the hit's own span is read (bounded by the rule's gaps), so many hits stay linear.
+  const span = text.slice(Math.max(0, from - 1), to);
+  return span.includes('"') && /[^\\]"\s*[,:}\]]/.test(span);
 }
 
 function onlySpaces(text: string, from: number, to: number): boolean {
