@@ -45,7 +45,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--eval <jsonl>', 'measure the detector on a labelled set instead of scanning a file')
     .option('--tools', 'the input is MCP tool definitions: scan for tool poisoning')
     .option('--threshold <score>', 'score (0..1] at or above which a text counts as detected (default 0.5)')
-    .option('--tier <tier>', 'with --eval: 1 (the deterministic rules, default), 2 (the linear model), 1+2 (detected when either detects); with --model also 3, 1+3 (the default with --model) or 1+2+3')
+    .option('--tier <tier>', 'with --eval: 1 (the deterministic rules, default: the best measured on the held-out sets), 2 (the linear model), 1+2 (the two combined as cross-validation chose: tier 2 can veto a weak tier 1 finding, confirm a borderline one, or detect alone); with --model also 3, 1+3 (the default with --model) or 1+2+3')
     .option('--model <json>', 'a tier 3 ONNX model configuration (path, input, output, encoding, attackIndex, threshold; docs/detection.md): its verdict is merged with tier 1 (needs onnxruntime-node)')
     .option('--json', 'print one JSON object')
     .action(async (file: string | undefined, opts: DetectOptions) => {

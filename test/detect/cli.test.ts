@@ -62,13 +62,13 @@ describe('warden detect', () => {
   it('prints precision and F1 beside recall, and measures tier 2 and tiers 1+2 with --tier', async () => {
     const set = join(SETS, 'injection-holdout-2.jsonl');
     const one = await runCli(main, ['detect', '--eval', set]);
-    expect(one.stdout).toMatch(/recall {14}0\.875 .*\nfalse-positive rate 0\.05 .*\nprecision {11}0\.933\nF1 {18}0\.903\n/);
+    expect(one.stdout).toMatch(/recall {14}1 .*\nfalse-positive rate 0\.025 .*\nprecision {11}0\.97\nF1 {18}0\.985\n/);
     const two = JSON.parse((await runCli(main, ['detect', '--eval', set, '--tier', '2', '--json'])).stdout) as Record<string, number>;
     const both = JSON.parse((await runCli(main, ['detect', '--eval', set, '--tier', '1+2', '--json'])).stdout) as Record<string, number>;
     expect(Object.keys(two)).toEqual(['recall', 'falsePositiveRate', 'p99Micros', 'count']);
-    // Measured, not hoped for (docs/detection.md): the tier 2 model adds recall here but also false positives on these look-alikes.
-    expect([two.recall, two.falsePositiveRate]).toEqual([0.2396, 0.075]);
-    expect([both.recall, both.falsePositiveRate]).toEqual([0.9271, 0.125]);
+    // Measured, not hoped for (docs/detection.md): on these look-alikes the tier 2 model adds false positives and no recall.
+    expect([two.recall, two.falsePositiveRate]).toEqual([0.2396, 0.1417]);
+    expect([both.recall, both.falsePositiveRate]).toEqual([1, 0.1667]);
   });
 
   it('measures the poisoning set with --tools --eval', async () => {

@@ -3,6 +3,7 @@
  * build, about a third of each is benign, and the detectors keep the measured recall and
  * false-positive rate on them (a rule change that loses attacks or flags look-alikes fails here).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +17,10 @@ const read = (name: string): string => readFileSync(join(ROOT, 'test', 'fixtures
 describe('evaluation sets', () => {
   it.each([
     ['injection-dev.jsonl', 0.98, 0],
-    ['injection-holdout.jsonl', 0.88, 0.1],
-    ['injection-holdout-2.jsonl', 0.87, 0.05],
+    ['injection-holdout.jsonl', 0.94, 0],
+    ['injection-holdout-2.jsonl', 0.99, 0.03],
+    // Paraphrases outside tier 1's families: measured, not a target met (docs/detection.md).
+    ['injection-holdout-3.jsonl', 0.18, 0.04],
   ])('%s: recall at least %d, false-positive rate at most %d', (name, recall, fpr) => {
     const rows = parseLabelledSet(read(name), name);
     const benign = rows.filter((r) => r.label === 'benign').length;
@@ -25,6 +28,12 @@ describe('evaluation sets', () => {
     const report = evaluateDetector(rows, (t) => detectInjection(t));
     expect(report.recall).toBeGreaterThanOrEqual(recall);
     expect(report.falsePositiveRate).toBeLessThanOrEqual(fpr);
+  });
+
+  it('commits the holdout-3 set its script builds', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'detect-holdout-3-set.mjs'), '--check'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stdout).toContain('injection-holdout-3.jsonl is up to date');
+    expect(r.status).toBe(0);
   });
 
   it('poisoning-set.jsonl: recall at least 0.9 and no false positives on the real definitions', () => {
