@@ -5,10 +5,12 @@
  * featurized once, its windows (128 folded characters every 64, as the weights file says: the unit
  * the model was trained on) are scored from that one pass, and the highest window counts.
  *
+ * Tiers 1 and 2 combine as the training script chose by cross-validation (`combine` in the
+ * weights file: tier 2 may veto a weak tier 1 finding, confirm a borderline one, or detect alone).
  * Not exported from agent-warden/detect and not used by any enforcement path: on the held-out
- * sets it adds recall on BIPIA's task injections but false positives on our holdouts' benign
- * look-alikes, so tiers 1+2 are not better than tier 1 alone (docs/detection.md has the figures).
- * `warden detect --eval --tier 2|1+2` measures it.
+ * sets the combination adds recall on BIPIA's task injections and on holdout-3 but false positives
+ * on holdout and holdout-2's benign look-alikes, so tiers 1+2 are not better than tier 1 alone
+ * (docs/detection.md has the figures). `warden detect --eval --tier 2|1+2` measures it.
  */
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
