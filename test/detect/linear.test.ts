@@ -65,7 +65,7 @@ describe('the tier 2 model as data', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'train-detector.mjs'), '--check'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`sha256 ${sha256(before)}`);
-  }, 180_000);
+  }, 600_000);
 });
 
 describe('the public corpus (BIPIA)', () => {
