@@ -9,6 +9,7 @@
  * original text, so the redaction also covers the invisible characters inside it. Characters
  * outside a finding are left as they were.
  */
+import { Buffer } from 'node:buffer';
 
 /** The folded text and, unless it equals the input, where each of its code units came from. */
 export interface FoldedView {
@@ -57,6 +58,18 @@ export function buildView(text: string): FoldedView {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
+    if (c < 0x80 && c !== 0x25 && c !== 0x5c) {
+      // A run of plain ASCII is copied as it is, one unit per character.
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d >= 0x80 || d === 0x25 || d === 0x5c) break;
+        j++;
+      }
+      out.copy(text, i, j);
+      i = j;
+      continue;
+    }
     if (c < 0x80) {
       if (c === 0x25 && i + 2 < n) {
         const b = hexPair(text, i + 1);
@@ -184,6 +197,8 @@ function isUnreserved(b: number): boolean {
   );
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 class ViewBuilder {
   private units: Uint16Array;
   private starts: Int32Array;
@@ -205,13 +220,33 @@ class ViewBuilder {
     this.length += 1;
   }
 
+  /** Appends `text[from, to)` unchanged, each unit mapped to its own offset. */
+  copy(text: string, from: number, to: number): void {
+    while (this.length + (to - from) > this.units.length) this.grow();
+    const units = this.units;
+    const starts = this.starts;
+    const ends = this.ends;
+    let at = this.length;
+    for (let i = from; i < to; i++, at++) {
+      units[at] = text.charCodeAt(i);
+      starts[at] = i;
+      ends[at] = i + 1;
+    }
+    this.length = at;
+  }
+
   finish(): FoldedView {
     const n = this.length;
     let text = '';
-    // Chunked to stay under the engine's argument-count limit for fromCharCode.
-    for (let i = 0; i < n; i += 8192) {
-      const chunk = this.units.subarray(i, Math.min(n, i + 8192));
-      text += String.fromCharCode.apply(null, chunk as unknown as number[]);
+    if (LITTLE_ENDIAN) {
+      // One native UTF-16 decode (lone surrogates kept as they are), not n arguments to fromCharCode.
+      text = Buffer.from(this.units.buffer, this.units.byteOffset, n * 2).toString('utf16le');
+    } else {
+      // Chunked to stay under the engine's argument-count limit for fromCharCode.
+      for (let i = 0; i < n; i += 8192) {
+        const chunk = this.units.subarray(i, Math.min(n, i + 8192));
+        text += String.fromCharCode.apply(null, chunk as unknown as number[]);
+      }
     }
     return { text, starts: this.starts.subarray(0, n), ends: this.ends.subarray(0, n) };
   }

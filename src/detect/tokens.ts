@@ -7,6 +7,7 @@
  *
  * One forward pass over the text, plus one pass per letter-spaced run: linear in the text's length.
  */
+import { Buffer } from 'node:buffer';
 import { buildView } from '../audit/redact-fold.js';
 
 /** One word and where it came from. */
@@ -77,11 +78,24 @@ export function wordView(text: string, vocabulary: ReadonlySet<string>): WordVie
       prevLower = cc >= 0x61 && cc <= 0x7a;
       i++;
     }
-    if (ascii && !camel && !digits) {
-      // The common case: one plain ASCII word.
-      const s0 = origStart(from);
-      const e0 = origEnd(i);
-      tokens.push({ w: v.slice(from, i).toLowerCase(), alt: null, start: s0, end: e0, hidden: e0 - s0 > i - from && hasHidden(text, s0, e0) });
+    if (ascii) {
+      // The common case: ASCII words, lower-cased in one call; camelCase pieces and leetspeak read
+      // from that one string (lower-casing ASCII keeps every offset).
+      const lower = v.slice(from, i).toLowerCase();
+      if (!camel) {
+        asciiToken(tokens, text, lower, 0, lower.length, digits, origStart(from), origEnd(i));
+        continue;
+      }
+      let pieceFrom = from;
+      for (let p = from + 1; p < i; p++) {
+        const cc = v.charCodeAt(p);
+        const pc = v.charCodeAt(p - 1);
+        if (cc >= 0x41 && cc <= 0x5a && pc >= 0x61 && pc <= 0x7a) {
+          asciiToken(tokens, text, lower, pieceFrom - from, p - from, digits, origStart(pieceFrom), origEnd(p));
+          pieceFrom = p;
+        }
+      }
+      asciiToken(tokens, text, lower, pieceFrom - from, i - from, digits, origStart(pieceFrom), origEnd(i));
       continue;
     }
     const pieces: Array<{ w: string; from: number; to: number }> = [];
@@ -114,6 +128,52 @@ export function wordView(text: string, vocabulary: ReadonlySet<string>): WordVie
     }
   }
   return { folded: v.toLowerCase(), origStart, origEnd, tokens: glueSpacedLetters(tokens, text, vocabulary) };
+}
+
+/**
+ * Pushes the token of `lower[a, b)` (lower-case ASCII letters and digits), spanning [s, e) of the
+ * original text: when `digits` and the piece holds both a digit and a letter, its digits read as
+ * letters (leetspeak), and `alt` reads `1` as `l`.
+ */
+function asciiToken(tokens: Token[], text: string, lower: string, a: number, b: number, digits: boolean, s: number, e: number): void {
+  let w = a === 0 && b === lower.length ? lower : lower.slice(a, b);
+  let alt: string | null = null;
+  if (digits) {
+    let hasDigit = false;
+    let hasLetter = false;
+    let hasOne = false;
+    for (let k = a; k < b; k++) {
+      const c = lower.charCodeAt(k);
+      if (c <= 0x39) {
+        hasDigit = true;
+        if (c === 0x31) hasOne = true;
+      } else hasLetter = true;
+    }
+    if (hasDigit && hasLetter) {
+      if (hasOne) alt = mapDigits(lower, a, b, LEET_L);
+      w = mapDigits(lower, a, b, LEET_I);
+    }
+  }
+  tokens.push({ w, alt, start: s, end: e, hidden: e - s > b - a && hasHidden(text, s, e) });
+}
+
+// Per ASCII code: the code it reads as in a leet word (digits to letters; `1` as `i`, or as `l`).
+const LEET_I = new Uint8Array(128);
+const LEET_L = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const d = String.fromCharCode(c);
+  LEET_I[c] = (LEET[d] ?? d).charCodeAt(0);
+  LEET_L[c] = (d === '1' ? 'l' : (LEET[d] ?? d)).charCodeAt(0);
+}
+
+let scratch = Buffer.alloc(256);
+
+/** `lower[a, b)` with each code replaced through `table`, as one flat string. */
+function mapDigits(lower: string, a: number, b: number, table: Uint8Array): string {
+  const n = b - a;
+  if (scratch.length < n) scratch = Buffer.alloc(Math.max(n, scratch.length * 2));
+  for (let k = 0; k < n; k++) scratch[k] = table[lower.charCodeAt(a + k)] as number;
+  return scratch.toString('latin1', 0, n);
 }
 
 function isWordChar(c: number): boolean {
