@@ -171,18 +171,20 @@ function entityLayer(text: string, add: (l: Layer) => boolean): void {
 
 /** Unicode tag characters (U+E0020..U+E007E) spell invisible ASCII; outside an emoji flag they are a hidden message. */
 function tagLayer(text: string, add: (l: Layer) => boolean): void {
-  if (!/[\u{E0020}-\u{E007E}]/u.test(text)) return;
+  // U+E0020..U+E007E are the surrogate pairs \uDB40 \uDC20..\uDC7E; a high surrogate is never the
+  // second half of a pair, so visiting each \uDB40 finds every tag character and nothing else.
+  let at = text.indexOf('\uDB40');
+  if (at < 0) return;
   let decoded = '';
   let first = -1;
   let last = -1;
-  for (let i = 0; i < text.length; i++) {
-    const cp = text.codePointAt(i) ?? 0;
-    if (cp >= 0xe0020 && cp <= 0xe007e) {
-      if (first < 0) first = i;
-      decoded += String.fromCharCode(cp - 0xe0000);
-      last = i + 2;
+  for (; at >= 0; at = text.indexOf('\uDB40', at + 1)) {
+    const lo = text.charCodeAt(at + 1);
+    if (lo >= 0xdc20 && lo <= 0xdc7e) {
+      if (first < 0) first = at;
+      decoded += String.fromCharCode(lo - 0xdc00);
+      last = at + 2;
     }
-    if (cp > 0xffff) i++;
   }
   // An emoji subdivision flag (England, Scotland) spells a short code like "gbeng"; a message is longer.
   if (decoded.length >= 8) add({ encoding: 'unicode-tags', start: first, end: last, text: decoded });

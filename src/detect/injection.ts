@@ -195,14 +195,11 @@ function scan(text: string, depth: number, layer: string[], map: SpanMap, rules:
   }
   vocatives(text, tokens, (a, b) => push(out, detector, 'system.vocative', 'system', a, b, 0.6 + boost, 'addresses an AI model by name and gives it a command', layer, map));
   markdownImages(text, (a, b) => push(out, detector, 'exfiltration.markdown-image', 'exfiltration', a, b, 0.6 + boost, 'a Markdown image whose URL has an empty or templated query value, the shape used to send data out in the image request', layer, map));
-  for (const m of MARKUP) {
-    for (let at = view.folded.indexOf(m.text); at >= 0; at = view.folded.indexOf(m.text, at + m.text.length)) {
-      const start = view.origStart(at);
-      const end = view.origEnd(at + m.text.length);
-      push(out, detector, 'system.markup', 'system', start, end, m.weight + boost, m.reason, layer, map);
-      break;
-    }
-  }
+  const firstMarkup = markupAt(view.folded);
+  MARKUP.forEach((m, k) => {
+    const at = firstMarkup[k] as number;
+    if (at >= 0) push(out, detector, 'system.markup', 'system', view.origStart(at), view.origEnd(at + m.text.length), m.weight + boost, m.reason, layer, map);
+  });
   for (const h of hidden) {
     if (h.instruction) push(out, detector, 'hidden.markup', 'hidden', h.start, h.end, 0.3, `text hidden from people (${h.kind}) carries words addressed to a model`, layer, map);
   }
@@ -223,6 +220,38 @@ function scan(text: string, depth: number, layer: string[], map: SpanMap, rules:
     const outer = map(l.start, l.end);
     scan(l.text, depth - 1, [...layer, l.encoding], () => outer, rules, detector, out, budget);
   }
+}
+
+// Every position where some markup string starts (the match is advanced one unit at a time, so
+// overlapping occurrences are all seen): one pass over the text instead of one per string.
+const MARKUP_ANY = new RegExp(
+  MARKUP.filter((m) => m.text.length > 0)
+    .map((m) => m.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|'),
+  'g',
+);
+
+/** The first offset of each MARKUP string in `folded` (-1 where absent), in MARKUP's order. */
+function markupAt(folded: string): Int32Array {
+  const first = new Int32Array(MARKUP.length).fill(-1);
+  let left = 0;
+  MARKUP.forEach((m, k) => {
+    if (m.text.length === 0) first[k] = 0;
+    else left++;
+  });
+  if (left === 0) return first;
+  MARKUP_ANY.lastIndex = 0;
+  for (let hit = MARKUP_ANY.exec(folded); hit !== null && left > 0; hit = MARKUP_ANY.exec(folded)) {
+    const at = hit.index;
+    for (let k = 0; k < MARKUP.length; k++) {
+      if ((first[k] as number) < 0 && folded.startsWith((MARKUP[k] as { text: string }).text, at)) {
+        first[k] = at;
+        left--;
+      }
+    }
+    MARKUP_ANY.lastIndex = at + 1;
+  }
+  return first;
 }
 
 function push(out: Finding[], detector: 'injection' | 'poisoning', rule: string, family: string, start: number, end: number, score: number, reason: string, layer: string[], map: SpanMap): void {
