@@ -60,14 +60,7 @@ export function buildView(text: string): FoldedView {
     const c = text.charCodeAt(i);
     if (c < 0x80 && c !== 0x25 && c !== 0x5c) {
       // A run of plain ASCII is copied as it is, one unit per character.
-      let j = i + 1;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d >= 0x80 || d === 0x25 || d === 0x5c) break;
-        j++;
-      }
-      out.copy(text, i, j);
-      i = j;
+      i = out.copyPlain(text, i);
       continue;
     }
     if (c < 0x80) {
@@ -220,19 +213,27 @@ class ViewBuilder {
     this.length += 1;
   }
 
-  /** Appends `text[from, to)` unchanged, each unit mapped to its own offset. */
-  copy(text: string, from: number, to: number): void {
-    while (this.length + (to - from) > this.units.length) this.grow();
+  /**
+   * Appends the plain ASCII run of `text` starting at `from` (up to a non-ASCII character, `%` or
+   * `\\`), each unit mapped to its own offset; returns where the run ends.
+   */
+  copyPlain(text: string, from: number): number {
+    const n = text.length;
+    if (this.length + (n - from) > this.units.length) this.grow(this.length + (n - from));
     const units = this.units;
     const starts = this.starts;
     const ends = this.ends;
     let at = this.length;
-    for (let i = from; i < to; i++, at++) {
-      units[at] = text.charCodeAt(i);
+    let i = from;
+    for (; i < n; i++, at++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80 || c === 0x25 || c === 0x5c) break;
+      units[at] = c;
       starts[at] = i;
       ends[at] = i + 1;
     }
     this.length = at;
+    return i;
   }
 
   finish(): FoldedView {
@@ -251,8 +252,8 @@ class ViewBuilder {
     return { text, starts: this.starts.subarray(0, n), ends: this.ends.subarray(0, n) };
   }
 
-  private grow(): void {
-    const cap = this.units.length * 2;
+  private grow(least = 0): void {
+    const cap = Math.max(least, this.units.length * 2);
     const units = new Uint16Array(cap);
     units.set(this.units);
     const starts = new Int32Array(cap);

@@ -56,6 +56,14 @@ const ROT13_TRIGGERS: ReadonlySet<string> = new Set([
 const ROT13_SPELLINGS: ReadonlySet<string> = new Set([...ROT13_TRIGGERS].map((w) => rot13(w)));
 /** A model's name and the words that go with it ("language model", "AI agents"). */
 const MODEL_WORDS: ReadonlySet<string> = new Set([...VOCATIVE, 'assistants', 'llms', 'models', 'agents', 'bots', 'chatbots', 'language']);
+const VOCATIVE_BIT = 1;
+const ROT13_BIT = 2;
+const WORD_BITS: ReadonlyMap<string, number> = (() => {
+  const m = new Map<string, number>();
+  for (const w of VOCATIVE) m.set(w, (m.get(w) ?? 0) | VOCATIVE_BIT);
+  for (const w of ROT13_SPELLINGS) m.set(w, (m.get(w) ?? 0) | ROT13_BIT);
+  return m;
+})();
 const QUOTES = '"\'`\u201c\u201d\u2018\u2019\u00ab\u00bb';
 
 const ALL = compileRules(INJECTION_RULES);
@@ -193,7 +201,10 @@ function scan(text: string, depth: number, layer: string[], map: SpanMap, rules:
     if (discussed(text, tokens, hit.first, hit.last)) score *= 0.6;
     push(out, detector, rule.id, rule.family, first.start, last.end, score, why, layer, map);
   }
-  vocatives(text, tokens, (a, b) => push(out, detector, 'system.vocative', 'system', a, b, 0.6 + boost, 'addresses an AI model by name and gives it a command', layer, map));
+  // One look-up per word for the word lists the scan walks (vocatives, rot13 spellings), not one per list.
+  const bits = new Uint8Array(tokens.length);
+  for (let k = 0; k < tokens.length; k++) bits[k] = WORD_BITS.get((tokens[k] as Token).w) ?? 0;
+  vocatives(text, tokens, bits, (a, b) => push(out, detector, 'system.vocative', 'system', a, b, 0.6 + boost, 'addresses an AI model by name and gives it a command', layer, map));
   markdownImages(text, (a, b) => push(out, detector, 'exfiltration.markdown-image', 'exfiltration', a, b, 0.6 + boost, 'a Markdown image whose URL has an empty or templated query value, the shape used to send data out in the image request', layer, map));
   const firstMarkup = markupAt(view.folded);
   MARKUP.forEach((m, k) => {
@@ -206,7 +217,7 @@ function scan(text: string, depth: number, layer: string[], map: SpanMap, rules:
   if (depth <= 0) return;
   const layers: Layer[] = findLayers(text, Math.max(0, budget.layers), Math.max(0, budget.chars));
   let covered = -1;
-  for (const region of rot13Regions(tokens)) {
+  for (const region of rot13Regions(tokens, bits)) {
     const [a, b] = wholeLines(text, region);
     if (a < covered || layers.length >= budget.layers) continue;
     covered = b;
@@ -271,15 +282,15 @@ function round(x: number): number {
  * The spans to decode as rot13: clusters of words whose rot13 is a common English word or a
  * trigger word (at least three, each within eight words of the last); plain English has almost none.
  */
-function rot13Regions(tokens: readonly Token[]): Array<[number, number]> {
+function rot13Regions(tokens: readonly Token[], bits: Uint8Array): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let start = -1;
   let end = -1;
   let count = 0;
   let lastAt = -100;
   for (let k = 0; k < tokens.length; k++) {
+    if (((bits[k] as number) & ROT13_BIT) === 0) continue;
     const t = tokens[k] as Token;
-    if (!ROT13_SPELLINGS.has(t.w)) continue;
     if (k - lastAt > 8) {
       if (count >= 3) out.push([start, end]);
       start = t.start;
@@ -339,13 +350,13 @@ function jsonOpener(text: string, at: number): boolean {
 }
 
 /** `AI agent: run ...`, `Assistant, call ...`: a model named, a colon or comma, then a command. */
-function vocatives(text: string, tokens: readonly Token[], report: (start: number, end: number) => void): void {
+function vocatives(text: string, tokens: readonly Token[], bits: Uint8Array, report: (start: number, end: number) => void): void {
   for (let k = 0; k + 1 < tokens.length; k++) {
+    if (((bits[k] as number) & VOCATIVE_BIT) === 0) continue;
     const t = tokens[k] as Token;
-    if (!VOCATIVE.has(t.w)) continue;
     const at = k;
     let name = t;
-    if (k + 2 < tokens.length && VOCATIVE.has((tokens[k + 1] as Token).w) && onlySpaces(text, t.end, (tokens[k + 1] as Token).start)) name = tokens[++k] as Token;
+    if (k + 2 < tokens.length && ((bits[k + 1] as number) & VOCATIVE_BIT) !== 0 && onlySpaces(text, t.end, (tokens[k + 1] as Token).start)) name = tokens[++k] as Token;
     const next = tokens[k + 1] as Token;
     const between = text.slice(name.end, next.start).trim();
     if ((between === ':' || between === ',') && IMPERATIVE.has(next.w) && startsClause(text, tokens, at)) report(t.start, next.end);

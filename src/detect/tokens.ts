@@ -209,9 +209,17 @@ function hasHidden(text: string, s: number, e: number): boolean {
  * (`i g n o r e`, `i.g.n.o.r.e`), then cuts each run into known words, longest first.
  */
 function glueSpacedLetters(tokens: Token[], text: string, vocabulary: ReadonlySet<string>): Token[] {
-  let anySingle = false;
-  for (const t of tokens) if (t.w.length === 1) { anySingle = true; break; }
-  if (!anySingle) return tokens;
+  // Most texts have no run of four spaced letters: then the tokens are kept as they are.
+  let anyRun = false;
+  let runLength = 0;
+  for (let k = 0; k < tokens.length && !anyRun; k++) {
+    const t = tokens[k] as Token;
+    if (t.w.length !== 1) runLength = 0;
+    else if (runLength > 0 && shortGap(text, (tokens[k - 1] as Token).end, t.start)) runLength++;
+    else runLength = 1;
+    anyRun = runLength >= 4;
+  }
+  if (!anyRun) return tokens;
   const out: Token[] = [];
   let k = 0;
   while (k < tokens.length) {
