@@ -60,6 +60,7 @@ import {
 import { redact } from '../../audit/redact.js';
 import type { PolicyProvider } from '../../enforce/pipeline.js';
 import type { AgentIdentity, DecisionSink, Request } from '../../decision.js';
+import type { AsyncTextDetector } from '../../detect/types.js';
 import type { Verdict } from '../../enforce/verdict.js';
 import { WardenError } from '../../errors.js';
 import { rejectUnknownKeys } from '../../lib/options.js';
@@ -183,6 +184,7 @@ export interface McpGatewayOptions {
  * @example
  * ```ts
  * const detect: GatewayDetectOptions = { poisoning: 'block', results: 'withhold' };
+ * const withModel: GatewayDetectOptions = { results: 'mark', resultModel: await loadOnnxDetector(config) };
  * ```
  */
 export interface GatewayDetectOptions {
@@ -198,6 +200,14 @@ export interface GatewayDetectOptions {
    * instructions with an error; `off` skips the scan.
    */
   results?: 'mark' | 'withhold' | 'off';
+  /**
+   * A tier 3 model (`await loadOnnxDetector(config)` from agent-warden/detect) run on every string
+   * of every scanned result, beside tier 1 and the secret scan (scanOutputWithModel): a detection
+   * adds its `model.onnx` finding and the label `untrusted`; a text the model cannot score (it
+   * throws, times out, or is over its limit) adds `model.failed` and `untrusted` too, never "no
+   * finding". With `results: 'withhold'` either withholds the result. Not used with `results: 'off'`.
+   */
+  resultModel?: AsyncTextDetector;
 }
 
 const OPTION_KEYS = [
@@ -812,7 +822,8 @@ export class McpGateway {
     const { upstream, name, verdict, agent } = call;
     const mode = this.#options.detect?.results ?? 'mark';
     // The detectors load with the first result scanned; one that cannot load fails this call.
-    const scan = mode === 'off' ? null : (await import('../../detect/output.js')).scanOutput(result);
+    const model = this.#options.detect?.resultModel;
+    const scan = mode === 'off' ? null : model === undefined ? (await import('../../detect/output.js')).scanOutput(result) : await (await import('../../detect/output-model.js')).scanOutputWithModel(result, undefined, model);
     const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
     if (record) await upstream.pipeline.observe({ call: verdict.call, tool: name, agent }, result.isError === true ? { status: 'error', durationMs, error: { name: 'ToolError', message: 'the tool reported an error (isError)' }, ...detected } : { status: 'ok', durationMs, ...detected });
     if (scan !== null && scan.injection && mode === 'withhold') {
@@ -1032,9 +1043,13 @@ async function checkSignedTools(server: UpstreamServer): Promise<void> {
 
 function checkDetectOptions(detect: GatewayDetectOptions | undefined): void {
   if (detect === undefined) return;
-  rejectUnknownKeys(detect, ['poisoning', 'results'], 'ERR_MCP_OPTIONS', 'the MCP gateway detect option');
+  rejectUnknownKeys(detect, ['poisoning', 'results', 'resultModel'], 'ERR_MCP_OPTIONS', 'the MCP gateway detect option');
   if (detect.poisoning !== undefined && !['block', 'warn', 'off'].includes(detect.poisoning)) throw new WardenError('ERR_MCP_OPTIONS', `detect.poisoning must be "block", "warn" or "off"; got ${JSON.stringify(detect.poisoning)}.`);
   if (detect.results !== undefined && !['mark', 'withhold', 'off'].includes(detect.results)) throw new WardenError('ERR_MCP_OPTIONS', `detect.results must be "mark", "withhold" or "off"; got ${JSON.stringify(detect.results)}.`);
+  const model = detect.resultModel as unknown;
+  if (model !== undefined && (model === null || typeof model !== 'object' || typeof (model as AsyncTextDetector).detect !== 'function' || typeof (model as AsyncTextDetector).name !== 'string')) {
+    throw new WardenError('ERR_MCP_OPTIONS', 'detect.resultModel must be a loaded tier 3 model: await loadOnnxDetector(config) from agent-warden/detect.');
+  }
 }
 
 function providerOf(policy: PolicySet | PolicyProvider): PolicyProvider {
