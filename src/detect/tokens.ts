@@ -57,6 +57,10 @@ export function wordView(text: string, vocabulary: ReadonlySet<string>): WordVie
   const origEnd = ends === null ? (i: number) => i : (i: number) => (i <= 0 ? 0 : i - 1 < ends.length ? (ends[i - 1] as number) : text.length);
   const tokens: Token[] = [];
   const n = v.length;
+  // Lower-casing keeps every offset unless it lengthens a character (only U+0130 does; none
+  // shortens): then an ASCII word's lower case is the same slice of the folded text.
+  const folded = v.toLowerCase();
+  const aligned = folded.length === n;
   let i = 0;
   while (i < n) {
     const c = v.charCodeAt(i);
@@ -81,7 +85,7 @@ export function wordView(text: string, vocabulary: ReadonlySet<string>): WordVie
     if (ascii) {
       // The common case: ASCII words, lower-cased in one call; camelCase pieces and leetspeak read
       // from that one string (lower-casing ASCII keeps every offset).
-      const lower = v.slice(from, i).toLowerCase();
+      const lower = aligned ? folded.slice(from, i) : v.slice(from, i).toLowerCase();
       if (!camel) {
         asciiToken(tokens, text, lower, 0, lower.length, digits, origStart(from), origEnd(i));
         continue;
@@ -127,7 +131,7 @@ export function wordView(text: string, vocabulary: ReadonlySet<string>): WordVie
       tokens.push({ w, alt, start: s, end: e, hidden: e - s > p.to - p.from && hasHidden(text, s, e) });
     }
   }
-  return { folded: v.toLowerCase(), origStart, origEnd, tokens: glueSpacedLetters(tokens, text, vocabulary) };
+  return { folded, origStart, origEnd, tokens: glueSpacedLetters(tokens, text, vocabulary) };
 }
 
 /**
@@ -220,6 +224,7 @@ function glueSpacedLetters(tokens: Token[], text: string, vocabulary: ReadonlySe
     anyRun = runLength >= 4;
   }
   if (!anyRun) return tokens;
+  const prefixes = prefixesOf(vocabulary);
   const out: Token[] = [];
   let k = 0;
   while (k < tokens.length) {
@@ -234,12 +239,12 @@ function glueSpacedLetters(tokens: Token[], text: string, vocabulary: ReadonlySe
     const glued = run.map((t) => t.w).join('');
     let p = 0;
     while (p < glued.length) {
+      // The longest known word at p: grown one letter at a time while it is still a prefix of one.
       let taken = 0;
-      for (let len = Math.min(MAX_GLUE_WORD, glued.length - p); len >= 2; len--) {
-        if (vocabulary.has(glued.slice(p, p + len))) {
-          taken = len;
-          break;
-        }
+      for (let len = 2, most = Math.min(MAX_GLUE_WORD, glued.length - p); len <= most; len++) {
+        const piece = glued.slice(p, p + len);
+        if (!prefixes.has(piece)) break;
+        if (vocabulary.has(piece)) taken = len;
       }
       if (taken === 0) {
         p++;
@@ -251,6 +256,20 @@ function glueSpacedLetters(tokens: Token[], text: string, vocabulary: ReadonlySe
       p += taken;
     }
     k = j;
+  }
+  return out;
+}
+
+const PREFIXES = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
+
+/** Every prefix of two or more letters (at most MAX_GLUE_WORD) of the vocabulary's words; computed once per vocabulary. */
+function prefixesOf(vocabulary: ReadonlySet<string>): ReadonlySet<string> {
+  let out = PREFIXES.get(vocabulary);
+  if (out === undefined) {
+    const set = new Set<string>();
+    for (const w of vocabulary) for (let len = 2; len <= Math.min(w.length, MAX_GLUE_WORD); len++) set.add(w.slice(0, len));
+    PREFIXES.set(vocabulary, set);
+    out = set;
   }
   return out;
 }
