@@ -59,6 +59,15 @@ function runs(text: string, add: (l: Layer) => boolean): void {
       i++;
       continue;
     }
+    // i starts a run. A run of MIN_RUN or more starting anywhere in [i, i + MIN_RUN - 1] holds the
+    // character at i + MIN_RUN - 1: when that one is outside the alphabet, none does, so skip past it.
+    const probe = i + MIN_RUN - 1;
+    if (probe >= n) return;
+    const p = text.charCodeAt(probe);
+    if (p >= 128 || B64[p] !== 1) {
+      i = probe + 1;
+      continue;
+    }
     const from = i;
     let allHex = true;
     while (i < n) {
