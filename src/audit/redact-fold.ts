@@ -37,6 +37,9 @@ export function viewDiffers(text: string): boolean {
   return NEEDS_FOLD.test(text);
 }
 
+const FOLD_CACHE_MAX = 8192;
+const FOLDS = new Map<number, string>();
+
 /**
  * Builds the detection view of `text` in one linear pass.
  *
@@ -50,7 +53,9 @@ export function viewDiffers(text: string): boolean {
 export function buildView(text: string): FoldedView {
   if (!NEEDS_FOLD.test(text)) return { text, starts: null, ends: null };
   const out = new ViewBuilder(text.length);
-  // Per call, not per module: the fold of one code point is cached only for this text.
+  // The fold of a code point never changes: the first FOLD_CACHE_MAX code points seen are kept for
+  // the process, and any other is cached for this text (so a text of many distinct code points
+  // still folds each of them once).
   const cache = new Map<number, string>();
   let lastCp = -1;
   let lastFold = '';
@@ -87,9 +92,9 @@ export function buildView(text: string): FoldedView {
     const width = cp > 0xffff ? 2 : 1;
     if (cp !== lastCp) {
       lastCp = cp;
-      const known = cache.get(cp);
+      const known = FOLDS.get(cp) ?? cache.get(cp);
       lastFold = known ?? (isInvisible(cp) ? '' : foldCodePoint(cp));
-      if (known === undefined) cache.set(cp, lastFold);
+      if (known === undefined) (FOLDS.size < FOLD_CACHE_MAX ? FOLDS : cache).set(cp, lastFold);
     }
     if (lastFold.length === 1) out.push(lastFold.charCodeAt(0), i, i + width);
     else for (let k = 0; k < lastFold.length; k++) out.push(lastFold.charCodeAt(k), i, i + width);

@@ -498,10 +498,29 @@ function hiddenRegions(text: string): Hidden[] {
   return out;
 }
 
+/** True when a word (a run of a-z in the lower-cased text) is one of ADDRESSED. */
 function speaksToModel(s: string): boolean {
-  for (const w of s.toLowerCase().split(/[^a-z]+/)) if (ADDRESSED.has(w)) return true;
+  const lower = s.toLowerCase();
+  const n = lower.length;
+  let i = 0;
+  while (i < n) {
+    const c = lower.charCodeAt(i);
+    if (c < 0x61 || c > 0x7a) {
+      i++;
+      continue;
+    }
+    const from = i;
+    while (i < n) {
+      const d = lower.charCodeAt(i);
+      if (d < 0x61 || d > 0x7a) break;
+      i++;
+    }
+    if (i - from <= ADDRESSED_LONGEST && ADDRESSED.has(lower.slice(from, i))) return true;
+  }
   return false;
 }
+
+const ADDRESSED_LONGEST = Math.max(...[...ADDRESSED].map((w) => w.length));
 
 function insideAny(regions: readonly Hidden[], at: number): boolean {
   for (const r of regions) if (at >= r.start && at < r.end) return true;
