@@ -1,5 +1,6 @@
 /** `warden mcp-proxy`: a governed MCP gateway in front of a real MCP server. */
 import type { Store } from '../store/types.js';
+import type { OnnxDetector } from '../detect/tier3-onnx.js';
 import type { Command } from 'commander';
 import { StrictStdioServerTransport } from '../integrations/mcp/strict-json.js';
 import { openFileAuditSink, type FileAuditSink } from '../audit/file-sink.js';
@@ -30,6 +31,7 @@ interface ProxyOptions {
   approvalTimeout?: string;
   poisoning: string;
   results: string;
+  resultModel?: string;
   state?: string;
   authIssuer?: string[];
   authAudience?: string[];
@@ -64,6 +66,7 @@ export function registerMcpProxyCommand(program: Command): void {
     .option('--approval-timeout <seconds>', 'how long an approval (MCP elicitation) may take (default 300)')
     .option('--poisoning <mode>', 'a tool whose definition carries instructions to the model: block, warn or off (docs/detection.md)', 'block')
     .option('--results <mode>', 'tool results: mark (record their labels and findings), withhold (also refuse injected ones) or off', 'mark')
+    .option('--result-model <json>', 'a tier 3 ONNX model configuration (docs/detection.md) run on every tool result beside tier 1: a result it detects, or cannot score, is marked untrusted (needs onnxruntime-node)')
     .option('--state <url>', 'session state store (sqlite:<file>, memory:, redis://..., postgres://...): flow rules read session.labels, and results that carry injected instructions or secrets mark the session')
     .option('--auth-issuer <urls...>', 'one server over HTTP: require bearer tokens (OAuth 2.1 access tokens) from this issuer (as auth.issuer in warden.mcp.yaml)')
     .option('--auth-audience <uris...>', 'the audience tokens must name: this gateway as a resource (auth.audience)')
@@ -85,6 +88,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
   let gateway: McpGateway | null = null;
   let listener = null as HttpListener | null; // set by serveUntilStopped once listening
   let store: Store | null = null;
+  let model: OnnxDetector | null = null;
   try {
     if (opts.config !== undefined) return await runFromConfig(command, opts);
     if (opts.policy === undefined) throw new WardenError('ERR_MCP_OPTIONS', 'Give --policy <file> and the server command after --, or --config warden.mcp.yaml for several servers.');
@@ -111,6 +115,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
     const signingKey = opts.signingKey === undefined ? undefined : await loadPrivateKey(opts.signingKey);
     sink = opts.audit === undefined ? null : await openFileAuditSink({ path: opts.audit, ...(signingKey ? { signingKey } : {}) });
     store = opts.state === undefined ? null : await (await import('../store/open.js')).openStore(opts.state);
+    model = await resultModelOf(opts);
     gateway = await McpGateway.start({
       ...(store ? { state: { store } } : {}),
       upstream,
@@ -119,7 +124,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
       onChange,
       onNew,
       approvalTimeoutMs,
-      detect,
+      detect: model === null ? detect : { ...detect, resultModel: model },
       ...(sink ? { sink } : {}),
       ...(opts.agentId !== undefined ? { agentId: opts.agentId } : {}),
       ...(opts.serverName !== undefined ? { serverName: opts.serverName } : {}),
@@ -136,6 +141,7 @@ async function runProxy(command: string[], opts: ProxyOptions): Promise<number> 
     await gateway?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the gateway failed: ${String(e)}`));
     await sink?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the audit log failed: ${String(e)}`));
     await store?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the state store failed: ${String(e)}`));
+    await model?.release().catch((e: unknown) => console.error(`warden mcp-proxy: releasing the result model failed: ${String(e)}`));
   }
 }
 
@@ -145,6 +151,7 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
   let gateway: McpGateway | null = null;
   let listener = null as HttpListener | null; // set by serveUntilStopped once listening
   let store: Store | null = null;
+  let model: OnnxDetector | null = null;
   try {
     if (command.length > 0 || opts.upstreamUrl !== undefined || opts.policy !== undefined || opts.serverName !== undefined) {
       throw new WardenError('ERR_MCP_OPTIONS', '--config names the servers and their policies; leave out --policy, --server-name, --upstream-url and the command after --.');
@@ -165,6 +172,7 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
     sink = audit === undefined ? null : await openFileAuditSink({ path: audit, ...(signingKey ? { signingKey } : {}) });
     store = opts.state === undefined ? null : await (await import('../store/open.js')).openStore(opts.state);
     const approvalTimeoutMs = opts.approvalTimeout !== undefined ? seconds('--approval-timeout', opts.approvalTimeout) : config.approvalTimeoutMs;
+    model = await resultModelOf(opts);
     gateway = await McpGateway.start({
       ...(store ? { state: { store } } : {}),
       servers,
@@ -177,7 +185,7 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
       ...(opts.hideDenied || config.hideDenied ? { hideDenied: true } : {}),
       ...(opts.redactResults || config.redactResults ? { redactResults: true } : {}),
       ...(auth ? { identity: auth.identity } : {}),
-      detect: { poisoning: oneOf('--poisoning', opts.poisoning, ['block', 'warn', 'off'] as const), results: oneOf('--results', opts.results, ['mark', 'withhold', 'off'] as const) },
+      detect: { poisoning: oneOf('--poisoning', opts.poisoning, ['block', 'warn', 'off'] as const), results: oneOf('--results', opts.results, ['mark', 'withhold', 'off'] as const), ...(model !== null ? { resultModel: model } : {}) },
     });
     const names = gateway.servers().map((s) => s.name).join(', ');
     const reason = await serveUntilStopped(gateway, address, { allowRemote, auth, what: `servers ${names}` }, (l) => (listener = l));
@@ -189,7 +197,14 @@ async function runFromConfig(command: string[], opts: ProxyOptions): Promise<num
     await gateway?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the gateway failed: ${String(e)}`));
     await sink?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the audit log failed: ${String(e)}`));
     await store?.close().catch((e: unknown) => console.error(`warden mcp-proxy: closing the state store failed: ${String(e)}`));
+    await model?.release().catch((e: unknown) => console.error(`warden mcp-proxy: releasing the result model failed: ${String(e)}`));
   }
+}
+
+/** The tier 3 model of `--result-model`, loaded (onnxruntime-node only then); null without the flag. */
+async function resultModelOf(opts: ProxyOptions): Promise<OnnxDetector | null> {
+  if (opts.resultModel === undefined) return null;
+  return (await import('../detect/tier3-onnx.js')).loadOnnxDetectorFile(opts.resultModel);
 }
 
 /**

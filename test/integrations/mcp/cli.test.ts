@@ -523,6 +523,52 @@ rules:
     expect(err).not.toContain('session_not_marked');
   }, 60_000);
 
+  it('with --result-model, a result the tier 3 model cannot score marks the session untrusted, and the flow rule then refuses the write', async () => {
+    const dir = join(root, 'model');
+    mkdirSync(dir);
+    // A model whose every run fails (ERR_DETECT_MODEL): the test ONNX fixture with a Reshape that cannot take the input.
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, JSON.stringify({ path: join(ROOT, 'test', 'fixtures', 'detect', 'onnx', 'broken-reshape.onnx'), input: 'features', output: 'probabilities', encoding: { kind: 'hashed-char-ngrams', dims: 2048, ngrams: [3, 4] }, attackIndex: 1, threshold: 0.5 }));
+    const flow = join(dir, 'flow.yaml');
+    writeFileSync(
+      flow,
+      `apiVersion: warden/v1
+kind: Policy
+name: flow
+tools:
+  - name: write_file
+    labels: { egress: true }
+  - read_text_file
+rules:
+  - name: no-writes-after-untrusted-content
+    when: "flow.egress && 'untrusted' in session.labels"
+    effect: deny
+    reason: This session has read content the detectors could not clear.
+  - name: tools
+    tools: [read_text_file, write_file]
+    effect: allow
+`,
+    );
+    const transport = new StdioClientTransport({ command: process.execPath, args: [main, 'mcp-proxy', '--policy', flow, '--state', `sqlite:${join(dir, 'state.db')}`, '--result-model', broken, '--', ...serverCommand()], stderr: 'pipe', cwd: root });
+    const client = new Client({ name: 'cli-model', version: '1' });
+    await client.connect(transport);
+    try {
+      // notes.txt is plain text: tier 1 finds nothing, so only the model's failure marks the session.
+      expect((await callText(client, 'read_text_file', { path: join(ws, 'notes.txt') })).text).toBe('hello from the cli');
+      const denied = await callText(client, 'write_file', { path: join(ws, 'out3.txt'), content: 'x' });
+      expect(denied).toEqual({ isError: true, text: 'Denied by Warden (rule no-writes-after-untrusted-content of policy flow): This session has read content the detectors could not clear.' });
+      expect(existsSync(join(ws, 'out3.txt'))).toBe(false);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
+  it('refuses a --result-model that cannot be loaded before starting the server', async () => {
+    const r = await warden(['mcp-proxy', '--policy', policy, '--result-model', join(root, 'no-such-model.json'), '--', ...serverCommand()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no-such-model.json');
+  });
+
   it('refuses an unusable state URL before starting the server', async () => {
     const r = await warden(['mcp-proxy', '--policy', policy, '--state', 'nosuch:x', '--', ...serverCommand()]);
     expect(r.code).toBe(2);
