@@ -5,7 +5,8 @@
 #   docker run --rm -p 127.0.0.1:8181:8181 -v "$PWD/examples/policies:/policy:ro" agent-warden:local
 #
 # Stage 1 builds from this repository exactly as CI does (npm ci, npm run build); stage 2 keeps the
-# built dist/, the runtime dependency and the optional fleet drivers (pg, ioredis), nothing else.
+# built dist/, the runtime dependency and the optional peers a service needs (pg, ioredis,
+# node-sql-parser), nothing else.
 ARG NODE_VERSION=24
 
 FROM node:${NODE_VERSION}-slim AS build
@@ -23,10 +24,16 @@ FROM node:${NODE_VERSION}-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The runtime dependency from the lock file, then the optional peers a fleet uses: pg for the
-# PostgreSQL audit sink and store, ioredis for the Redis store (versions as locked in the repo).
+# The runtime dependency from the lock file. Then the optional peers a service uses, at the
+# versions locked in the repo: pg for the PostgreSQL audit sink and store, ioredis for the Redis
+# store, node-sql-parser so policies that bind the MySQL, MariaDB or SQLite dialects load
+# (examples/policies/sql-agent.yaml does). They are devDependencies of the repo, which
+# `--omit=dev` would drop, so they are installed on their own into /node_modules, where Node finds
+# them from /app.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund pg@8.23.1 ioredis@5.11.1 \
+ && mkdir /tmp/peers && cd /tmp/peers \
+ && npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund pg@8.23.1 ioredis@5.11.1 node-sql-parser@5.4.0 \
+ && mv node_modules /node_modules && cd /app && rm -rf /tmp/peers \
  && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY examples ./examples

@@ -108,7 +108,7 @@ export async function sqlParsersFor(
   dialects: ReadonlySet<SqlDialect>,
   given: SqlParsers | undefined,
   load: (options: { dialects: SqlDialect[] }) => Promise<SqlParsers> = loadSqlParsers,
-): Promise<{ parsers: SqlParsers | undefined } | { error: string; partial: SqlParsers | undefined }> {
+): Promise<{ parsers: SqlParsers | undefined } | { error: ReadonlyMap<SqlDialect, string> | string; partial: SqlParsers | undefined }> {
   if (dialects.size === 0) return { parsers: given };
   if (given && [...dialects].every((d) => given.dialects.has(d))) return { parsers: given };
   // Keep what was loaded before, so a cache shared across sets only ever grows.
@@ -117,27 +117,29 @@ export async function sqlParsersFor(
     return { parsers: await load({ dialects: [...all] }) };
   } catch (e) {
     // Find which dialects cannot load, so a binding whose dialect still parses (PostgreSQL, whose
-    // parser is a dependency) is not refused for another dialect's missing package.
+    // parser is a dependency) is not refused for another dialect's missing package, and each
+    // binding that is refused is told about its own dialect.
     const loadable: SqlDialect[] = [];
-    const why: string[] = [];
+    const failures = new Map<SqlDialect, string>();
     for (const d of all) {
       try {
         await load({ dialects: [d] });
         loadable.push(d);
       } catch (err) {
-        why.push(err instanceof Error ? err.message : String(err));
+        failures.set(d, err instanceof Error ? err.message : String(err));
       }
     }
-    const error = why.length > 0 ? [...new Set(why)].join(' ') : e instanceof Error ? e.message : String(e);
+    // Every dialect loads alone but not together: blame the whole set with the first error.
+    if (failures.size === 0) return { error: e instanceof Error ? e.message : String(e), partial: given };
     let partial = given;
-    if (loadable.length > 0 && why.length > 0) {
+    if (loadable.length > 0) {
       try {
         partial = await load({ dialects: loadable });
       } catch {
         partial = given;
       }
     }
-    return { error, partial };
+    return { error: failures, partial };
   }
 }
 

@@ -25,7 +25,7 @@ import type { FacetBinding } from '../facets/bindings.js';
 import type { ArgumentDetector, RealpathResolver } from '../facets/types.js';
 import type { SqlDialect, SqlParsers } from '../facets/sql-parsers.js';
 import { compileLimitIndex, type LimitPlan, type ToolLabelPlan } from './limit-compile.js';
-import { detectorIssues, digestOfTextDigests, PLAN_FORMAT, sqlParserIssues, type ConditionPlan, type PolicyPlan, type RulePlan } from './plan.js';
+import { detectorIssues, digestOfTextDigests, PLAN_FORMAT, sqlParserIssues, type ConditionPlan, type SqlLoadFailure, type PolicyPlan, type RulePlan } from './plan.js';
 
 /** One policy source: text (YAML or JSON) or an already-built document object. */
 export type PolicySource = { name: string; text: string } | { name: string; document: unknown };
@@ -88,7 +88,7 @@ export interface StagedPolicy {
    * not be loaded, for the load error of each binding left without them.
    * @throws PolicyLoadError when the set binds sql and `sqlParsers` is missing or lacks a dialect.
    */
-  complete(sqlParsers: SqlParsers | undefined, loadFailure?: string): PolicySet;
+  complete(sqlParsers: SqlParsers | undefined, loadFailure?: SqlLoadFailure): PolicySet;
 }
 
 /**
@@ -188,7 +188,7 @@ function compileSources(
   sources: readonly PolicySource[],
   options: CompileOptions | null | undefined,
   supplied: readonly FacetBinding[],
-): StagedPolicy & { plan: PolicyPlan; complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly?: boolean): PolicySet } {
+): StagedPolicy & { plan: PolicyPlan; complete(sqlParsers: SqlParsers | undefined, loadFailure?: SqlLoadFailure, analysisOnly?: boolean): PolicySet } {
   options ??= {};
   rejectUnknownKeys(options, COMPILE_OPTION_KEYS, 'ERR_OPTIONS', 'compile options');
   const limits = resolveRequestLimits(options.limits);
@@ -302,7 +302,7 @@ function compileSources(
     readsDetect: rules.some((r) => r.variables.has('detect')),
     // A plan cannot carry a backend's engine: one with backends is never staged again (stagePlan refuses it).
     plan: { format: PLAN_FORMAT, digest, policies, warnings: issues, limits, rules: rulePlans, facets: bindings, limitRules, toolLabels, ...(backends.length > 0 ? { backends: backends.map((b) => b.policy) } : {}) },
-    complete(sqlParsers: SqlParsers | undefined, loadFailure?: string, analysisOnly = false): PolicySet {
+    complete(sqlParsers: SqlParsers | undefined, loadFailure?: SqlLoadFailure, analysisOnly = false): PolicySet {
       if (!analysisOnly || sqlParsers !== undefined) {
         const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
         if (missing.length > 0) throw new PolicyLoadError([...issues, ...missing]);

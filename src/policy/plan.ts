@@ -20,7 +20,7 @@ import { facetFunctions } from '../facets/functions.js';
 import { FACET_VARIABLES, FacetEngine } from '../facets/runtime.js';
 import type { FacetBinding } from '../facets/bindings.js';
 import type { ArgumentDetector, RealpathResolver } from '../facets/types.js';
-import type { SqlParsers } from '../facets/sql-parsers.js';
+import type { SqlDialect, SqlParsers } from '../facets/sql-parsers.js';
 import type { StagedPolicy } from './compile.js';
 import { compileLimitIndex, type LimitPlan, type ToolLabelPlan } from './limit-compile.js';
 
@@ -173,7 +173,7 @@ export function stagePlan(plan: PolicyPlan, options: { resolver?: RealpathResolv
   return {
     sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
     readsDetect: rules.some((r) => r.variables.has('detect')),
-    complete(sqlParsers: SqlParsers | undefined, loadFailure?: string): PolicySet {
+    complete(sqlParsers: SqlParsers | undefined, loadFailure?: SqlLoadFailure): PolicySet {
       const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
       if (missing.length > 0) throw new PolicyLoadError([...plan.warnings, ...missing]);
       const undetected = detectorIssues(rules, detector);
@@ -221,6 +221,18 @@ export function detectorIssues(rules: readonly CompiledRule[], detector: Argumen
 }
 
 /**
+ * Why SQL parsers could not be loaded: one reason for every binding, or a reason per dialect (so a
+ * binding is blamed only for its own dialect).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const why: SqlLoadFailure = new Map([['mysql', 'the optional package node-sql-parser is not installed']]);
+ * ```
+ */
+export type SqlLoadFailure = string | ReadonlyMap<SqlDialect, string>;
+
+/**
  * One load error per sql binding whose dialect the given parsers cannot parse (a fresh compile and
  * a plan refuse alike).
  *
@@ -230,12 +242,13 @@ export function detectorIssues(rules: readonly CompiledRule[], detector: Argumen
  * sqlParserIssues(sqlBindings, undefined, undefined).length; // one per binding
  * ```
  */
-export function sqlParserIssues(bindings: ReadonlyArray<FacetBinding & { facet: 'sql' }>, sqlParsers: SqlParsers | undefined, loadFailure: string | undefined): PolicyIssue[] {
+export function sqlParserIssues(bindings: ReadonlyArray<FacetBinding & { facet: 'sql' }>, sqlParsers: SqlParsers | undefined, loadFailure: SqlLoadFailure | undefined): PolicyIssue[] {
   const out: PolicyIssue[] = [];
   for (const b of bindings) {
     if (sqlParsers?.dialects.has(b.dialect)) continue;
-    if (loadFailure !== undefined) {
-      out.push({ severity: 'error', code: 'sql_parsers_missing', ...b.pos, message: `The sql binding of tools ${JSON.stringify(b.tools)} (dialect ${b.dialect}) cannot parse: ${loadFailure}` });
+    const why = typeof loadFailure === 'string' ? loadFailure : loadFailure?.get(b.dialect);
+    if (why !== undefined) {
+      out.push({ severity: 'error', code: 'sql_parsers_missing', ...b.pos, message: `The sql binding of tools ${JSON.stringify(b.tools)} (dialect ${b.dialect}) cannot parse: ${why}` });
       continue;
     }
     const load = `loadPolicyFiles() loads them for you; with compilePolicy(), pass { sqlParsers: await loadSqlParsers({ dialects: ['${b.dialect}'] }) }.`;

@@ -225,9 +225,11 @@ describe('Dockerfile', () => {
     expect(instructions).toContain('EXPOSE 8181');
   });
 
-  it('installs pg and ioredis at the versions package-lock.json holds', () => {
+  it('installs pg, ioredis and node-sql-parser at the versions package-lock.json holds', () => {
     const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
     expect(text).toContain(`pg@${lock.packages['node_modules/pg']?.version}`);
     expect(text).toContain(`ioredis@${lock.packages['node_modules/ioredis']?.version}`);
+    // The default command serves a mounted policy directory; examples/policies binds MySQL and SQLite.
+    expect(text).toContain(`node-sql-parser@${lock.packages['node_modules/node-sql-parser']?.version}`);
   });
 });

@@ -121,21 +121,25 @@ describe('sqlParsersFor, when an optional dialect package is missing', () => {
   // node-sql-parser is optional (MySQL, MariaDB, SQLite); libpg-query (PostgreSQL) is a dependency.
   // The loader refuses mysql the way loadSqlParsers does without the package; the rest load for real.
   const withoutMysql = async (o: { dialects: SqlDialect[] }): Promise<SqlParsers> => {
-    if (o.dialects.includes('mysql')) {
-      throw new WardenError('ERR_SQL_PARSER_LOAD', 'The sql facet cannot parse mysql: the optional package node-sql-parser is not installed.');
+    const missing = o.dialects.find((d) => d === 'mysql' || d === 'sqlite');
+    if (missing !== undefined) {
+      throw new WardenError('ERR_SQL_PARSER_LOAD', `The sql facet cannot parse ${missing}: the optional package node-sql-parser is not installed.`);
     }
     return loadSqlParsers(o);
   };
-  const MIXED = `${POLICY.replace('facets:\n', 'facets:\n  - tools: [query_mysql]\n    sql: { from: args.query, dialect: mysql }\n')}`;
+  const MIXED = `${POLICY.replace('facets:\n', 'facets:\n  - tools: [query_mysql]\n    sql: { from: args.query, dialect: mysql }\n  - tools: [query_sqlite]\n    sql: { from: args.query, dialect: sqlite }\n')}`;
 
-  it('blames only the bindings whose dialect cannot load, and the PostgreSQL binding still parses', async () => {
+  it('blames only the bindings whose dialect cannot load, each for its own dialect, and the PostgreSQL binding still parses', async () => {
     const staged = stagePolicy([{ name: 'p.yaml', text: MIXED }], []);
     const r = await sqlParsersFor(staged.sqlDialects, undefined, withoutMysql);
     expect('error' in r && r.partial?.dialects.has('postgresql')).toBe(true);
     if (!('error' in r)) throw new Error('expected a load failure');
     const e = loadError(() => staged.complete(r.partial, r.error));
     const issues = e.issues.filter((i) => i.severity === 'error').map((i) => [i.code, i.line, i.message]);
-    expect(issues).toEqual([['sql_parsers_missing', 6, expect.stringContaining('tools ["query_mysql"] (dialect mysql) cannot parse: The sql facet cannot parse mysql')]]);
+    expect(issues).toEqual([
+      ['sql_parsers_missing', 6, 'The sql binding of tools ["query_mysql"] (dialect mysql) cannot parse: The sql facet cannot parse mysql: the optional package node-sql-parser is not installed.'],
+      ['sql_parsers_missing', 8, 'The sql binding of tools ["query_sqlite"] (dialect sqlite) cannot parse: The sql facet cannot parse sqlite: the optional package node-sql-parser is not installed.'],
+    ]);
   });
 
   it('is still a load error for the policy (fail closed), never a set that skips the mysql binding', async () => {
