@@ -452,7 +452,9 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Sh
   const exact: string[] = [];
   const globs: GlobMatcher[] = [];
   let ok = true;
-  for (const [i, t] of (rule.tools ?? []).entries()) {
+  const tools = rule.tools ?? [];
+  for (let i = 0; i < tools.length; i++) {
+    const t = tools[i] as string;
     const literal = literalOf(t);
     if (literal !== null) exact.push(literal);
     else {
@@ -467,8 +469,8 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Sh
   const variables = new Set<string>();
   const when = condition(rule.when, 'when', rule, compiler, reader, variables);
   const unless = condition(rule.unless, 'unless', rule, compiler, reader, variables);
-  const reads = new Set([...(when?.info.reads ?? []), ...(unless?.info.reads ?? [])]);
-  const guards = new Set([...(when?.info.guards ?? []), ...(unless?.info.guards ?? [])]);
+  const reads = union(when?.info.reads, unless?.info.reads);
+  const guards = union(when?.info.guards, unless?.info.guards);
   if (when === null || unless === null || !ok) return null;
   if (rule.effect === 'allow' && rule.tools === null && !rule.when && !rule.unless) {
     reader.issues.push({ severity: 'warning', code: 'allow_all', ...rule.pos, message: `Rule "${rule.name}" allows every tool with no condition; deny rules are then the only control. Scope it with tools: or add a when: condition.` });
@@ -515,6 +517,13 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Sh
     pos: rule.pos,
   };
   return { rule: compiled, plan };
+}
+
+/** A new set of the members of both (either may be absent), in the order `[...a, ...b]` gives. */
+function union(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): Set<string> {
+  const out = new Set(a);
+  if (b) for (const x of b) out.add(x);
+  return out;
 }
 
 function conditionPlan(text: string, info: ConditionInfo): ConditionPlan {

@@ -12,10 +12,15 @@ export const MAX_SOURCE_CHARS = 10_000_000;
 
 export type { SourcePos } from './source-pos.js';
 
+/** How many lines {@link NodeReader.pos} steps forward from its previous answer before it binary-searches instead. */
+const NEAR_LINES = 16;
+
 /** Reads nodes of one source, collecting issues instead of throwing. */
 export class NodeReader {
   readonly issues: PolicyIssue[] = [];
   readonly #lines: LineCounter;
+  /** The line index the last position was found at: readers ask in document order, so the next one is usually at or just after it. */
+  #cursor = 0;
 
   constructor(
     readonly file: string,
@@ -34,8 +39,33 @@ export class NodeReader {
       const key = node.key as { range?: [number, number, number] } | null;
       if (key && key.range) offset = key.range[0];
     }
-    const p = this.#lines.linePos(offset);
+    const p = this.#linePos(offset);
     return { file: this.file, line: p.line, col: p.col };
+  }
+
+  /**
+   * LineCounter.linePos(offset), found by stepping from the previous answer when it is near (a
+   * cold process runs the binary search interpreted, once per rule and tool); far away, the
+   * binary search itself. Same answer either way: the first line start at or after `offset`.
+   */
+  #linePos(offset: number): { line: number; col: number } {
+    const starts = this.#lines.lineStarts;
+    let low = this.#cursor;
+    if (low > starts.length || (low > 0 && (starts[low - 1] as number) >= offset)) return this.#remember(offset, this.#lines.linePos(offset));
+    for (let steps = 0; low < starts.length && (starts[low] as number) < offset; steps++, low++) {
+      if (steps === NEAR_LINES) return this.#remember(offset, this.#lines.linePos(offset));
+    }
+    this.#cursor = low;
+    if (starts[low] === offset) return { line: low + 1, col: 1 };
+    if (low === 0) return { line: 0, col: offset };
+    return { line: low, col: offset - (starts[low - 1] as number) + 1 };
+  }
+
+  /** Keeps the line index of a binary-search answer as the next starting point. */
+  #remember(offset: number, p: { line: number; col: number }): { line: number; col: number } {
+    // linePos's line is the lower-bound index + 1, except at a line start (index + 1 too) and before the first line (0).
+    this.#cursor = p.line === 0 ? 0 : p.col === 1 && this.#lines.lineStarts[p.line - 1] === offset ? p.line - 1 : p.line;
+    return p;
   }
 
   error(node: Node | Pair | null | undefined | number, code: string, message: string): void {

@@ -242,6 +242,8 @@ describe('the package loads its heavy parts on first use', () => {
     expect([...packages(imported)]).toEqual([]);
     expect(compiled.has('src/policy/compile.ts')).toBe(true);
     expect(packages(compiled).has('yaml')).toBe(true);
+    // Its conditions call no re2() and its globs are literal: RE2 is never needed.
+    expect(packages(compiled).has('re2js'), 're2js').toBe(false);
     // The shell facet and the URL facet come with the first decision that reads them.
     expect(compiled.has('src/facets/shell.ts')).toBe(false);
     expect(decided.has('src/facets/shell.ts')).toBe(true);
@@ -300,6 +302,26 @@ describe('the package loads its heavy parts on first use', () => {
       const out = JSON.parse(r.stdout) as Record<string, { effect: string; rule: string | null }>;
       expect(out.example?.effect).toBe('deny');
       expect(out.other?.effect).toBe('deny');
+    });
+
+    it("without re2js's entry, a condition calling re2() is a load error at its pattern, and a policy without re2() compiles and decides", async () => {
+      rmSync(join(pkg, 'dist', 'chunks', 'lazy-lib-re2.js'));
+      const script = `const w = await import('agent-warden');
+const policy = (when) => 'apiVersion: warden/v1\\nkind: Policy\\nname: p\\nrules:\\n  - name: r\\n    tools: [t]\\n    when: ' + JSON.stringify(when) + '\\n    effect: allow\\n';
+const out = {};
+try { w.compilePolicy([{ name: 'p.yaml', text: policy("re2(args.a, '^x+$')") }]); out.re2 = 'compiled'; }
+catch (e) { out.re2 = e.issues.map((i) => ({ code: i.code, line: i.line, message: i.message })); }
+const set = w.compilePolicy([{ name: 'p.yaml', text: policy("args.a == 'x'") }]);
+out.plain = [set.decide({ tool: 't', args: { a: 'x' } }).effect, set.decide({ tool: 't', args: { a: 'y' } }).effect];
+console.log(JSON.stringify(out));`;
+      const r = await tracedScript(pkg, script);
+      expect(r.stderr).toBe('');
+      const out = JSON.parse(r.stdout) as { re2: Array<{ code: string; line: number; message: string }> | string; plain: string[] };
+      expect(Array.isArray(out.re2)).toBe(true);
+      expect(out.re2).toHaveLength(1);
+      expect(out.re2[0]).toMatchObject({ code: 'bad_pattern', line: 7 });
+      expect((out.re2[0] as { message: string }).message).toContain('could not load its lib/re2 module');
+      expect(out.plain).toEqual(['allow', 'deny']);
     });
 
     it('without the compiler, compilePolicy throws ERR_MODULE_LOAD and makes no set', async () => {
