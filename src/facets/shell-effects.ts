@@ -212,6 +212,13 @@ export class EffectsCollector implements FxSink {
       case 'config':
         this.exec(program, code, via, `${target} reads configuration, which can hold commands, from where ${name} points`, false, 'hidden');
         return;
+      case 'write': {
+        // git's trace switches: on (stderr), off, or a descriptor number write no file.
+        if (name.startsWith('GIT_') && value.value !== null && /^(|[0-9]|true|false|yes|no|on|off)$/i.test(value.value)) return;
+        const socket = /^af_unix:(?:stream:|dgram:)?/.exec(value.value ?? '');
+        this.path('write', socket === null ? value : subWord(value, socket[0].length), via, name === 'NODE_V8_COVERAGE');
+        return;
+      }
     }
   }
 

@@ -27,6 +27,10 @@ const KNOWN_FALSE_DENIES: Record<string, { effect: string; why: string }> = {
   'find . -name "*.tmp" -delete': { effect: 'deny', why: 'find -delete of the project root may delete files under .warden/ (the -name filter could match them)' },
   "grep -rn TODO --include='*.md' docs": { effect: 'deny', why: "the search reads every file named *.md, and *.md names .env.md too (a .env.* file)" },
   'pip install -e .': { effect: 'deny', why: 'pip writes into the Python environment, a place the line does not name: it may be anywhere, .warden/ included' },
+  'for f in src/*.ts; do wc -l "$f"; done': { effect: 'deny', why: 'a loop variable is not bound to its list: "$f" may be any path, a .env file included' },
+  'diff <(sort a.txt) <(sort b.txt)': { effect: 'deny', why: 'a process substitution is a /dev/fd path only known when the line runs, so it may be any file' },
+  'wc -l $(git ls-files src)': { effect: 'deny', why: 'the operands come from a command substitution: they may name any file, a .env file included' },
+  'node scripts/gen.js > src/generated.ts': { effect: 'deny', why: 'no-write-then-run refuses any write next to a script it runs, not only a write of that script' },
   'rg -g "*.ts" useEffect': { effect: 'deny', why: 'the search reads every file named *.ts, and *.ts names .env.ts too (a .env.* file)' },
 };
 
