@@ -18,7 +18,7 @@ export type EnvUse =
   | 'search'
   /** The value selects configuration that can hold commands (`HOME`, `GIT_CONFIG_GLOBAL`, `KUBECONFIG`). */
   | 'config'
-  /** The value is a proxy: traffic goes there (`https_proxy`). */
+  /** The value is a proxy or an index: traffic goes there (`https_proxy`, `GOPROXY=a,b|c`, `PIP_INDEX_URL`). */
   | 'proxy'
   /**
    * The value names a file or directory the program writes (`NODE_V8_COVERAGE=dir`,
@@ -124,6 +124,18 @@ const EXACT: ReadonlyMap<string, EnvUse> = new Map<string, EnvUse>([
   ['PIP_CONFIG_FILE', 'config'],
   ['PIP_INDEX_URL', 'proxy'],
   ['PIP_EXTRA_INDEX_URL', 'proxy'],
+  ['PIP_FIND_LINKS', 'proxy'],
+  // Package indexes and module proxies given by variable: downloads come from there.
+  ['GOPROXY', 'proxy'],
+  ['UV_INDEX_URL', 'proxy'],
+  ['UV_EXTRA_INDEX_URL', 'proxy'],
+  ['UV_DEFAULT_INDEX', 'proxy'],
+  ['UV_INDEX', 'proxy'],
+  ['YARN_REGISTRY', 'proxy'],
+  ['YARN_NPM_REGISTRY_SERVER', 'proxy'],
+  ['BUN_CONFIG_REGISTRY', 'proxy'],
+  ['TWINE_REPOSITORY_URL', 'proxy'],
+  ['RUSTUP_DIST_SERVER', 'proxy'],
   ['SSH_CONFIG', 'config'],
   ['GNUPGHOME', 'config'],
   // Proxies.
