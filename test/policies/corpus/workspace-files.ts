@@ -221,4 +221,14 @@ export const WORKSPACE_FILES = rows([
   ['benign', 'write_file', p('/workspace/.github/CODEOWNERS'), 'allow'],
   ['benign', 'read_file', p('/workspace/src/~tmp.ts'), 'allow'],
   ['benign', 'read_file', p('/workspace/keys/public.pem.pub'), 'allow'],
+  // Probe 2026-12, third round.
+  ['outside', 'read_file', p('/workspace/src/../../etc/passwd'), 'deny'],
+  ['outside', 'read_file', p('/workspace/src/..'), 'deny'],
+  ['outside', 'read_file', p('/workspace/src/.. '), 'deny'],
+  ['outside', 'read_file', p('/workspace/src/.../x'), 'deny'],
+  ['outside', 'read_file', p('/workspace\\src\\..\\..\\etc\\passwd'), 'deny'],
+  ['benign', 'read_file', p('/workspace/src/./a.ts'), 'allow'],
+  ['benign', 'read_file', p('/workspace/src/a...ts'), 'allow'],
+  ['benign', 'read_file', p('/workspace/docs/..hidden-notes.md'), 'allow'],
+  ['benign', 'write_file', p('/workspace/out/report..final.md'), 'allow'],
 ]);
