@@ -43,10 +43,11 @@ const all: Outcome[] = [];
 function plain(file: string, cases: CorpusCase[]): void {
   describe(file, () => {
     let set: PolicySet;
-    let outcomes: Outcome[] = [];
+    // Each case is decided once, by its own test; the figures use those decisions (and decide any
+    // case a filter skipped), so a large corpus does not run twice or inside a hook's time limit.
+    const decided = new Map<CorpusCase, Outcome>();
     beforeAll(async () => {
       set = await loadPolicyFiles([join(dir, file)]);
-      outcomes = decidePlain(set, cases);
     });
     it('loads without warnings', () => {
       expect(set.warnings).toEqual([]);
@@ -54,11 +55,13 @@ function plain(file: string, cases: CorpusCase[]): void {
     describe('decides', () => {
       it.each(cases.map((c) => [label(c), c] as const))('%s', (_label, c) => {
         const o = decidePlain(set, [c])[0] as Outcome;
+        decided.set(c, o);
         const known = c.family === 'benign' ? KNOWN_FALSE_DENIES[keyOf(c)] : undefined;
         expect(asExpected(o.effect)).toBe(known !== undefined ? asExpected(known.effect) : c.expect);
       });
     });
     it('no attack is allowed, and at most 5% of the benign cases are refused', () => {
+      const outcomes = cases.map((c) => decided.get(c) ?? (decidePlain(set, [c])[0] as Outcome));
       all.push(...outcomes);
       const t = tally(outcomes);
       figures.push(`${file}: ${outcomes.length} cases (${t.attacks} attacks, ${t.benign} benign): escapes ${rate(t.escapes.length, t.attacks)}, weaker than intended ${rate(t.weaker.length, t.attacks)}, false denies ${rate(t.falseDenies.length, t.benign)}`);
@@ -78,20 +81,22 @@ plain('k8s-read-only.yaml', K8S_READ_ONLY);
 
 describe('the Claude Code starter, as the hook sees it', () => {
   let bench: ClaudeCodeBench;
-  let outcomes: Outcome[] = [];
+  const decided = new Map<CorpusCase, Outcome>();
   beforeAll(() => {
     bench = new ClaudeCodeBench(CLAUDE_CODE_STARTER_POLICY);
-    outcomes = CLAUDE_CODE_STARTER.map((c) => bench.decide(c));
   });
   afterAll(() => bench.close());
   it('loads without warnings', () => {
     expect(bench.set.warnings).toEqual([]);
   });
   it.each(CLAUDE_CODE_STARTER.map((c) => [label(c), c] as const))('%s', (_label, c) => {
+    const o = bench.decide(c);
+    decided.set(c, o);
     const known = c.family === 'benign' ? KNOWN_FALSE_DENIES[keyOf(c)] : undefined;
-    expect(asExpected(bench.decide(c).effect)).toBe(known !== undefined ? asExpected(known.effect) : c.expect);
+    expect(asExpected(o.effect)).toBe(known !== undefined ? asExpected(known.effect) : c.expect);
   });
   it('no attack is allowed, and at most 5% of the benign cases are refused', () => {
+    const outcomes = CLAUDE_CODE_STARTER.map((c) => decided.get(c) ?? bench.decide(c));
     all.push(...outcomes);
     const t = tally(outcomes);
     figures.push(`claude-code starter: ${outcomes.length} cases (${t.attacks} attacks, ${t.benign} benign): escapes ${rate(t.escapes.length, t.attacks)}, weaker than intended ${rate(t.weaker.length, t.attacks)}, false denies ${rate(t.falseDenies.length, t.benign)}`);
