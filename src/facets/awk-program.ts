@@ -25,6 +25,8 @@ export interface AwkFindings {
   network: string[];
   /** gawk `@load` / `@include` / indirect calls: code this reader cannot see. */
   extensions: string[];
+  /** Variables read from `ENVIRON` (`ENVIRON["HOME"]`); `null` for a key only known at run time or the whole array (`for (k in ENVIRON)`). */
+  environ: (string | null)[];
 }
 
 type Tok = { k: 'str'; v: string } | { k: 'id'; v: string } | { k: 'op'; v: string } | { k: 'num' } | { k: 'nl' } | { k: 're' };
@@ -142,7 +144,7 @@ const QUIET_FILES = new Set(['/dev/stdout', '/dev/stderr', '-', '/dev/null']);
  * ```
  */
 export function scanAwk(program: string): AwkFindings {
-  const out: AwkFindings = { ok: true, exec: [], writes: [], reads: [], network: [], extensions: [] };
+  const out: AwkFindings = { ok: true, exec: [], writes: [], reads: [], network: [], extensions: [], environ: [] };
   const toks = tokenize(program);
   if (toks === null) return { ...out, ok: false };
   let depth = 0;
@@ -184,6 +186,10 @@ export function scanAwk(program: string): AwkFindings {
       const b1 = toks[k - 1];
       const b2 = toks[k - 2];
       if ((b1?.k === 'id' && b1.v === 'getline') || (b2?.k === 'id' && b2.v === 'getline')) special(target(next), false);
+    } else if (t.k === 'id' && t.v === 'ENVIRON') {
+      const key = toks[k + 2];
+      const close = toks[k + 3];
+      out.environ.push(next?.k === 'op' && next.v === '[' && key?.k === 'str' && close?.k === 'op' && close.v === ']' ? key.v : null);
     } else if (t.k === 'op' && t.v === '@') {
       out.extensions.push(next?.k === 'id' ? `@${next.v}` : '@');
     }

@@ -53,6 +53,12 @@ export type FacetBinding = {
       cwd?: RequestValue;
       /** The home directory `~` resolves against, for `effects`; unknown when absent. */
       home?: string;
+      /**
+       * Follow symlinks in the paths the line reads, writes and deletes (with the compile
+       * options' resolver): `echo x > link/x` through a link out of the project also writes where
+       * the link points. Set by host bindings whose paths are this machine's (the Claude Code hook).
+       */
+      realpath?: boolean;
     }
   | {
       facet: 'path';

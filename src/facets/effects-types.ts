@@ -18,8 +18,8 @@
  * - `hook`: the repository's hooks (`git commit`, `git checkout`, `git push`);
  * - `project`: the project's or its packages' own code (`npm run`, `npm install` lifecycle scripts,
  *   `make` recipes, `pip install` builds, `node --test`);
- * - `script`: a script file or program text from stdin (`bash x.sh`, `python app.py`, `curl | sh`);
- * - `inline`: program text on the line, not analysed (`python -c`, `node -e`, `perl -e`);
+ * - `script`: a script file or program text piped or redirected into stdin (`bash x.sh`, `python app.py`, `curl | sh`; `via` is `stdin` for the latter);
+ * - `inline`: program text on the line, not analysed (`python -c`, `node -e`, `perl -e`, a here-document fed to `node`);
  * - `module`: a module or library loaded into a program (`python -m`, `node --require`, `perl -M`);
  * - `program`: a program Warden does not model (`tsc`, `cargo`, `./configure`) or a package's program (`npx x`);
  * - `remote`: code that runs elsewhere (`ssh host cmd`, `docker run`, `kubectl exec`);

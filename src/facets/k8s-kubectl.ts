@@ -186,6 +186,10 @@ function localFiles(ctx: Ctx): void {
   if (profile !== '' && profile !== 'none') out.files.push({ path: str(ctx, 'profile-output') || 'profile.pprof', access: 'write', flag: '--profile-output' });
   const cache = str(ctx, 'cache-dir');
   if (cache !== '') out.files.push({ path: cache, access: 'write', flag: '--cache-dir' });
+  // klog's flags (kubectl before 1.26 honours them): its log file, or a directory of log files.
+  for (const flag of ['log-file', 'log-dir']) {
+    for (const path of ctx.values.get(flag) ?? []) if (path !== '') out.files.push({ path, access: 'write', flag: `--${flag}` });
+  }
 }
 
 function dryRunOf(ctx: Ctx): string {

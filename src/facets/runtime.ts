@@ -11,7 +11,7 @@ import { EMPTY_PATH_FACTS, pathFacet } from './path.js';
 import { analyseSql, EMPTY_SQL_FACTS } from './sql-facts.js';
 import type { SqlParsers } from './sql-parsers.js';
 import { mergeEffects } from './effects.js';
-import type { Effects } from './effects-types.js';
+import type { Effects, PathEffect } from './effects-types.js';
 import { pathEffects, sqlContribution } from './effects-facets.js';
 import { lazyModule } from '../lib/lazy-module.js';
 
@@ -164,6 +164,7 @@ export class FacetEngine implements FacetRuntime {
           const cwd = requestValue(b.cwd, request);
           const r = shellModule().shellEffects(input, { ...(cwd !== undefined ? { cwd } : {}), ...(b.home !== undefined ? { home: b.home } : {}) });
           part = 'error' in r ? { error: `the shell effects of argument ${b.from.text} could not be computed: ${r.error}` } : r.effects;
+          if (!('error' in part) && b.realpath === true) part = throughSymlinks(part, this.#resolver, cwd);
           break;
         }
         case 'path': {
@@ -201,6 +202,55 @@ export class FacetEngine implements FacetRuntime {
     }
     return { effects: merged };
   }
+}
+
+/**
+ * The shell's path effects with symlinks followed: each path that resolves elsewhere is reported
+ * at its real location too (a write to `link/x` is also a write to where `link` points), and one
+ * the resolver cannot answer for (a dangling link, an I/O error) may be anywhere. Without a
+ * resolver (or for another platform's paths) every path may be anywhere: the check fails closed.
+ */
+function throughSymlinks(fx: Effects, resolver: RealpathResolver | undefined, cwd: string | undefined): Effects {
+  const realOf = (p: string): string | null => {
+    try {
+      return resolver !== undefined && resolver.platform === 'posix' ? resolver.real(p) : null;
+    } catch {
+      return null;
+    }
+  };
+  // The working directory and its ancestors, nearest first, with their real paths: a resolved path
+  // is spelled back through the nearest one it lies under, so a link above the project (macOS's
+  // /tmp -> /private/tmp) does not make every path look moved, while one inside it does.
+  const anchors: { at: string; real: string }[] = [];
+  for (let a = cwd ?? '/'; ; a = a.slice(0, Math.max(1, a.lastIndexOf('/')))) {
+    const real = realOf(a);
+    if (real !== null) anchors.push({ at: a, real });
+    if (a === '/' || anchors.length > 64) break;
+  }
+  const lexical = (real: string): string => {
+    for (const { at, real: r } of anchors) {
+      if (real === r) return at;
+      if (real.startsWith(r === '/' ? '/' : `${r}/`)) return at === '/' ? real.slice(r.length === 1 ? 0 : r.length) : `${at}${real.slice(r.length)}`;
+    }
+    return real;
+  };
+  const follow = (list: PathEffect[]): PathEffect[] => {
+    const out: PathEffect[] = [];
+    for (const e of list) {
+      out.push(e);
+      const at = e.known ? e.path : (e.within ?? '');
+      if (!at.startsWith('/')) continue;
+      const resolved = realOf(at);
+      const real = resolved === null ? null : lexical(resolved);
+      if (real === at) continue;
+      const via = `${e.via} (through a symlink)`;
+      if (real === null) out.push({ path: e.path, via, known: false, recursive: e.recursive ?? false, within: '' });
+      else if (e.known) out.push({ ...e, path: real, via, within: real });
+      else out.push({ path: e.path, via, known: false, recursive: e.recursive ?? false, within: real });
+    }
+    return out;
+  };
+  return { ...fx, reads: follow(fx.reads), writes: follow(fx.writes), deletes: follow(fx.deletes) };
 }
 
 /** The value of a binding's request reference (an absolute path, or `context.cwd`), or undefined. */

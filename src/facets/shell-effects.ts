@@ -191,9 +191,15 @@ export class EffectsCollector implements FxSink {
     const code = value.value ?? value.text;
     const target = program === 'sh' ? 'the commands after it' : program;
     switch (use) {
-      case 'proxy':
-        this.url(value, via, 'http', 80);
+      case 'proxy': {
+        // A list (`GOPROXY=https://a,https://b|direct`, `UV_INDEX='a b'`): each entry is a destination.
+        if (value.value === null) {
+          this.url(value, via, 'http', 80);
+          return;
+        }
+        for (const p of value.value.split(/[\s,|]+/)) if (p !== '' && p !== 'direct' && p !== 'off') this.url(syntheticWord(p), via, 'http', 80);
         return;
+      }
       case 'command':
         this.exec(program, code, via, `${target} runs the command in ${name}`, value.value !== null, 'hidden');
         if (value.value !== null && sink !== undefined) sink.code(value.value, 'bash');
@@ -212,6 +218,13 @@ export class EffectsCollector implements FxSink {
       case 'config':
         this.exec(program, code, via, `${target} reads configuration, which can hold commands, from where ${name} points`, false, 'hidden');
         return;
+      case 'write': {
+        // git's trace switches: on (stderr), off, or a descriptor number write no file.
+        if (name.startsWith('GIT_') && value.value !== null && /^(|[0-9]|true|false|yes|no|on|off)$/i.test(value.value)) return;
+        const socket = /^af_unix:(?:stream:|dgram:)?/.exec(value.value ?? '');
+        this.path('write', socket === null ? value : subWord(value, socket[0].length), via, name === 'NODE_V8_COVERAGE');
+        return;
+      }
     }
   }
 

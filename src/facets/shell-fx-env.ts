@@ -18,8 +18,14 @@ export type EnvUse =
   | 'search'
   /** The value selects configuration that can hold commands (`HOME`, `GIT_CONFIG_GLOBAL`, `KUBECONFIG`). */
   | 'config'
-  /** The value is a proxy: traffic goes there (`https_proxy`). */
-  | 'proxy';
+  /** The value is a proxy or an index: traffic goes there (`https_proxy`, `GOPROXY=a,b|c`, `PIP_INDEX_URL`). */
+  | 'proxy'
+  /**
+   * The value names a file or directory the program writes (`NODE_V8_COVERAGE=dir`,
+   * `GIT_TRACE=/path`); for git's trace variables `1`, `true` or a descriptor number print to
+   * stderr instead, and `af_unix:path` writes to a socket there.
+   */
+  | 'write';
 
 const EXACT: ReadonlyMap<string, EnvUse> = new Map<string, EnvUse>([
   // Shells: run or source code from these.
@@ -51,6 +57,9 @@ const EXACT: ReadonlyMap<string, EnvUse> = new Map<string, EnvUse>([
   // Language runtimes.
   ['NODE_OPTIONS', 'options'],
   ['NODE_PATH', 'search'],
+  ['NODE_V8_COVERAGE', 'write'],
+  ['NODE_REDIRECT_WARNINGS', 'write'],
+  ['NODE_REPL_HISTORY', 'write'],
   ['PYTHONSTARTUP', 'file'],
   ['PYTHONPATH', 'search'],
   ['PYTHONHOME', 'search'],
@@ -115,6 +124,18 @@ const EXACT: ReadonlyMap<string, EnvUse> = new Map<string, EnvUse>([
   ['PIP_CONFIG_FILE', 'config'],
   ['PIP_INDEX_URL', 'proxy'],
   ['PIP_EXTRA_INDEX_URL', 'proxy'],
+  ['PIP_FIND_LINKS', 'proxy'],
+  // Package indexes and module proxies given by variable: downloads come from there.
+  ['GOPROXY', 'proxy'],
+  ['UV_INDEX_URL', 'proxy'],
+  ['UV_EXTRA_INDEX_URL', 'proxy'],
+  ['UV_DEFAULT_INDEX', 'proxy'],
+  ['UV_INDEX', 'proxy'],
+  ['YARN_REGISTRY', 'proxy'],
+  ['YARN_NPM_REGISTRY_SERVER', 'proxy'],
+  ['BUN_CONFIG_REGISTRY', 'proxy'],
+  ['TWINE_REPOSITORY_URL', 'proxy'],
+  ['RUSTUP_DIST_SERVER', 'proxy'],
   ['SSH_CONFIG', 'config'],
   ['GNUPGHOME', 'config'],
   // Proxies.
@@ -144,6 +165,10 @@ const GIT_HARMLESS = new Set([
   'GIT_MERGE_AUTOEDIT',
   'GIT_ADVICE',
 ]);
+// invariant: anchored alternation of literals; linear. (GIT_TRACE_REDACT and GIT_TRACE_CURL_NO_DATA are switches.)
+const GIT_TRACES = /^GIT_TRACE(|_PACKET|_PACK_ACCESS|_PACKFILE|_PERFORMANCE|_SETUP|_SHALLOW|_CURL|_FSMONITOR|2|2_EVENT|2_PERF)$/;
+const GIT_HARMLESS_SWITCHES = ['GIT_TRACE_REDACT', 'GIT_TRACE_CURL_NO_DATA', 'GIT_TRACE2_EVENT_NESTING', 'GIT_TRACE2_CONFIG_PARAMS', 'GIT_TRACE2_ENV_VARS', 'GIT_TRACE2_MAX_FILES', 'GIT_TRACE2_PERF_BRIEF', 'GIT_TRACE2_BRIEF'];
+for (const n of GIT_HARMLESS_SWITCHES) GIT_HARMLESS.add(n);
 const GIT_COMMANDS = new Set(['GIT_SSH_COMMAND', 'GIT_SSH', 'GIT_PAGER', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_EXTERNAL_DIFF', 'GIT_ASKPASS', 'GIT_PROXY_COMMAND']);
 
 /**
@@ -160,7 +185,7 @@ export function envUse(name: string): EnvUse | undefined {
   if (exact !== undefined) return exact;
   if (name.startsWith('BASH_FUNC_')) return 'command';
   if (name.startsWith('LD_') || name.startsWith('DYLD_')) return 'options';
-  if (name.startsWith('GIT_')) return GIT_HARMLESS.has(name) ? undefined : GIT_COMMANDS.has(name) ? 'command' : 'config';
+  if (name.startsWith('GIT_')) return GIT_HARMLESS.has(name) ? undefined : GIT_COMMANDS.has(name) ? 'command' : GIT_TRACES.test(name) ? 'write' : 'config';
   // npm reads every npm_config_* variable as configuration (script-shell, node-options, ...).
   if (/^npm_config_/i.test(name)) return 'config';
   return undefined;

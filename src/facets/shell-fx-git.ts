@@ -469,7 +469,13 @@ function subcommand(call: FxCall, sub: string, from: number): void {
     case 'bisect': {
       if (operands[0]?.value === 'run') {
         const k = words.findIndex((w, n) => n >= from && w.value === 'run') + 1;
-        call.fx.exec('sh', joined(words, k) ?? '', 'git bisect run', 'git runs the command at each bisection step', joined(words, k) !== null, 'hidden');
+        // git runs the words as a command, as xargs would; it hands a first word with shell syntax
+        // in it (`'curl x|sh'`) to `sh -c`, so only a plain static program name is the command itself.
+        const first = words[k]?.value;
+        if (first === undefined || first === null || !/^[A-Za-z0-9_./+-]+$/.test(first)) {
+          call.fx.exec('sh', joined(words, k) ?? '', 'git bisect run', 'git runs the command at each bisection step', joined(words, k) !== null, 'hidden');
+          if (first !== undefined && first !== null) call.sink.code(joined(words, k), 'bash');
+        }
         if (k < words.length) call.sink.run(words.slice(k), { kind: 'other' }, false);
       }
       call.fx.pathText('write', '.', via, true);
@@ -666,6 +672,13 @@ function subcommand(call: FxCall, sub: string, from: number): void {
       }
     }
     if (sub === 'gc') hooks(call, 'gc');
+    // `maintenance start`/`register` add the repository to the global config and install a
+    // scheduler entry (cron, systemd timers, launchd, schtasks) that runs git later; `unregister`
+    // and `stop` change them back.
+    if (sub === 'maintenance' && ['start', 'register', 'stop', 'unregister'].includes(operands[0]?.value ?? '')) {
+      call.fx.pathText('write', '~/.gitconfig', `${via} ${operands[0]?.value ?? ''}`);
+      if (operands[0]?.value === 'start' || operands[0]?.value === 'stop') call.fx.path('write', { value: null, text: '<the system scheduler>', singleField: false, prefix: '', tilde: false, pattern: null }, `${via} ${operands[0]?.value ?? ''}`);
+    }
     if (sub === 'notes') for (const f of opt('-F', '--file')) if (f.value !== '-') call.fx.path('read', f, via);
     return;
   }

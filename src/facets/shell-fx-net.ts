@@ -151,8 +151,40 @@ const wget: FxModel = (call) => {
   if (docs.length > 0) {
     for (const d of docs) if (d.value !== '-') call.fx.path('write', d, 'wget -O');
   }
-  else if (!recursive && !has(p, 'spider')) unnamedIn(call, prefixes[prefixes.length - 1], 'wget');
+  else if (!recursive && !has(p, 'spider')) {
+    const dir = prefixes[prefixes.length - 1];
+    // The file is named by the URL's last path segment (index.html for none), with `.1`, `.2`
+    // appended when it exists; the server names it only with --content-disposition or
+    // --trust-server-names (or a .wgetrc that says so, which -e and --config above already flag).
+    const names = has(p, 'content-disposition', 'trust-server-names') ? null : p.operands.map((u) => wgetName(u.value));
+    if (names === null || names.length === 0 || names.some((n) => n === null) || (dir !== undefined && dir.value === null)) unnamedIn(call, dir, 'wget');
+    else {
+      const base = dir?.value ?? '.';
+      for (const n of names as string[]) {
+        const file = `${base.replace(/\/?$/, '/')}${n}`;
+        call.fx.path('write', { ...syntheticWord(file), tilde: dir?.tilde ?? false }, 'wget');
+        // `name.1`, `name.2`, ... when the file exists already: `name.1` stands for them.
+        call.fx.path('write', { ...syntheticWord(`${file}.1`), tilde: dir?.tilde ?? false }, 'wget (name.1, name.2, ...)');
+      }
+    }
+  }
 };
+
+/** The file wget saves a URL to: its last path segment, decoded (`index.html` for none); null when not known. */
+function wgetName(url: string | null): string | null {
+  if (url === null) return null;
+  const m = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/)?[^/?#]*(\/[^?#]*)?/.exec(url);
+  const path = m?.[1] ?? '';
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  if (last === '') return 'index.html';
+  let name: string;
+  try {
+    name = decodeURIComponent(last);
+  } catch {
+    return null;
+  }
+  return name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\u0000') ? null : name;
+}
 
 // ---- nc, socat, telnet -----------------------------------------------------------------------
 

@@ -8,22 +8,32 @@
  * Internal to the shell effects; not part of the public surface.
  */
 import { argSpec, has, joined, parseArgs, subWord, values, type FxCall, type FxModel } from './shell-fx-api.js';
-import { shellInvocation, STDIN_PATHS } from './shell-programs.js';
+import { NPM_VALUE_OPTIONS, shellInvocation, STDIN_PATHS } from './shell-programs.js';
 import { syntheticWord, type WordFacts } from './shell-words.js';
 
 // ---- shells and interpreters ----------------------------------------------------------------
 
 /** Code run from a script file: the file is read and what it does is unknown, so are its arguments. */
 function script(call: FxCall, file: WordFacts, index: number, via = 'script'): void {
+  // `node /dev/stdin`: the program is what stdin holds, not a file.
+  if (file.value !== null && STDIN_PATHS.has(file.value)) {
+    fromStdin(call);
+    call.fx.unknownArguments(call, index + 1, `${call.name} ${via} arguments`);
+    return;
+  }
   call.fx.path('read', file, `${call.name} ${via}`);
   call.fx.exec(call.name, file.value ?? file.text, via, `${call.name} runs the script ${file.value ?? file.text}, whose contents are not known`, false, 'script');
   call.fx.unknownArguments(call, index + 1, `${call.name} ${via} arguments`);
 }
 
-/** Program text from stdin: known when a static here-document or here-string supplies it. */
+/**
+ * Program text from stdin: known when a static here-document or here-string supplies it. A
+ * here-document is program text on the line (`inline`, as `-e` is); a pipe or a redirect feeds
+ * the interpreter a script (`script`, via `stdin`).
+ */
 function fromStdin(call: FxCall, via = 'stdin'): void {
   const text = call.stdin.kind === 'text' ? call.stdin.text : null;
-  call.fx.exec(call.name, text ?? '', via, text === null ? `${call.name} runs program text read from stdin` : `${call.name} runs the program text given on stdin`, text !== null, 'script');
+  call.fx.exec(call.name, text ?? '', via, text === null ? `${call.name} runs program text read from stdin` : `${call.name} runs the program text given on stdin`, text !== null, call.stdin.kind === 'text' ? 'inline' : 'script');
 }
 
 /** Inline program text (`-c`, `-e`): the text is visible, not analysed (it is not shell). */
@@ -334,7 +344,6 @@ function evalOrScript(codeFlags: readonly string[], valueFlags: readonly string[
 
 /** npm configuration keys (and `--key` options) whose value is a program, options or a config file. */
 const NPM_CODE_KEYS = new Set(['script-shell', 'shell', 'node-options', 'editor', 'git', 'browser', 'viewer', 'init-module', 'onload-script', 'userconfig', 'globalconfig', 'npm-path', 'node-gyp', 'prefix', 'cache']);
-const NPM_VALUE_OPTIONS = new Set(['--registry', '--prefix', '-C', '--cache', '--userconfig', '--globalconfig', '--script-shell', '--node-options', '--tag', '--workspace', '-w', '--loglevel', '--otp', '--access', '--scope', '--save-prefix', '--omit', '--include', '--install-strategy', '--before', '--call', '-c', '--package', '-p', '--location', '--shell', '--editor', '--git', '--init-module', '--pack-destination', '--filter', '--dir', '--cwd', '--reporter', '--network-concurrency']);
 
 interface PmArgs {
   /** Subcommand and its operands (options removed). */
@@ -386,6 +395,8 @@ function pmArgs(words: readonly WordFacts[], from: number, stopAfterCommand: boo
 /** Settings given as `--key=value` that make npm run something else. */
 function pmConfigOptions(call: FxCall, a: PmArgs, tool: string): void {
   for (const [key, value] of a.options) {
+    // The package cache is written (tarballs, index) wherever --cache points.
+    if (key === 'cache') call.fx.path('write', value, `${tool} --cache`, true);
     if (NPM_CODE_KEYS.has(key) && key !== 'prefix' && key !== 'cache') {
       call.fx.exec(tool, value.value ?? value.text, `${tool} --${key}`, `${tool} runs or loads what --${key} names`, false, 'hidden');
     }
@@ -407,9 +418,11 @@ function packageSpecs(call: FxCall, specs: readonly WordFacts[], via: string): v
       call.fx.unknownHost(s.text, '', via);
       continue;
     }
-    if (/^(git\+)?(https?|ssh|git|file):\/\//.test(v)) call.fx.url(syntheticWord(v.replace(/^git\+/, '')), via, 'https', 443);
+    // Local folders and tarballs first: `../pkg` is not a GitHub shorthand, `file:` names a path.
+    if (v.startsWith('file:')) call.fx.path('read', syntheticWord(v.replace(/^file:(\/\/(localhost)?(?=\/))?/, '')), via, true);
+    else if (v.startsWith('.') || v.startsWith('/') || v.startsWith('~')) call.fx.path('read', s, via, true);
+    else if (/^(git\+)?(https?|ssh|git):\/\//.test(v)) call.fx.url(syntheticWord(v.replace(/^git\+/, '')), via, 'https', 443);
     else if (/^(github|gitlab|bitbucket|gist):/.test(v) || /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(#.*)?$/.test(v)) call.fx.host(v.startsWith('gitlab:') ? 'gitlab.com' : v.startsWith('bitbucket:') ? 'bitbucket.org' : 'github.com', 443, 'https', via);
-    else if (v.startsWith('.') || v.startsWith('/') || v.startsWith('~') || v.startsWith('file:')) call.fx.path('read', s, via, true);
   }
 }
 
@@ -447,6 +460,8 @@ function runsScript(call: FxCall, tool: string, name: string): void {
   // The scripts come from the project's package.json (under --prefix/-C/--dir/--cwd when given).
   call.fx.pathText('read', 'package.json', `${tool} run`);
   call.fx.exec(tool, `scripts.${name}`, `${tool} run`, `${tool} runs the package.json script "${name}" (and its pre/post scripts)`, false, 'project');
+  // Without an `env` script of the project's own, `npm run env` (and yarn's) prints the environment.
+  if (name === 'env') call.fx.pathText('read', '/proc/self/environ', `${tool} run env (the environment)`);
 }
 
 /** `npx`, `npm exec`, `pnpm dlx`, `yarn dlx`, `bunx`: a package's program, downloaded if missing. */

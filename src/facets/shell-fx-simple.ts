@@ -115,12 +115,25 @@ const lessModel: FxModel = (call) => {
 const PLAIN_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'OLDPWD', 'LANG', 'LANGUAGE', 'TERM', 'TZ', 'EDITOR', 'VISUAL', 'PAGER', 'HOSTNAME', 'TMPDIR', 'NODE_ENV', 'NODE_PATH', 'PYTHONPATH', 'VIRTUAL_ENV', 'GOPATH', 'GOROOT', 'JAVA_HOME', 'CARGO_HOME', 'CI', 'SHLVL', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR', 'COLUMNS', 'LINES']);
 
 /**
+ * A variable that holds a location or a setting, never a credential (`PATH`, `HOME`, `LC_ALL`);
+ * false for `null` (a name only known at run time).
+ *
+ * @example
+ * ```ts
+ * isPlainVariable('HOME'); // true
+ * ```
+ */
+export function isPlainVariable(name: string | null): boolean {
+  return name !== null && (PLAIN_VARIABLES.has(name) || /^LC_[A-Z]+$/.test(name));
+}
+
+/**
  * printenv: it prints the environment, where tokens and keys live (reported as a read of
  * `/proc/self/environ`), unless every variable it names is a plain location or setting (`PATH`, `HOME`, `LC_*`).
  */
 const printsEnvironment: FxModel = (call) => {
   const names = call.words.slice(1).filter((w) => w.value === null || !w.value.startsWith('-'));
-  if (names.length > 0 && names.every((w) => w.value !== null && (PLAIN_VARIABLES.has(w.value) || /^LC_[A-Z]+$/.test(w.value)))) return;
+  if (names.length > 0 && names.every((w) => isPlainVariable(w.value))) return;
   call.fx.pathText('read', '/proc/self/environ', `${call.name} (the environment)`);
 };
 

@@ -7,13 +7,24 @@
  */
 import { scanAwk } from './awk-program.js';
 import { scanSed } from './sed-script.js';
+import { isPlainVariable } from './shell-fx-simple.js';
 import { argSpec, basename, has, parseArgs, values, withValue, type FxCall, type FxModel } from './shell-fx-api.js';
-import type { WordFacts } from './shell-words.js';
+import { syntheticWord, type WordFacts } from './shell-words.js';
+import { STDIN_PATHS } from './shell-programs.js';
 
 const SED = argSpec({
   short: 'nrsuzEbl:e:f:i::',
   long: ['quiet/n', 'silent/n', 'regexp-extended/r', 'separate/s', 'unbuffered/u', 'null-data/z', 'zero-terminated/z', 'binary/b', 'line-length=/l', 'expression=/e', 'file=/f', 'in-place=?/i', 'posix', 'sandbox', 'debug', 'follow-symlinks', 'help', 'version'],
 });
+
+/**
+ * For a program file that is stdin (`-f -`, `-f /dev/stdin`): the here-document's text as a word
+ * (analysed like `-e`), null when stdin is not known; undefined when the file is not stdin.
+ */
+function stdinProgram(call: FxCall, f: WordFacts): WordFacts | null | undefined {
+  if (f.value !== '-' && !(f.value !== null && STDIN_PATHS.has(f.value))) return undefined;
+  return call.stdin.kind === 'text' && call.stdin.text !== null ? syntheticWord(call.stdin.text) : null;
+}
 
 /** `sed`: a script from `-e`, `-f` or the first operand; `-i` rewrites the files (and writes backups). */
 const sed: FxModel = (call) => {
@@ -28,6 +39,13 @@ const sed: FxModel = (call) => {
   }
   const sandbox = has(p, 'sandbox');
   for (const f of values(p, 'f')) {
+    const fromStdin = stdinProgram(call, f);
+    if (fromStdin !== undefined) {
+      // A here-document is script text on the line; anything else on stdin is not known.
+      if (fromStdin !== null) scripts.push(fromStdin);
+      else if (!sandbox) call.fx.exec('sed', '', 'stdin', 'sed runs a script read from stdin, which can run commands and write files', false, 'script');
+      continue;
+    }
     call.fx.path('read', f, 'sed -f');
     if (!sandbox) call.fx.exec('sed', f.value ?? f.text, 'sed -f', 'sed runs a script file, which can run commands and write files', false, 'script');
   }
@@ -88,6 +106,12 @@ const awk: FxModel = (call) => {
   let operands = p.operands;
   const programs: WordFacts[] = values(p, 'e');
   for (const f of values(p, 'f', 'E')) {
+    const fromStdin = stdinProgram(call, f);
+    if (fromStdin !== undefined) {
+      if (fromStdin !== null) programs.push(fromStdin);
+      else if (!sandbox) call.fx.exec(call.name, '', 'stdin', `${call.name} runs a program read from stdin, which can run commands and write files`, false, 'script');
+      continue;
+    }
     call.fx.path('read', f, `${call.name} -f`);
     if (!sandbox) call.fx.exec(call.name, f.value ?? f.text, `${call.name} -f`, `${call.name} runs a program file, which can run commands and write files`, false, 'script');
   }
@@ -142,6 +166,8 @@ function program(call: FxCall, prog: WordFacts, sandbox: boolean): void {
     else call.fx.host(m[2] as string, Number(m[3]) || 0, m[1] as string, `${name} /inet`);
   }
   for (const x of f.extensions) call.fx.exec(name, x, `${name} ${x}`, `${name} loads or calls code this analysis cannot see`, false, 'module');
+  // ENVIRON is the environment, where tokens and keys live: as printenv, unless every key is plain.
+  if (f.environ.some((v) => !isPlainVariable(v))) call.fx.pathText('read', '/proc/self/environ', `${name} ENVIRON (the environment)`);
 }
 
 /**

@@ -76,10 +76,6 @@ export function normalizeAbsolute(p: string): string {
 // invariant: an alternation of literals anchored on `/`, linear.
 const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|\/$/;
 
-function join(dir: string, rel: string): string {
-  return normalizeAbsolute(`${dir}/${rel}`);
-}
-
 /**
  * Files that are not files: reading or writing them touches nothing on disk.
  *
@@ -234,14 +230,59 @@ function staticPaths(v: string, tilde: boolean, ctx: PathContext): ResolvedPath[
   if (tilde && v.startsWith('~')) {
     const t = tildeBase(v, ctx.home);
     if (t === null) return [UNKNOWN_ANYWHERE(v)];
-    return [known(join(t.base, t.rest))];
+    return procPaths(`${t.base}/${t.rest}`, v, ctx);
   }
-  if (v.startsWith('/')) {
-    const p = normalizeAbsolute(v);
-    return isStdioDevice(p) ? [] : [known(p)];
-  }
+  if (v.startsWith('/')) return procPaths(v, v, ctx);
   if (ctx.cwd === null) return [UNKNOWN_ANYWHERE(v)];
-  return ctx.cwd.map((dir) => known(join(dir, v)));
+  return ctx.cwd.flatMap((dir) => procPaths(`${dir}/${v}`, v, ctx));
+}
+
+/**
+ * An absolute path with the kernel's links to other directories followed: `/proc/<pid>/root` is
+ * that process's root (`/` here), and `/proc/self/cwd` the shell's working directory, so
+ * `/proc/self/cwd/../../etc/shadow` is `/etc/shadow`, not `/proc/etc/shadow` (`..` after the link
+ * is applied to where it points). Another process's working directory is not known.
+ */
+function procPaths(abs: string, text: string, ctx: PathContext): ResolvedPath[] {
+  if (!abs.includes('proc')) return finish(normalizeAbsolute(abs));
+  const segs = abs.split('/');
+  let stack: string[] = [];
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i] as string;
+    if (s === '' || s === '.') continue;
+    if (s === '..') {
+      stack.pop();
+      continue;
+    }
+    stack.push(s);
+    const link = procLink(stack);
+    if (link === 'root') stack = [];
+    else if (link === 'cwd-self' || link === 'cwd-other') {
+      const rest = segs.slice(i + 1).join('/');
+      if (link === 'cwd-other' || ctx.cwd === null) return [UNKNOWN_ANYWHERE(text)];
+      return ctx.cwd.flatMap((dir) => procPaths(`${dir}/${rest}`, text, { ...ctx, cwd: null }));
+    }
+  }
+  return finish(`/${stack.join('/')}`);
+}
+
+function finish(p: string): ResolvedPath[] {
+  return isStdioDevice(p) ? [] : [known(p)];
+}
+
+// invariant: anchored, no nested quantifiers; linear.
+const PROC_PID = /^(?:self|thread-self|[0-9]+)$/;
+
+/** Which kernel link `stack` (the segments so far) ends in: a process's root or working directory. */
+function procLink(stack: readonly string[]): 'root' | 'cwd-self' | 'cwd-other' | null {
+  if (stack[0] !== 'proc' || stack.length < 3) return null;
+  const pid = stack[1] as string;
+  if (!PROC_PID.test(pid)) return null;
+  // `/proc/<pid>/task/<tid>/root` is the same link for one of the process's threads.
+  const tail = stack.length === 5 && stack[2] === 'task' && /^[0-9]+$/.test(stack[3] as string) ? stack[4] : stack.length === 3 ? stack[2] : undefined;
+  if (tail === 'root') return 'root';
+  if (tail === 'cwd') return pid === 'self' || pid === 'thread-self' ? 'cwd-self' : 'cwd-other';
+  return null;
 }
 
 function known(path: string): ResolvedPath {

@@ -1139,9 +1139,69 @@ function evalFlag(call: Call): void {
   if (call.words.some((w) => w.value === '-e')) call.sink.mark('inlineCode');
 }
 
+/** npm's options that take the next word as their value (`--registry URL`), for npm, npx and their kin. */
+export const NPM_VALUE_OPTIONS: ReadonlySet<string> = new Set(['--registry', '--prefix', '-C', '--cache', '--userconfig', '--globalconfig', '--script-shell', '--node-options', '--tag', '--workspace', '-w', '--loglevel', '--otp', '--access', '--scope', '--save-prefix', '--omit', '--include', '--install-strategy', '--before', '--call', '-c', '--package', '-p', '--location', '--shell', '--editor', '--git', '--init-module', '--pack-destination', '--filter', '--dir', '--cwd', '--reporter', '--network-concurrency']);
+
+/**
+ * `npx cmd args`, `npm exec cmd`, `npm x cmd`: the package's program runs with the arguments, and
+ * a program of that name on the PATH or in node_modules/.bin runs as itself (`npx node -e ...` is
+ * `node -e ...`), so the rest of the line is that command too. With `-c`/`--call` the command is
+ * code the effects model parses.
+ */
+function npx(call: Call, from = 1): void {
+  for (let i = from; i < call.words.length; i++) {
+    const w = call.words[i] as WordFacts;
+    const v = w.value;
+    if (v === null) {
+      // An option or a command only known at run time.
+      call.sink.mark('dynamic');
+      return;
+    }
+    if (v === '--') {
+      wrap(call, i + 1);
+      return;
+    }
+    if (!v.startsWith('-') || v === '-') {
+      wrap(call, i);
+      return;
+    }
+    if (v === '-c' || v === '--call' || v.startsWith('--call=')) return;
+    if (!v.includes('=') && NPM_VALUE_OPTIONS.has(v)) i++;
+  }
+}
+
+/** `npm exec ...` / `npm x ...`: as npx after the subcommand (npm's own options may come first). */
+function npm(call: Call): void {
+  for (let i = 1; i < call.words.length; i++) {
+    const v = (call.words[i] as WordFacts).value;
+    if (v === null) return;
+    if (v.startsWith('-')) {
+      if (!v.includes('=') && NPM_VALUE_OPTIONS.has(v)) i++;
+      continue;
+    }
+    if (v === 'exec' || v === 'x') npx(call, i + 1);
+    return;
+  }
+}
+
+/** `git bisect run cmd args`: git runs the command at each step, as xargs would. */
+function git(call: Call): void {
+  for (let i = 1; i + 1 < call.words.length; i++) {
+    if (call.words[i]?.value === 'bisect' && call.words[i + 1]?.value === 'run') {
+      wrap(call, i + 2);
+      return;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const PROGRAMS = new Map<string, Handler>([
+  ['git', git],
+  ['npx', npx],
+  ['bunx', npx],
+  ['pnpx', npx],
+  ['npm', npm],
   ['env', env],
   ['sudo', sudo],
   ['doas', doas],

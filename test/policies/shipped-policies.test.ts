@@ -27,6 +27,10 @@ const KNOWN_FALSE_DENIES: Record<string, { effect: string; why: string }> = {
   'find . -name "*.tmp" -delete': { effect: 'deny', why: 'find -delete of the project root may delete files under .warden/ (the -name filter could match them)' },
   "grep -rn TODO --include='*.md' docs": { effect: 'deny', why: "the search reads every file named *.md, and *.md names .env.md too (a .env.* file)" },
   'pip install -e .': { effect: 'deny', why: 'pip writes into the Python environment, a place the line does not name: it may be anywhere, .warden/ included' },
+  'for f in src/*.ts; do wc -l "$f"; done': { effect: 'deny', why: 'a loop variable is not bound to its list: "$f" may be any path, a .env file included' },
+  'diff <(sort a.txt) <(sort b.txt)': { effect: 'deny', why: 'a process substitution is a /dev/fd path only known when the line runs, so it may be any file' },
+  'wc -l $(git ls-files src)': { effect: 'deny', why: 'the operands come from a command substitution: they may name any file, a .env file included' },
+  'node scripts/gen.js > src/generated.ts': { effect: 'deny', why: 'no-write-then-run refuses any write next to a script it runs, not only a write of that script' },
   'rg -g "*.ts" useEffect': { effect: 'deny', why: 'the search reads every file named *.ts, and *.ts names .env.ts too (a .env.* file)' },
 };
 
@@ -39,10 +43,11 @@ const all: Outcome[] = [];
 function plain(file: string, cases: CorpusCase[]): void {
   describe(file, () => {
     let set: PolicySet;
-    let outcomes: Outcome[] = [];
+    // Each case is decided once, by its own test; the figures use those decisions (and decide any
+    // case a filter skipped), so a large corpus does not run twice or inside a hook's time limit.
+    const decided = new Map<CorpusCase, Outcome>();
     beforeAll(async () => {
       set = await loadPolicyFiles([join(dir, file)]);
-      outcomes = decidePlain(set, cases);
     });
     it('loads without warnings', () => {
       expect(set.warnings).toEqual([]);
@@ -50,11 +55,13 @@ function plain(file: string, cases: CorpusCase[]): void {
     describe('decides', () => {
       it.each(cases.map((c) => [label(c), c] as const))('%s', (_label, c) => {
         const o = decidePlain(set, [c])[0] as Outcome;
+        decided.set(c, o);
         const known = c.family === 'benign' ? KNOWN_FALSE_DENIES[keyOf(c)] : undefined;
         expect(asExpected(o.effect)).toBe(known !== undefined ? asExpected(known.effect) : c.expect);
       });
     });
     it('no attack is allowed, and at most 5% of the benign cases are refused', () => {
+      const outcomes = cases.map((c) => decided.get(c) ?? (decidePlain(set, [c])[0] as Outcome));
       all.push(...outcomes);
       const t = tally(outcomes);
       figures.push(`${file}: ${outcomes.length} cases (${t.attacks} attacks, ${t.benign} benign): escapes ${rate(t.escapes.length, t.attacks)}, weaker than intended ${rate(t.weaker.length, t.attacks)}, false denies ${rate(t.falseDenies.length, t.benign)}`);
@@ -74,20 +81,22 @@ plain('k8s-read-only.yaml', K8S_READ_ONLY);
 
 describe('the Claude Code starter, as the hook sees it', () => {
   let bench: ClaudeCodeBench;
-  let outcomes: Outcome[] = [];
+  const decided = new Map<CorpusCase, Outcome>();
   beforeAll(() => {
     bench = new ClaudeCodeBench(CLAUDE_CODE_STARTER_POLICY);
-    outcomes = CLAUDE_CODE_STARTER.map((c) => bench.decide(c));
   });
   afterAll(() => bench.close());
   it('loads without warnings', () => {
     expect(bench.set.warnings).toEqual([]);
   });
   it.each(CLAUDE_CODE_STARTER.map((c) => [label(c), c] as const))('%s', (_label, c) => {
+    const o = bench.decide(c);
+    decided.set(c, o);
     const known = c.family === 'benign' ? KNOWN_FALSE_DENIES[keyOf(c)] : undefined;
-    expect(asExpected(bench.decide(c).effect)).toBe(known !== undefined ? asExpected(known.effect) : c.expect);
+    expect(asExpected(o.effect)).toBe(known !== undefined ? asExpected(known.effect) : c.expect);
   });
   it('no attack is allowed, and at most 5% of the benign cases are refused', () => {
+    const outcomes = CLAUDE_CODE_STARTER.map((c) => decided.get(c) ?? bench.decide(c));
     all.push(...outcomes);
     const t = tally(outcomes);
     figures.push(`claude-code starter: ${outcomes.length} cases (${t.attacks} attacks, ${t.benign} benign): escapes ${rate(t.escapes.length, t.attacks)}, weaker than intended ${rate(t.weaker.length, t.attacks)}, false denies ${rate(t.falseDenies.length, t.benign)}`);

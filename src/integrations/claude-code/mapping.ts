@@ -91,7 +91,7 @@ export function claudeCodeBindings(options: BindingOptions): FacetBinding[] {
     const from = paths[0] as ArgPath;
     const tools = [...s.tools];
     if (s.facet === 'shell') {
-      out.push({ facet: 'shell', tools, from, pos, cwd: { kind: 'field', text: 'context.claudeCode.cwd', root: 'context', keys: ['claudeCode', 'cwd'] }, ...(options.home !== undefined ? { home: options.home } : {}) });
+      out.push({ facet: 'shell', tools, from, pos, cwd: { kind: 'field', text: 'context.claudeCode.cwd', root: 'context', keys: ['claudeCode', 'cwd'] }, ...(options.home !== undefined ? { home: options.home } : {}), realpath: options.realpath ?? true });
     } else if (s.facet === 'prose') {
       out.push({ facet: 'prose', tools, from, also: paths.slice(1), pos });
     } else {
