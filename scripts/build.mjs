@@ -74,33 +74,59 @@ function lazyEntries(chunkDir) {
  * chunks, plus require()'s loader) cost 7% more instructions, and require() inside the bundle
  * (esbuild's lazily initialised modules, whose code V8's code cache does not hold) 23% more.
  */
-const inlineLazyModules = {
-  name: 'inline-lazy-modules',
-  setup(b) {
-    const loader = join(ROOT, 'src', `${LAZY_LOADER}.ts`);
-    b.onLoad({ filter: /[\\/]lib[\\/]lazy-module\.ts$/ }, (args) => {
-      if (args.path !== loader) return undefined;
-      const imports = INLINE_LAZY.map((name, i) => `import * as m${i} from ${JSON.stringify(`../${name}.ts`)};`).join('\n');
-      const table = INLINE_LAZY.map((name, i) => `  ${JSON.stringify(name)}: m${i},`).join('\n');
-      const contents = `import { WardenError } from '../errors.js';
+const inlineLazyModules = inlineLazyLoader('import');
+
+/**
+ * The hook's script (dist/hook/in-process.cjs) bundles the same modules, but each initialises when
+ * first asked for, as lazyModule() does elsewhere: a bundled `require()` of an ES module is
+ * esbuild's lazy wrapper (`init_x()`), and the script's V8 code cache, made after an event ran,
+ * holds the code of whatever that event initialised. An event that needs no URL or Kubernetes
+ * facet, detector or RE2 pattern then neither runs their module code (the public-suffix trie, the
+ * output detectors' tables) nor deserializes it.
+ */
+const inlineLazyModulesOnFirstUse = inlineLazyLoader('require');
+
+/** The inline loader plugin; `how`: 'import' (initialised with the loader) or 'require' (on first use). */
+function inlineLazyLoader(how) {
+  return {
+    name: `inline-lazy-modules-${how}`,
+    setup(b) {
+      const loader = join(ROOT, 'src', `${LAZY_LOADER}.ts`);
+      b.onLoad({ filter: /[\\/]lib[\\/]lazy-module\.ts$/ }, (args) => {
+        if (args.path !== loader) return undefined;
+        const imports = how === 'import' ? INLINE_LAZY.map((name, i) => `import * as m${i} from ${JSON.stringify(`../${name}.ts`)};`).join('\n') : '';
+        const table = INLINE_LAZY.map((name, i) => `  ${JSON.stringify(name)}: ${how === 'import' ? `() => m${i}` : `() => require(${JSON.stringify(`../${name}.ts`)})`},`).join('\n');
+        const contents = `import { WardenError } from '../errors.js';
 ${imports}
 const TABLE = {
 ${table}
 };
 export function provideLazyModule() {}
 export function lazyModuleUrl(name) { return new URL(\`bundled:\${name}\`); }
+const failed = new Map();
 export function lazyModule(name) {
+  let loaded;
   return () => {
-    const m = TABLE[name];
-    if (m === undefined) throw new WardenError('ERR_MODULE_LOAD', \`Warden could not load its \${name} module: this build does not have it.\`);
-    return m;
+    if (loaded !== undefined) return loaded;
+    const get = Object.hasOwn(TABLE, name) ? TABLE[name] : undefined;
+    if (get === undefined) throw new WardenError('ERR_MODULE_LOAD', \`Warden could not load its \${name} module: this build does not have it.\`);
+    // A module whose initialisation threw is never handed out half-initialised: every ask fails.
+    const failure = failed.get(name);
+    if (failure !== undefined) throw new WardenError('ERR_MODULE_LOAD', \`Warden could not load its \${name} module: \${failure}\`);
+    try {
+      return (loaded = get());
+    } catch (e) {
+      failed.set(name, e instanceof Error ? e.message.split('\\n')[0] : String(e));
+      throw new WardenError('ERR_MODULE_LOAD', \`Warden could not load its \${name} module: \${failed.get(name)}\`, { cause: e });
+    }
   };
 }
 `;
-      return { contents, loader: 'js', resolveDir: dirname(loader) };
-    });
-  },
-};
+        return { contents, loader: 'js', resolveDir: dirname(loader) };
+      });
+    },
+  };
+}
 
 /** Fails when a build with the inline loader reaches a lazyModule() call for a module it does not bundle. */
 function checkInlineCoverage(metafile, label) {
@@ -256,11 +282,13 @@ async function main() {
     entryPoints: [join(ROOT, 'src', 'integrations', 'claude-code', 'in-process.ts')],
     outfile: hookScript,
     format: 'cjs',
-    plugins: [dynamicImportAsRequire, onlyKnownPackages, inlineLazyModules],
+    plugins: [dynamicImportAsRequire, onlyKnownPackages, inlineLazyModulesOnFirstUse],
     // The script's wrapper passes the script's own URL under this name.
     define: { __WARDEN_BUILD_ID__: id, 'import.meta.url': '__wardenModuleUrl' },
   });
   checkInlineCoverage(script.metafile, "the hook's script");
+  // Before its digest is taken: the script is read as ASCII (see asciiOnly).
+  asciiOnlyFile(hookScript);
   if (metafile !== null) writeFileSync(`${metafile}.hook-script.json`, JSON.stringify(script.metafile));
   // A script run through node:vm without a module loader cannot import() at run time.
   const imports = Object.values(script.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
@@ -295,8 +323,39 @@ async function main() {
   mkdirSync(join(outDir, 'native'), { recursive: true });
   writeFileSync(join(outDir, 'native', 'warden-supervise.c'), readFileSync(join(ROOT, 'src', 'sandbox', 'native', 'warden-supervise.c')));
   if (metafile !== null) writeFileSync(metafile, JSON.stringify(result.metafile));
+  asciiOnly(outDir);
   const main = join(outDir, 'cli', 'main.js');
   if (!readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node')) throw new Error('build: dist/cli/main.js lost its #! line');
+}
+
+/**
+ * Rewrites every character outside ASCII in the built JavaScript as a `\\uXXXX` escape. esbuild
+ * escapes them in strings but keeps them in comments and regular-expression literals (a few in
+ * unbash, tldts and cel-js), and V8 holds a source with even one of them as a two-byte string: the
+ * hook's 2.5 MB script then costs a UTF-8 decode into 5 MB on every tool call (10% of a warm
+ * hook event's instructions, callgrind), where an ASCII source is copied as is. The escape means
+ * the same character in a comment, a string, a template, an identifier and a regular expression
+ * (with or without the `u` flag, a surrogate pair's two escapes are one code point).
+ */
+function asciiOnly(outDir) {
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (/\.(c|m)?js$/.test(e.name)) asciiOnlyFile(full);
+    }
+  };
+  walk(outDir);
+}
+
+/** {@link asciiOnly} for one file. */
+function asciiOnlyFile(file) {
+  const text = readFileSync(file, 'utf8');
+  if (!/[^\t-\x7f]/.test(text)) return;
+  // invariant: an escape means the same character; these two forms are where it would not (a
+  // tagged template's raw text, a backslash before the character), and the build refuses them.
+  if (/String\.raw`[^`]*[^\t-\x7f]/.test(text) || /\\[^\t-\x7f]/.test(text)) throw new Error(`build: ${file} has a non-ASCII character in a String.raw template or after a backslash; it cannot be escaped as is`);
+  writeFileSync(file, text.replace(/[^\t-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /**

@@ -11,7 +11,15 @@ import { parseJsonText } from '../lib/json-text.js';
 import { EXIT, isInvalidRequest, printDecision, reportFatal } from './output.js';
 import { parseNow, readInput } from './read-input.js';
 
-interface CheckOptions {
+/**
+ * The options of `warden check`, as commander gives them.
+ *
+ * @example
+ * ```ts
+ * const opts: CheckOptions = { policy: ['policy.yaml'], request: 'request.json', json: true };
+ * ```
+ */
+export interface CheckOptions {
   policy: string[];
   request?: string;
   requests?: string;
@@ -36,6 +44,69 @@ export function registerCheckCommand(program: Command): void {
     .action(async (opts: CheckOptions) => {
       process.exitCode = await runCheck(opts);
     });
+}
+
+/** The options of `warden check` that take one value, by flag. */
+const VALUE_FLAGS: Readonly<Record<string, 'request' | 'requests' | 'now' | 'audit' | 'signingKey'>> = {
+  '-r': 'request',
+  '--request': 'request',
+  '--requests': 'requests',
+  '--now': 'now',
+  '--audit': 'audit',
+  '--signing-key': 'signingKey',
+};
+
+/**
+ * Runs `warden check` given the arguments after `check`, without commander (whose load costs a
+ * `warden check` process more than its decision), when they are in the plain form the command
+ * line nearly always has: each option once, spelt `-p a.yaml b.yaml` / `--json` / `--now <time>`
+ * (no `=`, no value starting with `-`, no other word). Returns null for anything else, which the
+ * caller hands to commander: usage errors, help and unusual spellings are commander's, as before.
+ *
+ * @example
+ * ```ts
+ * const code = await runCheckPlain(['--policy', 'p.yaml', '--request', 'r.json', '--json']);
+ * if (code === null) await runWithCommander(); else process.exitCode = code;
+ * ```
+ */
+export async function runCheckPlain(args: readonly string[]): Promise<number | null> {
+  const opts = parseCheckPlain(args);
+  return opts === null ? null : runCheck(opts);
+}
+
+/**
+ * The options of {@link runCheckPlain}'s plain form, as commander would give them; null when the
+ * arguments are not in that form (commander decides what they mean).
+ *
+ * @example
+ * ```ts
+ * parseCheckPlain(['-p', 'a.yaml', 'b.yaml', '--json']); // { policy: ['a.yaml', 'b.yaml'], json: true }
+ * parseCheckPlain(['--policy=a.yaml']); // null
+ * ```
+ */
+export function parseCheckPlain(args: readonly string[]): CheckOptions | null {
+  const opts: Partial<CheckOptions> = {};
+  const seen = new Set<string>();
+  const plainValue = (v: string | undefined): v is string => v !== undefined && v !== '' && !v.startsWith('-');
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const key = arg === '-p' || arg === '--policy' ? 'policy' : arg === '--json' ? 'json' : Object.hasOwn(VALUE_FLAGS, arg) ? VALUE_FLAGS[arg] : undefined;
+    if (key === undefined || seen.has(key)) return null;
+    seen.add(key);
+    if (key === 'json') {
+      opts.json = true;
+    } else if (key === 'policy') {
+      const paths: string[] = [];
+      while (plainValue(args[i + 1])) paths.push(args[++i] as string);
+      if (paths.length === 0) return null;
+      opts.policy = paths;
+    } else {
+      const value = args[++i];
+      if (!plainValue(value)) return null;
+      opts[key] = value;
+    }
+  }
+  return opts.policy === undefined ? null : (opts as CheckOptions);
 }
 
 /** Decisions are not recorded without --audit: a sink that keeps nothing. */

@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 enableCodeCache(process.env);
 
 declare const __WARDEN_HOOK_BUNDLE__: string | undefined;
+declare const __WARDEN_CHECK_BUNDLE__: string | undefined;
 
 // The Claude Code hook runs once per tool call: it skips the argument parser entirely, and the
 // package build gives it a bundle of its own (scripts/build.mjs; from the sources, hook.ts itself).
@@ -16,20 +17,40 @@ if (process.argv[2] === 'hook') {
   const hook: { runHook(args: readonly string[]): Promise<number> } =
     typeof __WARDEN_HOOK_BUNDLE__ === 'string' ? await import(new URL(__WARDEN_HOOK_BUNDLE__, import.meta.url).href) : { runHook: async (args) => (await import('./hook.js')).runHookCli(args) };
   process.exitCode = await hook.runHook(process.argv.slice(3));
+} else if (process.argv[2] === 'check' && (await runCheckPlain()) !== null) {
+  // Decided without commander: `warden check` in its plain form (see runCheckPlain in check.ts).
 } else {
   await runCommandLine();
 }
 
-async function runCommandLine(): Promise<void> {
-  const { Command } = await import('commander');
+/**
+ * `warden check` with its arguments in the plain form, run without loading commander; null
+ * (nothing run) for any other form, which commander then parses as for every command.
+ */
+async function runCheckPlain(): Promise<number | null> {
+  const check: typeof import('./check.js') =
+    typeof __WARDEN_CHECK_BUNDLE__ === 'string' ? await import(new URL(__WARDEN_CHECK_BUNDLE__, import.meta.url).href) : await import('./check.js');
+  if (check.parseCheckPlain(process.argv.slice(3)) === null) return null;
+  endQuietlyOnEpipe();
+  const code = await check.runCheckPlain(process.argv.slice(3));
+  if (code !== null) process.exitCode = code;
+  return code;
+}
 
-  // A reader that stops early (`warden audit query ... | head`) is not an error.
+/** A reader that stops early (`warden audit query ... | head`) is not an error. */
+function endQuietlyOnEpipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
       throw e;
     });
   }
+}
+
+async function runCommandLine(): Promise<void> {
+  const { Command } = await import('commander');
+
+  endQuietlyOnEpipe();
 
   const program = new Command();
   program

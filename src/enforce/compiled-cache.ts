@@ -71,6 +71,7 @@ export type CacheStatus = 'hit' | 'written' | 'replaced' | 'not-stored' | 'not-c
 export class CompiledPolicyCache {
   readonly dir: string;
   readonly #macKey: Buffer;
+  readonly #statuses: CacheStatus[] = [];
 
   private constructor(dir: string, macKey: Buffer) {
     this.dir = dir;
@@ -113,6 +114,26 @@ export class CompiledPolicyCache {
    * @throws PolicyLoadError when the sources do not compile.
    */
   async stage(sources: readonly PolicySource[], bindings: readonly FacetBinding[], options: CompileOptions = {}): Promise<{ staged: StagedPolicy; status: CacheStatus }> {
+    const staged = await this.#stage(sources, bindings, options);
+    this.#statuses.push(staged.status);
+    return staged;
+  }
+
+  /**
+   * What each {@link stage} call of this instance found, in order (a short-lived process, the hook,
+   * tells from it whether its event ran on a verified entry).
+   *
+   * @example
+   * ```ts
+   * await cache.stage(sources, [], {});
+   * cache.statuses; // ['hit']
+   * ```
+   */
+  get statuses(): readonly CacheStatus[] {
+    return this.#statuses;
+  }
+
+  async #stage(sources: readonly PolicySource[], bindings: readonly FacetBinding[], options: CompileOptions): Promise<{ staged: StagedPolicy; status: CacheStatus }> {
     // The compiler (and the YAML parser) loads only on a miss: a hit needs neither.
     const compiler = async (): Promise<typeof import('../policy/compile.js')> => import('../policy/compile.js');
     const texts: string[] = [];

@@ -18,6 +18,14 @@
  * and the Node version and architecture; V8 refuses data made by another V8 version, with other
  * flags or for a source of another length, and a refused or unreadable cache only means compiling
  * as without one (and writing a fresh one). `WARDEN_CACHE=off` turns it off.
+ *
+ * What the cache holds is what the events that made it ran, and every process deserializes all
+ * of it; so it is made by an event that ran on a verified compiled-policy entry (a warm event),
+ * not by the one that compiled the policy (the compiler and the YAML parser would be deserialized
+ * on every later event, which never runs them). It records which kinds of event (event name and
+ * tool) made it, and an event of a new kind adds its code (the cache is written again once per
+ * kind, up to {@link MAX_PROFILES}). When the compiled-policy cache cannot help (not stored, not
+ * cacheable, unusable), the first event writes it as before.
  */
 import { lstatSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
@@ -27,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { ensurePrivateDir, wardenCacheDir } from '../../enforce/cache-dir.js';
+import type { CacheStatus } from '../../enforce/compiled-cache.js';
 import type { HookConfig, HookResult } from './handle.js';
 import type { handleInProcess } from './in-process.js';
 
@@ -43,6 +52,21 @@ const MAX_CACHES = 8;
 
 /** Cache files are named `<PREFIX><key>.code` in `<cache dir>/hook/`. */
 const PREFIX = 'in-process-';
+
+/** Most kinds of event (event name and tool) a cache is extended for; beyond, it is kept as is. */
+const MAX_PROFILES = 16;
+
+/** Longest record of the kinds of event in a cache file. */
+const MAX_PROFILE_BYTES = 16 * 1024;
+
+/** A usable cache: V8's data and the kinds of event whose code it holds. */
+interface CodeCache {
+  data: Buffer;
+  /** `<event name>:<tool>` of each kind of event that ran before the data was made. */
+  profiles: string[];
+  /** Made by events whose policy came from a verified compiled-policy entry (nothing compiled). */
+  warm: boolean;
+}
 
 /**
  * {@link handleInProcess}, run from the hook's script. After the first event (or one whose cache
@@ -63,15 +87,53 @@ export async function handleInProcessScript(text: string, config: HookConfig, en
   // The script's parameters are the CommonJS module scope, plus the URL its `import.meta.url` reads.
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __wardenModuleUrl) {${readFileSync(scriptFile, 'utf8')}\n})`, {
     filename: scriptFile,
-    ...(cached !== undefined ? { cachedData: cached } : {}),
+    ...(cached !== undefined ? { cachedData: cached.data } : {}),
   });
   const loaded: { exports: { handleInProcess?: typeof handleInProcess } } = { exports: {} };
   (script.runInThisContext() as (...a: unknown[]) => void)(loaded.exports, createRequire(scriptFile), loaded, scriptFile, dirname(scriptFile), scriptUrl.href);
   const handle = loaded.exports.handleInProcess;
   if (typeof handle !== 'function') throw new Error(`${scriptFile} does not export handleInProcess`);
-  const result = await handle(text, config, env);
-  if (cacheFile !== null && (cached === undefined || script.cachedDataRejected === true)) writeCodeCache(cacheFile, script.createCachedData());
+  let statuses: readonly CacheStatus[] = [];
+  const result = await handle(text, config, env, (s) => (statuses = s));
+  if (cacheFile !== null) {
+    const next = nextCodeCache(cached !== undefined && script.cachedDataRejected !== true ? cached : undefined, eventProfile(text), statuses);
+    if (next !== null) writeCodeCache(cacheFile, script.createCachedData(), next);
+  }
   return result;
+}
+
+/**
+ * Whether to write the code cache after an event, and what it then records: `used` is the cache
+ * this process ran with (undefined: none, or V8 refused it), `profile` the event's kind,
+ * `statuses` what the compiled-policy cache did. Null: keep the file as it is.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * nextCodeCache(undefined, 'PreToolUse:Bash', ['hit']); // { profiles: ['PreToolUse:Bash'], warm: true }
+ * nextCodeCache(undefined, 'PreToolUse:Bash', ['written']); // null: the next event (a hit) writes it
+ * ```
+ */
+export function nextCodeCache(used: Omit<CodeCache, 'data'> | undefined, profile: string, statuses: readonly CacheStatus[]): Omit<CodeCache, 'data'> | null {
+  const warm = statuses.length > 0 && statuses.every((s) => s === 'hit');
+  // No compiled-policy cache, or one that will not hold this policy: every event compiles, so waiting for a warm one would wait forever.
+  const alwaysCompiles = statuses.length === 0 || statuses.some((s) => s === 'not-stored' || s === 'not-cacheable');
+  if (used === undefined) return warm || alwaysCompiles ? { profiles: [profile], warm } : null;
+  if (!warm || (used.warm && used.profiles.includes(profile)) || used.profiles.length >= MAX_PROFILES) return null;
+  return { profiles: used.profiles.includes(profile) ? [...used.profiles] : [...used.profiles, profile], warm: true };
+}
+
+/** The kind of event in Claude Code's input: `<hook_event_name>:<tool_name>` (clipped), or `unknown`. */
+function eventProfile(text: string): string {
+  try {
+    const input = JSON.parse(text) as { hook_event_name?: unknown; tool_name?: unknown } | null;
+    const event = typeof input?.hook_event_name === 'string' ? input.hook_event_name.slice(0, 64) : '';
+    const tool = typeof input?.tool_name === 'string' ? input.tool_name.slice(0, 64) : '';
+    return `${event}:${tool}`;
+  } catch {
+    // The event fails to parse in the engine too; its kind does not matter.
+    return 'unknown';
+  }
 }
 
 /** The cache file for this script, Node and machine; null when caching is off or the directory is not private. */
@@ -90,8 +152,12 @@ function codeCacheFile(env: Readonly<Record<string, string | undefined>>, script
   }
 }
 
-/** The cache's bytes when the file is this user's private regular file; else undefined. */
-function readCodeCache(file: string): Buffer | undefined {
+/**
+ * The cache when the file is this user's private regular file and whole; else undefined. The
+ * file: the length and CRC-32 of the rest, the length of the record of kinds of event, that
+ * record (JSON), then V8's data.
+ */
+function readCodeCache(file: string): CodeCache | undefined {
   try {
     const st = lstatSync(file);
     // invariant: bytecode is read only from a file no one but this user could have written.
@@ -99,23 +165,32 @@ function readCodeCache(file: string): Buffer | undefined {
     const bytes = readFileSync(file);
     // V8 does not checksum a code cache it is given: a damaged one could crash the process
     // (which Claude Code would not take as a block), so a cache is used only whole.
-    if (bytes.length < HEADER_BYTES || bytes.readUInt32BE(0) !== bytes.length - HEADER_BYTES || bytes.readUInt32BE(4) !== crc32(bytes.subarray(HEADER_BYTES))) return undefined;
-    return bytes.subarray(HEADER_BYTES);
+    if (bytes.length < HEADER_BYTES + 4 || bytes.readUInt32BE(0) !== bytes.length - HEADER_BYTES || bytes.readUInt32BE(4) !== crc32(bytes.subarray(HEADER_BYTES))) return undefined;
+    const recordBytes = bytes.readUInt32BE(HEADER_BYTES);
+    if (recordBytes > MAX_PROFILE_BYTES || HEADER_BYTES + 4 + recordBytes > bytes.length) return undefined;
+    const record = JSON.parse(bytes.toString('utf8', HEADER_BYTES + 4, HEADER_BYTES + 4 + recordBytes)) as { profiles?: unknown; warm?: unknown } | null;
+    const profiles = record?.profiles;
+    if (!Array.isArray(profiles) || !profiles.every((p) => typeof p === 'string') || typeof record?.warm !== 'boolean') return undefined;
+    return { data: bytes.subarray(HEADER_BYTES + 4 + recordBytes), profiles: profiles as string[], warm: record.warm };
   } catch {
-    // None yet: this run compiles as usual and writes one.
+    // None yet, or not one of ours: this run compiles as usual and writes one.
     return undefined;
   }
 }
 
-/** Stores `data` atomically (0600), keeping at most MAX_CACHES. Never throws. */
-function writeCodeCache(file: string, data: Buffer): void {
+/** Stores `data` with its record atomically (0600), keeping at most MAX_CACHES. Never throws. */
+function writeCodeCache(file: string, data: Buffer, record: Omit<CodeCache, 'data'>): void {
   const dir = dirname(file);
   const temp = join(dir, `.${PREFIX}${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
+    const json = Buffer.from(JSON.stringify({ profiles: record.profiles, warm: record.warm }), 'utf8');
+    const recordLength = Buffer.alloc(4);
+    recordLength.writeUInt32BE(json.length, 0);
+    const body = Buffer.concat([recordLength, json, data]);
     const header = Buffer.alloc(HEADER_BYTES);
-    header.writeUInt32BE(data.length, 0);
-    header.writeUInt32BE(crc32(data), 4);
-    writeFileSync(temp, Buffer.concat([header, data]), { mode: 0o600, flag: 'wx' });
+    header.writeUInt32BE(body.length, 0);
+    header.writeUInt32BE(crc32(body), 4);
+    writeFileSync(temp, Buffer.concat([header, body]), { mode: 0o600, flag: 'wx' });
     renameSync(temp, file);
     // Other installs or Node versions have caches of their own here; the least recently written go.
     const others = readdirSync(dir).filter((n) => n.startsWith(PREFIX) && join(dir, n) !== file);
