@@ -115,3 +115,134 @@ export async function load(o: { host: string; port: number; request: Buffer; con
   latencies.sort();
   return { latenciesMs: latencies, seconds, requests: o.total };
 }
+
+/** What an open-loop run measured: latencies from each request's intended send time. */
+export interface OpenLoadResult {
+  /** Per-request latency (ms, sorted), from the time the schedule meant it to be sent to its answer. */
+  latenciesMs: Float64Array;
+  /** The rate asked for, and the rate the generator actually sent at (requests / seconds from the first send to the last). */
+  offeredPerSecond: number;
+  sentPerSecond: number;
+  /** The longest a request was sent after its intended time (ms): the generator's own lag, counted in the latencies. */
+  maxSendLagMs: number;
+  /** Wall time from the first intended send to the last answer. */
+  seconds: number;
+  requests: number;
+  /** Requests never answered (the server closed their connection); their latency is +Infinity. */
+  lost: number;
+}
+
+/**
+ * Open-loop (fixed-rate) load: request i is due at start + i / rate, whatever happened to the
+ * ones before it, and its latency runs from that intended time to its answer, so a slow answer
+ * (or a generator that fell behind) cannot hide the requests that would have queued behind it
+ * (no coordinated omission). Due requests go out on an idle connection of `connections`; when all
+ * are busy, they are pipelined on the connection with the fewest outstanding. A timer wakes the
+ * generator for the next due request (about 1 ms granularity; requests that came due meanwhile go
+ * out together, their wait counted). Requests not answered `drainMs` (default 5 s) after the last
+ * was sent, or whose connection the server closed, are counted as lost, with infinite latency.
+ *
+ * @example
+ * ```ts
+ * const r = await openLoad({ host: '127.0.0.1', port, request, connections: 64, rate: 8_000, seconds: 3, check: (b) => JSON.parse(b).allowed === true });
+ * ```
+ */
+export async function openLoad(o: { host: string; port: number; request: Buffer; connections: number; rate: number; seconds: number; drainMs?: number; check: (body: string) => boolean }): Promise<OpenLoadResult> {
+  const total = Math.max(1, Math.round(o.rate * o.seconds));
+  const sockets = await Promise.all(Array.from({ length: o.connections }, () => open(o.host, o.port)));
+  const latencies = new Float64Array(total);
+  const interval = 1000 / o.rate;
+  let next = 0;
+  let done = 0;
+  let checked = false;
+  let maxLag = 0;
+  let lastSend = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const start = performance.now() + 5;
+  const outstanding: number[][] = sockets.map(() => []);
+  const closed: boolean[] = sockets.map(() => false);
+  let answered = 0;
+  let lost = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sockets.forEach((socket, k) => {
+        const due = outstanding[k] as number[];
+        const reader = new ResponseReader((status, body) => {
+          const intended = due.shift() as number;
+          if (done >= total) return;
+          if (status !== 200) return reject(new Error(`HTTP ${status}: ${body.toString('utf8').slice(0, 300)}`));
+          if (!checked) {
+            checked = true;
+            if (!o.check(body.toString('utf8'))) return reject(new Error(`an unexpected answer: ${body.toString('utf8').slice(0, 300)}`));
+          }
+          latencies[answered++] = performance.now() - intended;
+          done++;
+          if (done === total) resolve();
+        });
+        socket.on('data', (chunk: Buffer) => {
+          try {
+            reader.push(chunk);
+          } catch (e) {
+            reject(e as Error);
+          }
+        });
+        // An overloaded server may close a connection (its header or request timeout): what was
+        // outstanding on it is lost, counted as never answered, and nothing more is sent on it.
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          if (done === total) return;
+          closed[k] = true;
+          lost += due.length;
+          done += due.length;
+          due.length = 0;
+          if (closed.every(Boolean)) {
+            lost += total - next;
+            done += total - next;
+            next = total;
+          }
+          if (done === total) resolve();
+        });
+      });
+      const tick = (): void => {
+        timer = null;
+        const now = performance.now();
+        while (next < total) {
+          const intended = start + next * interval;
+          if (intended > now) break;
+          // The least-loaded connection: an idle one when there is one.
+          let best = closed.indexOf(false);
+          if (best === -1) {
+            lost += total - next;
+            done += total - next;
+            next = total;
+            break;
+          }
+          for (let k = best + 1; k < outstanding.length && (outstanding[best] as number[]).length > 0; k++) if (!closed[k] && (outstanding[k] as number[]).length < (outstanding[best] as number[]).length) best = k;
+          (outstanding[best] as number[]).push(intended);
+          (sockets[best] as Socket).write(o.request);
+          maxLag = Math.max(maxLag, now - intended);
+          lastSend = now;
+          next++;
+        }
+        if (next < total) timer = setTimeout(tick, Math.max(0, start + next * interval - performance.now()));
+        else if (done < total) {
+          // All sent: what is not answered within drainMs counts as lost (an overloaded server's backlog).
+          timer = setTimeout(() => {
+            lost += total - done;
+            done = total;
+            resolve();
+          }, o.drainMs ?? 5_000);
+        }
+      };
+      timer = setTimeout(tick, Math.max(0, start - performance.now()));
+    });
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+    for (const s of sockets) s.destroy();
+  }
+  const end = performance.now();
+  // The lost ones count as never answered: past every measured latency.
+  latencies.fill(Number.POSITIVE_INFINITY, answered);
+  latencies.sort();
+  return { lost, latenciesMs: latencies, offeredPerSecond: o.rate, sentPerSecond: total > 1 ? (total - 1) / ((lastSend - start) / 1000) : o.rate, maxSendLagMs: maxLag, seconds: (end - start) / 1000, requests: total };
+}

@@ -9,6 +9,13 @@
  * two share the machine's cores. Decisions per server CPU-second is the per-core throughput; the
  * wall-clock rate is what one instance answered while sharing the cores with its load.
  * `WARDEN_BENCH_PROF=<dir>` runs the server under `--cpu-prof` and writes its profile there.
+ *
+ * The target (issue 19: 8,000 decisions/s per core at p99 <= 2 ms) is asked directly by open-loop
+ * rows: single decisions offered at a fixed rate (`WARDEN_BENCH_SERVE_RATES`, default 2,000, 4,000
+ * and 8,000/s), latency taken from each request's intended send time (no coordinated omission),
+ * with the rate the generator really sent at and the cores the server used. The batch row gives
+ * the batch endpoint's decisions/s. `WARDEN_BENCH_SERVE_BASE=<another build's
+ * dist-bench/bench/serve-child.js>` runs an interleaved A/B instead (see runAb).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +26,7 @@ import { openFileAuditSink } from '../src/audit/file-sink.js';
 import type { FsyncPolicy } from '../src/audit/sink-options.js';
 import { Governor } from '../src/enforce/governor.js';
 import { loadPolicyFiles } from '../src/enforce/load-files.js';
-import { load, requestBytes } from './http-load.js';
+import { load, openLoad, requestBytes } from './http-load.js';
 import type { ServeChildData } from './serve-child.js';
 
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -46,6 +53,8 @@ interface Row {
   perSecond: number;
   /** CPU µs the server process spent per decision (the in-process rows: this process). */
   cpuUsPerDecision: number;
+  /** What else the row measured (the open-loop rows: the rate achieved, the server's cores). */
+  note?: string;
 }
 
 const loadText = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -62,10 +71,11 @@ class ServeChild {
     readonly url: URL,
   ) {}
 
-  static async start(data: ServeChildData): Promise<ServeChild> {
+  /** `script`: the serve-child.js to run (another build's, for an A/B run); `tag` names its profile. */
+  static async start(data: ServeChildData, script: URL | string = new URL('./serve-child.js', import.meta.url), tag = ''): Promise<ServeChild> {
     const prof = process.env.WARDEN_BENCH_PROF;
-    const execArgv = prof === undefined || prof === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `serve-${data.kind}-${data.fsync === 'always' ? 'fsync' : 'nofsync'}.cpuprofile`];
-    const child = fork(new URL('./serve-child.js', import.meta.url), [JSON.stringify(data)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const execArgv = prof === undefined || prof === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `serve-${data.kind}-${data.fsync === 'always' ? 'fsync' : 'nofsync'}${tag}.cpuprofile`];
+    const child = fork(script, [JSON.stringify(data)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const url = await new Promise<string>((resolve, reject) => {
       child.once('message', (m) => resolve((m as { url: string }).url));
       child.once('error', reject);
@@ -107,6 +117,45 @@ async function httpRow(server: ServeChild, name: string, path: string, body: str
   return { name, p50us: pick(r.latenciesMs, 0.5), p99us: pick(r.latenciesMs, 0.99), perSecond: decisions / r.seconds, cpuUsPerDecision: (cpu1 - cpu0) / decisions };
 }
 
+/** The open-loop rate per core the target names (issue 19): 8,000 decisions/s at p99 <= 2 ms. */
+const TARGET_RATE = 8_000;
+/** The open-loop rates offered (`WARDEN_BENCH_SERVE_RATES=2000,8000`); default a quarter, half and all of the target. */
+const rates = (fallback: number[]): number[] => {
+  const given = (process.env.WARDEN_BENCH_SERVE_RATES ?? '').split(',').map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  return given.length > 0 ? given : fallback;
+};
+
+/**
+ * A warm-up, then single decisions offered at a fixed `rate` for `seconds` (open loop: latency from
+ * each request's intended send time, so nothing queued behind a slow answer is omitted). The note
+ * says what the generator achieved and how many cores the server used at that rate.
+ */
+async function openRow(server: ServeChild, name: string, rate: number, seconds: number): Promise<Row> {
+  const request = requestBytes(server.url.host, '/v1/decide', TOKEN, BODY);
+  const check = (text: string): boolean => (JSON.parse(text) as { allowed?: unknown }).allowed === true;
+  const common = { host: server.url.hostname, port: Number(server.url.port), request, check, connections: 64 };
+  await openLoad({ ...common, rate, seconds: Math.min(1, seconds / 3) });
+  const cpu0 = await server.cpu();
+  const r = await openLoad({ ...common, rate, seconds });
+  const cpu1 = await server.cpu();
+  const cores = (cpu1 - cpu0) / 1e6 / r.seconds;
+  return {
+    name,
+    p50us: pick(r.latenciesMs, 0.5),
+    p99us: pick(r.latenciesMs, 0.99),
+    perSecond: (r.requests - r.lost) / r.seconds,
+    cpuUsPerDecision: (cpu1 - cpu0) / Math.max(1, r.requests - r.lost),
+    note: `${r.lost > 0 ? `${r.lost} of ${r.requests} never answered (connection closed under overload); ` : ''}offered ${Math.round(r.offeredPerSecond).toLocaleString('en-US')}/s, sent ${Math.round(r.sentPerSecond).toLocaleString('en-US')}/s (max send lag ${r.maxSendLagMs.toFixed(1)} ms), server used ${cores.toFixed(2)} cores`,
+  };
+}
+
+/** Runs the thunks one after another. */
+async function sequence<T>(thunks: Array<() => Promise<T>>): Promise<T[]> {
+  const out: T[] = [];
+  for (const t of thunks) out.push(await t());
+  return out;
+}
+
 /** In process: `total` Governor.check calls, `inFlight` at a time. */
 async function inProcessRow(name: string, inFlight: number, total: number, once: () => Promise<unknown>): Promise<Row> {
   const times = new Float64Array(total);
@@ -137,9 +186,53 @@ function print(rows: Row[]): void {
   for (const r of rows) {
     const perCpuSecond = r.cpuUsPerDecision > 0 ? Math.round(1e6 / r.cpuUsPerDecision).toLocaleString('en-US') : '-';
     console.log(
-      `${r.name.padEnd(w)}  ${r.p50us.toFixed(0).padStart(9)}  ${r.p99us.toFixed(0).padStart(9)}  ${Math.round(r.perSecond).toLocaleString('en-US').padStart(12)}  ${r.cpuUsPerDecision.toFixed(1).padStart(10)}  ${perCpuSecond.padStart(10)}`,
+      `${r.name.padEnd(w)}  ${r.p50us.toFixed(0).padStart(9)}  ${r.p99us.toFixed(0).padStart(9)}  ${Math.round(r.perSecond).toLocaleString('en-US').padStart(12)}  ${r.cpuUsPerDecision.toFixed(1).padStart(10)}  ${perCpuSecond.padStart(10)}${r.note === undefined ? '' : `  ${r.note}`}`,
     );
   }
+}
+
+/**
+ * An interleaved A/B run against another build (`WARDEN_BENCH_SERVE_BASE=<its dist-bench/bench/serve-child.js>`):
+ * each round starts both servers in turn (the order alternating between rounds) and runs the same
+ * rows on each, so both see the same machine load; the table gives every round and the median.
+ * `WARDEN_BENCH_SERVE_ROUNDS` sets the rounds (default 3).
+ */
+async function runAb(dir: string, policyPath: string, base: string): Promise<void> {
+  const rounds = Number(process.env.WARDEN_BENCH_SERVE_ROUNDS ?? 3);
+  const batch = JSON.stringify({ requests: Array.from({ length: BATCH }, () => JSON.parse(BODY) as unknown) });
+  const builds = [
+    { label: 'base', script: base },
+    { label: 'this', script: new URL('./serve-child.js', import.meta.url) },
+  ];
+  const results = new Map<string, Row[]>();
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? builds : [...builds].reverse();
+    for (const b of order) {
+      const server = await ServeChild.start({ kind: 'node', policy: policyPath, audit: join(dir, `ab-${b.label}-${round}`), token: TOKEN, fsync: 'never' }, b.script, `-${b.label}-${round}`);
+      const load = `load ${loadText()}`;
+      try {
+        const rows = [
+          await httpRow(server, '1 in flight', '/v1/decide', BODY, 1, { connections: 1, depth: 1, total: 5_000 }),
+          await httpRow(server, '32 in flight', '/v1/decide', BODY, 1, { connections: 32, depth: 1, total: 20_000 }),
+          ...(await sequence(rates([TARGET_RATE]).map((rate) => () => openRow(server, `open loop ${rate.toLocaleString('en-US')}/s`, rate, 3)))),
+          await httpRow(server, `batch ${BATCH}/request, 4 in flight`, '/v1/decide/batch', batch, BATCH, { connections: 4, depth: 1, total: 400 }),
+        ];
+        for (const r of rows) {
+          const key = `${r.name} [${b.label}]`;
+          results.set(key, [...(results.get(key) ?? []), { ...r, name: `${key} round ${round + 1}`, note: `${r.note === undefined ? '' : `${r.note}; `}${load}` }]);
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const table: Row[] = [];
+  for (const [key, rows] of [...results].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    table.push(...rows);
+    table.push({ name: `${key} MEDIAN`, p50us: median(rows.map((r) => r.p50us)), p99us: median(rows.map((r) => r.p99us)), perSecond: median(rows.map((r) => r.perSecond)), cpuUsPerDecision: median(rows.map((r) => r.cpuUsPerDecision)) });
+  }
+  print(table);
 }
 
 /** Runs the service bench. */
@@ -149,6 +242,12 @@ export async function run(): Promise<void> {
   try {
     const policyPath = join(dir, 'policy.yaml');
     writeFileSync(policyPath, POLICY);
+    const base = process.env.WARDEN_BENCH_SERVE_BASE;
+    if (base !== undefined && base !== '') {
+      await runAb(dir, policyPath, base);
+      console.log(`Load average (1, 5, 15 min) on ${cpus().length} CPUs: ${loadBefore} before, ${loadText()} after. Node ${process.version}.`);
+      return;
+    }
     const rows: Row[] = [];
 
     const sink = await openFileAuditSink({ path: join(dir, 'inproc'), fsync: 'never' });
@@ -174,6 +273,9 @@ export async function run(): Promise<void> {
           continue;
         }
         rows.push(await httpRow(server, `${label}: POST /v1/decide, 1 in flight`, '/v1/decide', BODY, 1, { connections: 1, depth: 1, total: 5_000 }));
+        if (plan.kind === 'node') {
+          for (const rate of rates([TARGET_RATE / 4, TARGET_RATE / 2, TARGET_RATE])) rows.push(await openRow(server, `${label}: POST /v1/decide, open loop ${rate.toLocaleString('en-US')}/s`, rate, 3));
+        }
         if (plan.kind === 'node') rows.push(await httpRow(server, `${label}: POST /v1/decide, 8 in flight`, '/v1/decide', BODY, 1, { connections: 8, depth: 1, total: 20_000 }));
         rows.push(await httpRow(server, `${label}: POST /v1/decide, 32 in flight`, '/v1/decide', BODY, 1, { connections: 32, depth: 1, total: 20_000 }));
         if (plan.kind === 'node') {
