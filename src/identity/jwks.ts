@@ -66,6 +66,7 @@ export class RemoteJwks {
   #cache: { getter: KeyGetter; fetchedAt: number } | null = null;
   #inflight: Promise<void> | null = null;
   #lastAttempt = Number.NEGATIVE_INFINITY;
+  #generation = 0;
 
   constructor(url: string, options: RemoteJwksOptions = {}) {
     for (const k of Object.keys(options)) if (!OPTION_KEYS.includes(k)) throw new WardenError('ERR_OPTIONS', `Unknown RemoteJwks option ${JSON.stringify(k)}; the options are ${OPTION_KEYS.join(', ')}.`);
@@ -110,6 +111,21 @@ export class RemoteJwks {
     }
   }
 
+  /**
+   * Counts the key sets fetched so far: it changes whenever a fetched set replaces the one in use
+   * (which may have dropped a key), so what was verified under an older generation is verified again.
+   *
+   * @example
+   * ```ts
+   * const before = jwks.generation;
+   * await jwks.refresh();
+   * if (jwks.generation !== before) forgetVerifiedTokens();
+   * ```
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Fetches the key set now (a failure leaves the cached copy in place). */
   async refresh(): Promise<void> {
     this.#inflight ??= this.#load().finally(() => {
@@ -147,6 +163,7 @@ export class RemoteJwks {
     if (Buffer.byteLength(text) > this.#maxBytes) throw new Error(`the key set is over ${this.#maxBytes} bytes`);
     const jwks = checkJwks(JSON.parse(text) as unknown, this.#maxKeys, this.url);
     this.#cache = { getter: createLocalJWKSet(jwks as unknown as JSONWebKeySet), fetchedAt: this.#clock().getTime() };
+    this.#generation++;
   }
 }
 

@@ -14,6 +14,7 @@ import { RemoteJwks } from '../identity/jwks.js';
 import { createTokenVerifier, fromJose, MAX_TOKEN_LENGTH, type VerifiedToken } from '../identity/token.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import { frozenValue } from '../lib/snapshot.js';
+import { VerifiedTokenCache } from './token-cache.js';
 
 /**
  * How callers authenticate. Give `tokens`, `jwt`, or both; a service without either refuses to start.
@@ -40,8 +41,8 @@ export interface ServerAuthOptions {
 export interface ServerJwtOptions {
   issuer: string | string[];
   audience: string | string[];
-  /** A key set, or an https URL serving one (fetched and cached). */
-  jwks?: JsonWebKeySet | string;
+  /** A key set, an https URL serving one (fetched and cached), or a RemoteJwks configured by the caller (its fetch, TTL, clock). */
+  jwks?: JsonWebKeySet | string | RemoteJwks;
   /** One public key, as a JWK. */
   key?: PublicJwk;
   /** A shared HMAC secret (at least 32 bytes); tokens then use HS256, HS384 or HS512. */
@@ -76,7 +77,7 @@ const STATIC_ISSUER = 'warden-serve:token-file';
 export function createAuthenticator(options: ServerAuthOptions): Authenticator {
   rejectUnknownKeys(options, ['tokens', 'jwt'], 'ERR_SERVER', 'auth options');
   const statics = staticTokens(options.tokens);
-  const jwt = options.jwt === undefined ? null : jwtVerifier(options.jwt);
+  const jwt = options.jwt === undefined ? null : jwtCheck(options.jwt);
   if (statics.length === 0 && jwt === null) throw new WardenError('ERR_SERVER', 'The service needs a way to authenticate callers: static tokens (--token-file) or JWT verification (--jwt-jwks, --jwt-key or --jwt-secret-file with --jwt-issuer and --jwt-audience).');
   return async (req, now) => {
     const token = bearerOf(req);
@@ -87,9 +88,17 @@ export function createAuthenticator(options: ServerAuthOptions): Authenticator {
       if (jwt === null) return { ok: false, reason: 'the bearer token is not one of the configured tokens' };
     }
     if (jwt === null || token.split('.').length !== 3) return { ok: false, reason: 'the bearer token is not a known token or a JWT' };
+    // A token verified a moment ago, still within its exp/nbf and under the same key set, is not verified again.
+    const key = VerifiedTokenCache.keyOf(token);
+    const generation = jwt.generation();
+    const known = jwt.cache.get(key, now, generation);
+    if (known !== null) return { ok: true, agent: known };
     try {
-      const v = await jwt(token, now);
-      return { ok: true, agent: { id: v.agentId, verified: { method: 'bearer', issuer: v.issuer, keyId: v.keyId } } };
+      const v = await jwt.verify(token, now);
+      // One frozen identity per token, made once: the pipeline then copies and serializes it once, as for a static token.
+      const agent = frozenValue<AgentIdentity>({ id: v.agentId, verified: { method: 'bearer', issuer: v.issuer, keyId: v.keyId } });
+      jwt.cache.set(key, { agent, exp: v.claims.exp as number, ...(v.claims.nbf !== undefined ? { nbf: v.claims.nbf } : {}) }, now, generation);
+      return { ok: true, agent };
     } catch (e) {
       return { ok: false, reason: `the bearer token did not verify: ${e instanceof Error ? e.message : String(e)}` };
     }
@@ -138,16 +147,29 @@ function sha256(text: string): Buffer {
   return hash('sha256', text, 'buffer');
 }
 
-function jwtVerifier(o: ServerJwtOptions): (token: string, now: Date) => Promise<VerifiedToken> {
+/** A JWT verifier, the generation of its key set (it changes when a fetched key set is replaced), and its memory of verified tokens. */
+interface JwtCheck {
+  verify: (token: string, now: Date) => Promise<VerifiedToken>;
+  generation: () => number;
+  cache: VerifiedTokenCache;
+}
+
+function jwtCheck(o: ServerJwtOptions): JwtCheck {
+  const { verify, jwks } = jwtVerifier(o);
+  const remote = jwks instanceof RemoteJwks ? jwks : null;
+  return { verify, generation: remote === null ? () => 0 : () => remote.generation, cache: new VerifiedTokenCache({ clockToleranceSeconds: o.clockTolerance ?? 0 }) };
+}
+
+function jwtVerifier(o: ServerJwtOptions): { verify: (token: string, now: Date) => Promise<VerifiedToken>; jwks: RemoteJwks | JsonWebKeySet | undefined } {
   rejectUnknownKeys(o, ['issuer', 'audience', 'jwks', 'key', 'secret', 'algorithms', 'clockTolerance'], 'ERR_SERVER', 'jwt options');
   if (o.issuer === undefined || o.audience === undefined) throw new WardenError('ERR_SERVER', 'JWT verification needs both an issuer and an audience (--jwt-issuer, --jwt-audience).');
   const given = [o.jwks, o.key, o.secret].filter((x) => x !== undefined).length;
   if (given !== 1) throw new WardenError('ERR_SERVER', 'JWT verification needs exactly one of a key set (jwks), a public key (key) and an HMAC secret (secret).');
   const tolerance = o.clockTolerance ?? 0;
-  if (o.secret !== undefined) return hmacVerifier(o.secret, o.issuer, o.audience, o.algorithms ?? ['HS256'], tolerance);
+  if (o.secret !== undefined) return { verify: hmacVerifier(o.secret, o.issuer, o.audience, o.algorithms ?? ['HS256'], tolerance), jwks: undefined };
   const jwks = typeof o.jwks === 'string' ? new RemoteJwks(o.jwks) : o.jwks;
   try {
-    return createTokenVerifier({
+    const verify = createTokenVerifier({
       issuer: o.issuer,
       audience: o.audience,
       algorithms: o.algorithms ?? ['EdDSA', 'ES256', 'RS256'],
@@ -155,6 +177,7 @@ function jwtVerifier(o: ServerJwtOptions): (token: string, now: Date) => Promise
       ...(jwks !== undefined ? { jwks } : {}),
       ...(o.key !== undefined ? { key: o.key } : {}),
     });
+    return { verify, jwks };
   } catch (e) {
     throw new WardenError('ERR_SERVER', `The JWT settings are not usable: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }

@@ -218,7 +218,8 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
   if (poller !== null) await poller.first;
 
   // One credential per authenticated agent object (a static token's agent is one object for the
-  // service's life; a JWT's is new per request): it never leaves this process, so it can be reused.
+  // service's life; a JWT's is one object while the authenticator remembers the token): it never
+  // leaves this process, so it can be reused.
   const callers = new WeakMap<AgentIdentity, Pick<CallInput, 'agent' | 'credential'>>();
   const callerInput = (agent: AgentIdentity): Pick<CallInput, 'agent' | 'credential'> => {
     const known = callers.get(agent);
