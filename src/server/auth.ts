@@ -79,12 +79,23 @@ export function createAuthenticator(options: ServerAuthOptions): Authenticator {
   const statics = staticTokens(options.tokens);
   const jwt = options.jwt === undefined ? null : jwtCheck(options.jwt);
   if (statics.length === 0 && jwt === null) throw new WardenError('ERR_SERVER', 'The service needs a way to authenticate callers: static tokens (--token-file) or JWT verification (--jwt-jwks, --jwt-key or --jwt-secret-file with --jwt-issuer and --jwt-audience).');
+  // The static token each connection was last accepted with. A keep-alive caller sends the same
+  // token with every request; comparing it with what the same connection sent before reveals
+  // nothing that caller did not send itself, so it is compared plainly (no hash, no constant-time
+  // loop over the configured tokens). Static tokens do not expire while the service runs.
+  const acceptedOn = new WeakMap<object, { token: string; agent: AgentIdentity }>();
   return async (req, now) => {
     const token = bearerOf(req);
     if (typeof token !== 'string') return token;
+    const socket: object | null = typeof req.socket === 'object' ? req.socket : null;
+    const accepted = socket === null ? undefined : acceptedOn.get(socket);
+    if (accepted !== undefined && accepted.token === token) return { ok: true, agent: accepted.agent };
     if (statics.length > 0) {
       const agent = matchStatic(statics, token);
-      if (agent !== null) return { ok: true, agent };
+      if (agent !== null) {
+        if (socket !== null) acceptedOn.set(socket, { token, agent });
+        return { ok: true, agent };
+      }
       if (jwt === null) return { ok: false, reason: 'the bearer token is not one of the configured tokens' };
     }
     if (jwt === null || token.split('.').length !== 3) return { ok: false, reason: 'the bearer token is not a known token or a JWT' };

@@ -14,9 +14,9 @@ const T0 = 1_900_000_000; // seconds
 const at = (seconds: number): Date => new Date(seconds * 1000);
 const agent: AgentIdentity = Object.freeze({ id: 'a' });
 
-/** A request carrying one Authorization header, as node:http gives it. */
-function requestWith(authorization: string): IncomingMessage {
-  return { rawHeaders: ['Authorization', authorization], headers: { authorization } } as unknown as IncomingMessage;
+/** A request carrying one Authorization header, as node:http gives it (on `socket`, when given). */
+function requestWith(authorization: string, socket?: object): IncomingMessage {
+  return { rawHeaders: ['Authorization', authorization], headers: { authorization }, ...(socket !== undefined ? { socket } : {}) } as unknown as IncomingMessage;
 }
 
 const hmacToken = (claims: Record<string, unknown>): Promise<string> => new SignJWT({ iss: ISS, aud: AUD, ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(SECRET);
@@ -142,5 +142,47 @@ describe('createAuthenticator: verified JWTs are remembered within their validit
     now += 1_000;
     expect(await authenticate(requestWith(`Bearer ${token}`), new Date(now))).toMatchObject({ ok: false });
     expect(state.calls).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('createAuthenticator: a static token is remembered per connection only', () => {
+  const A = 'static-token-aaaaaaaaaaaaaaaa';
+  const B = 'static-token-bbbbbbbbbbbbbbbb';
+
+  it('accepts exactly the configured tokens on every connection, whatever the connection presented before', async () => {
+    const authenticate = createAuthenticator({ tokens: [{ subject: 'bot-a', token: A }] });
+    const one = {};
+    const two = {};
+    const asks: Array<[string, string, object, boolean]> = [
+      ['a configured token', `Bearer ${A}`, one, true],
+      ['the same token again on that connection', `Bearer ${A}`, one, true],
+      ['an unknown token on the connection that was accepted', `Bearer ${B}`, one, false],
+      ['the accepted token with a character more', `Bearer ${A}a`, one, false],
+      ['the accepted token a character short', `Bearer ${A.slice(0, -1)}`, one, false],
+      ['a prefix of the accepted token', `Bearer ${A.slice(0, 16)}`, one, false],
+      ['no Authorization value after the scheme', 'Bearer ', one, false],
+      ['the accepted token again after those', `Bearer ${A}`, one, true],
+      ['an unknown token on a connection never accepted', `Bearer ${B}`, two, false],
+      ['the configured token on that connection', `Bearer ${A}`, two, true],
+    ];
+    for (const [name, header, socket, ok] of asks) expect([name, (await authenticate(requestWith(header, socket), at(T0))).ok]).toEqual([name, ok]);
+  });
+
+  it('answers the one identity object of the token, remembered or not', async () => {
+    const authenticate = createAuthenticator({ tokens: [{ subject: 'bot-a', token: A }] });
+    const socket = {};
+    const first = await authenticate(requestWith(`Bearer ${A}`, socket), at(T0));
+    const again = await authenticate(requestWith(`Bearer ${A}`, socket), at(T0));
+    const elsewhere = await authenticate(requestWith(`Bearer ${A}`), at(T0));
+    expect(first.ok && again.ok && elsewhere.ok && first.agent === again.agent && again.agent === elsewhere.agent).toBe(true);
+    expect(first).toMatchObject({ ok: true, agent: { id: 'bot-a', verified: { method: 'bearer' } } });
+  });
+
+  it('still refuses two Authorization headers on a connection that was accepted', async () => {
+    const authenticate = createAuthenticator({ tokens: [{ subject: 'bot-a', token: A }] });
+    const socket = {};
+    expect((await authenticate(requestWith(`Bearer ${A}`, socket), at(T0))).ok).toBe(true);
+    const twice = { rawHeaders: ['Authorization', `Bearer ${A}`, 'authorization', `Bearer ${A}`], headers: { authorization: `Bearer ${A}, Bearer ${A}` }, socket } as unknown as IncomingMessage;
+    expect(await authenticate(twice, at(T0))).toMatchObject({ ok: false, reason: 'more than one Authorization header' });
   });
 });
