@@ -47,7 +47,7 @@ export const MAX_BODY_DEPTH = 64;
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<{ value: unknown } | { problem: BodyProblem }> {
   const type = req.headers['content-type'];
-  if (type !== undefined && !/^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(type)) {
+  if (type !== undefined && type !== 'application/json' && !/^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(type)) {
     drain(req);
     return { problem: { status: 415, code: 'unsupported_media_type', message: `The body must be application/json; got ${JSON.stringify(type)}.` } };
   }
@@ -163,8 +163,16 @@ function drain(req: IncomingMessage): void {
  */
 export function answerJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  const length = Buffer.byteLength(text);
+  // The usual answer has no extra headers: a flat list, with no object built and spread per answer.
+  if (isEmpty(headers)) res.writeHead(status, ['content-type', 'application/json', 'content-length', String(length), 'cache-control', 'no-store']);
+  else res.writeHead(status, { 'content-type': 'application/json', 'content-length': length, 'cache-control': 'no-store', ...headers });
   res.end(text);
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 /**

@@ -17,14 +17,27 @@ import type { ActivePolicy } from './active-policy.js';
  * ```
  */
 export class ServerMetrics {
-  readonly #requests = new Map<string, number>();
+  /** Counters by route, then status (no label text built per answer); `#order` lists them as first counted. */
+  readonly #byRoute = new Map<string, Map<number, { labels: string; n: number }>>();
+  readonly #order: Array<{ labels: string; n: number }> = [];
 
   constructor(private readonly active: ActivePolicy) {}
 
   /** Counts one answer. */
   count(route: string, status: number): void {
-    const key = `route="${route}",status="${status}"`;
-    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+    let byStatus = this.#byRoute.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      this.#byRoute.set(route, byStatus);
+    }
+    const counter = byStatus.get(status);
+    if (counter !== undefined) {
+      counter.n++;
+      return;
+    }
+    const added = { labels: `route="${route}",status="${status}"`, n: 1 };
+    byStatus.set(status, added);
+    this.#order.push(added);
   }
 
   /** The metrics in the Prometheus text format. */
@@ -33,7 +46,7 @@ export class ServerMetrics {
     const lines = [
       '# HELP warden_server_requests_total HTTP requests answered, by route and status.',
       '# TYPE warden_server_requests_total counter',
-      ...[...this.#requests].map(([labels, n]) => `warden_server_requests_total{${labels}} ${n}`),
+      ...this.#order.map(({ labels, n }) => `warden_server_requests_total{${labels}} ${n}`),
       '# HELP warden_server_policy_ready 1 when a policy is active, else 0 (every call is then denied).',
       '# TYPE warden_server_policy_ready gauge',
       `warden_server_policy_ready ${s.ready ? 1 : 0}`,
