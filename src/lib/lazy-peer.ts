@@ -18,7 +18,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { WardenError } from '../errors.js';
 
-const requireHere = createRequire(import.meta.url);
+/** Made on first use: createRequire() at import would cost every importer the CommonJS loader's setup. */
+let requireHere: NodeJS.Require | undefined;
 
 /**
  * A getter for the peer module `specifier`, loaded on the first call and the same object after.
@@ -47,7 +48,7 @@ export function lazyPeer<T>(specifier: string, install: string): () => T {
  */
 export function loadPeer(specifier: string, install: string): unknown {
   try {
-    return requireHere(fileURLToPath(import.meta.resolve(specifier))) as unknown;
+    return (requireHere ??= createRequire(import.meta.url))(fileURLToPath(import.meta.resolve(specifier))) as unknown;
   } catch (e) {
     throw new WardenError('ERR_MISSING_DEPENDENCY', `This feature needs ${specifier}, which could not be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}). Install it beside agent-warden: npm install ${install}`, { cause: e });
   }
