@@ -10,10 +10,15 @@ import type { jwtVerify } from 'jose';
 import type { AgentIdentity } from '../decision.js';
 import { WardenError } from '../errors.js';
 import type { JsonWebKeySet, PublicJwk } from '../identity/jwk.js';
-import { RemoteJwks } from '../identity/jwks.js';
-import { createTokenVerifier, fromJose, MAX_TOKEN_LENGTH, type VerifiedToken } from '../identity/token.js';
+import { MAX_TOKEN_LENGTH } from '../identity/token-limits.js';
+import type { VerifiedToken } from '../identity/token.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import { frozenValue } from '../lib/snapshot.js';
+
+/** The JWT verifier (and jose, and the JWKS client) loads when JWT verification is configured, not with the subpath. */
+const tokenModule = lazyModule<typeof import('../identity/token.js')>('identity/token');
+const jwksModule = lazyModule<typeof import('../identity/jwks.js')>('identity/jwks');
 
 /**
  * How callers authenticate. Give `tokens`, `jwt`, or both; a service without either refuses to start.
@@ -145,6 +150,9 @@ function jwtVerifier(o: ServerJwtOptions): (token: string, now: Date) => Promise
   if (given !== 1) throw new WardenError('ERR_SERVER', 'JWT verification needs exactly one of a key set (jwks), a public key (key) and an HMAC secret (secret).');
   const tolerance = o.clockTolerance ?? 0;
   if (o.secret !== undefined) return hmacVerifier(o.secret, o.issuer, o.audience, o.algorithms ?? ['HS256'], tolerance);
+  // Loaded here, outside the try: a verifier that cannot load is ERR_MODULE_LOAD, and no authenticator is made.
+  const { createTokenVerifier } = tokenModule();
+  const { RemoteJwks } = jwksModule();
   const jwks = typeof o.jwks === 'string' ? new RemoteJwks(o.jwks) : o.jwks;
   try {
     return createTokenVerifier({
@@ -173,7 +181,7 @@ function hmacVerifier(secret: Uint8Array, issuer: string | string[], audience: s
     try {
       result = await jose.jwtVerify(token, key, { algorithms, issuer, audience, requiredClaims: ['exp', 'sub'], currentDate: now, clockTolerance });
     } catch (e) {
-      throw fromJose(e);
+      throw tokenModule().fromJose(e);
     }
     const sub = result.payload.sub;
     if (typeof sub !== 'string' || sub === '') throw new Error('the token names no subject');
