@@ -1,6 +1,7 @@
 /**
  * The adapter subpaths of the built package load the library they wrap (`@langchain/core`, the
- * MCP SDK) and `agent-warden/lint` its analysis when first used, not when imported; what they then
+ * MCP SDK), `agent-warden/lint` its analysis and `agent-warden/training` the sandbox when first
+ * used, not when imported; what they then
  * load is the instance the application imports; and a part that cannot be loaded fails what needed
  * it (ERR_MISSING_DEPENDENCY, ERR_MODULE_LOAD) instead of running without it. Checked on the build
  * the test run made (test/global-setup.ts), with a resolve hook listing every module Node loads,
@@ -82,7 +83,7 @@ describe('adapter subpaths load the library they wrap on first use', () => {
   it('agent-warden/langchain loads no @langchain/core at import; governed tools are the application\'s classes and decide as before', () => {
     const r = run(pkg, LANGCHAIN_SCRIPT);
     expect(r.stderr).toBe('');
-    const [imported] = r.phases as [{ packages: Set<string> }];
+    const imported = r.phases[0] as { packages: Set<string> };
     expect([...imported.packages].filter((p) => p.startsWith('@langchain/') || p === 'langchain')).toEqual([]);
     expect(JSON.parse(r.stdout)).toEqual({ sameClass: true, ok: 'ran x', deniedIsMessage: true, status: 'error' });
   });
@@ -90,7 +91,7 @@ describe('adapter subpaths load the library they wrap on first use', () => {
   it('agent-warden/mcp loads neither the MCP SDK nor zod at import', () => {
     const r = run(pkg, `await import('agent-warden/mcp'); console.log('ok');`);
     expect(r.status).toBe(0);
-    const [imported] = r.phases as [{ packages: Set<string> }];
+    const imported = r.phases[0] as { packages: Set<string> };
     expect(imported.packages.has('@modelcontextprotocol/sdk')).toBe(false);
     expect(imported.packages.has('zod')).toBe(false);
   });
@@ -98,10 +99,37 @@ describe('adapter subpaths load the library they wrap on first use', () => {
   it('agent-warden/lint loads neither the compiler nor a facet at import; lintPolicy loads them and reports as before', () => {
     const r = run(pkg, `const l = await import('agent-warden/lint'); mark(); const rep = l.lintPolicy([{ name: 'p.yaml', text: ${JSON.stringify(POLICY)} }]); console.log(JSON.stringify({ loaded: rep.loaded, rules: rep.rules }));`);
     expect(r.stderr).toBe('');
-    const [imported, linted] = r.phases as [{ sources: Set<string>; packages: Set<string> }, { sources: Set<string> }];
+    const imported = r.phases[0] as { sources: Set<string> };
+    const linted = r.phases[1] as { sources: Set<string> };
     for (const src of ['src/policy/compile.ts', 'src/policy/lint-analyze.ts', 'src/facets/shell.ts', 'src/policy/yaml-reader.ts', 'src/policy/cel.ts']) expect(imported.sources.has(src), src).toBe(false);
     expect(linted.sources.has('src/policy/lint-analyze.ts')).toBe(true);
     expect(JSON.parse(r.stdout)).toEqual({ loaded: true, rules: 1 });
+  });
+
+  it('agent-warden/training loads no sandbox at import', () => {
+    const r = run(pkg, `const t = await import('agent-warden/training'); console.log(typeof t.shadowShell);`);
+    expect(r.stdout.trim()).toBe('function');
+    const imported = r.phases[0] as { sources: Set<string>; packages: Set<string> };
+    for (const src of ['src/sandbox/sandbox.ts', 'src/sandbox/egress-proxy.ts']) expect(imported.sources.has(src), src).toBe(false);
+    expect(imported.sources.has('src/training/shadow-shell.ts')).toBe(true);
+  });
+
+  it('agent-warden/server loads neither the service nor the JWT verifier at import; static tokens never load jose', () => {
+    const r = run(
+      pkg,
+      `const s = await import('agent-warden/server');
+mark();
+const auth = s.createAuthenticator({ tokens: [{ subject: 'ci', token: 'a-long-random-token-1234' }] });
+const ok = await auth({ headers: { authorization: 'Bearer a-long-random-token-1234' } }, new Date());
+const bad = await auth({ headers: { authorization: 'Bearer a-long-random-token-9999' } }, new Date());
+console.log(JSON.stringify({ ok: ok.ok, bad: bad.ok }));`,
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, bad: false });
+    const imported = r.phases[0] as { sources: Set<string>; packages: Set<string> };
+    const used = r.phases[1] as { sources: Set<string> };
+    for (const src of ['src/server/decision-server.ts', 'src/identity/token.ts', 'src/identity/jwks.ts', 'src/store/open.ts']) expect(imported.sources.has(src), src).toBe(false);
+    for (const src of ['src/identity/token.ts', 'src/identity/jwks.ts']) expect(used.sources.has(src), src).toBe(false);
   });
 });
 
@@ -118,6 +146,9 @@ describe('a lazily loaded part that is missing fails what needed it', () => {
       symlinkSync(join(ROOT, 'node_modules', name), join(broken, 'node_modules', name), 'dir');
     }
     rmSync(join(broken, 'dist', 'chunks', 'lazy-policy-lint-engine.js'));
+    rmSync(join(broken, 'dist', 'chunks', 'lazy-sandbox-sandbox.js'));
+    rmSync(join(broken, 'dist', 'chunks', 'lazy-identity-token.js'));
+    for (const f of readdirSync(join(broken, 'dist', 'chunks')).filter((n) => n.startsWith('decision-server-'))) rmSync(join(broken, 'dist', 'chunks', f));
   });
 
   it('governLangChainTools and wardenMiddleware throw ERR_MISSING_DEPENDENCY without @langchain/core, and make nothing', () => {
@@ -161,5 +192,33 @@ for (const f of [() => l.lintPolicy([{ name: 'p.yaml', text: 'x: 1' }]), () => l
 console.log(JSON.stringify({ codes, checks: Object.keys(l.LINT_CHECKS).length > 0, sarif: l.toSarif([], { version: '0' }).version }));`,
     );
     expect(JSON.parse(r.stdout)).toEqual({ codes: ['ERR_MODULE_LOAD', 'ERR_MODULE_LOAD', 'ERR_MODULE_LOAD'], checks: true, sarif: '2.1.0' });
+  });
+
+  it('shadowShell throws ERR_MODULE_LOAD without the sandbox, and makes no tool', () => {
+    const r = run(
+      broken,
+      `const t = await import('agent-warden/training');
+try { const s = t.shadowShell({ workspace: process.cwd() }); console.log(typeof s.tool); } catch (e) { console.log(e.code); }`,
+    );
+    expect(r.stdout.trim()).toBe('ERR_MODULE_LOAD');
+  });
+
+  it('createDecisionServer rejects with ERR_MODULE_LOAD without the service, and serves nothing', () => {
+    const r = run(broken, `const s = await import('agent-warden/server'); try { await s.createDecisionServer({ policy: ['none'], auth: { tokens: [{ subject: 'ci', token: 'a-long-random-token-1234' }] } }); console.log('made'); } catch (e) { console.log(e.code); }`);
+    expect(r.stdout.trim()).toBe('ERR_MODULE_LOAD');
+  });
+
+  it('createAuthenticator with JWT settings throws ERR_MODULE_LOAD without the verifier; static tokens still authenticate', () => {
+    const r = run(
+      broken,
+      `const s = await import('agent-warden/server');
+let jwt;
+try { s.createAuthenticator({ jwt: { issuer: 'https://idp.test', audience: 'warden', secret: new Uint8Array(32).fill(7), algorithms: ['HS256'] } }); jwt = 'made'; } catch (e) { jwt = e.code; }
+let rsa;
+try { s.createAuthenticator({ jwt: { issuer: 'https://idp.test', audience: 'warden', jwks: { keys: [] } } }); rsa = 'made'; } catch (e) { rsa = e.code; }
+const auth = s.createAuthenticator({ tokens: [{ subject: 'ci', token: 'a-long-random-token-1234' }] });
+console.log(JSON.stringify({ jwt, rsa, statics: (await auth({ headers: { authorization: 'Bearer a-long-random-token-1234' } }, new Date())).ok }));`,
+    );
+    expect(JSON.parse(r.stdout)).toMatchObject({ rsa: 'ERR_MODULE_LOAD', statics: true });
   });
 });
