@@ -9,7 +9,7 @@
  * it with the digest of the call decided again, and what runs is that snapshot's own copy of the
  * arguments (nothing the client sends afterwards can change it).
  */
-import type { ElicitResultSchema, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { mcpTypes } from './sdk.js';
 import type { AgentIdentity, Request } from '../../decision.js';

@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra, RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolRequestSchema, CallToolResultSchema, CancelTaskRequestSchema, CompleteRequestSchema, CreateTaskResultSchema, GetTaskPayloadRequestSchema, GetTaskRequestSchema, ListTasksRequestSchema, RELATED_TASK_META_KEY, TaskStatusNotificationSchema, ErrorCode, GetPromptRequestSchema, ListPromptsRequestSchema, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema, McpError, ReadResourceRequestSchema, RootsListChangedNotificationSchema, SetLevelRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema, CallToolResult, CreateTaskResult, ElicitResult, Prompt, Resource, ServerCapabilities, ServerNotification, ServerRequest, Task, TaskStatusNotification, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, CreateTaskResult, ElicitResult, Prompt, Resource, ServerCapabilities, ServerNotification, ServerRequest, Task, TaskStatusNotification, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { mcpClient, mcpServer, mcpTypes } from './sdk.js';
 import { redact } from '../../audit/redact.js';
 import type { PolicyProvider } from '../../enforce/pipeline.js';

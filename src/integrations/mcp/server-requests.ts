@@ -11,7 +11,7 @@
  * request in flight on that server, or to the only session there is; when several could be meant,
  * it refuses rather than guess.
  */
-import type { CreateMessageRequestSchema, CreateMessageResultSchema, ElicitRequestSchema, ElicitResultSchema, ErrorCode, ListRootsRequestSchema, ListRootsResultSchema, McpError, ClientCapabilities, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CreateMessageResultSchema, ElicitResultSchema, ListRootsResultSchema, ClientCapabilities, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { mcpTypes } from './sdk.js';
 import { performance } from 'node:perf_hooks';
 import type { AgentIdentity, Request } from '../../decision.js';

@@ -8,7 +8,7 @@
  * session's id (or a server's own id) is an unknown task. Internal to src/integrations/mcp.
  */
 import { randomBytes } from 'node:crypto';
-import type { ErrorCode, McpError, Task } from '@modelcontextprotocol/sdk/types.js';
+import type { Task } from '@modelcontextprotocol/sdk/types.js';
 import { mcpTypes } from './sdk.js';
 import type { AgentIdentity } from '../../decision.js';
 import type { Verdict } from '../../enforce/verdict.js';

@@ -5,8 +5,8 @@
  */
 import type { StateOptions } from '../../enforce/charge-stage.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { ToolListChangedNotificationSchema, ServerNotification, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { LoggingMessageNotificationSchema, PromptListChangedNotificationSchema, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerNotification, Tool } from '@modelcontextprotocol/sdk/types.js';
+
 import { mcpTypes } from './sdk.js';
 import { Pipeline, type Gate, type GateRefusal, type PolicyProvider } from '../../enforce/pipeline.js';
 import type { AgentIdentity, DecisionSink } from '../../decision.js';
