@@ -8,7 +8,7 @@
  * never with timings.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,13 +33,14 @@ afterAll(() => {
  */
 function run(cwd: string, script: string): { status: number | null; stdout: string; stderr: string; phases: Array<{ packages: Set<string>; sources: Set<string> }> } {
   const prelude = `import { registerHooks } from 'node:module';
+import { writeFileSync as __write } from 'node:fs';
 const __seen = [[]];
 registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); __seen[__seen.length - 1].push(r.url); return r; } });
 const mark = () => __seen.push([]);
-process.on('exit', () => process.stderr.write('\\nSEEN' + JSON.stringify(__seen)));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `${prelude}\n${script}`], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } });
-  const at = r.stderr.lastIndexOf('\nSEEN');
-  const seen = at < 0 ? [] : (JSON.parse(r.stderr.slice(at + 5)) as string[][]);
+process.on('exit', () => __write(process.env.TRACE_OUT, JSON.stringify(__seen)));`;
+  const out = join(dir, `seen-${Math.random().toString(36).slice(2)}.json`);
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `${prelude}\n${script}`], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir, TRACE_OUT: out } });
+  const seen = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as string[][]) : [];
   const phases = seen.map((urls) => {
     const packages = new Set<string>();
     const sources = new Set<string>();
@@ -52,7 +53,7 @@ process.on('exit', () => process.stderr.write('\\nSEEN' + JSON.stringify(__seen)
     }
     return { packages, sources };
   });
-  return { status: r.status, stdout: r.stdout, stderr: at < 0 ? r.stderr : r.stderr.slice(0, at), phases };
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, phases };
 }
 
 const POLICY = `apiVersion: warden/v1
@@ -120,8 +121,8 @@ describe('adapter subpaths load the library they wrap on first use', () => {
       `const s = await import('agent-warden/server');
 mark();
 const auth = s.createAuthenticator({ tokens: [{ subject: 'ci', token: 'a-long-random-token-1234' }] });
-const ok = await auth({ headers: { authorization: 'Bearer a-long-random-token-1234' } }, new Date());
-const bad = await auth({ headers: { authorization: 'Bearer a-long-random-token-9999' } }, new Date());
+const ok = await auth({ headers: { authorization: 'Bearer a-long-random-token-1234' }, rawHeaders: ['Authorization', 'Bearer a-long-random-token-1234'] }, new Date());
+const bad = await auth({ headers: { authorization: 'Bearer a-long-random-token-9999' }, rawHeaders: ['Authorization', 'Bearer a-long-random-token-9999'] }, new Date());
 console.log(JSON.stringify({ ok: ok.ok, bad: bad.ok }));`,
     );
     expect(r.stderr).toBe('');
@@ -217,7 +218,7 @@ try { s.createAuthenticator({ jwt: { issuer: 'https://idp.test', audience: 'ward
 let rsa;
 try { s.createAuthenticator({ jwt: { issuer: 'https://idp.test', audience: 'warden', jwks: { keys: [] } } }); rsa = 'made'; } catch (e) { rsa = e.code; }
 const auth = s.createAuthenticator({ tokens: [{ subject: 'ci', token: 'a-long-random-token-1234' }] });
-console.log(JSON.stringify({ jwt, rsa, statics: (await auth({ headers: { authorization: 'Bearer a-long-random-token-1234' } }, new Date())).ok }));`,
+console.log(JSON.stringify({ jwt, rsa, statics: (await auth({ headers: { authorization: 'Bearer a-long-random-token-1234' }, rawHeaders: ['Authorization', 'Bearer a-long-random-token-1234'] }, new Date())).ok }));`,
     );
     expect(JSON.parse(r.stdout)).toMatchObject({ rsa: 'ERR_MODULE_LOAD', statics: true });
   });
