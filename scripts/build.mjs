@@ -260,8 +260,10 @@ async function main() {
     mainFields: ['module', 'main'],
     alias: { yaml: join(ROOT, 'node_modules', 'yaml', 'browser', 'index.js') },
     plugins: [onlyKnownPackages],
-    // Bundled CommonJS packages (yaml, tldts) call require() for Node built-ins.
-    banner: { js: "import { createRequire as __wardenRequire } from 'node:module';\nconst require = __wardenRequire(import.meta.url);" },
+    // Bundled CommonJS packages (yaml, tldts) may call require() for Node built-ins. It is made on
+    // the first call: createRequire() in every chunk's top level cost ~0.5 ms a chunk, and the
+    // first one loads the CommonJS loader's internals, on every import of the package.
+    banner: { js: "import { createRequire as __wardenCreateRequire } from 'node:module';\nvar __wardenRequire;\nfunction require(id) { return (__wardenRequire ??= __wardenCreateRequire(import.meta.url))(id); }" },
   };
   const id = JSON.stringify(buildId());
   const result = await build({

@@ -10,12 +10,12 @@ import { WardenError } from '../errors.js';
 import { IdentityError, messageOf, type IdentityFailure } from './errors.js';
 import { publicKeyFromJwk, type JsonWebKeySet, type JwsHeader, type JwtClaims, type PublicJwk } from './jwk.js';
 import { checkJwks, RemoteJwks } from './jwks.js';
+import { MAX_TOKEN_LENGTH } from './token-limits.js';
 
 /** The asymmetric JWS algorithms an allowlist may name. */
 export const ASYMMETRIC_ALGORITHMS = Object.freeze(['EdDSA', 'Ed25519', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const);
 
-/** Longest token read. */
-export const MAX_TOKEN_LENGTH = 16 * 1024;
+export { MAX_TOKEN_LENGTH };
 
 /**
  * Options of {@link verifyAgentToken}.

@@ -6,6 +6,7 @@ import { isAgtDocument, readAgtDocument } from './agt.js';
 import type { PolicySource } from './compile.js';
 import { readPolicyDocument, type PolicySpec, type RuleSpec } from './document.js';
 import { parseSource, type NodeReader } from './yaml-reader.js';
+import { ruleKey } from './rule-key.js';
 
 export interface SourceRule {
   spec: RuleSpec;
@@ -17,9 +18,7 @@ export interface SourceView {
   specs: PolicySpec[];
 }
 
-export function ruleKey(policy: string, rule: string): string {
-  return `${policy}\u0000${rule}`;
-}
+export { ruleKey };
 
 export function readSources(sources: readonly PolicySource[]): SourceView {
   const rules = new Map<string, SourceRule>();

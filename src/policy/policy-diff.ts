@@ -4,7 +4,7 @@
  */
 import type { Effect } from '../decision.js';
 import type { CompiledRule } from './compiled-rule.js';
-import { ruleKey } from './lint-sources.js';
+import { ruleKey } from './rule-key.js';
 import type { PolicySet } from './policy-set.js';
 
 /**

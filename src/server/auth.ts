@@ -10,11 +10,17 @@ import type { jwtVerify } from 'jose';
 import type { AgentIdentity } from '../decision.js';
 import { WardenError } from '../errors.js';
 import type { JsonWebKeySet, PublicJwk } from '../identity/jwk.js';
-import { RemoteJwks } from '../identity/jwks.js';
-import { createTokenVerifier, fromJose, MAX_TOKEN_LENGTH, type VerifiedToken } from '../identity/token.js';
+import type { RemoteJwks } from '../identity/jwks.js';
+import { MAX_TOKEN_LENGTH } from '../identity/token-limits.js';
+import type { VerifiedToken } from '../identity/token.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import { frozenValue } from '../lib/snapshot.js';
 import { VerifiedTokenCache } from './token-cache.js';
+
+/** The JWT verifier (and jose, and the JWKS client) loads when JWT verification is configured, not with the subpath. */
+const tokenModule = lazyModule<typeof import('../identity/token.js')>('identity/token');
+const jwksModule = lazyModule<typeof import('../identity/jwks.js')>('identity/jwks');
 
 /**
  * How callers authenticate. Give `tokens`, `jwt`, or both; a service without either refuses to start.
@@ -167,7 +173,8 @@ interface JwtCheck {
 
 function jwtCheck(o: ServerJwtOptions): JwtCheck {
   const { verify, jwks } = jwtVerifier(o);
-  const remote = jwks instanceof RemoteJwks ? jwks : null;
+  // jwks is set only for a key-set verifier, whose module jwtVerifier has already loaded.
+  const remote = jwks !== undefined && jwks instanceof jwksModule().RemoteJwks ? jwks : null;
   return { verify, generation: remote === null ? () => 0 : () => remote.generation, cache: new VerifiedTokenCache({ clockToleranceSeconds: o.clockTolerance ?? 0 }) };
 }
 
@@ -178,6 +185,9 @@ function jwtVerifier(o: ServerJwtOptions): { verify: (token: string, now: Date) 
   if (given !== 1) throw new WardenError('ERR_SERVER', 'JWT verification needs exactly one of a key set (jwks), a public key (key) and an HMAC secret (secret).');
   const tolerance = o.clockTolerance ?? 0;
   if (o.secret !== undefined) return { verify: hmacVerifier(o.secret, o.issuer, o.audience, o.algorithms ?? ['HS256'], tolerance), jwks: undefined };
+  // Loaded here, outside the try: a verifier that cannot load is ERR_MODULE_LOAD, and no authenticator is made.
+  const { createTokenVerifier } = tokenModule();
+  const { RemoteJwks } = jwksModule();
   const jwks = typeof o.jwks === 'string' ? new RemoteJwks(o.jwks) : o.jwks;
   try {
     const verify = createTokenVerifier({
@@ -207,7 +217,7 @@ function hmacVerifier(secret: Uint8Array, issuer: string | string[], audience: s
     try {
       result = await jose.jwtVerify(token, key, { algorithms, issuer, audience, requiredClaims: ['exp', 'sub'], currentDate: now, clockTolerance });
     } catch (e) {
-      throw fromJose(e);
+      throw tokenModule().fromJose(e);
     }
     const sub = result.payload.sub;
     if (typeof sub !== 'string' || sub === '') throw new Error('the token names no subject');

@@ -9,8 +9,12 @@ import { MemorySink } from '../enforce/memory-sink.js';
 import { Pipeline } from '../enforce/pipeline.js';
 import { WardenError } from '../errors.js';
 import { compilePolicy } from '../policy/compile-policy.js';
-import { createSandbox, type Sandbox, type SandboxOptions } from '../sandbox/sandbox.js';
+import { lazyModule } from '../lib/lazy-module.js';
+import type { Sandbox, SandboxOptions } from '../sandbox/sandbox.js';
 import type { EnvironmentTool } from './environment.js';
+
+/** The sandbox (bubblewrap profiles, the egress proxy, ipaddr.js) loads with the first shadow shell, not with agent-warden/training. */
+const sandboxModule = lazyModule<typeof import('../sandbox/sandbox.js')>('sandbox/sandbox');
 
 /** The sandbox's own policy: every program and command, since the sandbox, not the policy, is the boundary here. */
 const SHADOW_POLICY = `apiVersion: warden/v1
@@ -69,10 +73,12 @@ export interface ShadowShellResult {
  * const env = governedEnvironment({ bash: shell.tool }, { governor, mode: 'shadow', sandboxed: true, run: 'run-7' });
  * await shell.close();
  * ```
- * @throws WardenError `ERR_SANDBOX_OPTIONS` for a workspace that does not exist or other bad options.
+ * @throws WardenError `ERR_SANDBOX_OPTIONS` for a workspace that does not exist or other bad options;
+ *   `ERR_MODULE_LOAD` when the sandbox (a file of the install) cannot be loaded.
  */
 export function shadowShell(options: ShadowShellOptions): { tool: EnvironmentTool; sandbox: Sandbox; close(): Promise<void> } {
   if (options === null || typeof options !== 'object' || typeof options.workspace !== 'string') throw new WardenError('ERR_OPTIONS', 'shadowShell needs { workspace }: a scratch directory.');
+  const { createSandbox } = sandboxModule();
   const commandKey = options.commandKey ?? 'command';
   const pipeline = new Pipeline({ policy: compilePolicy([{ name: 'warden-shadow-shell.yaml', text: SHADOW_POLICY }]), sink: new MemorySink() });
   const sandbox = createSandbox({

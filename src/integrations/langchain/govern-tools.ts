@@ -3,17 +3,17 @@
  * recorded by a Governor first. The governed tools keep their name, description and schema, so
  * they drop into `model.bindTools`, a LangGraph `ToolNode` or `createReactAgent` unchanged.
  *
- * This module imports `@langchain/core` (an optional peer dependency); Warden's root entry point
- * does not import this module.
+ * This module uses `@langchain/core` (an optional peer dependency), loaded when a tool is first
+ * governed (./core.ts); Warden's root entry point does not import this module.
  */
 import type { CallbackManagerForToolRun } from '@langchain/core/callbacks/manager';
-import { ToolMessage } from '@langchain/core/messages';
 import type { RunnableToolLike } from '@langchain/core/runnables';
-import { DynamicStructuredTool, DynamicTool, Tool, type StructuredTool, type StructuredToolInterface, type ToolRunnableConfig } from '@langchain/core/tools';
+import type { StructuredTool, StructuredToolInterface, ToolRunnableConfig } from '@langchain/core/tools';
 import { GovernanceDenied } from '../../enforce/denied.js';
 import type { Governor } from '../../enforce/governor.js';
 import type { PendingApprovals } from '../../enforce/pending-approvals.js';
 import { WardenError } from '../../errors.js';
+import { langchainMessages, langchainTools } from './core.js';
 import { wardenMiddleware } from './middleware.js';
 
 /**
@@ -131,6 +131,9 @@ function governOne(tool: LangChainTool, governor: Governor, onDeny: LangChainDen
     tags?: string[];
   };
   const responseFormat = fields.responseFormat ?? 'content';
+  // Loaded now (not at import): a missing @langchain/core fails here, before any governed tool exists.
+  const { DynamicStructuredTool, DynamicTool, Tool } = langchainTools();
+  const { ToolMessage } = langchainMessages();
 
   const func = async (input: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig): Promise<unknown> => {
     const toolCallId = typeof config?.toolCall?.id === 'string' ? config.toolCall.id : undefined;

@@ -6,9 +6,9 @@
  * and a denial answers the tool call with a `ToolMessage` carrying the reason and `status: "error"`.
  *
  * Only types come from `langchain`; `ToolMessage` comes from `@langchain/core` (already this
- * subpath's peer).
+ * subpath's peer), loaded when a middleware is made (./core.ts), not when this module is imported.
  */
-import { ToolMessage } from '@langchain/core/messages';
+import type { ToolMessage } from '@langchain/core/messages';
 import type { AgentMiddleware } from 'langchain';
 import type { AgentIdentity } from '../../decision.js';
 import { GovernanceDenied } from '../../enforce/denied.js';
@@ -19,6 +19,7 @@ import { WardenError } from '../../errors.js';
 import { rejectUnknownKeys } from '../../lib/options.js';
 import { runDecided, type ResultShape } from '../host/run-decided.js';
 import { approvalOptions } from '../host/shared-pending.js';
+import { langchainMessages } from './core.js';
 
 /**
  * Options of {@link wardenMiddleware}.
@@ -112,6 +113,8 @@ export function wardenMiddleware(options: WardenMiddlewareOptions): AgentMiddlew
   if (approval !== 'host' && approval !== 'handler') throw new WardenError('ERR_INTEGRATION_OPTIONS', `approval must be "host" or "handler"; got ${JSON.stringify(approval)}.`);
   const pending = approvalOptions(governor, options);
   const by = options.approver !== undefined ? { by: options.approver } : {};
+  // Loaded now (not at import): a missing @langchain/core fails here, before the agent runs a tool.
+  const { ToolMessage } = langchainMessages();
 
   const inputOf = (call: ToolCallLike, extra: Partial<CallInput> = {}): CallInput => ({
     request: { tool: call.name, args: call.args, context: { ...options.context, host: 'langchain', ...(typeof call.id === 'string' ? { callId: call.id } : {}) } },
@@ -182,8 +185,9 @@ export function wardenMiddleware(options: WardenMiddlewareOptions): AgentMiddlew
  * secret the policy wants redacted is refused instead.
  */
 const TOOL_MESSAGE_SHAPE: ResultShape<unknown> = {
-  read: (result) => (ToolMessage.isInstance(result) ? result.content : result),
+  read: (result) => (langchainMessages().ToolMessage.isInstance(result) ? result.content : result),
   write: (result, redacted) => {
+    const { ToolMessage } = langchainMessages();
     if (!ToolMessage.isInstance(result)) throw new WardenError('ERR_DETECT_LIMIT', 'The tool returned a LangGraph Command carrying a secret the policy redacts (results.redactSecrets); Warden cannot rewrite a Command, so it was withheld. Return a ToolMessage or text.');
     return new ToolMessage({
       content: redacted as ToolMessage['content'],

@@ -9,8 +9,9 @@
  * it with the digest of the call decided again, and what runs is that snapshot's own copy of the
  * arguments (nothing the client sends afterwards can change it).
  */
-import { ElicitResultSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { mcpTypes } from './sdk.js';
 import type { AgentIdentity, Request } from '../../decision.js';
 import type { ApprovalRequest } from '../../enforce/approval.js';
 import type { HostApproval } from '../../enforce/pipeline.js';
@@ -74,7 +75,7 @@ export async function askByElicitation(verdict: Verdict, request: Request, agent
   };
   let result: ElicitResult;
   try {
-    result = ElicitResultSchema.parse(await channel.sendRequest({ method: 'elicitation/create', params: approvalForm(ask) }, { timeout: timeoutMs, signal: channel.signal }));
+    result = mcpTypes().ElicitResultSchema.parse(await channel.sendRequest({ method: 'elicitation/create', params: approvalForm(ask) }, { timeout: timeoutMs, signal: channel.signal }));
   } catch (e) {
     return refuse(`the approval (MCP elicitation) failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
   }

@@ -19,44 +19,11 @@
 import type { StateOptions } from '../../enforce/charge-stage.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra, RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CallToolRequestSchema,
-  CallToolResultSchema,
-  CancelTaskRequestSchema,
-  CompleteRequestSchema,
-  CreateTaskResultSchema,
-  GetTaskPayloadRequestSchema,
-  GetTaskRequestSchema,
-  ListTasksRequestSchema,
-  RELATED_TASK_META_KEY,
-  TaskStatusNotificationSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  RootsListChangedNotificationSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-  type CallToolResult,
-  type CreateTaskResult,
-  type ElicitResult,
-  type Prompt,
-  type Resource,
-  type ServerCapabilities,
-  type ServerNotification,
-  type ServerRequest,
-  type Task,
-  type TaskStatusNotification,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, CreateTaskResult, ElicitResult, Prompt, Resource, ServerCapabilities, ServerNotification, ServerRequest, Task, TaskStatusNotification, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { mcpClient, mcpServer, mcpTypes } from './sdk.js';
 import { redact } from '../../audit/redact.js';
 import type { PolicyProvider } from '../../enforce/pipeline.js';
 import type { AgentIdentity, DecisionSink, Request } from '../../decision.js';
@@ -344,10 +311,15 @@ export class McpGateway {
    * const gateway = await McpGateway.start({ upstream: { transport: 'stdio', command: 'node', args: ['server.js'] }, policy });
    * ```
    * @throws WardenError `ERR_MCP_OPTIONS` (invalid options), `ERR_MCP_CONFIG` (a bad server name),
-   *   `ERR_MCP_UPSTREAM` (server unreachable), `ERR_MCP_LOCK` (lock file unreadable or invalid).
+   *   `ERR_MCP_UPSTREAM` (server unreachable), `ERR_MCP_LOCK` (lock file unreadable or invalid),
+   *   `ERR_MISSING_DEPENDENCY` (the MCP SDK is not installed).
    */
   static async start(options: McpGatewayOptions): Promise<McpGateway> {
     const configs = upstreamConfigs(options);
+    // The SDK loads now (not when agent-warden/mcp was imported): without it nothing starts.
+    mcpTypes();
+    mcpServer();
+    mcpClient();
     const log = options.log ?? ((m: string) => process.stderr.write(`warden mcp-proxy: ${m}\n`));
     let gateway: McpGateway | null = null;
     const started: UpstreamServer[] = [];
@@ -394,7 +366,7 @@ export class McpGateway {
     const closed = Promise.all(started.map((s) => s.closed)).then(() => undefined);
     const running = new McpGateway(started, options, log, forwarder, closed);
     // A task's status goes only to the session that created it, under the gateway's id for it.
-    for (const server of started) server.client.setNotificationHandler(TaskStatusNotificationSchema, async (n) => running.#taskStatus(server, n));
+    for (const server of started) server.client.setNotificationHandler(mcpTypes().TaskStatusNotificationSchema, async (n) => running.#taskStatus(server, n));
     gateway = running;
     return gateway;
   }
@@ -495,54 +467,54 @@ export class McpGateway {
     const single = this.namespaced ? null : (this.#servers[0] as UpstreamServer);
     const info = single?.client.getServerVersion() ?? { name: 'warden-mcp-gateway', version: VERSION };
     const instructions = this.#instructions();
-    const server = new Server({ name: info.name, version: info.version }, { capabilities, ...(instructions !== undefined ? { instructions } : {}) });
+    const server = new (mcpServer().Server)({ name: info.name, version: info.version }, { capabilities, ...(instructions !== undefined ? { instructions } : {}) });
     const session = (): GatewaySession => own;
 
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await this.#visibleTools(session()) }));
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => (request.params.task !== undefined ? this.#callToolAsTask(session(), request.params, extra) : this.#callTool(session(), request.params, extra)));
+    server.setRequestHandler(mcpTypes().ListToolsRequestSchema, async () => ({ tools: await this.#visibleTools(session()) }));
+    server.setRequestHandler(mcpTypes().CallToolRequestSchema, async (request, extra) => (request.params.task !== undefined ? this.#callToolAsTask(session(), request.params, extra) : this.#callTool(session(), request.params, extra)));
     if (capabilities.tasks) {
-      server.setRequestHandler(GetTaskRequestSchema, async (r, extra) => {
+      server.setRequestHandler(mcpTypes().GetTaskRequestSchema, async (r, extra) => {
         const entry = this.#tasks.of(session(), r.params.taskId);
         return clientTask(await entry.upstream.client.experimental.tasks.getTask(entry.upstreamId, this.#forwardOptions(extra)), entry.id);
       });
-      server.setRequestHandler(GetTaskPayloadRequestSchema, async (r, extra) => this.#taskResult(session(), r.params.taskId, extra));
-      server.setRequestHandler(ListTasksRequestSchema, async (r, extra) => this.#listTasks(session(), r.params?.cursor, extra));
-      server.setRequestHandler(CancelTaskRequestSchema, async (r, extra) => this.#cancelTask(session(), r.params.taskId, extra));
+      server.setRequestHandler(mcpTypes().GetTaskPayloadRequestSchema, async (r, extra) => this.#taskResult(session(), r.params.taskId, extra));
+      server.setRequestHandler(mcpTypes().ListTasksRequestSchema, async (r, extra) => this.#listTasks(session(), r.params?.cursor, extra));
+      server.setRequestHandler(mcpTypes().CancelTaskRequestSchema, async (r, extra) => this.#cancelTask(session(), r.params.taskId, extra));
     }
     if (capabilities.resources) {
-      server.setRequestHandler(ListResourcesRequestSchema, async (r, extra) => this.#listResources(r.params, extra));
-      server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) => {
+      server.setRequestHandler(mcpTypes().ListResourcesRequestSchema, async (r, extra) => this.#listResources(r.params, extra));
+      server.setRequestHandler(mcpTypes().ListResourceTemplatesRequestSchema, async (r, extra) => {
         const out = await this.#eachServer('resources', async (s) => (await s.client.listResourceTemplates(single ? r.params : undefined, this.#forwardOptions(extra))).resourceTemplates);
         return { resourceTemplates: out.flat() };
       });
-      server.setRequestHandler(ReadResourceRequestSchema, async (r, extra) => {
+      server.setRequestHandler(mcpTypes().ReadResourceRequestSchema, async (r, extra) => {
         const upstream = this.#resourceServer(r.params.uri);
         const args = { uri: r.params.uri };
         const decided = await this.#decide(session(), upstream, 'resources/read', args, extra, null);
-        if (!decided.ok) throw new McpError(ErrorCode.InvalidRequest, decided.text);
+        if (!decided.ok) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidRequest, decided.text);
         return this.#track(session(), upstream, () => this.#redactOther(upstream, upstream.client.readResource(decided.args as { uri: string }, this.#forwardOptions(extra))));
       });
       if (capabilities.resources.subscribe) {
-        server.setRequestHandler(SubscribeRequestSchema, async (r, extra) => this.#resourceServer(r.params.uri).client.subscribeResource(r.params, this.#forwardOptions(extra)));
-        server.setRequestHandler(UnsubscribeRequestSchema, async (r, extra) => this.#resourceServer(r.params.uri).client.unsubscribeResource(r.params, this.#forwardOptions(extra)));
+        server.setRequestHandler(mcpTypes().SubscribeRequestSchema, async (r, extra) => this.#resourceServer(r.params.uri).client.subscribeResource(r.params, this.#forwardOptions(extra)));
+        server.setRequestHandler(mcpTypes().UnsubscribeRequestSchema, async (r, extra) => this.#resourceServer(r.params.uri).client.unsubscribeResource(r.params, this.#forwardOptions(extra)));
       }
     }
     if (capabilities.prompts) {
-      server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) => {
+      server.setRequestHandler(mcpTypes().ListPromptsRequestSchema, async (r, extra) => {
         if (single) return single.client.listPrompts(r.params, this.#forwardOptions(extra));
         const lists = await this.#eachServer('prompts', async (s) => (await s.client.listPrompts(undefined, this.#forwardOptions(extra))).prompts.map((p): Prompt => ({ ...p, name: namespacedName(s.prefix as string, p.name) })));
         return { prompts: lists.flat() };
       });
-      server.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
+      server.setRequestHandler(mcpTypes().GetPromptRequestSchema, async (r, extra) => {
         const { upstream, name } = this.#route(r.params.name);
         const args = { name, arguments: structuredClone(r.params.arguments ?? {}) };
         const decided = await this.#decide(session(), upstream, 'prompts/get', args, extra, null);
-        if (!decided.ok) throw new McpError(ErrorCode.InvalidRequest, decided.text);
+        if (!decided.ok) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidRequest, decided.text);
         return this.#track(session(), upstream, () => this.#redactOther(upstream, upstream.client.getPrompt(decided.args as typeof args, this.#forwardOptions(extra))));
       });
     }
     if (capabilities.completions) {
-      server.setRequestHandler(CompleteRequestSchema, async (r, extra) => {
+      server.setRequestHandler(mcpTypes().CompleteRequestSchema, async (r, extra) => {
         const ref = r.params.ref;
         if (ref.type === 'ref/prompt') {
           const { upstream, name } = this.#route(ref.name);
@@ -552,13 +524,13 @@ export class McpGateway {
       });
     }
     if (capabilities.logging) {
-      server.setRequestHandler(SetLevelRequestSchema, async (r, extra) => {
+      server.setRequestHandler(mcpTypes().SetLevelRequestSchema, async (r, extra) => {
         await this.#eachServer('logging', (s) => s.client.setLoggingLevel(r.params.level, this.#forwardOptions(extra)));
         return {};
       });
     }
     // The client's roots changed: every server that may ask for them is told.
-    server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+    server.setNotificationHandler(mcpTypes().RootsListChangedNotificationSchema, async () => {
       for (const s of this.#servers) if (s.alive) s.client.sendRootsListChanged().catch((e: unknown) => this.#log(`could not forward roots/list_changed to ${s.name}: ${messageOf(e)}`));
     });
     return server;
@@ -624,7 +596,7 @@ export class McpGateway {
   #resourceServer(uri: string): UpstreamServer {
     if (!this.namespaced) return this.#servers[0] as UpstreamServer;
     const s = this.#resourceRoutes.get(uri);
-    if (!s) throw new McpError(ErrorCode.InvalidParams, `Resource ${JSON.stringify(uri.slice(0, 200))} was not listed by any server behind this gateway; list resources first (resources from templates are not routed when several servers share a gateway).`);
+    if (!s) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidParams, `Resource ${JSON.stringify(uri.slice(0, 200))} was not listed by any server behind this gateway; list resources first (resources from templates are not routed when several servers share a gateway).`);
     return s;
   }
 
@@ -633,7 +605,7 @@ export class McpGateway {
     if (!this.namespaced) return { upstream: this.#servers[0] as UpstreamServer, name };
     const split = splitNamespaced(name);
     const upstream = split === null ? undefined : this.#byName.get(split.server);
-    if (!split || !upstream) throw new McpError(ErrorCode.InvalidParams, unknownServerText(name, [...this.#byName.keys()]));
+    if (!split || !upstream) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidParams, unknownServerText(name, [...this.#byName.keys()]));
     return { upstream, name: split.tool };
   }
 
@@ -690,9 +662,9 @@ export class McpGateway {
     let result: CallToolResult;
     try {
       // invariant: only what was decided goes to the server: its own tool name and a copy of the decided arguments, no client _meta.
-      result = await this.#track(session, upstream, () => upstream.client.request({ method: 'tools/call', params: { name, arguments: call.args } }, CallToolResultSchema, this.#forwardOptions(extra)));
+      result = await this.#track(session, upstream, () => upstream.client.request({ method: 'tools/call', params: { name, arguments: call.args } }, mcpTypes().CallToolResultSchema, this.#forwardOptions(extra)));
     } catch (e) {
-      const error = upstream.alive ? e : new McpError(ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while this call of "${name}" was pending; whether the tool ran is unknown.`);
+      const error = upstream.alive ? e : new (mcpTypes().McpError)(mcpTypes().ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while this call of "${name}" was pending; whether the tool ran is unknown.`);
       await this.#observeError(call, started, error);
       throw error;
     }
@@ -707,16 +679,16 @@ export class McpGateway {
    */
   async #callToolAsTask(session: GatewaySession, params: ToolCallParams, extra: Extra): Promise<CreateTaskResult> {
     const call = await this.#decideToolCall(session, params, extra, true);
-    if ('refused' in call) throw new McpError(ErrorCode.InvalidRequest, call.refused);
+    if ('refused' in call) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidRequest, call.refused);
     const { upstream, name } = call;
     const started = performance.now();
     const ttl = params.task?.ttl;
     let created: CreateTaskResult;
     try {
       // invariant: only what was decided goes to the server (as for a plain call), with the client's task request.
-      created = await this.#track(session, upstream, () => upstream.client.request({ method: 'tools/call', params: { name, arguments: call.args } }, CreateTaskResultSchema, { ...this.#forwardOptions(extra), task: typeof ttl === 'number' ? { ttl } : {} }));
+      created = await this.#track(session, upstream, () => upstream.client.request({ method: 'tools/call', params: { name, arguments: call.args } }, mcpTypes().CreateTaskResultSchema, { ...this.#forwardOptions(extra), task: typeof ttl === 'number' ? { ttl } : {} }));
     } catch (e) {
-      const error = upstream.alive ? e : new McpError(ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while the task for "${name}" was being created; whether the tool runs is unknown.`);
+      const error = upstream.alive ? e : new (mcpTypes().McpError)(mcpTypes().ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while the task for "${name}" was being created; whether the tool runs is unknown.`);
       await this.#observeError(call, started, error);
       throw error;
     }
@@ -741,11 +713,11 @@ export class McpGateway {
     const call = taskCall(entry);
     let result: CallToolResult;
     try {
-      result = await this.#track(session, upstream, () => upstream.client.experimental.tasks.getTaskResult(entry.upstreamId, CallToolResultSchema, this.#forwardOptions(extra)));
+      result = await this.#track(session, upstream, () => upstream.client.experimental.tasks.getTaskResult(entry.upstreamId, mcpTypes().CallToolResultSchema, this.#forwardOptions(extra)));
     } catch (e) {
-      const error = upstream.alive ? e : new McpError(ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while the result of task ${entry.id} was awaited; whether the tool ran is unknown.`);
+      const error = upstream.alive ? e : new (mcpTypes().McpError)(mcpTypes().ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while the result of task ${entry.id} was awaited; whether the tool ran is unknown.`);
       // A wait that timed out or was cancelled says nothing about the task; the server's answer does.
-      const waitEnded = extra.signal.aborted || (error instanceof McpError && error.code === ErrorCode.RequestTimeout);
+      const waitEnded = extra.signal.aborted || (error instanceof mcpTypes().McpError && error.code === mcpTypes().ErrorCode.RequestTimeout);
       if (!entry.recorded && !waitEnded) {
         entry.recorded = true;
         await this.#observeError(call, entry.started, error);
@@ -756,7 +728,7 @@ export class McpGateway {
     entry.recorded = true;
     const meta = result._meta;
     // The server's related-task id is replaced by the gateway's, as in every task the client sees.
-    if (meta !== undefined && RELATED_TASK_META_KEY in meta) result = { ...result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: entry.id } } };
+    if (meta !== undefined && mcpTypes().RELATED_TASK_META_KEY in meta) result = { ...result, _meta: { ...meta, [mcpTypes().RELATED_TASK_META_KEY]: { taskId: entry.id } } };
     return this.#finishCall(call, entry.clientName, performance.now() - entry.started, result, record);
   }
 
@@ -764,7 +736,7 @@ export class McpGateway {
   async #listTasks(session: GatewaySession, cursor: string | undefined, extra: Extra): Promise<{ tasks: Task[]; nextCursor?: string }> {
     const owned = this.#tasks.ofSession(session);
     const from = cursor === undefined ? 0 : owned.findIndex((t) => t.id === cursor);
-    if (from < 0) throw new McpError(ErrorCode.InvalidParams, 'The tasks/list cursor is not one this gateway gave this session; list again without a cursor.');
+    if (from < 0) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidParams, 'The tasks/list cursor is not one this gateway gave this session; list again without a cursor.');
     const page = owned.slice(from, from + TASKS_PAGE);
     const settled = await Promise.allSettled(page.map((t) => t.upstream.client.experimental.tasks.getTask(t.upstreamId, this.#forwardOptions(extra))));
     const tasks: Task[] = [];
@@ -772,7 +744,7 @@ export class McpGateway {
       const entry = page[i] as GatewayTask<GatewaySession, UpstreamServer>;
       if (r.status === 'fulfilled') tasks.push(clientTask(r.value, entry.id));
       // A task its server no longer knows has expired: it is forgotten here too.
-      else if (r.reason instanceof McpError && r.reason.code === ErrorCode.InvalidParams) this.#tasks.forget(entry);
+      else if (r.reason instanceof mcpTypes().McpError && r.reason.code === mcpTypes().ErrorCode.InvalidParams) this.#tasks.forget(entry);
       else this.#log(`could not get the status of task ${entry.id} from MCP server ${entry.upstream.name}: ${messageOf(r.reason)}`);
     });
     const next = owned[from + TASKS_PAGE];
@@ -782,7 +754,7 @@ export class McpGateway {
   /** tasks/cancel: passed to the task's server; a cancelled task's outcome is recorded as aborted. */
   async #cancelTask(session: GatewaySession, taskId: unknown, extra: Extra): Promise<Task> {
     const entry = this.#tasks.of(session, taskId);
-    if (!entry.upstream.client.getServerCapabilities()?.tasks?.cancel) throw new McpError(ErrorCode.InvalidRequest, `MCP server ${entry.upstream.name} does not cancel tasks.`);
+    if (!entry.upstream.client.getServerCapabilities()?.tasks?.cancel) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidRequest, `MCP server ${entry.upstream.name} does not cancel tasks.`);
     const task = await entry.upstream.client.experimental.tasks.cancelTask(entry.upstreamId, this.#forwardOptions(extra));
     if (!entry.recorded && task.status === 'cancelled') {
       entry.recorded = true;
@@ -905,7 +877,7 @@ export class McpGateway {
     try {
       return await run();
     } catch (e) {
-      if (!upstream.alive) throw new McpError(ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while this request was pending; whether it took effect is unknown.`);
+      if (!upstream.alive) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InternalError, `MCP server ${upstream.name} exited (or closed the connection) while this request was pending; whether it took effect is unknown.`);
       throw e;
     } finally {
       const n = (session.inflight.get(upstream) ?? 1) - 1;
@@ -920,7 +892,7 @@ export class McpGateway {
     try {
       return redact(result);
     } catch (e) {
-      throw new McpError(ErrorCode.InternalError, `The result could not be redacted (${messageOf(e)}), so it was withheld.`);
+      throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InternalError, `The result could not be redacted (${messageOf(e)}), so it was withheld.`);
     }
   }
 

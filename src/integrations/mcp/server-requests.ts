@@ -11,18 +11,8 @@
  * request in flight on that server, or to the only session there is; when several could be meant,
  * it refuses rather than guess.
  */
-import {
-  CreateMessageRequestSchema,
-  CreateMessageResultSchema,
-  ElicitRequestSchema,
-  ElicitResultSchema,
-  ErrorCode,
-  ListRootsRequestSchema,
-  ListRootsResultSchema,
-  McpError,
-  type ClientCapabilities,
-  type ElicitResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { CreateMessageResultSchema, ElicitResultSchema, ListRootsResultSchema, ClientCapabilities, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { mcpTypes } from './sdk.js';
 import { performance } from 'node:perf_hooks';
 import type { AgentIdentity, Request } from '../../decision.js';
 import { randomUUID } from 'node:crypto';
@@ -88,9 +78,9 @@ export class ServerRequestForwarder {
    * ```
    */
   attach(server: UpstreamServer): void {
-    server.client.setRequestHandler(CreateMessageRequestSchema, async (r, extra) => this.#forward(server, 'sampling/createMessage', r.params as Record<string, unknown>, extra.signal, CreateMessageResultSchema));
-    server.client.setRequestHandler(ElicitRequestSchema, async (r, extra) => (await this.#forward(server, 'elicitation/create', r.params as Record<string, unknown>, extra.signal, ElicitResultSchema)) as ElicitResult);
-    server.client.setRequestHandler(ListRootsRequestSchema, async (_r, extra) => this.#forward(server, 'roots/list', {}, extra.signal, ListRootsResultSchema));
+    server.client.setRequestHandler(mcpTypes().CreateMessageRequestSchema, async (r, extra) => this.#forward(server, 'sampling/createMessage', r.params as Record<string, unknown>, extra.signal, mcpTypes().CreateMessageResultSchema));
+    server.client.setRequestHandler(mcpTypes().ElicitRequestSchema, async (r, extra) => (await this.#forward(server, 'elicitation/create', r.params as Record<string, unknown>, extra.signal, mcpTypes().ElicitResultSchema)) as ElicitResult);
+    server.client.setRequestHandler(mcpTypes().ListRootsRequestSchema, async (_r, extra) => this.#forward(server, 'roots/list', {}, extra.signal, mcpTypes().ListRootsResultSchema));
   }
 
   /** The session a request of `server` is meant for, or why none can be chosen. */
@@ -105,33 +95,33 @@ export class ServerRequestForwarder {
 
   async #forward(server: UpstreamServer, method: ServerRequestMethod, params: Record<string, unknown>, signal: AbortSignal, schema: Schema): Promise<Record<string, unknown>> {
     const session = this.target(server);
-    if (typeof session === 'string') throw new McpError(ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: ${session}.`);
+    if (typeof session === 'string') throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: ${session}.`);
     const { _meta: _dropped, ...args } = params;
     const agent = this.#deps.agentOf(session);
     const context = { host: 'mcp', callId: `mcp-${randomUUID()}`, mcp: { server: server.name, transport: session.transport, upstream: server.config.upstream.transport, direction: 'server-to-client' } };
     // The session's own token identifies it (the call the server is serving was made with it).
     const credential = this.#deps.verifiesTokens && session.token !== undefined ? { type: 'bearer' as const, token: session.token } : undefined;
-    if (this.#deps.verifiesTokens && session.transport === 'streamable-http' && credential === undefined) throw new McpError(ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: the client session has not authenticated.`);
+    if (this.#deps.verifiesTokens && session.transport === 'streamable-http' && credential === undefined) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: the client session has not authenticated.`);
     const { verdict, snapshot } = await server.pipeline.decide({ request: { tool: method, args, context }, agent, ...(credential ? { credential } : {}) });
-    if (snapshot === null || (!verdict.allowed && verdict.effect !== 'require_approval')) throw new McpError(ErrorCode.InvalidRequest, `Denied by Warden${verdict.rule !== null ? ` (rule ${verdict.rule}${verdict.policy ? ` of policy ${verdict.policy}` : ''})` : ''}: ${verdict.reason}`);
+    if (snapshot === null || (!verdict.allowed && verdict.effect !== 'require_approval')) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidRequest, `Denied by Warden${verdict.rule !== null ? ` (rule ${verdict.rule}${verdict.policy ? ` of policy ${verdict.policy}` : ''})` : ''}: ${verdict.reason}`);
     let decided = JSON.parse(snapshot.text) as Request;
     let call = verdict.call;
     if (verdict.effect === 'require_approval') {
       // invariant: nobody is asked about a request whose deferred decision is not in the audit log.
-      if (!verdict.recorded && verdict.warnings.length === 0) throw new McpError(ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: ${verdict.reason}`);
+      if (!verdict.recorded && verdict.warnings.length === 0) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidRequest, `Warden refused ${method} from MCP server ${server.name}: ${verdict.reason}`);
       const answer = await askByElicitation(verdict, decided, agent, {
         server: session.server,
-        sendRequest: (request, options) => session.server.request(request, ElicitResultSchema, options),
+        sendRequest: (request, options) => session.server.request(request, mcpTypes().ElicitResultSchema, options),
         signal,
         answeredBy: { via: 'elicitation', transport: session.transport, agent: agent.id },
       }, this.#deps.approvalTimeoutMs);
       const again = await server.pipeline.decide({ request: decided, agent, ...(credential ? { credential } : {}), hostApproval: hostApprovalOf(answer) });
-      if (!again.verdict.allowed || again.snapshot === null) throw new McpError(ErrorCode.InvalidRequest, `Denied by Warden${again.verdict.rule !== null ? ` (rule ${again.verdict.rule}${again.verdict.policy ? ` of policy ${again.verdict.policy}` : ''})` : ''}: ${again.verdict.reason}`);
+      if (!again.verdict.allowed || again.snapshot === null) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidRequest, `Denied by Warden${again.verdict.rule !== null ? ` (rule ${again.verdict.rule}${again.verdict.policy ? ` of policy ${again.verdict.policy}` : ''})` : ''}: ${again.verdict.reason}`);
       decided = JSON.parse(again.snapshot.text) as Request;
       call = again.verdict.call;
     }
     const missing = missingCapability(method, decided.args, session.server.getClientCapabilities());
-    if (missing !== null) throw new McpError(ErrorCode.InvalidRequest, `Warden cannot forward ${method} from MCP server ${server.name}: the client did not declare the ${missing} capability.`);
+    if (missing !== null) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidRequest, `Warden cannot forward ${method} from MCP server ${server.name}: the client did not declare the ${missing} capability.`);
     const started = performance.now();
     try {
       // invariant: the client gets the decided params (a copy of the snapshot), nothing else.

@@ -10,7 +10,8 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { mcpTypes } from './sdk.js';
 import { firstDuplicateKey } from '../../lib/json-text.js';
 
 /** JSON-RPC "Invalid Request". */
@@ -94,6 +95,8 @@ export class StrictStdioServerTransport implements Transport {
   /** Starts reading standard input. */
   async start(): Promise<void> {
     if (this.#started) throw new Error('StrictStdioServerTransport already started.');
+    // The SDK's schemas load now (not at import): without them no message is read.
+    mcpTypes();
     this.#started = true;
     this.#stdin.on('data', this.#onData);
     this.#stdin.on('error', this.#onError);
@@ -224,7 +227,7 @@ export class StrictStdioServerTransport implements Transport {
     }
     let message: JSONRPCMessage;
     try {
-      message = JSONRPCMessageSchema.parse(value);
+      message = mcpTypes().JSONRPCMessageSchema.parse(value);
     } catch (e) {
       this.onerror?.(e instanceof Error ? e : new Error(String(e)));
       const raw = value !== null && typeof value === 'object' ? (value as { id?: unknown }).id : undefined;

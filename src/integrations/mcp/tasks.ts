@@ -8,7 +8,8 @@
  * session's id (or a server's own id) is an unknown task. Internal to src/integrations/mcp.
  */
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, McpError, type Task } from '@modelcontextprotocol/sdk/types.js';
+import type { Task } from '@modelcontextprotocol/sdk/types.js';
+import { mcpTypes } from './sdk.js';
 import type { AgentIdentity } from '../../decision.js';
 import type { Verdict } from '../../enforce/verdict.js';
 
@@ -79,7 +80,7 @@ export class GatewayTasks<S, U> {
   of(session: S, id: unknown): GatewayTask<S, U> {
     const entry = typeof id === 'string' ? this.#byId.get(id) : undefined;
     // invariant: a session reaches only the tasks it created; anything else reads as unknown.
-    if (entry === undefined || entry.session !== session) throw new McpError(ErrorCode.InvalidParams, `Task ${JSON.stringify(String(id).slice(0, 100))} is not one of this session's tasks (it is unknown, expired, or was created by another session).`);
+    if (entry === undefined || entry.session !== session) throw new (mcpTypes().McpError)(mcpTypes().ErrorCode.InvalidParams, `Task ${JSON.stringify(String(id).slice(0, 100))} is not one of this session's tasks (it is unknown, expired, or was created by another session).`);
     return entry;
   }
 

@@ -5,8 +5,9 @@
  */
 import type { StateOptions } from '../../enforce/charge-stage.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ToolListChangedNotificationSchema, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { LoggingMessageNotificationSchema, PromptListChangedNotificationSchema, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerNotification, Tool } from '@modelcontextprotocol/sdk/types.js';
+
+import { mcpTypes } from './sdk.js';
 import { Pipeline, type Gate, type GateRefusal, type PolicyProvider } from '../../enforce/pipeline.js';
 import type { AgentIdentity, DecisionSink } from '../../decision.js';
 import type { CredentialVerifier } from '../../identity/credential.js';
@@ -145,12 +146,12 @@ export class UpstreamServer {
       onClosed();
       shared.onClosed(server);
     };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+    client.setNotificationHandler(mcpTypes().ToolListChangedNotificationSchema, async () => {
       // The list is refreshed (and re-checked) right away, so a change is reported when it happens.
       await server.refreshTools().catch((e: unknown) => shared.log(`could not list the tools of MCP server ${server.name} after a change notification: ${messageOf(e)}`));
       shared.onToolsChanged(server);
     });
-    for (const schema of [ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema, PromptListChangedNotificationSchema, LoggingMessageNotificationSchema]) {
+    for (const schema of [mcpTypes().ResourceListChangedNotificationSchema, mcpTypes().ResourceUpdatedNotificationSchema, mcpTypes().PromptListChangedNotificationSchema, mcpTypes().LoggingMessageNotificationSchema]) {
       client.setNotificationHandler(schema, async (n) => {
         shared.onNotification(server, n as ServerNotification);
       });

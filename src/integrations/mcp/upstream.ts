@@ -2,8 +2,9 @@
  * The real MCP server behind the gateway: how to reach it, what identifies it, and listing its
  * tools in full (every page, bounded).
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ClientCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { mcpClient } from './sdk.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { WardenError } from '../../errors.js';
 import { VERSION } from '../../version.js';
@@ -100,7 +101,7 @@ export function upstreamSpecOf(command: readonly string[], url: string | undefin
  * @throws WardenError `ERR_MCP_UPSTREAM` when the server cannot be started or does not initialize.
  */
 export async function connectUpstream(spec: UpstreamSpec, options: { timeoutMs?: number; onStderr?: 'inherit' | 'ignore'; capabilities?: ClientCapabilities } = {}): Promise<Client> {
-  const client = new Client({ name: 'warden-mcp-proxy', version: VERSION }, { capabilities: options.capabilities ?? {} });
+  const client = new (mcpClient().Client)({ name: 'warden-mcp-proxy', version: VERSION }, { capabilities: options.capabilities ?? {} });
   let transport;
   if (spec.transport === 'stdio') {
     if (typeof spec.command !== 'string' || spec.command === '') throw new WardenError('ERR_MCP_UPSTREAM', 'No MCP server command was given. Put it after --: warden mcp-proxy --policy p.yaml -- npx -y <server>.');
