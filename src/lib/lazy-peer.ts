@@ -23,7 +23,9 @@ let requireHere: NodeJS.Require | undefined;
 
 /**
  * A getter for the peer module `specifier`, loaded on the first call and the same object after.
- * `install` is what the error tells the user to install when it is missing.
+ * `install` is what the error tells the user to install when it is missing; `missing`, when given,
+ * is the whole message for a peer that is not installed (one that is installed but fails to load
+ * is always reported with its own error).
  *
  * @example
  * ```ts
@@ -32,9 +34,9 @@ let requireHere: NodeJS.Require | undefined;
  * ```
  * @throws WardenError `ERR_MISSING_DEPENDENCY` (from the getter) when the peer is not installed or fails to load.
  */
-export function lazyPeer<T>(specifier: string, install: string): () => T {
+export function lazyPeer<T>(specifier: string, install: string, missing?: string): () => T {
   let loaded: T | undefined;
-  return () => (loaded ??= loadPeer(specifier, install) as T);
+  return () => (loaded ??= loadPeer(specifier, install, missing) as T);
 }
 
 /**
@@ -46,10 +48,15 @@ export function lazyPeer<T>(specifier: string, install: string): () => T {
  * ```
  * @throws WardenError `ERR_MISSING_DEPENDENCY` when the peer is not installed or fails to load.
  */
-export function loadPeer(specifier: string, install: string): unknown {
+export function loadPeer(specifier: string, install: string, missing?: string): unknown {
   try {
     return (requireHere ??= createRequire(import.meta.url))(fileURLToPath(import.meta.resolve(specifier))) as unknown;
   } catch (e) {
-    throw new WardenError('ERR_MISSING_DEPENDENCY', `This feature needs ${specifier}, which could not be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}). Install it beside agent-warden: npm install ${install}`, { cause: e });
+    const code = (e as { code?: unknown } | null)?.code;
+    const notInstalled = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && missing !== undefined;
+    const message = notInstalled
+      ? missing
+      : `This feature needs ${specifier}, which could not be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}). Install it beside agent-warden: npm install ${install}`;
+    throw new WardenError('ERR_MISSING_DEPENDENCY', message, { cause: e });
   }
 }

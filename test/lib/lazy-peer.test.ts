@@ -42,4 +42,14 @@ describe('lazyPeer', () => {
       expect((e as WardenError).message).toContain('npm install the-package');
     }
   });
+
+  it('says the caller\'s own sentence for a package that is not installed, and the real error for one that fails otherwise', () => {
+    const sentence = 'The X adapter needs the optional package no-such-package-for-warden-tests. Install it beside agent-warden: npm install it';
+    const absent = thrown(lazyPeer<object>('no-such-package-for-warden-tests', 'it', sentence)) as WardenError;
+    expect([absent.code, absent.message]).toEqual(['ERR_MISSING_DEPENDENCY', sentence]);
+    // An installed package without that subpath is not a missing package: the loader's own reason is kept.
+    const other = thrown(lazyPeer<object>('@langchain/core/no-such-subpath', 'it', sentence)) as WardenError;
+    expect(other.code).toBe('ERR_MISSING_DEPENDENCY');
+    expect(other.message).not.toBe(sentence);
+  });
 });

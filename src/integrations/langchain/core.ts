@@ -8,6 +8,7 @@
 import { lazyPeer } from '../../lib/lazy-peer.js';
 
 const INSTALL = '@langchain/core';
+const MISSING = 'The LangChain adapter needs the optional package @langchain/core. Install it beside agent-warden: npm install @langchain/core';
 
 /**
  * `@langchain/core/tools`, loaded on the first call.
@@ -18,7 +19,7 @@ const INSTALL = '@langchain/core';
  * ```
  * @throws WardenError `ERR_MISSING_DEPENDENCY` when `@langchain/core` is not installed or fails to load.
  */
-export const langchainTools = lazyPeer<typeof import('@langchain/core/tools')>('@langchain/core/tools', INSTALL);
+export const langchainTools = lazyPeer<typeof import('@langchain/core/tools')>('@langchain/core/tools', INSTALL, MISSING);
 
 /**
  * `@langchain/core/messages`, loaded on the first call.
@@ -29,4 +30,4 @@ export const langchainTools = lazyPeer<typeof import('@langchain/core/tools')>('
  * ```
  * @throws WardenError `ERR_MISSING_DEPENDENCY` when `@langchain/core` is not installed or fails to load.
  */
-export const langchainMessages = lazyPeer<typeof import('@langchain/core/messages')>('@langchain/core/messages', INSTALL);
+export const langchainMessages = lazyPeer<typeof import('@langchain/core/messages')>('@langchain/core/messages', INSTALL, MISSING);

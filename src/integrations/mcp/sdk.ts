@@ -8,6 +8,7 @@
 import { lazyPeer } from '../../lib/lazy-peer.js';
 
 const INSTALL = '@modelcontextprotocol/sdk zod';
+const MISSING = 'The MCP gateway needs the optional package @modelcontextprotocol/sdk (and its peer zod). Install them beside agent-warden: npm install @modelcontextprotocol/sdk zod';
 
 /**
  * `@modelcontextprotocol/sdk/types.js` (schemas, `McpError`, `ErrorCode`), loaded on the first call.
@@ -18,7 +19,7 @@ const INSTALL = '@modelcontextprotocol/sdk zod';
  * ```
  * @throws WardenError `ERR_MISSING_DEPENDENCY` when the SDK is not installed or fails to load.
  */
-export const mcpTypes = lazyPeer<typeof import('@modelcontextprotocol/sdk/types.js')>('@modelcontextprotocol/sdk/types.js', INSTALL);
+export const mcpTypes = lazyPeer<typeof import('@modelcontextprotocol/sdk/types.js')>('@modelcontextprotocol/sdk/types.js', INSTALL, MISSING);
 
 /**
  * `@modelcontextprotocol/sdk/server/index.js` (the `Server` each gateway session gets), loaded on the first call.
@@ -29,7 +30,7 @@ export const mcpTypes = lazyPeer<typeof import('@modelcontextprotocol/sdk/types.
  * ```
  * @throws WardenError `ERR_MISSING_DEPENDENCY` when the SDK is not installed or fails to load.
  */
-export const mcpServer = lazyPeer<typeof import('@modelcontextprotocol/sdk/server/index.js')>('@modelcontextprotocol/sdk/server/index.js', INSTALL);
+export const mcpServer = lazyPeer<typeof import('@modelcontextprotocol/sdk/server/index.js')>('@modelcontextprotocol/sdk/server/index.js', INSTALL, MISSING);
 
 /**
  * `@modelcontextprotocol/sdk/client/index.js` (the `Client` of each upstream connection), loaded on the first call.
@@ -40,4 +41,4 @@ export const mcpServer = lazyPeer<typeof import('@modelcontextprotocol/sdk/serve
  * ```
  * @throws WardenError `ERR_MISSING_DEPENDENCY` when the SDK is not installed or fails to load.
  */
-export const mcpClient = lazyPeer<typeof import('@modelcontextprotocol/sdk/client/index.js')>('@modelcontextprotocol/sdk/client/index.js', INSTALL);
+export const mcpClient = lazyPeer<typeof import('@modelcontextprotocol/sdk/client/index.js')>('@modelcontextprotocol/sdk/client/index.js', INSTALL, MISSING);
