@@ -488,22 +488,7 @@ describe('warden mcp-proxy --state', () => {
     const flow = join(dir, 'flow.yaml');
     writeFileSync(
       flow,
-      `apiVersion: warden/v1
-kind: Policy
-name: flow
-tools:
-  - name: write_file
-    labels: { egress: true }
-  - read_text_file
-rules:
-  - name: no-writes-after-untrusted-content
-    when: "flow.egress && 'untrusted' in session.labels"
-    effect: deny
-    reason: This session has read content carrying instructions to the agent.
-  - name: tools
-    tools: [read_text_file, write_file]
-    effect: allow
-`,
+      flowPolicy('This session has read content carrying instructions to the agent.'),
     );
     const transport = new StdioClientTransport({ command: process.execPath, args: [main, 'mcp-proxy', '--policy', flow, '--state', `sqlite:${join(dir, 'state.db')}`, '--', ...serverCommand()], stderr: 'pipe', cwd: root });
     let err = '';
@@ -532,22 +517,7 @@ rules:
     const flow = join(dir, 'flow.yaml');
     writeFileSync(
       flow,
-      `apiVersion: warden/v1
-kind: Policy
-name: flow
-tools:
-  - name: write_file
-    labels: { egress: true }
-  - read_text_file
-rules:
-  - name: no-writes-after-untrusted-content
-    when: "flow.egress && 'untrusted' in session.labels"
-    effect: deny
-    reason: This session has read content the detectors could not clear.
-  - name: tools
-    tools: [read_text_file, write_file]
-    effect: allow
-`,
+      flowPolicy('This session has read content the detectors could not clear.'),
     );
     const transport = new StdioClientTransport({ command: process.execPath, args: [main, 'mcp-proxy', '--policy', flow, '--state', `sqlite:${join(dir, 'state.db')}`, '--result-model', broken, '--', ...serverCommand()], stderr: 'pipe', cwd: root });
     const client = new Client({ name: 'cli-model', version: '1' });
@@ -575,3 +545,23 @@ rules:
     expect(r.stderr).toMatch(/nosuch/);
   });
 });
+
+/** A policy that refuses write_file once the session is marked untrusted, with `reason`. */
+function flowPolicy(reason: string): string {
+  return `apiVersion: warden/v1
+kind: Policy
+name: flow
+tools:
+  - name: write_file
+    labels: { egress: true }
+  - read_text_file
+rules:
+  - name: no-writes-after-untrusted-content
+    when: "flow.egress && 'untrusted' in session.labels"
+    effect: deny
+    reason: ${reason}
+  - name: tools
+    tools: [read_text_file, write_file]
+    effect: allow
+`;
+}
