@@ -100,6 +100,8 @@ export interface Core {
   timer: CallTimer;
   /** Labels results add to sessions (with `state`); null without state. */
   marks: SessionMarks | null;
+  /** The acting agent of each allowed verdict this pipeline returned, for calls that run within it (CallInput.within). */
+  acting: WeakMap<object, Readonly<AgentIdentity> | null>;
 }
 
 export const EMPTY_REQUEST: Request = Object.freeze({ tool: '', args: Object.freeze({}) as Record<string, unknown> });

@@ -70,6 +70,14 @@ export interface CallInput {
    * does not verify denies the call. Never read from `request`.
    */
   credential?: Credential;
+  /**
+   * The allowed verdict of the call this call runs inside: a command a sandboxed run executes, a
+   * connection it opens. The call acts as that call's agent, with the identity the `identify` stage
+   * verified for it (a one-time credential is not presented again). Only a verdict this pipeline
+   * returned for an allowed call is accepted; anything else, or `within` together with `agent` or
+   * `credential`, denies the call.
+   */
+  within?: Verdict;
   /** An approval handler for this call only (the MCP gateway asks through the calling session). */
   approvalHandler?: ApprovalHandler;
   /**

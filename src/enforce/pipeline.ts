@@ -21,6 +21,7 @@ import { currentDigest, EMPTY_REQUEST, freezeDecision, frozenCopy, isoTime, mess
 import { finish } from './finish.js';
 import { MemorySink } from './memory-sink.js';
 import type { CallInput, DecidedCall, PipelineOptions, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
+import type { Verdict } from './verdict.js';
 import { chargeStage, releaseIfDenied, sessionStage, stateCore } from './charge-stage.js';
 import { admitStage, approveStage, decideStage, gateStage, identifyStage, notifyStage, recheckStage, recordStage, snapshotStage } from './stages.js';
 import { enrichStage } from './enrich-stage.js';
@@ -161,6 +162,7 @@ export class Pipeline {
       monitors: this.#monitors,
       timer,
       marks: state === null ? null : new SessionMarks(state, this.#warn),
+      acting: new WeakMap(),
     });
   }
 
@@ -183,6 +185,7 @@ export class Pipeline {
     const pending = runStages(call, this.#core, 0);
     if (pending !== undefined) await pending;
     const decided = this.#runtime === null ? finish(call) : this.#withRuntime(call, finish(call));
+    this.#remember(call, decided);
     await releaseIfDenied(call, decided.verdict.allowed);
     // A call that may run is remembered with its session, so the labels its result brings in reach that session.
     if (call.session !== null && this.#core.marks !== null && (decided.verdict.allowed || decided.verdict.effect === 'require_approval')) this.#core.marks.track(decided.verdict.call, call.session.id);
@@ -220,7 +223,30 @@ export class Pipeline {
     const pending = runStages(call, this.#core, 0);
     // invariant: in sync mode no stage returns a Promise (runStages denies instead of waiting).
     if (pending !== undefined) pending.then(undefined, () => undefined);
-    return finish(call);
+    const decided = finish(call);
+    this.#remember(call, decided);
+    return decided;
+  }
+
+  /**
+   * The agent an allowed verdict of this pipeline acted as: the verified identity when its
+   * credential verified, else the asserted one (null for none). Undefined for a verdict this
+   * pipeline did not return or did not allow. Calls that run within that call (CallInput.within)
+   * act as the same agent.
+   *
+   * @example
+   * ```ts
+   * const { verdict } = await pipeline.decide({ request, credential });
+   * const agent = pipeline.actingAgent(verdict); // { id: 'agent-7', verified: { method: 'dpop', ... } }
+   * ```
+   */
+  actingAgent(verdict: Verdict): Readonly<AgentIdentity> | null | undefined {
+    return verdict !== null && typeof verdict === 'object' ? this.#core.acting.get(verdict) : undefined;
+  }
+
+  /** An allowed call's verdict is remembered (weakly) with its agent, for the calls that run within it. */
+  #remember(call: CallState, decided: DecidedCall): void {
+    if (decided.verdict.allowed && call.report === null) this.#core.acting.set(decided.verdict, call.agent);
   }
 
   /**

@@ -72,9 +72,10 @@ export function snapshotStage(call: CallState, core: Core): void {
 export function identifyStage(call: CallState, core: Core): void | Promise<void> {
   const hostId = (call.request.context as Record<string, unknown> | undefined)?.callId;
   call.id = isUsableCallId(hostId) ? hostId : core.callIds();
-  call.agent = assertedAgent(call, core);
   const credential = call.input.credential;
   const verifier = core.identity;
+  if (call.input.within !== undefined) return inheritAgent(call, core);
+  call.agent = assertedAgent(call, core);
   if (credential === undefined) {
     if (verifier?.required === true) identityDenied(call, core, 'this enforcement point requires a verified identity and the call carried no credential');
     return;
@@ -97,6 +98,27 @@ export function identifyStage(call: CallState, core: Core): void | Promise<void>
     (agent) => acceptAgent(call, core, agent),
     (e: unknown) => identityDenied(call, core, messageOf(e)),
   );
+}
+
+/**
+ * A call that runs within an allowed call of this pipeline (a sandboxed command's exec or
+ * connection) acts as that call's agent, verified identity included: its one-time credential is
+ * not presented again. Nothing else may name the agent alongside.
+ */
+function inheritAgent(call: CallState, core: Core): void {
+  const within: unknown = call.input.within;
+  const parent = within !== null && typeof within === 'object' ? core.acting.get(within) : undefined;
+  if (parent === undefined) {
+    call.agent = core.agent;
+    identityDenied(call, core, 'the call it runs within (within) is not an allowed call of this pipeline');
+    return;
+  }
+  call.agent = parent;
+  if (call.input.agent !== undefined || call.input.credential !== undefined) {
+    identityDenied(call, core, 'the call runs within another call and acts as its agent, so it cannot also name an agent or carry a credential');
+    return;
+  }
+  if (core.identity?.required === true && parent?.verified === undefined) identityDenied(call, core, 'this enforcement point requires a verified identity and the call it runs within had none');
 }
 
 /** The enforcement point's own identity for the call, stripped of anything only verification may set. */

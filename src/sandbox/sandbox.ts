@@ -334,7 +334,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       const base = { verdict, ran: false, error: null, exitCode: null, signal: null, stdout: '', stderr: '', truncated: false, limit: null, durationMs: 0, profile, enforcement: state.enforcement, programs: null, connections: null, execs: null };
       if (!verdict.allowed || snapshot === null) return base;
       const decided = JSON.parse(snapshot.text) as { tool: string; args?: Record<string, unknown> };
-      const record = (outcome: Outcome): Promise<void> => pipeline.observe({ call: verdict.call, tool: decided.tool, ...(call?.agent ? { agent: call.agent } : {}) }, outcome);
+      // The commands and connections of this run act as the run's own agent: the identity its
+      // decision verified (a one-time credential cannot be presented again for each of them).
+      const acting = pipeline.actingAgent(verdict) ?? undefined;
+      const record = (outcome: Outcome): Promise<void> => pipeline.observe({ call: verdict.call, tool: decided.tool, ...(acting ? { agent: acting } : {}) }, outcome);
       const fail = async (code: 'ERR_SANDBOX_UNAVAILABLE' | 'ERR_SANDBOX_SETUP', message: string): Promise<SandboxExecResult> => {
         await record({ status: 'error', error: { name: 'WardenError', message: `${code}: ${message}` }, result: { sandbox: recordedProfile(profile, state.enforcement), ran: false } });
         return { ...base, error: { code, message } };
@@ -363,7 +366,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       if (sandboxed) {
         let view: { view: ProgramView; mounts: MountOp[] };
         try {
-          view = viewFor(decided.tool, call?.agent, state.tmp as string);
+          view = viewFor(decided.tool, acting, state.tmp as string);
         } catch (e) {
           return fail('ERR_SANDBOX_SETUP', `The program view could not be built (${(e as Error).message}); nothing was run.`);
         }
@@ -372,10 +375,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
         if (supervised(state)) {
           const set = pipeline.policySet;
           const decideMissing = (cmd: string): { allowed: boolean; reason: string } => {
-            const d = set.decide({ tool: decided.tool, args: { [commandKey]: cmd }, context: { command: verdict.call }, ...(call?.agent ? { agent: call.agent } : {}) });
+            const d = set.decide({ tool: decided.tool, args: { [commandKey]: cmd }, context: { command: verdict.call }, ...(acting ? { agent: acting } : {}) });
             return { allowed: d.allowed, reason: d.reason };
           };
-          const decideExec = async (cmd: string): Promise<Verdict> => (await pipeline.decide({ request: { tool: decided.tool, args: { [commandKey]: cmd }, context: { command: verdict.call } }, ...(call?.agent ? { agent: call.agent } : {}) })).verdict;
+          const decideExec = async (cmd: string): Promise<Verdict> => (await pipeline.decide({ request: { tool: decided.tool, args: { [commandKey]: cmd }, context: { command: verdict.call } }, within: verdict })).verdict;
           plan.onChannel = (channel) => {
             served = superviseChannel(channel, { decide: decideExec, decideMissing, timeoutMs: supervision.execTimeoutMs, maxExecs: supervision.maxExecs });
           };
@@ -389,7 +392,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       let forwarder: Forwarder | null = null;
       if (sandboxed && withEgress) {
         const socketPath = join(state.tmp as string, `egress-${++egressRuns}.sock`);
-        const decide = async (request: unknown): Promise<Verdict> => (await pipeline.decide({ request, ...(call?.agent ? { agent: call.agent } : {}) })).verdict;
+        const decide = async (request: unknown): Promise<Verdict> => (await pipeline.decide({ request, within: verdict })).verdict;
         try {
           proxy = await EgressProxy.listen({ socketPath, maxConnections: egress.maxConnections, decide: (t) => decideEgress(t, { tool: egress.tool, decide, resolve: resolveHost, context: { command: verdict.call } }) });
         } catch (e) {

@@ -16,6 +16,7 @@ import { createSandbox, type Sandbox, type SandboxExecResult } from '../../src/s
 import { ensureSupervisor } from '../../src/sandbox/supervisor-build.js';
 import type { ExecRecord } from '../../src/sandbox/supervisor-channel.js';
 import { freshDir, NO_BWRAP } from './helpers.js';
+import { createIdentity, createIdentityVerifier } from '../../src/identity/index.js';
 
 const py = (code: string): string => `python3 -c "${code}"`;
 
@@ -187,6 +188,26 @@ describe.skipIf(NO_BWRAP)('every exec decided (real sandbox, real kernel)', () =
       expect((r.execs ?? []).filter((e) => e.effect === 'deny').map((e) => e.reason), JSON.stringify(r.execs)).toContain('the decision took longer than 200 ms');
     } finally {
       release();
+      await s.sandbox.close();
+      rmSync(s.workspace, { recursive: true, force: true });
+    }
+  });
+
+  it('decides each exec as the run\u2019s verified agent under a verifier that requires one, without its credential again', async () => {
+    const sink = new MemorySink();
+    const me = createIdentity();
+    const pipeline = new Pipeline({ policy: compilePolicy([{ name: 'supervise.yaml', text: POLICY }]), sink, identity: createIdentityVerifier({ required: true, local: { allow: [me.did] } }) });
+    const s = sandboxWith({ programDirs: [], pipeline });
+    try {
+      const ws = join(s.workspace, 'v');
+      mkdirSync(ws);
+      const r = await s.sandbox.exec({ tool: 'bash', args: { command: `cd ${ws} && printf '/usr/bin/true && echo inner-ran\\n' > s.sh && sh s.sh` } }, { credential: { type: 'local', key: me } });
+      expect(r.verdict.allowed).toBe(true);
+      expect(r.stdout).toContain('inner-ran');
+      const inner = sink.events.filter((e) => e.request.context?.command === r.verdict.call);
+      expect(inner.length, JSON.stringify(r.execs)).toBeGreaterThan(0);
+      expect(inner.every((e) => e.decision.effect === 'allow' && e.agent?.id === me.did && e.agent?.verified?.method === 'local'), JSON.stringify(inner.map((e) => [e.agent, e.decision.reason]))).toBe(true);
+    } finally {
       await s.sandbox.close();
       rmSync(s.workspace, { recursive: true, force: true });
     }
