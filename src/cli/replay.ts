@@ -29,6 +29,8 @@ interface ReplayCliOptions {
   junit?: boolean;
   failOn?: string;
   examples: string;
+  /** False with --no-sessions. */
+  sessions?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -56,6 +58,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--markdown', 'print the report as Markdown (for a pull-request comment)')
     .option('--junit', 'print JUnit XML: a testcase per changed decision, failing for the kinds in --fail-on')
     .option('--fail-on <kinds>', `exit 1 when any of these occurred (comma-separated): ${FAIL_ON_VALUES.join(', ')}`)
+    .option('--no-sessions', 'decide each record alone, without the session the calls before it built (a rule that reads session then fails closed)')
     .option('--examples <n>', `example requests kept per group (0-${MAX_EXAMPLES_PER_GROUP})`, '3')
     .addHelpText(
       'after',
@@ -94,6 +97,7 @@ async function runReplay(logs: string[], opts: ReplayCliOptions): Promise<number
         {
           baseline,
           examplesPerGroup: Number(opts.examples),
+          sessions: opts.sessions !== false,
           progressEvery: 4096,
           onProgress: progress === null ? undefined : (p) => progress.records(p.read),
           onChange: junit === null ? undefined : (c) => junit?.add(c),

@@ -117,6 +117,7 @@ export function formatReplayText(report: ReplayReport, options: FormatOptions = 
   lines.push(row('changed', report.changed));
   for (const [kind, n] of Object.entries(report.changes)) lines.push(row(`  ${kindLabel(kind as ChangeKind)}`, n ?? 0));
   lines.push(row('indeterminate', report.indeterminate, report.indeterminate > 0 ? 'a rule evaluated for the decision reads redacted data' : ''));
+  if (report.sessions.rebuilt > 0) lines.push(row('sessions rebuilt', report.sessions.rebuilt, report.sessions.dropped > 0 ? `${thousands(report.sessions.dropped)} dropped past the limit: their later calls were decided from an empty session` : ''));
 
   if (report.groups.length > 0) {
     lines.push('', 'Changed decisions by the rule that now decides them:');

@@ -9,6 +9,8 @@ import type { AuditRequest, RedactionNote } from '../audit/record.js';
 import { WardenError } from '../errors.js';
 import type { PolicySet } from '../policy/policy-set.js';
 import { EFFECTS, type AgentIdentity, type Decision, type Effect } from '../decision.js';
+import { DEFAULT_HISTORY_SIZE, DEFAULT_SESSION_TTL_MS, EMPTY_SESSION, sessionAfterCall, sessionIdProblem, sessionWithLabels, type SessionState } from '../runtime/session.js';
+import type { SessionView } from '../policy/session-view.js';
 import { hiddenFields } from './hidden-fields.js';
 import { RuleReads } from './rule-reads.js';
 
@@ -36,6 +38,25 @@ export interface ReplayDecisionRecord {
   decision: { effect: Effect; rule: string | null; policy: string | null; reason?: string };
   /** Every redacted span. Required: without it replay cannot tell a redacted value from a real one. */
   redactions: readonly RedactionNote[];
+  /** The call's id: joins the call's outcome record (its labels reach the session). */
+  call?: string;
+  /** Whether the call went on after approval handling and limits (`executed`): it then joined its session. */
+  outcome?: { executed?: boolean };
+}
+
+/**
+ * An outcome record as replay reads it: the call it belongs to and the labels its result added to
+ * the call's session (an output scanner's `untrusted`). Every `AuditOutcomeRecord` is one.
+ *
+ * @example
+ * ```ts
+ * const o: ReplayOutcomeRecord = { type: 'outcome', call: 'c-7', outcome: { status: 'ok', labels: ['untrusted'] } };
+ * ```
+ */
+export interface ReplayOutcomeRecord {
+  type: 'outcome';
+  call?: string;
+  outcome?: { labels?: readonly string[] };
 }
 
 /**
@@ -62,7 +83,7 @@ export interface ReplayMalformedLine {
  * const items: ReplayRecord[] = [{ type: 'checkpoint' }, { type: 'malformed', file: 'a.jsonl', line: 3, message: 'not JSON' }];
  * ```
  */
-export type ReplayRecord = ReplayDecisionRecord | { type: 'checkpoint' } | { type: 'outcome' } | ReplayMalformedLine;
+export type ReplayRecord = ReplayDecisionRecord | { type: 'checkpoint' } | ReplayOutcomeRecord | ReplayMalformedLine;
 
 /**
  * A change of effect: `allow->deny`, `deny->allow`, `allow->require_approval`, ...
@@ -195,6 +216,12 @@ export interface ReplayReport {
   /** `ts` of the first and last decision record read. */
   firstTs: string | null;
   lastTs: string | null;
+  /**
+   * Sessions rebuilt from the stream (see {@link ReplayOptions.sessions}): how many distinct ones,
+   * and how many were dropped past {@link MAX_REPLAY_SESSIONS} (their later calls were decided from
+   * an empty session). Zero when sessions were not rebuilt.
+   */
+  sessions: { rebuilt: number; dropped: number };
 }
 
 /**
@@ -245,7 +272,18 @@ export interface ReplayOptions {
   progressEvery?: number;
   /** Called for every changed or indeterminate decision, in log order. */
   onChange?: (change: ReplayChange) => void;
+  /**
+   * Rebuild each session (`context.session`) from the stream, as the pipeline built it: every call
+   * recorded as allowed adds its tool's flow labels, count and history entry (under each policy's
+   * own flow labels), an outcome adds the labels its result carried, and a session a day idle
+   * starts empty. Each call is decided with the session the calls before it built. Default true;
+   * false decides each record alone (a rule that reads `session` then fails closed).
+   */
+  sessions?: boolean;
 }
+
+/** Sessions (and calls awaiting their outcome) replay keeps at once; the least recently used go first. */
+export const MAX_REPLAY_SESSIONS = 100_000;
 
 /** Largest `examplesPerGroup`. */
 export const MAX_EXAMPLES_PER_GROUP = 1000;
@@ -357,6 +395,12 @@ class ReplayRun {
   #indeterminate = 0;
   #firstTs: string | null = null;
   #lastTs: string | null = null;
+  /** Per session: its state under the candidate and under the baseline, and its last call. Null when sessions are not rebuilt. */
+  readonly #sessions: Map<string, ReplaySession> | null;
+  /** Call id to session id, for the outcome records still to come. */
+  readonly #callSessions = new Map<string, string>();
+  #sessionsRebuilt = 0;
+  #sessionsDropped = 0;
 
   constructor(candidate: PolicySet, options: ReplayOptions) {
     this.#examples = boundedInt(options.examplesPerGroup, DEFAULT_EXAMPLES, 0, MAX_EXAMPLES_PER_GROUP, 'examplesPerGroup');
@@ -367,6 +411,8 @@ class ReplayRun {
     this.#baselineReads = this.#baseline === null ? null : new RuleReads(this.#baseline);
     this.#onProgress = options.onProgress;
     this.#onChange = options.onChange;
+    if (options.sessions !== undefined && typeof options.sessions !== 'boolean') throw new WardenError('ERR_REPLAY_OPTIONS', `sessions must be true or false; got ${JSON.stringify(options.sessions)}.`);
+    this.#sessions = options.sessions === false ? null : new Map();
   }
 
   add(item: ReplayRecord): void {
@@ -380,11 +426,51 @@ class ReplayRun {
     } else if (item.type === 'checkpoint') {
       this.#checkpoints += 1;
     } else if (item.type === 'outcome') {
-      // What ran and how it went: nothing to re-decide.
+      // What ran and how it went: nothing to re-decide, but the labels its result carried reach its session.
+      this.#outcome(item);
     } else {
       this.#decide(item);
     }
     if (this.#onProgress !== undefined && this.#read % this.#every === 0) this.#onProgress(this.#progress());
+  }
+
+  /** The session a decision record belongs to (rebuilt so far), or null when it names none or sessions are not rebuilt. */
+  #sessionOf(record: ReplayDecisionRecord, now: Date): ReplaySession | null {
+    const sessions = this.#sessions;
+    if (sessions === null) return null;
+    const id = (record.request.context as Record<string, unknown> | undefined)?.session;
+    // A call without a usable session id had no session in production either.
+    if (typeof id !== 'string' || sessionIdProblem(id) !== null) return null;
+    let s = sessions.get(id);
+    if (s !== undefined) {
+      sessions.delete(id);
+      // An idle session expired in the store: the next call starts an empty one.
+      if (now.getTime() - s.last > DEFAULT_SESSION_TTL_MS) s = { id, candidate: EMPTY_SESSION, baseline: EMPTY_SESSION, last: now.getTime() };
+    } else {
+      this.#sessionsRebuilt += 1;
+      s = { id, candidate: EMPTY_SESSION, baseline: EMPTY_SESSION, last: now.getTime() };
+      if (sessions.size >= MAX_REPLAY_SESSIONS) {
+        sessions.delete(sessions.keys().next().value as string);
+        this.#sessionsDropped += 1;
+      }
+    }
+    s.last = Math.max(s.last, now.getTime());
+    sessions.set(id, s);
+    return s;
+  }
+
+  /** An outcome's labels (what its result carried) join the session its call ran in. */
+  #outcome(item: ReplayOutcomeRecord): void {
+    if (this.#sessions === null || typeof item.call !== 'string') return;
+    const labels = item.outcome?.labels;
+    const id = this.#callSessions.get(item.call);
+    this.#callSessions.delete(item.call);
+    if (id === undefined || !Array.isArray(labels) || labels.length === 0) return;
+    const s = this.#sessions.get(id);
+    if (s === undefined) return;
+    const strings = labels.filter((l): l is string => typeof l === 'string');
+    s.candidate = sessionWithLabels(s.candidate, strings);
+    s.baseline = sessionWithLabels(s.baseline, strings);
   }
 
   #addMalformed(example: MalformedExample): void {
@@ -401,8 +487,22 @@ class ReplayRun {
     if (context !== undefined) request.context = context;
     if (record.agent !== null && record.agent !== undefined) request.agent = record.agent;
     const now = new Date(record.ts);
-    const after = this.#candidate.decide(request, { now });
-    const before: DecisionSummary & { reason?: string } = this.#baseline === null ? record.decision : this.#baseline.decide(request, { now });
+    const session = this.#sessionOf(record, now);
+    const after = this.#candidate.decide(request, session === null ? { now } : { now, session: viewOf(session.id, session.candidate) });
+    const before: DecisionSummary & { reason?: string } = this.#baseline === null ? record.decision : this.#baseline.decide(request, session === null ? { now } : { now, session: viewOf(session.id, session.baseline) });
+    // As in production: the call joined its session when it went on (approved, within its limits);
+    // a record without that outcome joins when its policy decision allowed it.
+    const executed = record.outcome?.executed;
+    const joined = typeof executed === 'boolean' ? executed : record.decision.effect === 'allow' || record.decision.effect === 'warn';
+    if (session !== null && joined) {
+      session.candidate = sessionAfterCall(session.candidate, tool, this.#candidate.flowLabels(tool), now, DEFAULT_HISTORY_SIZE);
+      if (this.#baseline !== null) session.baseline = sessionAfterCall(session.baseline, tool, this.#baseline.flowLabels(tool), now, DEFAULT_HISTORY_SIZE);
+      if (typeof record.call === 'string') {
+        this.#callSessions.delete(record.call);
+        this.#callSessions.set(record.call, session.id);
+        if (this.#callSessions.size > MAX_REPLAY_SESSIONS) this.#callSessions.delete(this.#callSessions.keys().next().value as string);
+      }
+    }
 
     const hidden = record.redactions.length === 0 ? null : hiddenFields(record.redactions);
     if (hidden !== null && (hidden.everything || hidden.paths.length > 0)) {
@@ -486,6 +586,7 @@ class ReplayRun {
       malformedExamples: this.#malformedExamples,
       firstTs: this.#firstTs,
       lastTs: this.#lastTs,
+      sessions: { rebuilt: this.#sessionsRebuilt, dropped: this.#sessionsDropped },
     };
   }
 }
@@ -560,4 +661,17 @@ function boundedInt(value: number | undefined, fallback: number, min: number, ma
     throw new WardenError('ERR_REPLAY_OPTIONS', `${name} must be an integer from ${min} to ${max}, got ${String(value)}.`);
   }
   return value;
+}
+
+/** A session as replay rebuilds it: one state per policy compared (each policy's flow labels build its own). */
+interface ReplaySession {
+  readonly id: string;
+  candidate: SessionState;
+  baseline: SessionState;
+  /** Time of its last call (ms): an idle session expires as in the store. */
+  last: number;
+}
+
+function viewOf(id: string, state: SessionState): SessionView {
+  return { id, labels: state.labels, calls: state.calls, history: state.history };
 }

@@ -171,6 +171,14 @@ describe.concurrent('warden replay usage errors exit 2', () => {
 });
 
 describe.concurrent('warden replay output formats', () => {
+  it('--no-sessions decides each record alone: no session is rebuilt', async () => {
+    const sessioned = await warden(['replay', '--policy', 'loosen.yaml', 'log.jsonl', '--json']);
+    const alone = await warden(['replay', '--policy', 'loosen.yaml', 'log.jsonl', '--json', '--no-sessions']);
+    expect([sessioned.code, alone.code]).toEqual([0, 0]);
+    expect((JSON.parse(alone.stdout) as ReplayReport).sessions).toEqual({ rebuilt: 0, dropped: 0 });
+    expect((JSON.parse(sessioned.stdout) as ReplayReport).decisions).toBe((JSON.parse(alone.stdout) as ReplayReport).decisions);
+  });
+
   it('--json prints the whole report', async () => {
     const r = await warden(['replay', '--policy', 'loosen.yaml', 'log.jsonl', '--json', '--examples', '2']);
     expect(r.code).toBe(0);
@@ -193,6 +201,7 @@ describe.concurrent('warden replay output formats', () => {
       'malformedExamples',
       'firstTs',
       'lastTs',
+      'sessions',
     ]);
     expect([report.read, report.decisions, report.unchanged, report.changed, report.indeterminate]).toEqual([40, 40, 30, 10, 0]);
     expect(report.changes).toEqual({ 'deny->allow': 10 });

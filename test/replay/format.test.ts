@@ -128,6 +128,7 @@ const REPORT: ReplayReport = {
   malformedExamples: [{ file: 'a.jsonl', line: 3, seq: null, message: 'the line is not JSON' }],
   firstTs: '2025-06-01T00:00:00.000Z',
   lastTs: '2025-06-01T00:00:09.000Z',
+  sessions: { rebuilt: 0, dropped: 0 },
 };
 
 describe('report formats', () => {

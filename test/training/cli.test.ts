@@ -126,11 +126,15 @@ describe('a training run’s audit stream on the command line', () => {
   it('replays with warden replay under production’s policy', async () => {
     const r = await runCli(main, ['replay', '--policy', POLICY, '--policy', FLOW, '--json', stream]);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { decisions: number; changes: Record<string, number> };
+    const report = JSON.parse(r.stdout) as { decisions: number; changes: Record<string, number>; groups: Array<{ rule: string; examples: Array<{ tool: string }> }>; sessions: { rebuilt: number } };
     expect(report.decisions).toBe(8);
-    // Replay decides each record alone (no session state), so the flow rule's session condition
-    // errors and the deny applies to both uploads after a read and to the honest one (see docs/training.md).
-    expect(report.changes).toEqual({ 'allow->deny': 2 });
+    // Replay rebuilds each episode's session, so the flow rule catches only the gamed upload (after a
+    // private read); decided alone, the honest upload would fail closed too.
+    expect(report.changes).toEqual({ 'allow->deny': 1 });
+    expect(report.groups.map((g) => [g.rule, g.examples.map((e) => e.tool)])).toEqual([['no-egress-after-private', ['http_upload']]]);
+    expect(report.sessions.rebuilt).toBe(3);
+    const alone = await runCli(main, ['replay', '--policy', POLICY, '--policy', FLOW, '--json', '--no-sessions', stream]);
+    expect((JSON.parse(alone.stdout) as { changes: Record<string, number> }).changes).toEqual({ 'allow->deny': 2 });
   });
 
   it('refuses the same episode given twice instead of merging it', async () => {
