@@ -80,6 +80,16 @@ export const SQL_AGENT = rows([
   ['writes', 'query_sqlite', q('DELETE FROM notes'), 'deny'],
   // side effects behind SELECT (issue 10)
   ['select-side-effects', 'query_db', q("SELECT pg_read_file('/etc/passwd')"), 'deny'],
+  // Large objects live in pg_largeobject, a system catalog: reading one is not reading an application table.
+  ['system-catalog', 'query_db', q('SELECT lo_get(16401)'), 'deny'],
+  ['system-catalog', 'query_db', q("SELECT encode(lo_get(16401, 0, 64), 'escape')"), 'deny'],
+  ['system-catalog', 'query_db', q('SELECT loread(lo_open(16401, 262144), 100000)'), 'deny'],
+  ['system-catalog', 'query_db', q('SELECT pg_catalog.lo_get(16401)'), 'deny'],
+  ['system-catalog', 'query_db', q('SELECT id, LO_GET(blob_oid) FROM documents'), 'deny'],
+  ['system-catalog', 'query_db', q('SELECT lo_tell(0)'), 'deny'],
+  ['benign', 'query_db', q("SELECT id FROM documents WHERE title = 'lo_get'"), 'allow'],
+  ['benign', 'query_db', q('SELECT lo_get, loread FROM blob_stats'), 'allow'],
+  ['benign', 'query_db', q('SELECT lo, hi FROM ranges WHERE lo < 10'), 'allow'],
   ['select-side-effects', 'query_db', q("SELECT pg_catalog.pg_read_file('/etc/passwd')"), 'deny'],
   ['select-side-effects', 'query_db', q("SELECT \"pg_catalog\".\"lo_import\"('/etc/passwd')"), 'deny'],
   ['select-side-effects', 'query_db', q("SELECT PG_CATALOG.PG_LS_DIR('/')"), 'deny'],
