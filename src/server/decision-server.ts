@@ -13,7 +13,7 @@ import { openFileAuditSink } from '../audit/file-sink.js';
 import { toPublicKey } from '../audit/keys.js';
 import type { AgentIdentity, DecisionSink, Outcome, WardenWarning } from '../decision.js';
 import type { ApprovalHandler } from '../enforce/approval.js';
-import { Pipeline, type CallInput, type PipelineRuntime } from '../enforce/pipeline.js';
+import { Pipeline, type CallInput, type DecidedCall, type PipelineRuntime } from '../enforce/pipeline.js';
 import type { CallMonitor } from '../monitor.js';
 import type { Verdict } from '../enforce/verdict.js';
 import { WardenError } from '../errors.js';
@@ -233,11 +233,13 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
   };
 
   /** One call through the pipeline; the bundle revision in force goes into its context. */
-  const decide = async (request: unknown, agent: AgentIdentity, invalid?: string): Promise<Verdict> => {
+  const decide = async (request: unknown, agent: AgentIdentity, invalid?: string): Promise<Verdict> => (await decideAs(request, callerInput(agent), invalid)).verdict;
+  /** {@link decide} for a caller already looked up (a batch looks it up once), answering the pipeline's own promise. */
+  const decideAs = (request: unknown, caller: Pick<CallInput, 'agent' | 'credential'>, invalid?: string): Promise<DecidedCall> => {
     stampRevision(request, active.revision);
-    const input: CallInput = { request, ...callerInput(agent), parsedJson: true };
+    const input: CallInput = { request, agent: caller.agent, credential: caller.credential, parsedJson: true };
     if (invalid !== undefined) input.invalid = invalid;
-    return (await pipeline.decide(input)).verdict;
+    return pipeline.decide(input);
   };
   const answerVerdict = (verdict: Verdict): Record<string, unknown> => ({ ...verdict, requestDigest: verdict.requestDigest, revision: active.revisionOf(verdict.policyDigest) });
 
@@ -249,7 +251,7 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
         answerError(res, body.problem, { verdict: answerVerdict(verdict) });
         return body.problem.status;
       }
-      const verdict = await decide(body.value, agent as AgentIdentity);
+      const { verdict } = await decideAs(body.value, callerInput(agent as AgentIdentity));
       answerJson(res, 200, answerVerdict(verdict));
       return 200;
     },
@@ -259,8 +261,11 @@ export async function createDecisionServer(options: DecisionServerOptions): Prom
       const list = (body.value as { requests?: unknown } | null)?.requests;
       if (!isPlainObject(body.value) || Object.keys(body.value).length !== 1 || !Array.isArray(list)) return fail(res, invalidRequest('The body must be { "requests": [ { tool, args, context? }, ... ] }.'));
       if (list.length > maxBatch) return fail(res, { status: 413, code: 'body_too_large', message: `A batch holds at most ${maxBatch} requests; got ${list.length}.` });
-      const verdicts = await Promise.all(list.map((r) => decide(r, agent as AgentIdentity)));
-      answerJson(res, 200, { verdicts: verdicts.map(answerVerdict), revision: active.revision });
+      // Every request of the batch through the pipeline in this turn (so their records share one
+      // append), with the caller looked up once; no promise of our own per request.
+      const caller = callerInput(agent as AgentIdentity);
+      const decided = await Promise.all(list.map((r) => decideAs(r, caller)));
+      answerJson(res, 200, { verdicts: decided.map((d) => answerVerdict(d.verdict)), revision: active.revision });
       return 200;
     },
     async authzenEvaluation(req, res, agent) {
