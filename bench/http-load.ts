@@ -125,6 +125,8 @@ export interface OpenLoadResult {
   sentPerSecond: number;
   /** The longest a request was sent after its intended time (ms): the generator's own lag, counted in the latencies. */
   maxSendLagMs: number;
+  /** How long after its intended time each request was sent (ms, sorted): the generator's share of the latencies. */
+  sendLagsMs: Float64Array;
   /** Wall time from the first intended send to the last answer. */
   seconds: number;
   requests: number;
@@ -151,6 +153,7 @@ export async function openLoad(o: { host: string; port: number; request: Buffer;
   const total = Math.max(1, Math.round(o.rate * o.seconds));
   const sockets = await Promise.all(Array.from({ length: o.connections }, () => open(o.host, o.port)));
   const latencies = new Float64Array(total);
+  const lags = new Float64Array(total);
   const interval = 1000 / o.rate;
   let next = 0;
   let done = 0;
@@ -220,6 +223,7 @@ export async function openLoad(o: { host: string; port: number; request: Buffer;
           for (let k = best + 1; k < outstanding.length && (outstanding[best] as number[]).length > 0; k++) if (!closed[k] && (outstanding[k] as number[]).length < (outstanding[best] as number[]).length) best = k;
           (outstanding[best] as number[]).push(intended);
           (sockets[best] as Socket).write(o.request);
+          lags[next] = now - intended;
           maxLag = Math.max(maxLag, now - intended);
           lastSend = now;
           next++;
@@ -244,5 +248,6 @@ export async function openLoad(o: { host: string; port: number; request: Buffer;
   // The lost ones count as never answered: past every measured latency.
   latencies.fill(Number.POSITIVE_INFINITY, answered);
   latencies.sort();
-  return { lost, latenciesMs: latencies, offeredPerSecond: o.rate, sentPerSecond: total > 1 ? (total - 1) / ((lastSend - start) / 1000) : o.rate, maxSendLagMs: maxLag, seconds: (end - start) / 1000, requests: total };
+  lags.sort();
+  return { lost, latenciesMs: latencies, offeredPerSecond: o.rate, sentPerSecond: total > 1 ? (total - 1) / ((lastSend - start) / 1000) : o.rate, maxSendLagMs: maxLag, sendLagsMs: lags, seconds: (end - start) / 1000, requests: total };
 }

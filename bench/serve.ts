@@ -13,21 +13,26 @@
  * The target (issue 19: 8,000 decisions/s per core at p99 <= 2 ms) is asked directly by open-loop
  * rows: single decisions offered at a fixed rate (`WARDEN_BENCH_SERVE_RATES`, default 2,000, 4,000
  * and 8,000/s), latency taken from each request's intended send time (no coordinated omission),
- * with the rate the generator really sent at and the cores the server used. The batch row gives
- * the batch endpoint's decisions/s. `WARDEN_BENCH_SERVE_BASE=<another build's
- * dist-bench/bench/serve-child.js>` runs an interleaved A/B instead (see runAb).
+ * with the rate the generator really sent at and the cores the server used. The open-loop
+ * generator runs in a worker thread (bench/load-worker.ts: its own event loop and heap, so this
+ * process's larger heap and its IPC do not delay the sends); it still shares the cores. The batch
+ * row gives the batch endpoint's decisions/s. `WARDEN_BENCH_SERVE_BASE=<another build's
+ * dist-bench/bench/serve-child.js>` runs an interleaved A/B instead (see runAb);
+ * `WARDEN_BENCH_SERVE_PROBE=1` shows where the open-loop tail comes from (see runProbe).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { openFileAuditSink } from '../src/audit/file-sink.js';
 import type { FsyncPolicy } from '../src/audit/sink-options.js';
 import { Governor } from '../src/enforce/governor.js';
 import { loadPolicyFiles } from '../src/enforce/load-files.js';
-import { load, openLoad, requestBytes } from './http-load.js';
-import type { ServeChildData } from './serve-child.js';
+import { load, requestBytes } from './http-load.js';
+import type { LoadWorkerResult } from './load-worker.js';
+import type { ServeChildData, ServerProbe } from './serve-child.js';
 
 const TOKEN = 'bench-token-0123456789abcdef';
 const POLICY = `apiVersion: warden/v1
@@ -69,6 +74,8 @@ class ServeChild {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: URL,
+    /** The child measures inside the server too (asked with `probe: true`, and a build that knows how). */
+    readonly probes: boolean,
   ) {}
 
   /** `script`: the serve-child.js to run (another build's, for an A/B run); `tag` names its profile. */
@@ -76,12 +83,30 @@ class ServeChild {
     const prof = process.env.WARDEN_BENCH_PROF;
     const execArgv = prof === undefined || prof === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `serve-${data.kind}-${data.fsync === 'always' ? 'fsync' : 'nofsync'}${tag}.cpuprofile`];
     const child = fork(script, [JSON.stringify(data)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.once('message', (m) => resolve((m as { url: string }).url));
+    const first = await new Promise<{ url: string; probe?: boolean }>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as { url: string; probe?: boolean }));
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`the bench server exited (${String(code)}) before listening`)));
     });
-    return new ServeChild(child, new URL(url));
+    return new ServeChild(child, new URL(first.url), first.probe === true);
+  }
+
+  /** Starts the server's own measurements afresh (a child without probes: nothing). */
+  probeReset(): Promise<void> {
+    if (!this.probes) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.child.once('message', () => resolve());
+      this.child.send('probe-reset');
+    });
+  }
+
+  /** What the server saw since probeReset(), or null from a child without probes. */
+  probe(): Promise<ServerProbe | null> {
+    if (!this.probes) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.child.once('message', (m) => resolve((m as { probe: ServerProbe | null }).probe));
+      this.child.send('probe');
+    });
   }
 
   /** The child's CPU time so far, in µs. */
@@ -125,6 +150,16 @@ const rates = (fallback: number[]): number[] => {
   return given.length > 0 ? given : fallback;
 };
 
+/** openLoad of POST /v1/decide (every answer allowed) run in a worker thread (bench/load-worker.ts): its own event loop and heap. */
+function openLoadInWorker(o: { host: string; port: number; request: Buffer; connections: number; rate: number; seconds: number }): Promise<LoadWorkerResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: { ...o, request: new Uint8Array(o.request) } });
+    worker.once('message', (m: LoadWorkerResult) => resolve(m));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the load worker exited (${code}) without a result`)));
+  });
+}
+
 /**
  * A warm-up, then single decisions offered at a fixed `rate` for `seconds` (open loop: latency from
  * each request's intended send time, so nothing queued behind a slow answer is omitted). The note
@@ -132,11 +167,10 @@ const rates = (fallback: number[]): number[] => {
  */
 async function openRow(server: ServeChild, name: string, rate: number, seconds: number): Promise<Row> {
   const request = requestBytes(server.url.host, '/v1/decide', TOKEN, BODY);
-  const check = (text: string): boolean => (JSON.parse(text) as { allowed?: unknown }).allowed === true;
-  const common = { host: server.url.hostname, port: Number(server.url.port), request, check, connections: 64 };
-  await openLoad({ ...common, rate, seconds: Math.min(1, seconds / 3) });
+  const common = { host: server.url.hostname, port: Number(server.url.port), request, connections: 64 };
+  await openLoadInWorker({ ...common, rate, seconds: Math.min(1, seconds / 3) });
   const cpu0 = await server.cpu();
-  const r = await openLoad({ ...common, rate, seconds });
+  const { result: r } = await openLoadInWorker({ ...common, rate, seconds });
   const cpu1 = await server.cpu();
   const cores = (cpu1 - cpu0) / 1e6 / r.seconds;
   return {
@@ -236,6 +270,42 @@ async function runAb(dir: string, policyPath: string, base: string): Promise<voi
   print(table);
 }
 
+/**
+ * Where the open-loop tail comes from (`WARDEN_BENCH_SERVE_PROBE=1`): each rate's latencies as the
+ * client saw them beside what the server saw itself (request event to response written), the
+ * server's GC pauses and event-loop delay, the generator's own send lag and GC pauses.
+ * `WARDEN_BENCH_SERVE_FSYNC=always` probes the default fsync policy instead of `never`.
+ */
+async function runProbe(dir: string, policyPath: string): Promise<void> {
+  const fsync: FsyncPolicy = process.env.WARDEN_BENCH_SERVE_FSYNC === 'always' ? 'always' : 'never';
+  const seconds = Number(process.env.WARDEN_BENCH_SERVE_SECONDS ?? 5);
+  const server = await ServeChild.start({ kind: 'node', policy: policyPath, audit: join(dir, 'probe'), token: TOKEN, fsync, probe: true });
+  const f = (ms: number): string => ms.toFixed(2);
+  try {
+    const request = requestBytes(server.url.host, '/v1/decide', TOKEN, BODY);
+    const common = { host: server.url.hostname, port: Number(server.url.port), request, connections: 64 };
+    console.log(`\n## warden serve: where the open-loop tail comes from (fsync ${fsync}, ${seconds} s per rate; ms)`);
+    for (const rate of rates([TARGET_RATE / 4, TARGET_RATE / 2, TARGET_RATE])) {
+      await openLoadInWorker({ ...common, rate, seconds: 1 });
+      const load = loadText();
+      await server.probeReset();
+      const cpu0 = await server.cpu();
+      const { result: r, gc } = await openLoadInWorker({ ...common, rate, seconds });
+      const cpu1 = await server.cpu();
+      const p = (await server.probe()) as ServerProbe;
+      const c = (q: number): number => pick(r.latenciesMs, q) / 1000;
+      const lag = (q: number): number => pick(r.sendLagsMs, q) / 1000;
+      console.log(`open loop ${rate.toLocaleString('en-US')}/s (load ${load}; server ${((cpu1 - cpu0) / 1e6 / r.seconds).toFixed(2)} cores, lost ${r.lost})`);
+      console.log(`  client-observed   p50 ${f(c(0.5))}  p90 ${f(c(0.9))}  p99 ${f(c(0.99))}  p99.9 ${f(c(0.999))}  max ${f(c(1))}`);
+      console.log(`  generator lag     p50 ${f(lag(0.5))}  p99 ${f(lag(0.99))}  max ${f(lag(1))};  its GC: ${gc.count} pauses ${JSON.stringify(gc.kinds)}, ${f(gc.totalMs)} total, longest ${f(gc.maxMs)}`);
+      console.log(`  server-side       p50 ${f(p.p50)}  p99 ${f(p.p99)}  max ${f(p.max)}  (n ${p.n})`);
+      console.log(`  server GC         ${p.gcCount} pauses ${JSON.stringify(p.gcKinds)}, ${f(p.gcTotalMs)} total, longest ${f(p.gcMaxMs)}; ${Math.round(p.allocPerRequest).toLocaleString('en-US')} bytes allocated per request;  event-loop delay p99 ${f(p.loopP99)} max ${f(p.loopMax)}`);
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 /** Runs the service bench. */
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-bench-serve-'));
@@ -243,6 +313,11 @@ export async function run(): Promise<void> {
   try {
     const policyPath = join(dir, 'policy.yaml');
     writeFileSync(policyPath, POLICY);
+    if (process.env.WARDEN_BENCH_SERVE_PROBE === '1') {
+      await runProbe(dir, policyPath);
+      console.log(`Load average (1, 5, 15 min) on ${cpus().length} CPUs: ${loadBefore} before, ${loadText()} after. Node ${process.version}.`);
+      return;
+    }
     const base = process.env.WARDEN_BENCH_SERVE_BASE;
     if (base !== undefined && base !== '') {
       await runAb(dir, policyPath, base);
