@@ -8,7 +8,8 @@
  * the collector and the file writes included) is measured apart from the load generator's; the
  * two share the machine's cores. Decisions per server CPU-second is the per-core throughput; the
  * wall-clock rate is what one instance answered while sharing the cores with its load.
- * `WARDEN_BENCH_PROF=<dir>` runs the server under `--cpu-prof` and writes its profile there.
+ * `WARDEN_BENCH_PROF=<dir>` runs the server under `--cpu-prof` and writes its profile there;
+ * `WARDEN_BENCH_SERVE_NODE_FLAGS` passes node flags to the server (the young generation size, say).
  *
  * The target (issue 19: 8,000 decisions/s per core at p99 <= 2 ms) is asked directly by open-loop
  * rows: single decisions offered at a fixed rate (`WARDEN_BENCH_SERVE_RATES`, default 2,000, 4,000
@@ -69,6 +70,12 @@ const cpuNow = (): number => {
 };
 const pick = (sorted: Float64Array, q: number): number => (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0) * 1000;
 
+/**
+ * Node flags for the server's process (`WARDEN_BENCH_SERVE_NODE_FLAGS`, space-separated), e.g.
+ * `--min-semi-space-size=32` to see what a larger young generation does to the tail; printed with the tables.
+ */
+const NODE_FLAGS: readonly string[] = (process.env.WARDEN_BENCH_SERVE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+
 /** The server in a child process, with a way to read its CPU time and stop it. */
 class ServeChild {
   private constructor(
@@ -81,7 +88,7 @@ class ServeChild {
   /** `script`: the serve-child.js to run (another build's, for an A/B run); `tag` names its profile. */
   static async start(data: ServeChildData, script: URL | string = new URL('./serve-child.js', import.meta.url), tag = ''): Promise<ServeChild> {
     const prof = process.env.WARDEN_BENCH_PROF;
-    const execArgv = prof === undefined || prof === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `serve-${data.kind}-${data.fsync === 'always' ? 'fsync' : 'nofsync'}${tag}.cpuprofile`];
+    const execArgv = prof === undefined || prof === '' ? [...NODE_FLAGS] : [...NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `serve-${data.kind}-${data.fsync === 'always' ? 'fsync' : 'nofsync'}${tag}.cpuprofile`];
     const child = fork(script, [JSON.stringify(data)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const first = await new Promise<{ url: string; probe?: boolean }>((resolve, reject) => {
       child.once('message', (m) => resolve(m as { url: string; probe?: boolean }));
@@ -215,6 +222,7 @@ async function inProcessRow(name: string, inFlight: number, total: number, once:
 function print(rows: Row[]): void {
   console.log('\n## warden serve: loopback HTTP decisions beside in-process decide');
   console.log('(decisions/s: wall clock, load generator on the same cores; CPU µs/decision and decisions per CPU-second: the server process alone)');
+  if (NODE_FLAGS.length > 0) console.log(`(the server ran with node ${NODE_FLAGS.join(' ')})`);
   const w = Math.max(...rows.map((r) => r.name.length), 8);
   console.log(`${'case'.padEnd(w)}  ${'p50 µs'.padStart(9)}  ${'p99 µs'.padStart(9)}  ${'decisions/s'.padStart(12)}  ${'CPU µs/dec'.padStart(10)}  ${'dec/CPU-s'.padStart(10)}`);
   for (const r of rows) {
@@ -284,7 +292,7 @@ async function runProbe(dir: string, policyPath: string): Promise<void> {
   try {
     const request = requestBytes(server.url.host, '/v1/decide', TOKEN, BODY);
     const common = { host: server.url.hostname, port: Number(server.url.port), request, connections: 64 };
-    console.log(`\n## warden serve: where the open-loop tail comes from (fsync ${fsync}, ${seconds} s per rate; ms)`);
+    console.log(`\n## warden serve: where the open-loop tail comes from (fsync ${fsync}, ${seconds} s per rate; ms)${NODE_FLAGS.length > 0 ? ` (server: node ${NODE_FLAGS.join(' ')})` : ''}`);
     for (const rate of rates([TARGET_RATE / 4, TARGET_RATE / 2, TARGET_RATE])) {
       await openLoadInWorker({ ...common, rate, seconds: 1 });
       const load = loadText();
