@@ -32,6 +32,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   training: () => import('./training.js'),
   'sre-shared': () => import('./sre-shared.js'),
   fleet: () => import('./fleet.js'),
+  realpath: () => import('./realpath.js'),
 };
 
 const wanted = process.argv.slice(2);

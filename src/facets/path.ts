@@ -427,8 +427,9 @@ function checkRealpath(facts: PathFacts, resolutions: Resolution[], windows: boo
   }
   facts.realpathChecked = true;
   try {
+    const one = resolver.batch?.() ?? resolver;
     const realOf = (p: string): string => {
-      const real = resolver.real(p);
+      const real = one.real(p);
       if (typeof real !== 'string' || real === '') throw new Error(`the resolver gave no real path for ${p}`);
       return real;
     };

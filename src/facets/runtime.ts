@@ -211,9 +211,11 @@ export class FacetEngine implements FacetRuntime {
  * resolver (or for another platform's paths) every path may be anywhere: the check fails closed.
  */
 function throughSymlinks(fx: Effects, resolver: RealpathResolver | undefined, cwd: string | undefined): Effects {
+  // One batch per decision: the ancestors below are walked once for every path under them.
+  const one = resolver !== undefined && resolver.platform === 'posix' ? (resolver.batch?.() ?? resolver) : undefined;
   const realOf = (p: string): string | null => {
     try {
-      return resolver !== undefined && resolver.platform === 'posix' ? resolver.real(p) : null;
+      return one !== undefined ? one.real(p) : null;
     } catch {
       return null;
     }

@@ -54,6 +54,7 @@ export interface FacetRuntime {
  * @example
  * ```ts
  * const resolver: RealpathResolver = { platform: 'posix', real: (p) => fs.realpathSync(p) };
+ * const oneDecision = resolver.batch?.() ?? resolver;
  * ```
  */
 export interface RealpathResolver {
@@ -65,6 +66,12 @@ export interface RealpathResolver {
    * existing ancestor, an I/O error); the facet then reports the check as failed.
    */
   real(path: string): string;
+  /**
+   * A resolver for the calls of one decision, which may share file-system lookups among them (the
+   * working directory's ancestors, walked once for every path under them). Never shared across
+   * decisions: a symlink swapped between two decisions must be seen by the second.
+   */
+  batch?(): RealpathResolver;
 }
 
 /**
