@@ -202,7 +202,7 @@ export class PolicySet {
       if (outcome === true) return this.#ruleDecision(rule, errors ?? [], undefined);
       if (outcome === false) continue;
       (errors ??= []).push({ code: 'condition_error', rule: rule.name, policy: rule.policy, message: outcome });
-      if (errorMeansMatch(rule.effect)) return this.#ruleDecision(rule, errors, outcome);
+      if (errorMeansMatch(rule.effect)) return this.#ruleDecision(rule, errors, outcome, !('session' in activation) && /\bUnknown variable: session\b/.test(outcome) ? cel.context.has('session') : undefined);
     }
     if (errors !== null && errors !== errorsOut) errorsOut?.push(...errors);
     return errors === null || errorsOut !== null ? null : this.#defaultDecision(cel.tool, errors);
@@ -362,9 +362,15 @@ export class PolicySet {
     return a;
   }
 
-  #ruleDecision(rule: CompiledRule, errors: DecisionError[], error: string | undefined): Decision {
+  /** `noSession`: the error was the absent `session` variable; true when the request did name one (context.session). */
+  #ruleDecision(rule: CompiledRule, errors: DecisionError[], error: string | undefined, noSession?: boolean): Decision {
     const base = this.#reasons.get(rule) ?? defaultReason(rule);
-    const reason = error === undefined ? base : `${base} (applied because its condition could not be evaluated: ${error}; guard optional fields with has())`;
+    const reason =
+      error === undefined
+        ? base
+        : noSession === undefined
+          ? `${base} (applied because its condition could not be evaluated: ${error}; guard optional fields with has())`
+          : `Rule "${rule.name}" of policy "${rule.policy}" reads session state, but ${noSession ? 'no session state was available for the session in context.session (the enforcement point has no state store)' : 'the request names no session'}, so the rule applies (it fails closed). ${noSession ? 'Run with a state store' : "Pass the call's session id as context.session"} so the rule can read the session. The rule's reason: ${base}`;
     return this.#decision(rule.effect, rule.name, rule.policy, reason, rule.effect === 'require_approval' ? [...rule.approvers] : [], errors);
   }
 
