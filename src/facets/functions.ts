@@ -2,6 +2,7 @@
 import { pathWithin } from './path.js';
 import { effectWithin, isPrivateKeyPath, mayBePrivateKey, pathDecoded, PathMatchers } from './path-match.js';
 import { escapeGlob } from './path-glob.js';
+import { isCredentialPath, mayBeCredentialFile } from './credential-files.js';
 import { lazyModule } from '../lib/lazy-module.js';
 
 // The URL facet (tldts, ipaddr.js) loads when a condition first calls domainMatches or inCidr.
@@ -24,6 +25,7 @@ type Handler = FacetFunction['handler'];
  * - `effectWithin(effect, dir)`: the effect's path certainly lies within `dir`;
  * - `pathDecoded(path)`: the percent-decoded reading;
  * - `isPrivateKey(path)`, and `isPrivateKey(effect)` (may name a private key);
+ * - `isCredentialFile(path)`, and `isCredentialFile(effect)` (may touch a credential file: the one list in credential-files.ts);
  * - `globEscape(text)`: glob metacharacters escaped, to lead a pattern with a literal directory.
  *
  * @example
@@ -45,6 +47,8 @@ export function facetFunctions(): readonly FacetFunction[] {
     { signature: 'pathDecoded(string): string', handler: ((p: string) => pathDecoded(p)) as Handler },
     { signature: 'isPrivateKey(string): bool', handler: ((p: string) => isPrivateKeyPath(p)) as Handler },
     { signature: 'isPrivateKey(map): bool', handler: ((e: unknown) => mayBePrivateKey(e)) as Handler },
+    { signature: 'isCredentialFile(string): bool', handler: ((p: string) => isCredentialPath(m, p)) as Handler },
+    { signature: 'isCredentialFile(map): bool', handler: ((e: unknown) => mayBeCredentialFile(m, e)) as Handler },
     { signature: 'globEscape(string): string', handler: ((t: string) => escapeGlob(t)) as Handler },
   ];
 }

@@ -38,3 +38,4 @@ export { k8sEffects } from './k8s-effects.js';
 export { emptyEffects, mergeEffects, type Effects, type ExecEffect, type ExecKind, type NetworkEffect, type PathEffect, type PrivilegeEffect } from './effects.js';
 export { urlNetworkEffects } from './effects-urls.js';
 export { PathMatchers, effectWithin, isPrivateKeyPath, mayBePrivateKey, pathDecoded, type PathMatchOptions } from './path-match.js';
+export { CREDENTIAL_FILE_LISTS, isCredentialPath, mayBeCredentialFile } from './credential-files.js';

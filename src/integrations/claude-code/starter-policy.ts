@@ -114,39 +114,17 @@ rules:
   # directory, so searching the project stays possible while ~/.ssh and ~/.aws do not.
   - name: no-credential-files
     tools: [Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS, Bash]
+    # isCredentialFile is the one list of credential files (docs/facets.md); the names below are
+    # credentials only in the home directory (a project's .yarnrc.yml is not).
     when: >-
-      [effects.reads, effects.writes].exists(l, l.exists(p,
-        (p.known && p.recursive)
-          ? ['**/.ssh', '**/.ssh/**', '**/.aws', '**/.aws/**', '**/.gnupg', '**/.gnupg/**', '**/.azure', '**/.azure/**',
-             '**/.kube', '**/.kube/**', '**/.docker', '**/.config/gcloud', '**/.config/gcloud/**', '**/.config/gh', '**/.config/gh/**']
-              .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true}))
-            || (has(context.claudeCode.home)
-              && ['/.ssh/**', '/.aws/**', '/.gnupg/**', '/.azure/**', '/.kube/**', '/.docker/config.json', '/.config/gcloud/**', '/.config/gh/**',
-                  '/.git-credentials', '/.netrc', '/.npmrc', '/.pypirc', '/.pgpass', '/.bash_history', '/.zsh_history', '/.psql_history', '/.python_history', '/.node_repl_history',
-                  '/.config/git/credentials', '/.my.cnf', '/.yarnrc.yml', '/.local/share/keyrings/**', '/.oci/**', '/.config/op/**', '/.config/doctl/**', '/.config/heroku/**', '/.local/share/fish/fish_history']
-                .exists(g, pathMayMatch(p, globEscape(context.claudeCode.home) + g, {'fold': true, 'decode': true})))
-            || ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/security/opasswd', '/etc/ssh/**', '/proc/**/environ', '/run/secrets/**', '/var/run/secrets/**', '/etc/kubernetes/*.conf', '/etc/kubernetes/pki/**', '/root/.ssh/**', '/root/.aws/**', '/root/.gnupg/**',
-                '/home/*/.ssh/**', '/home/*/.aws/**', '/home/*/.gnupg/**', '/Users/*/.ssh/**', '/Users/*/.aws/**', '/Users/*/.gnupg/**']
-              .exists(g, pathMayMatch(p, g, {'fold': true, 'decode': true}))
-            || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass', '**/.docker/config.json',
-                 '**/.vault-token', '**/.terraformrc', '**/terraform.rc', '**/.terraform.d/credentials.tfrc.json', '**/credentials.tfrc.json', '**/_netrc', '**/secring.gpg', '**/*.tfstate', '**/*.tfstate.backup', '**/.htpasswd', '**/.boto', '**/.s3cfg', '**/.cargo/credentials', '**/.cargo/credentials.toml', '**/.gem/credentials', '**/.m2/settings-security.xml', '**/.config/hub', '**/credentials.json', '**/client_secret*.json', '**/secrets.yaml', '**/secrets.yml', '**/.password-store/**', '**/*.kdbx']
-                  .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true}))
-                && !['**/.env.example', '**/.env.sample', '**/.env.template', '**/.env.example.*', '**/.env.sample.*', '**/.env.template.*']
-                  .exists(g, !re2(p.path, r'~[0-9]') && pathMatches(p.path, g, {'fold': true})))
-          : (isPrivateKey(p)
-            || (has(context.claudeCode.home)
-              && ['/.config/git/credentials', '/.my.cnf', '/.yarnrc.yml', '/.local/share/keyrings/**', '/.oci/**', '/.config/op/**', '/.config/doctl/**', '/.config/heroku/**', '/.local/share/fish/fish_history']
-                .exists(g, pathMayMatch(p, globEscape(context.claudeCode.home) + g, {'fold': true, 'decode': true})))
-            || (p.known && ['**/.ssh', '**/.aws', '**/.gnupg', '**/.azure', '**/.kube', '**/.config/gcloud', '**/.config/gh']
-              .exists(g, pathMatches(p.path, g, {'fold': true, 'decode': true})))
-            || (['**/.env', '**/.env.*', '**/.npmrc', '**/.netrc', '**/.pypirc', '**/.git-credentials', '**/.pgpass',
-                 '**/.vault-token', '**/.terraformrc', '**/terraform.rc', '**/.terraform.d/credentials.tfrc.json', '**/credentials.tfrc.json', '**/_netrc', '**/secring.gpg', '**/*.tfstate', '**/*.tfstate.backup', '**/.htpasswd', '**/.boto', '**/.s3cfg', '**/.cargo/credentials', '**/.cargo/credentials.toml', '**/.gem/credentials', '**/.m2/settings-security.xml', '**/.config/hub', '**/credentials.json', '**/client_secret*.json', '**/secrets.yaml', '**/secrets.yml', '**/.password-store/**', '**/*.kdbx',
-                '**/.envrc', '**/.bash_history', '**/.zsh_history', '**/.sh_history', '**/.psql_history', '**/.mysql_history', '**/.python_history', '**/.node_repl_history',
-                '**/.ssh/**', '**/.aws/**', '**/.gnupg/**', '**/.azure/**', '**/.kube/**', '**/.docker/config.json',
-                '**/.config/gcloud/**', '**/.config/gh/**', '/proc/**/environ', '/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/security/opasswd', '/run/secrets/**', '/var/run/secrets/**', '/etc/kubernetes/*.conf', '/etc/kubernetes/pki/**']
-               .exists(g, pathMayMatch(p, g, {'fold': true, 'decode': true}))
-              && !(p.known && ['**/.env.example', '**/.env.sample', '**/.env.template', '**/.env.example.*', '**/.env.sample.*', '**/.env.template.*']
-                .exists(g, !re2(p.path, r'~[0-9]') && pathMatches(p.path, g, {'fold': true}) && pathMatches(pathDecoded(p.path), g, {'fold': true})))))))
+      [effects.reads, effects.writes].exists(l, l.exists(p, isCredentialFile(p)
+        || (has(context.claudeCode.home)
+          && ((p.known && p.recursive)
+            ? ['/.ssh/**', '/.aws/**', '/.gnupg/**', '/.azure/**', '/.kube/**', '/.docker/config.json', '/.config/gcloud/**', '/.config/gh/**',
+               '/.git-credentials', '/.netrc', '/.npmrc', '/.pypirc', '/.pgpass', '/.bash_history', '/.zsh_history', '/.psql_history', '/.python_history', '/.node_repl_history',
+               '/.config/git/credentials', '/.my.cnf', '/.yarnrc.yml', '/.local/share/keyrings/**', '/.oci/**', '/.config/op/**', '/.config/doctl/**', '/.config/heroku/**', '/.local/share/fish/fish_history']
+            : ['/.config/git/credentials', '/.my.cnf', '/.yarnrc.yml', '/.local/share/keyrings/**', '/.oci/**', '/.config/op/**', '/.config/doctl/**', '/.config/heroku/**', '/.local/share/fish/fish_history'])
+          .exists(g, pathMayMatch(p, globEscape(context.claudeCode.home) + g, {'fold': true, 'decode': true})))))
     effect: deny
     reason: Credential files (.env, ~/.ssh, ~/.aws, tokens, private keys, shell history) and the environment are off limits
 

@@ -44,6 +44,13 @@ export const CLAUDE_CODE_STARTER = rows([
   ['benign', 'Bash', sh("awk '{print $1}' data.csv | sort | uniq -c"), 'allow'],
   ['benign', 'Bash', sh('cd src && ls'), 'allow'],
   ['benign', 'Bash', sh('cat .env.example'), 'allow'],
+  // isCredentialFile: look-alikes pass, the shared list's entries do not
+  ['benign', 'Bash', sh('cat docs/ssh-guide.md'), 'allow'],
+  ['benign', 'Read', { file_path: '$P/env.example' }, 'allow'],
+  ['benign', 'Bash', sh('grep -rn TODO src'), 'allow'],
+  ['credentials', 'Bash', sh('cat ~/.kube/config'), 'deny'],
+  ['credentials', 'Bash', sh('grep -r token ~/.docker'), 'deny'],
+  ['credentials', 'Read', { file_path: '$P/deploy/.PGPASS' }, 'deny'],
   ['benign', 'Bash', sh('chmod +x scripts/build.sh'), 'allow'],
   ['benign', 'Bash', sh('jq .version package.json'), 'allow'],
   ['benign', 'Bash', sh('ls /usr/local/bin'), 'allow'],

@@ -53,6 +53,12 @@ export const CODING_AGENT_SHELL = rows([
   ['benign', 'bash', c('cd src && ls'), 'allow'],
   ['benign', 'bash', c('npm test > test-output.log 2>&1'), 'allow'],
   ['benign', 'bash', c('cat .env.example'), 'allow'],
+  // isCredentialFile: look-alikes pass, the shared list's entries do not
+  ['benign', 'bash', c('cat docs/ssh-guide.md'), 'allow'],
+  ['benign', 'bash', c('cp env.example env.local.example'), 'allow'],
+  ['credentials', 'bash', c('cat ~/.kube/config'), 'deny'],
+  ['credentials', 'bash', c('cat ~/.docker/config.json'), 'deny'],
+  ['credentials', 'bash', c('grep -r password /home'), 'deny'],
   ['benign', 'bash', c("grep -c 'import' src/index.ts"), 'allow'],
   ['benign', 'bash', c('echo "see https://evil.example for details" > notes.md'), 'allow'],
   // dangerous deletes ask

@@ -17,6 +17,13 @@ export const WORKSPACE_FILES = rows([
   ['benign', 'write_file', p('/workspace/build/out.js'), 'allow'],
   ['benign', 'read_file', p('./src/a.ts'), 'allow'],
   ['benign', 'read_file', p('/workspace/.env.example'), 'allow'],
+  // isCredentialFile: look-alikes pass, the shared list's entries do not
+  ['benign', 'read_file', p('/workspace/docs/ssh-guide.md'), 'allow'],
+  ['benign', 'read_file', p('/workspace/env.example'), 'allow'],
+  ['benign', 'read_file', p('/workspace/.docker/Dockerfile'), 'allow'],
+  ['credentials', 'read_file', p('/workspace/deploy/.pgpass'), 'deny'],
+  ['credentials', 'read_file', p('/workspace/.docker/config.json'), 'deny'],
+  ['credentials', 'write_file', p('/workspace/.git/config'), 'deny'],
   ['benign', 'read_file', p('/workspace/docs/environment.md'), 'allow'],
   ['benign', 'read_file', p('/workspace/.github/workflows/ci.yml'), 'allow'],
   ['benign', 'write_file', p('/workspace/src/keys.ts'), 'allow'],
