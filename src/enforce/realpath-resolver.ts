@@ -9,7 +9,7 @@
  * prefix (the working directory and its ancestors) is done once, so the decision judges all of its
  * paths against one view of the file system.
  */
-import { lstatSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import nodePath from 'node:path';
 import { WardenError } from '../errors.js';
 import type { RealpathResolver } from '../facets/types.js';
@@ -41,9 +41,21 @@ export const fsRealpathResolver: RealpathResolver = Object.freeze({
   batch: (): RealpathResolver => {
     if (!POSIX) return fsRealpathResolver;
     const memo = new Map<string, string>();
-    return Object.freeze({ platform: 'posix' as const, real: (p: string): string => walk(p, memo) });
+    return Object.freeze({ platform: 'posix' as const, real: (p: string): string => walk(p, memo), fixedEntry });
   },
+  fixedEntry,
 });
+
+/** The entry's parent directory is root's and writable by nobody else, and this process is not root. */
+function fixedEntry(p: string): boolean {
+  if (!POSIX || typeof process.getuid !== 'function' || process.getuid() === 0 || !p.startsWith('/')) return false;
+  try {
+    const dir = statSync(nodePath.dirname(p));
+    return dir.isDirectory() && dir.uid === 0 && (dir.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The real path of absolute POSIX path `p`, one component at a time from `/`. `memo` maps a prefix

@@ -223,11 +223,23 @@ function throughSymlinks(fx: Effects, resolver: RealpathResolver | undefined, cw
   // The working directory and its ancestors, nearest first, with their real paths: a resolved path
   // is spelled back through the nearest one it lies under, so a link above the project (macOS's
   // /tmp -> /private/tmp) does not make every path look moved, while one inside it does.
-  const anchors: { at: string; real: string }[] = [];
+  // invariant: an ancestor is an anchor only if every link on its way down from / is one this user
+  // cannot have made or swapped (resolver.fixedEntry); a working directory that is, or lies under,
+  // a link the agent could have made (`ln -s / x && cd x`) would otherwise spell /etc as x/etc.
+  const chain: { at: string; real: string | null }[] = [];
   for (let a = cwd ?? '/'; ; a = a.slice(0, Math.max(1, a.lastIndexOf('/')))) {
-    const real = realOf(a);
-    if (real !== null) anchors.push({ at: a, real });
-    if (a === '/' || anchors.length > 64) break;
+    chain.push({ at: a, real: realOf(a) });
+    if (a === '/' || chain.length > 64) break;
+  }
+  const anchors: { at: string; real: string }[] = [];
+  let parent: { at: string; real: string } | null = null;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const { at, real } = chain[i] as { at: string; real: string | null };
+    if (real === null) break;
+    const unmoved = parent === null ? real === at : real === (parent.real === '/' ? '' : parent.real) + at.slice(at.lastIndexOf('/'));
+    if (parent === null ? at !== '/' : !unmoved && !(one?.fixedEntry?.(at) ?? false)) break;
+    parent = { at, real };
+    anchors.unshift(parent);
   }
   const lexical = (real: string): string => {
     for (const { at, real: r } of anchors) {

@@ -72,6 +72,12 @@ export interface RealpathResolver {
    * decisions: a symlink swapped between two decisions must be seen by the second.
    */
   batch?(): RealpathResolver;
+  /**
+   * True when the directory entry at absolute `path` cannot have been made or swapped by this
+   * process's user (its parent directory is root's and writable by nobody else, and this process
+   * is not root), so a symlink there is the system's, not the agent's. Absent or throwing: false.
+   */
+  fixedEntry?(path: string): boolean;
 }
 
 /**

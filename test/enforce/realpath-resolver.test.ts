@@ -171,4 +171,18 @@ describe.runIf(posix)('realpath: true decisions with the starter policy see a sw
       rmSync(link, { force: true });
     }
   });
+
+  it('a working directory that is itself a link out of the project does not hide where a delete lands (the agent can make that link)', () => {
+    const link = join(project, 'cwdlink');
+    symlinkSync(out, link);
+    try {
+      expect(decide('rm -rf secret', link)).toBe('deny');
+      expect(decide('echo x > notes.txt', link)).toBe('deny');
+      mkdirSync(join(out, 'deeper'), { recursive: true });
+      expect(decide('rm -rf ../secret', join(link, 'deeper'))).toBe('deny');
+      expect(decide('rm -rf x', join(link, 'deeper'))).toBe('deny');
+    } finally {
+      rmSync(link, { force: true });
+    }
+  });
 });
