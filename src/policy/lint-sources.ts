@@ -5,7 +5,8 @@
 import { isAgtDocument, readAgtDocument } from './agt.js';
 import type { PolicySource } from './compile.js';
 import { readPolicyDocument, type PolicySpec, type RuleSpec } from './document.js';
-import { parseSource, type NodeReader } from './yaml-reader.js';
+import { parseJsonSource } from './json-source.js';
+import { MAX_SOURCE_CHARS, parseSource, type NodeReader } from './yaml-reader.js';
 import { ruleKey } from './rule-key.js';
 
 export interface SourceRule {
@@ -32,7 +33,9 @@ export function readSources(sources: readonly PolicySource[]): SourceView {
       continue; // the compiler has reported this source already
     }
     if (typeof text !== 'string') continue;
-    const { reader, documents } = parseSource(source.name, text);
+    // As the compiler reads it: plain JSON (a document object's text) takes the fast reader, which
+    // gives the YAML parser's nodes and positions; anything else the YAML parser.
+    const { reader, documents } = (text.length <= MAX_SOURCE_CHARS ? parseJsonSource(source.name, text) : null) ?? parseSource(source.name, text);
     for (const doc of documents) {
       if (doc.errors.length > 0) continue;
       // The same dispatch as the compiler: AGT documents are read in their own format.

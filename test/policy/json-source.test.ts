@@ -14,6 +14,7 @@ import { parseSource, type NodeReader } from '../../src/policy/yaml-reader.js';
 import { readPolicyDocument } from '../../src/policy/document.js';
 import { compilePolicy } from '../../src/policy/compile.js';
 import { PolicyLoadError } from '../../src/policy/issues.js';
+import { lintPolicy } from '../../src/policy/lint.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/policies', import.meta.url));
 
@@ -125,5 +126,26 @@ describe('anything but one plain JSON object goes to the YAML parser', () => {
     const a = compilePolicy([{ name: 'p', document: doc }]);
     const b = compilePolicy([{ name: 'p', text: JSON.stringify(doc, null, 2) }]);
     for (const amount of [5, 500]) expect(a.decide({ tool: 'pay', args: { amount } })).toEqual(b.decide({ tool: 'pay', args: { amount } }));
+  });
+});
+
+describe('lint reads a document object as the compiler does', () => {
+  const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'));
+  it.each(files)('%s: the same report from the document object as from its text through the YAML parser', (file) => {
+    const document = parseYaml(readFileSync(join(EXAMPLES, file), 'utf8')) as unknown;
+    // A trailing comment is not JSON: this text takes the YAML parser, with the same positions.
+    const text = `${JSON.stringify(document, null, 2)}\n# read by the YAML parser\n`;
+    expect(parseJsonSource(file, text)).toBeNull();
+    expect(lintPolicy([{ name: file, document }])).toEqual(lintPolicy([{ name: file, text }]));
+  });
+
+  it('a rule lint reports in a document object is reported at its line in the JSON text', () => {
+    const document = { apiVersion: 'warden/v1', kind: 'Policy', name: 'p', rules: [{ name: 'all', tools: ['*'], effect: 'deny' }, { name: 'late', tools: ['x'], effect: 'allow' }] };
+    const shadowed = lintPolicy([{ name: 'p', document }]).findings.find((f) => f.code === 'shadowed_rule');
+    const lines = JSON.stringify(document, null, 2).split('\n');
+    // A rule is where its mapping opens: the "{" on the line before its name (0-based index = 1-based line before).
+    const nameLine = lines.findIndex((l) => l.includes('"name": "late"'));
+    expect(lines[nameLine - 1]?.trim()).toBe('{');
+    expect(shadowed).toMatchObject({ file: 'p', rule: 'late', line: nameLine });
   });
 });
