@@ -140,9 +140,9 @@ function checkInlineCoverage(metafile, label) {
 }
 
 /** Fails when the loader's code did not land in the chunk folder, where it looks for the lazy entries. */
-function checkLazyLayout(metafile, outDir, chunkDir) {
+function checkLazyLayout(metafile, coreMetafile, outDir, chunkDir) {
   const loaderSrc = relative(process.cwd(), join(ROOT, 'src', `${LAZY_LOADER}.ts`));
-  const holders = Object.entries(metafile.outputs).filter(([, o]) => Object.keys(o.inputs).includes(loaderSrc)).map(([f]) => f);
+  const holders = [...Object.entries(metafile.outputs), ...Object.entries(coreMetafile.outputs)].filter(([, o]) => Object.keys(o.inputs).includes(loaderSrc)).map(([f]) => f);
   // The metafile's paths are relative to esbuild's working directory, the process's.
   const want = relative(process.cwd(), join(outDir, chunkDir));
   const wrong = holders.filter((f) => dirname(f) !== want);
@@ -151,6 +151,127 @@ function checkLazyLayout(metafile, outDir, chunkDir) {
     const file = `${want}/lazy-${name.replaceAll('/', '-')}.js`;
     if (!(file in metafile.outputs)) throw new Error(`build: the lazy module ${name} has no entry ${file}`);
   }
+}
+
+/** The package's root entry, whose static closure is built as two chunks (see buildCore). */
+const CORE_ENTRY = 'index';
+/** The `warden` command's entry: what it loads before it picks a command is the first of them. */
+const BIN_ENTRY = 'cli/main';
+/** What an output imports a layer's chunk as until linkLayers() writes the chunk's path relative to that output. */
+const layerPlaceholder = (layer) => `__warden_layer_${layer}__`;
+
+/**
+ * The root entry's static closure (every module `import('agent-warden')` evaluates) as two chunks,
+ * which every other output imports instead of holding those modules: dist/chunks/base.js, the part
+ * the `warden` command loads before it picks a command (errors, version, ...), and
+ * dist/chunks/core.js, the rest.
+ *
+ * Why: esbuild's code splitting makes one chunk per set of entries sharing code, and with ~125
+ * entries (subpaths, lazy modules, every `await import()` target) the root's ~90 modules came in
+ * 48 chunks. Node pays for each module it loads (a resolution, a read, a compile, a link):
+ * measured with callgrind, the same code cost ~150M instructions as 48 chunks and ~55M as one
+ * file. esbuild cannot be told "these modules go together", so the build does it in steps: each
+ * layer's modules are bundled into one file exporting each module's exports under a prefixed name,
+ * and in the later builds each of those modules is replaced by a module re-exporting its own names
+ * from the layer's chunk (live bindings, one instance of every class). Each layer is closed under
+ * static imports with the layers below it, so a layer never imports the rest of the build
+ * statically; its dynamic imports point at entries of the main build (existing ones, or
+ * `chunks/dyn-<path>.js` added for them). An entry that uses any of a layer loads all of it
+ * (core.js is ~390 KB); the root and most subpaths need most of it anyway.
+ */
+async function buildCore(common, define, entries, outDir) {
+  const srcOf = (file) => resolve(ROOT, file);
+  const scanOptions = { ...common, outdir: join(outDir, '.layer-scan'), write: false, plugins: [dynamicImportsExternal(() => undefined), onlyKnownPackages] };
+  const closureOf = async (entry) => new Set(Object.keys((await build({ ...scanOptions, entryPoints: [entry] })).metafile.inputs).map(srcOf));
+  const root = await closureOf(entries[CORE_ENTRY]);
+  const foreign = [...root].filter((m) => !m.startsWith(join(ROOT, 'src', '')));
+  if (foreign.length > 0) throw new Error(`build: the core chunk would bundle third-party code statically: ${foreign.map((m) => relative(ROOT, m)).join(', ')}`);
+  // The intersection of two closures is closed under static imports too.
+  const cli = await closureOf(entries[BIN_ENTRY]);
+  const layers = [
+    { name: 'base', modules: [...root].filter((m) => cli.has(m)).sort() },
+    { name: 'core', modules: [...root].filter((m) => !cli.has(m)).sort() },
+  ];
+  // Each module's export names (types are gone in JavaScript), from one splitting build of them all
+  // as entries: a module re-exporting with `export *` lists the names it ends up with.
+  const exportsOf = new Map();
+  for (const o of Object.values((await build({ ...scanOptions, entryPoints: [...root] })).metafile.outputs)) if (o.entryPoint) exportsOf.set(srcOf(o.entryPoint), o.exports);
+  const prefix = new Map([...root].sort().map((m, i) => [m, `m${i}$`]));
+  /** Replaces each of a layer's modules with re-exports of its names from the layer's chunk. */
+  const proxy = (layer) => {
+    const set = new Set(layer.modules);
+    const placeholder = layerPlaceholder(layer.name);
+    return {
+      name: `layer-proxy-${layer.name}`,
+      setup(b) {
+        b.onResolve({ filter: new RegExp(`^${placeholder}$`) }, (args) => ({ path: args.path, external: true }));
+        b.onLoad({ filter: /\.ts$/ }, (args) => {
+          if (!set.has(args.path)) return undefined;
+          const names = exportsOf.get(args.path);
+          return { contents: `export { ${names.map((n) => `${prefix.get(args.path)}${n} as ${n}`).join(', ')} } from '${placeholder}';\n`, loader: 'js', resolveDir: dirname(args.path) };
+        });
+      },
+    };
+  };
+  // The layers' dynamic imports: the main build's entry for that module, or one added for it.
+  const entryOf = new Map(Object.entries(entries).map(([name, src]) => [resolve(src), name]));
+  const dynamicEntries = {};
+  const dynamicTarget = (file) => {
+    let name = entryOf.get(file);
+    if (name === undefined) {
+      name = `chunks/dyn-${relative(join(ROOT, 'src'), file).replace(/\.ts$/, '').replaceAll('/', '-')}`;
+      dynamicEntries[name] = file;
+    }
+    return `${relative('chunks', name).replace(/^(?!\.)/, './')}.js`;
+  };
+  const metafiles = [];
+  const proxies = [];
+  for (const layer of layers) {
+    const barrel = layer.modules.map((m) => `export { ${exportsOf.get(m).map((n) => `${n} as ${prefix.get(m)}${n}`).join(', ')} } from ${JSON.stringify(m)};`).join('\n');
+    const out = await build({
+      ...common,
+      splitting: false,
+      outdir: undefined,
+      outfile: join(outDir, 'chunks', `${layer.name}.js`),
+      stdin: { contents: barrel, resolveDir: ROOT, sourcefile: `warden-${layer.name}.js`, loader: 'js' },
+      plugins: [...proxies, dynamicImportsExternal(dynamicTarget), onlyKnownPackages],
+      define,
+    });
+    metafiles.push(out.metafile);
+    proxies.push(proxy(layer));
+  }
+  /** Writes into every output that imports a layer's chunk the chunk's path relative to that output. */
+  const link = (metafile) => {
+    for (const file of [...Object.keys(metafile.outputs), ...metafiles.flatMap((m) => Object.keys(m.outputs))]) {
+      if (!file.endsWith('.js')) continue;
+      const abs = resolve(ROOT, file);
+      let text = readFileSync(abs, 'utf8');
+      if (!text.includes('__warden_layer_')) continue;
+      for (const layer of layers) {
+        const rel = relative(dirname(abs), join(outDir, 'chunks', `${layer.name}.js`));
+        text = text.replaceAll(`"${layerPlaceholder(layer.name)}"`, JSON.stringify(rel.startsWith('.') ? rel : `./${rel}`));
+      }
+      if (text.includes('__warden_layer_')) throw new Error(`build: ${file} imports a layer the build did not link`);
+      writeFileSync(abs, text);
+    }
+  };
+  const inputs = Object.assign({}, ...metafiles.map((m) => m.inputs));
+  const outputs = Object.assign({}, ...metafiles.map((m) => m.outputs));
+  return { metafile: { inputs, outputs }, entries: dynamicEntries, proxies, link };
+}
+
+/** Marks `await import()` of our own modules external, at the path `target(file)` returns (undefined: as written). */
+function dynamicImportsExternal(target) {
+  return {
+    name: 'dynamic-imports-external',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const file = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        return { path: target(file) ?? args.path, external: true };
+      });
+    },
+  };
 }
 
 /** Resolved from node_modules at run time: runtime dependencies that are not bundled, and peers. */
@@ -266,12 +387,17 @@ async function main() {
     banner: { js: "import { createRequire as __wardenCreateRequire } from 'node:module';\nvar __wardenRequire;\nfunction require(id) { return (__wardenRequire ??= __wardenCreateRequire(import.meta.url))(id); }" },
   };
   const id = JSON.stringify(buildId());
+  const define = { __WARDEN_BUILD_ID__: id, __WARDEN_LAZY_ENTRIES__: 'true', __WARDEN_HOOK_BUNDLE__: JSON.stringify(`../${HOOK_ENTRY}.js`), __WARDEN_CHECK_BUNDLE__: JSON.stringify(`../${CHECK_ENTRY}.js`) };
+  const entries = { ...entryPoints(), ...lazyEntries('chunks') };
+  const core = await buildCore(common, define, entries, outDir);
   const result = await build({
     ...common,
-    entryPoints: { ...entryPoints(), ...lazyEntries('chunks') },
+    entryPoints: { ...entries, ...core.entries },
     chunkNames: 'chunks/[name]-[hash]',
-    define: { __WARDEN_BUILD_ID__: id, __WARDEN_LAZY_ENTRIES__: 'true', __WARDEN_HOOK_BUNDLE__: JSON.stringify(`../${HOOK_ENTRY}.js`), __WARDEN_CHECK_BUNDLE__: JSON.stringify(`../${CHECK_ENTRY}.js`) },
+    plugins: [...core.proxies, ...common.plugins],
+    define,
   });
+  core.link(result.metafile);
   // The hook's engine (what an event handled in process runs: src/integrations/claude-code/in-process.ts)
   // as one script, dist/hook/in-process.cjs, run through node:vm with a V8 code cache made after an
   // event ran (src/integrations/claude-code/in-process-script.ts), so the functions an event runs
@@ -319,12 +445,17 @@ async function main() {
     define: { __WARDEN_BUILD_ID__: id },
   });
   checkInlineCoverage(check.metafile, 'the warden check build');
-  checkLazyLayout(result.metafile, outDir, 'chunks');
-  writeFileSync(join(outDir, 'THIRD_PARTY_LICENSES.txt'), licences(result.metafile));
+  checkLazyLayout(result.metafile, core.metafile, outDir, 'chunks');
+  writeFileSync(join(outDir, 'THIRD_PARTY_LICENSES.txt'), licences({ inputs: { ...result.metafile.inputs, ...core.metafile.inputs } }));
   // The sandbox's per-exec supervisor ships as C source, compiled on the user's machine on first use (src/sandbox/supervisor-build.ts).
   mkdirSync(join(outDir, 'native'), { recursive: true });
   writeFileSync(join(outDir, 'native', 'warden-supervise.c'), readFileSync(join(ROOT, 'src', 'sandbox', 'native', 'warden-supervise.c')));
   if (metafile !== null) writeFileSync(metafile, JSON.stringify(result.metafile));
+  if (metafile !== null) writeFileSync(`${metafile}.core.json`, JSON.stringify(core.metafile));
+  // The chunks find their package scope here, not in the package's own 9 KB package.json: Node reads
+  // the nearest package.json for every module it loads (its "type"), and parsing the package's
+  // exports map again for each chunk cost ~12% of `import('agent-warden')`'s instructions (callgrind).
+  writeFileSync(join(outDir, 'package.json'), '{\n  "type": "module"\n}\n');
   asciiOnly(outDir);
   const main = join(outDir, 'cli', 'main.js');
   if (!readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node')) throw new Error('build: dist/cli/main.js lost its #! line');

@@ -55,7 +55,7 @@ function sourcesOf(file: string, into: Set<string>): void {
  * under the tracer. The script appends `MARK` to $TRACE_OUT to split what it loaded into phases;
  * each phase lists only what that phase added.
  */
-function tracedScript(pkg: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string; phases: Set<string>[] }> {
+function tracedScript(pkg: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string; phases: Set<string>[]; files: string[][] }> {
   const out = join(dir, `trace-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(out, '');
   const prelude = "import { appendFileSync as __mark } from 'node:fs'; const mark = () => __mark(process.env.TRACE_OUT, 'MARK\\n');";
@@ -68,11 +68,17 @@ function tracedScript(pkg: string, script: string): Promise<{ code: number | nul
     child.on('error', reject);
     child.on('close', (code) => {
       const phases: Set<string>[] = [new Set()];
+      const files: string[][] = [[]];
       for (const line of readFileSync(out, 'utf8').split('\n').filter((l) => l !== '')) {
-        if (line === 'MARK') phases.push(new Set());
-        else sourcesOf(fileURLToPath(line), phases[phases.length - 1] as Set<string>);
+        if (line === 'MARK') {
+          phases.push(new Set());
+          files.push([]);
+        } else {
+          sourcesOf(fileURLToPath(line), phases[phases.length - 1] as Set<string>);
+          (files[files.length - 1] as string[]).push(fileURLToPath(line));
+        }
       }
-      resolve({ code, stdout, stderr, phases });
+      resolve({ code, stdout, stderr, phases, files });
     });
   });
 }
@@ -256,6 +262,20 @@ describe('the package loads its heavy parts on first use', () => {
     expect(out.ls).toMatchObject({ effect: 'allow', rule: 'bash' });
     expect(out.example).toMatchObject({ effect: 'allow', rule: 'to-example' });
     expect(out.other?.effect).toBe('deny');
+  });
+
+  it("import('agent-warden') loads the root's modules in a few files, not in one chunk per group of entries sharing them", async () => {
+    const dist = dirname(dirname(main));
+    const r = await tracedScript(dirname(dist), 'await import("agent-warden");');
+    expect(r.code).toBe(0);
+    // Node resolves, reads, compiles and links each file: the root's ~90 modules came in 48 chunks.
+    const loaded = (r.files[0] as string[]).filter((f) => f.startsWith(dist)).map((f) => f.slice(dist.length + 1));
+    expect(loaded).toContain('chunks/core.js');
+    expect(loaded).toContain('chunks/base.js');
+    expect(loaded.length, loaded.join(' ')).toBeLessThanOrEqual(5);
+    // What the root evaluates is all in them: Governor, FileAuditSink and compilePolicy's wrapper.
+    expect(r.phases[0]?.has('src/enforce/governor.ts')).toBe(true);
+    expect(r.phases[0]?.has('src/audit/file-sink.ts')).toBe(true);
   });
 
   it.each([
