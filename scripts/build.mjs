@@ -153,18 +153,19 @@ function checkLazyLayout(metafile, coreMetafile, outDir, chunkDir) {
   }
 }
 
-/** The package's root entry, whose static closure is built as two chunks (see buildCore). */
+/** The package's root entry, whose static closure is built as a few layer chunks (see buildCore). */
 const CORE_ENTRY = 'index';
-/** The `warden` command's entry: what it loads before it picks a command is the first of them. */
-const BIN_ENTRY = 'cli/main';
-/** What an output imports a layer's chunk as until linkLayers() writes the chunk's path relative to that output. */
+/** The entries the root's modules are grouped by (see buildCore): the `warden` command, and subpaths that use a part of the root. */
+const LAYER_KEYS = ['cli/main', 'facets/index', 'sandbox/index', 'integrations/mcp/index', 'audit/index', 'integrations/claude-code/index'];
+/** A group of the root's modules with less source than this goes into the base layer (see buildCore). */
+const LAYER_MIN_BYTES = 8 * 1024;
+/** What an output imports a layer's chunk as until link() writes the chunk's path relative to that output. */
 const layerPlaceholder = (layer) => `__warden_layer_${layer}__`;
 
 /**
- * The root entry's static closure (every module `import('agent-warden')` evaluates) as two chunks,
- * which every other output imports instead of holding those modules: dist/chunks/base.js, the part
- * the `warden` command loads before it picks a command (errors, version, ...), and
- * dist/chunks/core.js, the rest.
+ * The root entry's static closure (every module `import('agent-warden')` evaluates) as a few
+ * layer chunks, dist/chunks/base.js, core.js and root-<entries>.js, which every other output
+ * imports instead of holding those modules.
  *
  * Why: esbuild's code splitting makes one chunk per set of entries sharing code, and with ~125
  * entries (subpaths, lazy modules, every `await import()` target) the root's ~90 modules came in
@@ -174,10 +175,11 @@ const layerPlaceholder = (layer) => `__warden_layer_${layer}__`;
  * layer's modules are bundled into one file exporting each module's exports under a prefixed name,
  * and in the later builds each of those modules is replaced by a module re-exporting its own names
  * from the layer's chunk (live bindings, one instance of every class). Each layer is closed under
- * static imports with the layers below it, so a layer never imports the rest of the build
+ * static imports with the layers before it, so a layer never imports the rest of the build
  * statically; its dynamic imports point at entries of the main build (existing ones, or
- * `chunks/dyn-<path>.js` added for them). An entry that uses any of a layer loads all of it
- * (core.js is ~390 KB); the root and most subpaths need most of it anyway.
+ * `chunks/dyn-<path>.js` added for them). One layer for the whole closure made the subpaths that
+ * use little of it (facets, sandbox) load all of it; grouped by LAYER_KEYS, each of those loads
+ * the layers it uses, and the root loads 9 files.
  */
 async function buildCore(common, define, entries, outDir) {
   const srcOf = (file) => resolve(ROOT, file);
@@ -186,12 +188,30 @@ async function buildCore(common, define, entries, outDir) {
   const root = await closureOf(entries[CORE_ENTRY]);
   const foreign = [...root].filter((m) => !m.startsWith(join(ROOT, 'src', '')));
   if (foreign.length > 0) throw new Error(`build: the core chunk would bundle third-party code statically: ${foreign.map((m) => relative(ROOT, m)).join(', ')}`);
-  // The intersection of two closures is closed under static imports too.
-  const cli = await closureOf(entries[BIN_ENTRY]);
-  const layers = [
-    { name: 'base', modules: [...root].filter((m) => cli.has(m)).sort() },
-    { name: 'core', modules: [...root].filter((m) => !cli.has(m)).sort() },
-  ];
+  // The layers: the root's modules grouped by which of LAYER_KEYS reach them, so each of those
+  // entries loads just the part of the root it uses. If module a imports b, every entry reaching a
+  // reaches b: b's group has a superset of a's keys, and building the groups from the most keys to
+  // the fewest builds every import before its importer. The group every key reaches (errors.ts,
+  // version.ts: what the `warden` command loads before it picks a command) is the first layer,
+  // "base"; groups under LAYER_MIN_BYTES of source (loading a file costs about as much as a few KB
+  // of code in it) go into it too, with what they import.
+  const keys = await Promise.all(LAYER_KEYS.map((k) => closureOf(entries[k])));
+  const signature = (m) => keys.map((c) => (c.has(m) ? '1' : '0')).join('');
+  const groups = new Map();
+  for (const m of [...root].sort()) groups.set(signature(m), [...(groups.get(signature(m)) ?? []), m]);
+  const imports = new Map();
+  for (const [file, input] of Object.entries((await build({ ...scanOptions, entryPoints: [entries[CORE_ENTRY]] })).metafile.inputs)) imports.set(srcOf(file), input.imports.filter((i) => i.kind === 'import-statement' && !i.external).map((i) => srcOf(i.path)));
+  const base = new Set();
+  const toBase = (m) => {
+    if (base.has(m)) return;
+    base.add(m);
+    for (const i of imports.get(m) ?? []) toBase(i);
+  };
+  for (const [sig, ms] of groups) if (!sig.includes('0') || ms.reduce((n, m) => n + readFileSync(m).length, 0) < LAYER_MIN_BYTES) ms.forEach(toBase);
+  const rest = [...groups].map(([sig, ms]) => [sig, ms.filter((m) => !base.has(m))]).filter(([, ms]) => ms.length > 0);
+  rest.sort(([x], [y]) => y.split('1').length - x.split('1').length || (x < y ? -1 : 1));
+  const layerName = (sig) => (sig.includes('1') ? `root-${LAYER_KEYS.filter((_, i) => sig[i] === '1').map((k) => k.replace(/\/index$/, '').replace(/^integrations\//, '').replaceAll('/', '-')).join('-')}` : 'core');
+  const layers = [{ name: 'base', modules: [...base].sort() }, ...rest.map(([sig, ms]) => ({ name: layerName(sig), modules: ms }))];
   // Each module's export names (types are gone in JavaScript), from one splitting build of them all
   // as entries: a module re-exporting with `export *` lists the names it ends up with.
   const exportsOf = new Map();
