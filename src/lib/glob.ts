@@ -59,6 +59,8 @@ export function checkGlob(pattern: string): void {
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;
+/** A character that makes a pattern more than a literal name (not global: test() keeps no state). */
+const GLOB_SYNTAX = /[*?[\\]/;
 
 /**
  * Literal text around one `*` or `**` (`mcp__*`, `*.md`, `**`), matched by comparing the ends:
@@ -104,7 +106,7 @@ export function re2Glob(pattern: string): GlobMatcher {
 
 /** The literal the pattern stands for, or null when it has special characters. */
 export function literalOf(pattern: string): string | null {
-  return /[*?[\\]/.test(pattern) ? null : pattern;
+  return GLOB_SYNTAX.test(pattern) ? null : pattern;
 }
 
 function globToRe2(pattern: string): string {

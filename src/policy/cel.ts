@@ -218,7 +218,7 @@ export class ConditionCompiler {
       }
       if ((name === 'glob' || name === 're2') && op === 'call') this.#precompile(name, parts[1] as AstNode[]);
       if ((name === 'pathMatches' || name === 'pathMayMatch') && op === 'call') checkPathCall(parts[1] as AstNode[]);
-      for (const p of parts.slice(1)) this.#walkAny(p, loopVars, variables);
+      for (let i = 1; i < parts.length; i++) this.#walkAny(parts[i], loopVars, variables);
       return;
     }
     this.#walkAny(node.args, loopVars, variables);
@@ -349,7 +349,7 @@ function collectPaths(node: unknown, loopVars: string[], reads: Set<string>, gua
       collectPaths(macroArgs.slice(1), [...loopVars, ...bound], reads, guards);
       return;
     }
-    collectPaths(parts.slice(1), loopVars, reads, guards);
+    for (let i = 1; i < parts.length; i++) collectPaths(parts[i], loopVars, reads, guards);
     return;
   }
   collectPaths(n.args, loopVars, reads, guards);

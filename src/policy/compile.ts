@@ -262,16 +262,17 @@ function compileSources(
   if (oversize.length > 0) throw new PolicyLoadError([...issues, ...oversize]);
   const compiler = sharedConditions(new ConditionCompiler({ variables: FACET_VARIABLES, functions: facetFunctions() }));
   const rules: CompiledRule[] = [];
-  const rulePlans: RulePlan[] = [];
+  // What each rule's plan is made of, kept so the plan is built only when a caller asks for it.
+  const planParts: PlanParts[] = [];
   for (const { spec, reader } of specs) {
     for (const rule of spec.rules) {
       const compiled = compileRule(rule, spec.name, rules.length, compiler, reader);
       if (compiled) {
         rules.push(compiled.rule);
-        rulePlans.push(compiled.plan);
+        planParts.push(compiled.parts);
       }
     }
-    issues.push(...reader.issues.splice(0));
+    if (reader.issues.length > 0) issues.push(...reader.issues.splice(0));
   }
   const data = dataEntries.length > 0 ? policyDataTree(dataEntries, issues) : null;
   if (data !== null) for (const b of backendDocs) if (b.doc.language === 'rego') b.doc.data = data;
@@ -297,11 +298,16 @@ function compileSources(
   const sqlBindings = bindings.filter((b): b is FacetBinding & { facet: 'sql' } => b.facet === 'sql');
   const resolver = options.resolver;
   const detector = options.detector;
+  let plan: PolicyPlan | undefined;
   return {
     sqlDialects: new Set(sqlBindings.map((b) => b.dialect)),
     readsDetect: rules.some((r) => r.variables.has('detect')),
-    // A plan cannot carry a backend's engine: one with backends is never staged again (stagePlan refuses it).
-    plan: { format: PLAN_FORMAT, digest, policies, warnings: issues, limits, rules: rulePlans, facets: bindings, limitRules, toolLabels, ...(backends.length > 0 ? { backends: backends.map((b) => b.policy) } : {}) },
+    // Built on first use: compilePolicy() never reads it, the plan-making entries and the cache do.
+    get plan(): PolicyPlan {
+      // A plan cannot carry a backend's engine: one with backends is never staged again (stagePlan refuses it).
+      plan ??= { format: PLAN_FORMAT, digest, policies, warnings: issues, limits, rules: planParts.map(rulePlan), facets: bindings, limitRules, toolLabels, ...(backends.length > 0 ? { backends: backends.map((b) => b.policy) } : {}) };
+      return plan;
+    },
     complete(sqlParsers: SqlParsers | undefined, loadFailure?: SqlLoadFailure, analysisOnly = false): PolicySet {
       if (!analysisOnly || sqlParsers !== undefined) {
         const missing = sqlParserIssues(sqlBindings, sqlParsers, loadFailure);
@@ -383,7 +389,8 @@ function sizeIssues(specs: ReadonlyArray<{ spec: PolicySpec; reader: NodeReader 
       if (rules === load.maxRules + 1) {
         out.push({ severity: 'error', code: 'too_large', ...rule.pos, message: `Rule "${rule.name}" is rule number ${count(rules)} of this load; the limit is ${count(load.maxRules)} rules. ${raiseHint('maxRules')}` });
       }
-      for (const c of [rule.when, rule.unless]) {
+      for (let k = 0; k < 2; k++) {
+        const c = k === 0 ? rule.when : rule.unless;
         if (c === undefined || chars > load.maxConditionChars) continue;
         chars += c.text.length;
         if (chars > load.maxConditionChars) {
@@ -429,17 +436,27 @@ function documentText(document: unknown): string {
   }
 }
 
-/** A compiler that compiles each distinct condition text once per compile (rules often repeat one). */
+/** One distinct condition text, compiled: every rule that writes the same text gets this. */
+interface SharedCondition {
+  readonly evaluate: CompiledCondition;
+  readonly info: ConditionInfo;
+}
+
+/**
+ * A compiler that compiles each distinct condition text once per compile (rules often repeat one).
+ * invariant: what is shared depends on the text alone (the closure, what the text reads); all that
+ * is the rule's own (its name, position, part, issues) stays with the rule.
+ */
 interface SharedConditions {
-  compile(text: string): { evaluate: CompiledCondition; info: ConditionInfo };
+  compile(text: string): SharedCondition;
 }
 
 function sharedConditions(compiler: ConditionCompiler): SharedConditions {
-  const done = new Map<string, { evaluate: CompiledCondition; info: ConditionInfo }>();
+  const done = new Map<string, SharedCondition>();
   return {
     compile(text) {
       const hit = done.get(text);
-      if (hit) return hit;
+      if (hit !== undefined) return hit;
       // A text that fails throws here, for every rule that uses it (each gets its own issue).
       const compiled = compiler.compile(text);
       done.set(text, compiled);
@@ -448,29 +465,39 @@ function sharedConditions(compiler: ConditionCompiler): SharedConditions {
   };
 }
 
-function compileRule(rule: RuleSpec, policy: string, order: number, compiler: SharedConditions, reader: NodeReader): { rule: CompiledRule; plan: RulePlan } | null {
+/** What a rule's plan is made of; the plan itself is built only when asked for (see compileSources). */
+interface PlanParts {
+  readonly rule: RuleSpec;
+  readonly policy: string;
+  readonly order: number;
+  readonly when: ConditionInfo | undefined;
+  readonly unless: ConditionInfo | undefined;
+}
+
+const NO_APPROVERS: readonly string[] = Object.freeze([]);
+
+function compileRule(rule: RuleSpec, policy: string, order: number, compiler: SharedConditions, reader: NodeReader): { rule: CompiledRule; parts: PlanParts } | null {
   const exact: string[] = [];
   const globs: GlobMatcher[] = [];
   let ok = true;
-  const tools = rule.tools ?? [];
-  for (let i = 0; i < tools.length; i++) {
-    const t = tools[i] as string;
-    const literal = literalOf(t);
-    if (literal !== null) exact.push(literal);
-    else {
-      try {
-        globs.push(compileGlob(t));
-      } catch (e) {
-        reader.issues.push({ severity: 'error', code: 'bad_glob', ...(rule.toolPos[i] ?? rule.pos), message: `tools of rule "${rule.name}": ${e instanceof Error ? e.message : String(e)}` });
-        ok = false;
+  const tools = rule.tools;
+  if (tools !== null) {
+    for (let i = 0; i < tools.length; i++) {
+      const t = tools[i] as string;
+      const literal = literalOf(t);
+      if (literal !== null) exact.push(literal);
+      else {
+        try {
+          globs.push(compileGlob(t));
+        } catch (e) {
+          reader.issues.push({ severity: 'error', code: 'bad_glob', ...(rule.toolPos[i] ?? rule.pos), message: `tools of rule "${rule.name}": ${e instanceof Error ? e.message : String(e)}` });
+          ok = false;
+        }
       }
     }
   }
-  const variables = new Set<string>();
-  const when = condition(rule.when, 'when', rule, compiler, reader, variables);
-  const unless = condition(rule.unless, 'unless', rule, compiler, reader, variables);
-  const reads = union(when?.info.reads, unless?.info.reads);
-  const guards = union(when?.info.guards, unless?.info.guards);
+  const when = rule.when === undefined ? undefined : condition(rule.when, 'when', rule, compiler, reader);
+  const unless = rule.unless === undefined ? undefined : condition(rule.unless, 'unless', rule, compiler, reader);
   if (when === null || unless === null || !ok) return null;
   if (rule.effect === 'allow' && rule.tools === null && !rule.when && !rule.unless) {
     reader.issues.push({ severity: 'warning', code: 'allow_all', ...rule.pos, message: `Rule "${rule.name}" allows every tool with no condition; deny rules are then the only control. Scope it with tools: or add a when: condition.` });
@@ -483,6 +510,8 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Sh
   if (whenConst === false || unlessConst === true) {
     reader.issues.push({ severity: 'warning', code: 'never_matches', ...rule.pos, message: `Rule "${rule.name}" can never match: its ${whenConst === false ? 'when is always false' : 'unless is always true'}. Remove it or fix the condition.` });
   }
+  const whenInfo = when?.info;
+  const unlessInfo = unless?.info;
   const compiled: CompiledRule = Object.freeze({
     policy,
     name: rule.name,
@@ -491,36 +520,49 @@ function compileRule(rule: RuleSpec, policy: string, order: number, compiler: Sh
     order,
     reason: rule.reason,
     description: rule.description,
-    approvers: Object.freeze([...rule.approvers]),
-    exactTools: rule.tools === null ? null : Object.freeze(exact),
+    approvers: rule.approvers.length === 0 ? NO_APPROVERS : Object.freeze([...rule.approvers]),
+    exactTools: tools === null ? null : Object.freeze(exact),
     globTools: Object.freeze(globs),
     when: when?.evaluate,
     unless: unless?.evaluate,
     whenText: rule.when?.text,
     unlessText: rule.unless?.text,
-    variables,
-    reads,
-    guards,
+    // A rule with one condition reads what that text reads: the sets are the shared condition's
+    // (read-only to everyone, like the rule); with two, their union, `when` first.
+    variables: union(whenInfo?.variables, unlessInfo?.variables),
+    reads: union(whenInfo?.reads, unlessInfo?.reads),
+    guards: union(whenInfo?.guards, unlessInfo?.guards),
     pos: rule.pos,
   });
+  return { rule: compiled, parts: { rule, policy, order, when: whenInfo, unless: unlessInfo } };
+}
+
+/** The plan of one compiled rule. */
+function rulePlan(p: PlanParts): RulePlan {
+  const { rule, when, unless } = p;
   const plan: RulePlan = {
-    policy,
+    policy: p.policy,
     name: rule.name,
     effect: rule.effect,
-    order,
+    order: p.order,
     ...(rule.reason !== undefined ? { reason: rule.reason } : {}),
     ...(rule.description !== undefined ? { description: rule.description } : {}),
     approvers: [...rule.approvers],
     tools: rule.tools === null ? null : [...rule.tools],
-    ...(rule.when && when ? { when: conditionPlan(rule.when.text, when.info) } : {}),
-    ...(rule.unless && unless ? { unless: conditionPlan(rule.unless.text, unless.info) } : {}),
+    ...(rule.when && when ? { when: conditionPlan(rule.when.text, when) } : {}),
+    ...(rule.unless && unless ? { unless: conditionPlan(rule.unless.text, unless) } : {}),
     pos: rule.pos,
   };
-  return { rule: compiled, plan };
+  return plan;
 }
 
-/** A new set of the members of both (either may be absent), in the order `[...a, ...b]` gives. */
-function union(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): Set<string> {
+/**
+ * The members of both (either may be absent), in the order `[...a, ...b]` gives: the one set itself
+ * when only one is there, a new set otherwise.
+ */
+function union(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): ReadonlySet<string> {
+  if (b === undefined && a !== undefined) return a;
+  if (a === undefined && b !== undefined) return b;
   const out = new Set(a);
   if (b) for (const x of b) out.add(x);
   return out;
@@ -530,20 +572,10 @@ function conditionPlan(text: string, info: ConditionInfo): ConditionPlan {
   return { text, variables: [...info.variables], reads: [...info.reads], guards: [...info.guards] };
 }
 
-/** undefined: no condition; null: the condition failed to compile (issue recorded). */
-function condition(
-  spec: ConditionSpec | undefined,
-  part: 'when' | 'unless',
-  rule: RuleSpec,
-  compiler: SharedConditions,
-  reader: NodeReader,
-  variables: Set<string>,
-): { evaluate: CompiledCondition; info: ConditionInfo } | undefined | null {
-  if (!spec) return undefined;
+/** The compiled condition; null when it failed to compile (issue recorded). */
+function condition(spec: ConditionSpec, part: 'when' | 'unless', rule: RuleSpec, compiler: SharedConditions, reader: NodeReader): SharedCondition | null {
   try {
-    const compiled = compiler.compile(spec.text);
-    for (const v of compiled.info.variables) variables.add(v);
-    return compiled;
+    return compiler.compile(spec.text);
   } catch (e) {
     if (e instanceof ConditionError) {
       const pos = reader.posInScalar(spec.node, e.offset);

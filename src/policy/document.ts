@@ -144,23 +144,32 @@ function readRule(node: Node, reader: NodeReader, policy: string): RuleSpec | nu
     reader.error(m.get('name')?.value, 'bad_name', `Rule name "${name}" must start with a letter or digit and use only letters, digits, "_", ".", ":" and "-" (at most 128).`);
   }
   const effect = reader.oneOf(m.get('effect'), `effect of ${where}`, EFFECT_VALUES, true, node);
-  const tools = reader.stringList(m.get('tools'), `tools of ${where}`);
-  if (tools && tools.values.length === 0 && m.get('tools')) {
-    reader.error(m.get('tools')?.value, 'empty_tools', `tools of ${where} is empty, which would match no tool; list tool names or globs, or omit tools to match every tool.`);
+  // Optional keys: the helpers are called (and their messages built) only when the key is there.
+  const toolsPair = m.get('tools');
+  const tools = toolsPair === undefined ? undefined : reader.stringList(toolsPair, `tools of ${where}`);
+  if (tools && tools.values.length === 0) {
+    reader.error(toolsPair?.value, 'empty_tools', `tools of ${where} is empty, which would match no tool; list tool names or globs, or omit tools to match every tool.`);
   }
-  const when = condition(m.get('when')?.value, reader, `when of ${where}`, m.has('when'));
-  const unless = condition(m.get('unless')?.value, reader, `unless of ${where}`, m.has('unless'));
-  const reason = reader.string(m.get('reason'), `reason of ${where}`, false);
-  const description = reader.string(m.get('description'), `description of ${where}`, false);
-  const approvers = reader.stringList(m.get('approvers'), `approvers of ${where}`);
+  const whenPair = m.get('when');
+  const when = whenPair === undefined ? undefined : condition(whenPair.value, reader, `when of ${where}`);
+  const unlessPair = m.get('unless');
+  const unless = unlessPair === undefined ? undefined : condition(unlessPair.value, reader, `unless of ${where}`);
+  const reasonPair = m.get('reason');
+  const reason = reasonPair === undefined ? undefined : reader.string(reasonPair, `reason of ${where}`, false);
+  const descriptionPair = m.get('description');
+  const description = descriptionPair === undefined ? undefined : reader.string(descriptionPair, `description of ${where}`, false);
+  const approversPair = m.get('approvers');
+  const approvers = approversPair === undefined ? undefined : reader.stringList(approversPair, `approvers of ${where}`);
   if (approvers && effect !== undefined && effect !== 'require_approval') {
-    reader.error(m.get('approvers')?.key, 'approvers_without_approval', `approvers only apply to effect require_approval, but ${where} has effect ${effect}; remove approvers or change the effect.`);
+    reader.error(approversPair?.key, 'approvers_without_approval', `approvers only apply to effect require_approval, but ${where} has effect ${effect}; remove approvers or change the effect.`);
   }
   if (name === undefined || effect === undefined) return null;
+  const toolPos: SourcePos[] = [];
+  if (tools) for (const n of tools.nodes) toolPos.push(reader.pos(n));
   const rule: RuleSpec = {
     name,
     tools: tools ? tools.values : null,
-    toolPos: tools ? tools.nodes.map((n) => reader.pos(n)) : [],
+    toolPos,
     effect,
     approvers: approvers?.values ?? [],
     pos: reader.pos(node),
@@ -172,8 +181,8 @@ function readRule(node: Node, reader: NodeReader, policy: string): RuleSpec | nu
   return rule;
 }
 
-function condition(node: Node | null | undefined, reader: NodeReader, where: string, present: boolean): ConditionSpec | undefined {
-  if (!present) return undefined;
+/** A condition key that is present: its CEL text, or undefined (issue recorded) when it is not a non-blank string. */
+function condition(node: Node | null | undefined, reader: NodeReader, where: string): ConditionSpec | undefined {
   if (!isScalar(node) || typeof node.value !== 'string' || node.value.trim() === '') {
     reader.error(node ?? 0, 'wrong_type', `${where} must be a CEL expression in a string, got ${kindOf(node)}. Quote expressions that start with a special YAML character.`);
     return undefined;

@@ -132,9 +132,9 @@ export class PolicySet {
     for (const rule of this.rules) {
       if (rule.exactTools === null || rule.globTools.length > 0) wide.push(rule);
       for (const t of rule.exactTools ?? []) {
-        const list = exact.get(t) ?? [];
-        if (!list.includes(rule)) list.push(rule);
-        exact.set(t, list);
+        const list = exact.get(t);
+        if (list === undefined) exact.set(t, [rule]);
+        else if (!list.includes(rule)) list.push(rule);
       }
     }
     this.#exact = exact;
@@ -491,7 +491,9 @@ function describeValue(v: unknown): string {
   return `a ${typeof v === 'bigint' ? 'int' : typeof v}`;
 }
 
+const REASON_VERBS: Readonly<Record<CompiledRule['effect'], string>> = { allow: 'allows', deny: 'denies', require_approval: 'requires approval for', warn: 'allows with a warning' };
+
 function defaultReason(rule: CompiledRule): string {
-  const verb = { allow: 'allows', deny: 'denies', require_approval: 'requires approval for', warn: 'allows with a warning' }[rule.effect];
+  const verb = REASON_VERBS[rule.effect];
   return `Rule "${rule.name}" of policy "${rule.policy}" ${verb} this call.`;
 }
