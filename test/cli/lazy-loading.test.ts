@@ -182,6 +182,9 @@ describe('the built CLI loads only what its command needs', () => {
     // The starter policy binds no SQL: the analyser and its function catalogs stay unloaded.
     for (const src of ['src/facets/sql.ts', 'src/facets/sql-catalog-postgres.ts', 'src/facets/sql-classify.ts']) expect(warm.loaded.has(src)).toBe(false);
     expect(warm.loaded.has('src/facets/sql-facts.ts')).toBe(true);
+    // A line without kubectl: the k8s facet and the YAML parser its manifests need stay unloaded.
+    for (const src of ['src/facets/k8s.ts', 'src/facets/k8s-manifest.ts']) expect(warm.loaded.has(src)).toBe(false);
+    expect(packages(warm.loaded).has('yaml')).toBe(false);
     for (const src of ['src/integrations/claude-code/handle.ts', 'src/policy/plan.ts', 'src/facets/shell.ts']) expect(warm.loaded.has(src)).toBe(true);
   });
 
