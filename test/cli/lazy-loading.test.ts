@@ -123,10 +123,10 @@ function initialisedInScripts(dir: string): string[] {
     for (const script of report.result) {
       if (!script.url.endsWith('.cjs')) continue;
       const initialisers = new Map(script.functions.filter((f) => /\.[cm]?[jt]s$/.test(f.functionName)).map((f) => [f.functionName, (f.ranges[0]?.count ?? 0) > 0]));
-      for (const m of readFileSync(fileURLToPath(script.url), 'utf8').matchAll(/^\/\/ (\S+\.[cm]?[jt]s)$/gm)) {
-        const source = m[1] as string;
-        if (initialisers.get(source) ?? true) ran.push(source);
-      }
+      // The hook's script is minified (no source comments): its sources come from the build's metafile.
+      if (!script.url.endsWith('/hook/in-process.cjs')) continue;
+      const meta = JSON.parse(readFileSync(join(dirname(dirname(dirname(main))), 'meta.json.hook-script.json'), 'utf8')) as { inputs: Record<string, unknown> };
+      for (const source of Object.keys(meta.inputs)) if (initialisers.get(source) ?? true) ran.push(source);
     }
   }
   return ran;
