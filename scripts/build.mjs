@@ -391,7 +391,7 @@ async function main() {
     platform: 'node',
     target: 'node22.12',
     // No source maps: Node scans every chunk for one at load, and the install carries them. The
-    // bundle is not minified, so stack traces keep their function names.
+    // bundle is not minified (the hook's script only of whitespace), so stack traces keep their function names.
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
@@ -430,6 +430,10 @@ async function main() {
     entryPoints: [join(ROOT, 'src', 'integrations', 'claude-code', 'in-process.ts')],
     outfile: hookScript,
     format: 'cjs',
+    // Whitespace and comments only (names stay, for stack traces): a cold event parses the whole
+    // script, and every event reads it and hashes it for V8's compilation cache (2.5 MB -> 1.9 MB;
+    // callgrind: -31M instructions on a cold hook event, a warm one unchanged).
+    minifyWhitespace: true,
     plugins: [dynamicImportAsRequire, onlyKnownPackages, inlineLazyModulesOnFirstUse],
     // The script's wrapper passes the script's own URL under this name.
     define: { __WARDEN_BUILD_ID__: id, 'import.meta.url': '__wardenModuleUrl' },

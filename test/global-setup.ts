@@ -27,8 +27,9 @@ export default function setup(project: TestProject): () => void {
   symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
   symlinkSync(join(ROOT, 'examples'), join(build, 'examples'), 'dir');
   copyFileSync(join(ROOT, 'package.json'), join(build, 'package.json'));
-  // The package build (scripts/build.mjs, as `npm run build`) without the declaration files.
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--no-types', '--out', join(build, 'dist')], { cwd: ROOT, encoding: 'utf8' });
+  // The package build (scripts/build.mjs, as `npm run build`) without the declaration files; the
+  // metafiles beside dist/ say which sources each output holds (test/cli/lazy-loading.test.ts).
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--no-types', '--out', join(build, 'dist'), '--metafile', join(build, 'meta.json')], { cwd: ROOT, encoding: 'utf8' });
   const main = join(build, 'dist', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`the CLI did not build (${main} is missing):\n${r.stdout}${r.stderr}`);
   project.provide('wardenCli', main);

@@ -13,9 +13,13 @@ import { SIMPLE_MODELS } from './shell-fx-simple.js';
 import { TEXT_MODELS } from './shell-fx-text.js';
 import type { FxCall, FxModel } from './shell-fx-api.js';
 import { lookupName } from './shell-programs.js';
-import { k8sEffects } from './k8s-effects.js';
-import { k8sFacet } from './k8s.js';
 import type { WordFacts } from './shell-words.js';
+import { lazyModule } from '../lib/lazy-module.js';
+
+// Only a line that runs kubectl needs the k8s facet (and its YAML parser for manifests): it loads
+// then, so a line without kubectl neither initialises nor (in the hook's code cache) carries them.
+const k8sModule = lazyModule<typeof import('./k8s.js')>('facets/k8s');
+const k8sEffectsModule = lazyModule<typeof import('./k8s-effects.js')>('facets/k8s-effects');
 
 /** kubectl in a shell line: the k8s facet reads its arguments; `-f` files and the kubeconfig are read. */
 const kubectl: FxModel = (call) => {
@@ -27,12 +31,12 @@ const kubectl: FxModel = (call) => {
     }
     argv.push(w.value);
   }
-  const facts = k8sFacet(argv);
+  const facts = k8sModule().k8sFacet(argv);
   if (!facts.parsed) {
     call.fx.exec('kubectl', argv.join(' '), 'kubectl', `kubectl: ${facts.error}`, false, 'hidden');
     return;
   }
-  const e = k8sEffects(facts);
+  const e = k8sEffectsModule().k8sEffects(facts);
   for (const x of e.exec) call.fx.exec(x.program, x.code, x.via, x.reason, x.known, x.kind ?? 'remote');
   for (const n of e.network) {
     if (n.known) call.fx.host(n.host, n.port, n.scheme, n.via);

@@ -129,10 +129,10 @@ function initialisedInScripts(dir: string): string[] {
     for (const script of report.result) {
       if (!script.url.endsWith('.cjs')) continue;
       const initialisers = new Map(script.functions.filter((f) => /\.[cm]?[jt]s$/.test(f.functionName)).map((f) => [f.functionName, (f.ranges[0]?.count ?? 0) > 0]));
-      for (const m of readFileSync(fileURLToPath(script.url), 'utf8').matchAll(/^\/\/ (\S+\.[cm]?[jt]s)$/gm)) {
-        const source = m[1] as string;
-        if (initialisers.get(source) ?? true) ran.push(source);
-      }
+      // The hook's script is minified (no source comments): its sources come from the build's metafile.
+      if (!script.url.endsWith('/hook/in-process.cjs')) continue;
+      const meta = JSON.parse(readFileSync(join(dirname(dirname(dirname(main))), 'meta.json.hook-script.json'), 'utf8')) as { inputs: Record<string, unknown> };
+      for (const source of Object.keys(meta.inputs)) if (initialisers.get(source) ?? true) ran.push(source);
     }
   }
   return ran;
@@ -188,6 +188,9 @@ describe('the built CLI loads only what its command needs', () => {
     // The starter policy binds no SQL: the analyser and its function catalogs stay unloaded.
     for (const src of ['src/facets/sql.ts', 'src/facets/sql-catalog-postgres.ts', 'src/facets/sql-classify.ts']) expect(warm.loaded.has(src)).toBe(false);
     expect(warm.loaded.has('src/facets/sql-facts.ts')).toBe(true);
+    // A line without kubectl: the k8s facet and the YAML parser its manifests need stay unloaded.
+    for (const src of ['src/facets/k8s.ts', 'src/facets/k8s-manifest.ts']) expect(warm.loaded.has(src)).toBe(false);
+    expect(packages(warm.loaded).has('yaml')).toBe(false);
     for (const src of ['src/integrations/claude-code/handle.ts', 'src/policy/plan.ts', 'src/facets/shell.ts']) expect(warm.loaded.has(src)).toBe(true);
   });
 
