@@ -85,7 +85,23 @@ function tryRules(tokens: readonly Token[], i: number, list: readonly number[], 
   }
 }
 
-function extend(tokens: readonly Token[], at: number, rule: InjectionRule, sets: ReadonlyArray<ReadonlySet<string>>): number {
+/**
+ * The words a hit matched, one per word class of its rule (the first is `hit.first`, the last
+ * `hit.last`): the same nearest-first search {@link matchRules} made.
+ *
+ * @example
+ * ```ts
+ * const [hit] = matchRules(tokens, compiled);
+ * matchedWords(tokens, hit, compiled); // e.g. [3, 5, 6]
+ * ```
+ */
+export function matchedWords(tokens: readonly Token[], hit: RuleHit, compiled: CompiledRules): number[] {
+  const out = [hit.first];
+  extend(tokens, hit.first, compiled.rules[hit.rule] as InjectionRule, compiled.sets[hit.rule] as ReadonlyArray<ReadonlySet<string>>, out);
+  return out;
+}
+
+function extend(tokens: readonly Token[], at: number, rule: InjectionRule, sets: ReadonlyArray<ReadonlySet<string>>, record?: number[]): number {
   let pos = at;
   for (let s = 1; s < sets.length; s++) {
     const set = sets[s] as ReadonlySet<string>;
@@ -99,6 +115,7 @@ function extend(tokens: readonly Token[], at: number, rule: InjectionRule, sets:
     }
     if (found < 0) return -1;
     pos = found;
+    record?.push(found);
   }
   return pos;
 }
