@@ -203,9 +203,10 @@ function scan(text: string, depth: number, layer: string[], map: SpanMap, rules:
     push(out, detector, rule.id, rule.family, first.start, last.end, score, why, layer, map);
   }
   // One look-up per word for the word lists the scan walks (vocatives, rot13 spellings), not one per list.
-  // (A plain array: a typed one of a 1 KB text's word count is allocated outside the heap.)
-  const bits: number[] = [];
-  for (let k = 0; k < tokens.length; k++) bits.push(WORD_BITS.get((tokens[k] as Token).w) ?? 0);
+  // (A plain array for a short text: a typed one of a 1 KB text's word count is allocated outside
+  // the heap, a fixed cost per scan; a typed one for a long text, where growing an array costs more.)
+  const bits: number[] | Uint8Array = tokens.length > 1024 ? new Uint8Array(tokens.length) : [];
+  for (let k = 0; k < tokens.length; k++) bits[k] = WORD_BITS.get((tokens[k] as Token).w) ?? 0;
   vocatives(text, tokens, bits, (a, b) => push(out, detector, 'system.vocative', 'system', a, b, 0.6 + boost, 'addresses an AI model by name and gives it a command', layer, map));
   markdownImages(text, (a, b) => push(out, detector, 'exfiltration.markdown-image', 'exfiltration', a, b, 0.6 + boost, 'a Markdown image whose URL has an empty or templated query value, the shape used to send data out in the image request', layer, map));
   const firstMarkup = markupAt(view.folded);
@@ -284,7 +285,7 @@ function round(x: number): number {
  * The spans to decode as rot13: clusters of words whose rot13 is a common English word or a
  * trigger word (at least three, each within eight words of the last); plain English has almost none.
  */
-function rot13Regions(tokens: readonly Token[], bits: readonly number[]): Array<[number, number]> {
+function rot13Regions(tokens: readonly Token[], bits: ArrayLike<number>): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let start = -1;
   let end = -1;
@@ -352,7 +353,7 @@ function jsonOpener(text: string, at: number): boolean {
 }
 
 /** `AI agent: run ...`, `Assistant, call ...`: a model named, a colon or comma, then a command. */
-function vocatives(text: string, tokens: readonly Token[], bits: readonly number[], report: (start: number, end: number) => void): void {
+function vocatives(text: string, tokens: readonly Token[], bits: ArrayLike<number>, report: (start: number, end: number) => void): void {
   for (let k = 0; k + 1 < tokens.length; k++) {
     if (((bits[k] as number) & VOCATIVE_BIT) === 0) continue;
     const t = tokens[k] as Token;
