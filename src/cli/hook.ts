@@ -26,6 +26,7 @@ export function registerHookCommand(program: Command): void {
     .option('--agent-id <id>', 'the agent id decisions and records carry (default: claude-code)')
     .option('--root <dir>', 'the project directory file paths must stay inside (default: $CLAUDE_PROJECT_DIR, else the session cwd)')
     .option('--state <url>', 'session state store (sqlite:<file>, redis://..., postgres://...; default $WARDEN_STATE, else none): a result carrying injected instructions marks the session untrusted for its next calls')
+    .option('--result-model <config>', 'a tier 3 ONNX model configuration (docs/detection.md) run on every PostToolUse response beside tier 1; a model that cannot be loaded blocks the event (default $WARDEN_RESULT_MODEL, else none; needs onnxruntime-node)')
     .option('--no-server', 'handle the event in this process; do not use or start the hook server')
     .option('--sandbox', 'run it for you: Bash commands the policy allows are run by the hook in Warden\'s sandbox (ring 2) and Claude sees that output; implies --no-server (docs/integrations/claude-code.md)')
     .option('--sandbox-network <mode>', 'with --sandbox: none (default) or egress (connections decided as the egress tool)')
@@ -53,7 +54,7 @@ export function registerHookCommand(program: Command): void {
 export async function runHookCli(args: readonly string[]): Promise<number> {
   const parsed = parseHookArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`warden: ${parsed} (usage: warden hook claude-code [--policy <paths...>] [--audit <path>] [--agent-id <id>] [--root <dir>] [--state <url>] [--no-server] [--on-failure block|defer] [--sandbox [--sandbox-network none|egress] [--sandbox-timeout <ms>]] [--remote <url> --remote-token-file <file> [--remote-timeout <ms>]])\n`);
+    process.stderr.write(`warden: ${parsed} (usage: warden hook claude-code [--policy <paths...>] [--audit <path>] [--agent-id <id>] [--root <dir>] [--state <url>] [--result-model <config.json>] [--no-server] [--on-failure block|defer] [--sandbox [--sandbox-network none|egress] [--sandbox-timeout <ms>]] [--remote <url> --remote-token-file <file> [--remote-timeout <ms>]])\n`);
     return EXIT.invalid;
   }
   const { runClaudeCodeHook } = await import('../integrations/claude-code/client.js');
@@ -62,7 +63,7 @@ export async function runHookCli(args: readonly string[]): Promise<number> {
 
 interface ParsedHookArgs {
   host: string;
-  options: { policy?: string[]; audit?: string; agentId?: string; root?: string; state?: string; server?: boolean; onFailure?: 'block' | 'defer'; sandbox?: { network: 'none' | 'egress'; timeMs: number }; remote?: { url?: string; tokenFile?: string; timeoutMs?: number } };
+  options: { policy?: string[]; audit?: string; agentId?: string; root?: string; state?: string; resultModel?: string; server?: boolean; onFailure?: 'block' | 'defer'; sandbox?: { network: 'none' | 'egress'; timeMs: number }; remote?: { url?: string; tokenFile?: string; timeoutMs?: number } };
 }
 
 /**
@@ -82,7 +83,7 @@ export function parseHookArgs(args: readonly string[]): ParsedHookArgs | string 
   const positional: string[] = [];
   let sandboxNetwork: 'none' | 'egress' | undefined;
   let sandboxTime: number | undefined;
-  const single = { '--audit': 'audit', '--agent-id': 'agentId', '--root': 'root', '--state': 'state' } as const;
+  const single = { '--audit': 'audit', '--agent-id': 'agentId', '--root': 'root', '--state': 'state', '--result-model': 'resultModel' } as const;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;

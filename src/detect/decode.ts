@@ -85,7 +85,8 @@ function runs(text: string, add: (l: Layer) => boolean): void {
       if (decoded !== null && !add({ encoding: 'hex', start: from, end: i, text: decoded })) return;
       continue;
     }
-    const decoded = readable(Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
+    // (Node's base64 decoder reads the URL-safe alphabet too: `-` and `_` need no rewriting.)
+    const decoded = readable(Buffer.from(run, 'base64'));
     if (decoded !== null && !add({ encoding: 'base64', start: from, end: to, text: decoded })) return;
   }
 }
@@ -111,13 +112,23 @@ const CLUSTER_GAP = 24;
  * Clusters of escapes: each match of `re` within CLUSTER_GAP characters of the previous one joins
  * its cluster; clusters of three or more are returned as [start, end].
  */
-function clusters(text: string, re: RegExp): Array<[number, number]> {
+function clusters(text: string, re: RegExp, lead: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let start = -1;
   let end = -CLUSTER_GAP - 1;
   let count = 0;
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
+  // Every escape starts with `lead`: jump to each one and try the (sticky) pattern there only,
+  // rather than have the pattern tried at every position of a long text. Same matches as a
+  // global search: the leftmost match at or after a position starts at the first `lead` there
+  // where the pattern matches.
+  for (let at = text.indexOf(lead); at >= 0; ) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (m === null) {
+      at = text.indexOf(lead, at + 1);
+      continue;
+    }
+    at = text.indexOf(lead, m.index + m[0].length);
     if (m.index - end > CLUSTER_GAP) {
       if (count >= 3) out.push([start, end]);
       start = m.index;
@@ -130,13 +141,13 @@ function clusters(text: string, re: RegExp): Array<[number, number]> {
   return out;
 }
 
-const PERCENT = /%[0-9A-Fa-f]{2}/g;
+const PERCENT = /%[0-9A-Fa-f]{2}/y;
 const UNRESERVED = /^[A-Za-z0-9._~-]$/;
 
 /** Percent-escapes: each cluster of three or more `%XX`, decoded as UTF-8. */
 function percentLayer(text: string, add: (l: Layer) => boolean): void {
   if (text.indexOf('%') < 0) return;
-  for (const [start, end] of clusters(text, PERCENT)) {
+  for (const [start, end] of clusters(text, PERCENT, '%')) {
     // The words the escapes join belong to the layer too (`Ignore%20all%20previous`): without the
     // first and last word, the decoded text loses the verb that makes it an instruction.
     let first = start;
@@ -164,11 +175,13 @@ function percentLayer(text: string, add: (l: Layer) => boolean): void {
 
 const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", nbsp: ' ', sol: '/', colon: ':', lpar: '(', rpar: ')', period: '.', comma: ',', excl: '!', quest: '?', lowbar: '_', num: '#', tilde: '~' };
 const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]{2,6}));/g;
+/** {@link ENTITY} tried at one position (`lastIndex`) only. */
+const ENTITY_AT = new RegExp(ENTITY.source, 'y');
 
 /** HTML character references: each cluster of three or more, decoded (numeric and common named ones). */
 function entityLayer(text: string, add: (l: Layer) => boolean): void {
   if (text.indexOf('&') < 0) return;
-  for (const [first, last] of clusters(text, ENTITY)) {
+  for (const [first, last] of clusters(text, ENTITY_AT, '&')) {
     const region = text.slice(first, last).replace(ENTITY, (all, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
       const cp = dec !== undefined ? Number(dec) : hex !== undefined ? parseInt(hex, 16) : -1;
       if (cp >= 0) return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : '';

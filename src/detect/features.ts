@@ -63,24 +63,35 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
+/** The folded code of an ASCII unit: itself for a-z and 0-9, its lower case for A-Z, else 0. */
+const ASCII_CODE: Uint16Array = (() => {
+  const t = new Uint16Array(128);
+  for (let c = 0x30; c <= 0x39; c++) t[c] = c;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = c;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = c + 32;
+  return t;
+})();
+
 /**
  * The folded code of each view unit: a lower-case letter or digit, or 0 for a separator.
  * ASCII by table; anything else lower-cased and kept when it is a letter or a number.
  */
-function foldCodes(v: string): Uint16Array {
+function foldCodes(v: string, into?: Uint16Array): Uint16Array {
   const n = v.length;
-  const out = new Uint16Array(n);
+  const out = into ?? new Uint16Array(n);
   let other: Map<number, number> | undefined;
   for (let i = 0; i < n; i++) {
     const c = v.charCodeAt(i);
     if (c < 0x80) {
-      if (c >= 0x61 && c <= 0x7a) out[i] = c;
-      else if (c >= 0x41 && c <= 0x5a) out[i] = c + 32;
-      else if (c >= 0x30 && c <= 0x39) out[i] = c;
+      // (A reused buffer holds an earlier text's codes: every unit is written.)
+      out[i] = ASCII_CODE[c] as number;
       continue;
     }
     // Surrogate halves are separators: the view has already folded mathematical letters to ASCII.
-    if (c >= 0xd800 && c <= 0xdfff) continue;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      out[i] = 0;
+      continue;
+    }
     other ??= new Map();
     let f = other.get(c);
     if (f === undefined) {
@@ -128,20 +139,51 @@ export function foldForFeatures(text: string): string {
  * ```
  */
 export function featureStream(text: string, bits: number): FeatureStream {
+  return featurize(text, bits, false);
+}
+
+/**
+ * The process's scratch buffers for {@link scratchFeatureStream}, grown as needed up to
+ * SCRATCH_MAX view units (a longer text gets buffers of its own).
+ */
+let scratch: { codes: Uint16Array; bucket: Int32Array; start: Int32Array; end: Int32Array } | null = null;
+const SCRATCH_MAX = 1 << 18;
+
+/**
+ * {@link featureStream} into buffers the process reuses: valid only until the next call. For the
+ * scorer, which reads the stream at once (a 1 KB text otherwise pays for four typed arrays of its
+ * own, allocated outside the heap, on every call).
+ */
+export function scratchFeatureStream(text: string, bits: number): FeatureStream {
+  return featurize(text, bits, true);
+}
+
+function featurize(text: string, bits: number, reuse: boolean): FeatureStream {
   const view = buildView(text);
   const v = view.text;
   const starts = view.starts;
   const ends = view.ends;
-  const codes = foldCodes(v);
-  const n = codes.length;
+  const n = v.length;
+  const pooled = reuse && n <= SCRATCH_MAX;
+  if (pooled && (scratch === null || scratch.codes.length < n)) {
+    // Grown to twice the need (at most the cap), so a run of slightly longer texts reallocates rarely.
+    const size = Math.min(SCRATCH_MAX, Math.max(1024, 2 * n));
+    // At most a unigram, a bigram and a trigram per word, and at most (size + 1) / 2 words.
+    const cap = 3 * ((size + 1) >> 1);
+    scratch = { codes: new Uint16Array(size), bucket: new Int32Array(cap), start: new Int32Array(cap), end: new Int32Array(cap) };
+  }
+  const codes = foldCodes(v, pooled ? scratch?.codes : undefined);
   const mask = (1 << bits) - 1;
-  // At most a unigram, a bigram and a trigram per word.
-  let words = 0;
-  for (let j = 0; j < n; j++) if (codes[j] !== 0 && (j === 0 || codes[j - 1] === 0)) words++;
-  const cap = 3 * words;
-  const bucket = new Int32Array(cap);
-  const start = new Int32Array(cap);
-  const end = new Int32Array(cap);
+  let cap = 0;
+  if (!pooled) {
+    // At most a unigram, a bigram and a trigram per word.
+    let words = 0;
+    for (let j = 0; j < n; j++) if (codes[j] !== 0 && (j === 0 || codes[j - 1] === 0)) words++;
+    cap = 3 * words;
+  }
+  const bucket = pooled ? (scratch as { bucket: Int32Array }).bucket : new Int32Array(cap);
+  const start = pooled ? (scratch as { start: Int32Array }).start : new Int32Array(cap);
+  const end = pooled ? (scratch as { end: Int32Array }).end : new Int32Array(cap);
   let k = 0;
   let prevHash = 0;
   let prevStart = -1;
@@ -190,12 +232,13 @@ export function featureStream(text: string, bits: number): FeatureStream {
 }
 
 /** Reused per bucket-count: the stamp of the last window each bucket was counted in. */
-const STAMPS = new Map<number, { stamp: Int32Array; gen: number }>();
+const STAMPS = new Map<number, { stamp: Int32Array; gen: number; buckets: Int32Array }>();
 
-function stampsFor(dims: number): { stamp: Int32Array; gen: number } {
+function stampsFor(dims: number): { stamp: Int32Array; gen: number; buckets: Int32Array } {
   let s = STAMPS.get(dims);
   if (s === undefined) {
-    s = { stamp: new Int32Array(dims), gen: 0 };
+    // `buckets` holds one window's distinct buckets (at most dims); the visitor reads it before the next window.
+    s = { stamp: new Int32Array(dims), gen: 0, buckets: new Int32Array(dims + 1) };
     STAMPS.set(dims, s);
   }
   return s;
@@ -222,7 +265,7 @@ export function forEachWindow(
   const dims = 2 ** bits;
   const st = stampsFor(dims);
   const stamp = st.stamp;
-  const scratch = new Int32Array(Math.min(s.count, dims) + 1);
+  const scratch = st.buckets;
   let lo = 0;
   for (let from = 0; from === 0 || from + stride < s.length; from += stride) {
     const to = Math.min(s.length, from + window);

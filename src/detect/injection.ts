@@ -13,7 +13,7 @@ import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
 import { findLayers, rot13, type Layer } from './decode.js';
 import { ADDRESS_NEXT, DISCUSSION, IMPERATIVE, INJECTION_RULES, MARKUP, VOCATIVE, type InjectionRule } from './injection-rules.js';
-import { compileRules, matchRules, type CompiledRules } from './match.js';
+import { compileRules, matchedWords, matchRules, type CompiledRules, type RuleHit } from './match.js';
 import { wordView, type Token } from './tokens.js';
 import type { DetectionResult, Finding } from './types.js';
 
@@ -182,9 +182,10 @@ function scan(text: string, depth: number, layer: string[], map: SpanMap, rules:
     const last = tokens[hit.last] as Token;
     if (rule.colon === true && !colonAfter(text, last.end)) continue;
     if (rule.addressee === true && !addressed(text, tokens, hit.last)) continue;
-    // A rule's words are one instruction: a hit that runs across a blank line (a paragraph or
-    // section break) is two texts' words, not one sentence (the span is bounded by the rule's gaps).
-    if (paragraphBreak(text, first.start, last.end) || jsonBoundary(text, first.start, last.end)) continue;
+    // A rule's words are one instruction: a hit that runs across a boundary (a blank line, from one
+    // JSON string into the next, a table cell, a block or cell tag) counts only when the phrase reads
+    // on through it (the span is bounded by the rule's gaps).
+    if (!readsThrough(text, tokens, hit, rules)) continue;
     let score = rule.weight + boost;
     let why = rule.reason;
     let evasive = false;
@@ -202,7 +203,9 @@ function scan(text: string, depth: number, layer: string[], map: SpanMap, rules:
     push(out, detector, rule.id, rule.family, first.start, last.end, score, why, layer, map);
   }
   // One look-up per word for the word lists the scan walks (vocatives, rot13 spellings), not one per list.
-  const bits = new Uint8Array(tokens.length);
+  // (A plain array for a short text: a typed one of a 1 KB text's word count is allocated outside
+  // the heap, a fixed cost per scan; a typed one for a long text, where growing an array costs more.)
+  const bits: number[] | Uint8Array = tokens.length > 1024 ? new Uint8Array(tokens.length) : [];
   for (let k = 0; k < tokens.length; k++) bits[k] = WORD_BITS.get((tokens[k] as Token).w) ?? 0;
   vocatives(text, tokens, bits, (a, b) => push(out, detector, 'system.vocative', 'system', a, b, 0.6 + boost, 'addresses an AI model by name and gives it a command', layer, map));
   markdownImages(text, (a, b) => push(out, detector, 'exfiltration.markdown-image', 'exfiltration', a, b, 0.6 + boost, 'a Markdown image whose URL has an empty or templated query value, the shape used to send data out in the image request', layer, map));
@@ -282,7 +285,7 @@ function round(x: number): number {
  * The spans to decode as rot13: clusters of words whose rot13 is a common English word or a
  * trigger word (at least three, each within eight words of the last); plain English has almost none.
  */
-function rot13Regions(tokens: readonly Token[], bits: Uint8Array): Array<[number, number]> {
+function rot13Regions(tokens: readonly Token[], bits: ArrayLike<number>): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let start = -1;
   let end = -1;
@@ -350,7 +353,7 @@ function jsonOpener(text: string, at: number): boolean {
 }
 
 /** `AI agent: run ...`, `Assistant, call ...`: a model named, a colon or comma, then a command. */
-function vocatives(text: string, tokens: readonly Token[], bits: Uint8Array, report: (start: number, end: number) => void): void {
+function vocatives(text: string, tokens: readonly Token[], bits: ArrayLike<number>, report: (start: number, end: number) => void): void {
   for (let k = 0; k + 1 < tokens.length; k++) {
     if (((bits[k] as number) & VOCATIVE_BIT) === 0) continue;
     const t = tokens[k] as Token;
@@ -378,20 +381,65 @@ function addressed(text: string, tokens: readonly Token[], at: number): boolean 
   return ADDRESS_NEXT.has(next.w);
 }
 
-function paragraphBreak(text: string, from: number, to: number): boolean {
-  // invariant: only the hit's own span is read, as in jsonBoundary.
-  const span = text.slice(from, to);
-  return span.includes('\n') && /\n[ \t\r]*\n/.test(span);
+/**
+ * Whether a hit's words read as one phrase. A hit that crosses no boundary does. One that crosses
+ * a blank line, a JSON string boundary (an unescaped quote followed by `,` `:` `}` or `]`), a table
+ * cell (`|`) or a block or cell tag (`</td><td>`, `</li>`, `<p>`, `<br>`) reads through only when
+ * the phrase was split there and nothing else was put between its words: between each two of its
+ * matched words that a boundary separates, once JSON keys and tags are set aside, there are only
+ * function words (`all`, `the`, `your`, ...) and words of the rule's classes, and no sentence end;
+ * and no matched word stands alone between two boundaries (a header row
+ * `<th>Ignore</th><th>Previous</th><th>Instructions</th>` is labels, not a sentence). So
+ * `{"a": "ignore all previous", "b": "instructions"}` and `Ignore all\n\nprevious instructions`
+ * read through; `"channel":"email"},"subject":"Cannot reset password"` does not (other fields'
+ * words come between).
+ */
+function readsThrough(text: string, tokens: readonly Token[], hit: RuleHit, rules: CompiledRules): boolean {
+  const first = tokens[hit.first] as Token;
+  const last = tokens[hit.last] as Token;
+  // invariant: only the hit's own span is read (bounded by the rule's gaps), so many hits stay linear.
+  if (!crossesBoundary(text, Math.max(0, first.start - 1), last.end)) return true;
+  const words = matchedWords(tokens, hit, rules);
+  let brokeBefore = false;
+  for (let k = 0; k + 1 < words.length; k++) {
+    const a = tokens[words[k] as number] as Token;
+    const b = tokens[words[k + 1] as number] as Token;
+    const broke = crossesBoundary(text, Math.max(0, a.end - 1), b.start + 1);
+    if (broke) {
+      if (!onlyGlue(text.slice(a.end, b.start), rules.sets[hit.rule] as ReadonlyArray<ReadonlySet<string>>)) return false;
+      // A matched word alone between two boundaries is a label (a header cell, a list of keys).
+      if (brokeBefore) return false;
+    }
+    brokeBefore = broke;
+  }
+  return true;
 }
 
+/** Tags that end a block or a cell: the text on either side is another paragraph, cell or item. */
+const BLOCK_TAG = /<\/?(?:td|th|tr|li|p|div|br|hr|h[1-6]|dt|dd|ul|ol|table|thead|tbody|section|article|blockquote|pre|header|footer|nav|aside|option)\b[^<>]{0,200}>/i;
+
+/** `text[from, to)` holds a blank line, a JSON string boundary, a table cell bar or a block tag. */
+function crossesBoundary(text: string, from: number, to: number): boolean {
+  const span = text.slice(from, to);
+  if (span.includes('|')) return true;
+  if (span.includes('\n') && /\n[ \t\r]*\n/.test(span)) return true;
+  if (span.includes('"') && /[^\\]"\s*[,:}\]]/.test(span)) return true;
+  return span.includes('<') && BLOCK_TAG.test(span);
+}
+
+/** Words that only join a phrase's content words (`ignore ALL previous`, `reveal YOUR prompt`). */
+const GLUE: ReadonlySet<string> = new Set(['a', 'an', 'the', 'all', 'any', 'every', 'each', 'your', 'my', 'our', 'their', 'its', 'his', 'her', 'this', 'that', 'these', 'those', 'of', 'to', 'and', 'or', 'for', 'from', 'in', 'on', 'with', 'you', 'please', 'now', 'then', 'just', 'also']);
+
 /**
- * The span crosses from one JSON string into the next (`"email"},"subject":"Cannot reset password`):
- * an unescaped quote followed by `,` `:` `}` or `]`. Words of different fields are not one sentence.
+ * The text between two matched words holds only function words and words of the rule's own
+ * classes (`ignore all | PREVIOUS instructions`) once tags and JSON keys are set aside, and no
+ * sentence end (`.`, `!`, `?`, `;`) outside them.
  */
-function jsonBoundary(text: string, from: number, to: number): boolean {
-  // invariant: only the hit's own span is read (bounded by the rule's gaps), so many hits stay linear.
-  const span = text.slice(Math.max(0, from - 1), to);
-  return span.includes('"') && /[^\\]"\s*[,:}\]]/.test(span);
+function onlyGlue(between: string, classes: ReadonlyArray<ReadonlySet<string>>): boolean {
+  const rest = between.replace(/<[^<>]{0,200}>/g, ' ').replace(/"(?:[^"\\\n]|\\.){0,100}"\s*:/g, ' ');
+  if (/[.!?;]/.test(rest)) return false;
+  for (const w of rest.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) if (!GLUE.has(w) && !classes.some((c) => c.has(w))) return false;
+  return true;
 }
 
 function onlySpaces(text: string, from: number, to: number): boolean {

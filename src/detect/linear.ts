@@ -14,7 +14,7 @@
  */
 import { WardenError } from '../errors.js';
 import { rejectUnknownKeys } from '../lib/options.js';
-import { featureStream, forEachWindow } from './features.js';
+import { forEachWindow, scratchFeatureStream } from './features.js';
 import type { DetectionResult, Finding } from './types.js';
 import MODEL from './linear-weights.json' with { type: 'json' };
 
@@ -128,7 +128,8 @@ export function detectInjectionModel(text: string, options?: ModelOptions): Dete
   if (typeof text !== 'string') throw new WardenError('ERR_DETECT_OPTIONS', `Pass the text to score as a string; got ${typeof text}.`);
   if (text.length > maxLength) throw new WardenError('ERR_DETECT_LIMIT', `The text is ${text.length} characters, over the limit of ${maxLength}; it was not scored. Raise maxLength or split the text.`);
   const { bits, window, stride, bias } = SHIPPED;
-  const stream = featureStream(text, bits);
+  // Read at once, before any other call could reuse its buffers.
+  const stream = scratchFeatureStream(text, bits);
   // The highest window by its logit (the sigmoid is monotone): one exp per text, not per window.
   let bestZ = -Infinity;
   let from = 0;

@@ -59,28 +59,49 @@ function has(set: ReadonlySet<string>, t: Token): boolean {
  */
 export function matchRules(tokens: readonly Token[], compiled: CompiledRules): RuleHit[] {
   const hits: RuleHit[] = [];
-  const busyUntil = new Int32Array(compiled.rules.length).fill(-1);
+  // Created on the first word that starts a rule: most texts' words start none. (A plain array, not
+  // a typed one: a typed array this size is allocated outside the heap, a fixed cost per scan.)
+  let busyUntil: number[] | null = null;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token;
     const a = compiled.byFirst.get(t.w);
     const b = t.alt !== null ? compiled.byFirst.get(t.alt) : undefined;
     if (a === undefined && b === undefined) continue;
-    for (const list of [a, b]) {
-      if (list === undefined) continue;
-      for (const r of list) {
-        if (i <= (busyUntil[r] as number)) continue;
-        const last = extend(tokens, i, compiled.rules[r] as InjectionRule, compiled.sets[r] as ReadonlyArray<ReadonlySet<string>>);
-        if (last >= 0) {
-          hits.push({ rule: r, first: i, last });
-          busyUntil[r] = last;
-        }
-      }
-    }
+    busyUntil ??= new Array<number>(compiled.rules.length).fill(-1);
+    if (a !== undefined) tryRules(tokens, i, a, compiled, busyUntil, hits);
+    if (b !== undefined) tryRules(tokens, i, b, compiled, busyUntil, hits);
   }
   return hits;
 }
 
-function extend(tokens: readonly Token[], at: number, rule: InjectionRule, sets: ReadonlyArray<ReadonlySet<string>>): number {
+function tryRules(tokens: readonly Token[], i: number, list: readonly number[], compiled: CompiledRules, busyUntil: number[], hits: RuleHit[]): void {
+  for (const r of list) {
+    if (i <= (busyUntil[r] as number)) continue;
+    const last = extend(tokens, i, compiled.rules[r] as InjectionRule, compiled.sets[r] as ReadonlyArray<ReadonlySet<string>>);
+    if (last >= 0) {
+      hits.push({ rule: r, first: i, last });
+      busyUntil[r] = last;
+    }
+  }
+}
+
+/**
+ * The words a hit matched, one per word class of its rule (the first is `hit.first`, the last
+ * `hit.last`): the same nearest-first search {@link matchRules} made.
+ *
+ * @example
+ * ```ts
+ * const [hit] = matchRules(tokens, compiled);
+ * matchedWords(tokens, hit, compiled); // e.g. [3, 5, 6]
+ * ```
+ */
+export function matchedWords(tokens: readonly Token[], hit: RuleHit, compiled: CompiledRules): number[] {
+  const out = [hit.first];
+  extend(tokens, hit.first, compiled.rules[hit.rule] as InjectionRule, compiled.sets[hit.rule] as ReadonlyArray<ReadonlySet<string>>, out);
+  return out;
+}
+
+function extend(tokens: readonly Token[], at: number, rule: InjectionRule, sets: ReadonlyArray<ReadonlySet<string>>, record?: number[]): number {
   let pos = at;
   for (let s = 1; s < sets.length; s++) {
     const set = sets[s] as ReadonlySet<string>;
@@ -94,6 +115,7 @@ function extend(tokens: readonly Token[], at: number, rule: InjectionRule, sets:
     }
     if (found < 0) return -1;
     pos = found;
+    record?.push(found);
   }
   return pos;
 }

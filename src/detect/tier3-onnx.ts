@@ -203,7 +203,9 @@ function loadError(path: string, why: string): WardenError {
  */
 export async function importOnnxRuntime(specifier = 'onnxruntime-node'): Promise<OrtModule> {
   try {
-    const m = (await import(specifier)) as Partial<OrtModule> & { default?: Partial<OrtModule> };
+    // The package by its literal name, so a bundle that turns dynamic imports of its dependencies
+    // into require() (the Claude Code hook's script, run without a module loader) can load it.
+    const m = (specifier === 'onnxruntime-node' ? await import('onnxruntime-node') : await import(specifier)) as unknown as Partial<OrtModule> & { default?: Partial<OrtModule> };
     const ort = typeof m.InferenceSession?.create === 'function' ? m : m.default;
     if (ort === undefined || typeof ort.InferenceSession?.create !== 'function' || typeof ort.Tensor !== 'function') throw new Error('it has no InferenceSession');
     return ort as OrtModule;

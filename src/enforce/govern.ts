@@ -5,7 +5,6 @@
 import type { Outcome } from '../decision.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { takeSnapshot, thawedCopy, type Snapshot } from '../lib/snapshot.js';
-import { lazyModule } from '../lib/lazy-module.js';
 import { WardenError } from '../errors.js';
 import { GovernanceDenied } from './denied.js';
 import { runWithFault, runWithFaultSync, streamWithFault, streamWithFaultSync } from './fault.js';
@@ -14,7 +13,6 @@ import type { DecidedCall } from './pipeline.js';
 import type { Verdict } from './verdict.js';
 
 // The output scanner (the detectors' rule tables) loads with the first result scanned (scanResults: true).
-const outputScanner = lazyModule<typeof import('../detect/output.js')>('detect/output');
 
 /**
  * Options for govern().
@@ -139,18 +137,17 @@ export function governWith<F extends (...args: never[]) => unknown>(governor: Go
   };
 
   const scan = options.scanResults === true;
-  const outcomeOf = (started: number, error: unknown, value?: unknown): Outcome => {
+  const outcomeOf = (started: number, error: unknown): Outcome => {
     const durationMs = governor.pipeline.timer.now() - started;
-    if (error === NO_ERROR && scan && value !== undefined) {
-      const found = outputScanner().scanOutput(value);
-      return { status: 'ok', durationMs, ...(found.labels.length > 0 ? { labels: found.labels } : {}), ...(found.findings.length > 0 ? { findings: found.findings } : {}) };
-    }
     if (error === NO_ERROR) return { status: 'ok', durationMs };
     return { status: 'error', durationMs, error: { name: error instanceof Error ? error.name : typeof error, message: error instanceof Error ? error.message : String(error) } };
   };
   const observe = (verdict: Verdict, started: number, error: unknown, value?: unknown): void => {
     // Never throws; an outcome that cannot be recorded is reported through onWarning.
-    void governor.pipeline.observe({ call: verdict.call, tool }, outcomeOf(started, error, value));
+    // A result is scanned by the observe stage (tier 1, secrets, and the pipeline's resultModel):
+    // the session waits for its labels even though this does not.
+    if (error === NO_ERROR && scan && value !== undefined) void governor.pipeline.observeResult({ call: verdict.call, tool }, value, { outcome: outcomeOf(started, error) });
+    else void governor.pipeline.observe({ call: verdict.call, tool }, outcomeOf(started, error));
   };
 
   let wrapped: (this: unknown, ...params: unknown[]) => unknown;

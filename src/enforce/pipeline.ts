@@ -29,6 +29,7 @@ import { SessionMarks } from './session-marks.js';
 import { KILL_RULE, killRecheckStage, killStage } from './kill-stage.js';
 import type { CallMonitor, Fault } from '../monitor.js';
 import type { AsyncTextDetector } from '../detect/types.js';
+import type { OutputScan } from '../detect/output.js';
 
 export type { CallInput, DecidedCall, Gate, GateRefusal, HostApproval, PipelineOptions, PipelineRuntime, PolicyProvider } from './pipeline-types.js';
 
@@ -303,6 +304,60 @@ export class Pipeline {
     const recording = this.#record(call, outcome).then((reason) => (reason === null ? { recorded: true } : { recorded: false, reason }));
     if (marking === null) return recording;
     return Promise.all([marking, recording]).then(([, r]) => r);
+  }
+
+  /**
+   * {@link observe} for a call that returned `result`: the observe stage scans the result itself,
+   * with tier 1 and the secret scan (agent-warden/detect `scanOutput`) and, when the pipeline has
+   * a `resultModel` (tier 3), that model on every string of it; the outcome (`outcome`, `ok` by
+   * default, plus the scan's labels and findings) is recorded and the labels go to the call's
+   * session. The session waits for the scan from this call on: its next call is not decided
+   * before the labels are stored, even when the caller does not await this. A model that cannot
+   * score a text adds `model.failed` and `untrusted`; a result that cannot be scanned (or a scan
+   * that throws) is `untrusted` (`output.unscanned`) and, with `redact`, withheld. Answers the scan
+   * (its `value` is the redacted copy with `redact: true`) and whether the outcome was recorded.
+   * Never throws.
+   *
+   * @example
+   * ```ts
+   * const { scan } = await pipeline.observeResult({ call: verdict.call, tool: 'fetch_page' }, result, { redact: verdict.policyDecision.redactSecrets === true });
+   * if (scan.injection) console.warn('the result carries instructions for the model');
+   * ```
+   */
+  observeResult(
+    call: { call: string; tool: string; agent?: AgentIdentity | null; session?: string },
+    result: unknown,
+    options: { outcome?: Outcome; redact?: boolean } = {},
+  ): Promise<{ scan: OutputScan; recorded: boolean; reason?: string }> {
+    const redact = options.redact === true;
+    const scanning = this.#scanResult(result, redact);
+    // invariant: the session's mark is registered before the first await, so a call of the
+    // session decided while the result is still being scanned waits for its labels.
+    const marking = this.#core.marks === null ? null : this.#core.marks.mark(String(call.call), typeof call.session === 'string' ? call.session : undefined, scanning.then((r) => r.labels));
+    return scanning.then(async (scan) => {
+      const outcome: Outcome = {
+        ...(options.outcome ?? { status: 'ok' }),
+        ...(scan.labels.length > 0 ? { labels: scan.labels } : {}),
+        ...(scan.findings.length > 0 ? { findings: scan.findings } : {}),
+      };
+      if (this.#runtime !== null) this.#observed(call.call, outcome);
+      const [, reason] = await Promise.all([marking, this.#record(call, outcome)]);
+      return reason === null ? { scan, recorded: true } : { scan, recorded: false, reason };
+    });
+  }
+
+  /** The observe stage's result scan: tiers 1 (and the secret scan) and the pipeline's tier 3 model. Never rejects. */
+  async #scanResult(result: unknown, redact: boolean): Promise<OutputScan> {
+    const options = redact ? { redact: true } : undefined;
+    try {
+      // Loaded here, not with the pipeline: most pipelines never scan a result.
+      if (this.resultModel === null) return (await import('../detect/output.js')).scanOutput(result, options);
+      return await (await import('../detect/output-model.js')).scanOutputWithModel(result, options, this.resultModel);
+    } catch (e) {
+      // invariant: a result that was not scanned is untrusted, and nothing unredacted is handed on.
+      const reason = `the result could not be scanned (${messageOf(e)}); treated as untrusted`;
+      return { findings: [{ detector: 'injection', rule: 'output.unscanned', family: 'unscanned', start: 0, end: 0, score: 1, reason, path: '$' }], labels: ['untrusted'], injection: true, secrets: false, value: redact ? null : result, withheld: redact };
+    }
   }
 
   /**

@@ -48,13 +48,30 @@ export class SessionMarks {
   /**
    * Adds `labels` to the session of `call` (the tracked one, else `session` as the enforcement
    * point names it); resolves when they are stored or the failure is remembered. Never rejects.
+   * `labels` may be a promise (a result still being scanned, e.g. by a tier 3 model): the session
+   * waits for it from now on, so its next call is not decided before the scan's labels are stored.
+   * (A promise that rejects counts as `untrusted`.)
    */
-  mark(call: string, session: string | undefined, labels: readonly string[]): Promise<void> | null {
+  mark(call: string, session: string | undefined, labels: readonly string[] | Promise<readonly string[]>): Promise<void> | null {
     const id = this.#calls.get(call) ?? session;
     this.#calls.delete(call);
-    if (id === undefined || labels.length === 0) return null;
+    if (id === undefined || (Array.isArray(labels) && labels.length === 0)) return null;
     const prior = this.#pending.get(id) ?? Promise.resolve();
-    const next = prior.then(() =>
+    const next = prior.then(async () => {
+      // invariant: a scan that failed is a scan that found something untrusted.
+      const found = await Promise.resolve(labels).catch((): readonly string[] => ['untrusted']);
+      if (found.length === 0) return;
+      return this.#add(id, call, found);
+    });
+    this.#pending.set(id, next);
+    void next.then(() => {
+      if (this.#pending.get(id) === next) this.#pending.delete(id);
+    });
+    return next;
+  }
+
+  #add(id: string, call: string, labels: readonly string[]): Promise<void> {
+    return (
       markSession(this.#state.store, id, labels, this.#state.sessionTtlMs).then(
         () => undefined,
         (e: unknown) => {
@@ -63,13 +80,8 @@ export class SessionMarks {
           if (this.#failed.size > MAX_FAILED) this.#failed.delete(this.#failed.keys().next().value as string);
           this.#warn({ code: 'session_not_marked', message: `Session "${id}": ${why}; its calls are denied from now on.` });
         },
-      ),
+      )
     );
-    this.#pending.set(id, next);
-    void next.then(() => {
-      if (this.#pending.get(id) === next) this.#pending.delete(id);
-    });
-    return next;
   }
 
   /** Why calls of session `id` are refused (its labels could not be added), or null. */

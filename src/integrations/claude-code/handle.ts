@@ -20,6 +20,8 @@ import { PolicyCache } from './policy-cache.js';
 import type { CompiledPolicyCache } from '../../enforce/compiled-cache.js';
 import type { Store } from '../../store/types.js';
 import type { HookSandboxConfig } from './sandbox-run.js';
+import type { OnnxDetector } from '../../detect/tier3-onnx.js';
+import type { OutputScan } from '../../detect/output.js';
 
 /**
  * Where the hook reads its policy and writes its log, and who it says is acting. Every path is
@@ -49,6 +51,13 @@ export interface HookConfig {
   state?: string | null;
   /** "Run it for you": Bash calls the policy allows are run by the hook in Warden's sandbox (sandbox-run.ts). Absent or null: off. */
   sandbox?: HookSandboxConfig | null;
+  /**
+   * A tier 3 ONNX model's configuration file (absolute path; agent-warden/detect
+   * `loadOnnxDetectorFile`), or null/absent for none. With one, every PostToolUse response is
+   * scanned by the model too: a detection or a text it cannot score marks the result (and the
+   * session, with `state`) `untrusted`; a model that cannot be loaded blocks the event (exit 2).
+   */
+  resultModel?: string | null;
 }
 
 /**
@@ -69,6 +78,8 @@ export interface HookResult {
 const MAX_LOGS = 64;
 /** Most state stores a runtime keeps open (one per url). */
 const MAX_STORES = 8;
+/** Most tier 3 models a runtime keeps loaded (one per configuration file). */
+const MAX_MODELS = 4;
 
 /**
  * Handles hook events with its caches: compiled policies keyed by their exact sources, and one
@@ -84,6 +95,7 @@ export class HookRuntime {
   readonly #policies: PolicyCache;
   readonly #logs = new Map<string, LockedAuditLog>();
   readonly #stores = new Map<string, Promise<Store>>();
+  readonly #models = new Map<string, Promise<OnnxDetector>>();
   readonly #now: () => Date;
 
   /** `compiledCache`: the on-disk compiled-policy cache to use (none by default). */
@@ -115,7 +127,17 @@ export class HookRuntime {
       const warnings: WardenWarning[] = [];
       // Claude Code asks the user itself: require_approval is answered `ask`, never decided here.
       const store = typeof config.state === 'string' ? await this.#store(config.state) : null;
-      const pipeline = new Pipeline({ policy: set, sink: log.sink(warnings), approval: 'defer', clock: this.#now, onWarning: (w) => warnings.push(w), ...(store !== null ? { state: { store } } : {}) });
+      // The model scans responses only: PreToolUse, the hook's hot path, never loads onnxruntime.
+      const model = input.hook_event_name === 'PostToolUse' && typeof config.resultModel === 'string' ? await this.#model(config.resultModel) : null;
+      const pipeline = new Pipeline({
+        policy: set,
+        sink: log.sink(warnings),
+        approval: 'defer',
+        clock: this.#now,
+        onWarning: (w) => warnings.push(w),
+        ...(store !== null ? { state: { store } } : {}),
+        ...(model !== null ? { resultModel: model } : {}),
+      });
       const { request, agent } = requestFor(input, { agentId: config.agentId, projectDir, ...(config.home !== null ? { home: config.home } : {}) });
       const answer =
         config.sandbox != null && input.hook_event_name === 'PreToolUse' && input.tool_name === 'Bash'
@@ -157,14 +179,16 @@ export class HookRuntime {
         // Loaded here, not at start-up: PreToolUse, the hook's hot path, never pays for the detectors.
         // Claude Code lets a hook replace the response of MCP tools only (updatedMCPToolOutput): redacted when the policy says so.
         const redact = input.hook_event_name === 'PostToolUse' && input.tool_name.startsWith('mcp__') && set.redactsSecretsIn(request.tool);
-        const scan = input.hook_event_name === 'PostToolUse' ? (await import('../../detect/output.js')).scanOutput(input.tool_response, redact ? { redact: true } : undefined) : null;
-        const detected = scan === null ? {} : { ...(scan.labels.length > 0 ? { labels: scan.labels } : {}), ...(scan.findings.length > 0 ? { findings: scan.findings } : {}) };
-        const outcome: Outcome =
-          input.hook_event_name === 'PostToolUse'
-            ? { status: 'ok', result: boundedResponse(input.tool_response), ...detected }
-            : { status: input.is_interrupt === true ? 'aborted' : 'error', error: { name: input.is_interrupt === true ? 'Interrupted' : 'ToolError', message: clip(input.error, 500) } };
         // The call was decided in another hook process: the session is named, so its labels reach the store.
-        await pipeline.observe({ call: call ?? randomUUID(), tool: request.tool, agent, session: input.session_id }, outcome);
+        const ref = { call: call ?? randomUUID(), tool: request.tool, agent, session: input.session_id };
+        let scan: OutputScan | null = null;
+        if (input.hook_event_name === 'PostToolUse') {
+          // The observe stage scans the response (tier 1, secrets, and the configured tier 3 model).
+          scan = (await pipeline.observeResult(ref, input.tool_response, { outcome: { status: 'ok', result: boundedResponse(input.tool_response) }, redact })).scan;
+        } else {
+          const outcome: Outcome = { status: input.is_interrupt === true ? 'aborted' : 'error', error: { name: input.is_interrupt === true ? 'Interrupted' : 'ToolError', message: clip(input.error, 500) } };
+          await pipeline.observe(ref, outcome);
+        }
         const warn = scan !== null && scan.injection ? postToolUseInjectionOutput(request.tool, scan.findings) : null;
         const answer = scan !== null && redact && (scan.secrets || scan.withheld) ? withRedactedOutput(warn, request.tool, scan.withheld ? null : scan.value) : warn;
         return { stdout: answer === null ? '' : `${JSON.stringify(answer)}\n`, recorded: true, reason: '' };
@@ -182,8 +206,22 @@ export class HookRuntime {
    */
   async close(): Promise<void> {
     const stores = [...this.#stores.values()];
+    const models = [...this.#models.values()];
     this.#stores.clear();
-    await Promise.all(stores.map((s) => s.then((store) => store.close()).catch(() => undefined)));
+    this.#models.clear();
+    await Promise.all([...stores.map((s) => s.then((store) => store.close()).catch(() => undefined)), ...models.map((m) => m.then((model) => model.release()).catch(() => undefined))]);
+  }
+
+  /** The tier 3 model of a configuration file, loaded once per runtime; a load that failed is not kept (the next event tries again, this one is blocked). */
+  #model(path: string): Promise<OnnxDetector> {
+    let model = this.#models.get(path);
+    if (!model) {
+      if (this.#models.size >= MAX_MODELS) throw new WardenError('ERR_HOOK_CONFIG', `Invalid hook configuration: more than ${MAX_MODELS} result models in one hook server; use one --result-model.`);
+      model = import('../../detect/tier3-onnx.js').then(({ loadOnnxDetectorFile }) => loadOnnxDetectorFile(path));
+      model.catch(() => this.#models.delete(path));
+      this.#models.set(path, model);
+    }
+    return model;
   }
 
   #store(url: string): Promise<Store> {
@@ -230,6 +268,7 @@ function checkConfig(config: HookConfig): void {
   if (!Array.isArray(config.policyPaths) || config.policyPaths.length === 0) bad('no policy path (pass --policy or create .warden/policy.yaml)');
   if (typeof config.auditPath !== 'string' || config.auditPath === '') bad('no audit log path');
   if (typeof config.agentId !== 'string' || config.agentId === '' || config.agentId.length > 256) bad('the agent id must be 1-256 characters');
+  if (config.resultModel !== undefined && config.resultModel !== null && (typeof config.resultModel !== 'string' || config.resultModel === '')) bad('the result model must be the path of a model configuration file');
 }
 
 /**

@@ -32,6 +32,8 @@ export interface HookCommandOptions {
   state?: string;
   /** `--sandbox`: run allowed Bash commands in Warden's sandbox (never through the hook server). */
   sandbox?: HookSandboxConfig;
+  /** `--result-model <config.json>`: a tier 3 ONNX model's configuration, run on every PostToolUse response. */
+  resultModel?: string;
 }
 
 /**
@@ -42,7 +44,8 @@ export interface HookCommandOptions {
  * `<project>/.warden/audit/claude-code.jsonl`. Relative command-line paths resolve against the
  * working directory; relative environment paths and defaults against the project directory
  * (the working directory when there is none). Session state: `--state`, else `$WARDEN_STATE`, else
- * none; a relative `sqlite:` path resolves like the audit log.
+ * none; a relative `sqlite:` path resolves like the audit log. Tier 3 result model: `--result-model`,
+ * else `$WARDEN_RESULT_MODEL`, else none; a relative path resolves like the audit log.
  *
  * @example
  * ```ts
@@ -62,6 +65,7 @@ export function resolveHookConfig(opts: HookCommandOptions, env: Readonly<Record
   const auditPath = opts.audit !== undefined ? resolve(cwd, opts.audit) : env.WARDEN_AUDIT ? resolve(base, env.WARDEN_AUDIT) : resolve(base, DEFAULT_AUDIT_PATH);
   const stateUrl = opts.state ?? (env.WARDEN_STATE === '' ? undefined : env.WARDEN_STATE);
   const state = stateUrl === undefined ? null : stateUrl.startsWith('sqlite:') ? `sqlite:${resolve(opts.state !== undefined ? cwd : base, stateUrl.slice('sqlite:'.length))}` : stateUrl;
+  const modelPath = opts.resultModel !== undefined ? resolve(cwd, opts.resultModel) : env.WARDEN_RESULT_MODEL ? resolve(base, env.WARDEN_RESULT_MODEL) : null;
   return {
     policyPaths: policyPaths.length > 0 ? policyPaths : [resolve(base, DEFAULT_POLICY_PATH)],
     auditPath,
@@ -70,6 +74,7 @@ export function resolveHookConfig(opts: HookCommandOptions, env: Readonly<Record
     home: safeHome(),
     windows: process.platform === 'win32',
     state,
+    ...(modelPath !== null ? { resultModel: modelPath } : {}),
     ...(opts.sandbox !== undefined ? { sandbox: { ...opts.sandbox } } : {}),
   };
 }

@@ -188,6 +188,7 @@ export function parseRequest(line: string): { config: HookConfig; input: string 
   if (c.home !== null && !absolute(c.home)) bad('home must be an absolute path or null');
   if (typeof c.windows !== 'boolean') bad('windows must be a boolean');
   if (c.state !== undefined && c.state !== null && typeof c.state !== 'string') bad('state must be a store url or null');
+  if (c.resultModel !== undefined && c.resultModel !== null && !absolute(c.resultModel)) bad('resultModel must be an absolute path or null');
   const config: HookConfig = {
     policyPaths: [...(c.policyPaths as string[])],
     auditPath: c.auditPath as string,
@@ -196,6 +197,7 @@ export function parseRequest(line: string): { config: HookConfig; input: string 
     home: c.home as string | null,
     windows: c.windows as boolean,
     state: (c.state as string | null | undefined) ?? null,
+    resultModel: (c.resultModel as string | null | undefined) ?? null,
   };
   return { config, input: r.input as string };
 }
