@@ -142,7 +142,9 @@ export async function run(): Promise<void> {
   // A web page with an injected paragraph, padded with prose to 1 KB.
   const oneKb = (fill(PROSE, 700) + (dev.find((r) => r.label === 'attack')?.text ?? '')).padEnd(1024, ' ').slice(0, 1024);
   const prose = fill(PROSE, 100 * 1024);
-  const encoded = dev.map((r) => r.text).join('\n').slice(0, 100 * 1024);
+  // The dev set's texts (encoded layers, markup, confusables) are about 63 KB together: repeated to a full 100 KB.
+  const devText = dev.map((r) => r.text).join('\n');
+  const encoded = devText.repeat(Math.ceil((100 * 1024) / devText.length)).slice(0, 100 * 1024);
   console.log(`\nload average (1/5/15 min): ${loadavg().map((x) => x.toFixed(2)).join(' ')} on a 2-core machine shared with other jobs`);
   printTable('prompt injection: Warden tier 1 vs AGT ContextPoisoningDetector', [
     measure('warden 1 KB tool result', () => detectInjection(oneKb), { samples: 3000, warmup: 500 }),
