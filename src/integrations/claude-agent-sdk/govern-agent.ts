@@ -7,7 +7,7 @@
  *
  * Only types come from `@anthropic-ai/claude-agent-sdk`: importing this module loads nothing of it.
  */
-import { scannedResultWith } from '../host/scanned-outcome.js';
+import { observedResult } from '../host/scanned-outcome.js';
 import type { CanUseTool, HookCallback, HookCallbackMatcher, HookEvent, HookInput, PermissionResult } from '@anthropic-ai/claude-agent-sdk';
 import type { AgentIdentity } from '../../decision.js';
 import { GovernanceDenied } from '../../enforce/denied.js';
@@ -115,7 +115,7 @@ export function governClaudeAgent(options: GovernClaudeAgentOptions): GovernedCl
     if (input.hook_event_name !== 'PostToolUse' && input.hook_event_name !== 'PostToolUseFailure') return {};
     const call = input.tool_use_id ?? toolUseID;
     if (call === undefined) return {};
-    if (input.hook_event_name === 'PostToolUse') await governor.pipeline.observe({ call, tool: input.tool_name }, (await scannedResultWith(governor.pipeline.resultModel, input.tool_response, false)).outcome);
+    if (input.hook_event_name === 'PostToolUse') await observedResult(governor.pipeline, { call, tool: input.tool_name }, input.tool_response, false);
     else await governor.pipeline.observe({ call, tool: input.tool_name }, { status: input.is_interrupt === true ? 'aborted' : 'error', error: { name: 'ToolError', message: String(input.error ?? '') } });
     return {};
   };

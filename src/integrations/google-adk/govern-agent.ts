@@ -8,7 +8,7 @@
  *
  * Only types come from `@google/adk`: importing this module loads nothing of it.
  */
-import { scannedResultWith } from '../host/scanned-outcome.js';
+import { observedResult } from '../host/scanned-outcome.js';
 import type { BaseTool, Context } from '@google/adk';
 import type { AgentIdentity } from '../../decision.js';
 import { GovernanceDenied } from '../../enforce/denied.js';
@@ -137,7 +137,7 @@ export function governAdkAgent(options: GovernAdkAgentOptions): GovernedAdkAgent
 
   const afterToolCallback: GovernedAdkAgent['callbacks']['afterToolCallback'] = async ({ tool, context, response }) => {
     const call = typeof context?.functionCallId === 'string' ? context.functionCallId : undefined;
-    if (call !== undefined && running.delete(pendingKey(tool.name, call))) await governor.pipeline.observe({ call, tool: tool.name }, (await scannedResultWith(governor.pipeline.resultModel, response, false)).outcome);
+    if (call !== undefined && running.delete(pendingKey(tool.name, call))) await observedResult(governor.pipeline, { call, tool: tool.name }, response, false);
     return undefined;
   };
 

@@ -9,7 +9,7 @@ import { forEachResultString } from '../../detect/output.js';
 import { WardenError } from '../../errors.js';
 import type { Governor } from '../../enforce/governor.js';
 import type { DecidedCall } from '../../enforce/pipeline.js';
-import { scannedResultWith, withheldError } from './scanned-outcome.js';
+import { observedResult, scannedResultWith, withheldError } from './scanned-outcome.js';
 
 /** The arguments of a decided call, as a fresh copy of the snapshot. */
 export function decidedArgs(decided: DecidedCall): Record<string, unknown> {
@@ -39,8 +39,7 @@ export async function runDecided<T>(governor: Governor, decided: DecidedCall, to
   try {
     const result = await run(args);
     const seen = shape === undefined ? result : shape.read(result);
-    const scanned = await scannedResultWith(governor.pipeline.resultModel, seen, decided.verdict.policyDecision.redactSecrets === true, performance.now() - started);
-    await governor.pipeline.observe({ call: decided.verdict.call, tool }, scanned.outcome);
+    const scanned = await observedResult(governor.pipeline, { call: decided.verdict.call, tool }, seen, decided.verdict.policyDecision.redactSecrets === true, performance.now() - started);
     if (scanned.withheld) throw withheldError(tool);
     if (scanned.value === seen) return result;
     return shape === undefined ? (scanned.value as T) : shape.write(result, scanned.value);

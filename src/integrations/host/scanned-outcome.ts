@@ -1,8 +1,9 @@
 /**
- * The outcome of a tool call that returned, with what its result carries: every host adapter
- * scans the result (agent-warden/detect `scanOutput`) so the observe stage records the findings
- * and adds the labels (`untrusted` for injected instructions, `private` for secrets) to the call's
- * session, where flow rules read them. When the call's decision says `redactSecrets` (the policy's
+ * The outcome of a tool call that returned, with what its result carries. A host adapter hands a
+ * whole result to the pipeline's observe stage ({@link observedResult}), which scans it (tier 1,
+ * secrets, the pipeline's `resultModel`), records the findings and adds the labels (`untrusted`
+ * for injected instructions, `private` for secrets) to the call's session, where flow rules read
+ * them; a stream's values are scanned here one by one ({@link scannedResultWith}) and observed once. When the call's decision says `redactSecrets` (the policy's
  * `results.redactSecrets`), the same scan also gives the redacted copy the model is handed.
  * Internal to src/integrations.
  */
@@ -10,6 +11,7 @@ import type { Outcome } from '../../decision.js';
 import { scanOutput, type OutputScan } from '../../detect/output.js';
 import { scanOutputWithModel } from '../../detect/output-model.js';
 import type { AsyncTextDetector } from '../../detect/types.js';
+import type { Pipeline } from '../../enforce/pipeline.js';
 import { WardenError } from '../../errors.js';
 
 /**
@@ -39,6 +41,22 @@ export function scannedResult<T>(result: T, redact: boolean, durationMs?: number
 export async function scannedResultWith<T>(model: AsyncTextDetector | null, result: T, redact: boolean, durationMs?: number): Promise<{ outcome: Outcome; value: T; withheld: boolean }> {
   if (model === null) return scannedResult(result, redact, durationMs);
   return fromScan(result, redact, await scanOutputWithModel(result, redact ? { redact: true } : undefined, model), durationMs);
+}
+
+/**
+ * Records the outcome of a call that returned `result` through the pipeline's observe stage, which
+ * scans it (tier 1, secrets, and the pipeline's `resultModel`), records the findings and labels the
+ * call's session. Answers the value to hand the model: with `redact`, the redacted copy, and
+ * `withheld` when it could not be scanned (then hand nothing on: {@link withheldError}).
+ *
+ * @example
+ * ```ts
+ * const { value, withheld } = await observedResult(governor.pipeline, { call: verdict.call, tool }, result, redact, performance.now() - started);
+ * ```
+ */
+export async function observedResult<T>(pipeline: Pipeline, call: { call: string; tool: string }, result: T, redact: boolean, durationMs?: number): Promise<{ value: T; withheld: boolean }> {
+  const { scan } = await pipeline.observeResult(call, result, { outcome: { status: 'ok', ...(durationMs !== undefined ? { durationMs } : {}) }, redact });
+  return { value: (redact ? scan.value : result) as T, withheld: redact && scan.withheld };
 }
 
 function fromScan<T>(result: T, redact: boolean, scan: OutputScan, durationMs: number | undefined): { outcome: Outcome; value: T; withheld: boolean } {

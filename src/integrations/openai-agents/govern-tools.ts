@@ -8,7 +8,7 @@
  *
  * Only types come from `@openai/agents`: importing this module loads nothing of the SDK.
  */
-import { scannedResultWith, withheldError } from '../host/scanned-outcome.js';
+import { observedResult, withheldError } from '../host/scanned-outcome.js';
 import { performance } from 'node:perf_hooks';
 import type { FunctionTool, RunContext, Tool, ToolGuardrailFunctionOutput, ToolInputGuardrailDefinition } from '@openai/agents';
 import type { AgentIdentity } from '../../decision.js';
@@ -234,15 +234,16 @@ function governFunctionTool<C>(tool: AnyFunctionTool<C>, config: Config): AnyFun
 
   const runObserved = async ({ call, redact }: AllowedCall, runContext: InvokeArgs<C>[0], input: string, details: Details<C> | undefined): Promise<unknown> => {
     const started = performance.now();
-    let scanned: Awaited<ReturnType<typeof scannedResultWith<unknown>>>;
+    let scanned: { value: unknown; withheld: boolean };
+    let result: unknown;
     try {
-      const result = await original.call(tool, runContext, input, details);
-      scanned = await scannedResultWith(governor.pipeline.resultModel, result, redact, performance.now() - started);
-      await governor.pipeline.observe({ call, tool: name }, scanned.outcome);
+      result = await original.call(tool, runContext, input, details);
     } catch (e) {
       await governor.pipeline.observe({ call, tool: name }, { status: 'error', durationMs: performance.now() - started, error: e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) } });
       throw e;
     }
+    // The observe stage scans and records the result (it never throws).
+    scanned = await observedResult(governor.pipeline, { call, tool: name }, result, redact, performance.now() - started);
     // The policy redacts secrets in this tool's results: the model gets the redacted copy, or an error when it could not be scanned.
     if (scanned.withheld) throw withheldError(name);
     return scanned.value;
