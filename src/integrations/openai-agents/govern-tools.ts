@@ -234,7 +234,6 @@ function governFunctionTool<C>(tool: AnyFunctionTool<C>, config: Config): AnyFun
 
   const runObserved = async ({ call, redact }: AllowedCall, runContext: InvokeArgs<C>[0], input: string, details: Details<C> | undefined): Promise<unknown> => {
     const started = performance.now();
-    let scanned: { value: unknown; withheld: boolean };
     let result: unknown;
     try {
       result = await original.call(tool, runContext, input, details);
@@ -243,7 +242,7 @@ function governFunctionTool<C>(tool: AnyFunctionTool<C>, config: Config): AnyFun
       throw e;
     }
     // The observe stage scans and records the result (it never throws).
-    scanned = await observedResult(governor.pipeline, { call, tool: name }, result, redact, performance.now() - started);
+    const scanned = await observedResult(governor.pipeline, { call, tool: name }, result, redact, performance.now() - started);
     // The policy redacts secrets in this tool's results: the model gets the redacted copy, or an error when it could not be scanned.
     if (scanned.withheld) throw withheldError(name);
     return scanned.value;
