@@ -155,7 +155,11 @@ export function explainTrust(entries: readonly LogEntry[], model: TrustModel, no
  */
 export function delegatedScore(own: number, delegators: readonly number[]): number {
   let s = own;
-  for (const d of delegators) if (!(d >= s)) s = Number.isFinite(d) ? Math.max(0, Math.floor(d)) : 0;
+  for (const d of delegators) {
+    // invariant: a delegator score that is not a finite number (NaN, either infinity: corrupt state) makes the delegate 0.
+    if (!Number.isFinite(d)) return 0;
+    if (d < s) s = Math.max(0, Math.floor(d));
+  }
   return s;
 }
 

@@ -91,6 +91,19 @@ describe('trust score: laws', () => {
     );
   });
 
+  it('gives a delegate 0 when a delegator score is not a finite number (Infinity included), whatever its own', () => {
+    const rows: Array<[number, number[], number]> = [
+      [1, [Number.POSITIVE_INFINITY], 0],
+      [900, [Number.POSITIVE_INFINITY, 800], 0],
+      [900, [800, Number.NEGATIVE_INFINITY], 0],
+      [500, [Number.NaN], 0],
+      [900, [600, 750], 600],
+      [300, [600], 300],
+      [300, [], 300],
+    ];
+    for (const [own, parents, want] of rows) expect([own, parents, delegatedScore(own, parents)]).toEqual([own, parents, want]);
+  });
+
   it('never lets a delegated agent score above any of its delegators', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1000 }), fc.array(fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.double()), { maxLength: 5 }), (own, parents) => {
