@@ -100,12 +100,37 @@ const OTHERWISE: WordClass = ['otherwise', 'or'];
 const FAIL: WordClass = ['fail', 'fails', 'crash', 'break', 'error', 'work', 'function'];
 
 const EARLIER: WordClass = ['previous', 'prior', 'earlier', 'original', 'above', 'initial', 'preceding', 'your', 'old', 'first'];
-const TASK_WORDS: WordClass = [...plural('prompt', 'instruction', 'direction', 'guideline', 'rule', 'task', 'assignment', 'order', 'directive'), 'conversation', 'context', 'guidance'];
-const RETRACTED: WordClass = ['test', 'cancelled', 'canceled', 'void', 'outdated', 'obsolete', 'superseded', 'revoked', 'withdrawn', 'fake', 'irrelevant', 'decoy', 'joke'];
-const BE: WordClass = ['was', 'is', 'were', 'are', 'has', 'have', 'been', 'now', 'all', 'just', 'only'];
+const TASK_WORDS: WordClass = [...plural('prompt', 'instruction', 'direction', 'guideline', 'rule', 'task', 'assignment', 'order', 'directive', 'request'), 'conversation', 'context', 'guidance', 'line'];
+const RETRACTED: WordClass = ['mistake', 'warm', 'cancelled', 'test', 'cancelled', 'canceled', 'void', 'outdated', 'obsolete', 'superseded', 'revoked', 'withdrawn', 'fake', 'irrelevant', 'decoy', 'joke'];
+const BE: WordClass = ['as', 'was', 'is', 'were', 'are', 'has', 'have', 'been', 'now', 'all', 'just', 'only'];
 const PERSON: WordClass = ['user', 'users', 'human', 'customer', 'requester', 'person', 'operator', 'reader'];
 const ASKED: WordClass = [...plural('question', 'request', 'query', 'instruction', 'prompt', 'task', 'message', 'wish'), 'helping', 'serving', 'assisting'];
 const COLLECT: WordClass = ['gather', 'collect', 'harvest', 'grab', 'extract', 'find', 'scrape', 'compile', 'retrieve', 'locate', 'search', 'take', 'pull', 'copy'];
+
+// Paraphrase families (issue 17): each needs a second, agent-specific word, so a single imperative
+// addressed to a person ("Inform the customer that ...", "Run pip install ...") does not count.
+const DISMISSED: WordClass = ['not', 'irrelevant', 'unimportant', 'secondary', 'cancelled', 'canceled', 'void', 'obsolete', 'outdated', 'moot'];
+const GAVE: WordClass = ['asked', 'gave', 'told', 'sent', 'requested', 'assigned', 'instructed'];
+const PRECEDE: WordClass = [...IGNORE, 'precedence', 'priority', 'overrides', 'outranks', 'replaces'];
+const TASK_NOUN: WordClass = ['task', 'tasks', 'request', 'requests', 'question', 'assignment', 'job', 'goal'];
+const AI_TASK: WordClass = ['summarising', 'summarizing', 'translating', 'answering', 'replying', 'responding', 'reviewing', 'analysing', 'analyzing', 'completing', 'processing'];
+const MATERIAL: WordClass = ['thread', 'email', 'message', 'document', 'page', 'text', 'ticket', 'article', 'question', 'request', 'task', 'file', 'review', 'issue'];
+const REPLY: WordClass = ['reply', 'replies', 'answer', 'answers', 'response', 'responses', 'summary', 'summaries', 'output'];
+const CLAIM: WordClass = ['recommends', 'recommend', 'says', 'say', 'mentions', 'mention', 'includes', 'states', 'claims', 'claim', 'promotes', 'endorses', 'describes', 'calls', 'tells', 'praises', 'warns'];
+const PROMOTE: WordClass = ['recommends', 'recommend', 'promotes', 'promote', 'endorses', 'endorse', 'praises', 'claims', 'claim', 'calls', 'warns', 'tells', 'insists'];
+const LIFTED: WordClass = ['suspended', 'lifted', 'disabled', 'removed', 'revoked', 'waived', 'deactivated', 'off', 'paused', 'void'];
+const QUALITY: WordClass = ['content', 'safety', 'ethical', 'usage', 'moderation', 'alignment', 'guardrail'];
+const SHARE: WordClass = [...REVEAL, 'quote', 'share', 'reproduce', 'restate', 'paste', 'copy', 'write', 'provide', 'include'];
+const SETUP: WordClass = ['exact', 'confidential', 'hidden', 'secret', 'initial', 'original', 'setup', 'system', 'full', 'starting', 'first'];
+const SETUP_NOUN: WordClass = [...plural('instruction', 'prompt', 'message', 'directive', 'rule', 'guideline'), 'configuration'];
+const RECEIVED: WordClass = ['were', 'was', 'received', 'got', 'have', 'started', 'given', 'initialized', 'configured'];
+const LIMITS: WordClass = [...RULES, 'limits', 'morals', 'restrictions', 'filters', 'boundaries', 'limitations'];
+const PII: WordClass = ['email', 'address', 'addresses', 'card', 'cards', 'phone', 'ssn', 'passport', 'iban', 'pii', ...SECRETS];
+const LINK_OUT: WordClass = [...OUTSIDE, 'link', 'cc', 'bcc', 'query'];
+const THEM: WordClass = ['it', 'them', 'this', 'these', 'those', 'everything', 'all'];
+const HARM: WordClass = ['delete', 'remove', 'wipe', 'erase', 'destroy', 'overwrite', 'transfer', 'grant', 'download', 'install', 'exfiltrate', 'upload', 'disable', 'truncate', 'purge'];
+const WHOEVER: WordClass = ['whoever', 'whatever', 'anyone', 'anybody'];
+const PROCESSES: WordClass = ['processes', 'parses', 'summarizes', 'summarises', 'ingests', 'handles', 'processing', 'parsing', 'ingesting'];
 
 /** Every rule. Weights: at or above 0.5 a single hit is a detection (the default threshold). */
 export const INJECTION_RULES: readonly InjectionRule[] = [
@@ -118,9 +143,24 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   { id: 'override.nevermind-instead', family: 'override', weight: 0.7, seq: [NEVERMIND, MIND, INSTEAD], gaps: [3, 6], reason: 'retracts the task and substitutes another ("never mind ... instead")' },
   { id: 'override.prior-retracted', family: 'override', weight: 0.6, seq: [EARLIER, TASK_WORDS, BE, RETRACTED], gaps: [1, 4, 2], reason: 'declares the model\'s earlier prompt or task a test, cancelled or void' },
   { id: 'override.ignore-user', family: 'override', weight: 0.7, seq: [IGNORE, PERSON, ASKED], gaps: [2, 3], reason: 'asks the model to ignore the user it is working for', poisoning: true },
-  { id: 'override.whatever-asked', family: 'override', weight: 0.6, seq: [['whatever'], ['asked', 'told', 'instructed', 'given', 'requested'], IGNORE], gaps: [3, 4], reason: 'tells the model to drop whatever it was asked to do', poisoning: true },
+  { id: 'override.whatever-asked', family: 'override', weight: 0.6, seq: [['whatever'], ['asked', 'told', 'instructed', 'given', 'requested'], PRECEDE], gaps: [3, 7], reason: 'tells the model to drop whatever it was asked to do', poisoning: true },
   { id: 'override.set-aside', family: 'override', weight: 0.7, seq: [['set', 'put', 'lay', 'leave', 'push'], ['aside', 'behind'], PRIOR, RULES], gaps: [0, 3, 3], reason: 'asks the model to set its instructions aside', poisoning: true },
   { id: 'override.end-of-data', family: 'override', weight: 0.4, seq: [END, OFDATA, DATA], gaps: [0, 2], reason: 'claims the data has ended and instructions begin', poisoning: true },
+  // Paraphrased overrides, hijacks and output manipulation (issue 17).
+  { id: 'override.pay-no-attention', family: 'override', weight: 0.75, seq: [['pay', 'paying', 'give', 'giving'], ['no', 'zero'], ['attention', 'heed', 'regard', 'mind'], PRIOR, RULES], gaps: [0, 1, 1, 3], reason: 'asks the model to pay no attention to its instructions', poisoning: true },
+  { id: 'override.user-request-dismissed', family: 'override', weight: 0.7, seq: [PERSON, GAVE, ['you'], ['is', 'was', 'are', 'were', 'doesn', 'does'], DISMISSED], gaps: [0, 0, 2, 2], reason: 'tells the model the request the user gave it does not matter', poisoning: true },
+  { id: 'override.ignore-given-task', family: 'override', weight: 0.75, seq: [IGNORE, PRIOR, TASK_NOUN, ['you'], RECEIVED], gaps: [3, 2, 0, 1], reason: 'asks the model to drop the task it was given', poisoning: true },
+  { id: 'override.instead-of-task', family: 'override', weight: 0.6, seq: [['rather', 'instead'], ['than', 'of'], AI_TASK, ['this', 'the', 'that'], MATERIAL], gaps: [0, 0, 0, 1], reason: 'replaces the model\'s task on this text with another ("rather than summarising this thread")' },
+  { id: 'override.whoever-processes', family: 'system', weight: 0.65, seq: [WHOEVER, PROCESSES, ['this', 'these', 'the']], gaps: [0, 0], reason: 'addresses whatever program processes this text' },
+  { id: 'override.close-reply-with', family: 'override', weight: 0.6, seq: [['close', 'end', 'finish', 'begin', 'start', 'conclude', 'open', 'sign', 'prefix'], ['your', 'every', 'each'], REPLY, ['with', 'by']], gaps: [0, 1, 0], reason: 'dictates how the model must end or begin its reply' },
+  { id: 'override.reply-must-claim', family: 'override', weight: 0.6, seq: [['make', 'ensure', 'ensuring'], ['sure', 'that'], ['your', 'every', 'each'], REPLY, PROMOTE], gaps: [0, 1, 1, 1], reason: 'dictates what the model\'s reply or summary must say' },
+  { id: 'override.every-answer-say', family: 'override', weight: 0.6, seq: [['every', 'each', 'all', 'any'], REPLY, ['you'], ['give', 'write', 'produce', 'send', 'generate', 'make'], CLAIM], gaps: [0, 0, 0, 5], reason: 'dictates what every answer the model gives must say' },
+  { id: 'role.assistant-without-rules', family: 'role', weight: 0.6, seq: [AI, ['who', 'that', 'with', 'without', 'has', 'having'], ['no', 'zero', 'any'], LIMITS], gaps: [0, 2, 1], reason: 'makes the model an assistant with no rules or limits', poisoning: true },
+  { id: 'system.restrictions-suspended', family: 'system', weight: 0.7, seq: [QUALITY, LIMITS, ['are', 'is', 'have', 'has', 'been', 'now'], LIFTED], gaps: [1, 0, 2], reason: 'claims the model\'s content or safety restrictions have been suspended', poisoning: true },
+  { id: 'tool.use-tool-to-harm', family: 'tool', weight: 0.55, seq: [TOOLV, TOOLN, ['to'], HARM], gaps: [3, 0, 0], reason: 'tells the agent to use a tool to delete, transfer, install or grant something' },
+  { id: 'exfiltration.collect-to-link', family: 'exfiltration', weight: 0.7, seq: [COLLECT, PII, SEND, LINK_OUT], gaps: [3, 10, 6], reason: 'asks the model to gather addresses, card numbers or secrets and put them into a link or outside address', poisoning: true },
+  { id: 'exfiltration.secret-mail-it', family: 'exfiltration', weight: 0.7, seq: [SECRETS, SEND_OUT, THEM, DEST], gaps: [3, 0, 0], reason: 'asks the model to send something that looks like a secret somewhere', poisoning: true },
+  { id: 'leak.setup-you-received', family: 'leak', weight: 0.65, seq: [SHARE, SETUP, SETUP_NOUN, ['you'], RECEIVED], gaps: [2, 4, 0, 1], reason: 'asks the model to reveal the instructions or setup message it was started with', poisoning: true },
   // role: change who the model is.
   { id: 'role.you-are-now', family: 'role', weight: 0.55, seq: [YOU, ARE_NOW, ROLE_NOUN], gaps: [2, 4], reason: 'tells the model it is now an unrestricted or other persona', poisoning: true },
   { id: 'role.mode', family: 'role', weight: 0.8, seq: [ROLE_NOUN, MODE], gaps: [0], reason: 'switches the model into a DAN, jailbroken or unrestricted mode', poisoning: true },

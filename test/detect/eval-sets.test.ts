@@ -17,10 +17,10 @@ const read = (name: string): string => readFileSync(join(ROOT, 'test', 'fixtures
 describe('evaluation sets', () => {
   it.each([
     ['injection-dev.jsonl', 0.98, 0],
-    ['injection-holdout.jsonl', 0.94, 0],
+    ['injection-holdout.jsonl', 0.97, 0],
     ['injection-holdout-2.jsonl', 0.99, 0.03],
-    // Paraphrases outside tier 1's families: measured, not a target met (docs/detection.md).
-    ['injection-holdout-3.jsonl', 0.18, 0.04],
+    // Tuned on since issue 17 (its paraphrase families were written against it): no longer a clean set.
+    ['injection-holdout-3.jsonl', 0.74, 0.04],
   ])('%s: recall at least %d, false-positive rate at most %d', (name, recall, fpr) => {
     const rows = parseLabelledSet(read(name), name);
     const benign = rows.filter((r) => r.label === 'benign').length;
