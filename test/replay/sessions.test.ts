@@ -51,7 +51,7 @@ beforeAll(async () => {
   await call('b', 'query_db');
   await call('b', 'search_docs', ['untrusted']);
   await call('b', 'send_email');
-  // c: an unknown tool is fine until the session is tainted, then refused.
+  // c: a tool outside the inventory: refused by default, and once tainted by no-unknown-tools-once-tainted too.
   await call('c', 'mystery_tool');
   await call('c', 'read_email');
   await call('c', 'mystery_tool');
